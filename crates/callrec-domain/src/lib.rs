@@ -1,0 +1,39 @@
+//! The rules of callrec as pure functions and types.
+//!
+//! Nothing here does I/O, spawns tasks or reads the clock: callers pass the
+//! current time in. That keeps every rule testable with a plain table.
+
+pub mod ids;
+pub mod level;
+pub mod mfa;
+pub mod names;
+pub mod password;
+pub mod permissions;
+pub mod role;
+pub mod time;
+
+pub use ids::{CompanyId, TeamId, UserId};
+pub use level::Level;
+pub use mfa::MfaPolicy;
+pub use names::{CompanyName, DisplayName, Email, SearchTerm, TeamName, Username};
+pub use password::NewPassword;
+pub use permissions::{Actor, MenuItem, Subject};
+pub use role::{Role, RoleSet};
+
+/// A value a user typed was not acceptable. `field` names the form field so
+/// the web layer can show the message beside it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

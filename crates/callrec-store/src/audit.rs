@@ -1,0 +1,193 @@
+//! The audit log: who did what to whom, when, and from where.
+
+use crate::filter::Filter;
+use crate::{Result, Store};
+use callrec_domain::{CompanyId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+macro_rules! audit_actions {
+    ($($variant:ident => $code:literal, $label:literal;)*) => {
+        /// What happened. The code is stored; the label is shown in Reports.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum AuditAction { $($variant),* }
+
+        impl AuditAction {
+            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant),*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(AuditAction::$variant => $code),* }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $(AuditAction::$variant => $label),* }
+            }
+
+            pub fn from_code(code: &str) -> Option<AuditAction> {
+                match code { $($code => Some(AuditAction::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    SignInSucceeded => "sign_in.succeeded", "Signed in";
+    SignInFailed => "sign_in.failed", "Sign-in failed";
+    SignInThrottled => "sign_in.throttled", "Sign-in throttled";
+    SignedOut => "signed_out", "Signed out";
+    CompanyCreated => "company.created", "Company created";
+    TeamCreated => "team.created", "Team created";
+    TeamRenamed => "team.renamed", "Team renamed";
+    TeamDisabled => "team.disabled", "Team disabled";
+    TeamEnabled => "team.enabled", "Team enabled";
+    UserCreated => "user.created", "User created";
+    UserChanged => "user.changed", "User changed";
+    RolesChanged => "user.roles_changed", "Roles changed";
+    PasswordChanged => "user.password_changed", "Password changed";
+}
+
+/// An event to append.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuditEntry {
+    pub action: Option<AuditAction>,
+    pub actor: Option<(UserId, String)>,
+    pub company_id: Option<CompanyId>,
+    pub target: Option<String>,
+    pub client_addr: Option<String>,
+    pub details: String,
+}
+
+impl NewAuditEntry {
+    pub fn new(action: AuditAction) -> NewAuditEntry {
+        NewAuditEntry {
+            action: Some(action),
+            ..NewAuditEntry::default()
+        }
+    }
+
+    pub fn actor(mut self, id: UserId, name: &str) -> Self {
+        self.actor = Some((id, name.to_string()));
+        self
+    }
+
+    pub fn company(mut self, id: CompanyId) -> Self {
+        self.company_id = Some(id);
+        self
+    }
+
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    pub fn client(mut self, addr: impl Into<String>) -> Self {
+        self.client_addr = Some(addr.into());
+        self
+    }
+
+    pub fn details(mut self, details: impl Into<String>) -> Self {
+        self.details = details.into();
+        self
+    }
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub action: String,
+    pub actor_user_id: Option<UserId>,
+    pub actor_name: Option<String>,
+    pub company_id: Option<CompanyId>,
+    pub target: Option<String>,
+    pub client_addr: Option<String>,
+    pub details: String,
+}
+
+impl AuditEntry {
+    /// The action's label, or its raw code if this version does not know it.
+    pub fn action_label(&self) -> &str {
+        match AuditAction::from_code(&self.action) {
+            Some(action) => action.label(),
+            None => &self.action,
+        }
+    }
+}
+
+/// Newest first; `before` continues from the last id of a previous page.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub company: Option<CompanyId>,
+    pub actor: Option<UserId>,
+    pub action: Option<String>,
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        action: row.try_get("action")?,
+        actor_user_id: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
+        actor_name: row.try_get("actor_name")?,
+        company_id: row.try_get::<Option<i64>, _>("company_id")?.map(CompanyId),
+        target: row.try_get("target")?,
+        client_addr: row.try_get("client_addr")?,
+        details: row.try_get("details")?,
+    })
+}
+
+impl Store {
+    pub async fn audit(&self, entry: NewAuditEntry, now: i64) -> Result<()> {
+        let action = entry.action.map_or("unknown", AuditAction::code);
+        sqlx::query(
+            "INSERT INTO audit_log (at, action, actor_user_id, actor_name, company_id, target, \
+             client_addr, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(now)
+        .bind(action)
+        .bind(entry.actor.as_ref().map(|(id, _)| id.0))
+        .bind(entry.actor.map(|(_, name)| name))
+        .bind(entry.company_id.map(|c| c.0))
+        .bind(entry.target)
+        .bind(entry.client_addr)
+        .bind(entry.details)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut filter = Filter::default();
+        if let Some(company) = query.company {
+            let p = filter.bind(company.0);
+            filter.and(format!("company_id = {p}"));
+        }
+        if let Some(actor) = query.actor {
+            let p = filter.bind(actor.0);
+            filter.and(format!("actor_user_id = {p}"));
+        }
+        if let Some(action) = &query.action {
+            let p = filter.bind(action.clone());
+            filter.and(format!("action = {p}"));
+        }
+        if let Some(before) = query.before {
+            let p = filter.bind(before);
+            filter.and(format!("id < {p}"));
+        }
+        let limit = filter.bind(i64::from(query.limit.clamp(1, 1000)));
+        let sql = format!(
+            "SELECT id, at, action, actor_user_id, actor_name, company_id, target, client_addr, details \
+             FROM audit_log{} ORDER BY id DESC LIMIT {limit}",
+            filter.where_clause()
+        );
+        sqlx::query_with(&sql, filter.args())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(entry_from_row)
+            .collect()
+    }
+}

@@ -1,0 +1,164 @@
+//! Persistence for callrec on SQLite (the embedded default) and PostgreSQL
+//! (for several nodes sharing one database).
+//!
+//! One `Store` serves both through sqlx's `Any` driver: every query is written
+//! once, in the SQL both engines accept, with `$n` placeholders. The few
+//! places where the engines differ live in [`Backend`]. Each backend has its
+//! own migrations folder (`migrations/sqlite`, `migrations/postgres`).
+
+mod audit;
+mod companies;
+mod error;
+mod migrate;
+mod filter;
+mod sessions;
+mod teams;
+mod throttle;
+mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
+pub use companies::Company;
+pub use error::StoreError;
+pub use sessions::{SessionRecord, SessionTimeouts};
+pub use teams::Team;
+pub use throttle::ThrottleWindow;
+pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::time::Duration;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// SQLite must take the write lock when the transaction starts, or two
+    /// readers that both decide to write deadlock into SQLITE_BUSY, which the
+    /// busy timeout cannot resolve.
+    fn begin_write_statement(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// Joins `expr` over a group with commas.
+    fn string_agg(self, expr: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("group_concat({expr}, ',')"),
+            Backend::Postgres => format!("string_agg({expr}, ',')"),
+        }
+    }
+}
+
+/// The one handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+/// The SQLite file inside a data directory.
+pub const SQLITE_FILE: &str = "callrec.db";
+
+impl Store {
+    /// Opens `database_url` when given (`postgres://…` or `sqlite://…`),
+    /// otherwise the SQLite file in `data_dir`, creating it as needed.
+    pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = match database_url {
+            Some(url) => url.to_string(),
+            None => {
+                std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+                    path: data_dir.display().to_string(),
+                    source,
+                })?;
+                format!("sqlite://{}?mode=rwc", data_dir.join(SQLITE_FILE).display())
+            }
+        };
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; the busy
+                        // timeout makes writers from other processes (the CLI
+                        // while `serve` runs) wait instead of failing.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|source| StoreError::Connect { backend, source })?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A transaction that holds the write lock from its first statement.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self
+            .pool
+            .begin_with(self.backend.begin_write_statement())
+            .await?)
+    }
+}
+
+/// Reads an integer 0/1 column as a flag.
+fn flag(row: &AnyRow, column: &str) -> Result<bool> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}

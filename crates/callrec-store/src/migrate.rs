@@ -1,0 +1,92 @@
+//! Applies the SQL files of `migrations/<backend>/` in order, each in its own
+//! transaction, recording what ran in `schema_migrations`.
+
+use crate::{Backend, Result, Store, StoreError};
+use sqlx::Row;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+macro_rules! migrations {
+    ($dir:literal: $($version:literal => $file:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            name: $file,
+            sql: include_str!(concat!("../migrations/", $dir, "/", $file)),
+        }),*]
+    };
+}
+
+const SQLITE: &[Migration] = migrations!("sqlite": 1 => "0001_foundation.sql");
+const POSTGRES: &[Migration] = migrations!("postgres": 1 => "0001_foundation.sql");
+
+impl Store {
+    /// Brings the schema up to date; returns how many migrations ran.
+    pub async fn migrate(&self) -> Result<usize> {
+        let migrations = match self.backend {
+            Backend::Sqlite => SQLITE,
+            Backend::Postgres => POSTGRES,
+        };
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+
+        let mut applied = 0;
+        for migration in migrations {
+            let mut tx = self.begin_write().await?;
+            // Checked inside the write transaction, so two nodes starting at
+            // once cannot both apply the same migration.
+            if self.backend == Backend::Postgres {
+                sqlx::query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let done = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = $1")
+                .bind(migration.version)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if done {
+                continue;
+            }
+            sqlx::raw_sql(migration.sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(|source| StoreError::Migration {
+                    version: migration.version,
+                    source,
+                })?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(migration.version)
+                .bind(migration.name)
+                .bind(unix_now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version = migration.version, name = migration.name, "applied migration");
+            applied += 1;
+        }
+
+        let newest: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("v")?;
+        let known = migrations.last().map_or(0, |m| m.version);
+        if newest > known {
+            return Err(StoreError::UnknownMigration(newest));
+        }
+        Ok(applied)
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

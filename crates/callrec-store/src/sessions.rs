@@ -1,0 +1,122 @@
+//! Server-side sessions. Only a hash of the session id is stored, so a copy
+//! of the database does not hand out live sessions.
+
+use crate::{Result, Store};
+use callrec_domain::UserId;
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: UserId,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// How long a session lives: `idle` seconds without a request, and
+/// `absolute` seconds after sign-in whatever happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    pub idle: i64,
+    pub absolute: i64,
+}
+
+/// How often `last_seen_at` is written: at most once a minute per session, so
+/// page loads do not each cost a write.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user: UserId,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_addr) \
+             VALUES ($1, $2, $3, $3, $4)",
+        )
+        .bind(id_hash)
+        .bind(user.0)
+        .bind(now)
+        .bind(client_addr)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A live session, touched if it was last seen a while ago. Expired
+    /// sessions are deleted on sight.
+    pub async fn live_session(
+        &self,
+        id_hash: &str,
+        now: i64,
+        timeouts: SessionTimeouts,
+    ) -> Result<Option<SessionRecord>> {
+        let Some(row) = sqlx::query(
+            "SELECT id_hash, user_id, created_at, last_seen_at FROM sessions WHERE id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let record = SessionRecord {
+            id_hash: row.try_get("id_hash")?,
+            user_id: UserId(row.try_get("user_id")?),
+            created_at: row.try_get("created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+        };
+        if now - record.last_seen_at >= timeouts.idle || now - record.created_at >= timeouts.absolute {
+            self.delete_session(id_hash).await?;
+            return Ok(None);
+        }
+        if now - record.last_seen_at >= TOUCH_EVERY_SECONDS {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                .bind(now)
+                .bind(id_hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(record))
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user but `keep` (the caller's own, if any);
+    /// returns how many ended.
+    pub async fn delete_user_sessions(&self, user: UserId, keep: Option<&str>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user.0)
+            .bind(keep.unwrap_or(""))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn count_user_sessions(&self, user: UserId) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+
+    /// Removes sessions past either timeout; returns how many.
+    pub async fn purge_expired_sessions(&self, now: i64, timeouts: SessionTimeouts) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
+            .bind(now - timeouts.idle)
+            .bind(now - timeouts.absolute)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,116 @@
+//! A fresh, migrated database for each test: a temporary SQLite file, or a
+//! schema of its own on the PostgreSQL server named by
+//! `CALLREC_TEST_POSTGRES_URL`, dropped when the test ends.
+
+use crate::Store;
+use rand::Rng;
+use std::path::Path;
+
+pub const POSTGRES_URL_VAR: &str = "CALLREC_TEST_POSTGRES_URL";
+
+pub struct TestDb {
+    pub store: Store,
+    /// `None` for SQLite (the file lives in `dir`).
+    pub database_url: Option<String>,
+    pub dir: tempfile::TempDir,
+    postgres_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = Store::connect(None, dir.path()).await.expect("open SQLite");
+        store.migrate().await.expect("migrate SQLite");
+        TestDb {
+            store,
+            database_url: None,
+            dir,
+            postgres_schema: None,
+        }
+    }
+
+    /// `None` when `CALLREC_TEST_POSTGRES_URL` is not set.
+    pub async fn postgres() -> Option<TestDb> {
+        let base = std::env::var(POSTGRES_URL_VAR).ok().filter(|v| !v.is_empty())?;
+        let schema = format!("t_{:016x}", rand::thread_rng().gen::<u64>());
+        let admin = Store::connect(Some(&base), Path::new("."))
+            .await
+            .expect("connect to CALLREC_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin.pool)
+            .await
+            .expect("create test schema");
+        admin.close().await;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options[search_path]={schema}");
+        let store = Store::connect(Some(&url), Path::new("."))
+            .await
+            .expect("connect to test schema");
+        store.migrate().await.expect("migrate PostgreSQL");
+        Some(TestDb {
+            store,
+            database_url: Some(url),
+            dir: tempfile::tempdir().expect("temporary directory"),
+            postgres_schema: Some((base, schema)),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.postgres_schema.take() else {
+            return;
+        };
+        // Drop runs outside any async context we could borrow: use a thread
+        // with its own small runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Store::connect(Some(&base), Path::new(".")).await {
+                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .execute(&admin.pool)
+                        .await;
+                    admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Writes each test twice, `name::sqlite` and `name::postgres`, each given
+/// a fresh [`TestDb`]. The PostgreSQL one says so and passes when
+/// `CALLREC_TEST_POSTGRES_URL` is unset; `.ci/run` always sets it.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let $db = $crate::testing::TestDb::sqlite().await;
+                    $body
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some($db) = $crate::testing::TestDb::postgres().await else {
+                        eprintln!("skipped: {} is not set", $crate::testing::POSTGRES_URL_VAR);
+                        return;
+                    };
+                    $body
+                }
+            }
+        )*
+    };
+}

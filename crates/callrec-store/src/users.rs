@@ -1,0 +1,327 @@
+use crate::filter::Filter;
+use crate::{flag, Result, Store, StoreError};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::{
+    Actor, CompanyId, DisplayName, Email, Level, Role, RoleSet, SearchTerm, Subject, TeamId,
+    UserId, Username,
+};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub team_id: Option<TeamId>,
+    pub team_name: Option<String>,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub level: Level,
+    pub enabled: bool,
+    pub mfa_opt_in: bool,
+    pub roles: RoleSet,
+    pub created_at: i64,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            company_id: self.company_id,
+            team_id: self.team_id,
+            level: self.level,
+            roles: self.roles.clone(),
+        }
+    }
+
+    pub fn subject(&self) -> Subject {
+        Subject {
+            user_id: Some(self.id),
+            company_id: self.company_id,
+            team_id: self.team_id,
+            level: self.level,
+        }
+    }
+}
+
+pub struct NewUser<'a> {
+    pub company_id: CompanyId,
+    pub team_id: Option<TeamId>,
+    pub username: &'a Username,
+    pub display_name: &'a DisplayName,
+    pub email: Option<&'a Email>,
+    pub level: Level,
+    pub password_hash: String,
+    pub roles: RoleSet,
+}
+
+/// The Details tab of a user.
+pub struct UserDetailsChange {
+    pub display_name: DisplayName,
+    pub email: Option<Email>,
+    pub level: Level,
+    pub team_id: Option<TeamId>,
+    pub enabled: bool,
+}
+
+/// A page of the Users list.
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub scope: DataScope,
+    pub company: Option<CompanyId>,
+    pub search: Option<SearchTerm>,
+    /// Zero-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn has_previous(&self) -> bool {
+        self.page > 0
+    }
+
+    pub fn has_next(&self) -> bool {
+        (i64::from(self.page) + 1) * i64::from(self.per_page) < self.total
+    }
+
+    /// One-based range of the rows shown, for "21–40 of 57".
+    pub fn first_row(&self) -> i64 {
+        if self.items.is_empty() {
+            0
+        } else {
+            i64::from(self.page) * i64::from(self.per_page) + 1
+        }
+    }
+
+    pub fn last_row(&self) -> i64 {
+        i64::from(self.page) * i64::from(self.per_page) + self.items.len() as i64
+    }
+}
+
+fn select(store: &Store) -> String {
+    format!(
+        "SELECT u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
+         u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
+         u.password_hash, \
+         (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
+         FROM users u JOIN companies c ON c.id = u.company_id \
+         LEFT JOIN teams t ON t.id = u.team_id",
+        store.backend.string_agg("r.role")
+    )
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User> {
+    let level: String = row.try_get("level")?;
+    let roles: Option<String> = row.try_get("roles")?;
+    let roles = roles
+        .unwrap_or_default()
+        .split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| Role::from_code(code).ok_or_else(|| StoreError::Corrupt(code.to_string())))
+        .collect::<Result<RoleSet>>()?;
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        company_id: CompanyId(row.try_get("company_id")?),
+        company_name: row.try_get("company_name")?,
+        team_id: row.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        team_name: row.try_get("team_name")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        email: row.try_get("email")?,
+        level: Level::parse(&level).map_err(|_| StoreError::Corrupt(level))?,
+        enabled: flag(row, "enabled")?,
+        mfa_opt_in: flag(row, "mfa_opt_in")?,
+        roles,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const DUPLICATE_USERNAME: &str = "a user with that username";
+
+impl Store {
+    /// Creates the user and their roles in one transaction.
+    pub async fn create_user(&self, new: &NewUser<'_>, now: i64) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO users (company_id, team_id, username, username_key, display_name, email, \
+             level, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(new.company_id.0)
+        .bind(new.team_id.map(|t| t.0))
+        .bind(new.username.as_str())
+        .bind(new.username.key())
+        .bind(new.display_name.as_str())
+        .bind(new.email.map(|e| e.as_str().to_string()))
+        .bind(new.level.code())
+        .bind(&new.password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::conflict_as(DUPLICATE_USERNAME))?;
+        let id = UserId(row.try_get("id")?);
+        insert_roles(&mut tx, id, &new.roles).await?;
+        tx.commit().await?;
+        self.user(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        self.user_in_scope(id, DataScope::Everything).await
+    }
+
+    /// A user only if inside `scope`: the scope is part of the query, so a
+    /// user outside it is indistinguishable from one that does not exist.
+    pub async fn user_in_scope(&self, id: UserId, scope: DataScope) -> Result<Option<User>> {
+        let mut filter = Filter::default();
+        let p = filter.bind(id.0);
+        filter.and(format!("u.id = {p}"));
+        filter.scope(scope, "u.company_id", "u.team_id", "u.id");
+        sqlx::query_with(&format!("{}{}", select(self), filter.where_clause()), filter.args())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    /// The user and their password hash, by username in any case.
+    pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(&format!("{} WHERE u.username_key = $1", select(self)))
+            .bind(username.trim().to_ascii_lowercase())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        Ok(self.credentials(username).await?.map(|(user, _)| user))
+    }
+
+    pub async fn list_users(&self, query: &UserQuery) -> Result<Page<User>> {
+        let mut filter = Filter::default();
+        filter.scope(query.scope, "u.company_id", "u.team_id", "u.id");
+        if let Some(company) = query.company {
+            let p = filter.bind(company.0);
+            filter.and(format!("u.company_id = {p}"));
+        }
+        if let Some(term) = &query.search {
+            let p = filter.bind(term.like_pattern());
+            filter.and(format!(
+                "(u.username_key LIKE {p} ESCAPE '\\' OR lower(u.display_name) LIKE {p} ESCAPE '\\' \
+                 OR lower(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        let where_clause = filter.where_clause();
+        let total: i64 = sqlx::query_with(
+            &format!("SELECT COUNT(*) AS n FROM users u{where_clause}"),
+            filter.args(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let per_page = query.per_page.clamp(1, 500);
+        let limit = filter.bind(i64::from(per_page));
+        let offset = filter.bind(i64::from(query.page) * i64::from(per_page));
+        let sql = format!(
+            "{}{where_clause} ORDER BY u.username_key LIMIT {limit} OFFSET {offset}",
+            select(self)
+        );
+        let items = sqlx::query_with(&sql, filter.args())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(user_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: query.page,
+            per_page,
+        })
+    }
+
+    pub async fn update_user_details(
+        &self,
+        id: UserId,
+        change: &UserDetailsChange,
+        now: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET display_name = $1, email = $2, level = $3, team_id = $4, enabled = $5, \
+             updated_at = $6 WHERE id = $7",
+        )
+        .bind(change.display_name.as_str())
+        .bind(change.email.as_ref().map(|e| e.as_str().to_string()))
+        .bind(change.level.code())
+        .bind(change.team_id.map(|t| t.0))
+        .bind(i64::from(change.enabled))
+        .bind(now)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Replaces the user's roles.
+    pub async fn set_user_roles(&self, id: UserId, roles: &RoleSet) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        insert_roles(&mut tx, id, roles).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&self, id: UserId, hash: &str, now: i64) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+}
+
+async fn insert_roles(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: UserId,
+    roles: &RoleSet,
+) -> Result<()> {
+    for role in roles.iter() {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(role.code())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

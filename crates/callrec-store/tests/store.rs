@@ -1,0 +1,304 @@
+//! The store's behaviour, run on SQLite and (when configured) PostgreSQL.
+
+use callrec_domain::permissions::DataScope;
+use callrec_domain::{
+    CompanyName, DisplayName, Email, Level, Role, RoleSet, SearchTerm, TeamName, Username,
+};
+use callrec_store::testing::TestDb;
+use callrec_store::{
+    backend_tests, AuditAction, AuditQuery, Company, NewAuditEntry, NewUser, SessionTimeouts,
+    Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery,
+};
+
+const NOW: i64 = 1_800_000_000;
+
+async fn company(store: &Store, name: &str) -> Company {
+    store
+        .create_company(&CompanyName::parse(name).unwrap(), NOW)
+        .await
+        .unwrap()
+}
+
+async fn team(store: &Store, company: &Company, name: &str) -> Team {
+    store
+        .create_team(company.id, &TeamName::parse(name).unwrap(), NOW)
+        .await
+        .unwrap()
+}
+
+async fn user(store: &Store, company: &Company, team: Option<&Team>, name: &str, level: Level) -> User {
+    try_user(store, company, team, name, level).await.unwrap()
+}
+
+async fn try_user(
+    store: &Store,
+    company: &Company,
+    team: Option<&Team>,
+    name: &str,
+    level: Level,
+) -> Result<User, StoreError> {
+    let username = Username::parse(name).unwrap();
+    let display = DisplayName::parse(&format!("{name} Person")).unwrap();
+    let email = Email::parse_optional(&format!("{name}@example.com")).unwrap();
+    store
+        .create_user(
+            &NewUser {
+                company_id: company.id,
+                team_id: team.map(|t| t.id),
+                username: &username,
+                display_name: &display,
+                email: email.as_ref(),
+                level,
+                password_hash: "hash".into(),
+                roles: [Role::Recordings].into_iter().collect(),
+            },
+            NOW,
+        )
+        .await
+}
+
+fn query(scope: DataScope, search: &str, page: u32, per_page: u32) -> UserQuery {
+    UserQuery {
+        scope,
+        company: None,
+        search: SearchTerm::parse(search),
+        page,
+        per_page,
+    }
+}
+
+backend_tests! {
+    async fn migrations_are_idempotent(db) {
+        assert_eq!(db.store.migrate().await.unwrap(), 0, "second run applies nothing");
+        db.store.ping().await.unwrap();
+    }
+
+    async fn company_names_are_unique_in_any_case(db) {
+        let acme = company(&db.store, "Acme").await;
+        let err = db.store.create_company(&CompanyName::parse("ACME").unwrap(), NOW).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+        assert_eq!(db.store.company_by_name("acme").await.unwrap(), Some(acme.clone()));
+        assert_eq!(db.store.company(acme.id).await.unwrap().unwrap().name, "Acme");
+        assert_eq!(db.store.count_companies().await.unwrap(), 1);
+    }
+
+    async fn team_names_are_unique_per_company(db) {
+        let acme = company(&db.store, "Acme").await;
+        let globex = company(&db.store, "Globex").await;
+        let sales = team(&db.store, &acme, "Sales").await;
+        team(&db.store, &globex, "Sales").await;
+        let err = db.store.create_team(acme.id, &TeamName::parse("sales").unwrap(), NOW).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }));
+        // A team id of another company is simply not there.
+        assert!(db.store.team(globex.id, sales.id).await.unwrap().is_none());
+        db.store.rename_team(acme.id, sales.id, &TeamName::parse("Inside Sales").unwrap()).await.unwrap();
+        db.store.set_team_enabled(acme.id, sales.id, false).await.unwrap();
+        let renamed = db.store.team(acme.id, sales.id).await.unwrap().unwrap();
+        assert_eq!((renamed.name.as_str(), renamed.enabled), ("Inside Sales", false));
+        assert!(matches!(
+            db.store.rename_team(globex.id, sales.id, &TeamName::parse("X").unwrap()).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(db.store.list_teams(Some(acme.id)).await.unwrap().len(), 1);
+        assert_eq!(db.store.list_teams(None).await.unwrap().len(), 2);
+    }
+
+    async fn usernames_are_unique_in_any_case(db) {
+        let acme = company(&db.store, "Acme").await;
+        let alice = user(&db.store, &acme, None, "Alice", Level::Company).await;
+        assert_eq!(alice.roles, [Role::Recordings].into_iter().collect::<RoleSet>());
+        let err = try_user(&db.store, &acme, None, "aLiCe", Level::Staff).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }));
+        let (found, hash) = db.store.credentials("ALICE").await.unwrap().unwrap();
+        assert_eq!((found.id, hash.as_str()), (alice.id, "hash"));
+        assert_eq!(db.store.count_users().await.unwrap(), 1);
+    }
+
+    async fn a_user_cannot_join_another_companys_team(db) {
+        let acme = company(&db.store, "Acme").await;
+        let globex = company(&db.store, "Globex").await;
+        let globex_team = team(&db.store, &globex, "Support").await;
+        let result = try_user(&db.store, &acme, Some(&globex_team), "mallory", Level::Staff).await;
+        assert!(result.is_err(), "the foreign key must refuse it");
+        assert_eq!(db.store.count_users().await.unwrap(), 0, "nothing half-written");
+    }
+
+    async fn user_lists_are_scoped_searched_and_paged(db) {
+        let acme = company(&db.store, "Acme").await;
+        let globex = company(&db.store, "Globex").await;
+        let sales = team(&db.store, &acme, "Sales").await;
+        let support = team(&db.store, &acme, "Support").await;
+        let boss = user(&db.store, &acme, None, "boss", Level::Company).await;
+        for i in 0..12 {
+            user(&db.store, &acme, Some(&sales), &format!("sales{i:02}"), Level::Staff).await;
+        }
+        user(&db.store, &acme, Some(&support), "helper", Level::Staff).await;
+        user(&db.store, &globex, None, "outsider", Level::Company).await;
+        user(&db.store, &acme, None, "under_score", Level::Staff).await;
+
+        let all = db.store.list_users(&query(DataScope::Everything, "", 0, 100)).await.unwrap();
+        assert_eq!(all.total, 16);
+        let acme_only = db.store.list_users(&query(DataScope::Company(acme.id), "", 0, 100)).await.unwrap();
+        assert_eq!(acme_only.total, 15);
+        assert!(acme_only.items.iter().all(|u| u.company_id == acme.id));
+        let team_only = db.store.list_users(&query(DataScope::Team(acme.id, sales.id), "", 0, 100)).await.unwrap();
+        assert_eq!(team_only.total, 12);
+        let own = db.store.list_users(&query(DataScope::OwnOnly(boss.id), "", 0, 100)).await.unwrap();
+        assert_eq!(own.items.iter().map(|u| u.id).collect::<Vec<_>>(), vec![boss.id]);
+
+        // Search covers username, name and e-mail, any case; LIKE wildcards are literal.
+        let found = db.store.list_users(&query(DataScope::Everything, "HELPER@EXAMPLE", 0, 100)).await.unwrap();
+        assert_eq!(found.items.len(), 1);
+        assert_eq!(found.items[0].username, "helper");
+        let underscore = db.store.list_users(&query(DataScope::Everything, "_", 0, 100)).await.unwrap();
+        assert_eq!(underscore.items.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["under_score"]);
+        let scoped_search = db.store.list_users(&query(DataScope::Company(globex.id), "helper", 0, 100)).await.unwrap();
+        assert_eq!(scoped_search.total, 0, "search never escapes the scope");
+
+        // Pages of 5 over 12 sales users: 5, 5, 2.
+        let page = |n| query(DataScope::Team(acme.id, sales.id), "", n, 5);
+        let first = db.store.list_users(&page(0)).await.unwrap();
+        let last = db.store.list_users(&page(2)).await.unwrap();
+        assert_eq!((first.items.len(), first.has_previous(), first.has_next()), (5, false, true));
+        assert_eq!((last.items.len(), last.has_next(), last.first_row(), last.last_row()), (2, false, 11, 12));
+        assert_eq!(first.items[0].username, "sales00");
+        assert_eq!(last.items[1].username, "sales11");
+    }
+
+    async fn user_in_scope_hides_users_outside_it(db) {
+        let acme = company(&db.store, "Acme").await;
+        let globex = company(&db.store, "Globex").await;
+        let outsider = user(&db.store, &globex, None, "outsider", Level::Staff).await;
+        assert!(db.store.user_in_scope(outsider.id, DataScope::Company(acme.id)).await.unwrap().is_none());
+        assert!(db.store.user_in_scope(outsider.id, DataScope::Company(globex.id)).await.unwrap().is_some());
+        assert!(db.store.user_in_scope(outsider.id, DataScope::Everything).await.unwrap().is_some());
+    }
+
+    async fn details_roles_and_password_change(db) {
+        let acme = company(&db.store, "Acme").await;
+        let sales = team(&db.store, &acme, "Sales").await;
+        let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
+        let change = UserDetailsChange {
+            display_name: DisplayName::parse("Robert").unwrap(),
+            email: None,
+            level: Level::Team,
+            team_id: Some(sales.id),
+            enabled: false,
+        };
+        db.store.update_user_details(bob.id, &change, NOW + 1).await.unwrap();
+        let roles: RoleSet = [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect();
+        db.store.set_user_roles(bob.id, &roles).await.unwrap();
+        db.store.set_password_hash(bob.id, "new-hash", NOW + 2).await.unwrap();
+        let (bob, hash) = db.store.credentials("bob").await.unwrap().unwrap();
+        assert_eq!(bob.display_name, "Robert");
+        assert_eq!(bob.email, None);
+        assert_eq!((bob.level, bob.team_id, bob.team_name.as_deref()), (Level::Team, Some(sales.id), Some("Sales")));
+        assert!(!bob.enabled);
+        assert_eq!(bob.roles, roles);
+        assert_eq!(hash, "new-hash");
+        db.store.set_user_roles(bob.id, &RoleSet::default()).await.unwrap();
+        assert!(db.store.user(bob.id).await.unwrap().unwrap().roles.is_empty());
+    }
+
+    async fn sessions_expire_and_end_per_user(db) {
+        let acme = company(&db.store, "Acme").await;
+        let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
+        let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
+        for id in ["a", "b", "c"] {
+            db.store.create_session(id, bob.id, "127.0.0.1", NOW).await.unwrap();
+        }
+        assert!(db.store.live_session("a", NOW + 1799, timeouts).await.unwrap().is_some());
+        // Touched at NOW+1799, so still alive 1799 s later.
+        assert!(db.store.live_session("a", NOW + 3598, timeouts).await.unwrap().is_some());
+        // "b" was never touched: idle past the limit, and deleted on sight.
+        assert!(db.store.live_session("b", NOW + 1800, timeouts).await.unwrap().is_none());
+        assert!(db.store.live_session("b", NOW, timeouts).await.unwrap().is_none());
+        // The absolute limit holds however busy the session is.
+        assert!(db.store.live_session("a", NOW + 43_200, timeouts).await.unwrap().is_none());
+        assert!(db.store.live_session("unknown", NOW, timeouts).await.unwrap().is_none());
+
+        for id in ["d", "e"] {
+            db.store.create_session(id, bob.id, "127.0.0.1", NOW).await.unwrap();
+        }
+        assert_eq!(db.store.delete_user_sessions(bob.id, Some("d")).await.unwrap(), 2);
+        assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 1);
+        db.store.delete_session("d").await.unwrap();
+        assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 0);
+        db.store.create_session("f", bob.id, "127.0.0.1", NOW).await.unwrap();
+        assert_eq!(db.store.purge_expired_sessions(NOW + 1800, timeouts).await.unwrap(), 1);
+    }
+
+    async fn throttle_counts_within_a_window(db) {
+        let window = ThrottleWindow { seconds: 900, limit: 3 };
+        for expected in 1..=3 {
+            assert_eq!(db.store.record_failure("account", "bob", NOW, window).await.unwrap(), expected);
+        }
+        assert_eq!(db.store.throttled_for("account", "bob", NOW + 100, window).await.unwrap(), Some(800));
+        assert_eq!(db.store.throttled_for("account", "alice", NOW, window).await.unwrap(), None);
+        assert_eq!(db.store.throttled_for("account", "bob", NOW + 900, window).await.unwrap(), None);
+        // A failure after the window starts a new one.
+        assert_eq!(db.store.record_failure("account", "bob", NOW + 900, window).await.unwrap(), 1);
+        db.store.clear_failures("account", "bob").await.unwrap();
+        assert_eq!(db.store.throttled_for("account", "bob", NOW + 901, window).await.unwrap(), None);
+    }
+
+    async fn parallel_failures_all_count(db) {
+        let window = ThrottleWindow { seconds: 900, limit: 100 };
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let store = db.store.clone();
+                tokio::spawn(async move { store.record_failure("client", "10.0.0.1", NOW, window).await })
+            })
+            .collect();
+        let mut counts = Vec::new();
+        for task in tasks {
+            counts.push(task.await.unwrap().unwrap());
+        }
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=40).collect::<Vec<_>>(), "each failure saw a distinct count");
+    }
+
+    async fn audit_log_appends_and_filters(db) {
+        let acme = company(&db.store, "Acme").await;
+        let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
+        db.store.audit(NewAuditEntry::new(AuditAction::SignInFailed).target("bob").client("10.1.1.1"), NOW).await.unwrap();
+        db.store
+            .audit(
+                NewAuditEntry::new(AuditAction::SignInSucceeded)
+                    .actor(bob.id, "bob")
+                    .company(acme.id)
+                    .target("bob")
+                    .client("10.1.1.1")
+                    .details("first sign-in"),
+                NOW + 1,
+            )
+            .await
+            .unwrap();
+        let all = db.store.audit_entries(&AuditQuery { limit: 10, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].action_label(), "Signed in");
+        assert_eq!(all[0].details, "first sign-in");
+        assert_eq!(all[0].actor_user_id, Some(bob.id));
+        let acme_only = db.store.audit_entries(&AuditQuery { company: Some(acme.id), limit: 10, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(acme_only.len(), 1);
+        let older = db.store.audit_entries(&AuditQuery { before: Some(all[0].id), limit: 10, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(older.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["sign_in.failed"]);
+    }
+}
+
+#[tokio::test]
+async fn bad_database_urls_are_refused_clearly() {
+    let dir = tempfile_dir();
+    let err = Store::connect(Some("mysql://localhost/x"), &dir).await.unwrap_err();
+    assert!(err.to_string().contains("postgres://"), "{err}");
+}
+
+#[tokio::test]
+async fn sqlite_file_lives_in_the_data_dir() {
+    let db = TestDb::sqlite().await;
+    assert!(db.data_dir().join(callrec_store::SQLITE_FILE).exists());
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    std::env::temp_dir()
+}
