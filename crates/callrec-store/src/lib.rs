@@ -25,7 +25,7 @@ pub use error::StoreError;
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
 pub use throttle::ThrottleWindow;
-pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery};
+pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery, UserUpdate};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};

@@ -57,6 +57,14 @@ pub struct NewUser<'a> {
     pub roles: RoleSet,
 }
 
+/// Everything the Modify pop-up saves.
+pub struct UserUpdate {
+    pub details: UserDetailsChange,
+    pub roles: RoleSet,
+    /// A new password's hash, when one was set.
+    pub password_hash: Option<String>,
+}
+
 /// The Details tab of a user.
 pub struct UserDetailsChange {
     pub display_name: DisplayName,
@@ -253,39 +261,39 @@ impl Store {
         })
     }
 
-    pub async fn update_user_details(
-        &self,
-        id: UserId,
-        change: &UserDetailsChange,
-        now: i64,
-    ) -> Result<()> {
+    /// Saves a whole Modify pop-up (details, roles and maybe a new password)
+    /// in one transaction: all of it or none of it.
+    pub async fn update_user(&self, id: UserId, update: &UserUpdate, now: i64) -> Result<()> {
+        let details = &update.details;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE users SET display_name = $1, email = $2, level = $3, team_id = $4, enabled = $5, \
              updated_at = $6 WHERE id = $7",
         )
-        .bind(change.display_name.as_str())
-        .bind(change.email.as_ref().map(|e| e.as_str().to_string()))
-        .bind(change.level.code())
-        .bind(change.team_id.map(|t| t.0))
-        .bind(i64::from(change.enabled))
+        .bind(details.display_name.as_str())
+        .bind(details.email.as_ref().map(|e| e.as_str().to_string()))
+        .bind(details.level.code())
+        .bind(details.team_id.map(|t| t.0))
+        .bind(i64::from(details.enabled))
         .bind(now)
         .bind(id.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
-    }
-
-    /// Replaces the user's roles.
-    pub async fn set_user_roles(&self, id: UserId, roles: &RoleSet) -> Result<()> {
-        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        insert_roles(&mut tx, id, roles).await?;
+        insert_roles(&mut tx, id, &update.roles).await?;
+        if let Some(hash) = &update.password_hash {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

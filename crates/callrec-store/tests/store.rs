@@ -7,7 +7,7 @@ use callrec_domain::{
 use callrec_store::testing::TestDb;
 use callrec_store::{
     backend_tests, AuditAction, AuditQuery, Company, NewAuditEntry, NewUser, SessionTimeouts,
-    Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery,
+    Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery, UserUpdate,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -185,10 +185,9 @@ backend_tests! {
             team_id: Some(sales.id),
             enabled: false,
         };
-        db.store.update_user_details(bob.id, &change, NOW + 1).await.unwrap();
         let roles: RoleSet = [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect();
-        db.store.set_user_roles(bob.id, &roles).await.unwrap();
-        db.store.set_password_hash(bob.id, "new-hash", NOW + 2).await.unwrap();
+        let update = UserUpdate { details: change, roles: roles.clone(), password_hash: Some("new-hash".into()) };
+        db.store.update_user(bob.id, &update, NOW + 1).await.unwrap();
         let (bob, hash) = db.store.credentials("bob").await.unwrap().unwrap();
         assert_eq!(bob.display_name, "Robert");
         assert_eq!(bob.email, None);
@@ -196,8 +195,14 @@ backend_tests! {
         assert!(!bob.enabled);
         assert_eq!(bob.roles, roles);
         assert_eq!(hash, "new-hash");
-        db.store.set_user_roles(bob.id, &RoleSet::default()).await.unwrap();
+        let update = UserUpdate { roles: RoleSet::default(), password_hash: None, ..update };
+        db.store.update_user(bob.id, &update, NOW + 2).await.unwrap();
         assert!(db.store.user(bob.id).await.unwrap().unwrap().roles.is_empty());
+        assert_eq!(db.store.credentials("bob").await.unwrap().unwrap().1, "new-hash", "no new password: hash kept");
+        db.store.set_password_hash(bob.id, "cli-hash", NOW + 3).await.unwrap();
+        assert_eq!(db.store.credentials("bob").await.unwrap().unwrap().1, "cli-hash");
+        let missing = db.store.update_user(callrec_domain::UserId(999_999), &update, NOW).await;
+        assert!(matches!(missing, Err(StoreError::NotFound)));
     }
 
     async fn sessions_expire_and_end_per_user(db) {

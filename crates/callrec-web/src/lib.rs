@@ -1,1 +1,83 @@
+//! The HTTP side of callrec: server-rendered pages and pop-ups, sessions,
+//! cross-site request protection and security headers.
+//!
+//! Handlers stay thin: they extract the request, ask the domain whether the
+//! actor may act, call the store, and render.
 
+pub mod accounts;
+mod assets;
+mod auth;
+mod config;
+mod error;
+mod form;
+mod health;
+mod home;
+mod layout;
+mod passwords;
+mod reports;
+mod security;
+mod session;
+mod teams;
+mod users;
+
+pub use config::{Argon2Settings, WebConfig};
+pub use error::AppError;
+pub use passwords::Passwords;
+
+use axum::Router;
+use callrec_store::Store;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub passwords: Passwords,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Result<AppState, AppError> {
+        let passwords = Passwords::new(&config.argon2)?;
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            passwords,
+        })
+    }
+}
+
+/// The whole portal. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so client addresses
+/// reach the audit log.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(auth::routes())
+        .merge(home::routes())
+        .merge(users::routes())
+        .merge(teams::routes())
+        .merge(reports::routes())
+        .merge(health::routes())
+        .merge(assets::routes())
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::reject_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .with_state(state)
+}
+
+/// Seconds since the Unix epoch, the one clock the web layer reads.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

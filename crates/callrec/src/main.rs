@@ -1,1 +1,59 @@
-fn main() {}
+//! The `callrec` binary: the portal and its administration commands.
+
+mod cli;
+mod commands;
+mod config;
+mod error;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use error::CliError;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CALLREC_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let storage = config::storage(&cli.global)?;
+    // Serve settings are checked before the database is touched.
+    let serve_settings = match &cli.command {
+        Command::Serve(args) => Some(config::serve(&cli.global, args)?),
+        _ => None,
+    };
+    let store = commands::open_store(&storage).await?;
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = serve_settings.expect("parsed above for serve");
+            commands::serve::run(store, &storage, settings, args.demo).await
+        }
+        Command::Migrate => {
+            println!("Database is up to date ({}).", store.backend().name());
+            Ok(())
+        }
+        Command::Demo => {
+            let (loaded, logins) = commands::demo::load(&store).await?;
+            println!("{}", if loaded { "Loaded the demo data." } else { "The demo data is already loaded." });
+            commands::demo::print_logins(&logins);
+            Ok(())
+        }
+        Command::Company(command) => commands::admin::company(&store, command).await,
+        Command::Team(command) => commands::admin::team(&store, command).await,
+        Command::User(command) => commands::admin::user(&store, command).await,
+    }
+}

@@ -1,0 +1,27 @@
+//! The stylesheet and script, compiled into the binary: the portal needs no
+//! CDN and works offline.
+
+use crate::AppState;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+const CSS: &str = include_str!("assets/app.css");
+const JS: &str = include_str!("assets/app.js");
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+}

@@ -1,0 +1,192 @@
+//! Sign-in and sign-out.
+
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::security::ClientAddr;
+use crate::session::{clear_cookie, start_session, MaybeUser};
+use crate::{now, AppState};
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use callrec_store::{AuditAction, NewAuditEntry, ThrottleWindow};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(log_in))
+        .route("/logout", post(log_out))
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage<'a> {
+    username: &'a str,
+    error: Option<String>,
+}
+
+fn render_login(status: StatusCode, username: &str, error: Option<String>) -> Result<Response, AppError> {
+    let page = LoginPage { username, error }.render()?;
+    Ok((status, Html(page)).into_response())
+}
+
+async fn login_page(MaybeUser(current): MaybeUser) -> Result<Response, AppError> {
+    match current {
+        Some(current) => Ok(Redirect::to(current.actor.home()).into_response()),
+        None => render_login(StatusCode::OK, "", None),
+    }
+}
+
+/// The one message for every failed sign-in, so nobody learns which
+/// usernames exist or which accounts are disabled.
+const INVALID: &str = "Invalid username or password";
+
+/// Longer input is refused before any hashing: nobody's password is this long.
+const MAX_INPUT_BYTES: usize = 1024;
+
+async fn log_in(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    MaybeUser(previous): MaybeUser,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let username = form.get("username").trim();
+    let password = form.get("password");
+    if username.is_empty() || password.is_empty() {
+        return render_login(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            username,
+            Some("Enter your username and password.".into()),
+        );
+    }
+    if username.len() > MAX_INPUT_BYTES || password.len() > MAX_INPUT_BYTES {
+        return render_login(StatusCode::UNAUTHORIZED, "", Some(INVALID.into()));
+    }
+    let account_key = username.to_lowercase();
+    let limits = [
+        ("account", account_key.as_str(), state.config.sign_in_per_account),
+        ("client", client.as_str(), state.config.sign_in_per_client),
+    ];
+
+    for (scope, key, window) in limits {
+        if let Some(wait) = state.store.throttled_for(scope, key, now(), window).await? {
+            audit_throttled(&state, username, &client, scope).await?;
+            let minutes = (wait + 59) / 60;
+            return render_login(
+                StatusCode::TOO_MANY_REQUESTS,
+                username,
+                Some(format!(
+                    "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                )),
+            );
+        }
+    }
+
+    let credentials = state.store.credentials(username).await?;
+    let password_ok = state
+        .passwords
+        .verify(credentials.as_ref().map(|(_, hash)| hash.as_str()), password)
+        .await?;
+
+    let user = match credentials {
+        Some((user, _)) if password_ok && user.enabled => user,
+        other => {
+            let (company, reason) = match &other {
+                None => (None, "unknown username"),
+                Some((user, _)) if !user.enabled => (Some(user.company_id), "account disabled"),
+                Some((user, _)) => (Some(user.company_id), "wrong password"),
+            };
+            let mut entry = NewAuditEntry::new(AuditAction::SignInFailed)
+                .target(username)
+                .client(&client)
+                .details(reason);
+            entry.company_id = company;
+            state.store.audit(entry, now()).await?;
+            for (scope, key, window) in limits {
+                let failures = state.store.record_failure(scope, key, now(), window).await?;
+                if failures == window.limit {
+                    audit_throttled(&state, username, &client, scope).await?;
+                }
+            }
+            return render_login(StatusCode::UNAUTHORIZED, username, Some(INVALID.into()));
+        }
+    };
+
+    state.store.clear_failures("account", &account_key).await?;
+    // A new id at every sign-in: a session id planted before sign-in is worthless.
+    if let Some(previous) = previous {
+        state.store.delete_session(&previous.session_hash).await?;
+    }
+    let cookie = start_session(&state, &user, &client).await?;
+    state
+        .store
+        .audit(
+            NewAuditEntry::new(AuditAction::SignInSucceeded)
+                .actor(user.id, &user.username)
+                .company(user.company_id)
+                .target(&user.username)
+                .client(&client),
+            now(),
+        )
+        .await?;
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(user.actor().home()),
+    )
+        .into_response())
+}
+
+async fn audit_throttled(
+    state: &AppState,
+    username: &str,
+    client: &str,
+    scope: &str,
+) -> Result<(), AppError> {
+    let limit: ThrottleWindow = if scope == "account" {
+        state.config.sign_in_per_account
+    } else {
+        state.config.sign_in_per_client
+    };
+    state
+        .store
+        .audit(
+            NewAuditEntry::new(AuditAction::SignInThrottled)
+                .target(username)
+                .client(client)
+                .details(format!(
+                    "{} failures per {} within {} s",
+                    limit.limit, scope, limit.seconds
+                )),
+            now(),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn log_out(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    MaybeUser(current): MaybeUser,
+) -> Result<Response, AppError> {
+    if let Some(current) = current {
+        state.store.delete_session(&current.session_hash).await?;
+        state
+            .store
+            .audit(
+                NewAuditEntry::new(AuditAction::SignedOut)
+                    .actor(current.user.id, &current.user.username)
+                    .company(current.user.company_id)
+                    .target(&current.user.username)
+                    .client(&client),
+                now(),
+            )
+            .await?;
+    }
+    Ok((
+        [(header::SET_COOKIE, clear_cookie(&state)?)],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}

@@ -1,0 +1,85 @@
+use callrec_store::{SessionTimeouts, ThrottleWindow};
+
+/// Argon2id cost. The defaults are OWASP's minimum for Argon2id
+/// (19 MiB, 2 passes, 1 lane).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Settings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Settings {
+    fn default() -> Self {
+        Argon2Settings {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address users type, e.g. `https://calls.example.com`. Cookies are
+    /// `Secure` when it is https, and cross-site checks compare against it.
+    pub public_url: Option<String>,
+    pub session: SessionTimeouts,
+    pub argon2: Argon2Settings,
+    /// Failed sign-ins allowed per username, then a pause.
+    pub sign_in_per_account: ThrottleWindow,
+    /// Failed sign-ins allowed per client address, then a pause.
+    pub sign_in_per_client: ThrottleWindow,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: None,
+            session: SessionTimeouts {
+                idle: 30 * 60,
+                absolute: 12 * 60 * 60,
+            },
+            argon2: Argon2Settings::default(),
+            sign_in_per_account: ThrottleWindow {
+                seconds: 15 * 60,
+                limit: 10,
+            },
+            sign_in_per_client: ThrottleWindow {
+                seconds: 15 * 60,
+                limit: 100,
+            },
+        }
+    }
+}
+
+impl WebConfig {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// `scheme://host[:port]` of the public URL, without a path.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.as_deref()?;
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split('/').next()?;
+        Some(format!("{scheme}://{host}").to_ascii_lowercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_and_secure_cookies_follow_the_public_url() {
+        let mut config = WebConfig::default();
+        assert!(!config.secure_cookies());
+        assert_eq!(config.public_origin(), None);
+        config.public_url = Some("https://Calls.Example.com/portal/".into());
+        assert!(config.secure_cookies());
+        assert_eq!(config.public_origin().as_deref(), Some("https://calls.example.com"));
+    }
+}

@@ -1,0 +1,118 @@
+//! The web layer's one error type and its one mapping to HTTP.
+
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callrec_domain::ValidationError;
+use callrec_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nothing here, or nothing the actor may see: the two look the same.
+    #[error("not found")]
+    NotFound,
+    #[error("sign-in required")]
+    SignInRequired,
+    /// A cross-site request, refused before it reached a handler.
+    #[error("cross-site request refused")]
+    CrossSite,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("page rendering failed: {0}")]
+    Template(#[from] askama::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { what } => AppError::Conflict(format!("{what} already exists")),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::SignInRequired => StatusCode::SEE_OTHER,
+            AppError::CrossSite => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::SignInRequired = self {
+            return Redirect::to("/login").into_response();
+        }
+        let status = self.status();
+        let (title, message) = match &self {
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing here, or you do not have access to it.".to_string(),
+            ),
+            AppError::CrossSite => (
+                "Request refused",
+                "This request came from another site and was refused. Go back to the portal and try again.".to_string(),
+            ),
+            AppError::BadRequest(message) | AppError::Conflict(message) => {
+                ("Request not accepted", message.clone())
+            }
+            AppError::Invalid(err) => ("Request not accepted", err.message.clone()),
+            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
+                // The detail goes to the log, never to the browser.
+                tracing::error!(error = %self, "request failed");
+                (
+                    "Something went wrong",
+                    "The portal could not complete this request. Try again in a moment; if it keeps happening, contact your administrator.".to_string(),
+                )
+            }
+            AppError::SignInRequired => unreachable!("handled above"),
+        };
+        error_page(status, title, &message)
+    }
+}
+
+pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = ErrorPage { title, message }
+        .render()
+        .unwrap_or_else(|_| message.to_string());
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
+pub(crate) async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// A handler that panicked: a plain 500 page, never the panic message.
+pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The portal could not complete this request.",
+    )
+}

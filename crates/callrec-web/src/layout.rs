@@ -1,0 +1,84 @@
+//! The frame around every signed-in page: top bar and left-hand menu.
+
+use crate::session::CurrentUser;
+use callrec_domain::MenuItem;
+
+/// One `<option>` of a dropdown, decided in Rust so templates stay simple.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// Options from `(value, label)` pairs, marking the one equal to `selected`.
+    pub fn list<V: ToString + PartialEq>(
+        items: impl IntoIterator<Item = (V, String)>,
+        selected: Option<&V>,
+    ) -> Vec<Choice> {
+        items
+            .into_iter()
+            .map(|(value, label)| Choice {
+                selected: selected == Some(&value),
+                value: value.to_string(),
+                label,
+            })
+            .collect()
+    }
+}
+
+pub struct MenuLink {
+    pub label: &'static str,
+    pub path: &'static str,
+    pub current: bool,
+}
+
+/// What `layout.html` needs; every page template carries one as `chrome`.
+pub struct Chrome {
+    pub title: String,
+    pub user_name: String,
+    pub company_name: String,
+    pub menu: Vec<MenuLink>,
+    pub notice: Option<&'static str>,
+}
+
+impl Chrome {
+    /// `current` is the menu entry this page belongs to, if any.
+    pub fn new(user: &CurrentUser, title: impl Into<String>, current: Option<MenuItem>) -> Chrome {
+        Chrome {
+            title: title.into(),
+            user_name: user.user.display_name.clone(),
+            company_name: user.user.company_name.clone(),
+            menu: user
+                .actor
+                .menu()
+                .into_iter()
+                .map(|item| MenuLink {
+                    label: item.label(),
+                    path: item.path(),
+                    current: Some(item) == current,
+                })
+                .collect(),
+            notice: None,
+        }
+    }
+
+    /// Shows one of the fixed confirmation messages named by `?done=`.
+    pub fn with_notice(mut self, code: &str) -> Chrome {
+        self.notice = notice_text(code);
+        self
+    }
+}
+
+/// Messages after a redirect are named by code, so a link cannot make the
+/// portal display words of an attacker's choosing.
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "user-created" => "User added.",
+        "user-saved" => "Changes saved.",
+        "team-created" => "Team added.",
+        "team-saved" => "Team saved.",
+        _ => return None,
+    })
+}

@@ -1,0 +1,142 @@
+//! Sessions: a 256-bit random id in an HttpOnly cookie, its SHA-256 in the
+//! database. Every request re-reads the session and the user, so disabling
+//! a user or ending their sessions takes effect at once on every node.
+
+use crate::{now, AppError, AppState};
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use callrec_domain::Actor;
+use callrec_store::User;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+pub const COOKIE_NAME: &str = "callrec_session";
+
+/// The signed-in user behind a request. Extracting it from a request without
+/// a live session sends the browser to the sign-in page.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub actor: Actor,
+    pub session_hash: String,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        MaybeUser::from_request_parts(parts, state)
+            .await?
+            .0
+            .ok_or(AppError::SignInRequired)
+    }
+}
+
+/// The signed-in user, if any.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Some(id) = session_id_from(&parts.headers) else {
+            return Ok(MaybeUser(None));
+        };
+        let hash = hash_session_id(&id);
+        let Some(session) = state
+            .store
+            .live_session(&hash, now(), state.config.session)
+            .await?
+        else {
+            return Ok(MaybeUser(None));
+        };
+        let user = match state.store.user(session.user_id).await? {
+            Some(user) if user.enabled => user,
+            _ => {
+                state.store.delete_session(&hash).await?;
+                return Ok(MaybeUser(None));
+            }
+        };
+        Ok(MaybeUser(Some(CurrentUser {
+            actor: user.actor(),
+            user,
+            session_hash: hash,
+        })))
+    }
+}
+
+fn session_id_from(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_string())
+        // A real id is 43 characters; anything else cannot match.
+        .filter(|value| value.len() == 43)
+}
+
+pub(crate) fn hash_session_id(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(id.as_bytes()))
+}
+
+/// Creates a session for `user` and returns the `Set-Cookie` value.
+pub(crate) async fn start_session(
+    state: &AppState,
+    user: &User,
+    client_addr: &str,
+) -> Result<HeaderValue, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let id = URL_SAFE_NO_PAD.encode(bytes);
+    state
+        .store
+        .create_session(&hash_session_id(&id), user.id, client_addr, now())
+        .await?;
+    cookie(state, &id, None)
+}
+
+/// A `Set-Cookie` value that removes the session cookie.
+pub(crate) fn clear_cookie(state: &AppState) -> Result<HeaderValue, AppError> {
+    cookie(state, "", Some(0))
+}
+
+fn cookie(state: &AppState, value: &str, max_age: Option<i64>) -> Result<HeaderValue, AppError> {
+    let mut cookie = format!("{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies() {
+        cookie.push_str("; Secure");
+    }
+    HeaderValue::from_str(&cookie).map_err(|err| AppError::Internal(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_parsing_takes_only_well_formed_ids() {
+        let id = "a".repeat(43);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {COOKIE_NAME}={id}")).unwrap(),
+        );
+        assert_eq!(session_id_from(&headers), Some(id));
+        headers.insert(header::COOKIE, HeaderValue::from_static("callrec_session=short"));
+        assert_eq!(session_id_from(&headers), None);
+    }
+
+    #[test]
+    fn hashes_differ_from_ids() {
+        let hash = hash_session_id("abc");
+        assert_ne!(hash, "abc");
+        assert_eq!(hash.len(), 43);
+    }
+}

@@ -1,0 +1,271 @@
+//! The Teams page: list, add, rename, disable and enable teams.
+
+use crate::error::AppError;
+use crate::form::{FormData, QueryData};
+use crate::layout::{Choice, Chrome};
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::users::require;
+use crate::{now, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use callrec_domain::permissions::DataScope;
+use callrec_domain::{CompanyId, MenuItem, Role, TeamId, TeamName, ValidationError};
+use callrec_store::{AuditAction, NewAuditEntry, Team};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/teams", get(teams_page).post(add_team))
+        .route("/teams/{id}/rename", post(rename_team))
+        .route("/teams/{id}/status", post(set_status))
+}
+
+pub(crate) struct TeamRow {
+    pub id: i64,
+    pub name: String,
+    pub company: String,
+    pub members: i64,
+    pub enabled: bool,
+    pub can_change: bool,
+}
+
+/// The Add team or Rename pop-up, with what was typed and what was wrong.
+pub(crate) struct TeamDialog {
+    pub prefix: &'static str,
+    pub title: String,
+    pub action: String,
+    pub name: String,
+    pub error: Option<String>,
+    pub open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "teams/teams.html")]
+struct TeamsPage {
+    chrome: Chrome,
+    rows: Vec<TeamRow>,
+    show_company: bool,
+    companies: Vec<Choice>,
+    selected_company: Option<i64>,
+    can_add: bool,
+    add: TeamDialog,
+    rename: Option<TeamDialog>,
+}
+
+fn add_dialog(name: &str, error: Option<String>) -> TeamDialog {
+    TeamDialog {
+        prefix: "add-team",
+        title: "Add team".into(),
+        action: "/teams".into(),
+        name: name.into(),
+        open: error.is_some(),
+        error,
+    }
+}
+
+fn rename_dialog(team: &Team, name: &str, error: Option<String>) -> TeamDialog {
+    TeamDialog {
+        prefix: "rename-team",
+        title: format!("Rename {}", team.name),
+        action: format!("/teams/{}/rename", team.id),
+        name: name.into(),
+        error,
+        open: true,
+    }
+}
+
+/// The team, if the actor may change it; otherwise it does not exist.
+async fn changeable_team(state: &AppState, current: &CurrentUser, id: &str) -> Result<Team, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    state
+        .store
+        .team_by_id(TeamId(id))
+        .await?
+        .filter(|team| current.actor.may_change_team(team.company_id, team.id))
+        .ok_or(AppError::NotFound)
+}
+
+/// The company new teams go to: the chosen one for Global users, else their own.
+fn target_company(current: &CurrentUser, chosen: Option<i64>) -> CompanyId {
+    match (current.actor.scope(), chosen) {
+        (DataScope::Everything, Some(id)) => CompanyId(id),
+        _ => current.actor.company_id,
+    }
+}
+
+async fn render(
+    state: &AppState,
+    current: &CurrentUser,
+    query: &FormData,
+    add: TeamDialog,
+    rename: Option<TeamDialog>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let actor = &current.actor;
+    let global = actor.scope() == DataScope::Everything;
+    let selected_company = if global { query.optional_id("company")? } else { None };
+    let teams = match actor.scope() {
+        DataScope::Everything => state.store.list_teams(selected_company.map(CompanyId)).await?,
+        DataScope::Company(company) => state.store.list_teams(Some(company)).await?,
+        DataScope::Team(company, team) => state.store.team(company, team).await?.into_iter().collect(),
+        DataScope::OwnOnly(_) => Vec::new(),
+    };
+    let companies = if global {
+        let all = state.store.list_companies().await?;
+        Choice::list(all.into_iter().map(|c| (c.id.0, c.name)), selected_company.as_ref())
+    } else {
+        Vec::new()
+    };
+    let rows = teams
+        .into_iter()
+        .map(|team| TeamRow {
+            can_change: actor.may_change_team(team.company_id, team.id),
+            id: team.id.0,
+            name: team.name,
+            company: team.company_name,
+            members: team.member_count,
+            enabled: team.enabled,
+        })
+        .collect();
+    let mut chrome = Chrome::new(current, "Teams", Some(MenuItem::Teams));
+    chrome = chrome.with_notice(query.get("done"));
+    let page = TeamsPage {
+        chrome,
+        rows,
+        show_company: global,
+        can_add: actor.may_add_team(target_company(current, selected_company)),
+        companies,
+        selected_company,
+        add,
+        rename,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn teams_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageTeams)?;
+    let rename = match query.get("rename") {
+        "" => None,
+        id => {
+            let team = changeable_team(&state, &current, id).await?;
+            Some(rename_dialog(&team, &team.name, None))
+        }
+    };
+    render(&state, &current, &query, add_dialog("", None), rename, StatusCode::OK).await
+}
+
+fn back_to_teams(company: Option<i64>) -> Response {
+    let query = company.map_or(String::new(), |c| format!("company={c}&"));
+    Redirect::to(&format!("/teams?{query}done=team-saved")).into_response()
+}
+
+async fn add_team(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageTeams)?;
+    let chosen = form.optional_id("company")?;
+    let company = target_company(&current, chosen);
+    if !current.actor.may_add_team(company) || state.store.company(company).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let result = match TeamName::parse(form.get("name")) {
+        Ok(name) => state.store.create_team(company, &name, now()).await.map_err(AppError::from),
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(team) => {
+            audit(&state, &current, &client, AuditAction::TeamCreated, &team, String::new()).await?;
+            Ok(back_to_teams(chosen))
+        }
+        Err(AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message)) => {
+            render(&state, &current, &form, add_dialog(form.get("name"), Some(message)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn rename_team(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageTeams)?;
+    let team = changeable_team(&state, &current, &id).await?;
+    let result = match TeamName::parse(form.get("name")) {
+        Ok(name) => state
+            .store
+            .rename_team(team.company_id, team.id, &name)
+            .await
+            .map(|()| name)
+            .map_err(AppError::from),
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(name) => {
+            let details = format!("\"{}\" → \"{}\"", team.name, name);
+            audit(&state, &current, &client, AuditAction::TeamRenamed, &team, details).await?;
+            Ok(back_to_teams(form.optional_id("company")?))
+        }
+        Err(AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message)) => {
+            let dialog = rename_dialog(&team, form.get("name"), Some(message));
+            render(&state, &current, &form, add_dialog("", None), Some(dialog), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageTeams)?;
+    let team = changeable_team(&state, &current, &id).await?;
+    let enabled = match form.get("enabled") {
+        "1" => true,
+        "0" => false,
+        _ => return Err(AppError::BadRequest("The field enabled must be 0 or 1.".into())),
+    };
+    state.store.set_team_enabled(team.company_id, team.id, enabled).await?;
+    let action = if enabled { AuditAction::TeamEnabled } else { AuditAction::TeamDisabled };
+    audit(&state, &current, &client, action, &team, String::new()).await?;
+    Ok(back_to_teams(form.optional_id("company")?))
+}
+
+async fn audit(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &str,
+    action: AuditAction,
+    team: &Team,
+    details: String,
+) -> Result<(), AppError> {
+    state
+        .store
+        .audit(
+            NewAuditEntry::new(action)
+                .actor(current.user.id, &current.user.username)
+                .company(team.company_id)
+                .target(&team.name)
+                .client(client)
+                .details(details),
+            now(),
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! The Users page: search, list, add, and the Modify pop-up with its Details
+//! and Roles tabs.
+
+mod form;
+mod save;
+
+use crate::error::AppError;
+use crate::form::{FormData, QueryData};
+use crate::layout::{Choice, Chrome};
+use crate::session::CurrentUser;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use callrec_domain::{CompanyId, MenuItem, Role, SearchTerm, UserId};
+use callrec_store::{Page, User, UserQuery};
+use form::{FormOptions, UserForm};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(users_page).post(save::create))
+        .route("/users/{id}", post(save::modify))
+}
+
+const PER_PAGE: u32 = 25;
+
+/// The list's search, company filter and page, carried through pop-ups so
+/// that saving returns to the same view.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ListParams {
+    pub q: String,
+    pub company: Option<i64>,
+    pub page: u32,
+}
+
+impl ListParams {
+    fn from_form(form: &FormData) -> ListParams {
+        ListParams {
+            q: form.get("q").trim().chars().take(SearchTerm::MAX_CHARS).collect(),
+            company: form.get("company_filter").parse().ok(),
+            page: form.get("page").parse().unwrap_or(0).min(100_000),
+        }
+    }
+
+    /// The query string for links back to this view, with extra pairs.
+    pub fn query_string(&self, extra: &[(&str, &str)]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            query.append_pair("q", &self.q);
+        }
+        if let Some(company) = self.company {
+            query.append_pair("company_filter", &company.to_string());
+        }
+        if self.page > 0 {
+            query.append_pair("page", &self.page.to_string());
+        }
+        for (name, value) in extra {
+            query.append_pair(name, value);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        }
+    }
+
+    fn page_link(&self, page: u32) -> String {
+        let params = ListParams { page, ..self.clone() };
+        format!("/users{}", params.query_string(&[]))
+    }
+}
+
+pub(crate) struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub level: &'static str,
+    pub team: String,
+    pub company: String,
+    pub enabled: bool,
+    pub can_modify: bool,
+}
+
+/// Which pop-up, if any, the page opens with.
+pub(crate) enum OpenDialog {
+    None,
+    Add(UserForm),
+    Edit(UserForm),
+}
+
+#[derive(Template)]
+#[template(path = "users/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    params: ListParams,
+    rows: Vec<UserRow>,
+    show_company: bool,
+    companies: Vec<Choice>,
+    range: String,
+    previous_link: Option<String>,
+    next_link: Option<String>,
+    add_form: UserForm,
+    add_open: bool,
+    edit_form: Option<UserForm>,
+}
+
+/// Everything but Access to Manage Users sees no Users page at all.
+pub(crate) fn require(current: &CurrentUser, role: Role) -> Result<(), AppError> {
+    if current.actor.can(role) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageUsers)?;
+    let params = ListParams::from_form(&query);
+    let options = FormOptions::load(&state, &current.actor).await?;
+    let dialog = if let Some(id) = query.optional_id("edit")? {
+        let target = state
+            .store
+            .user_in_scope(UserId(id), current.actor.scope())
+            .await?
+            .filter(|target| current.actor.may_manage_user(&target.subject()))
+            .ok_or(AppError::NotFound)?;
+        let mut edit = UserForm::edit(&current.actor, &target, &options);
+        edit.roles_tab_selected = query.get("tab") == "roles";
+        OpenDialog::Edit(edit)
+    } else if query.checked("add") {
+        OpenDialog::Add(UserForm::add(&current.actor, &options))
+    } else {
+        OpenDialog::None
+    };
+    let mut chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
+    chrome = chrome.with_notice(query.get("done"));
+    render(&state, &current, chrome, params, options, dialog, StatusCode::OK).await
+}
+
+pub(crate) async fn render(
+    state: &AppState,
+    current: &CurrentUser,
+    chrome: Chrome,
+    params: ListParams,
+    options: FormOptions,
+    dialog: OpenDialog,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let actor = &current.actor;
+    let page: Page<User> = state
+        .store
+        .list_users(&UserQuery {
+            scope: actor.scope(),
+            company: params.company.map(CompanyId),
+            search: SearchTerm::parse(&params.q),
+            page: params.page,
+            per_page: PER_PAGE,
+        })
+        .await?;
+    let rows = page
+        .items
+        .iter()
+        .map(|user| UserRow {
+            id: user.id.0,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            email: user.email.clone().unwrap_or_default(),
+            level: user.level.label(),
+            team: user.team_name.clone().unwrap_or_default(),
+            company: user.company_name.clone(),
+            enabled: user.enabled,
+            can_modify: actor.may_manage_user(&user.subject()),
+        })
+        .collect();
+    let range = if page.total == 0 {
+        String::new()
+    } else {
+        format!("{}–{} of {}", page.first_row(), page.last_row(), page.total)
+    };
+    let (add_form, add_open, edit_form) = match dialog {
+        OpenDialog::None => (UserForm::add(actor, &options), false, None),
+        OpenDialog::Add(form) => (form, true, None),
+        OpenDialog::Edit(form) => (UserForm::add(actor, &options), false, Some(form)),
+    };
+    let body = UsersPage {
+        chrome,
+        show_company: options.companies.len() > 1,
+        companies: Choice::list(options.companies.clone(), params.company.as_ref()),
+        previous_link: page.has_previous().then(|| params.page_link(params.page - 1)),
+        next_link: page.has_next().then(|| params.page_link(params.page + 1)),
+        params,
+        rows,
+        range,
+        add_form,
+        add_open,
+        edit_form,
+    }
+    .render()?;
+    Ok((status, Html(body)).into_response())
+}

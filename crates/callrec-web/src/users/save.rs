@@ -1,0 +1,285 @@
+//! Saving the Add user and Modify pop-ups.
+
+use super::form::{FieldErrors, FormOptions, UserForm};
+use super::{render, require, ListParams, OpenDialog};
+use crate::accounts::{self, check_team, role_list, AuditContext, CreateUser};
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::layout::Chrome;
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::{now, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::{
+    Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, Role, RoleSet, Subject,
+    TeamId, UserId, Username, ValidationError,
+};
+use callrec_store::{AuditAction, User, UserDetailsChange, UserUpdate};
+
+/// The roles in the Assigned listbox. An unknown code is not a user's
+/// mistake but a forged request.
+fn requested_roles(form: &FormData) -> Result<RoleSet, AppError> {
+    form.all("roles")
+        .map(|code| {
+            Role::from_code(code).ok_or_else(|| AppError::BadRequest(format!("Unknown role {code:?}.")))
+        })
+        .collect()
+}
+
+/// Explains why `subject` is out of the actor's reach.
+fn reach_error(actor: &Actor, level: Level) -> ValidationError {
+    if level > actor.level {
+        ValidationError::new("level", "You cannot give a user a level above your own")
+    } else {
+        ValidationError::new("team", "Choose a team you manage")
+    }
+}
+
+fn audit_context(current: &CurrentUser, client: &str) -> AuditContext {
+    AuditContext {
+        actor: Some((current.user.id, current.user.username.clone())),
+        client: client.to_string(),
+    }
+}
+
+fn back_to_list(params: &ListParams, done: &str) -> Response {
+    Redirect::to(&format!("/users{}", params.query_string(&[("done", done)]))).into_response()
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageUsers)?;
+    let actor = &current.actor;
+    let params = ListParams::from_form(&form);
+    let options = FormOptions::load(&state, actor).await?;
+    let requested = requested_roles(&form)?;
+
+    let mut errors = FieldErrors::default();
+    let username = errors.check(Username::parse(form.get("username")));
+    let display_name = errors.check(DisplayName::parse(form.get("display_name")));
+    let email = errors.check(Email::parse_optional(form.get("email")));
+    let level = errors.check(Level::parse(form.get("level")));
+    let password = errors.check(NewPassword::parse(
+        form.get("password"),
+        form.get("username").trim(),
+    ));
+    let roles = errors.check(actor.apply_role_change(&RoleSet::default(), &requested));
+    let team_id = form.optional_id("team")?.map(TeamId);
+    let company_id = if actor.scope() == DataScope::Everything {
+        let chosen = form.optional_id("company")?.map(CompanyId);
+        match chosen {
+            Some(id) if options.companies.iter().any(|(c, _)| *c == id.0) => Some(id),
+            _ => {
+                errors.push(ValidationError::new("company", "Choose a company"));
+                None
+            }
+        }
+    } else {
+        Some(actor.company_id)
+    };
+    if let (Some(level), Some(company_id)) = (level, company_id) {
+        let subject = Subject {
+            user_id: None,
+            company_id,
+            team_id,
+            level,
+        };
+        if !actor.may_manage_user(&subject) {
+            errors.push(reach_error(actor, level));
+        }
+    }
+
+    if let (true, Some(username), Some(display_name), Some(email), Some(level), Some(password), Some(roles), Some(company_id)) =
+        (errors.is_empty(), username, display_name, email, level, password, roles, company_id)
+    {
+        let new = CreateUser {
+            company_id,
+            team_id,
+            username,
+            display_name,
+            email,
+            level,
+            roles,
+            password,
+        };
+        match accounts::create_user(&state.store, &state.passwords, new, &audit_context(&current, &client)).await {
+            Ok(_) => return Ok(back_to_list(&params, "user-created")),
+            Err(AppError::Invalid(error)) => errors.push(error),
+            Err(other) => return Err(other),
+        }
+    }
+
+    let shown: RoleSet = requested.iter().filter(|r| actor.can(*r)).collect();
+    let dialog = UserForm::add(actor, &options).resubmitted(actor, &form, &shown, errors);
+    let chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
+    render(&state, &current, chrome, params, options, OpenDialog::Add(dialog), StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+pub(crate) async fn modify(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageUsers)?;
+    let actor = &current.actor;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let target = state
+        .store
+        .user_in_scope(UserId(id), actor.scope())
+        .await?
+        .filter(|target| actor.may_manage_user(&target.subject()))
+        .ok_or(AppError::NotFound)?;
+    let params = ListParams::from_form(&form);
+    let requested = requested_roles(&form)?;
+
+    let mut errors = FieldErrors::default();
+    let display_name = errors.check(DisplayName::parse(form.get("display_name")));
+    let email = errors.check(Email::parse_optional(form.get("email")));
+    let level = errors.check(Level::parse(form.get("level")));
+    let team_id = form.optional_id("team")?.map(TeamId);
+    let enabled = form.checked("enabled");
+    let new_password = match form.get("new_password") {
+        "" => None,
+        typed => errors.check(NewPassword::parse(typed, &target.username)),
+    };
+    let roles = errors.check(actor.apply_role_change(&target.roles, &requested));
+    if target.id == actor.user_id && !enabled {
+        errors.push(ValidationError::new("enabled", "You cannot disable your own account"));
+    }
+    if let Some(level) = level {
+        let subject = Subject {
+            user_id: Some(target.id),
+            company_id: target.company_id,
+            team_id,
+            level,
+        };
+        if !actor.may_manage_user(&subject) {
+            errors.push(reach_error(actor, level));
+        } else if let Err(AppError::Invalid(error)) =
+            check_team(&state.store, target.company_id, level, team_id).await
+        {
+            errors.push(error);
+        }
+    }
+
+    let (true, Some(display_name), Some(email), Some(level), Some(roles)) =
+        (errors.is_empty(), display_name, email, level, roles)
+    else {
+        let options = FormOptions::load(&state, actor).await?;
+        let shown: RoleSet = Role::ALL
+            .into_iter()
+            .filter(|r| if actor.can(*r) { requested.contains(*r) } else { target.roles.contains(*r) })
+            .collect();
+        let dialog = UserForm::edit(actor, &target, &options).resubmitted(actor, &form, &shown, errors);
+        let chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
+        return render(&state, &current, chrome, params, options, OpenDialog::Edit(dialog), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+
+    let password_hash = match &new_password {
+        Some(password) => Some(state.passwords.hash(password.expose()).await?),
+        None => None,
+    };
+    let details = UserDetailsChange {
+        display_name,
+        email,
+        level,
+        team_id,
+        enabled,
+    };
+    let changes = describe_changes(&target, &details);
+    state
+        .store
+        .update_user(
+            target.id,
+            &UserUpdate {
+                details,
+                roles: roles.clone(),
+                password_hash,
+            },
+            now(),
+        )
+        .await?;
+    if new_password.is_some() || !enabled {
+        // Someone else may hold the old password: end their sessions, but
+        // keep the administrator's own when they changed themselves.
+        let keep = (target.id == actor.user_id).then_some(current.session_hash.as_str());
+        state.store.delete_user_sessions(target.id, keep).await?;
+    }
+    audit_changes(&state, &current, &client, &target, changes, &roles, new_password.is_some()).await?;
+    Ok(back_to_list(&params, "user-saved"))
+}
+
+fn describe_changes(target: &User, details: &UserDetailsChange) -> Vec<String> {
+    let mut changes = Vec::new();
+    if target.display_name != details.display_name.as_str() {
+        changes.push(format!("name \"{}\" → \"{}\"", target.display_name, details.display_name));
+    }
+    if target.email.as_deref() != details.email.as_ref().map(|e| e.as_str()) {
+        changes.push("email changed".to_string());
+    }
+    if target.level != details.level {
+        changes.push(format!("level {} → {}", target.level.label(), details.level.label()));
+    }
+    if target.team_id != details.team_id {
+        changes.push("team changed".to_string());
+    }
+    if target.enabled != details.enabled {
+        changes.push(if details.enabled { "enabled" } else { "disabled" }.to_string());
+    }
+    changes
+}
+
+async fn audit_changes(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &str,
+    target: &User,
+    changes: Vec<String>,
+    roles: &RoleSet,
+    password_changed: bool,
+) -> Result<(), AppError> {
+    let context = audit_context(current, client);
+    let entry = |action| {
+        context
+            .entry(action)
+            .company(target.company_id)
+            .target(&target.username)
+    };
+    if !changes.is_empty() {
+        state
+            .store
+            .audit(entry(AuditAction::UserChanged).details(changes.join("; ")), now())
+            .await?;
+    }
+    if roles != &target.roles {
+        let added: RoleSet = roles.iter().filter(|r| !target.roles.contains(*r)).collect();
+        let removed: RoleSet = target.roles.iter().filter(|r| !roles.contains(*r)).collect();
+        state
+            .store
+            .audit(
+                entry(AuditAction::RolesChanged).details(format!(
+                    "added: {}; removed: {}",
+                    role_list(&added),
+                    role_list(&removed)
+                )),
+                now(),
+            )
+            .await?;
+    }
+    if password_changed {
+        state
+            .store
+            .audit(entry(AuditAction::PasswordChanged), now())
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Command-line interface. Every setting can also come from the environment
+//! (`CALLREC_*`) or the TOML file given with `--config`; flags win over the
+//! environment, which wins over the file.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callrec",
+    version,
+    about = "Call Recording portal: find, play and download recorded calls, with multi-factor sign-in.",
+    long_about = "Call Recording portal: find, play and download recorded calls, with multi-factor sign-in.\n\n\
+        Settings come from flags, then CALLREC_* environment variables, then the TOML file given \
+        with --config, then defaults. The TOML file takes the flag names with underscores, e.g. \
+        data_dir = \"/var/lib/callrec\" or session_idle_minutes = 15.",
+    after_help = "Start here: `callrec serve --demo` runs the portal with demo data and prints the address and logins."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML file with settings (keys as the long flags, with underscores).
+    #[arg(long, global = true, env = "CALLREC_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder for the SQLite database, audio and generated keys [default: ./data].
+    #[arg(long, global = true, env = "CALLREC_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://… for PostgreSQL (several nodes); unset means SQLite in the data directory.
+    #[arg(long, global = true, env = "CALLREC_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web portal.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit (serve also applies them on start).
+    Migrate,
+    /// Add demo companies, teams and users with documented passwords.
+    Demo,
+    /// Manage companies.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Manage teams.
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CALLREC_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Address users type, e.g. https://calls.example.com; https makes cookies Secure.
+    #[arg(long, env = "CALLREC_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Load the demo data on first start and print the demo logins.
+    #[arg(long)]
+    pub demo: bool,
+    /// Minutes without a request after which a session ends [default: 30].
+    #[arg(long, env = "CALLREC_SESSION_IDLE_MINUTES", value_name = "MINUTES")]
+    pub session_idle_minutes: Option<i64>,
+    /// Hours after sign-in after which a session ends regardless [default: 12].
+    #[arg(long, env = "CALLREC_SESSION_ABSOLUTE_HOURS", value_name = "HOURS")]
+    pub session_absolute_hours: Option<i64>,
+    /// Argon2id memory cost in KiB [default: 19456].
+    #[arg(long, env = "CALLREC_ARGON2_MEMORY_KIB", value_name = "KIB")]
+    pub argon2_memory_kib: Option<u32>,
+    /// Argon2id passes [default: 2].
+    #[arg(long, env = "CALLREC_ARGON2_ITERATIONS", value_name = "N")]
+    pub argon2_iterations: Option<u32>,
+    /// Argon2id lanes [default: 1].
+    #[arg(long, env = "CALLREC_ARGON2_PARALLELISM", value_name = "N")]
+    pub argon2_parallelism: Option<u32>,
+    /// Failed sign-ins per username within the window before sign-in pauses [default: 10].
+    #[arg(long, env = "CALLREC_SIGNIN_ACCOUNT_LIMIT", value_name = "N")]
+    pub signin_account_limit: Option<i64>,
+    /// Failed sign-ins per client address within the window before sign-in pauses [default: 100].
+    #[arg(long, env = "CALLREC_SIGNIN_CLIENT_LIMIT", value_name = "N")]
+    pub signin_client_limit: Option<i64>,
+    /// Length of the sign-in throttling window in minutes [default: 15].
+    #[arg(long, env = "CALLREC_SIGNIN_WINDOW_MINUTES", value_name = "MINUTES")]
+    pub signin_window_minutes: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Add a company (names are unique in any case).
+    Add {
+        /// The company's name.
+        name: String,
+    },
+    /// List companies.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Add a team to a company.
+    Add {
+        /// The company the team belongs to.
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// The team's name (unique within the company).
+        team: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is the first line of standard input.
+    Add(UserAddArgs),
+    /// List users.
+    List {
+        /// Only users of this company.
+        #[arg(long, value_name = "NAME")]
+        company: Option<String>,
+    },
+    /// Set a user's password from the first line of standard input; ends their sessions.
+    SetPassword {
+        /// The user's username (any case).
+        username: String,
+        /// Read the new password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The company the user belongs to.
+    #[arg(long, value_name = "NAME")]
+    pub company: String,
+    /// Sign-in name: 3–64 letters, digits and . _ - @.
+    #[arg(long, value_name = "U")]
+    pub username: String,
+    /// global, company, team or staff.
+    #[arg(long, value_name = "LEVEL")]
+    pub level: String,
+    /// The user's team (required for team and staff users).
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// A role to grant, by its name, e.g. "Access to Recordings"; repeat for more.
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// The name shown in the portal [default: the username].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The user's e-mail address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// Read the password from standard input (required: passwords never go in arguments).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}

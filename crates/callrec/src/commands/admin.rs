@@ -1,0 +1,175 @@
+//! `callrec company …`, `callrec team …` and `callrec user …`.
+
+use super::{now, read_password_line};
+use crate::cli::{CompanyCommand, TeamCommand, UserAddArgs, UserCommand};
+use crate::error::CliError;
+use callrec_domain::permissions::DataScope;
+use callrec_domain::{
+    CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
+};
+use callrec_store::{AuditAction, Company, Store, UserQuery};
+use callrec_web::accounts::{self, role_list, AuditContext, CreateUser};
+use callrec_web::{Argon2Settings, Passwords};
+
+async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
+    store.company_by_name(name).await?.ok_or_else(|| {
+        CliError::Usage(format!(
+            "no company named {name:?}; `callrec company list` shows the companies"
+        ))
+    })
+}
+
+pub async fn company(store: &Store, command: CompanyCommand) -> Result<(), CliError> {
+    match command {
+        CompanyCommand::Add { name } => {
+            let name = CompanyName::parse(&name)?;
+            let company = store.create_company(&name, now()).await?;
+            store
+                .audit(
+                    AuditContext::command_line()
+                        .entry(AuditAction::CompanyCreated)
+                        .company(company.id)
+                        .target(&company.name),
+                    now(),
+                )
+                .await?;
+            println!("Added company {:?}.", company.name);
+        }
+        CompanyCommand::List => {
+            let companies = store.list_companies().await?;
+            if companies.is_empty() {
+                println!("No companies yet. Add one with `callrec company add NAME`.");
+            }
+            for company in companies {
+                println!("{}\t{}", company.name, company.mfa_policy.label());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn team(store: &Store, command: TeamCommand) -> Result<(), CliError> {
+    match command {
+        TeamCommand::Add { company, team } => {
+            let company = company_named(store, &company).await?;
+            let name = TeamName::parse(&team)?;
+            let team = store.create_team(company.id, &name, now()).await?;
+            store
+                .audit(
+                    AuditContext::command_line()
+                        .entry(AuditAction::TeamCreated)
+                        .company(company.id)
+                        .target(&team.name),
+                    now(),
+                )
+                .await?;
+            println!("Added team {:?} to {:?}.", team.name, company.name);
+        }
+    }
+    Ok(())
+}
+
+pub async fn user(store: &Store, command: UserCommand) -> Result<(), CliError> {
+    let passwords = Passwords::new(&Argon2Settings::default())?;
+    match command {
+        UserCommand::Add(args) => add_user(store, &passwords, args).await,
+        UserCommand::List { company } => list_users(store, company).await,
+        UserCommand::SetPassword { username, .. } => {
+            let user = store.user_by_username(&username).await?.ok_or_else(|| {
+                CliError::Usage(format!("no user named {username:?}; `callrec user list` shows the users"))
+            })?;
+            let password = NewPassword::parse(&read_password_line()?, &user.username)?;
+            accounts::set_password(store, &passwords, &user, &password, &AuditContext::command_line()).await?;
+            println!("Password set for {}; their sessions have ended.", user.username);
+            Ok(())
+        }
+    }
+}
+
+async fn add_user(store: &Store, passwords: &Passwords, args: UserAddArgs) -> Result<(), CliError> {
+    // Everything is checked before anything is written.
+    let username = Username::parse(&args.username)?;
+    let level = Level::parse(&args.level)?;
+    let roles = args
+        .roles
+        .iter()
+        .map(|name| Role::parse(name).map_err(|err| CliError::Usage(err.to_string())))
+        .collect::<Result<RoleSet, _>>()?;
+    let display_name = DisplayName::parse(args.name.as_deref().unwrap_or(username.as_str()))?;
+    let email = Email::parse_optional(args.email.as_deref().unwrap_or(""))?;
+    let company = company_named(store, &args.company).await?;
+    let team_id = match &args.team {
+        Some(team) => Some(
+            store
+                .team_by_name(company.id, team)
+                .await?
+                .ok_or_else(|| CliError::Usage(format!("company {:?} has no team named {team:?}", company.name)))?
+                .id,
+        ),
+        None => None,
+    };
+    if store.user_by_username(username.as_str()).await?.is_some() {
+        return Err(CliError::Usage(format!("a user named {:?} already exists (usernames ignore case)", username.as_str())));
+    }
+    let password = NewPassword::parse(&read_password_line()?, username.as_str())?;
+    let user = accounts::create_user(
+        store,
+        passwords,
+        CreateUser {
+            company_id: company.id,
+            team_id,
+            username,
+            display_name,
+            email,
+            level,
+            roles,
+            password,
+        },
+        &AuditContext::command_line(),
+    )
+    .await?;
+    println!(
+        "Added {} user {:?} to {:?} with roles: {}.",
+        user.level.label(),
+        user.username,
+        user.company_name,
+        role_list(&user.roles)
+    );
+    Ok(())
+}
+
+async fn list_users(store: &Store, company: Option<String>) -> Result<(), CliError> {
+    let company = match company {
+        Some(name) => Some(company_named(store, &name).await?.id),
+        None => None,
+    };
+    let mut page = 0;
+    println!("USERNAME\tNAME\tCOMPANY\tLEVEL\tTEAM\tSTATUS\tROLES");
+    loop {
+        let users = store
+            .list_users(&UserQuery {
+                scope: DataScope::Everything,
+                company,
+                search: None,
+                page,
+                per_page: 500,
+            })
+            .await?;
+        for user in &users.items {
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                user.username,
+                user.display_name,
+                user.company_name,
+                user.level.label(),
+                user.team_name.as_deref().unwrap_or("-"),
+                if user.enabled { "enabled" } else { "disabled" },
+                role_list(&user.roles)
+            );
+        }
+        if !users.has_next() {
+            return Ok(());
+        }
+        page += 1;
+    }
+}

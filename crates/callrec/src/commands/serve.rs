@@ -1,0 +1,152 @@
+//! `callrec serve`: bootstrap on an empty database, then serve until stopped.
+
+use super::{demo, now};
+use crate::config::{ServeSettings, StorageSettings};
+use crate::error::CliError;
+use callrec_domain::{CompanyName, DisplayName, Level, NewPassword, RoleSet, Username};
+use callrec_store::Store;
+use callrec_web::accounts::{self, AuditContext, CreateUser};
+use callrec_web::{AppState, Passwords};
+use rand::Rng;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub async fn run(
+    store: Store,
+    storage: &StorageSettings,
+    settings: ServeSettings,
+    load_demo: bool,
+) -> Result<(), CliError> {
+    let state = AppState::new(store.clone(), settings.web.clone())?;
+    bootstrap(&store, &state.passwords).await?;
+    let demo_logins = if load_demo {
+        let (loaded, logins) = demo::load(&store).await?;
+        if loaded {
+            println!("Loaded the demo data.");
+        }
+        Some(logins)
+    } else {
+        None
+    };
+
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|err| {
+            CliError::Failed(format!(
+                "cannot listen on {}: {err}. Choose another address with --listen or CALLREC_LISTEN.",
+                settings.listen
+            ))
+        })?;
+    let address = listener.local_addr().map_err(|err| CliError::Failed(err.to_string()))?;
+    let url = settings
+        .web
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    println!("callrec is serving {url} ({} database{})", store.backend().name(), match &storage.database_url {
+        Some(_) => String::new(),
+        None => format!(" in {}", storage.data_dir.display()),
+    });
+    if let Some(logins) = demo_logins {
+        demo::print_logins(&logins);
+    }
+
+    let purge_store = store.clone();
+    let timeouts = settings.web.session;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(err) = purge_store.purge_expired_sessions(now(), timeouts).await {
+                tracing::warn!(error = %err, "could not purge expired sessions");
+            }
+        }
+    });
+
+    let app = callrec_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|err| CliError::Failed(format!("the server stopped: {err}")))?;
+    store.close().await;
+    Ok(())
+}
+
+/// On an empty database: the company "Operator" and a Global administrator
+/// holding every role, from CALLREC_BOOTSTRAP_ADMIN_* or `admin` with a
+/// random password printed once.
+async fn bootstrap(store: &Store, passwords: &Passwords) -> Result<(), CliError> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let username = std::env::var("CALLREC_BOOTSTRAP_ADMIN_USERNAME").unwrap_or_else(|_| "admin".into());
+    let given = std::env::var("CALLREC_BOOTSTRAP_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let username = Username::parse(&username).map_err(|err| {
+        CliError::Usage(format!("CALLREC_BOOTSTRAP_ADMIN_USERNAME: {}", err.message))
+    })?;
+    let password_text = given.clone().unwrap_or_else(random_password);
+    let password = NewPassword::parse(&password_text, username.as_str()).map_err(|err| {
+        CliError::Usage(format!("CALLREC_BOOTSTRAP_ADMIN_PASSWORD: {}", err.message))
+    })?;
+    let company = match store.company_by_name("Operator").await? {
+        Some(company) => company,
+        None => store.create_company(&CompanyName::parse("Operator")?, now()).await?,
+    };
+    let user = accounts::create_user(
+        store,
+        passwords,
+        CreateUser {
+            company_id: company.id,
+            team_id: None,
+            display_name: DisplayName::parse("Administrator")?,
+            email: None,
+            level: Level::Global,
+            roles: RoleSet::all(),
+            password,
+            username,
+        },
+        &AuditContext::command_line(),
+    )
+    .await?;
+    if given.is_some() {
+        println!("Created the administrator {:?} from CALLREC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD.", user.username);
+    } else {
+        // Printed once, to the console only: it is never logged or stored in clear.
+        println!("Created the administrator {:?} with password: {password_text}", user.username);
+        println!("Sign in and change it, or set CALLREC_BOOTSTRAP_ADMIN_PASSWORD on a fresh database.");
+    }
+    Ok(())
+}
+
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|i| {
+            if i > 0 && i % 5 == 0 {
+                '-'
+            } else {
+                ALPHABET[rng.gen_range(0..ALPHABET.len())] as char
+            }
+        })
+        .collect()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,126 @@
+//! Settings from flags, environment, an optional TOML file and defaults.
+
+use crate::cli::{GlobalArgs, ServeArgs};
+use crate::error::CliError;
+use callrec_store::{SessionTimeouts, ThrottleWindow};
+use callrec_web::{Argon2Settings, WebConfig};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The TOML file: the long flag names with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    session_idle_minutes: Option<i64>,
+    session_absolute_hours: Option<i64>,
+    argon2_memory_kib: Option<u32>,
+    argon2_iterations: Option<u32>,
+    argon2_parallelism: Option<u32>,
+    signin_account_limit: Option<i64>,
+    signin_client_limit: Option<i64>,
+    signin_window_minutes: Option<i64>,
+}
+
+/// Where the data lives: what every command needs.
+#[derive(Debug, Clone)]
+pub struct StorageSettings {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+}
+
+/// What `serve` needs on top.
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    pub listen: SocketAddr,
+    pub web: WebConfig,
+}
+
+fn read_file(path: Option<&Path>) -> Result<FileSettings, CliError> {
+    let Some(path) = path else {
+        return Ok(FileSettings::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        CliError::Usage(format!("cannot read the config file {}: {err}", path.display()))
+    })?;
+    toml::from_str(&text).map_err(|err| {
+        CliError::Usage(format!("the config file {} is not valid: {err}", path.display()))
+    })
+}
+
+pub fn storage(global: &GlobalArgs) -> Result<StorageSettings, CliError> {
+    let file = read_file(global.config.as_deref())?;
+    let database_url = global
+        .database_url
+        .clone()
+        .or(file.database_url)
+        .filter(|url| !url.trim().is_empty());
+    Ok(StorageSettings {
+        data_dir: global
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data")),
+        database_url,
+    })
+}
+
+fn positive<T: PartialOrd + Default + std::fmt::Display + Copy>(
+    value: Option<T>,
+    default: T,
+    name: &str,
+) -> Result<T, CliError> {
+    let value = value.unwrap_or(default);
+    if value <= T::default() {
+        return Err(CliError::Usage(format!("{name} must be greater than zero (got {value})")));
+    }
+    Ok(value)
+}
+
+pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, CliError> {
+    let file = read_file(global.config.as_deref())?;
+    let listen_text = args
+        .listen
+        .clone()
+        .or(file.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+    let listen = listen_text.parse().map_err(|_| {
+        CliError::Usage(format!(
+            "--listen / CALLREC_LISTEN must be an address and port like 127.0.0.1:8080 (got {listen_text:?})"
+        ))
+    })?;
+    let public_url = args.public_url.clone().or(file.public_url).filter(|u| !u.is_empty());
+    if let Some(url) = &public_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(CliError::Usage(format!(
+                "--public-url / CALLREC_PUBLIC_URL must start with http:// or https:// (got {url:?})"
+            )));
+        }
+    }
+    let window = positive(args.signin_window_minutes.or(file.signin_window_minutes), 15, "--signin-window-minutes")? * 60;
+    let web = WebConfig {
+        public_url,
+        session: SessionTimeouts {
+            idle: positive(args.session_idle_minutes.or(file.session_idle_minutes), 30, "--session-idle-minutes")? * 60,
+            absolute: positive(args.session_absolute_hours.or(file.session_absolute_hours), 12, "--session-absolute-hours")? * 3600,
+        },
+        argon2: Argon2Settings {
+            memory_kib: positive(args.argon2_memory_kib.or(file.argon2_memory_kib), 19 * 1024, "--argon2-memory-kib")?,
+            iterations: positive(args.argon2_iterations.or(file.argon2_iterations), 2, "--argon2-iterations")?,
+            parallelism: positive(args.argon2_parallelism.or(file.argon2_parallelism), 1, "--argon2-parallelism")?,
+        },
+        sign_in_per_account: ThrottleWindow {
+            seconds: window,
+            limit: positive(args.signin_account_limit.or(file.signin_account_limit), 10, "--signin-account-limit")?,
+        },
+        sign_in_per_client: ThrottleWindow {
+            seconds: window,
+            limit: positive(args.signin_client_limit.or(file.signin_client_limit), 100, "--signin-client-limit")?,
+        },
+    };
+    Ok(ServeSettings { listen, web })
+}
