@@ -14,6 +14,7 @@ mod health;
 mod home;
 mod layout;
 mod passwords;
+mod recordings;
 mod reports;
 mod security;
 mod session;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(teams::routes())
         .merge(reports::routes())
+        .merge(recordings::routes())
         .merge(health::routes())
         .merge(assets::routes())
         .fallback(error::not_found)

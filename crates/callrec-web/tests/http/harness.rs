@@ -1,0 +1,203 @@
+//! `spawn_app()`: the portal on port 0 over a fresh database, and a
+//! cookie-keeping client per simulated browser.
+
+use callrec_domain::{
+    CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username,
+};
+use callrec_store::testing::TestDb;
+use callrec_store::{Company, NewUser, Store, Team, User};
+use callrec_web::{router, AppState, Argon2Settings, Passwords, WebConfig};
+use std::net::SocketAddr;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Cheap hashing keeps tests quick; production defaults are tested in the
+/// unit tests of the password module.
+pub fn test_config() -> WebConfig {
+    WebConfig {
+        argon2: Argon2Settings { memory_kib: 256, iterations: 1, parallelism: 1 },
+        ..WebConfig::default()
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    /// Held so the database lives as long as the app.
+    _db: TestDb,
+}
+
+pub async fn spawn_app(db: TestDb) -> TestApp {
+    spawn_app_with(db, test_config()).await
+}
+
+pub async fn spawn_app_with(db: TestDb, config: WebConfig) -> TestApp {
+    let store = db.store.clone();
+    let address = serve(store.clone(), config).await;
+    TestApp { address, store, _db: db }
+}
+
+/// Starts one more node on `store`; returns its base URL.
+pub async fn serve(store: Store, config: WebConfig) -> String {
+    let state = AppState::new(store, config).expect("app state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
+    address
+}
+
+/// A browser: keeps cookies, does not follow redirects, and sends the
+/// `Origin` header a real browser sends with a form.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("Origin", &self.base)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_text(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let response = self.post(path, form).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post("/login", &[("username", username), ("password", password)]).await
+    }
+
+    /// Signs in and checks it worked.
+    pub async fn signed_in(base: &str, username: &str) -> Browser {
+        let browser = Browser::new(base);
+        let response = browser.login(username, PASSWORD).await;
+        assert_eq!(response.status(), 303, "sign-in of {username} failed");
+        browser
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A small world: two tenant companies and the operator, with users of
+/// every level. Not every test reads every field.
+#[allow(dead_code)]
+pub struct Seed {
+    pub acme: Company,
+    pub globex: Company,
+    pub sales: Team,
+    pub support: Team,
+    pub front: Team,
+    pub root: User,
+    pub acme_admin: User,
+    pub acme_lead: User,
+    pub acme_agent: User,
+    pub acme_support: User,
+    pub globex_admin: User,
+    pub globex_agent: User,
+}
+
+const NOW: i64 = 1_800_000_000;
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    pub async fn as_user(&self, username: &str) -> Browser {
+        Browser::signed_in(&self.address, username).await
+    }
+
+    pub async fn company(&self, name: &str) -> Company {
+        self.store.create_company(&CompanyName::parse(name).unwrap(), NOW).await.unwrap()
+    }
+
+    pub async fn team(&self, company: &Company, name: &str) -> Team {
+        self.store.create_team(company.id, &TeamName::parse(name).unwrap(), NOW).await.unwrap()
+    }
+
+    pub async fn user(&self, company: &Company, team: Option<&Team>, username: &str, level: Level, roles: &[Role]) -> User {
+        let passwords = Passwords::new(&test_config().argon2).unwrap();
+        let name = Username::parse(username).unwrap();
+        let display = DisplayName::parse(&format!("{username} display")).unwrap();
+        let email = Email::parse_optional(&format!("{username}@example.com")).unwrap();
+        self.store
+            .create_user(
+                &NewUser {
+                    company_id: company.id,
+                    team_id: team.map(|t| t.id),
+                    username: &name,
+                    display_name: &display,
+                    email: email.as_ref(),
+                    level,
+                    password_hash: passwords.hash(PASSWORD).await.unwrap(),
+                    roles: roles.iter().copied().collect::<RoleSet>(),
+                },
+                NOW,
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn seed(&self) -> Seed {
+        let operator = self.company("Operator").await;
+        let acme = self.company("Acme").await;
+        let globex = self.company("Globex").await;
+        let sales = self.team(&acme, "Sales").await;
+        let support = self.team(&acme, "Support").await;
+        let front = self.team(&globex, "Front").await;
+        let lead_roles = [Role::ManageUsers, Role::ManageTeams, Role::Recordings, Role::ManageOwnMfa];
+        Seed {
+            root: self.user(&operator, None, "root", Level::Global, &Role::ALL).await,
+            acme_admin: self.user(&acme, None, "acme.admin", Level::Company, &Role::ALL).await,
+            acme_lead: self.user(&acme, Some(&sales), "acme.lead", Level::Team, &lead_roles).await,
+            acme_agent: self.user(&acme, Some(&sales), "acme.agent", Level::Staff, &[Role::Recordings, Role::ManageOwnMfa]).await,
+            acme_support: self.user(&acme, Some(&support), "acme.support", Level::Staff, &[]).await,
+            globex_admin: self.user(&globex, None, "globex.admin", Level::Company, &Role::ALL).await,
+            globex_agent: self.user(&globex, Some(&front), "globex.agent", Level::Staff, &[Role::Recordings]).await,
+            acme,
+            globex,
+            sales,
+            support,
+            front,
+        }
+    }
+}

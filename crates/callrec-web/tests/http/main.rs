@@ -1,0 +1,9 @@
+//! HTTP tests against the real router and a real database, each on SQLite
+//! and (when CALLREC_TEST_POSTGRES_URL is set) PostgreSQL.
+
+mod harness;
+
+mod auth;
+mod security;
+mod teams;
+mod users;

@@ -1,0 +1,133 @@
+//! Headers, cross-site refusal, scope by URL, and no 500 on bad requests.
+
+use crate::harness::*;
+use callrec_store::backend_tests;
+
+backend_tests! {
+    async fn pages_carry_security_headers(db) {
+        let app = spawn_app(db).await;
+        app.seed().await;
+        let browser = app.as_user("acme.admin").await;
+        for path in ["/login", "/users", "/no-such-page"] {
+            let response = browser.get(path).await;
+            let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            let csp = header("content-security-policy");
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+            assert!(csp.contains("style-src 'self'"), "{path}: {csp}");
+            assert_eq!(header("x-content-type-options"), "nosniff");
+            assert_eq!(header("referrer-policy"), "same-origin");
+            assert_eq!(header("cache-control"), "no-store");
+        }
+        let (_, page) = browser.get_text("/users").await;
+        assert!(!page.contains("<script>") && !page.contains(" style=\""), "no inline script or style");
+    }
+
+    async fn cross_site_posts_are_refused(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let browser = app.as_user("acme.admin").await;
+        let attempts = [
+            vec![("Sec-Fetch-Site", "cross-site")],
+            vec![("Origin", "https://evil.example")],
+            vec![("Sec-Fetch-Site", "same-site"), ("Origin", "https://sub.evil.example")],
+        ];
+        for headers in attempts {
+            let mut request = browser.client.post(format!("{}/logout", app.address))
+                .header("Content-Type", "application/x-www-form-urlencoded");
+            for (name, value) in &headers {
+                request = request.header(*name, *value);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 403, "{headers:?}");
+        }
+        assert_eq!(app.store.count_user_sessions(seed.acme_admin.id).await.unwrap(), 1, "still signed in");
+        // The same request from the portal's own pages goes through.
+        let mut same = browser.client.post(format!("{}/logout", app.address)).header("Sec-Fetch-Site", "same-origin");
+        same = same.header("Content-Type", "application/x-www-form-urlencoded");
+        assert_eq!(same.send().await.unwrap().status(), 303);
+    }
+
+    async fn staff_see_no_admin_pages_and_get_404_by_url(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let agent = app.as_user("acme.agent").await;
+        let (status, page) = agent.get_text("/recordings").await;
+        assert_eq!(status, 200);
+        assert!(page.contains(r#"<nav class="menu" aria-label="Main menu">"#));
+        assert!(page.contains(r#"href="/recordings""#));
+        for hidden in [r#"href="/users""#, r#"href="/teams""#, r#"href="/company-mfa""#, r#"href="/reports""#] {
+            assert!(!page.contains(hidden), "{hidden} must not be in a Staff menu");
+        }
+        let id = seed.acme_admin.id.to_string();
+        for path in ["/users", "/teams", "/reports", "/company-mfa", &format!("/users?edit={id}")] {
+            assert_eq!(agent.get(path).await.status(), 404, "{path}");
+        }
+        for path in [format!("/users/{id}"), "/users".to_string(), "/teams".to_string()] {
+            assert_eq!(agent.post(&path, &[("display_name", "x")]).await.status(), 404, "{path}");
+        }
+        // A user with no roles at all lands on a welcome page.
+        let support = app.as_user("acme.support").await;
+        assert_eq!(location(&support.login("acme.support", PASSWORD).await), "/home");
+        let (status, page) = support.get_text("/home").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("no access to recordings or administration yet"));
+    }
+
+    async fn admins_see_the_whole_menu(db) {
+        let app = spawn_app(db).await;
+        app.seed().await;
+        let (_, page) = app.as_user("acme.admin").await.get_text("/users").await;
+        let menu: Vec<_> = ["Recordings", "Users", "Teams", "Company MFA", "Reports"]
+            .iter()
+            .map(|label| page.find(&format!(">{label}</a>")).unwrap_or_else(|| panic!("{label} missing")))
+            .collect();
+        assert!(menu.windows(2).all(|w| w[0] < w[1]), "menu order");
+        assert!(page.contains(r#"aria-current="page">Users</a>"#));
+        assert!(page.contains(">Log out</button>"));
+    }
+
+    async fn malformed_requests_never_answer_500(db) {
+        let app = spawn_app(db).await;
+        app.seed().await;
+        let browser = app.as_user("root").await;
+        let cases: Vec<(&str, &str, u16)> = vec![
+            ("GET", "/users?edit=abc", 400),
+            ("GET", "/users?edit=99999999", 404),
+            ("GET", "/users?edit=99999999999999999999999", 400),
+            ("GET", "/users?page=-1&q=%FF%FE", 200),
+            ("GET", "/users?company_filter=zzz", 200),
+            ("GET", "/teams?rename=xyz", 404),
+            ("GET", "/teams?company=1e9", 400),
+            ("GET", "/reports?before=abc", 400),
+            ("GET", "/reports?action=bogus", 200),
+            ("POST", "/users/abc", 404),
+            ("POST", "/users/-5", 404),
+            ("POST", "/teams/abc/rename", 404),
+            ("POST", "/teams/1/status", 400),
+            ("GET", "/%00", 404),
+            ("DELETE", "/users", 405),
+        ];
+        for (method, path, expected) in cases {
+            let request = browser.client.request(method.parse().unwrap(), format!("{}{path}", app.address))
+                .header("Origin", &app.address)
+                .header("Content-Type", "application/x-www-form-urlencoded");
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), expected, "{method} {path}");
+        }
+        let (status, _) = browser.post_text("/users", &[("roles", "super_admin")]).await;
+        assert_eq!(status, 400, "an unknown role code is a forged request");
+    }
+}
+
+#[tokio::test]
+async fn https_public_url_makes_cookies_secure() {
+    let mut config = test_config();
+    config.public_url = Some("https://calls.example.com".into());
+    let app = spawn_app_with(callrec_store::testing::TestDb::sqlite().await, config).await;
+    app.seed().await;
+    let response = app.browser().login("acme.admin", PASSWORD).await;
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(response.headers().get("strict-transport-security").is_some());
+}

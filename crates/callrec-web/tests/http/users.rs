@@ -1,0 +1,243 @@
+//! The Users page: search, scope, add, Modify with Details and Roles.
+
+use crate::harness::*;
+use callrec_domain::{Level, Role, RoleSet};
+use callrec_store::{backend_tests, AuditQuery};
+
+fn modify_form<'a>(display: &'a str, level: &'a str, team: &'a str, roles: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![("display_name", display), ("level", level), ("team", team), ("enabled", "on")];
+    form.extend(roles.iter().map(|r| ("roles", *r)));
+    form
+}
+
+backend_tests! {
+    async fn search_finds_users_by_name_username_and_email(db) {
+        let app = spawn_app(db).await;
+        app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let (status, page) = admin.get_text("/users").await;
+        assert_eq!(status, 200);
+        assert!(page.contains(r#"<input type="search" id="user-search" name="q""#));
+        assert!(page.contains(r#"<label for="user-search">Search</label>"#));
+        for name in ["acme.admin", "acme.lead", "acme.agent", "acme.support"] {
+            assert!(page.contains(&format!(r#"aria-label="Modify {name}""#)), "{name}");
+        }
+        assert!(!page.contains("globex"), "other companies stay invisible");
+        let (_, page) = admin.get_text("/users?q=AGENT").await;
+        assert!(page.contains("Modify acme.agent") && !page.contains("Modify acme.lead"));
+        let (_, page) = admin.get_text("/users?q=support%40example").await;
+        assert!(page.contains("Modify acme.support") && !page.contains("Modify acme.agent"));
+        let (_, page) = admin.get_text("/users?q=globex").await;
+        assert!(page.contains("No users match"), "search stays inside the scope");
+    }
+
+    async fn users_are_paged(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        for i in 0..30 {
+            app.user(&seed.acme, Some(&seed.sales), &format!("bulk{i:02}"), Level::Staff, &[]).await;
+        }
+        let admin = app.as_user("acme.admin").await;
+        let (_, first) = admin.get_text("/users").await;
+        assert!(first.contains("1–25 of 34"), "{}", &first[first.find("pager").unwrap_or(0)..].chars().take(300).collect::<String>());
+        assert!(first.contains(r#"href="/users?page=1">Next</a>"#));
+        let (_, second) = admin.get_text("/users?page=1").await;
+        assert!(second.contains("26–34 of 34") && second.contains(">Previous</a>") && !second.contains(">Next</a>"));
+    }
+
+    async fn each_level_sees_its_scope(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let (_, root_page) = app.as_user("root").await.get_text("/users").await;
+        assert!(root_page.contains("Modify globex.agent") && root_page.contains("Modify acme.agent"));
+        let lead = app.as_user("acme.lead").await;
+        let (_, lead_page) = lead.get_text("/users").await;
+        assert!(lead_page.contains("Modify acme.agent"), "same team");
+        assert!(!lead_page.contains("acme.support"), "other team");
+        assert!(!lead_page.contains("Modify acme.admin") && !lead_page.contains("acme.admin@"), "company users are outside a team");
+        // Outside the scope, a user does not exist: 404 for view and change.
+        for (browser, target) in [(&lead, &seed.acme_support), (&lead, &seed.globex_agent), (&app.as_user("acme.admin").await, &seed.globex_agent)] {
+            assert_eq!(browser.get(&format!("/users?edit={}", target.id)).await.status(), 404);
+            let form = modify_form("Hacked", "staff", "", &[]);
+            assert_eq!(browser.post(&format!("/users/{}", target.id), &form).await.status(), 404);
+        }
+        assert_eq!(app.store.user(seed.globex_agent.id).await.unwrap().unwrap().display_name, "globex.agent display");
+    }
+
+    async fn nobody_edits_a_user_above_their_level(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let boss = app.user(&seed.acme, None, "acme.boss", Level::Company, &[]).await;
+        let (_, page) = admin.get_text("/users").await;
+        assert!(page.contains("Modify acme.boss"), "same level can be edited");
+        let lead = app.as_user("acme.lead").await;
+        assert_eq!(lead.get(&format!("/users?edit={}", boss.id)).await.status(), 404);
+        // Nor raise someone above their own level.
+        let team = seed.sales.id.to_string();
+        let (status, page) = lead.post_text(&format!("/users/{}", seed.acme_agent.id), &modify_form("Agent", "company", &team, &["recordings"])).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("You cannot give a user a level above your own"));
+        assert_eq!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().level, Level::Staff);
+    }
+
+    async fn modify_opens_a_dialog_with_details_and_roles_tabs(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let (status, page) = admin.get_text(&format!("/users?edit={}", seed.acme_agent.id)).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(r#"<dialog id="edit-dialog" aria-labelledby="edit-title" open data-open"#));
+        assert!(page.contains(">Modify acme.agent</h2>"));
+        assert!(page.contains(r#"role="tab" id="edit-tab-details""#) && page.contains(">Details</button>"));
+        assert!(page.contains(r#"role="tab" id="edit-tab-roles""#) && page.contains(">Roles</button>"));
+        assert!(page.contains(r#"<label for="edit-available">Available</label>"#));
+        assert!(page.contains(r#"<label for="edit-assigned">Assigned</label>"#));
+        assert!(page.contains(r#"aria-label="Assign""#) && page.contains(r#"aria-label="Unassign""#));
+        assert!(page.contains(">Save</button>"));
+        let assigned = &page[page.find(r#"id="edit-assigned""#).unwrap()..];
+        let assigned = &assigned[..assigned.find("</select>").unwrap()];
+        assert!(assigned.contains("Access to Recordings") && assigned.contains("Access to Manage Own MFA"));
+        assert!(!assigned.contains("Access to Manage Company MFA"));
+    }
+
+    async fn roles_are_assigned_through_the_roles_tab(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let team = seed.sales.id.to_string();
+        let form = modify_form("Sam Agent", "staff", &team, &["recordings", "manage_own_mfa", "manage_company_mfa"]);
+        let response = admin.post(&format!("/users/{}", seed.acme_agent.id), &form).await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(location(&response), "/users?done=user-saved");
+        let agent = app.store.user(seed.acme_agent.id).await.unwrap().unwrap();
+        assert_eq!(agent.roles, [Role::Recordings, Role::ManageOwnMfa, Role::ManageCompanyMfa].into_iter().collect::<RoleSet>());
+        assert_eq!(agent.display_name, "Sam Agent");
+        let (_, page) = admin.get_text("/users?done=user-saved").await;
+        assert!(page.contains("Changes saved."));
+        let audit = app.store.audit_entries(&AuditQuery { action: Some("user.roles_changed".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].details, "added: Access to Manage Company MFA; removed: none");
+        assert_eq!(audit[0].actor_name.as_deref(), Some("acme.admin"));
+        assert_eq!(audit[0].target.as_deref(), Some("acme.agent"));
+    }
+
+    async fn nobody_assigns_a_role_they_do_not_hold(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let lead = app.as_user("acme.lead").await;
+        let team = seed.sales.id.to_string();
+        let form = modify_form("Agent", "staff", &team, &["recordings", "manage_own_mfa", "audit_log"]);
+        let (status, page) = lead.post_text(&format!("/users/{}", seed.acme_agent.id), &form).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("You cannot assign roles you do not hold: Access to Audit Log"));
+        let roles_tab = &page[page.find(r#"id="edit-tab-roles""#).unwrap()..];
+        let roles_tab = &roles_tab[..roles_tab.find(">Roles</button>").unwrap()];
+        assert!(roles_tab.contains(r#"aria-selected="true""#), "the pop-up reopens on the Roles tab: {roles_tab}");
+        let agent = app.store.user(seed.acme_agent.id).await.unwrap().unwrap();
+        assert!(!agent.roles.contains(Role::AuditLog), "nothing written");
+        // Roles the lead lacks but the target has are kept, not stripped.
+        app.store.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
+            details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
+            roles: [Role::Recordings, Role::AuditLog].into_iter().collect(),
+            password_hash: None,
+        }, 0).await.unwrap();
+        let form = modify_form("Agent", "staff", &team, &["manage_own_mfa"]);
+        assert_eq!(lead.post(&format!("/users/{}", seed.acme_agent.id), &form).await.status(), 303);
+        let agent = app.store.user(seed.acme_agent.id).await.unwrap().unwrap();
+        assert_eq!(agent.roles, [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect::<RoleSet>());
+    }
+
+    async fn add_user_creates_and_audits(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let team = seed.support.id.to_string();
+        let response = admin.post("/users", &[
+            ("username", "New.Person"), ("display_name", "New Person"), ("email", "new@acme.example"),
+            ("level", "staff"), ("team", &team), ("password", "a long enough phrase"),
+            ("roles", "recordings"),
+        ]).await;
+        assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+        let user = app.store.user_by_username("new.person").await.unwrap().unwrap();
+        assert_eq!((user.company_id, user.team_id, user.level), (seed.acme.id, Some(seed.support.id), Level::Staff));
+        assert_eq!(user.roles, [Role::Recordings].into_iter().collect::<RoleSet>());
+        assert_eq!(app.browser().login("NEW.PERSON", "a long enough phrase").await.status(), 303);
+        let created = app.store.audit_entries(&AuditQuery { action: Some("user.created".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(created[0].target.as_deref(), Some("New.Person"));
+    }
+
+    async fn add_user_refuses_bad_input_and_writes_nothing(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let sales = seed.sales.id.to_string();
+        let front = seed.front.id.to_string();
+        let long_name = "n".repeat(101);
+        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+            (vec![("username", "ACME.AGENT"), ("display_name", "Dup"), ("level", "staff"), ("team", &sales), ("password", "a long enough phrase")], "That username is already taken"),
+            (vec![("username", "weak.one"), ("display_name", "Weak"), ("level", "staff"), ("team", &sales), ("password", "password1234")], "Password is too easy to guess"),
+            (vec![("username", "short.one"), ("display_name", "Short"), ("level", "staff"), ("team", &sales), ("password", "short")], "Password must be at least 12 characters"),
+            (vec![("username", "no.team"), ("display_name", "No Team"), ("level", "staff"), ("team", ""), ("password", "a long enough phrase")], "Team and Staff users must belong to a team"),
+            (vec![("username", "wrong.team"), ("display_name", "Wrong"), ("level", "staff"), ("team", &front), ("password", "a long enough phrase")], "That team is not part of the company"),
+            (vec![("username", ""), ("display_name", ""), ("level", "staff"), ("team", &sales), ("password", "a long enough phrase")], "Username is required"),
+            (vec![("username", "long.name"), ("display_name", &long_name), ("level", "staff"), ("team", &sales), ("password", "a long enough phrase")], "Name must be at most 100 characters"),
+            (vec![("username", "bad email"), ("display_name", "x"), ("email", "not-an-email"), ("level", "staff"), ("team", &sales), ("password", "a long enough phrase")], "Email must look like name@example.com"),
+            (vec![("username", "too.high"), ("display_name", "x"), ("level", "global"), ("password", "a long enough phrase")], "You cannot give a user a level above your own"),
+            (vec![("username", "odd.level"), ("display_name", "x"), ("level", "emperor"), ("password", "a long enough phrase")], "choose one of global, company, team or staff"),
+        ];
+        let before = app.store.count_users().await.unwrap();
+        for (form, message) in cases {
+            let (status, page) = admin.post_text("/users", &form).await;
+            assert_eq!(status, 422, "{message}");
+            assert!(page.contains(message), "expected {message:?}");
+            assert!(page.contains(r#"<dialog id="add-dialog" aria-labelledby="add-title" open data-open"#), "the pop-up stays open");
+        }
+        assert_eq!(app.store.count_users().await.unwrap(), before, "nothing half-written");
+        let (_, page) = admin.post_text("/users", &[("username", "keep.me"), ("display_name", "Kept Value"), ("level", "staff"), ("password", "x")]).await;
+        assert!(page.contains(r#"value="keep.me""#) && page.contains(r#"value="Kept Value""#), "typed values are kept");
+        let lead = app.as_user("acme.lead").await;
+        let support = seed.support.id.to_string();
+        let (status, page) = lead.post_text("/users", &[("username", "other.team"), ("display_name", "x"), ("level", "staff"), ("team", &support), ("password", "a long enough phrase")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Choose a team you manage"));
+    }
+
+    async fn a_global_user_adds_users_to_any_company(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let root = app.as_user("root").await;
+        let globex = seed.globex.id.to_string();
+        let front = seed.front.id.to_string();
+        let response = root.post("/users", &[("username", "globex.new"), ("display_name", "G New"), ("level", "company"), ("company", &globex), ("team", &front), ("password", "a long enough phrase")]).await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(app.store.user_by_username("globex.new").await.unwrap().unwrap().company_id, seed.globex.id);
+        let (status, page) = root.post_text("/users", &[("username", "nowhere"), ("display_name", "x"), ("level", "company"), ("company", "999999"), ("password", "a long enough phrase")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Choose a company"));
+    }
+
+    async fn an_admin_resets_a_password_and_ends_sessions(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let agent = app.as_user("acme.agent").await;
+        let admin = app.as_user("acme.admin").await;
+        let team = seed.sales.id.to_string();
+        let mut form = modify_form("Agent", "staff", &team, &["recordings"]);
+        form.push(("new_password", "brand new pass phrase"));
+        assert_eq!(admin.post(&format!("/users/{}", seed.acme_agent.id), &form).await.status(), 303);
+        assert_eq!(location(&agent.get("/recordings").await), "/login", "old session ended");
+        assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 401);
+        assert_eq!(app.browser().login("acme.agent", "brand new pass phrase").await.status(), 303);
+    }
+
+    async fn nobody_disables_themselves(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let (status, page) = admin.post_text(&format!("/users/{}", seed.acme_admin.id), &[("display_name", "Me"), ("level", "company"), ("team", "")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("You cannot disable your own account"));
+        assert!(app.store.user(seed.acme_admin.id).await.unwrap().unwrap().enabled);
+    }
+}
