@@ -93,6 +93,10 @@ pub(crate) async fn create(
         };
         if !actor.may_manage_user(&subject) {
             errors.push(reach_error(actor, level));
+        } else if let Err(AppError::Invalid(error)) =
+            check_team(&state.store, company_id, level, team_id).await
+        {
+            errors.push(error);
         }
     }
 

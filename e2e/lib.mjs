@@ -1,0 +1,106 @@
+// Shared helpers: a real callrec server on a free port with fresh demo data,
+// and Debian's Chromium driven by playwright-core.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = join(here, "artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export const DEMO_PASSWORD = "Demo-Calls-2026!";
+export const ADMIN = { username: "root.admin", password: "root admin pass phrase" };
+
+/** Starts `callrec serve --demo` on port 0; resolves once it prints its URL. */
+export async function startServer(extraEnv = {}) {
+  const bin = process.env.CALLREC_BIN;
+  if (!bin) throw new Error("CALLREC_BIN must point at the callrec binary (scripts/test.sh sets it)");
+  const dataDir = mkdtempSync(join(tmpdir(), "callrec-e2e-"));
+  const child = spawn(bin, ["serve", "--demo", "--listen", "127.0.0.1:0"], {
+    env: {
+      ...process.env,
+      CALLREC_DATA_DIR: dataDir,
+      CALLREC_DATABASE_URL: "",
+      CALLREC_BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+      CALLREC_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+      CALLREC_LOG: "warn",
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = output.match(/callrec is serving (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (chunk) => { output += chunk; });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    dataDir,
+    output: () => output,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.on("exit", resolve);
+      child.kill("SIGTERM");
+    }),
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/** A fresh browser context (its own cookies) and page. */
+export async function newPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  return context.newPage();
+}
+
+export async function logIn(page, server, username, password = DEMO_PASSWORD) {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Saves a screenshot under e2e/artifacts (ignored by git). */
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Runs a browser test body; on failure keeps a screenshot of every open page
+ * so the reason can be seen, then fails.
+ */
+export async function withPages(name, browser, body) {
+  try {
+    await body();
+  } catch (error) {
+    for (const [i, context] of browser.contexts().entries()) {
+      for (const [j, page] of context.pages().entries()) {
+        await page.screenshot({ path: join(ARTIFACTS, `FAILED-${name}-${i}-${j}.png`), fullPage: true }).catch(() => {});
+      }
+    }
+    throw error;
+  } finally {
+    for (const context of browser.contexts()) await context.close();
+  }
+}
