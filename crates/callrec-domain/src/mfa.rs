@@ -14,7 +14,11 @@ pub enum MfaPolicy {
 }
 
 impl MfaPolicy {
-    pub const ALL: [MfaPolicy; 3] = [MfaPolicy::Disabled, MfaPolicy::Available, MfaPolicy::Enabled];
+    pub const ALL: [MfaPolicy; 3] = [
+        MfaPolicy::Disabled,
+        MfaPolicy::Available,
+        MfaPolicy::Enabled,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -37,8 +41,15 @@ impl MfaPolicy {
         let wanted = input.trim();
         MfaPolicy::ALL
             .into_iter()
-            .find(|p| p.code().eq_ignore_ascii_case(wanted) || p.label().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| ValidationError::new("policy", "choose MFA Disabled, MFA Available or MFA Enabled"))
+            .find(|p| {
+                p.code().eq_ignore_ascii_case(wanted) || p.label().eq_ignore_ascii_case(wanted)
+            })
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "policy",
+                    "choose MFA Disabled, MFA Available or MFA Enabled",
+                )
+            })
     }
 }
 
@@ -66,7 +77,11 @@ mod tests {
             (MfaPolicy::Enabled, true, true),
         ];
         for (policy, opted_in, expected) in table {
-            assert_eq!(mfa_required(policy, opted_in), expected, "{policy:?} {opted_in}");
+            assert_eq!(
+                mfa_required(policy, opted_in),
+                expected,
+                "{policy:?} {opted_in}"
+            );
         }
     }
 

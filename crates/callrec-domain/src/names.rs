@@ -89,8 +89,7 @@ impl Username {
             ));
         }
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@');
-        if !value.chars().all(allowed) || !value.starts_with(|c: char| c.is_ascii_alphanumeric())
-        {
+        if !value.chars().all(allowed) || !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err(ValidationError::new(
                 field,
                 "Username may use letters, digits and . _ - @, and must start with a letter or digit",
@@ -168,7 +167,7 @@ impl SearchTerm {
     /// Over-long input is cut rather than refused: a search should never fail.
     pub fn parse(input: &str) -> Option<SearchTerm> {
         let value: String = input.trim().chars().take(Self::MAX_CHARS).collect();
-        (!value.is_empty()).then(|| SearchTerm(value))
+        (!value.is_empty()).then_some(SearchTerm(value))
     }
 
     pub fn as_str(&self) -> &str {
@@ -196,9 +195,19 @@ mod tests {
 
     #[test]
     fn usernames() {
-        assert_eq!(Username::parse("  Alice.Smith ").unwrap().as_str(), "Alice.Smith");
+        assert_eq!(
+            Username::parse("  Alice.Smith ").unwrap().as_str(),
+            "Alice.Smith"
+        );
         assert_eq!(Username::parse("Alice").unwrap().key(), "alice");
-        for bad in ["", "ab", "-alice", "al ice", "alice<script>", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "ab",
+            "-alice",
+            "al ice",
+            "alice<script>",
+            &"a".repeat(65),
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(Username::parse(&"a".repeat(64)).is_ok());
@@ -222,8 +231,18 @@ mod tests {
     fn emails() {
         assert_eq!(Email::parse_optional(""), Ok(None));
         assert!(Email::parse_optional("a@b.example").unwrap().is_some());
-        for bad in ["a", "a@b", "@b.example", "a@.example", "a b@c.example", "a@b@c.example"] {
-            assert!(Email::parse_optional(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "a",
+            "a@b",
+            "@b.example",
+            "a@.example",
+            "a b@c.example",
+            "a@b@c.example",
+        ] {
+            assert!(
+                Email::parse_optional(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 
@@ -231,7 +250,13 @@ mod tests {
     fn search_terms_escape_like_wildcards() {
         assert_eq!(SearchTerm::parse("   "), None);
         assert_eq!(SearchTerm::parse("Bob").unwrap().like_pattern(), "%bob%");
-        assert_eq!(SearchTerm::parse("50%_a\\").unwrap().like_pattern(), "%50\\%\\_a\\\\%");
-        assert_eq!(SearchTerm::parse(&"x".repeat(500)).unwrap().as_str().len(), 100);
+        assert_eq!(
+            SearchTerm::parse("50%_a\\").unwrap().like_pattern(),
+            "%50\\%\\_a\\\\%"
+        );
+        assert_eq!(
+            SearchTerm::parse(&"x".repeat(500)).unwrap().as_str().len(),
+            100
+        );
     }
 }

@@ -78,8 +78,17 @@ mod tests {
 
     #[test]
     fn block_list_and_username() {
-        for weak in ["password1234", "PASSWORD1234", "123456789012", "aaaaaaaaaaaaaaaa", "CallRecording"] {
-            assert!(NewPassword::parse(weak, "bob").is_err(), "{weak} should be refused");
+        for weak in [
+            "password1234",
+            "PASSWORD1234",
+            "123456789012",
+            "aaaaaaaaaaaaaaaa",
+            "CallRecording",
+        ] {
+            assert!(
+                NewPassword::parse(weak, "bob").is_err(),
+                "{weak} should be refused"
+            );
         }
         assert!(NewPassword::parse("alice.smith-2026", "alice.smith").is_err());
         assert!(NewPassword::parse("correct horse battery", "alice").is_ok());

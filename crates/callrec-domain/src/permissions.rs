@@ -170,7 +170,10 @@ impl Actor {
         if !not_held.is_empty() {
             return Err(ValidationError::new(
                 "roles",
-                format!("You cannot assign roles you do not hold: {}", not_held.join(", ")),
+                format!(
+                    "You cannot assign roles you do not hold: {}",
+                    not_held.join(", ")
+                ),
             ));
         }
         Ok(Role::ALL
@@ -223,28 +226,104 @@ mod tests {
         // (actor level, actor roles, target, expected view, expected manage)
         let table: Vec<(Level, &[Role], Subject, bool, bool)> = vec![
             // Global reaches everyone, but not a level above... there is none.
-            (Global, manage, subject(OTHER, GLOBEX, SUPPORT, Global), true, true),
-            (Global, manage, subject(OTHER, GLOBEX, SUPPORT, Staff), true, true),
-            (Global, &[], subject(OTHER, ACME, SALES, Staff), false, false),
+            (
+                Global,
+                manage,
+                subject(OTHER, GLOBEX, SUPPORT, Global),
+                true,
+                true,
+            ),
+            (
+                Global,
+                manage,
+                subject(OTHER, GLOBEX, SUPPORT, Staff),
+                true,
+                true,
+            ),
+            (
+                Global,
+                &[],
+                subject(OTHER, ACME, SALES, Staff),
+                false,
+                false,
+            ),
             // Company: own company only, never a Global user.
-            (Company, manage, subject(OTHER, ACME, SUPPORT, Staff), true, true),
-            (Company, manage, subject(OTHER, ACME, SUPPORT, Company), true, true),
-            (Company, manage, subject(OTHER, ACME, SUPPORT, Global), true, false),
-            (Company, manage, subject(OTHER, GLOBEX, SUPPORT, Staff), false, false),
-            (Company, &[Role::Recordings], subject(OTHER, ACME, SALES, Staff), false, false),
+            (
+                Company,
+                manage,
+                subject(OTHER, ACME, SUPPORT, Staff),
+                true,
+                true,
+            ),
+            (
+                Company,
+                manage,
+                subject(OTHER, ACME, SUPPORT, Company),
+                true,
+                true,
+            ),
+            (
+                Company,
+                manage,
+                subject(OTHER, ACME, SUPPORT, Global),
+                true,
+                false,
+            ),
+            (
+                Company,
+                manage,
+                subject(OTHER, GLOBEX, SUPPORT, Staff),
+                false,
+                false,
+            ),
+            (
+                Company,
+                &[Role::Recordings],
+                subject(OTHER, ACME, SALES, Staff),
+                false,
+                false,
+            ),
             // Team: own team of own company only; Team or Staff targets.
             (Team, manage, subject(OTHER, ACME, SALES, Staff), true, true),
             (Team, manage, subject(OTHER, ACME, SALES, Team), true, true),
-            (Team, manage, subject(OTHER, ACME, SALES, Company), true, false),
-            (Team, manage, subject(OTHER, ACME, SUPPORT, Staff), false, false),
-            (Team, manage, subject(OTHER, GLOBEX, SALES, Staff), false, false),
+            (
+                Team,
+                manage,
+                subject(OTHER, ACME, SALES, Company),
+                true,
+                false,
+            ),
+            (
+                Team,
+                manage,
+                subject(OTHER, ACME, SUPPORT, Staff),
+                false,
+                false,
+            ),
+            (
+                Team,
+                manage,
+                subject(OTHER, GLOBEX, SALES, Staff),
+                false,
+                false,
+            ),
             // Staff: only themselves.
             (Staff, manage, subject(ME, ACME, SALES, Staff), true, true),
-            (Staff, manage, subject(OTHER, ACME, SALES, Staff), false, false),
+            (
+                Staff,
+                manage,
+                subject(OTHER, ACME, SALES, Staff),
+                false,
+                false,
+            ),
         ];
         for (level, roles, target, view, manage_expected) in table {
             let a = actor(level, roles);
-            assert_eq!(a.may_view_user(&target), view, "view {level:?} {roles:?} {target:?}");
+            assert_eq!(
+                a.may_view_user(&target),
+                view,
+                "view {level:?} {roles:?} {target:?}"
+            );
             assert_eq!(
                 a.may_manage_user(&target),
                 manage_expected,
@@ -257,7 +336,9 @@ mod tests {
     fn team_table() {
         use Level::*;
         let teams = &[Role::ManageTeams][..];
-        let table: Vec<(Level, &[Role], CompanyId, TeamId, bool, bool)> = vec![
+        // (actor level, actor roles, team's company, team, may add, may change)
+        type Case = (Level, &'static [Role], CompanyId, TeamId, bool, bool);
+        let table: Vec<Case> = vec![
             (Global, teams, GLOBEX, SUPPORT, true, true),
             (Company, teams, ACME, SUPPORT, true, true),
             (Company, teams, GLOBEX, SUPPORT, false, false),
@@ -269,7 +350,11 @@ mod tests {
         for (level, roles, company, team, add, change) in table {
             let a = actor(level, roles);
             assert_eq!(a.may_add_team(company), add, "add {level:?} {company:?}");
-            assert_eq!(a.may_change_team(company, team), change, "change {level:?} {team:?}");
+            assert_eq!(
+                a.may_change_team(company, team),
+                change,
+                "change {level:?} {team:?}"
+            );
         }
     }
 
@@ -277,7 +362,10 @@ mod tests {
     fn scope_per_level() {
         assert_eq!(actor(Level::Global, &[]).scope(), DataScope::Everything);
         assert_eq!(actor(Level::Company, &[]).scope(), DataScope::Company(ACME));
-        assert_eq!(actor(Level::Team, &[]).scope(), DataScope::Team(ACME, SALES));
+        assert_eq!(
+            actor(Level::Team, &[]).scope(),
+            DataScope::Team(ACME, SALES)
+        );
         assert_eq!(actor(Level::Staff, &[]).scope(), DataScope::OwnOnly(ME));
         let mut teamless = actor(Level::Team, &[]);
         teamless.team_id = None;
@@ -299,13 +387,19 @@ mod tests {
 
     #[test]
     fn role_changes_only_touch_roles_the_actor_holds() {
-        let a = actor(Level::Company, &[Role::ManageUsers, Role::ManageOwnMfa, Role::Recordings]);
+        let a = actor(
+            Level::Company,
+            &[Role::ManageUsers, Role::ManageOwnMfa, Role::Recordings],
+        );
         let current: RoleSet = [Role::Recordings, Role::AuditLog].into_iter().collect();
 
         // Assign one held role, drop another held one; AuditLog (not held) stays.
         let requested: RoleSet = [Role::ManageOwnMfa].into_iter().collect();
         let result = a.apply_role_change(&current, &requested).unwrap();
-        assert_eq!(result, [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect());
+        assert_eq!(
+            result,
+            [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect()
+        );
 
         // Asking for a role the actor lacks is refused, naming it.
         let requested: RoleSet = [Role::DeleteRecordings].into_iter().collect();

@@ -140,7 +140,10 @@ mod tests {
     #[test]
     fn names_match_the_help_pages() {
         assert_eq!(Role::ManageOwnMfa.name(), "Access to Manage Own MFA");
-        assert_eq!(Role::ManageCompanyMfa.name(), "Access to Manage Company MFA");
+        assert_eq!(
+            Role::ManageCompanyMfa.name(),
+            "Access to Manage Company MFA"
+        );
     }
 
     #[test]

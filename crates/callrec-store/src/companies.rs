@@ -38,23 +38,27 @@ impl Store {
     }
 
     pub async fn list_companies(&self) -> Result<Vec<Company>> {
-        sqlx::query(&format!("SELECT {COLUMNS} FROM companies ORDER BY name_key"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(company_from_row)
-            .collect()
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM companies ORDER BY name_key"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(company_from_row)
+        .collect()
     }
 
     /// Case-insensitive lookup by name.
     pub async fn company_by_name(&self, name: &str) -> Result<Option<Company>> {
-        sqlx::query(&format!("SELECT {COLUMNS} FROM companies WHERE name_key = $1"))
-            .bind(name.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(company_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM companies WHERE name_key = $1"
+        ))
+        .bind(name.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(company_from_row)
+        .transpose()
     }
 
     pub async fn company(&self, id: CompanyId) -> Result<Option<Company>> {

@@ -9,8 +9,8 @@
 mod audit;
 mod companies;
 mod error;
-mod migrate;
 mod filter;
+mod migrate;
 mod sessions;
 mod teams;
 mod throttle;
@@ -77,7 +77,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 

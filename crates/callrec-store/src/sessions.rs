@@ -69,7 +69,9 @@ impl Store {
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
         };
-        if now - record.last_seen_at >= timeouts.idle || now - record.created_at >= timeouts.absolute {
+        if now - record.last_seen_at >= timeouts.idle
+            || now - record.created_at >= timeouts.absolute
+        {
             self.delete_session(id_hash).await?;
             return Ok(None);
         }
@@ -103,11 +105,13 @@ impl Store {
     }
 
     pub async fn count_user_sessions(&self, user: UserId) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1")
-            .bind(user.0)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?)
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?,
+        )
     }
 
     /// Removes sessions past either timeout; returns how many.

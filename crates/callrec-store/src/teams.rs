@@ -70,24 +70,28 @@ impl Store {
     }
 
     pub async fn team_by_name(&self, company: CompanyId, name: &str) -> Result<Option<Team>> {
-        sqlx::query(&format!("{SELECT} WHERE t.company_id = $1 AND t.name_key = $2"))
-            .bind(company.0)
-            .bind(name.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(team_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "{SELECT} WHERE t.company_id = $1 AND t.name_key = $2"
+        ))
+        .bind(company.0)
+        .bind(name.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(team_from_row)
+        .transpose()
     }
 
     /// Teams of one company, or of every company when `company` is `None`.
     pub async fn list_teams(&self, company: Option<CompanyId>) -> Result<Vec<Team>> {
         let rows = match company {
             Some(company) => {
-                sqlx::query(&format!("{SELECT} WHERE t.company_id = $1 ORDER BY t.name_key"))
-                    .bind(company.0)
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(&format!(
+                    "{SELECT} WHERE t.company_id = $1 ORDER BY t.name_key"
+                ))
+                .bind(company.0)
+                .fetch_all(&self.pool)
+                .await?
             }
             None => {
                 sqlx::query(&format!("{SELECT} ORDER BY c.name_key, t.name_key"))
@@ -99,21 +103,28 @@ impl Store {
     }
 
     pub async fn rename_team(&self, company: CompanyId, id: TeamId, name: &TeamName) -> Result<()> {
-        let done = sqlx::query("UPDATE teams SET name = $1, name_key = $2 WHERE company_id = $3 AND id = $4")
-            .bind(name.as_str())
-            .bind(name.as_str().to_lowercase())
-            .bind(company.0)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::conflict_as(DUPLICATE_TEAM))?;
+        let done = sqlx::query(
+            "UPDATE teams SET name = $1, name_key = $2 WHERE company_id = $3 AND id = $4",
+        )
+        .bind(name.as_str())
+        .bind(name.as_str().to_lowercase())
+        .bind(company.0)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::conflict_as(DUPLICATE_TEAM))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
     }
 
-    pub async fn set_team_enabled(&self, company: CompanyId, id: TeamId, enabled: bool) -> Result<()> {
+    pub async fn set_team_enabled(
+        &self,
+        company: CompanyId,
+        id: TeamId,
+        enabled: bool,
+    ) -> Result<()> {
         let done = sqlx::query("UPDATE teams SET enabled = $1 WHERE company_id = $2 AND id = $3")
             .bind(i64::from(enabled))
             .bind(company.0)

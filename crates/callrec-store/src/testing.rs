@@ -31,7 +31,9 @@ impl TestDb {
 
     /// `None` when `CALLREC_TEST_POSTGRES_URL` is not set.
     pub async fn postgres() -> Option<TestDb> {
-        let base = std::env::var(POSTGRES_URL_VAR).ok().filter(|v| !v.is_empty())?;
+        let base = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|v| !v.is_empty())?;
         let schema = format!("t_{:016x}", rand::thread_rng().gen::<u64>());
         let admin = Store::connect(Some(&base), Path::new("."))
             .await

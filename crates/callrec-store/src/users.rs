@@ -194,12 +194,15 @@ impl Store {
         let p = filter.bind(id.0);
         filter.and(format!("u.id = {p}"));
         filter.scope(scope, "u.company_id", "u.team_id", "u.id");
-        sqlx::query_with(&format!("{}{}", select(self), filter.where_clause()), filter.args())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+        sqlx::query_with(
+            &format!("{}{}", select(self), filter.where_clause()),
+            filter.args(),
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
     }
 
     /// The user and their password hash, by username in any case.
@@ -299,12 +302,13 @@ impl Store {
     }
 
     pub async fn set_password_hash(&self, id: UserId, hash: &str, now: i64) -> Result<()> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(now)
+                .bind(id.0)
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

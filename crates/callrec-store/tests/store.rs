@@ -26,7 +26,13 @@ async fn team(store: &Store, company: &Company, name: &str) -> Team {
         .unwrap()
 }
 
-async fn user(store: &Store, company: &Company, team: Option<&Team>, name: &str, level: Level) -> User {
+async fn user(
+    store: &Store,
+    company: &Company,
+    team: Option<&Team>,
+    name: &str,
+    level: Level,
+) -> User {
     try_user(store, company, team, name, level).await.unwrap()
 }
 
@@ -294,7 +300,9 @@ backend_tests! {
 #[tokio::test]
 async fn bad_database_urls_are_refused_clearly() {
     let dir = tempfile_dir();
-    let err = Store::connect(Some("mysql://localhost/x"), &dir).await.unwrap_err();
+    let err = Store::connect(Some("mysql://localhost/x"), &dir)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("postgres://"), "{err}");
 }
 

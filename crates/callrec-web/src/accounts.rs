@@ -50,16 +50,16 @@ pub async fn check_team(
     team: Option<TeamId>,
 ) -> Result<(), AppError> {
     match team {
-        None if level.needs_team() => Err(ValidationError::new(
-            "team",
-            "Team and Staff users must belong to a team",
-        )
-        .into()),
+        None if level.needs_team() => {
+            Err(ValidationError::new("team", "Team and Staff users must belong to a team").into())
+        }
         None => Ok(()),
         Some(team) => match store.team(company, team).await? {
             Some(found) if found.enabled => Ok(()),
             Some(_) => Err(ValidationError::new("team", "That team is disabled").into()),
-            None => Err(ValidationError::new("team", "That team is not part of the company").into()),
+            None => {
+                Err(ValidationError::new("team", "That team is not part of the company").into())
+            }
         },
     }
 }
@@ -138,5 +138,9 @@ pub fn role_list(roles: &RoleSet) -> String {
     if roles.is_empty() {
         return "none".into();
     }
-    roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
+    roles
+        .iter()
+        .map(|r| r.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -12,8 +12,14 @@ const JS: &str = include_str!("assets/app.js");
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
-        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
+        .route(
+            "/assets/app.css",
+            get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", JS) }),
+        )
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

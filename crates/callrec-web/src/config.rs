@@ -80,6 +80,9 @@ mod tests {
         assert_eq!(config.public_origin(), None);
         config.public_url = Some("https://Calls.Example.com/portal/".into());
         assert!(config.secure_cookies());
-        assert_eq!(config.public_origin().as_deref(), Some("https://calls.example.com"));
+        assert_eq!(
+            config.public_origin().as_deref(),
+            Some("https://calls.example.com")
+        );
     }
 }

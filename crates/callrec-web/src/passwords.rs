@@ -81,7 +81,12 @@ mod tests {
     use super::*;
 
     fn cheap() -> Passwords {
-        Passwords::new(&Argon2Settings { memory_kib: 256, iterations: 1, parallelism: 1 }).unwrap()
+        Passwords::new(&Argon2Settings {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap()
     }
 
     #[tokio::test]
@@ -89,15 +94,28 @@ mod tests {
         let passwords = cheap();
         let hash = passwords.hash("correct horse battery").await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{hash}");
-        assert!(passwords.verify(Some(&hash), "correct horse battery").await.unwrap());
-        assert!(!passwords.verify(Some(&hash), "wrong horse battery").await.unwrap());
-        assert!(!passwords.verify(None, "callrec timing equaliser").await.unwrap());
+        assert!(passwords
+            .verify(Some(&hash), "correct horse battery")
+            .await
+            .unwrap());
+        assert!(!passwords
+            .verify(Some(&hash), "wrong horse battery")
+            .await
+            .unwrap());
+        assert!(!passwords
+            .verify(None, "callrec timing equaliser")
+            .await
+            .unwrap());
         assert!(!passwords.verify(Some("not a hash"), "x").await.unwrap());
     }
 
     #[test]
     fn bad_settings_are_refused() {
-        let err = Passwords::new(&Argon2Settings { memory_kib: 1, iterations: 0, parallelism: 1 });
+        let err = Passwords::new(&Argon2Settings {
+            memory_kib: 1,
+            iterations: 0,
+            parallelism: 1,
+        });
         assert!(err.is_err());
     }
 }

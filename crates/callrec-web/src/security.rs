@@ -12,13 +12,21 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      img-src 'self' data:; media-src 'self'; connect-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
-pub(crate) async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        CONTENT_SECURITY_POLICY,
+    );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "same-origin");
@@ -118,13 +126,35 @@ mod tests {
             (&[("sec-fetch-site", "none")], false),
             (&[("sec-fetch-site", "cross-site")], true),
             (&[("sec-fetch-site", "same-site")], true),
-            (&[("origin", "https://evil.example"), ("host", "calls.example.com")], true),
-            (&[("origin", "https://calls.example.com"), ("host", "10.0.0.5:8080")], false),
-            (&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")], false),
+            (
+                &[
+                    ("origin", "https://evil.example"),
+                    ("host", "calls.example.com"),
+                ],
+                true,
+            ),
+            (
+                &[
+                    ("origin", "https://calls.example.com"),
+                    ("host", "10.0.0.5:8080"),
+                ],
+                false,
+            ),
+            (
+                &[
+                    ("origin", "http://127.0.0.1:8080"),
+                    ("host", "127.0.0.1:8080"),
+                ],
+                false,
+            ),
             (&[("origin", "null"), ("host", "127.0.0.1:8080")], true),
         ];
         for (pairs, expected) in cases {
-            assert_eq!(is_cross_site(&headers(pairs), origin), *expected, "{pairs:?}");
+            assert_eq!(
+                is_cross_site(&headers(pairs), origin),
+                *expected,
+                "{pairs:?}"
+            );
         }
     }
 }

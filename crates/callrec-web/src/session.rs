@@ -129,7 +129,10 @@ mod tests {
             HeaderValue::from_str(&format!("other=1; {COOKIE_NAME}={id}")).unwrap(),
         );
         assert_eq!(session_id_from(&headers), Some(id));
-        headers.insert(header::COOKIE, HeaderValue::from_static("callrec_session=short"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("callrec_session=short"),
+        );
         assert_eq!(session_id_from(&headers), None);
     }
 

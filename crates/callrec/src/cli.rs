@@ -32,7 +32,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CALLREC_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// postgres://… for PostgreSQL (several nodes); unset means SQLite in the data directory.
-    #[arg(long, global = true, env = "CALLREC_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 }
 

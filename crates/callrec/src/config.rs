@@ -45,10 +45,16 @@ fn read_file(path: Option<&Path>) -> Result<FileSettings, CliError> {
         return Ok(FileSettings::default());
     };
     let text = std::fs::read_to_string(path).map_err(|err| {
-        CliError::Usage(format!("cannot read the config file {}: {err}", path.display()))
+        CliError::Usage(format!(
+            "cannot read the config file {}: {err}",
+            path.display()
+        ))
     })?;
     toml::from_str(&text).map_err(|err| {
-        CliError::Usage(format!("the config file {} is not valid: {err}", path.display()))
+        CliError::Usage(format!(
+            "the config file {} is not valid: {err}",
+            path.display()
+        ))
     })
 }
 
@@ -76,7 +82,9 @@ fn positive<T: PartialOrd + Default + std::fmt::Display + Copy>(
 ) -> Result<T, CliError> {
     let value = value.unwrap_or(default);
     if value <= T::default() {
-        return Err(CliError::Usage(format!("{name} must be greater than zero (got {value})")));
+        return Err(CliError::Usage(format!(
+            "{name} must be greater than zero (got {value})"
+        )));
     }
     Ok(value)
 }
@@ -93,7 +101,11 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             "--listen / CALLREC_LISTEN must be an address and port like 127.0.0.1:8080 (got {listen_text:?})"
         ))
     })?;
-    let public_url = args.public_url.clone().or(file.public_url).filter(|u| !u.is_empty());
+    let public_url = args
+        .public_url
+        .clone()
+        .or(file.public_url)
+        .filter(|u| !u.is_empty());
     if let Some(url) = &public_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(CliError::Usage(format!(
@@ -101,25 +113,57 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             )));
         }
     }
-    let window = positive(args.signin_window_minutes.or(file.signin_window_minutes), 15, "--signin-window-minutes")? * 60;
+    let window = positive(
+        args.signin_window_minutes.or(file.signin_window_minutes),
+        15,
+        "--signin-window-minutes",
+    )? * 60;
     let web = WebConfig {
         public_url,
         session: SessionTimeouts {
-            idle: positive(args.session_idle_minutes.or(file.session_idle_minutes), 30, "--session-idle-minutes")? * 60,
-            absolute: positive(args.session_absolute_hours.or(file.session_absolute_hours), 12, "--session-absolute-hours")? * 3600,
+            idle: positive(
+                args.session_idle_minutes.or(file.session_idle_minutes),
+                30,
+                "--session-idle-minutes",
+            )? * 60,
+            absolute: positive(
+                args.session_absolute_hours.or(file.session_absolute_hours),
+                12,
+                "--session-absolute-hours",
+            )? * 3600,
         },
         argon2: Argon2Settings {
-            memory_kib: positive(args.argon2_memory_kib.or(file.argon2_memory_kib), 19 * 1024, "--argon2-memory-kib")?,
-            iterations: positive(args.argon2_iterations.or(file.argon2_iterations), 2, "--argon2-iterations")?,
-            parallelism: positive(args.argon2_parallelism.or(file.argon2_parallelism), 1, "--argon2-parallelism")?,
+            memory_kib: positive(
+                args.argon2_memory_kib.or(file.argon2_memory_kib),
+                19 * 1024,
+                "--argon2-memory-kib",
+            )?,
+            iterations: positive(
+                args.argon2_iterations.or(file.argon2_iterations),
+                2,
+                "--argon2-iterations",
+            )?,
+            parallelism: positive(
+                args.argon2_parallelism.or(file.argon2_parallelism),
+                1,
+                "--argon2-parallelism",
+            )?,
         },
         sign_in_per_account: ThrottleWindow {
             seconds: window,
-            limit: positive(args.signin_account_limit.or(file.signin_account_limit), 10, "--signin-account-limit")?,
+            limit: positive(
+                args.signin_account_limit.or(file.signin_account_limit),
+                10,
+                "--signin-account-limit",
+            )?,
         },
         sign_in_per_client: ThrottleWindow {
             seconds: window,
-            limit: positive(args.signin_client_limit.or(file.signin_client_limit), 100, "--signin-client-limit")?,
+            limit: positive(
+                args.signin_client_limit.or(file.signin_client_limit),
+                100,
+                "--signin-client-limit",
+            )?,
         },
     };
     Ok(ServeSettings { listen, web })

@@ -31,29 +31,40 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     let storage = config::storage(&cli.global)?;
-    // Serve settings are checked before the database is touched.
-    let serve_settings = match &cli.command {
-        Command::Serve(args) => Some(config::serve(&cli.global, args)?),
-        _ => None,
-    };
-    let store = commands::open_store(&storage).await?;
     match cli.command {
         Command::Serve(args) => {
-            let settings = serve_settings.expect("parsed above for serve");
+            // Serve settings are checked before the database is touched.
+            let settings = config::serve(&cli.global, &args)?;
+            let store = commands::open_store(&storage).await?;
             commands::serve::run(store, &storage, settings, args.demo).await
         }
         Command::Migrate => {
+            let store = commands::open_store(&storage).await?;
             println!("Database is up to date ({}).", store.backend().name());
             Ok(())
         }
         Command::Demo => {
+            let store = commands::open_store(&storage).await?;
             let (loaded, logins) = commands::demo::load(&store).await?;
-            println!("{}", if loaded { "Loaded the demo data." } else { "The demo data is already loaded." });
+            println!(
+                "{}",
+                if loaded {
+                    "Loaded the demo data."
+                } else {
+                    "The demo data is already loaded."
+                }
+            );
             commands::demo::print_logins(&logins);
             Ok(())
         }
-        Command::Company(command) => commands::admin::company(&store, command).await,
-        Command::Team(command) => commands::admin::team(&store, command).await,
-        Command::User(command) => commands::admin::user(&store, command).await,
+        Command::Company(command) => {
+            commands::admin::company(&commands::open_store(&storage).await?, command).await
+        }
+        Command::Team(command) => {
+            commands::admin::team(&commands::open_store(&storage).await?, command).await
+        }
+        Command::User(command) => {
+            commands::admin::user(&commands::open_store(&storage).await?, command).await
+        }
     }
 }

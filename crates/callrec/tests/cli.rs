@@ -9,7 +9,9 @@ struct Cli {
 
 impl Cli {
     fn new() -> Cli {
-        Cli { dir: tempfile::tempdir().unwrap() }
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> Output {
@@ -24,7 +26,12 @@ impl Cli {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 
@@ -36,7 +43,11 @@ impl Cli {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        assert_eq!(output.status.code(), Some(code), "callrec {args:?}:\n{text}");
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "callrec {args:?}:\n{text}"
+        );
         text
     }
 }
@@ -47,14 +58,38 @@ const GOOD_PASSWORD: &str = "a long enough phrase\n";
 fn help_documents_every_command_and_setting() {
     let cli = Cli::new();
     let help = cli.expect(0, &["--help"], "");
-    for word in ["serve", "migrate", "demo", "company", "team", "user", "CALLREC_DATA_DIR", "CALLREC_DATABASE_URL", "--config"] {
+    for word in [
+        "serve",
+        "migrate",
+        "demo",
+        "company",
+        "team",
+        "user",
+        "CALLREC_DATA_DIR",
+        "CALLREC_DATABASE_URL",
+        "--config",
+    ] {
         assert!(help.contains(word), "{word} missing from --help:\n{help}");
     }
     let serve = cli.expect(0, &["serve", "--help"], "");
-    for word in ["CALLREC_LISTEN", "CALLREC_PUBLIC_URL", "--demo", "CALLREC_SESSION_IDLE_MINUTES", "CALLREC_ARGON2_MEMORY_KIB"] {
+    for word in [
+        "CALLREC_LISTEN",
+        "CALLREC_PUBLIC_URL",
+        "--demo",
+        "CALLREC_SESSION_IDLE_MINUTES",
+        "CALLREC_ARGON2_MEMORY_KIB",
+    ] {
         assert!(serve.contains(word), "{word} missing from serve --help");
     }
-    for sub in [&["company", "add", "--help"][..], &["team", "add", "--help"], &["user", "add", "--help"], &["user", "list", "--help"], &["user", "set-password", "--help"], &["migrate", "--help"], &["demo", "--help"]] {
+    for sub in [
+        &["company", "add", "--help"][..],
+        &["team", "add", "--help"],
+        &["user", "add", "--help"],
+        &["user", "list", "--help"],
+        &["user", "set-password", "--help"],
+        &["migrate", "--help"],
+        &["demo", "--help"],
+    ] {
         cli.expect(0, sub, "");
     }
 }
@@ -62,19 +97,42 @@ fn help_documents_every_command_and_setting() {
 #[test]
 fn companies_teams_and_users_from_the_command_line() {
     let cli = Cli::new();
-    assert!(cli.expect(0, &["company", "add", "Acme"], "").contains("Added company \"Acme\""));
+    assert!(cli
+        .expect(0, &["company", "add", "Acme"], "")
+        .contains("Added company \"Acme\""));
     cli.expect(0, &["team", "add", "--company", "acme", "Sales"], "");
     let out = cli.expect(
         0,
-        &["user", "add", "--company", "Acme", "--username", "Jo.Doe", "--level", "staff", "--team", "sales",
-          "--role", "Access to Recordings", "--role", "access to manage own mfa", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--company",
+            "Acme",
+            "--username",
+            "Jo.Doe",
+            "--level",
+            "staff",
+            "--team",
+            "sales",
+            "--role",
+            "Access to Recordings",
+            "--role",
+            "access to manage own mfa",
+            "--password-stdin",
+        ],
         GOOD_PASSWORD,
     );
     assert!(out.contains("Added Staff user \"Jo.Doe\""), "{out}");
     let list = cli.expect(0, &["user", "list", "--company", "Acme"], "");
     assert!(list.contains("Jo.Doe\tJo.Doe\tAcme\tStaff\tSales\tenabled\tAccess to Manage Own MFA, Access to Recordings"), "{list}");
-    assert!(cli.expect(0, &["company", "list"], "").contains("Acme\tMFA Disabled"));
-    cli.expect(0, &["user", "set-password", "jo.doe", "--password-stdin"], "another fine phrase\n");
+    assert!(cli
+        .expect(0, &["company", "list"], "")
+        .contains("Acme\tMFA Disabled"));
+    cli.expect(
+        0,
+        &["user", "set-password", "jo.doe", "--password-stdin"],
+        "another fine phrase\n",
+    );
     assert!(cli.expect(0, &["migrate"], "").contains("up to date"));
 }
 
@@ -83,44 +141,245 @@ fn bad_input_exits_2_with_a_clear_message_and_writes_nothing() {
     let cli = Cli::new();
     cli.expect(0, &["company", "add", "Acme"], "");
     cli.expect(0, &["team", "add", "--company", "Acme", "Sales"], "");
-    cli.expect(0, &["user", "add", "--company", "Acme", "--username", "taken", "--level", "company", "--password-stdin"], GOOD_PASSWORD);
+    cli.expect(
+        0,
+        &[
+            "user",
+            "add",
+            "--company",
+            "Acme",
+            "--username",
+            "taken",
+            "--level",
+            "company",
+            "--password-stdin",
+        ],
+        GOOD_PASSWORD,
+    );
     let user = |extra: &[&str]| {
         let mut args = vec!["user", "add", "--password-stdin"];
         args.extend_from_slice(extra);
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };
     let cases: Vec<(Vec<String>, &str, &str)> = vec![
-        (vec!["company".into(), "add".into(), "ACME".into()], "", "already exists"),
-        (vec!["company".into(), "add".into(), "  ".into()], "", "Company name is required"),
-        (vec!["company".into(), "add".into(), "x".repeat(101)], "", "at most 100 characters"),
-        (vec!["team".into(), "add".into(), "--company".into(), "Nope".into(), "T".into()], "", "no company named \"Nope\""),
-        (vec!["team".into(), "add".into(), "--company".into(), "Acme".into(), "sales".into()], "", "already exists"),
-        (user(&["--company", "Nope", "--username", "a.b", "--level", "staff", "--team", "Sales"]), GOOD_PASSWORD, "no company named"),
-        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff", "--team", "Nope"]), GOOD_PASSWORD, "has no team named \"Nope\""),
-        (user(&["--company", "Acme", "--username", "TAKEN", "--level", "staff", "--team", "Sales"]), GOOD_PASSWORD, "already exists"),
-        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff", "--team", "Sales", "--role", "Access to Everything"]), GOOD_PASSWORD, "valid roles are: \"Access to Manage Own MFA\""),
-        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff", "--team", "Sales"]), "short\n", "at least 12 characters"),
-        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff", "--team", "Sales"]), "password1234\n", "too easy to guess"),
-        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff", "--team", "Sales"]), "", "no password on standard input"),
-        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff"]), GOOD_PASSWORD, "must belong to a team"),
-        (user(&["--company", "Acme", "--username", "a.b", "--level", "boss"]), GOOD_PASSWORD, "choose one of global, company, team or staff"),
-        (user(&["--company", "Acme", "--username", "a b", "--level", "staff"]), GOOD_PASSWORD, "Username may use letters"),
-        (vec!["user".into(), "set-password".into(), "ghost".into(), "--password-stdin".into()], GOOD_PASSWORD, "no user named \"ghost\""),
-        (vec!["user".into(), "list".into(), "--company".into(), "Nope".into()], "", "no company named"),
-        (vec!["serve".into(), "--listen".into(), "not-an-address".into()], "", "must be an address and port"),
-        (vec!["serve".into(), "--public-url".into(), "ftp://x".into()], "", "must start with http:// or https://"),
-        (vec!["serve".into(), "--session-idle-minutes".into(), "0".into()], "", "must be greater than zero"),
-        (vec!["serve".into(), "--argon2-iterations".into(), "many".into()], "", "invalid value"),
-        (vec!["user".into(), "add".into(), "--company".into(), "Acme".into()], "", "required"),
+        (
+            vec!["company".into(), "add".into(), "ACME".into()],
+            "",
+            "already exists",
+        ),
+        (
+            vec!["company".into(), "add".into(), "  ".into()],
+            "",
+            "Company name is required",
+        ),
+        (
+            vec!["company".into(), "add".into(), "x".repeat(101)],
+            "",
+            "at most 100 characters",
+        ),
+        (
+            vec![
+                "team".into(),
+                "add".into(),
+                "--company".into(),
+                "Nope".into(),
+                "T".into(),
+            ],
+            "",
+            "no company named \"Nope\"",
+        ),
+        (
+            vec![
+                "team".into(),
+                "add".into(),
+                "--company".into(),
+                "Acme".into(),
+                "sales".into(),
+            ],
+            "",
+            "already exists",
+        ),
+        (
+            user(&[
+                "--company",
+                "Nope",
+                "--username",
+                "a.b",
+                "--level",
+                "staff",
+                "--team",
+                "Sales",
+            ]),
+            GOOD_PASSWORD,
+            "no company named",
+        ),
+        (
+            user(&[
+                "--company",
+                "Acme",
+                "--username",
+                "a.b",
+                "--level",
+                "staff",
+                "--team",
+                "Nope",
+            ]),
+            GOOD_PASSWORD,
+            "has no team named \"Nope\"",
+        ),
+        (
+            user(&[
+                "--company",
+                "Acme",
+                "--username",
+                "TAKEN",
+                "--level",
+                "staff",
+                "--team",
+                "Sales",
+            ]),
+            GOOD_PASSWORD,
+            "already exists",
+        ),
+        (
+            user(&[
+                "--company",
+                "Acme",
+                "--username",
+                "a.b",
+                "--level",
+                "staff",
+                "--team",
+                "Sales",
+                "--role",
+                "Access to Everything",
+            ]),
+            GOOD_PASSWORD,
+            "valid roles are: \"Access to Manage Own MFA\"",
+        ),
+        (
+            user(&[
+                "--company",
+                "Acme",
+                "--username",
+                "a.b",
+                "--level",
+                "staff",
+                "--team",
+                "Sales",
+            ]),
+            "short\n",
+            "at least 12 characters",
+        ),
+        (
+            user(&[
+                "--company",
+                "Acme",
+                "--username",
+                "a.b",
+                "--level",
+                "staff",
+                "--team",
+                "Sales",
+            ]),
+            "password1234\n",
+            "too easy to guess",
+        ),
+        (
+            user(&[
+                "--company",
+                "Acme",
+                "--username",
+                "a.b",
+                "--level",
+                "staff",
+                "--team",
+                "Sales",
+            ]),
+            "",
+            "no password on standard input",
+        ),
+        (
+            user(&["--company", "Acme", "--username", "a.b", "--level", "staff"]),
+            GOOD_PASSWORD,
+            "must belong to a team",
+        ),
+        (
+            user(&["--company", "Acme", "--username", "a.b", "--level", "boss"]),
+            GOOD_PASSWORD,
+            "choose one of global, company, team or staff",
+        ),
+        (
+            user(&["--company", "Acme", "--username", "a b", "--level", "staff"]),
+            GOOD_PASSWORD,
+            "Username may use letters",
+        ),
+        (
+            vec![
+                "user".into(),
+                "set-password".into(),
+                "ghost".into(),
+                "--password-stdin".into(),
+            ],
+            GOOD_PASSWORD,
+            "no user named \"ghost\"",
+        ),
+        (
+            vec![
+                "user".into(),
+                "list".into(),
+                "--company".into(),
+                "Nope".into(),
+            ],
+            "",
+            "no company named",
+        ),
+        (
+            vec!["serve".into(), "--listen".into(), "not-an-address".into()],
+            "",
+            "must be an address and port",
+        ),
+        (
+            vec!["serve".into(), "--public-url".into(), "ftp://x".into()],
+            "",
+            "must start with http:// or https://",
+        ),
+        (
+            vec!["serve".into(), "--session-idle-minutes".into(), "0".into()],
+            "",
+            "must be greater than zero",
+        ),
+        (
+            vec!["serve".into(), "--argon2-iterations".into(), "many".into()],
+            "",
+            "invalid value",
+        ),
+        (
+            vec![
+                "user".into(),
+                "add".into(),
+                "--company".into(),
+                "Acme".into(),
+            ],
+            "",
+            "required",
+        ),
         (vec!["frobnicate".into()], "", "unrecognized subcommand"),
     ];
     for (args, stdin, message) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = cli.expect(2, &args, stdin);
-        assert!(out.contains(message), "callrec {args:?} should say {message:?}, said:\n{out}");
+        assert!(
+            out.contains(message),
+            "callrec {args:?} should say {message:?}, said:\n{out}"
+        );
     }
     let list = cli.expect(0, &["user", "list"], "");
-    assert_eq!(list.lines().count(), 2, "only the one good user exists:\n{list}");
+    assert_eq!(
+        list.lines().count(),
+        2,
+        "only the one good user exists:\n{list}"
+    );
     assert_eq!(cli.expect(0, &["company", "list"], "").lines().count(), 1);
 }
 
@@ -129,15 +388,40 @@ fn config_file_and_environment_layering() {
     let cli = Cli::new();
     let other = tempfile::tempdir().unwrap();
     let config = cli.dir.path().join("callrec.toml");
-    std::fs::write(&config, format!("data_dir = {:?}\n", other.path().display().to_string())).unwrap();
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", other.path().display().to_string()),
+    )
+    .unwrap();
     // The environment's CALLREC_DATA_DIR wins over the file.
-    cli.expect(0, &["--config", config.to_str().unwrap(), "company", "add", "EnvWins"], "");
+    cli.expect(
+        0,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "company",
+            "add",
+            "EnvWins",
+        ],
+        "",
+    );
     assert!(cli.dir.path().join("callrec.db").exists());
     assert!(!other.path().join("callrec.db").exists());
     std::fs::write(&config, "no_such_setting = 1\n").unwrap();
-    let out = cli.expect(2, &["--config", config.to_str().unwrap(), "company", "list"], "");
-    assert!(out.contains("is not valid") && out.contains("no_such_setting"), "{out}");
-    let out = cli.expect(2, &["--config", "/nonexistent/callrec.toml", "company", "list"], "");
+    let out = cli.expect(
+        2,
+        &["--config", config.to_str().unwrap(), "company", "list"],
+        "",
+    );
+    assert!(
+        out.contains("is not valid") && out.contains("no_such_setting"),
+        "{out}"
+    );
+    let out = cli.expect(
+        2,
+        &["--config", "/nonexistent/callrec.toml", "company", "list"],
+        "",
+    );
     assert!(out.contains("cannot read the config file"), "{out}");
     let out = cli.expect(2, &["--database-url", "mysql://x", "company", "list"], "");
     assert!(out.contains("postgres://"), "{out}");
@@ -147,14 +431,117 @@ fn config_file_and_environment_layering() {
 fn demo_loads_once_and_prints_logins() {
     let cli = Cli::new();
     let first = cli.expect(0, &["demo"], "");
-    assert!(first.contains("Loaded the demo data.") && first.contains("Demo-Calls-2026!"), "{first}");
-    for login in ["operator", "acme.admin", "acme.lead", "acme.agent", "globex.admin"] {
+    assert!(
+        first.contains("Loaded the demo data.") && first.contains("Demo-Calls-2026!"),
+        "{first}"
+    );
+    for login in [
+        "operator",
+        "acme.admin",
+        "acme.lead",
+        "acme.agent",
+        "globex.admin",
+    ] {
         assert!(first.contains(login), "{login}");
     }
     let again = cli.expect(0, &["demo"], "");
     assert!(again.contains("already loaded"));
     let list = cli.expect(0, &["user", "list"], "");
     for level in ["Global", "Company", "Team", "Staff"] {
-        assert!(list.contains(&format!("\t{level}\t")), "a {level} user in the demo");
+        assert!(
+            list.contains(&format!("\t{level}\t")),
+            "a {level} user in the demo"
+        );
     }
+}
+
+/// Starts `serve` with `env`, waits for its "serving" line, stops it, and
+/// returns everything it printed.
+fn serve_once(cli: &Cli, env: &[(&str, &str)]) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callrec"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CALLREC_DATA_DIR", cli.dir.path())
+        .env_remove("CALLREC_DATABASE_URL")
+        .env_remove("CALLREC_BOOTSTRAP_ADMIN_USERNAME")
+        .env_remove("CALLREC_BOOTSTRAP_ADMIN_PASSWORD")
+        .env("CALLREC_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut printed = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("callrec is serving http://127.0.0.1:") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    printed
+}
+
+#[test]
+fn serve_bootstraps_an_administrator_once() {
+    let cli = Cli::new();
+    let printed = serve_once(&cli, &[]);
+    assert!(
+        printed.contains("Created the administrator \"admin\" with password: "),
+        "{printed}"
+    );
+    let password = printed
+        .lines()
+        .find_map(|l| l.split("with password: ").nth(1))
+        .unwrap();
+    assert_eq!(password.len(), 20, "a random password of 20 characters");
+    let list = cli.expect(0, &["user", "list"], "");
+    assert!(list.contains("admin\tAdministrator\tOperator\tGlobal\t-\tenabled\tAccess to Manage Own MFA, Access to Manage Company MFA, Access to Manage Users, Access to Manage Teams, Access to Recordings, Access to Download Recordings, Access to Delete Recordings, Access to Audit Log"), "{list}");
+    // Never again once there are users.
+    let again = serve_once(&cli, &[]);
+    assert!(!again.contains("Created the administrator"), "{again}");
+
+    let named = Cli::new();
+    let printed = serve_once(
+        &named,
+        &[
+            ("CALLREC_BOOTSTRAP_ADMIN_USERNAME", "chief"),
+            ("CALLREC_BOOTSTRAP_ADMIN_PASSWORD", "a long enough phrase"),
+        ],
+    );
+    assert!(
+        printed.contains(
+            "Created the administrator \"chief\" from CALLREC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD"
+        ),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("a long enough phrase"),
+        "a given password is never echoed"
+    );
+
+    let weak = Cli::new();
+    let output = Command::new(env!("CARGO_BIN_EXE_callrec"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CALLREC_DATA_DIR", weak.dir.path())
+        .env("CALLREC_BOOTSTRAP_ADMIN_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("CALLREC_BOOTSTRAP_ADMIN_PASSWORD: Password must be at least 12 characters"),
+        "{stderr}"
+    );
+    assert_eq!(
+        weak.expect(0, &["user", "list"], "").lines().count(),
+        1,
+        "no user was created"
+    );
 }

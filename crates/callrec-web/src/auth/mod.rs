@@ -26,7 +26,11 @@ struct LoginPage<'a> {
     error: Option<String>,
 }
 
-fn render_login(status: StatusCode, username: &str, error: Option<String>) -> Result<Response, AppError> {
+fn render_login(
+    status: StatusCode,
+    username: &str,
+    error: Option<String>,
+) -> Result<Response, AppError> {
     let page = LoginPage { username, error }.render()?;
     Ok((status, Html(page)).into_response())
 }
@@ -65,7 +69,11 @@ async fn log_in(
     }
     let account_key = username.to_lowercase();
     let limits = [
-        ("account", account_key.as_str(), state.config.sign_in_per_account),
+        (
+            "account",
+            account_key.as_str(),
+            state.config.sign_in_per_account,
+        ),
         ("client", client.as_str(), state.config.sign_in_per_client),
     ];
 
@@ -87,7 +95,10 @@ async fn log_in(
     let credentials = state.store.credentials(username).await?;
     let password_ok = state
         .passwords
-        .verify(credentials.as_ref().map(|(_, hash)| hash.as_str()), password)
+        .verify(
+            credentials.as_ref().map(|(_, hash)| hash.as_str()),
+            password,
+        )
         .await?;
 
     let user = match credentials {
@@ -105,7 +116,10 @@ async fn log_in(
             entry.company_id = company;
             state.store.audit(entry, now()).await?;
             for (scope, key, window) in limits {
-                let failures = state.store.record_failure(scope, key, now(), window).await?;
+                let failures = state
+                    .store
+                    .record_failure(scope, key, now(), window)
+                    .await?;
                 if failures == window.limit {
                     audit_throttled(&state, username, &client, scope).await?;
                 }

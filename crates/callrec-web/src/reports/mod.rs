@@ -93,7 +93,10 @@ async fn reports_page(
     let page = ReportsPage {
         chrome: Chrome::new(&current, "Reports", Some(MenuItem::Reports)),
         rows,
-        actions: AuditAction::ALL.iter().map(|a| (a.code(), a.label())).collect(),
+        actions: AuditAction::ALL
+            .iter()
+            .map(|a| (a.code(), a.label()))
+            .collect(),
         selected_action,
         older_link,
         is_first_page: before.is_none(),

@@ -79,7 +79,11 @@ fn rename_dialog(team: &Team, name: &str, error: Option<String>) -> TeamDialog {
 }
 
 /// The team, if the actor may change it; otherwise it does not exist.
-async fn changeable_team(state: &AppState, current: &CurrentUser, id: &str) -> Result<Team, AppError> {
+async fn changeable_team(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+) -> Result<Team, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     state
         .store
@@ -107,16 +111,30 @@ async fn render(
 ) -> Result<Response, AppError> {
     let actor = &current.actor;
     let global = actor.scope() == DataScope::Everything;
-    let selected_company = if global { query.optional_id("company")? } else { None };
+    let selected_company = if global {
+        query.optional_id("company")?
+    } else {
+        None
+    };
     let teams = match actor.scope() {
-        DataScope::Everything => state.store.list_teams(selected_company.map(CompanyId)).await?,
+        DataScope::Everything => {
+            state
+                .store
+                .list_teams(selected_company.map(CompanyId))
+                .await?
+        }
         DataScope::Company(company) => state.store.list_teams(Some(company)).await?,
-        DataScope::Team(company, team) => state.store.team(company, team).await?.into_iter().collect(),
+        DataScope::Team(company, team) => {
+            state.store.team(company, team).await?.into_iter().collect()
+        }
         DataScope::OwnOnly(_) => Vec::new(),
     };
     let companies = if global {
         let all = state.store.list_companies().await?;
-        Choice::list(all.into_iter().map(|c| (c.id.0, c.name)), selected_company.as_ref())
+        Choice::list(
+            all.into_iter().map(|c| (c.id.0, c.name)),
+            selected_company.as_ref(),
+        )
     } else {
         Vec::new()
     };
@@ -159,7 +177,15 @@ async fn teams_page(
             Some(rename_dialog(&team, &team.name, None))
         }
     };
-    render(&state, &current, &query, add_dialog("", None), rename, StatusCode::OK).await
+    render(
+        &state,
+        &current,
+        &query,
+        add_dialog("", None),
+        rename,
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn back_to_teams(company: Option<i64>) -> Response {
@@ -180,16 +206,36 @@ async fn add_team(
         return Err(AppError::NotFound);
     }
     let result = match TeamName::parse(form.get("name")) {
-        Ok(name) => state.store.create_team(company, &name, now()).await.map_err(AppError::from),
+        Ok(name) => state
+            .store
+            .create_team(company, &name, now())
+            .await
+            .map_err(AppError::from),
         Err(error) => Err(error.into()),
     };
     match result {
         Ok(team) => {
-            audit(&state, &current, &client, AuditAction::TeamCreated, &team, String::new()).await?;
+            audit(
+                &state,
+                &current,
+                &client,
+                AuditAction::TeamCreated,
+                &team,
+                String::new(),
+            )
+            .await?;
             Ok(back_to_teams(chosen))
         }
         Err(AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message)) => {
-            render(&state, &current, &form, add_dialog(form.get("name"), Some(message)), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                &state,
+                &current,
+                &form,
+                add_dialog(form.get("name"), Some(message)),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other),
     }
@@ -216,12 +262,28 @@ async fn rename_team(
     match result {
         Ok(name) => {
             let details = format!("\"{}\" → \"{}\"", team.name, name);
-            audit(&state, &current, &client, AuditAction::TeamRenamed, &team, details).await?;
+            audit(
+                &state,
+                &current,
+                &client,
+                AuditAction::TeamRenamed,
+                &team,
+                details,
+            )
+            .await?;
             Ok(back_to_teams(form.optional_id("company")?))
         }
         Err(AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message)) => {
             let dialog = rename_dialog(&team, form.get("name"), Some(message));
-            render(&state, &current, &form, add_dialog("", None), Some(dialog), StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                &state,
+                &current,
+                &form,
+                add_dialog("", None),
+                Some(dialog),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other),
     }
@@ -239,10 +301,21 @@ async fn set_status(
     let enabled = match form.get("enabled") {
         "1" => true,
         "0" => false,
-        _ => return Err(AppError::BadRequest("The field enabled must be 0 or 1.".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "The field enabled must be 0 or 1.".into(),
+            ))
+        }
     };
-    state.store.set_team_enabled(team.company_id, team.id, enabled).await?;
-    let action = if enabled { AuditAction::TeamEnabled } else { AuditAction::TeamDisabled };
+    state
+        .store
+        .set_team_enabled(team.company_id, team.id, enabled)
+        .await?;
+    let action = if enabled {
+        AuditAction::TeamEnabled
+    } else {
+        AuditAction::TeamDisabled
+    };
     audit(&state, &current, &client, action, &team, String::new()).await?;
     Ok(back_to_teams(form.optional_id("company")?))
 }

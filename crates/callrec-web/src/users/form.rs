@@ -39,10 +39,18 @@ impl FormOptions {
         let companies = if global {
             state.store.list_companies().await?
         } else {
-            state.store.company(actor.company_id).await?.into_iter().collect()
+            state
+                .store
+                .company(actor.company_id)
+                .await?
+                .into_iter()
+                .collect()
         };
         Ok(FormOptions {
-            levels: Level::ALL.into_iter().filter(|l| *l <= actor.level).collect(),
+            levels: Level::ALL
+                .into_iter()
+                .filter(|l| *l <= actor.level)
+                .collect(),
             teams: teams
                 .into_iter()
                 .filter(|team| team.enabled)
@@ -159,7 +167,11 @@ impl UserForm {
             company_name: String::new(),
             enabled: true,
             is_self: false,
-            levels: options.levels.iter().map(|l| (l.code(), l.label())).collect(),
+            levels: options
+                .levels
+                .iter()
+                .map(|l| (l.code(), l.label()))
+                .collect(),
             teams: options.teams.clone(),
             companies: options.companies.clone(),
             // Only roles the actor holds are offered for a new user.
@@ -185,7 +197,11 @@ impl UserForm {
             company_name: target.company_name.clone(),
             enabled: target.enabled,
             is_self: target.id == actor.user_id,
-            levels: options.levels.iter().map(|l| (l.code(), l.label())).collect(),
+            levels: options
+                .levels
+                .iter()
+                .map(|l| (l.code(), l.label()))
+                .collect(),
             teams: options
                 .teams
                 .iter()
@@ -235,7 +251,10 @@ impl UserForm {
     }
 
     pub fn level_choices(&self) -> Vec<Choice> {
-        let levels = self.levels.iter().map(|(code, label)| (*code, label.to_string()));
+        let levels = self
+            .levels
+            .iter()
+            .map(|(code, label)| (*code, label.to_string()));
         Choice::list(levels, Some(&self.level))
     }
 

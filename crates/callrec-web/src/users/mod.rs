@@ -39,7 +39,12 @@ pub(crate) struct ListParams {
 impl ListParams {
     fn from_form(form: &FormData) -> ListParams {
         ListParams {
-            q: form.get("q").trim().chars().take(SearchTerm::MAX_CHARS).collect(),
+            q: form
+                .get("q")
+                .trim()
+                .chars()
+                .take(SearchTerm::MAX_CHARS)
+                .collect(),
             company: form.get("company_filter").parse().ok(),
             page: form.get("page").parse().unwrap_or(0).min(100_000),
         }
@@ -69,7 +74,10 @@ impl ListParams {
     }
 
     fn page_link(&self, page: u32) -> String {
-        let params = ListParams { page, ..self.clone() };
+        let params = ListParams {
+            page,
+            ..self.clone()
+        };
         format!("/users{}", params.query_string(&[]))
     }
 }
@@ -143,7 +151,16 @@ async fn users_page(
     };
     let mut chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
     chrome = chrome.with_notice(query.get("done"));
-    render(&state, &current, chrome, params, options, dialog, StatusCode::OK).await
+    render(
+        &state,
+        &current,
+        chrome,
+        params,
+        options,
+        dialog,
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub(crate) async fn render(
@@ -195,7 +212,9 @@ pub(crate) async fn render(
         chrome,
         show_company: options.companies.len() > 1,
         companies: Choice::list(options.companies.clone(), params.company.as_ref()),
-        previous_link: page.has_previous().then(|| params.page_link(params.page - 1)),
+        previous_link: page
+            .has_previous()
+            .then(|| params.page_link(params.page - 1)),
         next_link: page.has_next().then(|| params.page_link(params.page + 1)),
         params,
         rows,

@@ -24,7 +24,8 @@ use callrec_store::{AuditAction, User, UserDetailsChange, UserUpdate};
 fn requested_roles(form: &FormData) -> Result<RoleSet, AppError> {
     form.all("roles")
         .map(|code| {
-            Role::from_code(code).ok_or_else(|| AppError::BadRequest(format!("Unknown role {code:?}.")))
+            Role::from_code(code)
+                .ok_or_else(|| AppError::BadRequest(format!("Unknown role {code:?}.")))
         })
         .collect()
 }
@@ -100,9 +101,25 @@ pub(crate) async fn create(
         }
     }
 
-    if let (true, Some(username), Some(display_name), Some(email), Some(level), Some(password), Some(roles), Some(company_id)) =
-        (errors.is_empty(), username, display_name, email, level, password, roles, company_id)
-    {
+    if let (
+        true,
+        Some(username),
+        Some(display_name),
+        Some(email),
+        Some(level),
+        Some(password),
+        Some(roles),
+        Some(company_id),
+    ) = (
+        errors.is_empty(),
+        username,
+        display_name,
+        email,
+        level,
+        password,
+        roles,
+        company_id,
+    ) {
         let new = CreateUser {
             company_id,
             team_id,
@@ -113,7 +130,14 @@ pub(crate) async fn create(
             roles,
             password,
         };
-        match accounts::create_user(&state.store, &state.passwords, new, &audit_context(&current, &client)).await {
+        match accounts::create_user(
+            &state.store,
+            &state.passwords,
+            new,
+            &audit_context(&current, &client),
+        )
+        .await
+        {
             Ok(_) => return Ok(back_to_list(&params, "user-created")),
             Err(AppError::Invalid(error)) => errors.push(error),
             Err(other) => return Err(other),
@@ -123,7 +147,16 @@ pub(crate) async fn create(
     let shown: RoleSet = requested.iter().filter(|r| actor.can(*r)).collect();
     let dialog = UserForm::add(actor, &options).resubmitted(actor, &form, &shown, errors);
     let chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
-    render(&state, &current, chrome, params, options, OpenDialog::Add(dialog), StatusCode::UNPROCESSABLE_ENTITY).await
+    render(
+        &state,
+        &current,
+        chrome,
+        params,
+        options,
+        OpenDialog::Add(dialog),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 pub(crate) async fn modify(
@@ -157,7 +190,10 @@ pub(crate) async fn modify(
     };
     let roles = errors.check(actor.apply_role_change(&target.roles, &requested));
     if target.id == actor.user_id && !enabled {
-        errors.push(ValidationError::new("enabled", "You cannot disable your own account"));
+        errors.push(ValidationError::new(
+            "enabled",
+            "You cannot disable your own account",
+        ));
     }
     if let Some(level) = level {
         let subject = Subject {
@@ -181,11 +217,27 @@ pub(crate) async fn modify(
         let options = FormOptions::load(&state, actor).await?;
         let shown: RoleSet = Role::ALL
             .into_iter()
-            .filter(|r| if actor.can(*r) { requested.contains(*r) } else { target.roles.contains(*r) })
+            .filter(|r| {
+                if actor.can(*r) {
+                    requested.contains(*r)
+                } else {
+                    target.roles.contains(*r)
+                }
+            })
             .collect();
-        let dialog = UserForm::edit(actor, &target, &options).resubmitted(actor, &form, &shown, errors);
+        let dialog =
+            UserForm::edit(actor, &target, &options).resubmitted(actor, &form, &shown, errors);
         let chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
-        return render(&state, &current, chrome, params, options, OpenDialog::Edit(dialog), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &state,
+            &current,
+            chrome,
+            params,
+            options,
+            OpenDialog::Edit(dialog),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
 
     let password_hash = match &new_password {
@@ -218,26 +270,49 @@ pub(crate) async fn modify(
         let keep = (target.id == actor.user_id).then_some(current.session_hash.as_str());
         state.store.delete_user_sessions(target.id, keep).await?;
     }
-    audit_changes(&state, &current, &client, &target, changes, &roles, new_password.is_some()).await?;
+    audit_changes(
+        &state,
+        &current,
+        &client,
+        &target,
+        changes,
+        &roles,
+        new_password.is_some(),
+    )
+    .await?;
     Ok(back_to_list(&params, "user-saved"))
 }
 
 fn describe_changes(target: &User, details: &UserDetailsChange) -> Vec<String> {
     let mut changes = Vec::new();
     if target.display_name != details.display_name.as_str() {
-        changes.push(format!("name \"{}\" → \"{}\"", target.display_name, details.display_name));
+        changes.push(format!(
+            "name \"{}\" → \"{}\"",
+            target.display_name, details.display_name
+        ));
     }
     if target.email.as_deref() != details.email.as_ref().map(|e| e.as_str()) {
         changes.push("email changed".to_string());
     }
     if target.level != details.level {
-        changes.push(format!("level {} → {}", target.level.label(), details.level.label()));
+        changes.push(format!(
+            "level {} → {}",
+            target.level.label(),
+            details.level.label()
+        ));
     }
     if target.team_id != details.team_id {
         changes.push("team changed".to_string());
     }
     if target.enabled != details.enabled {
-        changes.push(if details.enabled { "enabled" } else { "disabled" }.to_string());
+        changes.push(
+            if details.enabled {
+                "enabled"
+            } else {
+                "disabled"
+            }
+            .to_string(),
+        );
     }
     changes
 }
@@ -261,12 +336,22 @@ async fn audit_changes(
     if !changes.is_empty() {
         state
             .store
-            .audit(entry(AuditAction::UserChanged).details(changes.join("; ")), now())
+            .audit(
+                entry(AuditAction::UserChanged).details(changes.join("; ")),
+                now(),
+            )
             .await?;
     }
     if roles != &target.roles {
-        let added: RoleSet = roles.iter().filter(|r| !target.roles.contains(*r)).collect();
-        let removed: RoleSet = target.roles.iter().filter(|r| !roles.contains(*r)).collect();
+        let added: RoleSet = roles
+            .iter()
+            .filter(|r| !target.roles.contains(*r))
+            .collect();
+        let removed: RoleSet = target
+            .roles
+            .iter()
+            .filter(|r| !roles.contains(*r))
+            .collect();
         state
             .store
             .audit(

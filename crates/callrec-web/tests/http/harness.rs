@@ -1,9 +1,7 @@
 //! `spawn_app()`: the portal on port 0 over a fresh database, and a
 //! cookie-keeping client per simulated browser.
 
-use callrec_domain::{
-    CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username,
-};
+use callrec_domain::{CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username};
 use callrec_store::testing::TestDb;
 use callrec_store::{Company, NewUser, Store, Team, User};
 use callrec_web::{router, AppState, Argon2Settings, Passwords, WebConfig};
@@ -15,7 +13,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// unit tests of the password module.
 pub fn test_config() -> WebConfig {
     WebConfig {
-        argon2: Argon2Settings { memory_kib: 256, iterations: 1, parallelism: 1 },
+        argon2: Argon2Settings {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
         ..WebConfig::default()
     }
 }
@@ -34,13 +36,19 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
 pub async fn spawn_app_with(db: TestDb, config: WebConfig) -> TestApp {
     let store = db.store.clone();
     let address = serve(store.clone(), config).await;
-    TestApp { address, store, _db: db }
+    TestApp {
+        address,
+        store,
+        _db: db,
+    }
 }
 
 /// Starts one more node on `store`; returns its base URL.
 pub async fn serve(store: Store, config: WebConfig) -> String {
     let state = AppState::new(store, config).expect("app state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
     let address = format!("http://{}", listener.local_addr().unwrap());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
@@ -67,7 +75,11 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {
@@ -97,7 +109,8 @@ impl Browser {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
-        self.post("/login", &[("username", username), ("password", password)]).await
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
     }
 
     /// Signs in and checks it worked.
@@ -147,14 +160,27 @@ impl TestApp {
     }
 
     pub async fn company(&self, name: &str) -> Company {
-        self.store.create_company(&CompanyName::parse(name).unwrap(), NOW).await.unwrap()
+        self.store
+            .create_company(&CompanyName::parse(name).unwrap(), NOW)
+            .await
+            .unwrap()
     }
 
     pub async fn team(&self, company: &Company, name: &str) -> Team {
-        self.store.create_team(company.id, &TeamName::parse(name).unwrap(), NOW).await.unwrap()
+        self.store
+            .create_team(company.id, &TeamName::parse(name).unwrap(), NOW)
+            .await
+            .unwrap()
     }
 
-    pub async fn user(&self, company: &Company, team: Option<&Team>, username: &str, level: Level, roles: &[Role]) -> User {
+    pub async fn user(
+        &self,
+        company: &Company,
+        team: Option<&Team>,
+        username: &str,
+        level: Level,
+        roles: &[Role],
+    ) -> User {
         let passwords = Passwords::new(&test_config().argon2).unwrap();
         let name = Username::parse(username).unwrap();
         let display = DisplayName::parse(&format!("{username} display")).unwrap();
@@ -184,15 +210,46 @@ impl TestApp {
         let sales = self.team(&acme, "Sales").await;
         let support = self.team(&acme, "Support").await;
         let front = self.team(&globex, "Front").await;
-        let lead_roles = [Role::ManageUsers, Role::ManageTeams, Role::Recordings, Role::ManageOwnMfa];
+        let lead_roles = [
+            Role::ManageUsers,
+            Role::ManageTeams,
+            Role::Recordings,
+            Role::ManageOwnMfa,
+        ];
         Seed {
-            root: self.user(&operator, None, "root", Level::Global, &Role::ALL).await,
-            acme_admin: self.user(&acme, None, "acme.admin", Level::Company, &Role::ALL).await,
-            acme_lead: self.user(&acme, Some(&sales), "acme.lead", Level::Team, &lead_roles).await,
-            acme_agent: self.user(&acme, Some(&sales), "acme.agent", Level::Staff, &[Role::Recordings, Role::ManageOwnMfa]).await,
-            acme_support: self.user(&acme, Some(&support), "acme.support", Level::Staff, &[]).await,
-            globex_admin: self.user(&globex, None, "globex.admin", Level::Company, &Role::ALL).await,
-            globex_agent: self.user(&globex, Some(&front), "globex.agent", Level::Staff, &[Role::Recordings]).await,
+            root: self
+                .user(&operator, None, "root", Level::Global, &Role::ALL)
+                .await,
+            acme_admin: self
+                .user(&acme, None, "acme.admin", Level::Company, &Role::ALL)
+                .await,
+            acme_lead: self
+                .user(&acme, Some(&sales), "acme.lead", Level::Team, &lead_roles)
+                .await,
+            acme_agent: self
+                .user(
+                    &acme,
+                    Some(&sales),
+                    "acme.agent",
+                    Level::Staff,
+                    &[Role::Recordings, Role::ManageOwnMfa],
+                )
+                .await,
+            acme_support: self
+                .user(&acme, Some(&support), "acme.support", Level::Staff, &[])
+                .await,
+            globex_admin: self
+                .user(&globex, None, "globex.admin", Level::Company, &Role::ALL)
+                .await,
+            globex_agent: self
+                .user(
+                    &globex,
+                    Some(&front),
+                    "globex.agent",
+                    Level::Staff,
+                    &[Role::Recordings],
+                )
+                .await,
             acme,
             globex,
             sales,

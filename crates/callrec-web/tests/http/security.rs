@@ -127,7 +127,16 @@ async fn https_public_url_makes_cookies_secure() {
     let app = spawn_app_with(callrec_store::testing::TestDb::sqlite().await, config).await;
     app.seed().await;
     let response = app.browser().login("acme.admin", PASSWORD).await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.contains("; Secure"), "{cookie}");
-    assert!(response.headers().get("strict-transport-security").is_some());
+    assert!(response
+        .headers()
+        .get("strict-transport-security")
+        .is_some());
 }

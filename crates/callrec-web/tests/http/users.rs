@@ -4,8 +4,18 @@ use crate::harness::*;
 use callrec_domain::{Level, Role, RoleSet};
 use callrec_store::{backend_tests, AuditQuery};
 
-fn modify_form<'a>(display: &'a str, level: &'a str, team: &'a str, roles: &[&'a str]) -> Vec<(&'a str, &'a str)> {
-    let mut form = vec![("display_name", display), ("level", level), ("team", team), ("enabled", "on")];
+fn modify_form<'a>(
+    display: &'a str,
+    level: &'a str,
+    team: &'a str,
+    roles: &[&'a str],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("display_name", display),
+        ("level", level),
+        ("team", team),
+        ("enabled", "on"),
+    ];
     form.extend(roles.iter().map(|r| ("roles", *r)));
     form
 }

@@ -76,11 +76,23 @@ pub async fn user(store: &Store, command: UserCommand) -> Result<(), CliError> {
         UserCommand::List { company } => list_users(store, company).await,
         UserCommand::SetPassword { username, .. } => {
             let user = store.user_by_username(&username).await?.ok_or_else(|| {
-                CliError::Usage(format!("no user named {username:?}; `callrec user list` shows the users"))
+                CliError::Usage(format!(
+                    "no user named {username:?}; `callrec user list` shows the users"
+                ))
             })?;
             let password = NewPassword::parse(&read_password_line()?, &user.username)?;
-            accounts::set_password(store, &passwords, &user, &password, &AuditContext::command_line()).await?;
-            println!("Password set for {}; their sessions have ended.", user.username);
+            accounts::set_password(
+                store,
+                &passwords,
+                &user,
+                &password,
+                &AuditContext::command_line(),
+            )
+            .await?;
+            println!(
+                "Password set for {}; their sessions have ended.",
+                user.username
+            );
             Ok(())
         }
     }
@@ -103,13 +115,21 @@ async fn add_user(store: &Store, passwords: &Passwords, args: UserAddArgs) -> Re
             store
                 .team_by_name(company.id, team)
                 .await?
-                .ok_or_else(|| CliError::Usage(format!("company {:?} has no team named {team:?}", company.name)))?
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "company {:?} has no team named {team:?}",
+                        company.name
+                    ))
+                })?
                 .id,
         ),
         None => None,
     };
     if store.user_by_username(username.as_str()).await?.is_some() {
-        return Err(CliError::Usage(format!("a user named {:?} already exists (usernames ignore case)", username.as_str())));
+        return Err(CliError::Usage(format!(
+            "a user named {:?} already exists (usernames ignore case)",
+            username.as_str()
+        )));
     }
     let password = NewPassword::parse(&read_password_line()?, username.as_str())?;
     let user = accounts::create_user(

@@ -24,7 +24,11 @@ struct DemoUser {
     roles: &'static [Role],
 }
 
-const STAFF_ROLES: &[Role] = &[Role::Recordings, Role::DownloadRecordings, Role::ManageOwnMfa];
+const STAFF_ROLES: &[Role] = &[
+    Role::Recordings,
+    Role::DownloadRecordings,
+    Role::ManageOwnMfa,
+];
 const LEAD_ROLES: &[Role] = &[
     Role::ManageUsers,
     Role::Recordings,
@@ -34,22 +38,74 @@ const LEAD_ROLES: &[Role] = &[
 ];
 
 const ACME: &[DemoUser] = &[
-    DemoUser { username: "acme.admin", name: "Alex Admin", level: Level::Company, team: None, roles: &Role::ALL },
-    DemoUser { username: "acme.lead", name: "Lee Lead", level: Level::Team, team: Some("Sales"), roles: LEAD_ROLES },
-    DemoUser { username: "acme.agent", name: "Sam Agent", level: Level::Staff, team: Some("Sales"), roles: STAFF_ROLES },
-    DemoUser { username: "alice.jones", name: "Alice Jones", level: Level::Staff, team: Some("Sales"), roles: STAFF_ROLES },
-    DemoUser { username: "bob.smith", name: "Bob Smith", level: Level::Staff, team: Some("Support"), roles: &[Role::Recordings] },
-    DemoUser { username: "carol.white", name: "Carol White", level: Level::Staff, team: Some("Support"), roles: &[] },
+    DemoUser {
+        username: "acme.admin",
+        name: "Alex Admin",
+        level: Level::Company,
+        team: None,
+        roles: &Role::ALL,
+    },
+    DemoUser {
+        username: "acme.lead",
+        name: "Lee Lead",
+        level: Level::Team,
+        team: Some("Sales"),
+        roles: LEAD_ROLES,
+    },
+    DemoUser {
+        username: "acme.agent",
+        name: "Sam Agent",
+        level: Level::Staff,
+        team: Some("Sales"),
+        roles: STAFF_ROLES,
+    },
+    DemoUser {
+        username: "alice.jones",
+        name: "Alice Jones",
+        level: Level::Staff,
+        team: Some("Sales"),
+        roles: STAFF_ROLES,
+    },
+    DemoUser {
+        username: "bob.smith",
+        name: "Bob Smith",
+        level: Level::Staff,
+        team: Some("Support"),
+        roles: &[Role::Recordings],
+    },
+    DemoUser {
+        username: "carol.white",
+        name: "Carol White",
+        level: Level::Staff,
+        team: Some("Support"),
+        roles: &[],
+    },
 ];
 
 const GLOBEX: &[DemoUser] = &[
-    DemoUser { username: "globex.admin", name: "Grace Globex", level: Level::Company, team: None, roles: &Role::ALL },
-    DemoUser { username: "globex.agent", name: "Gus Agent", level: Level::Staff, team: Some("Front Desk"), roles: STAFF_ROLES },
+    DemoUser {
+        username: "globex.admin",
+        name: "Grace Globex",
+        level: Level::Company,
+        team: None,
+        roles: &Role::ALL,
+    },
+    DemoUser {
+        username: "globex.agent",
+        name: "Gus Agent",
+        level: Level::Staff,
+        team: Some("Front Desk"),
+        roles: STAFF_ROLES,
+    },
 ];
 
-const OPERATOR: &[DemoUser] = &[
-    DemoUser { username: "operator", name: "Olivia Operator", level: Level::Global, team: None, roles: &Role::ALL },
-];
+const OPERATOR: &[DemoUser] = &[DemoUser {
+    username: "operator",
+    name: "Olivia Operator",
+    level: Level::Global,
+    team: None,
+    roles: &Role::ALL,
+}];
 
 /// One line of the logins table printed after loading.
 pub struct DemoLogin {
@@ -65,20 +121,34 @@ pub async fn load(store: &Store) -> Result<(bool, Vec<DemoLogin>), CliError> {
     }
     // Demo hashes use a light Argon2 cost: the passwords are public anyway,
     // and loading stays quick.
-    let passwords = Passwords::new(&Argon2Settings { memory_kib: 4096, iterations: 1, parallelism: 1 })?;
+    let passwords = Passwords::new(&Argon2Settings {
+        memory_kib: 4096,
+        iterations: 1,
+        parallelism: 1,
+    })?;
     let operator = match store.company_by_name("Operator").await? {
         Some(company) => company,
-        None => store.create_company(&CompanyName::parse("Operator")?, now()).await?,
+        None => {
+            store
+                .create_company(&CompanyName::parse("Operator")?, now())
+                .await?
+        }
     };
     add_users(store, &passwords, operator.id, &[], OPERATOR).await?;
     for (company, teams, users) in [
         (MARKER_COMPANY, &["Sales", "Support"][..], ACME),
         ("Globex Support", &["Front Desk"][..], GLOBEX),
     ] {
-        let company = store.create_company(&CompanyName::parse(company)?, now()).await?;
+        let company = store
+            .create_company(&CompanyName::parse(company)?, now())
+            .await?;
         let mut created = Vec::new();
         for team in teams {
-            created.push(store.create_team(company.id, &TeamName::parse(team)?, now()).await?);
+            created.push(
+                store
+                    .create_team(company.id, &TeamName::parse(team)?, now())
+                    .await?,
+            );
         }
         add_users(store, &passwords, company.id, &created, users).await?;
     }
@@ -122,20 +192,24 @@ async fn add_users(
 }
 
 fn logins() -> Vec<DemoLogin> {
-    [("Operator", OPERATOR), (MARKER_COMPANY, ACME), ("Globex Support", GLOBEX)]
-        .into_iter()
-        .flat_map(|(company, users)| {
-            users.iter().map(move |user| DemoLogin {
-                username: user.username,
-                description: format!(
-                    "{} level, {}{}",
-                    user.level.label(),
-                    company,
-                    user.team.map(|t| format!(" / {t}")).unwrap_or_default()
-                ),
-            })
+    [
+        ("Operator", OPERATOR),
+        (MARKER_COMPANY, ACME),
+        ("Globex Support", GLOBEX),
+    ]
+    .into_iter()
+    .flat_map(|(company, users)| {
+        users.iter().map(move |user| DemoLogin {
+            username: user.username,
+            description: format!(
+                "{} level, {}{}",
+                user.level.label(),
+                company,
+                user.team.map(|t| format!(" / {t}")).unwrap_or_default()
+            ),
         })
-        .collect()
+    })
+    .collect()
 }
 
 pub fn print_logins(logins: &[DemoLogin]) {

@@ -20,7 +20,11 @@ pub fn read_password_line() -> Result<String, CliError> {
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|err| CliError::Usage(format!("cannot read the password from standard input: {err}")))?;
+        .map_err(|err| {
+            CliError::Usage(format!(
+                "cannot read the password from standard input: {err}"
+            ))
+        })?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     if password.is_empty() {
         return Err(CliError::Usage(

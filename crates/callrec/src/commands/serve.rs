@@ -37,16 +37,22 @@ pub async fn run(
                 settings.listen
             ))
         })?;
-    let address = listener.local_addr().map_err(|err| CliError::Failed(err.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(|err| CliError::Failed(err.to_string()))?;
     let url = settings
         .web
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
-    println!("callrec is serving {url} ({} database{})", store.backend().name(), match &storage.database_url {
-        Some(_) => String::new(),
-        None => format!(" in {}", storage.data_dir.display()),
-    });
+    println!(
+        "callrec is serving {url} ({} database{})",
+        store.backend().name(),
+        match &storage.database_url {
+            Some(_) => String::new(),
+            None => format!(" in {}", storage.data_dir.display()),
+        }
+    );
     if let Some(logins) = demo_logins {
         demo::print_logins(&logins);
     }
@@ -79,8 +85,11 @@ async fn bootstrap(store: &Store, passwords: &Passwords) -> Result<(), CliError>
     if store.count_users().await? > 0 {
         return Ok(());
     }
-    let username = std::env::var("CALLREC_BOOTSTRAP_ADMIN_USERNAME").unwrap_or_else(|_| "admin".into());
-    let given = std::env::var("CALLREC_BOOTSTRAP_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let username =
+        std::env::var("CALLREC_BOOTSTRAP_ADMIN_USERNAME").unwrap_or_else(|_| "admin".into());
+    let given = std::env::var("CALLREC_BOOTSTRAP_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     let username = Username::parse(&username).map_err(|err| {
         CliError::Usage(format!("CALLREC_BOOTSTRAP_ADMIN_USERNAME: {}", err.message))
     })?;
@@ -90,7 +99,11 @@ async fn bootstrap(store: &Store, passwords: &Passwords) -> Result<(), CliError>
     })?;
     let company = match store.company_by_name("Operator").await? {
         Some(company) => company,
-        None => store.create_company(&CompanyName::parse("Operator")?, now()).await?,
+        None => {
+            store
+                .create_company(&CompanyName::parse("Operator")?, now())
+                .await?
+        }
     };
     let user = accounts::create_user(
         store,
@@ -109,11 +122,19 @@ async fn bootstrap(store: &Store, passwords: &Passwords) -> Result<(), CliError>
     )
     .await?;
     if given.is_some() {
-        println!("Created the administrator {:?} from CALLREC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD.", user.username);
+        println!(
+            "Created the administrator {:?} from CALLREC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD.",
+            user.username
+        );
     } else {
         // Printed once, to the console only: it is never logged or stored in clear.
-        println!("Created the administrator {:?} with password: {password_text}", user.username);
-        println!("Sign in and change it, or set CALLREC_BOOTSTRAP_ADMIN_PASSWORD on a fresh database.");
+        println!(
+            "Created the administrator {:?} with password: {password_text}",
+            user.username
+        );
+        println!(
+            "Sign in and change it, or set CALLREC_BOOTSTRAP_ADMIN_PASSWORD on a fresh database."
+        );
     }
     Ok(())
 }
@@ -138,7 +159,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

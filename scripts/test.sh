@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test of callrec on a fresh machine: formatting and lints, the
+# Rust tests (domain, store, HTTP, CLI) on SQLite and PostgreSQL, and the
+# browser tests in Debian's Chromium. Installs what it needs itself.
+#
+# PostgreSQL: set CALLREC_TEST_POSTGRES_URL (.ci/run does); when unset, a
+# server answering on 127.0.0.1:5432 is used if there is one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Builds live outside the checkout so a fresh clone reuses earlier work.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callrec-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+if [ -z "${CALLREC_TEST_POSTGRES_URL:-}" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
+  export CALLREC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test"
+fi
+if [ -n "${CALLREC_TEST_POSTGRES_URL:-}" ]; then
+  echo "== PostgreSQL tests run against ${CALLREC_TEST_POSTGRES_URL%%\?*}"
+else
+  echo "== no PostgreSQL server found: PostgreSQL tests are skipped (set CALLREC_TEST_POSTGRES_URL)"
+fi
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --workspace --quiet 2>&1 | grep -v '^$'
+test "${PIPESTATUS[0]}" -eq 0
+
+echo "== browser tests"
+cargo build --quiet --bin callrec
+CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash e2e/run.sh
