@@ -11,10 +11,11 @@ pub mod password;
 pub mod permissions;
 pub mod role;
 pub mod time;
+pub mod totp;
 
 pub use ids::{CompanyId, TeamId, UserId};
 pub use level::Level;
-pub use mfa::MfaPolicy;
+pub use mfa::{MfaPolicy, SignInStep};
 pub use names::{CompanyName, DisplayName, Email, SearchTerm, TeamName, Username};
 pub use password::NewPassword;
 pub use permissions::{Actor, MenuItem, Subject};

@@ -53,6 +53,42 @@ impl MfaPolicy {
     }
 }
 
+/// What a signed-in user must do before they see the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInStep {
+    /// Nothing more: the portal is open.
+    SignedIn,
+    /// Register an authenticator (QR code), then prove it with a code.
+    Register,
+    /// Enter a code from the registered authenticator.
+    EnterCode,
+}
+
+/// The phrase the Company MFA pop-up asks for before switching MFA off.
+pub const DISABLE_PHRASE: &str = "Disable MFA";
+
+/// Exactly the phrase: no trimming, no other case.
+pub fn disable_confirmed(typed: &str) -> bool {
+    typed == DISABLE_PHRASE
+}
+
+/// The next step for a session. Checked on every request, so a policy
+/// change reaches sessions that are already open.
+pub fn sign_in_step(
+    policy: MfaPolicy,
+    opted_in: bool,
+    registered: bool,
+    session_passed_mfa: bool,
+) -> SignInStep {
+    if !mfa_required(policy, opted_in) || session_passed_mfa {
+        SignInStep::SignedIn
+    } else if registered {
+        SignInStep::EnterCode
+    } else {
+        SignInStep::Register
+    }
+}
+
 /// `policy == Enabled || (policy == Available && opted_in)`.
 pub fn mfa_required(policy: MfaPolicy, opted_in: bool) -> bool {
     match policy {
@@ -82,6 +118,57 @@ mod tests {
                 expected,
                 "{policy:?} {opted_in}"
             );
+        }
+    }
+
+    #[test]
+    fn sign_in_step_table() {
+        use SignInStep::*;
+        // Every combination of policy × opted in × registered × passed.
+        for policy in MfaPolicy::ALL {
+            for opted_in in [false, true] {
+                for registered in [false, true] {
+                    for passed in [false, true] {
+                        let required = policy == MfaPolicy::Enabled
+                            || (policy == MfaPolicy::Available && opted_in);
+                        let expected = match (required, passed, registered) {
+                            (false, _, _) | (true, true, _) => SignedIn,
+                            (true, false, true) => EnterCode,
+                            (true, false, false) => Register,
+                        };
+                        assert_eq!(
+                            sign_in_step(policy, opted_in, registered, passed),
+                            expected,
+                            "{policy:?} opted_in={opted_in} registered={registered} passed={passed}"
+                        );
+                    }
+                }
+            }
+        }
+        // Spot checks that read like the design.
+        assert_eq!(
+            sign_in_step(MfaPolicy::Enabled, false, false, false),
+            Register
+        );
+        assert_eq!(
+            sign_in_step(MfaPolicy::Enabled, false, true, false),
+            EnterCode
+        );
+        assert_eq!(
+            sign_in_step(MfaPolicy::Available, false, true, false),
+            SignedIn
+        );
+        assert_eq!(
+            sign_in_step(MfaPolicy::Disabled, true, true, false),
+            SignedIn
+        );
+    }
+
+    #[test]
+    fn the_disable_phrase_must_match_exactly() {
+        assert!(disable_confirmed("Disable MFA"));
+        for wrong in ["disable mfa", "Disable MFA ", " Disable MFA", "Disable", ""] {
+            assert!(!disable_confirmed(wrong), "{wrong:?}");
         }
     }
 

@@ -138,6 +138,18 @@ impl Actor {
         self.may_view_user(subject) && subject.level <= self.level
     }
 
+    /// Company MFA page for `company`: Company and Global levels only.
+    pub fn may_manage_company_mfa(&self, company: CompanyId) -> bool {
+        self.can(Role::ManageCompanyMfa)
+            && self.level >= Level::Company
+            && self.reaches_company(company)
+    }
+
+    /// Reset MFA (Other User): in reach and not above the actor's level.
+    pub fn may_reset_mfa(&self, subject: &Subject) -> bool {
+        self.can(Role::ManageCompanyMfa) && self.reaches(subject) && subject.level <= self.level
+    }
+
     /// Add a team to `company`: Company and Global levels only.
     pub fn may_add_team(&self, company: CompanyId) -> bool {
         self.can(Role::ManageTeams) && self.level >= Level::Company && self.reaches_company(company)
@@ -354,6 +366,74 @@ mod tests {
                 a.may_change_team(company, team),
                 change,
                 "change {level:?} {team:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn mfa_administration_table() {
+        use Level::*;
+        let mfa = &[Role::ManageCompanyMfa][..];
+        // (level, roles, target, may manage the target's company MFA, may reset the target)
+        type Case = (Level, &'static [Role], Subject, bool, bool);
+        let table: Vec<Case> = vec![
+            (
+                Global,
+                mfa,
+                subject(OTHER, GLOBEX, SUPPORT, Company),
+                true,
+                true,
+            ),
+            (
+                Company,
+                mfa,
+                subject(OTHER, ACME, SUPPORT, Staff),
+                true,
+                true,
+            ),
+            (
+                Company,
+                mfa,
+                subject(OTHER, ACME, SUPPORT, Global),
+                true,
+                false,
+            ),
+            (
+                Company,
+                mfa,
+                subject(OTHER, GLOBEX, SUPPORT, Staff),
+                false,
+                false,
+            ),
+            (
+                Company,
+                &[Role::ManageUsers],
+                subject(OTHER, ACME, SALES, Staff),
+                false,
+                false,
+            ),
+            (Team, mfa, subject(OTHER, ACME, SALES, Staff), false, true),
+            (
+                Team,
+                mfa,
+                subject(OTHER, ACME, SUPPORT, Staff),
+                false,
+                false,
+            ),
+            (Staff, mfa, subject(ME, ACME, SALES, Staff), false, true),
+            (Staff, mfa, subject(OTHER, ACME, SALES, Staff), false, false),
+        ];
+        for (level, roles, target, company, reset) in table {
+            let a = actor(level, roles);
+            assert_eq!(
+                a.may_manage_company_mfa(target.company_id),
+                company,
+                "company {level:?} {target:?}"
+            );
+            assert_eq!(
+                a.may_reset_mfa(&target),
+                reset,
+                "reset {level:?} {target:?}"
             );
         }
     }

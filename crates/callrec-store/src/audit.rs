@@ -44,6 +44,18 @@ audit_actions! {
     UserChanged => "user.changed", "User changed";
     RolesChanged => "user.roles_changed", "Roles changed";
     PasswordChanged => "user.password_changed", "Password changed";
+    MfaPolicyChanged => "mfa.policy_changed", "Company MFA changed";
+    MfaOptedIn => "mfa.opted_in", "MFA turned on (self)";
+    MfaOptedOut => "mfa.opted_out", "MFA turned off (self)";
+    MfaRegistrationStarted => "mfa.registration_started", "MFA registration started";
+    MfaRegistrationConfirmed => "mfa.registration_confirmed", "MFA registered";
+    MfaCodeAccepted => "mfa.code_accepted", "MFA code accepted";
+    MfaCodeRefused => "mfa.code_refused", "MFA code refused";
+    MfaCodeReplayed => "mfa.code_replayed", "MFA code replayed";
+    MfaAttemptEnded => "mfa.attempt_ended", "MFA sign-in attempt ended";
+    MfaLocked => "mfa.locked", "MFA locked";
+    MfaOwnReset => "mfa.own_reset", "MFA reset (self)";
+    MfaReset => "mfa.reset", "MFA reset by administrator";
 }
 
 /// An event to append.

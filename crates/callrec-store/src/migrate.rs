@@ -20,8 +20,14 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE: &[Migration] = migrations!("sqlite": 1 => "0001_foundation.sql");
-const POSTGRES: &[Migration] = migrations!("postgres": 1 => "0001_foundation.sql");
+const SQLITE: &[Migration] = migrations!("sqlite":
+    1 => "0001_foundation.sql",
+    2 => "0002_mfa.sql",
+);
+const POSTGRES: &[Migration] = migrations!("postgres":
+    1 => "0001_foundation.sql",
+    2 => "0002_mfa.sql",
+);
 
 impl Store {
     /// Brings the schema up to date; returns how many migrations ran.

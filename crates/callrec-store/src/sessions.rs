@@ -11,6 +11,8 @@ pub struct SessionRecord {
     pub user_id: UserId,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// Whether a code (or a registration) was accepted in this session.
+    pub mfa_passed: bool,
 }
 
 /// How long a session lives: `idle` seconds without a request, and
@@ -31,16 +33,18 @@ impl Store {
         id_hash: &str,
         user: UserId,
         client_addr: &str,
+        mfa_passed: bool,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_addr) \
-             VALUES ($1, $2, $3, $3, $4)",
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_addr, mfa_passed) \
+             VALUES ($1, $2, $3, $3, $4, $5)",
         )
         .bind(id_hash)
         .bind(user.0)
         .bind(now)
         .bind(client_addr)
+        .bind(i64::from(mfa_passed))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -55,7 +59,8 @@ impl Store {
         timeouts: SessionTimeouts,
     ) -> Result<Option<SessionRecord>> {
         let Some(row) = sqlx::query(
-            "SELECT id_hash, user_id, created_at, last_seen_at FROM sessions WHERE id_hash = $1",
+            "SELECT id_hash, user_id, created_at, last_seen_at, mfa_passed FROM sessions \
+             WHERE id_hash = $1",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
@@ -68,6 +73,7 @@ impl Store {
             user_id: UserId(row.try_get("user_id")?),
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
+            mfa_passed: crate::flag(&row, "mfa_passed")?,
         };
         if now - record.last_seen_at >= timeouts.idle
             || now - record.created_at >= timeouts.absolute
@@ -83,6 +89,17 @@ impl Store {
                 .await?;
         }
         Ok(Some(record))
+    }
+
+    /// Marks whether the session has passed MFA (cleared when the user's own
+    /// registration is reset, so they register again straight away).
+    pub async fn set_session_mfa_passed(&self, id_hash: &str, passed: bool) -> Result<()> {
+        sqlx::query("UPDATE sessions SET mfa_passed = $1 WHERE id_hash = $2")
+            .bind(i64::from(passed))
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {

@@ -1,9 +1,10 @@
 use crate::filter::Filter;
 use crate::{flag, Result, Store, StoreError};
+use callrec_domain::mfa::sign_in_step;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, Role, RoleSet, SearchTerm, Subject, TeamId,
-    UserId, Username,
+    Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, Role, RoleSet, SearchTerm, SignInStep,
+    Subject, TeamId, UserId, Username,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -21,6 +22,10 @@ pub struct User {
     pub level: Level,
     pub enabled: bool,
     pub mfa_opt_in: bool,
+    /// The MFA policy of the user's company.
+    pub company_mfa_policy: MfaPolicy,
+    /// Whether the user has a confirmed authenticator registration.
+    pub mfa_registered: bool,
     pub roles: RoleSet,
     pub created_at: i64,
 }
@@ -34,6 +39,17 @@ impl User {
             level: self.level,
             roles: self.roles.clone(),
         }
+    }
+
+    /// What this user must still do in a session that has (or has not)
+    /// passed MFA.
+    pub fn sign_in_step(&self, session_passed_mfa: bool) -> SignInStep {
+        sign_in_step(
+            self.company_mfa_policy,
+            self.mfa_opt_in,
+            self.mfa_registered,
+            session_passed_mfa,
+        )
     }
 
     pub fn subject(&self) -> Subject {
@@ -120,7 +136,9 @@ fn select(store: &Store) -> String {
     format!(
         "SELECT u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
-         u.password_hash, \
+         u.password_hash, c.mfa_policy AS company_mfa_policy, \
+         (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
+           AS mfa_registered, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
          FROM users u JOIN companies c ON c.id = u.company_id \
          LEFT JOIN teams t ON t.id = u.team_id",
@@ -130,6 +148,7 @@ fn select(store: &Store) -> String {
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
     let level: String = row.try_get("level")?;
+    let policy: String = row.try_get("company_mfa_policy")?;
     let roles: Option<String> = row.try_get("roles")?;
     let roles = roles
         .unwrap_or_default()
@@ -149,6 +168,8 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         level: Level::parse(&level).map_err(|_| StoreError::Corrupt(level))?,
         enabled: flag(row, "enabled")?,
         mfa_opt_in: flag(row, "mfa_opt_in")?,
+        company_mfa_policy: MfaPolicy::parse(&policy).map_err(|_| StoreError::Corrupt(policy))?,
+        mfa_registered: flag(row, "mfa_registered")?,
         roles,
         created_at: row.try_get("created_at")?,
     })

@@ -2,7 +2,8 @@
 
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
-    CompanyName, DisplayName, Email, Level, Role, RoleSet, SearchTerm, TeamName, Username,
+    CompanyName, DisplayName, Email, Level, MfaPolicy, Role, RoleSet, SearchTerm, TeamName,
+    Username,
 };
 use callrec_store::testing::TestDb;
 use callrec_store::{
@@ -216,7 +217,7 @@ backend_tests! {
         let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
         for id in ["a", "b", "c"] {
-            db.store.create_session(id, bob.id, "127.0.0.1", NOW).await.unwrap();
+            db.store.create_session(id, bob.id, "127.0.0.1", false, NOW).await.unwrap();
         }
         assert!(db.store.live_session("a", NOW + 1799, timeouts).await.unwrap().is_some());
         // Touched at NOW+1799, so still alive 1799 s later.
@@ -229,14 +230,81 @@ backend_tests! {
         assert!(db.store.live_session("unknown", NOW, timeouts).await.unwrap().is_none());
 
         for id in ["d", "e"] {
-            db.store.create_session(id, bob.id, "127.0.0.1", NOW).await.unwrap();
+            db.store.create_session(id, bob.id, "127.0.0.1", false, NOW).await.unwrap();
         }
         assert_eq!(db.store.delete_user_sessions(bob.id, Some("d")).await.unwrap(), 2);
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 1);
         db.store.delete_session("d").await.unwrap();
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 0);
-        db.store.create_session("f", bob.id, "127.0.0.1", NOW).await.unwrap();
+        db.store.create_session("f", bob.id, "127.0.0.1", false, NOW).await.unwrap();
         assert_eq!(db.store.purge_expired_sessions(NOW + 1800, timeouts).await.unwrap(), 1);
+    }
+
+    async fn mfa_registration_lifecycle(db) {
+        let acme = company(&db.store, "Acme").await;
+        let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
+        assert!(!bob.mfa_registered);
+        assert_eq!(bob.company_mfa_policy, MfaPolicy::Disabled);
+        assert!(db.store.start_mfa_registration(bob.id, "cipher-1", NOW).await.unwrap());
+        // Starting again replaces the pending secret.
+        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", NOW).await.unwrap());
+        let pending = db.store.mfa_registration(bob.id).await.unwrap().unwrap();
+        assert_eq!((pending.secret_ciphertext.as_str(), pending.confirmed), ("cipher-2", false));
+        assert!(!db.store.accept_mfa_step(bob.id, 10).await.unwrap(), "nothing confirmed to accept");
+        assert!(db.store.confirm_mfa_registration(bob.id, 100, NOW).await.unwrap());
+        assert!(!db.store.confirm_mfa_registration(bob.id, 101, NOW).await.unwrap(), "only once");
+        assert!(!db.store.start_mfa_registration(bob.id, "cipher-3", NOW).await.unwrap(), "a confirmed secret is kept");
+        assert!(db.store.user(bob.id).await.unwrap().unwrap().mfa_registered);
+        assert!(!db.store.accept_mfa_step(bob.id, 100).await.unwrap(), "the confirming step is used");
+        assert!(!db.store.accept_mfa_step(bob.id, 99).await.unwrap(), "older steps too");
+        assert!(db.store.accept_mfa_step(bob.id, 101).await.unwrap());
+        assert!(db.store.replace_mfa_ciphertext(bob.id, "cipher-2", "cipher-9").await.unwrap());
+        assert!(!db.store.replace_mfa_ciphertext(bob.id, "cipher-2", "cipher-10").await.unwrap());
+        assert_eq!(db.store.mfa_ciphertexts().await.unwrap(), vec![(bob.id, "cipher-9".to_string())]);
+        assert!(db.store.delete_mfa_registration(bob.id).await.unwrap());
+        assert!(!db.store.delete_mfa_registration(bob.id).await.unwrap());
+        assert!(db.store.mfa_registration(bob.id).await.unwrap().is_none());
+    }
+
+    async fn one_of_many_parallel_codes_wins(db) {
+        let acme = company(&db.store, "Acme").await;
+        let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
+        db.store.start_mfa_registration(bob.id, "cipher", NOW).await.unwrap();
+        db.store.confirm_mfa_registration(bob.id, 1, NOW).await.unwrap();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let store = db.store.clone();
+                tokio::spawn(async move { store.accept_mfa_step(bob.id, 2).await.unwrap() })
+            })
+            .collect();
+        let mut accepted = 0;
+        for task in tasks {
+            accepted += usize::from(task.await.unwrap());
+        }
+        assert_eq!(accepted, 1);
+    }
+
+    async fn policy_opt_in_and_summary(db) {
+        let acme = company(&db.store, "Acme").await;
+        let a = user(&db.store, &acme, None, "a.user", Level::Company).await;
+        user(&db.store, &acme, None, "b.user", Level::Company).await;
+        user(&db.store, &acme, None, "c.user", Level::Company).await;
+        db.store.start_mfa_registration(a.id, "x", NOW).await.unwrap();
+        let summary = db.store.mfa_summary(acme.id).await.unwrap();
+        assert_eq!((summary.users, summary.registered, summary.to_register()), (3, 0, 3), "pending does not count");
+        db.store.confirm_mfa_registration(a.id, 1, NOW).await.unwrap();
+        let summary = db.store.mfa_summary(acme.id).await.unwrap();
+        assert_eq!((summary.registered, summary.to_register()), (1, 2));
+        db.store.set_mfa_policy(acme.id, MfaPolicy::Available).await.unwrap();
+        db.store.set_mfa_opt_in(a.id, true).await.unwrap();
+        let a = db.store.user(a.id).await.unwrap().unwrap();
+        assert_eq!((a.company_mfa_policy, a.mfa_opt_in, a.mfa_registered), (MfaPolicy::Available, true, true));
+        assert_eq!(a.sign_in_step(false), callrec_domain::SignInStep::EnterCode);
+        assert_eq!(a.sign_in_step(true), callrec_domain::SignInStep::SignedIn);
+        db.store.create_session("s", a.id, "127.0.0.1", false, NOW).await.unwrap();
+        db.store.set_session_mfa_passed("s", true).await.unwrap();
+        let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
+        assert!(db.store.live_session("s", NOW, timeouts).await.unwrap().unwrap().mfa_passed);
     }
 
     async fn throttle_counts_within_a_window(db) {

@@ -19,6 +19,30 @@ impl Default for Argon2Settings {
     }
 }
 
+/// MFA settings: the issuer shown in authenticator apps and the limits on
+/// wrong codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaSettings {
+    pub issuer: String,
+    /// Wrong codes in one sign-in attempt before it ends.
+    pub attempt_limit: i64,
+    /// Wrong codes per account in an hour before MFA locks.
+    pub hourly_limit: i64,
+    /// How long the lock lasts, in seconds.
+    pub lock_seconds: i64,
+}
+
+impl Default for MfaSettings {
+    fn default() -> Self {
+        MfaSettings {
+            issuer: "Call Recording".into(),
+            attempt_limit: 5,
+            hourly_limit: 20,
+            lock_seconds: 15 * 60,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// The address users type, e.g. `https://calls.example.com`. Cookies are
@@ -30,6 +54,7 @@ pub struct WebConfig {
     pub sign_in_per_account: ThrottleWindow,
     /// Failed sign-ins allowed per client address, then a pause.
     pub sign_in_per_client: ThrottleWindow,
+    pub mfa: MfaSettings,
 }
 
 impl Default for WebConfig {
@@ -49,6 +74,7 @@ impl Default for WebConfig {
                 seconds: 15 * 60,
                 limit: 100,
             },
+            mfa: MfaSettings::default(),
         }
     }
 }

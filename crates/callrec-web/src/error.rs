@@ -13,6 +13,9 @@ pub enum AppError {
     NotFound,
     #[error("sign-in required")]
     SignInRequired,
+    /// Signed in with a password, but MFA is still to be done.
+    #[error("MFA required")]
+    MfaPending,
     /// A cross-site request, refused before it reached a handler.
     #[error("cross-site request refused")]
     CrossSite,
@@ -51,7 +54,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::SignInRequired => StatusCode::SEE_OTHER,
+            AppError::SignInRequired | AppError::MfaPending => StatusCode::SEE_OTHER,
             AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -65,8 +68,10 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::SignInRequired = self {
-            return Redirect::to("/login").into_response();
+        match self {
+            AppError::SignInRequired => return Redirect::to("/login").into_response(),
+            AppError::MfaPending => return Redirect::to("/mfa").into_response(),
+            _ => {}
         }
         let status = self.status();
         let (title, message) = match &self {
@@ -90,7 +95,7 @@ impl IntoResponse for AppError {
                     "The portal could not complete this request. Try again in a moment; if it keeps happening, contact your administrator.".to_string(),
                 )
             }
-            AppError::SignInRequired => unreachable!("handled above"),
+            AppError::SignInRequired | AppError::MfaPending => unreachable!("handled above"),
         };
         error_page(status, title, &message)
     }

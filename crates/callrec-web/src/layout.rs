@@ -1,5 +1,6 @@
 //! The frame around every signed-in page: top bar and left-hand menu.
 
+use crate::mfa::MyMfa;
 use crate::session::CurrentUser;
 use callrec_domain::MenuItem;
 
@@ -41,6 +42,8 @@ pub struct Chrome {
     pub company_name: String,
     pub menu: Vec<MenuLink>,
     pub notice: Option<&'static str>,
+    /// The My MFA button and pop-up, for users who may manage their own MFA.
+    pub my_mfa: Option<MyMfa>,
 }
 
 impl Chrome {
@@ -61,6 +64,7 @@ impl Chrome {
                 })
                 .collect(),
             notice: None,
+            my_mfa: MyMfa::for_user(&user.user, current.map_or("/home", MenuItem::path)),
         }
     }
 
@@ -79,6 +83,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "user-saved" => "Changes saved.",
         "team-created" => "Team added.",
         "team-saved" => "Team saved.",
+        "mfa-saved" => "Company MFA saved.",
+        "mfa-reset" => "MFA reset: the user registers again at their next sign-in, and their sessions have ended.",
+        "my-mfa-saved" => "Your MFA settings are saved.",
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@ mod form;
 mod health;
 mod home;
 mod layout;
+mod mfa;
 mod passwords;
 mod recordings;
 mod reports;
@@ -21,8 +22,9 @@ mod session;
 mod teams;
 mod users;
 
-pub use config::{Argon2Settings, WebConfig};
+pub use config::{Argon2Settings, MfaSettings, WebConfig};
 pub use error::AppError;
+pub use mfa::secrets::{key_id, Keyring, SecretError};
 pub use passwords::Passwords;
 
 use axum::Router;
@@ -35,15 +37,18 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub passwords: Passwords,
+    /// Encrypts and decrypts TOTP secrets.
+    pub keyring: Arc<Keyring>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Result<AppState, AppError> {
+    pub fn new(store: Store, config: WebConfig, keyring: Keyring) -> Result<AppState, AppError> {
         let passwords = Passwords::new(&config.argon2)?;
         Ok(AppState {
             store,
             config: Arc::new(config),
             passwords,
+            keyring: Arc::new(keyring),
         })
     }
 }
@@ -55,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::routes())
         .merge(home::routes())
+        .merge(mfa::routes())
         .merge(users::routes())
         .merge(teams::routes())
         .merge(reports::routes())

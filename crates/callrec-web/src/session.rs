@@ -7,34 +7,59 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use callrec_domain::Actor;
+use callrec_domain::{Actor, SignInStep};
 use callrec_store::User;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 pub const COOKIE_NAME: &str = "callrec_session";
 
-/// The signed-in user behind a request. Extracting it from a request without
-/// a live session sends the browser to the sign-in page.
+/// The fully signed-in user behind a request: password and, where required,
+/// MFA. Without a session the browser goes to the sign-in page; with MFA
+/// still to do, to the MFA pop-up. The company's policy is read on every
+/// request, so a change reaches open sessions on their next page load.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub user: User,
     pub actor: Actor,
     pub session_hash: String,
+    pub mfa_passed: bool,
+}
+
+impl CurrentUser {
+    pub fn sign_in_step(&self) -> SignInStep {
+        self.user.sign_in_step(self.mfa_passed)
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let current = PendingUser::from_request_parts(parts, state).await?.0;
+        match current.sign_in_step() {
+            SignInStep::SignedIn => Ok(current),
+            SignInStep::Register | SignInStep::EnterCode => Err(AppError::MfaPending),
+        }
+    }
+}
+
+/// A user with a session, whether or not MFA is done: the MFA pop-ups.
+pub struct PendingUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for PendingUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         MaybeUser::from_request_parts(parts, state)
             .await?
             .0
+            .map(PendingUser)
             .ok_or(AppError::SignInRequired)
     }
 }
 
-/// The signed-in user, if any.
+/// The user with a session, if any, in whatever sign-in step.
 pub struct MaybeUser(pub Option<CurrentUser>);
 
 impl FromRequestParts<AppState> for MaybeUser {
@@ -63,6 +88,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             actor: user.actor(),
             user,
             session_hash: hash,
+            mfa_passed: session.mfa_passed,
         })))
     }
 }
@@ -85,17 +111,25 @@ pub(crate) fn hash_session_id(id: &str) -> String {
 }
 
 /// Creates a session for `user` and returns the `Set-Cookie` value.
+/// `mfa_passed` is true only when a code was just accepted.
 pub(crate) async fn start_session(
     state: &AppState,
     user: &User,
     client_addr: &str,
+    mfa_passed: bool,
 ) -> Result<HeaderValue, AppError> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let id = URL_SAFE_NO_PAD.encode(bytes);
     state
         .store
-        .create_session(&hash_session_id(&id), user.id, client_addr, now())
+        .create_session(
+            &hash_session_id(&id),
+            user.id,
+            client_addr,
+            mfa_passed,
+            now(),
+        )
         .await?;
     cookie(state, &id, None)
 }

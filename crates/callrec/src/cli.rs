@@ -13,7 +13,10 @@ use std::path::PathBuf;
     long_about = "Call Recording portal: find, play and download recorded calls, with multi-factor sign-in.\n\n\
         Settings come from flags, then CALLREC_* environment variables, then the TOML file given \
         with --config, then defaults. The TOML file takes the flag names with underscores, e.g. \
-        data_dir = \"/var/lib/callrec\" or session_idle_minutes = 15.",
+        data_dir = \"/var/lib/callrec\" or session_idle_minutes = 15.\n\n\
+        MFA secrets are encrypted with the key in CALLREC_SECRET_KEY (base64 of 32 bytes; older \
+        keys in CALLREC_SECRET_KEY_PREVIOUS, comma separated), or else with keys generated into \
+        the file mfa-keys in the data directory (mode 0600). Several nodes must share the key.",
     after_help = "Start here: `callrec serve --demo` runs the portal with demo data and prints the address and logins."
 )]
 pub struct Cli {
@@ -59,6 +62,18 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the keys that encrypt MFA secrets (CALLREC_SECRET_KEY, or the
+    /// mfa-keys file in the data directory).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new current key (in the key file; with CALLREC_SECRET_KEY set,
+    /// put the new key there and the old one in CALLREC_SECRET_KEY_PREVIOUS
+    /// first) and re-encrypt every stored MFA secret with it.
+    Rotate,
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +111,18 @@ pub struct ServeArgs {
     /// Length of the sign-in throttling window in minutes [default: 15].
     #[arg(long, env = "CALLREC_SIGNIN_WINDOW_MINUTES", value_name = "MINUTES")]
     pub signin_window_minutes: Option<i64>,
+    /// Name shown for the portal in authenticator apps [default: Call Recording].
+    #[arg(long, env = "CALLREC_MFA_ISSUER", value_name = "NAME")]
+    pub mfa_issuer: Option<String>,
+    /// Wrong MFA codes in one sign-in before it ends [default: 5].
+    #[arg(long, env = "CALLREC_MFA_ATTEMPT_LIMIT", value_name = "N")]
+    pub mfa_attempt_limit: Option<i64>,
+    /// Wrong MFA codes per account in an hour before MFA locks [default: 20].
+    #[arg(long, env = "CALLREC_MFA_HOURLY_LIMIT", value_name = "N")]
+    pub mfa_hourly_limit: Option<i64>,
+    /// How long MFA stays locked, in minutes [default: 15].
+    #[arg(long, env = "CALLREC_MFA_LOCK_MINUTES", value_name = "MINUTES")]
+    pub mfa_lock_minutes: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]

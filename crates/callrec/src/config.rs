@@ -3,7 +3,7 @@
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
-use callrec_web::{Argon2Settings, WebConfig};
+use callrec_web::{Argon2Settings, MfaSettings, WebConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,10 @@ struct FileSettings {
     signin_account_limit: Option<i64>,
     signin_client_limit: Option<i64>,
     signin_window_minutes: Option<i64>,
+    mfa_issuer: Option<String>,
+    mfa_attempt_limit: Option<i64>,
+    mfa_hourly_limit: Option<i64>,
+    mfa_lock_minutes: Option<i64>,
 }
 
 /// Where the data lives: what every command needs.
@@ -87,6 +91,23 @@ fn positive<T: PartialOrd + Default + std::fmt::Display + Copy>(
         )));
     }
     Ok(value)
+}
+
+/// The issuer appears in authenticator apps and in the otpauth URI, where a
+/// colon would split it.
+fn issuer(value: Option<String>) -> Result<String, CliError> {
+    let issuer = value.unwrap_or_else(|| MfaSettings::default().issuer);
+    let issuer = issuer.trim().to_string();
+    if issuer.is_empty()
+        || issuer.len() > 64
+        || issuer.contains(':')
+        || issuer.chars().any(char::is_control)
+    {
+        return Err(CliError::Usage(
+            "--mfa-issuer / CALLREC_MFA_ISSUER must be 1 to 64 characters without a colon".into(),
+        ));
+    }
+    Ok(issuer)
 }
 
 pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, CliError> {
@@ -164,6 +185,24 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
                 100,
                 "--signin-client-limit",
             )?,
+        },
+        mfa: MfaSettings {
+            issuer: issuer(args.mfa_issuer.clone().or(file.mfa_issuer))?,
+            attempt_limit: positive(
+                args.mfa_attempt_limit.or(file.mfa_attempt_limit),
+                5,
+                "--mfa-attempt-limit",
+            )?,
+            hourly_limit: positive(
+                args.mfa_hourly_limit.or(file.mfa_hourly_limit),
+                20,
+                "--mfa-hourly-limit",
+            )?,
+            lock_seconds: positive(
+                args.mfa_lock_minutes.or(file.mfa_lock_minutes),
+                15,
+                "--mfa-lock-minutes",
+            )? * 60,
         },
     };
     Ok(ServeSettings { listen, web })

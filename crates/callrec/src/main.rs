@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod config;
 mod error;
+mod keys;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -35,8 +36,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => {
             // Serve settings are checked before the database is touched.
             let settings = config::serve(&cli.global, &args)?;
+            let keyring = keys::load(&storage.data_dir)?;
             let store = commands::open_store(&storage).await?;
-            commands::serve::run(store, &storage, settings, args.demo).await
+            commands::serve::run(store, &storage, settings, keyring, args.demo).await
         }
         Command::Migrate => {
             let store = commands::open_store(&storage).await?;
@@ -62,6 +64,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Team(command) => {
             commands::admin::team(&commands::open_store(&storage).await?, command).await
+        }
+        Command::Keys(cli::KeysCommand::Rotate) => {
+            keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await
         }
         Command::User(command) => {
             commands::admin::user(&commands::open_store(&storage).await?, command).await

@@ -19,8 +19,44 @@
     window.history.replaceState(null, "", url.pathname + url.search);
   }
 
+  // A pop-up opened without the modal backdrop (see the Company MFA page)
+  // still keeps Tab inside itself and closes with Escape.
+  function openModeless(dialog) {
+    if (!dialog.open) dialog.show();
+    var first = dialog.querySelector("[autofocus], input, button");
+    if (first) first.focus();
+  }
+
+  function focusables(dialog) {
+    return Array.prototype.filter.call(
+      dialog.querySelectorAll("a[href], button, input, select, textarea"),
+      function (el) { return !el.disabled && el.type !== "hidden" && el.offsetParent !== null; }
+    );
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var dialog = event.target.closest && event.target.closest("dialog[open]");
+    if (!dialog || dialog.matches(":modal")) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      dialog.close();
+    } else if (event.key === "Tab") {
+      var items = focusables(dialog);
+      if (!items.length) return;
+      var first = items[0];
+      var last = items[items.length - 1];
+      if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+      else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+    }
+  });
+
   document.querySelectorAll("dialog").forEach(function (dialog) {
     dialog.addEventListener("close", function () { forgetDialogParams(dialog); });
+    // Pop-ups that stand between the password and the portal do not close:
+    // their Cancel button signs out instead.
+    if (dialog.hasAttribute("data-keep-open")) {
+      dialog.addEventListener("cancel", function (event) { event.preventDefault(); });
+    }
     if (dialog.hasAttribute("data-open")) {
       // Rendered open for browsers without script; make it modal now.
       if (dialog.open) dialog.close();
@@ -93,10 +129,39 @@
     event.preventDefault();
   });
 
-  // The Assigned listbox sends every role it holds, not just the highlighted ones.
+  // The Assigned listbox sends every role it holds, not just the highlighted
+  // ones. A role highlighted in Available but not yet moved is assigned too:
+  // choosing it and clicking Save means "give this role".
   document.addEventListener("submit", function (event) {
     event.target.querySelectorAll("select[data-submit-all]").forEach(function (select) {
+      var available = document.getElementById(select.dataset.pair);
+      if (available) moveSelected(available, select);
       Array.prototype.forEach.call(select.options, function (option) { option.selected = true; });
+    });
+  });
+
+  // My MFA: Reset MFA is chosen in the pop-up and carried out by Save.
+  document.querySelectorAll("[data-toggle-reset]").forEach(function (button) {
+    var input = document.getElementById(button.dataset.toggleReset);
+    var note = button.parentElement.querySelector("[data-reset-note]");
+    button.addEventListener("click", function () {
+      var on = button.getAttribute("aria-pressed") !== "true";
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      input.value = on ? "1" : "0";
+      if (note) note.hidden = !on;
+    });
+  });
+
+  // Company MFA: choosing MFA Disabled asks for the typed confirmation at
+  // once (and again on Save, from the server, if the browser skipped this).
+  document.querySelectorAll("form[data-disable-confirm]").forEach(function (form) {
+    var dialog = document.getElementById(form.dataset.disableConfirm);
+    var select = form.querySelector("select[name=policy]");
+    select.addEventListener("change", function () {
+      if (select.value === "disabled" && form.dataset.current !== "disabled") openModeless(dialog);
+    });
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue !== "confirmed" && select.value === "disabled") select.value = form.dataset.current;
     });
   });
 })();

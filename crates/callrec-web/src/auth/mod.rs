@@ -1,7 +1,7 @@
 //! Sign-in and sign-out.
 
 use crate::error::AppError;
-use crate::form::FormData;
+use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
 use crate::session::{clear_cookie, start_session, MaybeUser};
 use crate::{now, AppState};
@@ -11,6 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use callrec_domain::SignInStep;
 use callrec_store::{AuditAction, NewAuditEntry, ThrottleWindow};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -35,10 +36,26 @@ fn render_login(
     Ok((status, Html(page)).into_response())
 }
 
-async fn login_page(MaybeUser(current): MaybeUser) -> Result<Response, AppError> {
+/// Why the sign-in page is shown again, named by code (`?reason=`).
+fn reason_text(code: &str) -> Option<String> {
+    let text = match code {
+        "mfa-attempts" => "Too many wrong codes. Sign in again to get a new try.",
+        "mfa-locked" => "Too many wrong codes: MFA for this account is locked for a while. Try again later or ask your administrator.",
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+async fn login_page(
+    MaybeUser(current): MaybeUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
     match current {
-        Some(current) => Ok(Redirect::to(current.actor.home()).into_response()),
-        None => render_login(StatusCode::OK, "", None),
+        Some(current) if current.sign_in_step() == SignInStep::SignedIn => {
+            Ok(Redirect::to(current.actor.home()).into_response())
+        }
+        // Half-way through MFA, the sign-in page starts over.
+        _ => render_login(StatusCode::OK, "", reason_text(query.get("reason"))),
     }
 }
 
@@ -133,7 +150,7 @@ async fn log_in(
     if let Some(previous) = previous {
         state.store.delete_session(&previous.session_hash).await?;
     }
-    let cookie = start_session(&state, &user, &client).await?;
+    let cookie = start_session(&state, &user, &client, false).await?;
     state
         .store
         .audit(
@@ -145,11 +162,13 @@ async fn log_in(
             now(),
         )
         .await?;
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Redirect::to(user.actor().home()),
-    )
-        .into_response())
+    // With MFA required, the session is only half signed in: every page
+    // leads to the MFA pop-up until a code is accepted.
+    let next = match user.sign_in_step(false) {
+        SignInStep::SignedIn => user.actor().home(),
+        SignInStep::Register | SignInStep::EnterCode => "/mfa",
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 
 async fn audit_throttled(

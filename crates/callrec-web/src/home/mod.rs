@@ -9,6 +9,7 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use callrec_domain::SignInStep;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -18,7 +19,10 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn root(MaybeUser(current): MaybeUser) -> Response {
     match current {
-        Some(current) => Redirect::to(current.actor.home()).into_response(),
+        Some(current) if current.sign_in_step() == SignInStep::SignedIn => {
+            Redirect::to(current.actor.home()).into_response()
+        }
+        Some(_) => Redirect::to("/mfa").into_response(),
         None => Redirect::to("/login").into_response(),
     }
 }

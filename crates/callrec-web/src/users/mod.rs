@@ -37,7 +37,7 @@ pub(crate) struct ListParams {
 }
 
 impl ListParams {
-    fn from_form(form: &FormData) -> ListParams {
+    pub(crate) fn from_form(form: &FormData) -> ListParams {
         ListParams {
             q: form
                 .get("q")
@@ -92,6 +92,8 @@ pub(crate) struct UserRow {
     pub company: String,
     pub enabled: bool,
     pub can_modify: bool,
+    pub mfa_registered: bool,
+    pub can_reset_mfa: bool,
 }
 
 /// Which pop-up, if any, the page opens with.
@@ -99,6 +101,8 @@ pub(crate) enum OpenDialog {
     None,
     Add(UserForm),
     Edit(UserForm),
+    /// Reset MFA for (id, username)?
+    ResetMfa(i64, String),
 }
 
 #[derive(Template)]
@@ -115,6 +119,7 @@ struct UsersPage {
     add_form: UserForm,
     add_open: bool,
     edit_form: Option<UserForm>,
+    reset_mfa: Option<(i64, String)>,
 }
 
 /// Everything but Access to Manage Users sees no Users page at all.
@@ -144,6 +149,9 @@ async fn users_page(
         let mut edit = UserForm::edit(&current.actor, &target, &options);
         edit.roles_tab_selected = query.get("tab") == "roles";
         OpenDialog::Edit(edit)
+    } else if query.checked("reset") {
+        let target = crate::mfa::resettable_user(&state, &current, query.get("reset")).await?;
+        OpenDialog::ResetMfa(target.id.0, target.username)
     } else if query.checked("add") {
         OpenDialog::Add(UserForm::add(&current.actor, &options))
     } else {
@@ -196,6 +204,8 @@ pub(crate) async fn render(
             company: user.company_name.clone(),
             enabled: user.enabled,
             can_modify: actor.may_manage_user(&user.subject()),
+            mfa_registered: user.mfa_registered,
+            can_reset_mfa: actor.may_reset_mfa(&user.subject()),
         })
         .collect();
     let range = if page.total == 0 {
@@ -203,10 +213,16 @@ pub(crate) async fn render(
     } else {
         format!("{}–{} of {}", page.first_row(), page.last_row(), page.total)
     };
-    let (add_form, add_open, edit_form) = match dialog {
-        OpenDialog::None => (UserForm::add(actor, &options), false, None),
-        OpenDialog::Add(form) => (form, true, None),
-        OpenDialog::Edit(form) => (UserForm::add(actor, &options), false, Some(form)),
+    let (add_form, add_open, edit_form, reset_mfa) = match dialog {
+        OpenDialog::None => (UserForm::add(actor, &options), false, None, None),
+        OpenDialog::Add(form) => (form, true, None, None),
+        OpenDialog::Edit(form) => (UserForm::add(actor, &options), false, Some(form), None),
+        OpenDialog::ResetMfa(id, name) => (
+            UserForm::add(actor, &options),
+            false,
+            None,
+            Some((id, name)),
+        ),
     };
     let body = UsersPage {
         chrome,
@@ -222,6 +238,7 @@ pub(crate) async fn render(
         add_form,
         add_open,
         edit_form,
+        reset_mfa,
     }
     .render()?;
     Ok((status, Html(body)).into_response())

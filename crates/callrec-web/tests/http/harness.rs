@@ -4,10 +4,14 @@
 use callrec_domain::{CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username};
 use callrec_store::testing::TestDb;
 use callrec_store::{Company, NewUser, Store, Team, User};
-use callrec_web::{router, AppState, Argon2Settings, Passwords, WebConfig};
+use callrec_web::{router, AppState, Argon2Settings, Keyring, Passwords, WebConfig};
 use std::net::SocketAddr;
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Every node of a test shares this key, as nodes of a deployment share
+/// CALLREC_SECRET_KEY.
+pub const TEST_KEY: [u8; 32] = [42; 32];
 
 /// Cheap hashing keeps tests quick; production defaults are tested in the
 /// unit tests of the password module.
@@ -45,7 +49,7 @@ pub async fn spawn_app_with(db: TestDb, config: WebConfig) -> TestApp {
 
 /// Starts one more node on `store`; returns its base URL.
 pub async fn serve(store: Store, config: WebConfig) -> String {
-    let state = AppState::new(store, config).expect("app state");
+    let state = AppState::new(store, config, Keyring::new(TEST_KEY, &[])).expect("app state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");

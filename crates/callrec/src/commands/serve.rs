@@ -6,7 +6,7 @@ use crate::error::CliError;
 use callrec_domain::{CompanyName, DisplayName, Level, NewPassword, RoleSet, Username};
 use callrec_store::Store;
 use callrec_web::accounts::{self, AuditContext, CreateUser};
-use callrec_web::{AppState, Passwords};
+use callrec_web::{AppState, Keyring, Passwords};
 use rand::Rng;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,9 +15,10 @@ pub async fn run(
     store: Store,
     storage: &StorageSettings,
     settings: ServeSettings,
+    keyring: Keyring,
     load_demo: bool,
 ) -> Result<(), CliError> {
-    let state = AppState::new(store.clone(), settings.web.clone())?;
+    let state = AppState::new(store.clone(), settings.web.clone(), keyring)?;
     bootstrap(&store, &state.passwords).await?;
     let demo_logins = if load_demo {
         let (loaded, logins) = demo::load(&store).await?;

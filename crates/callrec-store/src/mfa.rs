@@ -1,0 +1,180 @@
+//! MFA state: company policy, per-user opt-in, and registrations. Secrets
+//! arrive here already encrypted; this module never sees one in clear.
+
+use crate::{flag, Result, Store};
+use callrec_domain::{CompanyId, MfaPolicy, UserId};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaRegistration {
+    pub user_id: UserId,
+    pub secret_ciphertext: String,
+    pub confirmed: bool,
+    pub last_step: Option<i64>,
+}
+
+/// Counts shown on the Company MFA page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MfaSummary {
+    /// Enabled users of the company.
+    pub users: i64,
+    /// Of those, how many have a confirmed registration.
+    pub registered: i64,
+}
+
+impl MfaSummary {
+    /// Users who would be asked to register if MFA were Enabled.
+    pub fn to_register(&self) -> i64 {
+        self.users - self.registered
+    }
+}
+
+impl Store {
+    pub async fn set_mfa_policy(&self, company: CompanyId, policy: MfaPolicy) -> Result<()> {
+        sqlx::query("UPDATE companies SET mfa_policy = $1 WHERE id = $2")
+            .bind(policy.code())
+            .bind(company.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_mfa_opt_in(&self, user: UserId, opted_in: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET mfa_opt_in = $1 WHERE id = $2")
+            .bind(i64::from(opted_in))
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn mfa_summary(&self, company: CompanyId) -> Result<MfaSummary> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS users, COUNT(m.user_id) AS registered FROM users u \
+             LEFT JOIN mfa_registrations m ON m.user_id = u.id AND m.confirmed = 1 \
+             WHERE u.company_id = $1 AND u.enabled = 1",
+        )
+        .bind(company.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(MfaSummary {
+            users: row.try_get("users")?,
+            registered: row.try_get("registered")?,
+        })
+    }
+
+    /// Stores a new pending secret, replacing an earlier pending one. Returns
+    /// false, changing nothing, when the user already has a confirmed one.
+    pub async fn start_mfa_registration(
+        &self,
+        user: UserId,
+        ciphertext: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO mfa_registrations (user_id, secret_ciphertext, confirmed, created_at) \
+             VALUES ($1, $2, 0, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET secret_ciphertext = excluded.secret_ciphertext, \
+               created_at = excluded.created_at, last_step = NULL \
+             WHERE mfa_registrations.confirmed = 0",
+        )
+        .bind(user.0)
+        .bind(ciphertext)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn mfa_registration(&self, user: UserId) -> Result<Option<MfaRegistration>> {
+        let row = sqlx::query(
+            "SELECT user_id, secret_ciphertext, confirmed, last_step FROM mfa_registrations \
+             WHERE user_id = $1",
+        )
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(MfaRegistration {
+                user_id: UserId(row.try_get("user_id")?),
+                secret_ciphertext: row.try_get("secret_ciphertext")?,
+                confirmed: flag(&row, "confirmed")?,
+                last_step: row.try_get("last_step")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Confirms a pending registration with the step of its first code.
+    /// False when there was nothing pending (or it was confirmed meanwhile).
+    pub async fn confirm_mfa_registration(
+        &self,
+        user: UserId,
+        step: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE mfa_registrations SET confirmed = 1, confirmed_at = $3, last_step = $2 \
+             WHERE user_id = $1 AND confirmed = 0",
+        )
+        .bind(user.0)
+        .bind(step)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records `step` as used if it is newer than the last one. A single
+    /// conditional write: of two requests with the same code, one wins.
+    pub async fn accept_mfa_step(&self, user: UserId, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE mfa_registrations SET last_step = $2 \
+             WHERE user_id = $1 AND confirmed = 1 AND (last_step IS NULL OR last_step < $2)",
+        )
+        .bind(user.0)
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Removes the registration; true if there was one.
+    pub async fn delete_mfa_registration(&self, user: UserId) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM mfa_registrations WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every stored secret, for key rotation.
+    pub async fn mfa_ciphertexts(&self) -> Result<Vec<(UserId, String)>> {
+        sqlx::query("SELECT user_id, secret_ciphertext FROM mfa_registrations ORDER BY user_id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    UserId(row.try_get("user_id")?),
+                    row.try_get("secret_ciphertext")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Replaces a ciphertext if it is still `old` (a registration started
+    /// meanwhile is left alone).
+    pub async fn replace_mfa_ciphertext(&self, user: UserId, old: &str, new: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE mfa_registrations SET secret_ciphertext = $3 \
+             WHERE user_id = $1 AND secret_ciphertext = $2",
+        )
+        .bind(user.0)
+        .bind(old)
+        .bind(new)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

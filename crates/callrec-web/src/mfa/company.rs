@@ -1,0 +1,194 @@
+//! The Company MFA page: the company's policy dropdown, with a typed
+//! confirmation before MFA is switched off.
+
+use crate::error::AppError;
+use crate::form::{FormData, QueryData};
+use crate::layout::{Choice, Chrome};
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::users::require;
+use crate::{now, AppState};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callrec_domain::mfa::{disable_confirmed, DISABLE_PHRASE};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::{CompanyId, MenuItem, MfaPolicy, Role};
+use callrec_store::{AuditAction, Company, MfaSummary, NewAuditEntry};
+
+/// One company in a Global user's list.
+pub(crate) struct CompanyRow {
+    pub id: i64,
+    pub name: String,
+    pub policy: &'static str,
+    pub registered: i64,
+    pub users: i64,
+}
+
+#[derive(Template)]
+#[template(path = "mfa/company.html")]
+struct CompanyMfaPage {
+    chrome: Chrome,
+    /// For Global users without a company chosen.
+    companies: Vec<CompanyRow>,
+    company: Option<Company>,
+    choose_company: bool,
+    policies: Vec<Choice>,
+    summary: MfaSummary,
+    confirm_open: bool,
+    confirm_error: Option<String>,
+    phrase: &'static str,
+}
+
+/// The company the page is about: the chosen one for Global users (none
+/// yet means "show the list"), else the user's own.
+async fn target_company(
+    state: &AppState,
+    current: &CurrentUser,
+    chosen: Option<i64>,
+) -> Result<Option<Company>, AppError> {
+    let id = match (current.actor.scope(), chosen) {
+        (DataScope::Everything, None) => return Ok(None),
+        (DataScope::Everything, Some(id)) => CompanyId(id),
+        _ => current.actor.company_id,
+    };
+    if !current.actor.may_manage_company_mfa(id) {
+        return Err(AppError::NotFound);
+    }
+    state
+        .store
+        .company(id)
+        .await?
+        .map(Some)
+        .ok_or(AppError::NotFound)
+}
+
+async fn render(
+    state: &AppState,
+    current: &CurrentUser,
+    company: Option<Company>,
+    selected: Option<MfaPolicy>,
+    confirm: (bool, Option<String>),
+    notice: &str,
+) -> Result<Response, AppError> {
+    let mut companies = Vec::new();
+    if company.is_none() {
+        for company in state.store.list_companies().await? {
+            let summary = state.store.mfa_summary(company.id).await?;
+            companies.push(CompanyRow {
+                id: company.id.0,
+                name: company.name,
+                policy: company.mfa_policy.label(),
+                registered: summary.registered,
+                users: summary.users,
+            });
+        }
+    }
+    let summary = match &company {
+        Some(company) => state.store.mfa_summary(company.id).await?,
+        None => MfaSummary {
+            users: 0,
+            registered: 0,
+        },
+    };
+    let shown = selected.or(company.as_ref().map(|c| c.mfa_policy));
+    let policies = Choice::list(
+        MfaPolicy::ALL.map(|p| (p.code(), p.label().to_string())),
+        shown.map(|p| p.code()).as_ref(),
+    );
+    let status = if confirm.1.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = CompanyMfaPage {
+        chrome: Chrome::new(current, "Company MFA", Some(MenuItem::CompanyMfa)).with_notice(notice),
+        choose_company: company.is_none(),
+        companies,
+        company,
+        policies,
+        summary,
+        confirm_open: confirm.0,
+        confirm_error: confirm.1,
+        phrase: DISABLE_PHRASE,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn company_mfa_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageCompanyMfa)?;
+    let company = target_company(&state, &current, query.optional_id("company")?).await?;
+    if company.is_none() && current.actor.scope() != DataScope::Everything {
+        return Err(AppError::NotFound);
+    }
+    render(
+        &state,
+        &current,
+        company,
+        None,
+        (false, None),
+        query.get("done"),
+    )
+    .await
+}
+
+pub(crate) async fn save_policy(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageCompanyMfa)?;
+    let Some(company) = target_company(&state, &current, form.optional_id("company")?).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let policy = MfaPolicy::parse(form.get("policy"))?;
+    if policy == MfaPolicy::Disabled && company.mfa_policy != MfaPolicy::Disabled {
+        // Switching MFA off takes the typed phrase, checked here as well as
+        // in the pop-up.
+        let typed = form.get("confirm_phrase");
+        if !disable_confirmed(typed) {
+            let error =
+                (!typed.is_empty()).then(|| format!("Type {DISABLE_PHRASE} exactly to confirm."));
+            return render(
+                &state,
+                &current,
+                Some(company),
+                Some(policy),
+                (true, error),
+                "",
+            )
+            .await;
+        }
+    }
+    if policy != company.mfa_policy {
+        state.store.set_mfa_policy(company.id, policy).await?;
+        state
+            .store
+            .audit(
+                NewAuditEntry::new(AuditAction::MfaPolicyChanged)
+                    .actor(current.user.id, &current.user.username)
+                    .company(company.id)
+                    .target(&company.name)
+                    .client(&client)
+                    .details(format!(
+                        "{} → {}",
+                        company.mfa_policy.label(),
+                        policy.label()
+                    )),
+                now(),
+            )
+            .await?;
+    }
+    let query = match current.actor.scope() {
+        DataScope::Everything => format!("?company={}&done=mfa-saved", company.id),
+        _ => "?done=mfa-saved".to_string(),
+    };
+    Ok(Redirect::to(&format!("/company-mfa{query}")).into_response())
+}

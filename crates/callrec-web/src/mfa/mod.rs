@@ -1,0 +1,32 @@
+//! Multi-factor authentication: the sign-in pop-ups (registration and code),
+//! the Company MFA page, My MFA, and resetting another user's MFA.
+
+mod challenge;
+mod company;
+mod my_mfa;
+mod reset;
+pub mod secrets;
+
+use crate::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub(crate) use my_mfa::MyMfa;
+pub(crate) use reset::resettable_user;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/mfa", get(challenge::challenge_page))
+        .route("/mfa/register", post(challenge::start_registration))
+        .route(
+            "/mfa/register/confirm",
+            post(challenge::confirm_registration),
+        )
+        .route("/mfa/verify", post(challenge::verify))
+        .route(
+            "/company-mfa",
+            get(company::company_mfa_page).post(company::save_policy),
+        )
+        .route("/my-mfa", post(my_mfa::save))
+        .route("/users/{id}/reset-mfa", post(reset::reset_other_user))
+}

@@ -1,0 +1,191 @@
+//! TOTP secrets at rest: XChaCha20-Poly1305 with a random 192-bit nonce,
+//! the user id as associated data (a ciphertext copied onto another user's
+//! row does not decrypt), and the key's id in front so keys can rotate.
+//!
+//! Stored form: `v1.<key id>.<base64url(nonce ‖ ciphertext)>`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use callrec_domain::totp::TotpSecret;
+use callrec_domain::UserId;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SecretError {
+    #[error("the stored secret is not in a known format")]
+    Malformed,
+    #[error("the stored secret was encrypted with key {0}, which is not configured")]
+    UnknownKey(String),
+    #[error("the stored secret does not decrypt with its key (tampered or moved)")]
+    Undecryptable,
+}
+
+struct Key {
+    id: String,
+    cipher: XChaCha20Poly1305,
+}
+
+/// The current key, which encrypts, and older keys, which only decrypt.
+pub struct Keyring {
+    keys: Vec<Key>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<_> = self.keys.iter().map(|k| k.id.as_str()).collect();
+        f.debug_struct("Keyring").field("key_ids", &ids).finish()
+    }
+}
+
+/// The id of a key: the first 8 hex digits of its SHA-256.
+pub fn key_id(key: &[u8; 32]) -> String {
+    Sha256::digest(key)[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn aad(user: UserId) -> String {
+    format!("callrec-mfa-secret:{}", user.0)
+}
+
+impl Keyring {
+    pub fn new(current: [u8; 32], previous: &[[u8; 32]]) -> Keyring {
+        let keys = std::iter::once(&current)
+            .chain(previous)
+            .map(|key| Key {
+                id: key_id(key),
+                cipher: XChaCha20Poly1305::new(key.into()),
+            })
+            .collect();
+        Keyring { keys }
+    }
+
+    pub fn current_key_id(&self) -> &str {
+        &self.keys[0].id
+    }
+
+    pub fn encrypt(&self, user: UserId, secret: &TotpSecret) -> String {
+        let key = &self.keys[0];
+        let mut nonce = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = aad(user);
+        let ciphertext = key
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: secret.as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
+            .expect("encrypting 20 bytes cannot exceed the cipher's limits");
+        let mut blob = nonce.to_vec();
+        blob.extend_from_slice(&ciphertext);
+        format!("v1.{}.{}", key.id, URL_SAFE_NO_PAD.encode(blob))
+    }
+
+    pub fn decrypt(&self, user: UserId, stored: &str) -> Result<TotpSecret, SecretError> {
+        let mut parts = stored.splitn(3, '.');
+        let (Some("v1"), Some(id), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(SecretError::Malformed);
+        };
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.id == id)
+            .ok_or_else(|| SecretError::UnknownKey(id.to_string()))?;
+        let blob = URL_SAFE_NO_PAD
+            .decode(data)
+            .map_err(|_| SecretError::Malformed)?;
+        if blob.len() < 24 {
+            return Err(SecretError::Malformed);
+        }
+        let (nonce, ciphertext) = blob.split_at(24);
+        let aad = aad(user);
+        let plain = key
+            .cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| SecretError::Undecryptable)?;
+        TotpSecret::from_slice(&plain).ok_or(SecretError::Malformed)
+    }
+
+    /// Whether `stored` was encrypted with an older key.
+    pub fn needs_rotation(&self, stored: &str) -> bool {
+        stored.split('.').nth(1) != Some(self.current_key_id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> TotpSecret {
+        TotpSecret::from_bytes(*b"12345678901234567890")
+    }
+
+    #[test]
+    fn round_trip_and_binding_to_the_user() {
+        let ring = Keyring::new([7; 32], &[]);
+        let stored = ring.encrypt(UserId(1), &secret());
+        assert!(stored.starts_with(&format!("v1.{}.", ring.current_key_id())));
+        assert!(!stored.contains("GEZD") && !stored.contains("1234567890"));
+        assert_eq!(ring.decrypt(UserId(1), &stored), Ok(secret()));
+        assert_eq!(
+            ring.decrypt(UserId(2), &stored),
+            Err(SecretError::Undecryptable)
+        );
+        assert_ne!(
+            stored,
+            ring.encrypt(UserId(1), &secret()),
+            "a fresh nonce every time"
+        );
+    }
+
+    #[test]
+    fn rotation_keeps_old_secrets_readable() {
+        let old = Keyring::new([1; 32], &[]);
+        let stored = old.encrypt(UserId(5), &secret());
+        let rotated = Keyring::new([2; 32], &[[1; 32]]);
+        assert!(rotated.needs_rotation(&stored));
+        assert_eq!(rotated.decrypt(UserId(5), &stored), Ok(secret()));
+        let again = rotated.encrypt(UserId(5), &secret());
+        assert!(!rotated.needs_rotation(&again));
+        let only_new = Keyring::new([2; 32], &[]);
+        assert_eq!(
+            only_new.decrypt(UserId(5), &stored),
+            Err(SecretError::UnknownKey(key_id(&[1; 32])))
+        );
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        let ring = Keyring::new([7; 32], &[]);
+        let id = ring.current_key_id().to_string();
+        for bad in [
+            "",
+            "v1",
+            "v2.x.y",
+            &format!("v1.{id}.!!!"),
+            &format!("v1.{id}.AAAA"),
+        ] {
+            assert!(ring.decrypt(UserId(1), bad).is_err(), "{bad}");
+        }
+        let mut stored = ring.encrypt(UserId(1), &secret());
+        stored.pop();
+        stored.push('A');
+        assert!(
+            ring.decrypt(UserId(1), &stored).is_err(),
+            "tampering is detected"
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The keys that encrypt TOTP secrets at rest.
+//!
+//! From `CALLREC_SECRET_KEY` (base64 of 32 bytes; older keys, still needed to
+//! read secrets not yet rotated, in `CALLREC_SECRET_KEY_PREVIOUS`, comma
+//! separated) — the way for several nodes to share keys. Otherwise from the
+//! file `mfa-keys` in the data directory, created on first start with mode
+//! 0600: one key per line, the last one current.
+
+use crate::error::CliError;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use callrec_store::Store;
+use callrec_web::Keyring;
+use rand::RngCore;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const KEY_FILE: &str = "mfa-keys";
+const ENV_CURRENT: &str = "CALLREC_SECRET_KEY";
+const ENV_PREVIOUS: &str = "CALLREC_SECRET_KEY_PREVIOUS";
+
+fn decode(text: &str, source: &str) -> Result<[u8; 32], CliError> {
+    STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{source} must hold 32 bytes in base64 (make one with `openssl rand -base64 32`)"
+            ))
+        })
+}
+
+fn env_keys() -> Result<Option<Vec<[u8; 32]>>, CliError> {
+    let Some(current) = std::env::var(ENV_CURRENT)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let mut keys = vec![decode(&current, ENV_CURRENT)?];
+    if let Ok(previous) = std::env::var(ENV_PREVIOUS) {
+        for key in previous.split(',').filter(|k| !k.trim().is_empty()) {
+            keys.push(decode(key, ENV_PREVIOUS)?);
+        }
+    }
+    Ok(Some(keys))
+}
+
+fn key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join(KEY_FILE)
+}
+
+fn new_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+}
+
+/// Writes the key file whole (temporary file, fsync, rename), mode 0600.
+fn write_key_file(data_dir: &Path, keys: &[[u8; 32]]) -> Result<(), CliError> {
+    let path = key_file(data_dir);
+    let temporary = data_dir.join(format!("{KEY_FILE}.tmp"));
+    let failed =
+        |err: std::io::Error| CliError::Failed(format!("cannot write {}: {err}", path.display()));
+    let _ = std::fs::remove_file(&temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary).map_err(failed)?;
+    for key in keys {
+        writeln!(file, "{}", STANDARD.encode(key)).map_err(failed)?;
+    }
+    file.sync_all().map_err(failed)?;
+    std::fs::rename(&temporary, &path).map_err(failed)
+}
+
+/// Keys from the file, oldest first; the file is created when missing.
+fn file_keys(data_dir: &Path) -> Result<Vec<[u8; 32]>, CliError> {
+    let path = key_file(data_dir);
+    if !path.exists() {
+        std::fs::create_dir_all(data_dir).map_err(|err| {
+            CliError::Failed(format!("cannot create {}: {err}", data_dir.display()))
+        })?;
+        write_key_file(data_dir, &[new_key()])?;
+        tracing::info!(path = %path.display(), "generated the MFA secret key");
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| CliError::Failed(format!("cannot read {}: {err}", path.display())))?;
+    let keys = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| decode(line, &path.display().to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if keys.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} holds no key; remove it to generate one",
+            path.display()
+        )));
+    }
+    Ok(keys)
+}
+
+fn keyring_from(newest_last: &[[u8; 32]]) -> Keyring {
+    let mut keys = newest_last.to_vec();
+    let current = keys.pop().expect("at least one key");
+    keys.reverse();
+    Keyring::new(current, &keys)
+}
+
+pub fn load(data_dir: &Path) -> Result<Keyring, CliError> {
+    match env_keys()? {
+        Some(keys) => Ok(Keyring::new(keys[0], &keys[1..])),
+        None => Ok(keyring_from(&file_keys(data_dir)?)),
+    }
+}
+
+/// `callrec keys rotate`: a new current key (in the file; with
+/// CALLREC_SECRET_KEY the operator sets the new key there), then every
+/// stored secret re-encrypted with it.
+pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
+    let keyring = match env_keys()? {
+        Some(keys) => {
+            println!("Using the key in {ENV_CURRENT} as the current key.");
+            Keyring::new(keys[0], &keys[1..])
+        }
+        None => {
+            let mut keys = file_keys(data_dir)?;
+            keys.push(new_key());
+            write_key_file(data_dir, &keys)?;
+            println!("Added a new key to {}.", key_file(data_dir).display());
+            keyring_from(&keys)
+        }
+    };
+    println!("Current key id: {}", keyring.current_key_id());
+    let stored = store.mfa_ciphertexts().await?;
+    let total = stored.len();
+    let (mut rotated, mut failed) = (0, 0);
+    for (done, (user, ciphertext)) in stored.into_iter().enumerate() {
+        if keyring.needs_rotation(&ciphertext) {
+            match keyring.decrypt(user, &ciphertext) {
+                Ok(secret) => {
+                    let fresh = keyring.encrypt(user, &secret);
+                    if store
+                        .replace_mfa_ciphertext(user, &ciphertext, &fresh)
+                        .await?
+                    {
+                        rotated += 1;
+                    }
+                }
+                Err(err) => {
+                    eprintln!("user {user}: {err}");
+                    failed += 1;
+                }
+            }
+        }
+        if (done + 1) % 100 == 0 || done + 1 == total {
+            println!("  {}/{total} secrets checked", done + 1);
+        }
+    }
+    println!(
+        "Re-encrypted {rotated} of {total} secrets with key {}.",
+        keyring.current_key_id()
+    );
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} secrets could not be read with the configured keys; add the missing key to {ENV_PREVIOUS} (or the key file) and run again"
+        )));
+    }
+    Ok(())
+}
