@@ -155,6 +155,10 @@ pub struct Seed {
 const NOW: i64 = 1_800_000_000;
 
 impl TestApp {
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._db.data_dir()
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address)
     }

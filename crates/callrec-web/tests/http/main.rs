@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod mfa;
 mod security;
 mod teams;
 mod users;

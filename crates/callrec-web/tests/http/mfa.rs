@@ -1,0 +1,525 @@
+//! MFA over HTTP: registration, codes, replay, limits, live policy, the
+//! Company MFA page, My MFA and resets — on SQLite and PostgreSQL.
+
+use crate::harness::*;
+use callrec_domain::totp::{code_for_step, step_at, TotpSecret};
+use callrec_domain::{MfaPolicy, Role};
+use callrec_store::{backend_tests, AuditQuery, Store};
+use callrec_web::MfaSettings;
+
+fn now() -> i64 {
+    callrec_web::now()
+}
+
+/// Codes for a user, never reusing a step (the server refuses replays).
+pub struct Authenticator {
+    secret: TotpSecret,
+    last_step: i64,
+}
+
+impl Authenticator {
+    /// The next unused code the server accepts now (current step or the next).
+    pub fn code(&mut self) -> String {
+        let step = (self.last_step + 1).max(step_at(now()));
+        assert!(
+            step <= step_at(now()) + 1,
+            "more than two codes within 30 s"
+        );
+        self.last_step = step;
+        code_for_step(&self.secret, step)
+    }
+
+    pub fn wrong_code(&self) -> String {
+        let right = code_for_step(&self.secret, step_at(now()));
+        format!(
+            "{:06}",
+            (right.parse::<u32>().unwrap() + 500_000) % 1_000_000
+        )
+    }
+}
+
+fn key_from_page(page: &str) -> TotpSecret {
+    let start = page
+        .find(r#"<code aria-label="Key">"#)
+        .expect("key on the page")
+        + r#"<code aria-label="Key">"#.len();
+    let grouped = &page[start..start + page[start..].find("</code>").unwrap()];
+    let base32: String = grouped.chars().filter(|c| *c != ' ').collect();
+    assert_eq!(base32.len(), 32, "160-bit key in base32: {grouped}");
+    TotpSecret::from_slice(&base32_decode(&base32)).unwrap()
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buffer, mut bits, mut out) = (0u64, 0, Vec::new());
+    for c in text.chars() {
+        buffer = (buffer << 5) | alphabet.find(c).unwrap() as u64;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+async fn set_policy(store: &Store, company: &callrec_store::Company, policy: MfaPolicy) {
+    store.set_mfa_policy(company.id, policy).await.unwrap();
+}
+
+/// Signs in with the password and walks through registration; returns the
+/// browser (fully signed in) and the authenticator.
+async fn register(app: &TestApp, username: &str) -> (Browser, Authenticator) {
+    let browser = app.browser();
+    let response = browser.login(username, PASSWORD).await;
+    assert_eq!(location(&response), "/mfa");
+    let (_, page) = browser.get_text("/mfa").await;
+    assert!(
+        page.contains("Set up multi-factor authentication") && page.contains(">Continue</button>"),
+        "{page}"
+    );
+    let response = browser.post("/mfa/register", &[]).await;
+    assert_eq!(location(&response), "/mfa?step=scan");
+    let (_, page) = browser.get_text("/mfa?step=scan").await;
+    let mut authenticator = Authenticator {
+        secret: key_from_page(&page),
+        last_step: 0,
+    };
+    let (_, page) = browser.get_text("/mfa?step=code").await;
+    assert!(page.contains(r#"<label for="mfa-code">Code</label>"#));
+    let response = browser
+        .post("/mfa/register/confirm", &[("code", &authenticator.code())])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_ne!(location(&response), "/mfa");
+    (browser, authenticator)
+}
+
+/// Password, then a code: a fully signed-in browser.
+async fn sign_in_with_code(
+    app: &TestApp,
+    username: &str,
+    authenticator: &mut Authenticator,
+) -> Browser {
+    let browser = app.browser();
+    assert_eq!(location(&browser.login(username, PASSWORD).await), "/mfa");
+    let response = browser
+        .post("/mfa/verify", &[("code", &authenticator.code())])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_ne!(location(&response), "/mfa");
+    browser
+}
+
+async fn audit_actions(store: &Store) -> Vec<String> {
+    store
+        .audit_entries(&AuditQuery {
+            limit: 200,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+fn config_with(mfa: MfaSettings) -> callrec_web::WebConfig {
+    let mut config = test_config();
+    config.mfa = mfa;
+    config
+}
+
+backend_tests! {
+    async fn mfa_enabled_takes_a_new_sign_in_through_registration(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let browser = app.browser();
+        let first = browser.login("acme.agent", PASSWORD).await;
+        assert_eq!(location(&first), "/mfa");
+        // Nothing of the portal until MFA is done.
+        for path in ["/recordings", "/users", "/", "/home", "/teams"] {
+            assert_eq!(location(&browser.get(path).await), "/mfa", "{path}");
+        }
+        let (_, page) = browser.get_text("/mfa").await;
+        assert!(!page.contains("Main menu") && !page.contains("Recordings"), "no menu, no data");
+        assert!(page.contains("Have your authenticator application ready"));
+        // The QR code step cannot be skipped to.
+        assert!(browser.get_text("/mfa?step=scan").await.1.contains("Set up multi-factor authentication"));
+        browser.post("/mfa/register", &[]).await;
+        let (_, scan) = browser.get_text("/mfa?step=scan").await;
+        assert!(scan.contains(r#"alt="QR code for Call Recording (acme.agent) for your authenticator application""#));
+        assert!(scan.contains(r#"src="data:image/svg+xml;base64,"#) && scan.contains(r#"width="240" height="240""#));
+        let secret = key_from_page(&scan);
+        let mut authenticator = Authenticator { secret, last_step: 0 };
+        let (status, page) = browser.post_text("/mfa/register/confirm", &[("code", &authenticator.wrong_code())]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Invalid code"));
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
+        let response = browser.post("/mfa/register/confirm", &[("code", &authenticator.code())]).await;
+        assert_eq!(location(&response), "/recordings");
+        let old_cookie = first.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+        let new_cookie = response.headers().get("set-cookie").expect("a new session id").to_str().unwrap().to_string();
+        assert!(!new_cookie.starts_with(&old_cookie), "the session id changes when MFA is passed");
+        assert_eq!(browser.get("/recordings").await.status(), 200);
+        assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
+        assert_eq!(app.store.count_user_sessions(seed.acme_agent.id).await.unwrap(), 1, "the half-signed-in session is gone");
+        let actions = audit_actions(&app.store).await;
+        for action in ["mfa.registration_started", "mfa.code_refused", "mfa.registration_confirmed"] {
+            assert!(actions.contains(&action.to_string()), "{action}: {actions:?}");
+        }
+        // The key is never shown again.
+        let (_, page) = browser.get_text("/mfa?step=scan").await;
+        assert!(!page.contains(&authenticator.secret.grouped()));
+    }
+
+    async fn abandoning_registration_signs_nobody_in(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let browser = app.browser();
+        browser.login("acme.agent", PASSWORD).await;
+        browser.post("/mfa/register", &[]).await;
+        let first = key_from_page(&browser.get_text("/mfa?step=scan").await.1);
+        browser.post("/logout", &[]).await;
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
+        browser.login("acme.agent", PASSWORD).await;
+        browser.post("/mfa/register", &[]).await;
+        let second = key_from_page(&browser.get_text("/mfa?step=scan").await.1);
+        assert_ne!(first, second, "starting again issues a new secret");
+        // The first secret no longer works.
+        let stale = code_for_step(&first, step_at(now()));
+        let (status, _) = browser.post_text("/mfa/register/confirm", &[("code", &stale)]).await;
+        assert_eq!(status, 422);
+    }
+
+    async fn a_registered_user_enters_a_code_at_every_sign_in(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, mut authenticator) = register(&app, "acme.agent").await;
+        let browser = app.browser();
+        assert_eq!(location(&browser.login("acme.agent", PASSWORD).await), "/mfa");
+        let (_, page) = browser.get_text("/mfa").await;
+        assert!(page.contains(r#"<label for="mfa-code">Code</label>"#) && page.contains(">Continue</button>"));
+        assert!(!page.contains("QR code"));
+        // An empty Continue just asks again and costs no attempt.
+        let (status, page) = browser.post_text("/mfa/verify", &[("code", "")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Enter the code from your authenticator application."));
+        let (_, page) = browser.post_text("/mfa/verify", &[("code", "12345x")]).await;
+        assert!(page.contains("Invalid code"));
+        let response = browser.post("/mfa/verify", &[("code", &authenticator.code())]).await;
+        assert_eq!(location(&response), "/recordings");
+        assert_eq!(browser.get("/recordings").await.status(), 200);
+        assert!(audit_actions(&app.store).await.contains(&"mfa.code_accepted".to_string()));
+        assert_eq!(app.store.count_user_sessions(seed.acme_agent.id).await.unwrap(), 2);
+    }
+
+    async fn a_code_is_accepted_once(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, mut authenticator) = register(&app, "acme.agent").await;
+        let code = authenticator.code();
+        let first = app.browser();
+        first.login("acme.agent", PASSWORD).await;
+        assert_eq!(first.post("/mfa/verify", &[("code", &code)]).await.status(), 303);
+        let second = app.browser();
+        second.login("acme.agent", PASSWORD).await;
+        let (status, page) = second.post_text("/mfa/verify", &[("code", &code)]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Invalid code: it was already used"));
+        assert!(audit_actions(&app.store).await.contains(&"mfa.code_replayed".to_string()));
+    }
+
+    async fn fifty_parallel_submissions_of_one_code_let_one_through(db) {
+        let config = config_with(MfaSettings { attempt_limit: 1000, hourly_limit: 1000, ..MfaSettings::default() });
+        let app = spawn_app_with(db, config).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, mut authenticator) = register(&app, "acme.agent").await;
+        let mut browsers = Vec::new();
+        for _ in 0..50 {
+            let browser = app.browser();
+            assert_eq!(location(&browser.login("acme.agent", PASSWORD).await), "/mfa");
+            browsers.push(browser);
+        }
+        let code = authenticator.code();
+        let tasks: Vec<_> = browsers
+            .into_iter()
+            .map(|browser| {
+                let code = code.clone();
+                tokio::spawn(async move { location(&browser.post("/mfa/verify", &[("code", &code)]).await) })
+            })
+            .collect();
+        let mut signed_in = 0;
+        for task in tasks {
+            if task.await.unwrap() == "/recordings" {
+                signed_in += 1;
+            }
+        }
+        assert_eq!(signed_in, 1, "exactly one of 50 simultaneous submissions is accepted");
+    }
+
+    async fn five_wrong_codes_end_the_attempt_across_nodes(db) {
+        let config = config_with(MfaSettings::default());
+        let app = spawn_app_with(db, config.clone()).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, authenticator) = register(&app, "acme.agent").await;
+        let other_node = serve(app.store.clone(), config).await;
+        let browser = app.browser();
+        browser.login("acme.agent", PASSWORD).await;
+        // The same session on two nodes: the count lives in the database.
+        let mut on_other = Browser::new(&other_node);
+        on_other.client = browser.client.clone();
+        for i in 0..4 {
+            let node = if i % 2 == 0 { &browser } else { &on_other };
+            let (status, page) = node.post_text("/mfa/verify", &[("code", &authenticator.wrong_code())]).await;
+            assert_eq!(status, 422, "attempt {i}");
+            assert!(page.contains("Invalid code"));
+        }
+        let response = on_other.post("/mfa/verify", &[("code", &authenticator.wrong_code())]).await;
+        assert_eq!(location(&response), "/login?reason=mfa-attempts");
+        assert_eq!(location(&browser.get("/mfa").await), "/login", "the attempt's session is gone");
+        let (_, page) = browser.get_text("/login?reason=mfa-attempts").await;
+        assert!(page.contains("Too many wrong codes. Sign in again"));
+        assert!(audit_actions(&app.store).await.contains(&"mfa.attempt_ended".to_string()));
+    }
+
+    async fn too_many_wrong_codes_in_an_hour_lock_mfa(db) {
+        let config = config_with(MfaSettings { attempt_limit: 5, hourly_limit: 8, ..MfaSettings::default() });
+        let app = spawn_app_with(db, config).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, mut authenticator) = register(&app, "acme.agent").await;
+        for round in [5, 3] {
+            let browser = app.browser();
+            browser.login("acme.agent", PASSWORD).await;
+            let mut last = String::new();
+            for _ in 0..round {
+                last = location(&browser.post("/mfa/verify", &[("code", &authenticator.wrong_code())]).await);
+            }
+            let expected = if round == 5 { "/login?reason=mfa-attempts" } else { "/login?reason=mfa-locked" };
+            assert_eq!(last, expected);
+        }
+        // Locked: even the right code is refused now.
+        let browser = app.browser();
+        browser.login("acme.agent", PASSWORD).await;
+        let response = browser.post("/mfa/verify", &[("code", &authenticator.code())]).await;
+        assert_eq!(location(&response), "/login?reason=mfa-locked");
+        let locked = app.store.audit_entries(&AuditQuery { action: Some("mfa.locked".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(locked.len(), 1);
+        assert_eq!(locked[0].details, "8 wrong codes within an hour; locked for 900 s");
+    }
+
+    async fn secrets_are_never_stored_in_clear(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, authenticator) = register(&app, "acme.agent").await;
+        let base32 = authenticator.secret.base32();
+        let hex: String = authenticator.secret.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        for (_, ciphertext) in app.store.mfa_ciphertexts().await.unwrap() {
+            assert!(ciphertext.starts_with("v1."), "{ciphertext}");
+            assert!(!ciphertext.contains(&base32) && !ciphertext.to_lowercase().contains(&hex));
+        }
+        // On SQLite, the database files themselves, byte for byte.
+        if app.store.backend() == callrec_store::Backend::Sqlite {
+            for file in ["callrec.db", "callrec.db-wal"] {
+                let path = app.data_dir().join(file);
+                let Ok(bytes) = std::fs::read(&path) else { continue };
+                let found = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+                assert!(!found(base32.as_bytes()), "base32 secret in {file}");
+                assert!(!found(authenticator.secret.as_bytes()), "raw secret in {file}");
+            }
+        }
+    }
+
+    async fn switching_to_enabled_reaches_open_sessions(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let agent = app.as_user("acme.agent").await;
+        assert_eq!(agent.get("/recordings").await.status(), 200);
+        let admin = app.as_user("acme.admin").await;
+        let response = admin.post("/company-mfa", &[("policy", "enabled")]).await;
+        assert_eq!(location(&response), "/company-mfa?done=mfa-saved");
+        assert_eq!(location(&agent.get("/recordings").await), "/mfa", "the open session is taken to registration");
+        assert_eq!(location(&admin.get("/users").await), "/mfa", "the administrator too");
+        let changed = app.store.audit_entries(&AuditQuery { action: Some("mfa.policy_changed".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(changed[0].details, "MFA Disabled → MFA Enabled");
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().mfa_policy, MfaPolicy::Enabled);
+    }
+
+    async fn company_mfa_page_and_the_disable_phrase(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let (status, page) = admin.get_text("/company-mfa").await;
+        assert_eq!(status, 200);
+        assert!(page.contains(r#"<label for="mfa-policy">MFA setting</label>"#));
+        for option in ["MFA Disabled", "MFA Available", "MFA Enabled"] {
+            assert!(page.contains(&format!(">{option}</option>")), "{option}");
+        }
+        assert!(page.contains(">Save</button>"));
+        assert!(page.contains("0 of 4 users have registered an authenticator. With MFA Enabled, 4 users will be asked to register."), "{page}");
+        admin.post("/company-mfa", &[("policy", "available")]).await;
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().mfa_policy, MfaPolicy::Available);
+
+        // Disabled without the phrase: the pop-up opens, nothing changes.
+        let (status, page) = admin.post_text("/company-mfa", &[("policy", "disabled"), ("confirm_phrase", "")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(r#"<dialog id="disable-mfa-dialog" aria-labelledby="disable-mfa-title" open data-open>"#));
+        assert!(page.contains(r#"<label for="confirm-phrase">Type Disable MFA to confirm</label>"#) && page.contains(">Confirm</button>"));
+        for wrong in ["disable mfa", "Disable MFA ", "Disable"] {
+            let (status, page) = admin.post_text("/company-mfa", &[("policy", "disabled"), ("confirm_phrase", wrong)]).await;
+            assert_eq!(status, 422, "{wrong:?}");
+            assert!(page.contains("Type Disable MFA exactly to confirm."));
+        }
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().mfa_policy, MfaPolicy::Available);
+        let response = admin.post("/company-mfa", &[("policy", "disabled"), ("confirm_phrase", "Disable MFA")]).await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().mfa_policy, MfaPolicy::Disabled);
+        let (status, _) = admin.post_text("/company-mfa", &[("policy", "sometimes")]).await;
+        assert_eq!(status, 422);
+    }
+
+    async fn registrations_survive_disabling(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, mut authenticator) = register(&app, "acme.agent").await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Disabled).await;
+        assert_eq!(location(&app.browser().login("acme.agent", PASSWORD).await), "/recordings");
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        // No new QR code: straight to the code.
+        sign_in_with_code(&app, "acme.agent", &mut authenticator).await;
+    }
+
+    async fn a_global_user_picks_the_company(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let root = app.as_user("root").await;
+        let (_, page) = root.get_text("/company-mfa").await;
+        assert!(page.contains("Manage MFA of Acme") && page.contains("Manage MFA of Globex"));
+        assert!(!page.contains(r#"id="mfa-policy""#));
+        let globex = seed.globex.id.to_string();
+        let (_, page) = root.get_text(&format!("/company-mfa?company={globex}")).await;
+        assert!(page.contains("<h2>Globex</h2>") && page.contains(r#"id="mfa-policy""#));
+        let response = root.post("/company-mfa", &[("company", &globex), ("policy", "available")]).await;
+        assert_eq!(location(&response), format!("/company-mfa?company={globex}&done=mfa-saved"));
+        assert_eq!(app.store.company(seed.globex.id).await.unwrap().unwrap().mfa_policy, MfaPolicy::Available);
+        // A company admin cannot reach another company by naming it.
+        let acme_admin = app.as_user("acme.admin").await;
+        acme_admin.post("/company-mfa", &[("company", &globex), ("policy", "enabled")]).await;
+        assert_eq!(app.store.company(seed.globex.id).await.unwrap().unwrap().mfa_policy, MfaPolicy::Available);
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().mfa_policy, MfaPolicy::Enabled, "their own company instead");
+    }
+
+    async fn my_mfa_opt_in_leads_straight_into_registration(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let agent = app.as_user("acme.agent").await;
+        let (_, page) = agent.get_text("/recordings").await;
+        assert!(page.contains(">My MFA</button>"));
+        assert!(page.contains(r#"<label for="my-mfa-enable">Enable MFA</label>"#) && page.contains("MFA is off for your company"));
+        set_policy(&app.store, &seed.acme, MfaPolicy::Available).await;
+        let (_, page) = agent.get_text("/recordings").await;
+        assert!(!page.contains("MFA is off for your company") && !page.contains("Required by your company"));
+        let response = agent.post("/my-mfa", &[("enable_mfa", "on"), ("reset", "0"), ("return_to", "/recordings")]).await;
+        assert_eq!(location(&response), "/mfa");
+        assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
+        assert!(agent.get_text("/mfa").await.1.contains("Set up multi-factor authentication"));
+        // Opting out again (after signing in fresh, as MFA is now pending).
+        agent.post("/logout", &[]).await;
+        app.store.set_mfa_opt_in(seed.acme_agent.id, false).await.unwrap();
+        let agent = app.as_user("acme.agent").await;
+        let response = agent.post("/my-mfa", &[("reset", "0"), ("return_to", "/recordings")]).await;
+        assert_eq!(location(&response), "/recordings?done=my-mfa-saved");
+        let actions = audit_actions(&app.store).await;
+        assert!(actions.contains(&"mfa.opted_in".to_string()));
+    }
+
+    async fn my_mfa_under_enabled_is_locked_on(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (browser, _) = register(&app, "acme.agent").await;
+        let (_, page) = browser.get_text("/recordings").await;
+        assert!(page.contains(r#"id="my-mfa-enable" name="enable_mfa" checked disabled"#), "{}", &page[page.find("my-mfa-enable").unwrap()..][..200]);
+        assert!(page.contains("Required by your company"));
+        // Unticking is impossible, also by forging the form.
+        let response = browser.post("/my-mfa", &[("reset", "0"), ("return_to", "/recordings")]).await;
+        assert_eq!(location(&response), "/recordings?done=my-mfa-saved");
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
+        assert_eq!(browser.get("/recordings").await.status(), 200, "still required, still passed");
+    }
+
+    async fn my_mfa_reset_means_registering_again(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (browser, mut authenticator) = register(&app, "acme.agent").await;
+        let other = sign_in_with_code(&app, "acme.agent", &mut authenticator).await;
+        let response = browser.post("/my-mfa", &[("reset", "1"), ("return_to", "/recordings")]).await;
+        assert_eq!(location(&response), "/mfa", "registers again straight away");
+        assert!(browser.get_text("/mfa").await.1.contains("Set up multi-factor authentication"));
+        assert_eq!(location(&other.get("/recordings").await), "/login", "other sessions ended");
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
+        assert!(audit_actions(&app.store).await.contains(&"mfa.own_reset".to_string()));
+    }
+
+    async fn an_administrator_resets_another_users_mfa(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (agent, _) = register(&app, "acme.agent").await;
+        let (admin, _) = register(&app, "acme.admin").await;
+        let (_, page) = admin.get_text("/users").await;
+        assert!(page.contains(r#"aria-label="Reset MFA for acme.agent""#));
+        assert!(page.contains(">Registered</span>") && page.contains(">Not registered</span>"));
+        let (status, page) = admin.get_text(&format!("/users?reset={}", seed.acme_agent.id)).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Reset MFA for acme.agent?</h2>") && page.contains(">Confirm</button>"));
+        let response = admin.post(&format!("/users/{}/reset-mfa", seed.acme_agent.id), &[]).await;
+        assert_eq!(location(&response), "/users?done=mfa-reset");
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
+        assert_eq!(app.store.count_user_sessions(seed.acme_agent.id).await.unwrap(), 0);
+        assert_eq!(location(&agent.get("/recordings").await), "/login");
+        let reset = app.store.audit_entries(&AuditQuery { action: Some("mfa.reset".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(reset[0].details, "registration cleared; 1 sessions ended");
+        assert_eq!(reset[0].target.as_deref(), Some("acme.agent"));
+    }
+
+    async fn resets_across_companies_answer_404(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        app.store.start_mfa_registration(seed.globex_agent.id, "v1.x.y", 0).await.unwrap();
+        app.store.confirm_mfa_registration(seed.globex_agent.id, 1, 0).await.unwrap();
+        assert_eq!(admin.get(&format!("/users?reset={}", seed.globex_agent.id)).await.status(), 404);
+        assert_eq!(admin.post(&format!("/users/{}/reset-mfa", seed.globex_agent.id), &[]).await.status(), 404);
+        assert_eq!(admin.post("/users/abc/reset-mfa", &[]).await.status(), 404);
+        assert!(app.store.user(seed.globex_agent.id).await.unwrap().unwrap().mfa_registered, "untouched");
+    }
+
+    async fn staff_without_roles_get_404_on_every_mfa_route(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let support = app.as_user("acme.support").await;
+        let (_, page) = support.get_text("/home").await;
+        assert!(!page.contains("My MFA"), "no My MFA without Access to Manage Own MFA");
+        assert_eq!(support.get("/company-mfa").await.status(), 404);
+        assert_eq!(support.post("/company-mfa", &[("policy", "disabled"), ("confirm_phrase", "Disable MFA")]).await.status(), 404);
+        assert_eq!(support.post("/my-mfa", &[("enable_mfa", "on")]).await.status(), 404);
+        assert_eq!(support.post(&format!("/users/{}/reset-mfa", seed.acme_agent.id), &[]).await.status(), 404);
+        assert_eq!(support.get(&format!("/users?reset={}", seed.acme_agent.id)).await.status(), 404);
+        // Holding only Access to Manage Own MFA is not enough for the rest.
+        let agent = app.as_user("acme.agent").await;
+        assert_eq!(agent.get("/company-mfa").await.status(), 404);
+        assert_eq!(agent.post(&format!("/users/{}/reset-mfa", seed.acme_support.id), &[]).await.status(), 404);
+        assert!(seed.acme_agent.roles.contains(Role::ManageOwnMfa));
+    }
+}
