@@ -104,3 +104,59 @@ export async function withPages(name, browser, body) {
     for (const context of browser.contexts()) await context.close();
   }
 }
+
+/**
+ * An authenticator app: reads the QR code from a screenshot of the page
+ * (never from markup or the database) and computes codes independently,
+ * never using a 30-second step twice (the portal refuses replays).
+ */
+export class Authenticator {
+  static async scan(page) {
+    const { default: jsQR } = await import("jsqr");
+    const { PNG } = await import("pngjs");
+    const OTPAuth = await import("otpauth");
+    const image = page.getByRole("img", { name: /QR code/ });
+    const box = await image.boundingBox();
+    if (!box || box.width < 200 || box.height < 200) throw new Error(`QR code too small: ${JSON.stringify(box)}`);
+    const png = PNG.sync.read(await page.screenshot({ clip: { x: box.x - 8, y: box.y - 8, width: box.width + 16, height: box.height + 16 } }));
+    const found = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    if (!found) throw new Error("no QR code could be read from the screenshot");
+    return new Authenticator(found.data, OTPAuth.URI.parse(found.data));
+  }
+
+  constructor(uri, totp) {
+    this.uri = uri;
+    this.totp = totp;
+    this.lastStep = 0;
+  }
+
+  /** A fresh code: this step's, or the next one's, waiting if both were used. */
+  async code() {
+    for (;;) {
+      const nowStep = Math.floor(Date.now() / 30000);
+      const step = Math.max(nowStep, this.lastStep + 1);
+      if (step <= nowStep + 1) {
+        this.lastStep = step;
+        return this.totp.generate({ timestamp: step * 30000 });
+      }
+      await new Promise((resolve) => setTimeout(resolve, (nowStep + 1) * 30000 - Date.now() + 50));
+    }
+  }
+}
+
+/** Registers through the pop-ups that follow a sign-in; returns the authenticator. */
+export async function registerPhone(page, screenshotName) {
+  const ready = page.getByRole("dialog", { name: "Set up multi-factor authentication" });
+  await ready.getByText("Have your authenticator application ready", { exact: false }).waitFor();
+  await ready.getByRole("button", { name: "Continue" }).click();
+  const scan = page.getByRole("dialog", { name: "Scan the QR code" });
+  await scan.waitFor();
+  if (screenshotName) await screenshot(page, screenshotName);
+  const authenticator = await Authenticator.scan(page);
+  await scan.getByRole("button", { name: "Continue" }).click();
+  const codeDialog = page.getByRole("dialog", { name: "Enter the code" });
+  await codeDialog.getByLabel("Code").fill(await authenticator.code());
+  await codeDialog.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("navigation", { name: "Main menu" }).waitFor();
+  return authenticator;
+}

@@ -63,21 +63,15 @@ impl Chrome {
                     current: Some(item) == current,
                 })
                 .collect(),
-            notice: None,
+            notice: user.notice,
             my_mfa: MyMfa::for_user(&user.user, current.map_or("/home", MenuItem::path)),
         }
-    }
-
-    /// Shows one of the fixed confirmation messages named by `?done=`.
-    pub fn with_notice(mut self, code: &str) -> Chrome {
-        self.notice = notice_text(code);
-        self
     }
 }
 
 /// Messages after a redirect are named by code, so a link cannot make the
 /// portal display words of an attacker's choosing.
-fn notice_text(code: &str) -> Option<&'static str> {
+pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "user-created" => "User added.",
         "user-saved" => "Changes saved.",

@@ -24,6 +24,8 @@ pub struct CurrentUser {
     pub actor: Actor,
     pub session_hash: String,
     pub mfa_passed: bool,
+    /// The confirmation named by `?done=` after a redirect, for the layout.
+    pub notice: Option<&'static str>,
 }
 
 impl CurrentUser {
@@ -89,8 +91,16 @@ impl FromRequestParts<AppState> for MaybeUser {
             user,
             session_hash: hash,
             mfa_passed: session.mfa_passed,
+            notice: crate::layout::notice_text(&done_code(parts)),
         })))
     }
+}
+
+fn done_code(parts: &Parts) -> String {
+    form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .find(|(name, _)| name == "done")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
 }
 
 fn session_id_from(headers: &HeaderMap) -> Option<String> {

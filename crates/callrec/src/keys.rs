@@ -170,3 +170,66 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callrec_domain::totp::TotpSecret;
+    use callrec_domain::{CompanyName, DisplayName, Level, RoleSet, Username};
+    use callrec_store::testing::TestDb;
+    use callrec_store::NewUser;
+
+    #[tokio::test]
+    async fn rotation_re_encrypts_every_secret_with_the_new_key() {
+        let db = TestDb::sqlite().await;
+        let data_dir = db.data_dir().to_path_buf();
+        let old = load(&data_dir).unwrap();
+        let company = db
+            .store
+            .create_company(&CompanyName::parse("Acme").unwrap(), 0)
+            .await
+            .unwrap();
+        let secret = TotpSecret::from_bytes([9; 20]);
+        let mut users = Vec::new();
+        for name in ["ann.one", "bea.two"] {
+            let username = Username::parse(name).unwrap();
+            let user = db
+                .store
+                .create_user(
+                    &NewUser {
+                        company_id: company.id,
+                        team_id: None,
+                        username: &username,
+                        display_name: &DisplayName::parse(name).unwrap(),
+                        email: None,
+                        level: Level::Company,
+                        password_hash: "x".into(),
+                        roles: RoleSet::default(),
+                    },
+                    0,
+                )
+                .await
+                .unwrap();
+            db.store
+                .start_mfa_registration(user.id, &old.encrypt(user.id, &secret), 0)
+                .await
+                .unwrap();
+            users.push(user.id);
+        }
+        rotate(&db.store, &data_dir).await.unwrap();
+        let new = load(&data_dir).unwrap();
+        assert_ne!(new.current_key_id(), old.current_key_id());
+        for (user, ciphertext) in db.store.mfa_ciphertexts().await.unwrap() {
+            assert!(users.contains(&user));
+            assert!(!new.needs_rotation(&ciphertext), "{ciphertext}");
+            assert_eq!(new.decrypt(user, &ciphertext).unwrap(), secret);
+        }
+        // A key file with garbage in it is refused with advice.
+        std::fs::write(data_dir.join(KEY_FILE), "not a key\n").unwrap();
+        let err = load(&data_dir).unwrap_err();
+        assert!(
+            err.to_string().contains("must hold 32 bytes in base64"),
+            "{err}"
+        );
+    }
+}

@@ -545,3 +545,39 @@ fn serve_bootstraps_an_administrator_once() {
         "no user was created"
     );
 }
+
+#[test]
+fn mfa_keys_are_generated_private_and_rotate() {
+    let cli = Cli::new();
+    let printed = serve_once(&cli, &[]);
+    assert!(printed.contains("callrec is serving"));
+    let key_file = cli.dir.path().join("mfa-keys");
+    let first = std::fs::read_to_string(&key_file).expect("key file generated on first start");
+    assert_eq!(first.lines().count(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "only the owner may read the key");
+    }
+    let out = cli.expect(0, &["keys", "rotate"], "");
+    assert!(out.contains("Re-encrypted 0 of 0 secrets"), "{out}");
+    let rotated = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(rotated.lines().count(), 2);
+    assert!(
+        rotated.starts_with(&first),
+        "old keys are kept to read older secrets"
+    );
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_callrec"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CALLREC_DATA_DIR", cli.dir.path())
+        .env("CALLREC_SECRET_KEY", "too-short")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("CALLREC_SECRET_KEY must hold 32 bytes in base64"));
+    let out = cli.expect(2, &["serve", "--mfa-issuer", "Bad:Issuer"], "");
+    assert!(out.contains("without a colon"), "{out}");
+}

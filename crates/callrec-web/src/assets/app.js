@@ -157,11 +157,18 @@
   document.querySelectorAll("form[data-disable-confirm]").forEach(function (form) {
     var dialog = document.getElementById(form.dataset.disableConfirm);
     var select = form.querySelector("select[name=policy]");
+    var openedByChoice = false;
     select.addEventListener("change", function () {
-      if (select.value === "disabled" && form.dataset.current !== "disabled") openModeless(dialog);
+      if (select.value === "disabled" && form.dataset.current !== "disabled") {
+        openedByChoice = true;
+        openModeless(dialog);
+      }
     });
+    // Cancelling the pop-up opened by the choice puts the choice back.
     dialog.addEventListener("close", function () {
-      if (dialog.returnValue !== "confirmed" && select.value === "disabled") select.value = form.dataset.current;
+      if (openedByChoice && select.value === "disabled") select.value = form.dataset.current;
+      openedByChoice = false;
     });
+    form.addEventListener("submit", function () { openedByChoice = false; });
   });
 })();

@@ -70,7 +70,6 @@ async fn render(
     company: Option<Company>,
     selected: Option<MfaPolicy>,
     confirm: (bool, Option<String>),
-    notice: &str,
 ) -> Result<Response, AppError> {
     let mut companies = Vec::new();
     if company.is_none() {
@@ -103,7 +102,7 @@ async fn render(
         StatusCode::OK
     };
     let page = CompanyMfaPage {
-        chrome: Chrome::new(current, "Company MFA", Some(MenuItem::CompanyMfa)).with_notice(notice),
+        chrome: Chrome::new(current, "Company MFA", Some(MenuItem::CompanyMfa)),
         choose_company: company.is_none(),
         companies,
         company,
@@ -126,15 +125,7 @@ pub(crate) async fn company_mfa_page(
     if company.is_none() && current.actor.scope() != DataScope::Everything {
         return Err(AppError::NotFound);
     }
-    render(
-        &state,
-        &current,
-        company,
-        None,
-        (false, None),
-        query.get("done"),
-    )
-    .await
+    render(&state, &current, company, None, (false, None)).await
 }
 
 pub(crate) async fn save_policy(
@@ -156,15 +147,7 @@ pub(crate) async fn save_policy(
         if !disable_confirmed(typed) {
             let error =
                 (!typed.is_empty()).then(|| format!("Type {DISABLE_PHRASE} exactly to confirm."));
-            return render(
-                &state,
-                &current,
-                Some(company),
-                Some(policy),
-                (true, error),
-                "",
-            )
-            .await;
+            return render(&state, &current, Some(company), Some(policy), (true, error)).await;
         }
     }
     if policy != company.mfa_policy {

@@ -149,8 +149,7 @@ async fn render(
             enabled: team.enabled,
         })
         .collect();
-    let mut chrome = Chrome::new(current, "Teams", Some(MenuItem::Teams));
-    chrome = chrome.with_notice(query.get("done"));
+    let chrome = Chrome::new(current, "Teams", Some(MenuItem::Teams));
     let page = TeamsPage {
         chrome,
         rows,

@@ -157,8 +157,7 @@ async fn users_page(
     } else {
         OpenDialog::None
     };
-    let mut chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
-    chrome = chrome.with_notice(query.get("done"));
+    let chrome = Chrome::new(&current, "Users", Some(MenuItem::Users));
     render(
         &state,
         &current,
