@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,6 +67,23 @@ export async function launchBrowser() {
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
+}
+
+/**
+ * One server with fresh demo data and one browser for a test file; the
+ * returned object's fields are set once `before` has run.
+ */
+export function useServerAndBrowser() {
+  const context = { server: undefined, browser: undefined };
+  before(async () => {
+    context.server = await startServer();
+    context.browser = await launchBrowser();
+  });
+  after(async () => {
+    await context.browser?.close();
+    await context.server?.stop();
+  });
+  return context;
 }
 
 /** A fresh browser context (its own cookies) and page. */

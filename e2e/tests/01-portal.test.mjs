@@ -1,27 +1,17 @@
 // Issue 2: sign-in, wrong password, log out, Users search, role assignment
 // through the two listboxes, and a Staff user kept out of admin pages.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, newPage, logIn, screenshot, withPages } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages } from "../lib.mjs";
 
-let server;
-let browser;
+const env = useServerAndBrowser();
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-test("signs in, shows name and company, and logs out", () => withPages("sign-in", browser, async () => {
-  const page = await newPage(browser);
-  await page.goto(server.url);
+test("signs in, shows name and company, and logs out", () => withPages("sign-in", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await page.goto(env.server.url);
   await screenshot(page, "login");
-  await logIn(page, server, "acme.admin");
+  await logIn(page, env.server, "acme.admin");
   await page.waitForURL(/\/recordings$/);
   const banner = page.locator("header");
   assert.match(await banner.innerText(), /Alex Admin/);
@@ -32,22 +22,22 @@ test("signs in, shows name and company, and logs out", () => withPages("sign-in"
   }
   await page.getByRole("button", { name: "Log out" }).click();
   await page.waitForURL(/\/login$/);
-  await page.goto(`${server.url}/users`);
+  await page.goto(`${env.server.url}/users`);
   await page.waitForURL(/\/login$/);
 }));
 
-test("a wrong password is refused with one message", () => withPages("wrong-password", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.admin", "not the password at all");
+test("a wrong password is refused with one message", () => withPages("wrong-password", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin", "not the password at all");
   const alert = page.getByRole("alert");
   assert.equal(await alert.innerText(), "Invalid username or password");
   assert.equal(await page.getByLabel("Username").inputValue(), "acme.admin");
   await screenshot(page, "login-error");
 }));
 
-test("searches users and assigns a role through the Roles tab", () => withPages("assign-role", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.admin");
+test("searches users and assigns a role through the Roles tab", () => withPages("assign-role", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
   await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Users" }).click();
   await page.getByRole("searchbox", { name: "Search" }).fill("alice");
   await page.getByRole("searchbox", { name: "Search" }).press("Enter");
@@ -82,10 +72,10 @@ test("searches users and assigns a role through the Roles tab", () => withPages(
   assert.deepEqual(names, ["Access to Manage Own MFA", "Access to Recordings", "Access to Audit Log"]);
 }));
 
-test("pop-ups trap focus and close with Escape", () => withPages("dialogs", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.admin");
-  await page.goto(`${server.url}/users`);
+test("pop-ups trap focus and close with Escape", () => withPages("dialogs", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.goto(`${env.server.url}/users`);
   await page.getByRole("button", { name: "Add user" }).click();
   const dialog = page.getByRole("dialog", { name: "Add user" });
   await dialog.waitFor();
@@ -100,10 +90,10 @@ test("pop-ups trap focus and close with Escape", () => withPages("dialogs", brow
   await dialog.waitFor({ state: "hidden" });
 }));
 
-test("adds a user through the Add user pop-up, with errors shown in place", () => withPages("add-user", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.admin");
-  await page.goto(`${server.url}/users`);
+test("adds a user through the Add user pop-up, with errors shown in place", () => withPages("add-user", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.goto(`${env.server.url}/users`);
   await page.getByRole("button", { name: "Add user" }).click();
   let dialog = page.getByRole("dialog", { name: "Add user" });
   await dialog.getByLabel("Username").fill("dana.new");
@@ -125,16 +115,16 @@ test("adds a user through the Add user pop-up, with errors shown in place", () =
   assert.equal(await page.getByRole("button", { name: "Modify dana.new" }).count(), 1);
 }));
 
-test("a Staff user sees neither Users nor Company MFA, and gets 404 by URL", () => withPages("staff-scope", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.agent");
+test("a Staff user sees neither Users nor Company MFA, and gets 404 by URL", () => withPages("staff-scope", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.agent");
   await page.waitForURL(/\/recordings$/);
   const nav = page.getByRole("navigation", { name: "Main menu" });
   assert.equal(await nav.getByRole("link", { name: "Users" }).count(), 0);
   assert.equal(await nav.getByRole("link", { name: "Company MFA" }).count(), 0);
   assert.equal(await nav.getByRole("link", { name: "Recordings" }).count(), 1);
   for (const path of ["/users", "/company-mfa", "/teams", "/reports"]) {
-    const response = await page.goto(`${server.url}${path}`);
+    const response = await page.goto(`${env.server.url}${path}`);
     assert.equal(response.status(), 404, path);
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Page not found");
   }

@@ -1,24 +1,14 @@
 // Issue 3: every procedure of the MFA help pages, word for word and in their
 // order, then live policy and an administrator's reset ending a session.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  startServer, launchBrowser, newPage, logIn, screenshot, withPages, registerPhone, DEMO_PASSWORD,
+  useServerAndBrowser, newPage, logIn, screenshot, withPages, registerPhone, DEMO_PASSWORD,
 } from "../lib.mjs";
 
-let server;
-let browser;
+const env = useServerAndBrowser();
 const phones = {};
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
 
@@ -26,10 +16,10 @@ async function companyMfaSelect(page) {
   return page.getByRole("combobox", { name: "MFA setting" });
 }
 
-test("1. Set up Multi Factor Authentication in Call Recording", () => withPages("help-1", browser, async () => {
-  const page = await newPage(browser);
+test("1. Set up Multi Factor Authentication in Call Recording", () => withPages("help-1", env.browser, async () => {
+  const page = await newPage(env.browser);
   // Log in to the Call Recording portal using your credentials.
-  await logIn(page, server, "acme.admin");
+  await logIn(page, env.server, "acme.admin");
   // Select Company MFA from the left hand side menu.
   await menu(page).getByRole("link", { name: "Company MFA" }).click();
   // Select the relevant option from the dropdown: MFA Available or MFA Enabled.
@@ -41,8 +31,8 @@ test("1. Set up Multi Factor Authentication in Call Recording", () => withPages(
   await screenshot(page, "help-1-company-mfa");
 
   // The same for another company, by an operator who picks the company.
-  const operator = await newPage(browser);
-  await logIn(operator, server, "operator");
+  const operator = await newPage(env.browser);
+  await logIn(operator, env.server, "operator");
   await menu(operator).getByRole("link", { name: "Company MFA" }).click();
   await operator.getByRole("link", { name: "Manage MFA of Globex Support" }).click();
   await (await companyMfaSelect(operator)).selectOption({ label: "MFA Enabled" });
@@ -51,9 +41,9 @@ test("1. Set up Multi Factor Authentication in Call Recording", () => withPages(
   assert.equal(await (await companyMfaSelect(operator)).inputValue(), "enabled");
 }));
 
-test("2. Set up User to Manage Multi Factor Authentication", () => withPages("help-2", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.admin");
+test("2. Set up User to Manage Multi Factor Authentication", () => withPages("help-2", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
   // Select Users from the left hand menu.
   await menu(page).getByRole("link", { name: "Users" }).click();
   // Search for the relevant users on the user list.
@@ -70,15 +60,15 @@ test("2. Set up User to Manage Multi Factor Authentication", () => withPages("he
   await page.getByRole("status").filter({ hasText: "Changes saved." }).waitFor();
 
   // Carol now has My MFA at the top right.
-  const carol = await newPage(browser);
-  await logIn(carol, server, "carol.white");
+  const carol = await newPage(env.browser);
+  await logIn(carol, env.server, "carol.white");
   await carol.getByRole("button", { name: "My MFA" }).waitFor();
 }));
 
-test("3. Register Phone for Multi Factor Authentication", () => withPages("help-3", browser, async () => {
-  const page = await newPage(browser);
+test("3. Register Phone for Multi Factor Authentication", () => withPages("help-3", env.browser, async () => {
+  const page = await newPage(env.browser);
   // Log in to the Call Recording portal using your credentials.
-  await logIn(page, server, "globex.agent");
+  await logIn(page, env.server, "globex.agent");
   // Instructed to have your authenticator application ready via pop-up, click
   // Continue; scan the QR code provided then click Continue (then the code).
   await screenshot(page, "help-3-ready");
@@ -88,10 +78,10 @@ test("3. Register Phone for Multi Factor Authentication", () => withPages("help-
   await screenshot(page, "help-3-signed-in");
 }));
 
-test("4. Logging in using Multi Factor Authentication", () => withPages("help-4", browser, async () => {
-  const page = await newPage(browser);
+test("4. Logging in using Multi Factor Authentication", () => withPages("help-4", env.browser, async () => {
+  const page = await newPage(env.browser);
   // Log in to the Call Recording portal using your credentials.
-  await logIn(page, server, "globex.agent");
+  await logIn(page, env.server, "globex.agent");
   // You will be instructed to have your authenticator application ready via
   // pop-up, click Continue.
   const dialog = page.getByRole("dialog", { name: "Multi-factor authentication" });
@@ -112,9 +102,9 @@ test("4. Logging in using Multi Factor Authentication", () => withPages("help-4"
   await menu(page).waitFor();
 }));
 
-test("5. Disable MFA (Company)", () => withPages("help-5", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "operator");
+test("5. Disable MFA (Company)", () => withPages("help-5", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "operator");
   // Select Company MFA from the left hand side menu.
   await menu(page).getByRole("link", { name: "Company MFA" }).click();
   await page.getByRole("link", { name: "Manage MFA of Globex Support" }).click();
@@ -131,14 +121,14 @@ test("5. Disable MFA (Company)", () => withPages("help-5", browser, async () => 
   assert.equal(await (await companyMfaSelect(page)).inputValue(), "disabled");
 
   // Nobody in Globex is asked for a code any more.
-  const agent = await newPage(browser);
-  await logIn(agent, server, "globex.agent");
+  const agent = await newPage(env.browser);
+  await logIn(agent, env.server, "globex.agent");
   await agent.waitForURL(/\/recordings$/);
 }));
 
-test("6. Enable MFA (Self Service)", () => withPages("help-6", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.agent");
+test("6. Enable MFA (Self Service)", () => withPages("help-6", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.agent");
   // Select My MFA on the top right hand corner.
   await page.getByRole("button", { name: "My MFA" }).click();
   // A pop-up will appear providing the option to enable MFA, check the box.
@@ -149,17 +139,17 @@ test("6. Enable MFA (Self Service)", () => withPages("help-6", browser, async ()
   await dialog.getByRole("button", { name: "Save" }).click();
   phones["acme.agent"] = await registerPhone(page);
   // From now on, sign-in asks for a code.
-  const again = await newPage(browser);
-  await logIn(again, server, "acme.agent");
+  const again = await newPage(env.browser);
+  await logIn(again, env.server, "acme.agent");
   const prompt = again.getByRole("dialog", { name: "Multi-factor authentication" });
   await prompt.getByLabel("Code").fill(await phones["acme.agent"].code());
   await prompt.getByRole("button", { name: "Continue" }).click();
   await again.waitForURL(/\/recordings$/);
 }));
 
-test("7. Disable MFA (Self Service)", () => withPages("help-7", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.agent");
+test("7. Disable MFA (Self Service)", () => withPages("help-7", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.agent");
   await page.getByLabel("Code").fill(await phones["acme.agent"].code());
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForURL(/\/recordings$/);
@@ -172,14 +162,14 @@ test("7. Disable MFA (Self Service)", () => withPages("help-7", browser, async (
   await dialog.getByRole("button", { name: "Save" }).click();
   await page.getByRole("status").filter({ hasText: "Your MFA settings are saved." }).waitFor();
   // No code at the next sign-in.
-  const again = await newPage(browser);
-  await logIn(again, server, "acme.agent");
+  const again = await newPage(env.browser);
+  await logIn(again, env.server, "acme.agent");
   await again.waitForURL(/\/recordings$/);
 }));
 
-test("8. Assign ability to manage MFA", () => withPages("help-8", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.admin");
+test("8. Assign ability to manage MFA", () => withPages("help-8", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
   // Select Users from the menu of the left hand side.
   await menu(page).getByRole("link", { name: "Users" }).click();
   // Search for the relevant user.
@@ -200,14 +190,14 @@ test("8. Assign ability to manage MFA", () => withPages("help-8", browser, async
   // Click Save.
   await dialog.getByRole("button", { name: "Save" }).click();
   await page.getByRole("status").filter({ hasText: "Changes saved." }).waitFor();
-  const bob = await newPage(browser);
-  await logIn(bob, server, "bob.smith");
+  const bob = await newPage(env.browser);
+  await logIn(bob, env.server, "bob.smith");
   await bob.getByRole("button", { name: "My MFA" }).waitFor();
 }));
 
-test("9. Reset MFA Setup (My Own MFA)", () => withPages("help-9", browser, async () => {
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.agent");
+test("9. Reset MFA Setup (My Own MFA)", () => withPages("help-9", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.agent");
   await page.waitForURL(/\/recordings$/);
   // Select My MFA on the top right hand corner.
   await page.getByRole("button", { name: "My MFA" }).click();
@@ -229,17 +219,17 @@ test("9. Reset MFA Setup (My Own MFA)", () => withPages("help-9", browser, async
   phones["acme.agent"] = await registerPhone(page);
 }));
 
-test("10. Reset MFA (Other User), ending that user's open session", () => withPages("help-10", browser, async () => {
+test("10. Reset MFA (Other User), ending that user's open session", () => withPages("help-10", env.browser, async () => {
   // alice.jones turns MFA on for herself and keeps a page open.
-  const alice = await newPage(browser);
-  await logIn(alice, server, "alice.jones");
+  const alice = await newPage(env.browser);
+  await logIn(alice, env.server, "alice.jones");
   await alice.getByRole("button", { name: "My MFA" }).click();
   await alice.getByRole("dialog", { name: "My MFA" }).getByRole("checkbox", { name: "Enable MFA" }).check();
   await alice.getByRole("dialog", { name: "My MFA" }).getByRole("button", { name: "Save" }).click();
   await registerPhone(alice);
 
-  const page = await newPage(browser);
-  await logIn(page, server, "acme.admin");
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
   // Select Users from the menu of the left hand side.
   await menu(page).getByRole("link", { name: "Users" }).click();
   // Search for the relevant user.
@@ -261,18 +251,18 @@ test("10. Reset MFA (Other User), ending that user's open session", () => withPa
   // Alice's open session has ended; at her next sign-in she registers again.
   await alice.reload();
   await alice.waitForURL(/\/login$/);
-  await logIn(alice, server, "alice.jones");
+  await logIn(alice, env.server, "alice.jones");
   await alice.getByRole("dialog", { name: "Set up multi-factor authentication" }).waitFor();
 }));
 
-test("live policy: MFA Enabled reaches a session that is already open", () => withPages("live-policy", browser, async () => {
-  const bob = await newPage(browser);
-  await logIn(bob, server, "bob.smith");
+test("live policy: MFA Enabled reaches a session that is already open", () => withPages("live-policy", env.browser, async () => {
+  const bob = await newPage(env.browser);
+  await logIn(bob, env.server, "bob.smith");
   await bob.waitForURL(/\/recordings$/);
 
-  const admin = await newPage(browser);
-  await logIn(admin, server, "acme.admin");
-  await admin.goto(`${server.url}/company-mfa`);
+  const admin = await newPage(env.browser);
+  await logIn(admin, env.server, "acme.admin");
+  await admin.goto(`${env.server.url}/company-mfa`);
   await (await companyMfaSelect(admin)).selectOption({ label: "MFA Enabled" });
   await admin.getByRole("button", { name: "Save" }).click();
   // The administrator's own session is taken to registration at once.
@@ -288,7 +278,7 @@ test("live policy: MFA Enabled reaches a session that is already open", () => wi
   // The administrator registers too; then switches MFA off the way the issue
   // words it: choose MFA Disabled, Save, then confirm.
   await registerPhone(admin);
-  await admin.goto(`${server.url}/company-mfa`);
+  await admin.goto(`${env.server.url}/company-mfa`);
   await (await companyMfaSelect(admin)).selectOption({ label: "MFA Disabled" });
   await admin.getByRole("button", { name: "Save" }).click();
   const confirm = admin.getByRole("dialog", { name: "Disable MFA for Acme Telecom?" });

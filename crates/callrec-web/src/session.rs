@@ -2,6 +2,7 @@
 //! database. Every request re-reads the session and the user, so disabling
 //! a user or ending their sessions takes effect at once on every node.
 
+use crate::accounts::AuditContext;
 use crate::{now, AppError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
@@ -31,6 +32,14 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn sign_in_step(&self) -> SignInStep {
         self.user.sign_in_step(self.mfa_passed)
+    }
+
+    /// Audit entries of this user's actions, from `client`.
+    pub fn audit_context(&self, client: &str) -> AuditContext {
+        AuditContext {
+            actor: Some((self.user.id, self.user.username.clone())),
+            client: client.to_string(),
+        }
     }
 }
 

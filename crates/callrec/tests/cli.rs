@@ -156,218 +156,53 @@ fn bad_input_exits_2_with_a_clear_message_and_writes_nothing() {
         ],
         GOOD_PASSWORD,
     );
-    let user = |extra: &[&str]| {
+    let long_name = "x".repeat(101);
+    let user = |extra: &[&'static str]| -> Vec<&'static str> {
         let mut args = vec!["user", "add", "--password-stdin"];
         args.extend_from_slice(extra);
-        args.into_iter().map(String::from).collect::<Vec<_>>()
+        args
     };
-    let cases: Vec<(Vec<String>, &str, &str)> = vec![
-        (
-            vec!["company".into(), "add".into(), "ACME".into()],
-            "",
-            "already exists",
-        ),
-        (
-            vec!["company".into(), "add".into(), "  ".into()],
-            "",
-            "Company name is required",
-        ),
-        (
-            vec!["company".into(), "add".into(), "x".repeat(101)],
-            "",
-            "at most 100 characters",
-        ),
-        (
-            vec![
-                "team".into(),
-                "add".into(),
-                "--company".into(),
-                "Nope".into(),
-                "T".into(),
-            ],
-            "",
-            "no company named \"Nope\"",
-        ),
-        (
-            vec![
-                "team".into(),
-                "add".into(),
-                "--company".into(),
-                "Acme".into(),
-                "sales".into(),
-            ],
-            "",
-            "already exists",
-        ),
-        (
-            user(&[
-                "--company",
-                "Nope",
-                "--username",
-                "a.b",
-                "--level",
-                "staff",
-                "--team",
-                "Sales",
-            ]),
-            GOOD_PASSWORD,
-            "no company named",
-        ),
-        (
-            user(&[
-                "--company",
-                "Acme",
-                "--username",
-                "a.b",
-                "--level",
-                "staff",
-                "--team",
-                "Nope",
-            ]),
-            GOOD_PASSWORD,
-            "has no team named \"Nope\"",
-        ),
-        (
-            user(&[
-                "--company",
-                "Acme",
-                "--username",
-                "TAKEN",
-                "--level",
-                "staff",
-                "--team",
-                "Sales",
-            ]),
-            GOOD_PASSWORD,
-            "already exists",
-        ),
-        (
-            user(&[
-                "--company",
-                "Acme",
-                "--username",
-                "a.b",
-                "--level",
-                "staff",
-                "--team",
-                "Sales",
-                "--role",
-                "Access to Everything",
-            ]),
-            GOOD_PASSWORD,
-            "valid roles are: \"Access to Manage Own MFA\"",
-        ),
-        (
-            user(&[
-                "--company",
-                "Acme",
-                "--username",
-                "a.b",
-                "--level",
-                "staff",
-                "--team",
-                "Sales",
-            ]),
-            "short\n",
-            "at least 12 characters",
-        ),
-        (
-            user(&[
-                "--company",
-                "Acme",
-                "--username",
-                "a.b",
-                "--level",
-                "staff",
-                "--team",
-                "Sales",
-            ]),
-            "password1234\n",
-            "too easy to guess",
-        ),
-        (
-            user(&[
-                "--company",
-                "Acme",
-                "--username",
-                "a.b",
-                "--level",
-                "staff",
-                "--team",
-                "Sales",
-            ]),
-            "",
-            "no password on standard input",
-        ),
-        (
-            user(&["--company", "Acme", "--username", "a.b", "--level", "staff"]),
-            GOOD_PASSWORD,
-            "must belong to a team",
-        ),
-        (
-            user(&["--company", "Acme", "--username", "a.b", "--level", "boss"]),
-            GOOD_PASSWORD,
-            "choose one of global, company, team or staff",
-        ),
-        (
-            user(&["--company", "Acme", "--username", "a b", "--level", "staff"]),
-            GOOD_PASSWORD,
-            "Username may use letters",
-        ),
-        (
-            vec![
-                "user".into(),
-                "set-password".into(),
-                "ghost".into(),
-                "--password-stdin".into(),
-            ],
-            GOOD_PASSWORD,
-            "no user named \"ghost\"",
-        ),
-        (
-            vec![
-                "user".into(),
-                "list".into(),
-                "--company".into(),
-                "Nope".into(),
-            ],
-            "",
-            "no company named",
-        ),
-        (
-            vec!["serve".into(), "--listen".into(), "not-an-address".into()],
-            "",
-            "must be an address and port",
-        ),
-        (
-            vec!["serve".into(), "--public-url".into(), "ftp://x".into()],
-            "",
-            "must start with http:// or https://",
-        ),
-        (
-            vec!["serve".into(), "--session-idle-minutes".into(), "0".into()],
-            "",
-            "must be greater than zero",
-        ),
-        (
-            vec!["serve".into(), "--argon2-iterations".into(), "many".into()],
-            "",
-            "invalid value",
-        ),
-        (
-            vec![
-                "user".into(),
-                "add".into(),
-                "--company".into(),
-                "Acme".into(),
-            ],
-            "",
-            "required",
-        ),
-        (vec!["frobnicate".into()], "", "unrecognized subcommand"),
+    let in_sales = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut args = user(&[
+            "--company",
+            "Acme",
+            "--username",
+            "a.b",
+            "--level",
+            "staff",
+            "--team",
+            "Sales",
+        ]);
+        args.extend_from_slice(extra);
+        args
+    };
+    #[rustfmt::skip]
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (vec!["company", "add", "ACME"], "", "already exists"),
+        (vec!["company", "add", "  "], "", "Company name is required"),
+        (vec!["company", "add", &long_name], "", "at most 100 characters"),
+        (vec!["team", "add", "--company", "Nope", "T"], "", "no company named \"Nope\""),
+        (vec!["team", "add", "--company", "Acme", "sales"], "", "already exists"),
+        (user(&["--company", "Nope", "--username", "a.b", "--level", "staff", "--team", "Sales"]), GOOD_PASSWORD, "no company named"),
+        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff", "--team", "Nope"]), GOOD_PASSWORD, "has no team named \"Nope\""),
+        (user(&["--company", "Acme", "--username", "TAKEN", "--level", "staff", "--team", "Sales"]), GOOD_PASSWORD, "already exists"),
+        (in_sales(&["--role", "Access to Everything"]), GOOD_PASSWORD, "valid roles are: \"Access to Manage Own MFA\""),
+        (in_sales(&[]), "short\n", "at least 12 characters"),
+        (in_sales(&[]), "password1234\n", "too easy to guess"),
+        (in_sales(&[]), "", "no password on standard input"),
+        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff"]), GOOD_PASSWORD, "must belong to a team"),
+        (user(&["--company", "Acme", "--username", "a.b", "--level", "boss"]), GOOD_PASSWORD, "choose one of global, company, team or staff"),
+        (user(&["--company", "Acme", "--username", "a b", "--level", "staff"]), GOOD_PASSWORD, "Username may use letters"),
+        (vec!["user", "set-password", "ghost", "--password-stdin"], GOOD_PASSWORD, "no user named \"ghost\""),
+        (vec!["user", "list", "--company", "Nope"], "", "no company named"),
+        (vec!["serve", "--listen", "not-an-address"], "", "must be an address and port"),
+        (vec!["serve", "--public-url", "ftp://x"], "", "must start with http:// or https://"),
+        (vec!["serve", "--session-idle-minutes", "0"], "", "must be greater than zero"),
+        (vec!["serve", "--argon2-iterations", "many"], "", "invalid value"),
+        (vec!["user", "add", "--company", "Acme"], "", "required"),
+        (vec!["frobnicate"], "", "unrecognized subcommand"),
     ];
     for (args, stdin, message) in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = cli.expect(2, &args, stdin);
         assert!(
             out.contains(message),

@@ -208,11 +208,11 @@ async fn log_out(
         state
             .store
             .audit(
-                NewAuditEntry::new(AuditAction::SignedOut)
-                    .actor(current.user.id, &current.user.username)
+                current
+                    .audit_context(&client)
+                    .entry(AuditAction::SignedOut)
                     .company(current.user.company_id)
-                    .target(&current.user.username)
-                    .client(&client),
+                    .target(&current.user.username),
                 now(),
             )
             .await?;

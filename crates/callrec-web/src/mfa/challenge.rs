@@ -140,11 +140,11 @@ async fn pending_secret(
 }
 
 fn audit_entry(current: &CurrentUser, client: &str, action: AuditAction) -> NewAuditEntry {
-    NewAuditEntry::new(action)
-        .actor(current.user.id, &current.user.username)
+    current
+        .audit_context(client)
+        .entry(action)
         .company(current.user.company_id)
         .target(&current.user.username)
-        .client(client)
 }
 
 /// Continue on "have your authenticator application ready": a new secret

@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callrec_domain::mfa::{disable_confirmed, DISABLE_PHRASE};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, MfaPolicy, Role};
-use callrec_store::{AuditAction, Company, MfaSummary, NewAuditEntry};
+use callrec_store::{AuditAction, Company, MfaSummary};
 
 /// One company in a Global user's list.
 pub(crate) struct CompanyRow {
@@ -155,11 +155,11 @@ pub(crate) async fn save_policy(
         state
             .store
             .audit(
-                NewAuditEntry::new(AuditAction::MfaPolicyChanged)
-                    .actor(current.user.id, &current.user.username)
+                current
+                    .audit_context(&client)
+                    .entry(AuditAction::MfaPolicyChanged)
                     .company(company.id)
                     .target(&company.name)
-                    .client(&client)
                     .details(format!(
                         "{} → {}",
                         company.mfa_policy.label(),

@@ -11,7 +11,7 @@ use crate::{now, AppState};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_domain::{MfaPolicy, Role, SignInStep};
-use callrec_store::{AuditAction, NewAuditEntry, User};
+use callrec_store::{AuditAction, User};
 
 /// What the My MFA pop-up shows.
 pub(crate) struct MyMfa {
@@ -63,12 +63,12 @@ pub(crate) async fn save(
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageOwnMfa)?;
     let user = &current.user;
+    let context = current.audit_context(&client);
     let entry = |action| {
-        NewAuditEntry::new(action)
-            .actor(user.id, &user.username)
+        context
+            .entry(action)
             .company(user.company_id)
             .target(&user.username)
-            .client(&client)
     };
     let wants_mfa = form.checked("enable_mfa");
     if user.company_mfa_policy == MfaPolicy::Available && wants_mfa != user.mfa_opt_in {

@@ -10,7 +10,7 @@ use crate::{now, AppState};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_domain::{Role, UserId};
-use callrec_store::{AuditAction, NewAuditEntry, User};
+use callrec_store::{AuditAction, User};
 
 /// The user, if the actor may reset their MFA; otherwise they do not exist.
 pub(crate) async fn resettable_user(
@@ -41,11 +41,11 @@ pub(crate) async fn reset_other_user(
     state
         .store
         .audit(
-            NewAuditEntry::new(AuditAction::MfaReset)
-                .actor(current.user.id, &current.user.username)
+            current
+                .audit_context(&client)
+                .entry(AuditAction::MfaReset)
                 .company(target.company_id)
                 .target(&target.username)
-                .client(&client)
                 .details(format!(
                     "{}; {ended} sessions ended",
                     if had_registration {

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, Role, TeamId, TeamName, ValidationError};
-use callrec_store::{AuditAction, NewAuditEntry, Team};
+use callrec_store::{AuditAction, Team};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -187,6 +187,17 @@ async fn teams_page(
     .await
 }
 
+/// The message to show beside the name field, for errors the user can fix;
+/// any other error goes on up.
+fn user_message(err: AppError) -> Result<String, AppError> {
+    match err {
+        AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message) => {
+            Ok(message)
+        }
+        other => Err(other),
+    }
+}
+
 fn back_to_teams(company: Option<i64>) -> Response {
     let query = company.map_or(String::new(), |c| format!("company={c}&"));
     Redirect::to(&format!("/teams?{query}done=team-saved")).into_response()
@@ -225,18 +236,11 @@ async fn add_team(
             .await?;
             Ok(back_to_teams(chosen))
         }
-        Err(AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message)) => {
-            render(
-                &state,
-                &current,
-                &form,
-                add_dialog(form.get("name"), Some(message)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(err) => {
+            let dialog = add_dialog(form.get("name"), Some(user_message(err)?));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render(&state, &current, &form, dialog, None, status).await
         }
-        Err(other) => Err(other),
     }
 }
 
@@ -272,19 +276,19 @@ async fn rename_team(
             .await?;
             Ok(back_to_teams(form.optional_id("company")?))
         }
-        Err(AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message)) => {
-            let dialog = rename_dialog(&team, form.get("name"), Some(message));
+        Err(err) => {
+            let dialog = rename_dialog(&team, form.get("name"), Some(user_message(err)?));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
             render(
                 &state,
                 &current,
                 &form,
                 add_dialog("", None),
                 Some(dialog),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(other) => Err(other),
     }
 }
 
@@ -327,17 +331,12 @@ async fn audit(
     team: &Team,
     details: String,
 ) -> Result<(), AppError> {
-    state
-        .store
-        .audit(
-            NewAuditEntry::new(action)
-                .actor(current.user.id, &current.user.username)
-                .company(team.company_id)
-                .target(&team.name)
-                .client(client)
-                .details(details),
-            now(),
-        )
-        .await?;
+    let entry = current
+        .audit_context(client)
+        .entry(action)
+        .company(team.company_id)
+        .target(&team.name)
+        .details(details);
+    state.store.audit(entry, now()).await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::form::{FieldErrors, FormOptions, UserForm};
 use super::{render, require, ListParams, OpenDialog};
-use crate::accounts::{self, check_team, role_list, AuditContext, CreateUser};
+use crate::accounts::{self, check_team, role_list, CreateUser};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Chrome;
@@ -36,13 +36,6 @@ fn reach_error(actor: &Actor, level: Level) -> ValidationError {
         ValidationError::new("level", "You cannot give a user a level above your own")
     } else {
         ValidationError::new("team", "Choose a team you manage")
-    }
-}
-
-fn audit_context(current: &CurrentUser, client: &str) -> AuditContext {
-    AuditContext {
-        actor: Some((current.user.id, current.user.username.clone())),
-        client: client.to_string(),
     }
 }
 
@@ -134,7 +127,7 @@ pub(crate) async fn create(
             &state.store,
             &state.passwords,
             new,
-            &audit_context(&current, &client),
+            &current.audit_context(&client),
         )
         .await
         {
@@ -326,7 +319,7 @@ async fn audit_changes(
     roles: &RoleSet,
     password_changed: bool,
 ) -> Result<(), AppError> {
-    let context = audit_context(current, client);
+    let context = current.audit_context(client);
     let entry = |action| {
         context
             .entry(action)
