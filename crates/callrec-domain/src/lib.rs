@@ -9,6 +9,7 @@ pub mod mfa;
 pub mod names;
 pub mod password;
 pub mod permissions;
+pub mod recording;
 pub mod role;
 pub mod time;
 pub mod totp;

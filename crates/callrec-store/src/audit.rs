@@ -56,6 +56,12 @@ audit_actions! {
     MfaLocked => "mfa.locked", "MFA locked";
     MfaOwnReset => "mfa.own_reset", "MFA reset (self)";
     MfaReset => "mfa.reset", "MFA reset by administrator";
+    RecordingIngested => "recording.ingested", "Recording received";
+    RecordingPlayed => "recording.played", "Recording played";
+    RecordingDownloaded => "recording.downloaded", "Recording downloaded";
+    RecordingDeleted => "recording.deleted", "Recording deleted";
+    TokenCreated => "token.created", "API token created";
+    TokenRevoked => "token.revoked", "API token revoked";
 }
 
 /// An event to append.

@@ -7,10 +7,12 @@
 //! own migrations folder (`migrations/sqlite`, `migrations/postgres`).
 
 mod audit;
+mod blobs;
 mod companies;
 mod error;
 mod filter;
 mod mfa;
+mod recordings;
 mod migrate;
 mod sessions;
 mod teams;
@@ -22,7 +24,11 @@ pub mod testing;
 
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
 pub use companies::Company;
+pub use blobs::{BlobStore, BlobWriter, StoredBlob, HEAD_BYTES};
 pub use error::StoreError;
+pub use recordings::{
+    ApiToken, Cursor, Inserted, NewRecording, PageFrom, Recording, RecordingPage, RecordingQuery,
+};
 pub use mfa::{MfaRegistration, MfaSummary};
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;

@@ -23,10 +23,12 @@ macro_rules! migrations {
 const SQLITE: &[Migration] = migrations!("sqlite":
     1 => "0001_foundation.sql",
     2 => "0002_mfa.sql",
+    3 => "0003_recordings.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
     2 => "0002_mfa.sql",
+    3 => "0003_recordings.sql",
 );
 
 impl Store {

@@ -1,0 +1,427 @@
+//! Recordings: insert (idempotent by external id), find by scope, keyset
+//! pages newest first, delete; and the API tokens that ingest them.
+
+use crate::filter::Filter;
+use crate::{Result, Store, StoreError};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
+use callrec_domain::{CompanyId, TeamId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecording {
+    pub id: RecordingId,
+    pub company_id: CompanyId,
+    pub team_id: Option<TeamId>,
+    pub user_id: Option<UserId>,
+    pub extension: Option<String>,
+    pub direction: Direction,
+    pub calling_number: String,
+    pub called_number: String,
+    pub started_at_ms: i64,
+    pub duration_ms: i64,
+    pub format: AudioFormat,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub id: RecordingId,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub team_id: Option<TeamId>,
+    pub team_name: Option<String>,
+    pub user_id: Option<UserId>,
+    pub username: Option<String>,
+    pub extension: Option<String>,
+    pub direction: Direction,
+    pub calling_number: String,
+    pub called_number: String,
+    pub started_at_ms: i64,
+    pub duration_ms: i64,
+    pub format: AudioFormat,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub external_id: Option<String>,
+}
+
+/// Where a keyset page starts: a row's (start time, id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub started_at_ms: i64,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.started_at_ms, self.id)
+    }
+
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (time, id) = text.split_once('_')?;
+        Some(Cursor {
+            started_at_ms: time.parse().ok()?,
+            id: RecordingId::parse(id)?.as_str().to_string(),
+        })
+    }
+
+    fn of(recording: &Recording) -> Cursor {
+        Cursor {
+            started_at_ms: recording.started_at_ms,
+            id: recording.id.as_str().to_string(),
+        }
+    }
+}
+
+/// Which way from the cursor a page goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageFrom {
+    /// The newest recordings.
+    Start,
+    /// Older than the cursor ("Next").
+    After(Cursor),
+    /// Newer than the cursor ("Previous").
+    Before(Cursor),
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordingQuery {
+    pub scope: DataScope,
+    pub company: Option<CompanyId>,
+    /// Digits that must appear somewhere in the number.
+    pub calling: Option<String>,
+    pub called: Option<String>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub direction: Option<Direction>,
+    pub user: Option<UserId>,
+    pub team: Option<TeamId>,
+    pub from: PageFrom,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordingPage {
+    pub items: Vec<Recording>,
+    /// Cursor for the next (older) page, if there is one.
+    pub next: Option<Cursor>,
+    /// Cursor for the previous (newer) page, if there is one.
+    pub previous: Option<Cursor>,
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    Created(RecordingId),
+    /// The same external id was ingested before: this is its recording.
+    Existing(RecordingId),
+}
+
+const SELECT: &str = "SELECT r.id, r.company_id, c.name AS company_name, r.team_id, t.name AS team_name, \
+     r.user_id, u.username, r.extension, r.direction, r.calling_number, r.called_number, r.started_at, \
+     r.duration_ms, r.format, r.size_bytes, r.sha256, r.storage_key, r.external_id \
+     FROM recordings r JOIN companies c ON c.id = r.company_id \
+     LEFT JOIN teams t ON t.id = r.team_id LEFT JOIN users u ON u.id = r.user_id";
+
+fn recording_from_row(row: &AnyRow) -> Result<Recording> {
+    let id: String = row.try_get("id")?;
+    let direction: String = row.try_get("direction")?;
+    let format: String = row.try_get("format")?;
+    Ok(Recording {
+        id: RecordingId::parse(&id).ok_or_else(|| StoreError::Corrupt(id.clone()))?,
+        company_id: CompanyId(row.try_get("company_id")?),
+        company_name: row.try_get("company_name")?,
+        team_id: row.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        team_name: row.try_get("team_name")?,
+        user_id: row.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+        username: row.try_get("username")?,
+        extension: row.try_get("extension")?,
+        direction: Direction::parse(&direction).ok_or(StoreError::Corrupt(direction))?,
+        calling_number: row.try_get("calling_number")?,
+        called_number: row.try_get("called_number")?,
+        started_at_ms: row.try_get("started_at")?,
+        duration_ms: row.try_get("duration_ms")?,
+        format: AudioFormat::from_code(&format).ok_or(StoreError::Corrupt(format))?,
+        size_bytes: row.try_get("size_bytes")?,
+        sha256: row.try_get("sha256")?,
+        storage_key: row.try_get("storage_key")?,
+        external_id: row.try_get("external_id")?,
+    })
+}
+
+const INSERT_COLUMNS: &str = "id, company_id, team_id, user_id, extension, direction, calling_number, \
+     called_number, started_at, duration_ms, format, size_bytes, sha256, storage_key, external_id, created_at";
+
+fn bind_new<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    new: &NewRecording,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(new.id.as_str().to_string())
+        .bind(new.company_id.0)
+        .bind(new.team_id.map(|t| t.0))
+        .bind(new.user_id.map(|u| u.0))
+        .bind(new.extension.clone())
+        .bind(new.direction.code())
+        .bind(new.calling_number.clone())
+        .bind(new.called_number.clone())
+        .bind(new.started_at_ms)
+        .bind(new.duration_ms)
+        .bind(new.format.code())
+        .bind(new.size_bytes)
+        .bind(new.sha256.clone())
+        .bind(new.storage_key.clone())
+        .bind(new.external_id.clone())
+        .bind(now)
+}
+
+fn placeholders(row: usize, columns: usize) -> String {
+    let list: Vec<String> = (1..=columns).map(|c| format!("${}", row * columns + c)).collect();
+    format!("({})", list.join(", "))
+}
+
+impl Store {
+    /// Inserts a recording; with an external id already used by the company,
+    /// inserts nothing and names the existing recording.
+    pub async fn insert_recording(&self, new: &NewRecording, now: i64) -> Result<Inserted> {
+        let sql = format!(
+            "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (company_id, external_id) DO NOTHING",
+            placeholders(0, 16)
+        );
+        let done = bind_new(sqlx::query(&sql), new, now).execute(&self.pool).await?;
+        if done.rows_affected() == 1 {
+            return Ok(Inserted::Created(new.id.clone()));
+        }
+        let existing: String = sqlx::query("SELECT id FROM recordings WHERE company_id = $1 AND external_id = $2")
+            .bind(new.company_id.0)
+            .bind(new.external_id.clone())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("id")?;
+        Ok(Inserted::Existing(RecordingId::parse(&existing).ok_or(StoreError::Corrupt(existing))?))
+    }
+
+    /// Many recordings in one transaction, 500 rows a statement (demo data).
+    pub async fn insert_recordings_bulk(&self, rows: &[NewRecording], now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for chunk in rows.chunks(500) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| placeholders(i, 16)).collect();
+            let sql = format!("INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {}", values.join(", "));
+            let mut query = sqlx::query(&sql);
+            for new in chunk {
+                query = bind_new(query, new, now);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A recording only if inside `scope`; outside it, it does not exist.
+    pub async fn recording_in_scope(&self, id: &RecordingId, scope: DataScope) -> Result<Option<Recording>> {
+        let mut filter = Filter::default();
+        let p = filter.bind(id.as_str().to_string());
+        filter.and(format!("r.id = {p}"));
+        filter.scope(scope, "r.company_id", "r.team_id", "r.user_id");
+        sqlx::query_with(&format!("{SELECT}{}", filter.where_clause()), filter.args())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(recording_from_row)
+            .transpose()
+    }
+
+    pub async fn search_recordings(&self, query: &RecordingQuery) -> Result<RecordingPage> {
+        let mut filter = Filter::default();
+        filter.scope(query.scope, "r.company_id", "r.team_id", "r.user_id");
+        if let Some(company) = query.company {
+            let p = filter.bind(company.0);
+            filter.and(format!("r.company_id = {p}"));
+        }
+        for (column, digits) in [("r.calling_number", &query.calling), ("r.called_number", &query.called)] {
+            if let Some(digits) = digits {
+                let p = filter.bind(format!("%{digits}%"));
+                filter.and(format!("{column} LIKE {p}"));
+            }
+        }
+        if let Some(start) = query.start_ms {
+            let p = filter.bind(start);
+            filter.and(format!("r.started_at >= {p}"));
+        }
+        if let Some(end) = query.end_ms {
+            let p = filter.bind(end);
+            filter.and(format!("r.started_at <= {p}"));
+        }
+        if let Some(direction) = query.direction {
+            let p = filter.bind(direction.code().to_string());
+            filter.and(format!("r.direction = {p}"));
+        }
+        if let Some(user) = query.user {
+            let p = filter.bind(user.0);
+            filter.and(format!("r.user_id = {p}"));
+        }
+        if let Some(team) = query.team {
+            let p = filter.bind(team.0);
+            filter.and(format!("r.team_id = {p}"));
+        }
+        let (order, backwards) = match &query.from {
+            PageFrom::Start => ("DESC", false),
+            PageFrom::After(cursor) => {
+                let (t, i) = (filter.bind(cursor.started_at_ms), filter.bind(cursor.id.clone()));
+                filter.and(format!("(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"));
+                ("DESC", false)
+            }
+            PageFrom::Before(cursor) => {
+                let (t, i) = (filter.bind(cursor.started_at_ms), filter.bind(cursor.id.clone()));
+                filter.and(format!("(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"));
+                ("ASC", true)
+            }
+        };
+        let limit = query.limit.clamp(1, 500) as usize;
+        let p = filter.bind(limit as i64 + 1);
+        let sql = format!(
+            "{SELECT}{} ORDER BY r.started_at {order}, r.id {order} LIMIT {p}",
+            filter.where_clause()
+        );
+        let mut items = sqlx::query_with(&sql, filter.args())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(recording_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let more = items.len() > limit;
+        items.truncate(limit);
+        if backwards {
+            items.reverse();
+        }
+        let (first, last) = (items.first().map(Cursor::of), items.last().map(Cursor::of));
+        let (next, previous) = match (&query.from, backwards) {
+            (PageFrom::Start, _) => (last.filter(|_| more), None),
+            (_, false) => (last.filter(|_| more), first),
+            (_, true) => (last, first.filter(|_| more)),
+        };
+        Ok(RecordingPage { items, next, previous })
+    }
+
+    /// Deletes a recording inside `scope`; returns its storage key, and
+    /// whether another recording still uses the same audio.
+    pub async fn delete_recording(&self, id: &RecordingId, scope: DataScope) -> Result<Option<(String, bool)>> {
+        let Some(recording) = self.recording_in_scope(id, scope).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM recordings WHERE id = $1")
+            .bind(recording.id.as_str().to_string())
+            .execute(&mut *tx)
+            .await?;
+        let still_used = sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
+            .bind(recording.storage_key.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        tx.commit().await?;
+        Ok(Some((recording.storage_key, still_used)))
+    }
+
+    pub async fn storage_key_in_use(&self, key: &str) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
+    /// Every storage key that rows point at.
+    pub async fn storage_keys(&self) -> Result<HashSet<String>> {
+        sqlx::query("SELECT DISTINCT storage_key FROM recordings")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok(row.try_get("storage_key")?))
+            .collect()
+    }
+
+    pub async fn count_recordings(&self, company: Option<CompanyId>) -> Result<i64> {
+        let row = match company {
+            Some(c) => sqlx::query("SELECT COUNT(*) AS n FROM recordings WHERE company_id = $1").bind(c.0).fetch_one(&self.pool).await?,
+            None => sqlx::query("SELECT COUNT(*) AS n FROM recordings").fetch_one(&self.pool).await?,
+        };
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// An API token's owner, found by the token's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub name: String,
+    pub created_at: i64,
+    pub revoked: bool,
+}
+
+fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        company_id: CompanyId(row.try_get("company_id")?),
+        company_name: row.try_get("company_name")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+    })
+}
+
+const TOKEN_SELECT: &str = "SELECT k.id, k.company_id, c.name AS company_name, k.name, k.created_at, k.revoked_at \
+     FROM api_tokens k JOIN companies c ON c.id = k.company_id";
+
+impl Store {
+    pub async fn create_api_token(&self, company: CompanyId, name: &str, token_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO api_tokens (company_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(company.0)
+            .bind(name)
+            .bind(token_hash)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::conflict_as("a token with that name for this company"))?;
+        Ok(())
+    }
+
+    /// A live (not revoked) token by its hash.
+    pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        sqlx::query(&format!("{TOKEN_SELECT} WHERE k.token_hash = $1 AND k.revoked_at IS NULL"))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(token_from_row)
+            .transpose()
+    }
+
+    pub async fn list_api_tokens(&self, company: Option<CompanyId>) -> Result<Vec<ApiToken>> {
+        let rows = match company {
+            Some(c) => sqlx::query(&format!("{TOKEN_SELECT} WHERE k.company_id = $1 ORDER BY c.name_key, k.name")).bind(c.0).fetch_all(&self.pool).await?,
+            None => sqlx::query(&format!("{TOKEN_SELECT} ORDER BY c.name_key, k.name")).fetch_all(&self.pool).await?,
+        };
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// Revokes a company's token by name; false if there was no live one.
+    pub async fn revoke_api_token(&self, company: CompanyId, name: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE company_id = $1 AND name = $2 AND revoked_at IS NULL")
+            .bind(company.0)
+            .bind(name)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
