@@ -117,7 +117,8 @@ pub fn wav_info(head: &[u8]) -> Result<WavInfo, WavError> {
             if offset + 16 > head.len() || size < 16 {
                 return Err(WavError::Damaged);
             }
-            let rate = u32::from_le_bytes(head[offset + 16..offset + 20].try_into().expect("4 bytes"));
+            let rate =
+                u32::from_le_bytes(head[offset + 16..offset + 20].try_into().expect("4 bytes"));
             byte_rate = Some(rate);
         } else if id == b"data" {
             let rate = byte_rate.filter(|r| *r > 0).ok_or(WavError::Damaged)?;
@@ -142,8 +143,11 @@ impl RecordingId {
     }
 
     pub fn parse(input: &str) -> Option<RecordingId> {
-        (input.len() == 32 && input.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-            .then(|| RecordingId(input.to_string()))
+        (input.len() == 32
+            && input
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then(|| RecordingId(input.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -163,14 +167,28 @@ pub fn parse_rfc3339(input: &str) -> Option<i64> {
     let s = input.trim().as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(range)?;
-        part.iter().all(u8::is_ascii_digit).then(|| std::str::from_utf8(part).ok()?.parse().ok())?
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| std::str::from_utf8(part).ok()?.parse().ok())?
     };
-    if s.len() < 20 || s[4] != b'-' || s[7] != b'-' || !matches!(s[10], b'T' | b't' | b' ') || s[13] != b':' || s[16] != b':' {
+    if s.len() < 20
+        || s[4] != b'-'
+        || s[7] != b'-'
+        || !matches!(s[10], b'T' | b't' | b' ')
+        || s[13] != b':'
+        || s[16] != b':'
+    {
         return None;
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut index = 19;
@@ -195,7 +213,11 @@ pub fn parse_rfc3339(input: &str) -> Option<i64> {
                 return None;
             }
             let total = h * 60 + m;
-            if *sign == b'+' { total } else { -total }
+            if *sign == b'+' {
+                total
+            } else {
+                -total
+            }
         }
         _ => return None,
     };
@@ -225,8 +247,15 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// A phone number or extension as recorded: digits and `+ * #`.
-pub fn parse_number(field: &'static str, input: &str, required: bool) -> Result<Option<String>, ValidationError> {
-    let value: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+pub fn parse_number(
+    field: &'static str,
+    input: &str,
+    required: bool,
+) -> Result<Option<String>, ValidationError> {
+    let value: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
     if value.is_empty() {
         return if required {
             Err(ValidationError::new(field, "is required"))
@@ -234,8 +263,15 @@ pub fn parse_number(field: &'static str, input: &str, required: bool) -> Result<
             Ok(None)
         };
     }
-    if value.len() > 32 || !value.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '*' | '#')) {
-        return Err(ValidationError::new(field, "must be up to 32 digits (and + * #)"));
+    if value.len() > 32
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '*' | '#'))
+    {
+        return Err(ValidationError::new(
+            field,
+            "must be up to 32 digits (and + * #)",
+        ));
     }
     Ok(Some(value))
 }
@@ -243,17 +279,37 @@ pub fn parse_number(field: &'static str, input: &str, required: bool) -> Result<
 /// The digits a user typed into a number filter; matches any part of a
 /// recorded number.
 pub fn number_filter(input: &str) -> Option<String> {
-    let digits: String = input.chars().filter(char::is_ascii_digit).take(32).collect();
+    let digits: String = input
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(32)
+        .collect();
     (!digits.is_empty()).then_some(digits)
 }
 
 /// A file name for a downloaded recording: date, time, direction, numbers.
-pub fn download_name(started_at_ms: i64, direction: Direction, from: &str, to: &str, format: AudioFormat) -> String {
+pub fn download_name(
+    started_at_ms: i64,
+    direction: Direction,
+    from: &str,
+    to: &str,
+    format: AudioFormat,
+) -> String {
     let stamp = crate::time::format_utc(started_at_ms.div_euclid(1000));
     // "2026-11-28 10:15:00 UTC" → "2026-11-28_101500"
     let compact: String = stamp[..19].replace(' ', "_").replace(':', "");
-    let clean = |n: &str| -> String { n.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '+').collect() };
-    format!("{compact}_{}_{}_to_{}.{}", direction.code(), clean(from), clean(to), format.code())
+    let clean = |n: &str| -> String {
+        n.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
+            .collect()
+    };
+    format!(
+        "{compact}_{}_{}_to_{}.{}",
+        direction.code(),
+        clean(from),
+        clean(to),
+        format.code()
+    )
 }
 
 /// Metadata fields as received, before checking.
@@ -298,7 +354,10 @@ pub fn validate_metadata(input: &MetadataInput<'_>) -> Result<Metadata, Vec<Vali
         Some(text) => {
             let parsed = parse_rfc3339(text);
             if parsed.is_none() {
-                errors.push(ValidationError::new("started_at", "must be an RFC 3339 time such as 2026-11-28T10:15:00Z"));
+                errors.push(ValidationError::new(
+                    "started_at",
+                    "must be an RFC 3339 time such as 2026-11-28T10:15:00Z",
+                ));
             }
             parsed
         }
@@ -306,7 +365,10 @@ pub fn validate_metadata(input: &MetadataInput<'_>) -> Result<Metadata, Vec<Vali
     let direction = match input.direction.map(Direction::parse) {
         Some(Some(direction)) => Some(direction),
         _ => {
-            errors.push(ValidationError::new("direction", "must be inbound, outbound or internal"));
+            errors.push(ValidationError::new(
+                "direction",
+                "must be inbound, outbound or internal",
+            ));
             None
         }
     };
@@ -321,13 +383,19 @@ pub fn validate_metadata(input: &MetadataInput<'_>) -> Result<Metadata, Vec<Vali
     let extension = number("extension", input.extension, false);
     if let Some(duration) = input.duration_ms {
         if !(0..=MAX_DURATION_MS).contains(&duration) {
-            errors.push(ValidationError::new("duration_ms", "must be between 0 and 86400000"));
+            errors.push(ValidationError::new(
+                "duration_ms",
+                "must be between 0 and 86400000",
+            ));
         }
     }
     let mut text = |field: &'static str, value: Option<&str>, max: usize| -> Option<String> {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
         if value.chars().count() > max || value.chars().any(char::is_control) {
-            errors.push(ValidationError::new(field, format!("must be at most {max} printable characters")));
+            errors.push(ValidationError::new(
+                field,
+                format!("must be at most {max} printable characters"),
+            ));
             return None;
         }
         Some(value.to_string())
@@ -336,17 +404,19 @@ pub fn validate_metadata(input: &MetadataInput<'_>) -> Result<Metadata, Vec<Vali
     let team = text("team", input.team, 100);
     let external_id = text("external_id", input.external_id, 128);
     match (started_at_ms, direction, from, to) {
-        (Some(started_at_ms), Some(direction), Some(from), Some(to)) if errors.is_empty() => Ok(Metadata {
-            started_at_ms,
-            direction,
-            from,
-            to,
-            duration_ms: input.duration_ms,
-            extension,
-            username,
-            team,
-            external_id,
-        }),
+        (Some(started_at_ms), Some(direction), Some(from), Some(to)) if errors.is_empty() => {
+            Ok(Metadata {
+                started_at_ms,
+                direction,
+                from,
+                to,
+                duration_ms: input.duration_ms,
+                extension,
+                username,
+                team,
+                external_id,
+            })
+        }
         _ => Err(errors),
     }
 }
@@ -367,7 +437,10 @@ mod tests {
             ..MetadataInput::default()
         };
         let metadata = validate_metadata(&good).unwrap();
-        assert_eq!((metadata.from.as_str(), metadata.to.as_str()), ("+442079460000", "2001"));
+        assert_eq!(
+            (metadata.from.as_str(), metadata.to.as_str()),
+            ("+442079460000", "2001")
+        );
         assert_eq!(metadata.external_id.as_deref(), Some("pbx-42"));
         let bad = MetadataInput {
             started_at: Some("yesterday"),
@@ -378,9 +451,27 @@ mod tests {
             username: Some(&"u".repeat(65)),
             ..MetadataInput::default()
         };
-        let fields: Vec<_> = validate_metadata(&bad).unwrap_err().iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["started_at", "direction", "from", "to", "duration_ms", "username"]);
-        let fields: Vec<_> = validate_metadata(&MetadataInput::default()).unwrap_err().iter().map(|e| e.field).collect();
+        let fields: Vec<_> = validate_metadata(&bad)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "started_at",
+                "direction",
+                "from",
+                "to",
+                "duration_ms",
+                "username"
+            ]
+        );
+        let fields: Vec<_> = validate_metadata(&MetadataInput::default())
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["started_at", "direction", "from", "to"]);
     }
 
@@ -407,11 +498,24 @@ mod tests {
     #[test]
     fn sniffing_goes_by_content() {
         assert_eq!(AudioFormat::sniff(&wav(10)), Some(AudioFormat::Wav));
-        assert_eq!(AudioFormat::sniff(b"OggS\0\x02rest of page"), Some(AudioFormat::Ogg));
-        assert_eq!(AudioFormat::sniff(b"ID3\x04\0\0\0\0\0\0\0\0"), Some(AudioFormat::Mp3));
-        assert_eq!(AudioFormat::sniff(&[0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0]), Some(AudioFormat::Mp3));
+        assert_eq!(
+            AudioFormat::sniff(b"OggS\0\x02rest of page"),
+            Some(AudioFormat::Ogg)
+        );
+        assert_eq!(
+            AudioFormat::sniff(b"ID3\x04\0\0\0\0\0\0\0\0"),
+            Some(AudioFormat::Mp3)
+        );
+        assert_eq!(
+            AudioFormat::sniff(&[0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Some(AudioFormat::Mp3)
+        );
         assert_eq!(AudioFormat::sniff(b"this is not audio at all"), None);
-        assert_eq!(AudioFormat::sniff(b"RIFF\0\0\0\0AVI LIST"), None, "RIFF but not WAVE");
+        assert_eq!(
+            AudioFormat::sniff(b"RIFF\0\0\0\0AVI LIST"),
+            None,
+            "RIFF but not WAVE"
+        );
         assert_eq!(AudioFormat::sniff(b""), None);
     }
 
@@ -428,19 +532,44 @@ mod tests {
     #[test]
     fn rfc3339_times() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2026-11-28T10:15:30Z"), Some(1_795_860_930_000));
-        assert_eq!(parse_rfc3339("2026-11-28T10:15:30.25Z"), Some(1_795_860_930_250));
-        assert_eq!(parse_rfc3339("2026-11-28T11:15:30+01:00"), Some(1_795_860_930_000));
-        assert_eq!(parse_rfc3339("2026-11-28T05:15:30-05:00"), Some(1_795_860_930_000));
+        assert_eq!(
+            parse_rfc3339("2026-11-28T10:15:30Z"),
+            Some(1_795_860_930_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T10:15:30.25Z"),
+            Some(1_795_860_930_250)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T11:15:30+01:00"),
+            Some(1_795_860_930_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T05:15:30-05:00"),
+            Some(1_795_860_930_000)
+        );
         assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").is_some(), true);
-        for bad in ["", "2026-11-28", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2026-11-28T24:00:00Z", "2026-11-28T10:15:30", "2026-11-28T10:15:30+0100", "yesterday", "2026-11-28T10:15:30.Z"] {
+        for bad in [
+            "",
+            "2026-11-28",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-11-28T24:00:00Z",
+            "2026-11-28T10:15:30",
+            "2026-11-28T10:15:30+0100",
+            "yesterday",
+            "2026-11-28T10:15:30.Z",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn numbers_and_filters() {
-        assert_eq!(parse_number("from", " +44 (20) 7946-0000 ", true), Ok(Some("+442079460000".into())));
+        assert_eq!(
+            parse_number("from", " +44 (20) 7946-0000 ", true),
+            Ok(Some("+442079460000".into()))
+        );
         assert!(parse_number("from", "", true).is_err());
         assert_eq!(parse_number("extension", "", false), Ok(None));
         assert!(parse_number("from", "call me", true).is_err());
@@ -459,7 +588,13 @@ mod tests {
         assert_eq!(Direction::parse("Inbound"), Some(Direction::Inbound));
         assert_eq!(Direction::parse("sideways"), None);
         assert_eq!(
-            download_name(1_795_860_930_000, Direction::Inbound, "+44 20", "100", AudioFormat::Wav),
+            download_name(
+                1_795_860_930_000,
+                Direction::Inbound,
+                "+44 20",
+                "100",
+                AudioFormat::Wav
+            ),
             "2026-11-28_101530_inbound_+4420_to_100.wav"
         );
     }

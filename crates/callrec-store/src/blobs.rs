@@ -68,7 +68,9 @@ pub struct StoredBlob {
 
 impl BlobStore {
     pub fn new(data_dir: &Path) -> BlobStore {
-        BlobStore { root: data_dir.join("audio") }
+        BlobStore {
+            root: data_dir.join("audio"),
+        }
     }
 
     fn temp_dir(&self) -> PathBuf {
@@ -77,7 +79,10 @@ impl BlobStore {
 
     /// `audio/ab/cd/abcdef…`: two levels keep folders small.
     pub fn path_of(&self, key: &str) -> Option<PathBuf> {
-        let valid = key.len() == 64 && key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let valid = key.len() == 64
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         valid.then(|| self.root.join(&key[0..2]).join(&key[2..4]).join(key))
     }
 
@@ -87,7 +92,11 @@ impl BlobStore {
         getrandom(&mut random);
         let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let path = self.temp_dir().join(format!("{name}.part"));
-        let file = fs::OpenOptions::new().write(true).create_new(true).open(&path).await?;
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await?;
         Ok(BlobWriter {
             file,
             path,
@@ -102,8 +111,16 @@ impl BlobStore {
     pub async fn commit(&self, mut writer: BlobWriter) -> io::Result<StoredBlob> {
         writer.file.flush().await?;
         writer.file.sync_all().await?;
-        let sha256: String = writer.hasher.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
-        let path = self.path_of(&sha256).expect("a SHA-256 hex digest is a valid key");
+        let sha256: String = writer
+            .hasher
+            .clone()
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let path = self
+            .path_of(&sha256)
+            .expect("a SHA-256 hex digest is a valid key");
         let folder = path.parent().expect("blob paths have a folder");
         fs::create_dir_all(folder).await?;
         if fs::try_exists(&path).await? {
@@ -190,7 +207,12 @@ fn getrandom(buffer: &mut [u8]) {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     Update::update(&mut hasher, &nanos.to_le_bytes());
-    Update::update(&mut hasher, &COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_le_bytes());
+    Update::update(
+        &mut hasher,
+        &COUNTER
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .to_le_bytes(),
+    );
     Update::update(&mut hasher, &std::process::id().to_le_bytes());
     buffer.copy_from_slice(&hasher.finalize()[..buffer.len()]);
 }

@@ -12,8 +12,8 @@ mod companies;
 mod error;
 mod filter;
 mod mfa;
-mod recordings;
 mod migrate;
+mod recordings;
 mod sessions;
 mod teams;
 mod throttle;
@@ -23,13 +23,13 @@ mod users;
 pub mod testing;
 
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
-pub use companies::Company;
 pub use blobs::{BlobStore, BlobWriter, StoredBlob, HEAD_BYTES};
+pub use companies::Company;
 pub use error::StoreError;
+pub use mfa::{MfaRegistration, MfaSummary};
 pub use recordings::{
     ApiToken, Cursor, Inserted, NewRecording, PageFrom, Recording, RecordingPage, RecordingQuery,
 };
-pub use mfa::{MfaRegistration, MfaSummary};
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
 pub use throttle::ThrottleWindow;

@@ -183,7 +183,9 @@ fn bind_new<'q>(
 }
 
 fn placeholders(row: usize, columns: usize) -> String {
-    let list: Vec<String> = (1..=columns).map(|c| format!("${}", row * columns + c)).collect();
+    let list: Vec<String> = (1..=columns)
+        .map(|c| format!("${}", row * columns + c))
+        .collect();
     format!("({})", list.join(", "))
 }
 
@@ -195,17 +197,39 @@ impl Store {
             "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (company_id, external_id) DO NOTHING",
             placeholders(0, 16)
         );
-        let done = bind_new(sqlx::query(&sql), new, now).execute(&self.pool).await?;
+        let done = bind_new(sqlx::query(&sql), new, now)
+            .execute(&self.pool)
+            .await?;
         if done.rows_affected() == 1 {
             return Ok(Inserted::Created(new.id.clone()));
         }
-        let existing: String = sqlx::query("SELECT id FROM recordings WHERE company_id = $1 AND external_id = $2")
-            .bind(new.company_id.0)
-            .bind(new.external_id.clone())
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("id")?;
-        Ok(Inserted::Existing(RecordingId::parse(&existing).ok_or(StoreError::Corrupt(existing))?))
+        let existing: String =
+            sqlx::query("SELECT id FROM recordings WHERE company_id = $1 AND external_id = $2")
+                .bind(new.company_id.0)
+                .bind(new.external_id.clone())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("id")?;
+        Ok(Inserted::Existing(
+            RecordingId::parse(&existing).ok_or(StoreError::Corrupt(existing))?,
+        ))
+    }
+
+    pub async fn recording_by_external_id(
+        &self,
+        company: CompanyId,
+        external_id: &str,
+    ) -> Result<Option<Recording>> {
+        sqlx::query(&format!(
+            "{SELECT} WHERE r.company_id = $1 AND r.external_id = $2"
+        ))
+        .bind(company.0)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(recording_from_row)
+        .transpose()
     }
 
     /// Many recordings in one transaction, 500 rows a statement (demo data).
@@ -213,7 +237,10 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(500) {
             let values: Vec<String> = (0..chunk.len()).map(|i| placeholders(i, 16)).collect();
-            let sql = format!("INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {}", values.join(", "));
+            let sql = format!(
+                "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {}",
+                values.join(", ")
+            );
             let mut query = sqlx::query(&sql);
             for new in chunk {
                 query = bind_new(query, new, now);
@@ -225,7 +252,11 @@ impl Store {
     }
 
     /// A recording only if inside `scope`; outside it, it does not exist.
-    pub async fn recording_in_scope(&self, id: &RecordingId, scope: DataScope) -> Result<Option<Recording>> {
+    pub async fn recording_in_scope(
+        &self,
+        id: &RecordingId,
+        scope: DataScope,
+    ) -> Result<Option<Recording>> {
         let mut filter = Filter::default();
         let p = filter.bind(id.as_str().to_string());
         filter.and(format!("r.id = {p}"));
@@ -245,7 +276,10 @@ impl Store {
             let p = filter.bind(company.0);
             filter.and(format!("r.company_id = {p}"));
         }
-        for (column, digits) in [("r.calling_number", &query.calling), ("r.called_number", &query.called)] {
+        for (column, digits) in [
+            ("r.calling_number", &query.calling),
+            ("r.called_number", &query.called),
+        ] {
             if let Some(digits) = digits {
                 let p = filter.bind(format!("%{digits}%"));
                 filter.and(format!("{column} LIKE {p}"));
@@ -274,13 +308,23 @@ impl Store {
         let (order, backwards) = match &query.from {
             PageFrom::Start => ("DESC", false),
             PageFrom::After(cursor) => {
-                let (t, i) = (filter.bind(cursor.started_at_ms), filter.bind(cursor.id.clone()));
-                filter.and(format!("(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"));
+                let (t, i) = (
+                    filter.bind(cursor.started_at_ms),
+                    filter.bind(cursor.id.clone()),
+                );
+                filter.and(format!(
+                    "(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"
+                ));
                 ("DESC", false)
             }
             PageFrom::Before(cursor) => {
-                let (t, i) = (filter.bind(cursor.started_at_ms), filter.bind(cursor.id.clone()));
-                filter.and(format!("(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"));
+                let (t, i) = (
+                    filter.bind(cursor.started_at_ms),
+                    filter.bind(cursor.id.clone()),
+                );
+                filter.and(format!(
+                    "(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"
+                ));
                 ("ASC", true)
             }
         };
@@ -307,12 +351,20 @@ impl Store {
             (_, false) => (last.filter(|_| more), first),
             (_, true) => (last, first.filter(|_| more)),
         };
-        Ok(RecordingPage { items, next, previous })
+        Ok(RecordingPage {
+            items,
+            next,
+            previous,
+        })
     }
 
     /// Deletes a recording inside `scope`; returns its storage key, and
     /// whether another recording still uses the same audio.
-    pub async fn delete_recording(&self, id: &RecordingId, scope: DataScope) -> Result<Option<(String, bool)>> {
+    pub async fn delete_recording(
+        &self,
+        id: &RecordingId,
+        scope: DataScope,
+    ) -> Result<Option<(String, bool)>> {
         let Some(recording) = self.recording_in_scope(id, scope).await? else {
             return Ok(None);
         };
@@ -321,21 +373,24 @@ impl Store {
             .bind(recording.id.as_str().to_string())
             .execute(&mut *tx)
             .await?;
-        let still_used = sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
-            .bind(recording.storage_key.clone())
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
+        let still_used =
+            sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
+                .bind(recording.storage_key.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
         tx.commit().await?;
         Ok(Some((recording.storage_key, still_used)))
     }
 
     pub async fn storage_key_in_use(&self, key: &str) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
+        Ok(
+            sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
     }
 
     /// Every storage key that rows point at.
@@ -350,8 +405,17 @@ impl Store {
 
     pub async fn count_recordings(&self, company: Option<CompanyId>) -> Result<i64> {
         let row = match company {
-            Some(c) => sqlx::query("SELECT COUNT(*) AS n FROM recordings WHERE company_id = $1").bind(c.0).fetch_one(&self.pool).await?,
-            None => sqlx::query("SELECT COUNT(*) AS n FROM recordings").fetch_one(&self.pool).await?,
+            Some(c) => {
+                sqlx::query("SELECT COUNT(*) AS n FROM recordings WHERE company_id = $1")
+                    .bind(c.0)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT COUNT(*) AS n FROM recordings")
+                    .fetch_one(&self.pool)
+                    .await?
+            }
         };
         Ok(row.try_get("n")?)
     }
@@ -379,11 +443,18 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
     })
 }
 
-const TOKEN_SELECT: &str = "SELECT k.id, k.company_id, c.name AS company_name, k.name, k.created_at, k.revoked_at \
+const TOKEN_SELECT: &str =
+    "SELECT k.id, k.company_id, c.name AS company_name, k.name, k.created_at, k.revoked_at \
      FROM api_tokens k JOIN companies c ON c.id = k.company_id";
 
 impl Store {
-    pub async fn create_api_token(&self, company: CompanyId, name: &str, token_hash: &str, now: i64) -> Result<()> {
+    pub async fn create_api_token(
+        &self,
+        company: CompanyId,
+        name: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO api_tokens (company_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(company.0)
             .bind(name)
@@ -397,19 +468,32 @@ impl Store {
 
     /// A live (not revoked) token by its hash.
     pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-        sqlx::query(&format!("{TOKEN_SELECT} WHERE k.token_hash = $1 AND k.revoked_at IS NULL"))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(token_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "{TOKEN_SELECT} WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(token_from_row)
+        .transpose()
     }
 
     pub async fn list_api_tokens(&self, company: Option<CompanyId>) -> Result<Vec<ApiToken>> {
         let rows = match company {
-            Some(c) => sqlx::query(&format!("{TOKEN_SELECT} WHERE k.company_id = $1 ORDER BY c.name_key, k.name")).bind(c.0).fetch_all(&self.pool).await?,
-            None => sqlx::query(&format!("{TOKEN_SELECT} ORDER BY c.name_key, k.name")).fetch_all(&self.pool).await?,
+            Some(c) => {
+                sqlx::query(&format!(
+                    "{TOKEN_SELECT} WHERE k.company_id = $1 ORDER BY c.name_key, k.name"
+                ))
+                .bind(c.0)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!("{TOKEN_SELECT} ORDER BY c.name_key, k.name"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         };
         rows.iter().map(token_from_row).collect()
     }

@@ -4,8 +4,8 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
 use callrec_domain::{CompanyName, DisplayName, Level, RoleSet, TeamName, Username};
 use callrec_store::{
-    backend_tests, BlobStore, Company, Cursor, Inserted, NewRecording, NewUser, PageFrom, RecordingQuery,
-    Store, StoreError, Team, User,
+    backend_tests, BlobStore, Company, Cursor, Inserted, NewRecording, NewUser, PageFrom,
+    RecordingQuery, Store, StoreError, Team, User,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -24,8 +24,14 @@ async fn world(store: &Store) -> World {
     let company = |n: &str| CompanyName::parse(n).unwrap();
     let acme = store.create_company(&company("Acme"), NOW).await.unwrap();
     let globex = store.create_company(&company("Globex"), NOW).await.unwrap();
-    let sales = store.create_team(acme.id, &TeamName::parse("Sales").unwrap(), NOW).await.unwrap();
-    let support = store.create_team(acme.id, &TeamName::parse("Support").unwrap(), NOW).await.unwrap();
+    let sales = store
+        .create_team(acme.id, &TeamName::parse("Sales").unwrap(), NOW)
+        .await
+        .unwrap();
+    let support = store
+        .create_team(acme.id, &TeamName::parse("Support").unwrap(), NOW)
+        .await
+        .unwrap();
     let mut users = Vec::new();
     for (name, team) in [("agent", &sales), ("other", &support)] {
         let username = Username::parse(name).unwrap();
@@ -50,21 +56,38 @@ async fn world(store: &Store) -> World {
     }
     let other = users.pop().unwrap();
     let agent = users.pop().unwrap();
-    World { acme, globex, sales, support, agent, other }
+    World {
+        acme,
+        globex,
+        sales,
+        support,
+        agent,
+        other,
+    }
 }
 
 fn id(n: u8) -> RecordingId {
     RecordingId::from_bytes([n; 16])
 }
 
-fn recording(n: u8, company: &Company, team: Option<&Team>, user: Option<&User>, started: i64) -> NewRecording {
+fn recording(
+    n: u8,
+    company: &Company,
+    team: Option<&Team>,
+    user: Option<&User>,
+    started: i64,
+) -> NewRecording {
     NewRecording {
         id: id(n),
         company_id: company.id,
         team_id: team.map(|t| t.id),
         user_id: user.map(|u| u.id),
         extension: Some("2001".into()),
-        direction: if n % 2 == 0 { Direction::Inbound } else { Direction::Outbound },
+        direction: if n % 2 == 0 {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        },
         calling_number: format!("+4420794600{n:02}"),
         called_number: format!("55{n:02}"),
         started_at_ms: started,

@@ -55,6 +55,8 @@ pub struct WebConfig {
     /// Failed sign-ins allowed per client address, then a pause.
     pub sign_in_per_client: ThrottleWindow,
     pub mfa: MfaSettings,
+    /// The largest audio file the ingest API accepts, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Default for WebConfig {
@@ -75,6 +77,7 @@ impl Default for WebConfig {
                 limit: 100,
             },
             mfa: MfaSettings::default(),
+            max_upload_bytes: 200 * 1000 * 1000,
         }
     }
 }

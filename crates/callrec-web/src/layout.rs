@@ -80,6 +80,7 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "mfa-saved" => "Company MFA saved.",
         "mfa-reset" => "MFA reset: the user registers again at their next sign-in, and their sessions have ended.",
         "my-mfa-saved" => "Your MFA settings are saved.",
+        "recording-deleted" => "Recording deleted.",
         _ => return None,
     })
 }

@@ -5,6 +5,7 @@
 //! actor may act, call the store, and render.
 
 pub mod accounts;
+mod api;
 mod assets;
 mod auth;
 mod config;
@@ -12,6 +13,7 @@ mod error;
 mod form;
 mod health;
 mod home;
+pub mod ingest;
 mod layout;
 mod mfa;
 mod passwords;
@@ -22,13 +24,14 @@ mod session;
 mod teams;
 mod users;
 
+pub use api::{new_token, token_hash};
 pub use config::{Argon2Settings, MfaSettings, WebConfig};
 pub use error::AppError;
 pub use mfa::secrets::{key_id, Keyring, SecretError};
 pub use passwords::Passwords;
 
 use axum::Router;
-use callrec_store::Store;
+use callrec_store::{BlobStore, Store};
 use std::sync::Arc;
 
 /// What every handler can reach.
@@ -39,16 +42,24 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Encrypts and decrypts TOTP secrets.
     pub keyring: Arc<Keyring>,
+    /// Audio files.
+    pub blobs: BlobStore,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig, keyring: Keyring) -> Result<AppState, AppError> {
+    pub fn new(
+        store: Store,
+        config: WebConfig,
+        keyring: Keyring,
+        blobs: BlobStore,
+    ) -> Result<AppState, AppError> {
         let passwords = Passwords::new(&config.argon2)?;
         Ok(AppState {
             store,
             config: Arc::new(config),
             passwords,
             keyring: Arc::new(keyring),
+            blobs,
         })
     }
 }
@@ -66,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(recordings::routes())
         .merge(health::routes())
+        .merge(api::routes(state.config.max_upload_bytes))
         .merge(assets::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(

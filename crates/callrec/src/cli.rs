@@ -51,8 +51,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit (serve also applies them on start).
     Migrate,
-    /// Add demo companies, teams and users with documented passwords.
-    Demo,
+    /// Add demo companies, teams, users (documented passwords) and recordings.
+    Demo(DemoArgs),
     /// Manage companies.
     #[command(subcommand)]
     Company(CompanyCommand),
@@ -62,10 +62,59 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API tokens for the recordings ingest API.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Import a folder of audio files, each with a sidecar NAME.json of metadata.
+    Import(ImportArgs),
     /// Manage the keys that encrypt MFA secrets (CALLREC_SECRET_KEY, or the
     /// mfa-keys file in the data directory).
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Synthetic recordings to add (sharing a few generated audio files)
+    /// [default: 3000 when the demo is first loaded, else none].
+    #[arg(long, value_name = "N")]
+    pub recordings: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a company; it is printed once (only its hash is kept).
+    Create {
+        /// The company whose recordings the token may ingest.
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// A label for the token, unique in the company (e.g. the PBX's name).
+        #[arg(long, value_name = "LABEL")]
+        name: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        /// Only this company's tokens.
+        #[arg(long, value_name = "NAME")]
+        company: Option<String>,
+    },
+    /// Revoke a token; requests with it are refused from then on.
+    Revoke {
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        #[arg(long, value_name = "LABEL")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The company the recordings belong to.
+    #[arg(long, value_name = "NAME")]
+    pub company: String,
+    /// The folder: audio files (WAV, MP3, Ogg) each with NAME.json beside it
+    /// holding the same metadata as the ingest API.
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +136,13 @@ pub struct ServeArgs {
     /// Load the demo data on first start and print the demo logins.
     #[arg(long)]
     pub demo: bool,
+    /// The largest audio file the ingest API accepts, in megabytes [default: 200].
+    #[arg(long, env = "CALLREC_MAX_UPLOAD_MB", value_name = "MB")]
+    pub max_upload_mb: Option<u64>,
+    /// Audio files without a recording are removed at start once they are
+    /// this old (other nodes may be mid-upload) [default: 60].
+    #[arg(long, env = "CALLREC_ORPHAN_GRACE_SECONDS", value_name = "SECONDS")]
+    pub orphan_grace_seconds: Option<u64>,
     /// Minutes without a request after which a session ends [default: 30].
     #[arg(long, env = "CALLREC_SESSION_IDLE_MINUTES", value_name = "MINUTES")]
     pub session_idle_minutes: Option<i64>,

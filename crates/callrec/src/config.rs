@@ -28,6 +28,8 @@ struct FileSettings {
     mfa_attempt_limit: Option<i64>,
     mfa_hourly_limit: Option<i64>,
     mfa_lock_minutes: Option<i64>,
+    max_upload_mb: Option<u64>,
+    orphan_grace_seconds: Option<u64>,
 }
 
 /// Where the data lives: what every command needs.
@@ -42,6 +44,7 @@ pub struct StorageSettings {
 pub struct ServeSettings {
     pub listen: SocketAddr,
     pub web: WebConfig,
+    pub orphan_grace_seconds: u64,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileSettings, CliError> {
@@ -204,6 +207,19 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
                 "--mfa-lock-minutes",
             )? * 60,
         },
+        max_upload_bytes: positive(
+            args.max_upload_mb.or(file.max_upload_mb),
+            200,
+            "--max-upload-mb",
+        )? * 1000
+            * 1000,
     };
-    Ok(ServeSettings { listen, web })
+    Ok(ServeSettings {
+        listen,
+        web,
+        orphan_grace_seconds: args
+            .orphan_grace_seconds
+            .or(file.orphan_grace_seconds)
+            .unwrap_or(60),
+    })
 }

@@ -45,9 +45,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Database is up to date ({}).", store.backend().name());
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             let store = commands::open_store(&storage).await?;
-            let (loaded, logins) = commands::demo::load(&store).await?;
+            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            let (loaded, logins) = commands::demo::load(&store, &blobs, args.recordings).await?;
             println!(
                 "{}",
                 if loaded {
@@ -64,6 +65,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Team(command) => {
             commands::admin::team(&commands::open_store(&storage).await?, command).await
+        }
+        Command::Token(command) => {
+            commands::token::run(&commands::open_store(&storage).await?, command).await
+        }
+        Command::Import(args) => {
+            let store = commands::open_store(&storage).await?;
+            commands::import::run(&store, &storage.data_dir, &args.company, &args.dir).await
         }
         Command::Keys(cli::KeysCommand::Rotate) => {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await

@@ -98,6 +98,22 @@
       moveSelected(document.getElementById(mover.dataset.moveFrom), document.getElementById(mover.dataset.moveTo));
       return;
     }
+    var play = event.target.closest("[data-play]");
+    if (play) {
+      // An inline player, started by the click that asked for it.
+      var slot = play.parentElement.querySelector("[data-player]");
+      var audio = slot.querySelector("audio");
+      if (!audio) {
+        audio = document.createElement("audio");
+        audio.controls = true;
+        audio.preload = "auto";
+        audio.src = play.dataset.play;
+        audio.setAttribute("aria-label", "Recording player");
+        slot.appendChild(audio);
+      }
+      audio.play().catch(function () {});
+      return;
+    }
     var tab = event.target.closest('[role="tab"]');
     if (tab) selectTab(tab);
   });

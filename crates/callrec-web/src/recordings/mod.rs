@@ -1,33 +1,321 @@
-//! The Recordings page. Ingest, search and playback arrive with the
-//! recordings store; until then the page says plainly that there are none.
+//! The Recordings page: filters as a shareable GET form, newest first, 50 a
+//! page by keyset, with Play, Download and Delete on each row.
+
+mod audio;
 
 use crate::error::AppError;
-use crate::layout::Chrome;
+use crate::form::{FormData, QueryData};
+use crate::layout::{Choice, Chrome};
 use crate::session::CurrentUser;
 use crate::users::require;
 use crate::AppState;
 use askama::Template;
-use axum::response::Html;
-use axum::routing::get;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
-use callrec_domain::{MenuItem, Role};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::recording::{number_filter, parse_rfc3339, Direction, RecordingId};
+use callrec_domain::time::format_utc;
+use callrec_domain::{CompanyId, MenuItem, Role, TeamId, UserId};
+use callrec_store::{Cursor, PageFrom, RecordingQuery, UserQuery};
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/recordings", get(recordings_page))
+    Router::new()
+        .route("/recordings", get(recordings_page))
+        .route("/recordings/{id}/audio", get(audio::stream))
+        .route("/recordings/{id}/download", get(audio::download))
+        .route("/recordings/{id}/delete", post(audio::delete))
+}
+
+const PER_PAGE: u32 = 50;
+
+/// The filters exactly as typed, to show them again and build links.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filters {
+    pub calling_number: String,
+    pub called_number: String,
+    pub start: String,
+    pub end: String,
+    pub direction: String,
+    pub user: String,
+    pub team: String,
+    pub company: String,
+}
+
+impl Filters {
+    fn from_query(query: &FormData) -> Filters {
+        let field = |name: &str| query.get(name).trim().chars().take(64).collect::<String>();
+        Filters {
+            calling_number: field("calling_number"),
+            called_number: field("called_number"),
+            start: field("start"),
+            end: field("end"),
+            direction: field("direction"),
+            user: field("user"),
+            team: field("team"),
+            company: field("company"),
+        }
+    }
+
+    /// `?calling_number=…&…` plus `extra`, without empty filters.
+    pub fn query_string(&self, extra: &[(&str, &str)]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("calling_number", &self.calling_number),
+            ("called_number", &self.called_number),
+            ("start", &self.start),
+            ("end", &self.end),
+            ("direction", &self.direction),
+            ("user", &self.user),
+            ("team", &self.team),
+            ("company", &self.company),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        for (name, value) in extra {
+            query.append_pair(name, value);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        }
+    }
+}
+
+/// `2026-11-28T10:15` (a datetime-local field, read as UTC), or full RFC 3339.
+fn parse_date_time(text: &str) -> Option<i64> {
+    if text.is_empty() {
+        return None;
+    }
+    let with_seconds = match text.len() {
+        10 => format!("{text}T00:00:00Z"),
+        16 => format!("{text}:00Z"),
+        19 => format!("{text}Z"),
+        _ => text.to_string(),
+    };
+    parse_rfc3339(&with_seconds)
+}
+
+pub(crate) struct RecordingRow {
+    pub id: String,
+    pub started: String,
+    pub direction: &'static str,
+    pub calling: String,
+    pub called: String,
+    pub user: String,
+    pub team: String,
+    pub company: String,
+    pub duration: String,
 }
 
 #[derive(Template)]
 #[template(path = "recordings/recordings.html")]
 struct RecordingsPage {
     chrome: Chrome,
+    filters: Filters,
+    filter_errors: Vec<String>,
+    rows: Vec<RecordingRow>,
+    directions: Vec<Choice>,
+    users: Vec<Choice>,
+    teams: Vec<Choice>,
+    companies: Vec<Choice>,
+    show_company: bool,
+    can_download: bool,
+    can_delete: bool,
+    next_link: Option<String>,
+    previous_link: Option<String>,
+    delete_target: Option<(String, String)>,
+    any_filter: bool,
 }
 
-async fn recordings_page(current: CurrentUser) -> Result<Html<String>, AppError> {
+fn duration_text(ms: i64) -> String {
+    let seconds = ms / 1000;
+    if seconds >= 3600 {
+        format!(
+            "{}:{:02}:{:02}",
+            seconds / 3600,
+            seconds % 3600 / 60,
+            seconds % 60
+        )
+    } else {
+        format!("{}:{:02}", seconds / 60, seconds % 60)
+    }
+}
+
+async fn recordings_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
     require(&current, Role::Recordings)?;
-    Ok(Html(
-        RecordingsPage {
-            chrome: Chrome::new(&current, "Recordings", Some(MenuItem::Recordings)),
+    let actor = &current.actor;
+    let scope = actor.scope();
+    let filters = Filters::from_query(&query);
+    let mut filter_errors = Vec::new();
+    let mut time = |label: &str, text: &str| {
+        let parsed = parse_date_time(text);
+        if parsed.is_none() && !text.is_empty() {
+            filter_errors.push(format!(
+                "{label} must be a date and time such as 2026-11-28T09:30."
+            ));
         }
-        .render()?,
-    ))
+        parsed
+    };
+    let start_ms = time("Start Date/Time", &filters.start);
+    let end_ms = time("End Date/Time", &filters.end).map(|ms| ms + 59_999);
+    let id_of = |text: &str| text.parse::<i64>().ok();
+    let from = match (
+        Cursor::parse(query.get("after")),
+        Cursor::parse(query.get("before")),
+    ) {
+        (Some(cursor), _) => PageFrom::After(cursor),
+        (None, Some(cursor)) => PageFrom::Before(cursor),
+        _ => PageFrom::Start,
+    };
+    let global = scope == DataScope::Everything;
+    let page = state
+        .store
+        .search_recordings(&RecordingQuery {
+            scope,
+            company: if global {
+                id_of(&filters.company).map(CompanyId)
+            } else {
+                None
+            },
+            calling: number_filter(&filters.calling_number),
+            called: number_filter(&filters.called_number),
+            start_ms,
+            end_ms,
+            direction: Direction::parse(&filters.direction),
+            user: id_of(&filters.user).map(UserId),
+            team: id_of(&filters.team).map(TeamId),
+            from,
+            limit: PER_PAGE,
+        })
+        .await?;
+
+    let rows = page
+        .items
+        .iter()
+        .map(|r| RecordingRow {
+            id: r.id.as_str().to_string(),
+            started: format_utc(r.started_at_ms.div_euclid(1000))
+                .trim_end_matches(" UTC")
+                .to_string(),
+            direction: r.direction.label(),
+            calling: r.calling_number.clone(),
+            called: r.called_number.clone(),
+            user: r.username.clone().unwrap_or_default(),
+            team: r.team_name.clone().unwrap_or_default(),
+            company: r.company_name.clone(),
+            duration: duration_text(r.duration_ms),
+        })
+        .collect();
+
+    // The User and Team choices stay inside the scope too.
+    let users = state
+        .store
+        .list_users(&UserQuery {
+            scope,
+            company: None,
+            search: None,
+            page: 0,
+            per_page: 500,
+        })
+        .await?
+        .items
+        .into_iter()
+        .map(|u| (u.id.0.to_string(), u.username));
+    let teams = match scope {
+        DataScope::Everything => state.store.list_teams(None).await?,
+        DataScope::Company(company) => state.store.list_teams(Some(company)).await?,
+        DataScope::Team(company, team) => {
+            state.store.team(company, team).await?.into_iter().collect()
+        }
+        DataScope::OwnOnly(_) => match current.user.team_id {
+            Some(team) => state
+                .store
+                .team(current.user.company_id, team)
+                .await?
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        },
+    };
+    let team_choices = teams.into_iter().map(|t| {
+        let label = if global {
+            format!("{} · {}", t.company_name, t.name)
+        } else {
+            t.name
+        };
+        (t.id.0.to_string(), label)
+    });
+    let companies = if global {
+        state
+            .store
+            .list_companies()
+            .await?
+            .into_iter()
+            .map(|c| (c.id.0.to_string(), c.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let delete_target = match query.get("delete") {
+        "" => None,
+        id => {
+            let id = RecordingId::parse(id).ok_or(AppError::NotFound)?;
+            require(&current, Role::DeleteRecordings)?;
+            let recording = state
+                .store
+                .recording_in_scope(&id, scope)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let label = format!(
+                "{} from {} to {}",
+                format_utc(recording.started_at_ms.div_euclid(1000)),
+                recording.calling_number,
+                recording.called_number
+            );
+            Some((recording.id.as_str().to_string(), label))
+        }
+    };
+    let any_filter = !filters.query_string(&[]).is_empty();
+    let page_html = RecordingsPage {
+        chrome: Chrome::new(&current, "Recordings", Some(MenuItem::Recordings)),
+        directions: Choice::list(
+            Direction::ALL.map(|d| (d.code().to_string(), d.label().to_string())),
+            Some(&filters.direction),
+        ),
+        users: Choice::list(users, Some(&filters.user)),
+        teams: Choice::list(team_choices, Some(&filters.team)),
+        companies: Choice::list(companies, Some(&filters.company)),
+        show_company: global,
+        can_download: actor.can(Role::DownloadRecordings),
+        can_delete: actor.can(Role::DeleteRecordings),
+        next_link: page.next.map(|c| {
+            format!(
+                "/recordings{}",
+                filters.query_string(&[("after", &c.encode())])
+            )
+        }),
+        previous_link: page.previous.map(|c| {
+            format!(
+                "/recordings{}",
+                filters.query_string(&[("before", &c.encode())])
+            )
+        }),
+        filters,
+        filter_errors,
+        rows,
+        delete_target,
+        any_filter,
+    }
+    .render()?;
+    Ok(Html(page_html).into_response())
 }

@@ -3,7 +3,7 @@
 
 use callrec_domain::{CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username};
 use callrec_store::testing::TestDb;
-use callrec_store::{Company, NewUser, Store, Team, User};
+use callrec_store::{BlobStore, Company, NewUser, Store, Team, User};
 use callrec_web::{router, AppState, Argon2Settings, Keyring, Passwords, WebConfig};
 use std::net::SocketAddr;
 
@@ -29,6 +29,7 @@ pub fn test_config() -> WebConfig {
 pub struct TestApp {
     pub address: String,
     pub store: Store,
+    pub blobs: BlobStore,
     /// Held so the database lives as long as the app.
     _db: TestDb,
 }
@@ -39,17 +40,26 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
 
 pub async fn spawn_app_with(db: TestDb, config: WebConfig) -> TestApp {
     let store = db.store.clone();
-    let address = serve(store.clone(), config).await;
+    let blobs = BlobStore::new(db.data_dir());
+    let address = serve_with(store.clone(), config, blobs.clone()).await;
     TestApp {
         address,
         store,
+        blobs,
         _db: db,
     }
 }
 
-/// Starts one more node on `store`; returns its base URL.
+/// Starts one more node on `store` (audio it is never asked for goes to a
+/// scratch folder); returns its base URL.
 pub async fn serve(store: Store, config: WebConfig) -> String {
-    let state = AppState::new(store, config, Keyring::new(TEST_KEY, &[])).expect("app state");
+    let scratch = std::env::temp_dir().join("callrec-test-second-node");
+    serve_with(store, config, BlobStore::new(&scratch)).await
+}
+
+pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore) -> String {
+    let state =
+        AppState::new(store, config, Keyring::new(TEST_KEY, &[]), blobs).expect("app state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");

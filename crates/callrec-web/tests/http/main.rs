@@ -5,6 +5,7 @@ mod harness;
 
 mod auth;
 mod mfa;
+mod recordings;
 mod security;
 mod teams;
 mod users;

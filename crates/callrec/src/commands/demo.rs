@@ -5,7 +5,7 @@ use crate::error::CliError;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
 };
-use callrec_store::{Store, Team};
+use callrec_store::{BlobStore, Store, Team};
 use callrec_web::accounts::{self, AuditContext, CreateUser};
 use callrec_web::{Argon2Settings, Passwords};
 
@@ -113,12 +113,32 @@ pub struct DemoLogin {
     pub description: String,
 }
 
-/// Loads the demo unless it is there already; returns the logins either way.
-pub async fn load(store: &Store) -> Result<(bool, Vec<DemoLogin>), CliError> {
+/// Recordings added with the demo when no number is asked for.
+const DEFAULT_RECORDINGS: u64 = 3000;
+
+/// Loads the demo unless it is there already, then adds `recordings`
+/// synthetic recordings (by default 3000 with a first load); returns whether
+/// the demo was loaded now, and the logins.
+pub async fn load(
+    store: &Store,
+    blobs: &BlobStore,
+    recordings: Option<u64>,
+) -> Result<(bool, Vec<DemoLogin>), CliError> {
     let logins = logins();
-    if store.company_by_name(MARKER_COMPANY).await?.is_some() {
-        return Ok((false, logins));
+    let loaded = if store.company_by_name(MARKER_COMPANY).await?.is_some() {
+        false
+    } else {
+        load_people(store).await?;
+        true
+    };
+    let count = recordings.unwrap_or(if loaded { DEFAULT_RECORDINGS } else { 0 });
+    if count > 0 {
+        add_recordings(store, blobs, count).await?;
     }
+    Ok((loaded, logins))
+}
+
+async fn load_people(store: &Store) -> Result<(), CliError> {
     // Demo hashes use a light Argon2 cost: the passwords are public anyway,
     // and loading stays quick.
     let passwords = Passwords::new(&Argon2Settings {
@@ -152,7 +172,7 @@ pub async fn load(store: &Store) -> Result<(bool, Vec<DemoLogin>), CliError> {
         }
         add_users(store, &passwords, company.id, &created, users).await?;
     }
-    Ok((true, logins))
+    Ok(())
 }
 
 async fn add_users(
@@ -217,4 +237,134 @@ pub fn print_logins(logins: &[DemoLogin]) {
     for login in logins {
         println!("  {:<14} {}", login.username, login.description);
     }
+}
+
+/// 8 kHz, 16-bit mono WAV of two tones in short bursts, like a phone line.
+fn synthetic_wav(seconds: u32, low: f64, high: f64) -> Vec<u8> {
+    let rate = 8000u32;
+    let samples = rate * seconds;
+    let data_len = samples * 2;
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    for value in [16u32] {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for i in 0..samples {
+        let t = f64::from(i) / f64::from(rate);
+        // On for 0.4 s, off for 0.2 s.
+        let on = (t % 0.6) < 0.4;
+        let value = if on {
+            0.25 * (2.0 * std::f64::consts::PI * low * t).sin()
+                + 0.25 * (2.0 * std::f64::consts::PI * high * t).sin()
+        } else {
+            0.0
+        };
+        out.extend_from_slice(&((value * f64::from(i16::MAX)) as i16).to_le_bytes());
+    }
+    out
+}
+
+/// Synthetic recordings over the last 90 days for the demo companies' team
+/// members, sharing a dozen generated audio files.
+async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<(), CliError> {
+    use callrec_domain::permissions::DataScope;
+    use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
+    use callrec_store::{NewRecording, UserQuery};
+    use rand::{Rng, SeedableRng};
+
+    let failed = |err: std::io::Error| CliError::Failed(format!("cannot store demo audio: {err}"));
+    let mut audio = Vec::new();
+    for (i, seconds) in [4u32, 6, 7, 9, 11, 12, 14, 16, 18, 21, 25, 30]
+        .into_iter()
+        .enumerate()
+    {
+        let wav = synthetic_wav(seconds, 350.0 + 40.0 * i as f64, 440.0 + 60.0 * i as f64);
+        let stored = blobs.put(&wav).await.map_err(failed)?;
+        audio.push((stored, i64::from(seconds) * 1000));
+    }
+    let mut people = Vec::new();
+    for company in [MARKER_COMPANY, "Globex Support"] {
+        let Some(company) = store.company_by_name(company).await? else {
+            continue;
+        };
+        let query = UserQuery {
+            scope: DataScope::Company(company.id),
+            company: None,
+            search: None,
+            page: 0,
+            per_page: 500,
+        };
+        for user in store
+            .list_users(&query)
+            .await?
+            .items
+            .into_iter()
+            .filter(|u| u.team_id.is_some())
+        {
+            people.push((company.id, user.team_id, user.id));
+        }
+    }
+    if people.is_empty() {
+        return Err(CliError::Usage(
+            "load the demo people first (`callrec demo`)".into(),
+        ));
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(count ^ now() as u64);
+    let now_ms = now() * 1000;
+    let ninety_days_ms = 90 * 24 * 3600 * 1000;
+    let chunk = 10_000;
+    let mut added = 0;
+    while added < count {
+        let batch = (count - added).min(chunk);
+        let rows: Vec<NewRecording> = (0..batch)
+            .map(|_| {
+                let (company_id, team_id, user_id) = people[rng.gen_range(0..people.len())];
+                let (stored, duration_ms) = &audio[rng.gen_range(0..audio.len())];
+                let direction = [Direction::Inbound, Direction::Outbound, Direction::Internal]
+                    [rng.gen_range(0..3)];
+                let extension = format!("2{:03}", rng.gen_range(0..200));
+                let outside = format!("+44{}", rng.gen_range(1_000_000_000u64..9_999_999_999));
+                let other_extension = format!("2{:03}", rng.gen_range(0..200));
+                let (from, to) = match direction {
+                    Direction::Inbound => (outside, extension.clone()),
+                    Direction::Outbound => (extension.clone(), outside),
+                    Direction::Internal => (extension.clone(), other_extension),
+                };
+                NewRecording {
+                    id: RecordingId::from_bytes(rng.gen()),
+                    company_id,
+                    team_id,
+                    user_id: Some(user_id),
+                    extension: Some(extension),
+                    direction,
+                    calling_number: from,
+                    called_number: to,
+                    started_at_ms: now_ms - rng.gen_range(0..ninety_days_ms),
+                    duration_ms: *duration_ms,
+                    format: AudioFormat::Wav,
+                    size_bytes: stored.size as i64,
+                    sha256: stored.sha256.clone(),
+                    storage_key: stored.key.clone(),
+                    external_id: None,
+                }
+            })
+            .collect();
+        store.insert_recordings_bulk(&rows, now()).await?;
+        added += batch;
+        if count > chunk {
+            eprintln!("  {added}/{count} recordings");
+        }
+    }
+    println!("Added {count} demo recordings.");
+    Ok(())
 }

@@ -1,6 +1,8 @@
 pub mod admin;
 pub mod demo;
+pub mod import;
 pub mod serve;
+pub mod token;
 
 use crate::config::StorageSettings;
 use crate::error::CliError;

@@ -4,7 +4,7 @@ use super::{demo, now};
 use crate::config::{ServeSettings, StorageSettings};
 use crate::error::CliError;
 use callrec_domain::{CompanyName, DisplayName, Level, NewPassword, RoleSet, Username};
-use callrec_store::Store;
+use callrec_store::{BlobStore, Store};
 use callrec_web::accounts::{self, AuditContext, CreateUser};
 use callrec_web::{AppState, Keyring, Passwords};
 use rand::Rng;
@@ -18,10 +18,12 @@ pub async fn run(
     keyring: Keyring,
     load_demo: bool,
 ) -> Result<(), CliError> {
-    let state = AppState::new(store.clone(), settings.web.clone(), keyring)?;
+    let blobs = BlobStore::new(&storage.data_dir);
+    remove_orphans(&store, &blobs, settings.orphan_grace_seconds).await?;
+    let state = AppState::new(store.clone(), settings.web.clone(), keyring, blobs.clone())?;
     bootstrap(&store, &state.passwords).await?;
     let demo_logins = if load_demo {
-        let (loaded, logins) = demo::load(&store).await?;
+        let (loaded, logins) = demo::load(&store, &blobs, None).await?;
         if loaded {
             println!("Loaded the demo data.");
         }
@@ -136,6 +138,44 @@ async fn bootstrap(store: &Store, passwords: &Passwords) -> Result<(), CliError>
         println!(
             "Sign in and change it, or set CALLREC_BOOTSTRAP_ADMIN_PASSWORD on a fresh database."
         );
+    }
+    Ok(())
+}
+
+/// Audio files no recording points at (a crash between storing the file and
+/// committing its row) and leftover partial uploads are removed, once older
+/// than the grace period: another node may be half-way through an upload.
+async fn remove_orphans(
+    store: &Store,
+    blobs: &BlobStore,
+    grace_seconds: u64,
+) -> Result<(), CliError> {
+    let failed =
+        |err: std::io::Error| CliError::Failed(format!("cannot tidy the audio folder: {err}"));
+    let cutoff = std::time::SystemTime::now() - Duration::from_secs(grace_seconds);
+    let old_enough = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified <= cutoff)
+    };
+    let (keys, partials) = blobs.scan().await.map_err(failed)?;
+    let mut removed = 0;
+    for partial in partials.iter().filter(|p| old_enough(p)) {
+        if std::fs::remove_file(partial).is_ok() {
+            removed += 1;
+        }
+    }
+    let used = store.storage_keys().await?;
+    for key in keys.difference(&used) {
+        let old = blobs.path_of(key).is_some_and(|path| old_enough(&path));
+        // Checked again just before removing, in case a row arrived meanwhile.
+        if old && !store.storage_key_in_use(key).await? {
+            blobs.remove(key).await.map_err(failed)?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed audio files that no recording points at");
     }
     Ok(())
 }

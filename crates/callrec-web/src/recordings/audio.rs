@@ -1,0 +1,301 @@
+//! Playing (with HTTP Range), downloading and deleting a recording. Each
+//! route looks the recording up inside the user's scope first: outside it,
+//! the recording does not exist (404).
+
+use super::Filters;
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::users::require;
+use crate::{now, AppState};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use callrec_domain::recording::{download_name, RecordingId};
+use callrec_domain::Role;
+use callrec_store::{AuditAction, Recording};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+async fn find(state: &AppState, current: &CurrentUser, id: &str) -> Result<Recording, AppError> {
+    let id = RecordingId::parse(id).ok_or(AppError::NotFound)?;
+    state
+        .store
+        .recording_in_scope(&id, current.actor.scope())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn audit(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &str,
+    action: AuditAction,
+    recording: &Recording,
+) -> Result<(), AppError> {
+    let entry = current
+        .audit_context(client)
+        .entry(action)
+        .company(recording.company_id)
+        .target(recording.id.as_str());
+    state.store.audit(entry, now()).await?;
+    Ok(())
+}
+
+/// A byte range of a file of `size` bytes, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+/// `None`: no (usable) Range header, send everything. `Some(Err(()))`: the
+/// range cannot be satisfied (416).
+pub(crate) fn parse_range(header: Option<&str>, size: u64) -> Option<Result<ByteRange, ()>> {
+    let spec = header?.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        // Several ranges: answer with the whole file, as RFC 9110 allows.
+        return None;
+    }
+    let Some((start, end)) = spec.split_once('-') else {
+        return Some(Err(()));
+    };
+    let parse = |s: &str| s.trim().parse::<u64>();
+    let range = match (start.trim(), end.trim()) {
+        ("", "") => Err(()),
+        ("", suffix) => match parse(suffix) {
+            Ok(0) | Err(_) => Err(()),
+            Ok(n) => Ok(ByteRange {
+                start: size.saturating_sub(n),
+                end: size.saturating_sub(1),
+            }),
+        },
+        (start, "") => match parse(start) {
+            Ok(s) if s < size => Ok(ByteRange {
+                start: s,
+                end: size - 1,
+            }),
+            _ => Err(()),
+        },
+        (start, end) => match (parse(start), parse(end)) {
+            (Ok(s), Ok(e)) if s <= e && s < size => Ok(ByteRange {
+                start: s,
+                end: e.min(size - 1),
+            }),
+            _ => Err(()),
+        },
+    };
+    Some(range.and_then(|r| if size == 0 { Err(()) } else { Ok(r) }))
+}
+
+async fn send_file(
+    state: &AppState,
+    recording: &Recording,
+    headers: &HeaderMap,
+    attachment: bool,
+) -> Result<Response, AppError> {
+    let path = state
+        .blobs
+        .path_of(&recording.storage_key)
+        .ok_or_else(|| AppError::Internal("bad storage key".into()))?;
+    let mut file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|err| AppError::Internal(format!("audio of recording {}: {err}", recording.id)))?;
+    let size = file
+        .metadata()
+        .await
+        .map_err(|err| AppError::Internal(err.to_string()))?
+        .len();
+    let mut response_headers = HeaderMap::new();
+    let content_type = HeaderValue::from_static(recording.format.mime_type());
+    response_headers.insert(header::CONTENT_TYPE, content_type);
+    response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    response_headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if attachment {
+        let name = download_name(
+            recording.started_at_ms,
+            recording.direction,
+            &recording.calling_number,
+            &recording.called_number,
+            recording.format,
+        );
+        let disposition = format!("attachment; filename=\"{name}\"");
+        response_headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+    }
+    let range = if attachment {
+        None
+    } else {
+        parse_range(
+            headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+            size,
+        )
+    };
+    match range {
+        Some(Err(())) => {
+            let value = HeaderValue::from_str(&format!("bytes */{size}"))
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            response_headers.insert(header::CONTENT_RANGE, value);
+            Ok((StatusCode::RANGE_NOT_SATISFIABLE, response_headers).into_response())
+        }
+        Some(Ok(range)) => {
+            file.seek(std::io::SeekFrom::Start(range.start))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let length = range.end - range.start + 1;
+            let value = format!("bytes {}-{}/{size}", range.start, range.end);
+            response_headers.insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
+            );
+            response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(length)));
+            Ok((StatusCode::PARTIAL_CONTENT, response_headers, body).into_response())
+        }
+        None => {
+            response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+            Ok((StatusCode::OK, response_headers, body).into_response())
+        }
+    }
+}
+
+/// `GET /recordings/{id}/audio`, for the page's `<audio>` player.
+pub(crate) async fn stream(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    require(&current, Role::Recordings)?;
+    let recording = find(&state, &current, &id).await?;
+    // A player asks for many ranges; the play is audited once, at its start.
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if range.is_empty() || range.trim() == "bytes=0-" {
+        audit(
+            &state,
+            &current,
+            &client,
+            AuditAction::RecordingPlayed,
+            &recording,
+        )
+        .await?;
+    }
+    send_file(&state, &recording, &headers, false).await
+}
+
+/// `GET /recordings/{id}/download`: the original bytes, as a file.
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    require(&current, Role::DownloadRecordings)?;
+    let recording = find(&state, &current, &id).await?;
+    audit(
+        &state,
+        &current,
+        &client,
+        AuditAction::RecordingDownloaded,
+        &recording,
+    )
+    .await?;
+    send_file(&state, &recording, &headers, true).await
+}
+
+/// `POST /recordings/{id}/delete`, from the confirm pop-up.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::DeleteRecordings)?;
+    let recording = find(&state, &current, &id).await?;
+    let Some((key, still_used)) = state
+        .store
+        .delete_recording(&recording.id, current.actor.scope())
+        .await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    if !still_used {
+        state
+            .blobs
+            .remove(&key)
+            .await
+            .map_err(|err| AppError::Internal(err.to_string()))?;
+    }
+    audit(
+        &state,
+        &current,
+        &client,
+        AuditAction::RecordingDeleted,
+        &recording,
+    )
+    .await?;
+    let filters = Filters::from_query(&form);
+    Ok(Redirect::to(&format!(
+        "/recordings{}",
+        filters.query_string(&[("done", "recording-deleted")])
+    ))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let r = |s: &str| parse_range(Some(s), 1000);
+        assert_eq!(r("bytes=0-99"), Some(Ok(ByteRange { start: 0, end: 99 })));
+        assert_eq!(
+            r("bytes=900-"),
+            Some(Ok(ByteRange {
+                start: 900,
+                end: 999
+            }))
+        );
+        assert_eq!(
+            r("bytes=-100"),
+            Some(Ok(ByteRange {
+                start: 900,
+                end: 999
+            }))
+        );
+        assert_eq!(r("bytes=-5000"), Some(Ok(ByteRange { start: 0, end: 999 })));
+        assert_eq!(
+            r("bytes=990-5000"),
+            Some(Ok(ByteRange {
+                start: 990,
+                end: 999
+            }))
+        );
+        for bad in [
+            "bytes=1000-",
+            "bytes=5-1",
+            "bytes=abc",
+            "bytes=-0",
+            "bytes=-",
+        ] {
+            assert_eq!(r(bad), Some(Err(())), "{bad}");
+        }
+        assert_eq!(r("items=0-1"), None);
+        assert_eq!(r("bytes=0-1,5-6"), None);
+        assert_eq!(parse_range(None, 1000), None);
+    }
+}
