@@ -133,6 +133,28 @@ pub fn wav_info(head: &[u8]) -> Result<WavInfo, WavError> {
     Err(WavError::NoData)
 }
 
+/// A 16-bit mono PCM WAV file of `samples` at `rate` samples a second.
+pub fn pcm_wav(samples: &[i16], rate: u32) -> Vec<u8> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes()); // bytes a second
+    out.extend_from_slice(&2u16.to_le_bytes()); // bytes a frame
+    out.extend_from_slice(&16u16.to_le_bytes()); // bits a sample
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for sample in samples {
+        out.extend_from_slice(&sample.to_le_bytes());
+    }
+    out
+}
+
 /// A recording id: 128 random bits as 32 lower-case hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RecordingId(String);
@@ -475,24 +497,8 @@ mod tests {
         assert_eq!(fields, ["started_at", "direction", "from", "to"]);
     }
 
-    /// A minimal valid WAV: 8 kHz, 16-bit mono, `samples` samples.
-    pub fn wav(samples: usize) -> Vec<u8> {
-        let data_len = (samples * 2) as u32;
-        let mut out = Vec::new();
-        out.extend_from_slice(b"RIFF");
-        out.extend_from_slice(&(36 + data_len).to_le_bytes());
-        out.extend_from_slice(b"WAVEfmt ");
-        out.extend_from_slice(&16u32.to_le_bytes());
-        out.extend_from_slice(&1u16.to_le_bytes());
-        out.extend_from_slice(&1u16.to_le_bytes());
-        out.extend_from_slice(&8000u32.to_le_bytes());
-        out.extend_from_slice(&16000u32.to_le_bytes());
-        out.extend_from_slice(&2u16.to_le_bytes());
-        out.extend_from_slice(&16u16.to_le_bytes());
-        out.extend_from_slice(b"data");
-        out.extend_from_slice(&data_len.to_le_bytes());
-        out.resize(out.len() + samples * 2, 0);
-        out
+    fn wav(samples: usize) -> Vec<u8> {
+        pcm_wav(&vec![0; samples], 8000)
     }
 
     #[test]

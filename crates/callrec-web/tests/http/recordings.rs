@@ -8,24 +8,10 @@ use callrec_web::{new_token, token_hash};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
-/// An 8 kHz 16-bit mono WAV of `samples` samples with a recognisable ramp.
+/// An 8 kHz mono WAV of `samples` samples with a recognisable ramp.
 pub fn wav(samples: usize) -> Vec<u8> {
-    let data_len = (samples * 2) as u32;
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&8000u32.to_le_bytes());
-    out.extend_from_slice(&16000u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    out.extend((0..samples * 2).map(|i| (i % 251) as u8));
-    out
+    let ramp: Vec<i16> = (0..samples).map(|i| (i % 251) as i16 * 100).collect();
+    callrec_domain::recording::pcm_wav(&ramp, 8000)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

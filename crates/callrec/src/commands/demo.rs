@@ -2,6 +2,7 @@
 
 use super::now;
 use crate::error::CliError;
+use callrec_domain::recording::pcm_wav;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
 };
@@ -239,39 +240,21 @@ pub fn print_logins(logins: &[DemoLogin]) {
     }
 }
 
-/// 8 kHz, 16-bit mono WAV of two tones in short bursts, like a phone line.
+/// 8 kHz mono WAV of two tones in short bursts, like a phone line.
 fn synthetic_wav(seconds: u32, low: f64, high: f64) -> Vec<u8> {
-    let rate = 8000u32;
-    let samples = rate * seconds;
-    let data_len = samples * 2;
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    for value in [16u32] {
-        out.extend_from_slice(&value.to_le_bytes());
-    }
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for i in 0..samples {
-        let t = f64::from(i) / f64::from(rate);
-        // On for 0.4 s, off for 0.2 s.
-        let on = (t % 0.6) < 0.4;
-        let value = if on {
-            0.25 * (2.0 * std::f64::consts::PI * low * t).sin()
-                + 0.25 * (2.0 * std::f64::consts::PI * high * t).sin()
-        } else {
-            0.0
-        };
-        out.extend_from_slice(&((value * f64::from(i16::MAX)) as i16).to_le_bytes());
-    }
-    out
+    let rate = 8000;
+    let samples: Vec<i16> = (0..rate * seconds)
+        .map(|i| {
+            let t = f64::from(i) / f64::from(rate);
+            // On for 0.4 s, off for 0.2 s.
+            if (t % 0.6) >= 0.4 {
+                return 0;
+            }
+            let wave = |f: f64| 0.25 * (2.0 * std::f64::consts::PI * f * t).sin();
+            ((wave(low) + wave(high)) * f64::from(i16::MAX)) as i16
+        })
+        .collect();
+    pcm_wav(&samples, rate)
 }
 
 /// Synthetic recordings over the last 90 days for the demo companies' team
