@@ -554,7 +554,7 @@ mod tests {
             parse_rfc3339("2026-11-28T05:15:30-05:00"),
             Some(1_795_860_930_000)
         );
-        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").is_some(), true);
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_some());
         for bad in [
             "",
             "2026-11-28",
