@@ -83,7 +83,7 @@ fn recording(
         team_id: team.map(|t| t.id),
         user_id: user.map(|u| u.id),
         extension: Some("2001".into()),
-        direction: if n % 2 == 0 {
+        direction: if n.is_multiple_of(2) {
             Direction::Inbound
         } else {
             Direction::Outbound
