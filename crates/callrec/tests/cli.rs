@@ -416,3 +416,165 @@ fn mfa_keys_are_generated_private_and_rotate() {
     let out = cli.expect(2, &["serve", "--mfa-issuer", "Bad:Issuer"], "");
     assert!(out.contains("without a colon"), "{out}");
 }
+
+#[test]
+fn api_tokens_from_the_command_line() {
+    let cli = Cli::new();
+    cli.expect(0, &["company", "add", "Acme"], "");
+    let out = cli.expect(
+        0,
+        &["token", "create", "--company", "acme", "--name", "pbx-1"],
+        "",
+    );
+    let token = out
+        .lines()
+        .find(|l| l.starts_with("crt_"))
+        .expect("the token is printed once");
+    assert_eq!(token.len(), 47);
+    let list = cli.expect(0, &["token", "list"], "");
+    assert!(
+        list.contains("Acme\tpbx-1\tcreated ") && list.contains("active"),
+        "{list}"
+    );
+    assert!(!list.contains(token), "never shown again");
+    assert!(cli
+        .expect(
+            2,
+            &["token", "create", "--company", "Acme", "--name", "pbx-1"],
+            ""
+        )
+        .contains("already exists"));
+    assert!(cli
+        .expect(
+            2,
+            &["token", "create", "--company", "Nope", "--name", "x"],
+            ""
+        )
+        .contains("no company named"));
+    assert!(cli
+        .expect(
+            2,
+            &["token", "create", "--company", "Acme", "--name", " "],
+            ""
+        )
+        .contains("--name must be"));
+    cli.expect(
+        0,
+        &["token", "revoke", "--company", "Acme", "--name", "pbx-1"],
+        "",
+    );
+    assert!(cli
+        .expect(0, &["token", "list", "--company", "Acme"], "")
+        .contains("revoked"));
+    assert!(cli
+        .expect(
+            2,
+            &["token", "revoke", "--company", "Acme", "--name", "pbx-1"],
+            ""
+        )
+        .contains("no active token"));
+}
+
+fn wav_file(samples: usize, seed: i16) -> Vec<u8> {
+    let data: Vec<i16> = (0..samples)
+        .map(|i| (i as i16).wrapping_mul(seed))
+        .collect();
+    callrec_domain::recording::pcm_wav(&data, 8000)
+}
+
+#[test]
+fn import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there() {
+    let cli = Cli::new();
+    cli.expect(0, &["company", "add", "Acme"], "");
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path();
+    let meta = |from: &str| {
+        format!(
+            r#"{{"started_at": "2026-11-01T10:00:00Z", "direction": "inbound", "from": "{from}", "to": "2001"}}"#
+        )
+    };
+    std::fs::write(dir.join("a.wav"), wav_file(800, 3)).unwrap();
+    std::fs::write(dir.join("a.json"), meta("0770001")).unwrap();
+    std::fs::write(dir.join("b.wav"), wav_file(900, 5)).unwrap();
+    std::fs::write(dir.join("b.wav.json"), meta("0770002")).unwrap();
+    std::fs::write(dir.join("c.wav"), wav_file(700, 7)).unwrap(); // no sidecar
+    std::fs::write(dir.join("d.wav"), b"just some text pretending").unwrap();
+    std::fs::write(dir.join("d.json"), meta("0770004")).unwrap();
+    std::fs::write(dir.join("e.mp3"), wav_file(600, 9)).unwrap();
+    std::fs::write(dir.join("e.json"), r#"{"direction": "sideways"}"#).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not audio").unwrap();
+    let path = dir.to_str().unwrap();
+    let out = cli.expect(1, &["import", "--company", "Acme", path], "");
+    assert!(
+        out.contains("2 added, 0 already there, 3 failed, of 5 files"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[##############################] 5/5"),
+        "progress is shown: {out}"
+    );
+    assert!(out.contains("failed: c.wav: no sidecar .json"), "{out}");
+    assert!(
+        out.contains("failed: d.wav: the audio is not WAV, MP3 or Ogg"),
+        "{out}"
+    );
+    assert!(
+        out.contains("failed: e.mp3: started_at is required; direction must be inbound"),
+        "{out}"
+    );
+    let again = cli.expect(1, &["import", "--company", "Acme", path], "");
+    assert!(
+        again.contains("0 added, 2 already there, 3 failed"),
+        "{again}"
+    );
+    assert!(cli
+        .expect(2, &["import", "--company", "Acme", "/no/such/folder"], "")
+        .contains("cannot read the folder"));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(cli
+        .expect(
+            2,
+            &[
+                "import",
+                "--company",
+                "Acme",
+                empty.path().to_str().unwrap()
+            ],
+            ""
+        )
+        .contains("no audio files"));
+}
+
+#[test]
+fn demo_recordings_are_added_in_bulk() {
+    let cli = Cli::new();
+    let first = cli.expect(0, &["demo"], "");
+    assert!(first.contains("Added 3000 demo recordings."), "{first}");
+    let more = cli.expect(0, &["demo", "--recordings", "12000"], "");
+    assert!(
+        more.contains("12000/12000 recordings") && more.contains("Added 12000 demo recordings."),
+        "{more}"
+    );
+    let audio = cli.dir.path().join("audio");
+    let audio_files = walk(&audio)
+        .into_iter()
+        .filter(|p| !p.starts_with(audio.join("tmp")))
+        .count();
+    assert_eq!(
+        audio_files, 12,
+        "a dozen shared audio files, not one per row"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -1,0 +1,142 @@
+//! Crash safety: uploads run while the server is killed with SIGKILL; after
+//! a restart every recording that got a 201 is there with the right audio,
+//! and no orphan row or file is left.
+
+use callrec_store::{BlobStore, Store};
+use sha2::{Digest, Sha256};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn callrec(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callrec"));
+    command
+        .env("CALLREC_DATA_DIR", dir)
+        .env_remove("CALLREC_DATABASE_URL")
+        .env("CALLREC_LOG", "warn")
+        .env("CALLREC_ORPHAN_GRACE_SECONDS", "0");
+    command
+}
+
+fn start(dir: &std::path::Path) -> (Child, String) {
+    let mut child = callrec(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(url) = line.strip_prefix("callrec is serving ") {
+            break url.split(' ').next().unwrap().to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, url)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_uploads_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = callrec(dir.path()).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run(&["company", "add", "Acme"]);
+    let token = run(&["token", "create", "--company", "Acme", "--name", "pbx"])
+        .lines()
+        .find(|l| l.starts_with("crt_"))
+        .unwrap()
+        .to_string();
+    let (mut server, url) = start(dir.path());
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut workers = Vec::new();
+    for worker in 0..6u32 {
+        let (url, token, acknowledged) = (url.clone(), token.clone(), acknowledged.clone());
+        workers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for n in 0u32.. {
+                if Instant::now() > deadline {
+                    break;
+                }
+                // Distinct audio each time, a few hundred kilobytes.
+                let salt = worker.wrapping_mul(7919).wrapping_add(n.wrapping_mul(104_729)).wrapping_add(1);
+                let samples: Vec<i16> = (0..100_000u32).map(|i| (i.wrapping_mul(salt) % 65_521) as i16).collect();
+                let audio = callrec_domain::recording::pcm_wav(&samples, 8000);
+                let sha = hex(&Sha256::digest(&audio));
+                let meta = serde_json::json!({"started_at": "2026-11-01T10:00:00Z", "direction": "inbound", "from": "0770", "to": "2001"});
+                let form = reqwest::multipart::Form::new()
+                    .part("metadata", reqwest::multipart::Part::text(meta.to_string()))
+                    .part("audio", reqwest::multipart::Part::bytes(audio).file_name("a.wav"));
+                let Ok(response) = client.post(format!("{url}/api/v1/recordings")).bearer_auth(&token).multipart(form).send().await else {
+                    break; // the server is gone
+                };
+                if response.status() == 201 {
+                    let Ok(body) = response.json::<serde_json::Value>().await else { break };
+                    acknowledged.lock().unwrap().push((body["id"].as_str().unwrap().to_string(), sha));
+                }
+            }
+        }));
+    }
+    // Kill mid-stream, once some uploads have been acknowledged.
+    while acknowledged.lock().unwrap().len() < 25 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().unwrap(); // SIGKILL on Unix: no shutdown code runs
+    server.wait().unwrap();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 25,
+        "only {} uploads got a 201 before the kill",
+        acknowledged.len()
+    );
+
+    // Restart: start-up removes files that no row points at.
+    let (mut server, _) = start(dir.path());
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let store = Store::connect(None, dir.path()).await.unwrap();
+    let blobs = BlobStore::new(dir.path());
+    for (id, sha) in &acknowledged {
+        let id = callrec_domain::recording::RecordingId::parse(id).unwrap();
+        let recording = store
+            .recording_in_scope(&id, callrec_domain::permissions::DataScope::Everything)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("acknowledged recording {id} is missing"));
+        assert_eq!(&recording.sha256, sha);
+        let bytes = std::fs::read(blobs.path_of(&recording.storage_key).unwrap()).unwrap();
+        assert_eq!(
+            &hex(&Sha256::digest(&bytes)),
+            sha,
+            "the audio of {id} is intact"
+        );
+    }
+    let (files, partials) = blobs.scan().await.unwrap();
+    let rows = store.storage_keys().await.unwrap();
+    assert!(
+        partials.is_empty(),
+        "partial uploads were cleaned up: {partials:?}"
+    );
+    assert_eq!(files, rows, "every file has a row and every row a file");
+    assert!(store.count_recordings(None).await.unwrap() >= acknowledged.len() as i64);
+}
