@@ -111,7 +111,10 @@
         audio.setAttribute("aria-label", "Recording player");
         slot.appendChild(audio);
       }
+      // The player has its own controls from now on.
+      play.hidden = true;
       audio.play().catch(function () {});
+      audio.focus();
       return;
     }
     var tab = event.target.closest('[role="tab"]');

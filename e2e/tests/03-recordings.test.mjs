@@ -1,0 +1,71 @@
+// Issue 4: filter recordings by number and date, play one (the player's
+// currentTime advances), download one.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages } from "../lib.mjs";
+
+const env = useServerAndBrowser();
+
+test("filters by number and date, plays and downloads a recording", () => withPages("recordings", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/recordings$/);
+  const rows = page.getByRole("table").getByRole("row");
+  assert.equal(await rows.count(), 51, "a header and 50 recordings a page");
+  await screenshot(page, "recordings");
+
+  // Filter by part of the first recording's calling number and its day.
+  const first = rows.nth(1);
+  const cells = await first.getByRole("cell").allInnerTexts();
+  const [started, , calling] = cells;
+  const digits = calling.replace(/\D/g, "").slice(-6, -1);
+  await page.getByLabel("Calling Number").fill(digits);
+  const day = started.slice(0, 10);
+  await page.getByLabel("Start Date/Time").fill(`${day}T00:00`);
+  await page.getByLabel("End Date/Time").fill(`${day}T23:59`);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForURL(/calling_number=/);
+  const filtered = page.getByRole("table").getByRole("row");
+  const count = await filtered.count();
+  assert.ok(count >= 2 && count < 51, `the filter narrows the list (${count - 1} rows)`);
+  for (let i = 1; i < count; i += 1) {
+    const [when, , number] = await filtered.nth(i).getByRole("cell").allInnerTexts();
+    assert.ok(number.replace(/\D/g, "").includes(digits), `${number} contains ${digits}`);
+    assert.ok(when.startsWith(day), `${when} is on ${day}`);
+  }
+  await screenshot(page, "recordings-filtered");
+
+  // Play: an inline player whose time advances.
+  await filtered.nth(1).getByRole("button", { name: "Play" }).click();
+  const audio = filtered.nth(1).locator("audio");
+  await audio.waitFor();
+  await page.waitForFunction(() => {
+    const player = document.querySelector("audio");
+    return player && player.currentTime > 0.5;
+  }, null, { timeout: 15000 });
+  await screenshot(page, "recordings-playing");
+
+  // Download: the original file, with a meaningful name.
+  const downloadPromise = page.waitForEvent("download");
+  await filtered.nth(1).getByRole("link", { name: "Download" }).click();
+  const download = await downloadPromise;
+  assert.match(download.suggestedFilename(), /^\d{4}-\d{2}-\d{2}_\d{6}_(inbound|outbound|internal)_.+_to_.+\.wav$/);
+  const bytes = readFileSync(await download.path());
+  assert.equal(bytes.subarray(0, 4).toString(), "RIFF");
+  assert.equal(bytes.subarray(8, 12).toString(), "WAVE");
+}));
+
+test("a Staff user sees only their own recordings", () => withPages("recordings-staff", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.agent");
+  await page.waitForURL(/\/recordings$/);
+  const rows = page.getByRole("table").getByRole("row");
+  const count = await rows.count();
+  assert.ok(count > 1, "the agent has recordings");
+  for (let i = 1; i < Math.min(count, 20); i += 1) {
+    const cells = await rows.nth(i).getByRole("cell").allInnerTexts();
+    assert.equal(cells[4], "acme.agent");
+  }
+  assert.equal(await page.getByRole("button", { name: "Delete" }).count(), 0, "no Delete without the role");
+}));
