@@ -232,10 +232,12 @@ impl Store {
         .transpose()
     }
 
-    /// Many recordings in one transaction, 500 rows a statement (demo data).
+    /// Many recordings in one transaction (demo data). 50 rows a statement:
+    /// SQLite looks each parameter name up with a linear scan, so statements
+    /// with thousands of parameters bind in quadratic time.
     pub async fn insert_recordings_bulk(&self, rows: &[NewRecording], now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        for chunk in rows.chunks(500) {
+        for chunk in rows.chunks(50) {
             let values: Vec<String> = (0..chunk.len()).map(|i| placeholders(i, 16)).collect();
             let sql = format!(
                 "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {}",
