@@ -24,6 +24,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     1 => "0001_foundation.sql",
     2 => "0002_mfa.sql",
     3 => "0003_recordings.sql",
+    4 => "0004_number_search.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",

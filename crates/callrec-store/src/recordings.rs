@@ -2,7 +2,7 @@
 //! pages newest first, delete; and the API tokens that ingest them.
 
 use crate::filter::Filter;
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
 use callrec_domain::{CompanyId, TeamId, UserId};
@@ -123,12 +123,11 @@ pub enum Inserted {
     Existing(RecordingId),
 }
 
-const SELECT: &str = "SELECT r.id, r.company_id, c.name AS company_name, r.team_id, t.name AS team_name, \
+const COLUMNS: &str = "SELECT r.id, r.company_id, c.name AS company_name, r.team_id, t.name AS team_name, \
      r.user_id, u.username, r.extension, r.direction, r.calling_number, r.called_number, r.started_at, \
-     r.duration_ms, r.format, r.size_bytes, r.sha256, r.storage_key, r.external_id \
-     FROM recordings r JOIN companies c ON c.id = r.company_id \
+     r.duration_ms, r.format, r.size_bytes, r.sha256, r.storage_key, r.external_id FROM";
+const JOINS: &str = "recordings r JOIN companies c ON c.id = r.company_id \
      LEFT JOIN teams t ON t.id = r.team_id LEFT JOIN users u ON u.id = r.user_id";
-
 fn recording_from_row(row: &AnyRow) -> Result<Recording> {
     let id: String = row.try_get("id")?;
     let direction: String = row.try_get("direction")?;
@@ -221,7 +220,7 @@ impl Store {
         external_id: &str,
     ) -> Result<Option<Recording>> {
         sqlx::query(&format!(
-            "{SELECT} WHERE r.company_id = $1 AND r.external_id = $2"
+            "{COLUMNS} {JOINS} WHERE r.company_id = $1 AND r.external_id = $2"
         ))
         .bind(company.0)
         .bind(external_id)
@@ -263,12 +262,15 @@ impl Store {
         let p = filter.bind(id.as_str().to_string());
         filter.and(format!("r.id = {p}"));
         filter.scope(scope, "r.company_id", "r.team_id", "r.user_id");
-        sqlx::query_with(&format!("{SELECT}{}", filter.where_clause()), filter.args())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(recording_from_row)
-            .transpose()
+        sqlx::query_with(
+            &format!("{COLUMNS} {JOINS}{}", filter.where_clause()),
+            filter.args(),
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(recording_from_row)
+        .transpose()
     }
 
     pub async fn search_recordings(&self, query: &RecordingQuery) -> Result<RecordingPage> {
@@ -278,15 +280,32 @@ impl Store {
             let p = filter.bind(company.0);
             filter.and(format!("r.company_id = {p}"));
         }
+        // On SQLite, number filters of three digits or more are answered by
+        // the FTS5 trigram index, which then drives the query (CROSS JOIN
+        // fixes the join order): rare numbers cost their matches, not a scan.
+        // Phrase queries walk position lists and never read rows; the
+        // filters hold only digits, so they cannot change the query.
+        let mut phrases = Vec::new();
         for (column, digits) in [
-            ("r.calling_number", &query.calling),
-            ("r.called_number", &query.called),
+            ("calling_number", &query.calling),
+            ("called_number", &query.called),
         ] {
             if let Some(digits) = digits {
-                let p = filter.bind(format!("%{digits}%"));
-                filter.and(format!("{column} LIKE {p}"));
+                if self.backend == Backend::Sqlite && digits.len() >= 3 {
+                    phrases.push(format!("{column} : \"{digits}\""));
+                } else {
+                    let p = filter.bind(format!("%{digits}%"));
+                    filter.and(format!("r.{column} LIKE {p}"));
+                }
             }
         }
+        let from = if phrases.is_empty() {
+            JOINS.to_string()
+        } else {
+            let p = filter.bind(phrases.join(" AND "));
+            filter.and("r.rowid = hits.hit".to_string());
+            format!("(SELECT rowid AS hit FROM recording_numbers WHERE recording_numbers MATCH {p}) hits CROSS JOIN {JOINS}")
+        };
         if let Some(start) = query.start_ms {
             let p = filter.bind(start);
             filter.and(format!("r.started_at >= {p}"));
@@ -333,7 +352,7 @@ impl Store {
         let limit = query.limit.clamp(1, 500) as usize;
         let p = filter.bind(limit as i64 + 1);
         let sql = format!(
-            "{SELECT}{} ORDER BY r.started_at {order}, r.id {order} LIMIT {p}",
+            "{COLUMNS} {from}{} ORDER BY r.started_at {order}, r.id {order} LIMIT {p}",
             filter.where_clause()
         );
         let mut items = sqlx::query_with(&sql, filter.args())

@@ -18,7 +18,7 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{number_filter, parse_rfc3339, Direction, RecordingId};
 use callrec_domain::time::format_utc;
 use callrec_domain::{CompanyId, MenuItem, Role, TeamId, UserId};
-use callrec_store::{Cursor, PageFrom, RecordingQuery, UserQuery};
+use callrec_store::{Cursor, PageFrom, RecordingQuery};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -220,17 +220,10 @@ async fn recordings_page(
     // The User and Team choices stay inside the scope too.
     let users = state
         .store
-        .list_users(&UserQuery {
-            scope,
-            company: None,
-            search: None,
-            page: 0,
-            per_page: 500,
-        })
+        .user_choices(scope, 1000)
         .await?
-        .items
         .into_iter()
-        .map(|u| (u.id.0.to_string(), u.username));
+        .map(|(id, name)| (id.0.to_string(), name));
     let teams = match scope {
         DataScope::Everything => state.store.list_teams(None).await?,
         DataScope::Company(company) => state.store.list_teams(Some(company)).await?,

@@ -344,7 +344,7 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
             .collect();
         store.insert_recordings_bulk(&rows, now()).await?;
         added += batch;
-        if count > chunk {
+        if count > chunk && (added == count || added % 100_000 == 0) {
             eprintln!("  {added}/{count} recordings");
         }
     }
