@@ -100,8 +100,8 @@ export async function logIn(page, server, username, password = DEMO_PASSWORD) {
 }
 
 /** Saves a screenshot under e2e/artifacts (ignored by git). */
-export async function screenshot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+export async function screenshot(page, name, { fullPage = true } = {}) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /**

@@ -13,7 +13,7 @@ test("filters by number and date, plays and downloads a recording", () => withPa
   await page.waitForURL(/\/recordings$/);
   const rows = page.getByRole("table").getByRole("row");
   assert.equal(await rows.count(), 51, "a header and 50 recordings a page");
-  await screenshot(page, "recordings");
+  await screenshot(page, "recordings", { fullPage: false });
 
   // Filter by part of the first recording's calling number and its day.
   const first = rows.nth(1);

@@ -67,6 +67,20 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     }
 }
 
+/// `?a=1&b=2` from pairs, leaving out empty values; "" when nothing is left.
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs.into_iter().filter(|(_, value)| !value.is_empty()) {
+        query.append_pair(name, value);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    }
+}
+
 /// The query string, parsed the same way.
 #[derive(Debug, Default, Clone)]
 pub struct QueryData(pub FormData);

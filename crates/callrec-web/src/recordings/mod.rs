@@ -60,9 +60,8 @@ impl Filters {
 
     /// `?calling_number=…&…` plus `extra`, without empty filters.
     pub fn query_string(&self, extra: &[(&str, &str)]) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [
-            ("calling_number", &self.calling_number),
+        let pairs = [
+            ("calling_number", self.calling_number.as_str()),
             ("called_number", &self.called_number),
             ("start", &self.start),
             ("end", &self.end),
@@ -70,20 +69,8 @@ impl Filters {
             ("user", &self.user),
             ("team", &self.team),
             ("company", &self.company),
-        ] {
-            if !value.is_empty() {
-                query.append_pair(name, value);
-            }
-        }
-        for (name, value) in extra {
-            query.append_pair(name, value);
-        }
-        let query = query.finish();
-        if query.is_empty() {
-            String::new()
-        } else {
-            format!("?{query}")
-        }
+        ];
+        crate::form::query_string(pairs.into_iter().chain(extra.iter().copied()))
     }
 }
 

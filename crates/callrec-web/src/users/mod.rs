@@ -52,25 +52,18 @@ impl ListParams {
 
     /// The query string for links back to this view, with extra pairs.
     pub fn query_string(&self, extra: &[(&str, &str)]) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if !self.q.is_empty() {
-            query.append_pair("q", &self.q);
-        }
-        if let Some(company) = self.company {
-            query.append_pair("company_filter", &company.to_string());
-        }
-        if self.page > 0 {
-            query.append_pair("page", &self.page.to_string());
-        }
-        for (name, value) in extra {
-            query.append_pair(name, value);
-        }
-        let query = query.finish();
-        if query.is_empty() {
-            String::new()
+        let company = self.company.map(|c| c.to_string()).unwrap_or_default();
+        let page = if self.page > 0 {
+            self.page.to_string()
         } else {
-            format!("?{query}")
-        }
+            String::new()
+        };
+        let pairs = [
+            ("q", self.q.as_str()),
+            ("company_filter", &company),
+            ("page", &page),
+        ];
+        crate::form::query_string(pairs.into_iter().chain(extra.iter().copied()))
     }
 
     fn page_link(&self, page: u32) -> String {
