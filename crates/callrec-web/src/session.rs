@@ -8,8 +8,9 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use callrec_domain::{Actor, SignInStep};
+use callrec_domain::{Actor, CompanyId, SignInStep};
 use callrec_store::User;
+use callrec_store::{AuditAction, NewAuditEntry};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -32,6 +33,20 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn sign_in_step(&self) -> SignInStep {
         self.user.sign_in_step(self.mfa_passed)
+    }
+
+    /// An audit entry of this user's `action` on `target` in `company`.
+    pub fn audit_entry(
+        &self,
+        client: &str,
+        action: AuditAction,
+        company: CompanyId,
+        target: &str,
+    ) -> NewAuditEntry {
+        self.audit_context(client)
+            .entry(action)
+            .company(company)
+            .target(target)
     }
 
     /// Audit entries of this user's actions, from `client`.

@@ -208,11 +208,12 @@ async fn log_out(
         state
             .store
             .audit(
-                current
-                    .audit_context(&client)
-                    .entry(AuditAction::SignedOut)
-                    .company(current.user.company_id)
-                    .target(&current.user.username),
+                current.audit_entry(
+                    &client,
+                    AuditAction::SignedOut,
+                    current.user.company_id,
+                    &current.user.username,
+                ),
                 now(),
             )
             .await?;

@@ -140,11 +140,12 @@ async fn pending_secret(
 }
 
 fn audit_entry(current: &CurrentUser, client: &str, action: AuditAction) -> NewAuditEntry {
-    current
-        .audit_context(client)
-        .entry(action)
-        .company(current.user.company_id)
-        .target(&current.user.username)
+    current.audit_entry(
+        client,
+        action,
+        current.user.company_id,
+        &current.user.username,
+    )
 }
 
 /// Continue on "have your authenticator application ready": a new secret

@@ -156,10 +156,12 @@ pub(crate) async fn save_policy(
             .store
             .audit(
                 current
-                    .audit_context(&client)
-                    .entry(AuditAction::MfaPolicyChanged)
-                    .company(company.id)
-                    .target(&company.name)
+                    .audit_entry(
+                        &client,
+                        AuditAction::MfaPolicyChanged,
+                        company.id,
+                        &company.name,
+                    )
                     .details(format!(
                         "{} → {}",
                         company.mfa_policy.label(),

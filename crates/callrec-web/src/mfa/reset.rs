@@ -42,10 +42,12 @@ pub(crate) async fn reset_other_user(
         .store
         .audit(
             current
-                .audit_context(&client)
-                .entry(AuditAction::MfaReset)
-                .company(target.company_id)
-                .target(&target.username)
+                .audit_entry(
+                    &client,
+                    AuditAction::MfaReset,
+                    target.company_id,
+                    &target.username,
+                )
                 .details(format!(
                     "{}; {ended} sessions ended",
                     if had_registration {

@@ -34,11 +34,7 @@ async fn audit(
     action: AuditAction,
     recording: &Recording,
 ) -> Result<(), AppError> {
-    let entry = current
-        .audit_context(client)
-        .entry(action)
-        .company(recording.company_id)
-        .target(recording.id.as_str());
+    let entry = current.audit_entry(client, action, recording.company_id, recording.id.as_str());
     state.store.audit(entry, now()).await?;
     Ok(())
 }

@@ -332,10 +332,7 @@ async fn audit(
     details: String,
 ) -> Result<(), AppError> {
     let entry = current
-        .audit_context(client)
-        .entry(action)
-        .company(team.company_id)
-        .target(&team.name)
+        .audit_entry(client, action, team.company_id, &team.name)
         .details(details);
     state.store.audit(entry, now()).await?;
     Ok(())
