@@ -58,37 +58,33 @@ impl Store {
         now: i64,
         timeouts: SessionTimeouts,
     ) -> Result<Option<SessionRecord>> {
-        let Some(row) = sqlx::query(
-            "SELECT id_hash, user_id, created_at, last_seen_at, mfa_passed FROM sessions \
-             WHERE id_hash = $1",
-        )
-        .bind(id_hash)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let record = SessionRecord {
-            id_hash: row.try_get("id_hash")?,
-            user_id: UserId(row.try_get("user_id")?),
-            created_at: row.try_get("created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            mfa_passed: crate::flag(&row, "mfa_passed")?,
-        };
+        Ok(self
+            .session_user(id_hash, now, timeouts)
+            .await?
+            .map(|(session, _)| session))
+    }
+
+    /// Deletes an expired session, or touches a stale one; true if it lives.
+    pub(crate) async fn keep_alive(
+        &self,
+        record: &SessionRecord,
+        now: i64,
+        timeouts: SessionTimeouts,
+    ) -> Result<bool> {
         if now - record.last_seen_at >= timeouts.idle
             || now - record.created_at >= timeouts.absolute
         {
-            self.delete_session(id_hash).await?;
-            return Ok(None);
+            self.delete_session(&record.id_hash).await?;
+            return Ok(false);
         }
         if now - record.last_seen_at >= TOUCH_EVERY_SECONDS {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                 .bind(now)
-                .bind(id_hash)
+                .bind(&record.id_hash)
                 .execute(&self.pool)
                 .await?;
         }
-        Ok(Some(record))
+        Ok(true)
     }
 
     /// Marks whether the session has passed MFA (cleared when the user's own

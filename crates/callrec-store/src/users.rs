@@ -1,5 +1,5 @@
 use crate::filter::Filter;
-use crate::{flag, Result, Store, StoreError};
+use crate::{flag, Result, SessionRecord, SessionTimeouts, Store, StoreError};
 use callrec_domain::mfa::sign_in_step;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
@@ -133,15 +133,20 @@ impl<T> Page<T> {
 }
 
 fn select(store: &Store) -> String {
+    select_with(store, "", "")
+}
+
+/// The user columns plus `extra_columns`, from users and `extra_joins`.
+fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String {
     format!(
-        "SELECT u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
+        "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
          u.password_hash, c.mfa_policy AS company_mfa_policy, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
          FROM users u JOIN companies c ON c.id = u.company_id \
-         LEFT JOIN teams t ON t.id = u.team_id",
+         LEFT JOIN teams t ON t.id = u.team_id{extra_joins}",
         store.backend.string_agg("r.role")
     )
 }
@@ -224,6 +229,44 @@ impl Store {
         .as_ref()
         .map(user_from_row)
         .transpose()
+    }
+
+    /// A live session and its user in one query: every request needs both.
+    /// Expired sessions are deleted on sight; stale ones are touched.
+    pub async fn session_user(
+        &self,
+        id_hash: &str,
+        now: i64,
+        timeouts: SessionTimeouts,
+    ) -> Result<Option<(SessionRecord, User)>> {
+        let sql = format!(
+            "{} WHERE s.id_hash = $1",
+            select_with(
+                self,
+                "s.id_hash AS s_id_hash, s.created_at AS s_created_at, \
+                 s.last_seen_at AS s_last_seen_at, s.mfa_passed AS s_mfa_passed, ",
+                " JOIN sessions s ON s.user_id = u.id"
+            )
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user = user_from_row(&row)?;
+        let record = SessionRecord {
+            id_hash: row.try_get("s_id_hash")?,
+            user_id: user.id,
+            created_at: row.try_get("s_created_at")?,
+            last_seen_at: row.try_get("s_last_seen_at")?,
+            mfa_passed: flag(&row, "s_mfa_passed")?,
+        };
+        if !self.keep_alive(&record, now, timeouts).await? {
+            return Ok(None);
+        }
+        Ok(Some((record, user)))
     }
 
     /// The user and their password hash, by username in any case.

@@ -96,20 +96,17 @@ impl FromRequestParts<AppState> for MaybeUser {
             return Ok(MaybeUser(None));
         };
         let hash = hash_session_id(&id);
-        let Some(session) = state
+        let Some((session, user)) = state
             .store
-            .live_session(&hash, now(), state.config.session)
+            .session_user(&hash, now(), state.config.session)
             .await?
         else {
             return Ok(MaybeUser(None));
         };
-        let user = match state.store.user(session.user_id).await? {
-            Some(user) if user.enabled => user,
-            _ => {
-                state.store.delete_session(&hash).await?;
-                return Ok(MaybeUser(None));
-            }
-        };
+        if !user.enabled {
+            state.store.delete_session(&hash).await?;
+            return Ok(MaybeUser(None));
+        }
         Ok(MaybeUser(Some(CurrentUser {
             actor: user.actor(),
             user,
