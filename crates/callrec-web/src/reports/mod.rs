@@ -82,9 +82,11 @@ async fn reports_page(
     let rows = entries
         .iter()
         .map(|entry| AuditRow {
-            at: format_utc(entry.at),
+            at: format_utc(entry.at).trim_end_matches(" UTC").to_string(),
             event: entry.action_label().to_string(),
-            actor: entry.actor_name.clone().unwrap_or_default(),
+            // Events without a signed-in actor came from the command line,
+            // the ingest API or sign-in attempts.
+            actor: entry.actor_name.clone().unwrap_or_else(|| "—".to_string()),
             target: entry.target.clone().unwrap_or_default(),
             client: entry.client_addr.clone().unwrap_or_default(),
             details: entry.details.clone(),
