@@ -27,8 +27,20 @@ pub enum StoreError {
     /// A stored value this program cannot read (hand-edited database?).
     #[error("unreadable stored value: {0}")]
     Corrupt(String),
+    /// No connection came free in time: the database is overloaded.
+    #[error("the database is busy")]
+    Busy,
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut => StoreError::Busy,
+            other => StoreError::Database(other),
+        }
+    }
 }
 
 impl StoreError {

@@ -25,6 +25,9 @@ pub enum AppError {
     Invalid(#[from] ValidationError),
     #[error("{0}")]
     Conflict(String),
+    /// The database had no free connection in time: overload, not a bug.
+    #[error("the portal is busy")]
+    Busy,
     #[error(transparent)]
     Store(StoreError),
     #[error("page rendering failed: {0}")]
@@ -38,6 +41,7 @@ impl From<StoreError> for AppError {
         match err {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { what } => AppError::Conflict(format!("{what} already exists")),
+            StoreError::Busy => AppError::Busy,
             other => AppError::Store(other),
         }
     }
@@ -59,6 +63,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -87,6 +92,10 @@ impl IntoResponse for AppError {
                 ("Request not accepted", message.clone())
             }
             AppError::Invalid(err) => ("Request not accepted", err.message.clone()),
+            AppError::Busy => (
+                "The portal is busy",
+                "Too many requests are waiting right now. Try again in a moment.".to_string(),
+            ),
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 // The detail goes to the log, never to the browser.
                 tracing::error!(error = %self, "request failed");
@@ -98,6 +107,30 @@ impl IntoResponse for AppError {
             AppError::SignInRequired | AppError::MfaPending => unreachable!("handled above"),
         };
         error_page(status, title, &message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        let busy = AppError::from(StoreError::Busy);
+        assert_eq!(
+            busy.into_response().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            AppError::from(StoreError::NotFound)
+                .into_response()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        let conflict = AppError::from(StoreError::Conflict { what: "a team" });
+        assert_eq!(conflict.into_response().status(), StatusCode::CONFLICT);
+        let internal = AppError::Internal("secret detail".into()).into_response();
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }
 

@@ -74,15 +74,16 @@ impl ApiError {
     }
 }
 
-impl From<crate::AppError> for ApiError {
-    fn from(err: crate::AppError) -> Self {
-        ApiError::internal(err)
-    }
-}
-
 impl From<callrec_store::StoreError> for ApiError {
     fn from(err: callrec_store::StoreError) -> Self {
-        ApiError::internal(err)
+        match err {
+            callrec_store::StoreError::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "The portal is busy; retry in a moment.",
+            ),
+            other => ApiError::internal(other),
+        }
     }
 }
 
