@@ -110,6 +110,27 @@ impl IntoResponse for AppError {
     }
 }
 
+pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = ErrorPage { title, message }
+        .render()
+        .unwrap_or_else(|_| message.to_string());
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
+pub(crate) async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// A handler that panicked: a plain 500 page, never the panic message.
+pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The portal could not complete this request.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,25 +153,4 @@ mod tests {
         let internal = AppError::Internal("secret detail".into()).into_response();
         assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
-}
-
-pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = ErrorPage { title, message }
-        .render()
-        .unwrap_or_else(|_| message.to_string());
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
-}
-
-pub(crate) async fn not_found() -> AppError {
-    AppError::NotFound
-}
-
-/// A handler that panicked: a plain 500 page, never the panic message.
-pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
-    error_page(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "The portal could not complete this request.",
-    )
 }
