@@ -8,20 +8,28 @@ use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use callrec_domain::ValidationError;
 use serde::Serialize;
+
+/// The API's description, for clients and API testing tools.
+const OPENAPI: &str = include_str!("openapi.json");
 
 pub(crate) fn routes(max_upload_bytes: u64) -> Router<AppState> {
     // Room for the metadata and multipart framing around the largest audio.
     let limit = usize::try_from(max_upload_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(1024 * 1024);
-    Router::new().route(
-        "/api/v1/recordings",
-        post(ingest::ingest).layer(DefaultBodyLimit::max(limit)),
-    )
+    Router::new()
+        .route(
+            "/api/v1/recordings",
+            post(ingest::ingest).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
 }
 
 #[derive(Debug, Serialize)]

@@ -340,3 +340,24 @@ backend_tests! {
         assert_eq!(deleted[0].target.as_deref(), Some(id.as_str()));
     }
 }
+
+#[tokio::test]
+async fn the_api_is_described_in_openapi() {
+    let app = spawn_app(callrec_store::testing::TestDb::sqlite().await).await;
+    let response = app.browser().get("/api/v1/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let spec: Value = response.json().await.unwrap();
+    assert_eq!(spec["openapi"], "3.0.3");
+    let post = &spec["paths"]["/api/v1/recordings"]["post"];
+    for status in ["200", "201", "400", "401", "413", "415", "422", "503"] {
+        assert!(post["responses"][status].is_object(), "{status} documented");
+    }
+    let required: Vec<_> = spec["components"]["schemas"]["Metadata"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["started_at", "direction", "from", "to"]);
+}
