@@ -50,20 +50,6 @@ impl Store {
         Ok(())
     }
 
-    /// A live session, touched if it was last seen a while ago. Expired
-    /// sessions are deleted on sight.
-    pub async fn live_session(
-        &self,
-        id_hash: &str,
-        now: i64,
-        timeouts: SessionTimeouts,
-    ) -> Result<Option<SessionRecord>> {
-        Ok(self
-            .session_user(id_hash, now, timeouts)
-            .await?
-            .map(|(session, _)| session))
-    }
-
     /// Deletes an expired session, or touches a stale one; true if it lives.
     pub(crate) async fn keep_alive(
         &self,

@@ -219,15 +219,15 @@ backend_tests! {
         for id in ["a", "b", "c"] {
             db.store.create_session(id, bob.id, "127.0.0.1", false, NOW).await.unwrap();
         }
-        assert!(db.store.live_session("a", NOW + 1799, timeouts).await.unwrap().is_some());
+        assert!(db.store.session_user("a", NOW + 1799, timeouts).await.unwrap().is_some());
         // Touched at NOW+1799, so still alive 1799 s later.
-        assert!(db.store.live_session("a", NOW + 3598, timeouts).await.unwrap().is_some());
+        assert!(db.store.session_user("a", NOW + 3598, timeouts).await.unwrap().is_some());
         // "b" was never touched: idle past the limit, and deleted on sight.
-        assert!(db.store.live_session("b", NOW + 1800, timeouts).await.unwrap().is_none());
-        assert!(db.store.live_session("b", NOW, timeouts).await.unwrap().is_none());
+        assert!(db.store.session_user("b", NOW + 1800, timeouts).await.unwrap().is_none());
+        assert!(db.store.session_user("b", NOW, timeouts).await.unwrap().is_none());
         // The absolute limit holds however busy the session is.
-        assert!(db.store.live_session("a", NOW + 43_200, timeouts).await.unwrap().is_none());
-        assert!(db.store.live_session("unknown", NOW, timeouts).await.unwrap().is_none());
+        assert!(db.store.session_user("a", NOW + 43_200, timeouts).await.unwrap().is_none());
+        assert!(db.store.session_user("unknown", NOW, timeouts).await.unwrap().is_none());
 
         for id in ["d", "e"] {
             db.store.create_session(id, bob.id, "127.0.0.1", false, NOW).await.unwrap();
@@ -304,7 +304,7 @@ backend_tests! {
         db.store.create_session("s", a.id, "127.0.0.1", false, NOW).await.unwrap();
         db.store.set_session_mfa_passed("s", true).await.unwrap();
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
-        assert!(db.store.live_session("s", NOW, timeouts).await.unwrap().unwrap().mfa_passed);
+        assert!(db.store.session_user("s", NOW, timeouts).await.unwrap().unwrap().0.mfa_passed);
     }
 
     async fn throttle_counts_within_a_window(db) {

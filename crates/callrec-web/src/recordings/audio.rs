@@ -162,6 +162,46 @@ async fn send_file(
     }
 }
 
+/// What the audio is fetched for: the role it needs, how it is audited,
+/// and whether it is sent as a file to save.
+#[derive(Clone, Copy)]
+enum Purpose {
+    Play,
+    Download,
+}
+
+async fn audio(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &str,
+    id: &str,
+    headers: &HeaderMap,
+    purpose: Purpose,
+) -> Result<Response, AppError> {
+    let (role, action) = match purpose {
+        Purpose::Play => (Role::Recordings, AuditAction::RecordingPlayed),
+        Purpose::Download => (Role::DownloadRecordings, AuditAction::RecordingDownloaded),
+    };
+    require(current, role)?;
+    let recording = find(state, current, id).await?;
+    // A player asks for many ranges; a play is audited once, at its start.
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let starts = range.is_empty() || range.trim() == "bytes=0-";
+    if matches!(purpose, Purpose::Download) || starts {
+        audit(state, current, client, action, &recording).await?;
+    }
+    send_file(
+        state,
+        &recording,
+        headers,
+        matches!(purpose, Purpose::Download),
+    )
+    .await
+}
+
 /// `GET /recordings/{id}/audio`, for the page's `<audio>` player.
 pub(crate) async fn stream(
     State(state): State<AppState>,
@@ -170,24 +210,7 @@ pub(crate) async fn stream(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    require(&current, Role::Recordings)?;
-    let recording = find(&state, &current, &id).await?;
-    // A player asks for many ranges; the play is audited once, at its start.
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if range.is_empty() || range.trim() == "bytes=0-" {
-        audit(
-            &state,
-            &current,
-            &client,
-            AuditAction::RecordingPlayed,
-            &recording,
-        )
-        .await?;
-    }
-    send_file(&state, &recording, &headers, false).await
+    audio(&state, &current, &client, &id, &headers, Purpose::Play).await
 }
 
 /// `GET /recordings/{id}/download`: the original bytes, as a file.
@@ -198,17 +221,7 @@ pub(crate) async fn download(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    require(&current, Role::DownloadRecordings)?;
-    let recording = find(&state, &current, &id).await?;
-    audit(
-        &state,
-        &current,
-        &client,
-        AuditAction::RecordingDownloaded,
-        &recording,
-    )
-    .await?;
-    send_file(&state, &recording, &headers, true).await
+    audio(&state, &current, &client, &id, &headers, Purpose::Download).await
 }
 
 /// `POST /recordings/{id}/delete`, from the confirm pop-up.
