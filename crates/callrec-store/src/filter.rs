@@ -65,10 +65,22 @@ impl Filter {
 
     /// ` WHERE a AND b`, or nothing.
     pub(crate) fn where_clause(&self) -> String {
-        if self.conditions.is_empty() {
+        self.where_clause_with(&[])
+    }
+
+    /// ` WHERE a AND b AND extra…`: the conditions plus some that hold for
+    /// one use only.
+    pub(crate) fn where_clause_with(&self, extra: &[String]) -> String {
+        let all: Vec<&str> = self
+            .conditions
+            .iter()
+            .chain(extra)
+            .map(String::as_str)
+            .collect();
+        if all.is_empty() {
             String::new()
         } else {
-            format!(" WHERE {}", self.conditions.join(" AND "))
+            format!(" WHERE {}", all.join(" AND "))
         }
     }
 

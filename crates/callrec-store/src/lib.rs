@@ -8,6 +8,7 @@
 
 mod audit;
 mod blobs;
+mod choices;
 mod companies;
 mod error;
 mod filter;
@@ -24,6 +25,7 @@ pub mod testing;
 
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
 pub use blobs::{BlobStore, BlobWriter, StoredBlob, HEAD_BYTES};
+pub use choices::FilterChoices;
 pub use companies::Company;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary};
@@ -64,6 +66,27 @@ impl Backend {
         match self {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// The compact integer that identifies a recording row for the number
+    /// index: SQLite's rowid, PostgreSQL's `seq` column.
+    fn row_key(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "rowid",
+            Backend::Postgres => "seq",
+        }
+    }
+
+    /// `[[a, b], …]` as text: the rows of a group as one JSON value, so a
+    /// whole list crosses from the database in one row (see
+    /// docs/BENCHMARKS.md for what rows one at a time cost).
+    fn json_array_agg(self, columns: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+            Backend::Postgres => {
+                format!("COALESCE(json_agg(json_build_array({columns}))::text, '[]')")
+            }
         }
     }
 
@@ -131,7 +154,8 @@ impl Store {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; \
+                             PRAGMA mmap_size = 1073741824;",
                         )
                         .await?;
                     }

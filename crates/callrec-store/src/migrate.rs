@@ -25,11 +25,13 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     2 => "0002_mfa.sql",
     3 => "0003_recordings.sql",
     4 => "0004_number_search.sql",
+    5 => "0005_number_grams.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
     2 => "0002_mfa.sql",
     3 => "0003_recordings.sql",
+    4 => "0004_number_grams.sql",
 );
 
 impl Store {

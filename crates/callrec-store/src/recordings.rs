@@ -2,9 +2,11 @@
 //! pages newest first, delete; and the API tokens that ingest them.
 
 use crate::filter::Filter;
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
+use callrec_domain::recording::{
+    cheapest_lookup, AudioFormat, Direction, NumberColumn, RecordingId,
+};
 use callrec_domain::{CompanyId, TeamId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -234,6 +236,35 @@ fn placeholders(row: usize, columns: usize) -> String {
     format!("({})", list.join(", "))
 }
 
+/// The digits of a number column (`+ * #` removed), as the index holds them.
+fn digits_of(column: &NumberColumn) -> &'static str {
+    match column {
+        NumberColumn::Calling => {
+            "replace(replace(replace(r.calling_number, '+', ''), '*', ''), '#', '')"
+        }
+        NumberColumn::Called => {
+            "replace(replace(replace(r.called_number, '+', ''), '*', ''), '#', '')"
+        }
+    }
+}
+
+/// Which companies' index entries a query reads: `= $n` or `IN (…)`. The
+/// index starts with the company, so a single company keeps it in order.
+fn gram_company(query: &RecordingQuery, filter: &mut Filter) -> String {
+    let company = match query.scope {
+        DataScope::Company(company) | DataScope::Team(company, _) => Some(company),
+        DataScope::Everything => query.company,
+        DataScope::OwnOnly(user) => {
+            let p = filter.bind(user.0);
+            return format!("= (SELECT company_id FROM users WHERE id = {p})");
+        }
+    };
+    match company {
+        Some(company) => format!("= {}", filter.bind(company.0)),
+        None => "IN (SELECT id FROM companies)".to_string(),
+    }
+}
+
 impl Store {
     /// Inserts a recording; with an external id already used by the company,
     /// inserts nothing and names the existing recording.
@@ -326,39 +357,38 @@ impl Store {
             let p = filter.bind(company.0);
             filter.and(format!("r.company_id = {p}"));
         }
-        // On SQLite, number filters of three digits or more are answered by
-        // the FTS5 trigram index, which then drives the query (CROSS JOIN
-        // fixes the join order): rare numbers cost their matches, not a scan.
-        // Phrase queries walk position lists and never read rows; the
-        // filters hold only digits, so they cannot change the query.
-        let mut phrases = Vec::new();
-        for (column, digits) in [
-            ("calling_number", &query.calling),
-            ("called_number", &query.called),
-        ] {
-            if let Some(digits) = digits {
-                if self.backend == Backend::Sqlite && digits.len() >= 3 {
-                    phrases.push(format!("{column} : \"{digits}\""));
-                } else {
-                    let p = filter.bind(format!("%{digits}%"));
-                    filter.and(format!("r.{column} LIKE {p}"));
-                }
+        // Every number filter is checked on the row; the cheapest one with
+        // three digits or more also picks the index keys that drive the
+        // query (see `number_lookup`).
+        let numbers: Vec<(NumberColumn, &str)> = [
+            (NumberColumn::Calling, &query.calling),
+            (NumberColumn::Called, &query.called),
+        ]
+        .into_iter()
+        .filter_map(|(column, digits)| digits.as_deref().map(|d| (column, d)))
+        .collect();
+        let driving = cheapest_lookup(&numbers);
+        for (column, digits) in &numbers {
+            let answered_by_index = driving
+                .as_ref()
+                .is_some_and(|lookup| lookup.exact && lookup.column == *column);
+            if !answered_by_index {
+                let p = filter.bind(format!("%{digits}%"));
+                filter.and(format!("{} LIKE {p}", digits_of(column)));
             }
         }
-        let from = if phrases.is_empty() {
-            JOINS.to_string()
-        } else {
-            let p = filter.bind(phrases.join(" AND "));
-            filter.and("r.rowid = hits.hit".to_string());
-            format!("(SELECT rowid AS hit FROM recording_numbers WHERE recording_numbers MATCH {p}) hits CROSS JOIN {JOINS}")
-        };
+        // The gram index is read in time order, so time limits also go on
+        // its own column (`g_time` collects them).
+        let mut g_time = Vec::new();
         if let Some(start) = query.start_ms {
             let p = filter.bind(start);
             filter.and(format!("r.started_at >= {p}"));
+            g_time.push(format!("g.started_at >= {p}"));
         }
         if let Some(end) = query.end_ms {
             let p = filter.bind(end);
             filter.and(format!("r.started_at <= {p}"));
+            g_time.push(format!("g.started_at <= {p}"));
         }
         if let Some(direction) = query.direction {
             let p = filter.bind(direction.code().to_string());
@@ -382,6 +412,7 @@ impl Store {
                 filter.and(format!(
                     "(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"
                 ));
+                g_time.push(format!("g.started_at <= {t}"));
                 ("DESC", false)
             }
             PageFrom::Before(cursor) => {
@@ -392,36 +423,59 @@ impl Store {
                 filter.and(format!(
                     "(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"
                 ));
+                g_time.push(format!("g.started_at >= {t}"));
                 ("ASC", true)
             }
         };
         let limit = query.limit.clamp(1, 500) as usize;
         let p = filter.bind(limit as i64 + 1);
-        let sql = format!(
-            "{COLUMNS} {from}{} ORDER BY r.started_at {order}, r.id {order} LIMIT {p}",
-            filter.where_clause()
-        );
-        let mut items = match self.backend {
-            // sqlx hands SQLite rows from its worker thread to the async
-            // side one at a time; a page as one JSON row costs one hand-off
-            // instead of 51 (+63% requests/s, see docs/BENCHMARKS.md).
-            Backend::Sqlite => {
-                let page_as_json = format!(
-                    "SELECT json_group_array(json_array({JSON_FIELDS})) AS page FROM ({sql})"
-                );
-                let text: String = sqlx::query_with(&page_as_json, filter.args())
-                    .fetch_one(&self.pool)
-                    .await?
-                    .try_get("page")?;
-                recordings_from_json(&text)?
+        let order_by = format!("ORDER BY r.started_at {order}, r.id {order} LIMIT {p}");
+        let sql = match driving {
+            None => format!("{COLUMNS} {JOINS}{} {order_by}", filter.where_clause()),
+            Some(lookup) => {
+                // One newest-first read of the index per key, each stopping
+                // at a page of rows that pass every filter; the page is the
+                // newest of their union.
+                let company = gram_company(query, &mut filter);
+                let row_key = self.backend.row_key();
+                let key_reads: Vec<String> = lookup
+                    .keys
+                    .into_iter()
+                    .map(|key| {
+                        let k = filter.bind(key);
+                        let mut index_read = vec![
+                            format!("g.company_id {company}"),
+                            format!("g.gram = {k}"),
+                            format!("r.{row_key} = g.recording"),
+                        ];
+                        index_read.extend(g_time.iter().cloned());
+                        format!(
+                            "SELECT hit FROM (SELECT g.recording AS hit \
+                             FROM recording_number_grams g CROSS JOIN recordings r{} \
+                             ORDER BY g.started_at {order}, r.id {order} LIMIT {p}) k",
+                            filter.where_clause_with(&index_read),
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{COLUMNS} {JOINS} WHERE r.{row_key} IN ({}) {order_by}",
+                    key_reads.join(" UNION ")
+                )
             }
-            Backend::Postgres => sqlx::query_with(&sql, filter.args())
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(recording_from_row)
-                .collect::<Result<Vec<_>>>()?,
         };
+        // A page as one JSON row: sqlx hands SQLite rows over from its
+        // worker thread one at a time, and turns every value into an `Any`
+        // value; one row costs one hand-off (+63% requests/s on SQLite, see
+        // docs/BENCHMARKS.md).
+        let page_as_json = format!(
+            "SELECT {} AS page FROM ({sql}) x",
+            self.backend.json_array_agg(JSON_FIELDS)
+        );
+        let text: String = sqlx::query_with(&page_as_json, filter.args())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("page")?;
+        let mut items = recordings_from_json(&text)?;
         let more = items.len() > limit;
         items.truncate(limit);
         if backwards {

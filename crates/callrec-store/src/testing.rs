@@ -60,6 +60,31 @@ impl TestDb {
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }
+
+    /// The number index's keys for one recording, as the triggers wrote
+    /// them (to compare with `callrec_domain::recording::number_grams`).
+    pub async fn number_index_keys(&self, id: &str) -> std::collections::BTreeSet<String> {
+        use sqlx::Row;
+        let key = self.store.backend.row_key();
+        sqlx::query(&format!(
+            "SELECT g.gram FROM recording_number_grams g JOIN recordings r \
+             ON r.{key} = g.recording AND r.company_id = g.company_id \
+             AND r.started_at = g.started_at WHERE r.id = $1"
+        ))
+        .bind(id)
+        .fetch_all(&self.store.pool)
+        .await
+        .expect("read the number index")
+        .iter()
+        .map(|row| row.get::<String, _>("gram"))
+        .collect()
+    }
+
+    /// Runs one statement directly (to show what the schema refuses).
+    pub async fn execute(&self, sql: &str) -> crate::Result<()> {
+        sqlx::query(sql).execute(&self.store.pool).await?;
+        Ok(())
+    }
 }
 
 impl Drop for TestDb {
@@ -92,8 +117,9 @@ impl Drop for TestDb {
 /// `CALLREC_TEST_POSTGRES_URL` is unset; `.ci/run` always sets it.
 #[macro_export]
 macro_rules! backend_tests {
-    ($(async fn $name:ident($db:ident) $body:block)*) => {
+    ($($(#[$meta:meta])* async fn $name:ident($db:ident) $body:block)*) => {
         $(
+            $(#[$meta])*
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;

@@ -331,26 +331,6 @@ impl Store {
     /// Saves a whole Modify pop-up (details, roles and maybe a new password)
     /// in one transaction: all of it or none of it.
     /// Ids and usernames inside `scope`, for dropdowns: no roles, no count.
-    pub async fn user_choices(
-        &self,
-        scope: DataScope,
-        limit: u32,
-    ) -> Result<Vec<(UserId, String)>> {
-        let mut filter = Filter::default();
-        filter.scope(scope, "u.company_id", "u.team_id", "u.id");
-        let p = filter.bind(i64::from(limit));
-        let sql = format!(
-            "SELECT u.id, u.username FROM users u{} ORDER BY u.username_key LIMIT {p}",
-            filter.where_clause()
-        );
-        sqlx::query_with(&sql, filter.args())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok((UserId(row.try_get("id")?), row.try_get("username")?)))
-            .collect()
-    }
-
     pub async fn update_user(&self, id: UserId, update: &UserUpdate, now: i64) -> Result<()> {
         let details = &update.details;
         let mut tx = self.begin_write().await?;

@@ -1,7 +1,7 @@
 //! Recordings, API tokens and the blob store, on SQLite and PostgreSQL.
 
 use callrec_domain::permissions::DataScope;
-use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
+use callrec_domain::recording::{number_grams, AudioFormat, Direction, NumberColumn, RecordingId};
 use callrec_domain::{CompanyName, DisplayName, Level, RoleSet, TeamName, Username};
 use callrec_store::{
     backend_tests, BlobStore, Company, Cursor, Inserted, NewRecording, NewUser, PageFrom,
@@ -179,6 +179,148 @@ backend_tests! {
         assert_eq!(run(RecordingQuery { user: Some(w.other.id), ..query(scope) }).await, 0);
         assert_eq!(run(RecordingQuery { team: Some(w.sales.id), ..query(scope) }).await, 20);
         assert_eq!(run(RecordingQuery { team: Some(w.support.id), ..query(scope) }).await, 0);
+    }
+
+    /// The number index answers exactly what a plain "contains" over every
+    /// row answers: random numbers, shared start times, every scope, pages
+    /// of 7 walked to the end, after deletes too.
+    async fn number_search_agrees_with_a_full_scan(db) {
+        let w = world(&db.store).await;
+        let mut seed = 0x2545_f491_u64;
+        let mut next = move |below: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % below
+        };
+        let owners = [
+            (&w.acme, Some(&w.sales), Some(&w.agent)),
+            (&w.acme, Some(&w.support), Some(&w.other)),
+            (&w.acme, None, None),
+            (&w.globex, None, None),
+        ];
+        let mut rows = Vec::new();
+        for n in 0..160u8 {
+            let (company, team, user) = owners[next(4) as usize];
+            let mut row = recording(n, company, team, user, T0 + next(40) as i64);
+            // Short extensions, repeated digits and full numbers with + * #.
+            let digits = |len: u64, next: &mut dyn FnMut(u64) -> u64| -> String {
+                (0..len).map(|_| char::from(b'0' + [1, 2, 2, 5, 0, 9][next(6) as usize])).collect()
+            };
+            row.calling_number = match next(3) {
+                0 => digits(1 + next(4), &mut next),
+                1 => format!("+44{}", digits(10, &mut next)),
+                _ => format!("*{}#", digits(6, &mut next)),
+            };
+            row.called_number = digits(2 + next(10), &mut next);
+            rows.push(row);
+        }
+        db.store.insert_recordings_bulk(&rows[..100], NOW).await.unwrap();
+        for row in &rows[100..] {
+            db.store.insert_recording(row, NOW).await.unwrap();
+        }
+        for row in rows.iter().step_by(17) {
+            let keys = db.number_index_keys(row.id.as_str()).await;
+            let mut expected = number_grams(NumberColumn::Calling, &row.calling_number);
+            expected.extend(number_grams(NumberColumn::Called, &row.called_number));
+            assert_eq!(keys, expected, "index keys of {} / {}", row.calling_number, row.called_number);
+        }
+        let mut deleted = Vec::new();
+        for row in rows.iter().step_by(9) {
+            db.store.delete_recording(&row.id, DataScope::Everything).await.unwrap().unwrap();
+            deleted.push(row.id.clone());
+            assert!(db.number_index_keys(row.id.as_str()).await.is_empty(), "a deleted recording leaves no keys");
+        }
+        let digits_of = |n: &str| n.chars().filter(char::is_ascii_digit).collect::<String>();
+        let scopes = [
+            DataScope::Everything,
+            DataScope::Company(w.acme.id),
+            DataScope::Team(w.acme.id, w.sales.id),
+            DataScope::OwnOnly(w.other.id),
+        ];
+        let in_scope = |row: &NewRecording, scope: DataScope| match scope {
+            DataScope::Everything => true,
+            DataScope::Company(c) => row.company_id == c,
+            DataScope::Team(c, t) => row.company_id == c && row.team_id == Some(t),
+            DataScope::OwnOnly(u) => row.user_id == Some(u),
+        };
+        let mut checked = 0;
+        for case in 0..60 {
+            // Filters cut from real numbers (so they match) or made up.
+            let source = &rows[next(rows.len() as u64) as usize];
+            let cut = |number: &str, next: &mut dyn FnMut(u64) -> u64| -> Option<String> {
+                let d = digits_of(number);
+                let len = 1 + next(6.min(d.len() as u64).max(1)) as usize;
+                let start = next((d.len().saturating_sub(len) + 1) as u64) as usize;
+                d.get(start..start + len).map(str::to_string)
+            };
+            let calling = match case % 4 {
+                0 | 1 => cut(&source.calling_number, &mut next),
+                2 => Some(format!("{}", 100 + next(900))),
+                _ => None,
+            };
+            let called = match case % 3 {
+                0 => cut(&source.called_number, &mut next),
+                _ => None,
+            };
+            for scope in scopes {
+                let mut expected: Vec<&NewRecording> = rows
+                    .iter()
+                    .filter(|r| !deleted.contains(&r.id) && in_scope(r, scope))
+                    .filter(|r| calling.as_ref().is_none_or(|c| digits_of(&r.calling_number).contains(c.as_str())))
+                    .filter(|r| called.as_ref().is_none_or(|c| digits_of(&r.called_number).contains(c.as_str())))
+                    .collect();
+                expected.sort_by(|a, b| (b.started_at_ms, b.id.as_str()).cmp(&(a.started_at_ms, a.id.as_str())));
+                let expected: Vec<&str> = expected.iter().map(|r| r.id.as_str()).collect();
+                let mut found: Vec<String> = Vec::new();
+                let mut from = PageFrom::Start;
+                loop {
+                    let page = db.store.search_recordings(&RecordingQuery {
+                        calling: calling.clone(),
+                        called: called.clone(),
+                        from,
+                        limit: 7,
+                        ..query(scope)
+                    }).await.unwrap();
+                    found.extend(page.items.iter().map(|r| r.id.as_str().to_string()));
+                    match page.next {
+                        Some(cursor) => from = PageFrom::After(cursor),
+                        None => break,
+                    }
+                }
+                assert_eq!(found, expected, "calling {calling:?} called {called:?} in {scope:?}");
+                checked += expected.len();
+            }
+        }
+        assert!(checked > 300, "the cases should find plenty of rows, found {checked}");
+    }
+
+    async fn filter_choices_stay_inside_the_scope(db) {
+        let w = world(&db.store).await;
+        let names = |scope| {
+            let store = db.store.clone();
+            async move {
+                let c = store.filter_choices(scope).await.unwrap();
+                (
+                    c.users.into_iter().map(|(_, n)| n).collect::<Vec<_>>(),
+                    c.teams.into_iter().map(|(_, company, team)| format!("{company}/{team}")).collect::<Vec<_>>(),
+                    c.companies.into_iter().map(|(_, n)| n).collect::<Vec<_>>(),
+                )
+            }
+        };
+        assert_eq!(names(DataScope::Everything).await, (vec!["agent".into(), "other".into()], vec!["Acme/Sales".into(), "Acme/Support".into()], vec!["Acme".into(), "Globex".into()]));
+        assert_eq!(names(DataScope::Company(w.acme.id)).await, (vec!["agent".into(), "other".into()], vec!["Acme/Sales".into(), "Acme/Support".into()], vec![]));
+        assert_eq!(names(DataScope::Company(w.globex.id)).await, (vec![], vec![], vec![]));
+        assert_eq!(names(DataScope::Team(w.acme.id, w.support.id)).await, (vec!["other".into()], vec!["Acme/Support".into()], vec![]));
+        assert_eq!(names(DataScope::OwnOnly(w.agent.id)).await, (vec!["agent".into()], vec!["Acme/Sales".into()], vec![]));
+    }
+
+    async fn a_recordings_call_facts_cannot_change(db) {
+        let w = world(&db.store).await;
+        db.store.insert_recording(&recording(1, &w.acme, None, None, T0), NOW).await.unwrap();
+        for change in ["calling_number = '1'", "called_number = '1'", "started_at = 5", "company_id = company_id"] {
+            let sql = format!("UPDATE recordings SET {change}");
+            assert!(db.execute(&sql).await.is_err(), "{change} is refused");
+        }
+        db.execute("UPDATE recordings SET duration_ms = 5").await.unwrap();
     }
 
     async fn keyset_pages_walk_both_ways(db) {

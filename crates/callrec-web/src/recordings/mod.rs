@@ -205,47 +205,23 @@ async fn recordings_page(
         .collect();
 
     // The User and Team choices stay inside the scope too.
-    let users = state
-        .store
-        .user_choices(scope, 1000)
-        .await?
+    let choices = state.store.filter_choices(scope).await?;
+    let users = choices
+        .users
         .into_iter()
         .map(|(id, name)| (id.0.to_string(), name));
-    let teams = match scope {
-        DataScope::Everything => state.store.list_teams(None).await?,
-        DataScope::Company(company) => state.store.list_teams(Some(company)).await?,
-        DataScope::Team(company, team) => {
-            state.store.team(company, team).await?.into_iter().collect()
-        }
-        DataScope::OwnOnly(_) => match current.user.team_id {
-            Some(team) => state
-                .store
-                .team(current.user.company_id, team)
-                .await?
-                .into_iter()
-                .collect(),
-            None => Vec::new(),
-        },
-    };
-    let team_choices = teams.into_iter().map(|t| {
+    let team_choices = choices.teams.into_iter().map(|(id, company, team)| {
         let label = if global {
-            format!("{} · {}", t.company_name, t.name)
+            format!("{company} · {team}")
         } else {
-            t.name
+            team
         };
-        (t.id.0.to_string(), label)
+        (id.0.to_string(), label)
     });
-    let companies = if global {
-        state
-            .store
-            .list_companies()
-            .await?
-            .into_iter()
-            .map(|c| (c.id.0.to_string(), c.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let companies = choices
+        .companies
+        .into_iter()
+        .map(|(id, name)| (id.0.to_string(), name));
     let delete_target = match query.get("delete") {
         "" => None,
         id => {
