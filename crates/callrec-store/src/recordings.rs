@@ -433,12 +433,12 @@ impl Store {
         let sql = match driving {
             None => format!("{COLUMNS} {JOINS}{} {order_by}", filter.where_clause()),
             Some(lookup) => {
-                // One newest-first read of the index per key, each stopping
-                // at a page of rows that pass every filter; the page is the
-                // newest of their union.
+                // A newest-first read of the index per key, stopping at a
+                // page of rows that pass every filter. One key is the page;
+                // several are a union whose newest rows are the page.
                 let company = gram_company(query, &mut filter);
                 let row_key = self.backend.row_key();
-                let key_reads: Vec<String> = lookup
+                let mut index_reads: Vec<String> = lookup
                     .keys
                     .into_iter()
                     .map(|key| {
@@ -449,18 +449,29 @@ impl Store {
                             format!("r.{row_key} = g.recording"),
                         ];
                         index_read.extend(g_time.iter().cloned());
-                        format!(
-                            "SELECT hit FROM (SELECT g.recording AS hit \
-                             FROM recording_number_grams g CROSS JOIN recordings r{} \
-                             ORDER BY g.started_at {order}, r.id {order} LIMIT {p}) k",
-                            filter.where_clause_with(&index_read),
-                        )
+                        filter.where_clause_with(&index_read)
                     })
                     .collect();
-                format!(
-                    "{COLUMNS} {JOINS} WHERE r.{row_key} IN ({}) {order_by}",
-                    key_reads.join(" UNION ")
-                )
+                let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
+                if index_reads.len() == 1 {
+                    let conditions = index_reads.remove(0);
+                    format!("{COLUMNS} recording_number_grams g CROSS JOIN {JOINS}{conditions} {index_order}")
+                } else {
+                    let hits: Vec<String> = index_reads
+                        .iter()
+                        .map(|conditions| {
+                            format!(
+                                "SELECT hit FROM (SELECT g.recording AS hit \
+                                 FROM recording_number_grams g CROSS JOIN recordings r{conditions} \
+                                 {index_order}) k"
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "{COLUMNS} {JOINS} WHERE r.{row_key} IN ({}) {order_by}",
+                        hits.join(" UNION ")
+                    )
+                }
             }
         };
         // A page as one JSON row: sqlx hands SQLite rows over from its
