@@ -114,6 +114,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// SQLite's page cache per connection: negative means KiB (64 MiB).
+pub(crate) const SQLITE_CACHE_SIZE: i64 = -65536;
+
 /// The SQLite file inside a data directory.
 pub const SQLITE_FILE: &str = "callrec.db";
 
@@ -154,10 +157,11 @@ impl Store {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; \
-                             PRAGMA mmap_size = 1073741824;",
+                             PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824;",
                         )
                         .await?;
+                        conn.execute(format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}").as_str())
+                            .await?;
                     }
                     Ok(())
                 })

@@ -305,11 +305,16 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
     let mut rng = rand::rngs::StdRng::seed_from_u64(count ^ now() as u64);
     let now_ms = now() * 1000;
     let ninety_days_ms = 90 * 24 * 3600 * 1000;
-    let chunk = 10_000;
+    let chunk = 50_000;
     let mut added = 0;
     while added < count {
         let batch = (count - added).min(chunk);
-        let rows: Vec<NewRecording> = (0..batch)
+        // Calls arrive in time order, so each batch covers the next slice of
+        // the 90 days: the indexes grow at their newest end, as in real use.
+        let slice_start = ninety_days_ms * added as i64 / count as i64;
+        let slice_ms =
+            (ninety_days_ms * (added + batch) as i64 / count as i64 - slice_start).max(1);
+        let mut rows: Vec<NewRecording> = (0..batch)
             .map(|_| {
                 let (company_id, team_id, user_id) = people[rng.gen_range(0..people.len())];
                 let (stored, duration_ms) = &audio[rng.gen_range(0..audio.len())];
@@ -332,7 +337,9 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
                     direction,
                     calling_number: from,
                     called_number: to,
-                    started_at_ms: now_ms - rng.gen_range(0..ninety_days_ms),
+                    started_at_ms: now_ms - ninety_days_ms
+                        + slice_start
+                        + rng.gen_range(0..slice_ms),
                     duration_ms: *duration_ms,
                     format: AudioFormat::Wav,
                     size_bytes: stored.size as i64,
@@ -342,6 +349,7 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
                 }
             })
             .collect();
+        rows.sort_by_key(|row| row.started_at_ms);
         store.insert_recordings_bulk(&rows, now()).await?;
         added += batch;
         if count > chunk && (added == count || added % 100_000 == 0) {
