@@ -162,6 +162,12 @@ impl Store {
                         .await?;
                         conn.execute(format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}").as_str())
                             .await?;
+                    } else {
+                        // Every hot query is index-driven whatever its
+                        // parameters: planning each execution again (custom
+                        // plans) cost more than running it.
+                        conn.execute("SET plan_cache_mode = force_generic_plan")
+                            .await?;
                     }
                     Ok(())
                 })

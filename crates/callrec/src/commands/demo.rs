@@ -352,7 +352,7 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
         rows.sort_by_key(|row| row.started_at_ms);
         store.insert_recordings_bulk(&rows, now()).await?;
         added += batch;
-        if count > chunk && (added == count || added % 100_000 == 0) {
+        if count > 10_000 {
             eprintln!("  {added}/{count} recordings");
         }
     }
