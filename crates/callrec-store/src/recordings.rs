@@ -237,15 +237,12 @@ fn placeholders(row: usize, columns: usize) -> String {
 }
 
 /// The digits of a number column (`+ * #` removed), as the index holds them.
-fn digits_of(column: &NumberColumn) -> &'static str {
-    match column {
-        NumberColumn::Calling => {
-            "replace(replace(replace(r.calling_number, '+', ''), '*', ''), '#', '')"
-        }
-        NumberColumn::Called => {
-            "replace(replace(replace(r.called_number, '+', ''), '*', ''), '#', '')"
-        }
-    }
+fn digits_of(column: &NumberColumn) -> String {
+    let name = match column {
+        NumberColumn::Calling => "calling_number",
+        NumberColumn::Called => "called_number",
+    };
+    format!("replace(replace(replace(r.{name}, '+', ''), '*', ''), '#', '')")
 }
 
 /// Which companies' index entries a query reads: `= $n` or `IN (…)`. The
