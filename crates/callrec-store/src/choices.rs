@@ -1,9 +1,11 @@
 //! What the Recordings page's User, Team and Company filters offer: only
-//! what the viewer's scope holds, fetched in one statement.
+//! what the viewer's scope holds, read in the same statement as the page.
 
-use crate::{Result, Store, StoreError};
+use crate::filter::Filter;
+use crate::{Backend, Result, StoreError};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, TeamId, UserId};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,63 +21,68 @@ pub struct FilterChoices {
 /// More users than this are not offered as choices (the page stays small).
 const MAX_USERS: i64 = 1000;
 
-impl Store {
-    pub async fn filter_choices(&self, scope: DataScope) -> Result<FilterChoices> {
-        let (users_in_scope, teams_in_scope, companies_shown, id) = match scope {
-            DataScope::Everything => ("1 = 1", "1 = 1", "1 = 1", 0),
-            DataScope::Company(company) => {
-                ("u.company_id = $1", "t.company_id = $1", "1 = 0", company.0)
-            }
-            DataScope::Team(_, team) => ("u.team_id = $1", "t.id = $1", "1 = 0", team.0),
-            DataScope::OwnOnly(user) => (
-                "u.id = $1",
-                "t.id = (SELECT team_id FROM users WHERE id = $1)",
+/// The columns `users`, `teams` and `companies`, each a JSON array of the
+/// choices inside `scope`, for a statement's select list.
+pub(crate) fn choice_columns(backend: Backend, scope: DataScope, filter: &mut Filter) -> String {
+    let (users_in_scope, teams_in_scope, companies_shown) = match scope {
+        DataScope::Everything => ("1 = 1".into(), "1 = 1".into(), "1 = 1"),
+        DataScope::Company(company) => {
+            let p = filter.bind(company.0);
+            (
+                format!("u.company_id = {p}"),
+                format!("t.company_id = {p}"),
                 "1 = 0",
-                user.0,
-            ),
-        };
-        let agg = |columns: &str| self.backend.json_array_agg(columns);
-        let sql = format!(
-            "SELECT \
-             (SELECT {} FROM (SELECT u.id, u.username FROM users u WHERE {users_in_scope} \
-               ORDER BY u.username_key LIMIT {MAX_USERS}) x) AS users, \
-             (SELECT {} FROM (SELECT t.id, c.name AS company, t.name FROM teams t \
-               JOIN companies c ON c.id = t.company_id WHERE {teams_in_scope} \
-               ORDER BY c.name_key, t.name_key) x) AS teams, \
-             (SELECT {} FROM (SELECT c.id, c.name FROM companies c WHERE {companies_shown} \
-               ORDER BY c.name_key) x) AS companies",
-            agg("x.id, x.username"),
-            agg("x.id, x.company, x.name"),
-            agg("x.id, x.name"),
-        );
-        // Every scope but Everything names $1; binding it there too would
-        // leave a parameter no statement uses, which PostgreSQL refuses.
-        let mut query = sqlx::query(&sql);
-        if scope != DataScope::Everything {
-            query = query.bind(id);
+            )
         }
-        let row = query.fetch_one(&self.pool).await?;
-        let rows = |column: &str| -> Result<Vec<Vec<serde_json::Value>>> {
+        DataScope::Team(_, team) => {
+            let p = filter.bind(team.0);
+            (format!("u.team_id = {p}"), format!("t.id = {p}"), "1 = 0")
+        }
+        DataScope::OwnOnly(user) => {
+            let p = filter.bind(user.0);
+            (
+                format!("u.id = {p}"),
+                format!("t.id = (SELECT team_id FROM users WHERE id = {p})"),
+                "1 = 0",
+            )
+        }
+    };
+    let agg = |columns: &str| backend.json_array_agg(columns);
+    format!(
+        "(SELECT {} FROM (SELECT u.id, u.username FROM users u WHERE {users_in_scope} \
+           ORDER BY u.username_key LIMIT {MAX_USERS}) x) AS users, \
+         (SELECT {} FROM (SELECT t.id, c.name AS company, t.name FROM teams t \
+           JOIN companies c ON c.id = t.company_id WHERE {teams_in_scope} \
+           ORDER BY c.name_key, t.name_key) x) AS teams, \
+         (SELECT {} FROM (SELECT c.id, c.name FROM companies c WHERE {companies_shown} \
+           ORDER BY c.name_key) x) AS companies",
+        agg("x.id, x.username"),
+        agg("x.id, x.company, x.name"),
+        agg("x.id, x.name"),
+    )
+}
+
+impl FilterChoices {
+    /// The choices from a row holding the columns of [`choice_columns`].
+    pub(crate) fn from_row(row: &AnyRow) -> Result<FilterChoices> {
+        fn parse<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<Vec<T>> {
             let text: String = row.try_get(column)?;
             serde_json::from_str(&text)
                 .map_err(|e| StoreError::Corrupt(format!("{column} choices: {e}")))
-        };
-        let corrupt = || StoreError::Corrupt("filter choices".into());
-        let int = |v: &serde_json::Value| v.as_i64().ok_or_else(corrupt);
-        let text = |v: &serde_json::Value| v.as_str().map(str::to_string).ok_or_else(corrupt);
+        }
         Ok(FilterChoices {
-            users: rows("users")?
-                .iter()
-                .map(|v| Ok((UserId(int(&v[0])?), text(&v[1])?)))
-                .collect::<Result<_>>()?,
-            teams: rows("teams")?
-                .iter()
-                .map(|v| Ok((TeamId(int(&v[0])?), text(&v[1])?, text(&v[2])?)))
-                .collect::<Result<_>>()?,
-            companies: rows("companies")?
-                .iter()
-                .map(|v| Ok((CompanyId(int(&v[0])?), text(&v[1])?)))
-                .collect::<Result<_>>()?,
+            users: parse::<(i64, String)>(row, "users")?
+                .into_iter()
+                .map(|(id, name)| (UserId(id), name))
+                .collect(),
+            teams: parse::<(i64, String, String)>(row, "teams")?
+                .into_iter()
+                .map(|(id, company, name)| (TeamId(id), company, name))
+                .collect(),
+            companies: parse::<(i64, String)>(row, "companies")?
+                .into_iter()
+                .map(|(id, name)| (CompanyId(id), name))
+                .collect(),
         })
     }
 }

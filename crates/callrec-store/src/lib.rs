@@ -30,7 +30,8 @@ pub use companies::Company;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary};
 pub use recordings::{
-    ApiToken, Cursor, Inserted, NewRecording, PageFrom, Recording, RecordingPage, RecordingQuery,
+    ApiToken, Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingPage,
+    RecordingQuery,
 };
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
@@ -142,12 +143,16 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
+        // PostgreSQL: 8 connections served 3,760 pages/s on two cores where
+        // 16 served 3,330 and 32 fewer still (docs/BENCHMARKS.md): past the
+        // cores, more server processes only take turns on them.
         let options = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            })
+            .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx checks every connection with a round trip when it comes
+            // back to the pool; checking it again when it goes out doubled
+            // the round trips for nothing.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -1,6 +1,7 @@
 //! Recordings: insert (idempotent by external id), find by scope, keyset
 //! pages newest first, delete; and the API tokens that ingest them.
 
+use crate::choices::{choice_columns, FilterChoices};
 use crate::filter::Filter;
 use crate::{Backend, Result, Store, StoreError, SQLITE_CACHE_SIZE};
 use callrec_domain::permissions::DataScope;
@@ -73,7 +74,7 @@ impl Cursor {
         })
     }
 
-    fn of(recording: &Recording) -> Cursor {
+    fn of(recording: &ListedRecording) -> Cursor {
         Cursor {
             started_at_ms: recording.started_at_ms,
             id: recording.id.as_str().to_string(),
@@ -110,11 +111,13 @@ pub struct RecordingQuery {
 
 #[derive(Debug, Clone)]
 pub struct RecordingPage {
-    pub items: Vec<Recording>,
+    pub items: Vec<ListedRecording>,
     /// Cursor for the next (older) page, if there is one.
     pub next: Option<Cursor>,
     /// Cursor for the previous (newer) page, if there is one.
     pub previous: Option<Cursor>,
+    /// What the User, Team and Company filters offer in the query's scope.
+    pub filter_choices: FilterChoices,
 }
 
 /// What an insert did.
@@ -156,50 +159,66 @@ fn recording_from_row(row: &AnyRow) -> Result<Recording> {
     })
 }
 
-/// The columns of `COLUMNS`, in order, for the JSON form of a page.
-const JSON_FIELDS: &str = "id, company_id, company_name, team_id, team_name, user_id, username, \
-     extension, direction, calling_number, called_number, started_at, duration_ms, format, \
-     size_bytes, sha256, storage_key, external_id";
+/// A recording as the Recordings list shows it: the list is the hot path,
+/// so it reads only what a row of the page needs (half the columns, and not
+/// the long hash and storage key; see docs/BENCHMARKS.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedRecording {
+    pub id: RecordingId,
+    pub started_at_ms: i64,
+    pub direction: Direction,
+    pub calling_number: String,
+    pub called_number: String,
+    pub username: Option<String>,
+    pub team_name: Option<String>,
+    pub company_name: String,
+    pub duration_ms: i64,
+}
 
-/// Recordings from `[[id, company_id, …], …]` as built with `JSON_FIELDS`.
-fn recordings_from_json(text: &str) -> Result<Vec<Recording>> {
-    let corrupt = |what: &str| StoreError::Corrupt(format!("recording page: {what}"));
-    let rows: Vec<Vec<serde_json::Value>> =
-        serde_json::from_str(text).map_err(|e| corrupt(&e.to_string()))?;
-    rows.into_iter()
-        .map(|v| {
-            if v.len() != 18 {
-                return Err(corrupt("wrong number of fields"));
-            }
-            let text = |i: usize| v[i].as_str().map(str::to_string);
-            let int = |i: usize| v[i].as_i64();
-            let required_text = |i: usize| text(i).ok_or_else(|| corrupt("missing text"));
-            let required_int = |i: usize| int(i).ok_or_else(|| corrupt("missing number"));
-            let id = required_text(0)?;
-            let direction = required_text(8)?;
-            let format = required_text(13)?;
-            Ok(Recording {
-                id: RecordingId::parse(&id).ok_or_else(|| corrupt(&id))?,
-                company_id: CompanyId(required_int(1)?),
-                company_name: required_text(2)?,
-                team_id: int(3).map(TeamId),
-                team_name: text(4),
-                user_id: int(5).map(UserId),
-                username: text(6),
-                extension: text(7),
-                direction: Direction::parse(&direction).ok_or_else(|| corrupt(&direction))?,
-                calling_number: required_text(9)?,
-                called_number: required_text(10)?,
-                started_at_ms: required_int(11)?,
-                duration_ms: required_int(12)?,
-                format: AudioFormat::from_code(&format).ok_or_else(|| corrupt(&format))?,
-                size_bytes: required_int(14)?,
-                sha256: required_text(15)?,
-                storage_key: required_text(16)?,
-                external_id: text(17),
-            })
+const LIST_COLUMNS: &str = "SELECT r.id, r.started_at, r.direction, r.calling_number, \
+     r.called_number, u.username, t.name AS team_name, c.name AS company_name, r.duration_ms FROM";
+
+/// The names of `LIST_COLUMNS`, in order, for the JSON form of a page.
+const LIST_FIELDS: &str = "id, started_at, direction, calling_number, called_number, username, \
+     team_name, company_name, duration_ms";
+
+/// One row of `LIST_COLUMNS` as it comes from the database.
+#[derive(serde::Deserialize)]
+struct ListedFields(
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+);
+
+impl ListedFields {
+    fn parse(self) -> Result<ListedRecording> {
+        let ListedFields(id, started_at_ms, direction, calling, called, user, team, company, ms) =
+            self;
+        Ok(ListedRecording {
+            id: RecordingId::parse(&id).ok_or(StoreError::Corrupt(id))?,
+            started_at_ms,
+            direction: Direction::parse(&direction).ok_or(StoreError::Corrupt(direction))?,
+            calling_number: calling,
+            called_number: called,
+            username: user,
+            team_name: team,
+            company_name: company,
+            duration_ms: ms,
         })
-        .collect()
+    }
+}
+
+/// Listed recordings from `[[id, started_at, …], …]` as built with `LIST_FIELDS`.
+fn listed_from_json(text: &str) -> Result<Vec<ListedRecording>> {
+    let rows: Vec<ListedFields> = serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("recording page: {e}")))?;
+    rows.into_iter().map(ListedFields::parse).collect()
 }
 
 const INSERT_COLUMNS: &str = "id, company_id, team_id, user_id, extension, direction, calling_number, \
@@ -454,7 +473,7 @@ impl Store {
         let p = filter.bind(limit as i64 + 1);
         let order_by = format!("ORDER BY r.started_at {order}, r.id {order} LIMIT {p}");
         let sql = match driving {
-            None => format!("{COLUMNS} {JOINS}{} {order_by}", filter.where_clause()),
+            None => format!("{LIST_COLUMNS} {JOINS}{} {order_by}", filter.where_clause()),
             Some(lookup) => {
                 // A newest-first read of the index per key, stopping at a
                 // page of rows that pass every filter. One key is the page;
@@ -478,7 +497,7 @@ impl Store {
                 let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
                 if index_reads.len() == 1 {
                     let conditions = index_reads.remove(0);
-                    format!("{COLUMNS} recording_number_grams g CROSS JOIN {JOINS}{conditions} {index_order}")
+                    format!("{LIST_COLUMNS} recording_number_grams g CROSS JOIN {JOINS}{conditions} {index_order}")
                 } else {
                     let hits: Vec<String> = index_reads
                         .iter()
@@ -491,25 +510,27 @@ impl Store {
                         })
                         .collect();
                     format!(
-                        "{COLUMNS} {JOINS} WHERE r.{row_key} IN ({}) {order_by}",
+                        "{LIST_COLUMNS} {JOINS} WHERE r.{row_key} IN ({}) {order_by}",
                         hits.join(" UNION ")
                     )
                 }
             }
         };
-        // A page as one JSON row: sqlx hands SQLite rows over from its
-        // worker thread one at a time, and turns every value into an `Any`
-        // value; one row costs one hand-off (+63% requests/s on SQLite, see
-        // docs/BENCHMARKS.md).
-        let page_as_json = format!(
-            "SELECT {} AS page FROM ({sql}) x",
-            self.backend.json_array_agg(JSON_FIELDS)
+        // The page as one JSON value, with the filters' choices beside it:
+        // one statement and one row per page. A row costs sqlx a hand-off
+        // from SQLite's worker thread and a conversion of every value, and
+        // every statement costs a round trip plus the pool's check of the
+        // connection when it comes back (see docs/BENCHMARKS.md).
+        let choices = choice_columns(self.backend, query.scope, &mut filter);
+        let statement = format!(
+            "SELECT (SELECT {} FROM ({sql}) x) AS page, {choices}",
+            self.backend.json_array_agg(LIST_FIELDS)
         );
-        let text: String = sqlx::query_with(&page_as_json, filter.args())
+        let row = sqlx::query_with(&statement, filter.args())
             .fetch_one(&self.pool)
-            .await?
-            .try_get("page")?;
-        let mut items = recordings_from_json(&text)?;
+            .await?;
+        let mut items = listed_from_json(&row.try_get::<String, _>("page")?)?;
+        let filter_choices = FilterChoices::from_row(&row)?;
         let more = items.len() > limit;
         items.truncate(limit);
         if backwards {
@@ -525,6 +546,7 @@ impl Store {
             items,
             next,
             previous,
+            filter_choices,
         })
     }
 
@@ -687,30 +709,29 @@ mod tests {
     #[test]
     fn json_pages_decode_or_fail_clearly() {
         let id = "ab".repeat(16);
-        let row = format!(
-            r#"[["{id}",1,"Acme",null,null,7,"bob",null,"inbound","+4420","2001",1000,2000,"wav",10,"{s}","{s}",null]]"#,
-            s = "c".repeat(64)
-        );
-        let page = recordings_from_json(&row).unwrap();
+        let row = format!(r#"[["{id}",1000,"inbound","+4420","2001","bob",null,"Acme",2000]]"#);
+        let page = listed_from_json(&row).unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(
             (
-                page[0].team_id,
-                page[0].user_id,
-                page[0].username.as_deref()
+                page[0].username.as_deref(),
+                page[0].team_name.as_deref(),
+                page[0].direction,
+                page[0].duration_ms
             ),
-            (None, Some(UserId(7)), Some("bob"))
+            (Some("bob"), None, Direction::Inbound, 2000)
         );
-        assert_eq!(recordings_from_json("[]").unwrap(), Vec::new());
+        assert_eq!(listed_from_json("[]").unwrap(), Vec::new());
         for bad in [
             "",
             "{}",
             "[[1,2]]",
             &row.replace("inbound", "sideways"),
             &row.replace("\"Acme\"", "null"),
+            &row.replace(&id, "not-an-id"),
         ] {
             assert!(
-                matches!(recordings_from_json(bad), Err(StoreError::Corrupt(_))),
+                matches!(listed_from_json(bad), Err(StoreError::Corrupt(_))),
                 "{bad}"
             );
         }

@@ -298,7 +298,7 @@ backend_tests! {
         let names = |scope| {
             let store = db.store.clone();
             async move {
-                let c = store.filter_choices(scope).await.unwrap();
+                let c = store.search_recordings(&query(scope)).await.unwrap().filter_choices;
                 (
                     c.users.into_iter().map(|(_, n)| n).collect::<Vec<_>>(),
                     c.teams.into_iter().map(|(_, company, team)| format!("{company}/{team}")).collect::<Vec<_>>(),

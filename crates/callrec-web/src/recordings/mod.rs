@@ -205,7 +205,7 @@ async fn recordings_page(
         .collect();
 
     // The User and Team choices stay inside the scope too.
-    let choices = state.store.filter_choices(scope).await?;
+    let choices = page.filter_choices;
     let users = choices
         .users
         .into_iter()
