@@ -14,6 +14,7 @@ mod error;
 mod filter;
 mod mfa;
 mod migrate;
+mod reads;
 mod recordings;
 mod sessions;
 mod teams;
@@ -38,8 +39,11 @@ pub use teams::Team;
 pub use throttle::ThrottleWindow;
 pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery, UserUpdate};
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor};
+use reads::ReadConnections;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use std::str::FromStr;
+use std::sync::Arc;
 use std::path::Path;
 use std::time::Duration;
 
@@ -104,6 +108,8 @@ impl Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// The session and Recordings page reads (see `reads`).
+    reads: Arc<ReadConnections>,
     backend: Backend,
 }
 
@@ -114,6 +120,15 @@ impl std::fmt::Debug for Store {
             .finish()
     }
 }
+
+/// Connections per pool (sqlx's, and the hot-path reads'). On PostgreSQL 8
+/// served 3,760 pages/s on two cores where 16 served 3,330 and 32 fewer
+/// still (docs/BENCHMARKS.md): past the cores, more server processes only
+/// take turns on them.
+const MAX_CONNECTIONS: usize = 8;
+
+/// How long a request waits for a connection before "the database is busy".
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// SQLite's page cache per connection: negative means KiB (64 MiB).
 pub(crate) const SQLITE_CACHE_SIZE: i64 = -65536;
@@ -143,45 +158,26 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        // PostgreSQL: 8 connections served 3,760 pages/s on two cores where
-        // 16 served 3,330 and 32 fewer still (docs/BENCHMARKS.md): past the
-        // cores, more server processes only take turns on them.
         let options = AnyPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(MAX_CONNECTIONS as u32)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // sqlx checks every connection with a round trip when it comes
             // back to the pool; checking it again when it goes out doubled
             // the round trips for nothing.
             .test_before_acquire(false)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; the busy
-                        // timeout makes writers from other processes (the CLI
-                        // while `serve` runs) wait instead of failing.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                             PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824;",
-                        )
-                        .await?;
-                        conn.execute(format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}").as_str())
-                            .await?;
-                    } else {
-                        // Every hot query is index-driven whatever its
-                        // parameters: planning each execution again (custom
-                        // plans) cost more than running it.
-                        conn.execute("SET plan_cache_mode = force_generic_plan")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            });
+            .after_connect(move |conn, _meta| Box::pin(prepare_connection(conn, backend)));
         let pool = options
             .connect(&url)
             .await
             .map_err(|source| StoreError::Connect { backend, source })?;
-        Ok(Store { pool, backend })
+        let read_options = AnyConnectOptions::from_str(&url)
+            .map_err(|source| StoreError::Connect { backend, source })?;
+        let reads = ReadConnections::new(read_options, backend, MAX_CONNECTIONS, ACQUIRE_TIMEOUT);
+        Ok(Store {
+            pool,
+            reads: Arc::new(reads),
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -195,6 +191,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.reads.close().await;
         self.pool.close().await;
     }
 
@@ -205,6 +202,32 @@ impl Store {
             .begin_with(self.backend.begin_write_statement())
             .await?)
     }
+}
+
+/// The settings every connection gets when it opens.
+pub(crate) async fn prepare_connection(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        // WAL lets readers run beside the one writer; the busy timeout makes
+        // writers from other processes (the CLI while `serve` runs) wait
+        // instead of failing.
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+             PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824;",
+        )
+        .await?;
+        conn.execute(format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}").as_str())
+            .await?;
+    } else {
+        // Every hot query is index-driven whatever its parameters: planning
+        // each execution again (custom plans) cost more than running it.
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+            .await?;
+    }
+    Ok(())
 }
 
 /// Reads an integer 0/1 column as a flag.

@@ -526,9 +526,11 @@ impl Store {
             "SELECT (SELECT {} FROM ({sql}) x) AS page, {choices}",
             self.backend.json_array_agg(LIST_FIELDS)
         );
-        let row = sqlx::query_with(&statement, filter.args())
-            .fetch_one(&self.pool)
-            .await?;
+        let row = self
+            .reads
+            .fetch_optional(&statement, &filter)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a page statement without its row".into()))?;
         let mut items = listed_from_json(&row.try_get::<String, _>("page")?)?;
         let filter_choices = FilterChoices::from_row(&row)?;
         let more = items.len() > limit;

@@ -248,11 +248,9 @@ impl Store {
                 " JOIN sessions s ON s.user_id = u.id"
             )
         );
-        let Some(row) = sqlx::query(&sql)
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
+        let mut filter = Filter::default();
+        filter.bind(id_hash.to_string());
+        let Some(row) = self.reads.fetch_optional(&sql, &filter).await? else {
             return Ok(None);
         };
         let user = user_from_row(&row)?;
