@@ -2,7 +2,7 @@
 //! what the viewer's scope holds, read in the same statement as the page.
 
 use crate::filter::Filter;
-use crate::{Backend, Result, StoreError};
+use crate::{json, Backend, Result};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, TeamId, UserId};
 use sqlx::any::AnyRow;
@@ -47,7 +47,7 @@ pub(crate) fn choice_columns(backend: Backend, scope: DataScope, filter: &mut Fi
             )
         }
     };
-    let agg = |columns: &str| backend.json_array_agg(columns);
+    let agg = |columns: &[&str]| backend.json_array_agg(columns);
     format!(
         "(SELECT {} FROM (SELECT u.id, u.username FROM users u WHERE {users_in_scope} \
            ORDER BY u.username_key LIMIT {MAX_USERS}) x) AS users, \
@@ -56,32 +56,38 @@ pub(crate) fn choice_columns(backend: Backend, scope: DataScope, filter: &mut Fi
            ORDER BY c.name_key, t.name_key) x) AS teams, \
          (SELECT {} FROM (SELECT c.id, c.name FROM companies c WHERE {companies_shown} \
            ORDER BY c.name_key) x) AS companies",
-        agg("x.id, x.username"),
-        agg("x.id, x.company, x.name"),
-        agg("x.id, x.name"),
+        agg(&["x.id", "x.username"]),
+        agg(&["x.id", "x.company", "x.name"]),
+        agg(&["x.id", "x.name"]),
     )
 }
+
+/// A user or company choice as [`choice_columns`] sends it: `[id, name]`.
+#[derive(serde::Deserialize)]
+struct Named(#[serde(deserialize_with = "json::int")] i64, String);
+
+/// A team choice: `[id, company name, team name]`.
+#[derive(serde::Deserialize)]
+struct TeamNamed(#[serde(deserialize_with = "json::int")] i64, String, String);
 
 impl FilterChoices {
     /// The choices from a row holding the columns of [`choice_columns`].
     pub(crate) fn from_row(row: &AnyRow) -> Result<FilterChoices> {
         fn parse<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<Vec<T>> {
-            let text: String = row.try_get(column)?;
-            serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt(format!("{column} choices: {e}")))
+            json::parse(&row.try_get::<String, _>(column)?, column)
         }
         Ok(FilterChoices {
-            users: parse::<(i64, String)>(row, "users")?
+            users: parse(row, "users")?
                 .into_iter()
-                .map(|(id, name)| (UserId(id), name))
+                .map(|Named(id, name)| (UserId(id), name))
                 .collect(),
-            teams: parse::<(i64, String, String)>(row, "teams")?
+            teams: parse(row, "teams")?
                 .into_iter()
-                .map(|(id, company, name)| (TeamId(id), company, name))
+                .map(|TeamNamed(id, company, name)| (TeamId(id), company, name))
                 .collect(),
-            companies: parse::<(i64, String)>(row, "companies")?
+            companies: parse(row, "companies")?
                 .into_iter()
-                .map(|(id, name)| (CompanyId(id), name))
+                .map(|Named(id, name)| (CompanyId(id), name))
                 .collect(),
         })
     }

@@ -12,6 +12,7 @@ mod choices;
 mod companies;
 mod error;
 mod filter;
+mod json;
 mod mfa;
 mod migrate;
 mod reads;
@@ -42,9 +43,9 @@ pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery, UserUpdate};
 use reads::ReadConnections;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Executor};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::path::Path;
 use std::time::Duration;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -85,12 +86,20 @@ impl Backend {
 
     /// `[[a, b], …]` as text: the rows of a group as one JSON value, so a
     /// whole list crosses from the database in one row (see
-    /// docs/BENCHMARKS.md for what rows one at a time cost).
-    fn json_array_agg(self, columns: &str) -> String {
+    /// docs/BENCHMARKS.md for what rows one at a time cost). PostgreSQL's
+    /// `json_build_array` looks up the type of every argument on every
+    /// call, so there each row is a text array and the group a 2-D array:
+    /// one lookup in all, and every value arrives as a JSON string (read
+    /// back with [`json::int`]).
+    fn json_array_agg(self, columns: &[&str]) -> String {
         match self {
-            Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+            Backend::Sqlite => format!("json_group_array(json_array({}))", columns.join(", ")),
             Backend::Postgres => {
-                format!("COALESCE(json_agg(json_build_array({columns}))::text, '[]')")
+                let texts: Vec<String> = columns.iter().map(|c| format!("{c}::text")).collect();
+                format!(
+                    "COALESCE(array_to_json(array_agg(ARRAY[{}]))::text, '[]')",
+                    texts.join(", ")
+                )
             }
         }
     }

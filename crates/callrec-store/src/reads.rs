@@ -88,7 +88,11 @@ impl ReadConnections {
     /// Runs one read statement. Idle connections that fail to answer (the
     /// database restarted) are closed and the statement tried again, until a
     /// new connection answers or fails itself.
-    pub(crate) async fn fetch_optional(&self, sql: &str, filter: &Filter) -> Result<Option<AnyRow>> {
+    pub(crate) async fn fetch_optional(
+        &self,
+        sql: &str,
+        filter: &Filter,
+    ) -> Result<Option<AnyRow>> {
         loop {
             let mut lease = self.lease().await?;
             match sqlx::query_with(sql, filter.args())

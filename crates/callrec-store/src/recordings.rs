@@ -3,7 +3,7 @@
 
 use crate::choices::{choice_columns, FilterChoices};
 use crate::filter::Filter;
-use crate::{Backend, Result, Store, StoreError, SQLITE_CACHE_SIZE};
+use crate::{json, Backend, Result, Store, StoreError, SQLITE_CACHE_SIZE};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{
     cheapest_lookup, AudioFormat, Direction, NumberColumn, RecordingId,
@@ -179,21 +179,30 @@ const LIST_COLUMNS: &str = "SELECT r.id, r.started_at, r.direction, r.calling_nu
      r.called_number, u.username, t.name AS team_name, c.name AS company_name, r.duration_ms FROM";
 
 /// The names of `LIST_COLUMNS`, in order, for the JSON form of a page.
-const LIST_FIELDS: &str = "id, started_at, direction, calling_number, called_number, username, \
-     team_name, company_name, duration_ms";
+const LIST_FIELDS: &[&str] = &[
+    "id",
+    "started_at",
+    "direction",
+    "calling_number",
+    "called_number",
+    "username",
+    "team_name",
+    "company_name",
+    "duration_ms",
+];
 
 /// One row of `LIST_COLUMNS` as it comes from the database.
 #[derive(serde::Deserialize)]
 struct ListedFields(
     String,
-    i64,
+    #[serde(deserialize_with = "json::int")] i64,
     String,
     String,
     String,
     Option<String>,
     Option<String>,
     String,
-    i64,
+    #[serde(deserialize_with = "json::int")] i64,
 );
 
 impl ListedFields {
@@ -216,9 +225,10 @@ impl ListedFields {
 
 /// Listed recordings from `[[id, started_at, …], …]` as built with `LIST_FIELDS`.
 fn listed_from_json(text: &str) -> Result<Vec<ListedRecording>> {
-    let rows: Vec<ListedFields> = serde_json::from_str(text)
-        .map_err(|e| StoreError::Corrupt(format!("recording page: {e}")))?;
-    rows.into_iter().map(ListedFields::parse).collect()
+    json::parse(text, "recording page")?
+        .into_iter()
+        .map(ListedFields::parse)
+        .collect()
 }
 
 const INSERT_COLUMNS: &str = "id, company_id, team_id, user_id, extension, direction, calling_number, \
