@@ -170,10 +170,6 @@ impl Store {
         let options = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS as u32)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // sqlx checks every connection with a round trip when it comes
-            // back to the pool; checking it again when it goes out doubled
-            // the round trips for nothing.
-            .test_before_acquire(false)
             .after_connect(move |conn, _meta| Box::pin(prepare_connection(conn, backend)));
         let pool = options
             .connect(&url)

@@ -103,7 +103,7 @@ impl ReadConnections {
                     lease.give_back();
                     return Ok(row);
                 }
-                Err(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) if lease.reused => {
+                Err(err) if lease.reused && connection_lost(&err) => {
                     // Dropping the lease closes the broken connection; the
                     // other idle ones most likely broke the same way.
                     self.lock_idle().clear();
@@ -113,11 +113,40 @@ impl ReadConnections {
         }
     }
 
+    /// The server process behind each idle connection (PostgreSQL).
+    #[cfg(feature = "testing")]
+    pub(crate) async fn idle_server_pids(&self) -> Result<Vec<i64>> {
+        use sqlx::Row;
+        let mut idle = std::mem::take(&mut *self.lock_idle());
+        let mut pids = Vec::new();
+        for connection in &mut idle {
+            let row = sqlx::query("SELECT CAST(pg_backend_pid() AS BIGINT) AS pid")
+                .fetch_one(&mut *connection)
+                .await?;
+            pids.push(row.try_get("pid")?);
+        }
+        self.lock_idle().extend(idle);
+        Ok(pids)
+    }
+
     pub(crate) async fn close(&self) {
         let idle = std::mem::take(&mut *self.lock_idle());
         for connection in idle {
             // Closing politely is best effort; the socket goes either way.
             let _ = connection.close().await;
         }
+    }
+}
+
+/// Whether an error says the connection itself is gone: the socket, the
+/// protocol, or PostgreSQL's classes 08 (connection exception) and 57P
+/// (the server shut down or ended the session).
+fn connection_lost(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }

@@ -80,6 +80,24 @@ impl TestDb {
         .collect()
     }
 
+    /// Ends the server processes behind the idle hot-path read connections,
+    /// as a database restart would; returns how many (none on SQLite,
+    /// which has no server).
+    pub async fn end_read_connections(&self) -> crate::Result<usize> {
+        if self.store.backend != crate::Backend::Postgres {
+            return Ok(0);
+        }
+        let pids = self.store.reads.idle_server_pids().await?;
+        for pid in &pids {
+            // With a timeout, PostgreSQL waits until the process is gone.
+            sqlx::query("SELECT pg_terminate_backend(CAST($1 AS INTEGER), 5000) AS ended")
+                .bind(pid)
+                .execute(&self.store.pool)
+                .await?;
+        }
+        Ok(pids.len())
+    }
+
     /// Runs one statement directly (to show what the schema refuses).
     pub async fn execute(&self, sql: &str) -> crate::Result<()> {
         sqlx::query(sql).execute(&self.store.pool).await?;

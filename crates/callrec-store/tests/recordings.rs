@@ -117,6 +117,44 @@ fn query(scope: DataScope) -> RecordingQuery {
 }
 
 backend_tests! {
+    /// The session and page reads run on connections of their own: a
+    /// request cancelled mid-statement must not hand its half-read
+    /// connection to the next one, and connections the server dropped (a
+    /// restart) are replaced without failing the request.
+    async fn page_reads_survive_cancelled_and_lost_connections(db) {
+        let w = world(&db.store).await;
+        let rows: Vec<_> = (0..60).map(|n| recording(n, &w.acme, Some(&w.sales), None, T0 + i64::from(n))).collect();
+        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        let scope = DataScope::Company(w.acme.id);
+        let newest = |page: &callrec_store::RecordingPage| page.items.first().map(|r| r.id.clone());
+        let postgres = db.store.backend() == callrec_store::Backend::Postgres;
+        let first_page = query(scope);
+        let mut cancelled = 0;
+        for _ in 0..20 {
+            let search = db.store.search_recordings(&first_page);
+            // Polled once (the statement is under way), then dropped.
+            // SQLite's worker thread sometimes answers within that poll.
+            cancelled += usize::from(tokio::time::timeout(std::time::Duration::ZERO, search).await.is_err());
+        }
+        assert!(cancelled == 20 || !postgres, "{cancelled} of 20 cancelled");
+        // A reused half-read connection can wait forever: fail instead.
+        let checks = async {
+            for limit in [1, 50, 7] {
+                let page = db.store.search_recordings(&RecordingQuery { limit, ..query(scope) }).await.unwrap();
+                assert_eq!((page.items.len(), newest(&page)), (limit as usize, Some(id(59))));
+            }
+            let ended = db.end_read_connections().await.unwrap();
+            assert!(ended >= 1 || !postgres, "the searches left idle read connections");
+            for _ in 0..3 {
+                let page = db.store.search_recordings(&query(scope)).await.unwrap();
+                assert_eq!((page.items.len(), newest(&page)), (50, Some(id(59))));
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), checks)
+            .await
+            .expect("reads after cancelled searches hung");
+    }
+
     async fn external_ids_make_ingest_idempotent(db) {
         let w = world(&db.store).await;
         let mut first = recording(1, &w.acme, Some(&w.sales), Some(&w.agent), T0);
