@@ -130,11 +130,11 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Connections per pool (sqlx's, and the hot-path reads'). On PostgreSQL 8
-/// served 3,760 pages/s on two cores where 16 served 3,330 and 32 fewer
-/// still (docs/BENCHMARKS.md): past the cores, more server processes only
-/// take turns on them.
-const MAX_CONNECTIONS: usize = 8;
+/// Connections per pool (sqlx's, and the hot-path reads') unless configured.
+/// On PostgreSQL 8 served 3,760 pages/s on two cores where 16 served 3,330
+/// and 32 fewer still (docs/BENCHMARKS.md): past the database's cores, more
+/// server processes only take turns on them.
+pub const DEFAULT_CONNECTIONS: u32 = 8;
 
 /// How long a request waits for a connection before "the database is busy".
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -149,6 +149,16 @@ impl Store {
     /// Opens `database_url` when given (`postgres://…` or `sqlite://…`),
     /// otherwise the SQLite file in `data_dir`, creating it as needed.
     pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Store> {
+        Store::connect_with(database_url, data_dir, DEFAULT_CONNECTIONS).await
+    }
+
+    /// [`Store::connect`] with `connections` per pool (at least one).
+    pub async fn connect_with(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        connections: u32,
+    ) -> Result<Store> {
+        let connections = connections.max(1);
         sqlx::any::install_default_drivers();
         let url = match database_url {
             Some(url) => url.to_string(),
@@ -168,7 +178,7 @@ impl Store {
             return Err(StoreError::UnsupportedUrl);
         };
         let options = AnyPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS as u32)
+            .max_connections(connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| Box::pin(prepare_connection(conn, backend)));
         let pool = options
@@ -177,7 +187,8 @@ impl Store {
             .map_err(|source| StoreError::Connect { backend, source })?;
         let read_options = AnyConnectOptions::from_str(&url)
             .map_err(|source| StoreError::Connect { backend, source })?;
-        let reads = ReadConnections::new(read_options, backend, MAX_CONNECTIONS, ACQUIRE_TIMEOUT);
+        let reads =
+            ReadConnections::new(read_options, backend, connections as usize, ACQUIRE_TIMEOUT);
         Ok(Store {
             pool,
             reads: Arc::new(reads),

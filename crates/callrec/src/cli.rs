@@ -43,6 +43,15 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Connections each process keeps to the database, per pool (one pool for
+    /// page loads, one for everything else) [default: 8].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_DATABASE_CONNECTIONS",
+        value_name = "N"
+    )]
+    pub database_connections: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

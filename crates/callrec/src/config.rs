@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 struct FileSettings {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    database_connections: Option<u32>,
     listen: Option<String>,
     public_url: Option<String>,
     session_idle_minutes: Option<i64>,
@@ -37,7 +38,12 @@ struct FileSettings {
 pub struct StorageSettings {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    pub database_connections: u32,
 }
+
+/// More connections than this per pool is a typo, not a setting (PostgreSQL
+/// allows 100 in all by default).
+const MAX_DATABASE_CONNECTIONS: u32 = 1000;
 
 /// What `serve` needs on top.
 #[derive(Debug, Clone)]
@@ -72,6 +78,17 @@ pub fn storage(global: &GlobalArgs) -> Result<StorageSettings, CliError> {
         .clone()
         .or(file.database_url)
         .filter(|url| !url.trim().is_empty());
+    let database_connections = positive(
+        global.database_connections.or(file.database_connections),
+        callrec_store::DEFAULT_CONNECTIONS,
+        "--database-connections / CALLREC_DATABASE_CONNECTIONS",
+    )?;
+    if database_connections > MAX_DATABASE_CONNECTIONS {
+        return Err(CliError::Usage(format!(
+            "--database-connections / CALLREC_DATABASE_CONNECTIONS must be at most \
+             {MAX_DATABASE_CONNECTIONS} (got {database_connections})"
+        )));
+    }
     Ok(StorageSettings {
         data_dir: global
             .data_dir
@@ -79,6 +96,7 @@ pub fn storage(global: &GlobalArgs) -> Result<StorageSettings, CliError> {
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("./data")),
         database_url,
+        database_connections,
     })
 }
 

@@ -141,6 +141,8 @@ fn bad_input_exits_2_with_a_clear_message_and_writes_nothing() {
     let cli = Cli::new();
     cli.expect(0, &["company", "add", "Acme"], "");
     cli.expect(0, &["team", "add", "--company", "Acme", "Sales"], "");
+    // One connection a pool is enough for a command (the smallest setting).
+    cli.expect(0, &["--database-connections", "1", "company", "list"], "");
     cli.expect(
         0,
         &[
@@ -198,6 +200,9 @@ fn bad_input_exits_2_with_a_clear_message_and_writes_nothing() {
         (vec!["serve", "--listen", "not-an-address"], "", "must be an address and port"),
         (vec!["serve", "--public-url", "ftp://x"], "", "must start with http:// or https://"),
         (vec!["serve", "--session-idle-minutes", "0"], "", "must be greater than zero"),
+        (vec!["migrate", "--database-connections", "0"], "", "--database-connections / CALLREC_DATABASE_CONNECTIONS must be greater than zero"),
+        (vec!["migrate", "--database-connections", "5000"], "", "must be at most 1000 (got 5000)"),
+        (vec!["migrate", "--database-connections", "some"], "", "invalid value"),
         (vec!["serve", "--argon2-iterations", "many"], "", "invalid value"),
         (vec!["user", "add", "--company", "Acme"], "", "required"),
         (vec!["frobnicate"], "", "unrecognized subcommand"),

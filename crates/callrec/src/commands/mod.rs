@@ -11,7 +11,12 @@ use std::io::BufRead;
 
 /// Opens the configured database and brings its schema up to date.
 pub async fn open_store(storage: &StorageSettings) -> Result<Store, CliError> {
-    let store = Store::connect(storage.database_url.as_deref(), &storage.data_dir).await?;
+    let store = Store::connect_with(
+        storage.database_url.as_deref(),
+        &storage.data_dir,
+        storage.database_connections,
+    )
+    .await?;
     store.migrate().await?;
     Ok(store)
 }
