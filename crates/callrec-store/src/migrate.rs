@@ -32,6 +32,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     2 => "0002_mfa.sql",
     3 => "0003_recordings.sql",
     4 => "0004_number_grams.sql",
+    5 => "0005_recording_lookup_by_hash.sql",
 );
 
 impl Store {
