@@ -529,8 +529,8 @@ impl Store {
         // The page as one JSON value, with the filters' choices beside it:
         // one statement and one row per page. A row costs sqlx a hand-off
         // from SQLite's worker thread and a conversion of every value, and
-        // every statement costs a round trip plus the pool's check of the
-        // connection when it comes back (see docs/BENCHMARKS.md).
+        // every statement a round trip (see docs/BENCHMARKS.md). It runs on
+        // the read connections (`reads`), like the session before it.
         let choices = choice_columns(self.backend, query.scope, &mut filter);
         let statement = format!(
             "SELECT (SELECT {} FROM ({sql}) x) AS page, {choices}",
