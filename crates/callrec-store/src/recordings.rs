@@ -509,18 +509,23 @@ impl Store {
                     let conditions = index_reads.remove(0);
                     format!("{LIST_COLUMNS} recording_number_grams g CROSS JOIN {JOINS}{conditions} {index_order}")
                 } else {
+                    // Each key's newest 51 carry their sort key, so the
+                    // union's own newest 51 are the page: only those are
+                    // joined again for their columns (not up to 51 a key).
                     let hits: Vec<String> = index_reads
                         .iter()
                         .map(|conditions| {
                             format!(
-                                "SELECT hit FROM (SELECT g.recording AS hit \
+                                "SELECT hit, t, i FROM (SELECT g.recording AS hit, \
+                                 r.started_at AS t, r.id AS i \
                                  FROM recording_number_grams g CROSS JOIN recordings r{conditions} \
                                  {index_order}) k"
                             )
                         })
                         .collect();
                     format!(
-                        "{LIST_COLUMNS} {JOINS} WHERE r.{row_key} IN ({}) {order_by}",
+                        "{LIST_COLUMNS} {JOINS} WHERE r.{row_key} IN (SELECT u.hit FROM ({}) u \
+                         ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
                         hits.join(" UNION ")
                     )
                 }
