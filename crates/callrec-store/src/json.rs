@@ -32,6 +32,23 @@ pub(crate) fn int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::
     deserializer.deserialize_any(Int)
 }
 
+/// An id sent as [`int`] sends it.
+pub(crate) fn int_id<'de, D: Deserializer<'de>, T: From<i64>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    int(deserializer).map(T::from)
+}
+
+/// An id sent as [`int`] sends it, or null.
+pub(crate) fn opt_int_id<'de, D: Deserializer<'de>, T: From<i64>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Id(#[serde(deserialize_with = "int")] i64);
+    let id: Option<Id> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(id.map(|Id(id)| T::from(id)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

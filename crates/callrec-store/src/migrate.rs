@@ -26,6 +26,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     3 => "0003_recordings.sql",
     4 => "0004_number_search.sql",
     5 => "0005_number_grams.sql",
+    6 => "0006_directory_version.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -33,6 +34,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     3 => "0003_recordings.sql",
     4 => "0004_number_grams.sql",
     5 => "0005_recording_lookup_by_hash.sql",
+    6 => "0006_directory_version.sql",
 );
 
 impl Store {

@@ -1,9 +1,9 @@
 //! Recordings: insert (idempotent by external id), find by scope, keyset
 //! pages newest first, delete; and the API tokens that ingest them.
 
-use crate::choices::{choice_columns, FilterChoices};
+use crate::directory::{Directory, FilterChoices};
 use crate::filter::Filter;
-use crate::{json, Backend, Result, Store, StoreError, SQLITE_CACHE_SIZE};
+use crate::{packed, Backend, Result, Store, StoreError, SQLITE_CACHE_SIZE};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{
     cheapest_lookup, AudioFormat, Direction, NumberColumn, RecordingId,
@@ -175,60 +175,86 @@ pub struct ListedRecording {
     pub duration_ms: i64,
 }
 
+/// What the list reads of a recording: ids where it shows names, which
+/// come from the directory (see `directory`).
 const LIST_COLUMNS: &str = "SELECT r.id, r.started_at, r.direction, r.calling_number, \
-     r.called_number, u.username, t.name AS team_name, c.name AS company_name, r.duration_ms FROM";
+     r.called_number, r.user_id, r.team_id, r.company_id, r.duration_ms FROM";
 
-/// The names of `LIST_COLUMNS`, in order, for the JSON form of a page.
+/// The names of `LIST_COLUMNS`, in order, for the packed form of a page.
+/// None holds free text, so the page can be packed (`Backend::packed_rows`).
 const LIST_FIELDS: &[&str] = &[
     "id",
     "started_at",
     "direction",
     "calling_number",
     "called_number",
-    "username",
-    "team_name",
-    "company_name",
+    "user_id",
+    "team_id",
+    "company_id",
     "duration_ms",
 ];
 
-/// One row of `LIST_COLUMNS` as it comes from the database.
-#[derive(serde::Deserialize)]
-struct ListedFields(
-    String,
-    #[serde(deserialize_with = "json::int")] i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    #[serde(deserialize_with = "json::int")] i64,
-);
-
-impl ListedFields {
-    fn parse(self) -> Result<ListedRecording> {
-        let ListedFields(id, started_at_ms, direction, calling, called, user, team, company, ms) =
-            self;
-        Ok(ListedRecording {
-            id: RecordingId::parse(&id).ok_or(StoreError::Corrupt(id))?,
-            started_at_ms,
-            direction: Direction::parse(&direction).ok_or(StoreError::Corrupt(direction))?,
-            calling_number: calling,
-            called_number: called,
-            username: user,
-            team_name: team,
-            company_name: company,
-            duration_ms: ms,
-        })
-    }
+/// A row of a page before its names are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListedIds {
+    id: RecordingId,
+    started_at_ms: i64,
+    direction: Direction,
+    calling_number: String,
+    called_number: String,
+    user: Option<UserId>,
+    team: Option<TeamId>,
+    company: CompanyId,
+    duration_ms: i64,
 }
 
-/// Listed recordings from `[[id, started_at, …], …]` as built with `LIST_FIELDS`.
-fn listed_from_json(text: &str) -> Result<Vec<ListedRecording>> {
-    json::parse(text, "recording page")?
+/// The rows of a page packed with `LIST_FIELDS`.
+fn listed_from_packed(text: &str) -> Result<Vec<ListedIds>> {
+    const WHAT: &str = "recording page";
+    packed::rows::<9>(text, WHAT)?
         .into_iter()
-        .map(ListedFields::parse)
+        .map(
+            |[id, started, direction, calling, called, user, team, company, ms]| {
+                Ok(ListedIds {
+                    id: RecordingId::parse(id)
+                        .ok_or_else(|| StoreError::Corrupt(id.to_string()))?,
+                    started_at_ms: packed::int(started, WHAT)?,
+                    direction: Direction::parse(direction)
+                        .ok_or_else(|| StoreError::Corrupt(direction.to_string()))?,
+                    calling_number: calling.to_string(),
+                    called_number: called.to_string(),
+                    user: packed::opt_int(user, WHAT)?.map(UserId),
+                    team: packed::opt_int(team, WHAT)?.map(TeamId),
+                    company: CompanyId(packed::int(company, WHAT)?),
+                    duration_ms: packed::int(ms, WHAT)?,
+                })
+            },
+        )
         .collect()
+}
+
+impl ListedIds {
+    /// The row with its names, or None when the directory lacks one.
+    fn named(&self, directory: &Directory) -> Option<ListedRecording> {
+        let name = |found: Option<&str>| found.map(str::to_string);
+        Some(ListedRecording {
+            id: self.id.clone(),
+            started_at_ms: self.started_at_ms,
+            direction: self.direction,
+            calling_number: self.calling_number.clone(),
+            called_number: self.called_number.clone(),
+            username: match self.user {
+                Some(user) => Some(name(directory.username(user))?),
+                None => None,
+            },
+            team_name: match self.team {
+                Some(team) => Some(name(directory.team_name(team))?),
+                None => None,
+            },
+            company_name: name(directory.company_name(self.company))?,
+            duration_ms: self.duration_ms,
+        })
+    }
 }
 
 const INSERT_COLUMNS: &str = "id, company_id, team_id, user_id, extension, direction, calling_number, \
@@ -483,7 +509,10 @@ impl Store {
         let p = filter.bind(limit as i64 + 1);
         let order_by = format!("ORDER BY r.started_at {order}, r.id {order} LIMIT {p}");
         let sql = match driving {
-            None => format!("{LIST_COLUMNS} {JOINS}{} {order_by}", filter.where_clause()),
+            None => format!(
+                "{LIST_COLUMNS} recordings r{} {order_by}",
+                filter.where_clause()
+            ),
             Some(lookup) => {
                 // A newest-first read of the index per key, stopping at a
                 // page of rows that pass every filter. One key is the page;
@@ -507,7 +536,7 @@ impl Store {
                 let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
                 if index_reads.len() == 1 {
                     let conditions = index_reads.remove(0);
-                    format!("{LIST_COLUMNS} recording_number_grams g CROSS JOIN {JOINS}{conditions} {index_order}")
+                    format!("{LIST_COLUMNS} recording_number_grams g CROSS JOIN recordings r{conditions} {index_order}")
                 } else {
                     // Each key's newest 51 carry their sort key, so the
                     // union's own newest 51 are the page: only those are
@@ -524,30 +553,47 @@ impl Store {
                         })
                         .collect();
                     format!(
-                        "{LIST_COLUMNS} {JOINS} WHERE r.{row_key} IN (SELECT u.hit FROM ({}) u \
+                        "{LIST_COLUMNS} recordings r WHERE r.{row_key} IN (SELECT u.hit FROM ({}) u \
                          ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
                         hits.join(" UNION ")
                     )
                 }
             }
         };
-        // The page as one JSON value, with the filters' choices beside it:
-        // one statement and one row per page. A row costs sqlx a hand-off
+        // The page as one packed value, with the directory's version beside
+        // it: one statement and one row per page. A row costs sqlx a hand-off
         // from SQLite's worker thread and a conversion of every value, and
         // every statement a round trip (see docs/BENCHMARKS.md). It runs on
         // the read connections (`reads`), like the session before it.
-        let choices = choice_columns(self.backend, query.scope, &mut filter);
         let statement = format!(
-            "SELECT (SELECT {} FROM ({sql}) x) AS page, {choices}",
-            self.backend.json_array_agg(LIST_FIELDS)
+            "SELECT (SELECT {} FROM ({sql}) x) AS page, \
+             (SELECT version FROM directory_version) AS directory_version",
+            self.backend.packed_rows(LIST_FIELDS)
         );
         let row = self
             .reads
             .fetch_optional(&statement, &filter)
             .await?
             .ok_or_else(|| StoreError::Corrupt("a page statement without its row".into()))?;
-        let mut items = listed_from_json(&row.try_get::<String, _>("page")?)?;
-        let filter_choices = FilterChoices::from_row(&row)?;
+        let listed = listed_from_packed(&row.try_get::<String, _>("page")?)?;
+        let version: i64 = row.try_get("directory_version")?;
+        let named = |directory: &Directory| -> Option<Vec<ListedRecording>> {
+            listed.iter().map(|r| r.named(directory)).collect()
+        };
+        let mut directory = self.directory_at(version, false).await?;
+        let mut items = match named(&directory) {
+            Some(items) => items,
+            None => {
+                // Only a copy older than the page lacks a name: read it again.
+                directory = self.directory_at(version, true).await?;
+                named(&directory).ok_or_else(|| {
+                    StoreError::Corrupt(
+                        "a recording names a company, team or user that is not there".into(),
+                    )
+                })?
+            }
+        };
+        let filter_choices = directory.choices(query.scope);
         let more = items.len() > limit;
         items.truncate(limit);
         if backwards {
@@ -724,33 +770,76 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_pages_decode_or_fail_clearly() {
+    fn packed_pages_decode_or_fail_clearly() {
         let id = "ab".repeat(16);
-        let row = format!(r#"[["{id}",1000,"inbound","+4420","2001","bob",null,"Acme",2000]]"#);
-        let page = listed_from_json(&row).unwrap();
+        let row = format!(
+            "{id}\u{1f}1000\u{1f}inbound\u{1f}+4420\u{1f}2001\u{1f}5\u{1f}\u{1f}1\u{1f}2000"
+        );
+        let page = listed_from_packed(&row).unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(
             (
-                page[0].username.as_deref(),
-                page[0].team_name.as_deref(),
+                page[0].user,
+                page[0].team,
+                page[0].company,
                 page[0].direction,
                 page[0].duration_ms
             ),
-            (Some("bob"), None, Direction::Inbound, 2000)
+            (
+                Some(UserId(5)),
+                None,
+                CompanyId(1),
+                Direction::Inbound,
+                2000
+            )
         );
-        assert_eq!(listed_from_json("[]").unwrap(), Vec::new());
+        assert_eq!(page[0].calling_number, "+4420");
+        assert_eq!(listed_from_packed("").unwrap(), Vec::new());
         for bad in [
-            "",
-            "{}",
-            "[[1,2]]",
-            &row.replace("inbound", "sideways"),
-            &row.replace("\"Acme\"", "null"),
-            &row.replace(&id, "not-an-id"),
+            "x".to_string(),
+            row.replace("inbound", "sideways"),
+            row.replace("\u{1f}1\u{1f}", "\u{1f}\u{1f}"),
+            row.replace("1000", "soon"),
+            row.replace(&id, "not-an-id"),
+            format!("{row}\u{1f}extra"),
         ] {
             assert!(
-                matches!(listed_from_json(bad), Err(StoreError::Corrupt(_))),
-                "{bad}"
+                matches!(listed_from_packed(&bad), Err(StoreError::Corrupt(_))),
+                "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn rows_are_named_from_the_directory() {
+        let directory = Directory::from_lists(
+            3,
+            r#"[[1, "Acme"]]"#,
+            r#"[[10, 1, "Sales"]]"#,
+            r#"[[5, 1, 10, "bob"]]"#,
+        )
+        .unwrap();
+        let id = "cd".repeat(16);
+        let listed = |user: &str, team: &str, company: &str| {
+            listed_from_packed(&format!(
+                "{id}\u{1f}1\u{1f}outbound\u{1f}1\u{1f}2\u{1f}{user}\u{1f}{team}\u{1f}{company}\u{1f}3"
+            ))
+            .unwrap()
+            .remove(0)
+        };
+        let named = listed("5", "10", "1").named(&directory).unwrap();
+        assert_eq!(
+            (
+                named.username.as_deref(),
+                named.team_name.as_deref(),
+                named.company_name.as_str()
+            ),
+            (Some("bob"), Some("Sales"), "Acme")
+        );
+        let unnamed = listed("", "", "1").named(&directory).unwrap();
+        assert_eq!((unnamed.username, unnamed.team_name), (None, None));
+        for (user, team, company) in [("6", "10", "1"), ("5", "11", "1"), ("5", "10", "2")] {
+            assert_eq!(listed(user, team, company).named(&directory), None);
         }
     }
 }

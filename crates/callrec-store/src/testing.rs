@@ -98,6 +98,14 @@ impl TestDb {
         Ok(pids.len())
     }
 
+    /// A second store on the same database, as another portal node (or a
+    /// CLI command beside `serve`) would open it.
+    pub async fn another_node(&self) -> Store {
+        Store::connect(self.database_url.as_deref(), self.dir.path())
+            .await
+            .expect("open the database again")
+    }
+
     /// Runs one statement directly (to show what the schema refuses).
     pub async fn execute(&self, sql: &str) -> crate::Result<()> {
         sqlx::query(sql).execute(&self.store.pool).await?;

@@ -352,6 +352,79 @@ backend_tests! {
         assert_eq!(names(DataScope::OwnOnly(w.agent.id)).await, (vec!["agent".into()], vec!["Acme/Sales".into()], vec![]));
     }
 
+    /// The page names rows and offers choices from each node's copy of the
+    /// directory; each kind of change made through another node shows on
+    /// the next page (each is checked alone, so each trigger is needed).
+    async fn names_follow_changes_made_on_another_node(db) {
+        let w = world(&db.store).await;
+        db.store.insert_recording(&recording(1, &w.acme, Some(&w.sales), Some(&w.agent), T0), NOW).await.unwrap();
+        let store = &db.store;
+        let shown = |scope| async move {
+            let page = store.search_recordings(&query(scope)).await.unwrap();
+            let first = page.items.first().map(|r| r.team_name.clone().unwrap_or_default());
+            let names = |list: Vec<String>| list.join(",");
+            (
+                first.unwrap_or_default(),
+                names(page.filter_choices.users.into_iter().map(|u| u.1).collect()),
+                names(page.filter_choices.teams.into_iter().map(|t| t.2).collect()),
+                names(page.filter_choices.companies.into_iter().map(|c| c.1).collect()),
+            )
+        };
+        let acme = DataScope::Company(w.acme.id);
+        let s = |text: &str| text.to_string();
+        assert_eq!(shown(acme).await, (s("Sales"), s("agent,other"), s("Sales,Support"), s("")));
+
+        let other_node = db.another_node().await;
+        other_node.rename_team(w.acme.id, w.sales.id, &TeamName::parse("Inside Sales").unwrap()).await.unwrap();
+        assert_eq!(shown(acme).await.0, "Inside Sales");
+
+        let zed = Username::parse("zed").unwrap();
+        let new_user = NewUser {
+            company_id: w.acme.id,
+            team_id: None,
+            username: &zed,
+            display_name: &DisplayName::parse("Zed").unwrap(),
+            email: None,
+            level: Level::Staff,
+            password_hash: "x".into(),
+            roles: RoleSet::default(),
+        };
+        other_node.create_user(&new_user, NOW).await.unwrap();
+        assert_eq!(shown(acme).await.1, "agent,other,zed");
+
+        other_node.create_team(w.acme.id, &TeamName::parse("Night").unwrap(), NOW).await.unwrap();
+        assert_eq!(shown(acme).await.2, "Inside Sales,Night,Support");
+
+        let support = DataScope::Team(w.acme.id, w.support.id);
+        assert_eq!(shown(support).await.1, "other");
+        let moved = callrec_store::UserUpdate {
+            details: callrec_store::UserDetailsChange {
+                display_name: DisplayName::parse("agent").unwrap(),
+                email: None,
+                level: Level::Staff,
+                team_id: Some(w.support.id),
+                enabled: true,
+            },
+            roles: RoleSet::default(),
+            password_hash: None,
+        };
+        other_node.update_user(w.agent.id, &moved, NOW).await.unwrap();
+        assert_eq!(shown(support).await.1, "agent,other");
+
+        other_node.create_company(&CompanyName::parse("Initech").unwrap(), NOW).await.unwrap();
+        assert_eq!(shown(DataScope::Everything).await.3, "Acme,Globex,Initech");
+
+        // A copy that claims to be current but lacks a row's team (a
+        // change whose count went missing) is read again, not trusted.
+        db.execute("UPDATE directory_version SET version = 100").await.unwrap();
+        assert_eq!(shown(acme).await.0, "Inside Sales");
+        let late = other_node.create_team(w.acme.id, &TeamName::parse("Late").unwrap(), NOW).await.unwrap();
+        db.execute("UPDATE directory_version SET version = 100").await.unwrap();
+        other_node.insert_recording(&recording(2, &w.acme, Some(&late), None, T0 + 1), NOW).await.unwrap();
+        assert_eq!(shown(acme).await.0, "Late");
+        other_node.close().await;
+    }
+
     async fn a_recordings_call_facts_cannot_change(db) {
         let w = world(&db.store).await;
         db.store.insert_recording(&recording(1, &w.acme, None, None, T0), NOW).await.unwrap();

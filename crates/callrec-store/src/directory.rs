@@ -1,0 +1,368 @@
+//! The names of companies, teams and users, kept in memory for the
+//! Recordings page: its rows carry ids, and its User, Team and Company
+//! filters offer what the viewer's scope holds.
+//!
+//! Joining the names into every page cost PostgreSQL more than finding the
+//! page itself (docs/BENCHMARKS.md). Each page statement reads
+//! `directory_version` beside the page; triggers count it up in the same
+//! transaction as any change to a name or to where a user or team belongs
+//! (migration 0006), so a copy older than the page is always noticed and
+//! read again, on every node.
+
+use crate::filter::Filter;
+use crate::{json, Backend, Result, Store, StoreError};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::{CompanyId, TeamId, UserId};
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// What the Recordings page's User, Team and Company filters offer: only
+/// what the viewer's scope holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterChoices {
+    /// Users by username.
+    pub users: Vec<(UserId, String)>,
+    /// Teams with their company's name, by company then team.
+    pub teams: Vec<(TeamId, String, String)>,
+    /// Companies, for viewers who see every company; otherwise empty.
+    pub companies: Vec<(CompanyId, String)>,
+}
+
+/// More users than this are not offered as choices (the page stays small).
+const MAX_USER_CHOICES: usize = 1000;
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Directory {
+    /// The `directory_version` this copy was read at.
+    pub(crate) version: i64,
+    /// By name.
+    companies: Vec<(CompanyId, String)>,
+    /// By company name, then team name.
+    teams: Vec<Team>,
+    /// By username.
+    users: Vec<User>,
+    company_at: HashMap<CompanyId, usize>,
+    team_at: HashMap<TeamId, usize>,
+    user_at: HashMap<UserId, usize>,
+    /// Positions in `users` and `teams` per company, in their order.
+    users_of: HashMap<CompanyId, Vec<usize>>,
+    teams_of: HashMap<CompanyId, Vec<usize>>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Team {
+    #[serde(deserialize_with = "json::int_id")]
+    id: TeamId,
+    #[serde(deserialize_with = "json::int_id")]
+    company: CompanyId,
+    name: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct User {
+    #[serde(deserialize_with = "json::int_id")]
+    id: UserId,
+    #[serde(deserialize_with = "json::int_id")]
+    company: CompanyId,
+    #[serde(deserialize_with = "json::opt_int_id")]
+    team: Option<TeamId>,
+    username: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Company(
+    #[serde(deserialize_with = "json::int_id")] CompanyId,
+    String,
+);
+
+/// A store's copy of the directory.
+#[derive(Default)]
+pub(crate) struct DirectoryCache {
+    /// Version 0 is older than any database's (they start at 1).
+    current: RwLock<Arc<Directory>>,
+    /// Held while reading a new copy, so a change is read once, not by
+    /// every request that notices it.
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl DirectoryCache {
+    fn get(&self) -> Arc<Directory> {
+        // A copy is replaced whole: a panic elsewhere cannot leave it half-made.
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set(&self, directory: Arc<Directory>) {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = directory;
+    }
+}
+
+impl Store {
+    /// The directory as of `version` (what a page statement read), or
+    /// newer. `stale` forces a new read: a page named an id the copy lacks.
+    pub(crate) async fn directory_at(&self, version: i64, stale: bool) -> Result<Arc<Directory>> {
+        let cached = self.directory.get();
+        if cached.version == version && !stale {
+            return Ok(cached);
+        }
+        let _loading = self.directory.loading.lock().await;
+        let cached = self.directory.get();
+        if cached.version == version && !stale {
+            return Ok(cached);
+        }
+        let row = self
+            .reads
+            .fetch_optional(&load_statement(self.backend), &Filter::default())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a directory statement without its row".into()))?;
+        let fresh = Arc::new(Directory::from_lists(
+            row.try_get("version")?,
+            &row.try_get::<String, _>("companies")?,
+            &row.try_get::<String, _>("teams")?,
+            &row.try_get::<String, _>("users")?,
+        )?);
+        self.directory.set(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+/// The statement that reads a whole directory: its version and three JSON
+/// lists, from one snapshot.
+pub(crate) fn load_statement(backend: Backend) -> String {
+    let agg = |columns: &[&str]| backend.json_array_agg(columns);
+    format!(
+        "SELECT (SELECT version FROM directory_version) AS version, \
+         (SELECT {} FROM (SELECT c.id, c.name FROM companies c ORDER BY c.name_key) x) AS companies, \
+         (SELECT {} FROM (SELECT t.id, t.company_id, t.name FROM teams t \
+           JOIN companies c ON c.id = t.company_id ORDER BY c.name_key, t.name_key) x) AS teams, \
+         (SELECT {} FROM (SELECT u.id, u.company_id, u.team_id, u.username FROM users u \
+           ORDER BY u.username_key) x) AS users",
+        agg(&["x.id", "x.name"]),
+        agg(&["x.id", "x.company_id", "x.name"]),
+        agg(&["x.id", "x.company_id", "x.team_id", "x.username"]),
+    )
+}
+
+/// Positions of `items` grouped by the key `of` gives, keeping their order.
+fn group<T, K: std::hash::Hash + Eq>(items: &[T], of: impl Fn(&T) -> K) -> HashMap<K, Vec<usize>> {
+    let mut groups: HashMap<K, Vec<usize>> = HashMap::new();
+    for (at, item) in items.iter().enumerate() {
+        groups.entry(of(item)).or_default().push(at);
+    }
+    groups
+}
+
+/// Each item's position by its id.
+fn positions<T, K: std::hash::Hash + Eq>(items: &[T], id: impl Fn(&T) -> K) -> HashMap<K, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(at, item)| (id(item), at))
+        .collect()
+}
+
+impl Directory {
+    /// A directory from the columns of [`load_statement`].
+    pub(crate) fn from_lists(
+        version: i64,
+        companies: &str,
+        teams: &str,
+        users: &str,
+    ) -> Result<Directory> {
+        let companies: Vec<(CompanyId, String)> = json::parse(companies, "companies")?
+            .into_iter()
+            .map(|Company(id, name)| (id, name))
+            .collect();
+        let teams: Vec<Team> = json::parse(teams, "teams")?;
+        let users: Vec<User> = json::parse(users, "users")?;
+        Ok(Directory {
+            version,
+            company_at: positions(&companies, |c| c.0),
+            team_at: positions(&teams, |t| t.id),
+            user_at: positions(&users, |u| u.id),
+            users_of: group(&users, |u| u.company),
+            teams_of: group(&teams, |t| t.company),
+            companies,
+            teams,
+            users,
+        })
+    }
+
+    pub(crate) fn company_name(&self, id: CompanyId) -> Option<&str> {
+        self.company_at
+            .get(&id)
+            .map(|&at| self.companies[at].1.as_str())
+    }
+
+    pub(crate) fn team_name(&self, id: TeamId) -> Option<&str> {
+        self.team_at
+            .get(&id)
+            .map(|&at| self.teams[at].name.as_str())
+    }
+
+    pub(crate) fn username(&self, id: UserId) -> Option<&str> {
+        self.user_at
+            .get(&id)
+            .map(|&at| self.users[at].username.as_str())
+    }
+
+    /// What the User, Team and Company filters offer inside `scope`: the
+    /// users and teams it holds, and every company only to those who see
+    /// every company.
+    pub(crate) fn choices(&self, scope: DataScope) -> FilterChoices {
+        let user = |u: &User| (u.id, u.username.clone());
+        let team = |t: &Team| {
+            let company = self.company_name(t.company).unwrap_or_default();
+            (t.id, company.to_string(), t.name.clone())
+        };
+        let of_company = |groups: &HashMap<CompanyId, Vec<usize>>, company| {
+            groups.get(&company).cloned().unwrap_or_default()
+        };
+        let (users, teams, companies): (Vec<usize>, Vec<usize>, _) = match scope {
+            DataScope::Everything => (
+                (0..self.users.len()).collect(),
+                (0..self.teams.len()).collect(),
+                self.companies.clone(),
+            ),
+            DataScope::Company(company) => (
+                of_company(&self.users_of, company),
+                of_company(&self.teams_of, company),
+                Vec::new(),
+            ),
+            DataScope::Team(company, team) => (
+                of_company(&self.users_of, company)
+                    .into_iter()
+                    .filter(|&at| self.users[at].team == Some(team))
+                    .collect(),
+                self.team_at.get(&team).copied().into_iter().collect(),
+                Vec::new(),
+            ),
+            DataScope::OwnOnly(id) => {
+                let me = self.user_at.get(&id).copied();
+                let my_team = me.and_then(|at| self.users[at].team);
+                (
+                    me.into_iter().collect(),
+                    my_team
+                        .and_then(|t| self.team_at.get(&t).copied())
+                        .into_iter()
+                        .collect(),
+                    Vec::new(),
+                )
+            }
+        };
+        FilterChoices {
+            users: users
+                .into_iter()
+                .take(MAX_USER_CHOICES)
+                .map(|at| user(&self.users[at]))
+                .collect(),
+            teams: teams.into_iter().map(|at| team(&self.teams[at])).collect(),
+            companies,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Directory {
+        Directory::from_lists(
+            7,
+            r#"[[1, "Acme"], [2, "Globex"]]"#,
+            r#"[[10, 1, "Sales"], [11, 1, "Support"], [20, 2, "Ops"]]"#,
+            r#"[["100", "1", "10", "alice"], [101, 1, null, "bob"], [102, 1, 11, "carol"], [200, 2, 20, "gina"]]"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn names_by_id() {
+        let d = sample();
+        assert_eq!(d.version, 7);
+        assert_eq!(d.company_name(CompanyId(2)), Some("Globex"));
+        assert_eq!(d.team_name(TeamId(11)), Some("Support"));
+        assert_eq!(d.username(UserId(100)), Some("alice"));
+        assert_eq!(d.username(UserId(999)), None);
+    }
+
+    #[test]
+    fn choices_stay_inside_the_scope() {
+        let d = sample();
+        fn names(c: &FilterChoices) -> (Vec<&str>, Vec<&str>, usize) {
+            (
+                c.users.iter().map(|u| u.1.as_str()).collect(),
+                c.teams.iter().map(|t| t.2.as_str()).collect(),
+                c.companies.len(),
+            )
+        }
+        assert_eq!(
+            names(&d.choices(DataScope::Everything)),
+            (
+                vec!["alice", "bob", "carol", "gina"],
+                vec!["Sales", "Support", "Ops"],
+                2
+            )
+        );
+        assert_eq!(
+            names(&d.choices(DataScope::Company(CompanyId(1)))),
+            (vec!["alice", "bob", "carol"], vec!["Sales", "Support"], 0)
+        );
+        assert_eq!(
+            names(&d.choices(DataScope::Team(CompanyId(1), TeamId(11)))),
+            (vec!["carol"], vec!["Support"], 0)
+        );
+        assert_eq!(
+            names(&d.choices(DataScope::OwnOnly(UserId(100)))),
+            (vec!["alice"], vec!["Sales"], 0)
+        );
+        assert_eq!(
+            names(&d.choices(DataScope::OwnOnly(UserId(101)))),
+            (vec!["bob"], vec![], 0)
+        );
+        assert_eq!(
+            names(&d.choices(DataScope::Company(CompanyId(9)))),
+            (vec![], vec![], 0)
+        );
+        let team = &d.choices(DataScope::Company(CompanyId(1))).teams[0];
+        assert_eq!((team.0, team.1.as_str()), (TeamId(10), "Acme"));
+    }
+
+    #[test]
+    fn user_choices_stop_at_the_limit() {
+        let users: Vec<String> = (0..MAX_USER_CHOICES + 5)
+            .map(|i| format!(r#"[{i}, 1, null, "u{i:05}"]"#))
+            .collect();
+        let d = Directory::from_lists(
+            1,
+            r#"[[1, "Acme"]]"#,
+            "[]",
+            &format!("[{}]", users.join(",")),
+        )
+        .unwrap();
+        assert_eq!(
+            d.choices(DataScope::Company(CompanyId(1))).users.len(),
+            MAX_USER_CHOICES
+        );
+    }
+
+    #[test]
+    fn bad_lists_are_reported() {
+        for (companies, teams, users) in [
+            ("{}", "[]", "[]"),
+            ("[]", r#"[[1, "x", "Sales"]]"#, "[]"),
+            ("[]", "[]", r#"[[1, 1, "t", "bob"]]"#),
+        ] {
+            assert!(matches!(
+                Directory::from_lists(1, companies, teams, users),
+                Err(StoreError::Corrupt(_))
+            ));
+        }
+    }
+}
