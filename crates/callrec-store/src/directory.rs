@@ -215,19 +215,23 @@ impl Directory {
     /// What the User, Team and Company filters offer inside `scope`: the
     /// users and teams it holds, and every company only to those who see
     /// every company.
-    pub(crate) fn choices(&self, scope: DataScope) -> FilterChoices {
+    pub(crate) fn choices<'a>(&'a self, scope: DataScope) -> FilterChoices {
         let user = |u: &User| (u.id, u.username.clone());
         let team = |t: &Team| {
             let company = self.company_name(t.company).unwrap_or_default();
             (t.id, company.to_string(), t.name.clone())
         };
-        let of_company = |groups: &HashMap<CompanyId, Vec<usize>>, company| {
-            groups.get(&company).cloned().unwrap_or_default()
+        // Positions, walked lazily: a scope may hold many thousands of users
+        // of which only the first `MAX_USER_CHOICES` are offered.
+        type Positions<'a> = Box<dyn Iterator<Item = usize> + 'a>;
+        let of_company = |groups: &'a HashMap<CompanyId, Vec<usize>>, company| -> Positions<'a> {
+            let positions = groups.get(&company).map(Vec::as_slice).unwrap_or_default();
+            Box::new(positions.iter().copied())
         };
-        let (users, teams, companies): (Vec<usize>, Vec<usize>, _) = match scope {
+        let (users, teams, companies): (Positions, Positions, _) = match scope {
             DataScope::Everything => (
-                (0..self.users.len()).collect(),
-                (0..self.teams.len()).collect(),
+                Box::new(0..self.users.len()),
+                Box::new(0..self.teams.len()),
                 self.companies.clone(),
             ),
             DataScope::Company(company) => (
@@ -236,33 +240,33 @@ impl Directory {
                 Vec::new(),
             ),
             DataScope::Team(company, team) => (
-                of_company(&self.users_of, company)
-                    .into_iter()
-                    .filter(|&at| self.users[at].team == Some(team))
-                    .collect(),
-                self.team_at.get(&team).copied().into_iter().collect(),
+                Box::new(
+                    of_company(&self.users_of, company)
+                        .filter(move |&at| self.users[at].team == Some(team)),
+                ),
+                Box::new(self.team_at.get(&team).copied().into_iter()),
                 Vec::new(),
             ),
             DataScope::OwnOnly(id) => {
                 let me = self.user_at.get(&id).copied();
                 let my_team = me.and_then(|at| self.users[at].team);
                 (
-                    me.into_iter().collect(),
-                    my_team
-                        .and_then(|t| self.team_at.get(&t).copied())
-                        .into_iter()
-                        .collect(),
+                    Box::new(me.into_iter()),
+                    Box::new(
+                        my_team
+                            .and_then(|t| self.team_at.get(&t).copied())
+                            .into_iter(),
+                    ),
                     Vec::new(),
                 )
             }
         };
         FilterChoices {
             users: users
-                .into_iter()
                 .take(MAX_USER_CHOICES)
                 .map(|at| user(&self.users[at]))
                 .collect(),
-            teams: teams.into_iter().map(|at| team(&self.teams[at])).collect(),
+            teams: teams.map(|at| team(&self.teams[at])).collect(),
             companies,
         }
     }
