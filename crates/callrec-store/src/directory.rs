@@ -134,7 +134,7 @@ impl Store {
 
 /// The statement that reads a whole directory: its version and three JSON
 /// lists, from one snapshot.
-pub(crate) fn load_statement(backend: Backend) -> String {
+fn load_statement(backend: Backend) -> String {
     let agg = |columns: &[&str]| backend.json_array_agg(columns);
     format!(
         "SELECT (SELECT version FROM directory_version) AS version, \
