@@ -13,13 +13,28 @@ pub struct Actor {
     pub roles: RoleSet,
 }
 
-/// A user being looked at or changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A user being looked at or changed, or the shape of one being created.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
     pub user_id: Option<UserId>,
     pub company_id: CompanyId,
     pub team_id: Option<TeamId>,
     pub level: Level,
+    pub roles: RoleSet,
+}
+
+/// What an actor may do to another user, for handlers that must tell
+/// "no such user" (404) from "you may not" (403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAccess {
+    /// Outside the actor's scope, or the actor lacks the role: the user
+    /// does not exist for them.
+    Unseen,
+    /// In sight but out of reach: a peer, someone above, or someone holding
+    /// a role the actor lacks.
+    Protected,
+    /// The actor may change this user.
+    Change,
 }
 
 /// The slice of the portal's data a level reaches. Stores turn it into a
@@ -132,10 +147,44 @@ impl Actor {
         self.can(Role::ManageUsers) && self.reaches(subject)
     }
 
-    /// Edit details or roles, or create a user shaped like `subject`. Nobody
-    /// acts on a user above their own level.
+    /// The rule that keeps accounts from being taken over: an actor changes
+    /// another user (password, MFA, status, level, team, roles) only when
+    /// that user's level is strictly below their own and the user holds no
+    /// role the actor lacks. A peer — a second Company administrator — is
+    /// out of reach, so nobody can set a peer's password and act as them.
+    pub fn outranks(&self, subject: &Subject) -> bool {
+        subject.level < self.level && subject.roles.is_subset(&self.roles)
+    }
+
+    fn is_self(&self, subject: &Subject) -> bool {
+        subject.user_id == Some(self.user_id)
+    }
+
+    /// Open the Modify pop-up of an existing user and save it: one's own
+    /// account, or a user the actor outranks.
     pub fn may_manage_user(&self, subject: &Subject) -> bool {
-        self.may_view_user(subject) && subject.level <= self.level
+        self.user_access(subject, Role::ManageUsers) == UserAccess::Change
+    }
+
+    /// Create a user shaped like `subject`, or save a change that leaves a
+    /// user so: levels up to the actor's own (a company may add a second
+    /// administrator, who is then out of its creator's reach), roles the
+    /// actor holds.
+    pub fn may_create_user(&self, subject: &Subject) -> bool {
+        self.may_view_user(subject)
+            && subject.level <= self.level
+            && subject.roles.is_subset(&self.roles)
+    }
+
+    /// How far `role` lets the actor go with an existing user.
+    pub fn user_access(&self, subject: &Subject, role: Role) -> UserAccess {
+        if !(self.can(role) && self.reaches(subject)) {
+            UserAccess::Unseen
+        } else if self.is_self(subject) || self.outranks(subject) {
+            UserAccess::Change
+        } else {
+            UserAccess::Protected
+        }
     }
 
     /// Company MFA page for `company`: Company and Global levels only.
@@ -145,9 +194,17 @@ impl Actor {
             && self.reaches_company(company)
     }
 
-    /// Reset MFA (Other User): in reach and not above the actor's level.
+    /// Reset MFA (Other User): how far the actor may go. One's own
+    /// registration is reset under My MFA, which asks for proof of presence.
+    pub fn reset_mfa_access(&self, subject: &Subject) -> UserAccess {
+        match self.user_access(subject, Role::ManageCompanyMfa) {
+            UserAccess::Change if self.is_self(subject) => UserAccess::Protected,
+            access => access,
+        }
+    }
+
     pub fn may_reset_mfa(&self, subject: &Subject) -> bool {
-        self.can(Role::ManageCompanyMfa) && self.reaches(subject) && subject.level <= self.level
+        self.reset_mfa_access(subject) == UserAccess::Change
     }
 
     /// Add a team to `company`: Company and Global levels only.
@@ -228,27 +285,101 @@ mod tests {
             company_id: company,
             team_id: Some(team),
             level,
+            roles: RoleSet::default(),
         }
+    }
+
+    /// Every subset of the role catalogue (2^8 sets).
+    fn every_role_set() -> Vec<RoleSet> {
+        (0u32..1 << Role::ALL.len())
+            .map(|bits| {
+                Role::ALL
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| bits & (1 << i) != 0)
+                    .map(|(_, role)| role)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Item 1 of the security review: over every pair of levels and every
+    /// role set of actor and target, another user is changed only when they
+    /// are strictly below the actor and hold no role the actor lacks.
+    #[test]
+    fn takeover_rule_over_every_level_pair_and_role_set() {
+        use Level::*;
+        // (actor, target, target strictly below): written out, not computed.
+        let below = [
+            (Global, Global, false),
+            (Global, Company, true),
+            (Global, Team, true),
+            (Global, Staff, true),
+            (Company, Global, false),
+            (Company, Company, false),
+            (Company, Team, true),
+            (Company, Staff, true),
+            (Team, Global, false),
+            (Team, Company, false),
+            (Team, Team, false),
+            (Team, Staff, true),
+            (Staff, Global, false),
+            (Staff, Company, false),
+            (Staff, Team, false),
+            (Staff, Staff, false),
+        ];
+        let sets = every_role_set();
+        let mut checked = 0;
+        for (actor_level, target_level, strictly_below) in below {
+            // Actors hold Manage Users and Manage Company MFA plus any set.
+            for actor_extra in &sets {
+                let mut actor_roles = actor_extra.clone();
+                actor_roles.insert(Role::ManageUsers);
+                actor_roles.insert(Role::ManageCompanyMfa);
+                let a = actor(actor_level, &actor_roles.iter().collect::<Vec<_>>());
+                for target_roles in &sets {
+                    let mut target = subject(OTHER, ACME, SALES, target_level);
+                    target.roles = target_roles.clone();
+                    let subset = target_roles.iter().all(|r| actor_roles.contains(r));
+                    let expected = strictly_below && subset;
+                    assert_eq!(a.outranks(&target), expected);
+                    assert_eq!(a.may_manage_user(&target), expected);
+                    assert_eq!(a.may_reset_mfa(&target), expected);
+                    let access = if actor_level == Staff {
+                        UserAccess::Unseen // a Staff user reaches only themselves
+                    } else if expected {
+                        UserAccess::Change
+                    } else {
+                        UserAccess::Protected
+                    };
+                    assert_eq!(a.user_access(&target, Role::ManageUsers), access);
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 16 * 256 * 256);
     }
 
     #[test]
     fn manage_user_table() {
         use Level::*;
         let manage = &[Role::ManageUsers][..];
-        // (actor level, actor roles, target, expected view, expected manage)
-        let table: Vec<(Level, &[Role], Subject, bool, bool)> = vec![
-            // Global reaches everyone, but not a level above... there is none.
+        // (actor level, actor roles, target, view, manage an existing one, create one like it)
+        type Case = (Level, &'static [Role], Subject, bool, bool, bool);
+        let table: Vec<Case> = vec![
             (
                 Global,
                 manage,
                 subject(OTHER, GLOBEX, SUPPORT, Global),
                 true,
+                false,
                 true,
             ),
             (
                 Global,
                 manage,
                 subject(OTHER, GLOBEX, SUPPORT, Staff),
+                true,
                 true,
                 true,
             ),
@@ -258,12 +389,14 @@ mod tests {
                 subject(OTHER, ACME, SALES, Staff),
                 false,
                 false,
+                false,
             ),
-            // Company: own company only, never a Global user.
+            // Company: own company only; a peer is seen and may be created, not changed.
             (
                 Company,
                 manage,
                 subject(OTHER, ACME, SUPPORT, Staff),
+                true,
                 true,
                 true,
             ),
@@ -272,6 +405,7 @@ mod tests {
                 manage,
                 subject(OTHER, ACME, SUPPORT, Company),
                 true,
+                false,
                 true,
             ),
             (
@@ -280,11 +414,13 @@ mod tests {
                 subject(OTHER, ACME, SUPPORT, Global),
                 true,
                 false,
+                false,
             ),
             (
                 Company,
                 manage,
                 subject(OTHER, GLOBEX, SUPPORT, Staff),
+                false,
                 false,
                 false,
             ),
@@ -294,21 +430,38 @@ mod tests {
                 subject(OTHER, ACME, SALES, Staff),
                 false,
                 false,
+                false,
             ),
-            // Team: own team of own company only; Team or Staff targets.
-            (Team, manage, subject(OTHER, ACME, SALES, Staff), true, true),
-            (Team, manage, subject(OTHER, ACME, SALES, Team), true, true),
+            // Team: own team of own company only.
+            (
+                Team,
+                manage,
+                subject(OTHER, ACME, SALES, Staff),
+                true,
+                true,
+                true,
+            ),
+            (
+                Team,
+                manage,
+                subject(OTHER, ACME, SALES, Team),
+                true,
+                false,
+                true,
+            ),
             (
                 Team,
                 manage,
                 subject(OTHER, ACME, SALES, Company),
                 true,
                 false,
+                false,
             ),
             (
                 Team,
                 manage,
                 subject(OTHER, ACME, SUPPORT, Staff),
+                false,
                 false,
                 false,
             ),
@@ -318,18 +471,35 @@ mod tests {
                 subject(OTHER, GLOBEX, SALES, Staff),
                 false,
                 false,
+                false,
             ),
-            // Staff: only themselves.
-            (Staff, manage, subject(ME, ACME, SALES, Staff), true, true),
+            // Oneself: the own account stays editable.
+            (
+                Staff,
+                manage,
+                subject(ME, ACME, SALES, Staff),
+                true,
+                true,
+                true,
+            ),
+            (
+                Company,
+                manage,
+                subject(ME, ACME, SALES, Company),
+                true,
+                true,
+                true,
+            ),
             (
                 Staff,
                 manage,
                 subject(OTHER, ACME, SALES, Staff),
                 false,
                 false,
+                false,
             ),
         ];
-        for (level, roles, target, view, manage_expected) in table {
+        for (level, roles, target, view, manage_expected, create) in table {
             let a = actor(level, roles);
             assert_eq!(
                 a.may_view_user(&target),
@@ -341,7 +511,30 @@ mod tests {
                 manage_expected,
                 "manage {level:?} {roles:?} {target:?}"
             );
+            assert_eq!(
+                a.may_create_user(&target),
+                create,
+                "create {level:?} {roles:?} {target:?}"
+            );
         }
+        // Creating a user with a role the actor lacks is refused.
+        let mut with_delete = subject(OTHER, ACME, SALES, Staff);
+        with_delete.roles.insert(Role::DeleteRecordings);
+        assert!(!actor(Company, manage).may_create_user(&with_delete));
+        // Out of scope answers "unseen", in scope but protected "protected".
+        let a = actor(Team, manage);
+        assert_eq!(
+            a.user_access(&subject(OTHER, ACME, SUPPORT, Staff), Role::ManageUsers),
+            UserAccess::Unseen
+        );
+        assert_eq!(
+            a.user_access(&subject(OTHER, ACME, SALES, Team), Role::ManageUsers),
+            UserAccess::Protected
+        );
+        assert_eq!(
+            a.user_access(&subject(OTHER, ACME, SALES, Staff), Role::ManageCompanyMfa),
+            UserAccess::Unseen
+        );
     }
 
     #[test]
@@ -394,6 +587,13 @@ mod tests {
             (
                 Company,
                 mfa,
+                subject(OTHER, ACME, SUPPORT, Company),
+                true,
+                false,
+            ),
+            (
+                Company,
+                mfa,
                 subject(OTHER, ACME, SUPPORT, Global),
                 true,
                 false,
@@ -420,7 +620,9 @@ mod tests {
                 false,
                 false,
             ),
-            (Staff, mfa, subject(ME, ACME, SALES, Staff), false, true),
+            // One's own MFA is reset under My MFA, which asks for a code.
+            (Staff, mfa, subject(ME, ACME, SALES, Staff), false, false),
+            (Company, mfa, subject(ME, ACME, SALES, Company), true, false),
             (Staff, mfa, subject(OTHER, ACME, SALES, Staff), false, false),
         ];
         for (level, roles, target, company, reset) in table {
@@ -436,6 +638,11 @@ mod tests {
                 "reset {level:?} {target:?}"
             );
         }
+        let own = subject(ME, ACME, SALES, Company);
+        assert_eq!(
+            actor(Company, mfa).reset_mfa_access(&own),
+            UserAccess::Protected
+        );
     }
 
     #[test]

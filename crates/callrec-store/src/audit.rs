@@ -68,12 +68,17 @@ audit_actions! {
 #[derive(Debug, Clone, Default)]
 pub struct NewAuditEntry {
     pub action: Option<AuditAction>,
-    pub actor: Option<(UserId, String)>,
+    pub actor_id: Option<UserId>,
+    /// The actor's username, or `cli` for the command line.
+    pub actor_name: Option<String>,
     pub company_id: Option<CompanyId>,
     pub target: Option<String>,
     pub client_addr: Option<String>,
     pub details: String,
 }
+
+/// The name the command line acts under in the audit log.
+pub const COMMAND_LINE_ACTOR: &str = "cli";
 
 impl NewAuditEntry {
     pub fn new(action: AuditAction) -> NewAuditEntry {
@@ -84,7 +89,15 @@ impl NewAuditEntry {
     }
 
     pub fn actor(mut self, id: UserId, name: &str) -> Self {
-        self.actor = Some((id, name.to_string()));
+        self.actor_id = Some(id);
+        self.actor_name = Some(name.to_string());
+        self
+    }
+
+    /// Done by an operator at the command line (break-glass and bulk work).
+    pub fn by_command_line(mut self) -> Self {
+        self.actor_id = None;
+        self.actor_name = Some(COMMAND_LINE_ACTOR.to_string());
         self
     }
 
@@ -166,8 +179,8 @@ impl Store {
         )
         .bind(now)
         .bind(action)
-        .bind(entry.actor.as_ref().map(|(id, _)| id.0))
-        .bind(entry.actor.map(|(_, name)| name))
+        .bind(entry.actor_id.map(|id| id.0))
+        .bind(entry.actor_name)
         .bind(entry.company_id.map(|c| c.0))
         .bind(entry.target)
         .bind(entry.client_addr)

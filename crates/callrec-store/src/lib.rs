@@ -26,7 +26,7 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
+pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry, COMMAND_LINE_ACTOR};
 pub use blobs::{BlobStore, BlobWriter, StoredBlob, HEAD_BYTES};
 pub use companies::Company;
 pub use directory::FilterChoices;

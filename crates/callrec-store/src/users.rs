@@ -58,6 +58,7 @@ impl User {
             company_id: self.company_id,
             team_id: self.team_id,
             level: self.level,
+            roles: self.roles.clone(),
         }
     }
 }

@@ -24,9 +24,11 @@ impl AuditContext {
     }
 
     pub fn entry(&self, action: AuditAction) -> NewAuditEntry {
-        let mut entry = NewAuditEntry::new(action).client(&self.client);
-        entry.actor = self.actor.clone();
-        entry
+        let entry = NewAuditEntry::new(action).client(&self.client);
+        match &self.actor {
+            Some((id, name)) => entry.actor(*id, name),
+            None => entry.by_command_line(),
+        }
     }
 }
 
@@ -127,6 +129,29 @@ pub async fn set_password(
                 .entry(AuditAction::PasswordChanged)
                 .company(user.company_id)
                 .target(&user.username),
+            now(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Reset MFA (Other User), from the Users page or `callrec user reset-mfa`:
+/// clears the registration and ends every session of the user.
+pub async fn reset_mfa(store: &Store, user: &User, context: &AuditContext) -> Result<(), AppError> {
+    let had_registration = store.delete_mfa_registration(user.id).await?;
+    let ended = store.delete_user_sessions(user.id, None).await?;
+    let outcome = if had_registration {
+        "registration cleared"
+    } else {
+        "no registration"
+    };
+    store
+        .audit(
+            context
+                .entry(AuditAction::MfaReset)
+                .company(user.company_id)
+                .target(&user.username)
+                .details(format!("{outcome}; {ended} sessions ended")),
             now(),
         )
         .await?;

@@ -16,6 +16,9 @@ pub enum AppError {
     /// Signed in with a password, but MFA is still to be done.
     #[error("MFA required")]
     MfaPending,
+    /// In sight but out of the actor's reach (a peer's account, say).
+    #[error("forbidden")]
+    Forbidden,
     /// A cross-site request, refused before it reached a handler.
     #[error("cross-site request refused")]
     CrossSite,
@@ -59,7 +62,7 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SignInRequired | AppError::MfaPending => StatusCode::SEE_OTHER,
-            AppError::CrossSite => StatusCode::FORBIDDEN,
+            AppError::CrossSite | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -83,6 +86,10 @@ impl IntoResponse for AppError {
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing here, or you do not have access to it.".to_string(),
+            ),
+            AppError::Forbidden => (
+                "Not allowed",
+                "You can change only users below your own level who hold no role you lack. Ask someone above them.".to_string(),
             ),
             AppError::CrossSite => (
                 "Request refused",

@@ -231,6 +231,12 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Clear a user's MFA registration and end their sessions (break-glass
+    /// for users nobody in the portal outranks); audited with actor `cli`.
+    ResetMfa {
+        /// The user's username (any case).
+        username: String,
+    },
 }
 
 #[derive(Debug, Args)]

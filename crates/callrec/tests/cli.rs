@@ -583,3 +583,63 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Break-glass for users nobody in the portal outranks (security review,
+/// item 1): `callrec user reset-mfa` clears the registration, ends the
+/// sessions and is audited with actor `cli`.
+#[test]
+fn reset_mfa_from_the_command_line_is_audited_as_cli() {
+    let cli = Cli::new();
+    cli.expect(0, &["company", "add", "Acme"], "");
+    cli.expect(
+        0,
+        &[
+            "user",
+            "add",
+            "--company",
+            "Acme",
+            "--username",
+            "top.admin",
+            "--level",
+            "company",
+            "--password-stdin",
+        ],
+        GOOD_PASSWORD,
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime
+        .block_on(callrec_store::Store::connect(None, cli.dir.path()))
+        .unwrap();
+    let user = runtime
+        .block_on(store.user_by_username("top.admin"))
+        .unwrap()
+        .unwrap();
+    runtime
+        .block_on(store.start_mfa_registration(user.id, "ciphertext", 1))
+        .unwrap();
+    runtime
+        .block_on(store.confirm_mfa_registration(user.id, 5, 1))
+        .unwrap();
+    let out = cli.expect(0, &["user", "reset-mfa", "TOP.ADMIN"], "");
+    assert!(out.contains("MFA reset for top.admin"), "{out}");
+    assert!(runtime
+        .block_on(store.mfa_registration(user.id))
+        .unwrap()
+        .is_none());
+    let entries = runtime
+        .block_on(store.audit_entries(&callrec_store::AuditQuery {
+            action: Some("mfa.reset".into()),
+            limit: 5,
+            ..Default::default()
+        }))
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].actor_name.as_deref(), Some("cli"));
+    assert_eq!(entries[0].target.as_deref(), Some("top.admin"));
+    assert_eq!(entries[0].details, "registration cleared; 0 sessions ended");
+    let err = cli.expect(2, &["user", "reset-mfa", "ghost"], "");
+    assert!(err.contains("no user named \"ghost\""), "{err}");
+    assert!(cli
+        .expect(0, &["user", "reset-mfa", "--help"], "")
+        .contains("break-glass"));
+}

@@ -4,6 +4,8 @@
 mod form;
 mod save;
 
+pub(crate) use save::changeable_user;
+
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::layout::{Choice, Chrome};
@@ -133,12 +135,8 @@ async fn users_page(
     let params = ListParams::from_form(&query);
     let options = FormOptions::load(&state, &current.actor).await?;
     let dialog = if let Some(id) = query.optional_id("edit")? {
-        let target = state
-            .store
-            .user_in_scope(UserId(id), current.actor.scope())
-            .await?
-            .filter(|target| current.actor.may_manage_user(&target.subject()))
-            .ok_or(AppError::NotFound)?;
+        let target =
+            save::changeable_user(&state, &current.actor, UserId(id), Role::ManageUsers).await?;
         let mut edit = UserForm::edit(&current.actor, &target, &options);
         edit.roles_tab_selected = query.get("tab") == "roles";
         OpenDialog::Edit(edit)

@@ -12,7 +12,7 @@ use crate::{now, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use callrec_domain::permissions::DataScope;
+use callrec_domain::permissions::{DataScope, UserAccess};
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, Role, RoleSet, Subject,
     TeamId, UserId, Username, ValidationError,
@@ -36,6 +36,30 @@ fn reach_error(actor: &Actor, level: Level) -> ValidationError {
         ValidationError::new("level", "You cannot give a user a level above your own")
     } else {
         ValidationError::new("team", "Choose a team you manage")
+    }
+}
+
+/// The user `id` if `role` lets the actor change them: 404 when out of
+/// sight, 403 when in sight but out of reach (`Actor::user_access`).
+pub(crate) async fn changeable_user(
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    role: Role,
+) -> Result<User, AppError> {
+    let target = state
+        .store
+        .user_in_scope(id, actor.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = match role {
+        Role::ManageCompanyMfa => actor.reset_mfa_access(&target.subject()),
+        _ => actor.user_access(&target.subject(), role),
+    };
+    match access {
+        UserAccess::Change => Ok(target),
+        UserAccess::Protected => Err(AppError::Forbidden),
+        UserAccess::Unseen => Err(AppError::NotFound),
     }
 }
 
@@ -84,8 +108,9 @@ pub(crate) async fn create(
             company_id,
             team_id,
             level,
+            roles: roles.clone().unwrap_or_default(),
         };
-        if !actor.may_manage_user(&subject) {
+        if !actor.may_create_user(&subject) {
             errors.push(reach_error(actor, level));
         } else if let Err(AppError::Invalid(error)) =
             check_team(&state.store, company_id, level, team_id).await
@@ -162,12 +187,7 @@ pub(crate) async fn modify(
     require(&current, Role::ManageUsers)?;
     let actor = &current.actor;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let target = state
-        .store
-        .user_in_scope(UserId(id), actor.scope())
-        .await?
-        .filter(|target| actor.may_manage_user(&target.subject()))
-        .ok_or(AppError::NotFound)?;
+    let target = changeable_user(&state, actor, UserId(id), Role::ManageUsers).await?;
     let params = ListParams::from_form(&form);
     let requested = requested_roles(&form)?;
 
@@ -194,8 +214,9 @@ pub(crate) async fn modify(
             company_id: target.company_id,
             team_id,
             level,
+            roles: roles.clone().unwrap_or_default(),
         };
-        if !actor.may_manage_user(&subject) {
+        if !actor.may_create_user(&subject) {
             errors.push(reach_error(actor, level));
         } else if let Err(AppError::Invalid(error)) =
             check_team(&state.store, target.company_id, level, team_id).await

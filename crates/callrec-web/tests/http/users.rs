@@ -80,7 +80,7 @@ backend_tests! {
         let admin = app.as_user("acme.admin").await;
         let boss = app.user(&seed.acme, None, "acme.boss", Level::Company, &[]).await;
         let (_, page) = admin.get_text("/users").await;
-        assert!(page.contains("Modify acme.boss"), "same level can be edited");
+        assert!(page.contains("acme.boss@example.com") && !page.contains("Modify acme.boss"), "a peer is listed, not editable");
         let lead = app.as_user("acme.lead").await;
         assert_eq!(lead.get(&format!("/users?edit={}", boss.id)).await.status(), 404);
         // Nor raise someone above their own level.
@@ -146,16 +146,65 @@ backend_tests! {
         assert!(roles_tab.contains(r#"aria-selected="true""#), "the pop-up reopens on the Roles tab: {roles_tab}");
         let agent = app.store.user(seed.acme_agent.id).await.unwrap().unwrap();
         assert!(!agent.roles.contains(Role::AuditLog), "nothing written");
-        // Roles the lead lacks but the target has are kept, not stripped.
+        // A target holding a role the lead lacks is out of the lead's reach.
         app.store.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
             details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
             roles: [Role::Recordings, Role::AuditLog].into_iter().collect(),
             password_hash: None,
         }, 0).await.unwrap();
         let form = modify_form("Agent", "staff", &team, &["manage_own_mfa"]);
-        assert_eq!(lead.post(&format!("/users/{}", seed.acme_agent.id), &form).await.status(), 303);
+        assert_eq!(lead.post(&format!("/users/{}", seed.acme_agent.id), &form).await.status(), 403);
         let agent = app.store.user(seed.acme_agent.id).await.unwrap().unwrap();
-        assert_eq!(agent.roles, [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect::<RoleSet>());
+        assert_eq!(agent.roles, [Role::Recordings, Role::AuditLog].into_iter().collect::<RoleSet>());
+    }
+
+    /// Security review, item 1: a Team manager set the password of another
+    /// Team user holding Access to Delete Recordings; a Company user took
+    /// over a peer Company user. Both are refused (403 in scope), the Users
+    /// page offers no control for them, and creating a peer still works.
+    async fn peers_and_stronger_users_are_out_of_reach(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let sales = seed.sales.id.to_string();
+        // A Team user with Manage Users, and a Team peer who can delete recordings.
+        let manager = app.user(&seed.acme, Some(&seed.sales), "team.manager", Level::Team, &[Role::ManageUsers, Role::Recordings, Role::ManageOwnMfa]).await;
+        let deleter = app.user(&seed.acme, Some(&seed.sales), "team.deleter", Level::Team, &[Role::Recordings, Role::DeleteRecordings]).await;
+        let strong_staff = app.user(&seed.acme, Some(&seed.sales), "strong.staff", Level::Staff, &[Role::DeleteRecordings]).await;
+        let manager_browser = app.as_user(&manager.username).await;
+        let (_, page) = manager_browser.get_text("/users").await;
+        assert!(page.contains("team.deleter@example.com") && !page.contains("Modify team.deleter"));
+        assert!(!page.contains("Modify strong.staff"), "a role the manager lacks protects a Staff user too");
+        assert!(page.contains("Modify acme.agent"), "a Staff user with fewer roles stays editable");
+        for target in [&deleter, &strong_staff] {
+            let mut form = modify_form("Taken", target.level.code(), &sales, &["recordings"]);
+            form.push(("new_password", "attacker chosen phrase"));
+            assert_eq!(manager_browser.post(&format!("/users/{}", target.id), &form).await.status(), 403);
+            assert_eq!(manager_browser.get(&format!("/users?edit={}", target.id)).await.status(), 403);
+            assert_eq!(app.browser().login(&target.username, "attacker chosen phrase").await.status(), 401, "password unchanged");
+        }
+        // A Company user and a peer Company user.
+        let peer = app.user(&seed.acme, None, "acme.peer", Level::Company, &[Role::Recordings]).await;
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/users").await;
+        assert!(!page.contains("Modify acme.peer") && !page.contains("Reset MFA for acme.peer"));
+        let mut form = modify_form("Taken", "company", "", &["recordings"]);
+        form.push(("new_password", "attacker chosen phrase"));
+        assert_eq!(admin.post(&format!("/users/{}", peer.id), &form).await.status(), 403);
+        assert_eq!(admin.post(&format!("/users/{}/reset-mfa", peer.id), &[]).await.status(), 403);
+        assert_eq!(admin.get(&format!("/users?reset={}", peer.id)).await.status(), 403);
+        assert_eq!(app.browser().login("acme.peer", PASSWORD).await.status(), 303, "peer's password unchanged");
+        // Out of scope stays 404, not 403.
+        assert_eq!(admin.post(&format!("/users/{}", seed.globex_admin.id), &form).await.status(), 404);
+        // Adding a second administrator is still allowed; from then on they are out of reach.
+        let response = admin.post("/users", &[("username", "acme.second"), ("display_name", "Second"), ("level", "company"), ("password", "a long enough phrase"), ("roles", "manage_users")]).await;
+        assert_eq!(response.status(), 303);
+        let second = app.store.user_by_username("acme.second").await.unwrap().unwrap();
+        assert_eq!(admin.get(&format!("/users?edit={}", second.id)).await.status(), 403);
+        // Promoting a Staff user up to the actor's own level is allowed.
+        let form = modify_form("Promoted", "company", "", &["recordings"]);
+        assert_eq!(admin.post(&format!("/users/{}", seed.acme_support.id), &form).await.status(), 303);
+        assert_eq!(app.store.user(seed.acme_support.id).await.unwrap().unwrap().level, Level::Company);
+        assert_eq!(admin.get(&format!("/users?edit={}", seed.acme_support.id)).await.status(), 403, "now a peer");
     }
 
     async fn add_user_creates_and_audits(db) {

@@ -7,7 +7,7 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
 };
-use callrec_store::{AuditAction, Company, Store, UserQuery};
+use callrec_store::{AuditAction, Company, Store, User, UserQuery};
 use callrec_web::accounts::{self, role_list, AuditContext, CreateUser};
 use callrec_web::{Argon2Settings, Passwords};
 
@@ -15,6 +15,14 @@ async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
     store.company_by_name(name).await?.ok_or_else(|| {
         CliError::Usage(format!(
             "no company named {name:?}; `callrec company list` shows the companies"
+        ))
+    })
+}
+
+async fn user_named(store: &Store, username: &str) -> Result<User, CliError> {
+    store.user_by_username(username).await?.ok_or_else(|| {
+        CliError::Usage(format!(
+            "no user named {username:?}; `callrec user list` shows the users"
         ))
     })
 }
@@ -74,12 +82,17 @@ pub async fn user(store: &Store, command: UserCommand) -> Result<(), CliError> {
     match command {
         UserCommand::Add(args) => add_user(store, &passwords, args).await,
         UserCommand::List { company } => list_users(store, company).await,
+        UserCommand::ResetMfa { username } => {
+            let user = user_named(store, &username).await?;
+            accounts::reset_mfa(store, &user, &AuditContext::command_line()).await?;
+            println!(
+                "MFA reset for {}; their sessions have ended. They register again at their next sign-in if MFA applies.",
+                user.username
+            );
+            Ok(())
+        }
         UserCommand::SetPassword { username, .. } => {
-            let user = store.user_by_username(&username).await?.ok_or_else(|| {
-                CliError::Usage(format!(
-                    "no user named {username:?}; `callrec user list` shows the users"
-                ))
-            })?;
+            let user = user_named(store, &username).await?;
             let password = NewPassword::parse(&read_password_line()?, &user.username)?;
             accounts::set_password(
                 store,
