@@ -11,6 +11,7 @@ pub mod password;
 pub mod permissions;
 pub mod recording;
 pub mod role;
+pub mod throttle;
 pub mod time;
 pub mod totp;
 

@@ -38,7 +38,7 @@ pub use recordings::{
 };
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
-pub use throttle::ThrottleWindow;
+pub use throttle::{Reservation, ThrottleWindow};
 pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery, UserUpdate};
 
 use directory::DirectoryCache;

@@ -1,7 +1,13 @@
-//! Failure counters for sign-in throttling, kept in the database so that the
-//! limit holds however many nodes serve requests.
+//! Failure counters for sign-in and MFA limits, kept in the database so
+//! that a limit holds however many nodes serve requests.
+//!
+//! An attempt is counted *before* the password or code is checked: the
+//! reservation is one conditional upsert, so of N parallel attempts at most
+//! `limit` are let through to be checked, on any number of nodes. A
+//! successful attempt gives its reservation back.
 
 use crate::{Result, Store};
+use callrec_domain::throttle::ThrottleScope;
 use sqlx::Row;
 
 /// At most `limit` failures per `seconds`-long window, counted from the
@@ -12,16 +18,26 @@ pub struct ThrottleWindow {
     pub limit: i64,
 }
 
+/// The answer to "may this attempt be checked?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Yes; it is the `n`-th counted in the window (this one included).
+    Reserved(i64),
+    /// No: the window is full for this many more seconds.
+    Refused { wait: i64 },
+}
+
 impl Store {
-    /// Counts one failure and returns the failures in the current window,
-    /// this one included. One statement, so parallel failures all count.
-    pub async fn record_failure(
+    /// Counts one attempt if the window has room. One statement: the upsert
+    /// updates only while `failures < limit` (or the window is over), so
+    /// parallel attempts can never pass the limit between a read and a write.
+    pub async fn reserve_attempt(
         &self,
-        scope: &str,
+        scope: ThrottleScope,
         key: &str,
         now: i64,
         window: ThrottleWindow,
-    ) -> Result<i64> {
+    ) -> Result<Reservation> {
         let row = sqlx::query(
             "INSERT INTO auth_throttle (scope, key, window_start, failures) VALUES ($1, $2, $3, 1) \
              ON CONFLICT (scope, key) DO UPDATE SET \
@@ -29,21 +45,65 @@ impl Store {
                                ELSE auth_throttle.failures + 1 END, \
                window_start = CASE WHEN auth_throttle.window_start <= $4 THEN $3 \
                                    ELSE auth_throttle.window_start END \
+             WHERE auth_throttle.window_start <= $4 OR auth_throttle.failures < $5 \
              RETURNING failures",
         )
-        .bind(scope)
+        .bind(scope.code())
         .bind(key)
         .bind(now)
         .bind(now - window.seconds)
-        .fetch_one(&self.pool)
+        .bind(window.limit)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(row.try_get("failures")?)
+        if let Some(row) = row {
+            return Ok(Reservation::Reserved(row.try_get("failures")?));
+        }
+        let wait = self
+            .throttled_for(scope, key, now, window)
+            .await?
+            // The window ended between the two statements: try again later.
+            .unwrap_or(1);
+        Ok(Reservation::Refused { wait })
+    }
+
+    /// Gives back a reservation whose attempt succeeded.
+    pub async fn release_attempt(&self, scope: ThrottleScope, key: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE auth_throttle SET failures = failures - 1 \
+             WHERE scope = $1 AND key = $2 AND failures > 0",
+        )
+        .bind(scope.code())
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps the window full until `until`: a lock that ends on its own.
+    pub async fn hold_until(
+        &self,
+        scope: ThrottleScope,
+        key: &str,
+        until: i64,
+        window: ThrottleWindow,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE auth_throttle SET window_start = $3, failures = $4 \
+             WHERE scope = $1 AND key = $2",
+        )
+        .bind(scope.code())
+        .bind(key)
+        .bind(until - window.seconds)
+        .bind(window.limit)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Seconds until the window is over when the limit is reached, else `None`.
     pub async fn throttled_for(
         &self,
-        scope: &str,
+        scope: ThrottleScope,
         key: &str,
         now: i64,
         window: ThrottleWindow,
@@ -51,7 +111,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT window_start, failures FROM auth_throttle WHERE scope = $1 AND key = $2",
         )
-        .bind(scope)
+        .bind(scope.code())
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
@@ -62,9 +122,19 @@ impl Store {
         Ok((remaining > 0 && failures >= window.limit).then_some(remaining))
     }
 
-    pub async fn clear_failures(&self, scope: &str, key: &str) -> Result<()> {
+    /// Removes counters whose window ended more than `longest_window`
+    /// seconds ago (the longest window configured); returns how many.
+    pub async fn purge_stale_counters(&self, now: i64, longest_window: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM auth_throttle WHERE window_start < $1")
+            .bind(now - 2 * longest_window)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn clear_failures(&self, scope: ThrottleScope, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM auth_throttle WHERE scope = $1 AND key = $2")
-            .bind(scope)
+            .bind(scope.code())
             .bind(key)
             .execute(&self.pool)
             .await?;

@@ -379,6 +379,19 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a password hash made with old settings, only if it is still
+    /// the stored one (a password changed meanwhile is left alone).
+    pub async fn replace_password_hash(&self, id: UserId, old: &str, new: &str) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+                .bind(new)
+                .bind(id.0)
+                .bind(old)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn count_users(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
             .fetch_one(&self.pool)

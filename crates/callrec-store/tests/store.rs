@@ -7,8 +7,9 @@ use callrec_domain::{
 };
 use callrec_store::testing::TestDb;
 use callrec_store::{
-    backend_tests, AuditAction, AuditQuery, Company, NewAuditEntry, NewUser, SessionTimeouts,
-    Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery, UserUpdate,
+    backend_tests, AuditAction, AuditQuery, Company, NewAuditEntry, NewUser, Reservation,
+    SessionTimeouts, Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery,
+    UserUpdate,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -308,33 +309,60 @@ backend_tests! {
     }
 
     async fn throttle_counts_within_a_window(db) {
+        use callrec_domain::throttle::ThrottleScope::SignInAccount as Account;
         let window = ThrottleWindow { seconds: 900, limit: 3 };
         for expected in 1..=3 {
-            assert_eq!(db.store.record_failure("account", "bob", NOW, window).await.unwrap(), expected);
+            assert_eq!(db.store.reserve_attempt(Account, "bob", NOW, window).await.unwrap(), Reservation::Reserved(expected));
         }
-        assert_eq!(db.store.throttled_for("account", "bob", NOW + 100, window).await.unwrap(), Some(800));
-        assert_eq!(db.store.throttled_for("account", "alice", NOW, window).await.unwrap(), None);
-        assert_eq!(db.store.throttled_for("account", "bob", NOW + 900, window).await.unwrap(), None);
-        // A failure after the window starts a new one.
-        assert_eq!(db.store.record_failure("account", "bob", NOW + 900, window).await.unwrap(), 1);
-        db.store.clear_failures("account", "bob").await.unwrap();
-        assert_eq!(db.store.throttled_for("account", "bob", NOW + 901, window).await.unwrap(), None);
+        assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 100, window).await.unwrap(), Reservation::Refused { wait: 800 });
+        assert_eq!(db.store.throttled_for(Account, "bob", NOW + 100, window).await.unwrap(), Some(800));
+        assert_eq!(db.store.throttled_for(Account, "alice", NOW, window).await.unwrap(), None);
+        assert_eq!(db.store.throttled_for(Account, "bob", NOW + 900, window).await.unwrap(), None);
+        // An attempt after the window starts a new one.
+        assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 900, window).await.unwrap(), Reservation::Reserved(1));
+        // A released place can be taken again; the count never goes below zero.
+        db.store.release_attempt(Account, "bob").await.unwrap();
+        db.store.release_attempt(Account, "bob").await.unwrap();
+        assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 901, window).await.unwrap(), Reservation::Reserved(1));
+        // A hold keeps the window full until the given time.
+        db.store.hold_until(Account, "bob", NOW + 2000, window).await.unwrap();
+        assert_eq!(db.store.throttled_for(Account, "bob", NOW + 1999, window).await.unwrap(), Some(1));
+        assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 2000, window).await.unwrap(), Reservation::Reserved(1));
+        db.store.clear_failures(Account, "bob").await.unwrap();
+        assert_eq!(db.store.throttled_for(Account, "bob", NOW + 2001, window).await.unwrap(), None);
+        // Counters long past their window are purged; fresh ones stay.
+        db.store.reserve_attempt(Account, "carol", NOW, window).await.unwrap();
+        db.store.reserve_attempt(Account, "dave", NOW + 1700, window).await.unwrap();
+        assert_eq!(db.store.purge_stale_counters(NOW + 1801, 900).await.unwrap(), 1);
+        assert_eq!(db.store.reserve_attempt(Account, "dave", NOW + 1801, window).await.unwrap(), Reservation::Reserved(2));
     }
 
-    async fn parallel_failures_all_count(db) {
-        let window = ThrottleWindow { seconds: 900, limit: 100 };
+    /// Security review, items 2 and 3: parallel attempts on two nodes (two
+    /// stores, two pools, one database) reserve exactly the limit.
+    async fn parallel_reservations_on_two_nodes_stop_at_the_limit(db) {
+        use callrec_domain::throttle::ThrottleScope::SignInClient as Client;
+        let window = ThrottleWindow { seconds: 900, limit: 10 };
+        let other = db.another_node().await;
         let tasks: Vec<_> = (0..40)
-            .map(|_| {
-                let store = db.store.clone();
-                tokio::spawn(async move { store.record_failure("client", "10.0.0.1", NOW, window).await })
+            .map(|i| {
+                let store = if i % 2 == 0 { db.store.clone() } else { other.clone() };
+                tokio::spawn(async move { store.reserve_attempt(Client, "10.0.0.1", NOW, window).await })
             })
             .collect();
-        let mut counts = Vec::new();
+        let mut reserved = Vec::new();
+        let mut refused = 0;
         for task in tasks {
-            counts.push(task.await.unwrap().unwrap());
+            match task.await.unwrap().unwrap() {
+                Reservation::Reserved(n) => reserved.push(n),
+                Reservation::Refused { wait } => {
+                    assert_eq!(wait, 900);
+                    refused += 1;
+                }
+            }
         }
-        counts.sort_unstable();
-        assert_eq!(counts, (1..=40).collect::<Vec<_>>(), "each failure saw a distinct count");
+        reserved.sort_unstable();
+        assert_eq!(reserved, (1..=10).collect::<Vec<_>>(), "each place taken once");
+        assert_eq!(refused, 30);
     }
 
     async fn audit_log_appends_and_filters(db) {

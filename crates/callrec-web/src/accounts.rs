@@ -1,7 +1,7 @@
 //! Account changes shared by the Users page, the CLI and start-up bootstrap,
 //! so every path applies the same rules and writes the same audit entries.
 
-use crate::{now, AppError, Passwords};
+use crate::{system_now, AppError, Passwords};
 use callrec_domain::{
     CompanyId, DisplayName, Email, Level, NewPassword, RoleSet, TeamId, UserId, Username,
     ValidationError,
@@ -13,6 +13,8 @@ use callrec_store::{AuditAction, NewAuditEntry, NewUser, Store, StoreError, User
 pub struct AuditContext {
     pub actor: Option<(UserId, String)>,
     pub client: String,
+    /// When the action happens (Unix seconds).
+    pub now: i64,
 }
 
 impl AuditContext {
@@ -20,6 +22,7 @@ impl AuditContext {
         AuditContext {
             actor: None,
             client: "cli".into(),
+            now: system_now(),
         }
     }
 
@@ -86,7 +89,7 @@ pub async fn create_user(
                 password_hash,
                 roles: new.roles.clone(),
             },
-            now(),
+            context.now,
         )
         .await
         .map_err(|err| match err {
@@ -106,7 +109,7 @@ pub async fn create_user(
                     user.level.label(),
                     role_list(&user.roles)
                 )),
-            now(),
+            context.now,
         )
         .await?;
     Ok(user)
@@ -121,7 +124,7 @@ pub async fn set_password(
     context: &AuditContext,
 ) -> Result<(), AppError> {
     let hash = passwords.hash(password.expose()).await?;
-    store.set_password_hash(user.id, &hash, now()).await?;
+    store.set_password_hash(user.id, &hash, context.now).await?;
     store.delete_user_sessions(user.id, None).await?;
     store
         .audit(
@@ -129,7 +132,7 @@ pub async fn set_password(
                 .entry(AuditAction::PasswordChanged)
                 .company(user.company_id)
                 .target(&user.username),
-            now(),
+            context.now,
         )
         .await?;
     Ok(())
@@ -152,7 +155,7 @@ pub async fn reset_mfa(store: &Store, user: &User, context: &AuditContext) -> Re
                 .company(user.company_id)
                 .target(&user.username)
                 .details(format!("{outcome}; {ended} sessions ended")),
-            now(),
+            context.now,
         )
         .await?;
     Ok(())

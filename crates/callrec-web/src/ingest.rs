@@ -4,7 +4,6 @@
 //! content, then fsynced and renamed into the content-addressed store; only
 //! then is the row committed, so an acknowledged recording survives a crash.
 
-use crate::now;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{
     validate_metadata, wav_info, AudioFormat, Metadata, MetadataInput, RecordingId,
@@ -135,6 +134,8 @@ pub struct Source<'a> {
     pub company: CompanyId,
     pub client: &'a str,
     pub description: String,
+    /// When it arrives (Unix seconds).
+    pub now: i64,
 }
 
 /// Checks the audio and the metadata's user and team, then stores both.
@@ -217,7 +218,7 @@ pub async fn store_recording(
         storage_key: stored.key.clone(),
         external_id: metadata.external_id.clone(),
     };
-    let (id, created) = match store.insert_recording(&new, now()).await? {
+    let (id, created) = match store.insert_recording(&new, source.now).await? {
         Inserted::Created(id) => (id, true),
         // Another request with the same external id won the race.
         Inserted::Existing(id) => (id, false),
@@ -228,7 +229,7 @@ pub async fn store_recording(
             .target(id.as_str())
             .client(source.client)
             .details(format!("{}; {} bytes", source.description, stored.size));
-        store.audit(entry, now()).await?;
+        store.audit(entry, source.now).await?;
     }
     let recording = store
         .recording_in_scope(&id, DataScope::Company(source.company))

@@ -8,6 +8,7 @@ pub mod accounts;
 mod api;
 mod assets;
 mod auth;
+pub mod clock;
 mod config;
 mod error;
 mod form;
@@ -25,6 +26,7 @@ mod teams;
 mod users;
 
 pub use api::{new_token, token_hash};
+pub use clock::{system_now, Clock};
 pub use config::{Argon2Settings, MfaSettings, WebConfig};
 pub use error::AppError;
 pub use mfa::secrets::{key_id, Keyring, SecretError};
@@ -44,6 +46,7 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     /// Audio files.
     pub blobs: BlobStore,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -60,7 +63,18 @@ impl AppState {
             passwords,
             keyring: Arc::new(keyring),
             blobs,
+            clock: Clock::system(),
         })
+    }
+
+    /// The same portal on another clock (tests move theirs).
+    pub fn with_clock(self, clock: Clock) -> AppState {
+        AppState { clock, ..self }
+    }
+
+    /// Seconds since the Unix epoch, by this portal's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 }
 
@@ -93,11 +107,4 @@ pub fn router(state: AppState) -> Router {
             error::panic_response,
         ))
         .with_state(state)
-}
-
-/// Seconds since the Unix epoch, the one clock the web layer reads.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -5,6 +5,7 @@ use crate::{AppError, Argon2Settings};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 #[derive(Clone)]
@@ -13,6 +14,12 @@ pub struct Passwords {
     /// Verified against when the username is unknown, so that unknown and
     /// known usernames take the same time.
     dummy_hash: Arc<str>,
+    /// The least time a check takes: one check with the current settings,
+    /// measured at start. A hash made with cheaper settings is checked
+    /// faster, so every check is padded to this; otherwise an old account
+    /// answers in 6 ms where an unknown name takes 30 (security review,
+    /// item 8). Rehashing at sign-in then removes the old hashes.
+    floor: Duration,
     permits: Arc<Semaphore>,
 }
 
@@ -25,12 +32,44 @@ impl Passwords {
             None,
         )
         .map_err(|err| AppError::Internal(format!("invalid Argon2 settings: {err}")))?;
-        let dummy_hash = hash_with(&params, "callrec timing equaliser")?.into();
+        let dummy_hash: Arc<str> = hash_with(&params, "callrec timing equaliser")?.into();
+        // The quicker of two checks, so one slow start does not slow every sign-in.
+        let floor = (0..2)
+            .map(|_| {
+                let started = Instant::now();
+                check(&dummy_hash, "measuring");
+                started.elapsed()
+            })
+            .min()
+            .unwrap_or_default();
         Ok(Passwords {
             params,
             dummy_hash,
+            floor,
             permits: Arc::new(Semaphore::new(4)),
         })
+    }
+
+    /// The least time `verify` takes.
+    pub fn floor(&self) -> Duration {
+        self.floor
+    }
+
+    /// Whether `hash` was made with other settings than the current ones
+    /// (or is not Argon2id), so a successful sign-in should replace it.
+    pub fn needs_rehash(&self, hash: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return true;
+        };
+        let current = (
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost(),
+        );
+        parsed.algorithm != Algorithm::Argon2id.ident()
+            || Params::try_from(&parsed)
+                .map(|p| (p.m_cost(), p.t_cost(), p.p_cost()) != current)
+                .unwrap_or(true)
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
@@ -45,23 +84,29 @@ impl Passwords {
     /// Checks `password` against `hash`, or against a dummy hash when there
     /// is no user, taking the same time either way.
     pub async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, AppError> {
+        let started = Instant::now();
         let _permit = self.permits.acquire().await.map_err(internal)?;
         let real = hash.is_some();
         let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_string);
         let password = password.to_string();
-        let matched = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash).is_ok_and(|parsed| {
-                // The parameters stored in the hash are used, so hashes made
-                // with older settings keep working.
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-        })
-        .await
-        .map_err(internal)?;
+        let matched = tokio::task::spawn_blocking(move || check(&hash, &password))
+            .await
+            .map_err(internal)?;
+        if let Some(rest) = self.floor.checked_sub(started.elapsed()) {
+            tokio::time::sleep(rest).await;
+        }
         Ok(real && matched)
     }
+}
+
+/// The parameters stored in the hash are used, so hashes made with older
+/// settings keep working (until the next sign-in replaces them).
+fn check(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 fn hash_with(params: &Params, password: &str) -> Result<String, AppError> {
@@ -107,6 +152,34 @@ mod tests {
             .await
             .unwrap());
         assert!(!passwords.verify(Some("not a hash"), "x").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn old_settings_are_noticed_and_checked_no_faster_than_current_ones() {
+        let strong = Passwords::new(&Argon2Settings {
+            memory_kib: 8 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        })
+        .unwrap();
+        let weak_hash = cheap().hash("old phrase here").await.unwrap();
+        let strong_hash = strong.hash("new phrase here").await.unwrap();
+        assert!(strong.needs_rehash(&weak_hash));
+        assert!(!strong.needs_rehash(&strong_hash));
+        assert!(strong.needs_rehash("$argon2i$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"));
+        assert!(strong.needs_rehash("not a hash"));
+        // A cheap stored hash is checked in about 1 ms; padded to the floor
+        // of a current check it cannot tell a known name from an unknown one.
+        assert!(
+            strong.floor() > Duration::from_millis(2),
+            "{:?}",
+            strong.floor()
+        );
+        for hash in [Some(weak_hash.as_str()), None] {
+            let started = Instant::now();
+            strong.verify(hash, "old phrase here").await.unwrap();
+            assert!(started.elapsed() >= strong.floor(), "{hash:?}");
+        }
     }
 
     #[test]

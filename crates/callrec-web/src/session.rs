@@ -3,7 +3,7 @@
 //! a user or ending their sessions takes effect at once on every node.
 
 use crate::accounts::AuditContext;
-use crate::{now, AppError, AppState};
+use crate::{AppError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -26,6 +26,8 @@ pub struct CurrentUser {
     pub actor: Actor,
     pub session_hash: String,
     pub mfa_passed: bool,
+    /// The request's time, by the portal's clock.
+    pub now: i64,
     /// The confirmation named by `?done=` after a redirect, for the layout.
     pub notice: Option<&'static str>,
 }
@@ -54,6 +56,7 @@ impl CurrentUser {
         AuditContext {
             actor: Some((self.user.id, self.user.username.clone())),
             client: client.to_string(),
+            now: self.now,
         }
     }
 }
@@ -96,9 +99,10 @@ impl FromRequestParts<AppState> for MaybeUser {
             return Ok(MaybeUser(None));
         };
         let hash = hash_session_id(&id);
+        let now = state.now();
         let Some((session, user)) = state
             .store
-            .session_user(&hash, now(), state.config.session)
+            .session_user(&hash, now, state.config.session)
             .await?
         else {
             return Ok(MaybeUser(None));
@@ -112,6 +116,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             user,
             session_hash: hash,
             mfa_passed: session.mfa_passed,
+            now,
             notice: crate::layout::notice_text(&done_code(parts)),
         })))
     }
@@ -159,7 +164,7 @@ pub(crate) async fn start_session(
             user.id,
             client_addr,
             mfa_passed,
-            now(),
+            state.now(),
         )
         .await?;
     cookie(state, &id, None)

@@ -186,6 +186,7 @@ pub(crate) async fn ingest(
         company: token.company_id,
         client: "api",
         description: format!("API token {:?}", token.name),
+        now: state.now(),
     };
     let ingested = store_recording(&state.store, &state.blobs, &source, &metadata, audio).await?;
     let status = if ingested.created {

@@ -4,15 +4,16 @@ use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
 use crate::session::{clear_cookie, start_session, MaybeUser};
-use crate::{now, AppState};
+use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use callrec_domain::throttle::{SignInReason, ThrottleScope};
 use callrec_domain::SignInStep;
-use callrec_store::{AuditAction, NewAuditEntry, ThrottleWindow};
+use callrec_store::{AuditAction, NewAuditEntry, Reservation, ThrottleWindow};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -38,12 +39,7 @@ fn render_login(
 
 /// Why the sign-in page is shown again, named by code (`?reason=`).
 fn reason_text(code: &str) -> Option<String> {
-    let text = match code {
-        "mfa-attempts" => "Too many wrong codes. Sign in again to get a new try.",
-        "mfa-locked" => "Too many wrong codes: MFA for this account is locked for a while. Try again later or ask your administrator.",
-        _ => return None,
-    };
-    Some(text.to_string())
+    SignInReason::from_code(code).map(|reason| reason.message().to_string())
 }
 
 async fn login_page(
@@ -87,25 +83,43 @@ async fn log_in(
     let account_key = username.to_lowercase();
     let limits = [
         (
-            "account",
+            ThrottleScope::SignInAccount,
             account_key.as_str(),
             state.config.sign_in_per_account,
         ),
-        ("client", client.as_str(), state.config.sign_in_per_client),
+        (
+            ThrottleScope::SignInClient,
+            client.as_str(),
+            state.config.sign_in_per_client,
+        ),
     ];
+    let now = state.now();
 
-    for (scope, key, window) in limits {
-        if let Some(wait) = state.store.throttled_for(scope, key, now(), window).await? {
-            audit_throttled(&state, username, &client, scope).await?;
-            let minutes = (wait + 59) / 60;
-            return render_login(
-                StatusCode::TOO_MANY_REQUESTS,
-                username,
-                Some(format!(
-                    "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-                    if minutes == 1 { "" } else { "s" }
-                )),
-            );
+    // Each attempt takes its place in both windows before the password is
+    // checked, so N parallel attempts check at most the limit (one
+    // conditional write each); a successful one gives its places back.
+    let mut counts = [0; 2];
+    for (i, (scope, key, window)) in limits.iter().enumerate() {
+        match state
+            .store
+            .reserve_attempt(*scope, key, now, *window)
+            .await?
+        {
+            Reservation::Reserved(count) => counts[i] = count,
+            Reservation::Refused { wait } => {
+                for (scope, key, _) in &limits[..i] {
+                    state.store.release_attempt(*scope, key).await?;
+                }
+                let minutes = (wait + 59) / 60;
+                return render_login(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    username,
+                    Some(format!(
+                        "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                        if minutes == 1 { "" } else { "s" }
+                    )),
+                );
+            }
         }
     }
 
@@ -118,8 +132,8 @@ async fn log_in(
         )
         .await?;
 
-    let user = match credentials {
-        Some((user, _)) if password_ok && user.enabled => user,
+    let (user, hash) = match credentials {
+        Some((user, hash)) if password_ok && user.enabled => (user, hash),
         other => {
             let (company, reason) = match &other {
                 None => (None, "unknown username"),
@@ -131,21 +145,33 @@ async fn log_in(
                 .client(&client)
                 .details(reason);
             entry.company_id = company;
-            state.store.audit(entry, now()).await?;
-            for (scope, key, window) in limits {
-                let failures = state
-                    .store
-                    .record_failure(scope, key, now(), window)
-                    .await?;
-                if failures == window.limit {
-                    audit_throttled(&state, username, &client, scope).await?;
+            state.store.audit(entry, now).await?;
+            // The failure that fills a window is the one entry saying so:
+            // refused attempts after it write nothing (item 10).
+            for ((scope, _, window), count) in limits.iter().zip(counts) {
+                if count == window.limit {
+                    audit_throttled(&state, username, &client, *scope, *window, now).await?;
                 }
             }
             return render_login(StatusCode::UNAUTHORIZED, username, Some(INVALID.into()));
         }
     };
 
-    state.store.clear_failures("account", &account_key).await?;
+    // Only this attempt's places are given back: wiping the count would let
+    // guesses racing beside a right password through (security review,
+    // item 2). Earlier failures expire with their window.
+    for (scope, key, _) in &limits {
+        state.store.release_attempt(*scope, key).await?;
+    }
+    if state.passwords.needs_rehash(&hash) {
+        // Old settings: the hash is replaced while the password is at hand,
+        // unless it changed meanwhile.
+        let new_hash = state.passwords.hash(password).await?;
+        state
+            .store
+            .replace_password_hash(user.id, &hash, &new_hash)
+            .await?;
+    }
     // A new id at every sign-in: a session id planted before sign-in is worthless.
     if let Some(previous) = previous {
         state.store.delete_session(&previous.session_hash).await?;
@@ -159,7 +185,7 @@ async fn log_in(
                 .company(user.company_id)
                 .target(&user.username)
                 .client(&client),
-            now(),
+            now,
         )
         .await?;
     // With MFA required, the session is only half signed in: every page
@@ -175,13 +201,10 @@ async fn audit_throttled(
     state: &AppState,
     username: &str,
     client: &str,
-    scope: &str,
+    scope: ThrottleScope,
+    window: ThrottleWindow,
+    now: i64,
 ) -> Result<(), AppError> {
-    let limit: ThrottleWindow = if scope == "account" {
-        state.config.sign_in_per_account
-    } else {
-        state.config.sign_in_per_client
-    };
     state
         .store
         .audit(
@@ -190,9 +213,11 @@ async fn audit_throttled(
                 .client(client)
                 .details(format!(
                     "{} failures per {} within {} s",
-                    limit.limit, scope, limit.seconds
+                    window.limit,
+                    scope.label(),
+                    window.seconds
                 )),
-            now(),
+            now,
         )
         .await?;
     Ok(())
@@ -214,7 +239,7 @@ async fn log_out(
                     current.user.company_id,
                     &current.user.username,
                 ),
-                now(),
+                state.now(),
             )
             .await?;
     }

@@ -1,21 +1,22 @@
 //! The pop-ups between password and portal: register an authenticator
 //! (ready → QR code → code) or enter a code. Wrong codes are counted in the
-//! database per account, so the limits hold across nodes.
+//! database per sign-in and per account, so the limits hold across nodes.
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
 use crate::session::{clear_cookie, start_session, CurrentUser, PendingUser};
-use crate::{now, AppState};
+use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use callrec_domain::throttle::{wrong_code, SignInReason, ThrottleScope, WrongCode};
 use callrec_domain::totp::{check_code, otpauth_uri, CodeCheck, TotpCode, TotpSecret};
 use callrec_domain::SignInStep;
-use callrec_store::{AuditAction, MfaRegistration, NewAuditEntry, ThrottleWindow};
+use callrec_store::{AuditAction, MfaRegistration, NewAuditEntry, Reservation, ThrottleWindow};
 use rand::RngCore;
 
 /// Which pop-up is showing.
@@ -164,14 +165,14 @@ pub(crate) async fn start_registration(
     let ciphertext = state.keyring.encrypt(current.user.id, &secret);
     if state
         .store
-        .start_mfa_registration(current.user.id, &ciphertext, now())
+        .start_mfa_registration(current.user.id, &ciphertext, state.now())
         .await?
     {
         state
             .store
             .audit(
                 audit_entry(&current, &client, AuditAction::MfaRegistrationStarted),
-                now(),
+                state.now(),
             )
             .await?;
     }
@@ -217,18 +218,25 @@ async fn submit_code(
     stage: Stage,
 ) -> Result<Response, AppError> {
     let limits = &state.config.mfa;
-    let key = current.user.id.to_string();
-    let lock = ThrottleWindow {
-        seconds: limits.lock_seconds,
-        limit: 1,
+    let account = current.user.id.to_string();
+    // Wrong codes are limited per sign-in (this half-signed-in session) and
+    // per account and hour; a full hourly window is the lock.
+    let sign_in = current.session_hash.as_str();
+    let per_sign_in = ThrottleWindow {
+        seconds: 3600,
+        limit: limits.attempt_limit,
     };
-    if state
+    let hourly = ThrottleWindow {
+        seconds: 3600,
+        limit: limits.hourly_limit,
+    };
+    let now = state.now();
+    let locked = state
         .store
-        .throttled_for("mfa_lock", &key, now(), lock)
-        .await?
-        .is_some()
-    {
-        return end_attempt(state, current, "mfa-locked").await;
+        .throttled_for(ThrottleScope::MfaAccount, &account, now, hourly)
+        .await?;
+    if locked.is_some() {
+        return end_attempt(state, current, SignInReason::MfaLocked).await;
     }
     if typed.trim().is_empty() {
         // Not a guess: the pop-up just asks for the code again.
@@ -246,9 +254,36 @@ async fn submit_code(
     if registration.confirmed != (stage == Stage::Verify) {
         return Ok(Redirect::to("/mfa").into_response());
     }
+    // Both counters take this attempt before the code is checked, so
+    // parallel guesses can never pass a limit (each reservation is one
+    // conditional write); an accepted code gives its places back.
+    let in_hour = match state
+        .store
+        .reserve_attempt(ThrottleScope::MfaAccount, &account, now, hourly)
+        .await?
+    {
+        Reservation::Reserved(count) => count,
+        Reservation::Refused { .. } => {
+            return end_attempt(state, current, SignInReason::MfaLocked).await
+        }
+    };
+    let in_sign_in = match state
+        .store
+        .reserve_attempt(ThrottleScope::MfaSignIn, sign_in, now, per_sign_in)
+        .await?
+    {
+        Reservation::Reserved(count) => count,
+        Reservation::Refused { .. } => {
+            state
+                .store
+                .release_attempt(ThrottleScope::MfaAccount, &account)
+                .await?;
+            return end_attempt(state, current, SignInReason::MfaAttempts).await;
+        }
+    };
     let secret = decrypt(state, current, &registration)?;
     let check = match TotpCode::parse(typed) {
-        Some(code) => check_code(&secret, &code, now(), registration.last_step),
+        Some(code) => check_code(&secret, &code, now, registration.last_step),
         None => CodeCheck::Invalid,
     };
     let check = match check {
@@ -260,7 +295,7 @@ async fn submit_code(
                 _ => {
                     state
                         .store
-                        .confirm_mfa_registration(current.user.id, step, now())
+                        .confirm_mfa_registration(current.user.id, step, now)
                         .await?
                 }
             };
@@ -274,7 +309,12 @@ async fn submit_code(
     };
 
     if let CodeCheck::Accepted { .. } = check {
-        state.store.clear_failures("mfa_attempt", &key).await?;
+        for (scope, key) in [
+            (ThrottleScope::MfaSignIn, sign_in),
+            (ThrottleScope::MfaAccount, account.as_str()),
+        ] {
+            state.store.release_attempt(scope, key).await?;
+        }
         let action = if stage == Stage::Verify {
             AuditAction::MfaCodeAccepted
         } else {
@@ -282,7 +322,7 @@ async fn submit_code(
         };
         state
             .store
-            .audit(audit_entry(current, client, action), now())
+            .audit(audit_entry(current, client, action), now)
             .await?;
         // Fully signed in now: a new session id for the new privilege.
         state.store.delete_session(&current.session_hash).await?;
@@ -300,65 +340,64 @@ async fn submit_code(
     };
     state
         .store
-        .audit(audit_entry(current, client, action), now())
+        .audit(audit_entry(current, client, action), now)
         .await?;
-    let hour = |limit| ThrottleWindow {
-        seconds: 3600,
-        limit,
-    };
-    let attempts = state
-        .store
-        .record_failure("mfa_attempt", &key, now(), hour(limits.attempt_limit))
-        .await?;
-    let hourly = state
-        .store
-        .record_failure("mfa_account", &key, now(), hour(limits.hourly_limit))
-        .await?;
-    if hourly >= limits.hourly_limit {
-        state
-            .store
-            .record_failure("mfa_lock", &key, now(), lock)
-            .await?;
-        state.store.clear_failures("mfa_account", &key).await?;
-        state.store.clear_failures("mfa_attempt", &key).await?;
-        let details = format!(
-            "{hourly} wrong codes within an hour; locked for {} s",
-            limits.lock_seconds
-        );
-        state
-            .store
-            .audit(
-                audit_entry(current, client, AuditAction::MfaLocked).details(details),
-                now(),
-            )
-            .await?;
-        return end_attempt(state, current, "mfa-locked").await;
+    match wrong_code(
+        in_sign_in,
+        limits.attempt_limit,
+        in_hour,
+        limits.hourly_limit,
+    ) {
+        WrongCode::Locked => {
+            state
+                .store
+                .hold_until(
+                    ThrottleScope::MfaAccount,
+                    &account,
+                    now + limits.lock_seconds,
+                    hourly,
+                )
+                .await?;
+            let details = format!(
+                "{in_hour} wrong codes within an hour; locked for {} s",
+                limits.lock_seconds
+            );
+            state
+                .store
+                .audit(
+                    audit_entry(current, client, AuditAction::MfaLocked).details(details),
+                    now,
+                )
+                .await?;
+            end_attempt(state, current, SignInReason::MfaLocked).await
+        }
+        WrongCode::AttemptEnded => {
+            let details = format!("{in_sign_in} wrong codes");
+            state
+                .store
+                .audit(
+                    audit_entry(current, client, AuditAction::MfaAttemptEnded).details(details),
+                    now,
+                )
+                .await?;
+            end_attempt(state, current, SignInReason::MfaAttempts).await
+        }
+        WrongCode::TryAgain => render(state, current, stage, Some(message.into()), None),
     }
-    if attempts >= limits.attempt_limit {
-        state.store.clear_failures("mfa_attempt", &key).await?;
-        let details = format!("{attempts} wrong codes");
-        state
-            .store
-            .audit(
-                audit_entry(current, client, AuditAction::MfaAttemptEnded).details(details),
-                now(),
-            )
-            .await?;
-        return end_attempt(state, current, "mfa-attempts").await;
-    }
-    render(state, current, stage, Some(message.into()), None)
 }
 
 /// Ends the half-signed-in session: back to the password.
 async fn end_attempt(
     state: &AppState,
     current: &CurrentUser,
-    reason: &str,
+    reason: SignInReason,
 ) -> Result<Response, AppError> {
+    // The sign-in's counter stays until it expires: requests of this
+    // session already in flight must still find it full.
     state.store.delete_session(&current.session_hash).await?;
     Ok((
         [(header::SET_COOKIE, clear_cookie(state)?)],
-        Redirect::to(&format!("/login?reason={reason}")),
+        Redirect::to(&format!("/login?reason={}", reason.code())),
     )
         .into_response())
 }

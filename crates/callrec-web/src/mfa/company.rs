@@ -7,7 +7,7 @@ use crate::layout::{Choice, Chrome};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
-use crate::{now, AppState};
+use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -167,7 +167,7 @@ pub(crate) async fn save_policy(
                         company.mfa_policy.label(),
                         policy.label()
                     )),
-                now(),
+                state.now(),
             )
             .await?;
     }

@@ -7,7 +7,7 @@ use crate::form::FormData;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
-use crate::{now, AppState};
+use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_domain::{MfaPolicy, Role, SignInStep};
@@ -78,7 +78,7 @@ pub(crate) async fn save(
         } else {
             AuditAction::MfaOptedOut
         };
-        state.store.audit(entry(action), now()).await?;
+        state.store.audit(entry(action), state.now()).await?;
     }
     if form.get("reset") == "1" && state.store.delete_mfa_registration(user.id).await? {
         // A lost phone: other sessions end, and this one must register again
@@ -95,7 +95,7 @@ pub(crate) async fn save(
             .store
             .audit(
                 entry(AuditAction::MfaOwnReset).details(format!("{ended} other sessions ended")),
-                now(),
+                state.now(),
             )
             .await?;
     }

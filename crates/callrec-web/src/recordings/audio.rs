@@ -8,7 +8,7 @@ use crate::form::FormData;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
-use crate::{now, AppState};
+use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -35,7 +35,7 @@ async fn audit(
     recording: &Recording,
 ) -> Result<(), AppError> {
     let entry = current.audit_entry(client, action, recording.company_id, recording.id.as_str());
-    state.store.audit(entry, now()).await?;
+    state.store.audit(entry, state.now()).await?;
     Ok(())
 }
 

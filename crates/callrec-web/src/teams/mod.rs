@@ -6,7 +6,7 @@ use crate::layout::{Choice, Chrome};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
-use crate::{now, AppState};
+use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -218,7 +218,7 @@ async fn add_team(
     let result = match TeamName::parse(form.get("name")) {
         Ok(name) => state
             .store
-            .create_team(company, &name, now())
+            .create_team(company, &name, state.now())
             .await
             .map_err(AppError::from),
         Err(error) => Err(error.into()),
@@ -334,6 +334,6 @@ async fn audit(
     let entry = current
         .audit_entry(client, action, team.company_id, &team.name)
         .details(details);
-    state.store.audit(entry, now()).await?;
+    state.store.audit(entry, state.now()).await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::form::FormData;
 use crate::layout::Chrome;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
-use crate::{now, AppState};
+use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -275,7 +275,7 @@ pub(crate) async fn modify(
                 roles: roles.clone(),
                 password_hash,
             },
-            now(),
+            state.now(),
         )
         .await?;
     if new_password.is_some() || !enabled {
@@ -352,7 +352,7 @@ async fn audit_changes(
             .store
             .audit(
                 entry(AuditAction::UserChanged).details(changes.join("; ")),
-                now(),
+                state.now(),
             )
             .await?;
     }
@@ -374,14 +374,14 @@ async fn audit_changes(
                     role_list(&added),
                     role_list(&removed)
                 )),
-                now(),
+                state.now(),
             )
             .await?;
     }
     if password_changed {
         state
             .store
-            .audit(entry(AuditAction::PasswordChanged), now())
+            .audit(entry(AuditAction::PasswordChanged), state.now())
             .await?;
     }
     Ok(())

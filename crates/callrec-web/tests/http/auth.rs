@@ -114,8 +114,68 @@ backend_tests! {
         assert!(response.text().await.unwrap().contains("Too many failed sign-in attempts. Try again in 15 minutes."));
         // Other accounts are not affected.
         assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 303);
+        // Item 10 of the security review: refused attempts write nothing;
+        // the failure that filled the window is the one entry.
+        for _ in 0..5 {
+            assert_eq!(app.browser().login("acme.admin", "still guessing").await.status(), 429);
+        }
         let throttled = app.store.audit_entries(&AuditQuery { action: Some("sign_in.throttled".into()), limit: 10, ..AuditQuery::default() }).await.unwrap();
-        assert_eq!(throttled.len(), 2, "once when the limit is reached, once for the refused attempt");
+        assert_eq!(throttled.len(), 1, "one entry per account and window");
+        assert_eq!(throttled[0].details, "3 failures per account within 900 s");
+    }
+
+    /// Security review, item 2: 30 parallel sign-ins to one account over two
+    /// nodes, 29 wrong and 1 right, with a limit of 10: at most 10 passwords
+    /// are checked. Then the window passes on a clock the test moves.
+    async fn parallel_sign_ins_check_at_most_the_limit(db) {
+        let mut config = test_config();
+        config.sign_in_per_account = ThrottleWindow { seconds: 900, limit: 10 };
+        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let app = spawn_app_on(db, config, clock.clone()).await;
+        app.seed().await;
+        let second = app.second_node().await;
+        let tasks: Vec<_> = (0..30)
+            .map(|i| {
+                let base = if i % 2 == 0 { app.address.clone() } else { second.clone() };
+                let password = if i == 29 { PASSWORD.to_string() } else { format!("wrong guess {i}") };
+                tokio::spawn(async move { Browser::new(&base).login("acme.admin", &password).await.status().as_u16() })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        let checked = statuses.iter().filter(|s| **s != 429).count();
+        assert!(checked <= 10, "{checked} passwords checked: {statuses:?}");
+        assert!(statuses.iter().all(|s| [303, 401, 429].contains(s)), "{statuses:?}");
+        let failed = app.store.audit_entries(&AuditQuery { action: Some("sign_in.failed".into()), limit: 100, ..AuditQuery::default() }).await.unwrap();
+        let succeeded = app.store.audit_entries(&AuditQuery { action: Some("sign_in.succeeded".into()), limit: 100, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(failed.len() + succeeded.len(), checked, "every checked attempt is audited");
+        // The pause ends with the window, not before.
+        if statuses.iter().filter(|s| **s == 401).count() == 10 {
+            clock.advance(899);
+            assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 429);
+        }
+        clock.advance(901);
+        assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 303);
+    }
+
+    /// Security review, item 8: a hash made with other Argon2 settings is
+    /// replaced at the next successful sign-in.
+    async fn old_password_hashes_are_replaced_at_sign_in(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let old = callrec_web::Passwords::new(&callrec_web::Argon2Settings { memory_kib: 512, iterations: 2, parallelism: 1 }).unwrap();
+        let old_hash = old.hash(PASSWORD).await.unwrap();
+        app.store.set_password_hash(seed.acme_agent.id, &old_hash, 0).await.unwrap();
+        assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 303);
+        let (_, stored) = app.store.credentials("acme.agent").await.unwrap().unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{stored}");
+        assert_ne!(stored, old_hash);
+        // A wrong password changes nothing.
+        app.store.set_password_hash(seed.acme_agent.id, &old_hash, 0).await.unwrap();
+        assert_eq!(app.browser().login("acme.agent", "not the password").await.status(), 401);
+        assert_eq!(app.store.credentials("acme.agent").await.unwrap().unwrap().1, old_hash);
     }
 
     async fn the_limit_holds_across_nodes(db) {
@@ -123,7 +183,7 @@ backend_tests! {
         config.sign_in_per_account = ThrottleWindow { seconds: 900, limit: 4 };
         let app = spawn_app_with(db, config.clone()).await;
         app.seed().await;
-        let second_node = serve(app.store.clone(), config).await;
+        let second_node = app.second_node().await;
         for base in [&app.address, &second_node, &app.address, &second_node] {
             assert_eq!(Browser::new(base).login("acme.admin", "nope nope nope").await.status(), 401);
         }
@@ -143,19 +203,25 @@ backend_tests! {
         assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 429, "this address is paused");
     }
 
-    async fn success_clears_the_account_counter(db) {
+    /// A successful sign-in gives back only its own place: wiping the count
+    /// would let guesses racing beside it through. Failures expire with
+    /// their window (moved on the test's clock).
+    async fn success_gives_back_its_place_and_failures_expire(db) {
         let mut config = test_config();
         config.sign_in_per_account = ThrottleWindow { seconds: 900, limit: 3 };
-        let app = spawn_app_with(db, config).await;
+        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let app = spawn_app_on(db, config, clock.clone()).await;
         app.seed().await;
         for _ in 0..2 {
-            app.browser().login("acme.admin", "wrong wrong wrong").await;
+            assert_eq!(app.browser().login("acme.admin", "wrong wrong wrong").await.status(), 401);
         }
-        assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 303);
-        for _ in 0..2 {
-            app.browser().login("acme.admin", "wrong wrong wrong").await;
+        for _ in 0..3 {
+            assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 303, "successes do not add up");
         }
-        assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 303);
+        assert_eq!(app.browser().login("acme.admin", "wrong wrong wrong").await.status(), 401);
+        assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 429);
+        clock.advance(900);
+        assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 303, "the window is over");
     }
 
     async fn log_out_ends_the_session_on_the_server(db) {

@@ -4,7 +4,7 @@
 use callrec_domain::{CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username};
 use callrec_store::testing::TestDb;
 use callrec_store::{BlobStore, Company, NewUser, Store, Team, User};
-use callrec_web::{router, AppState, Argon2Settings, Keyring, Passwords, WebConfig};
+use callrec_web::{router, AppState, Argon2Settings, Clock, Keyring, Passwords, WebConfig};
 use std::net::SocketAddr;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -30,6 +30,9 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     pub blobs: BlobStore,
+    /// The portal's clock: the system's, or one the test moves.
+    pub clock: Clock,
+    pub config: WebConfig,
     /// Held so the database lives as long as the app.
     _db: TestDb,
 }
@@ -39,27 +42,28 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: TestDb, config: WebConfig) -> TestApp {
+    spawn_app_on(db, config, Clock::system()).await
+}
+
+/// The portal on a clock the test holds (`Clock::manual`).
+pub async fn spawn_app_on(db: TestDb, config: WebConfig, clock: Clock) -> TestApp {
     let store = db.store.clone();
     let blobs = BlobStore::new(db.data_dir());
-    let address = serve_with(store.clone(), config, blobs.clone()).await;
+    let address = serve_with(store.clone(), config.clone(), blobs.clone(), clock.clone()).await;
     TestApp {
         address,
         store,
         blobs,
+        clock,
+        config,
         _db: db,
     }
 }
 
-/// Starts one more node on `store` (audio it is never asked for goes to a
-/// scratch folder); returns its base URL.
-pub async fn serve(store: Store, config: WebConfig) -> String {
-    let scratch = std::env::temp_dir().join("callrec-test-second-node");
-    serve_with(store, config, BlobStore::new(&scratch)).await
-}
-
-pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore) -> String {
-    let state =
-        AppState::new(store, config, Keyring::new(TEST_KEY, &[]), blobs).expect("app state");
+pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore, clock: Clock) -> String {
+    let state = AppState::new(store, config, Keyring::new(TEST_KEY, &[]), blobs)
+        .expect("app state")
+        .with_clock(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
@@ -165,6 +169,19 @@ pub struct Seed {
 const NOW: i64 = 1_800_000_000;
 
 impl TestApp {
+    /// Another node: its own store (own pools and caches) on the same
+    /// database, the same audio folder, configuration and clock.
+    pub async fn second_node(&self) -> String {
+        let store = self._db.another_node().await;
+        serve_with(
+            store,
+            self.config.clone(),
+            self.blobs.clone(),
+            self.clock.clone(),
+        )
+        .await
+    }
+
     pub fn data_dir(&self) -> &std::path::Path {
         self._db.data_dir()
     }

@@ -5,32 +5,28 @@ use crate::harness::*;
 use callrec_domain::totp::{code_for_step, step_at, TotpSecret};
 use callrec_domain::{MfaPolicy, Role};
 use callrec_store::{backend_tests, AuditQuery, Store};
-use callrec_web::MfaSettings;
+use callrec_web::{Clock, MfaSettings};
 
-fn now() -> i64 {
-    callrec_web::now()
-}
-
-/// Codes for a user, never reusing a step (the server refuses replays).
+/// Codes for a user, never reusing a step (the server refuses replays),
+/// read from the portal's clock.
 pub struct Authenticator {
     secret: TotpSecret,
     last_step: i64,
+    clock: Clock,
 }
 
 impl Authenticator {
     /// The next unused code the server accepts now (current step or the next).
     pub fn code(&mut self) -> String {
-        let step = (self.last_step + 1).max(step_at(now()));
-        assert!(
-            step <= step_at(now()) + 1,
-            "more than two codes within 30 s"
-        );
+        let now = self.clock.now();
+        let step = (self.last_step + 1).max(step_at(now));
+        assert!(step <= step_at(now) + 1, "more than two codes within 30 s");
         self.last_step = step;
         code_for_step(&self.secret, step)
     }
 
     pub fn wrong_code(&self) -> String {
-        let right = code_for_step(&self.secret, step_at(now()));
+        let right = code_for_step(&self.secret, step_at(self.clock.now()));
         format!(
             "{:06}",
             (right.parse::<u32>().unwrap() + 500_000) % 1_000_000
@@ -84,6 +80,7 @@ async fn register(app: &TestApp, username: &str) -> (Browser, Authenticator) {
     let mut authenticator = Authenticator {
         secret: key_from_page(&page),
         last_step: 0,
+        clock: app.clock.clone(),
     };
     let (_, page) = browser.get_text("/mfa?step=code").await;
     assert!(page.contains(r#"<label for="mfa-code">Code</label>"#));
@@ -152,7 +149,7 @@ backend_tests! {
         assert!(scan.contains(r#"alt="QR code for Call Recording (acme.agent) for your authenticator application""#));
         assert!(scan.contains(r#"src="data:image/svg+xml;base64,"#) && scan.contains(r#"width="240" height="240""#));
         let secret = key_from_page(&scan);
-        let mut authenticator = Authenticator { secret, last_step: 0 };
+        let mut authenticator = Authenticator { secret, last_step: 0, clock: app.clock.clone() };
         let (status, page) = browser.post_text("/mfa/register/confirm", &[("code", &authenticator.wrong_code())]).await;
         assert_eq!(status, 422);
         assert!(page.contains("Invalid code"));
@@ -189,7 +186,7 @@ backend_tests! {
         let second = key_from_page(&browser.get_text("/mfa?step=scan").await.1);
         assert_ne!(first, second, "starting again issues a new secret");
         // The first secret no longer works.
-        let stale = code_for_step(&first, step_at(now()));
+        let stale = code_for_step(&first, step_at(app.clock.now()));
         let (status, _) = browser.post_text("/mfa/register/confirm", &[("code", &stale)]).await;
         assert_eq!(status, 422);
     }
@@ -269,7 +266,7 @@ backend_tests! {
         let seed = app.seed().await;
         set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
         let (_, authenticator) = register(&app, "acme.agent").await;
-        let other_node = serve(app.store.clone(), config).await;
+        let other_node = app.second_node().await;
         let browser = app.browser();
         browser.login("acme.agent", PASSWORD).await;
         // The same session on two nodes: the count lives in the database.
@@ -313,6 +310,93 @@ backend_tests! {
         let locked = app.store.audit_entries(&AuditQuery { action: Some("mfa.locked".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
         assert_eq!(locked.len(), 1);
         assert_eq!(locked[0].details, "8 wrong codes within an hour; locked for 900 s");
+    }
+
+    /// Security review, item 3: 72 parallel wrong codes over 12 half-signed-in
+    /// sessions on two nodes check exactly the hourly limit (20); 6 parallel
+    /// wrong codes in one sign-in check exactly its limit (5).
+    async fn parallel_wrong_codes_check_exactly_the_limits(db) {
+        let config = config_with(MfaSettings::default());
+        let app = spawn_app_with(db, config).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, authenticator) = register(&app, "acme.agent").await;
+        let second = app.second_node().await;
+        let refused = |store: Store| async move {
+            store.audit_entries(&AuditQuery { action: Some("mfa.code_refused".into()), limit: 500, ..AuditQuery::default() }).await.unwrap().len()
+        };
+        // One sign-in, 6 parallel wrong codes: 5 checked.
+        let browser = app.browser();
+        browser.login("acme.agent", PASSWORD).await;
+        let wrong = authenticator.wrong_code();
+        let tasks: Vec<_> = (0..6)
+            .map(|i| {
+                let mut node = Browser::new(if i % 2 == 0 { &app.address } else { &second });
+                node.client = browser.client.clone();
+                let code = wrong.clone();
+                tokio::spawn(async move { node.post("/mfa/verify", &[("code", &code)]).await.status().as_u16() })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(refused(app.store.clone()).await, 5, "one sign-in checks exactly 5 codes");
+        // 12 sign-ins, 6 wrong codes each, all at once: 20 checked in total this hour.
+        let mut sessions = Vec::new();
+        for i in 0..12 {
+            let base = if i % 2 == 0 { &app.address } else { &second };
+            let browser = Browser::new(base);
+            assert_eq!(location(&browser.login("acme.agent", PASSWORD).await), "/mfa");
+            sessions.push(browser);
+        }
+        let mut tasks = Vec::new();
+        for browser in &sessions {
+            for _ in 0..6 {
+                let node = Browser { client: browser.client.clone(), base: browser.base.clone() };
+                let code = wrong.clone();
+                tasks.push(tokio::spawn(async move { node.post("/mfa/verify", &[("code", &code)]).await.status().as_u16() }));
+            }
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(refused(app.store.clone()).await, 20, "the hourly limit is exact");
+        let locked = app.store.audit_entries(&AuditQuery { action: Some("mfa.locked".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(locked.len(), 1);
+    }
+
+    /// The lock ends after CALLREC_MFA_LOCK_MINUTES and the hourly window
+    /// after an hour, on a clock the test moves.
+    async fn the_mfa_lock_and_the_hourly_window_end_on_time(db) {
+        let config = config_with(MfaSettings { attempt_limit: 3, hourly_limit: 4, lock_seconds: 600, ..MfaSettings::default() });
+        let clock = Clock::manual(callrec_web::system_now());
+        let app = spawn_app_on(db, config, clock.clone()).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, mut authenticator) = register(&app, "acme.agent").await;
+        let attempt = |codes: Vec<String>| {
+            let browser = app.browser();
+            async move {
+                browser.login("acme.agent", PASSWORD).await;
+                let mut last = String::new();
+                for code in codes {
+                    last = location(&browser.post("/mfa/verify", &[("code", &code)]).await);
+                }
+                last
+            }
+        };
+        // 3 wrong: this sign-in ends; 1 more in a new sign-in: locked (4 in the hour).
+        assert_eq!(attempt(vec![authenticator.wrong_code(); 3]).await, "/login?reason=mfa-attempts");
+        assert_eq!(attempt(vec![authenticator.wrong_code()]).await, "/login?reason=mfa-locked");
+        clock.advance(599);
+        assert_eq!(attempt(vec![authenticator.code()]).await, "/login?reason=mfa-locked", "still locked");
+        clock.advance(2);
+        assert_eq!(attempt(vec![authenticator.code()]).await, "/recordings", "the lock is over");
+        // Wrong codes are counted per hour: two now, then after the hour
+        // three more end the sign-in instead of locking (2 + 3 would be 5).
+        assert_eq!(attempt(vec![authenticator.wrong_code(); 2]).await, "", "asked again");
+        clock.advance(3601);
+        assert_eq!(attempt(vec![authenticator.wrong_code(); 3]).await, "/login?reason=mfa-attempts");
     }
 
     async fn secrets_are_never_stored_in_clear(db) {

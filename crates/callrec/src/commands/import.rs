@@ -119,6 +119,7 @@ pub async fn run(
         company: company.id,
         client: "cli",
         description: "callrec import".into(),
+        now: super::now(),
     };
     let total = files.len();
     let tty = std::io::stderr().is_terminal();

@@ -62,12 +62,27 @@ pub async fn run(
 
     let purge_store = store.clone();
     let timeouts = settings.web.session;
+    let longest_window = [
+        settings.web.sign_in_per_account.seconds,
+        settings.web.sign_in_per_client.seconds,
+        3600, // the MFA windows
+        settings.web.mfa.lock_seconds,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(3600);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
             if let Err(err) = purge_store.purge_expired_sessions(now(), timeouts).await {
                 tracing::warn!(error = %err, "could not purge expired sessions");
+            }
+            if let Err(err) = purge_store
+                .purge_stale_counters(now(), longest_window)
+                .await
+            {
+                tracing::warn!(error = %err, "could not purge stale failure counters");
             }
         }
     });
