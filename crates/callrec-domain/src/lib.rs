@@ -7,6 +7,7 @@ pub mod ids;
 pub mod level;
 pub mod mfa;
 pub mod names;
+pub mod network;
 pub mod password;
 pub mod permissions;
 pub mod recording;

@@ -1,3 +1,4 @@
+use callrec_domain::network::TrustedProxies;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
 
 /// Argon2id cost. The defaults are OWASP's minimum for Argon2id
@@ -57,6 +58,8 @@ pub struct WebConfig {
     pub mfa: MfaSettings,
     /// The largest audio file the ingest API accepts, in bytes.
     pub max_upload_bytes: u64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for WebConfig {
@@ -78,6 +81,7 @@ impl Default for WebConfig {
             },
             mfa: MfaSettings::default(),
             max_upload_bytes: 200 * 1000 * 1000,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

@@ -88,20 +88,35 @@ fn is_cross_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     !(same_host || public_origin == Some(origin.as_str()))
 }
 
-/// The peer's IP address, for the audit log and per-client throttling.
+/// The client's IP address, for the audit log and per-client throttling:
+/// the peer, or behind a trusted proxy the address it forwarded.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(ClientAddr("unknown".to_string()));
+        };
+        let values = |name: header::HeaderName| -> Vec<&str> {
             parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |info| info.0.ip().to_string()),
-        ))
+                .headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        };
+        let client = state.config.trusted_proxies.client(
+            peer.0.ip(),
+            &values(header::FORWARDED),
+            &values(header::HeaderName::from_static("x-forwarded-for")),
+        );
+        Ok(ClientAddr(client.to_string()))
     }
 }
 

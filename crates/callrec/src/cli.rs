@@ -142,6 +142,11 @@ pub struct ServeArgs {
     /// Address users type, e.g. https://calls.example.com; https makes cookies Secure.
     #[arg(long, env = "CALLREC_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Reverse proxies in front of the portal (comma-separated addresses and
+    /// CIDR ranges, e.g. 10.0.0.0/8,192.0.2.7): only requests from them may
+    /// name the client in Forwarded / X-Forwarded-For [default: none].
+    #[arg(long, env = "CALLREC_TRUSTED_PROXIES", value_name = "LIST")]
+    pub trusted_proxies: Option<String>,
     /// Load the demo data on first start and print the demo logins.
     #[arg(long)]
     pub demo: bool,

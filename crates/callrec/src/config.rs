@@ -2,6 +2,7 @@
 
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
+use callrec_domain::network::TrustedProxies;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
 use callrec_web::{Argon2Settings, MfaSettings, WebConfig};
 use serde::Deserialize;
@@ -17,6 +18,7 @@ struct FileSettings {
     database_connections: Option<u32>,
     listen: Option<String>,
     public_url: Option<String>,
+    trusted_proxies: Option<String>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
     argon2_memory_kib: Option<u32>,
@@ -160,8 +162,21 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
         15,
         "--signin-window-minutes",
     )? * 60;
+    let trusted_proxies = TrustedProxies::parse(
+        args.trusted_proxies
+            .as_deref()
+            .or(file.trusted_proxies.as_deref())
+            .unwrap_or(""),
+    )
+    .map_err(|err| {
+        CliError::Usage(format!(
+            "--trusted-proxies / CALLREC_TRUSTED_PROXIES: {}",
+            err.message
+        ))
+    })?;
     let web = WebConfig {
         public_url,
+        trusted_proxies,
         session: SessionTimeouts {
             idle: positive(
                 args.session_idle_minutes.or(file.session_idle_minutes),

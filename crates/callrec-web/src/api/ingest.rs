@@ -3,6 +3,7 @@
 
 use super::ApiError;
 use crate::ingest::{parse_metadata, store_recording, IngestError, Source};
+use crate::security::ClientAddr;
 use crate::AppState;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
@@ -107,6 +108,7 @@ fn body(recording: &Recording, existing: bool) -> serde_json::Value {
 
 pub(crate) async fn ingest(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
@@ -184,7 +186,7 @@ pub(crate) async fn ingest(
     let metadata = parse_metadata(&metadata_text)?;
     let source = Source {
         company: token.company_id,
-        client: "api",
+        client: &client,
         description: format!("API token {:?}", token.name),
         now: state.now(),
     };

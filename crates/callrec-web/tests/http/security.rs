@@ -1,9 +1,70 @@
 //! Headers, cross-site refusal, scope by URL, and no 500 on bad requests.
 
 use crate::harness::*;
-use callrec_store::backend_tests;
+use callrec_store::{backend_tests, AuditQuery, ThrottleWindow};
+
+/// A failed sign-in carrying forwarding headers.
+async fn failed_sign_in_via(app: &TestApp, headers: &[(&str, &str)]) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/login", app.address))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("username=acme.admin&password=not+the+password");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+async fn failure_clients(app: &TestApp) -> Vec<String> {
+    let entries = app
+        .store
+        .audit_entries(&AuditQuery {
+            action: Some("sign_in.failed".into()),
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    entries
+        .into_iter()
+        .map(|e| e.client_addr.unwrap_or_default())
+        .collect()
+}
 
 backend_tests! {
+    /// Security review, item 4: forwarding headers from an untrusted peer
+    /// are ignored (the audit log and the per-address limit see the peer).
+    async fn spoofed_forwarding_headers_from_an_untrusted_peer_are_ignored(db) {
+        let mut config = test_config();
+        config.sign_in_per_client = ThrottleWindow { seconds: 900, limit: 3 };
+        let app = spawn_app_with(db, config).await;
+        app.seed().await;
+        for spoof in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+            assert_eq!(failed_sign_in_via(&app, &[("X-Forwarded-For", spoof), ("Forwarded", &format!("for={spoof}"))]).await, 401);
+        }
+        assert_eq!(failure_clients(&app).await, vec!["127.0.0.1"; 3]);
+        assert_eq!(failed_sign_in_via(&app, &[("X-Forwarded-For", "203.0.113.99")]).await, 429, "rotating the header does not escape the limit");
+    }
+
+    /// From a trusted proxy the forwarded client counts: each client has its
+    /// own limit, and the audit log names it, not the proxy.
+    async fn a_trusted_proxy_names_the_client(db) {
+        let mut config = test_config();
+        config.sign_in_per_client = ThrottleWindow { seconds: 900, limit: 3 };
+        config.sign_in_per_account = ThrottleWindow { seconds: 900, limit: 100 };
+        config.trusted_proxies = callrec_domain::network::TrustedProxies::parse("127.0.0.0/8").unwrap();
+        let app = spawn_app_with(db, config).await;
+        app.seed().await;
+        for _ in 0..3 {
+            assert_eq!(failed_sign_in_via(&app, &[("X-Forwarded-For", "198.51.100.7, 127.0.0.2")]).await, 401);
+        }
+        assert_eq!(failed_sign_in_via(&app, &[("X-Forwarded-For", "198.51.100.7")]).await, 429, "that client is paused");
+        assert_eq!(failed_sign_in_via(&app, &[("Forwarded", "for=\"[2001:db8::5]:4711\"")]).await, 401, "another client is not");
+        let clients = failure_clients(&app).await;
+        assert!(clients.contains(&"198.51.100.7".to_string()) && clients.contains(&"2001:db8::5".to_string()), "{clients:?}");
+        assert!(!clients.contains(&"127.0.0.1".to_string()), "the proxy is never taken for the client");
+    }
+
     async fn pages_carry_security_headers(db) {
         let app = spawn_app(db).await;
         app.seed().await;
