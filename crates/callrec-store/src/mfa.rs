@@ -11,6 +11,15 @@ pub struct MfaRegistration {
     pub secret_ciphertext: String,
     pub confirmed: bool,
     pub last_step: Option<i64>,
+    /// The session (hash) a pending registration belongs to.
+    pub pending_session: Option<String>,
+}
+
+impl MfaRegistration {
+    /// Whether `session` may see and confirm this pending registration.
+    pub fn pending_for(&self, session: &str) -> bool {
+        !self.confirmed && self.pending_session.as_deref() == Some(session)
+    }
 }
 
 /// Counts shown on the Company MFA page.
@@ -63,24 +72,30 @@ impl Store {
         })
     }
 
-    /// Stores a new pending secret, replacing an earlier pending one. Returns
-    /// false, changing nothing, when the user already has a confirmed one.
+    /// Stores a new pending secret for the session `session` (its hash),
+    /// replacing an earlier pending one, whichever session started it: that
+    /// one can then neither see nor confirm a key. Returns false, changing
+    /// nothing, when the user already has a confirmed registration.
     pub async fn start_mfa_registration(
         &self,
         user: UserId,
         ciphertext: &str,
+        session: &str,
         now: i64,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO mfa_registrations (user_id, secret_ciphertext, confirmed, created_at) \
-             VALUES ($1, $2, 0, $3) \
+            "INSERT INTO mfa_registrations \
+               (user_id, secret_ciphertext, confirmed, created_at, pending_session) \
+             VALUES ($1, $2, 0, $3, $4) \
              ON CONFLICT (user_id) DO UPDATE SET secret_ciphertext = excluded.secret_ciphertext, \
-               created_at = excluded.created_at, last_step = NULL \
+               created_at = excluded.created_at, last_step = NULL, \
+               pending_session = excluded.pending_session \
              WHERE mfa_registrations.confirmed = 0",
         )
         .bind(user.0)
         .bind(ciphertext)
         .bind(now)
+        .bind(session)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -88,8 +103,8 @@ impl Store {
 
     pub async fn mfa_registration(&self, user: UserId) -> Result<Option<MfaRegistration>> {
         let row = sqlx::query(
-            "SELECT user_id, secret_ciphertext, confirmed, last_step FROM mfa_registrations \
-             WHERE user_id = $1",
+            "SELECT user_id, secret_ciphertext, confirmed, last_step, pending_session \
+             FROM mfa_registrations WHERE user_id = $1",
         )
         .bind(user.0)
         .fetch_optional(&self.pool)
@@ -100,26 +115,31 @@ impl Store {
                 secret_ciphertext: row.try_get("secret_ciphertext")?,
                 confirmed: flag(&row, "confirmed")?,
                 last_step: row.try_get("last_step")?,
+                pending_session: row.try_get("pending_session")?,
             })
         })
         .transpose()
     }
 
-    /// Confirms a pending registration with the step of its first code.
-    /// False when there was nothing pending (or it was confirmed meanwhile).
+    /// Confirms the registration `session` started, with the step of its
+    /// first code. False when nothing of that session's is pending (another
+    /// session started a new one, or it was confirmed meanwhile).
     pub async fn confirm_mfa_registration(
         &self,
         user: UserId,
+        session: &str,
         step: i64,
         now: i64,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE mfa_registrations SET confirmed = 1, confirmed_at = $3, last_step = $2 \
-             WHERE user_id = $1 AND confirmed = 0",
+            "UPDATE mfa_registrations SET confirmed = 1, confirmed_at = $3, last_step = $2, \
+               pending_session = NULL \
+             WHERE user_id = $1 AND confirmed = 0 AND pending_session = $4",
         )
         .bind(user.0)
         .bind(step)
         .bind(now)
+        .bind(session)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

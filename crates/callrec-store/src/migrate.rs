@@ -27,6 +27,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     4 => "0004_number_search.sql",
     5 => "0005_number_grams.sql",
     6 => "0006_directory_version.sql",
+    7 => "0007_registration_session.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -35,6 +36,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     4 => "0004_number_grams.sql",
     5 => "0005_recording_lookup_by_hash.sql",
     6 => "0006_directory_version.sql",
+    7 => "0007_registration_session.sql",
 );
 
 impl Store {

@@ -246,15 +246,21 @@ backend_tests! {
         let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
         assert!(!bob.mfa_registered);
         assert_eq!(bob.company_mfa_policy, MfaPolicy::Disabled);
-        assert!(db.store.start_mfa_registration(bob.id, "cipher-1", NOW).await.unwrap());
+        assert!(db.store.start_mfa_registration(bob.id, "cipher-1", "s1", NOW).await.unwrap());
         // Starting again replaces the pending secret.
-        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", NOW).await.unwrap());
+        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", "s1", NOW).await.unwrap());
         let pending = db.store.mfa_registration(bob.id).await.unwrap().unwrap();
         assert_eq!((pending.secret_ciphertext.as_str(), pending.confirmed), ("cipher-2", false));
         assert!(!db.store.accept_mfa_step(bob.id, 10).await.unwrap(), "nothing confirmed to accept");
-        assert!(db.store.confirm_mfa_registration(bob.id, 100, NOW).await.unwrap());
-        assert!(!db.store.confirm_mfa_registration(bob.id, 101, NOW).await.unwrap(), "only once");
-        assert!(!db.store.start_mfa_registration(bob.id, "cipher-3", NOW).await.unwrap(), "a confirmed secret is kept");
+        assert!(pending.pending_for("s1") && !pending.pending_for("s2"));
+        // Another session starting takes the registration over: the first
+        // session can no longer confirm (security review, item 5).
+        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", "s2", NOW).await.unwrap());
+        assert!(!db.store.confirm_mfa_registration(bob.id, "s1", 100, NOW).await.unwrap());
+        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", "s1", NOW).await.unwrap());
+        assert!(db.store.confirm_mfa_registration(bob.id, "s1", 100, NOW).await.unwrap());
+        assert!(!db.store.confirm_mfa_registration(bob.id, "s1", 101, NOW).await.unwrap(), "only once");
+        assert!(!db.store.start_mfa_registration(bob.id, "cipher-3", "s1", NOW).await.unwrap(), "a confirmed secret is kept");
         assert!(db.store.user(bob.id).await.unwrap().unwrap().mfa_registered);
         assert!(!db.store.accept_mfa_step(bob.id, 100).await.unwrap(), "the confirming step is used");
         assert!(!db.store.accept_mfa_step(bob.id, 99).await.unwrap(), "older steps too");
@@ -270,8 +276,8 @@ backend_tests! {
     async fn one_of_many_parallel_codes_wins(db) {
         let acme = company(&db.store, "Acme").await;
         let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
-        db.store.start_mfa_registration(bob.id, "cipher", NOW).await.unwrap();
-        db.store.confirm_mfa_registration(bob.id, 1, NOW).await.unwrap();
+        db.store.start_mfa_registration(bob.id, "cipher", "s1", NOW).await.unwrap();
+        db.store.confirm_mfa_registration(bob.id, "s1", 1, NOW).await.unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let store = db.store.clone();
@@ -290,10 +296,10 @@ backend_tests! {
         let a = user(&db.store, &acme, None, "a.user", Level::Company).await;
         user(&db.store, &acme, None, "b.user", Level::Company).await;
         user(&db.store, &acme, None, "c.user", Level::Company).await;
-        db.store.start_mfa_registration(a.id, "x", NOW).await.unwrap();
+        db.store.start_mfa_registration(a.id, "x", "s1", NOW).await.unwrap();
         let summary = db.store.mfa_summary(acme.id).await.unwrap();
         assert_eq!((summary.users, summary.registered, summary.to_register()), (3, 0, 3), "pending does not count");
-        db.store.confirm_mfa_registration(a.id, 1, NOW).await.unwrap();
+        db.store.confirm_mfa_registration(a.id, "s1", 1, NOW).await.unwrap();
         let summary = db.store.mfa_summary(acme.id).await.unwrap();
         assert_eq!((summary.registered, summary.to_register()), (1, 2));
         db.store.set_mfa_policy(acme.id, MfaPolicy::Available).await.unwrap();

@@ -211,7 +211,7 @@ mod tests {
                 .await
                 .unwrap();
             db.store
-                .start_mfa_registration(user.id, &old.encrypt(user.id, &secret), 0)
+                .start_mfa_registration(user.id, &old.encrypt(user.id, &secret), "s1", 0)
                 .await
                 .unwrap();
             users.push(user.id);

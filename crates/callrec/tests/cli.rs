@@ -615,10 +615,10 @@ fn reset_mfa_from_the_command_line_is_audited_as_cli() {
         .unwrap()
         .unwrap();
     runtime
-        .block_on(store.start_mfa_registration(user.id, "ciphertext", 1))
+        .block_on(store.start_mfa_registration(user.id, "ciphertext", "s1", 1))
         .unwrap();
     runtime
-        .block_on(store.confirm_mfa_registration(user.id, 5, 1))
+        .block_on(store.confirm_mfa_registration(user.id, "s1", 5, 1))
         .unwrap();
     let out = cli.expect(0, &["user", "reset-mfa", "TOP.ADMIN"], "");
     assert!(out.contains("MFA reset for top.admin"), "{out}");

@@ -133,7 +133,7 @@ async fn pending_secret(
     current: &CurrentUser,
 ) -> Result<Option<TotpSecret>, AppError> {
     match registration(state, current).await? {
-        Some(registration) if !registration.confirmed => {
+        Some(registration) if registration.pending_for(&current.session_hash) => {
             Ok(Some(decrypt(state, current, &registration)?))
         }
         _ => Ok(None),
@@ -165,7 +165,12 @@ pub(crate) async fn start_registration(
     let ciphertext = state.keyring.encrypt(current.user.id, &secret);
     if state
         .store
-        .start_mfa_registration(current.user.id, &ciphertext, state.now())
+        .start_mfa_registration(
+            current.user.id,
+            &ciphertext,
+            &current.session_hash,
+            state.now(),
+        )
         .await?
     {
         state
@@ -251,7 +256,12 @@ async fn submit_code(
     let Some(registration) = registration(state, current).await? else {
         return Ok(Redirect::to("/mfa").into_response());
     };
-    if registration.confirmed != (stage == Stage::Verify) {
+    let usable = match stage {
+        Stage::Verify => registration.confirmed,
+        _ => registration.pending_for(&current.session_hash),
+    };
+    if !usable {
+        // Another session started a registration since: start again.
         return Ok(Redirect::to("/mfa").into_response());
     }
     // Both counters take this attempt before the code is checked, so
@@ -295,7 +305,12 @@ async fn submit_code(
                 _ => {
                     state
                         .store
-                        .confirm_mfa_registration(current.user.id, step, now)
+                        .confirm_mfa_registration(
+                            current.user.id,
+                            &current.session_hash,
+                            step,
+                            now,
+                        )
                         .await?
                 }
             };

@@ -399,6 +399,33 @@ backend_tests! {
         assert_eq!(attempt(vec![authenticator.wrong_code(); 3]).await, "/login?reason=mfa-attempts");
     }
 
+    /// Security review, item 5: a second session (password only) neither
+    /// sees the key of a registration another session started nor lets that
+    /// one be confirmed once it started its own.
+    async fn a_pending_registration_belongs_to_its_session(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let victim = app.browser();
+        assert_eq!(location(&victim.login("acme.agent", PASSWORD).await), "/mfa");
+        assert_eq!(location(&victim.post("/mfa/register", &[]).await), "/mfa?step=scan");
+        let (_, page) = victim.get_text("/mfa?step=scan").await;
+        let victim_key = key_from_page(&page);
+        let attacker = app.browser();
+        assert_eq!(location(&attacker.login("acme.agent", PASSWORD).await), "/mfa");
+        let (status, page) = attacker.get_text("/mfa?step=scan").await;
+        assert_eq!(status, 200);
+        assert!(!page.contains(r#"<code aria-label="Key">"#), "no key for another session: back to the start");
+        // The attacker starts its own: the victim's pending key stops working.
+        attacker.post("/mfa/register", &[]).await;
+        let (_, page) = attacker.get_text("/mfa?step=scan").await;
+        assert_ne!(key_from_page(&page), victim_key, "a new secret");
+        let victim_code = code_for_step(&victim_key, step_at(app.clock.now()));
+        let response = victim.post("/mfa/register/confirm", &[("code", &victim_code)]).await;
+        assert_eq!(location(&response), "/mfa", "the victim must start again");
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
+    }
+
     async fn secrets_are_never_stored_in_clear(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
@@ -581,8 +608,8 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         let admin = app.as_user("acme.admin").await;
-        app.store.start_mfa_registration(seed.globex_agent.id, "v1.x.y", 0).await.unwrap();
-        app.store.confirm_mfa_registration(seed.globex_agent.id, 1, 0).await.unwrap();
+        app.store.start_mfa_registration(seed.globex_agent.id, "v1.x.y", "s1", 0).await.unwrap();
+        app.store.confirm_mfa_registration(seed.globex_agent.id, "s1", 1, 0).await.unwrap();
         assert_eq!(admin.get(&format!("/users?reset={}", seed.globex_agent.id)).await.status(), 404);
         assert_eq!(admin.post(&format!("/users/{}/reset-mfa", seed.globex_agent.id), &[]).await.status(), 404);
         assert_eq!(admin.post("/users/abc/reset-mfa", &[]).await.status(), 404);
