@@ -160,6 +160,11 @@ test("7. Disable MFA (Self Service)", () => withPages("help-7", env.browser, asy
   await dialog.getByRole("checkbox", { name: "Enable MFA" }).uncheck();
   // Click Save.
   await dialog.getByRole("button", { name: "Save" }).click();
+  // Weakening MFA asks for a current code first (security review, item 6).
+  const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+  await confirm.getByLabel("Code").fill(await phones["acme.agent"].code());
+  await screenshot(page, "help-7-confirm");
+  await confirm.getByRole("button", { name: "Confirm" }).click();
   await page.getByRole("status").filter({ hasText: "Your MFA settings are saved." }).waitFor();
   // No code at the next sign-in.
   const again = await newPage(env.browser);
@@ -207,8 +212,11 @@ test("9. Reset MFA Setup (My Own MFA)", () => withPages("help-9", env.browser, a
   await dialog.getByRole("button", { name: "Reset MFA" }).click();
   await dialog.getByText("Your registration will be cleared when you save", { exact: false }).waitFor();
   await screenshot(page, "help-9-reset");
-  // Click Save.
+  // Click Save, then confirm it's you with a current code.
   await dialog.getByRole("button", { name: "Save" }).click();
+  const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+  await confirm.getByLabel("Code").fill(await phones["acme.agent"].code());
+  await confirm.getByRole("button", { name: "Confirm" }).click();
   await page.getByRole("status").filter({ hasText: "Your MFA settings are saved." }).waitFor();
   await page.getByRole("button", { name: "My MFA" }).click();
   await page.getByRole("dialog", { name: "My MFA" }).getByText("No authenticator application is registered yet.").waitFor();

@@ -78,6 +78,26 @@ impl MenuItem {
         }
     }
 
+    pub const ALL: [MenuItem; 5] = [
+        MenuItem::Recordings,
+        MenuItem::Users,
+        MenuItem::Teams,
+        MenuItem::CompanyMfa,
+        MenuItem::Reports,
+    ];
+
+    /// Where a pop-up may send the browser back to: a page of the portal's
+    /// own menu, or `/home`. Anything else — another site, `/\t/evil`, a
+    /// line break — is never echoed into a `Location` (security review,
+    /// item 9).
+    pub fn return_path(requested: &str) -> &'static str {
+        MenuItem::ALL
+            .into_iter()
+            .map(MenuItem::path)
+            .find(|path| *path == requested)
+            .unwrap_or("/home")
+    }
+
     fn role(self) -> Role {
         match self {
             MenuItem::Recordings => Role::Recordings,
@@ -105,16 +125,10 @@ impl Actor {
     }
 
     pub fn menu(&self) -> Vec<MenuItem> {
-        [
-            MenuItem::Recordings,
-            MenuItem::Users,
-            MenuItem::Teams,
-            MenuItem::CompanyMfa,
-            MenuItem::Reports,
-        ]
-        .into_iter()
-        .filter(|item| self.can(item.role()))
-        .collect()
+        MenuItem::ALL
+            .into_iter()
+            .filter(|item| self.can(item.role()))
+            .collect()
     }
 
     /// Where a user lands after signing in.
@@ -670,6 +684,25 @@ mod tests {
             ["Recordings", "Users", "Teams", "Company MFA", "Reports"]
         );
         assert_eq!(actor(Level::Staff, &[]).home(), "/home");
+    }
+
+    #[test]
+    fn return_paths_are_the_portals_own_pages() {
+        for item in MenuItem::ALL {
+            assert_eq!(MenuItem::return_path(item.path()), item.path());
+        }
+        for bad in [
+            "/home",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/users\nSet-Cookie: x=1",
+            "/users?x=1",
+            "",
+        ] {
+            assert_eq!(MenuItem::return_path(bad), "/home", "{bad:?}");
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub enum ThrottleScope {
     MfaSignIn,
     /// Wrong codes per account; when full, MFA for the account is locked.
     MfaAccount,
+    /// Plays audited per session and recording (one entry per window).
+    PlayAudit,
 }
 
 impl ThrottleScope {
@@ -22,6 +24,7 @@ impl ThrottleScope {
             ThrottleScope::SignInClient => "client",
             ThrottleScope::MfaSignIn => "mfa_attempt",
             ThrottleScope::MfaAccount => "mfa_account",
+            ThrottleScope::PlayAudit => "play_audit",
         }
     }
 
@@ -32,6 +35,7 @@ impl ThrottleScope {
             ThrottleScope::SignInClient => "client address",
             ThrottleScope::MfaSignIn => "sign-in",
             ThrottleScope::MfaAccount => "account",
+            ThrottleScope::PlayAudit => "play",
         }
     }
 }
@@ -132,6 +136,7 @@ mod tests {
             ThrottleScope::SignInClient,
             ThrottleScope::MfaSignIn,
             ThrottleScope::MfaAccount,
+            ThrottleScope::PlayAudit,
         ]
         .map(ThrottleScope::code);
         let unique: std::collections::BTreeSet<_> = codes.iter().collect();

@@ -2,6 +2,7 @@
 //! (ready → QR code → code) or enter a code. Wrong codes are counted in the
 //! database per sign-in and per account, so the limits hold across nodes.
 
+use super::presence::{hourly_window, lock_account};
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
@@ -117,7 +118,7 @@ async fn registration(
     Ok(state.store.mfa_registration(current.user.id).await?)
 }
 
-fn decrypt(
+pub(crate) fn decrypt(
     state: &AppState,
     current: &CurrentUser,
     registration: &MfaRegistration,
@@ -231,10 +232,7 @@ async fn submit_code(
         seconds: 3600,
         limit: limits.attempt_limit,
     };
-    let hourly = ThrottleWindow {
-        seconds: 3600,
-        limit: limits.hourly_limit,
-    };
+    let hourly = hourly_window(state);
     let now = state.now();
     let locked = state
         .store
@@ -305,12 +303,7 @@ async fn submit_code(
                 _ => {
                     state
                         .store
-                        .confirm_mfa_registration(
-                            current.user.id,
-                            &current.session_hash,
-                            step,
-                            now,
-                        )
+                        .confirm_mfa_registration(current.user.id, &current.session_hash, step, now)
                         .await?
                 }
             };
@@ -364,26 +357,7 @@ async fn submit_code(
         limits.hourly_limit,
     ) {
         WrongCode::Locked => {
-            state
-                .store
-                .hold_until(
-                    ThrottleScope::MfaAccount,
-                    &account,
-                    now + limits.lock_seconds,
-                    hourly,
-                )
-                .await?;
-            let details = format!(
-                "{in_hour} wrong codes within an hour; locked for {} s",
-                limits.lock_seconds
-            );
-            state
-                .store
-                .audit(
-                    audit_entry(current, client, AuditAction::MfaLocked).details(details),
-                    now,
-                )
-                .await?;
+            lock_account(state, current, client, in_hour).await?;
             end_attempt(state, current, SignInReason::MfaLocked).await
         }
         WrongCode::AttemptEnded => {

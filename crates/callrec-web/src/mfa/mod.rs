@@ -4,6 +4,7 @@
 mod challenge;
 mod company;
 mod my_mfa;
+mod presence;
 mod reset;
 pub mod secrets;
 

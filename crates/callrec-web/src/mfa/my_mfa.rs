@@ -2,15 +2,19 @@
 //! or off for themselves (under MFA Available) and reset their own
 //! registration.
 
+use super::presence::{confirm_presence, Presence, Proof};
 use crate::error::AppError;
 use crate::form::FormData;
+use crate::layout::Chrome;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
 use crate::AppState;
+use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
-use callrec_domain::{MfaPolicy, Role, SignInStep};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callrec_domain::{MenuItem, MfaPolicy, Role, SignInStep};
 use callrec_store::{AuditAction, User};
 
 /// What the My MFA pop-up shows.
@@ -45,14 +49,16 @@ impl MyMfa {
     }
 }
 
-/// Only paths of the portal itself: never an open redirect.
-fn safe_return(path: &str) -> &str {
-    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
-    if local {
-        path
-    } else {
-        "/"
-    }
+#[derive(Template)]
+#[template(path = "mfa/confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    return_to: &'static str,
+    enable_mfa: bool,
+    reset: bool,
+    what: &'static str,
+    proof: Proof,
+    error: Option<&'static str>,
 }
 
 pub(crate) async fn save(
@@ -63,6 +69,46 @@ pub(crate) async fn save(
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageOwnMfa)?;
     let user = &current.user;
+    let back = MenuItem::return_path(form.get("return_to"));
+    let wants_mfa = form.checked("enable_mfa");
+    let opt_change =
+        user.company_mfa_policy == MfaPolicy::Available && wants_mfa != user.mfa_opt_in;
+    let reset = form.get("reset") == "1" && user.mfa_registered;
+    // Weakening one's own MFA needs proof of presence: a stolen session
+    // alone must not be able to turn it off or swap the authenticator.
+    let what = match (opt_change && !wants_mfa, reset) {
+        (true, true) => Some("You are turning MFA off and resetting your registration."),
+        (true, false) => Some("You are turning MFA off for your account."),
+        (false, true) => Some("You are resetting your MFA registration."),
+        (false, false) => None,
+    };
+    if let Some(what) = what {
+        let error = if form.checked("confirming") {
+            match confirm_presence(&state, &current, &client, form.get("proof")).await? {
+                Presence::Confirmed => None,
+                Presence::Refused(message) => Some(message),
+            }
+        } else {
+            Some("")
+        };
+        if let Some(error) = error {
+            let page = ConfirmPage {
+                chrome: Chrome::new(&current, "Confirm it's you", None),
+                return_to: back,
+                enable_mfa: wants_mfa,
+                reset,
+                what,
+                proof: Proof::for_user(&current),
+                error: (!error.is_empty()).then_some(error),
+            };
+            let status = if error.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            return Ok((status, Html(page.render()?)).into_response());
+        }
+    }
     let context = current.audit_context(&client);
     let entry = |action| {
         context
@@ -70,8 +116,7 @@ pub(crate) async fn save(
             .company(user.company_id)
             .target(&user.username)
     };
-    let wants_mfa = form.checked("enable_mfa");
-    if user.company_mfa_policy == MfaPolicy::Available && wants_mfa != user.mfa_opt_in {
+    if opt_change {
         state.store.set_mfa_opt_in(user.id, wants_mfa).await?;
         let action = if wants_mfa {
             AuditAction::MfaOptedIn
@@ -80,7 +125,7 @@ pub(crate) async fn save(
         };
         state.store.audit(entry(action), state.now()).await?;
     }
-    if form.get("reset") == "1" && state.store.delete_mfa_registration(user.id).await? {
+    if reset && state.store.delete_mfa_registration(user.id).await? {
         // A lost phone: other sessions end, and this one must register again
         // straight away if MFA still applies.
         let ended = state
@@ -102,30 +147,10 @@ pub(crate) async fn save(
     let Some(updated) = state.store.user(user.id).await? else {
         return Err(AppError::SignInRequired);
     };
-    let passed = current.mfa_passed && form.get("reset") != "1";
+    let passed = current.mfa_passed && !reset;
     if updated.sign_in_step(passed) != SignInStep::SignedIn {
         // Turning MFA on (or resetting it) leads straight into registration.
         return Ok(Redirect::to("/mfa").into_response());
     }
-    let back = safe_return(form.get("return_to"));
-    let separator = if back.contains('?') { '&' } else { '?' };
-    Ok(Redirect::to(&format!("{back}{separator}done=my-mfa-saved")).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn return_paths_stay_on_the_portal() {
-        assert_eq!(safe_return("/users"), "/users");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "",
-        ] {
-            assert_eq!(safe_return(bad), "/", "{bad}");
-        }
-    }
+    Ok(Redirect::to(&format!("{back}?done=my-mfa-saved")).into_response())
 }

@@ -14,8 +14,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_domain::recording::{download_name, RecordingId};
+use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::Role;
-use callrec_store::{AuditAction, Recording};
+use callrec_store::{AuditAction, Recording, Reservation, ThrottleWindow};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 async fn find(state: &AppState, current: &CurrentUser, id: &str) -> Result<Recording, AppError> {
@@ -162,6 +163,12 @@ async fn send_file(
     }
 }
 
+/// One play entry per session and recording in this window.
+const PLAY_AUDIT_WINDOW: ThrottleWindow = ThrottleWindow {
+    seconds: 600,
+    limit: 1,
+};
+
 /// What the audio is fetched for: the role it needs, how it is audited,
 /// and whether it is sent as a file to save.
 #[derive(Clone, Copy)]
@@ -184,13 +191,29 @@ async fn audio(
     };
     require(current, role)?;
     let recording = find(state, current, id).await?;
-    // A player asks for many ranges; a play is audited once, at its start.
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let starts = range.is_empty() || range.trim() == "bytes=0-";
-    if matches!(purpose, Purpose::Download) || starts {
+    // Every response that may serve audio is covered by an entry written
+    // before it. A player asks for many ranges, so a play is audited once
+    // per session and recording within PLAY_AUDIT_WINDOW, whatever ranges it
+    // asks for (security review, item 7); a download every time.
+    let audited = match purpose {
+        Purpose::Download => true,
+        Purpose::Play => {
+            let key = format!("{}:{}", current.session_hash, recording.id);
+            matches!(
+                state
+                    .store
+                    .reserve_attempt(
+                        ThrottleScope::PlayAudit,
+                        &key,
+                        state.now(),
+                        PLAY_AUDIT_WINDOW
+                    )
+                    .await?,
+                Reservation::Reserved(_)
+            )
+        }
+    };
+    if audited {
         audit(state, current, client, action, &recording).await?;
     }
     send_file(

@@ -553,6 +553,30 @@ backend_tests! {
         assert!(actions.contains(&"mfa.opted_in".to_string()));
     }
 
+    /// Turning MFA off under MFA Available needs a current code too; the
+    /// pop-up keeps the choice and a confirmed code applies it.
+    async fn turning_my_mfa_off_needs_a_code(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Available).await;
+        app.store.set_mfa_opt_in(seed.acme_agent.id, true).await.unwrap();
+        let (browser, mut authenticator) = register(&app, "acme.agent").await;
+        let (status, page) = browser.post_text("/my-mfa", &[("reset", "0"), ("return_to", "/users\t")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("You are turning MFA off for your account."));
+        assert!(page.contains(r#"name="return_to" value="/home""#), "an unknown return path becomes /home");
+        assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
+        let code = authenticator.code();
+        let response = browser.post("/my-mfa", &[("reset", "0"), ("return_to", "/recordings"), ("confirming", "1"), ("proof", code.as_str())]).await;
+        assert_eq!(location(&response), "/recordings?done=my-mfa-saved");
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
+        // Replaying the same code does not confirm again.
+        app.store.set_mfa_opt_in(seed.acme_agent.id, true).await.unwrap();
+        let response = browser.post("/my-mfa", &[("reset", "0"), ("return_to", "/recordings"), ("confirming", "1"), ("proof", code.as_str())]).await;
+        assert_eq!(response.status(), 422);
+        assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
+    }
+
     async fn my_mfa_under_enabled_is_locked_on(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
@@ -569,12 +593,29 @@ backend_tests! {
     }
 
     async fn my_mfa_reset_means_registering_again(db) {
-        let app = spawn_app(db).await;
+        let clock = Clock::manual(callrec_web::system_now());
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
         let seed = app.seed().await;
         set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
         let (browser, mut authenticator) = register(&app, "acme.agent").await;
         let other = sign_in_with_code(&app, "acme.agent", &mut authenticator).await;
-        let response = browser.post("/my-mfa", &[("reset", "1"), ("return_to", "/recordings")]).await;
+        // Save asks "Confirm it's you" first; a wrong code changes nothing
+        // and counts as a wrong code (security review, item 6).
+        let (status, page) = browser.post_text("/my-mfa", &[("reset", "1"), ("return_to", "/recordings")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(">Confirm it's you</h2>") && page.contains(r#"<label for="confirm-proof">Code</label>"#) && page.contains(">Confirm</button>"), "{page}");
+        let wrong = [("reset", "1"), ("return_to", "/recordings"), ("confirming", "1"), ("proof", &authenticator.wrong_code())];
+        let (status, page) = browser.post_text("/my-mfa", &wrong).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Invalid code"));
+        assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered, "nothing changed");
+        assert!(audit_actions(&app.store).await.contains(&"mfa.code_refused".to_string()));
+        let forged = [("reset", "1"), ("return_to", "/recordings"), ("confirming", "1"), ("proof", "")];
+        assert_eq!(browser.post("/my-mfa", &forged).await.status(), 422, "no proof, no change");
+        clock.advance(30);
+        let code = authenticator.code();
+        let right = [("reset", "1"), ("return_to", "/recordings"), ("confirming", "1"), ("proof", code.as_str())];
+        let response = browser.post("/my-mfa", &right).await;
         assert_eq!(location(&response), "/mfa", "registers again straight away");
         assert!(browser.get_text("/mfa").await.1.contains("Set up multi-factor authentication"));
         assert_eq!(location(&other.get("/recordings").await), "/login", "other sessions ended");

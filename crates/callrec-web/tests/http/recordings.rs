@@ -214,6 +214,38 @@ backend_tests! {
         assert_eq!(played[0].actor_name.as_deref(), Some("acme.agent"));
     }
 
+    /// Security review, item 7: whatever Range a session starts with —
+    /// several ranges, `bytes=00-`, a long end, the browser's `bytes=0-` —
+    /// serving audio is audited, once per session and recording per 10
+    /// minutes (moved on the test's clock).
+    async fn every_play_that_serves_audio_is_audited(db) {
+        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let (_, body) = upload(&app, &token, metadata("acme.agent"), wav(4000), "a.wav").await;
+        let id = body["id"].as_str().unwrap().to_string();
+        let played = || async {
+            app.store.audit_entries(&AuditQuery { action: Some("recording.played".into()), limit: 50, ..AuditQuery::default() }).await.unwrap().len()
+        };
+        let ranges = ["bytes=0-1,2-3", "bytes=00-", "bytes=0-99999999", "bytes=0-", "bytes=100-200"];
+        for (i, range) in ranges.iter().enumerate() {
+            let session = app.as_user("acme.agent").await;
+            let response = session.client.get(format!("{}/recordings/{id}/audio", app.address)).header("Range", *range).send().await.unwrap();
+            assert!([200, 206].contains(&response.status().as_u16()), "{range}");
+            assert!(!response.bytes().await.unwrap().is_empty());
+            assert_eq!(played().await, i + 1, "{range} served audio without an entry");
+        }
+        let session = app.as_user("acme.agent").await;
+        for _ in 0..3 {
+            session.get(&format!("/recordings/{id}/audio")).await;
+        }
+        assert_eq!(played().await, ranges.len() + 1, "one entry per session and recording in 10 minutes");
+        clock.advance(601);
+        session.get(&format!("/recordings/{id}/audio")).await;
+        assert_eq!(played().await, ranges.len() + 2, "and another after them");
+    }
+
     async fn downloads_keep_the_original_bytes_and_are_audited(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
