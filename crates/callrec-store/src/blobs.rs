@@ -87,12 +87,13 @@ impl BlobStore {
     }
 
     pub async fn writer(&self) -> io::Result<BlobWriter> {
-        fs::create_dir_all(self.temp_dir()).await?;
+        let temp_dir = self.temp_dir();
+        tokio::task::spawn_blocking(move || crate::private::create_dir(&temp_dir)).await??;
         let mut random = [0u8; 16];
         getrandom(&mut random);
         let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let path = self.temp_dir().join(format!("{name}.part"));
-        let file = fs::OpenOptions::new()
+        let file = fs::OpenOptions::from(crate::private::file_options())
             .write(true)
             .create_new(true)
             .open(&path)
@@ -121,8 +122,13 @@ impl BlobStore {
         let path = self
             .path_of(&sha256)
             .expect("a SHA-256 hex digest is a valid key");
-        let folder = path.parent().expect("blob paths have a folder");
-        fs::create_dir_all(folder).await?;
+        let folder = path
+            .parent()
+            .expect("blob paths have a folder")
+            .to_path_buf();
+        let create = folder.clone();
+        tokio::task::spawn_blocking(move || crate::private::create_dir(&create)).await??;
+        let folder = folder.as_path();
         if fs::try_exists(&path).await? {
             // Same bytes already stored: keep the existing file.
             fs::remove_file(&writer.path).await?;

@@ -16,6 +16,7 @@ mod json;
 mod mfa;
 mod migrate;
 mod packed;
+pub mod private;
 mod reads;
 mod recordings;
 mod sessions;
@@ -190,10 +191,24 @@ impl Store {
         let url = match database_url {
             Some(url) => url.to_string(),
             None => {
-                std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+                let data_dir_error = |source| StoreError::DataDir {
                     path: data_dir.display().to_string(),
                     source,
-                })?;
+                };
+                private::create_dir(data_dir).map_err(data_dir_error)?;
+                // Created here 0600 before SQLite opens it; its -wal and -shm
+                // files take the same mode from it.
+                let file = data_dir.join(SQLITE_FILE);
+                match private::file_options()
+                    .write(true)
+                    .create_new(true)
+                    .open(&file)
+                {
+                    Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => {
+                        return Err(data_dir_error(err));
+                    }
+                    _ => {}
+                }
                 format!("sqlite://{}?mode=rwc", data_dir.join(SQLITE_FILE).display())
             }
         };

@@ -64,10 +64,8 @@ fn write_key_file(data_dir: &Path, keys: &[[u8; 32]]) -> Result<(), CliError> {
     let failed =
         |err: std::io::Error| CliError::Failed(format!("cannot write {}: {err}", path.display()));
     let _ = std::fs::remove_file(&temporary);
-    let mut options = std::fs::OpenOptions::new();
+    let mut options = callrec_store::private::file_options();
     options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&temporary).map_err(failed)?;
     for key in keys {
         writeln!(file, "{}", STANDARD.encode(key)).map_err(failed)?;
@@ -80,7 +78,7 @@ fn write_key_file(data_dir: &Path, keys: &[[u8; 32]]) -> Result<(), CliError> {
 fn file_keys(data_dir: &Path) -> Result<Vec<[u8; 32]>, CliError> {
     let path = key_file(data_dir);
     if !path.exists() {
-        std::fs::create_dir_all(data_dir).map_err(|err| {
+        callrec_store::private::create_dir(data_dir).map_err(|err| {
             CliError::Failed(format!("cannot create {}: {err}", data_dir.display()))
         })?;
         write_key_file(data_dir, &[new_key()])?;

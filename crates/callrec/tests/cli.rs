@@ -643,3 +643,59 @@ fn reset_mfa_from_the_command_line_is_audited_as_cli() {
         .expect(0, &["user", "reset-mfa", "--help"], "")
         .contains("break-glass"));
 }
+
+/// Security review, item 11: the data directory is created 0700 and every
+/// file callrec writes in it 0600 (database, its WAL, audio, keys); a start
+/// on a wider one warns.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_is_private_and_a_wide_one_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = Cli::new();
+    let data = cli.dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    cli.expect(
+        0,
+        &["--data-dir", data_arg, "demo", "--recordings", "20"],
+        "",
+    );
+    cli.expect(0, &["--data-dir", data_arg, "keys", "rotate"], "");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    let mut dirs = 0;
+    let mut files = 0;
+    let mut stack = vec![data.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                assert_eq!(mode(&path), 0o700, "{}", path.display());
+                dirs += 1;
+                stack.push(path);
+            } else {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+                files += 1;
+            }
+        }
+    }
+    assert!(
+        dirs >= 3 && files >= 4,
+        "{dirs} folders and {files} files checked"
+    );
+    // A folder opened up by hand is named at the next start.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_callrec"))
+        .args(["--data-dir", data_arg, "serve", "--listen", &listen])
+        .env("CALLREC_LOG", "warn")
+        .env_remove("CALLREC_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "the port is taken");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("can be read by other users") && stderr.contains("mode 755"),
+        "{stderr}"
+    );
+}

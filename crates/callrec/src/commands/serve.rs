@@ -18,6 +18,13 @@ pub async fn run(
     keyring: Keyring,
     load_demo: bool,
 ) -> Result<(), CliError> {
+    for path in callrec_store::private::too_open(&storage.data_dir) {
+        tracing::warn!(
+            "{path} can be read by other users of this machine; it holds password hashes, \
+             sessions, MFA secrets and call audio: `chmod -R go-rwx {}`",
+            storage.data_dir.display()
+        );
+    }
     let blobs = BlobStore::new(&storage.data_dir);
     remove_orphans(&store, &blobs, settings.orphan_grace_seconds).await?;
     let state = AppState::new(store.clone(), settings.web.clone(), keyring, blobs.clone())?;
