@@ -21,6 +21,7 @@ mod passwords;
 mod recordings;
 mod reports;
 mod security;
+pub mod server;
 mod session;
 mod teams;
 mod users;

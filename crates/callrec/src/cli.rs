@@ -157,6 +157,14 @@ pub struct ServeArgs {
     /// this old (other nodes may be mid-upload) [default: 60].
     #[arg(long, env = "CALLREC_ORPHAN_GRACE_SECONDS", value_name = "SECONDS")]
     pub orphan_grace_seconds: Option<u64>,
+    /// Seconds a client may take to send a request's headers before the
+    /// connection is closed [default: 10].
+    #[arg(long, env = "CALLREC_HEADER_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a request body (an upload) may pause between chunks before
+    /// the request is ended [default: 30].
+    #[arg(long, env = "CALLREC_BODY_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub body_timeout_seconds: Option<u64>,
     /// Minutes without a request after which a session ends [default: 30].
     #[arg(long, env = "CALLREC_SESSION_IDLE_MINUTES", value_name = "MINUTES")]
     pub session_idle_minutes: Option<i64>,

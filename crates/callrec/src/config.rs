@@ -4,10 +4,12 @@ use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
 use callrec_domain::network::TrustedProxies;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
+use callrec_web::server::ConnectionTimeouts;
 use callrec_web::{Argon2Settings, MfaSettings, WebConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The TOML file: the long flag names with underscores.
 #[derive(Debug, Default, Deserialize)]
@@ -33,6 +35,8 @@ struct FileSettings {
     mfa_lock_minutes: Option<i64>,
     max_upload_mb: Option<u64>,
     orphan_grace_seconds: Option<u64>,
+    header_timeout_seconds: Option<u64>,
+    body_timeout_seconds: Option<u64>,
 }
 
 /// Where the data lives: what every command needs.
@@ -53,6 +57,7 @@ pub struct ServeSettings {
     pub listen: SocketAddr,
     pub web: WebConfig,
     pub orphan_grace_seconds: u64,
+    pub timeouts: ConnectionTimeouts,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileSettings, CliError> {
@@ -247,9 +252,22 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
         )? * 1000
             * 1000,
     };
+    let timeouts = ConnectionTimeouts {
+        header: Duration::from_secs(positive(
+            args.header_timeout_seconds.or(file.header_timeout_seconds),
+            10,
+            "--header-timeout-seconds",
+        )?),
+        body: Duration::from_secs(positive(
+            args.body_timeout_seconds.or(file.body_timeout_seconds),
+            30,
+            "--body-timeout-seconds",
+        )?),
+    };
     Ok(ServeSettings {
         listen,
         web,
+        timeouts,
         orphan_grace_seconds: args
             .orphan_grace_seconds
             .or(file.orphan_grace_seconds)

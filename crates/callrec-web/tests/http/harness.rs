@@ -4,8 +4,8 @@
 use callrec_domain::{CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username};
 use callrec_store::testing::TestDb;
 use callrec_store::{BlobStore, Company, NewUser, Store, Team, User};
+use callrec_web::server::ConnectionTimeouts;
 use callrec_web::{router, AppState, Argon2Settings, Clock, Keyring, Passwords, WebConfig};
-use std::net::SocketAddr;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -68,8 +68,16 @@ pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore, clock
         .await
         .expect("bind port 0");
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
+    let timeouts = ConnectionTimeouts {
+        header: std::time::Duration::from_secs(1),
+        body: std::time::Duration::from_secs(2),
+    };
+    tokio::spawn(callrec_web::server::serve(
+        listener,
+        router(state),
+        timeouts,
+        std::future::pending(),
+    ));
     address
 }
 

@@ -31,7 +31,45 @@ async fn failure_clients(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// Reads until the server closes the connection (or 10 s pass), returning
+/// what it sent and how long that took.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> (String, std::time::Duration) {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut received = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut received),
+    )
+    .await;
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
+}
+
 backend_tests! {
+    /// Security review, item 12: a connection that holds half-sent headers
+    /// is closed after the header timeout (1 s in tests), and a body that
+    /// stops arriving ends its request after the body timeout (2 s).
+    async fn slow_headers_and_slow_bodies_are_cut_off(db) {
+        use tokio::io::AsyncWriteExt;
+        let app = spawn_app(db).await;
+        app.seed().await;
+        let host = app.address.trim_start_matches("http://").to_string();
+        let mut half = tokio::net::TcpStream::connect(&host).await.unwrap();
+        half.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+        let (_, waited) = read_until_closed(&mut half).await;
+        assert!(waited < std::time::Duration::from_secs(10), "still open after {waited:?}");
+        let mut slow = tokio::net::TcpStream::connect(&host).await.unwrap();
+        slow.write_all(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=a").await.unwrap();
+        let (answer, waited) = read_until_closed(&mut slow).await;
+        assert!(waited < std::time::Duration::from_secs(10), "still open after {waited:?}");
+        assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 4"), "{answer}");
+        // A normal request on a new connection is served as before.
+        assert_eq!(app.browser().get("/login").await.status(), 200);
+    }
+
     /// Security review, item 4: forwarding headers from an untrusted peer
     /// are ignored (the audit log and the per-address limit see the peer).
     async fn spoofed_forwarding_headers_from_an_untrusted_peer_are_ignored(db) {

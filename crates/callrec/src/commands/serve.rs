@@ -8,7 +8,6 @@ use callrec_store::{BlobStore, Store};
 use callrec_web::accounts::{self, AuditContext, CreateUser};
 use callrec_web::{AppState, Keyring, Passwords};
 use rand::Rng;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 pub async fn run(
@@ -94,11 +93,13 @@ pub async fn run(
         }
     });
 
-    let app = callrec_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|err| CliError::Failed(format!("the server stopped: {err}")))?;
+    callrec_web::server::serve(
+        listener,
+        callrec_web::router(state),
+        settings.timeouts,
+        shutdown_signal(),
+    )
+    .await;
     store.close().await;
     Ok(())
 }
