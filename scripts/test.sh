@@ -21,6 +21,14 @@ else
   echo "== no PostgreSQL server found: PostgreSQL tests are skipped (set CALLREC_TEST_POSTGRES_URL)"
 fi
 
+# The sqlite3 shell: a store test dumps and restores a database with it.
+if ! command -v sqlite3 >/dev/null; then
+  echo "== installing Debian's sqlite3"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sqlite3 >/dev/null
+fi
+
 echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"

@@ -78,15 +78,6 @@ impl Backend {
         }
     }
 
-    /// The compact integer that identifies a recording row for the number
-    /// index: SQLite's rowid, PostgreSQL's `seq` column.
-    fn row_key(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "rowid",
-            Backend::Postgres => "seq",
-        }
-    }
-
     /// `[[a, b], …]` as text: the rows of a group as one JSON value, so a
     /// whole list crosses from the database in one row (see
     /// docs/BENCHMARKS.md for what rows one at a time cost). PostgreSQL's

@@ -28,6 +28,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     5 => "0005_number_grams.sql",
     6 => "0006_directory_version.sql",
     7 => "0007_registration_session.sql",
+    8 => "0008_recording_integrity.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -37,6 +38,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     5 => "0005_recording_lookup_by_hash.sql",
     6 => "0006_directory_version.sql",
     7 => "0007_registration_session.sql",
+    8 => "0008_recording_integrity.sql",
 );
 
 impl Store {

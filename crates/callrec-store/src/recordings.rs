@@ -518,7 +518,6 @@ impl Store {
                 // page of rows that pass every filter. One key is the page;
                 // several are a union whose newest rows are the page.
                 let company = gram_company(query, &mut filter);
-                let row_key = self.backend.row_key();
                 let mut index_reads: Vec<String> = lookup
                     .keys
                     .into_iter()
@@ -527,7 +526,7 @@ impl Store {
                         let mut index_read = vec![
                             format!("g.company_id {company}"),
                             format!("g.gram = {k}"),
-                            format!("r.{row_key} = g.recording"),
+                            "r.seq = g.recording".to_string(),
                         ];
                         index_read.extend(g_time.iter().cloned());
                         filter.where_clause_with(&index_read)
@@ -553,7 +552,7 @@ impl Store {
                         })
                         .collect();
                     format!(
-                        "{LIST_COLUMNS} recordings r WHERE r.{row_key} IN (SELECT u.hit FROM ({}) u \
+                        "{LIST_COLUMNS} recordings r WHERE r.seq IN (SELECT u.hit FROM ({}) u \
                          ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
                         hits.join(" UNION ")
                     )

@@ -65,12 +65,11 @@ impl TestDb {
     /// them (to compare with `callrec_domain::recording::number_grams`).
     pub async fn number_index_keys(&self, id: &str) -> std::collections::BTreeSet<String> {
         use sqlx::Row;
-        let key = self.store.backend.row_key();
-        sqlx::query(&format!(
+        sqlx::query(
             "SELECT g.gram FROM recording_number_grams g JOIN recordings r \
-             ON r.{key} = g.recording AND r.company_id = g.company_id \
-             AND r.started_at = g.started_at WHERE r.id = $1"
-        ))
+             ON r.seq = g.recording AND r.company_id = g.company_id \
+             AND r.started_at = g.started_at WHERE r.id = $1",
+        )
         .bind(id)
         .fetch_all(&self.store.pool)
         .await
