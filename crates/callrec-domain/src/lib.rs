@@ -10,6 +10,7 @@ pub mod names;
 pub mod network;
 pub mod password;
 pub mod permissions;
+pub mod phone;
 pub mod recording;
 pub mod role;
 pub mod throttle;
@@ -22,6 +23,7 @@ pub use mfa::{MfaPolicy, SignInStep};
 pub use names::{CompanyName, DisplayName, Email, SearchTerm, TeamName, Username};
 pub use password::NewPassword;
 pub use permissions::{Actor, MenuItem, Subject};
+pub use phone::PhoneNumber;
 pub use role::{Role, RoleSet};
 
 /// A value a user typed was not acceptable. `field` names the form field so

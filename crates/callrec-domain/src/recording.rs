@@ -1,7 +1,7 @@
 //! Recordings: what a call's metadata may hold, audio recognised by its
 //! content, and the values users filter by.
 
-use crate::ValidationError;
+use crate::{PhoneNumber, ValidationError};
 
 /// Which way the call went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -268,36 +268,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// A phone number or extension as recorded: digits and `+ * #`.
-pub fn parse_number(
-    field: &'static str,
-    input: &str,
-    required: bool,
-) -> Result<Option<String>, ValidationError> {
-    let value: String = input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect();
-    if value.is_empty() {
-        return if required {
-            Err(ValidationError::new(field, "is required"))
-        } else {
-            Ok(None)
-        };
-    }
-    if value.len() > 32
-        || !value
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '*' | '#'))
-    {
-        return Err(ValidationError::new(
-            field,
-            "must be up to 32 digits (and + * #)",
-        ));
-    }
-    Ok(Some(value))
-}
-
 /// The digits a user typed into a number filter; matches any part of a
 /// recorded number.
 pub fn number_filter(input: &str) -> Option<String> {
@@ -459,10 +429,10 @@ pub struct MetadataInput<'a> {
 pub struct Metadata {
     pub started_at_ms: i64,
     pub direction: Direction,
-    pub from: String,
-    pub to: String,
+    pub from: PhoneNumber,
+    pub to: PhoneNumber,
     pub duration_ms: Option<i64>,
-    pub extension: Option<String>,
+    pub extension: Option<PhoneNumber>,
     pub username: Option<String>,
     pub team: Option<String>,
     pub external_id: Option<String>,
@@ -501,10 +471,13 @@ pub fn validate_metadata(input: &MetadataInput<'_>) -> Result<Metadata, Vec<Vali
         }
     };
     let mut number = |field: &'static str, value: Option<&str>, required: bool| {
-        parse_number(field, value.unwrap_or(""), required)
-            .map_err(|e| errors.push(e))
-            .ok()
-            .flatten()
+        let value = value.unwrap_or("");
+        let parsed = if required {
+            PhoneNumber::parse(field, value).map(Some)
+        } else {
+            PhoneNumber::parse_optional(field, value)
+        };
+        parsed.map_err(|e| errors.push(e)).ok().flatten()
     };
     let from = number("from", input.from, true);
     let to = number("to", input.to, true);
@@ -677,15 +650,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_and_filters() {
-        assert_eq!(
-            parse_number("from", " +44 (20) 7946-0000 ", true),
-            Ok(Some("+442079460000".into()))
-        );
-        assert!(parse_number("from", "", true).is_err());
-        assert_eq!(parse_number("extension", "", false), Ok(None));
-        assert!(parse_number("from", "call me", true).is_err());
-        assert!(parse_number("from", &"1".repeat(33), true).is_err());
+    fn number_filters() {
         assert_eq!(number_filter(" 079-46 "), Some("07946".into()));
         assert_eq!(number_filter("abc"), None);
     }

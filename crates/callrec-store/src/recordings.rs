@@ -8,7 +8,7 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{
     cheapest_lookup, AudioFormat, Direction, NumberColumn, RecordingId,
 };
-use callrec_domain::{CompanyId, TeamId, UserId};
+use callrec_domain::{CompanyId, PhoneNumber, TeamId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::HashSet;
@@ -19,10 +19,10 @@ pub struct NewRecording {
     pub company_id: CompanyId,
     pub team_id: Option<TeamId>,
     pub user_id: Option<UserId>,
-    pub extension: Option<String>,
+    pub extension: Option<PhoneNumber>,
     pub direction: Direction,
-    pub calling_number: String,
-    pub called_number: String,
+    pub calling_number: PhoneNumber,
+    pub called_number: PhoneNumber,
     pub started_at_ms: i64,
     pub duration_ms: i64,
     pub format: AudioFormat,
@@ -41,10 +41,10 @@ pub struct Recording {
     pub team_name: Option<String>,
     pub user_id: Option<UserId>,
     pub username: Option<String>,
-    pub extension: Option<String>,
+    pub extension: Option<PhoneNumber>,
     pub direction: Direction,
-    pub calling_number: String,
-    pub called_number: String,
+    pub calling_number: PhoneNumber,
+    pub called_number: PhoneNumber,
     pub started_at_ms: i64,
     pub duration_ms: i64,
     pub format: AudioFormat,
@@ -133,6 +133,11 @@ const COLUMNS: &str = "SELECT r.id, r.company_id, c.name AS company_name, r.team
      r.duration_ms, r.format, r.size_bytes, r.sha256, r.storage_key, r.external_id FROM";
 const JOINS: &str = "recordings r JOIN companies c ON c.id = r.company_id \
      LEFT JOIN teams t ON t.id = r.team_id LEFT JOIN users u ON u.id = r.user_id";
+/// A number read back: the schema's CHECK makes a bad one a corrupt row.
+fn stored_number(text: &str) -> Result<PhoneNumber> {
+    PhoneNumber::from_stored(text).ok_or_else(|| StoreError::Corrupt(text.to_string()))
+}
+
 fn recording_from_row(row: &AnyRow) -> Result<Recording> {
     let id: String = row.try_get("id")?;
     let direction: String = row.try_get("direction")?;
@@ -145,10 +150,13 @@ fn recording_from_row(row: &AnyRow) -> Result<Recording> {
         team_name: row.try_get("team_name")?,
         user_id: row.try_get::<Option<i64>, _>("user_id")?.map(UserId),
         username: row.try_get("username")?,
-        extension: row.try_get("extension")?,
+        extension: row
+            .try_get::<Option<String>, _>("extension")?
+            .map(|n| stored_number(&n))
+            .transpose()?,
         direction: Direction::parse(&direction).ok_or(StoreError::Corrupt(direction))?,
-        calling_number: row.try_get("calling_number")?,
-        called_number: row.try_get("called_number")?,
+        calling_number: stored_number(&row.try_get::<String, _>("calling_number")?)?,
+        called_number: stored_number(&row.try_get::<String, _>("called_number")?)?,
         started_at_ms: row.try_get("started_at")?,
         duration_ms: row.try_get("duration_ms")?,
         format: AudioFormat::from_code(&format).ok_or(StoreError::Corrupt(format))?,
@@ -167,8 +175,8 @@ pub struct ListedRecording {
     pub id: RecordingId,
     pub started_at_ms: i64,
     pub direction: Direction,
-    pub calling_number: String,
-    pub called_number: String,
+    pub calling_number: PhoneNumber,
+    pub called_number: PhoneNumber,
     pub username: Option<String>,
     pub team_name: Option<String>,
     pub company_name: String,
@@ -200,8 +208,8 @@ struct ListedIds {
     id: RecordingId,
     started_at_ms: i64,
     direction: Direction,
-    calling_number: String,
-    called_number: String,
+    calling_number: PhoneNumber,
+    called_number: PhoneNumber,
     user: Option<UserId>,
     team: Option<TeamId>,
     company: CompanyId,
@@ -221,8 +229,8 @@ fn listed_from_packed(text: &str) -> Result<Vec<ListedIds>> {
                     started_at_ms: packed::int(started, WHAT)?,
                     direction: Direction::parse(direction)
                         .ok_or_else(|| StoreError::Corrupt(direction.to_string()))?,
-                    calling_number: calling.to_string(),
-                    called_number: called.to_string(),
+                    calling_number: stored_number(calling)?,
+                    called_number: stored_number(called)?,
                     user: packed::opt_int(user, WHAT)?.map(UserId),
                     team: packed::opt_int(team, WHAT)?.map(TeamId),
                     company: CompanyId(packed::int(company, WHAT)?),
@@ -270,10 +278,10 @@ fn bind_new<'q>(
         .bind(new.company_id.0)
         .bind(new.team_id.map(|t| t.0))
         .bind(new.user_id.map(|u| u.0))
-        .bind(new.extension.clone())
+        .bind(new.extension.as_ref().map(|n| n.as_str().to_string()))
         .bind(new.direction.code())
-        .bind(new.calling_number.clone())
-        .bind(new.called_number.clone())
+        .bind(new.calling_number.as_str().to_string())
+        .bind(new.called_number.as_str().to_string())
         .bind(new.started_at_ms)
         .bind(new.duration_ms)
         .bind(new.format.code())
@@ -792,7 +800,7 @@ mod tests {
                 2000
             )
         );
-        assert_eq!(page[0].calling_number, "+4420");
+        assert_eq!(page[0].calling_number.as_str(), "+4420");
         assert_eq!(listed_from_packed("").unwrap(), Vec::new());
         for bad in [
             "x".to_string(),

@@ -116,8 +116,8 @@ async fn send_file(
         let name = download_name(
             recording.started_at_ms,
             recording.direction,
-            &recording.calling_number,
-            &recording.called_number,
+            recording.calling_number.as_str(),
+            recording.called_number.as_str(),
             recording.format,
         );
         let disposition = format!("attachment; filename=\"{name}\"");

@@ -17,7 +17,7 @@ use axum::Router;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{number_filter, parse_rfc3339, Direction, RecordingId};
 use callrec_domain::time::format_utc;
-use callrec_domain::{CompanyId, MenuItem, Role, TeamId, UserId};
+use callrec_domain::{CompanyId, MenuItem, PhoneNumber, Role, TeamId, UserId};
 use callrec_store::{Cursor, PageFrom, RecordingQuery};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -105,8 +105,8 @@ pub(crate) struct RecordingRow {
     pub id: PageId,
     pub started: String,
     pub direction: &'static str,
-    pub calling: String,
-    pub called: String,
+    pub calling: PhoneNumber,
+    pub called: PhoneNumber,
     pub user: String,
     pub team: String,
     pub company: String,

@@ -4,7 +4,8 @@ use super::now;
 use crate::error::CliError;
 use callrec_domain::recording::pcm_wav;
 use callrec_domain::{
-    CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
+    CompanyName, DisplayName, Email, Level, NewPassword, PhoneNumber, Role, RoleSet, TeamName,
+    Username,
 };
 use callrec_store::{BlobStore, Store, Team};
 use callrec_web::accounts::{self, AuditContext, CreateUser};
@@ -320,9 +321,14 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
                 let (stored, duration_ms) = &audio[rng.gen_range(0..audio.len())];
                 let direction = [Direction::Inbound, Direction::Outbound, Direction::Internal]
                     [rng.gen_range(0..3)];
-                let extension = format!("2{:03}", rng.gen_range(0..200));
-                let outside = format!("+44{}", rng.gen_range(1_000_000_000u64..9_999_999_999));
-                let other_extension = format!("2{:03}", rng.gen_range(0..200));
+                // Digits by construction: `from_stored` cannot refuse them.
+                let number = |text: String| PhoneNumber::from_stored(&text).expect("digits");
+                let extension = number(format!("2{:03}", rng.gen_range(0..200)));
+                let outside = number(format!(
+                    "+44{}",
+                    rng.gen_range(1_000_000_000u64..9_999_999_999)
+                ));
+                let other_extension = number(format!("2{:03}", rng.gen_range(0..200)));
                 let (from, to) = match direction {
                     Direction::Inbound => (outside, extension.clone()),
                     Direction::Outbound => (extension.clone(), outside),
