@@ -1,8 +1,14 @@
-//! Audio files on disk, content-addressed: the SHA-256 of the bytes is the
-//! key, so the same audio is stored once. A file is written to a temporary
-//! name, fsynced, renamed into place and its folder fsynced; only then may a
-//! row point at it, so an acknowledged upload survives a crash.
+//! Audio files on disk, content-addressed within each company: the key is
+//! `c<company>/<sha256>`, so the same audio is stored once per company and
+//! never shared across companies (security review, item 13; keys of the
+//! older shared layout, a bare SHA-256, are still read). A file is written
+//! to a temporary name, fsynced, renamed into place and its folder fsynced;
+//! only then may a row point at it, so an acknowledged upload survives a
+//! crash. Placing a file and removing one happen under the store's lock on
+//! the key (`Store::insert_recording_with_audio`, `remove_audio_if_unused`),
+//! so a removal can never take a file an upload just acknowledged.
 
+use callrec_domain::CompanyId;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io;
@@ -66,6 +72,34 @@ pub struct StoredBlob {
     pub size: u64,
 }
 
+/// Bytes written, fsynced and hashed, still under their temporary name:
+/// [`BlobStore::place`] puts them under their key.
+pub struct PreparedBlob {
+    writer: BlobWriter,
+    pub key: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// The key of a company's copy of the audio with this SHA-256.
+pub fn company_key(company: CompanyId, sha256: &str) -> String {
+    format!("c{}/{sha256}", company.0)
+}
+
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `c<digits>`: a company's folder.
+fn is_company_folder(name: &str) -> bool {
+    name.strip_prefix('c').is_some_and(|id| {
+        !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 impl BlobStore {
     pub fn new(data_dir: &Path) -> BlobStore {
         BlobStore {
@@ -77,13 +111,16 @@ impl BlobStore {
         self.root.join("tmp")
     }
 
-    /// `audio/ab/cd/abcdef…`: two levels keep folders small.
+    /// `audio/c<company>/ab/cd/abcdef…` (or `audio/ab/cd/abcdef…` for the
+    /// older shared layout): two levels keep folders small. Anything else
+    /// names no file.
     pub fn path_of(&self, key: &str) -> Option<PathBuf> {
-        let valid = key.len() == 64
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        valid.then(|| self.root.join(&key[0..2]).join(&key[2..4]).join(key))
+        let (folder, sha) = match key.split_once('/') {
+            Some((company, sha)) if is_company_folder(company) => (self.root.join(company), sha),
+            Some(_) => return None,
+            None => (self.root.clone(), key),
+        };
+        is_sha256_hex(sha).then(|| folder.join(&sha[0..2]).join(&sha[2..4]).join(sha))
     }
 
     pub async fn writer(&self) -> io::Result<BlobWriter> {
@@ -108,8 +145,13 @@ impl BlobStore {
         })
     }
 
-    /// Makes the written bytes durable under their content key.
-    pub async fn commit(&self, mut writer: BlobWriter) -> io::Result<StoredBlob> {
+    /// Makes the written bytes durable under their temporary name and
+    /// names their key in `company`'s folder.
+    pub async fn finish(
+        &self,
+        mut writer: BlobWriter,
+        company: CompanyId,
+    ) -> io::Result<PreparedBlob> {
         writer.file.flush().await?;
         writer.file.sync_all().await?;
         let sha256: String = writer
@@ -119,36 +161,48 @@ impl BlobStore {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        Ok(PreparedBlob {
+            key: company_key(company, &sha256),
+            size: writer.size,
+            sha256,
+            writer,
+        })
+    }
+
+    /// Puts prepared bytes under their key, durably. Callers hold the
+    /// store's lock on the key (see the module comment).
+    pub async fn place(&self, mut prepared: PreparedBlob) -> io::Result<StoredBlob> {
         let path = self
-            .path_of(&sha256)
-            .expect("a SHA-256 hex digest is a valid key");
+            .path_of(&prepared.key)
+            .expect("a company key with a SHA-256 digest is valid");
         let folder = path
             .parent()
             .expect("blob paths have a folder")
             .to_path_buf();
         let create = folder.clone();
         tokio::task::spawn_blocking(move || crate::private::create_dir(&create)).await??;
-        let folder = folder.as_path();
         if fs::try_exists(&path).await? {
-            // Same bytes already stored: keep the existing file.
-            fs::remove_file(&writer.path).await?;
+            // Same bytes already stored for the company: keep that file.
+            fs::remove_file(&prepared.writer.path).await?;
         } else {
-            fs::rename(&writer.path, &path).await?;
-            sync_dir(folder).await?;
+            fs::rename(&prepared.writer.path, &path).await?;
+            sync_dir(&folder).await?;
         }
-        writer.committed = true;
+        prepared.writer.committed = true;
         Ok(StoredBlob {
-            key: sha256.clone(),
-            sha256,
-            size: writer.size,
+            key: prepared.key.clone(),
+            sha256: prepared.sha256.clone(),
+            size: prepared.size,
         })
     }
 
-    /// Stores bytes already in memory (demo data, tests).
-    pub async fn put(&self, bytes: &[u8]) -> io::Result<StoredBlob> {
+    /// Stores bytes already in memory for `company` (demo data, tests),
+    /// without the store's lock: nothing points at them yet.
+    pub async fn put(&self, bytes: &[u8], company: CompanyId) -> io::Result<StoredBlob> {
         let mut writer = self.writer().await?;
         writer.write(bytes).await?;
-        self.commit(writer).await
+        let prepared = self.finish(writer, company).await?;
+        self.place(prepared).await
     }
 
     pub async fn remove(&self, key: &str) -> io::Result<()> {
@@ -169,7 +223,8 @@ impl BlobStore {
             return Ok((keys, leftovers));
         };
         while let Some(a) = level1.next_entry().await? {
-            if a.file_name() == "tmp" {
+            let name = a.file_name().to_string_lossy().into_owned();
+            if name == "tmp" {
                 let mut temps = fs::read_dir(a.path()).await?;
                 while let Some(t) = temps.next_entry().await? {
                     leftovers.push(t.path());
@@ -179,19 +234,38 @@ impl BlobStore {
             if !a.file_type().await?.is_dir() {
                 continue;
             }
-            let mut level2 = fs::read_dir(a.path()).await?;
-            while let Some(b) = level2.next_entry().await? {
-                if !b.file_type().await?.is_dir() {
-                    continue;
+            if is_company_folder(&name) {
+                let mut levels = fs::read_dir(a.path()).await?;
+                while let Some(b) = levels.next_entry().await? {
+                    if b.file_type().await?.is_dir() {
+                        for sha in files_two_levels_down(&b.path()).await? {
+                            keys.insert(format!("{name}/{sha}"));
+                        }
+                    }
                 }
-                let mut files = fs::read_dir(b.path()).await?;
-                while let Some(f) = files.next_entry().await? {
-                    keys.insert(f.file_name().to_string_lossy().into_owned());
-                }
+            } else {
+                keys.extend(files_two_levels_down(&a.path()).await?);
             }
         }
         Ok((keys, leftovers))
     }
+}
+
+/// The names of the files one folder down from each folder in `level`:
+/// `cd/<file>` below an `ab` folder.
+async fn files_two_levels_down(level: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut folders = fs::read_dir(level).await?;
+    while let Some(b) = folders.next_entry().await? {
+        if !b.file_type().await?.is_dir() {
+            continue;
+        }
+        let mut files = fs::read_dir(b.path()).await?;
+        while let Some(f) = files.next_entry().await? {
+            names.push(f.file_name().to_string_lossy().into_owned());
+        }
+    }
+    Ok(names)
 }
 
 async fn sync_dir(path: &Path) -> io::Result<()> {

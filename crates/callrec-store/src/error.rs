@@ -32,6 +32,9 @@ pub enum StoreError {
     Busy,
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// Reading or writing an audio file failed.
+    #[error("audio storage: {0}")]
+    Audio(std::io::Error),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -6,6 +6,7 @@
 //! places where the engines differ live in [`Backend`]. Each backend has its
 //! own migrations folder (`migrations/sqlite`, `migrations/postgres`).
 
+mod audio;
 mod audit;
 mod blobs;
 mod companies;
@@ -28,7 +29,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry, COMMAND_LINE_ACTOR};
-pub use blobs::{BlobStore, BlobWriter, StoredBlob, HEAD_BYTES};
+pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HEAD_BYTES};
 pub use companies::Company;
 pub use directory::FilterChoices;
 pub use error::StoreError;

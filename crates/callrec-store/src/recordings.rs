@@ -3,7 +3,7 @@
 
 use crate::directory::{Directory, FilterChoices};
 use crate::filter::Filter;
-use crate::{packed, Backend, Result, Store, StoreError, SQLITE_CACHE_SIZE};
+use crate::{packed, Backend, BlobStore, Result, Store, StoreError, SQLITE_CACHE_SIZE};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{
     cheapest_lookup, AudioFormat, Direction, NumberColumn, RecordingId,
@@ -329,12 +329,24 @@ impl Store {
     /// Inserts a recording; with an external id already used by the company,
     /// inserts nothing and names the existing recording.
     pub async fn insert_recording(&self, new: &NewRecording, now: i64) -> Result<Inserted> {
+        let mut tx = self.begin_write().await?;
+        let inserted = self.insert_recording_in(&mut tx, new, now).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    pub(crate) async fn insert_recording_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        new: &NewRecording,
+        now: i64,
+    ) -> Result<Inserted> {
         let sql = format!(
             "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (company_id, external_id) DO NOTHING",
             placeholders(0, 16)
         );
         let done = bind_new(sqlx::query(&sql), new, now)
-            .execute(&self.pool)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() == 1 {
             return Ok(Inserted::Created(new.id.clone()));
@@ -343,7 +355,7 @@ impl Store {
             sqlx::query("SELECT id FROM recordings WHERE company_id = $1 AND external_id = $2")
                 .bind(new.company_id.0)
                 .bind(new.external_id.clone())
-                .fetch_one(&self.pool)
+                .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
         Ok(Inserted::Existing(
@@ -620,39 +632,30 @@ impl Store {
         })
     }
 
-    /// Deletes a recording inside `scope`; returns its storage key, and
-    /// whether another recording still uses the same audio.
+    /// Deletes a recording inside `scope`, and its audio file when no other
+    /// recording uses it (checked under the key's lock). `None` when there
+    /// is no such recording in scope; else whether the file went too.
     pub async fn delete_recording(
         &self,
         id: &RecordingId,
         scope: DataScope,
-    ) -> Result<Option<(String, bool)>> {
+        blobs: &BlobStore,
+    ) -> Result<Option<bool>> {
         let Some(recording) = self.recording_in_scope(id, scope).await? else {
             return Ok(None);
         };
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM recordings WHERE id = $1")
+        let done = sqlx::query("DELETE FROM recordings WHERE id = $1")
             .bind(recording.id.as_str().to_string())
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await?;
-        let still_used =
-            sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
-                .bind(recording.storage_key.clone())
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-        tx.commit().await?;
-        Ok(Some((recording.storage_key, still_used)))
-    }
-
-    pub async fn storage_key_in_use(&self, key: &str) -> Result<bool> {
-        Ok(
-            sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?
-                .is_some(),
-        )
+        if done.rows_affected() == 0 {
+            // Deleted meanwhile by another request.
+            return Ok(None);
+        }
+        Ok(Some(
+            self.remove_audio_if_unused(&recording.storage_key, blobs)
+                .await?,
+        ))
     }
 
     /// Every storage key that rows point at.

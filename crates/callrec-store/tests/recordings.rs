@@ -268,7 +268,7 @@ backend_tests! {
         }
         let mut deleted = Vec::new();
         for row in rows.iter().step_by(9) {
-            db.store.delete_recording(&row.id, DataScope::Everything).await.unwrap().unwrap();
+            db.store.delete_recording(&row.id, DataScope::Everything, &BlobStore::new(db.data_dir())).await.unwrap().unwrap();
             deleted.push(row.id.clone());
             assert!(db.number_index_keys(row.id.as_str()).await.is_empty(), "a deleted recording leaves no keys");
         }
@@ -484,7 +484,7 @@ backend_tests! {
             db.store.insert_recording(row, NOW).await.unwrap();
         }
         for row in rows.iter().step_by(3) {
-            db.store.delete_recording(&row.id, DataScope::Everything).await.unwrap();
+            db.store.delete_recording(&row.id, DataScope::Everything, &BlobStore::new(db.data_dir())).await.unwrap();
         }
         let restored = tempfile::tempdir().unwrap();
         let store = match db.store.backend() {
@@ -547,17 +547,63 @@ backend_tests! {
         assert_eq!(Cursor::parse("12_notanid"), None);
     }
 
-    async fn delete_reports_whether_audio_is_still_used(db) {
+    async fn delete_removes_audio_only_when_unused(db) {
         let w = world(&db.store).await;
-        let rows = [recording(1, &w.acme, None, None, T0), recording(2, &w.acme, None, None, T0)];
+        let blobs = BlobStore::new(db.data_dir());
+        let stored = blobs.put(b"RIFF....WAVEshared", w.acme.id).await.unwrap();
+        let rows = [1, 2].map(|n| NewRecording { storage_key: stored.key.clone(), ..recording(n, &w.acme, None, None, T0) });
         db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
-        assert!(db.store.delete_recording(&id(1), DataScope::Company(w.globex.id)).await.unwrap().is_none(), "outside the scope");
-        let (key, used) = db.store.delete_recording(&id(1), DataScope::Company(w.acme.id)).await.unwrap().unwrap();
-        assert!(used, "recording 2 shares the audio");
-        let (_, used) = db.store.delete_recording(&id(2), DataScope::Everything).await.unwrap().unwrap();
-        assert!(!used);
-        assert!(!db.store.storage_key_in_use(&key).await.unwrap());
+        let path = blobs.path_of(&stored.key).unwrap();
+        assert!(db.store.delete_recording(&id(1), DataScope::Company(w.globex.id), &blobs).await.unwrap().is_none(), "outside the scope");
+        assert_eq!(db.store.delete_recording(&id(1), DataScope::Company(w.acme.id), &blobs).await.unwrap(), Some(false), "recording 2 shares the audio");
+        assert!(path.exists());
+        assert_eq!(db.store.delete_recording(&id(1), DataScope::Everything, &blobs).await.unwrap(), None, "already gone");
+        assert_eq!(db.store.delete_recording(&id(2), DataScope::Everything, &blobs).await.unwrap(), Some(true));
+        assert!(!path.exists());
         assert!(db.store.storage_keys().await.unwrap().is_empty());
+    }
+
+    /// Security review, item 13: a delete of the last recording using some
+    /// audio, racing an upload of the same bytes on another node, must never
+    /// remove the file the upload was acknowledged with.
+    async fn removing_audio_never_takes_a_file_an_upload_just_placed(db) {
+        let w = world(&db.store).await;
+        let blobs = BlobStore::new(db.data_dir());
+        let other = db.another_node().await;
+        for round in 0..25u8 {
+            let bytes = format!("RIFF....WAVE round {round}").into_bytes();
+            let stored = blobs.put(&bytes, w.acme.id).await.unwrap();
+            let old = NewRecording { storage_key: stored.key.clone(), ..recording(round, &w.acme, None, None, T0) };
+            db.store.insert_recording(&old, NOW).await.unwrap();
+            let mut writer = blobs.writer().await.unwrap();
+            writer.write(&bytes).await.unwrap();
+            let prepared = blobs.finish(writer, w.acme.id).await.unwrap();
+            assert_eq!(prepared.key, stored.key, "same bytes, same company, same key");
+            let new = NewRecording { storage_key: prepared.key.clone(), ..recording(100 + round, &w.acme, None, None, T0) };
+            let (deleted, inserted) = tokio::join!(
+                db.store.delete_recording(&old.id, DataScope::Everything, &blobs),
+                other.insert_recording_with_audio(&new, NOW, &blobs, prepared),
+            );
+            deleted.unwrap();
+            inserted.unwrap();
+            assert!(blobs.path_of(&new.storage_key).unwrap().exists(), "round {round}: an acknowledged upload lost its audio");
+        }
+    }
+
+    /// The same bytes in two companies are two files: a company's delete
+    /// never touches another's audio.
+    async fn audio_is_stored_per_company(db) {
+        let w = world(&db.store).await;
+        let blobs = BlobStore::new(db.data_dir());
+        let acme = blobs.put(b"RIFF....WAVEsame", w.acme.id).await.unwrap();
+        let globex = blobs.put(b"RIFF....WAVEsame", w.globex.id).await.unwrap();
+        assert_eq!(acme.sha256, globex.sha256);
+        assert_ne!(acme.key, globex.key);
+        assert_ne!(blobs.path_of(&acme.key), blobs.path_of(&globex.key));
+        let (keys, _) = blobs.scan().await.unwrap();
+        assert!(keys.contains(&acme.key) && keys.contains(&globex.key), "{keys:?}");
+        assert!(db.store.remove_audio_if_unused(&acme.key, &blobs).await.unwrap());
+        assert!(blobs.path_of(&globex.key).unwrap().exists());
     }
 
     async fn api_tokens_are_found_by_hash_until_revoked(db) {
@@ -579,12 +625,13 @@ backend_tests! {
 async fn blobs_are_content_addressed_and_durable() {
     let dir = tempfile_dir();
     let blobs = BlobStore::new(dir.path());
-    let first = blobs.put(b"RIFF....WAVEfake").await.unwrap();
-    assert_eq!(first.key.len(), 64);
+    let company = callrec_domain::CompanyId(7);
+    let first = blobs.put(b"RIFF....WAVEfake", company).await.unwrap();
+    assert_eq!(first.key, format!("c7/{}", first.sha256));
     assert_eq!(first.size, 16);
     let path = blobs.path_of(&first.key).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"RIFF....WAVEfake");
-    let again = blobs.put(b"RIFF....WAVEfake").await.unwrap();
+    let again = blobs.put(b"RIFF....WAVEfake", company).await.unwrap();
     assert_eq!(again, first, "same bytes, same blob");
     let (keys, leftovers) = blobs.scan().await.unwrap();
     assert_eq!(keys.len(), 1);
@@ -594,7 +641,22 @@ async fn blobs_are_content_addressed_and_durable() {
     writer.write(b"partial").await.unwrap();
     drop(writer);
     assert!(blobs.scan().await.unwrap().1.is_empty());
-    assert!(blobs.path_of("../../etc/passwd").is_none());
+    for bad in [
+        "../../etc/passwd",
+        "c7/../x",
+        "x/abc",
+        "c/abc",
+        &format!("c7/{}/x", first.sha256),
+    ] {
+        assert!(blobs.path_of(bad).is_none(), "{bad}");
+    }
+    // The older shared layout is still read.
+    assert!(blobs.path_of(&first.sha256).unwrap().ends_with(format!(
+        "{}/{}/{}",
+        &first.sha256[..2],
+        &first.sha256[2..4],
+        first.sha256
+    )));
     blobs.remove(&first.key).await.unwrap();
     blobs.remove(&first.key).await.unwrap();
     assert!(!path.exists());

@@ -198,7 +198,7 @@ pub async fn store_recording(
             });
         }
     }
-    let stored = blobs.commit(audio).await?;
+    let audio = blobs.finish(audio, source.company).await?;
     let mut id_bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut id_bytes);
     let new = NewRecording {
@@ -213,12 +213,15 @@ pub async fn store_recording(
         started_at_ms: metadata.started_at_ms,
         duration_ms,
         format,
-        size_bytes: stored.size as i64,
-        sha256: stored.sha256.clone(),
-        storage_key: stored.key.clone(),
+        size_bytes: audio.size as i64,
+        sha256: audio.sha256.clone(),
+        storage_key: audio.key.clone(),
         external_id: metadata.external_id.clone(),
     };
-    let (id, created) = match store.insert_recording(&new, source.now).await? {
+    let (inserted, stored) = store
+        .insert_recording_with_audio(&new, source.now, blobs, audio)
+        .await?;
+    let (id, created) = match inserted {
         Inserted::Created(id) => (id, true),
         // Another request with the same external id won the race.
         Inserted::Existing(id) => (id, false),

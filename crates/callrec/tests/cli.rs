@@ -566,8 +566,8 @@ fn demo_recordings_are_added_in_bulk() {
         .filter(|p| !p.starts_with(audio.join("tmp")))
         .count();
     assert_eq!(
-        audio_files, 12,
-        "a dozen shared audio files, not one per row"
+        audio_files, 24,
+        "a dozen shared audio files per demo company (two), not one per row"
     );
 }
 

@@ -257,19 +257,13 @@ pub(crate) async fn delete(
 ) -> Result<Response, AppError> {
     require(&current, Role::DeleteRecordings)?;
     let recording = find(&state, &current, &id).await?;
-    let Some((key, still_used)) = state
+    if state
         .store
-        .delete_recording(&recording.id, current.actor.scope())
+        .delete_recording(&recording.id, current.actor.scope(), &state.blobs)
         .await?
-    else {
+        .is_none()
+    {
         return Err(AppError::NotFound);
-    };
-    if !still_used {
-        state
-            .blobs
-            .remove(&key)
-            .await
-            .map_err(|err| AppError::Internal(err.to_string()))?;
     }
     audit(
         &state,

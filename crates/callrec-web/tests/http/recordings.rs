@@ -83,8 +83,8 @@ backend_tests! {
         assert_eq!(body["format"], "wav");
         let id = body["id"].as_str().unwrap();
         assert_eq!(id.len(), 32);
-        let path = app.blobs.path_of(&sha256_hex(&audio)).unwrap();
-        assert_eq!(std::fs::read(path).unwrap(), audio, "the original bytes, content-addressed");
+        let path = app.blobs.path_of(&callrec_store::company_key(seed.acme.id, &sha256_hex(&audio))).unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), audio, "the original bytes, content-addressed in the company's folder");
         // The agent's team comes from the user.
         let agent = app.as_user("acme.agent").await;
         let (_, page) = agent.get_text("/recordings").await;
@@ -357,6 +357,8 @@ backend_tests! {
         let audio = wav(333);
         let (_, body) = upload(&app, &token, metadata("acme.agent"), audio.clone(), "a.wav").await;
         let id = body["id"].as_str().unwrap().to_string();
+        let path = app.blobs.path_of(&callrec_store::company_key(seed.acme.id, &sha256_hex(&audio))).unwrap();
+        assert!(path.exists());
         let agent = app.as_user("acme.agent").await;
         assert_eq!(agent.post(&format!("/recordings/{id}/delete"), &[]).await.status(), 404, "no delete role");
         let other = app.as_user("globex.admin").await;
@@ -367,7 +369,7 @@ backend_tests! {
         let response = admin.post(&format!("/recordings/{id}/delete"), &[]).await;
         assert_eq!(location(&response), "/recordings?done=recording-deleted");
         assert_eq!(app.store.count_recordings(None).await.unwrap(), 0);
-        assert!(!app.blobs.path_of(&sha256_hex(&audio)).unwrap().exists(), "the audio went with it");
+        assert!(!path.exists(), "the audio went with it");
         let deleted = app.store.audit_entries(&AuditQuery { action: Some("recording.deleted".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
         assert_eq!(deleted[0].target.as_deref(), Some(id.as_str()));
     }

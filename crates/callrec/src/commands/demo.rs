@@ -259,7 +259,7 @@ fn synthetic_wav(seconds: u32, low: f64, high: f64) -> Vec<u8> {
 }
 
 /// Synthetic recordings over the last 90 days for the demo companies' team
-/// members, sharing a dozen generated audio files.
+/// members, sharing a dozen generated audio files per company.
 async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<(), CliError> {
     use callrec_domain::permissions::DataScope;
     use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
@@ -267,15 +267,6 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
     use rand::{Rng, SeedableRng};
 
     let failed = |err: std::io::Error| CliError::Failed(format!("cannot store demo audio: {err}"));
-    let mut audio = Vec::new();
-    for (i, seconds) in [4u32, 6, 7, 9, 11, 12, 14, 16, 18, 21, 25, 30]
-        .into_iter()
-        .enumerate()
-    {
-        let wav = synthetic_wav(seconds, 350.0 + 40.0 * i as f64, 440.0 + 60.0 * i as f64);
-        let stored = blobs.put(&wav).await.map_err(failed)?;
-        audio.push((stored, i64::from(seconds) * 1000));
-    }
     let mut people = Vec::new();
     for company in [MARKER_COMPANY, "Globex Support"] {
         let Some(company) = store.company_by_name(company).await? else {
@@ -303,6 +294,23 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
             "load the demo people first (`callrec demo`)".into(),
         ));
     }
+    // Audio is never shared across companies: each gets its own copies.
+    let mut audio = std::collections::HashMap::new();
+    for (company, _, _) in &people {
+        if audio.contains_key(company) {
+            continue;
+        }
+        let mut files = Vec::new();
+        for (i, seconds) in [4u32, 6, 7, 9, 11, 12, 14, 16, 18, 21, 25, 30]
+            .into_iter()
+            .enumerate()
+        {
+            let wav = synthetic_wav(seconds, 350.0 + 40.0 * i as f64, 440.0 + 60.0 * i as f64);
+            let stored = blobs.put(&wav, *company).await.map_err(failed)?;
+            files.push((stored, i64::from(seconds) * 1000));
+        }
+        audio.insert(*company, files);
+    }
     let mut rng = rand::rngs::StdRng::seed_from_u64(count ^ now() as u64);
     let now_ms = now() * 1000;
     let ninety_days_ms = 90 * 24 * 3600 * 1000;
@@ -318,7 +326,8 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
         let mut rows: Vec<NewRecording> = (0..batch)
             .map(|_| {
                 let (company_id, team_id, user_id) = people[rng.gen_range(0..people.len())];
-                let (stored, duration_ms) = &audio[rng.gen_range(0..audio.len())];
+                let files = &audio[&company_id];
+                let (stored, duration_ms) = &files[rng.gen_range(0..files.len())];
                 let direction = [Direction::Inbound, Direction::Outbound, Direction::Internal]
                     [rng.gen_range(0..3)];
                 // Digits by construction: `from_stored` cannot refuse them.

@@ -191,9 +191,8 @@ async fn remove_orphans(
     let used = store.storage_keys().await?;
     for key in keys.difference(&used) {
         let old = blobs.path_of(key).is_some_and(|path| old_enough(&path));
-        // Checked again just before removing, in case a row arrived meanwhile.
-        if old && !store.storage_key_in_use(key).await? {
-            blobs.remove(key).await.map_err(failed)?;
+        // Checked again under the key's lock, in case a row arrived meanwhile.
+        if old && store.remove_audio_if_unused(key, blobs).await? {
             removed += 1;
         }
     }

@@ -1,0 +1,75 @@
+//! Rows and their audio files together. Placing a file with its row and
+//! removing a file no row uses both happen in one write transaction that
+//! holds a lock on the file's key — SQLite's write lock, or a PostgreSQL
+//! advisory lock on the key — so "is it still used?" and the removal can
+//! never be split by an upload of the same bytes (security review, item 13).
+
+use crate::blobs::{BlobStore, PreparedBlob, StoredBlob};
+use crate::recordings::Inserted;
+use crate::{Backend, NewRecording, Result, Store, StoreError};
+use sqlx::Any;
+
+/// Locks `key` until the transaction ends (SQLite: `BEGIN IMMEDIATE`
+/// already serialises every writer).
+async fn lock_key(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    backend: Backend,
+    key: &str,
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 727013)) AS locked")
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn key_in_use(tx: &mut sqlx::Transaction<'static, Any>, key: &str) -> Result<bool> {
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM recordings WHERE storage_key = $1 LIMIT 1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some(),
+    )
+}
+
+impl Store {
+    /// Puts the audio under its key and inserts the row in one locked
+    /// transaction. `new.storage_key` must be `audio.key`. With an
+    /// external id the company used before, nothing is inserted (the
+    /// existing recording is named) and a file nothing uses is removed.
+    pub async fn insert_recording_with_audio(
+        &self,
+        new: &NewRecording,
+        now: i64,
+        blobs: &BlobStore,
+        audio: PreparedBlob,
+    ) -> Result<(Inserted, StoredBlob)> {
+        debug_assert_eq!(new.storage_key, audio.key);
+        let mut tx = self.begin_write().await?;
+        lock_key(&mut tx, self.backend, &audio.key).await?;
+        let stored = blobs.place(audio).await.map_err(StoreError::Audio)?;
+        let inserted = self.insert_recording_in(&mut tx, new, now).await?;
+        if matches!(inserted, Inserted::Existing(_)) && !key_in_use(&mut tx, &stored.key).await? {
+            blobs.remove(&stored.key).await.map_err(StoreError::Audio)?;
+        }
+        tx.commit().await?;
+        Ok((inserted, stored))
+    }
+
+    /// Removes the file at `key` if no recording uses it; true if removed.
+    /// The check and the removal hold the key's lock; the transaction
+    /// writes nothing, so a failed commit leaves nothing half-done.
+    pub async fn remove_audio_if_unused(&self, key: &str, blobs: &BlobStore) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        lock_key(&mut tx, self.backend, key).await?;
+        let unused = !key_in_use(&mut tx, key).await?;
+        if unused {
+            blobs.remove(key).await.map_err(StoreError::Audio)?;
+        }
+        tx.commit().await?;
+        Ok(unused)
+    }
+}
