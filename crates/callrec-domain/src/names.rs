@@ -73,6 +73,9 @@ text_type!(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
+/// The actor name of the command line in the audit log.
+pub const RESERVED_USERNAME: &str = "cli";
+
 impl Username {
     pub const MAX_CHARS: usize = 64;
 
@@ -93,6 +96,13 @@ impl Username {
             return Err(ValidationError::new(
                 field,
                 "Username may use letters, digits and . _ - @, and must start with a letter or digit",
+            ));
+        }
+        if value.eq_ignore_ascii_case(RESERVED_USERNAME) {
+            // The audit log names the command line `cli`: no user may pose as it.
+            return Err(ValidationError::new(
+                field,
+                "The username cli is reserved for the command line",
             ));
         }
         Ok(Username(value.to_string()))
@@ -212,6 +222,11 @@ mod tests {
         }
         assert!(Username::parse(&"a".repeat(64)).is_ok());
         assert!(Username::parse("j.doe@acme.example").is_ok());
+        for reserved in ["cli", "CLI", " Cli "] {
+            let err = Username::parse(reserved).unwrap_err();
+            assert!(err.message.contains("reserved"), "{reserved:?}");
+        }
+        assert!(Username::parse("clive").is_ok());
     }
 
     #[test]

@@ -88,26 +88,33 @@ impl TrustedProxies {
     }
 
     /// The client of a request from `peer` carrying these header values
-    /// (`Forwarded` first, else `X-Forwarded-For`; each list joined in the
-    /// order received). From a trusted peer, the chain is walked from the
-    /// right: the first address that is not a trusted proxy is the client.
-    /// Anything unreadable stops the walk at the last address known good.
+    /// (each list joined in the order received). From a trusted peer, the
+    /// chain is walked from the right: the first address that is not a
+    /// trusted proxy is the client. Anything unreadable stops the walk at
+    /// the last address known good.
+    ///
+    /// `X-Forwarded-For` wins when present: nginx and HAProxy append to it
+    /// and pass a client's own `Forwarded` header through untouched, so
+    /// preferring `Forwarded` would let clients behind them name any
+    /// address. A proxy that writes only `Forwarded` must drop a client's
+    /// `X-Forwarded-For` (docs/SECURITY.md).
     pub fn client(&self, peer: IpAddr, forwarded: &[&str], x_forwarded_for: &[&str]) -> IpAddr {
         let peer = canonical(peer);
         if !self.trusts(peer) {
             return peer;
         }
-        let chain: Vec<Option<IpAddr>> = if forwarded.iter().any(|v| !v.trim().is_empty()) {
-            forwarded
-                .iter()
-                .flat_map(|value| value.split(','))
-                .map(forwarded_for)
-                .collect()
-        } else {
+        let present = |values: &[&str]| values.iter().any(|v| !v.trim().is_empty());
+        let chain: Vec<Option<IpAddr>> = if present(x_forwarded_for) {
             x_forwarded_for
                 .iter()
                 .flat_map(|value| value.split(','))
                 .map(|hop| parse_hop(hop.trim()))
+                .collect()
+        } else {
+            forwarded
+                .iter()
+                .flat_map(|value| value.split(','))
+                .map(forwarded_for)
                 .collect()
         };
         let mut client = peer;
@@ -137,6 +144,19 @@ fn forwarded_for(element: &str) -> Option<IpAddr> {
     })
 }
 
+/// What the per-address sign-in limit counts: an IPv4 address, or the /64
+/// an IPv6 address is in (one host usually holds a whole /64, and could
+/// otherwise take a fresh allowance from each of its addresses).
+pub fn throttle_key(ip: IpAddr) -> String {
+    match canonical(ip) {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & (u128::MAX << 64);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+    }
+}
+
 /// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]:4711` or `2001:db8::1`.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
     if let Ok(ip) = hop.parse() {
@@ -156,6 +176,24 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64() {
+        assert_eq!(throttle_key(ip("192.0.2.7")), "192.0.2.7");
+        assert_eq!(throttle_key(ip("::ffff:192.0.2.7")), "192.0.2.7");
+        assert_eq!(
+            throttle_key(ip("2001:db8:1:2:aaaa::1")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            throttle_key(ip("2001:db8:1:2:ffff::9")),
+            throttle_key(ip("2001:db8:1:2::1"))
+        );
+        assert_ne!(
+            throttle_key(ip("2001:db8:1:3::1")),
+            throttle_key(ip("2001:db8:1:2::1"))
+        );
     }
 
     #[test]
@@ -219,12 +257,17 @@ mod tests {
             ip("10.0.0.5"),
             "only proxies: the left-most"
         );
-        // Forwarded wins over X-Forwarded-For; ports, quotes and brackets.
+        // X-Forwarded-For wins: a client's own Forwarded passes nginx untouched.
+        assert_eq!(
+            client("10.0.0.2", &["for=6.6.6.6"], &["9.9.9.9"]),
+            ip("9.9.9.9")
+        );
+        // Forwarded alone: ports, quotes and brackets.
         assert_eq!(
             client(
                 "10.0.0.2",
                 &["for=1.2.3.4;proto=https, for=\"[2001:db8::17]:4711\""],
-                &["9.9.9.9"]
+                &[]
             ),
             ip("2001:db8::17")
         );

@@ -149,7 +149,11 @@ pub fn postgres_missing(test: &str) {
     // Test output is captured; scripts/test.sh counts this file's lines.
     if let Some(path) = std::env::var_os("CALLREC_TEST_SKIP_LOG") {
         use std::io::Write;
-        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             let _ = writeln!(file, "{test}");
         }
     }

@@ -79,7 +79,9 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps the window full until `until`: a lock that ends on its own.
+    /// Keeps the window full until `until` at least: a lock that ends on
+    /// its own. A window that would end later keeps its end, so a lock can
+    /// never make room for more attempts than the window allows.
     pub async fn hold_until(
         &self,
         scope: ThrottleScope,
@@ -88,7 +90,8 @@ impl Store {
         window: ThrottleWindow,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE auth_throttle SET window_start = $3, failures = $4 \
+            "UPDATE auth_throttle SET failures = $4, \
+               window_start = CASE WHEN window_start > $3 THEN window_start ELSE $3 END \
              WHERE scope = $1 AND key = $2",
         )
         .bind(scope.code())

@@ -11,6 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use callrec_domain::network;
 use callrec_domain::throttle::{SignInReason, ThrottleScope};
 use callrec_domain::SignInStep;
 use callrec_store::{AuditAction, NewAuditEntry, Reservation, ThrottleWindow};
@@ -81,6 +82,10 @@ async fn log_in(
         return render_login(StatusCode::UNAUTHORIZED, "", Some(INVALID.into()));
     }
     let account_key = username.to_lowercase();
+    // IPv6 clients are counted per /64 (`network::throttle_key`).
+    let client_key = client
+        .parse()
+        .map_or_else(|_| client.clone(), network::throttle_key);
     let limits = [
         (
             ThrottleScope::SignInAccount,
@@ -89,7 +94,7 @@ async fn log_in(
         ),
         (
             ThrottleScope::SignInClient,
-            client.as_str(),
+            client_key.as_str(),
             state.config.sign_in_per_client,
         ),
     ];

@@ -195,26 +195,33 @@ async fn audio(
     // before it. A player asks for many ranges, so a play is audited once
     // per session and recording within PLAY_AUDIT_WINDOW, whatever ranges it
     // asks for (security review, item 7); a download every time.
+    let play_key = format!("{}:{}", current.session_hash, recording.id);
     let audited = match purpose {
         Purpose::Download => true,
-        Purpose::Play => {
-            let key = format!("{}:{}", current.session_hash, recording.id);
-            matches!(
-                state
-                    .store
-                    .reserve_attempt(
-                        ThrottleScope::PlayAudit,
-                        &key,
-                        state.now(),
-                        PLAY_AUDIT_WINDOW
-                    )
-                    .await?,
-                Reservation::Reserved(_)
-            )
-        }
+        Purpose::Play => matches!(
+            state
+                .store
+                .reserve_attempt(
+                    ThrottleScope::PlayAudit,
+                    &play_key,
+                    state.now(),
+                    PLAY_AUDIT_WINDOW
+                )
+                .await?,
+            Reservation::Reserved(_)
+        ),
     };
     if audited {
-        audit(state, current, client, action, &recording).await?;
+        if let Err(err) = audit(state, current, client, action, &recording).await {
+            // No entry, no audio; and the next request tries the entry again.
+            if matches!(purpose, Purpose::Play) {
+                state
+                    .store
+                    .release_attempt(ThrottleScope::PlayAudit, &play_key)
+                    .await?;
+            }
+            return Err(err);
+        }
     }
     send_file(
         state,
