@@ -6,6 +6,7 @@ mod harness;
 mod auth;
 mod mfa;
 mod recordings;
+mod routes;
 mod security;
 mod teams;
 mod users;
