@@ -11,6 +11,7 @@ pub mod network;
 pub mod password;
 pub mod permissions;
 pub mod phone;
+pub mod range;
 pub mod recording;
 pub mod role;
 pub mod throttle;

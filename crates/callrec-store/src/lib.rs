@@ -13,6 +13,8 @@ mod companies;
 mod directory;
 mod error;
 mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 mod json;
 mod mfa;
 mod migrate;

@@ -204,7 +204,7 @@ const LIST_FIELDS: &[&str] = &[
 
 /// A row of a page before its names are looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ListedIds {
+pub(crate) struct ListedIds {
     id: RecordingId,
     started_at_ms: i64,
     direction: Direction,
@@ -217,7 +217,7 @@ struct ListedIds {
 }
 
 /// The rows of a page packed with `LIST_FIELDS`.
-fn listed_from_packed(text: &str) -> Result<Vec<ListedIds>> {
+pub(crate) fn listed_from_packed(text: &str) -> Result<Vec<ListedIds>> {
     const WHAT: &str = "recording page";
     packed::rows::<9>(text, WHAT)?
         .into_iter()

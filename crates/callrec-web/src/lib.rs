@@ -11,7 +11,9 @@ mod auth;
 pub mod clock;
 mod config;
 mod error;
-mod form;
+pub(crate) mod form;
+#[doc(hidden)]
+pub mod fuzzing;
 mod health;
 mod home;
 pub mod ingest;

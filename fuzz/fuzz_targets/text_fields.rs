@@ -1,0 +1,19 @@
+//! The small parsers of typed fields: MFA codes, phone numbers, times,
+//! recording ids, return paths, usernames.
+#![no_main]
+use callrec_domain::recording::{parse_rfc3339, RecordingId};
+use callrec_domain::totp::TotpCode;
+use callrec_domain::{MenuItem, PhoneNumber, Username};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| {
+    let _ = TotpCode::parse(text);
+    if let Ok(number) = PhoneNumber::parse("from", text) {
+        assert_eq!(PhoneNumber::from_stored(number.as_str()), Some(number.clone()));
+    }
+    let _ = parse_rfc3339(text);
+    let _ = RecordingId::parse(text);
+    let back = MenuItem::return_path(text);
+    assert!(back.starts_with('/') && !back.contains(['\\', '\t', '\n']));
+    let _ = Username::parse(text);
+});
