@@ -43,6 +43,9 @@ if [ -s "$CALLREC_TEST_SKIP_LOG" ]; then
   echo "== $(wc -l < "$CALLREC_TEST_SKIP_LOG") PostgreSQL tests SKIPPED (no CALLREC_TEST_POSTGRES_URL): this run covers SQLite only"
 fi
 
-echo "== browser tests"
 cargo build --quiet --bin callrec
+echo "== API fuzzing (schemathesis)"
+CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/api-fuzz.sh
+
+echo "== browser tests"
 CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash e2e/run.sh
