@@ -105,6 +105,37 @@ impl TestDb {
             .expect("open the database again")
     }
 
+    /// Every byte the database holds, for scans of secrets at rest: the
+    /// SQLite file with its WAL, or a full `pg_dump` of the test's schema.
+    pub fn dump(&self) -> Vec<u8> {
+        match &self.postgres_schema {
+            None => ["", "-wal", "-shm"]
+                .iter()
+                .filter_map(|suffix| {
+                    std::fs::read(
+                        self.dir
+                            .path()
+                            .join(format!("{}{suffix}", crate::SQLITE_FILE)),
+                    )
+                    .ok()
+                })
+                .flatten()
+                .collect(),
+            Some((base, schema)) => {
+                let output = std::process::Command::new("pg_dump")
+                    .args(["--dbname", base, "--schema", schema, "--no-owner"])
+                    .output()
+                    .expect("pg_dump (PostgreSQL's client tools)");
+                assert!(
+                    output.status.success(),
+                    "pg_dump: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                output.stdout
+            }
+        }
+    }
+
     /// Runs one statement directly (to show what the schema refuses).
     pub async fn execute(&self, sql: &str) -> crate::Result<()> {
         sqlx::query(sql).execute(&self.store.pool).await?;

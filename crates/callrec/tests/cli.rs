@@ -5,22 +5,57 @@ use std::process::{Command, Output, Stdio};
 
 struct Cli {
     dir: tempfile::TempDir,
+    /// PostgreSQL: the test's own schema (kept alive with the `Cli`).
+    database_url: Option<String>,
+    _db: Option<callrec_store::testing::TestDb>,
 }
 
 impl Cli {
+    /// On SQLite in a fresh data directory.
     fn new() -> Cli {
         Cli {
             dir: tempfile::tempdir().unwrap(),
+            database_url: None,
+            _db: None,
         }
     }
 
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
+    /// On a fresh PostgreSQL schema, if CALLREC_TEST_POSTGRES_URL is set.
+    fn postgres() -> Option<Cli> {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let db = runtime.block_on(callrec_store::testing::TestDb::postgres())?;
+        Some(Cli {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: db.database_url.clone(),
+            _db: Some(db),
+        })
+    }
+
+    /// The store the commands write to, for checks the CLI cannot show.
+    fn store(&self, runtime: &tokio::runtime::Runtime) -> callrec_store::Store {
+        runtime
+            .block_on(callrec_store::Store::connect(
+                self.database_url.as_deref(),
+                self.dir.path(),
+            ))
+            .unwrap()
+    }
+
+    fn run_with(&self, args: &[&str], stdin: &str, extra: &[(&str, &str)]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_callrec"))
             .args(args)
             .env("CALLREC_DATA_DIR", self.dir.path())
             .env_remove("CALLREC_DATABASE_URL")
             .env_remove("CALLREC_CONFIG")
+            .env_remove("CALLREC_SECRET_KEY")
+            .env_remove("CALLREC_SECRET_KEY_PREVIOUS")
             .env("CALLREC_LOG", "warn")
+            .envs(
+                self.database_url
+                    .iter()
+                    .map(|url| ("CALLREC_DATABASE_URL", url)),
+            )
+            .envs(extra.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -37,7 +72,11 @@ impl Cli {
 
     /// Runs and expects `code`, returning stdout and stderr together.
     fn expect(&self, code: i32, args: &[&str], stdin: &str) -> String {
-        let output = self.run(args, stdin);
+        self.expect_with(code, args, stdin, &[])
+    }
+
+    fn expect_with(&self, code: i32, args: &[&str], stdin: &str, extra: &[(&str, &str)]) -> String {
+        let output = self.run_with(args, stdin, extra);
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -53,6 +92,16 @@ impl Cli {
 }
 
 const GOOD_PASSWORD: &str = "a long enough phrase\n";
+
+/// Runs `test` on SQLite, then on PostgreSQL (which fails under CI without
+/// a server and is reported skipped elsewhere).
+fn each_backend(name: &str, test: fn(&Cli)) {
+    test(&Cli::new());
+    match Cli::postgres() {
+        Some(cli) => test(&cli),
+        None => callrec_store::testing::postgres_missing(&format!("cli::{name}::postgres")),
+    }
+}
 
 #[test]
 fn help_documents_every_command_and_setting() {
@@ -96,7 +145,13 @@ fn help_documents_every_command_and_setting() {
 
 #[test]
 fn companies_teams_and_users_from_the_command_line() {
-    let cli = Cli::new();
+    each_backend(
+        "companies_teams_and_users_from_the_command_line",
+        companies_teams_and_users_from_the_command_line_on,
+    );
+}
+
+fn companies_teams_and_users_from_the_command_line_on(cli: &Cli) {
     assert!(cli
         .expect(0, &["company", "add", "Acme"], "")
         .contains("Added company \"Acme\""));
@@ -138,7 +193,13 @@ fn companies_teams_and_users_from_the_command_line() {
 
 #[test]
 fn bad_input_exits_2_with_a_clear_message_and_writes_nothing() {
-    let cli = Cli::new();
+    each_backend(
+        "bad_input_exits_2_with_a_clear_message_and_writes_nothing",
+        bad_input_exits_2_with_a_clear_message_and_writes_nothing_on,
+    );
+}
+
+fn bad_input_exits_2_with_a_clear_message_and_writes_nothing_on(cli: &Cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     cli.expect(0, &["team", "add", "--company", "Acme", "Sales"], "");
     // One connection a pool is enough for a command (the smallest setting).
@@ -304,6 +365,11 @@ fn serve_once(cli: &Cli, env: &[(&str, &str)]) -> String {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("CALLREC_DATA_DIR", cli.dir.path())
         .env_remove("CALLREC_DATABASE_URL")
+        .envs(
+            cli.database_url
+                .iter()
+                .map(|url| ("CALLREC_DATABASE_URL", url)),
+        )
         .env_remove("CALLREC_BOOTSTRAP_ADMIN_USERNAME")
         .env_remove("CALLREC_BOOTSTRAP_ADMIN_PASSWORD")
         .env("CALLREC_LOG", "warn")
@@ -424,7 +490,13 @@ fn mfa_keys_are_generated_private_and_rotate() {
 
 #[test]
 fn api_tokens_from_the_command_line() {
-    let cli = Cli::new();
+    each_backend(
+        "api_tokens_from_the_command_line",
+        api_tokens_from_the_command_line_on,
+    );
+}
+
+fn api_tokens_from_the_command_line_on(cli: &Cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     let out = cli.expect(
         0,
@@ -489,7 +561,13 @@ fn wav_file(samples: usize, seed: i16) -> Vec<u8> {
 
 #[test]
 fn import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there() {
-    let cli = Cli::new();
+    each_backend(
+        "import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there",
+        import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there_on,
+    );
+}
+
+fn import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there_on(cli: &Cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path();
@@ -589,7 +667,13 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// sessions and is audited with actor `cli`.
 #[test]
 fn reset_mfa_from_the_command_line_is_audited_as_cli() {
-    let cli = Cli::new();
+    each_backend(
+        "reset_mfa_from_the_command_line_is_audited_as_cli",
+        reset_mfa_from_the_command_line_is_audited_as_cli_on,
+    );
+}
+
+fn reset_mfa_from_the_command_line_is_audited_as_cli_on(cli: &Cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     cli.expect(
         0,
@@ -607,9 +691,7 @@ fn reset_mfa_from_the_command_line_is_audited_as_cli() {
         GOOD_PASSWORD,
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let store = runtime
-        .block_on(callrec_store::Store::connect(None, cli.dir.path()))
-        .unwrap();
+    let store = cli.store(&runtime);
     let user = runtime
         .block_on(store.user_by_username("top.admin"))
         .unwrap()
@@ -698,4 +780,115 @@ fn the_data_directory_is_private_and_a_wide_one_is_warned_about() {
         stderr.contains("can be read by other users") && stderr.contains("mode 755"),
         "{stderr}"
     );
+}
+
+/// `callrec keys rotate` over a real registration: with the key file, with
+/// CALLREC_SECRET_KEY and _PREVIOUS (the documented procedure for nodes
+/// sharing a database), and its failure exit when a key is missing.
+#[test]
+fn keys_rotate_re_encrypts_real_registrations() {
+    each_backend("keys_rotate_re_encrypts_real_registrations", keys_rotate_on);
+}
+
+fn keys_rotate_on(cli: &Cli) {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use callrec_domain::totp::TotpSecret;
+    use callrec_web::Keyring;
+    let key =
+        |line: &str| -> [u8; 32] { STANDARD.decode(line.trim()).unwrap().try_into().unwrap() };
+    let file_keys = || -> Vec<[u8; 32]> {
+        std::fs::read_to_string(cli.dir.path().join("mfa-keys"))
+            .unwrap()
+            .lines()
+            .map(key)
+            .collect()
+    };
+    cli.expect(0, &["company", "add", "Acme"], "");
+    cli.expect(
+        0,
+        &[
+            "user",
+            "add",
+            "--company",
+            "Acme",
+            "--username",
+            "key.user",
+            "--level",
+            "company",
+            "--password-stdin",
+        ],
+        GOOD_PASSWORD,
+    );
+    cli.expect(0, &["keys", "rotate"], "");
+    let first = file_keys()[0];
+    // A registration encrypted with the oldest key, as an older node left it.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let user = runtime
+        .block_on(store.user_by_username("key.user"))
+        .unwrap()
+        .unwrap();
+    let secret = TotpSecret::from_bytes([7; 20]);
+    let old = Keyring::new(first, &[]).encrypt(user.id, &secret);
+    runtime
+        .block_on(store.start_mfa_registration(user.id, &old, "s", 1))
+        .unwrap();
+    runtime
+        .block_on(store.confirm_mfa_registration(user.id, "s", 1, 1))
+        .unwrap();
+    let stored = || {
+        runtime.block_on(store.mfa_ciphertexts()).unwrap()[0]
+            .1
+            .clone()
+    };
+
+    let out = cli.expect(0, &["keys", "rotate"], "");
+    assert!(out.contains("Re-encrypted 1 of 1 secrets"), "{out}");
+    let newest = *file_keys().last().unwrap();
+    assert_eq!(file_keys().len(), 3);
+    assert_eq!(
+        Keyring::new(newest, &[])
+            .decrypt(user.id, &stored())
+            .unwrap(),
+        secret,
+        "readable with the new key alone"
+    );
+    assert!(
+        Keyring::new(first, &[])
+            .decrypt(user.id, &stored())
+            .is_err(),
+        "no longer with the old one"
+    );
+
+    // CALLREC_SECRET_KEY: the new key there, the old in _PREVIOUS.
+    let env_key = [9u8; 32];
+    let env = [
+        ("CALLREC_SECRET_KEY", STANDARD.encode(env_key)),
+        ("CALLREC_SECRET_KEY_PREVIOUS", STANDARD.encode(newest)),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = cli.expect_with(0, &["keys", "rotate"], "", &env);
+    assert!(out.contains("Re-encrypted 1 of 1 secrets"), "{out}");
+    assert_eq!(
+        Keyring::new(env_key, &[])
+            .decrypt(user.id, &stored())
+            .unwrap(),
+        secret
+    );
+
+    // A key that cannot read the secret: exit 1, saying what to do; nothing changes.
+    let before = stored();
+    let wrong = STANDARD.encode([3u8; 32]);
+    let out = cli.expect_with(
+        1,
+        &["keys", "rotate"],
+        "",
+        &[("CALLREC_SECRET_KEY", wrong.as_str())],
+    );
+    assert!(
+        out.contains("could not be read") && out.contains("CALLREC_SECRET_KEY_PREVIOUS"),
+        "{out}"
+    );
+    assert_eq!(stored(), before);
 }

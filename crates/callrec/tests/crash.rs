@@ -9,18 +9,21 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn callrec(dir: &std::path::Path) -> Command {
+fn callrec(dir: &std::path::Path, database_url: Option<&str>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_callrec"));
     command
         .env("CALLREC_DATA_DIR", dir)
         .env_remove("CALLREC_DATABASE_URL")
         .env("CALLREC_LOG", "warn")
         .env("CALLREC_ORPHAN_GRACE_SECONDS", "0");
+    if let Some(url) = database_url {
+        command.env("CALLREC_DATABASE_URL", url);
+    }
     command
 }
 
-fn start(dir: &std::path::Path) -> (Child, String) {
-    let mut child = callrec(dir)
+fn start(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
+    let mut child = callrec(dir, database_url)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -44,10 +47,28 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acknowledged_uploads_survive_sigkill() {
+async fn acknowledged_uploads_survive_sigkill_on_sqlite() {
+    survive_sigkill(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_uploads_survive_sigkill_on_postgres() {
+    let Some(db) = callrec_store::testing::TestDb::postgres().await else {
+        callrec_store::testing::postgres_missing(
+            "acknowledged_uploads_survive_sigkill_on_postgres",
+        );
+        return;
+    };
+    survive_sigkill(db.database_url.as_deref()).await;
+}
+
+async fn survive_sigkill(database_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let output = callrec(dir.path()).args(args).output().unwrap();
+        let output = callrec(dir.path(), database_url)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(
             output.status.success(),
             "{args:?}: {}",
@@ -61,13 +82,16 @@ async fn acknowledged_uploads_survive_sigkill() {
         .find(|l| l.starts_with("crt_"))
         .unwrap()
         .to_string();
-    let (mut server, url) = start(dir.path());
+    let (mut server, url) = start(dir.path(), database_url);
 
     let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    // Uploads sent and not yet answered: the kill must catch some.
+    let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut workers = Vec::new();
     for worker in 0..6u32 {
         let (url, token, acknowledged) = (url.clone(), token.clone(), acknowledged.clone());
+        let in_flight = in_flight.clone();
         workers.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             for n in 0u32.. {
@@ -83,7 +107,10 @@ async fn acknowledged_uploads_survive_sigkill() {
                 let form = reqwest::multipart::Form::new()
                     .part("metadata", reqwest::multipart::Part::text(meta.to_string()))
                     .part("audio", reqwest::multipart::Part::bytes(audio).file_name("a.wav"));
-                let Ok(response) = client.post(format!("{url}/api/v1/recordings")).bearer_auth(&token).multipart(form).send().await else {
+                in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let sent = client.post(format!("{url}/api/v1/recordings")).bearer_auth(&token).multipart(form).send().await;
+                in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                let Ok(response) = sent else {
                     break; // the server is gone
                 };
                 if response.status() == 201 {
@@ -97,8 +124,10 @@ async fn acknowledged_uploads_survive_sigkill() {
     while acknowledged.lock().unwrap().len() < 25 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let uploading = in_flight.load(std::sync::atomic::Ordering::SeqCst);
     server.kill().unwrap(); // SIGKILL on Unix: no shutdown code runs
     server.wait().unwrap();
+    assert!(uploading > 0, "no upload was in flight at the kill");
     for worker in workers {
         worker.await.unwrap();
     }
@@ -110,11 +139,11 @@ async fn acknowledged_uploads_survive_sigkill() {
     );
 
     // Restart: start-up removes files that no row points at.
-    let (mut server, _) = start(dir.path());
+    let (mut server, _) = start(dir.path(), database_url);
     server.kill().unwrap();
     server.wait().unwrap();
 
-    let store = Store::connect(None, dir.path()).await.unwrap();
+    let store = Store::connect(database_url, dir.path()).await.unwrap();
     let blobs = BlobStore::new(dir.path());
     for (id, sha) in &acknowledged {
         let id = callrec_domain::recording::RecordingId::parse(id).unwrap();

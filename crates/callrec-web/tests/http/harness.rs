@@ -190,6 +190,11 @@ impl TestApp {
         .await
     }
 
+    /// Every byte the database holds (`TestDb::dump`).
+    pub fn database_bytes(&self) -> Vec<u8> {
+        self._db.dump()
+    }
+
     pub fn data_dir(&self) -> &std::path::Path {
         self._db.data_dir()
     }

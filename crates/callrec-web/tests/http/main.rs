@@ -6,6 +6,7 @@ mod harness;
 mod auth;
 mod mfa;
 mod recordings;
+mod reports;
 mod routes;
 mod security;
 mod teams;
