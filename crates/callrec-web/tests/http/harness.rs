@@ -195,10 +195,6 @@ impl TestApp {
         self._db.dump()
     }
 
-    pub fn data_dir(&self) -> &std::path::Path {
-        self._db.data_dir()
-    }
-
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address)
     }
