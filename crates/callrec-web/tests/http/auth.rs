@@ -164,6 +164,28 @@ backend_tests! {
         assert_eq!(app.browser().login("acme.admin", PASSWORD).await.status(), 303);
     }
 
+    /// Idle and absolute session timeouts, on a clock the test moves.
+    async fn sessions_end_when_idle_and_after_their_absolute_lifetime(db) {
+        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
+        app.seed().await;
+        let idle = app.as_user("acme.admin").await;
+        clock.advance(29 * 60);
+        assert_eq!(idle.get("/users").await.status(), 200, "29 minutes idle: still signed in");
+        clock.advance(29 * 60);
+        assert_eq!(idle.get("/users").await.status(), 200, "the last request counts, not the sign-in");
+        clock.advance(31 * 60);
+        assert_eq!(location(&idle.get("/users").await), "/login", "31 minutes idle: signed out");
+        // Active all along, the session still ends 12 hours after sign-in.
+        let busy = app.as_user("acme.admin").await;
+        for _ in 0..(12 * 60 / 20 - 1) {
+            clock.advance(20 * 60);
+            assert_eq!(busy.get("/users").await.status(), 200);
+        }
+        clock.advance(20 * 60 + 1);
+        assert_eq!(location(&busy.get("/users").await), "/login", "past the absolute lifetime");
+    }
+
     /// Security review, item 8: a hash made with other Argon2 settings is
     /// replaced at the next successful sign-in.
     async fn old_password_hashes_are_replaced_at_sign_in(db) {
