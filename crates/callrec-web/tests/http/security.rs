@@ -49,6 +49,20 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> (String, std::
 }
 
 backend_tests! {
+    /// Security review, item 9: `return_to` names only the portal's own
+    /// pages; `/\t/evil.example` (read as `//evil.example`) and a line break
+    /// land on /home, never on another site or a 500.
+    async fn return_to_accepts_only_the_portals_pages(db) {
+        let app = spawn_app(db).await;
+        app.seed().await;
+        let agent = app.as_user("acme.agent").await;
+        for (given, expected) in [("/recordings", "/recordings"), ("/\t/evil.example", "/home"), ("//evil.example", "/home"), ("/users\nSet-Cookie: a=b", "/home"), ("https://evil.example/", "/home"), ("/users?x=1", "/home")] {
+            let response = agent.post("/my-mfa", &[("return_to", given), ("reset", "0")]).await;
+            assert_eq!(response.status(), 303, "{given:?}");
+            assert_eq!(location(&response), format!("{expected}?done=my-mfa-saved"), "{given:?}");
+        }
+    }
+
     /// Security review, item 12: a connection that holds half-sent headers
     /// is closed after the header timeout (1 s in tests), and a body that
     /// stops arriving ends its request after the body timeout (2 s).
