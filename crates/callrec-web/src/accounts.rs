@@ -26,6 +26,13 @@ impl AuditContext {
         }
     }
 
+    /// An entry of `action` on `user` (their company, their username).
+    pub fn entry_on(&self, action: AuditAction, user: &User) -> NewAuditEntry {
+        self.entry(action)
+            .company(user.company_id)
+            .target(&user.username)
+    }
+
     pub fn entry(&self, action: AuditAction) -> NewAuditEntry {
         let entry = NewAuditEntry::new(action).client(&self.client);
         match &self.actor {
@@ -101,9 +108,7 @@ pub async fn create_user(
     store
         .audit(
             context
-                .entry(AuditAction::UserCreated)
-                .company(user.company_id)
-                .target(&user.username)
+                .entry_on(AuditAction::UserCreated, &user)
                 .details(format!(
                     "level {}; roles: {}",
                     user.level.label(),
@@ -128,10 +133,7 @@ pub async fn set_password(
     store.delete_user_sessions(user.id, None).await?;
     store
         .audit(
-            context
-                .entry(AuditAction::PasswordChanged)
-                .company(user.company_id)
-                .target(&user.username),
+            context.entry_on(AuditAction::PasswordChanged, user),
             context.now,
         )
         .await?;
@@ -151,9 +153,7 @@ pub async fn reset_mfa(store: &Store, user: &User, context: &AuditContext) -> Re
     store
         .audit(
             context
-                .entry(AuditAction::MfaReset)
-                .company(user.company_id)
-                .target(&user.username)
+                .entry_on(AuditAction::MfaReset, user)
                 .details(format!("{outcome}; {ended} sessions ended")),
             context.now,
         )

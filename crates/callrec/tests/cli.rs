@@ -93,6 +93,18 @@ impl Cli {
 
 const GOOD_PASSWORD: &str = "a long enough phrase\n";
 
+/// `#[test] fn name` that runs its body on SQLite, then on PostgreSQL.
+macro_rules! on_each_backend {
+    ($(#[$meta:meta])* fn $name:ident($cli:ident) $body:block) => {
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            fn run($cli: &Cli) $body
+            each_backend(stringify!($name), run);
+        }
+    };
+}
+
 /// Runs `test` on SQLite, then on PostgreSQL (which fails under CI without
 /// a server and is reported skipped elsewhere).
 fn each_backend(name: &str, test: fn(&Cli)) {
@@ -143,15 +155,8 @@ fn help_documents_every_command_and_setting() {
     }
 }
 
-#[test]
-fn companies_teams_and_users_from_the_command_line() {
-    each_backend(
-        "companies_teams_and_users_from_the_command_line",
-        companies_teams_and_users_from_the_command_line_on,
-    );
-}
-
-fn companies_teams_and_users_from_the_command_line_on(cli: &Cli) {
+on_each_backend! {
+    fn companies_teams_and_users_from_the_command_line(cli) {
     assert!(cli
         .expect(0, &["company", "add", "Acme"], "")
         .contains("Added company \"Acme\""));
@@ -190,16 +195,10 @@ fn companies_teams_and_users_from_the_command_line_on(cli: &Cli) {
     );
     assert!(cli.expect(0, &["migrate"], "").contains("up to date"));
 }
-
-#[test]
-fn bad_input_exits_2_with_a_clear_message_and_writes_nothing() {
-    each_backend(
-        "bad_input_exits_2_with_a_clear_message_and_writes_nothing",
-        bad_input_exits_2_with_a_clear_message_and_writes_nothing_on,
-    );
 }
 
-fn bad_input_exits_2_with_a_clear_message_and_writes_nothing_on(cli: &Cli) {
+on_each_backend! {
+    fn bad_input_exits_2_with_a_clear_message_and_writes_nothing(cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     cli.expect(0, &["team", "add", "--company", "Acme", "Sales"], "");
     // One connection a pool is enough for a command (the smallest setting).
@@ -282,6 +281,7 @@ fn bad_input_exits_2_with_a_clear_message_and_writes_nothing_on(cli: &Cli) {
         "only the one good user exists:\n{list}"
     );
     assert_eq!(cli.expect(0, &["company", "list"], "").lines().count(), 1);
+}
 }
 
 #[test]
@@ -488,15 +488,8 @@ fn mfa_keys_are_generated_private_and_rotate() {
     assert!(out.contains("without a colon"), "{out}");
 }
 
-#[test]
-fn api_tokens_from_the_command_line() {
-    each_backend(
-        "api_tokens_from_the_command_line",
-        api_tokens_from_the_command_line_on,
-    );
-}
-
-fn api_tokens_from_the_command_line_on(cli: &Cli) {
+on_each_backend! {
+    fn api_tokens_from_the_command_line(cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     let out = cli.expect(
         0,
@@ -551,6 +544,7 @@ fn api_tokens_from_the_command_line_on(cli: &Cli) {
         )
         .contains("no active token"));
 }
+}
 
 fn wav_file(samples: usize, seed: i16) -> Vec<u8> {
     let data: Vec<i16> = (0..samples)
@@ -559,15 +553,8 @@ fn wav_file(samples: usize, seed: i16) -> Vec<u8> {
     callrec_domain::recording::pcm_wav(&data, 8000)
 }
 
-#[test]
-fn import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there() {
-    each_backend(
-        "import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there",
-        import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there_on,
-    );
-}
-
-fn import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there_on(cli: &Cli) {
+on_each_backend! {
+    fn import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there(cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path();
@@ -627,6 +614,7 @@ fn import_takes_a_folder_reports_each_bad_file_and_skips_what_is_there_on(cli: &
         )
         .contains("no audio files"));
 }
+}
 
 #[test]
 fn demo_recordings_are_added_in_bulk() {
@@ -662,18 +650,11 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// Break-glass for users nobody in the portal outranks (security review,
-/// item 1): `callrec user reset-mfa` clears the registration, ends the
-/// sessions and is audited with actor `cli`.
-#[test]
-fn reset_mfa_from_the_command_line_is_audited_as_cli() {
-    each_backend(
-        "reset_mfa_from_the_command_line_is_audited_as_cli",
-        reset_mfa_from_the_command_line_is_audited_as_cli_on,
-    );
-}
-
-fn reset_mfa_from_the_command_line_is_audited_as_cli_on(cli: &Cli) {
+// Break-glass for users nobody in the portal outranks (security review,
+// item 1): `callrec user reset-mfa` clears the registration, ends the
+// sessions and is audited with actor `cli`.
+on_each_backend! {
+    fn reset_mfa_from_the_command_line_is_audited_as_cli(cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     cli.expect(
         0,
@@ -724,6 +705,7 @@ fn reset_mfa_from_the_command_line_is_audited_as_cli_on(cli: &Cli) {
     assert!(cli
         .expect(0, &["user", "reset-mfa", "--help"], "")
         .contains("break-glass"));
+}
 }
 
 /// Security review, item 11: the data directory is created 0700 and every
@@ -782,15 +764,11 @@ fn the_data_directory_is_private_and_a_wide_one_is_warned_about() {
     );
 }
 
-/// `callrec keys rotate` over a real registration: with the key file, with
-/// CALLREC_SECRET_KEY and _PREVIOUS (the documented procedure for nodes
-/// sharing a database), and its failure exit when a key is missing.
-#[test]
-fn keys_rotate_re_encrypts_real_registrations() {
-    each_backend("keys_rotate_re_encrypts_real_registrations", keys_rotate_on);
-}
-
-fn keys_rotate_on(cli: &Cli) {
+// `callrec keys rotate` over a real registration: with the key file, with
+// CALLREC_SECRET_KEY and _PREVIOUS (the documented procedure for nodes
+// sharing a database), and its failure exit when a key is missing.
+on_each_backend! {
+    fn keys_rotate_re_encrypts_real_registrations(cli) {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
     use callrec_domain::totp::TotpSecret;
@@ -891,4 +869,5 @@ fn keys_rotate_on(cli: &Cli) {
         "{out}"
     );
     assert_eq!(stored(), before);
+}
 }

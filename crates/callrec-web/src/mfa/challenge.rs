@@ -17,7 +17,7 @@ use base64::Engine;
 use callrec_domain::throttle::{wrong_code, SignInReason, ThrottleScope, WrongCode};
 use callrec_domain::totp::{check_code, otpauth_uri, CodeCheck, TotpCode, TotpSecret};
 use callrec_domain::SignInStep;
-use callrec_store::{AuditAction, MfaRegistration, NewAuditEntry, Reservation, ThrottleWindow};
+use callrec_store::{AuditAction, MfaRegistration, Reservation, ThrottleWindow};
 use rand::RngCore;
 
 /// Which pop-up is showing.
@@ -141,15 +141,6 @@ async fn pending_secret(
     }
 }
 
-fn audit_entry(current: &CurrentUser, client: &str, action: AuditAction) -> NewAuditEntry {
-    current.audit_entry(
-        client,
-        action,
-        current.user.company_id,
-        &current.user.username,
-    )
-}
-
 /// Continue on "have your authenticator application ready": a new secret
 /// every time, so an abandoned registration is never reused.
 pub(crate) async fn start_registration(
@@ -177,7 +168,7 @@ pub(crate) async fn start_registration(
         state
             .store
             .audit(
-                audit_entry(&current, &client, AuditAction::MfaRegistrationStarted),
+                current.own_audit_entry(&client, AuditAction::MfaRegistrationStarted),
                 state.now(),
             )
             .await?;
@@ -330,7 +321,7 @@ async fn submit_code(
         };
         state
             .store
-            .audit(audit_entry(current, client, action), now)
+            .audit(current.own_audit_entry(client, action), now)
             .await?;
         // Fully signed in now: a new session id for the new privilege.
         state.store.delete_session(&current.session_hash).await?;
@@ -348,7 +339,7 @@ async fn submit_code(
     };
     state
         .store
-        .audit(audit_entry(current, client, action), now)
+        .audit(current.own_audit_entry(client, action), now)
         .await?;
     match wrong_code(
         in_sign_in,
@@ -365,7 +356,9 @@ async fn submit_code(
             state
                 .store
                 .audit(
-                    audit_entry(current, client, AuditAction::MfaAttemptEnded).details(details),
+                    current
+                        .own_audit_entry(client, AuditAction::MfaAttemptEnded)
+                        .details(details),
                     now,
                 )
                 .await?;

@@ -110,12 +110,7 @@ pub(crate) async fn save(
         }
     }
     let context = current.audit_context(&client);
-    let entry = |action| {
-        context
-            .entry(action)
-            .company(user.company_id)
-            .target(&user.username)
-    };
+    let entry = |action| context.entry_on(action, user);
     if opt_change {
         state.store.set_mfa_opt_in(user.id, wants_mfa).await?;
         let action = if wants_mfa {

@@ -77,12 +77,7 @@ pub(crate) async fn lock_account(
         .store
         .audit(
             current
-                .audit_entry(
-                    client,
-                    AuditAction::MfaLocked,
-                    current.user.company_id,
-                    &current.user.username,
-                )
+                .own_audit_entry(client, AuditAction::MfaLocked)
                 .details(details),
             now,
         )
@@ -142,12 +137,7 @@ pub(crate) async fn confirm_presence(
         .store
         .audit(
             current
-                .audit_entry(
-                    client,
-                    AuditAction::MfaCodeRefused,
-                    current.user.company_id,
-                    &current.user.username,
-                )
+                .own_audit_entry(client, AuditAction::MfaCodeRefused)
                 .details(format!(
                     "{} to confirm a change under My MFA",
                     proof.label()

@@ -341,12 +341,7 @@ async fn audit_changes(
     password_changed: bool,
 ) -> Result<(), AppError> {
     let context = current.audit_context(client);
-    let entry = |action| {
-        context
-            .entry(action)
-            .company(target.company_id)
-            .target(&target.username)
-    };
+    let entry = |action| context.entry_on(action, target);
     if !changes.is_empty() {
         state
             .store

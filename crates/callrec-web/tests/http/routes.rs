@@ -61,6 +61,28 @@ enum Obj {
 
 type Expect = fn(Level, Option<Role>, Obj) -> Outcome;
 
+/// What a signed-in user gets.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// The same for every level and role.
+    Always(Outcome),
+    /// A page of the menu: found with its role, not found without.
+    Page(Role),
+    /// Written out below, per level, missing role and object.
+    By(Expect),
+}
+
+impl Rule {
+    fn expected(self, level: Level, lacking: Option<Role>, obj: Obj) -> Outcome {
+        match self {
+            Rule::Always(outcome) => outcome,
+            Rule::Page(role) if lacking == Some(role) => Outcome::NotFound,
+            Rule::Page(_) => Outcome::Ok,
+            Rule::By(expect) => expect(level, lacking, obj),
+        }
+    }
+}
+
 struct Row {
     method: &'static str,
     /// The route as the router names it.
@@ -73,7 +95,7 @@ struct Row {
     anonymous: Outcome,
     half_signed_in: Outcome,
     /// For a signed-in user of this level lacking this role (if any).
-    signed_in: Expect,
+    signed_in: Rule,
     form: &'static [(&'static str, &'static str)],
 }
 
@@ -84,40 +106,6 @@ fn lacks(lacking: Option<Role>, role: Role) -> bool {
     lacking == Some(role)
 }
 
-fn always_ok(_: Level, _: Option<Role>, _: Obj) -> Outcome {
-    Ok
-}
-fn always_login(_: Level, _: Option<Role>, _: Obj) -> Outcome {
-    Login
-}
-fn always_mfa(_: Level, _: Option<Role>, _: Obj) -> Outcome {
-    Mfa
-}
-fn always_unauthorized(_: Level, _: Option<Role>, _: Obj) -> Outcome {
-    Unauthorized
-}
-fn page(role: Role, lacking: Option<Role>) -> Outcome {
-    if lacks(lacking, role) {
-        NotFound
-    } else {
-        Ok
-    }
-}
-fn recordings_page(_: Level, l: Option<Role>, _: Obj) -> Outcome {
-    page(Role::Recordings, l)
-}
-fn users_page(_: Level, l: Option<Role>, _: Obj) -> Outcome {
-    page(Role::ManageUsers, l)
-}
-fn teams_page(_: Level, l: Option<Role>, _: Obj) -> Outcome {
-    page(Role::ManageTeams, l)
-}
-fn reports_page(_: Level, l: Option<Role>, _: Obj) -> Outcome {
-    page(Role::AuditLog, l)
-}
-fn my_mfa(_: Level, l: Option<Role>, _: Obj) -> Outcome {
-    page(Role::ManageOwnMfa, l)
-}
 /// Company MFA: the role, and Company or Global level. A Company user's
 /// request naming another company is answered for their own.
 fn company_mfa(level: Level, l: Option<Role>, _: Obj) -> Outcome {
@@ -215,6 +203,7 @@ fn open_delete(level: Level, l: Option<Role>, obj: Obj) -> Outcome {
 const USER_OBJECTS: &[Obj] = &[Own, Same, Peer, Other];
 const OBJECTS: &[Obj] = &[Own, Same, Other];
 
+#[rustfmt::skip]
 fn table() -> Vec<Row> {
     let row = |method,
                route,
@@ -223,7 +212,7 @@ fn table() -> Vec<Row> {
                role,
                anonymous,
                half_signed_in,
-               signed_in: Expect,
+               signed_in: Rule,
                form| Row {
         method,
         route,
@@ -235,7 +224,7 @@ fn table() -> Vec<Row> {
         signed_in,
         form,
     };
-    let page_row = |route: &'static str, role, signed_in: Expect| {
+    let page_row = |route: &'static str, role, signed_in: Rule| {
         row(
             "GET",
             route,
@@ -249,343 +238,43 @@ fn table() -> Vec<Row> {
         )
     };
     vec![
-        row(
-            "GET",
-            "/",
-            "/",
-            &[Pathless],
-            None,
-            Login,
-            Mfa,
-            always_ok,
-            &[],
-        ),
-        row(
-            "GET",
-            "/home",
-            "/home",
-            &[Pathless],
-            None,
-            Login,
-            Mfa,
-            always_ok,
-            &[],
-        ),
-        row(
-            "GET",
-            "/login",
-            "/login",
-            &[Pathless],
-            None,
-            Ok,
-            Ok,
-            always_ok,
-            &[],
-        ),
-        row(
-            "POST",
-            "/login",
-            "/login",
-            &[Pathless],
-            None,
-            Ok,
-            Ok,
-            always_ok,
-            &[],
-        ),
-        row(
-            "POST",
-            "/logout",
-            "/logout",
-            &[Pathless],
-            None,
-            Login,
-            Login,
-            always_login,
-            &[],
-        ),
-        row(
-            "GET",
-            "/healthz",
-            "/healthz",
-            &[Pathless],
-            None,
-            Ok,
-            Ok,
-            always_ok,
-            &[],
-        ),
-        row(
-            "GET",
-            "/readyz",
-            "/readyz",
-            &[Pathless],
-            None,
-            Ok,
-            Ok,
-            always_ok,
-            &[],
-        ),
-        row(
-            "GET",
-            "/assets/app.css",
-            "/assets/app.css",
-            &[Pathless],
-            None,
-            Ok,
-            Ok,
-            always_ok,
-            &[],
-        ),
-        row(
-            "GET",
-            "/assets/app.js",
-            "/assets/app.js",
-            &[Pathless],
-            None,
-            Ok,
-            Ok,
-            always_ok,
-            &[],
-        ),
-        row(
-            "GET",
-            "/api/v1/openapi.json",
-            "/api/v1/openapi.json",
-            &[Pathless],
-            None,
-            Ok,
-            Ok,
-            always_ok,
-            &[],
-        ),
+        row("GET", "/", "/", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
+        row("GET", "/home", "/home", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
+        row("GET", "/login", "/login", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        row("POST", "/login", "/login", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        row("POST", "/logout", "/logout", &[Pathless], None, Login, Login, Rule::Always(Login), &[]),
+        row("GET", "/healthz", "/healthz", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        row("GET", "/readyz", "/readyz", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        row("GET", "/assets/app.css", "/assets/app.css", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        row("GET", "/assets/app.js", "/assets/app.js", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         // Cookies are no API credential: without a token, 401 for everyone.
-        row(
-            "POST",
-            "/api/v1/recordings",
-            "/api/v1/recordings",
-            &[Pathless],
-            None,
-            Unauthorized,
-            Unauthorized,
-            always_unauthorized,
-            &[],
-        ),
+        row("POST", "/api/v1/recordings", "/api/v1/recordings", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
         // The MFA pop-ups: only for half-signed-in sessions; signed-in users are sent on.
-        row(
-            "GET",
-            "/mfa",
-            "/mfa",
-            &[Pathless],
-            None,
-            Login,
-            Ok,
-            always_ok,
-            &[],
-        ),
-        row(
-            "POST",
-            "/mfa/register",
-            "/mfa/register",
-            &[Pathless],
-            None,
-            Login,
-            Mfa,
-            always_mfa,
-            &[],
-        ),
-        row(
-            "POST",
-            "/mfa/register/confirm",
-            "/mfa/register/confirm",
-            &[Pathless],
-            None,
-            Login,
-            Mfa,
-            always_mfa,
-            &[("code", "")],
-        ),
-        row(
-            "POST",
-            "/mfa/verify",
-            "/mfa/verify",
-            &[Pathless],
-            None,
-            Login,
-            Ok,
-            always_mfa,
-            &[("code", "")],
-        ),
-        row(
-            "POST",
-            "/my-mfa",
-            "/my-mfa",
-            &[Pathless],
-            Some(Role::ManageOwnMfa),
-            Login,
-            Mfa,
-            my_mfa,
-            &[("return_to", "/home"), ("reset", "0")],
-        ),
-        page_row("/recordings", Role::Recordings, recordings_page),
-        page_row("/users", Role::ManageUsers, users_page),
-        page_row("/teams", Role::ManageTeams, teams_page),
-        page_row("/reports", Role::AuditLog, reports_page),
-        page_row("/company-mfa", Role::ManageCompanyMfa, company_mfa),
-        row(
-            "GET",
-            "/company-mfa",
-            "/company-mfa?company={company}",
-            OBJECTS,
-            Some(Role::ManageCompanyMfa),
-            Login,
-            Mfa,
-            company_mfa,
-            &[],
-        ),
-        row(
-            "POST",
-            "/company-mfa",
-            "/company-mfa",
-            OBJECTS,
-            Some(Role::ManageCompanyMfa),
-            Login,
-            Mfa,
-            company_mfa,
-            &[("company", "{company}"), ("policy", "")],
-        ),
-        row(
-            "POST",
-            "/users",
-            "/users",
-            &[Pathless],
-            Some(Role::ManageUsers),
-            Login,
-            Mfa,
-            users_page,
-            &[],
-        ),
-        row(
-            "GET",
-            "/users",
-            "/users?edit={user}",
-            USER_OBJECTS,
-            Some(Role::ManageUsers),
-            Login,
-            Mfa,
-            change_user,
-            &[],
-        ),
-        row(
-            "POST",
-            "/users/{id}",
-            "/users/{user}",
-            USER_OBJECTS,
-            Some(Role::ManageUsers),
-            Login,
-            Mfa,
-            change_user,
-            &[],
-        ),
-        row(
-            "GET",
-            "/users",
-            "/users?reset={user}",
-            USER_OBJECTS,
-            Some(Role::ManageCompanyMfa),
-            Login,
-            Mfa,
-            open_reset_mfa,
-            &[],
-        ),
-        row(
-            "POST",
-            "/users/{id}/reset-mfa",
-            "/users/{user}/reset-mfa",
-            USER_OBJECTS,
-            Some(Role::ManageCompanyMfa),
-            Login,
-            Mfa,
-            reset_mfa,
-            &[],
-        ),
-        row(
-            "POST",
-            "/teams",
-            "/teams",
-            &[Pathless],
-            Some(Role::ManageTeams),
-            Login,
-            Mfa,
-            add_team,
-            &[("name", "")],
-        ),
-        row(
-            "POST",
-            "/teams/{id}/rename",
-            "/teams/{team}/rename",
-            OBJECTS,
-            Some(Role::ManageTeams),
-            Login,
-            Mfa,
-            change_team,
-            &[("name", "")],
-        ),
-        row(
-            "POST",
-            "/teams/{id}/status",
-            "/teams/{team}/status",
-            OBJECTS,
-            Some(Role::ManageTeams),
-            Login,
-            Mfa,
-            change_team,
-            &[],
-        ),
-        row(
-            "GET",
-            "/recordings/{id}/audio",
-            "/recordings/{rec}/audio",
-            OBJECTS,
-            Some(Role::Recordings),
-            Login,
-            Mfa,
-            play,
-            &[],
-        ),
-        row(
-            "GET",
-            "/recordings/{id}/download",
-            "/recordings/{rec}/download",
-            OBJECTS,
-            Some(Role::DownloadRecordings),
-            Login,
-            Mfa,
-            download,
-            &[],
-        ),
-        row(
-            "GET",
-            "/recordings",
-            "/recordings?delete={rec}",
-            OBJECTS,
-            Some(Role::DeleteRecordings),
-            Login,
-            Mfa,
-            open_delete,
-            &[],
-        ),
-        row(
-            "POST",
-            "/recordings/{id}/delete",
-            "/recordings/{rec}/delete",
-            OBJECTS,
-            Some(Role::DeleteRecordings),
-            Login,
-            Mfa,
-            delete,
-            &[],
-        ),
+        row("GET", "/mfa", "/mfa", &[Pathless], None, Login, Ok, Rule::Always(Ok), &[]),
+        row("POST", "/mfa/register", "/mfa/register", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[]),
+        row("POST", "/mfa/register/confirm", "/mfa/register/confirm", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[("code", "")]),
+        row("POST", "/mfa/verify", "/mfa/verify", &[Pathless], None, Login, Ok, Rule::Always(Mfa), &[("code", "")]),
+        row("POST", "/my-mfa", "/my-mfa", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("return_to", "/home"), ("reset", "0")]),
+        page_row("/recordings", Role::Recordings, Rule::Page(Role::Recordings)),
+        page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),
+        page_row("/teams", Role::ManageTeams, Rule::Page(Role::ManageTeams)),
+        page_row("/reports", Role::AuditLog, Rule::Page(Role::AuditLog)),
+        page_row("/company-mfa", Role::ManageCompanyMfa, Rule::By(company_mfa)),
+        row("GET", "/company-mfa", "/company-mfa?company={company}", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[]),
+        row("POST", "/company-mfa", "/company-mfa", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[("company", "{company}"), ("policy", "")]),
+        row("POST", "/users", "/users", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::Page(Role::ManageUsers), &[]),
+        row("GET", "/users", "/users?edit={user}", USER_OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(change_user), &[]),
+        row("POST", "/users/{id}", "/users/{user}", USER_OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(change_user), &[]),
+        row("GET", "/users", "/users?reset={user}", USER_OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(open_reset_mfa), &[]),
+        row("POST", "/users/{id}/reset-mfa", "/users/{user}/reset-mfa", USER_OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(reset_mfa), &[]),
+        row("POST", "/teams", "/teams", &[Pathless], Some(Role::ManageTeams), Login, Mfa, Rule::By(add_team), &[("name", "")]),
+        row("POST", "/teams/{id}/rename", "/teams/{team}/rename", OBJECTS, Some(Role::ManageTeams), Login, Mfa, Rule::By(change_team), &[("name", "")]),
+        row("POST", "/teams/{id}/status", "/teams/{team}/status", OBJECTS, Some(Role::ManageTeams), Login, Mfa, Rule::By(change_team), &[]),
+        row("GET", "/recordings/{id}/audio", "/recordings/{rec}/audio", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
+        row("GET", "/recordings/{id}/download", "/recordings/{rec}/download", OBJECTS, Some(Role::DownloadRecordings), Login, Mfa, Rule::By(download), &[]),
+        row("GET", "/recordings", "/recordings?delete={rec}", OBJECTS, Some(Role::DeleteRecordings), Login, Mfa, Rule::By(open_delete), &[]),
+        row("POST", "/recordings/{id}/delete", "/recordings/{rec}/delete", OBJECTS, Some(Role::DeleteRecordings), Login, Mfa, Rule::By(delete), &[]),
     ]
 }
 
@@ -931,7 +620,7 @@ backend_tests! {
                     for lacking in [Option::None, row.role] {
                         let person = &w.people[&(level, lacking)];
                         let path = fill(row.request, &w, Some(person), level, obj);
-                        let expected = (row.signed_in)(level, lacking, obj);
+                        let expected = row.signed_in.expected(level, lacking, obj);
                         let fresh;
                         let browser = if row.route == "/logout" {
                             fresh = Browser::signed_in(&app.address, &person.user.username).await;
