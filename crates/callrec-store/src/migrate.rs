@@ -20,12 +20,14 @@ macro_rules! migrations {
     };
 }
 
+// The same version has the same name on both engines (what it is for);
+// the SQL differs where the engines do.
 const SQLITE: &[Migration] = migrations!("sqlite":
     1 => "0001_foundation.sql",
     2 => "0002_mfa.sql",
     3 => "0003_recordings.sql",
     4 => "0004_number_search.sql",
-    5 => "0005_number_grams.sql",
+    5 => "0005_number_index.sql",
     6 => "0006_directory_version.sql",
     7 => "0007_registration_session.sql",
     8 => "0008_recording_integrity.sql",
@@ -34,8 +36,8 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
     2 => "0002_mfa.sql",
     3 => "0003_recordings.sql",
-    4 => "0004_number_grams.sql",
-    5 => "0005_recording_lookup_by_hash.sql",
+    4 => "0004_number_search.sql",
+    5 => "0005_number_index.sql",
     6 => "0006_directory_version.sql",
     7 => "0007_registration_session.sql",
     8 => "0008_recording_integrity.sql",
@@ -114,4 +116,18 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_engines_have_the_same_migrations_by_version_and_name() {
+        let list = |migrations: &[Migration]| -> Vec<(i64, &str)> {
+            migrations.iter().map(|m| (m.version, m.name)).collect()
+        };
+        assert_eq!(list(SQLITE), list(POSTGRES));
+        assert!(SQLITE.windows(2).all(|w| w[0].version + 1 == w[1].version));
+    }
 }
