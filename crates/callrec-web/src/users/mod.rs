@@ -89,6 +89,9 @@ pub(crate) struct UserRow {
     pub can_modify: bool,
     pub mfa_registered: bool,
     pub can_reset_mfa: bool,
+    /// In sight but out of reach (a peer, or someone holding a role the
+    /// actor lacks): said on the row instead of showing no control at all.
+    pub protected: bool,
 }
 
 /// Which pop-up, if any, the page opens with.
@@ -196,6 +199,8 @@ pub(crate) async fn render(
             can_modify: actor.may_manage_user(&user.subject()),
             mfa_registered: user.mfa_registered,
             can_reset_mfa: actor.may_reset_mfa(&user.subject()),
+            protected: actor.user_access(&user.subject(), Role::ManageUsers)
+                == callrec_domain::permissions::UserAccess::Protected,
         })
         .collect();
     let range = if page.total == 0 {

@@ -81,6 +81,7 @@ backend_tests! {
         let boss = app.user(&seed.acme, None, "acme.boss", Level::Company, &[]).await;
         let (_, page) = admin.get_text("/users").await;
         assert!(page.contains("acme.boss@example.com") && !page.contains("Modify acme.boss"), "a peer is listed, not editable");
+        assert!(page.contains("can change this account\">Higher level only</span>"), "and the row says why");
         let lead = app.as_user("acme.lead").await;
         assert_eq!(lead.get(&format!("/users?edit={}", boss.id)).await.status(), 404);
         // Nor raise someone above their own level.
