@@ -114,7 +114,8 @@ pub fn wav_info(head: &[u8]) -> Result<WavInfo, WavError> {
         let id = &head[offset..offset + 4];
         let size = u32::from_le_bytes(head[offset + 4..offset + 8].try_into().expect("4 bytes"));
         if id == b"fmt " {
-            if offset + 16 > head.len() || size < 16 {
+            // The byte rate is bytes 8..12 of the chunk's body.
+            if offset + 20 > head.len() || size < 16 {
                 return Err(WavError::Damaged);
             }
             let rate =
@@ -578,6 +579,21 @@ mod tests {
 
     fn wav(samples: usize) -> Vec<u8> {
         pcm_wav(&vec![0; samples], 8000)
+    }
+
+    /// Found by `scripts/fuzz.sh` (target audio): a `fmt ` chunk cut off
+    /// before its byte rate read past the end of the header (a panic, so a
+    /// 500 for a 29-byte upload).
+    #[test]
+    fn a_cut_off_fmt_chunk_is_damaged_not_a_panic() {
+        let crash = [
+            82, 73, 70, 70, 79, 82, 255, 22, 87, 65, 86, 69, 102, 109, 116, 32, 226, 93, 96, 1, 0,
+            0, 0, 0, 0, 0, 157, 96, 96,
+        ];
+        assert_eq!(wav_info(&crash), Err(WavError::Damaged));
+        for len in 12..44 {
+            let _ = wav_info(&wav(10)[..len]);
+        }
     }
 
     #[test]
