@@ -108,6 +108,10 @@ pub fn wav_info(head: &[u8]) -> Result<WavInfo, WavError> {
         return Err(WavError::Damaged);
     }
     let riff_size = u64::from(u32::from_le_bytes(head[4..8].try_into().expect("4 bytes")));
+    if riff_size < 4 {
+        // The RIFF size counts at least "WAVE" itself.
+        return Err(WavError::Damaged);
+    }
     let mut offset = 12;
     let mut byte_rate = None;
     while offset + 8 <= head.len() {
@@ -591,6 +595,10 @@ mod tests {
             0, 0, 0, 0, 0, 157, 96, 96,
         ];
         assert_eq!(wav_info(&crash), Err(WavError::Damaged));
+        // And a RIFF size too small to hold "WAVE" (found the same way).
+        let mut zero = wav(10);
+        zero[4..8].copy_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(wav_info(&zero), Err(WavError::Damaged));
         for len in 12..44 {
             let _ = wav_info(&wav(10)[..len]);
         }
