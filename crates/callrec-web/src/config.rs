@@ -1,24 +1,6 @@
+use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
-
-/// Argon2id cost. The defaults are OWASP's minimum for Argon2id
-/// (19 MiB, 2 passes, 1 lane).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Argon2Settings {
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl Default for Argon2Settings {
-    fn default() -> Self {
-        Argon2Settings {
-            memory_kib: 19 * 1024,
-            iterations: 2,
-            parallelism: 1,
-        }
-    }
-}
 
 /// MFA settings: the issuer shown in authenticator apps and the limits on
 /// wrong codes.

@@ -39,6 +39,16 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<callrec_app::Error> for AppError {
+    fn from(err: callrec_app::Error) -> Self {
+        match err {
+            callrec_app::Error::Invalid(error) => AppError::Invalid(error),
+            callrec_app::Error::Store(error) => AppError::from(error),
+            callrec_app::Error::Internal(message) => AppError::Internal(message),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {

@@ -16,7 +16,7 @@ pub fn form(input: &[u8]) {
 
 /// Ingest metadata JSON; true if it was accepted.
 pub fn metadata(text: &str) -> bool {
-    crate::ingest::parse_metadata(text).is_ok()
+    callrec_app::ingest::parse_metadata(text).is_ok()
 }
 
 #[cfg(test)]

@@ -4,11 +4,9 @@
 //! Handlers stay thin: they extract the request, ask the domain whether the
 //! actor may act, call the store, and render.
 
-pub mod accounts;
 mod api;
 mod assets;
 mod auth;
-pub mod clock;
 mod config;
 mod error;
 pub(crate) mod form;
@@ -16,10 +14,8 @@ pub(crate) mod form;
 pub mod fuzzing;
 mod health;
 mod home;
-pub mod ingest;
 mod layout;
 mod mfa;
-mod passwords;
 mod recordings;
 mod reports;
 mod security;
@@ -28,14 +24,11 @@ mod session;
 mod teams;
 mod users;
 
-pub use api::{new_token, token_hash};
-pub use clock::{system_now, Clock};
-pub use config::{Argon2Settings, MfaSettings, WebConfig};
+pub use config::{MfaSettings, WebConfig};
 pub use error::AppError;
-pub use mfa::secrets::{key_id, Keyring, SecretError};
-pub use passwords::Passwords;
 
 use axum::Router;
+use callrec_app::{Clock, Keyring, Passwords};
 use callrec_store::{BlobStore, Store};
 use std::sync::Arc;
 
@@ -58,7 +51,7 @@ impl AppState {
         config: WebConfig,
         keyring: Keyring,
         blobs: BlobStore,
-    ) -> Result<AppState, AppError> {
+    ) -> Result<AppState, callrec_app::Error> {
         let passwords = Passwords::new(&config.argon2)?;
         Ok(AppState {
             store,

@@ -2,12 +2,12 @@
 //! database. Every request re-reads the session and the user, so disabling
 //! a user or ending their sessions takes effect at once on every node.
 
-use crate::accounts::AuditContext;
 use crate::{AppError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use callrec_app::accounts::AuditContext;
 use callrec_domain::{Actor, CompanyId, SignInStep};
 use callrec_store::User;
 use callrec_store::{AuditAction, NewAuditEntry};

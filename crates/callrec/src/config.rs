@@ -2,10 +2,11 @@
 
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
+use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
 use callrec_web::server::ConnectionTimeouts;
-use callrec_web::{Argon2Settings, MfaSettings, WebConfig};
+use callrec_web::{MfaSettings, WebConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,6 @@
 //! The binary's error type: what went wrong, and the exit code it means.
 
 use callrec_store::StoreError;
-use callrec_web::AppError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -34,13 +33,12 @@ impl From<StoreError> for CliError {
     }
 }
 
-impl From<AppError> for CliError {
-    fn from(err: AppError) -> Self {
+impl From<callrec_app::Error> for CliError {
+    fn from(err: callrec_app::Error) -> Self {
         match err {
-            AppError::Invalid(err) => CliError::Usage(err.message),
-            AppError::Conflict(message) | AppError::BadRequest(message) => CliError::Usage(message),
-            AppError::Store(err) => CliError::from(err),
-            other => CliError::Failed(other.to_string()),
+            callrec_app::Error::Invalid(err) => CliError::Usage(err.message),
+            callrec_app::Error::Store(err) => CliError::from(err),
+            callrec_app::Error::Internal(message) => CliError::Failed(message),
         }
     }
 }

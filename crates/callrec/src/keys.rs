@@ -9,8 +9,8 @@
 use crate::error::CliError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use callrec_app::Keyring;
 use callrec_store::Store;
-use callrec_web::Keyring;
 use rand::RngCore;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -772,7 +772,7 @@ on_each_backend! {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
     use callrec_domain::totp::TotpSecret;
-    use callrec_web::Keyring;
+    use callrec_app::Keyring;
     let key =
         |line: &str| -> [u8; 32] { STANDARD.decode(line.trim()).unwrap().try_into().unwrap() };
     let file_keys = || -> Vec<[u8; 32]> {

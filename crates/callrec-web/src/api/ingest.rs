@@ -2,7 +2,6 @@
 //! authorised by a company's API token. The work is `crate::ingest`'s.
 
 use super::ApiError;
-use crate::ingest::{parse_metadata, store_recording, IngestError, Source};
 use crate::security::ClientAddr;
 use crate::AppState;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
@@ -10,28 +9,11 @@ use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
+use callrec_app::token_hash;
 use callrec_domain::ValidationError;
 use callrec_store::{ApiToken, BlobWriter, Recording};
-use rand::RngCore;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-
-/// The SHA-256 of an API token, as stored.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A new API token: shown once, stored only as its hash.
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("crt_{}", URL_SAFE_NO_PAD.encode(bytes))
-}
 
 async fn authorise(state: &AppState, headers: &HeaderMap) -> Result<ApiToken, ApiError> {
     let unauthorized = || {

@@ -2,8 +2,6 @@
 
 mod ingest;
 
-pub use ingest::{new_token, token_hash};
-
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};

@@ -6,7 +6,6 @@ mod company;
 mod my_mfa;
 mod presence;
 mod reset;
-pub mod secrets;
 
 use crate::AppState;
 use axum::routing::{get, post};

@@ -1,7 +1,6 @@
 //! Reset MFA (Other User): clears a user's registration and ends all of
 //! their sessions, from the icon at the far right of the Users page.
 
-use crate::accounts;
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
@@ -10,6 +9,7 @@ use crate::users::{changeable_user, require, ListParams};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use callrec_app::accounts;
 use callrec_domain::{Role, UserId};
 use callrec_store::User;
 

@@ -2,7 +2,6 @@
 
 use super::form::{FieldErrors, FormOptions, UserForm};
 use super::{render, require, ListParams, OpenDialog};
-use crate::accounts::{self, check_team, role_list, CreateUser};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Chrome;
@@ -12,6 +11,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use callrec_app::accounts::{self, check_team, role_list, CreateUser};
 use callrec_domain::permissions::{DataScope, UserAccess};
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, Role, RoleSet, Subject,
@@ -112,7 +112,7 @@ pub(crate) async fn create(
         };
         if !actor.may_create_user(&subject) {
             errors.push(reach_error(actor, level));
-        } else if let Err(AppError::Invalid(error)) =
+        } else if let Err(callrec_app::Error::Invalid(error)) =
             check_team(&state.store, company_id, level, team_id).await
         {
             errors.push(error);
@@ -157,8 +157,8 @@ pub(crate) async fn create(
         .await
         {
             Ok(_) => return Ok(back_to_list(&params, "user-created")),
-            Err(AppError::Invalid(error)) => errors.push(error),
-            Err(other) => return Err(other),
+            Err(callrec_app::Error::Invalid(error)) => errors.push(error),
+            Err(other) => return Err(other.into()),
         }
     }
 
@@ -218,7 +218,7 @@ pub(crate) async fn modify(
         };
         if !actor.may_create_user(&subject) {
             errors.push(reach_error(actor, level));
-        } else if let Err(AppError::Invalid(error)) =
+        } else if let Err(callrec_app::Error::Invalid(error)) =
             check_team(&state.store, target.company_id, level, team_id).await
         {
             errors.push(error);

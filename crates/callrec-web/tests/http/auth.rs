@@ -130,7 +130,7 @@ backend_tests! {
     async fn parallel_sign_ins_check_at_most_the_limit(db) {
         let mut config = test_config();
         config.sign_in_per_account = ThrottleWindow { seconds: 900, limit: 10 };
-        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let clock = callrec_app::Clock::manual(1_900_000_000);
         let app = spawn_app_on(db, config, clock.clone()).await;
         app.seed().await;
         let second = app.second_node().await;
@@ -166,7 +166,7 @@ backend_tests! {
 
     /// Idle and absolute session timeouts, on a clock the test moves.
     async fn sessions_end_when_idle_and_after_their_absolute_lifetime(db) {
-        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let clock = callrec_app::Clock::manual(1_900_000_000);
         let app = spawn_app_on(db, test_config(), clock.clone()).await;
         app.seed().await;
         let idle = app.as_user("acme.admin").await;
@@ -191,7 +191,7 @@ backend_tests! {
     async fn old_password_hashes_are_replaced_at_sign_in(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let old = callrec_web::Passwords::new(&callrec_web::Argon2Settings { memory_kib: 512, iterations: 2, parallelism: 1 }).unwrap();
+        let old = callrec_app::Passwords::new(&callrec_app::Argon2Settings { memory_kib: 512, iterations: 2, parallelism: 1 }).unwrap();
         let old_hash = old.hash(PASSWORD).await.unwrap();
         app.store.set_password_hash(seed.acme_agent.id, &old_hash, 0).await.unwrap();
         assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 303);
@@ -235,7 +235,7 @@ backend_tests! {
     async fn success_gives_back_its_place_and_failures_expire(db) {
         let mut config = test_config();
         config.sign_in_per_account = ThrottleWindow { seconds: 900, limit: 3 };
-        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let clock = callrec_app::Clock::manual(1_900_000_000);
         let app = spawn_app_on(db, config, clock.clone()).await;
         app.seed().await;
         for _ in 0..2 {

@@ -1,11 +1,12 @@
 //! `spawn_app()`: the portal on port 0 over a fresh database, and a
 //! cookie-keeping client per simulated browser.
 
+use callrec_app::{Argon2Settings, Clock, Keyring, Passwords};
 use callrec_domain::{CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username};
 use callrec_store::testing::TestDb;
 use callrec_store::{BlobStore, Company, NewUser, Store, Team, User};
 use callrec_web::server::ConnectionTimeouts;
-use callrec_web::{router, AppState, Argon2Settings, Clock, Keyring, Passwords, WebConfig};
+use callrec_web::{router, AppState, WebConfig};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 

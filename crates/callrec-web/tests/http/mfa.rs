@@ -2,10 +2,11 @@
 //! Company MFA page, My MFA and resets — on SQLite and PostgreSQL.
 
 use crate::harness::*;
+use callrec_app::Clock;
 use callrec_domain::totp::{code_for_step, step_at, TotpSecret};
 use callrec_domain::{MfaPolicy, Role};
 use callrec_store::{backend_tests, AuditQuery, Store};
-use callrec_web::{Clock, MfaSettings};
+use callrec_web::MfaSettings;
 
 /// Codes for a user, never reusing a step (the server refuses replays),
 /// read from the portal's clock.
@@ -369,7 +370,7 @@ backend_tests! {
     /// window, whichever is later, on a clock the test moves.
     async fn the_mfa_lock_and_the_hourly_window_end_on_time(db) {
         let config = config_with(MfaSettings { attempt_limit: 3, hourly_limit: 4, lock_seconds: 600, ..MfaSettings::default() });
-        let clock = Clock::manual(callrec_web::system_now());
+        let clock = Clock::manual(callrec_app::system_now());
         let app = spawn_app_on(db, config, clock.clone()).await;
         let seed = app.seed().await;
         set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
@@ -603,7 +604,7 @@ backend_tests! {
     }
 
     async fn my_mfa_reset_means_registering_again(db) {
-        let clock = Clock::manual(callrec_web::system_now());
+        let clock = Clock::manual(callrec_app::system_now());
         let app = spawn_app_on(db, test_config(), clock.clone()).await;
         let seed = app.seed().await;
         set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;

@@ -2,9 +2,9 @@
 //! delete, scope and the access audit — on SQLite and PostgreSQL.
 
 use crate::harness::*;
+use callrec_app::{new_token, token_hash};
 use callrec_domain::Level;
 use callrec_store::{backend_tests, AuditQuery, Company};
-use callrec_web::{new_token, token_hash};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
@@ -219,7 +219,7 @@ backend_tests! {
     /// serving audio is audited, once per session and recording per 10
     /// minutes (moved on the test's clock).
     async fn every_play_that_serves_audio_is_audited(db) {
-        let clock = callrec_web::Clock::manual(1_900_000_000);
+        let clock = callrec_app::Clock::manual(1_900_000_000);
         let app = spawn_app_on(db, test_config(), clock.clone()).await;
         let seed = app.seed().await;
         let token = token_for(&app, &seed.acme, "pbx").await;

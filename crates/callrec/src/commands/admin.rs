@@ -3,13 +3,13 @@
 use super::{now, read_password_line};
 use crate::cli::{CompanyCommand, TeamCommand, UserAddArgs, UserCommand};
 use crate::error::CliError;
+use callrec_app::accounts::{self, role_list, AuditContext, CreateUser};
+use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
 };
 use callrec_store::{AuditAction, Company, Store, User, UserQuery};
-use callrec_web::accounts::{self, role_list, AuditContext, CreateUser};
-use callrec_web::{Argon2Settings, Passwords};
 
 async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
     store.company_by_name(name).await?.ok_or_else(|| {

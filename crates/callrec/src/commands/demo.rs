@@ -2,14 +2,14 @@
 
 use super::now;
 use crate::error::CliError;
+use callrec_app::accounts::{self, AuditContext, CreateUser};
+use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::recording::pcm_wav;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PhoneNumber, Role, RoleSet, TeamName,
     Username,
 };
 use callrec_store::{BlobStore, Store, Team};
-use callrec_web::accounts::{self, AuditContext, CreateUser};
-use callrec_web::{Argon2Settings, Passwords};
 
 /// Every demo user's password. Documented in the README; demo data is for
 /// trying the portal, never for production.

@@ -42,5 +42,5 @@ pub fn read_password_line() -> Result<String, CliError> {
 }
 
 pub fn now() -> i64 {
-    callrec_web::system_now()
+    callrec_app::system_now()
 }

@@ -3,10 +3,11 @@
 use super::{demo, now};
 use crate::config::{ServeSettings, StorageSettings};
 use crate::error::CliError;
+use callrec_app::accounts::{self, AuditContext, CreateUser};
+use callrec_app::{Keyring, Passwords};
 use callrec_domain::{CompanyName, DisplayName, Level, NewPassword, RoleSet, Username};
 use callrec_store::{BlobStore, Store};
-use callrec_web::accounts::{self, AuditContext, CreateUser};
-use callrec_web::{AppState, Keyring, Passwords};
+use callrec_web::AppState;
 use rand::Rng;
 use std::time::Duration;
 

@@ -3,10 +3,10 @@
 use super::now;
 use crate::cli::TokenCommand;
 use crate::error::CliError;
+use callrec_app::accounts::AuditContext;
+use callrec_app::{new_token, token_hash};
 use callrec_domain::time::format_utc;
 use callrec_store::{AuditAction, Company, Store};
-use callrec_web::accounts::AuditContext;
-use callrec_web::{new_token, token_hash};
 
 async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
     store.company_by_name(name).await?.ok_or_else(|| {

@@ -1,12 +1,31 @@
 //! Argon2id hashing off the async threads, with bounded concurrency so a
 //! burst of sign-ins cannot exhaust memory.
 
-use crate::{AppError, Argon2Settings};
+use crate::Error;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+/// Argon2id cost. The defaults are OWASP's minimum for Argon2id
+/// (19 MiB, 2 passes, 1 lane).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Settings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Settings {
+    fn default() -> Self {
+        Argon2Settings {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Passwords {
@@ -24,14 +43,14 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    pub fn new(settings: &Argon2Settings) -> Result<Passwords, AppError> {
+    pub fn new(settings: &Argon2Settings) -> Result<Passwords, Error> {
         let params = Params::new(
             settings.memory_kib,
             settings.iterations,
             settings.parallelism,
             None,
         )
-        .map_err(|err| AppError::Internal(format!("invalid Argon2 settings: {err}")))?;
+        .map_err(|err| Error::Internal(format!("invalid Argon2 settings: {err}")))?;
         let dummy_hash: Arc<str> = hash_with(&params, "callrec timing equaliser")?.into();
         // The quicker of two checks, so one slow start does not slow every sign-in.
         let floor = (0..2)
@@ -72,7 +91,7 @@ impl Passwords {
                 .unwrap_or(true)
     }
 
-    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+    pub async fn hash(&self, password: &str) -> Result<String, Error> {
         let _permit = self.permits.acquire().await.map_err(internal)?;
         let params = self.params.clone();
         let password = password.to_string();
@@ -83,7 +102,7 @@ impl Passwords {
 
     /// Checks `password` against `hash`, or against a dummy hash when there
     /// is no user, taking the same time either way.
-    pub async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, AppError> {
+    pub async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, Error> {
         let started = Instant::now();
         let _permit = self.permits.acquire().await.map_err(internal)?;
         let real = hash.is_some();
@@ -109,16 +128,16 @@ fn check(hash: &str, password: &str) -> bool {
     })
 }
 
-fn hash_with(params: &Params, password: &str) -> Result<String, AppError> {
+fn hash_with(params: &Params, password: &str) -> Result<String, Error> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|err| AppError::Internal(format!("password hashing failed: {err}")))
+        .map_err(|err| Error::Internal(format!("password hashing failed: {err}")))
 }
 
-fn internal(err: impl std::fmt::Display) -> AppError {
-    AppError::Internal(err.to_string())
+fn internal(err: impl std::fmt::Display) -> Error {
+    Error::Internal(err.to_string())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Account changes shared by the Users page, the CLI and start-up bootstrap,
 //! so every path applies the same rules and writes the same audit entries.
 
-use crate::{system_now, AppError, Passwords};
+use crate::{system_now, Error, Passwords};
 use callrec_domain::{
     CompanyId, DisplayName, Email, Level, NewPassword, RoleSet, TeamId, UserId, Username,
     ValidationError,
@@ -60,7 +60,7 @@ pub async fn check_team(
     company: CompanyId,
     level: Level,
     team: Option<TeamId>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     match team {
         None if level.needs_team() => {
             Err(ValidationError::new("team", "Team and Staff users must belong to a team").into())
@@ -81,7 +81,7 @@ pub async fn create_user(
     passwords: &Passwords,
     new: CreateUser,
     context: &AuditContext,
-) -> Result<User, AppError> {
+) -> Result<User, Error> {
     check_team(store, new.company_id, new.level, new.team_id).await?;
     let password_hash = passwords.hash(new.password.expose()).await?;
     let user = store
@@ -103,7 +103,7 @@ pub async fn create_user(
             StoreError::Conflict { .. } => {
                 ValidationError::new("username", "That username is already taken").into()
             }
-            other => AppError::from(other),
+            other => Error::from(other),
         })?;
     store
         .audit(
@@ -127,7 +127,7 @@ pub async fn set_password(
     user: &User,
     password: &NewPassword,
     context: &AuditContext,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let hash = passwords.hash(password.expose()).await?;
     store.set_password_hash(user.id, &hash, context.now).await?;
     store.delete_user_sessions(user.id, None).await?;
@@ -142,7 +142,7 @@ pub async fn set_password(
 
 /// Reset MFA (Other User), from the Users page or `callrec user reset-mfa`:
 /// clears the registration and ends every session of the user.
-pub async fn reset_mfa(store: &Store, user: &User, context: &AuditContext) -> Result<(), AppError> {
+pub async fn reset_mfa(store: &Store, user: &User, context: &AuditContext) -> Result<(), Error> {
     let had_registration = store.delete_mfa_registration(user.id).await?;
     let ended = store.delete_user_sessions(user.id, None).await?;
     let outcome = if had_registration {

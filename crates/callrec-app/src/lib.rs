@@ -1,0 +1,17 @@
+//! The application layer: what callrec does, as functions over the store
+//! and the domain, called by the web handlers and the command line alike.
+//! Nothing here knows about HTTP.
+
+pub mod accounts;
+pub mod clock;
+mod error;
+pub mod ingest;
+pub mod keyring;
+pub mod passwords;
+pub mod tokens;
+
+pub use clock::{system_now, Clock};
+pub use error::Error;
+pub use keyring::{key_id, Keyring, SecretError};
+pub use passwords::{Argon2Settings, Passwords};
+pub use tokens::{new_token, token_hash};
