@@ -7,7 +7,8 @@
 //! `directory_version` beside the page; triggers count it up in the same
 //! transaction as any change to a name or to where a user or team belongs
 //! (migration 0006), so a copy older than the page is always noticed and
-//! read again, on every node.
+//! read again, on every node; requests that notice it together share one
+//! read (`Store::directory_at`).
 
 use crate::filter::Filter;
 use crate::{json, Backend, Result, Store, StoreError};
@@ -15,6 +16,7 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, TeamId, UserId};
 use sqlx::Row;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// What the Recordings page's User, Team and Company filters offer: only
@@ -36,6 +38,8 @@ const MAX_USER_CHOICES: usize = 1000;
 pub(crate) struct Directory {
     /// The `directory_version` this copy was read at.
     pub(crate) version: i64,
+    /// Which load of this store made the copy (1, 2, …; 0: none yet).
+    ticket: u64,
     /// By name.
     companies: Vec<(CompanyId, String)>,
     /// By company name, then team name.
@@ -84,6 +88,8 @@ pub(crate) struct DirectoryCache {
     /// Held while reading a new copy, so a change is read once, not by
     /// every request that notices it.
     loading: tokio::sync::Mutex<()>,
+    /// Loads started (each takes the next ticket, under `loading`).
+    tickets: AtomicU64,
 }
 
 impl DirectoryCache {
@@ -104,29 +110,49 @@ impl DirectoryCache {
 }
 
 impl Store {
-    /// The directory as of `version` (what a page statement read), or
-    /// newer. `stale` forces a new read: a page named an id the copy lacks.
+    /// How many times this store has read the whole directory (tests).
+    #[cfg(feature = "testing")]
+    pub fn directory_loads(&self) -> u64 {
+        self.directory.tickets.load(Ordering::Acquire)
+    }
+
+    /// A copy of the directory that holds every name a page statement that
+    /// read `version` can show. `stale` says the copy at hand lacked one.
+    ///
+    /// The copy's version must equal the page's for it to be taken as is:
+    /// versions only count changes, and a count can go back (a restored
+    /// backup, a reset by hand), so "higher" never proves "newer". What does
+    /// prove it is time: a copy whose load *started* after this request
+    /// began waiting read a snapshot taken after the page statement, so it
+    /// holds every name the page can name. Requests that queue behind a
+    /// load therefore reuse its copy instead of each reading the whole
+    /// directory again (the reload storm after a change under load).
     pub(crate) async fn directory_at(&self, version: i64, stale: bool) -> Result<Arc<Directory>> {
         let cached = self.directory.get();
         if cached.version == version && !stale {
             return Ok(cached);
         }
+        let waiting_since = self.directory.tickets.load(Ordering::Acquire);
         let _loading = self.directory.loading.lock().await;
         let cached = self.directory.get();
-        if cached.version == version && !stale {
+        if cached.ticket > waiting_since || (cached.version == version && !stale) {
             return Ok(cached);
         }
+        let ticket = self.directory.tickets.fetch_add(1, Ordering::AcqRel) + 1;
         let row = self
             .reads
             .fetch_optional(&load_statement(self.backend), &Filter::default())
             .await?
             .ok_or_else(|| StoreError::Corrupt("a directory statement without its row".into()))?;
-        let fresh = Arc::new(Directory::from_lists(
-            row.try_get("version")?,
-            &row.try_get::<String, _>("companies")?,
-            &row.try_get::<String, _>("teams")?,
-            &row.try_get::<String, _>("users")?,
-        )?);
+        let fresh = Arc::new(Directory {
+            ticket,
+            ..Directory::from_lists(
+                row.try_get("version")?,
+                &row.try_get::<String, _>("companies")?,
+                &row.try_get::<String, _>("teams")?,
+                &row.try_get::<String, _>("users")?,
+            )?
+        });
         self.directory.set(fresh.clone());
         Ok(fresh)
     }
@@ -183,6 +209,7 @@ impl Directory {
         let users: Vec<User> = json::parse(users, "users")?;
         Ok(Directory {
             version,
+            ticket: 0,
             company_at: positions(&companies, |c| c.0),
             team_at: positions(&teams, |t| t.id),
             user_at: positions(&users, |u| u.id),
@@ -275,6 +302,26 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15, item 4: requests that queue behind a load reuse its copy.
+    /// Twenty at once for a version no copy has (as pages that read a
+    /// version older or newer than the copy): the old code read the whole
+    /// directory once per request.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_waiting_on_a_load_share_it() {
+        let db = crate::testing::TestDb::sqlite().await;
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let store = db.store.clone();
+                tokio::spawn(async move { store.directory_at(999, false).await.map(|_| ()) })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let loads = db.store.directory_loads();
+        assert!((1..=3).contains(&loads), "{loads} loads for 20 requests");
+    }
 
     fn sample() -> Directory {
         Directory::from_lists(
