@@ -25,6 +25,7 @@ mod recordings;
 mod sessions;
 mod teams;
 mod throttle;
+mod tokens;
 mod users;
 
 #[cfg(feature = "testing")]
@@ -37,12 +38,13 @@ pub use directory::FilterChoices;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary};
 pub use recordings::{
-    ApiToken, Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingPage,
+    Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingPage,
     RecordingQuery,
 };
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
 pub use throttle::{Reservation, ThrottleWindow};
+pub use tokens::ApiToken;
 pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery, UserUpdate};
 
 use directory::DirectoryCache;

@@ -1,0 +1,223 @@
+//! Finding recordings: a keyset page in the viewer's scope, with the
+//! number filters answered from the number index.
+
+use super::page::{listed_from_packed, ListedRecording, LIST_COLUMNS, LIST_FIELDS};
+use super::{Cursor, PageFrom, RecordingPage, RecordingQuery};
+use crate::directory::Directory;
+use crate::filter::Filter;
+use crate::{Result, Store, StoreError};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::recording::{cheapest_lookup, NumberColumn};
+use sqlx::Row;
+
+/// The digits of a number column (`+ * #` removed), as the index holds them.
+fn digits_of(column: &NumberColumn) -> String {
+    let name = match column {
+        NumberColumn::Calling => "calling_number",
+        NumberColumn::Called => "called_number",
+    };
+    format!("replace(replace(replace(r.{name}, '+', ''), '*', ''), '#', '')")
+}
+
+/// Which companies' index entries a query reads: `= $n` or `IN (…)`. The
+/// index starts with the company, so a single company keeps it in order.
+fn gram_company(query: &RecordingQuery, filter: &mut Filter) -> String {
+    let company = match query.scope {
+        DataScope::Company(company) | DataScope::Team(company, _) => Some(company),
+        DataScope::Everything => query.company,
+        DataScope::OwnOnly(user) => {
+            let p = filter.bind(user.0);
+            return format!("= (SELECT company_id FROM users WHERE id = {p})");
+        }
+    };
+    match company {
+        Some(company) => format!("= {}", filter.bind(company.0)),
+        None => "IN (SELECT id FROM companies)".to_string(),
+    }
+}
+
+impl Store {
+    pub async fn search_recordings(&self, query: &RecordingQuery) -> Result<RecordingPage> {
+        let mut filter = Filter::default();
+        filter.scope(query.scope, "r.company_id", "r.team_id", "r.user_id");
+        if let Some(company) = query.company {
+            let p = filter.bind(company.0);
+            filter.and(format!("r.company_id = {p}"));
+        }
+        // Every number filter is checked on the row; the cheapest one with
+        // three digits or more also picks the index keys that drive the
+        // query (see `number_lookup`).
+        let numbers: Vec<(NumberColumn, &str)> = [
+            (NumberColumn::Calling, &query.calling),
+            (NumberColumn::Called, &query.called),
+        ]
+        .into_iter()
+        .filter_map(|(column, digits)| digits.as_deref().map(|d| (column, d)))
+        .collect();
+        let driving = cheapest_lookup(&numbers);
+        for (column, digits) in &numbers {
+            let answered_by_index = driving
+                .as_ref()
+                .is_some_and(|lookup| lookup.exact && lookup.column == *column);
+            if !answered_by_index {
+                let p = filter.bind(format!("%{digits}%"));
+                filter.and(format!("{} LIKE {p}", digits_of(column)));
+            }
+        }
+        // The gram index is read in time order, so time limits also go on
+        // its own column (`g_time` collects them).
+        let mut g_time = Vec::new();
+        if let Some(start) = query.start_ms {
+            let p = filter.bind(start);
+            filter.and(format!("r.started_at >= {p}"));
+            g_time.push(format!("g.started_at >= {p}"));
+        }
+        if let Some(end) = query.end_ms {
+            let p = filter.bind(end);
+            filter.and(format!("r.started_at <= {p}"));
+            g_time.push(format!("g.started_at <= {p}"));
+        }
+        if let Some(direction) = query.direction {
+            let p = filter.bind(direction.code().to_string());
+            filter.and(format!("r.direction = {p}"));
+        }
+        if let Some(user) = query.user {
+            let p = filter.bind(user.0);
+            filter.and(format!("r.user_id = {p}"));
+        }
+        if let Some(team) = query.team {
+            let p = filter.bind(team.0);
+            filter.and(format!("r.team_id = {p}"));
+        }
+        let (order, backwards) = match &query.from {
+            PageFrom::Start => ("DESC", false),
+            PageFrom::After(cursor) => {
+                let (t, i) = (
+                    filter.bind(cursor.started_at_ms),
+                    filter.bind(cursor.id.clone()),
+                );
+                filter.and(format!(
+                    "(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"
+                ));
+                g_time.push(format!("g.started_at <= {t}"));
+                ("DESC", false)
+            }
+            PageFrom::Before(cursor) => {
+                let (t, i) = (
+                    filter.bind(cursor.started_at_ms),
+                    filter.bind(cursor.id.clone()),
+                );
+                filter.and(format!(
+                    "(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"
+                ));
+                g_time.push(format!("g.started_at >= {t}"));
+                ("ASC", true)
+            }
+        };
+        let limit = query.limit.clamp(1, 500) as usize;
+        let p = filter.bind(limit as i64 + 1);
+        let order_by = format!("ORDER BY r.started_at {order}, r.id {order} LIMIT {p}");
+        let sql = match driving {
+            None => format!(
+                "{LIST_COLUMNS} recordings r{} {order_by}",
+                filter.where_clause()
+            ),
+            Some(lookup) => {
+                // A newest-first read of the index per key, stopping at a
+                // page of rows that pass every filter. One key is the page;
+                // several are a union whose newest rows are the page.
+                let company = gram_company(query, &mut filter);
+                let mut index_reads: Vec<String> = lookup
+                    .keys
+                    .into_iter()
+                    .map(|key| {
+                        let k = filter.bind(key);
+                        let mut index_read = vec![
+                            format!("g.company_id {company}"),
+                            format!("g.gram = {k}"),
+                            "r.seq = g.recording".to_string(),
+                        ];
+                        index_read.extend(g_time.iter().cloned());
+                        filter.where_clause_with(&index_read)
+                    })
+                    .collect();
+                let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
+                if index_reads.len() == 1 {
+                    let conditions = index_reads.remove(0);
+                    format!("{LIST_COLUMNS} recording_number_grams g CROSS JOIN recordings r{conditions} {index_order}")
+                } else {
+                    // Each key's newest 51 carry their sort key, so the
+                    // union's own newest 51 are the page: only those are
+                    // joined again for their columns (not up to 51 a key).
+                    let hits: Vec<String> = index_reads
+                        .iter()
+                        .map(|conditions| {
+                            format!(
+                                "SELECT hit, t, i FROM (SELECT g.recording AS hit, \
+                                 r.started_at AS t, r.id AS i \
+                                 FROM recording_number_grams g CROSS JOIN recordings r{conditions} \
+                                 {index_order}) k"
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "{LIST_COLUMNS} recordings r WHERE r.seq IN (SELECT u.hit FROM ({}) u \
+                         ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
+                        hits.join(" UNION ")
+                    )
+                }
+            }
+        };
+        // The page as one packed value, with the directory's version beside
+        // it: one statement and one row per page. A row costs sqlx a hand-off
+        // from SQLite's worker thread and a conversion of every value, and
+        // every statement a round trip (see docs/BENCHMARKS.md). It runs on
+        // the read connections (`reads`), like the session before it.
+        let statement = format!(
+            "SELECT (SELECT {} FROM ({sql}) x) AS page, \
+             (SELECT version FROM directory_version) AS directory_version",
+            self.backend.packed_rows(LIST_FIELDS)
+        );
+        let row = self
+            .reads
+            .fetch_optional(&statement, &filter)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a page statement without its row".into()))?;
+        let listed = listed_from_packed(&row.try_get::<String, _>("page")?)?;
+        let version: i64 = row.try_get("directory_version")?;
+        let named = |directory: &Directory| -> Option<Vec<ListedRecording>> {
+            listed.iter().map(|r| r.named(directory)).collect()
+        };
+        let mut directory = self.directory_at(version, false).await?;
+        let mut items = match named(&directory) {
+            Some(items) => items,
+            None => {
+                // Only a copy older than the page lacks a name: read it again.
+                directory = self.directory_at(version, true).await?;
+                named(&directory).ok_or_else(|| {
+                    StoreError::Corrupt(
+                        "a recording names a company, team or user that is not there".into(),
+                    )
+                })?
+            }
+        };
+        let filter_choices = directory.choices(query.scope);
+        let more = items.len() > limit;
+        items.truncate(limit);
+        if backwards {
+            items.reverse();
+        }
+        let (first, last) = (items.first().map(Cursor::of), items.last().map(Cursor::of));
+        let (next, previous) = match (&query.from, backwards) {
+            (PageFrom::Start, _) => (last.filter(|_| more), None),
+            (_, false) => (last.filter(|_| more), first),
+            (_, true) => (last, first.filter(|_| more)),
+        };
+        Ok(RecordingPage {
+            items,
+            next,
+            previous,
+            filter_choices,
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! Writing recordings: one (with its audio, see `audio.rs`), many (demo
+//! data), and deleting.
+
+use super::{Inserted, NewRecording};
+use crate::{Backend, BlobStore, Result, Store, StoreError, SQLITE_CACHE_SIZE};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::recording::RecordingId;
+use sqlx::Row;
+
+const INSERT_COLUMNS: &str = "id, company_id, team_id, user_id, extension, direction, calling_number, \
+     called_number, started_at, duration_ms, format, size_bytes, sha256, storage_key, external_id, created_at";
+
+fn bind_new<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    new: &NewRecording,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(new.id.as_str().to_string())
+        .bind(new.company_id.0)
+        .bind(new.team_id.map(|t| t.0))
+        .bind(new.user_id.map(|u| u.0))
+        .bind(new.extension.as_ref().map(|n| n.as_str().to_string()))
+        .bind(new.direction.code())
+        .bind(new.calling_number.as_str().to_string())
+        .bind(new.called_number.as_str().to_string())
+        .bind(new.started_at_ms)
+        .bind(new.duration_ms)
+        .bind(new.format.code())
+        .bind(new.size_bytes)
+        .bind(new.sha256.clone())
+        .bind(new.storage_key.clone())
+        .bind(new.external_id.clone())
+        .bind(now)
+}
+
+fn placeholders(row: usize, columns: usize) -> String {
+    let list: Vec<String> = (1..=columns)
+        .map(|c| format!("${}", row * columns + c))
+        .collect();
+    format!("({})", list.join(", "))
+}
+
+impl Store {
+    /// Inserts a recording; with an external id already used by the company,
+    /// inserts nothing and names the existing recording.
+    pub async fn insert_recording(&self, new: &NewRecording, now: i64) -> Result<Inserted> {
+        let mut tx = self.begin_write().await?;
+        let inserted = self.insert_recording_in(&mut tx, new, now).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    pub(crate) async fn insert_recording_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        new: &NewRecording,
+        now: i64,
+    ) -> Result<Inserted> {
+        let sql = format!(
+            "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (company_id, external_id) DO NOTHING",
+            placeholders(0, 16)
+        );
+        let done = bind_new(sqlx::query(&sql), new, now)
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() == 1 {
+            return Ok(Inserted::Created(new.id.clone()));
+        }
+        let existing: String =
+            sqlx::query("SELECT id FROM recordings WHERE company_id = $1 AND external_id = $2")
+                .bind(new.company_id.0)
+                .bind(new.external_id.clone())
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")?;
+        Ok(Inserted::Existing(
+            RecordingId::parse(&existing).ok_or(StoreError::Corrupt(existing))?,
+        ))
+    }
+
+    /// Many recordings in one transaction (demo data). On SQLite 50 rows a
+    /// statement: it looks each parameter name up with a linear scan, so
+    /// statements with thousands of parameters bind in quadratic time. On
+    /// PostgreSQL 1,000 (16,000 parameters; the limit is 65,535), so the
+    /// number index's statement trigger runs once per 1,000 rows.
+    pub async fn insert_recordings_bulk(&self, rows: &[NewRecording], now: i64) -> Result<()> {
+        let rows_per_statement = match self.backend {
+            Backend::Sqlite => 50,
+            Backend::Postgres => 1000,
+        };
+        let mut tx = self.begin_write().await?;
+        // Each batch touches the newest end of every number-index key, more
+        // pages than the usual cache holds: a larger one for this
+        // transaction saves re-reading them for every row.
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA cache_size = -524288")
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in rows.chunks(rows_per_statement) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| match self.backend {
+                    // Anonymous parameters: sqlx asks SQLite for each
+                    // parameter's name, which costs a scan per `$n`.
+                    Backend::Sqlite => format!("({})", ["?"; 16].join(", ")),
+                    Backend::Postgres => placeholders(i, 16),
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for new in chunk {
+                query = bind_new(query, new, now);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if self.backend == Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a recording inside `scope`, and its audio file when no other
+    /// recording uses it (checked under the key's lock). `None` when there
+    /// is no such recording in scope; else whether the file went too.
+    pub async fn delete_recording(
+        &self,
+        id: &RecordingId,
+        scope: DataScope,
+        blobs: &BlobStore,
+    ) -> Result<Option<bool>> {
+        let Some(recording) = self.recording_in_scope(id, scope).await? else {
+            return Ok(None);
+        };
+        let done = sqlx::query("DELETE FROM recordings WHERE id = $1")
+            .bind(recording.id.as_str().to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            // Deleted meanwhile by another request.
+            return Ok(None);
+        }
+        Ok(Some(
+            self.remove_audio_if_unused(&recording.storage_key, blobs)
+                .await?,
+        ))
+    }
+}
