@@ -1,6 +1,6 @@
 //! Audio sniffing and WAV headers: the first bytes of every upload.
 #![no_main]
-use callrec_domain::recording::{wav_info, AudioFormat};
+use callrec_domain::audio::{wav_info, AudioFormat};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,8 @@
 //! The small parsers of typed fields: MFA codes, phone numbers, times,
 //! recording ids, return paths, usernames.
 #![no_main]
-use callrec_domain::recording::{parse_rfc3339, RecordingId};
+use callrec_domain::time::parse_rfc3339;
+use callrec_domain::recording::RecordingId;
 use callrec_domain::totp::TotpCode;
 use callrec_domain::{MenuItem, PhoneNumber, Username};
 use libfuzzer_sys::fuzz_target;

@@ -4,10 +4,10 @@
 //! content, then fsynced and renamed into the content-addressed store; only
 //! then is the row committed, so an acknowledged recording survives a crash.
 
+use callrec_domain::audio::{wav_info, AudioFormat};
+use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::recording::{
-    validate_metadata, wav_info, AudioFormat, Metadata, MetadataInput, RecordingId,
-};
+use callrec_domain::recording::RecordingId;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{
     AuditAction, BlobStore, BlobWriter, Inserted, NewAuditEntry, NewRecording, Recording, Store,

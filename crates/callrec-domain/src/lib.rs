@@ -3,8 +3,10 @@
 //! Nothing here does I/O, spawns tasks or reads the clock: callers pass the
 //! current time in. That keeps every rule testable with a plain table.
 
+pub mod audio;
 pub mod ids;
 pub mod level;
+pub mod metadata;
 pub mod mfa;
 pub mod names;
 pub mod network;

@@ -28,6 +28,91 @@ fn civil_from_days(days_since_epoch: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Parses an RFC 3339 time (`2026-11-28T10:15:00Z`, with optional fraction
+/// and offset) into Unix milliseconds.
+pub fn parse_rfc3339(input: &str) -> Option<i64> {
+    let s = input.trim().as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(range)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| std::str::from_utf8(part).ok()?.parse().ok())?
+    };
+    if s.len() < 20
+        || s[4] != b'-'
+        || s[7] != b'-'
+        || !matches!(s[10], b'T' | b't' | b' ')
+        || s[13] != b':'
+        || s[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut index = 19;
+    let mut millis = 0;
+    if s.get(index) == Some(&b'.') {
+        let start = index + 1;
+        index = start;
+        while s.get(index).is_some_and(u8::is_ascii_digit) {
+            index += 1;
+        }
+        if index == start {
+            return None;
+        }
+        let digits = std::str::from_utf8(&s[start..index.min(start + 3)]).ok()?;
+        millis = digits.parse::<i64>().ok()? * 10_i64.pow(3 - digits.len() as u32);
+    }
+    let offset_minutes = match s.get(index)? {
+        b'Z' | b'z' if index + 1 == s.len() => 0,
+        sign @ (b'+' | b'-') if index + 6 == s.len() && s[index + 3] == b':' => {
+            let (h, m) = (num(index + 1..index + 3)?, num(index + 4..index + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let total = h * 60 + m;
+            if *sign == b'+' {
+                total
+            } else {
+                -total
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Howard Hinnant's days-from-civil (proleptic Gregorian).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +124,40 @@ mod tests {
         assert_eq!(format_utc(1_111_111_111), "2005-03-18 01:58:31 UTC");
         assert_eq!(format_utc(1_798_761_599), "2026-12-31 23:59:59 UTC");
         assert_eq!(format_utc(-1), "1969-12-31 23:59:59 UTC");
+    }
+
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2026-11-28T10:15:30Z"),
+            Some(1_795_860_930_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T10:15:30.25Z"),
+            Some(1_795_860_930_250)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T11:15:30+01:00"),
+            Some(1_795_860_930_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T05:15:30-05:00"),
+            Some(1_795_860_930_000)
+        );
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_some());
+        for bad in [
+            "",
+            "2026-11-28",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-11-28T24:00:00Z",
+            "2026-11-28T10:15:30",
+            "2026-11-28T10:15:30+0100",
+            "yesterday",
+            "2026-11-28T10:15:30.Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
     }
 }

@@ -2,9 +2,11 @@
 //! they answer (no panic) and what they accept keeps its promises. The long
 //! version of this is cargo-fuzz (`fuzz/`, docs/SECURITY.md).
 
+use callrec_domain::audio::{wav_info, AudioFormat};
 use callrec_domain::network::{throttle_key, TrustedProxies};
 use callrec_domain::range::parse_range;
-use callrec_domain::recording::{parse_rfc3339, wav_info, AudioFormat, RecordingId};
+use callrec_domain::recording::RecordingId;
+use callrec_domain::time::parse_rfc3339;
 use callrec_domain::totp::TotpCode;
 use callrec_domain::{MenuItem, PhoneNumber};
 use proptest::prelude::*;

@@ -18,6 +18,7 @@ pub mod fuzzing;
 mod json;
 mod mfa;
 mod migrate;
+pub mod number_index;
 mod packed;
 pub mod private;
 mod reads;

@@ -62,7 +62,7 @@ impl TestDb {
     }
 
     /// The number index's keys for one recording, as the triggers wrote
-    /// them (to compare with `callrec_domain::recording::number_grams`).
+    /// them (to compare with `crate::number_index::number_grams`).
     pub async fn number_index_keys(&self, id: &str) -> std::collections::BTreeSet<String> {
         use sqlx::Row;
         sqlx::query(

@@ -18,6 +18,10 @@ pub struct ThrottleWindow {
     pub limit: i64,
 }
 
+/// How far over its limit a held window's count goes: more than any number
+/// of attempts that can be in flight when the hold begins.
+const HELD_MARGIN: i64 = 1_000_000;
+
 /// The answer to "may this attempt be checked?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
@@ -81,7 +85,9 @@ impl Store {
 
     /// Keeps the window full until `until` at least: a lock that ends on
     /// its own. A window that would end later keeps its end, so a lock can
-    /// never make room for more attempts than the window allows.
+    /// never make room for more attempts than the window allows; and the
+    /// count goes far over the limit, so places that attempts in flight
+    /// give back cannot open it either.
     pub async fn hold_until(
         &self,
         scope: ThrottleScope,
@@ -97,7 +103,7 @@ impl Store {
         .bind(scope.code())
         .bind(key)
         .bind(until - window.seconds)
-        .bind(window.limit)
+        .bind(window.limit + HELD_MARGIN)
         .execute(&self.pool)
         .await?;
         Ok(())

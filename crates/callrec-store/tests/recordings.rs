@@ -1,8 +1,10 @@
 //! Recordings, API tokens and the blob store, on SQLite and PostgreSQL.
 
+use callrec_domain::audio::AudioFormat;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::recording::{number_grams, AudioFormat, Direction, NumberColumn, RecordingId};
+use callrec_domain::recording::{Direction, RecordingId};
 use callrec_domain::{CompanyName, DisplayName, Level, PhoneNumber, RoleSet, TeamName, Username};
+use callrec_store::number_index::{number_grams, NumberColumn};
 use callrec_store::{
     backend_tests, BlobStore, Company, Cursor, Inserted, NewRecording, NewUser, PageFrom,
     RecordingQuery, Store, StoreError, Team, User,

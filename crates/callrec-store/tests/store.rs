@@ -333,6 +333,11 @@ backend_tests! {
         // A hold keeps the window full until the given time.
         db.store.hold_until(Account, "bob", NOW + 2000, window).await.unwrap();
         assert_eq!(db.store.throttled_for(Account, "bob", NOW + 1999, window).await.unwrap(), Some(1));
+        // Places given back by attempts still in flight do not open a hold.
+        for _ in 0..5 {
+            db.store.release_attempt(Account, "bob").await.unwrap();
+        }
+        assert!(matches!(db.store.reserve_attempt(Account, "bob", NOW + 1000, window).await.unwrap(), Reservation::Refused { .. }));
         assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 2000, window).await.unwrap(), Reservation::Reserved(1));
         db.store.clear_failures(Account, "bob").await.unwrap();
         assert_eq!(db.store.throttled_for(Account, "bob", NOW + 2001, window).await.unwrap(), None);

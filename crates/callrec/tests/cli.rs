@@ -550,7 +550,7 @@ fn wav_file(samples: usize, seed: i16) -> Vec<u8> {
     let data: Vec<i16> = (0..samples)
         .map(|i| (i as i16).wrapping_mul(seed))
         .collect();
-    callrec_domain::recording::pcm_wav(&data, 8000)
+    callrec_domain::audio::pcm_wav(&data, 8000)
 }
 
 on_each_backend! {

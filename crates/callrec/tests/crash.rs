@@ -101,7 +101,7 @@ async fn survive_sigkill(database_url: Option<&str>) {
                 // Distinct audio each time, a few hundred kilobytes.
                 let salt = worker.wrapping_mul(7919).wrapping_add(n.wrapping_mul(104_729)).wrapping_add(1);
                 let samples: Vec<i16> = (0..100_000u32).map(|i| (i.wrapping_mul(salt) % 65_521) as i16).collect();
-                let audio = callrec_domain::recording::pcm_wav(&samples, 8000);
+                let audio = callrec_domain::audio::pcm_wav(&samples, 8000);
                 let sha = hex(&Sha256::digest(&audio));
                 let meta = serde_json::json!({"started_at": "2026-11-01T10:00:00Z", "direction": "inbound", "from": "0770", "to": "2001"});
                 let form = reqwest::multipart::Form::new()

@@ -5,9 +5,9 @@ use super::page::{listed_from_packed, ListedRecording, LIST_COLUMNS, LIST_FIELDS
 use super::{Cursor, PageFrom, RecordingPage, RecordingQuery};
 use crate::directory::Directory;
 use crate::filter::Filter;
+use crate::number_index::{cheapest_lookup, NumberColumn};
 use crate::{Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::recording::{cheapest_lookup, NumberColumn};
 use sqlx::Row;
 
 /// The digits of a number column (`+ * #` removed), as the index holds them.

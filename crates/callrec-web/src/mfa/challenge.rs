@@ -256,16 +256,8 @@ async fn submit_code(
     // Both counters take this attempt before the code is checked, so
     // parallel guesses can never pass a limit (each reservation is one
     // conditional write); an accepted code gives its places back.
-    let in_hour = match state
-        .store
-        .reserve_attempt(ThrottleScope::MfaAccount, &account, now, hourly)
-        .await?
-    {
-        Reservation::Reserved(count) => count,
-        Reservation::Refused { .. } => {
-            return end_attempt(state, current, SignInReason::MfaLocked).await
-        }
-    };
+    // The sign-in's place first: giving one back never opens the account's
+    // window, which a lock holds full.
     let in_sign_in = match state
         .store
         .reserve_attempt(ThrottleScope::MfaSignIn, sign_in, now, per_sign_in)
@@ -273,11 +265,21 @@ async fn submit_code(
     {
         Reservation::Reserved(count) => count,
         Reservation::Refused { .. } => {
+            return end_attempt(state, current, SignInReason::MfaAttempts).await;
+        }
+    };
+    let in_hour = match state
+        .store
+        .reserve_attempt(ThrottleScope::MfaAccount, &account, now, hourly)
+        .await?
+    {
+        Reservation::Reserved(count) => count,
+        Reservation::Refused { .. } => {
             state
                 .store
-                .release_attempt(ThrottleScope::MfaAccount, &account)
+                .release_attempt(ThrottleScope::MfaSignIn, sign_in)
                 .await?;
-            return end_attempt(state, current, SignInReason::MfaAttempts).await;
+            return end_attempt(state, current, SignInReason::MfaLocked).await;
         }
     };
     let secret = decrypt(state, current, &registration)?;

@@ -15,8 +15,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::recording::{number_filter, parse_rfc3339, Direction, RecordingId};
+use callrec_domain::recording::{number_filter, Direction, RecordingId};
 use callrec_domain::time::format_utc;
+use callrec_domain::time::parse_rfc3339;
 use callrec_domain::{CompanyId, MenuItem, PhoneNumber, Role, TeamId, UserId};
 use callrec_store::{Cursor, PageFrom, RecordingQuery};
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 /// An 8 kHz mono WAV of `samples` samples with a recognisable ramp.
 pub fn wav(samples: usize) -> Vec<u8> {
     let ramp: Vec<i16> = (0..samples).map(|i| (i % 251) as i16 * 100).collect();
-    callrec_domain::recording::pcm_wav(&ramp, 8000)
+    callrec_domain::audio::pcm_wav(&ramp, 8000)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -8,7 +8,8 @@
 //! a route in the router without a row fails the test.
 
 use crate::harness::*;
-use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
+use callrec_domain::audio::AudioFormat;
+use callrec_domain::recording::{Direction, RecordingId};
 use callrec_domain::{Level, PhoneNumber, Role};
 use callrec_store::{backend_tests, Company, NewRecording, Team, User};
 use std::collections::{BTreeMap, BTreeSet};

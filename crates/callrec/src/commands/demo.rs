@@ -4,7 +4,7 @@ use super::now;
 use crate::error::CliError;
 use callrec_app::accounts::{self, AuditContext, CreateUser};
 use callrec_app::{Argon2Settings, Passwords};
-use callrec_domain::recording::pcm_wav;
+use callrec_domain::audio::pcm_wav;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PhoneNumber, Role, RoleSet, TeamName,
     Username,
@@ -261,8 +261,9 @@ fn synthetic_wav(seconds: u32, low: f64, high: f64) -> Vec<u8> {
 /// Synthetic recordings over the last 90 days for the demo companies' team
 /// members, sharing a dozen generated audio files per company.
 async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<(), CliError> {
+    use callrec_domain::audio::AudioFormat;
     use callrec_domain::permissions::DataScope;
-    use callrec_domain::recording::{AudioFormat, Direction, RecordingId};
+    use callrec_domain::recording::{Direction, RecordingId};
     use callrec_store::{NewRecording, UserQuery};
     use rand::{Rng, SeedableRng};
 

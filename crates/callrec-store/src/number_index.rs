@@ -1,0 +1,216 @@
+//! The number index's keys: which windows of a recorded number's digits
+//! `recording_number_grams` holds, and which keys answer a filter. The
+//! store owns this layout; its SQL triggers compute the same keys, and the
+//! store's tests compare the two.
+
+/// Which number a filter or an index entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumberColumn {
+    Calling,
+    Called,
+}
+
+impl NumberColumn {
+    /// The letter that starts this column's index keys.
+    pub fn key_prefix(self) -> char {
+        match self {
+            NumberColumn::Calling => 'f',
+            NumberColumn::Called => 't',
+        }
+    }
+}
+
+/// Index keys pad numbers shorter than a window with this character.
+pub const GRAM_PAD: char = '_';
+/// Digits in one index key.
+pub const GRAM_LENGTH: usize = 4;
+
+/// The index keys of a recorded number: its column's letter and each window
+/// of four digits, plus the last three digits padded (so three-digit filters
+/// find numbers that end with them), or the whole number padded when it is
+/// shorter. `+ * #` are not digits and are left out.
+///
+/// The SQL triggers of migration `number_grams` compute the same keys; the
+/// store's tests compare the two.
+pub fn number_grams(column: NumberColumn, number: &str) -> std::collections::BTreeSet<String> {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    let last_start = digits.len().saturating_sub(GRAM_LENGTH - 2).max(1);
+    (0..last_start)
+        .map(|start| {
+            let mut key = String::with_capacity(GRAM_LENGTH + 1);
+            key.push(column.key_prefix());
+            key.extend(
+                digits
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat(GRAM_PAD))
+                    .skip(start)
+                    .take(GRAM_LENGTH),
+            );
+            key
+        })
+        .collect()
+}
+
+/// Index keys that answer a number filter: a recording matches when the
+/// index holds any of `keys` for it. When `exact` is false the keys hold
+/// only part of the digits, and each hit must be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexLookup {
+    pub column: NumberColumn,
+    pub keys: Vec<String>,
+    pub exact: bool,
+}
+
+/// The index keys that answer "the `column` number contains `digits`", or
+/// `None` for one or two digits: they match most numbers, so reading
+/// recordings newest first fills a page quickly without the index.
+///
+/// Three digits are the start of a four-digit window, or the padded end of
+/// a number: eleven keys. Four digits are one key. Longer filters use their
+/// last four digits (the end of a phone number varies most) and check the
+/// rest on each hit.
+pub fn number_lookup(column: NumberColumn, digits: &str) -> Option<IndexLookup> {
+    let digits: Vec<char> = digits.chars().filter(char::is_ascii_digit).collect();
+    let key = |window: &[char], last: Option<char>| -> String {
+        std::iter::once(column.key_prefix())
+            .chain(window.iter().copied())
+            .chain(last)
+            .collect()
+    };
+    let (keys, exact) = match digits.len() {
+        0..=2 => return None,
+        3 => (
+            ('0'..='9')
+                .chain(std::iter::once(GRAM_PAD))
+                .map(|last| key(&digits, Some(last)))
+                .collect(),
+            true,
+        ),
+        n => (
+            vec![key(&digits[n - GRAM_LENGTH..], None)],
+            n == GRAM_LENGTH,
+        ),
+    };
+    Some(IndexLookup {
+        column,
+        keys,
+        exact,
+    })
+}
+
+/// Of the number filters given, the lookup that reads the fewest index
+/// entries for a page: exact ones first, then fewer keys. The other
+/// filters are checked on each hit.
+pub fn cheapest_lookup(filters: &[(NumberColumn, &str)]) -> Option<IndexLookup> {
+    filters
+        .iter()
+        .filter_map(|(column, digits)| number_lookup(*column, digits))
+        .min_by_key(|lookup| (!lookup.exact, lookup.keys.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_grams_are_windows_of_four_digits_and_a_padded_tail() {
+        let grams = |n: &str| {
+            number_grams(NumberColumn::Calling, n)
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            grams("+44123456"),
+            ["f1234", "f2345", "f3456", "f4412", "f4123", "f456_"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(grams("2150"), ["f150_", "f2150"]);
+        assert_eq!(grams("215"), ["f215_"]);
+        assert_eq!(grams("21"), ["f21__"]);
+        assert_eq!(grams("*#"), ["f____"]);
+        // A repeated window is one key.
+        assert_eq!(
+            grams("12121"),
+            ["f1212", "f2121", "f121_"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            number_grams(NumberColumn::Called, "2150")
+                .first()
+                .map(String::as_str),
+            Some("t150_")
+        );
+    }
+
+    /// Every substring of three digits or more is found through one of its
+    /// lookup keys: the rule that makes the index answer "any part".
+    #[test]
+    fn every_part_of_a_number_is_found_by_its_lookup_keys() {
+        for number in ["+441234567890", "2150", "215", "9999", "#12*345", "7946"] {
+            let grams = number_grams(NumberColumn::Called, number);
+            let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+            for start in 0..digits.len() {
+                for end in start + 3..=digits.len() {
+                    let part = &digits[start..end];
+                    let keys = number_lookup(NumberColumn::Called, part)
+                        .expect("three digits or more use the index")
+                        .keys;
+                    assert!(
+                        keys.iter().any(|k| grams.contains(k)),
+                        "{part} of {number} not found by {keys:?} in {grams:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn number_lookups() {
+        assert_eq!(number_lookup(NumberColumn::Calling, "21"), None);
+        let three = number_lookup(NumberColumn::Calling, "215").unwrap();
+        assert_eq!((three.keys.len(), three.exact), (11, true));
+        assert!(
+            three.keys.contains(&"f2150".to_string()) && three.keys.contains(&"f215_".to_string())
+        );
+        assert_eq!(
+            number_lookup(NumberColumn::Called, "2150"),
+            Some(IndexLookup {
+                column: NumberColumn::Called,
+                keys: vec!["t2150".into()],
+                exact: true
+            })
+        );
+        assert_eq!(
+            number_lookup(NumberColumn::Called, "442079460000"),
+            Some(IndexLookup {
+                column: NumberColumn::Called,
+                keys: vec!["t0000".into()],
+                exact: false
+            })
+        );
+        // The exact four-digit filter drives; the longer one is checked.
+        let driving = cheapest_lookup(&[
+            (NumberColumn::Calling, "442079460000"),
+            (NumberColumn::Called, "2150"),
+        ])
+        .unwrap();
+        assert_eq!(driving.column, NumberColumn::Called);
+        // One exact key beats eleven.
+        let driving = cheapest_lookup(&[
+            (NumberColumn::Calling, "215"),
+            (NumberColumn::Called, "7946"),
+        ])
+        .unwrap();
+        assert_eq!(driving.keys, ["t7946"]);
+        assert_eq!(cheapest_lookup(&[(NumberColumn::Calling, "44")]), None);
+    }
+}
