@@ -42,10 +42,7 @@ impl std::fmt::Debug for Keyring {
 
 /// The id of a key: the first 8 hex digits of its SHA-256.
 pub fn key_id(key: &[u8; 32]) -> String {
-    Sha256::digest(key)[..4]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    callrec_domain::hex::hex(&Sha256::digest(key)[..4])
 }
 
 fn aad(user: UserId) -> String {

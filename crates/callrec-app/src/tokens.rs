@@ -7,10 +7,7 @@ use sha2::{Digest, Sha256};
 
 /// The stored form of a token.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    callrec_domain::hex::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A new API token: shown once, stored only as its hash.

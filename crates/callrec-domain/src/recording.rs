@@ -42,7 +42,7 @@ pub struct RecordingId(String);
 
 impl RecordingId {
     pub fn from_bytes(bytes: [u8; 16]) -> RecordingId {
-        RecordingId(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        RecordingId(crate::hex::hex(&bytes))
     }
 
     pub fn parse(input: &str) -> Option<RecordingId> {

@@ -128,7 +128,7 @@ impl BlobStore {
         tokio::task::spawn_blocking(move || crate::private::create_dir(&temp_dir)).await??;
         let mut random = [0u8; 16];
         getrandom(&mut random);
-        let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let name = callrec_domain::hex::hex(&random);
         let path = self.temp_dir().join(format!("{name}.part"));
         let file = fs::OpenOptions::from(crate::private::file_options())
             .write(true)
@@ -154,13 +154,7 @@ impl BlobStore {
     ) -> io::Result<PreparedBlob> {
         writer.file.flush().await?;
         writer.file.sync_all().await?;
-        let sha256: String = writer
-            .hasher
-            .clone()
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = callrec_domain::hex::hex(&writer.hasher.clone().finalize());
         Ok(PreparedBlob {
             key: company_key(company, &sha256),
             size: writer.size,

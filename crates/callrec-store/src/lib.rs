@@ -1,9 +1,11 @@
 //! Persistence for callrec on SQLite (the embedded default) and PostgreSQL
 //! (for several nodes sharing one database).
 //!
-//! One `Store` serves both through sqlx's `Any` driver: every query is written
-//! once, in the SQL both engines accept, with `$n` placeholders. The few
-//! places where the engines differ live in [`Backend`]. Each backend has its
+//! One `Store` serves both through sqlx's `Any` driver: queries are written
+//! in the SQL both engines accept, with `$n` placeholders, wherever they can
+//! be. Where the engines differ the SQL comes from [`Backend`] (writes,
+//! packed pages, string aggregation) or says which engine it is for (the
+//! directory load, audio locks, the search's index reads). Each backend has its
 //! own migrations folder (`migrations/sqlite`, `migrations/postgres`).
 
 mod audio;

@@ -329,7 +329,6 @@ impl Store {
 
     /// Saves a whole Modify pop-up (details, roles and maybe a new password)
     /// in one transaction: all of it or none of it.
-    /// Ids and usernames inside `scope`, for dropdowns: no roles, no count.
     pub async fn update_user(&self, id: UserId, update: &UserUpdate, now: i64) -> Result<()> {
         let details = &update.details;
         let mut tx = self.begin_write().await?;

@@ -23,13 +23,20 @@ pub struct ListedRecording {
     pub duration_ms: i64,
 }
 
-/// What the list reads of a recording: ids where it shows names, which
-/// come from the directory (see `directory`).
-pub(super) const LIST_COLUMNS: &str = "SELECT r.id, r.started_at, r.direction, r.calling_number, \
-     r.called_number, r.user_id, r.team_id, r.company_id, r.duration_ms FROM";
+/// `SELECT r.id, r.started_at, … FROM`: the columns of [`LIST_FIELDS`],
+/// made from that list so the two cannot drift apart.
+pub(super) fn list_columns() -> &'static str {
+    static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let columns: Vec<String> = LIST_FIELDS.iter().map(|f| format!("r.{f}")).collect();
+        format!("SELECT {} FROM", columns.join(", "))
+    });
+    &COLUMNS
+}
 
-/// The names of `LIST_COLUMNS`, in order, for the packed form of a page.
-/// None holds free text, so the page can be packed (`Backend::packed_rows`).
+/// What the list reads of a recording, in order, for the packed form of a
+/// page: ids where it shows names, which come from the directory (see
+/// `directory`). None holds free text, so the page can be packed
+/// (`Backend::packed_rows`).
 pub(super) const LIST_FIELDS: &[&str] = &[
     "id",
     "started_at",
@@ -108,6 +115,15 @@ impl ListedIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_list_selects_its_fields_in_order() {
+        assert_eq!(
+            list_columns(),
+            "SELECT r.id, r.started_at, r.direction, r.calling_number, r.called_number, \
+             r.user_id, r.team_id, r.company_id, r.duration_ms FROM"
+        );
+    }
 
     #[test]
     fn packed_pages_decode_or_fail_clearly() {

@@ -1,7 +1,7 @@
 //! Finding recordings: a keyset page in the viewer's scope, with the
 //! number filters answered from the number index.
 
-use super::page::{listed_from_packed, ListedRecording, LIST_COLUMNS, LIST_FIELDS};
+use super::page::{list_columns, listed_from_packed, ListedRecording, LIST_FIELDS};
 use super::{Cursor, PageFrom, RecordingPage, RecordingQuery};
 use crate::directory::Directory;
 use crate::filter::Filter;
@@ -38,6 +38,7 @@ fn gram_company(query: &RecordingQuery, filter: &mut Filter) -> String {
 
 impl Store {
     pub async fn search_recordings(&self, query: &RecordingQuery) -> Result<RecordingPage> {
+        let list_columns = list_columns();
         let mut filter = Filter::default();
         filter.scope(query.scope, "r.company_id", "r.team_id", "r.user_id");
         if let Some(company) = query.company {
@@ -119,7 +120,7 @@ impl Store {
         let order_by = format!("ORDER BY r.started_at {order}, r.id {order} LIMIT {p}");
         let sql = match driving {
             None => format!(
-                "{LIST_COLUMNS} recordings r{} {order_by}",
+                "{list_columns} recordings r{} {order_by}",
                 filter.where_clause()
             ),
             Some(lookup) => {
@@ -144,7 +145,7 @@ impl Store {
                 let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
                 if index_reads.len() == 1 {
                     let conditions = index_reads.remove(0);
-                    format!("{LIST_COLUMNS} recording_number_grams g CROSS JOIN recordings r{conditions} {index_order}")
+                    format!("{list_columns} recording_number_grams g CROSS JOIN recordings r{conditions} {index_order}")
                 } else {
                     // Each key's newest 51 carry their sort key, so the
                     // union's own newest 51 are the page: only those are
@@ -161,7 +162,7 @@ impl Store {
                         })
                         .collect();
                     format!(
-                        "{LIST_COLUMNS} recordings r WHERE r.seq IN (SELECT u.hit FROM ({}) u \
+                        "{list_columns} recordings r WHERE r.seq IN (SELECT u.hit FROM ({}) u \
                          ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
                         hits.join(" UNION ")
                     )
