@@ -29,6 +29,12 @@ fn clean_text(
     Ok(value.to_string())
 }
 
+/// The one form names are compared in (unique keys, lookups, throttle
+/// counters): surrounding space dropped, lower case.
+pub fn lookup_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $field:literal, $what:literal, $max:literal) => {
         $(#[$doc])*
@@ -44,6 +50,11 @@ macro_rules! text_type {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// The form compared for uniqueness ([`lookup_key`]).
+            pub fn key(&self) -> String {
+                lookup_key(&self.0)
             }
         }
 
@@ -112,9 +123,9 @@ impl Username {
         &self.0
     }
 
-    /// The form compared for uniqueness and at sign-in.
+    /// The form compared for uniqueness and at sign-in ([`lookup_key`]).
     pub fn key(&self) -> String {
-        self.0.to_ascii_lowercase()
+        lookup_key(&self.0)
     }
 }
 

@@ -1,4 +1,5 @@
 use crate::{Result, Store, StoreError};
+use callrec_domain::names::lookup_key;
 use callrec_domain::{CompanyId, CompanyName, MfaPolicy};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -29,7 +30,7 @@ impl Store {
             "INSERT INTO companies (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING {COLUMNS}"
         ))
         .bind(name.as_str())
-        .bind(name.as_str().to_lowercase())
+        .bind(name.key())
         .bind(now)
         .fetch_one(&self.pool)
         .await
@@ -53,7 +54,7 @@ impl Store {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM companies WHERE name_key = $1"
         ))
-        .bind(name.trim().to_lowercase())
+        .bind(lookup_key(name))
         .fetch_optional(&self.pool)
         .await?
         .as_ref()

@@ -1,4 +1,5 @@
 use crate::{flag, Result, Store, StoreError};
+use callrec_domain::names::lookup_key;
 use callrec_domain::{CompanyId, TeamId, TeamName};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -37,7 +38,7 @@ impl Store {
         )
         .bind(company.0)
         .bind(name.as_str())
-        .bind(name.as_str().to_lowercase())
+        .bind(name.key())
         .bind(now)
         .fetch_one(&self.pool)
         .await
@@ -74,7 +75,7 @@ impl Store {
             "{SELECT} WHERE t.company_id = $1 AND t.name_key = $2"
         ))
         .bind(company.0)
-        .bind(name.trim().to_lowercase())
+        .bind(lookup_key(name))
         .fetch_optional(&self.pool)
         .await?
         .as_ref()
@@ -107,7 +108,7 @@ impl Store {
             "UPDATE teams SET name = $1, name_key = $2 WHERE company_id = $3 AND id = $4",
         )
         .bind(name.as_str())
-        .bind(name.as_str().to_lowercase())
+        .bind(name.key())
         .bind(company.0)
         .bind(id.0)
         .execute(&self.pool)

@@ -271,7 +271,7 @@ impl Store {
     /// The user and their password hash, by username in any case.
     pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
         let row = sqlx::query(&format!("{} WHERE u.username_key = $1", select(self)))
-            .bind(username.trim().to_ascii_lowercase())
+            .bind(callrec_domain::names::lookup_key(username))
             .fetch_optional(&self.pool)
             .await?;
         match row {

@@ -81,7 +81,7 @@ async fn log_in(
     if username.len() > MAX_INPUT_BYTES || password.len() > MAX_INPUT_BYTES {
         return render_login(StatusCode::UNAUTHORIZED, "", Some(INVALID.into()));
     }
-    let account_key = username.to_lowercase();
+    let account_key = callrec_domain::names::lookup_key(username);
     // IPv6 clients are counted per /64 (`network::throttle_key`).
     let client_key = client
         .parse()
