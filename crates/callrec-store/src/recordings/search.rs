@@ -6,7 +6,7 @@ use super::{Cursor, PageFrom, RecordingPage, RecordingQuery};
 use crate::directory::Directory;
 use crate::filter::Filter;
 use crate::number_index::{cheapest_lookup, NumberColumn};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
 use sqlx::Row;
 
@@ -36,149 +36,177 @@ fn gram_company(query: &RecordingQuery, filter: &mut Filter) -> String {
     }
 }
 
-impl Store {
-    pub async fn search_recordings(&self, query: &RecordingQuery) -> Result<RecordingPage> {
-        let list_columns = list_columns();
-        let mut filter = Filter::default();
-        filter.scope(query.scope, "r.company_id", "r.team_id", "r.user_id");
-        if let Some(company) = query.company {
-            let p = filter.bind(company.0);
-            filter.and(format!("r.company_id = {p}"));
+/// A Recordings page as one statement, its bound values, and how to read
+/// its rows back.
+pub(crate) struct SearchPlan {
+    pub(crate) statement: String,
+    pub(crate) filter: Filter,
+    /// Rows a page shows (the statement reads one more, to know of a next).
+    pub(crate) limit: usize,
+    /// The rows come oldest first and are turned round (a previous page).
+    pub(crate) backwards: bool,
+}
+
+/// Plans a search: pure, so the SQL for every scope and filter is tested as
+/// text on both engines (`tests` below).
+pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
+    let list_columns = list_columns();
+    let mut filter = Filter::default();
+    filter.scope(query.scope, "r.company_id", "r.team_id", "r.user_id");
+    if let Some(company) = query.company {
+        let p = filter.bind(company.0);
+        filter.and(format!("r.company_id = {p}"));
+    }
+    // Every number filter is checked on the row; the cheapest one with
+    // three digits or more also picks the index keys that drive the
+    // query (see `number_lookup`).
+    let numbers: Vec<(NumberColumn, &str)> = [
+        (NumberColumn::Calling, &query.calling),
+        (NumberColumn::Called, &query.called),
+    ]
+    .into_iter()
+    .filter_map(|(column, digits)| digits.as_deref().map(|d| (column, d)))
+    .collect();
+    let driving = cheapest_lookup(&numbers);
+    for (column, digits) in &numbers {
+        let answered_by_index = driving
+            .as_ref()
+            .is_some_and(|lookup| lookup.exact && lookup.column == *column);
+        if !answered_by_index {
+            let p = filter.bind(format!("%{digits}%"));
+            filter.and(format!("{} LIKE {p}", digits_of(column)));
         }
-        // Every number filter is checked on the row; the cheapest one with
-        // three digits or more also picks the index keys that drive the
-        // query (see `number_lookup`).
-        let numbers: Vec<(NumberColumn, &str)> = [
-            (NumberColumn::Calling, &query.calling),
-            (NumberColumn::Called, &query.called),
-        ]
-        .into_iter()
-        .filter_map(|(column, digits)| digits.as_deref().map(|d| (column, d)))
-        .collect();
-        let driving = cheapest_lookup(&numbers);
-        for (column, digits) in &numbers {
-            let answered_by_index = driving
-                .as_ref()
-                .is_some_and(|lookup| lookup.exact && lookup.column == *column);
-            if !answered_by_index {
-                let p = filter.bind(format!("%{digits}%"));
-                filter.and(format!("{} LIKE {p}", digits_of(column)));
-            }
+    }
+    // The gram index is read in time order, so time limits also go on
+    // its own column (`g_time` collects them).
+    let mut g_time = Vec::new();
+    if let Some(start) = query.start_ms {
+        let p = filter.bind(start);
+        filter.and(format!("r.started_at >= {p}"));
+        g_time.push(format!("g.started_at >= {p}"));
+    }
+    if let Some(end) = query.end_ms {
+        let p = filter.bind(end);
+        filter.and(format!("r.started_at <= {p}"));
+        g_time.push(format!("g.started_at <= {p}"));
+    }
+    if let Some(direction) = query.direction {
+        let p = filter.bind(direction.code().to_string());
+        filter.and(format!("r.direction = {p}"));
+    }
+    if let Some(user) = query.user {
+        let p = filter.bind(user.0);
+        filter.and(format!("r.user_id = {p}"));
+    }
+    if let Some(team) = query.team {
+        let p = filter.bind(team.0);
+        filter.and(format!("r.team_id = {p}"));
+    }
+    let (order, backwards) = match &query.from {
+        PageFrom::Start => ("DESC", false),
+        PageFrom::After(cursor) => {
+            let (t, i) = (
+                filter.bind(cursor.started_at_ms),
+                filter.bind(cursor.id.clone()),
+            );
+            filter.and(format!(
+                "(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"
+            ));
+            g_time.push(format!("g.started_at <= {t}"));
+            ("DESC", false)
         }
-        // The gram index is read in time order, so time limits also go on
-        // its own column (`g_time` collects them).
-        let mut g_time = Vec::new();
-        if let Some(start) = query.start_ms {
-            let p = filter.bind(start);
-            filter.and(format!("r.started_at >= {p}"));
-            g_time.push(format!("g.started_at >= {p}"));
+        PageFrom::Before(cursor) => {
+            let (t, i) = (
+                filter.bind(cursor.started_at_ms),
+                filter.bind(cursor.id.clone()),
+            );
+            filter.and(format!(
+                "(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"
+            ));
+            g_time.push(format!("g.started_at >= {t}"));
+            ("ASC", true)
         }
-        if let Some(end) = query.end_ms {
-            let p = filter.bind(end);
-            filter.and(format!("r.started_at <= {p}"));
-            g_time.push(format!("g.started_at <= {p}"));
-        }
-        if let Some(direction) = query.direction {
-            let p = filter.bind(direction.code().to_string());
-            filter.and(format!("r.direction = {p}"));
-        }
-        if let Some(user) = query.user {
-            let p = filter.bind(user.0);
-            filter.and(format!("r.user_id = {p}"));
-        }
-        if let Some(team) = query.team {
-            let p = filter.bind(team.0);
-            filter.and(format!("r.team_id = {p}"));
-        }
-        let (order, backwards) = match &query.from {
-            PageFrom::Start => ("DESC", false),
-            PageFrom::After(cursor) => {
-                let (t, i) = (
-                    filter.bind(cursor.started_at_ms),
-                    filter.bind(cursor.id.clone()),
-                );
-                filter.and(format!(
-                    "(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"
-                ));
-                g_time.push(format!("g.started_at <= {t}"));
-                ("DESC", false)
-            }
-            PageFrom::Before(cursor) => {
-                let (t, i) = (
-                    filter.bind(cursor.started_at_ms),
-                    filter.bind(cursor.id.clone()),
-                );
-                filter.and(format!(
-                    "(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"
-                ));
-                g_time.push(format!("g.started_at >= {t}"));
-                ("ASC", true)
-            }
-        };
-        let limit = query.limit.clamp(1, 500) as usize;
-        let p = filter.bind(limit as i64 + 1);
-        let order_by = format!("ORDER BY r.started_at {order}, r.id {order} LIMIT {p}");
-        let sql = match driving {
-            None => format!(
-                "{list_columns} recordings r{} {order_by}",
-                filter.where_clause()
-            ),
-            Some(lookup) => {
-                // A newest-first read of the index per key, stopping at a
-                // page of rows that pass every filter. One key is the page;
-                // several are a union whose newest rows are the page.
-                let company = gram_company(query, &mut filter);
-                let mut index_reads: Vec<String> = lookup
-                    .keys
-                    .into_iter()
-                    .map(|key| {
-                        let k = filter.bind(key);
-                        let mut index_read = vec![
-                            format!("g.company_id {company}"),
-                            format!("g.gram = {k}"),
-                            "r.seq = g.recording".to_string(),
-                        ];
-                        index_read.extend(g_time.iter().cloned());
-                        filter.where_clause_with(&index_read)
+    };
+    let limit = query.limit.clamp(1, 500) as usize;
+    let p = filter.bind(limit as i64 + 1);
+    let order_by = format!("ORDER BY r.started_at {order}, r.id {order} LIMIT {p}");
+    let sql = match driving {
+        None => format!(
+            "{list_columns} recordings r{} {order_by}",
+            filter.where_clause()
+        ),
+        Some(lookup) => {
+            // A newest-first read of the index per key, stopping at a
+            // page of rows that pass every filter. One key is the page;
+            // several are a union whose newest rows are the page.
+            let company = gram_company(query, &mut filter);
+            let mut index_reads: Vec<String> = lookup
+                .keys
+                .into_iter()
+                .map(|key| {
+                    let k = filter.bind(key);
+                    let mut index_read = vec![
+                        format!("g.company_id {company}"),
+                        format!("g.gram = {k}"),
+                        "r.seq = g.recording".to_string(),
+                    ];
+                    index_read.extend(g_time.iter().cloned());
+                    filter.where_clause_with(&index_read)
+                })
+                .collect();
+            let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
+            if index_reads.len() == 1 {
+                let conditions = index_reads.remove(0);
+                format!("{list_columns} recording_number_grams g CROSS JOIN recordings r{conditions} {index_order}")
+            } else {
+                // Each key's newest 51 carry their sort key, so the
+                // union's own newest 51 are the page: only those are
+                // joined again for their columns (not up to 51 a key).
+                let hits: Vec<String> = index_reads
+                    .iter()
+                    .map(|conditions| {
+                        format!(
+                            "SELECT hit, t, i FROM (SELECT g.recording AS hit, \
+                             r.started_at AS t, r.id AS i \
+                             FROM recording_number_grams g CROSS JOIN recordings r{conditions} \
+                             {index_order}) k"
+                        )
                     })
                     .collect();
-                let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
-                if index_reads.len() == 1 {
-                    let conditions = index_reads.remove(0);
-                    format!("{list_columns} recording_number_grams g CROSS JOIN recordings r{conditions} {index_order}")
-                } else {
-                    // Each key's newest 51 carry their sort key, so the
-                    // union's own newest 51 are the page: only those are
-                    // joined again for their columns (not up to 51 a key).
-                    let hits: Vec<String> = index_reads
-                        .iter()
-                        .map(|conditions| {
-                            format!(
-                                "SELECT hit, t, i FROM (SELECT g.recording AS hit, \
-                                 r.started_at AS t, r.id AS i \
-                                 FROM recording_number_grams g CROSS JOIN recordings r{conditions} \
-                                 {index_order}) k"
-                            )
-                        })
-                        .collect();
-                    format!(
-                        "{list_columns} recordings r WHERE r.seq IN (SELECT u.hit FROM ({}) u \
-                         ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
-                        hits.join(" UNION ")
-                    )
-                }
+                format!(
+                    "{list_columns} recordings r WHERE r.seq IN (SELECT u.hit FROM ({}) u \
+                     ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
+                    hits.join(" UNION ")
+                )
             }
-        };
-        // The page as one packed value, with the directory's version beside
-        // it: one statement and one row per page. A row costs sqlx a hand-off
-        // from SQLite's worker thread and a conversion of every value, and
-        // every statement a round trip (see docs/BENCHMARKS.md). It runs on
-        // the read connections (`reads`), like the session before it.
-        let statement = format!(
-            "SELECT (SELECT {} FROM ({sql}) x) AS page, \
-             (SELECT version FROM directory_version) AS directory_version",
-            self.backend.packed_rows(LIST_FIELDS)
-        );
+        }
+    };
+    // The page as one packed value, with the directory's version beside
+    // it: one statement and one row per page. A row costs sqlx a hand-off
+    // from SQLite's worker thread and a conversion of every value, and
+    // every statement a round trip (see docs/BENCHMARKS.md). It runs on
+    // the read connections (`reads`), like the session before it.
+    let statement = format!(
+        "SELECT (SELECT {} FROM ({sql}) x) AS page, \
+         (SELECT version FROM directory_version) AS directory_version",
+        backend.packed_rows(LIST_FIELDS)
+    );
+    SearchPlan {
+        statement,
+        filter,
+        limit,
+        backwards,
+    }
+}
+
+impl Store {
+    pub async fn search_recordings(&self, query: &RecordingQuery) -> Result<RecordingPage> {
+        let SearchPlan {
+            statement,
+            filter,
+            limit,
+            backwards,
+        } = plan(query, self.backend);
         let row = self
             .reads
             .fetch_optional(&statement, &filter)
@@ -220,5 +248,114 @@ impl Store {
             previous,
             filter_choices,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callrec_domain::{CompanyId, TeamId, UserId};
+
+    fn query(scope: DataScope) -> RecordingQuery {
+        RecordingQuery {
+            scope,
+            company: None,
+            calling: None,
+            called: None,
+            start_ms: None,
+            end_ms: None,
+            direction: None,
+            user: None,
+            team: None,
+            from: PageFrom::Start,
+            limit: 50,
+        }
+    }
+
+    /// The inner page query of a plan (without the packing around it).
+    fn page_sql(plan: &SearchPlan) -> &str {
+        let start = plan.statement.find("FROM (").expect("a packed page") + "FROM (".len();
+        let end = plan.statement.rfind(") x) AS page").expect("a packed page");
+        &plan.statement[start..end]
+    }
+
+    const COLUMNS: &str = "SELECT r.id, r.started_at, r.direction, r.calling_number, \
+        r.called_number, r.user_id, r.team_id, r.company_id, r.duration_ms FROM";
+
+    /// Snapshots of the SQL per scope and filter. The page query is the
+    /// same on both engines; only the packing around it differs.
+    #[test]
+    fn plans_per_scope_and_filter() {
+        let cases = [
+            (
+                query(DataScope::Company(CompanyId(1))),
+                "recordings r WHERE r.company_id = $1 ORDER BY r.started_at DESC, r.id DESC LIMIT $2",
+            ),
+            (
+                RecordingQuery { calling: Some("2150".into()), ..query(DataScope::Team(CompanyId(1), TeamId(2))) },
+                "recording_number_grams g CROSS JOIN recordings r WHERE r.company_id = $1 AND r.team_id = $2 \
+                 AND g.company_id = $4 AND g.gram = $5 AND r.seq = g.recording \
+                 ORDER BY g.started_at DESC, r.id DESC LIMIT $3",
+            ),
+            (
+                RecordingQuery { calling: Some("794600".into()), start_ms: Some(5), ..query(DataScope::Everything) },
+                "recording_number_grams g CROSS JOIN recordings r WHERE \
+                 replace(replace(replace(r.calling_number, '+', ''), '*', ''), '#', '') LIKE $1 \
+                 AND r.started_at >= $2 AND g.company_id IN (SELECT id FROM companies) AND g.gram = $4 \
+                 AND r.seq = g.recording AND g.started_at >= $2 ORDER BY g.started_at DESC, r.id DESC LIMIT $3",
+            ),
+        ];
+        for (q, expected) in cases {
+            let sqlite = plan(&q, Backend::Sqlite);
+            let postgres = plan(&q, Backend::Postgres);
+            assert_eq!(page_sql(&sqlite), format!("{COLUMNS} {expected}"));
+            assert_eq!(page_sql(&postgres), page_sql(&sqlite));
+            assert!(
+                sqlite.statement.contains("group_concat")
+                    && postgres.statement.contains("string_agg")
+            );
+            assert_eq!((sqlite.limit, sqlite.backwards), (50, false));
+        }
+    }
+
+    /// Three digits: eleven index reads, their union's newest page joined
+    /// again; the own scope finds its company through the user.
+    #[test]
+    fn three_digits_read_eleven_keys_in_a_union() {
+        let q = RecordingQuery {
+            called: Some("215".into()),
+            ..query(DataScope::OwnOnly(UserId(3)))
+        };
+        let plan = plan(&q, Backend::Sqlite);
+        let sql = page_sql(&plan);
+        assert_eq!(sql.matches("g.gram = ").count(), 11);
+        assert_eq!(sql.matches(" UNION ").count(), 10);
+        assert!(sql.starts_with(&format!(
+            "{COLUMNS} recordings r WHERE r.seq IN (SELECT u.hit FROM ("
+        )));
+        assert!(sql.contains("g.company_id = (SELECT company_id FROM users WHERE id = $3)"));
+    }
+
+    /// A previous page reads oldest first and turns round.
+    #[test]
+    fn previous_pages_read_backwards() {
+        let cursor = Cursor {
+            started_at_ms: 9,
+            id: "01".repeat(16),
+        };
+        let q = RecordingQuery {
+            from: PageFrom::Before(cursor),
+            limit: 5000,
+            ..query(DataScope::Everything)
+        };
+        let plan = plan(&q, Backend::Postgres);
+        assert!(
+            plan.backwards && plan.limit == 500,
+            "pages are at most 500 rows"
+        );
+        assert!(
+            page_sql(&plan).contains("(r.started_at > $1 OR (r.started_at = $1 AND r.id > $2))")
+        );
+        assert!(page_sql(&plan).ends_with("ORDER BY r.started_at ASC, r.id ASC LIMIT $3"));
     }
 }
