@@ -129,6 +129,14 @@ impl Backend {
         }
     }
 
+    /// The database server's time in Unix seconds, as SQL.
+    fn unix_now(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
+            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
+        }
+    }
+
     /// Joins `expr` over a group with commas.
     fn string_agg(self, expr: &str) -> String {
         match self {

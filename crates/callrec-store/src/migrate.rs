@@ -82,12 +82,13 @@ impl Store {
                     version: migration.version,
                     source,
                 })?;
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
+            // Stamped by the database's clock: the store reads none of its own.
+            sqlx::query(&format!(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, {})",
+                self.backend.unix_now()
+            ))
             .bind(migration.version)
             .bind(migration.name)
-            .bind(unix_now())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -110,12 +111,6 @@ impl Store {
         }
         Ok(applied)
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

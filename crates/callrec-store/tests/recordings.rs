@@ -107,19 +107,7 @@ fn recording(
 }
 
 fn query(scope: DataScope) -> RecordingQuery {
-    RecordingQuery {
-        scope,
-        company: None,
-        calling: None,
-        called: None,
-        start_ms: None,
-        end_ms: None,
-        direction: None,
-        user: None,
-        team: None,
-        from: PageFrom::Start,
-        limit: 50,
-    }
+    RecordingQuery::first_page(scope, 50)
 }
 
 backend_tests! {

@@ -116,6 +116,25 @@ pub struct RecordingQuery {
     pub limit: u32,
 }
 
+impl RecordingQuery {
+    /// The first page of `limit` recordings in `scope`, without filters.
+    pub fn first_page(scope: DataScope, limit: u32) -> RecordingQuery {
+        RecordingQuery {
+            scope,
+            company: None,
+            calling: None,
+            called: None,
+            start_ms: None,
+            end_ms: None,
+            direction: None,
+            user: None,
+            team: None,
+            from: PageFrom::Start,
+            limit,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordingPage {
     pub items: Vec<ListedRecording>,

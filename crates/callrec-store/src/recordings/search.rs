@@ -257,19 +257,7 @@ mod tests {
     use callrec_domain::{CompanyId, TeamId, UserId};
 
     fn query(scope: DataScope) -> RecordingQuery {
-        RecordingQuery {
-            scope,
-            company: None,
-            calling: None,
-            called: None,
-            start_ms: None,
-            end_ms: None,
-            direction: None,
-            user: None,
-            team: None,
-            from: PageFrom::Start,
-            limit: 50,
-        }
+        RecordingQuery::first_page(scope, 50)
     }
 
     /// The inner page query of a plan (without the packing around it).
