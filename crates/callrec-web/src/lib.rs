@@ -22,6 +22,7 @@ mod security;
 pub mod server;
 mod session;
 mod teams;
+mod trace;
 mod users;
 
 pub use config::{MfaSettings, WebConfig};
@@ -102,5 +103,6 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
+        .layer(axum::middleware::from_fn(trace::trace))
         .with_state(state)
 }

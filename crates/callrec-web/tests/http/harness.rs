@@ -47,7 +47,18 @@ pub async fn spawn_app_with(db: TestDb, config: WebConfig) -> TestApp {
 }
 
 /// The portal on a clock the test holds (`Clock::manual`).
+/// The portal's log, only with `TEST_LOG=1` (captured per test by libtest).
+fn init_test_log() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug,sqlx=warn,hyper=info")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
 pub async fn spawn_app_on(db: TestDb, config: WebConfig, clock: Clock) -> TestApp {
+    init_test_log();
     let store = db.store.clone();
     let blobs = BlobStore::new(db.data_dir());
     let address = serve_with(store.clone(), config.clone(), blobs.clone(), clock.clone()).await;

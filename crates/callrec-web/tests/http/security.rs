@@ -49,6 +49,17 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> (String, std::
 }
 
 backend_tests! {
+    /// Every response names its request id (the log line's), a new one each time.
+    async fn responses_carry_a_request_id(db) {
+        let app = spawn_app(db).await;
+        let id = |response: reqwest::Response| response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let first = id(app.browser().get("/login").await);
+        let second = id(app.browser().get("/no-such-page").await);
+        assert_eq!(first.len(), 16, "{first:?}");
+        assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(first, second);
+    }
+
     /// Security review, item 9: `return_to` names only the portal's own
     /// pages; `/\t/evil.example` (read as `//evil.example`) and a line break
     /// land on /home, never on another site or a 500.
