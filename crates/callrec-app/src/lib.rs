@@ -8,6 +8,7 @@ mod error;
 pub mod ingest;
 pub mod keyring;
 pub mod passwords;
+pub mod sign_in;
 pub mod tokens;
 
 pub use clock::{system_now, Clock};

@@ -1,0 +1,154 @@
+//! Signing in with a password: the limits, the check, the audit log. The
+//! web layer turns the outcome into a page or a session.
+
+use crate::{Error, Passwords};
+use callrec_domain::names::lookup_key;
+use callrec_domain::network;
+use callrec_domain::throttle::ThrottleScope;
+use callrec_store::{AuditAction, NewAuditEntry, Reservation, Store, ThrottleWindow, User};
+
+/// Longer input is refused before any hashing: nobody's password is this long.
+pub const MAX_INPUT_BYTES: usize = 1024;
+
+/// Failed sign-ins allowed per username and per client address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInLimits {
+    pub per_account: ThrottleWindow,
+    pub per_client: ThrottleWindow,
+}
+
+/// What a sign-in comes to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Username or password left empty: not an attempt.
+    Incomplete,
+    /// Wrong username or password, a disabled account, or input too long
+    /// to be anyone's: one answer for all, so nothing is learnt.
+    Refused,
+    /// A limit is reached: try again in this many minutes.
+    Paused { minutes: i64 },
+    /// The password is right: the user may start a session.
+    Accepted(Box<User>),
+}
+
+/// The attempt of `username` with `password` from `client` at `now`.
+pub async fn sign_in(
+    store: &Store,
+    passwords: &Passwords,
+    limits: SignInLimits,
+    username: &str,
+    password: &str,
+    client: &str,
+    now: i64,
+) -> Result<SignIn, Error> {
+    let username = username.trim();
+    if username.is_empty() || password.is_empty() {
+        return Ok(SignIn::Incomplete);
+    }
+    if username.len() > MAX_INPUT_BYTES || password.len() > MAX_INPUT_BYTES {
+        return Ok(SignIn::Refused);
+    }
+    let account_key = lookup_key(username);
+    // IPv6 clients are counted per /64 (`network::throttle_key`).
+    let client_key = client
+        .parse()
+        .map_or_else(|_| client.to_string(), network::throttle_key);
+    let windows = [
+        (
+            ThrottleScope::SignInAccount,
+            account_key.as_str(),
+            limits.per_account,
+        ),
+        (
+            ThrottleScope::SignInClient,
+            client_key.as_str(),
+            limits.per_client,
+        ),
+    ];
+
+    // Each attempt takes its place in both windows before the password is
+    // checked, so N parallel attempts check at most the limit (one
+    // conditional write each); a successful one gives its places back.
+    let mut counts = [0; 2];
+    for (i, (scope, key, window)) in windows.iter().enumerate() {
+        match store.reserve_attempt(*scope, key, now, *window).await? {
+            Reservation::Reserved(count) => counts[i] = count,
+            Reservation::Refused { wait } => {
+                for (scope, key, _) in &windows[..i] {
+                    store.release_attempt(*scope, key).await?;
+                }
+                return Ok(SignIn::Paused {
+                    minutes: (wait + 59) / 60,
+                });
+            }
+        }
+    }
+
+    let credentials = store.credentials(username).await?;
+    let password_ok = passwords
+        .verify(
+            credentials.as_ref().map(|(_, hash)| hash.as_str()),
+            password,
+        )
+        .await?;
+    let (user, hash) = match credentials {
+        Some((user, hash)) if password_ok && user.enabled => (user, hash),
+        other => {
+            let (company, reason) = match &other {
+                None => (None, "unknown username"),
+                Some((user, _)) if !user.enabled => (Some(user.company_id), "account disabled"),
+                Some((user, _)) => (Some(user.company_id), "wrong password"),
+            };
+            let mut entry = NewAuditEntry::new(AuditAction::SignInFailed)
+                .target(username)
+                .client(client)
+                .details(reason);
+            entry.company_id = company;
+            store.audit(entry, now).await?;
+            // The failure that fills a window is the one entry saying so:
+            // refused attempts after it write nothing (security review, item 10).
+            for ((scope, _, window), count) in windows.iter().zip(counts) {
+                if count == window.limit {
+                    let details = format!(
+                        "{} failures per {} within {} s",
+                        window.limit,
+                        scope.label(),
+                        window.seconds
+                    );
+                    let entry = NewAuditEntry::new(AuditAction::SignInThrottled)
+                        .target(username)
+                        .client(client)
+                        .details(details);
+                    store.audit(entry, now).await?;
+                }
+            }
+            return Ok(SignIn::Refused);
+        }
+    };
+
+    // Only this attempt's places are given back: wiping the count would let
+    // guesses racing beside a right password through (security review,
+    // item 2). Earlier failures expire with their window.
+    for (scope, key, _) in &windows {
+        store.release_attempt(*scope, key).await?;
+    }
+    if passwords.needs_rehash(&hash) {
+        // Old settings: the hash is replaced while the password is at hand,
+        // unless it changed meanwhile.
+        let new_hash = passwords.hash(password).await?;
+        store
+            .replace_password_hash(user.id, &hash, &new_hash)
+            .await?;
+    }
+    store
+        .audit(
+            NewAuditEntry::new(AuditAction::SignInSucceeded)
+                .actor(user.id, &user.username)
+                .company(user.company_id)
+                .target(&user.username)
+                .client(client),
+            now,
+        )
+        .await?;
+    Ok(SignIn::Accepted(Box::new(user)))
+}
