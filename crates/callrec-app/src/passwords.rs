@@ -34,11 +34,12 @@ pub struct Passwords {
     /// known usernames take the same time.
     dummy_hash: Arc<str>,
     /// The least time a check takes: one check with the current settings,
-    /// measured at start. A hash made with cheaper settings is checked
+    /// measured at the first check (not at start: most commands never check
+    /// a password). A hash made with cheaper settings is checked
     /// faster, so every check is padded to this; otherwise an old account
     /// answers in 6 ms where an unknown name takes 30 (security review,
     /// item 8). Rehashing at sign-in then removes the old hashes.
-    floor: Duration,
+    floor: Arc<tokio::sync::OnceCell<Duration>>,
     permits: Arc<Semaphore>,
 }
 
@@ -52,26 +53,35 @@ impl Passwords {
         )
         .map_err(|err| Error::Internal(format!("invalid Argon2 settings: {err}")))?;
         let dummy_hash: Arc<str> = hash_with(&params, "callrec timing equaliser")?.into();
-        // The quicker of two checks, so one slow start does not slow every sign-in.
-        let floor = (0..2)
-            .map(|_| {
-                let started = Instant::now();
-                check(&dummy_hash, "measuring");
-                started.elapsed()
-            })
-            .min()
-            .unwrap_or_default();
         Ok(Passwords {
             params,
             dummy_hash,
-            floor,
+            floor: Arc::default(),
             permits: Arc::new(Semaphore::new(4)),
         })
     }
 
-    /// The least time `verify` takes.
-    pub fn floor(&self) -> Duration {
+    /// The least time `verify` takes: the quicker of two checks with the
+    /// current settings, so one slow moment does not slow every sign-in.
+    pub async fn floor(&self) -> Result<Duration, Error> {
         self.floor
+            .get_or_try_init(|| async {
+                let dummy = self.dummy_hash.clone();
+                tokio::task::spawn_blocking(move || {
+                    (0..2)
+                        .map(|_| {
+                            let started = Instant::now();
+                            check(&dummy, "measuring");
+                            started.elapsed()
+                        })
+                        .min()
+                        .unwrap_or_default()
+                })
+                .await
+                .map_err(internal)
+            })
+            .await
+            .copied()
     }
 
     /// Whether `hash` was made with other settings than the current ones
@@ -103,6 +113,7 @@ impl Passwords {
     /// Checks `password` against `hash`, or against a dummy hash when there
     /// is no user, taking the same time either way.
     pub async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, Error> {
+        let floor = self.floor().await?;
         let started = Instant::now();
         let _permit = self.permits.acquire().await.map_err(internal)?;
         let real = hash.is_some();
@@ -111,7 +122,7 @@ impl Passwords {
         let matched = tokio::task::spawn_blocking(move || check(&hash, &password))
             .await
             .map_err(internal)?;
-        if let Some(rest) = self.floor.checked_sub(started.elapsed()) {
+        if let Some(rest) = floor.checked_sub(started.elapsed()) {
             tokio::time::sleep(rest).await;
         }
         Ok(real && matched)
@@ -189,15 +200,12 @@ mod tests {
         assert!(strong.needs_rehash("not a hash"));
         // A cheap stored hash is checked in about 1 ms; padded to the floor
         // of a current check it cannot tell a known name from an unknown one.
-        assert!(
-            strong.floor() > Duration::from_millis(2),
-            "{:?}",
-            strong.floor()
-        );
+        let floor = strong.floor().await.unwrap();
+        assert!(floor > Duration::from_millis(2), "{floor:?}");
         for hash in [Some(weak_hash.as_str()), None] {
             let started = Instant::now();
             strong.verify(hash, "old phrase here").await.unwrap();
-            assert!(started.elapsed() >= strong.floor(), "{hash:?}");
+            assert!(started.elapsed() >= floor, "{hash:?}");
         }
     }
 

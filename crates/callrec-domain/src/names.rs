@@ -84,8 +84,8 @@ text_type!(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
-/// The actor name of the command line in the audit log.
-pub const RESERVED_USERNAME: &str = "cli";
+/// The actor name of the command line in the audit log; no user may take it.
+pub const COMMAND_LINE_ACTOR: &str = "cli";
 
 impl Username {
     pub const MAX_CHARS: usize = 64;
@@ -109,7 +109,7 @@ impl Username {
                 "Username may use letters, digits and . _ - @, and must start with a letter or digit",
             ));
         }
-        if value.eq_ignore_ascii_case(RESERVED_USERNAME) {
+        if value.eq_ignore_ascii_case(COMMAND_LINE_ACTOR) {
             // The audit log names the command line `cli`: no user may pose as it.
             return Err(ValidationError::new(
                 field,

@@ -77,9 +77,6 @@ pub struct NewAuditEntry {
     pub details: String,
 }
 
-/// The name the command line acts under in the audit log.
-pub const COMMAND_LINE_ACTOR: &str = "cli";
-
 impl NewAuditEntry {
     pub fn new(action: AuditAction) -> NewAuditEntry {
         NewAuditEntry {
@@ -97,7 +94,7 @@ impl NewAuditEntry {
     /// Done by an operator at the command line (break-glass and bulk work).
     pub fn by_command_line(mut self) -> Self {
         self.actor_id = None;
-        self.actor_name = Some(COMMAND_LINE_ACTOR.to_string());
+        self.actor_name = Some(callrec_domain::names::COMMAND_LINE_ACTOR.to_string());
         self
     }
 

@@ -34,7 +34,7 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry, COMMAND_LINE_ACTOR};
+pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
 pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HEAD_BYTES};
 pub use companies::Company;
 pub use directory::FilterChoices;

@@ -140,13 +140,4 @@ impl Store {
             .await?;
         Ok(done.rows_affected())
     }
-
-    pub async fn clear_failures(&self, scope: ThrottleScope, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM auth_throttle WHERE scope = $1 AND key = $2")
-            .bind(scope.code())
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
 }

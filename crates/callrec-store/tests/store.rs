@@ -339,7 +339,6 @@ backend_tests! {
         }
         assert!(matches!(db.store.reserve_attempt(Account, "bob", NOW + 1000, window).await.unwrap(), Reservation::Refused { .. }));
         assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 2000, window).await.unwrap(), Reservation::Reserved(1));
-        db.store.clear_failures(Account, "bob").await.unwrap();
         assert_eq!(db.store.throttled_for(Account, "bob", NOW + 2001, window).await.unwrap(), None);
         // Counters long past their window are purged; fresh ones stay.
         db.store.reserve_attempt(Account, "carol", NOW, window).await.unwrap();

@@ -105,6 +105,14 @@ macro_rules! on_each_backend {
     };
 }
 
+/// The company Acme with a Company user `username` (password GOOD_PASSWORD).
+fn company_admin(cli: &Cli, username: &str) {
+    cli.expect(0, &["company", "add", "Acme"], "");
+    let args = ["user", "add", "--company", "Acme", "--username", username];
+    let rest = ["--level", "company", "--password-stdin"];
+    cli.expect(0, &[&args[..], &rest[..]].concat(), GOOD_PASSWORD);
+}
+
 /// Runs `test` on SQLite, then on PostgreSQL (which fails under CI without
 /// a server and is reported skipped elsewhere).
 fn each_backend(name: &str, test: fn(&Cli)) {
@@ -655,22 +663,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 // sessions and is audited with actor `cli`.
 on_each_backend! {
     fn reset_mfa_from_the_command_line_is_audited_as_cli(cli) {
-    cli.expect(0, &["company", "add", "Acme"], "");
-    cli.expect(
-        0,
-        &[
-            "user",
-            "add",
-            "--company",
-            "Acme",
-            "--username",
-            "top.admin",
-            "--level",
-            "company",
-            "--password-stdin",
-        ],
-        GOOD_PASSWORD,
-    );
+    company_admin(cli, "top.admin");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let store = cli.store(&runtime);
     let user = runtime
@@ -782,22 +775,7 @@ on_each_backend! {
             .map(key)
             .collect()
     };
-    cli.expect(0, &["company", "add", "Acme"], "");
-    cli.expect(
-        0,
-        &[
-            "user",
-            "add",
-            "--company",
-            "Acme",
-            "--username",
-            "key.user",
-            "--level",
-            "company",
-            "--password-stdin",
-        ],
-        GOOD_PASSWORD,
-    );
+    company_admin(cli, "key.user");
     cli.expect(0, &["keys", "rotate"], "");
     let first = file_keys()[0];
     // A registration encrypted with the oldest key, as an older node left it.
