@@ -212,8 +212,9 @@ test("9. Reset MFA Setup (My Own MFA)", () => withPages("help-9", env.browser, a
   await dialog.getByRole("button", { name: "Reset MFA" }).click();
   await dialog.getByText("Your registration will be cleared when you save", { exact: false }).waitFor();
   await screenshot(page, "help-9-reset");
-  // Click Save, then confirm it's you with a current code.
+  // Click Save.
   await dialog.getByRole("button", { name: "Save" }).click();
+  // Weakening MFA asks for a current code first (security review, item 6).
   const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
   await confirm.getByLabel("Code").fill(await phones["acme.agent"].code());
   await confirm.getByRole("button", { name: "Confirm" }).click();
