@@ -7,8 +7,10 @@ pub mod clock;
 mod error;
 pub mod ingest;
 pub mod keyring;
+pub mod mfa;
 pub mod passwords;
 pub mod sign_in;
+pub mod teams;
 pub mod tokens;
 
 pub use clock::{system_now, Clock};

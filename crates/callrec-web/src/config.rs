@@ -1,30 +1,7 @@
+use callrec_app::mfa::MfaSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
-
-/// MFA settings: the issuer shown in authenticator apps and the limits on
-/// wrong codes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MfaSettings {
-    pub issuer: String,
-    /// Wrong codes in one sign-in attempt before it ends.
-    pub attempt_limit: i64,
-    /// Wrong codes per account in an hour before MFA locks.
-    pub hourly_limit: i64,
-    /// How long the lock lasts, in seconds.
-    pub lock_seconds: i64,
-}
-
-impl Default for MfaSettings {
-    fn default() -> Self {
-        MfaSettings {
-            issuer: "Call Recording".into(),
-            attempt_limit: 5,
-            hourly_limit: 20,
-            lock_seconds: 15 * 60,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {

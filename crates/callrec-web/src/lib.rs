@@ -25,10 +25,12 @@ mod teams;
 mod trace;
 mod users;
 
-pub use config::{MfaSettings, WebConfig};
+pub use callrec_app::mfa::MfaSettings;
+pub use config::WebConfig;
 pub use error::AppError;
 
 use axum::Router;
+use callrec_app::mfa::Mfa;
 use callrec_app::{Clock, Keyring, Passwords};
 use callrec_store::{BlobStore, Store};
 use std::sync::Arc;
@@ -72,6 +74,15 @@ impl AppState {
     /// Seconds since the Unix epoch, by this portal's clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// What the MFA use cases work with.
+    pub fn mfa(&self) -> Mfa<'_> {
+        Mfa {
+            store: &self.store,
+            keyring: &self.keyring,
+            settings: &self.config.mfa,
+        }
     }
 }
 

@@ -51,11 +51,6 @@ impl CurrentUser {
             .target(target)
     }
 
-    /// An audit entry of this user's `action` on their own account.
-    pub fn own_audit_entry(&self, client: &str, action: AuditAction) -> NewAuditEntry {
-        self.audit_entry(client, action, self.user.company_id, &self.user.username)
-    }
-
     /// Audit entries of this user's actions, from `client`.
     pub fn audit_context(&self, client: &str) -> AuditContext {
         AuditContext {

@@ -1,8 +1,7 @@
 //! The pop-ups between password and portal: register an authenticator
-//! (ready → QR code → code) or enter a code. Wrong codes are counted in the
-//! database per sign-in and per account, so the limits hold across nodes.
+//! (ready → QR code → code) or enter a code. The work and the limits are
+//! `callrec_app::mfa`'s; this renders them.
 
-use super::presence::{hourly_window, lock_account};
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
@@ -14,11 +13,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use callrec_domain::throttle::{wrong_code, SignInReason, ThrottleScope, WrongCode};
-use callrec_domain::totp::{check_code, otpauth_uri, CodeCheck, TotpCode, TotpSecret};
+use callrec_app::mfa::{self, CodeOutcome, CodeStage};
+use callrec_domain::throttle::SignInReason;
+use callrec_domain::totp::{otpauth_uri, TotpSecret};
 use callrec_domain::SignInStep;
-use callrec_store::{AuditAction, MfaRegistration, Reservation, ThrottleWindow};
-use rand::RngCore;
 
 /// Which pop-up is showing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +96,8 @@ pub(crate) async fn challenge_page(
         SignInStep::SignedIn => Ok(Redirect::to(current.actor.home()).into_response()),
         SignInStep::EnterCode => render(&state, &current, Stage::Verify, None, None),
         SignInStep::Register => {
-            let pending = pending_secret(&state, &current).await?;
+            let pending =
+                mfa::pending_secret(state.mfa(), &current.user, &current.session_hash).await?;
             match (query.get("step"), pending) {
                 ("scan", Some(secret)) => {
                     render(&state, &current, Stage::Scan, None, Some(&secret))
@@ -111,38 +110,7 @@ pub(crate) async fn challenge_page(
     }
 }
 
-async fn registration(
-    state: &AppState,
-    current: &CurrentUser,
-) -> Result<Option<MfaRegistration>, AppError> {
-    Ok(state.store.mfa_registration(current.user.id).await?)
-}
-
-pub(crate) fn decrypt(
-    state: &AppState,
-    current: &CurrentUser,
-    registration: &MfaRegistration,
-) -> Result<TotpSecret, AppError> {
-    state
-        .keyring
-        .decrypt(current.user.id, &registration.secret_ciphertext)
-        .map_err(|err| AppError::Internal(format!("MFA secret of user {}: {err}", current.user.id)))
-}
-
-async fn pending_secret(
-    state: &AppState,
-    current: &CurrentUser,
-) -> Result<Option<TotpSecret>, AppError> {
-    match registration(state, current).await? {
-        Some(registration) if registration.pending_for(&current.session_hash) => {
-            Ok(Some(decrypt(state, current, &registration)?))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Continue on "have your authenticator application ready": a new secret
-/// every time, so an abandoned registration is never reused.
+/// Continue on "have your authenticator application ready".
 pub(crate) async fn start_registration(
     State(state): State<AppState>,
     PendingUser(current): PendingUser,
@@ -151,28 +119,13 @@ pub(crate) async fn start_registration(
     if current.sign_in_step() != SignInStep::Register {
         return Ok(Redirect::to("/mfa").into_response());
     }
-    let mut bytes = [0u8; 20];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = TotpSecret::from_bytes(bytes);
-    let ciphertext = state.keyring.encrypt(current.user.id, &secret);
-    if state
-        .store
-        .start_mfa_registration(
-            current.user.id,
-            &ciphertext,
-            &current.session_hash,
-            state.now(),
-        )
-        .await?
-    {
-        state
-            .store
-            .audit(
-                current.own_audit_entry(&client, AuditAction::MfaRegistrationStarted),
-                state.now(),
-            )
-            .await?;
-    }
+    mfa::start_registration(
+        state.mfa(),
+        &current.user,
+        &current.session_hash,
+        &current.audit_context(&client),
+    )
+    .await?;
     Ok(Redirect::to("/mfa?step=scan").into_response())
 }
 
@@ -214,159 +167,42 @@ async fn submit_code(
     typed: &str,
     stage: Stage,
 ) -> Result<Response, AppError> {
-    let limits = &state.config.mfa;
-    let account = current.user.id.to_string();
-    // Wrong codes are limited per sign-in (this half-signed-in session) and
-    // per account and hour; a full hourly window is the lock.
-    let sign_in = current.session_hash.as_str();
-    let per_sign_in = ThrottleWindow {
-        seconds: 3600,
-        limit: limits.attempt_limit,
+    let code_stage = match stage {
+        Stage::Verify => CodeStage::Verify,
+        _ => CodeStage::Register,
     };
-    let hourly = hourly_window(state);
-    let now = state.now();
-    let locked = state
-        .store
-        .throttled_for(ThrottleScope::MfaAccount, &account, now, hourly)
-        .await?;
-    if locked.is_some() {
-        return end_attempt(state, current, SignInReason::MfaLocked).await;
-    }
-    if typed.trim().is_empty() {
-        // Not a guess: the pop-up just asks for the code again.
-        return render(
+    let outcome = mfa::submit_code(
+        state.mfa(),
+        &current.user,
+        &current.session_hash,
+        code_stage,
+        typed,
+        &current.audit_context(client),
+    )
+    .await?;
+    match outcome {
+        CodeOutcome::Empty => render(
             state,
             current,
             stage,
             Some("Enter the code from your authenticator application.".into()),
             None,
-        );
-    }
-    let Some(registration) = registration(state, current).await? else {
-        return Ok(Redirect::to("/mfa").into_response());
-    };
-    let usable = match stage {
-        Stage::Verify => registration.confirmed,
-        _ => registration.pending_for(&current.session_hash),
-    };
-    if !usable {
-        // Another session started a registration since: start again.
-        return Ok(Redirect::to("/mfa").into_response());
-    }
-    // Both counters take this attempt before the code is checked, so
-    // parallel guesses can never pass a limit (each reservation is one
-    // conditional write); an accepted code gives its places back.
-    // The sign-in's place first: giving one back never opens the account's
-    // window, which a lock holds full.
-    let in_sign_in = match state
-        .store
-        .reserve_attempt(ThrottleScope::MfaSignIn, sign_in, now, per_sign_in)
-        .await?
-    {
-        Reservation::Reserved(count) => count,
-        Reservation::Refused { .. } => {
-            return end_attempt(state, current, SignInReason::MfaAttempts).await;
+        ),
+        CodeOutcome::Restart => Ok(Redirect::to("/mfa").into_response()),
+        CodeOutcome::Wrong(kind) => {
+            render(state, current, stage, Some(kind.message().into()), None)
         }
-    };
-    let in_hour = match state
-        .store
-        .reserve_attempt(ThrottleScope::MfaAccount, &account, now, hourly)
-        .await?
-    {
-        Reservation::Reserved(count) => count,
-        Reservation::Refused { .. } => {
-            state
-                .store
-                .release_attempt(ThrottleScope::MfaSignIn, sign_in)
-                .await?;
-            return end_attempt(state, current, SignInReason::MfaLocked).await;
+        CodeOutcome::Ended(reason) => end_attempt(state, current, reason).await,
+        CodeOutcome::Accepted => {
+            // Fully signed in now: a new session id for the new privilege.
+            state.store.delete_session(&current.session_hash).await?;
+            let cookie = start_session(state, &current.user, client, true).await?;
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(current.actor.home()),
+            )
+                .into_response())
         }
-    };
-    let secret = decrypt(state, current, &registration)?;
-    let check = match TotpCode::parse(typed) {
-        Some(code) => check_code(&secret, &code, now, registration.last_step),
-        None => CodeCheck::Invalid,
-    };
-    let check = match check {
-        // The store has the last word: a conditional write lets exactly one
-        // of several simultaneous submissions of the same code through.
-        CodeCheck::Accepted { step } => {
-            let recorded = match stage {
-                Stage::Verify => state.store.accept_mfa_step(current.user.id, step).await?,
-                _ => {
-                    state
-                        .store
-                        .confirm_mfa_registration(current.user.id, &current.session_hash, step, now)
-                        .await?
-                }
-            };
-            if recorded {
-                check
-            } else {
-                CodeCheck::Replayed
-            }
-        }
-        other => other,
-    };
-
-    if let CodeCheck::Accepted { .. } = check {
-        for (scope, key) in [
-            (ThrottleScope::MfaSignIn, sign_in),
-            (ThrottleScope::MfaAccount, account.as_str()),
-        ] {
-            state.store.release_attempt(scope, key).await?;
-        }
-        let action = if stage == Stage::Verify {
-            AuditAction::MfaCodeAccepted
-        } else {
-            AuditAction::MfaRegistrationConfirmed
-        };
-        state
-            .store
-            .audit(current.own_audit_entry(client, action), now)
-            .await?;
-        // Fully signed in now: a new session id for the new privilege.
-        state.store.delete_session(&current.session_hash).await?;
-        let cookie = start_session(state, &current.user, client, true).await?;
-        return Ok((
-            [(header::SET_COOKIE, cookie)],
-            Redirect::to(current.actor.home()),
-        )
-            .into_response());
-    }
-
-    let (action, message) = match check {
-        CodeCheck::Replayed => (AuditAction::MfaCodeReplayed, "Invalid code: it was already used. Wait for the next code from your authenticator application."),
-        _ => (AuditAction::MfaCodeRefused, "Invalid code"),
-    };
-    state
-        .store
-        .audit(current.own_audit_entry(client, action), now)
-        .await?;
-    match wrong_code(
-        in_sign_in,
-        limits.attempt_limit,
-        in_hour,
-        limits.hourly_limit,
-    ) {
-        WrongCode::Locked => {
-            lock_account(state, current, client, in_hour).await?;
-            end_attempt(state, current, SignInReason::MfaLocked).await
-        }
-        WrongCode::AttemptEnded => {
-            let details = format!("{in_sign_in} wrong codes");
-            state
-                .store
-                .audit(
-                    current
-                        .own_audit_entry(client, AuditAction::MfaAttemptEnded)
-                        .details(details),
-                    now,
-                )
-                .await?;
-            end_attempt(state, current, SignInReason::MfaAttempts).await
-        }
-        WrongCode::TryAgain => render(state, current, stage, Some(message.into()), None),
     }
 }
 

@@ -12,10 +12,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use callrec_app::mfa;
 use callrec_domain::mfa::{disable_confirmed, DISABLE_PHRASE};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, MfaPolicy, Role};
-use callrec_store::{AuditAction, Company, MfaSummary};
+use callrec_store::{Company, MfaSummary};
 
 /// One company in a Global user's list.
 pub(crate) struct CompanyRow {
@@ -150,27 +151,13 @@ pub(crate) async fn save_policy(
             return render(&state, &current, Some(company), Some(policy), (true, error)).await;
         }
     }
-    if policy != company.mfa_policy {
-        state.store.set_mfa_policy(company.id, policy).await?;
-        state
-            .store
-            .audit(
-                current
-                    .audit_entry(
-                        &client,
-                        AuditAction::MfaPolicyChanged,
-                        company.id,
-                        &company.name,
-                    )
-                    .details(format!(
-                        "{} → {}",
-                        company.mfa_policy.label(),
-                        policy.label()
-                    )),
-                state.now(),
-            )
-            .await?;
-    }
+    mfa::set_company_policy(
+        &state.store,
+        &company,
+        policy,
+        &current.audit_context(&client),
+    )
+    .await?;
     let query = match current.actor.scope() {
         DataScope::Everything => format!("?company={}&done=mfa-saved", company.id),
         _ => "?done=mfa-saved".to_string(),

@@ -4,7 +4,6 @@
 mod challenge;
 mod company;
 mod my_mfa;
-mod presence;
 mod reset;
 
 use crate::AppState;

@@ -13,9 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use callrec_app::teams;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, Role, TeamId, TeamName, ValidationError};
-use callrec_store::{AuditAction, Team};
+use callrec_store::Team;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -215,27 +216,15 @@ async fn add_team(
     if !current.actor.may_add_team(company) || state.store.company(company).await?.is_none() {
         return Err(AppError::NotFound);
     }
+    let audit = current.audit_context(&client);
     let result = match TeamName::parse(form.get("name")) {
-        Ok(name) => state
-            .store
-            .create_team(company, &name, state.now())
+        Ok(name) => teams::create_team(&state.store, company, &name, &audit)
             .await
             .map_err(AppError::from),
         Err(error) => Err(error.into()),
     };
     match result {
-        Ok(team) => {
-            audit(
-                &state,
-                &current,
-                &client,
-                AuditAction::TeamCreated,
-                &team,
-                String::new(),
-            )
-            .await?;
-            Ok(back_to_teams(chosen))
-        }
+        Ok(_) => Ok(back_to_teams(chosen)),
         Err(err) => {
             let dialog = add_dialog(form.get("name"), Some(user_message(err)?));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -253,29 +242,15 @@ async fn rename_team(
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageTeams)?;
     let team = changeable_team(&state, &current, &id).await?;
+    let audit = current.audit_context(&client);
     let result = match TeamName::parse(form.get("name")) {
-        Ok(name) => state
-            .store
-            .rename_team(team.company_id, team.id, &name)
+        Ok(name) => teams::rename_team(&state.store, &team, &name, &audit)
             .await
-            .map(|()| name)
             .map_err(AppError::from),
         Err(error) => Err(error.into()),
     };
     match result {
-        Ok(name) => {
-            let details = format!("\"{}\" → \"{}\"", team.name, name);
-            audit(
-                &state,
-                &current,
-                &client,
-                AuditAction::TeamRenamed,
-                &team,
-                details,
-            )
-            .await?;
-            Ok(back_to_teams(form.optional_id("company")?))
-        }
+        Ok(()) => Ok(back_to_teams(form.optional_id("company")?)),
         Err(err) => {
             let dialog = rename_dialog(&team, form.get("name"), Some(user_message(err)?));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -310,30 +285,12 @@ async fn set_status(
             ))
         }
     };
-    state
-        .store
-        .set_team_enabled(team.company_id, team.id, enabled)
-        .await?;
-    let action = if enabled {
-        AuditAction::TeamEnabled
-    } else {
-        AuditAction::TeamDisabled
-    };
-    audit(&state, &current, &client, action, &team, String::new()).await?;
+    teams::set_team_enabled(
+        &state.store,
+        &team,
+        enabled,
+        &current.audit_context(&client),
+    )
+    .await?;
     Ok(back_to_teams(form.optional_id("company")?))
-}
-
-async fn audit(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &str,
-    action: AuditAction,
-    team: &Team,
-    details: String,
-) -> Result<(), AppError> {
-    let entry = current
-        .audit_entry(client, action, team.company_id, &team.name)
-        .details(details);
-    state.store.audit(entry, state.now()).await?;
-    Ok(())
 }

@@ -11,13 +11,13 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use callrec_app::accounts::{self, check_team, role_list, CreateUser};
+use callrec_app::accounts::{self, CreateUser, ModifyUser};
 use callrec_domain::permissions::{DataScope, UserAccess};
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, Role, RoleSet, Subject,
     TeamId, UserId, Username, ValidationError,
 };
-use callrec_store::{AuditAction, User, UserDetailsChange, UserUpdate};
+use callrec_store::{User, UserDetailsChange};
 
 /// The roles in the Assigned listbox. An unknown code is not a user's
 /// mistake but a forged request.
@@ -28,15 +28,6 @@ fn requested_roles(form: &FormData) -> Result<RoleSet, AppError> {
                 .ok_or_else(|| AppError::BadRequest(format!("Unknown role {code:?}.")))
         })
         .collect()
-}
-
-/// Explains why `subject` is out of the actor's reach.
-fn reach_error(actor: &Actor, level: Level) -> ValidationError {
-    if level > actor.level {
-        ValidationError::new("level", "You cannot give a user a level above your own")
-    } else {
-        ValidationError::new("team", "Choose a team you manage")
-    }
 }
 
 /// The user `id` if `role` lets the actor change them: 404 when out of
@@ -110,10 +101,8 @@ pub(crate) async fn create(
             level,
             roles: roles.clone().unwrap_or_default(),
         };
-        if !actor.may_create_user(&subject) {
-            errors.push(reach_error(actor, level));
-        } else if let Err(callrec_app::Error::Invalid(error)) =
-            check_team(&state.store, company_id, level, team_id).await
+        if let Err(callrec_app::Error::Invalid(error)) =
+            accounts::check_placement(&state.store, actor, &subject).await
         {
             errors.push(error);
         }
@@ -216,10 +205,8 @@ pub(crate) async fn modify(
             level,
             roles: roles.clone().unwrap_or_default(),
         };
-        if !actor.may_create_user(&subject) {
-            errors.push(reach_error(actor, level));
-        } else if let Err(callrec_app::Error::Invalid(error)) =
-            check_team(&state.store, target.company_id, level, team_id).await
+        if let Err(callrec_app::Error::Invalid(error)) =
+            accounts::check_placement(&state.store, actor, &subject).await
         {
             errors.push(error);
         }
@@ -254,130 +241,27 @@ pub(crate) async fn modify(
         .await;
     };
 
-    let password_hash = match &new_password {
-        Some(password) => Some(state.passwords.hash(password.expose()).await?),
-        None => None,
+    let change = ModifyUser {
+        details: UserDetailsChange {
+            display_name,
+            email,
+            level,
+            team_id,
+            enabled,
+        },
+        roles,
+        new_password,
     };
-    let details = UserDetailsChange {
-        display_name,
-        email,
-        level,
-        team_id,
-        enabled,
-    };
-    let changes = describe_changes(&target, &details);
-    state
-        .store
-        .update_user(
-            target.id,
-            &UserUpdate {
-                details,
-                roles: roles.clone(),
-                password_hash,
-            },
-            state.now(),
-        )
-        .await?;
-    if new_password.is_some() || !enabled {
-        // Someone else may hold the old password: end their sessions, but
-        // keep the administrator's own when they changed themselves.
-        let keep = (target.id == actor.user_id).then_some(current.session_hash.as_str());
-        state.store.delete_user_sessions(target.id, keep).await?;
-    }
-    audit_changes(
-        &state,
-        &current,
-        &client,
+    // The administrator's own session stays when they changed themselves.
+    let keep = (target.id == actor.user_id).then_some(current.session_hash.as_str());
+    accounts::modify_user(
+        &state.store,
+        &state.passwords,
         &target,
-        changes,
-        &roles,
-        new_password.is_some(),
+        change,
+        keep,
+        &current.audit_context(&client),
     )
     .await?;
     Ok(back_to_list(&params, "user-saved"))
-}
-
-fn describe_changes(target: &User, details: &UserDetailsChange) -> Vec<String> {
-    let mut changes = Vec::new();
-    if target.display_name != details.display_name.as_str() {
-        changes.push(format!(
-            "name \"{}\" → \"{}\"",
-            target.display_name, details.display_name
-        ));
-    }
-    if target.email.as_deref() != details.email.as_ref().map(|e| e.as_str()) {
-        changes.push("email changed".to_string());
-    }
-    if target.level != details.level {
-        changes.push(format!(
-            "level {} → {}",
-            target.level.label(),
-            details.level.label()
-        ));
-    }
-    if target.team_id != details.team_id {
-        changes.push("team changed".to_string());
-    }
-    if target.enabled != details.enabled {
-        changes.push(
-            if details.enabled {
-                "enabled"
-            } else {
-                "disabled"
-            }
-            .to_string(),
-        );
-    }
-    changes
-}
-
-async fn audit_changes(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &str,
-    target: &User,
-    changes: Vec<String>,
-    roles: &RoleSet,
-    password_changed: bool,
-) -> Result<(), AppError> {
-    let context = current.audit_context(client);
-    let entry = |action| context.entry_on(action, target);
-    if !changes.is_empty() {
-        state
-            .store
-            .audit(
-                entry(AuditAction::UserChanged).details(changes.join("; ")),
-                state.now(),
-            )
-            .await?;
-    }
-    if roles != &target.roles {
-        let added: RoleSet = roles
-            .iter()
-            .filter(|r| !target.roles.contains(*r))
-            .collect();
-        let removed: RoleSet = target
-            .roles
-            .iter()
-            .filter(|r| !roles.contains(*r))
-            .collect();
-        state
-            .store
-            .audit(
-                entry(AuditAction::RolesChanged).details(format!(
-                    "added: {}; removed: {}",
-                    role_list(&added),
-                    role_list(&removed)
-                )),
-                state.now(),
-            )
-            .await?;
-    }
-    if password_changed {
-        state
-            .store
-            .audit(entry(AuditAction::PasswordChanged), state.now())
-            .await?;
-    }
-    Ok(())
 }

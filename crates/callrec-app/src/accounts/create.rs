@@ -1,0 +1,102 @@
+//! Add user (the Users page, `callrec user add`, bootstrap): the new user's
+//! place checked against the actor's reach and the team, then created.
+
+use super::{role_list, AuditContext};
+use crate::{Error, Passwords};
+use callrec_domain::{
+    Actor, CompanyId, DisplayName, Email, Level, NewPassword, RoleSet, Subject, TeamId, Username,
+    ValidationError,
+};
+use callrec_store::{AuditAction, NewUser, Store, StoreError, User};
+
+/// A new user, every field already parsed.
+pub struct CreateUser {
+    pub company_id: CompanyId,
+    pub team_id: Option<TeamId>,
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub email: Option<Email>,
+    pub level: Level,
+    pub roles: RoleSet,
+    pub password: NewPassword,
+}
+
+/// Checks that `team` fits `level` and belongs to `company`, and is enabled.
+pub async fn check_team(
+    store: &Store,
+    company: CompanyId,
+    level: Level,
+    team: Option<TeamId>,
+) -> Result<(), Error> {
+    match team {
+        None if level.needs_team() => {
+            Err(ValidationError::new("team", "Team and Staff users must belong to a team").into())
+        }
+        None => Ok(()),
+        Some(team) => match store.team(company, team).await? {
+            Some(found) if found.enabled => Ok(()),
+            Some(_) => Err(ValidationError::new("team", "That team is disabled").into()),
+            None => {
+                Err(ValidationError::new("team", "That team is not part of the company").into())
+            }
+        },
+    }
+}
+
+pub async fn create_user(
+    store: &Store,
+    passwords: &Passwords,
+    new: CreateUser,
+    context: &AuditContext,
+) -> Result<User, Error> {
+    check_team(store, new.company_id, new.level, new.team_id).await?;
+    let password_hash = passwords.hash(new.password.expose()).await?;
+    let user = store
+        .create_user(
+            &NewUser {
+                company_id: new.company_id,
+                team_id: new.team_id,
+                username: &new.username,
+                display_name: &new.display_name,
+                email: new.email.as_ref(),
+                level: new.level,
+                password_hash,
+                roles: new.roles.clone(),
+            },
+            context.now,
+        )
+        .await
+        .map_err(|err| match err {
+            StoreError::Conflict { .. } => {
+                ValidationError::new("username", "That username is already taken").into()
+            }
+            other => Error::from(other),
+        })?;
+    store
+        .audit(
+            context
+                .entry_on(AuditAction::UserCreated, &user)
+                .details(format!(
+                    "level {}; roles: {}",
+                    user.level.label(),
+                    role_list(&user.roles)
+                )),
+            context.now,
+        )
+        .await?;
+    Ok(user)
+}
+
+/// Whether `subject` (a new user, or a user as they would be after Modify)
+/// is within the actor's reach and on a team that fits its level.
+pub async fn check_placement(store: &Store, actor: &Actor, subject: &Subject) -> Result<(), Error> {
+    if !actor.may_create_user(subject) {
+        return Err(if subject.level > actor.level {
+            ValidationError::new("level", "You cannot give a user a level above your own")
+        } else {
+            ValidationError::new("team", "Choose a team you manage")
+        }
+        .into());
+    }
+    check_team(store, subject.company_id, subject.level, subject.team_id).await
+}

@@ -1,0 +1,119 @@
+//! Modify (the Users page): new details, roles and perhaps a new password
+//! for a user the actor may change, each change audited.
+
+use super::{role_list, AuditContext};
+use crate::{Error, Passwords};
+use callrec_domain::{NewPassword, RoleSet};
+use callrec_store::{AuditAction, Store, User, UserDetailsChange, UserUpdate};
+
+/// What Modify saves, every field already parsed and checked.
+pub struct ModifyUser {
+    pub details: UserDetailsChange,
+    pub roles: RoleSet,
+    pub new_password: Option<NewPassword>,
+}
+
+/// Saves `change` on `target`. When the password changes or the account is
+/// disabled, the user's sessions end, except `keep` (the actor's own, when
+/// they changed themselves).
+pub async fn modify_user(
+    store: &Store,
+    passwords: &Passwords,
+    target: &User,
+    change: ModifyUser,
+    keep: Option<&str>,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let password_hash = match &change.new_password {
+        Some(password) => Some(passwords.hash(password.expose()).await?),
+        None => None,
+    };
+    let password_changed = password_hash.is_some();
+    let enabled = change.details.enabled;
+    let described = describe_changes(target, &change.details);
+    let roles = change.roles;
+    store
+        .update_user(
+            target.id,
+            &UserUpdate {
+                details: change.details,
+                roles: roles.clone(),
+                password_hash,
+            },
+            audit.now,
+        )
+        .await?;
+    if password_changed || !enabled {
+        // Someone else may hold the old password: end their sessions.
+        store.delete_user_sessions(target.id, keep).await?;
+    }
+    let entry = |action| audit.entry_on(action, target);
+    if !described.is_empty() {
+        store
+            .audit(
+                entry(AuditAction::UserChanged).details(described.join("; ")),
+                audit.now,
+            )
+            .await?;
+    }
+    if roles != target.roles {
+        let added: RoleSet = roles
+            .iter()
+            .filter(|r| !target.roles.contains(*r))
+            .collect();
+        let removed: RoleSet = target
+            .roles
+            .iter()
+            .filter(|r| !roles.contains(*r))
+            .collect();
+        store
+            .audit(
+                entry(AuditAction::RolesChanged).details(format!(
+                    "added: {}; removed: {}",
+                    role_list(&added),
+                    role_list(&removed)
+                )),
+                audit.now,
+            )
+            .await?;
+    }
+    if password_changed {
+        store
+            .audit(entry(AuditAction::PasswordChanged), audit.now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The audit log's words for what changed in the details.
+fn describe_changes(target: &User, details: &UserDetailsChange) -> Vec<String> {
+    let mut changes = Vec::new();
+    if target.display_name != details.display_name.as_str() {
+        changes.push(format!(
+            "name \"{}\" → \"{}\"",
+            target.display_name, details.display_name
+        ));
+    }
+    if target.email.as_deref() != details.email.as_ref().map(|e| e.as_str()) {
+        changes.push("email changed".to_string());
+    }
+    if target.level != details.level {
+        changes.push(format!(
+            "level {} → {}",
+            target.level.label(),
+            details.level.label()
+        ));
+    }
+    if target.team_id != details.team_id {
+        changes.push("team changed".to_string());
+    }
+    if target.enabled != details.enabled {
+        let word = if details.enabled {
+            "enabled"
+        } else {
+            "disabled"
+        };
+        changes.push(word.to_string());
+    }
+    changes
+}

@@ -1,0 +1,124 @@
+//! Multi-factor authentication as use cases: registering an authenticator
+//! and entering a code at sign-in (`code`), proving presence before a
+//! session weakens its own MFA (`presence`), and My MFA (`own`). The web
+//! pop-ups only render what these return.
+
+mod code;
+mod own;
+mod presence;
+
+pub use code::{
+    pending_secret, start_registration, submit_code, CodeOutcome, CodeStage, WrongCodeKind,
+};
+pub use own::{change_own_mfa, OwnMfaChange};
+pub use presence::{confirm_presence, Presence, Proof};
+
+use crate::accounts::AuditContext;
+use crate::{Error, Keyring};
+use callrec_domain::throttle::ThrottleScope;
+use callrec_domain::totp::TotpSecret;
+use callrec_domain::MfaPolicy;
+use callrec_store::{AuditAction, Company, MfaRegistration, Store, ThrottleWindow, User};
+
+/// MFA settings: the issuer shown in authenticator apps and the limits on
+/// wrong codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaSettings {
+    pub issuer: String,
+    /// Wrong codes in one sign-in attempt before it ends.
+    pub attempt_limit: i64,
+    /// Wrong codes per account in an hour before MFA locks.
+    pub hourly_limit: i64,
+    /// How long the lock lasts, in seconds.
+    pub lock_seconds: i64,
+}
+
+impl Default for MfaSettings {
+    fn default() -> Self {
+        MfaSettings {
+            issuer: "Call Recording".into(),
+            attempt_limit: 5,
+            hourly_limit: 20,
+            lock_seconds: 15 * 60,
+        }
+    }
+}
+
+/// What the MFA use cases work with.
+#[derive(Clone, Copy)]
+pub struct Mfa<'a> {
+    pub store: &'a Store,
+    pub keyring: &'a Keyring,
+    pub settings: &'a MfaSettings,
+}
+
+impl Mfa<'_> {
+    /// The account's wrong-code window (an hour; full means locked).
+    fn hourly_window(&self) -> ThrottleWindow {
+        ThrottleWindow {
+            seconds: 3600,
+            limit: self.settings.hourly_limit,
+        }
+    }
+
+    /// Locks MFA for the account: its hourly window stays full until the
+    /// lock ends, and the lock is audited.
+    async fn lock_account(
+        &self,
+        user: &User,
+        audit: &AuditContext,
+        in_hour: i64,
+    ) -> Result<(), Error> {
+        let lock_seconds = self.settings.lock_seconds;
+        self.store
+            .hold_until(
+                ThrottleScope::MfaAccount,
+                &user.id.to_string(),
+                audit.now + lock_seconds,
+                self.hourly_window(),
+            )
+            .await?;
+        let details = format!("{in_hour} wrong codes within an hour; locked for {lock_seconds} s");
+        self.store
+            .audit(
+                audit
+                    .entry_on(AuditAction::MfaLocked, user)
+                    .details(details),
+                audit.now,
+            )
+            .await?;
+        Ok(())
+    }
+
+    fn decrypt(&self, user: &User, registration: &MfaRegistration) -> Result<TotpSecret, Error> {
+        self.keyring
+            .decrypt(user.id, &registration.secret_ciphertext)
+            .map_err(|err| Error::Internal(format!("MFA secret of user {}: {err}", user.id)))
+    }
+}
+
+/// The Company MFA page's Save: the company's new policy, audited when it
+/// changed.
+pub async fn set_company_policy(
+    store: &Store,
+    company: &Company,
+    policy: MfaPolicy,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    if policy == company.mfa_policy {
+        return Ok(());
+    }
+    store.set_mfa_policy(company.id, policy).await?;
+    let details = format!("{} → {}", company.mfa_policy.label(), policy.label());
+    store
+        .audit(
+            audit
+                .entry(AuditAction::MfaPolicyChanged)
+                .company(company.id)
+                .target(&company.name)
+                .details(details),
+            audit.now,
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! My MFA: turning MFA on or off for oneself (under MFA Available) and
+//! resetting one's own registration, once presence is confirmed.
+
+use crate::accounts::AuditContext;
+use crate::Error;
+use callrec_domain::MfaPolicy;
+use callrec_store::{AuditAction, Store, User};
+
+/// What the user asked for in the My MFA pop-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnMfaChange {
+    /// The box's new state, when the company leaves the choice to the user
+    /// and it changed.
+    pub opt_in: Option<bool>,
+    /// Reset my registration (only when there is one).
+    pub reset: bool,
+}
+
+impl OwnMfaChange {
+    pub fn new(user: &User, wants_mfa: bool, reset: bool) -> OwnMfaChange {
+        OwnMfaChange {
+            opt_in: (user.company_mfa_policy == MfaPolicy::Available
+                && wants_mfa != user.mfa_opt_in)
+                .then_some(wants_mfa),
+            reset: reset && user.mfa_registered,
+        }
+    }
+
+    /// What weakens the account and so needs proof of presence: a stolen
+    /// session alone must not be able to turn MFA off or swap the
+    /// authenticator. `None` when nothing does.
+    pub fn weakening(self) -> Option<&'static str> {
+        match (self.opt_in == Some(false), self.reset) {
+            (true, true) => Some("You are turning MFA off and resetting your registration."),
+            (true, false) => Some("You are turning MFA off for your account."),
+            (false, true) => Some("You are resetting your MFA registration."),
+            (false, false) => None,
+        }
+    }
+}
+
+/// Applies `change` for `user`, signed in with the session `session`;
+/// presence must be confirmed already where `weakening` asks for it.
+/// Returns the user as they are now.
+pub async fn change_own_mfa(
+    store: &Store,
+    user: &User,
+    session: &str,
+    change: OwnMfaChange,
+    audit: &AuditContext,
+) -> Result<Option<User>, Error> {
+    if let Some(wants_mfa) = change.opt_in {
+        store.set_mfa_opt_in(user.id, wants_mfa).await?;
+        let action = if wants_mfa {
+            AuditAction::MfaOptedIn
+        } else {
+            AuditAction::MfaOptedOut
+        };
+        store.audit(audit.entry_on(action, user), audit.now).await?;
+    }
+    if change.reset && store.delete_mfa_registration(user.id).await? {
+        // A lost phone: other sessions end, and this one must register again
+        // straight away if MFA still applies.
+        let ended = store.delete_user_sessions(user.id, Some(session)).await?;
+        store.set_session_mfa_passed(session, false).await?;
+        store
+            .audit(
+                audit
+                    .entry_on(AuditAction::MfaOwnReset, user)
+                    .details(format!("{ended} other sessions ended")),
+                audit.now,
+            )
+            .await?;
+    }
+    Ok(store.user(user.id).await?)
+}

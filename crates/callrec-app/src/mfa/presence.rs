@@ -1,0 +1,136 @@
+//! "Confirm it's you": before a signed-in session weakens its own MFA
+//! (turns it off, resets it) it proves presence with a current code, or
+//! with the password when nothing is registered (security review, item 6).
+//! A wrong answer counts against the account's hourly limit of wrong codes.
+
+use super::Mfa;
+use crate::accounts::AuditContext;
+use crate::{Error, Passwords};
+use callrec_domain::throttle::ThrottleScope;
+use callrec_domain::totp::{check_code, CodeCheck, TotpCode};
+use callrec_store::{AuditAction, Reservation, User};
+
+/// What the user is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    Code,
+    Password,
+}
+
+impl Proof {
+    pub fn for_user(user: &User) -> Proof {
+        if user.mfa_registered {
+            Proof::Code
+        } else {
+            Proof::Password
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Proof::Code => "Code",
+            Proof::Password => "Password",
+        }
+    }
+}
+
+/// What the proof comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Confirmed,
+    /// Nothing typed.
+    Missing(Proof),
+    Wrong(Proof),
+    /// The account's hourly window is full.
+    Locked,
+}
+
+impl Presence {
+    /// Why nothing changes, or `None` when presence is confirmed.
+    pub fn refusal(self) -> Option<&'static str> {
+        Some(match self {
+            Presence::Confirmed => return None,
+            Presence::Missing(Proof::Code) => "Enter the code from your authenticator application.",
+            Presence::Missing(Proof::Password) => "Enter your password.",
+            Presence::Wrong(Proof::Code) => "Invalid code",
+            Presence::Wrong(Proof::Password) => "Wrong password",
+            Presence::Locked => "Too many wrong codes: MFA for your account is locked for a while. Try again later or ask your administrator.",
+        })
+    }
+}
+
+/// Checks `typed` (a code, or the password when nothing is registered).
+pub async fn confirm_presence(
+    mfa: Mfa<'_>,
+    passwords: &Passwords,
+    user: &User,
+    typed: &str,
+    audit: &AuditContext,
+) -> Result<Presence, Error> {
+    let proof = Proof::for_user(user);
+    if typed.trim().is_empty() {
+        return Ok(Presence::Missing(proof));
+    }
+    let account = user.id.to_string();
+    let in_hour = match mfa
+        .store
+        .reserve_attempt(
+            ThrottleScope::MfaAccount,
+            &account,
+            audit.now,
+            mfa.hourly_window(),
+        )
+        .await?
+    {
+        Reservation::Reserved(count) => count,
+        Reservation::Refused { .. } => return Ok(Presence::Locked),
+    };
+    let proven = match proof {
+        Proof::Code => code_matches(mfa, user, typed, audit.now).await?,
+        Proof::Password => {
+            let credentials = mfa.store.credentials(&user.username).await?;
+            passwords
+                .verify(credentials.as_ref().map(|(_, h)| h.as_str()), typed)
+                .await?
+        }
+    };
+    if proven {
+        mfa.store
+            .release_attempt(ThrottleScope::MfaAccount, &account)
+            .await?;
+        return Ok(Presence::Confirmed);
+    }
+    mfa.store
+        .audit(
+            audit
+                .entry_on(AuditAction::MfaCodeRefused, user)
+                .details(format!(
+                    "{} to confirm a change under My MFA",
+                    proof.label()
+                )),
+            audit.now,
+        )
+        .await?;
+    if in_hour >= mfa.settings.hourly_limit {
+        mfa.lock_account(user, audit, in_hour).await?;
+        return Ok(Presence::Locked);
+    }
+    Ok(Presence::Wrong(proof))
+}
+
+/// A current, unused code of the user's registration; using it spends it.
+async fn code_matches(mfa: Mfa<'_>, user: &User, typed: &str, now: i64) -> Result<bool, Error> {
+    let Some(registration) = mfa.store.mfa_registration(user.id).await? else {
+        return Ok(false);
+    };
+    let secret = mfa.decrypt(user, &registration)?;
+    let Some(code) = TotpCode::parse(typed) else {
+        return Ok(false);
+    };
+    Ok(
+        match check_code(&secret, &code, now, registration.last_step) {
+            CodeCheck::Accepted { step } => mfa.store.accept_mfa_step(user.id, step).await?,
+            _ => false,
+        },
+    )
+}

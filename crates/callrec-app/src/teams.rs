@@ -1,0 +1,61 @@
+//! Teams (the Teams page): add, rename, enable and disable, each audited.
+
+use crate::accounts::AuditContext;
+use crate::Error;
+use callrec_domain::{CompanyId, TeamName};
+use callrec_store::{AuditAction, Store, Team};
+
+fn entry(audit: &AuditContext, action: AuditAction, team: &Team) -> callrec_store::NewAuditEntry {
+    audit
+        .entry(action)
+        .company(team.company_id)
+        .target(&team.name)
+}
+
+pub async fn create_team(
+    store: &Store,
+    company: CompanyId,
+    name: &TeamName,
+    audit: &AuditContext,
+) -> Result<Team, Error> {
+    let team = store.create_team(company, name, audit.now).await?;
+    store
+        .audit(entry(audit, AuditAction::TeamCreated, &team), audit.now)
+        .await?;
+    Ok(team)
+}
+
+pub async fn rename_team(
+    store: &Store,
+    team: &Team,
+    name: &TeamName,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    store.rename_team(team.company_id, team.id, name).await?;
+    let details = format!("\"{}\" → \"{}\"", team.name, name);
+    store
+        .audit(
+            entry(audit, AuditAction::TeamRenamed, team).details(details),
+            audit.now,
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn set_team_enabled(
+    store: &Store,
+    team: &Team,
+    enabled: bool,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    store
+        .set_team_enabled(team.company_id, team.id, enabled)
+        .await?;
+    let action = if enabled {
+        AuditAction::TeamEnabled
+    } else {
+        AuditAction::TeamDisabled
+    };
+    store.audit(entry(audit, action, team), audit.now).await?;
+    Ok(())
+}
