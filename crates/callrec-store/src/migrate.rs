@@ -31,6 +31,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     6 => "0006_directory_version.sql",
     7 => "0007_registration_session.sql",
     8 => "0008_recording_integrity.sql",
+    9 => "0009_number_index_slices.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -41,6 +42,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     6 => "0006_directory_version.sql",
     7 => "0007_registration_session.sql",
     8 => "0008_recording_integrity.sql",
+    9 => "0009_number_index_slices.sql",
 );
 
 impl Store {

@@ -3,6 +3,8 @@
 //! store owns this layout; its SQL triggers compute the same keys, and the
 //! store's tests compare the two.
 
+use callrec_domain::{CompanyId, TeamId, UserId};
+
 /// Which number a filter or an index entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NumberColumn {
@@ -17,6 +19,53 @@ impl NumberColumn {
             NumberColumn::Calling => 'f',
             NumberColumn::Called => 't',
         }
+    }
+}
+
+/// The part of the portal an index entry is kept for. Every key of a
+/// recording is kept once per slice it belongs to (migration
+/// `number_index_slices`, whose SQL uses the same codes), so a search reads
+/// the hits of its own scope, newest first, and no one else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slice {
+    Everyone,
+    Company(CompanyId),
+    Team(TeamId),
+    User(UserId),
+}
+
+impl Slice {
+    /// The `slice` column.
+    pub fn code(self) -> i64 {
+        match self {
+            Slice::Everyone => 0,
+            Slice::Company(_) => 1,
+            Slice::Team(_) => 2,
+            Slice::User(_) => 3,
+        }
+    }
+
+    /// The `owner` column.
+    pub fn owner(self) -> i64 {
+        match self {
+            Slice::Everyone => 0,
+            Slice::Company(id) => id.0,
+            Slice::Team(id) => id.0,
+            Slice::User(id) => id.0,
+        }
+    }
+
+    /// The slices a recording of `company`, `team` and `user` is kept in.
+    pub fn of_recording(
+        company: CompanyId,
+        team: Option<TeamId>,
+        user: Option<UserId>,
+    ) -> Vec<Slice> {
+        [Some(Slice::Everyone), Some(Slice::Company(company))]
+            .into_iter()
+            .chain([team.map(Slice::Team), user.map(Slice::User)])
+            .flatten()
+            .collect()
     }
 }
 

@@ -62,21 +62,29 @@ impl TestDb {
     }
 
     /// The number index's keys for one recording, as the triggers wrote
-    /// them (to compare with `crate::number_index::number_grams`).
-    pub async fn number_index_keys(&self, id: &str) -> std::collections::BTreeSet<String> {
+    /// them, per slice (to compare with `crate::number_index::number_grams`
+    /// and `Slice::of_recording`).
+    pub async fn number_index_keys(
+        &self,
+        id: &str,
+    ) -> std::collections::BTreeMap<(i64, i64), std::collections::BTreeSet<String>> {
         use sqlx::Row;
-        sqlx::query(
-            "SELECT g.gram FROM recording_number_grams g JOIN recordings r \
-             ON r.seq = g.recording AND r.company_id = g.company_id \
-             AND r.started_at = g.started_at WHERE r.id = $1",
+        let rows = sqlx::query(
+            "SELECT CAST(g.slice AS BIGINT) AS slice, g.owner, g.gram \
+             FROM recording_number_grams g JOIN recordings r \
+             ON r.seq = g.recording AND r.started_at = g.started_at WHERE r.id = $1",
         )
         .bind(id)
         .fetch_all(&self.store.pool)
         .await
-        .expect("read the number index")
-        .iter()
-        .map(|row| row.get::<String, _>("gram"))
-        .collect()
+        .expect("read the number index");
+        let mut keys = std::collections::BTreeMap::<_, std::collections::BTreeSet<_>>::new();
+        for row in rows {
+            keys.entry((row.get("slice"), row.get("owner")))
+                .or_default()
+                .insert(row.get::<String, _>("gram"));
+        }
+        keys
     }
 
     /// Ends the server processes behind the idle hot-path read connections,

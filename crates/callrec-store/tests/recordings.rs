@@ -4,7 +4,7 @@ use callrec_domain::audio::AudioFormat;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{Direction, RecordingId};
 use callrec_domain::{CompanyName, DisplayName, Level, PhoneNumber, RoleSet, TeamName, Username};
-use callrec_store::number_index::{number_grams, NumberColumn};
+use callrec_store::number_index::{number_grams, NumberColumn, Slice};
 use callrec_store::{
     backend_tests, BlobStore, Company, Cursor, Inserted, NewRecording, NewUser, PageFrom,
     RecordingQuery, Store, StoreError, Team, User,
@@ -229,10 +229,12 @@ backend_tests! {
             (&w.acme, Some(&w.support), Some(&w.other)),
             (&w.acme, None, None),
             (&w.globex, None, None),
+            // A user whose calls belong to two teams.
+            (&w.acme, Some(&w.sales), Some(&w.other)),
         ];
         let mut rows = Vec::new();
         for n in 0..160u8 {
-            let (company, team, user) = owners[next(4) as usize];
+            let (company, team, user) = owners[next(owners.len() as u64) as usize];
             let mut row = recording(n, company, team, user, T0 + next(40) as i64);
             // Short extensions, repeated digits and full numbers with + * #.
             let digits = |len: u64, next: &mut dyn FnMut(u64) -> u64| -> String {
@@ -252,8 +254,12 @@ backend_tests! {
         }
         for row in rows.iter().step_by(17) {
             let keys = db.number_index_keys(row.id.as_str()).await;
-            let mut expected = number_grams(NumberColumn::Calling, row.calling_number.as_str());
-            expected.extend(number_grams(NumberColumn::Called, row.called_number.as_str()));
+            let mut grams = number_grams(NumberColumn::Calling, row.calling_number.as_str());
+            grams.extend(number_grams(NumberColumn::Called, row.called_number.as_str()));
+            let expected: std::collections::BTreeMap<_, _> = Slice::of_recording(row.company_id, row.team_id, row.user_id)
+                .into_iter()
+                .map(|slice| ((slice.code(), slice.owner()), grams.clone()))
+                .collect();
             assert_eq!(keys, expected, "index keys of {} / {}", row.calling_number, row.called_number);
         }
         let mut deleted = Vec::new();
@@ -276,7 +282,7 @@ backend_tests! {
             DataScope::OwnOnly(u) => row.user_id == Some(u),
         };
         let mut checked = 0;
-        for case in 0..60 {
+        for case in 0..120usize {
             // Filters cut from real numbers (so they match) or made up.
             let source = &rows[next(rows.len() as u64) as usize];
             let cut = |number: &str, next: &mut dyn FnMut(u64) -> u64| -> Option<String> {
@@ -294,32 +300,56 @@ backend_tests! {
                 0 => cut(source.called_number.as_str(), &mut next),
                 _ => None,
             };
+            // Team and user filters too, alone and together.
+            let team = [None, Some(w.sales.id), None, Some(w.support.id)][(case / 4) % 4];
+            let user = [None, None, Some(w.other.id), Some(w.other.id), Some(w.agent.id)][(case / 3) % 5];
             for scope in scopes {
                 let mut expected: Vec<&NewRecording> = rows
                     .iter()
                     .filter(|r| !deleted.contains(&r.id) && in_scope(r, scope))
+                    .filter(|r| team.is_none_or(|t| r.team_id == Some(t)))
+                    .filter(|r| user.is_none_or(|u| r.user_id == Some(u)))
                     .filter(|r| calling.as_ref().is_none_or(|c| digits_of(r.calling_number.as_str()).contains(c.as_str())))
                     .filter(|r| called.as_ref().is_none_or(|c| digits_of(r.called_number.as_str()).contains(c.as_str())))
                     .collect();
                 expected.sort_by(|a, b| (b.started_at_ms, b.id.as_str()).cmp(&(a.started_at_ms, a.id.as_str())));
                 let expected: Vec<&str> = expected.iter().map(|r| r.id.as_str()).collect();
+                let search = |from| RecordingQuery {
+                    calling: calling.clone(),
+                    called: called.clone(),
+                    team,
+                    user,
+                    from,
+                    limit: 7,
+                    ..query(scope)
+                };
                 let mut found: Vec<String> = Vec::new();
                 let mut from = PageFrom::Start;
+                let last_page;
                 loop {
-                    let page = db.store.search_recordings(&RecordingQuery {
-                        calling: calling.clone(),
-                        called: called.clone(),
-                        from,
-                        limit: 7,
-                        ..query(scope)
-                    }).await.unwrap();
+                    let page = db.store.search_recordings(&search(from)).await.unwrap();
                     found.extend(page.items.iter().map(|r| r.id.as_str().to_string()));
                     match page.next {
                         Some(cursor) => from = PageFrom::After(cursor),
-                        None => break,
+                        None => {
+                            last_page = (page.items.len(), page.previous);
+                            break;
+                        }
                     }
                 }
-                assert_eq!(found, expected, "calling {calling:?} called {called:?} in {scope:?}");
+                let case = format!("calling {calling:?} called {called:?} team {team:?} user {user:?} in {scope:?}");
+                assert_eq!(found, expected, "{case}");
+                // And back from the last page to the first.
+                let mut back: Vec<String> = Vec::new();
+                let mut previous = last_page.1;
+                while let Some(cursor) = previous {
+                    let page = db.store.search_recordings(&search(PageFrom::Before(cursor))).await.unwrap();
+                    let mut ids: Vec<String> = page.items.iter().map(|r| r.id.as_str().to_string()).collect();
+                    ids.extend(back);
+                    back = ids;
+                    previous = page.previous;
+                }
+                assert_eq!(back, expected[..expected.len() - last_page.0], "backwards: {case}");
                 checked += expected.len();
             }
         }

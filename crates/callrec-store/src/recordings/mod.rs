@@ -2,6 +2,7 @@
 //! pages newest first, delete. The search is `search.rs`, the packed page
 //! `page.rs`, the writes `writes.rs`; API tokens live in `tokens.rs`.
 
+mod number_reads;
 mod page;
 mod search;
 mod writes;

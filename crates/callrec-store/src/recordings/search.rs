@@ -1,11 +1,12 @@
 //! Finding recordings: a keyset page in the viewer's scope, with the
 //! number filters answered from the number index.
 
+use super::number_reads::NumberReads;
 use super::page::{list_columns, listed_from_packed, ListedRecording, LIST_FIELDS};
 use super::{Cursor, PageFrom, RecordingPage, RecordingQuery};
 use crate::directory::Directory;
 use crate::filter::Filter;
-use crate::number_index::{cheapest_lookup, NumberColumn};
+use crate::number_index::{cheapest_lookup, NumberColumn, Slice};
 use crate::{Backend, Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
 use sqlx::Row;
@@ -19,21 +20,28 @@ fn digits_of(column: &NumberColumn) -> String {
     format!("replace(replace(replace(r.{name}, '+', ''), '*', ''), '#', '')")
 }
 
-/// Which companies' index entries a query reads: `= $n` or `IN (…)`. The
-/// index starts with the company, so a single company keeps it in order.
-fn gram_company(query: &RecordingQuery, filter: &mut Filter) -> String {
-    let company = match query.scope {
-        DataScope::Company(company) | DataScope::Team(company, _) => Some(company),
-        DataScope::Everything => query.company,
-        DataScope::OwnOnly(user) => {
-            let p = filter.bind(user.0);
-            return format!("= (SELECT company_id FROM users WHERE id = {p})");
-        }
+/// The index slice a search reads, and whether reading it alone answers
+/// every company, team and user condition of the query. It does unless
+/// both a team and a user are asked for: a user's calls may belong to
+/// several teams. A company condition beside a team or user slice is all
+/// or nothing (a team's and a user's calls are all their company's), so
+/// the rows checks it without cutting a page short.
+fn slice_for(query: &RecordingQuery) -> (Slice, bool) {
+    let (scope_company, scope_team, scope_user) = match query.scope {
+        DataScope::Everything => (None, None, None),
+        DataScope::Company(company) => (Some(company), None, None),
+        DataScope::Team(company, team) => (Some(company), Some(team), None),
+        DataScope::OwnOnly(user) => (None, None, Some(user)),
     };
-    match company {
-        Some(company) => format!("= {}", filter.bind(company.0)),
-        None => "IN (SELECT id FROM companies)".to_string(),
-    }
+    let user = scope_user.or(query.user);
+    let team = scope_team.or(query.team);
+    let slice = match (user, team, scope_company.or(query.company)) {
+        (Some(user), _, _) => Slice::User(user),
+        (None, Some(team), _) => Slice::Team(team),
+        (None, None, Some(company)) => Slice::Company(company),
+        (None, None, None) => Slice::Everyone,
+    };
+    (slice, user.is_none() || team.is_none())
 }
 
 /// A Recordings page as one statement, its bound values, and how to read
@@ -77,7 +85,7 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
             filter.and(format!("{} LIKE {p}", digits_of(column)));
         }
     }
-    // The gram index is read in time order, so time limits also go on
+    // The number index is read in time order, so time limits also go on
     // its own column (`g_time` collects them).
     let mut g_time = Vec::new();
     if let Some(start) = query.start_ms {
@@ -102,8 +110,9 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
         let p = filter.bind(team.0);
         filter.and(format!("r.team_id = {p}"));
     }
-    let (order, backwards) = match &query.from {
-        PageFrom::Start => ("DESC", false),
+    // The cursor's time, for the index reads (the rows check the id too).
+    let (order, backwards, cursor_time) = match &query.from {
+        PageFrom::Start => ("DESC", false, None),
         PageFrom::After(cursor) => {
             let (t, i) = (
                 filter.bind(cursor.started_at_ms),
@@ -112,8 +121,7 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
             filter.and(format!(
                 "(r.started_at < {t} OR (r.started_at = {t} AND r.id < {i}))"
             ));
-            g_time.push(format!("g.started_at <= {t}"));
-            ("DESC", false)
+            ("DESC", false, Some(t))
         }
         PageFrom::Before(cursor) => {
             let (t, i) = (
@@ -123,8 +131,7 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
             filter.and(format!(
                 "(r.started_at > {t} OR (r.started_at = {t} AND r.id > {i}))"
             ));
-            g_time.push(format!("g.started_at >= {t}"));
-            ("ASC", true)
+            ("ASC", true, Some(t))
         }
     };
     let limit = query.limit.clamp(1, 500) as usize;
@@ -136,48 +143,24 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
             filter.where_clause()
         ),
         Some(lookup) => {
-            // A newest-first read of the index per key, stopping at a
-            // page of rows that pass every filter. One key is the page;
-            // several are a union whose newest rows are the page.
-            let company = gram_company(query, &mut filter);
-            let mut index_reads: Vec<String> = lookup
-                .keys
-                .into_iter()
-                .map(|key| {
-                    let k = filter.bind(key);
-                    let mut index_read = vec![
-                        format!("g.company_id {company}"),
-                        format!("g.gram = {k}"),
-                        "r.seq = g.recording".to_string(),
-                    ];
-                    index_read.extend(g_time.iter().cloned());
-                    filter.where_clause_with(&index_read)
-                })
-                .collect();
-            let index_order = format!("ORDER BY g.started_at {order}, r.id {order} LIMIT {p}");
-            if index_reads.len() == 1 {
-                let conditions = index_reads.remove(0);
-                format!("{list_columns} recording_number_grams g CROSS JOIN recordings r{conditions} {index_order}")
+            let (slice, whole_scope) = slice_for(query);
+            let (code, owner) = (filter.bind(slice.code()), filter.bind(slice.owner()));
+            let in_slice = format!("g.slice = {code} AND g.owner = {owner}");
+            let keys: Vec<String> = lookup.keys.iter().map(|k| filter.bind(k.clone())).collect();
+            let index_only =
+                whole_scope && lookup.exact && numbers.len() == 1 && query.direction.is_none();
+            let reads = NumberReads {
+                in_slice,
+                keys,
+                time: g_time,
+                cursor_time,
+                order,
+                rows: (limit + 1, p),
+            };
+            if index_only {
+                reads.index_only(&list_columns, &mut filter, &order_by)
             } else {
-                // Each key's newest 51 carry their sort key, so the
-                // union's own newest 51 are the page: only those are
-                // joined again for their columns (not up to 51 a key).
-                let hits: Vec<String> = index_reads
-                    .iter()
-                    .map(|conditions| {
-                        format!(
-                            "SELECT hit, t, i FROM (SELECT g.recording AS hit, \
-                             r.started_at AS t, r.id AS i \
-                             FROM recording_number_grams g CROSS JOIN recordings r{conditions} \
-                             {index_order}) k"
-                        )
-                    })
-                    .collect();
-                format!(
-                    "{list_columns} recordings r WHERE r.seq IN (SELECT u.hit FROM ({}) u \
-                     ORDER BY u.t {order}, u.i {order} LIMIT {p}) {order_by}",
-                    hits.join(" UNION ")
-                )
+                reads.joined(&list_columns, &filter, &order_by)
             }
         }
     };
@@ -279,18 +262,33 @@ mod tests {
                 query(DataScope::Company(CompanyId(1))),
                 "recordings r WHERE r.company_id = $1 ORDER BY r.started_at DESC, r.id DESC LIMIT $2",
             ),
+            // The team's own slice answers everything: the index alone
+            // finds the page's edge, and only rows from it on are read.
             (
                 RecordingQuery { calling: Some("2150".into()), ..query(DataScope::Team(CompanyId(1), TeamId(2))) },
-                "recording_number_grams g CROSS JOIN recordings r WHERE r.company_id = $1 AND r.team_id = $2 \
-                 AND g.company_id = $4 AND g.gram = $5 AND r.seq = g.recording \
-                 ORDER BY g.started_at DESC, r.id DESC LIMIT $3",
+                "(SELECT DISTINCT g.recording AS hit FROM recording_number_grams g WHERE g.slice = $4 \
+                 AND g.owner = $5 AND g.gram IN ($6) AND g.started_at >= coalesce((SELECT e.t FROM \
+                 (SELECT * FROM (SELECT g.started_at AS t, g.recording AS hit FROM recording_number_grams g \
+                 WHERE g.slice = $4 AND g.owner = $5 AND g.gram = $6 ORDER BY g.started_at DESC LIMIT $3) k) e \
+                 ORDER BY e.t DESC LIMIT 1 OFFSET $7), $8)) c CROSS JOIN recordings r \
+                 WHERE r.company_id = $1 AND r.team_id = $2 AND r.seq = c.hit \
+                 ORDER BY r.started_at DESC, r.id DESC LIMIT $3",
             ),
+            // Six digits: the key holds four, so every hit is checked on
+            // its row; an operator reads everyone's slice.
             (
                 RecordingQuery { calling: Some("794600".into()), start_ms: Some(5), ..query(DataScope::Everything) },
                 "recording_number_grams g CROSS JOIN recordings r WHERE \
                  replace(replace(replace(r.calling_number, '+', ''), '*', ''), '#', '') LIKE $1 \
-                 AND r.started_at >= $2 AND g.company_id IN (SELECT id FROM companies) AND g.gram = $4 \
+                 AND r.started_at >= $2 AND g.slice = $4 AND g.owner = $5 AND g.gram = $6 \
                  AND r.seq = g.recording AND g.started_at >= $2 ORDER BY g.started_at DESC, r.id DESC LIMIT $3",
+            ),
+            // A team and a user: the user's slice, the team checked on the row.
+            (
+                RecordingQuery { called: Some("5500".into()), user: Some(UserId(7)), ..query(DataScope::Team(CompanyId(1), TeamId(2))) },
+                "recording_number_grams g CROSS JOIN recordings r WHERE r.company_id = $1 AND r.team_id = $2 \
+                 AND r.user_id = $3 AND g.slice = $5 AND g.owner = $6 AND g.gram = $7 AND r.seq = g.recording \
+                 ORDER BY g.started_at DESC, r.id DESC LIMIT $4",
             ),
         ];
         for (q, expected) in cases {
@@ -306,22 +304,34 @@ mod tests {
         }
     }
 
-    /// Three digits: eleven index reads, their union's newest page joined
-    /// again; the own scope finds its company through the user.
+    /// Three digits are eleven keys. In the user's own slice, eleven index
+    /// reads find the edge and one read of all eleven from it finds the
+    /// rows; with a direction asked for, eleven joined reads and their
+    /// union's newest page instead.
     #[test]
-    fn three_digits_read_eleven_keys_in_a_union() {
+    fn three_digits_read_eleven_keys() {
         let q = RecordingQuery {
             called: Some("215".into()),
             ..query(DataScope::OwnOnly(UserId(3)))
         };
-        let plan = plan(&q, Backend::Sqlite);
-        let sql = page_sql(&plan);
+        let own = plan(&q, Backend::Sqlite);
+        let sql = page_sql(&own);
         assert_eq!(sql.matches("g.gram = ").count(), 11);
         assert_eq!(sql.matches(" UNION ").count(), 10);
+        assert!(sql.contains("g.gram IN ($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"));
+        assert!(sql.contains("g.slice = $3 AND g.owner = $4"));
+        assert!(sql.contains("OFFSET $16), $17)"), "the edge and its stand-in come last");
+
+        let q = RecordingQuery {
+            direction: Some(callrec_domain::recording::Direction::Inbound),
+            ..q
+        };
+        let joined = plan(&q, Backend::Sqlite);
+        let sql = page_sql(&joined);
+        assert_eq!(sql.matches("g.gram = ").count(), 11);
         assert!(sql.starts_with(&format!(
             "{COLUMNS} recordings r WHERE r.seq IN (SELECT u.hit FROM ("
         )));
-        assert!(sql.contains("g.company_id = (SELECT company_id FROM users WHERE id = $3)"));
     }
 
     /// A previous page reads oldest first and turns round.
