@@ -158,9 +158,9 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
                 rows: (limit + 1, p),
             };
             if index_only {
-                reads.index_only(&list_columns, &mut filter, &order_by)
+                reads.index_only(list_columns, &mut filter, &order_by)
             } else {
-                reads.joined(&list_columns, &filter, &order_by)
+                reads.joined(list_columns, &filter, &order_by)
             }
         }
     };
