@@ -3,8 +3,10 @@
 //! Nothing here knows about HTTP.
 
 pub mod accounts;
+pub mod bootstrap;
 pub mod clock;
 mod error;
+pub mod housekeeping;
 pub mod ingest;
 pub mod keyring;
 pub mod mfa;

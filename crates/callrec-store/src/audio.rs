@@ -16,11 +16,8 @@ async fn lock_key(
     backend: Backend,
     key: &str,
 ) -> Result<()> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 727013)) AS locked")
-            .bind(key)
-            .fetch_one(&mut **tx)
-            .await?;
+    if let Some(lock) = backend.key_lock() {
+        sqlx::query(lock).bind(key).fetch_one(&mut **tx).await?;
     }
     Ok(())
 }

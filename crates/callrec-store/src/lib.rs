@@ -10,6 +10,7 @@
 
 mod audio;
 mod audit;
+mod backend;
 mod blobs;
 mod companies;
 mod directory;
@@ -35,6 +36,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
+pub use backend::Backend;
 pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HEAD_BYTES};
 pub use companies::Company;
 pub use directory::FilterChoices;
@@ -60,91 +62,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-/// Which engine is behind the pool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-
-    /// SQLite must take the write lock when the transaction starts, or two
-    /// readers that both decide to write deadlock into SQLITE_BUSY, which the
-    /// busy timeout cannot resolve.
-    fn begin_write_statement(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-        }
-    }
-
-    /// `[[a, b], …]` as text: the rows of a group as one JSON value, so a
-    /// whole list crosses from the database in one row (see
-    /// docs/BENCHMARKS.md for what rows one at a time cost). PostgreSQL's
-    /// `json_build_array` looks up the type of every argument on every
-    /// call, so there each row is a text array and the group a 2-D array:
-    /// one lookup in all, and every value arrives as a JSON string (read
-    /// back with [`json::int`]).
-    fn json_array_agg(self, columns: &[&str]) -> String {
-        match self {
-            Backend::Sqlite => format!("json_group_array(json_array({}))", columns.join(", ")),
-            Backend::Postgres => {
-                let texts: Vec<String> = columns.iter().map(|c| format!("{c}::text")).collect();
-                format!(
-                    "COALESCE(array_to_json(array_agg(ARRAY[{}]))::text, '[]')",
-                    texts.join(", ")
-                )
-            }
-        }
-    }
-
-    /// The rows of a group as one text value in the form [`packed`] reads:
-    /// fields apart by ASCII's unit separator, rows by its record
-    /// separator, NULL as nothing. Cheaper to build and read than JSON
-    /// (PostgreSQL +16% pages per second, docs/BENCHMARKS.md), and safe
-    /// only for columns that cannot hold those two characters: ids,
-    /// integers, codes and phone numbers.
-    fn packed_rows(self, columns: &[&str]) -> String {
-        match self {
-            Backend::Sqlite => {
-                let fields: Vec<String> =
-                    columns.iter().map(|c| format!("ifnull({c}, '')")).collect();
-                format!(
-                    "COALESCE(group_concat({}, char(30)), '')",
-                    fields.join(" || char(31) || ")
-                )
-            }
-            Backend::Postgres => format!(
-                "COALESCE(string_agg(concat({}), E'\\x1e'), '')",
-                columns.join(", E'\\x1f', ")
-            ),
-        }
-    }
-
-    /// The database server's time in Unix seconds, as SQL.
-    fn unix_now(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
-            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
-        }
-    }
-
-    /// Joins `expr` over a group with commas.
-    fn string_agg(self, expr: &str) -> String {
-        match self {
-            Backend::Sqlite => format!("group_concat({expr}, ',')"),
-            Backend::Postgres => format!("string_agg({expr}, ',')"),
-        }
-    }
-}
 
 /// The one handle to the database. Cheap to clone.
 #[derive(Clone)]
@@ -173,9 +90,6 @@ pub const DEFAULT_CONNECTIONS: u32 = 8;
 
 /// How long a request waits for a connection before "the database is busy".
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// SQLite's page cache per connection: negative means KiB (64 MiB).
-pub(crate) const SQLITE_CACHE_SIZE: i64 = -65536;
 
 /// The SQLite file inside a data directory.
 pub const SQLITE_FILE: &str = "callrec.db";
@@ -219,13 +133,7 @@ impl Store {
                 format!("sqlite://{}?mode=rwc", data_dir.join(SQLITE_FILE).display())
             }
         };
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            return Err(StoreError::UnsupportedUrl);
-        };
+        let backend = Backend::of_url(&url).ok_or(StoreError::UnsupportedUrl)?;
         let options = AnyPoolOptions::new()
             .max_connections(connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -275,23 +183,8 @@ pub(crate) async fn prepare_connection(
     conn: &mut AnyConnection,
     backend: Backend,
 ) -> Result<(), sqlx::Error> {
-    if backend == Backend::Sqlite {
-        // WAL lets readers run beside the one writer; the busy timeout makes
-        // writers from other processes (the CLI while `serve` runs) wait
-        // instead of failing.
-        conn.execute(
-            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-             PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824;",
-        )
-        .await?;
-        conn.execute(format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}").as_str())
-            .await?;
-    } else {
-        // Every hot query is index-driven whatever its parameters: planning
-        // each execution again (custom plans) cost more than running it.
-        conn.execute("SET plan_cache_mode = force_generic_plan")
-            .await?;
+    for statement in backend.connection_settings() {
+        conn.execute(statement.as_str()).await?;
     }
     Ok(())
 }

@@ -64,10 +64,8 @@ impl Store {
             let mut tx = self.begin_write().await?;
             // Checked inside the write transaction, so two nodes starting at
             // once cannot both apply the same migration.
-            if self.backend == Backend::Postgres {
-                sqlx::query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
-                    .execute(&mut *tx)
-                    .await?;
+            if let Some(lock) = self.backend.migration_lock() {
+                sqlx::query(lock).execute(&mut *tx).await?;
             }
             let done = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = $1")
                 .bind(migration.version)

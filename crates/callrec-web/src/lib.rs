@@ -21,6 +21,7 @@ mod reports;
 mod security;
 pub mod server;
 mod session;
+pub mod startup;
 mod teams;
 mod trace;
 mod users;

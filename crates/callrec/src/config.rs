@@ -2,8 +2,10 @@
 
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
+use callrec_app::bootstrap::BootstrapAdmin;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
+use callrec_domain::{NewPassword, Username};
 use callrec_store::{SessionTimeouts, ThrottleWindow};
 use callrec_web::server::ConnectionTimeouts;
 use callrec_web::{MfaSettings, WebConfig};
@@ -59,6 +61,8 @@ pub struct ServeSettings {
     pub web: WebConfig,
     pub orphan_grace_seconds: u64,
     pub timeouts: ConnectionTimeouts,
+    /// The first administrator, made on an empty database.
+    pub admin: BootstrapAdmin,
 }
 
 fn read_file(path: Option<&Path>) -> Result<FileSettings, CliError> {
@@ -269,9 +273,33 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
         listen,
         web,
         timeouts,
+        admin: bootstrap_admin()?,
         orphan_grace_seconds: args
             .orphan_grace_seconds
             .or(file.orphan_grace_seconds)
             .unwrap_or(60),
     })
+}
+
+/// CALLREC_BOOTSTRAP_ADMIN_USERNAME (default `admin`) and
+/// CALLREC_BOOTSTRAP_ADMIN_PASSWORD (default: a random one, shown once),
+/// checked before anything starts.
+fn bootstrap_admin() -> Result<BootstrapAdmin, CliError> {
+    let mut admin = BootstrapAdmin::default();
+    if let Ok(username) = std::env::var("CALLREC_BOOTSTRAP_ADMIN_USERNAME") {
+        admin.username = Username::parse(&username).map_err(|err| {
+            CliError::Usage(format!("CALLREC_BOOTSTRAP_ADMIN_USERNAME: {}", err.message))
+        })?;
+    }
+    if let Some(password) = std::env::var("CALLREC_BOOTSTRAP_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        admin.password = Some(
+            NewPassword::parse(&password, admin.username.as_str()).map_err(|err| {
+                CliError::Usage(format!("CALLREC_BOOTSTRAP_ADMIN_PASSWORD: {}", err.message))
+            })?,
+        );
+    }
+    Ok(admin)
 }

@@ -320,7 +320,10 @@ mod tests {
         assert_eq!(sql.matches(" UNION ").count(), 10);
         assert!(sql.contains("g.gram IN ($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"));
         assert!(sql.contains("g.slice = $3 AND g.owner = $4"));
-        assert!(sql.contains("OFFSET $16), $17)"), "the edge and its stand-in come last");
+        assert!(
+            sql.contains("OFFSET $16), $17)"),
+            "the edge and its stand-in come last"
+        );
 
         let q = RecordingQuery {
             direction: Some(callrec_domain::recording::Direction::Inbound),

@@ -2,7 +2,8 @@
 //! data), and deleting.
 
 use super::{Inserted, NewRecording};
-use crate::{Backend, BlobStore, Result, Store, StoreError, SQLITE_CACHE_SIZE};
+use crate::backend::numbered_row;
+use crate::{BlobStore, Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
 use sqlx::Row;
@@ -34,13 +35,6 @@ fn bind_new<'q>(
         .bind(now)
 }
 
-fn placeholders(row: usize, columns: usize) -> String {
-    let list: Vec<String> = (1..=columns)
-        .map(|c| format!("${}", row * columns + c))
-        .collect();
-    format!("({})", list.join(", "))
-}
-
 impl Store {
     /// Inserts a recording; with an external id already used by the company,
     /// inserts nothing and names the existing recording.
@@ -59,7 +53,7 @@ impl Store {
     ) -> Result<Inserted> {
         let sql = format!(
             "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (company_id, external_id) DO NOTHING",
-            placeholders(0, 16)
+            numbered_row(0, 16)
         );
         let done = bind_new(sqlx::query(&sql), new, now)
             .execute(&mut **tx)
@@ -79,34 +73,17 @@ impl Store {
         ))
     }
 
-    /// Many recordings in one transaction (demo data). On SQLite 50 rows a
-    /// statement: it looks each parameter name up with a linear scan, so
-    /// statements with thousands of parameters bind in quadratic time. On
-    /// PostgreSQL 1,000 (16,000 parameters; the limit is 65,535), so the
-    /// number index's statement trigger runs once per 1,000 rows.
+    /// Many recordings in one transaction (demo data), in statements of
+    /// `Backend::bulk_rows_per_statement` rows.
     pub async fn insert_recordings_bulk(&self, rows: &[NewRecording], now: i64) -> Result<()> {
-        let rows_per_statement = match self.backend {
-            Backend::Sqlite => 50,
-            Backend::Postgres => 1000,
-        };
+        let backend = self.backend;
         let mut tx = self.begin_write().await?;
-        // Each batch touches the newest end of every number-index key, more
-        // pages than the usual cache holds: a larger one for this
-        // transaction saves re-reading them for every row.
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA cache_size = -524288")
-                .execute(&mut *tx)
-                .await?;
+        let settings = backend.bulk_load_settings();
+        if let Some((during, _)) = &settings {
+            sqlx::query(during).execute(&mut *tx).await?;
         }
-        for chunk in rows.chunks(rows_per_statement) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| match self.backend {
-                    // Anonymous parameters: sqlx asks SQLite for each
-                    // parameter's name, which costs a scan per `$n`.
-                    Backend::Sqlite => format!("({})", ["?"; 16].join(", ")),
-                    Backend::Postgres => placeholders(i, 16),
-                })
-                .collect();
+        for chunk in rows.chunks(backend.bulk_rows_per_statement()) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| backend.bulk_row(i, 16)).collect();
             let sql = format!(
                 "INSERT INTO recordings ({INSERT_COLUMNS}) VALUES {}",
                 values.join(", ")
@@ -117,10 +94,8 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        if self.backend == Backend::Sqlite {
-            sqlx::query(&format!("PRAGMA cache_size = {SQLITE_CACHE_SIZE}"))
-                .execute(&mut *tx)
-                .await?;
+        if let Some((_, after)) = &settings {
+            sqlx::query(after).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -1,12 +1,16 @@
 //! `spawn_app()`: the portal on port 0 over a fresh database, and a
 //! cookie-keeping client per simulated browser.
 
+use callrec_app::bootstrap::BootstrapAdmin;
 use callrec_app::{Argon2Settings, Clock, Keyring, Passwords};
-use callrec_domain::{CompanyName, DisplayName, Email, Level, Role, RoleSet, TeamName, Username};
+use callrec_domain::{
+    CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
+};
 use callrec_store::testing::TestDb;
 use callrec_store::{BlobStore, Company, NewUser, Store, Team, User};
 use callrec_web::server::ConnectionTimeouts;
-use callrec_web::{router, AppState, WebConfig};
+use callrec_web::startup::{Application, Startup};
+use callrec_web::WebConfig;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -72,24 +76,35 @@ pub async fn spawn_app_on(db: TestDb, config: WebConfig, clock: Clock) -> TestAp
     }
 }
 
+/// The first administrator every test database starts with, as a fresh
+/// deployment does (with `CALLREC_BOOTSTRAP_ADMIN_PASSWORD` set).
+pub const BOOTSTRAP_ADMIN: &str = "admin";
+
+/// A node through the real start-up (`Application::build`): tidy-up,
+/// bootstrap and the purge run here as in `callrec serve`.
 pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore, clock: Clock) -> String {
-    let state = AppState::new(store, config, Keyring::new(TEST_KEY, &[]), blobs)
-        .expect("app state")
-        .with_clock(clock);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    let timeouts = ConnectionTimeouts {
-        header: std::time::Duration::from_secs(1),
-        body: std::time::Duration::from_secs(2),
+    let admin = BootstrapAdmin {
+        username: Username::parse(BOOTSTRAP_ADMIN).unwrap(),
+        password: Some(NewPassword::parse(PASSWORD, BOOTSTRAP_ADMIN).unwrap()),
     };
-    tokio::spawn(callrec_web::server::serve(
-        listener,
-        router(state),
-        timeouts,
-        std::future::pending(),
-    ));
+    let app = Application::build(Startup {
+        store,
+        config,
+        keyring: Keyring::new(TEST_KEY, &[]),
+        blobs,
+        clock,
+        timeouts: ConnectionTimeouts {
+            header: std::time::Duration::from_secs(1),
+            body: std::time::Duration::from_secs(2),
+        },
+        orphan_grace: std::time::Duration::from_secs(60),
+        admin,
+        listen: "127.0.0.1:0".parse().unwrap(),
+    })
+    .await
+    .expect("the portal starts");
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
     address
 }
 
@@ -215,11 +230,13 @@ impl TestApp {
         Browser::signed_in(&self.address, username).await
     }
 
+    /// The company `name`: made now, or the one the bootstrap made.
     pub async fn company(&self, name: &str) -> Company {
-        self.store
-            .create_company(&CompanyName::parse(name).unwrap(), NOW)
-            .await
-            .unwrap()
+        let name = CompanyName::parse(name).unwrap();
+        if let Some(made) = self.store.company_by_name(name.as_str()).await.unwrap() {
+            return made;
+        }
+        self.store.create_company(&name, NOW).await.unwrap()
     }
 
     pub async fn team(&self, company: &Company, name: &str) -> Team {

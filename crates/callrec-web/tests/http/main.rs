@@ -9,5 +9,6 @@ mod recordings;
 mod reports;
 mod routes;
 mod security;
+mod startup;
 mod teams;
 mod users;

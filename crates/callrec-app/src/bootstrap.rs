@@ -1,0 +1,102 @@
+//! The first administrator: on an empty database, the company "Operator"
+//! and a Global administrator holding every role.
+
+use crate::accounts::{self, AuditContext, CreateUser};
+use crate::{Error, Passwords};
+use callrec_domain::{CompanyName, DisplayName, Level, NewPassword, RoleSet, Username};
+use callrec_store::Store;
+use rand::Rng;
+
+/// Who the first administrator is (CALLREC_BOOTSTRAP_ADMIN_USERNAME and
+/// CALLREC_BOOTSTRAP_ADMIN_PASSWORD).
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    pub username: Username,
+    /// Chosen by automation; without one a random password is made and
+    /// shown once.
+    pub password: Option<NewPassword>,
+}
+
+impl Default for BootstrapAdmin {
+    fn default() -> Self {
+        BootstrapAdmin {
+            username: Username::parse("admin").expect("a valid username"),
+            password: None,
+        }
+    }
+}
+
+/// The administrator made by `bootstrap`.
+#[derive(Debug)]
+pub struct Bootstrapped {
+    pub username: String,
+    /// The random password, to show once (never logged or stored in
+    /// clear); `None` when automation gave one.
+    pub generated_password: Option<String>,
+}
+
+/// Makes the first administrator when the database has no users.
+pub async fn bootstrap(
+    store: &Store,
+    passwords: &Passwords,
+    admin: &BootstrapAdmin,
+    audit: &AuditContext,
+) -> Result<Option<Bootstrapped>, Error> {
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let (password, generated_password) = match &admin.password {
+        Some(given) => (given.clone(), None),
+        None => {
+            let text = random_password();
+            (
+                NewPassword::parse(&text, admin.username.as_str())?,
+                Some(text),
+            )
+        }
+    };
+    let company = match store.company_by_name("Operator").await? {
+        Some(company) => company,
+        None => {
+            store
+                .create_company(&CompanyName::parse("Operator")?, audit.now)
+                .await?
+        }
+    };
+    let user = accounts::create_user(
+        store,
+        passwords,
+        CreateUser {
+            company_id: company.id,
+            team_id: None,
+            display_name: DisplayName::parse("Administrator")?,
+            email: None,
+            level: Level::Global,
+            roles: RoleSet::all(),
+            password,
+            username: admin.username.clone(),
+        },
+        audit,
+    )
+    .await?;
+    Ok(Some(Bootstrapped {
+        username: user.username,
+        generated_password,
+    }))
+}
+
+/// Seventeen characters from 54 without look-alikes, in groups of five
+/// (97 bits).
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|i| {
+            if i > 0 && i % 5 == 0 {
+                '-'
+            } else {
+                ALPHABET[rng.gen_range(0..ALPHABET.len())] as char
+            }
+        })
+        .collect()
+}

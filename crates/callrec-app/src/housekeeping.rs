@@ -1,0 +1,54 @@
+//! What every node does at start and then every ten minutes: remove audio
+//! files no recording points at, expired sessions and stale counters.
+
+use crate::Error;
+use callrec_store::{BlobStore, SessionTimeouts, Store};
+use std::time::{Duration, SystemTime};
+
+/// Audio files no recording points at (a crash between storing the file and
+/// committing its row) and leftover partial uploads are removed, once older
+/// than `grace`: another node may be half-way through an upload. Returns
+/// how many were removed.
+pub async fn remove_orphans(
+    store: &Store,
+    blobs: &BlobStore,
+    grace: Duration,
+) -> Result<usize, Error> {
+    let failed =
+        |err: std::io::Error| Error::Internal(format!("cannot tidy the audio folder: {err}"));
+    let cutoff = SystemTime::now() - grace;
+    let old_enough = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified <= cutoff)
+    };
+    let (keys, partials) = blobs.scan().await.map_err(failed)?;
+    let mut removed = 0;
+    for partial in partials.iter().filter(|p| old_enough(p)) {
+        if std::fs::remove_file(partial).is_ok() {
+            removed += 1;
+        }
+    }
+    let used = store.storage_keys().await?;
+    for key in keys.difference(&used) {
+        let old = blobs.path_of(key).is_some_and(|path| old_enough(&path));
+        // Checked again under the key's lock, in case a row arrived meanwhile.
+        if old && store.remove_audio_if_unused(key, blobs).await? {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Expired sessions, and failure counters older than the longest window.
+/// Returns (sessions, counters) removed.
+pub async fn purge(
+    store: &Store,
+    now: i64,
+    timeouts: SessionTimeouts,
+    longest_window: i64,
+) -> Result<(u64, u64), Error> {
+    let sessions = store.purge_expired_sessions(now, timeouts).await?;
+    let counters = store.purge_stale_counters(now, longest_window).await?;
+    Ok((sessions, counters))
+}

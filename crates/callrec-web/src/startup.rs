@@ -1,0 +1,143 @@
+//! One start-up for `callrec serve` and the HTTP tests (as zero2prod's
+//! `Application::build`): tidy the audio folder, make the first
+//! administrator on an empty database, bind, then serve with the purge of
+//! expired sessions and stale counters running beside it.
+
+use crate::server::{serve, ConnectionTimeouts};
+use crate::{router, AppState, WebConfig};
+use callrec_app::accounts::AuditContext;
+use callrec_app::bootstrap::{bootstrap, BootstrapAdmin, Bootstrapped};
+use callrec_app::{housekeeping, Clock, Keyring};
+use callrec_store::{BlobStore, Store};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// How often expired sessions and stale counters are removed.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// Everything a node starts from.
+pub struct Startup {
+    pub store: Store,
+    pub config: WebConfig,
+    pub keyring: Keyring,
+    pub blobs: BlobStore,
+    pub clock: Clock,
+    pub timeouts: ConnectionTimeouts,
+    /// Audio files no recording points at are removed once this old.
+    pub orphan_grace: Duration,
+    pub admin: BootstrapAdmin,
+    pub listen: SocketAddr,
+}
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    App(#[from] callrec_app::Error),
+    #[error("cannot listen on {address}: {source}. Choose another address with --listen or CALLREC_LISTEN.")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A node that is ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+    timeouts: ConnectionTimeouts,
+    /// The first administrator, when this start made one.
+    pub bootstrapped: Option<Bootstrapped>,
+    /// Audio files removed by the start's tidy-up.
+    pub orphans_removed: usize,
+}
+
+impl Application {
+    pub async fn build(startup: Startup) -> Result<Application, StartupError> {
+        let Startup {
+            store,
+            config,
+            keyring,
+            blobs,
+            clock,
+            timeouts,
+            orphan_grace,
+            admin,
+            listen,
+        } = startup;
+        let orphans_removed = housekeeping::remove_orphans(&store, &blobs, orphan_grace).await?;
+        if orphans_removed > 0 {
+            tracing::info!(
+                orphans_removed,
+                "removed audio files that no recording points at"
+            );
+        }
+        let state = AppState::new(store, config, keyring, blobs)?.with_clock(clock);
+        let audit = AuditContext {
+            now: state.now(),
+            ..AuditContext::command_line()
+        };
+        let bootstrapped = bootstrap(&state.store, &state.passwords, &admin, &audit).await?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| StartupError::Listen {
+                address: listen,
+                source,
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen {
+                address: listen,
+                source,
+            })?;
+        Ok(Application {
+            listener,
+            address,
+            state,
+            timeouts,
+            bootstrapped,
+            orphans_removed,
+        })
+    }
+
+    /// Where the node listens (port 0 becomes the port given).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, purging every ten minutes.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) {
+        let purge = tokio::spawn(purge_loop(self.state.clone()));
+        serve(self.listener, router(self.state), self.timeouts, shutdown).await;
+        purge.abort();
+    }
+}
+
+async fn purge_loop(state: AppState) {
+    let config = &state.config;
+    let longest_window = [
+        config.sign_in_per_account.seconds,
+        config.sign_in_per_client.seconds,
+        3600, // the MFA windows
+        config.mfa.lock_seconds,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(3600);
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(err) =
+            housekeeping::purge(&state.store, state.now(), config.session, longest_window).await
+        {
+            tracing::warn!(error = %err, "could not purge expired sessions and stale counters");
+        }
+    }
+}

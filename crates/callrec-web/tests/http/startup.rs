@@ -1,0 +1,89 @@
+//! The start-up every node runs (`Application::build`), seen from outside:
+//! the first administrator, the audio tidy-up and the purge of expired
+//! sessions happen in tests as in `callrec serve`.
+
+use crate::harness::*;
+use callrec_app::Clock;
+use callrec_domain::CompanyId;
+use callrec_store::{backend_tests, AuditQuery};
+use std::time::{Duration, SystemTime};
+
+const T: i64 = 1_800_000_000;
+
+/// Waits for something a background task does, for at most ten seconds.
+async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+backend_tests! {
+    /// A fresh database starts with the Operator company and its Global
+    /// administrator, audited as made by the command line; a second node
+    /// on the same database makes no second one.
+    async fn the_first_start_makes_the_administrator_once(db) {
+        let app = spawn_app(db).await;
+        assert_eq!(app.store.count_users().await.unwrap(), 1);
+        let admin = app.browser();
+        let response = admin.login(BOOTSTRAP_ADMIN, PASSWORD).await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(location(&response), "/recordings", "a Global administrator with every role");
+        let entries = app.store.audit_entries(&AuditQuery {
+            action: Some("user.created".into()),
+            limit: 10,
+            ..AuditQuery::default()
+        }).await.unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].target.as_deref(), Some(BOOTSTRAP_ADMIN));
+        assert_eq!(entries[0].actor_name.as_deref(), Some("cli"));
+
+        app.second_node().await;
+        assert_eq!(app.store.count_users().await.unwrap(), 1, "one administrator, not two");
+    }
+
+    /// An audio file no recording points at is removed when a node starts,
+    /// once older than the grace period; a new one is left for the upload
+    /// that may be writing it.
+    async fn a_starting_node_removes_old_orphaned_audio(db) {
+        let app = spawn_app(db).await;
+        let old = app.blobs.put(b"RIFF old orphan", CompanyId(1)).await.unwrap();
+        let new = app.blobs.put(b"RIFF new orphan", CompanyId(1)).await.unwrap();
+        let old_path = app.blobs.path_of(&old.key).unwrap();
+        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(&old_path).unwrap().set_modified(an_hour_ago).unwrap();
+        app.second_node().await;
+        assert!(!old_path.exists(), "the old orphan is gone");
+        assert!(app.blobs.path_of(&new.key).unwrap().exists(), "the new one stays");
+    }
+
+    /// Sessions past their absolute timeout are purged by the node's own
+    /// clock, without anyone using them.
+    async fn expired_sessions_are_purged_by_the_node(db) {
+        let clock = Clock::manual(T);
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
+        let seed = app.seed().await;
+        app.as_user("acme.admin").await;
+        assert_eq!(app.store.count_user_sessions(seed.acme_admin.id).await.unwrap(), 1);
+        clock.advance(app.config.session.absolute + 1);
+        // A node starting now purges at once (and then every ten minutes).
+        app.second_node().await;
+        let store = app.store.clone();
+        let id = seed.acme_admin.id;
+        assert!(
+            eventually(|| {
+                let store = store.clone();
+                async move { store.count_user_sessions(id).await.unwrap() == 0 }
+            })
+            .await,
+            "the expired session is purged"
+        );
+    }
+}
