@@ -8,14 +8,16 @@
 //! transaction as any change to a name or to where a user or team belongs
 //! (migration 0006), so a copy older than the page is always noticed and
 //! read again, on every node; requests that notice it together share one
-//! read (`Store::directory_at`).
+//! read (`Store::directory_at`). Each company's part has its own version
+//! (migration 0010): a read takes the companies and their versions, then
+//! the teams and users of the companies that changed, and keeps the rest.
 
 use crate::filter::Filter;
 use crate::{json, Backend, Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, TeamId, UserId};
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -42,6 +44,8 @@ pub(crate) struct Directory {
     ticket: u64,
     /// By name.
     companies: Vec<(CompanyId, String)>,
+    /// Each company's part's version, as read (migration 0010).
+    company_versions: HashMap<CompanyId, i64>,
     /// By company name, then team name.
     teams: Vec<Team>,
     /// By username.
@@ -61,6 +65,9 @@ struct Team {
     #[serde(deserialize_with = "json::int_id")]
     company: CompanyId,
     name: String,
+    /// What teams are ordered by (`name_key`).
+    #[serde(default)]
+    key: String,
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -72,12 +79,21 @@ struct User {
     #[serde(deserialize_with = "json::opt_int_id")]
     team: Option<TeamId>,
     username: String,
+    /// What users are ordered by (`username_key`).
+    #[serde(default)]
+    key: String,
 }
 
 #[derive(serde::Deserialize)]
 struct Company(
     #[serde(deserialize_with = "json::int_id")] CompanyId,
     String,
+    /// What companies are ordered by (`name_key`).
+    #[serde(default)]
+    String,
+    /// The company part's version.
+    #[serde(default, deserialize_with = "json::int")]
+    i64,
 );
 
 /// A store's copy of the directory.
@@ -90,6 +106,8 @@ pub(crate) struct DirectoryCache {
     loading: tokio::sync::Mutex<()>,
     /// Loads started (each takes the next ticket, under `loading`).
     tickets: AtomicU64,
+    /// Company parts read, over all loads (tests).
+    parts_read: AtomicU64,
 }
 
 impl DirectoryCache {
@@ -114,6 +132,12 @@ impl Store {
     #[cfg(feature = "testing")]
     pub fn directory_loads(&self) -> u64 {
         self.directory.tickets.load(Ordering::Acquire)
+    }
+
+    /// How many companies' teams and users this store has read (tests).
+    #[cfg(feature = "testing")]
+    pub fn directory_parts_read(&self) -> u64 {
+        self.directory.parts_read.load(Ordering::Acquire)
     }
 
     /// A copy of the directory that holds every name a page statement that
@@ -141,37 +165,109 @@ impl Store {
         let ticket = self.directory.tickets.fetch_add(1, Ordering::AcqRel) + 1;
         let row = self
             .reads
-            .fetch_optional(&load_statement(self.backend), &Filter::default())
+            .fetch_optional(&companies_statement(self.backend), &Filter::default())
             .await?
             .ok_or_else(|| StoreError::Corrupt("a directory statement without its row".into()))?;
+        let version: i64 = row.try_get("version")?;
+        let companies: Vec<Company> =
+            json::parse(&row.try_get::<String, _>("companies")?, "companies")?;
+        // Which companies' parts to read: those whose version differs from
+        // the copy's, or every one when the copy lacked a name (a part may
+        // have been read at a version a restore has since reused).
+        let changed: Option<Vec<CompanyId>> = (!stale && cached.ticket > 0).then(|| {
+            companies
+                .iter()
+                .filter(|c| cached.company_versions.get(&c.0) != Some(&c.3))
+                .map(|c| c.0)
+                .collect()
+        });
+        let (teams, users) = match &changed {
+            Some(ids) if ids.is_empty() => (Vec::new(), Vec::new()),
+            _ => {
+                let mut filter = Filter::default();
+                let only = changed.as_ref().map(|ids| {
+                    let ids: Vec<String> = ids.iter().map(|id| filter.bind(id.0)).collect();
+                    ids.join(", ")
+                });
+                let row = self
+                    .reads
+                    .fetch_optional(&parts_statement(self.backend, only.as_deref()), &filter)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::Corrupt("a directory statement without its row".into())
+                    })?;
+                let teams: Vec<Team> = json::parse(&row.try_get::<String, _>("teams")?, "teams")?;
+                let users: Vec<User> = json::parse(&row.try_get::<String, _>("users")?, "users")?;
+                (teams, users)
+            }
+        };
+        let read_parts = changed.as_ref().map_or(companies.len(), Vec::len);
+        self.directory
+            .parts_read
+            .fetch_add(read_parts as u64, Ordering::AcqRel);
+        // The parts not read are the copy's.
+        let read_again: Option<HashSet<CompanyId>> = changed.map(|ids| ids.into_iter().collect());
+        let kept = |company: CompanyId| {
+            read_again
+                .as_ref()
+                .is_some_and(|ids| !ids.contains(&company))
+        };
+        let teams = merged(&cached.teams, teams, |t| t.company, kept);
+        let users = merged(&cached.users, users, |u| u.company, kept);
         let fresh = Arc::new(Directory {
             ticket,
-            ..Directory::from_lists(
-                row.try_get("version")?,
-                &row.try_get::<String, _>("companies")?,
-                &row.try_get::<String, _>("teams")?,
-                &row.try_get::<String, _>("users")?,
-            )?
+            ..Directory::from_parts(version, companies, teams, users)
         });
         self.directory.set(fresh.clone());
         Ok(fresh)
     }
 }
 
-/// The statement that reads a whole directory: its version and three JSON
-/// lists, from one snapshot.
-fn load_statement(backend: Backend) -> String {
-    let agg = |columns: &[&str]| backend.json_array_agg(columns);
+/// The copy's `old` items of the companies `kept` says were not read
+/// again, and the `fresh` ones.
+fn merged<T: Clone>(
+    old: &[T],
+    fresh: Vec<T>,
+    company: impl Fn(&T) -> CompanyId,
+    kept: impl Fn(CompanyId) -> bool,
+) -> Vec<T> {
+    old.iter()
+        .filter(|item| kept(company(item)))
+        .cloned()
+        .chain(fresh)
+        .collect()
+}
+
+/// The directory's version and every company with its part's version,
+/// from one snapshot.
+fn companies_statement(backend: Backend) -> String {
     format!(
         "SELECT (SELECT version FROM directory_version) AS version, \
-         (SELECT {} FROM (SELECT c.id, c.name FROM companies c ORDER BY c.name_key) x) AS companies, \
-         (SELECT {} FROM (SELECT t.id, t.company_id, t.name FROM teams t \
-           JOIN companies c ON c.id = t.company_id ORDER BY c.name_key, t.name_key) x) AS teams, \
-         (SELECT {} FROM (SELECT u.id, u.company_id, u.team_id, u.username FROM users u \
-           ORDER BY u.username_key) x) AS users",
-        agg(&["x.id", "x.name"]),
-        agg(&["x.id", "x.company_id", "x.name"]),
-        agg(&["x.id", "x.company_id", "x.team_id", "x.username"]),
+         (SELECT {} FROM companies c) AS companies",
+        backend.json_array_agg(&["c.id", "c.name", "c.name_key", "c.directory_version"]),
+    )
+}
+
+/// The teams and users of the companies `only` lists (placeholders), or
+/// of every company.
+fn parts_statement(backend: Backend, only: Option<&str>) -> String {
+    let agg = |columns: &[&str]| backend.json_array_agg(columns);
+    let of = |table: &str| match only {
+        Some(ids) => format!(" WHERE {table}.company_id IN ({ids})"),
+        None => String::new(),
+    };
+    format!(
+        "SELECT (SELECT {} FROM teams t{}) AS teams, (SELECT {} FROM users u{}) AS users",
+        agg(&["t.id", "t.company_id", "t.name", "t.name_key"]),
+        of("t"),
+        agg(&[
+            "u.id",
+            "u.company_id",
+            "u.team_id",
+            "u.username",
+            "u.username_key"
+        ]),
+        of("u"),
     )
 }
 
@@ -194,23 +290,50 @@ fn positions<T, K: std::hash::Hash + Eq>(items: &[T], id: impl Fn(&T) -> K) -> H
 }
 
 impl Directory {
-    /// A directory from the columns of [`load_statement`].
+    /// A directory from JSON lists of companies, teams and users, as the
+    /// directory statements send them.
+    #[cfg(test)]
     pub(crate) fn from_lists(
         version: i64,
         companies: &str,
         teams: &str,
         users: &str,
     ) -> Result<Directory> {
-        let companies: Vec<(CompanyId, String)> = json::parse(companies, "companies")?
+        Ok(Directory::from_parts(
+            version,
+            json::parse(companies, "companies")?,
+            json::parse(teams, "teams")?,
+            json::parse(users, "users")?,
+        ))
+    }
+
+    /// A directory from its parts, put in order: companies by name, teams
+    /// by company then name, users by username (each by its lookup key,
+    /// compared as bytes, so every node orders alike whatever the
+    /// database's collation).
+    fn from_parts(
+        version: i64,
+        mut companies: Vec<Company>,
+        mut teams: Vec<Team>,
+        mut users: Vec<User>,
+    ) -> Directory {
+        companies.sort_by(|a, b| (&a.2, a.0 .0).cmp(&(&b.2, b.0 .0)));
+        let company_at = positions(&companies, |c| c.0);
+        let place = |company: &CompanyId| company_at.get(company).copied().unwrap_or(usize::MAX);
+        teams.sort_by(|a, b| {
+            (place(&a.company), &a.key, a.id.0).cmp(&(place(&b.company), &b.key, b.id.0))
+        });
+        users.sort_by(|a, b| (&a.key, a.id.0).cmp(&(&b.key, b.id.0)));
+        let company_versions = companies.iter().map(|c| (c.0, c.3)).collect();
+        let companies: Vec<(CompanyId, String)> = companies
             .into_iter()
-            .map(|Company(id, name)| (id, name))
+            .map(|Company(id, name, ..)| (id, name))
             .collect();
-        let teams: Vec<Team> = json::parse(teams, "teams")?;
-        let users: Vec<User> = json::parse(users, "users")?;
-        Ok(Directory {
+        Directory {
             version,
             ticket: 0,
-            company_at: positions(&companies, |c| c.0),
+            company_at,
+            company_versions,
             team_at: positions(&teams, |t| t.id),
             user_at: positions(&users, |u| u.id),
             users_of: group(&users, |u| u.company),
@@ -218,7 +341,7 @@ impl Directory {
             companies,
             teams,
             users,
-        })
+        }
     }
 
     pub(crate) fn company_name(&self, id: CompanyId) -> Option<&str> {

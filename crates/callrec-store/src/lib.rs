@@ -2,11 +2,12 @@
 //! (for several nodes sharing one database).
 //!
 //! One `Store` serves both through sqlx's `Any` driver: queries are written
-//! in the SQL both engines accept, with `$n` placeholders, wherever they can
-//! be. Where the engines differ the SQL comes from [`Backend`] (writes,
-//! packed pages, string aggregation) or says which engine it is for (the
-//! directory load, audio locks, the search's index reads). Each backend has its
-//! own migrations folder (`migrations/sqlite`, `migrations/postgres`).
+//! in the SQL both engines accept, with `$n` placeholders. Where the
+//! engines differ, the SQL comes from [`Backend`] (`backend.rs`, the one
+//! place that holds those differences: connection settings, write
+//! transactions, locks, aggregates, packed pages, bulk inserts). Each
+//! backend has its own migrations folder (`migrations/sqlite`,
+//! `migrations/postgres`), with the same names and versions.
 
 mod audio;
 mod audit;

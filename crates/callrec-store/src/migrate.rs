@@ -32,6 +32,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     7 => "0007_registration_session.sql",
     8 => "0008_recording_integrity.sql",
     9 => "0009_number_index_slices.sql",
+    10 => "0010_directory_per_company.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -43,6 +44,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     7 => "0007_registration_session.sql",
     8 => "0008_recording_integrity.sql",
     9 => "0009_number_index_slices.sql",
+    10 => "0010_directory_per_company.sql",
 );
 
 impl Store {

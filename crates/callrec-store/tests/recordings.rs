@@ -397,10 +397,20 @@ backend_tests! {
         let acme = DataScope::Company(w.acme.id);
         let s = |text: &str| text.to_string();
         assert_eq!(shown(acme).await, (s("Sales"), s("agent,other"), s("Sales,Support"), s("")));
+        // Each change below touches one company, and the copy reads that
+        // company's teams and users again, not everyone's (issue 15, item 4).
+        let parts = || db.store.directory_parts_read();
+        let mut read = parts();
+        let mut one_more_part = || {
+            let now = parts();
+            assert_eq!(now, read + 1, "one company's part read again");
+            read = now;
+        };
 
         let other_node = db.another_node().await;
         other_node.rename_team(w.acme.id, w.sales.id, &TeamName::parse("Inside Sales").unwrap()).await.unwrap();
         assert_eq!(shown(acme).await.0, "Inside Sales");
+        one_more_part();
 
         let zed = Username::parse("zed").unwrap();
         let new_user = NewUser {
@@ -415,9 +425,11 @@ backend_tests! {
         };
         other_node.create_user(&new_user, NOW).await.unwrap();
         assert_eq!(shown(acme).await.1, "agent,other,zed");
+        one_more_part();
 
         other_node.create_team(w.acme.id, &TeamName::parse("Night").unwrap(), NOW).await.unwrap();
         assert_eq!(shown(acme).await.2, "Inside Sales,Night,Support");
+        one_more_part();
 
         let support = DataScope::Team(w.acme.id, w.support.id);
         assert_eq!(shown(support).await.1, "other");
@@ -434,9 +446,15 @@ backend_tests! {
         };
         other_node.update_user(w.agent.id, &moved, NOW).await.unwrap();
         assert_eq!(shown(support).await.1, "agent,other");
+        one_more_part();
 
         other_node.create_company(&CompanyName::parse("Initech").unwrap(), NOW).await.unwrap();
         assert_eq!(shown(DataScope::Everything).await.3, "Acme,Globex,Initech");
+        one_more_part();
+        // (No screen renames a company yet; by hand, as an operator would.)
+        db.execute(&format!("UPDATE companies SET name = 'Globex Corp', name_key = 'globex corp' WHERE id = {}", w.globex.id.0)).await.unwrap();
+        assert_eq!(shown(DataScope::Everything).await.3, "Acme,Globex Corp,Initech");
+        one_more_part();
 
         // A copy that claims to be current but lacks a row's team (a
         // change whose count went missing) is read again, not trusted.
