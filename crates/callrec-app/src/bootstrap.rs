@@ -3,7 +3,9 @@
 
 use crate::accounts::{self, AuditContext, CreateUser};
 use crate::{Error, Passwords};
-use callrec_domain::{CompanyName, DisplayName, Level, NewPassword, RoleSet, Username};
+use callrec_domain::{
+    CompanyName, DisplayName, Level, NewPassword, PasswordLife, RoleSet, Username,
+};
 use callrec_store::Store;
 use rand::Rng;
 
@@ -35,24 +37,26 @@ pub struct Bootstrapped {
     pub generated_password: Option<String>,
 }
 
-/// Makes the first administrator when the database has no users.
+/// Makes the first administrator when the database has no users. A
+/// printed random password is temporary (good for `temporary_hours`); one
+/// automation gave is not.
 pub async fn bootstrap(
     store: &Store,
     passwords: &Passwords,
     admin: &BootstrapAdmin,
+    temporary_hours: i64,
     audit: &AuditContext,
 ) -> Result<Option<Bootstrapped>, Error> {
     if store.count_users().await? > 0 {
         return Ok(None);
     }
-    let (password, generated_password) = match &admin.password {
-        Some(given) => (given.clone(), None),
+    let (password, password_life, generated_password) = match &admin.password {
+        Some(given) => (given.clone(), PasswordLife::Permanent, None),
         None => {
             let text = random_password();
-            (
-                NewPassword::parse(&text, admin.username.as_str())?,
-                Some(text),
-            )
+            let life = PasswordLife::temporary(audit.now, temporary_hours);
+            let password = NewPassword::parse(&text, admin.username.as_str())?;
+            (password, life, Some(text))
         }
     };
     let company = match store.company_by_name("Operator").await? {
@@ -74,6 +78,7 @@ pub async fn bootstrap(
             level: Level::Global,
             roles: RoleSet::all(),
             password,
+            password_life,
             username: admin.username.clone(),
         },
         audit,

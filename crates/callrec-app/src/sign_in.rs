@@ -27,6 +27,9 @@ pub enum SignIn {
     Refused,
     /// A limit is reached: try again in this many minutes.
     Paused { minutes: i64 },
+    /// The right password, but a temporary one past its expiry: only an
+    /// administrator can help (said only to whoever knows the password).
+    Expired,
     /// The password is right: the user may start a session.
     Accepted(Box<User>),
 }
@@ -131,6 +134,15 @@ pub async fn sign_in(
     // item 2). Earlier failures expire with their window.
     for (scope, key, _) in &windows {
         store.release_attempt(*scope, key).await?;
+    }
+    if user.password_life.expired(now) {
+        let entry = NewAuditEntry::new(AuditAction::SignInFailed)
+            .company(user.company_id)
+            .target(&user.username)
+            .client(client)
+            .details("temporary password expired");
+        store.audit(entry, now).await?;
+        return Ok(SignIn::Expired);
     }
     if passwords.needs_rehash(&hash) {
         // Old settings: the hash is replaced while the password is at hand,

@@ -25,7 +25,7 @@ pub use ids::{CompanyId, TeamId, UserId};
 pub use level::Level;
 pub use mfa::{MfaPolicy, SignInStep};
 pub use names::{CompanyName, DisplayName, Email, SearchTerm, TeamName, Username};
-pub use password::NewPassword;
+pub use password::{NewPassword, PasswordLife};
 pub use permissions::{Actor, MenuItem, Subject};
 pub use phone::PhoneNumber;
 pub use role::{Role, RoleSet};

@@ -62,6 +62,9 @@ pub enum SignInStep {
     Register,
     /// Enter a code from the registered authenticator.
     EnterCode,
+    /// Choose a password of one's own in place of a temporary one (after
+    /// MFA, so a temporary password alone never changes the account).
+    ChoosePassword,
 }
 
 /// The phrase the Company MFA pop-up asks for before switching MFA off.
@@ -79,9 +82,14 @@ pub fn sign_in_step(
     opted_in: bool,
     registered: bool,
     session_passed_mfa: bool,
+    temporary_password: bool,
 ) -> SignInStep {
     if !mfa_required(policy, opted_in) || session_passed_mfa {
-        SignInStep::SignedIn
+        if temporary_password {
+            SignInStep::ChoosePassword
+        } else {
+            SignInStep::SignedIn
+        }
     } else if registered {
         SignInStep::EnterCode
     } else {
@@ -124,42 +132,46 @@ mod tests {
     #[test]
     fn sign_in_step_table() {
         use SignInStep::*;
-        // Every combination of policy × opted in × registered × passed.
+        // Every combination of policy × opted in × registered × passed ×
+        // temporary password.
         for policy in MfaPolicy::ALL {
             for opted_in in [false, true] {
                 for registered in [false, true] {
                     for passed in [false, true] {
-                        let required = policy == MfaPolicy::Enabled
-                            || (policy == MfaPolicy::Available && opted_in);
-                        let expected = match (required, passed, registered) {
-                            (false, _, _) | (true, true, _) => SignedIn,
-                            (true, false, true) => EnterCode,
-                            (true, false, false) => Register,
-                        };
-                        assert_eq!(
-                            sign_in_step(policy, opted_in, registered, passed),
-                            expected,
-                            "{policy:?} opted_in={opted_in} registered={registered} passed={passed}"
-                        );
+                        for temporary in [false, true] {
+                            let required = policy == MfaPolicy::Enabled
+                                || (policy == MfaPolicy::Available && opted_in);
+                            let expected = match (required, passed, registered, temporary) {
+                                (false, _, _, false) | (true, true, _, false) => SignedIn,
+                                (false, _, _, true) | (true, true, _, true) => ChoosePassword,
+                                (true, false, true, _) => EnterCode,
+                                (true, false, false, _) => Register,
+                            };
+                            assert_eq!(
+                                sign_in_step(policy, opted_in, registered, passed, temporary),
+                                expected,
+                                "{policy:?} opted_in={opted_in} registered={registered} passed={passed} temporary={temporary}"
+                            );
+                        }
                     }
                 }
             }
         }
         // Spot checks that read like the design.
         assert_eq!(
-            sign_in_step(MfaPolicy::Enabled, false, false, false),
+            sign_in_step(MfaPolicy::Enabled, false, false, false, false),
             Register
         );
         assert_eq!(
-            sign_in_step(MfaPolicy::Enabled, false, true, false),
+            sign_in_step(MfaPolicy::Enabled, false, true, false, false),
             EnterCode
         );
         assert_eq!(
-            sign_in_step(MfaPolicy::Available, false, true, false),
+            sign_in_step(MfaPolicy::Available, false, true, false, false),
             SignedIn
         );
         assert_eq!(
-            sign_in_step(MfaPolicy::Disabled, true, true, false),
+            sign_in_step(MfaPolicy::Disabled, true, true, false, false),
             SignedIn
         );
     }

@@ -51,6 +51,48 @@ impl NewPassword {
     }
 }
 
+/// How long a password stays good. One that someone else set (an
+/// administrator, the command line, the first start's printed one) is
+/// temporary: its holder must choose their own at the next sign-in, and
+/// it stops working at `expires_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordLife {
+    Permanent,
+    Temporary { expires_at: i64 },
+}
+
+impl PasswordLife {
+    /// A temporary password set at `now`, good for `hours`.
+    pub fn temporary(now: i64, hours: i64) -> PasswordLife {
+        PasswordLife::Temporary {
+            expires_at: now.saturating_add(hours.saturating_mul(3600)),
+        }
+    }
+
+    /// The stored form: when it expires, or nothing.
+    pub fn expires_at(self) -> Option<i64> {
+        match self {
+            PasswordLife::Permanent => None,
+            PasswordLife::Temporary { expires_at } => Some(expires_at),
+        }
+    }
+
+    pub fn from_expiry(expires_at: Option<i64>) -> PasswordLife {
+        expires_at.map_or(PasswordLife::Permanent, |expires_at| {
+            PasswordLife::Temporary { expires_at }
+        })
+    }
+
+    pub fn is_temporary(self) -> bool {
+        matches!(self, PasswordLife::Temporary { .. })
+    }
+
+    /// A temporary password is refused from its expiry on.
+    pub fn expired(self, now: i64) -> bool {
+        matches!(self, PasswordLife::Temporary { expires_at } if now >= expires_at)
+    }
+}
+
 /// On the block list, or one character repeated.
 fn is_common(lowered: &str) -> bool {
     let mut chars = lowered.chars();
@@ -64,6 +106,22 @@ fn is_common(lowered: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_passwords_expire_at_their_hour() {
+        let life = PasswordLife::temporary(1_000, 72);
+        assert_eq!(life.expires_at(), Some(1_000 + 72 * 3600));
+        assert!(life.is_temporary());
+        assert!(!life.expired(1_000 + 72 * 3600 - 1));
+        assert!(life.expired(1_000 + 72 * 3600));
+        assert!(!PasswordLife::Permanent.expired(i64::MAX));
+        assert_eq!(PasswordLife::from_expiry(life.expires_at()), life);
+        assert_eq!(PasswordLife::from_expiry(None), PasswordLife::Permanent);
+        assert_eq!(
+            PasswordLife::temporary(i64::MAX - 5, i64::MAX).expires_at(),
+            Some(i64::MAX)
+        );
+    }
 
     #[test]
     fn length_rules() {

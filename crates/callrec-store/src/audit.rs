@@ -44,6 +44,7 @@ audit_actions! {
     UserChanged => "user.changed", "User changed";
     RolesChanged => "user.roles_changed", "Roles changed";
     PasswordChanged => "user.password_changed", "Password changed";
+    PasswordChangeRefused => "user.password_change_refused", "Password change refused";
     MfaPolicyChanged => "mfa.policy_changed", "Company MFA changed";
     MfaOptedIn => "mfa.opted_in", "MFA turned on (self)";
     MfaOptedOut => "mfa.opted_out", "MFA turned off (self)";

@@ -51,7 +51,7 @@ pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
 pub use throttle::{Reservation, ThrottleWindow};
 pub use tokens::ApiToken;
-pub use users::{NewUser, Page, User, UserDetailsChange, UserQuery, UserUpdate};
+pub use users::{NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate};
 
 use directory::DirectoryCache;
 use reads::ReadConnections;

@@ -33,6 +33,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     8 => "0008_recording_integrity.sql",
     9 => "0009_number_index_slices.sql",
     10 => "0010_directory_per_company.sql",
+    11 => "0011_temporary_passwords.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -45,6 +46,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     8 => "0008_recording_integrity.sql",
     9 => "0009_number_index_slices.sql",
     10 => "0010_directory_per_company.sql",
+    11 => "0011_temporary_passwords.sql",
 );
 
 impl Store {

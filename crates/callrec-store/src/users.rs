@@ -3,8 +3,8 @@ use crate::{flag, Result, SessionRecord, SessionTimeouts, Store, StoreError};
 use callrec_domain::mfa::sign_in_step;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, Role, RoleSet, SearchTerm, SignInStep,
-    Subject, TeamId, UserId, Username,
+    Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, PasswordLife, Role, RoleSet,
+    SearchTerm, SignInStep, Subject, TeamId, UserId, Username,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -28,6 +28,25 @@ pub struct User {
     pub mfa_registered: bool,
     pub roles: RoleSet,
     pub created_at: i64,
+    /// Temporary (set by someone else) or the user's own.
+    pub password_life: PasswordLife,
+}
+
+/// A password as stored: its hash, and whether it is temporary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPassword {
+    pub hash: String,
+    pub life: PasswordLife,
+}
+
+impl StoredPassword {
+    /// The user's own password (or one automation chose).
+    pub fn permanent(hash: impl Into<String>) -> StoredPassword {
+        StoredPassword {
+            hash: hash.into(),
+            life: PasswordLife::Permanent,
+        }
+    }
 }
 
 impl User {
@@ -49,6 +68,7 @@ impl User {
             self.mfa_opt_in,
             self.mfa_registered,
             session_passed_mfa,
+            self.password_life.is_temporary(),
         )
     }
 
@@ -70,7 +90,7 @@ pub struct NewUser<'a> {
     pub display_name: &'a DisplayName,
     pub email: Option<&'a Email>,
     pub level: Level,
-    pub password_hash: String,
+    pub password: StoredPassword,
     pub roles: RoleSet,
 }
 
@@ -78,8 +98,8 @@ pub struct NewUser<'a> {
 pub struct UserUpdate {
     pub details: UserDetailsChange,
     pub roles: RoleSet,
-    /// A new password's hash, when one was set.
-    pub password_hash: Option<String>,
+    /// A new password, when one was set.
+    pub password: Option<StoredPassword>,
 }
 
 /// The Details tab of a user.
@@ -142,7 +162,7 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
     format!(
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
-         u.password_hash, c.mfa_policy AS company_mfa_policy, \
+         u.password_hash, u.password_expires_at, c.mfa_policy AS company_mfa_policy, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
@@ -178,6 +198,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         mfa_registered: flag(row, "mfa_registered")?,
         roles,
         created_at: row.try_get("created_at")?,
+        password_life: PasswordLife::from_expiry(row.try_get("password_expires_at")?),
     })
 }
 
@@ -189,8 +210,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO users (company_id, team_id, username, username_key, display_name, email, \
-             level, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+             level, password_hash, password_expires_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
         )
         .bind(new.company_id.0)
         .bind(new.team_id.map(|t| t.0))
@@ -199,7 +220,8 @@ impl Store {
         .bind(new.display_name.as_str())
         .bind(new.email.map(|e| e.as_str().to_string()))
         .bind(new.level.code())
-        .bind(&new.password_hash)
+        .bind(&new.password.hash)
+        .bind(new.password.life.expires_at())
         .bind(now)
         .fetch_one(&mut *tx)
         .await
@@ -353,25 +375,36 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         insert_roles(&mut tx, id, &update.roles).await?;
-        if let Some(hash) = &update.password_hash {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(hash)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
+        if let Some(password) = &update.password {
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, password_expires_at = $2 WHERE id = $3",
+            )
+            .bind(&password.hash)
+            .bind(password.life.expires_at())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn set_password_hash(&self, id: UserId, hash: &str, now: i64) -> Result<()> {
-        let done =
-            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                .bind(hash)
-                .bind(now)
-                .bind(id.0)
-                .execute(&self.pool)
-                .await?;
+    pub async fn set_password(
+        &self,
+        id: UserId,
+        password: &StoredPassword,
+        now: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, password_expires_at = $2, updated_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(&password.hash)
+        .bind(password.life.expires_at())
+        .bind(now)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -47,7 +47,7 @@ async fn world(store: &Store) -> World {
                         display_name: &DisplayName::parse(name).unwrap(),
                         email: None,
                         level: Level::Staff,
-                        password_hash: "x".into(),
+                        password: callrec_store::StoredPassword::permanent("x"),
                         roles: RoleSet::default(),
                     },
                     NOW,
@@ -420,7 +420,7 @@ backend_tests! {
             display_name: &DisplayName::parse("Zed").unwrap(),
             email: None,
             level: Level::Staff,
-            password_hash: "x".into(),
+            password: callrec_store::StoredPassword::permanent("x"),
             roles: RoleSet::default(),
         };
         other_node.create_user(&new_user, NOW).await.unwrap();
@@ -442,7 +442,7 @@ backend_tests! {
                 enabled: true,
             },
             roles: RoleSet::default(),
-            password_hash: None,
+            password: None,
         };
         other_node.update_user(w.agent.id, &moved, NOW).await.unwrap();
         assert_eq!(shown(support).await.1, "agent,other");

@@ -57,7 +57,7 @@ async fn try_user(
                 display_name: &display,
                 email: email.as_ref(),
                 level,
-                password_hash: "hash".into(),
+                password: callrec_store::StoredPassword::permanent("hash"),
                 roles: [Role::Recordings].into_iter().collect(),
             },
             NOW,
@@ -194,7 +194,7 @@ backend_tests! {
             enabled: false,
         };
         let roles: RoleSet = [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect();
-        let update = UserUpdate { details: change, roles: roles.clone(), password_hash: Some("new-hash".into()) };
+        let update = UserUpdate { details: change, roles: roles.clone(), password: Some(callrec_store::StoredPassword::permanent("new-hash")) };
         db.store.update_user(bob.id, &update, NOW + 1).await.unwrap();
         let (bob, hash) = db.store.credentials("bob").await.unwrap().unwrap();
         assert_eq!(bob.display_name, "Robert");
@@ -203,11 +203,11 @@ backend_tests! {
         assert!(!bob.enabled);
         assert_eq!(bob.roles, roles);
         assert_eq!(hash, "new-hash");
-        let update = UserUpdate { roles: RoleSet::default(), password_hash: None, ..update };
+        let update = UserUpdate { roles: RoleSet::default(), password: None, ..update };
         db.store.update_user(bob.id, &update, NOW + 2).await.unwrap();
         assert!(db.store.user(bob.id).await.unwrap().unwrap().roles.is_empty());
         assert_eq!(db.store.credentials("bob").await.unwrap().unwrap().1, "new-hash", "no new password: hash kept");
-        db.store.set_password_hash(bob.id, "cli-hash", NOW + 3).await.unwrap();
+        db.store.set_password(bob.id, &callrec_store::StoredPassword::permanent("cli-hash"), NOW + 3).await.unwrap();
         assert_eq!(db.store.credentials("bob").await.unwrap().unwrap().1, "cli-hash");
         let missing = db.store.update_user(callrec_domain::UserId(999_999), &update, NOW).await;
         assert!(matches!(missing, Err(StoreError::NotFound)));

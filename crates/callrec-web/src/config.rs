@@ -1,6 +1,7 @@
 use callrec_app::mfa::MfaSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
+use callrec_domain::PasswordLife;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
 
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct WebConfig {
     pub max_upload_bytes: u64,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed.
     pub trusted_proxies: TrustedProxies,
+    /// Hours a password someone else set stays good.
+    pub temporary_password_hours: i64,
 }
 
 impl Default for WebConfig {
@@ -41,11 +44,17 @@ impl Default for WebConfig {
             mfa: MfaSettings::default(),
             max_upload_bytes: 200 * 1000 * 1000,
             trusted_proxies: TrustedProxies::default(),
+            temporary_password_hours: 72,
         }
     }
 }
 
 impl WebConfig {
+    /// The life of a password someone else sets now.
+    pub fn temporary_password(&self, now: i64) -> PasswordLife {
+        PasswordLife::temporary(now, self.temporary_password_hours)
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.public_url
             .as_deref()

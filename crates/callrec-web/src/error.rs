@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use callrec_domain::ValidationError;
+use callrec_domain::{SignInStep, ValidationError};
 use callrec_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +15,7 @@ pub enum AppError {
     SignInRequired,
     /// Signed in with a password, but MFA is still to be done.
     #[error("MFA required")]
-    MfaPending,
+    StepPending(SignInStep),
     /// In sight but out of the actor's reach (a peer's account, say).
     #[error("forbidden")]
     Forbidden,
@@ -71,7 +71,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::SignInRequired | AppError::MfaPending => StatusCode::SEE_OTHER,
+            AppError::SignInRequired | AppError::StepPending(_) => StatusCode::SEE_OTHER,
             AppError::CrossSite | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -88,7 +88,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::SignInRequired => return Redirect::to("/login").into_response(),
-            AppError::MfaPending => return Redirect::to("/mfa").into_response(),
+            AppError::StepPending(step) => {
+                return Redirect::to(crate::session::step_path(step, "/home")).into_response()
+            }
             _ => {}
         }
         let status = self.status();
@@ -121,7 +123,7 @@ impl IntoResponse for AppError {
                     "The portal could not complete this request. Try again in a moment; if it keeps happening, contact your administrator.".to_string(),
                 )
             }
-            AppError::SignInRequired | AppError::MfaPending => unreachable!("handled above"),
+            AppError::SignInRequired | AppError::StepPending(_) => unreachable!("handled above"),
         };
         error_page(status, title, &message)
     }

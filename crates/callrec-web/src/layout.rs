@@ -1,5 +1,6 @@
 //! The frame around every signed-in page: top bar and left-hand menu.
 
+use crate::account::PasswordForm;
 use crate::mfa::MyMfa;
 use crate::session::CurrentUser;
 use callrec_domain::MenuItem;
@@ -44,11 +45,16 @@ pub struct Chrome {
     pub notice: Option<&'static str>,
     /// The My MFA button and pop-up, for users who may manage their own MFA.
     pub my_mfa: Option<MyMfa>,
+    /// The My account pop-up's Change password fields (every user).
+    pub my_account: Option<PasswordForm>,
+    /// Where the top bar's pop-ups return to after Save.
+    pub return_to: &'static str,
 }
 
 impl Chrome {
     /// `current` is the menu entry this page belongs to, if any.
     pub fn new(user: &CurrentUser, title: impl Into<String>, current: Option<MenuItem>) -> Chrome {
+        let return_to = current.map_or("/home", MenuItem::path);
         Chrome {
             title: title.into(),
             user_name: user.user.display_name.clone(),
@@ -64,7 +70,9 @@ impl Chrome {
                 })
                 .collect(),
             notice: user.notice,
-            my_mfa: MyMfa::for_user(&user.user, current.map_or("/home", MenuItem::path)),
+            my_mfa: MyMfa::for_user(&user.user, return_to),
+            my_account: Some(PasswordForm::blank("my-account", true)),
+            return_to,
         }
     }
 }
@@ -80,6 +88,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "mfa-saved" => "Company MFA saved.",
         "mfa-reset" => "MFA reset: the user registers again at their next sign-in, and their sessions have ended.",
         "my-mfa-saved" => "Your MFA settings are saved.",
+        "password-changed" => "Password changed. Your other sessions have ended.",
+        "password-chosen" => "Your new password is saved.",
         "recording-deleted" => "Recording deleted.",
         _ => return None,
     })

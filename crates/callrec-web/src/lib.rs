@@ -4,6 +4,7 @@
 //! Handlers stay thin: they extract the request, ask the domain whether the
 //! actor may act, call the store, and render.
 
+mod account;
 mod api;
 mod assets;
 mod auth;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(home::routes())
         .merge(mfa::routes())
+        .merge(account::routes())
         .merge(users::routes())
         .merge(teams::routes())
         .merge(reports::routes())

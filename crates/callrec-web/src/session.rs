@@ -68,8 +68,18 @@ impl FromRequestParts<AppState> for CurrentUser {
         let current = PendingUser::from_request_parts(parts, state).await?.0;
         match current.sign_in_step() {
             SignInStep::SignedIn => Ok(current),
-            SignInStep::Register | SignInStep::EnterCode => Err(AppError::MfaPending),
+            step => Err(AppError::StepPending(step)),
         }
+    }
+}
+
+/// Where a session that must still do `step` goes (`home` when nothing is
+/// left).
+pub(crate) fn step_path(step: SignInStep, home: &'static str) -> &'static str {
+    match step {
+        SignInStep::SignedIn => home,
+        SignInStep::Register | SignInStep::EnterCode => "/mfa",
+        SignInStep::ChoosePassword => "/choose-password",
     }
 }
 

@@ -80,7 +80,8 @@ impl Application {
             now: state.now(),
             ..AuditContext::command_line()
         };
-        let bootstrapped = bootstrap(&state.store, &state.passwords, &admin, &audit).await?;
+        let hours = state.config.temporary_password_hours;
+        let bootstrapped = bootstrap(&state.store, &state.passwords, &admin, hours, &audit).await?;
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|source| StartupError::Listen {

@@ -52,6 +52,16 @@ pub struct GlobalArgs {
         value_name = "N"
     )]
     pub database_connections: Option<u32>,
+    /// Hours a password someone else set (Add user, Modify, `user add`,
+    /// `user set-password`, the first administrator's printed one) stays
+    /// good; its holder must choose their own at the next sign-in [default: 72].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_TEMPORARY_PASSWORD_HOURS",
+        value_name = "HOURS"
+    )]
+    pub temporary_password_hours: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,6 +253,10 @@ pub enum UserCommand {
         /// Read the new password from standard input (required: passwords never go in arguments).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// For automation: the password is not temporary (no change forced
+        /// at the next sign-in, no expiry).
+        #[arg(long)]
+        permanent: bool,
     },
     /// Clear a user's MFA registration and end their sessions (break-glass
     /// for users nobody in the portal outranks); audited with actor `cli`.
@@ -278,4 +292,8 @@ pub struct UserAddArgs {
     /// Read the password from standard input (required: passwords never go in arguments).
     #[arg(long, required = true)]
     pub password_stdin: bool,
+    /// For automation: the password is not temporary (no change forced at
+    /// the first sign-in, no expiry).
+    #[arg(long)]
+    pub permanent: bool,
 }

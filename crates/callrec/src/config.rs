@@ -38,6 +38,7 @@ struct FileSettings {
     mfa_lock_minutes: Option<i64>,
     max_upload_mb: Option<u64>,
     orphan_grace_seconds: Option<u64>,
+    temporary_password_hours: Option<i64>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
 }
@@ -126,6 +127,25 @@ fn positive<T: PartialOrd + Default + std::fmt::Display + Copy>(
     Ok(value)
 }
 
+/// CALLREC_TEMPORARY_PASSWORD_HOURS: 1 to 8,760 (a year), default 72.
+pub fn temporary_password_hours(global: &GlobalArgs) -> Result<i64, CliError> {
+    let file = read_file(global.config.as_deref())?;
+    let name = "--temporary-password-hours / CALLREC_TEMPORARY_PASSWORD_HOURS";
+    let hours = positive(
+        global
+            .temporary_password_hours
+            .or(file.temporary_password_hours),
+        72,
+        name,
+    )?;
+    if hours > 8760 {
+        return Err(CliError::Usage(format!(
+            "{name} must be at most 8760 (a year; got {hours})"
+        )));
+    }
+    Ok(hours)
+}
+
 /// The issuer appears in authenticator apps and in the otpauth URI, where a
 /// colon would split it.
 fn issuer(value: Option<String>) -> Result<String, CliError> {
@@ -187,6 +207,7 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
     let web = WebConfig {
         public_url,
         trusted_proxies,
+        temporary_password_hours: temporary_password_hours(global)?,
         session: SessionTimeouts {
             idle: positive(
                 args.session_idle_minutes.or(file.session_idle_minutes),

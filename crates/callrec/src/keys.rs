@@ -201,7 +201,7 @@ mod tests {
                         display_name: &DisplayName::parse(name).unwrap(),
                         email: None,
                         level: Level::Company,
-                        password_hash: "x".into(),
+                        password: callrec_store::StoredPassword::permanent("x"),
                         roles: RoleSet::default(),
                     },
                     0,

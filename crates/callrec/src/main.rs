@@ -82,7 +82,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await
         }
         Command::User(command) => {
-            commands::admin::user(&commands::open_store(&storage).await?, command).await
+            let hours = config::temporary_password_hours(&cli.global)?;
+            commands::admin::user(&commands::open_store(&storage).await?, command, hours).await
         }
     }
 }

@@ -191,16 +191,41 @@ on_each_backend! {
         GOOD_PASSWORD,
     );
     assert!(out.contains("Added Staff user \"Jo.Doe\""), "{out}");
+    assert!(out.contains("The password is temporary: it must be changed at the first sign-in, by "), "{out}");
     let list = cli.expect(0, &["user", "list", "--company", "Acme"], "");
     assert!(list.contains("Jo.Doe\tJo.Doe\tAcme\tStaff\tSales\tenabled\tAccess to Manage Own MFA, Access to Recordings"), "{list}");
     assert!(cli
         .expect(0, &["company", "list"], "")
         .contains("Acme\tMFA Disabled"));
-    cli.expect(
+    let life = |cli: &Cli| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let store = cli.store(&runtime);
+        runtime.block_on(async { store.user_by_username("jo.doe").await.unwrap().unwrap().password_life })
+    };
+    let hours = |life: callrec_domain::PasswordLife| life.expires_at().map(|at| at - callrec_app::system_now());
+    assert!(hours(life(cli)).is_some_and(|left| (72 * 3600 - 60..=72 * 3600).contains(&left)), "72 hours by default");
+    let out = cli.expect(
         0,
         &["user", "set-password", "jo.doe", "--password-stdin"],
         "another fine phrase\n",
     );
+    assert!(out.contains("The password is temporary"), "{out}");
+    cli.expect_with(
+        0,
+        &["user", "set-password", "jo.doe", "--password-stdin"],
+        "another fine phrase\n",
+        &[("CALLREC_TEMPORARY_PASSWORD_HOURS", "5")],
+    );
+    assert!(hours(life(cli)).is_some_and(|left| (5 * 3600 - 60..=5 * 3600).contains(&left)), "CALLREC_TEMPORARY_PASSWORD_HOURS");
+    let out = cli.expect(
+        0,
+        &["user", "set-password", "jo.doe", "--password-stdin", "--permanent"],
+        "a third fine phrase\n",
+    );
+    assert!(!out.contains("temporary"), "{out}");
+    assert_eq!(life(cli), callrec_domain::PasswordLife::Permanent, "--permanent");
+    let err = cli.expect_with(2, &["user", "list"], "", &[("CALLREC_TEMPORARY_PASSWORD_HOURS", "0")]);
+    assert!(err.contains("must be greater than zero"), "{err}");
     assert!(cli.expect(0, &["migrate"], "").contains("up to date"));
 }
 }

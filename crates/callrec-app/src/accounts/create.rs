@@ -4,10 +4,10 @@
 use super::{role_list, AuditContext};
 use crate::{Error, Passwords};
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, NewPassword, RoleSet, Subject, TeamId, Username,
-    ValidationError,
+    Actor, CompanyId, DisplayName, Email, Level, NewPassword, PasswordLife, RoleSet, Subject,
+    TeamId, Username, ValidationError,
 };
-use callrec_store::{AuditAction, NewUser, Store, StoreError, User};
+use callrec_store::{AuditAction, NewUser, Store, StoreError, StoredPassword, User};
 
 /// A new user, every field already parsed.
 pub struct CreateUser {
@@ -19,6 +19,8 @@ pub struct CreateUser {
     pub level: Level,
     pub roles: RoleSet,
     pub password: NewPassword,
+    /// Temporary when someone else chose it (`PasswordLife::temporary`).
+    pub password_life: PasswordLife,
 }
 
 /// Checks that `team` fits `level` and belongs to `company`, and is enabled.
@@ -60,7 +62,10 @@ pub async fn create_user(
                 display_name: &new.display_name,
                 email: new.email.as_ref(),
                 level: new.level,
-                password_hash,
+                password: StoredPassword {
+                    hash: password_hash,
+                    life: new.password_life,
+                },
                 roles: new.roles.clone(),
             },
             context.now,

@@ -3,13 +3,15 @@
 
 mod create;
 mod modify;
+mod own_password;
 
 pub use create::{check_placement, check_team, create_user, CreateUser};
 pub use modify::{modify_user, ModifyUser};
+pub use own_password::{change_own_password, OwnPassword, OwnPasswordChange};
 
 use crate::{system_now, Error, Passwords};
-use callrec_domain::{NewPassword, RoleSet, UserId};
-use callrec_store::{AuditAction, NewAuditEntry, Store, User};
+use callrec_domain::{NewPassword, PasswordLife, RoleSet, UserId};
+use callrec_store::{AuditAction, NewAuditEntry, Store, StoredPassword, User};
 
 /// Who is acting, for the audit log. The CLI acts as nobody from "cli".
 #[derive(Debug, Clone)]
@@ -45,20 +47,31 @@ impl AuditContext {
     }
 }
 
-/// Sets a new password and ends every session of the user.
+/// Sets a new password (`callrec user set-password`) and ends every
+/// session of the user.
 pub async fn set_password(
     store: &Store,
     passwords: &Passwords,
     user: &User,
     password: &NewPassword,
+    life: PasswordLife,
     context: &AuditContext,
 ) -> Result<(), Error> {
     let hash = passwords.hash(password.expose()).await?;
-    store.set_password_hash(user.id, &hash, context.now).await?;
+    store
+        .set_password(user.id, &StoredPassword { hash, life }, context.now)
+        .await?;
     store.delete_user_sessions(user.id, None).await?;
+    let details = if life.is_temporary() {
+        "temporary"
+    } else {
+        "permanent"
+    };
     store
         .audit(
-            context.entry_on(AuditAction::PasswordChanged, user),
+            context
+                .entry_on(AuditAction::PasswordChanged, user)
+                .details(details),
             context.now,
         )
         .await?;

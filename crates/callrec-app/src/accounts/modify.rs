@@ -3,14 +3,15 @@
 
 use super::{role_list, AuditContext};
 use crate::{Error, Passwords};
-use callrec_domain::{NewPassword, RoleSet};
-use callrec_store::{AuditAction, Store, User, UserDetailsChange, UserUpdate};
+use callrec_domain::{NewPassword, PasswordLife, RoleSet};
+use callrec_store::{AuditAction, Store, StoredPassword, User, UserDetailsChange, UserUpdate};
 
 /// What Modify saves, every field already parsed and checked.
 pub struct ModifyUser {
     pub details: UserDetailsChange,
     pub roles: RoleSet,
-    pub new_password: Option<NewPassword>,
+    /// A new password and whether it is temporary.
+    pub new_password: Option<(NewPassword, PasswordLife)>,
 }
 
 /// Saves `change` on `target`. When the password changes or the account is
@@ -24,11 +25,14 @@ pub async fn modify_user(
     keep: Option<&str>,
     audit: &AuditContext,
 ) -> Result<(), Error> {
-    let password_hash = match &change.new_password {
-        Some(password) => Some(passwords.hash(password.expose()).await?),
+    let password = match &change.new_password {
+        Some((password, life)) => Some(StoredPassword {
+            hash: passwords.hash(password.expose()).await?,
+            life: *life,
+        }),
         None => None,
     };
-    let password_changed = password_hash.is_some();
+    let password_changed = password.is_some();
     let enabled = change.details.enabled;
     let described = describe_changes(target, &change.details);
     let roles = change.roles;
@@ -38,7 +42,7 @@ pub async fn modify_user(
             &UserUpdate {
                 details: change.details,
                 roles: roles.clone(),
-                password_hash,
+                password,
             },
             audit.now,
         )

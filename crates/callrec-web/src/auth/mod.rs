@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
-use crate::session::{clear_cookie, start_session, MaybeUser};
+use crate::session::{clear_cookie, start_session, step_path, MaybeUser};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -81,33 +81,42 @@ async fn log_in(
         state.now(),
     )
     .await?;
-    let user = match outcome {
-        SignIn::Accepted(user) => user,
-        SignIn::Incomplete => {
-            return render_login(
-                StatusCode::UNPROCESSABLE_ENTITY,
+    let user =
+        match outcome {
+            SignIn::Accepted(user) => user,
+            SignIn::Incomplete => {
+                return render_login(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    username,
+                    Some("Enter your username and password.".into()),
+                )
+            }
+            SignIn::Refused => {
+                // Input too long to be anyone's is not shown back.
+                let too_long = username.len() > MAX_INPUT_BYTES
+                    || form.get("password").len() > MAX_INPUT_BYTES;
+                let shown = if too_long { "" } else { username };
+                return render_login(StatusCode::UNAUTHORIZED, shown, Some(INVALID.into()));
+            }
+            SignIn::Expired => return render_login(
+                StatusCode::UNAUTHORIZED,
                 username,
-                Some("Enter your username and password.".into()),
-            )
-        }
-        SignIn::Refused => {
-            // Input too long to be anyone's is not shown back.
-            let too_long =
-                username.len() > MAX_INPUT_BYTES || form.get("password").len() > MAX_INPUT_BYTES;
-            let shown = if too_long { "" } else { username };
-            return render_login(StatusCode::UNAUTHORIZED, shown, Some(INVALID.into()));
-        }
-        SignIn::Paused { minutes } => {
-            return render_login(
-                StatusCode::TOO_MANY_REQUESTS,
-                username,
-                Some(format!(
-                    "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-                    if minutes == 1 { "" } else { "s" }
-                )),
-            )
-        }
-    };
+                Some(
+                    "Your temporary password has expired. Ask your administrator to set a new one."
+                        .into(),
+                ),
+            ),
+            SignIn::Paused { minutes } => {
+                return render_login(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    username,
+                    Some(format!(
+                        "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                        if minutes == 1 { "" } else { "s" }
+                    )),
+                )
+            }
+        };
     // A new id at every sign-in: a session id planted before sign-in is worthless.
     if let Some(previous) = previous {
         state.store.delete_session(&previous.session_hash).await?;
@@ -115,10 +124,7 @@ async fn log_in(
     let cookie = start_session(&state, &user, &client, false).await?;
     // With MFA required, the session is only half signed in: every page
     // leads to the MFA pop-up until a code is accepted.
-    let next = match user.sign_in_step(false) {
-        SignInStep::SignedIn => user.actor().home(),
-        SignInStep::Register | SignInStep::EnterCode => "/mfa",
-    };
+    let next = step_path(user.sign_in_step(false), user.actor().home());
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 

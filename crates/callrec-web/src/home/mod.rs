@@ -3,13 +3,12 @@
 
 use crate::error::AppError;
 use crate::layout::Chrome;
-use crate::session::{CurrentUser, MaybeUser};
+use crate::session::{step_path, CurrentUser, MaybeUser};
 use crate::AppState;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use callrec_domain::SignInStep;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -19,10 +18,9 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn root(MaybeUser(current): MaybeUser) -> Response {
     match current {
-        Some(current) if current.sign_in_step() == SignInStep::SignedIn => {
-            Redirect::to(current.actor.home()).into_response()
+        Some(current) => {
+            Redirect::to(step_path(current.sign_in_step(), current.actor.home())).into_response()
         }
-        Some(_) => Redirect::to("/mfa").into_response(),
         None => Redirect::to("/login").into_response(),
     }
 }

@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
-use crate::session::{clear_cookie, start_session, CurrentUser, PendingUser};
+use crate::session::{clear_cookie, start_session, step_path, CurrentUser, PendingUser};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -93,7 +93,9 @@ pub(crate) async fn challenge_page(
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
     match current.sign_in_step() {
-        SignInStep::SignedIn => Ok(Redirect::to(current.actor.home()).into_response()),
+        step @ (SignInStep::SignedIn | SignInStep::ChoosePassword) => {
+            Ok(Redirect::to(step_path(step, current.actor.home())).into_response())
+        }
         SignInStep::EnterCode => render(&state, &current, Stage::Verify, None, None),
         SignInStep::Register => {
             let pending =

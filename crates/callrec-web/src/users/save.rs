@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::accounts::{self, CreateUser, ModifyUser};
 use callrec_domain::permissions::{DataScope, UserAccess};
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, Role, RoleSet, Subject,
-    TeamId, UserId, Username, ValidationError,
+    Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, PasswordLife, Role,
+    RoleSet, Subject, TeamId, UserId, Username, ValidationError,
 };
 use callrec_store::{User, UserDetailsChange};
 
@@ -136,6 +136,7 @@ pub(crate) async fn create(
             level,
             roles,
             password,
+            password_life: state.config.temporary_password(current.now),
         };
         match accounts::create_user(
             &state.store,
@@ -250,7 +251,15 @@ pub(crate) async fn modify(
             enabled,
         },
         roles,
-        new_password,
+        // A password an administrator sets for someone else is temporary.
+        new_password: new_password.map(|password| {
+            let life = if target.id == actor.user_id {
+                PasswordLife::Permanent
+            } else {
+                state.config.temporary_password(current.now)
+            };
+            (password, life)
+        }),
     };
     // The administrator's own session stays when they changed themselves.
     let keep = (target.id == actor.user_id).then_some(current.session_hash.as_str());

@@ -66,7 +66,7 @@ backend_tests! {
                     enabled: false,
                 },
                 roles: seed.acme_support.roles.clone(),
-                password_hash: None,
+                password: None,
             }, 0)
             .await
             .unwrap();
@@ -193,13 +193,13 @@ backend_tests! {
         let seed = app.seed().await;
         let old = callrec_app::Passwords::new(&callrec_app::Argon2Settings { memory_kib: 512, iterations: 2, parallelism: 1 }).unwrap();
         let old_hash = old.hash(PASSWORD).await.unwrap();
-        app.store.set_password_hash(seed.acme_agent.id, &old_hash, 0).await.unwrap();
+        app.store.set_password(seed.acme_agent.id, &callrec_store::StoredPassword::permanent(old_hash.clone()), 0).await.unwrap();
         assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 303);
         let (_, stored) = app.store.credentials("acme.agent").await.unwrap().unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{stored}");
         assert_ne!(stored, old_hash);
         // A wrong password changes nothing.
-        app.store.set_password_hash(seed.acme_agent.id, &old_hash, 0).await.unwrap();
+        app.store.set_password(seed.acme_agent.id, &callrec_store::StoredPassword::permanent(old_hash.clone()), 0).await.unwrap();
         assert_eq!(app.browser().login("acme.agent", "not the password").await.status(), 401);
         assert_eq!(app.store.credentials("acme.agent").await.unwrap().unwrap().1, old_hash);
     }

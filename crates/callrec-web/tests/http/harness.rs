@@ -7,7 +7,7 @@ use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
 };
 use callrec_store::testing::TestDb;
-use callrec_store::{BlobStore, Company, NewUser, Store, Team, User};
+use callrec_store::{BlobStore, Company, NewUser, Store, StoredPassword, Team, User};
 use callrec_web::server::ConnectionTimeouts;
 use callrec_web::startup::{Application, Startup};
 use callrec_web::WebConfig;
@@ -267,7 +267,7 @@ impl TestApp {
                     display_name: &display,
                     email: email.as_ref(),
                     level,
-                    password_hash: passwords.hash(PASSWORD).await.unwrap(),
+                    password: StoredPassword::permanent(passwords.hash(PASSWORD).await.unwrap()),
                     roles: roles.iter().copied().collect::<RoleSet>(),
                 },
                 NOW,

@@ -287,7 +287,7 @@ backend_tests! {
         app.store.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
             details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
             roles: all.iter().copied().collect(),
-            password_hash: None,
+            password: None,
         }, 0).await.unwrap();
         let matrix: [(&str, [bool; 4]); 4] = [
             ("acme.agent", [true, false, false, false]),

@@ -256,6 +256,12 @@ fn table() -> Vec<Row> {
         row("POST", "/mfa/register", "/mfa/register", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[]),
         row("POST", "/mfa/register/confirm", "/mfa/register/confirm", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[("code", "")]),
         row("POST", "/mfa/verify", "/mfa/verify", &[Pathless], None, Login, Ok, Rule::Always(Mfa), &[("code", "")]),
+        row("GET", "/my-account", "/my-account", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
+        row("POST", "/my-account/password", "/my-account/password", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("current_password", "")]),
+        // Only a session whose password is temporary chooses; others are
+        // sent where their step says (the MFA pop-up, or home).
+        row("GET", "/choose-password", "/choose-password", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
+        row("POST", "/choose-password", "/choose-password", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("new_password", "")]),
         row("POST", "/my-mfa", "/my-mfa", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("return_to", "/home"), ("reset", "0")]),
         page_row("/recordings", Role::Recordings, Rule::Page(Role::Recordings)),
         page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),

@@ -3,9 +3,12 @@
 //! sessions happen in tests as in `callrec serve`.
 
 use crate::harness::*;
-use callrec_app::Clock;
-use callrec_domain::CompanyId;
-use callrec_store::{backend_tests, AuditQuery};
+use callrec_app::bootstrap::BootstrapAdmin;
+use callrec_app::{Clock, Keyring};
+use callrec_domain::{CompanyId, NewPassword, PasswordLife};
+use callrec_store::{backend_tests, AuditQuery, BlobStore};
+use callrec_web::server::ConnectionTimeouts;
+use callrec_web::startup::{Application, Startup};
 use std::time::{Duration, SystemTime};
 
 const T: i64 = 1_800_000_000;
@@ -32,6 +35,8 @@ backend_tests! {
     async fn the_first_start_makes_the_administrator_once(db) {
         let app = spawn_app(db).await;
         assert_eq!(app.store.count_users().await.unwrap(), 1);
+        let made = app.store.user_by_username(BOOTSTRAP_ADMIN).await.unwrap().unwrap();
+        assert_eq!(made.password_life, PasswordLife::Permanent, "given by CALLREC_BOOTSTRAP_ADMIN_PASSWORD");
         let admin = app.browser();
         let response = admin.login(BOOTSTRAP_ADMIN, PASSWORD).await;
         assert_eq!(response.status(), 303);
@@ -47,6 +52,32 @@ backend_tests! {
 
         app.second_node().await;
         assert_eq!(app.store.count_users().await.unwrap(), 1, "one administrator, not two");
+    }
+
+    /// The printed random password is temporary (good for
+    /// CALLREC_TEMPORARY_PASSWORD_HOURS); one automation gave is not.
+    async fn a_printed_first_password_is_temporary(db) {
+        let store = db.store.clone();
+        let mut config = test_config();
+        config.temporary_password_hours = 5;
+        let app = Application::build(Startup {
+            store: store.clone(),
+            config,
+            keyring: Keyring::new(TEST_KEY, &[]),
+            blobs: BlobStore::new(db.data_dir()),
+            clock: Clock::manual(T),
+            timeouts: ConnectionTimeouts::default(),
+            orphan_grace: Duration::from_secs(60),
+            admin: BootstrapAdmin::default(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+        })
+        .await
+        .unwrap();
+        let made = app.bootstrapped.as_ref().expect("an administrator");
+        let printed = made.generated_password.as_deref().expect("a printed password");
+        assert!(NewPassword::parse(printed, "admin").is_ok());
+        let admin = store.user_by_username("admin").await.unwrap().unwrap();
+        assert_eq!(admin.password_life, PasswordLife::Temporary { expires_at: T + 5 * 3600 });
     }
 
     /// An audio file no recording points at is removed when a node starts,

@@ -151,7 +151,7 @@ backend_tests! {
         app.store.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
             details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
             roles: [Role::Recordings, Role::AuditLog].into_iter().collect(),
-            password_hash: None,
+            password: None,
         }, 0).await.unwrap();
         let form = modify_form("Agent", "staff", &team, &["manage_own_mfa"]);
         assert_eq!(lead.post(&format!("/users/{}", seed.acme_agent.id), &form).await.status(), 403);

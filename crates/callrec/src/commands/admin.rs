@@ -7,7 +7,8 @@ use callrec_app::accounts::{self, role_list, AuditContext, CreateUser};
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
-    CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
+    CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, Role, RoleSet, TeamName,
+    Username,
 };
 use callrec_store::{AuditAction, Company, Store, User, UserQuery};
 
@@ -77,10 +78,26 @@ pub async fn team(store: &Store, command: TeamCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-pub async fn user(store: &Store, command: UserCommand) -> Result<(), CliError> {
+/// `temporary_hours`: how long a password set here stays good, unless
+/// `--permanent`.
+pub async fn user(
+    store: &Store,
+    command: UserCommand,
+    temporary_hours: i64,
+) -> Result<(), CliError> {
     let passwords = Passwords::new(&Argon2Settings::default())?;
+    let life = |permanent: bool| {
+        if permanent {
+            PasswordLife::Permanent
+        } else {
+            PasswordLife::temporary(now(), temporary_hours)
+        }
+    };
     match command {
-        UserCommand::Add(args) => add_user(store, &passwords, args).await,
+        UserCommand::Add(args) => {
+            let password_life = life(args.permanent);
+            add_user(store, &passwords, args, password_life).await
+        }
         UserCommand::List { company } => list_users(store, company).await,
         UserCommand::ResetMfa { username } => {
             let user = user_named(store, &username).await?;
@@ -91,27 +108,39 @@ pub async fn user(store: &Store, command: UserCommand) -> Result<(), CliError> {
             );
             Ok(())
         }
-        UserCommand::SetPassword { username, .. } => {
+        UserCommand::SetPassword {
+            username,
+            permanent,
+            ..
+        } => {
             let user = user_named(store, &username).await?;
             let password = NewPassword::parse(&read_password_line()?, &user.username)?;
+            let password_life = life(permanent);
             accounts::set_password(
                 store,
                 &passwords,
                 &user,
                 &password,
+                password_life,
                 &AuditContext::command_line(),
             )
             .await?;
             println!(
-                "Password set for {}; their sessions have ended.",
-                user.username
+                "Password set for {}; their sessions have ended.{}",
+                user.username,
+                temporary_note(password_life)
             );
             Ok(())
         }
     }
 }
 
-async fn add_user(store: &Store, passwords: &Passwords, args: UserAddArgs) -> Result<(), CliError> {
+async fn add_user(
+    store: &Store,
+    passwords: &Passwords,
+    args: UserAddArgs,
+    password_life: PasswordLife,
+) -> Result<(), CliError> {
     // Everything is checked before anything is written.
     let username = Username::parse(&args.username)?;
     let level = Level::parse(&args.level)?;
@@ -157,16 +186,18 @@ async fn add_user(store: &Store, passwords: &Passwords, args: UserAddArgs) -> Re
             level,
             roles,
             password,
+            password_life,
         },
         &AuditContext::command_line(),
     )
     .await?;
     println!(
-        "Added {} user {:?} to {:?} with roles: {}.",
+        "Added {} user {:?} to {:?} with roles: {}.{}",
         user.level.label(),
         user.username,
         user.company_name,
-        role_list(&user.roles)
+        role_list(&user.roles),
+        temporary_note(password_life)
     );
     Ok(())
 }
@@ -204,5 +235,16 @@ async fn list_users(store: &Store, company: Option<String>) -> Result<(), CliErr
             return Ok(());
         }
         page += 1;
+    }
+}
+
+/// What a temporary password means for its holder, for the CLI's answer.
+fn temporary_note(life: PasswordLife) -> String {
+    match life {
+        PasswordLife::Permanent => String::new(),
+        PasswordLife::Temporary { expires_at } => format!(
+            " The password is temporary: it must be changed at the first sign-in, by {}.",
+            callrec_domain::time::format_utc(expires_at)
+        ),
     }
 }

@@ -6,8 +6,8 @@ use callrec_app::accounts::{self, AuditContext, CreateUser};
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::audio::pcm_wav;
 use callrec_domain::{
-    CompanyName, DisplayName, Email, Level, NewPassword, PhoneNumber, Role, RoleSet, TeamName,
-    Username,
+    CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, PhoneNumber, Role, RoleSet,
+    TeamName, Username,
 };
 use callrec_store::{BlobStore, Store, Team};
 
@@ -204,6 +204,8 @@ async fn add_users(
                 level: demo.level,
                 roles: demo.roles.iter().copied().collect::<RoleSet>(),
                 password: NewPassword::parse(DEMO_PASSWORD, username.as_str())?,
+                // The demo users exist to be tried: their password stays.
+                password_life: PasswordLife::Permanent,
                 username,
             },
             &AuditContext::command_line(),

@@ -50,7 +50,9 @@ pub async fn run(
                     admin.username
                 );
                 println!(
-                    "Sign in and change it, or set CALLREC_BOOTSTRAP_ADMIN_PASSWORD on a fresh database."
+                    "It is temporary: sign in within {} hours and choose your own (or set \
+                     CALLREC_BOOTSTRAP_ADMIN_PASSWORD on a fresh database).",
+                    settings.web.temporary_password_hours
                 );
             }
             None => println!(

@@ -1,0 +1,188 @@
+//! A user's own account: My account → Change password (top bar, every
+//! user), and the Choose a new password pop-up that follows a temporary
+//! password at sign-in, before any page.
+
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::layout::Chrome;
+use crate::security::ClientAddr;
+use crate::session::{step_path, CurrentUser, PendingUser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use callrec_app::accounts::{change_own_password, OwnPassword, OwnPasswordChange};
+use callrec_domain::{MenuItem, SignInStep, ValidationError};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/my-account", get(my_account_page))
+        .route("/my-account/password", post(change_password))
+        .route(
+            "/choose-password",
+            get(choose_password_page).post(choose_password),
+        )
+}
+
+/// The password fields of a pop-up, with what to correct.
+pub(crate) struct PasswordForm {
+    /// Makes the fields' ids unique on the page.
+    pub prefix: &'static str,
+    /// Change password asks for the current one; Choose a new password
+    /// (just after typing it) does not.
+    pub ask_current: bool,
+    /// A message for the whole form.
+    pub alert: Option<String>,
+    problem: Option<ValidationError>,
+}
+
+impl PasswordForm {
+    pub fn blank(prefix: &'static str, ask_current: bool) -> PasswordForm {
+        PasswordForm {
+            prefix,
+            ask_current,
+            alert: None,
+            problem: None,
+        }
+    }
+
+    /// The message for `field`, if it needs correcting.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.problem
+            .as_ref()
+            .filter(|problem| problem.field == field)
+            .map(|problem| problem.message.as_str())
+    }
+
+    /// The form again after `outcome`, or `None` when it was saved.
+    fn after(mut self, outcome: OwnPassword) -> Option<PasswordForm> {
+        match outcome {
+            OwnPassword::Changed => return None,
+            OwnPassword::Refused(problem) => self.problem = Some(problem),
+            OwnPassword::Paused { minutes } => {
+                self.alert = Some(format!(
+                    "Too many wrong passwords. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        Some(self)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/my_account.html")]
+struct MyAccountPage {
+    chrome: Chrome,
+    return_to: &'static str,
+    form: PasswordForm,
+}
+
+#[derive(Template)]
+#[template(path = "account/choose_password.html")]
+struct ChoosePasswordPage {
+    form: PasswordForm,
+}
+
+/// My account as a page of its own, with its pop-up open: where a Save
+/// with mistakes lands, and a link that works without script.
+async fn my_account_page(current: CurrentUser) -> Result<Response, AppError> {
+    render_my_account(
+        &current,
+        "/home",
+        PasswordForm::blank("page", true),
+        StatusCode::OK,
+    )
+}
+
+fn render_my_account(
+    current: &CurrentUser,
+    return_to: &'static str,
+    form: PasswordForm,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let page = MyAccountPage {
+        chrome: Chrome::new(current, "My account", None),
+        return_to,
+        form,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let back = MenuItem::return_path(form.get("return_to"));
+    let outcome = save(&state, &current, &client, &form, true).await?;
+    match PasswordForm::blank("page", true).after(outcome) {
+        None => Ok(Redirect::to(&format!("{back}?done=password-changed")).into_response()),
+        Some(again) => render_my_account(&current, back, again, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}
+
+async fn save(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &str,
+    form: &FormData,
+    ask_current: bool,
+) -> Result<OwnPassword, AppError> {
+    let change = OwnPasswordChange {
+        current: ask_current.then(|| form.get("current_password")),
+        new: form.get("new_password"),
+        confirm: form.get("confirm_password"),
+    };
+    Ok(change_own_password(
+        &state.store,
+        &state.passwords,
+        &current.user,
+        &current.session_hash,
+        change,
+        state.config.sign_in_per_account,
+        &current.audit_context(client),
+    )
+    .await?)
+}
+
+/// Only a session whose next step is choosing a password sees the pop-up;
+/// any other goes where its step says.
+fn choosing(current: &CurrentUser) -> Option<Response> {
+    let step = current.sign_in_step();
+    (step != SignInStep::ChoosePassword)
+        .then(|| Redirect::to(step_path(step, current.actor.home())).into_response())
+}
+
+async fn choose_password_page(PendingUser(current): PendingUser) -> Result<Response, AppError> {
+    if let Some(elsewhere) = choosing(&current) {
+        return Ok(elsewhere);
+    }
+    render_choose(PasswordForm::blank("choose", false), StatusCode::OK)
+}
+
+fn render_choose(form: PasswordForm, status: StatusCode) -> Result<Response, AppError> {
+    Ok((status, Html(ChoosePasswordPage { form }.render()?)).into_response())
+}
+
+async fn choose_password(
+    State(state): State<AppState>,
+    PendingUser(current): PendingUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    if let Some(elsewhere) = choosing(&current) {
+        return Ok(elsewhere);
+    }
+    let outcome = save(&state, &current, &client, &form, false).await?;
+    match PasswordForm::blank("choose", false).after(outcome) {
+        None => Ok(
+            Redirect::to(&format!("{}?done=password-chosen", current.actor.home())).into_response(),
+        ),
+        Some(again) => render_choose(again, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}
