@@ -1,0 +1,103 @@
+// Issue 11: a user's own account. A new user's temporary password, set by an
+// administrator, leads through MFA registration to the Choose a new password
+// pop-up and then the Recordings page; My account changes a password.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD } from "../lib.mjs";
+
+const env = useServerAndBrowser();
+const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
+
+test("a new user goes from the temporary password through MFA to the Recordings page", () => withPages("temporary-password", env.browser, async () => {
+  // An operator requires MFA at Globex and adds a user there.
+  const operator = await newPage(env.browser);
+  await logIn(operator, env.server, "operator");
+  await menu(operator).getByRole("link", { name: "Company MFA" }).click();
+  await operator.getByRole("link", { name: "Manage MFA of Globex Support" }).click();
+  await operator.getByRole("combobox", { name: "MFA setting" }).selectOption({ label: "MFA Enabled" });
+  await operator.getByRole("button", { name: "Save" }).click();
+  await operator.getByRole("status").filter({ hasText: "Company MFA saved." }).waitFor();
+  await menu(operator).getByRole("link", { name: "Users" }).click();
+  await operator.getByRole("button", { name: "Add user" }).click();
+  const add = operator.getByRole("dialog", { name: "Add user" });
+  await add.getByLabel("Company").selectOption({ label: "Globex Support" });
+  await add.getByLabel("Username").fill("nina.new");
+  await add.getByLabel("Name", { exact: true }).fill("Nina New");
+  await add.getByLabel("Level").selectOption({ label: "Company" });
+  await add.getByLabel("Password").fill("temporary pass phrase");
+  await add.getByRole("tab", { name: "Roles" }).click();
+  await add.getByRole("listbox", { name: "Available" }).selectOption({ label: "Access to Recordings" });
+  await add.getByRole("button", { name: "Assign", exact: true }).click();
+  await add.getByRole("button", { name: "Save" }).click();
+  await operator.getByRole("status").filter({ hasText: "User added." }).waitFor();
+
+  // Nina signs in with it: MFA registration first, then her own password.
+  const nina = await newPage(env.browser);
+  await logIn(nina, env.server, "nina.new", "temporary pass phrase");
+  const ready = nina.getByRole("dialog", { name: "Set up multi-factor authentication" });
+  await ready.getByRole("button", { name: "Continue" }).click();
+  const scan = nina.getByRole("dialog", { name: "Scan the QR code" });
+  await scan.waitFor();
+  const phone = await Authenticator.scan(nina);
+  await scan.getByRole("button", { name: "Continue" }).click();
+  const codeDialog = nina.getByRole("dialog", { name: "Enter the code" });
+  await codeDialog.getByLabel("Code").fill(await phone.code());
+  await codeDialog.getByRole("button", { name: "Continue" }).click();
+
+  const choose = nina.getByRole("dialog", { name: "Choose a new password" });
+  await choose.waitFor();
+  await nina.goto(`${env.server.url}/recordings`);
+  await choose.waitFor();
+  assert.equal(await menu(nina).count(), 0, "no page before the password is chosen");
+  await choose.getByLabel("New password", { exact: true }).fill("nina's own pass phrase");
+  await choose.getByLabel("Confirm new password").fill("nina's own pass phrasE");
+  await choose.getByRole("button", { name: "Save" }).click();
+  await choose.getByText("The two new passwords are not the same").waitFor();
+  await screenshot(nina, "choose-password-error");
+  await choose.getByLabel("New password", { exact: true }).fill("nina's own pass phrase");
+  await choose.getByLabel("Confirm new password").fill("nina's own pass phrase");
+  await choose.getByRole("button", { name: "Save" }).click();
+  await nina.waitForURL(/\/recordings\?done=password-chosen$/);
+  await nina.getByRole("status").filter({ hasText: "Your new password is saved." }).waitFor();
+  await menu(nina).getByRole("link", { name: "Recordings" }).waitFor();
+
+  // The temporary password no longer works; her own does (with a code).
+  const again = await newPage(env.browser);
+  await logIn(again, env.server, "nina.new", "temporary pass phrase");
+  await again.getByRole("alert").filter({ hasText: "Invalid username or password" }).waitFor();
+  await logIn(again, env.server, "nina.new", "nina's own pass phrase");
+  await again.getByRole("dialog", { name: "Multi-factor authentication" }).waitFor();
+}));
+
+test("My account changes the password from any page", () => withPages("my-account", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "carol.white");
+  await page.getByRole("button", { name: "My account" }).waitFor();
+  const other = await newPage(env.browser);
+  await logIn(other, env.server, "carol.white");
+  await other.getByRole("button", { name: "My account" }).waitFor();
+
+  await page.getByRole("button", { name: "My account" }).click();
+  let dialog = page.getByRole("dialog", { name: "My account" });
+  await dialog.getByRole("heading", { name: "Change password" }).waitFor();
+  await dialog.getByLabel("Current password").fill("not my password at all");
+  await dialog.getByLabel("New password", { exact: true }).fill("carol's new pass phrase");
+  await dialog.getByLabel("Confirm new password").fill("carol's new pass phrase");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  dialog = page.getByRole("dialog", { name: "My account" });
+  await dialog.getByText("That is not your current password").waitFor();
+  await screenshot(page, "my-account-error");
+  await dialog.getByLabel("Current password").fill(DEMO_PASSWORD);
+  await dialog.getByLabel("New password", { exact: true }).fill("carol's new pass phrase");
+  await dialog.getByLabel("Confirm new password").fill("carol's new pass phrase");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").filter({ hasText: "Password changed. Your other sessions have ended." }).waitFor();
+
+  await other.reload();
+  await other.waitForURL(/\/login$/);
+  await page.getByRole("button", { name: "My account" }).click();
+  await page.getByRole("dialog", { name: "My account" }).waitFor();
+  await page.keyboard.press("Escape");
+  await page.getByRole("dialog", { name: "My account" }).waitFor({ state: "hidden" });
+  await screenshot(page, "my-account-done");
+}));
