@@ -29,6 +29,10 @@ if ! command -v sqlite3 >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sqlite3 >/dev/null
 fi
 
+# A real SMTP server for the mail tests (CALLREC_TEST_SMTP_URL, _MAILDIR).
+# shellcheck source=scripts/smtp-server.sh
+source scripts/smtp-server.sh
+
 echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"

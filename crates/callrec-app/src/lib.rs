@@ -9,6 +9,7 @@ mod error;
 pub mod housekeeping;
 pub mod ingest;
 pub mod keyring;
+pub mod mail;
 pub mod mfa;
 pub mod passwords;
 pub mod sign_in;

@@ -15,6 +15,11 @@ pub enum ThrottleScope {
     MfaAccount,
     /// Plays audited per session and recording (one entry per window).
     PlayAudit,
+    /// Forgotten-password requests per username or email typed (existing
+    /// or not).
+    ResetAccount,
+    /// Forgotten-password requests per client address.
+    ResetClient,
 }
 
 impl ThrottleScope {
@@ -25,6 +30,8 @@ impl ThrottleScope {
             ThrottleScope::MfaSignIn => "mfa_attempt",
             ThrottleScope::MfaAccount => "mfa_account",
             ThrottleScope::PlayAudit => "play_audit",
+            ThrottleScope::ResetAccount => "reset_account",
+            ThrottleScope::ResetClient => "reset_client",
         }
     }
 
@@ -36,6 +43,8 @@ impl ThrottleScope {
             ThrottleScope::MfaSignIn => "sign-in",
             ThrottleScope::MfaAccount => "account",
             ThrottleScope::PlayAudit => "play",
+            ThrottleScope::ResetAccount => "account",
+            ThrottleScope::ResetClient => "client address",
         }
     }
 }
@@ -74,15 +83,22 @@ pub fn wrong_code(
 pub enum SignInReason {
     MfaAttempts,
     MfaLocked,
+    /// Not a failure: a new password was chosen through a reset link.
+    PasswordReset,
 }
 
 impl SignInReason {
-    pub const ALL: [SignInReason; 2] = [SignInReason::MfaAttempts, SignInReason::MfaLocked];
+    pub const ALL: [SignInReason; 3] = [
+        SignInReason::MfaAttempts,
+        SignInReason::MfaLocked,
+        SignInReason::PasswordReset,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             SignInReason::MfaAttempts => "mfa-attempts",
             SignInReason::MfaLocked => "mfa-locked",
+            SignInReason::PasswordReset => "password-reset",
         }
     }
 
@@ -94,7 +110,13 @@ impl SignInReason {
         match self {
             SignInReason::MfaAttempts => "Too many wrong codes. Sign in again to get a new try.",
             SignInReason::MfaLocked => "Too many wrong codes: MFA for this account is locked for a while. Try again later or ask your administrator.",
+            SignInReason::PasswordReset => "Your new password is saved. Sign in with it.",
         }
+    }
+
+    /// Good news, shown as a notice rather than an error.
+    pub fn is_notice(self) -> bool {
+        self == SignInReason::PasswordReset
     }
 }
 

@@ -45,6 +45,7 @@ audit_actions! {
     RolesChanged => "user.roles_changed", "Roles changed";
     PasswordChanged => "user.password_changed", "Password changed";
     PasswordChangeRefused => "user.password_change_refused", "Password change refused";
+    PasswordResetRequested => "user.password_reset_requested", "Password reset link requested";
     MfaPolicyChanged => "mfa.policy_changed", "Company MFA changed";
     MfaOptedIn => "mfa.opted_in", "MFA turned on (self)";
     MfaOptedOut => "mfa.opted_out", "MFA turned off (self)";

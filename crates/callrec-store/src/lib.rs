@@ -23,7 +23,9 @@ mod json;
 mod mfa;
 mod migrate;
 pub mod number_index;
+mod outbox;
 mod packed;
+mod password_resets;
 pub mod private;
 mod reads;
 mod recordings;
@@ -43,6 +45,7 @@ pub use companies::Company;
 pub use directory::FilterChoices;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary};
+pub use outbox::{FailedMail, NewMail, QueuedMail};
 pub use recordings::{
     Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingPage,
     RecordingQuery,

@@ -34,6 +34,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     9 => "0009_number_index_slices.sql",
     10 => "0010_directory_per_company.sql",
     11 => "0011_temporary_passwords.sql",
+    12 => "0012_mail.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -47,6 +48,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     9 => "0009_number_index_slices.sql",
     10 => "0010_directory_per_company.sql",
     11 => "0011_temporary_passwords.sql",
+    12 => "0012_mail.sql",
 );
 
 impl Store {

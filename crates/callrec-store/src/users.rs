@@ -424,6 +424,20 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Enabled users with an email whose username or email is `who` (any
+    /// case): whom a forgotten-password request may reach.
+    pub async fn users_for_reset(&self, who: &str) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!(
+            "{} WHERE (u.username_key = $1 OR lower(u.email) = $1) AND u.enabled = 1 \
+             AND u.email IS NOT NULL ORDER BY u.id",
+            select(self)
+        ))
+        .bind(callrec_domain::names::lookup_key(who))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
     pub async fn count_users(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
             .fetch_one(&self.pool)

@@ -1,3 +1,4 @@
+use callrec_app::mail::MailSettings;
 use callrec_app::mfa::MfaSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
@@ -22,6 +23,12 @@ pub struct WebConfig {
     pub trusted_proxies: TrustedProxies,
     /// Hours a password someone else set stays good.
     pub temporary_password_hours: i64,
+    /// CALLREC_SMTP_URL and CALLREC_MAIL_FROM: without them no mail is
+    /// sent and Forgotten your password? is not offered.
+    pub mail: Option<MailSettings>,
+    /// Where links in mails point: the public URL, or else the address
+    /// this node listens on (set at start).
+    pub link_base: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -45,6 +52,8 @@ impl Default for WebConfig {
             max_upload_bytes: 200 * 1000 * 1000,
             trusted_proxies: TrustedProxies::default(),
             temporary_password_hours: 72,
+            mail: None,
+            link_base: None,
         }
     }
 }

@@ -84,6 +84,7 @@ impl AppState {
             store: &self.store,
             keyring: &self.keyring,
             settings: &self.config.mfa,
+            mail: self.config.mail.is_some(),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::server::{serve, ConnectionTimeouts};
 use crate::{router, AppState, WebConfig};
 use callrec_app::accounts::AuditContext;
 use callrec_app::bootstrap::{bootstrap, BootstrapAdmin, Bootstrapped};
-use callrec_app::{housekeeping, Clock, Keyring};
+use callrec_app::{housekeeping, mail, Clock, Keyring};
 use callrec_store::{BlobStore, Store};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,6 +16,9 @@ use tokio::net::TcpListener;
 
 /// How often expired sessions and stale counters are removed.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// How often the outbox is looked at.
+const MAIL_EVERY: Duration = Duration::from_secs(2);
 
 /// Everything a node starts from.
 pub struct Startup {
@@ -75,13 +78,6 @@ impl Application {
                 "removed audio files that no recording points at"
             );
         }
-        let state = AppState::new(store, config, keyring, blobs)?.with_clock(clock);
-        let audit = AuditContext {
-            now: state.now(),
-            ..AuditContext::command_line()
-        };
-        let hours = state.config.temporary_password_hours;
-        let bootstrapped = bootstrap(&state.store, &state.passwords, &admin, hours, &audit).await?;
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|source| StartupError::Listen {
@@ -94,6 +90,21 @@ impl Application {
                 address: listen,
                 source,
             })?;
+        let mut config = config;
+        // Links in mails: the public URL, or this node's address.
+        config.link_base = Some(
+            config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{address}")),
+        );
+        let state = AppState::new(store, config, keyring, blobs)?.with_clock(clock);
+        let audit = AuditContext {
+            now: state.now(),
+            ..AuditContext::command_line()
+        };
+        let hours = state.config.temporary_password_hours;
+        let bootstrapped = bootstrap(&state.store, &state.passwords, &admin, hours, &audit).await?;
         Ok(Application {
             listener,
             address,
@@ -113,11 +124,14 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, purging every ten minutes.
+    /// Serves until `shutdown` completes, purging every ten minutes and,
+    /// with mail configured, sending the outbox.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) {
         let purge = tokio::spawn(purge_loop(self.state.clone()));
+        let sender = tokio::spawn(mail_loop(self.state.clone()));
         serve(self.listener, router(self.state), self.timeouts, shutdown).await;
         purge.abort();
+        sender.abort();
     }
 }
 
@@ -139,6 +153,21 @@ async fn purge_loop(state: AppState) {
             housekeeping::purge(&state.store, state.now(), config.session, longest_window).await
         {
             tracing::warn!(error = %err, "could not purge expired sessions and stale counters");
+        }
+    }
+}
+
+/// Sends due mail every few seconds: a message queued by any node goes out
+/// within that, and retries wait their turn in the outbox.
+async fn mail_loop(state: AppState) {
+    let Some(settings) = state.config.mail.clone() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(MAIL_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(err) = mail::send_due(&state.store, &settings, state.now()).await {
+            tracing::warn!(error = %err, "could not work through the mail outbox");
         }
     }
 }

@@ -160,6 +160,20 @@ pub struct ServeArgs {
     /// Load the demo data on first start and print the demo logins.
     #[arg(long)]
     pub demo: bool,
+    /// Mail server for password links and security notices:
+    /// smtp://[user:password@]host[:port] (STARTTLS when offered) or
+    /// smtps://… [default: no mail; Forgotten your password? is not offered].
+    #[arg(
+        long,
+        env = "CALLREC_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of mail, e.g. "Call Recording <calls@example.com>"
+    /// (required with --smtp-url).
+    #[arg(long, env = "CALLREC_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
     /// The largest audio file the ingest API accepts, in megabytes [default: 200].
     #[arg(long, env = "CALLREC_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,

@@ -3,6 +3,7 @@
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
 use callrec_app::bootstrap::BootstrapAdmin;
+use callrec_app::mail::MailSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
 use callrec_domain::{NewPassword, Username};
@@ -39,6 +40,8 @@ struct FileSettings {
     max_upload_mb: Option<u64>,
     orphan_grace_seconds: Option<u64>,
     temporary_password_hours: Option<i64>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
 }
@@ -127,6 +130,34 @@ fn positive<T: PartialOrd + Default + std::fmt::Display + Copy>(
     Ok(value)
 }
 
+/// Whether the portal sends mail (CALLREC_SMTP_URL is set), for commands
+/// that queue a notice for it.
+pub fn mail_configured() -> bool {
+    std::env::var("CALLREC_SMTP_URL").is_ok_and(|url| !url.trim().is_empty())
+}
+
+/// CALLREC_SMTP_URL with CALLREC_MAIL_FROM, or no mail at all.
+fn mail_settings(
+    url: Option<String>,
+    from: Option<String>,
+) -> Result<Option<MailSettings>, CliError> {
+    let url = url.filter(|u| !u.trim().is_empty());
+    let from = from.filter(|f| !f.trim().is_empty());
+    match (url, from) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(CliError::Usage(
+            "CALLREC_MAIL_FROM is set but CALLREC_SMTP_URL is not: set both, or neither".into(),
+        )),
+        (Some(_), None) => Err(CliError::Usage(
+            "CALLREC_SMTP_URL needs CALLREC_MAIL_FROM, e.g. \"Call Recording <calls@example.com>\""
+                .into(),
+        )),
+        (Some(url), Some(from)) => MailSettings::parse(&url, &from)
+            .map(Some)
+            .map_err(CliError::Usage),
+    }
+}
+
 /// CALLREC_TEMPORARY_PASSWORD_HOURS: 1 to 8,760 (a year), default 72.
 pub fn temporary_password_hours(global: &GlobalArgs) -> Result<i64, CliError> {
     let file = read_file(global.config.as_deref())?;
@@ -208,6 +239,11 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
         public_url,
         trusted_proxies,
         temporary_password_hours: temporary_password_hours(global)?,
+        mail: mail_settings(
+            args.smtp_url.clone().or(file.smtp_url),
+            args.mail_from.clone().or(file.mail_from),
+        )?,
+        link_base: None,
         session: SessionTimeouts {
             idle: positive(
                 args.session_idle_minutes.or(file.session_idle_minutes),

@@ -2,10 +2,15 @@
 //! so every path applies the same rules and writes the same audit entries.
 
 mod create;
+mod forgotten;
 mod modify;
 mod own_password;
 
 pub use create::{check_placement, check_team, create_user, CreateUser};
+pub use forgotten::{
+    notify, request_password_reset, reset_link_user, reset_password, PasswordReset, ResetRequest,
+    RESET_MINUTES,
+};
 pub use modify::{modify_user, ModifyUser};
 pub use own_password::{change_own_password, OwnPassword, OwnPasswordChange};
 
@@ -80,7 +85,12 @@ pub async fn set_password(
 
 /// Reset MFA (Other User), from the Users page or `callrec user reset-mfa`:
 /// clears the registration and ends every session of the user.
-pub async fn reset_mfa(store: &Store, user: &User, context: &AuditContext) -> Result<(), Error> {
+pub async fn reset_mfa(
+    store: &Store,
+    mail: bool,
+    user: &User,
+    context: &AuditContext,
+) -> Result<(), Error> {
     let had_registration = store.delete_mfa_registration(user.id).await?;
     let ended = store.delete_user_sessions(user.id, None).await?;
     let outcome = if had_registration {
@@ -96,7 +106,18 @@ pub async fn reset_mfa(store: &Store, user: &User, context: &AuditContext) -> Re
             context.now,
         )
         .await?;
-    Ok(())
+    let by = match &context.actor {
+        Some((_, name)) => format!("the administrator {name}"),
+        None => "an operator on the command line".to_string(),
+    };
+    notify(
+        store,
+        mail,
+        user,
+        crate::mail::NoticeKind::MfaReset { by },
+        context,
+    )
+    .await
 }
 
 /// "Access to Recordings, Access to Audit Log", or "none".

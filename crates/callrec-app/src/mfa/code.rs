@@ -4,6 +4,7 @@
 
 use super::Mfa;
 use crate::accounts::AuditContext;
+use crate::mail::NoticeKind;
 use crate::Error;
 use callrec_domain::throttle::{wrong_code, SignInReason, ThrottleScope, WrongCode};
 use callrec_domain::totp::{check_code, CodeCheck, TotpCode, TotpSecret};
@@ -196,6 +197,9 @@ pub async fn submit_code(
             CodeStage::Register => AuditAction::MfaRegistrationConfirmed,
         };
         store.audit(audit.entry_on(action, user), now).await?;
+        if stage == CodeStage::Register {
+            mfa.notify(user, NoticeKind::MfaRegistered, audit).await?;
+        }
         return Ok(CodeOutcome::Accepted);
     }
 
@@ -204,6 +208,9 @@ pub async fn submit_code(
         _ => (AuditAction::MfaCodeRefused, WrongCodeKind::Invalid),
     };
     store.audit(audit.entry_on(action, user), now).await?;
+    if kind == WrongCodeKind::Replayed {
+        mfa.notify(user, NoticeKind::CodeReplayed, audit).await?;
+    }
     match wrong_code(
         in_sign_in,
         settings.attempt_limit,

@@ -14,6 +14,7 @@ pub use own::{change_own_mfa, OwnMfaChange};
 pub use presence::{confirm_presence, Presence, Proof};
 
 use crate::accounts::AuditContext;
+use crate::mail::NoticeKind;
 use crate::{Error, Keyring};
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::totp::TotpSecret;
@@ -50,6 +51,8 @@ pub struct Mfa<'a> {
     pub store: &'a Store,
     pub keyring: &'a Keyring,
     pub settings: &'a MfaSettings,
+    /// Mail is configured: users hear of changes to their MFA.
+    pub mail: bool,
 }
 
 impl Mfa<'_> {
@@ -87,7 +90,17 @@ impl Mfa<'_> {
                 audit.now,
             )
             .await?;
-        Ok(())
+        self.notify(user, NoticeKind::AccountLocked, audit).await
+    }
+
+    /// A security notice to `user`, when mail is on.
+    async fn notify(
+        &self,
+        user: &User,
+        kind: NoticeKind,
+        audit: &AuditContext,
+    ) -> Result<(), Error> {
+        crate::accounts::notify(self.store, self.mail, user, kind, audit).await
     }
 
     fn decrypt(&self, user: &User, registration: &MfaRegistration) -> Result<TotpSecret, Error> {

@@ -1,7 +1,8 @@
 //! My MFA: turning MFA on or off for oneself (under MFA Available) and
 //! resetting one's own registration, once presence is confirmed.
 
-use crate::accounts::AuditContext;
+use crate::accounts::{notify, AuditContext};
+use crate::mail::NoticeKind;
 use crate::Error;
 use callrec_domain::MfaPolicy;
 use callrec_store::{AuditAction, Store, User};
@@ -44,6 +45,7 @@ impl OwnMfaChange {
 /// Returns the user as they are now.
 pub async fn change_own_mfa(
     store: &Store,
+    mail: bool,
     user: &User,
     session: &str,
     change: OwnMfaChange,
@@ -57,6 +59,9 @@ pub async fn change_own_mfa(
             AuditAction::MfaOptedOut
         };
         store.audit(audit.entry_on(action, user), audit.now).await?;
+        if !wants_mfa {
+            notify(store, mail, user, NoticeKind::MfaTurnedOff, audit).await?;
+        }
     }
     if change.reset && store.delete_mfa_registration(user.id).await? {
         // A lost phone: other sessions end, and this one must register again
@@ -71,6 +76,8 @@ pub async fn change_own_mfa(
                 audit.now,
             )
             .await?;
+        let by = "you, from My MFA".to_string();
+        notify(store, mail, user, NoticeKind::MfaReset { by }, audit).await?;
     }
     Ok(store.user(user.id).await?)
 }

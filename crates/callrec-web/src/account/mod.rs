@@ -2,6 +2,8 @@
 //! user), and the Choose a new password pop-up that follows a temporary
 //! password at sign-in, before any page.
 
+mod reset;
+
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Chrome;
@@ -14,7 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use callrec_app::accounts::{change_own_password, OwnPassword, OwnPasswordChange};
+use callrec_app::accounts::{change_own_password, notify, OwnPassword, OwnPasswordChange};
+use callrec_app::mail::NoticeKind;
 use callrec_domain::{MenuItem, SignInStep, ValidationError};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -24,6 +27,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/choose-password",
             get(choose_password_page).post(choose_password),
+        )
+        .route(
+            "/forgotten-password",
+            get(reset::forgotten_page).post(reset::request_link),
+        )
+        .route(
+            "/reset-password",
+            get(reset::reset_page).post(reset::choose_new),
         )
 }
 
@@ -57,11 +68,17 @@ impl PasswordForm {
             .map(|problem| problem.message.as_str())
     }
 
+    /// The form with `problem` to correct.
+    pub fn refused(mut self, problem: ValidationError) -> PasswordForm {
+        self.problem = Some(problem);
+        self
+    }
+
     /// The form again after `outcome`, or `None` when it was saved.
     fn after(mut self, outcome: OwnPassword) -> Option<PasswordForm> {
         match outcome {
             OwnPassword::Changed => return None,
-            OwnPassword::Refused(problem) => self.problem = Some(problem),
+            OwnPassword::Refused(problem) => return Some(self.refused(problem)),
             OwnPassword::Paused { minutes } => {
                 self.alert = Some(format!(
                     "Too many wrong passwords. Try again in {minutes} minute{}.",
@@ -138,16 +155,29 @@ async fn save(
         new: form.get("new_password"),
         confirm: form.get("confirm_password"),
     };
-    Ok(change_own_password(
+    let audit = current.audit_context(client);
+    let outcome = change_own_password(
         &state.store,
         &state.passwords,
         &current.user,
         &current.session_hash,
         change,
         state.config.sign_in_per_account,
-        &current.audit_context(client),
+        &audit,
     )
-    .await?)
+    .await?;
+    if let OwnPassword::Changed = outcome {
+        let mail = state.config.mail.is_some();
+        notify(
+            &state.store,
+            mail,
+            &current.user,
+            NoticeKind::PasswordChanged,
+            &audit,
+        )
+        .await?;
+    }
+    Ok(outcome)
 }
 
 /// Only a session whose next step is choosing a password sees the pop-up;

@@ -27,23 +27,39 @@ pub(crate) fn routes() -> Router<AppState> {
 struct LoginPage<'a> {
     username: &'a str,
     error: Option<String>,
+    notice: Option<&'static str>,
+    /// Mail is configured: offer "Forgotten your password?".
+    forgotten: bool,
 }
 
 fn render_login(
+    state: &AppState,
     status: StatusCode,
     username: &str,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let page = LoginPage { username, error }.render()?;
+    render_login_with(state, status, username, error, None)
+}
+
+fn render_login_with(
+    state: &AppState,
+    status: StatusCode,
+    username: &str,
+    error: Option<String>,
+    notice: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let page = LoginPage {
+        username,
+        error,
+        notice,
+        forgotten: state.config.mail.is_some(),
+    }
+    .render()?;
     Ok((status, Html(page)).into_response())
 }
 
-/// Why the sign-in page is shown again, named by code (`?reason=`).
-fn reason_text(code: &str) -> Option<String> {
-    SignInReason::from_code(code).map(|reason| reason.message().to_string())
-}
-
 async fn login_page(
+    State(state): State<AppState>,
     MaybeUser(current): MaybeUser,
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
@@ -52,7 +68,16 @@ async fn login_page(
             Ok(Redirect::to(current.actor.home()).into_response())
         }
         // Half-way through MFA, the sign-in page starts over.
-        _ => render_login(StatusCode::OK, "", reason_text(query.get("reason"))),
+        _ => {
+            // Why the sign-in page is shown again, named by code (`?reason=`).
+            let reason = SignInReason::from_code(query.get("reason"));
+            let (error, notice) = match reason {
+                Some(reason) if reason.is_notice() => (None, Some(reason.message())),
+                Some(reason) => (Some(reason.message().to_string()), None),
+                None => (None, None),
+            };
+            render_login_with(&state, StatusCode::OK, "", error, notice)
+        }
     }
 }
 
@@ -86,6 +111,7 @@ async fn log_in(
             SignIn::Accepted(user) => user,
             SignIn::Incomplete => {
                 return render_login(
+                    &state,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     username,
                     Some("Enter your username and password.".into()),
@@ -96,9 +122,15 @@ async fn log_in(
                 let too_long = username.len() > MAX_INPUT_BYTES
                     || form.get("password").len() > MAX_INPUT_BYTES;
                 let shown = if too_long { "" } else { username };
-                return render_login(StatusCode::UNAUTHORIZED, shown, Some(INVALID.into()));
+                return render_login(
+                    &state,
+                    StatusCode::UNAUTHORIZED,
+                    shown,
+                    Some(INVALID.into()),
+                );
             }
             SignIn::Expired => return render_login(
+                &state,
                 StatusCode::UNAUTHORIZED,
                 username,
                 Some(
@@ -108,6 +140,7 @@ async fn log_in(
             ),
             SignIn::Paused { minutes } => {
                 return render_login(
+                    &state,
                     StatusCode::TOO_MANY_REQUESTS,
                     username,
                     Some(format!(

@@ -105,8 +105,10 @@ pub(crate) async fn save(
             return Ok((status, Html(page.render()?)).into_response());
         }
     }
+    let mail = state.config.mail.is_some();
     let updated = mfa::change_own_mfa(
         &state.store,
+        mail,
         &current.user,
         &current.session_hash,
         change,

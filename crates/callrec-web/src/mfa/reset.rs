@@ -32,7 +32,8 @@ pub(crate) async fn reset_other_user(
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageCompanyMfa)?;
     let target = resettable_user(&state, &current, &id).await?;
-    accounts::reset_mfa(&state.store, &target, &current.audit_context(&client)).await?;
+    let mail = state.config.mail.is_some();
+    accounts::reset_mfa(&state.store, mail, &target, &current.audit_context(&client)).await?;
     let params = ListParams::from_form(&form);
     Ok(Redirect::to(&format!(
         "/users{}",

@@ -5,6 +5,7 @@ mod harness;
 
 mod account;
 mod auth;
+mod mail;
 mod mfa;
 mod recordings;
 mod reports;

@@ -66,7 +66,7 @@ async fn set_policy(store: &Store, company: &callrec_store::Company, policy: Mfa
 
 /// Signs in with the password and walks through registration; returns the
 /// browser (fully signed in) and the authenticator.
-async fn register(app: &TestApp, username: &str) -> (Browser, Authenticator) {
+pub(crate) async fn register(app: &TestApp, username: &str) -> (Browser, Authenticator) {
     let browser = app.browser();
     let response = browser.login(username, PASSWORD).await;
     assert_eq!(location(&response), "/mfa");

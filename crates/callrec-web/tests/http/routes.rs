@@ -262,6 +262,11 @@ fn table() -> Vec<Row> {
         // sent where their step says (the MFA pop-up, or home).
         row("GET", "/choose-password", "/choose-password", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         row("POST", "/choose-password", "/choose-password", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("new_password", "")]),
+        // Without mail configured (as here) the forgotten-password pages do not exist.
+        row("GET", "/forgotten-password", "/forgotten-password", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[]),
+        row("POST", "/forgotten-password", "/forgotten-password", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[("who", "x")]),
+        row("GET", "/reset-password", "/reset-password?token=x", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[]),
+        row("POST", "/reset-password", "/reset-password", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[("token", "x")]),
         row("POST", "/my-mfa", "/my-mfa", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("return_to", "/home"), ("reset", "0")]),
         page_row("/recordings", Role::Recordings, Rule::Page(Role::Recordings)),
         page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),

@@ -101,7 +101,9 @@ pub async fn user(
         UserCommand::List { company } => list_users(store, company).await,
         UserCommand::ResetMfa { username } => {
             let user = user_named(store, &username).await?;
-            accounts::reset_mfa(store, &user, &AuditContext::command_line()).await?;
+            // Queued for the portal's sender when mail is configured.
+            let mail = crate::config::mail_configured();
+            accounts::reset_mfa(store, mail, &user, &AuditContext::command_line()).await?;
             println!(
                 "MFA reset for {}; their sessions have ended. They register again at their next sign-in if MFA applies.",
                 user.username

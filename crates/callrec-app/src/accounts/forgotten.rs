@@ -1,0 +1,198 @@
+//! Forgotten your password?: a link by mail to choose a new one. The
+//! answer is the same whether the account exists or not; the link is
+//! single-use, lasts 30 minutes, ends when the password changes, and after
+//! it the user signs in as usual — a reset never passes MFA by.
+
+use super::AuditContext;
+use crate::mail::{self, reset_mail, Notice, NoticeKind};
+use crate::sign_in::SignInLimits;
+use crate::{new_token, token_hash, Error, Passwords};
+use callrec_domain::names::lookup_key;
+use callrec_domain::network;
+use callrec_domain::throttle::ThrottleScope;
+use callrec_domain::{NewPassword, PasswordLife, ValidationError};
+use callrec_store::{AuditAction, NewAuditEntry, Reservation, Store, StoredPassword, User};
+
+/// How long a link works.
+pub const RESET_MINUTES: i64 = 30;
+
+/// What the request page says.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ResetRequest {
+    /// "If the account exists, a message is on its way" — for every input.
+    Answered,
+    /// Too many requests for this input or from this address.
+    Paused { minutes: i64 },
+}
+
+/// Sends a link to each enabled user with an email whose username or
+/// email is `who`. Requests are limited per input and per client address
+/// with the sign-in limits.
+pub async fn request_password_reset(
+    store: &Store,
+    who: &str,
+    limits: SignInLimits,
+    link_base: &str,
+    audit: &AuditContext,
+) -> Result<ResetRequest, Error> {
+    let who = who.trim();
+    if who.is_empty() || who.len() > 320 {
+        return Ok(ResetRequest::Answered);
+    }
+    let client_key = audit
+        .client
+        .parse()
+        .map_or_else(|_| audit.client.clone(), network::throttle_key);
+    for (scope, key, window) in [
+        (
+            ThrottleScope::ResetAccount,
+            lookup_key(who),
+            limits.per_account,
+        ),
+        (ThrottleScope::ResetClient, client_key, limits.per_client),
+    ] {
+        if let Reservation::Refused { wait } = store
+            .reserve_attempt(scope, &key, audit.now, window)
+            .await?
+        {
+            return Ok(ResetRequest::Paused {
+                minutes: (wait + 59) / 60,
+            });
+        }
+    }
+    let users = store.users_for_reset(who).await?;
+    if users.is_empty() {
+        let entry = NewAuditEntry::new(AuditAction::PasswordResetRequested)
+            .client(&audit.client)
+            .details("no such account with an email");
+        store.audit(entry, audit.now).await?;
+    }
+    for user in users {
+        let Some(email) = &user.email else { continue };
+        let token = new_token();
+        let expires_at = audit.now + RESET_MINUTES * 60;
+        store
+            .create_password_reset(&token_hash(&token), user.id, expires_at, audit.now)
+            .await?;
+        let link = format!(
+            "{}/reset-password?token={token}",
+            link_base.trim_end_matches('/')
+        );
+        mail::queue(
+            store,
+            reset_mail(email, &user.username, &link, RESET_MINUTES)?,
+            audit.now,
+        )
+        .await?;
+        store
+            .audit(
+                audit.entry_on(AuditAction::PasswordResetRequested, &user),
+                audit.now,
+            )
+            .await?;
+    }
+    Ok(ResetRequest::Answered)
+}
+
+/// The user a link belongs to, while it works.
+pub async fn reset_link_user(store: &Store, token: &str, now: i64) -> Result<Option<User>, Error> {
+    match store.password_reset_user(&token_hash(token), now).await? {
+        Some(id) => Ok(store.user(id).await?),
+        None => Ok(None),
+    }
+}
+
+/// What came of choosing the new password.
+#[derive(Debug)]
+pub enum PasswordReset {
+    /// Saved; every session of the user ended. Sign in with it.
+    Done,
+    /// What to correct (`new_password`, `confirm_password`).
+    Refused(ValidationError),
+    /// The link has expired, was used, or the password changed meanwhile.
+    LinkGone,
+}
+
+/// Sets the new password through the link `token`.
+pub async fn reset_password(
+    store: &Store,
+    passwords: &Passwords,
+    token: &str,
+    new: &str,
+    confirm: &str,
+    mail_enabled: bool,
+    audit: &AuditContext,
+) -> Result<PasswordReset, Error> {
+    let Some(user) = reset_link_user(store, token, audit.now).await? else {
+        return Ok(PasswordReset::LinkGone);
+    };
+    let password = match NewPassword::parse(new, &user.username) {
+        Ok(password) => password,
+        Err(error) => {
+            return Ok(PasswordReset::Refused(ValidationError::new(
+                "new_password",
+                error.message,
+            )))
+        }
+    };
+    if confirm != new {
+        return Ok(PasswordReset::Refused(ValidationError::new(
+            "confirm_password",
+            "The two new passwords are not the same",
+        )));
+    }
+    let hash = passwords.hash(password.expose()).await?;
+    // One conditional write spends the link: of two requests racing with
+    // it, one sets a password.
+    if !store
+        .use_password_reset(&token_hash(token), audit.now)
+        .await?
+    {
+        return Ok(PasswordReset::LinkGone);
+    }
+    let life = PasswordLife::Permanent;
+    store
+        .set_password(user.id, &StoredPassword { hash, life }, audit.now)
+        .await?;
+    let ended = store.delete_user_sessions(user.id, None).await?;
+    store
+        .audit(
+            audit
+                .entry_on(AuditAction::PasswordChanged, &user)
+                .details(format!(
+                    "by a forgotten-password link; {ended} sessions ended"
+                )),
+            audit.now,
+        )
+        .await?;
+    notify(
+        store,
+        mail_enabled,
+        &user,
+        NoticeKind::PasswordChanged,
+        audit,
+    )
+    .await?;
+    Ok(PasswordReset::Done)
+}
+
+/// Queues a security notice to `user` when mail is on and they have an
+/// email.
+pub async fn notify(
+    store: &Store,
+    mail_enabled: bool,
+    user: &User,
+    kind: NoticeKind,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let (true, Some(email)) = (mail_enabled, &user.email) else {
+        return Ok(());
+    };
+    let notice = Notice {
+        kind,
+        username: user.username.clone(),
+        at: audit.now,
+        client: audit.client.clone(),
+    };
+    mail::queue(store, notice.mail(email)?, audit.now).await
+}

@@ -1,0 +1,151 @@
+//! The messages callrec sends: a forgotten-password link and security
+//! notices. Plain text and HTML from templates beside this file. No secret
+//! or code is ever in a message.
+
+use crate::Error;
+use askama::Template;
+use callrec_domain::time::format_utc;
+use callrec_store::NewMail;
+
+/// What a security notice tells its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeKind {
+    PasswordChanged,
+    MfaRegistered,
+    /// Turned off for their account, by themselves.
+    MfaTurnedOff,
+    /// Cleared by someone else (named), or by themselves.
+    MfaReset {
+        by: String,
+    },
+    /// A forgotten-password link was asked for (sent apart).
+    ResetRequested,
+    /// Too many wrong passwords or codes: sign-in paused for a while.
+    AccountLocked,
+    /// A sign-in code was used a second time.
+    CodeReplayed,
+}
+
+impl NoticeKind {
+    fn subject(&self) -> &'static str {
+        match self {
+            NoticeKind::PasswordChanged => "Your password was changed",
+            NoticeKind::MfaRegistered => "An authenticator was registered for your account",
+            NoticeKind::MfaTurnedOff => {
+                "Multi-factor authentication was turned off for your account"
+            }
+            NoticeKind::MfaReset { .. } => "Your multi-factor authentication was reset",
+            NoticeKind::ResetRequested => "A password reset was requested for your account",
+            NoticeKind::AccountLocked => "Sign-in to your account is paused",
+            NoticeKind::CodeReplayed => "A sign-in code for your account was used twice",
+        }
+    }
+
+    fn what(&self) -> String {
+        match self {
+            NoticeKind::PasswordChanged => "The password of your account was changed.".into(),
+            NoticeKind::MfaRegistered => "An authenticator application was registered for your account; its codes now sign you in.".into(),
+            NoticeKind::MfaTurnedOff => "Multi-factor authentication was turned off for your account.".into(),
+            NoticeKind::MfaReset { by } => format!("The authenticator registration of your account was cleared by {by}; you register again at your next sign-in."),
+            NoticeKind::ResetRequested => "Someone asked for a link to choose a new password for your account. The link was sent in a separate message.".into(),
+            NoticeKind::AccountLocked => "There were too many wrong passwords or codes for your account, so signing in is paused for a while.".into(),
+            NoticeKind::CodeReplayed => "A code from your authenticator application was entered a second time, which the portal refuses.".into(),
+        }
+    }
+}
+
+/// A security notice to a user.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub username: String,
+    /// When it happened (Unix seconds).
+    pub at: i64,
+    /// The client address of the request that caused it.
+    pub client: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    username: &'a str,
+    what: &'a str,
+    when: &'a str,
+    client: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    username: &'a str,
+    what: &'a str,
+    when: &'a str,
+    client: &'a str,
+}
+
+impl Notice {
+    pub fn mail(&self, to: &str) -> Result<NewMail, Error> {
+        let what = self.kind.what();
+        let when = format_utc(self.at);
+        let render = |err: askama::Error| Error::Internal(format!("mail template: {err}"));
+        Ok(NewMail {
+            to: to.to_string(),
+            subject: self.kind.subject().to_string(),
+            text_body: NoticeText {
+                username: &self.username,
+                what: &what,
+                when: &when,
+                client: &self.client,
+            }
+            .render()
+            .map_err(render)?,
+            html_body: NoticeHtml {
+                username: &self.username,
+                what: &what,
+                when: &when,
+                client: &self.client,
+            }
+            .render()
+            .map_err(render)?,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/reset.txt")]
+struct ResetText<'a> {
+    username: &'a str,
+    link: &'a str,
+    minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reset.html")]
+struct ResetHtml<'a> {
+    username: &'a str,
+    link: &'a str,
+    minutes: i64,
+}
+
+/// The message with a forgotten-password link.
+pub fn reset_mail(to: &str, username: &str, link: &str, minutes: i64) -> Result<NewMail, Error> {
+    let render = |err: askama::Error| Error::Internal(format!("mail template: {err}"));
+    Ok(NewMail {
+        to: to.to_string(),
+        subject: "Choose a new password".to_string(),
+        text_body: ResetText {
+            username,
+            link,
+            minutes,
+        }
+        .render()
+        .map_err(render)?,
+        html_body: ResetHtml {
+            username,
+            link,
+            minutes,
+        }
+        .render()
+        .map_err(render)?,
+    })
+}
