@@ -73,10 +73,10 @@ export async function launchBrowser() {
  * One server with fresh demo data and one browser for a test file; the
  * returned object's fields are set once `before` has run.
  */
-export function useServerAndBrowser() {
+export function useServerAndBrowser(extraEnv = {}) {
   const context = { server: undefined, browser: undefined };
   before(async () => {
-    context.server = await startServer();
+    context.server = await startServer(extraEnv);
     context.browser = await launchBrowser();
   });
   after(async () => {
@@ -177,4 +177,33 @@ export async function registerPhone(page, screenshotName) {
   await codeDialog.getByRole("button", { name: "Continue" }).click();
   await page.getByRole("navigation", { name: "Main menu" }).waitFor();
   return authenticator;
+}
+
+/**
+ * The first message to `to` that contains `text`, as the test SMTP server
+ * (aiosmtpd, started by scripts/smtp-server.sh) delivered it, decoded enough
+ * to read links; waits up to 15 s for it.
+ */
+export async function mailTo(to, text) {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const maildir = process.env.CALLREC_TEST_MAILDIR;
+  if (!maildir) throw new Error("CALLREC_TEST_MAILDIR is not set (scripts/smtp-server.sh sets it)");
+  for (let i = 0; i < 300; i += 1) {
+    const found = [];
+    for (const folder of ["new", "cur"]) {
+      let names = [];
+      try { names = readdirSync(join(maildir, folder)); } catch { continue; }
+      for (const name of names) {
+        const raw = readFileSync(join(maildir, folder, name), "utf8");
+        const headers = raw.split(/\r?\n\r?\n/)[0];
+        if (headers.split(/\r?\n/).some((line) => /^to:/i.test(line) && line.includes(to))) {
+          found.push(raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))));
+        }
+      }
+    }
+    const match = found.find((message) => message.includes(text));
+    if (match) return match;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no mail to ${to} within 15 s`);
 }

@@ -15,6 +15,10 @@ if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules
   echo "== installing npm packages"
   npm ci --no-audit --no-fund
 fi
+if [ -z "${CALLREC_TEST_SMTP_URL:-}" ]; then
+  # shellcheck source=../scripts/smtp-server.sh
+  source ../scripts/smtp-server.sh
+fi
 rm -rf artifacts && mkdir -p artifacts
 echo "== browser tests"
 node --test --test-concurrency=1 tests/

@@ -1,11 +1,17 @@
 // Issue 11: a user's own account. A new user's temporary password, set by an
 // administrator, leads through MFA registration to the Choose a new password
-// pop-up and then the Recordings page; My account changes a password.
+// pop-up and then the Recordings page; later a forgotten password is reset
+// with the link read back from the real SMTP server, and MFA is still asked.
+// My account changes a password.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD, mailTo } from "../lib.mjs";
 
-const env = useServerAndBrowser();
+const env = useServerAndBrowser({
+  CALLREC_SMTP_URL: process.env.CALLREC_TEST_SMTP_URL,
+  CALLREC_MAIL_FROM: "Call Recording <calls@callrec.test>",
+});
+const NINA_EMAIL = `nina.${Date.now()}@example.com`;
 const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
 
 test("a new user goes from the temporary password through MFA to the Recordings page", () => withPages("temporary-password", env.browser, async () => {
@@ -23,6 +29,7 @@ test("a new user goes from the temporary password through MFA to the Recordings 
   await add.getByLabel("Company").selectOption({ label: "Globex Support" });
   await add.getByLabel("Username").fill("nina.new");
   await add.getByLabel("Name", { exact: true }).fill("Nina New");
+  await add.getByLabel("Email").fill(NINA_EMAIL);
   await add.getByLabel("Level").selectOption({ label: "Company" });
   await add.getByLabel("Password").fill("temporary pass phrase");
   await add.getByRole("tab", { name: "Roles" }).click();
@@ -67,6 +74,31 @@ test("a new user goes from the temporary password through MFA to the Recordings 
   await again.getByRole("alert").filter({ hasText: "Invalid username or password" }).waitFor();
   await logIn(again, env.server, "nina.new", "nina's own pass phrase");
   await again.getByRole("dialog", { name: "Multi-factor authentication" }).waitFor();
+
+  // Later she forgets it: the link comes by mail, and MFA is still asked.
+  const forgot = await newPage(env.browser);
+  await forgot.goto(`${env.server.url}/login`);
+  await forgot.getByRole("link", { name: "Forgotten your password?" }).click();
+  await forgot.getByLabel("Username or email").fill(NINA_EMAIL);
+  await forgot.getByRole("button", { name: "Send link" }).click();
+  await forgot.getByRole("status").filter({ hasText: "If the account exists" }).waitFor();
+  await screenshot(forgot, "forgotten-password-sent");
+  const reset = await mailTo(NINA_EMAIL, "Subject: Choose a new password");
+  assert.ok(!reset.includes("nina's own pass phrase"), "no password in the mail");
+  const link = reset.match(/http:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+/)[0];
+  await forgot.goto(link);
+  await forgot.getByLabel("New password", { exact: true }).fill("nina after the reset");
+  await forgot.getByLabel("Confirm new password").fill("nina after the reset");
+  await screenshot(forgot, "reset-password");
+  await forgot.getByRole("button", { name: "Save" }).click();
+  await forgot.getByRole("status").filter({ hasText: "Your new password is saved. Sign in with it." }).waitFor();
+  await logIn(forgot, env.server, "nina.new", "nina after the reset");
+  const verify = forgot.getByRole("dialog", { name: "Multi-factor authentication" });
+  await verify.getByLabel("Code").fill(await phone.code());
+  await verify.getByRole("button", { name: "Continue" }).click();
+  await menu(forgot).getByRole("link", { name: "Recordings" }).waitFor();
+  await forgot.goto(link);
+  await forgot.getByRole("alert").filter({ hasText: "This link does not work any more" }).waitFor();
 }));
 
 test("My account changes the password from any page", () => withPages("my-account", env.browser, async () => {

@@ -40,6 +40,8 @@ struct ReportsPage {
     selected_action: String,
     older_link: Option<String>,
     is_first_page: bool,
+    /// Mail given up on (Global users only): (when, to, subject, attempts, error).
+    failed_mail: Vec<(String, String, String, i64, String)>,
 }
 
 async fn reports_page(
@@ -92,7 +94,23 @@ async fn reports_page(
             details: entry.details.clone(),
         })
         .collect();
+    // Mail the portal could not send concerns the operator, who runs the
+    // mail server: shown to Global users only.
+    let failed_mail = match current.actor.scope() {
+        DataScope::Everything => state
+            .store
+            .failed_mail(20)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let when = format_utc(m.failed_at).trim_end_matches(" UTC").to_string();
+                (when, m.to, m.subject, m.attempts, m.last_error)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let page = ReportsPage {
+        failed_mail,
         chrome: Chrome::new(&current, "Reports", Some(MenuItem::Reports)),
         rows,
         actions: AuditAction::ALL

@@ -245,7 +245,8 @@ backend_tests! {
 /// sender runs here by hand at chosen times.)
 #[tokio::test]
 async fn a_mail_server_that_is_down_is_retried_then_given_up() {
-    let db = callrec_store::testing::TestDb::sqlite().await;
+    let app = spawn_app(callrec_store::testing::TestDb::sqlite().await).await;
+    let db = &app;
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
