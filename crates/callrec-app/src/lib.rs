@@ -12,6 +12,7 @@ pub mod keyring;
 pub mod mail;
 pub mod mfa;
 pub mod passwords;
+pub mod settings;
 pub mod sign_in;
 pub mod teams;
 pub mod tokens;

@@ -20,6 +20,7 @@ pub mod role;
 pub mod throttle;
 pub mod time;
 pub mod totp;
+pub mod zone;
 
 pub use ids::{CompanyId, TeamId, UserId};
 pub use level::Level;

@@ -54,6 +54,7 @@ pub enum MenuItem {
     Users,
     Teams,
     CompanyMfa,
+    CompanySettings,
     Reports,
 }
 
@@ -64,6 +65,7 @@ impl MenuItem {
             MenuItem::Users => "Users",
             MenuItem::Teams => "Teams",
             MenuItem::CompanyMfa => "Company MFA",
+            MenuItem::CompanySettings => "Company settings",
             MenuItem::Reports => "Reports",
         }
     }
@@ -74,15 +76,17 @@ impl MenuItem {
             MenuItem::Users => "/users",
             MenuItem::Teams => "/teams",
             MenuItem::CompanyMfa => "/company-mfa",
+            MenuItem::CompanySettings => "/company-settings",
             MenuItem::Reports => "/reports",
         }
     }
 
-    pub const ALL: [MenuItem; 5] = [
+    pub const ALL: [MenuItem; 6] = [
         MenuItem::Recordings,
         MenuItem::Users,
         MenuItem::Teams,
         MenuItem::CompanyMfa,
+        MenuItem::CompanySettings,
         MenuItem::Reports,
     ];
 
@@ -104,7 +108,16 @@ impl MenuItem {
             MenuItem::Users => Role::ManageUsers,
             MenuItem::Teams => Role::ManageTeams,
             MenuItem::CompanyMfa => Role::ManageCompanyMfa,
+            MenuItem::CompanySettings => Role::ManageUsers,
             MenuItem::Reports => Role::AuditLog,
+        }
+    }
+
+    /// The lowest level that sees the entry.
+    fn lowest_level(self) -> Level {
+        match self {
+            MenuItem::CompanySettings => Level::Company,
+            _ => Level::Staff,
         }
     }
 }
@@ -127,13 +140,19 @@ impl Actor {
     pub fn menu(&self) -> Vec<MenuItem> {
         MenuItem::ALL
             .into_iter()
-            .filter(|item| self.can(item.role()))
+            .filter(|item| self.can(item.role()) && self.level >= item.lowest_level())
             .collect()
     }
 
     /// Where a user lands after signing in.
     pub fn home(&self) -> &'static str {
         self.menu().first().map_or("/home", |item| item.path())
+    }
+
+    /// Company settings (the time zone, …): Access to Manage Users at
+    /// Company or Global level, for a company in reach.
+    pub fn may_change_company_settings(&self, company: CompanyId) -> bool {
+        self.can(Role::ManageUsers) && self.level >= Level::Company && self.reaches_company(company)
     }
 
     pub fn reaches_company(&self, company: CompanyId) -> bool {
@@ -681,8 +700,18 @@ mod tests {
         let admin = actor(Level::Company, &Role::ALL);
         assert_eq!(
             admin.menu().iter().map(|m| m.label()).collect::<Vec<_>>(),
-            ["Recordings", "Users", "Teams", "Company MFA", "Reports"]
+            [
+                "Recordings",
+                "Users",
+                "Teams",
+                "Company MFA",
+                "Company settings",
+                "Reports"
+            ]
         );
+        // Company settings needs Company level as well as the role.
+        let lead = actor(Level::Team, &[Role::ManageUsers]);
+        assert_eq!(lead.menu(), vec![MenuItem::Users]);
         assert_eq!(actor(Level::Staff, &[]).home(), "/home");
     }
 

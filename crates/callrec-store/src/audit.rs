@@ -36,6 +36,7 @@ audit_actions! {
     SignInThrottled => "sign_in.throttled", "Sign-in throttled";
     SignedOut => "signed_out", "Signed out";
     CompanyCreated => "company.created", "Company created";
+    CompanySettingsChanged => "company.settings_changed", "Company settings changed";
     TeamCreated => "team.created", "Team created";
     TeamRenamed => "team.renamed", "Team renamed";
     TeamDisabled => "team.disabled", "Team disabled";

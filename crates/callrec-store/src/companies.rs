@@ -10,9 +10,12 @@ pub struct Company {
     pub name: String,
     pub mfa_policy: MfaPolicy,
     pub created_at: i64,
+    /// Company settings: the time zone its users see times in, unless
+    /// they choose their own (`None`: the portal's default).
+    pub time_zone: Option<String>,
 }
 
-const COLUMNS: &str = "id, name, mfa_policy, created_at";
+const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
@@ -21,10 +24,21 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         name: row.try_get("name")?,
         mfa_policy: MfaPolicy::parse(&policy).map_err(|_| StoreError::Corrupt(policy))?,
         created_at: row.try_get("created_at")?,
+        time_zone: row.try_get("time_zone")?,
     })
 }
 
 impl Store {
+    /// Company settings: the company's time zone (`None`: the default).
+    pub async fn set_company_time_zone(&self, id: CompanyId, zone: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn create_company(&self, name: &CompanyName, now: i64) -> Result<Company> {
         let row = sqlx::query(&format!(
             "INSERT INTO companies (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING {COLUMNS}"

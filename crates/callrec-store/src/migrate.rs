@@ -35,6 +35,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     10 => "0010_directory_per_company.sql",
     11 => "0011_temporary_passwords.sql",
     12 => "0012_mail.sql",
+    13 => "0013_time_zones.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -49,6 +50,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     10 => "0010_directory_per_company.sql",
     11 => "0011_temporary_passwords.sql",
     12 => "0012_mail.sql",
+    13 => "0013_time_zones.sql",
 );
 
 impl Store {

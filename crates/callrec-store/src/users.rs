@@ -30,6 +30,10 @@ pub struct User {
     pub created_at: i64,
     /// Temporary (set by someone else) or the user's own.
     pub password_life: PasswordLife,
+    /// The user's own time zone (My account), if they chose one.
+    pub time_zone: Option<String>,
+    /// Their company's (Company settings), if it chose one.
+    pub company_time_zone: Option<String>,
 }
 
 /// A password as stored: its hash, and whether it is temporary.
@@ -162,7 +166,8 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
     format!(
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
-         u.password_hash, u.password_expires_at, c.mfa_policy AS company_mfa_policy, \
+         u.password_hash, u.password_expires_at, u.time_zone, c.time_zone AS company_time_zone, \
+         c.mfa_policy AS company_mfa_policy, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
@@ -199,6 +204,8 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         roles,
         created_at: row.try_get("created_at")?,
         password_life: PasswordLife::from_expiry(row.try_get("password_expires_at")?),
+        time_zone: row.try_get("time_zone")?,
+        company_time_zone: row.try_get("company_time_zone")?,
     })
 }
 
@@ -436,6 +443,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(user_from_row).collect()
+    }
+
+    /// The user's own time zone, or `None` for their company's.
+    pub async fn set_user_time_zone(&self, id: UserId, zone: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn count_users(&self) -> Result<i64> {

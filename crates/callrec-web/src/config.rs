@@ -2,6 +2,7 @@ use callrec_app::mail::MailSettings;
 use callrec_app::mfa::MfaSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
+use callrec_domain::zone::Zone;
 use callrec_domain::PasswordLife;
 use callrec_store::{SessionTimeouts, ThrottleWindow};
 
@@ -29,6 +30,8 @@ pub struct WebConfig {
     /// Where links in mails point: the public URL, or else the address
     /// this node listens on (set at start).
     pub link_base: Option<String>,
+    /// CALLREC_DEFAULT_TIME_ZONE: for companies that chose none.
+    pub default_time_zone: Zone,
 }
 
 impl Default for WebConfig {
@@ -54,6 +57,7 @@ impl Default for WebConfig {
             temporary_password_hours: 72,
             mail: None,
             link_base: None,
+            default_time_zone: Zone::utc(),
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct Chrome {
     pub my_account: Option<PasswordForm>,
     /// Where the top bar's pop-ups return to after Save.
     pub return_to: &'static str,
+    /// The time zone times are shown in.
+    pub zone: String,
 }
 
 impl Chrome {
@@ -73,6 +75,7 @@ impl Chrome {
             my_mfa: MyMfa::for_user(&user.user, return_to),
             my_account: Some(PasswordForm::blank("my-account", true)),
             return_to,
+            zone: user.zone.name().to_string(),
         }
     }
 }
@@ -88,6 +91,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "mfa-saved" => "Company MFA saved.",
         "mfa-reset" => "MFA reset: the user registers again at their next sign-in, and their sessions have ended.",
         "my-mfa-saved" => "Your MFA settings are saved.",
+        "settings-saved" => "Company settings saved.",
+        "time-zone-saved" => "Your time zone is saved.",
         "password-changed" => "Password changed. Your other sessions have ended.",
         "password-chosen" => "Your new password is saved.",
         "recording-deleted" => "Recording deleted.",

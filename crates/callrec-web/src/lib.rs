@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod assets;
 mod auth;
+mod company;
 mod config;
 mod error;
 pub(crate) mod form;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(home::routes())
         .merge(mfa::routes())
         .merge(account::routes())
+        .merge(company::routes())
         .merge(users::routes())
         .merge(teams::routes())
         .merge(reports::routes())

@@ -8,6 +8,7 @@ use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use callrec_app::accounts::AuditContext;
+use callrec_domain::zone::Zone;
 use callrec_domain::{Actor, CompanyId, SignInStep};
 use callrec_store::User;
 use callrec_store::{AuditAction, NewAuditEntry};
@@ -30,6 +31,9 @@ pub struct CurrentUser {
     pub now: i64,
     /// The confirmation named by `?done=` after a redirect, for the layout.
     pub notice: Option<&'static str>,
+    /// Where times are shown and typed: the user's zone, else their
+    /// company's, else the portal's default.
+    pub zone: Zone,
 }
 
 impl CurrentUser {
@@ -121,7 +125,13 @@ impl FromRequestParts<AppState> for MaybeUser {
             state.store.delete_session(&hash).await?;
             return Ok(MaybeUser(None));
         }
+        let zone = [&user.time_zone, &user.company_time_zone]
+            .into_iter()
+            .flatten()
+            .find_map(|name| Zone::parse(name).ok())
+            .unwrap_or_else(|| state.config.default_time_zone.clone());
         Ok(MaybeUser(Some(CurrentUser {
+            zone,
             actor: user.actor(),
             user,
             session_hash: hash,

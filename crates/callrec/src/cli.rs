@@ -67,7 +67,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web portal.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit (serve also applies them on start).
     Migrate,
     /// Add demo companies, teams, users (documented passwords) and recordings.
@@ -170,6 +170,10 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub smtp_url: Option<String>,
+    /// The time zone of companies that chose none (Company settings), an
+    /// IANA name such as Europe/London [default: UTC].
+    #[arg(long, env = "CALLREC_DEFAULT_TIME_ZONE", value_name = "ZONE")]
+    pub default_time_zone: Option<String>,
     /// The sender of mail, e.g. "Call Recording <calls@example.com>"
     /// (required with --smtp-url).
     #[arg(long, env = "CALLREC_MAIL_FROM", value_name = "MAILBOX")]

@@ -6,6 +6,7 @@ use callrec_app::bootstrap::BootstrapAdmin;
 use callrec_app::mail::MailSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
+use callrec_domain::zone::Zone;
 use callrec_domain::{NewPassword, Username};
 use callrec_store::{SessionTimeouts, ThrottleWindow};
 use callrec_web::server::ConnectionTimeouts;
@@ -42,6 +43,7 @@ struct FileSettings {
     temporary_password_hours: Option<i64>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    default_time_zone: Option<String>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
 }
@@ -244,6 +246,15 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             args.mail_from.clone().or(file.mail_from),
         )?,
         link_base: None,
+        default_time_zone: match args.default_time_zone.clone().or(file.default_time_zone) {
+            Some(name) => Zone::parse(&name).map_err(|_| {
+                CliError::Usage(format!(
+                    "--default-time-zone / CALLREC_DEFAULT_TIME_ZONE {name:?} is not a time zone; \
+                     use an IANA name such as Europe/London or UTC"
+                ))
+            })?,
+            None => Zone::utc(),
+        },
         session: SessionTimeouts {
             idle: positive(
                 args.session_idle_minutes.or(file.session_idle_minutes),

@@ -10,6 +10,7 @@ use crate::{new_token, token_hash, Error, Passwords};
 use callrec_domain::names::lookup_key;
 use callrec_domain::network;
 use callrec_domain::throttle::ThrottleScope;
+use callrec_domain::zone::Zone;
 use callrec_domain::{NewPassword, PasswordLife, ValidationError};
 use callrec_store::{AuditAction, NewAuditEntry, Reservation, Store, StoredPassword, User};
 
@@ -188,10 +189,16 @@ pub async fn notify(
     let (true, Some(email)) = (mail_enabled, &user.email) else {
         return Ok(());
     };
+    let zone = [&user.time_zone, &user.company_time_zone]
+        .into_iter()
+        .flatten()
+        .find_map(|name| Zone::parse(name).ok())
+        .unwrap_or_else(Zone::utc);
     let notice = Notice {
         kind,
         username: user.username.clone(),
         at: audit.now,
+        zone,
         client: audit.client.clone(),
     };
     mail::queue(store, notice.mail(email)?, audit.now).await

@@ -4,7 +4,7 @@
 
 use crate::Error;
 use askama::Template;
-use callrec_domain::time::format_utc;
+use callrec_domain::zone::Zone;
 use callrec_store::NewMail;
 
 /// What a security notice tells its user.
@@ -61,6 +61,8 @@ pub struct Notice {
     pub username: String,
     /// When it happened (Unix seconds).
     pub at: i64,
+    /// The zone the user sees times in.
+    pub zone: Zone,
     /// The client address of the request that caused it.
     pub client: String,
 }
@@ -86,7 +88,11 @@ struct NoticeHtml<'a> {
 impl Notice {
     pub fn mail(&self, to: &str) -> Result<NewMail, Error> {
         let what = self.kind.what();
-        let when = format_utc(self.at);
+        let when = format!(
+            "{} ({})",
+            self.zone.format_ms(self.at.saturating_mul(1000)),
+            self.zone.name()
+        );
         let render = |err: askama::Error| Error::Internal(format!("mail template: {err}"));
         Ok(NewMail {
             to: to.to_string(),

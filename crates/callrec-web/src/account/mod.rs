@@ -6,7 +6,7 @@ mod reset;
 
 use crate::error::AppError;
 use crate::form::FormData;
-use crate::layout::Chrome;
+use crate::layout::{Choice, Chrome};
 use crate::security::ClientAddr;
 use crate::session::{step_path, CurrentUser, PendingUser};
 use crate::AppState;
@@ -18,12 +18,15 @@ use axum::routing::{get, post};
 use axum::Router;
 use callrec_app::accounts::{change_own_password, notify, OwnPassword, OwnPasswordChange};
 use callrec_app::mail::NoticeKind;
+use callrec_app::settings::set_own_time_zone;
+use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, SignInStep, ValidationError};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/my-account", get(my_account_page))
         .route("/my-account/password", post(change_password))
+        .route("/my-account/time-zone", post(save_time_zone))
         .route(
             "/choose-password",
             get(choose_password_page).post(choose_password),
@@ -96,6 +99,9 @@ struct MyAccountPage {
     chrome: Chrome,
     return_to: &'static str,
     form: PasswordForm,
+    zones: Vec<Choice>,
+    /// The zone in use now.
+    zone: String,
 }
 
 #[derive(Template)]
@@ -106,25 +112,42 @@ struct ChoosePasswordPage {
 
 /// My account as a page of its own, with its pop-up open: where a Save
 /// with mistakes lands, and a link that works without script.
-async fn my_account_page(current: CurrentUser) -> Result<Response, AppError> {
-    render_my_account(
-        &current,
-        "/home",
-        PasswordForm::blank("page", true),
-        StatusCode::OK,
-    )
+async fn my_account_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, AppError> {
+    let form = PasswordForm::blank("page", true);
+    render_my_account(&state, &current, "/home", form, StatusCode::OK)
 }
 
 fn render_my_account(
+    state: &AppState,
     current: &CurrentUser,
     return_to: &'static str,
     form: PasswordForm,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let company_zone = current
+        .user
+        .company_time_zone
+        .clone()
+        .unwrap_or_else(|| state.config.default_time_zone.name().to_string());
+    let selected = current.user.time_zone.clone().unwrap_or_default();
+    let mut zones = vec![Choice {
+        value: String::new(),
+        label: format!("My company's ({company_zone})"),
+        selected: selected.is_empty(),
+    }];
+    zones.extend(Choice::list(
+        Zone::names().into_iter().map(|n| (n.clone(), n)),
+        Some(&selected),
+    ));
     let page = MyAccountPage {
         chrome: Chrome::new(current, "My account", None),
         return_to,
         form,
+        zones,
+        zone: current.zone.name().to_string(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -139,7 +162,13 @@ async fn change_password(
     let outcome = save(&state, &current, &client, &form, true).await?;
     match PasswordForm::blank("page", true).after(outcome) {
         None => Ok(Redirect::to(&format!("{back}?done=password-changed")).into_response()),
-        Some(again) => render_my_account(&current, back, again, StatusCode::UNPROCESSABLE_ENTITY),
+        Some(again) => render_my_account(
+            &state,
+            &current,
+            back,
+            again,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 
@@ -215,4 +244,24 @@ async fn choose_password(
         ),
         Some(again) => render_choose(again, StatusCode::UNPROCESSABLE_ENTITY),
     }
+}
+
+async fn save_time_zone(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let zone = match form.get("time_zone") {
+        "" => None,
+        name => Some(Zone::parse(name)?),
+    };
+    set_own_time_zone(
+        &state.store,
+        &current.user,
+        zone.as_ref(),
+        &current.audit_context(&client),
+    )
+    .await?;
+    Ok(Redirect::to("/my-account?done=time-zone-saved").into_response())
 }

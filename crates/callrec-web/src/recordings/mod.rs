@@ -16,8 +16,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{number_filter, Direction, RecordingId};
-use callrec_domain::time::format_utc;
 use callrec_domain::time::parse_rfc3339;
+use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem, PhoneNumber, Role, TeamId, UserId};
 use callrec_store::{Cursor, PageFrom, RecordingQuery};
 
@@ -75,18 +75,15 @@ impl Filters {
     }
 }
 
-/// `2026-11-28T10:15` (a datetime-local field, read as UTC), or full RFC 3339.
-fn parse_date_time(text: &str) -> Option<i64> {
-    if text.is_empty() {
-        return None;
+/// `2026-11-28T10:15` (a datetime-local field) or `2026-11-28` in the
+/// viewer's zone, or a full RFC 3339 time with its own offset.
+fn parse_date_time(text: &str, zone: &Zone) -> Option<i64> {
+    match text.len() {
+        0 => None,
+        10 => zone.parse_local(&format!("{text}T00:00")),
+        16 | 19 => zone.parse_local(text),
+        _ => parse_rfc3339(text),
     }
-    let with_seconds = match text.len() {
-        10 => format!("{text}T00:00:00Z"),
-        16 => format!("{text}:00Z"),
-        19 => format!("{text}Z"),
-        _ => text.to_string(),
-    };
-    parse_rfc3339(&with_seconds)
 }
 
 /// A recording id on the page: 32 hex digits by `RecordingId`'s
@@ -118,6 +115,8 @@ pub(crate) struct RecordingRow {
 #[template(path = "recordings/recordings.html")]
 struct RecordingsPage {
     chrome: Chrome,
+    /// The zone times are shown and typed in.
+    zone: String,
     filters: Filters,
     filter_errors: Vec<String>,
     rows: Vec<RecordingRow>,
@@ -159,7 +158,7 @@ async fn recordings_page(
     let filters = Filters::from_query(&query);
     let mut filter_errors = Vec::new();
     let mut time = |label: &str, text: &str| {
-        let parsed = parse_date_time(text);
+        let parsed = parse_date_time(text, &current.zone);
         if parsed.is_none() && !text.is_empty() {
             filter_errors.push(format!(
                 "{label} must be a date and time such as 2026-11-28T09:30."
@@ -205,9 +204,7 @@ async fn recordings_page(
         .iter()
         .map(|r| RecordingRow {
             id: PageId(r.id.clone()),
-            started: format_utc(r.started_at_ms.div_euclid(1000))
-                .trim_end_matches(" UTC")
-                .to_string(),
+            started: current.zone.format_ms(r.started_at_ms),
             direction: r.direction.label(),
             calling: r.calling_number.clone(),
             called: r.called_number.clone(),
@@ -248,7 +245,7 @@ async fn recordings_page(
                 .ok_or(AppError::NotFound)?;
             let label = format!(
                 "{} from {} to {}",
-                format_utc(recording.started_at_ms.div_euclid(1000)),
+                current.zone.format_ms(recording.started_at_ms),
                 recording.calling_number,
                 recording.called_number
             );
@@ -257,6 +254,7 @@ async fn recordings_page(
     };
     let any_filter = !filters.query_string(&[]).is_empty();
     let page = RecordingsPage {
+        zone: current.zone.name().to_string(),
         chrome: Chrome::new(&current, "Recordings", Some(MenuItem::Recordings)),
         directions: Choice::list(
             Direction::ALL.map(|d| (d.code().to_string(), d.label().to_string())),

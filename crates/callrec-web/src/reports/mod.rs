@@ -12,7 +12,6 @@ use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::time::format_utc;
 use callrec_domain::{MenuItem, Role};
 use callrec_store::{AuditAction, AuditQuery};
 
@@ -40,6 +39,8 @@ struct ReportsPage {
     selected_action: String,
     older_link: Option<String>,
     is_first_page: bool,
+    /// The zone times are shown in.
+    zone: String,
     /// Mail given up on (Global users only): (when, to, subject, attempts, error).
     failed_mail: Vec<(String, String, String, i64, String)>,
 }
@@ -84,7 +85,7 @@ async fn reports_page(
     let rows = entries
         .iter()
         .map(|entry| AuditRow {
-            at: format_utc(entry.at).trim_end_matches(" UTC").to_string(),
+            at: current.zone.format_ms(entry.at.saturating_mul(1000)),
             event: entry.action_label().to_string(),
             // Events without a signed-in actor came from the command line,
             // the ingest API or sign-in attempts.
@@ -103,13 +104,14 @@ async fn reports_page(
             .await?
             .into_iter()
             .map(|m| {
-                let when = format_utc(m.failed_at).trim_end_matches(" UTC").to_string();
+                let when = current.zone.format_ms(m.failed_at.saturating_mul(1000));
                 (when, m.to, m.subject, m.attempts, m.last_error)
             })
             .collect(),
         _ => Vec::new(),
     };
     let page = ReportsPage {
+        zone: current.zone.name().to_string(),
         failed_mail,
         chrome: Chrome::new(&current, "Reports", Some(MenuItem::Reports)),
         rows,

@@ -14,3 +14,4 @@ mod security;
 mod startup;
 mod teams;
 mod users;
+mod zones;

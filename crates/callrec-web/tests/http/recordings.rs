@@ -22,7 +22,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-async fn token_for(app: &TestApp, company: &Company, name: &str) -> String {
+pub(crate) async fn token_for(app: &TestApp, company: &Company, name: &str) -> String {
     let token = new_token();
     app.store
         .create_api_token(company.id, name, &token_hash(&token), 0)
@@ -31,7 +31,7 @@ async fn token_for(app: &TestApp, company: &Company, name: &str) -> String {
     token
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     metadata: Value,

@@ -116,6 +116,15 @@ fn company_mfa(level: Level, l: Option<Role>, _: Obj) -> Outcome {
         Ok
     }
 }
+/// Company settings: Access to Manage Users, and Company or Global level.
+/// A Company user's request naming another company is answered for their own.
+fn company_settings(level: Level, l: Option<Role>, _: Obj) -> Outcome {
+    if lacks(l, Role::ManageUsers) || level < Level::Company {
+        NotFound
+    } else {
+        Ok
+    }
+}
 /// Adding a team: the role, and Company or Global level.
 fn add_team(level: Level, l: Option<Role>, _: Obj) -> Outcome {
     if lacks(l, Role::ManageTeams) || level < Level::Company {
@@ -272,6 +281,10 @@ fn table() -> Vec<Row> {
         page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),
         page_row("/teams", Role::ManageTeams, Rule::Page(Role::ManageTeams)),
         page_row("/reports", Role::AuditLog, Rule::Page(Role::AuditLog)),
+        page_row("/company-settings", Role::ManageUsers, Rule::By(company_settings)),
+        row("GET", "/company-settings", "/company-settings?company={company}", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(company_settings), &[]),
+        row("POST", "/company-settings", "/company-settings", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(company_settings), &[("company", "{company}"), ("time_zone", "")]),
+        row("POST", "/my-account/time-zone", "/my-account/time-zone", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("time_zone", "")]),
         page_row("/company-mfa", Role::ManageCompanyMfa, Rule::By(company_mfa)),
         row("GET", "/company-mfa", "/company-mfa?company={company}", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[]),
         row("POST", "/company-mfa", "/company-mfa", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[("company", "{company}"), ("policy", "")]),

@@ -1,0 +1,65 @@
+//! Settings people choose: a company's time zone (Company settings) and a
+//! user's own (My account), each audited.
+
+use crate::accounts::AuditContext;
+use crate::Error;
+use callrec_domain::zone::Zone;
+use callrec_store::{AuditAction, Company, Store, User};
+
+fn shown(zone: Option<&str>) -> &str {
+    zone.unwrap_or("the default")
+}
+
+/// The company's time zone; `None` is the portal's default.
+pub async fn set_company_time_zone(
+    store: &Store,
+    company: &Company,
+    zone: Option<&Zone>,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let new = zone.map(Zone::name);
+    if new == company.time_zone.as_deref() {
+        return Ok(());
+    }
+    store.set_company_time_zone(company.id, new).await?;
+    let details = format!(
+        "time zone {} → {}",
+        shown(company.time_zone.as_deref()),
+        shown(new)
+    );
+    let entry = audit
+        .entry(AuditAction::CompanySettingsChanged)
+        .company(company.id)
+        .target(&company.name)
+        .details(details);
+    store.audit(entry, audit.now).await?;
+    Ok(())
+}
+
+/// The user's own time zone; `None` is their company's.
+pub async fn set_own_time_zone(
+    store: &Store,
+    user: &User,
+    zone: Option<&Zone>,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let new = zone.map(Zone::name);
+    if new == user.time_zone.as_deref() {
+        return Ok(());
+    }
+    store.set_user_time_zone(user.id, new).await?;
+    let details = format!(
+        "own time zone {} → {}",
+        shown(user.time_zone.as_deref()),
+        shown(new)
+    );
+    store
+        .audit(
+            audit
+                .entry_on(AuditAction::UserChanged, user)
+                .details(details),
+            audit.now,
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Time zones: IANA names (the database is built in), parsed once. Times
+//! are stored in UTC and shown and typed in the viewer's zone.
+
+use crate::ValidationError;
+use jiff::civil::DateTime;
+use jiff::tz::{Disambiguation, TimeZone};
+use jiff::Timestamp;
+
+/// A time zone by its IANA name, e.g. `Europe/London`.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    name: String,
+    tz: TimeZone,
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Zone) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Zone {}
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone {
+            name: "UTC".into(),
+            tz: TimeZone::UTC,
+        }
+    }
+
+    /// A name from the IANA database (any case), e.g. `europe/london`.
+    pub fn parse(name: &str) -> Result<Zone, ValidationError> {
+        let wanted = name.trim();
+        let known = Zone::names()
+            .into_iter()
+            .find(|n| n.eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| ValidationError::new("time_zone", "Choose a time zone from the list"))?;
+        let tz = TimeZone::get(&known)
+            .map_err(|_| ValidationError::new("time_zone", "Choose a time zone from the list"))?;
+        Ok(Zone { name: known, tz })
+    }
+
+    /// Every zone name, sorted.
+    pub fn names() -> Vec<String> {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|name| name.as_str().to_string())
+            .filter(|name| !name.starts_with("posix/") && !name.starts_with("right/"))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn civil(&self, unix_ms: i64) -> Option<DateTime> {
+        Some(
+            Timestamp::from_millisecond(unix_ms)
+                .ok()?
+                .to_zoned(self.tz.clone())
+                .datetime(),
+        )
+    }
+
+    /// `2026-11-28 10:15:00` in this zone.
+    pub fn format_ms(&self, unix_ms: i64) -> String {
+        self.civil(unix_ms)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
+
+    /// `2026-11-28T10:15`, the value of a datetime-local field.
+    pub fn input_value(&self, unix_ms: i64) -> String {
+        self.civil(unix_ms)
+            .map(|t| t.strftime("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    }
+
+    /// A datetime-local value (`2026-11-28T10:15`, seconds optional) in
+    /// this zone, as Unix milliseconds. A time the clocks skip (spring
+    /// forward) moves forward by the gap; a time that happens twice
+    /// (autumn) is the first of the two.
+    pub fn parse_local(&self, input: &str) -> Option<i64> {
+        let civil: DateTime = input.trim().parse().ok()?;
+        let zoned = self
+            .tz
+            .to_ambiguous_zoned(civil)
+            .disambiguate(Disambiguation::Compatible)
+            .ok()?;
+        Some(zoned.timestamp().as_millisecond())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: i64 = 1000;
+
+    #[test]
+    fn names_are_the_iana_ones_in_any_case() {
+        assert_eq!(
+            Zone::parse("europe/london").unwrap().name(),
+            "Europe/London"
+        );
+        assert_eq!(Zone::parse(" UTC ").unwrap(), Zone::utc());
+        for bad in ["", "Mars/Olympus", "Europe/London/x", "../../etc/passwd"] {
+            assert!(Zone::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Zone::names().len() > 300);
+    }
+
+    #[test]
+    fn times_show_in_the_zone_across_daylight_saving() {
+        let london = Zone::parse("Europe/London").unwrap();
+        // 2026-07-01 12:00 UTC is 13:00 BST; 2026-12-01 12:00 UTC is 12:00 GMT.
+        assert_eq!(london.format_ms(1_782_907_200 * MS), "2026-07-01 13:00:00");
+        assert_eq!(london.format_ms(1_796_126_400 * MS), "2026-12-01 12:00:00");
+        assert_eq!(
+            Zone::utc().format_ms(1_796_126_400 * MS),
+            "2026-12-01 12:00:00"
+        );
+    }
+
+    /// 2026-10-25 01:30 happens twice in London (BST, then GMT): the first.
+    /// 2026-03-29 01:30 never happens (01:00 → 02:00): moved forward.
+    #[test]
+    fn the_repeated_and_the_skipped_hour() {
+        let london = Zone::parse("Europe/London").unwrap();
+        let first = london.parse_local("2026-10-25T01:30").unwrap();
+        assert_eq!(
+            Zone::utc().format_ms(first),
+            "2026-10-25 00:30:00",
+            "01:30 BST"
+        );
+        assert_eq!(
+            london.format_ms(first + 3600 * MS),
+            "2026-10-25 01:30:00",
+            "and an hour later, 01:30 GMT"
+        );
+        let skipped = london.parse_local("2026-03-29T01:30").unwrap();
+        assert_eq!(
+            Zone::utc().format_ms(skipped),
+            "2026-03-29 01:30:00",
+            "02:30 BST"
+        );
+        assert_eq!(london.format_ms(skipped), "2026-03-29 02:30:00");
+        assert_eq!(london.input_value(first), "2026-10-25T01:30");
+        for bad in ["", "2026-13-01T00:00", "yesterday", "2026-10-25T25:00"] {
+            assert_eq!(london.parse_local(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Company settings: the company's own settings (its time zone now).
+//! Company users with Access to Manage Users change their company's;
+//! Global users pick the company.
+
+use crate::error::AppError;
+use crate::form::{FormData, QueryData};
+use crate::layout::{Choice, Chrome};
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use callrec_app::settings::set_company_time_zone;
+use callrec_domain::permissions::DataScope;
+use callrec_domain::zone::Zone;
+use callrec_domain::{CompanyId, MenuItem};
+use callrec_store::Company;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/company-settings", get(settings_page).post(save))
+}
+
+#[derive(Template)]
+#[template(path = "company/settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    /// For Global users without a company chosen.
+    companies: Vec<(i64, String, String)>,
+    company: Option<Company>,
+    zones: Vec<Choice>,
+    error: Option<String>,
+}
+
+/// The company the page is about: the chosen one for Global users (none
+/// yet: the list), else the user's own; out of reach, none at all.
+async fn target(
+    state: &AppState,
+    current: &CurrentUser,
+    chosen: Option<i64>,
+) -> Result<Option<Company>, AppError> {
+    let id = match (current.actor.scope(), chosen) {
+        (DataScope::Everything, None) => {
+            if !current
+                .actor
+                .may_change_company_settings(current.actor.company_id)
+            {
+                return Err(AppError::NotFound);
+            }
+            return Ok(None);
+        }
+        (DataScope::Everything, Some(id)) => CompanyId(id),
+        _ => current.actor.company_id,
+    };
+    if !current.actor.may_change_company_settings(id) {
+        return Err(AppError::NotFound);
+    }
+    Ok(Some(
+        state.store.company(id).await?.ok_or(AppError::NotFound)?,
+    ))
+}
+
+async fn render(
+    state: &AppState,
+    current: &CurrentUser,
+    company: Option<Company>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let default_zone = state.config.default_time_zone.name().to_string();
+    let companies = match company {
+        Some(_) => Vec::new(),
+        None => state
+            .store
+            .list_companies()
+            .await?
+            .into_iter()
+            .map(|c| {
+                let zone = c.time_zone.clone().unwrap_or_else(|| default_zone.clone());
+                (c.id.0, c.name, zone)
+            })
+            .collect(),
+    };
+    let selected = company
+        .as_ref()
+        .and_then(|c| c.time_zone.clone())
+        .unwrap_or_default();
+    let mut zones = vec![Choice {
+        value: String::new(),
+        label: format!("Portal default ({default_zone})"),
+        selected: selected.is_empty(),
+    }];
+    zones.extend(Choice::list(
+        Zone::names().into_iter().map(|n| (n.clone(), n)),
+        Some(&selected),
+    ));
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = SettingsPage {
+        chrome: Chrome::new(current, "Company settings", Some(MenuItem::CompanySettings)),
+        companies,
+        company,
+        zones,
+        error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn settings_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    let company = target(&state, &current, query.optional_id("company")?).await?;
+    render(&state, &current, company, None).await
+}
+
+async fn save(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let Some(company) = target(&state, &current, form.optional_id("company")?).await? else {
+        return Err(AppError::NotFound);
+    };
+    let zone = match form.get("time_zone") {
+        "" => None,
+        name => match Zone::parse(name) {
+            Ok(zone) => Some(zone),
+            Err(error) => {
+                return render(&state, &current, Some(company), Some(error.message)).await
+            }
+        },
+    };
+    set_company_time_zone(
+        &state.store,
+        &company,
+        zone.as_ref(),
+        &current.audit_context(&client),
+    )
+    .await?;
+    let query = match current.actor.scope() {
+        DataScope::Everything => format!("?company={}&done=settings-saved", company.id),
+        _ => "?done=settings-saved".to_string(),
+    };
+    Ok(Redirect::to(&format!("/company-settings{query}")).into_response())
+}
