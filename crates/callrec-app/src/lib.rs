@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod bootstrap;
 pub mod clock;
+pub mod companies;
 mod error;
 pub mod housekeeping;
 pub mod ingest;

@@ -95,11 +95,14 @@ pub async fn sign_in(
         )
         .await?;
     let (user, hash) = match credentials {
-        Some((user, hash)) if password_ok && user.enabled => (user, hash),
+        Some((user, hash)) if password_ok && user.enabled && user.company_enabled => (user, hash),
         other => {
             let (company, reason) = match &other {
                 None => (None, "unknown username"),
                 Some((user, _)) if !user.enabled => (Some(user.company_id), "account disabled"),
+                Some((user, _)) if !user.company_enabled => {
+                    (Some(user.company_id), "company disabled")
+                }
                 Some((user, _)) => (Some(user.company_id), "wrong password"),
             };
             let mut entry = NewAuditEntry::new(AuditAction::SignInFailed)

@@ -51,6 +51,7 @@ pub enum DataScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuItem {
     Recordings,
+    Companies,
     Users,
     Teams,
     CompanyMfa,
@@ -62,6 +63,7 @@ impl MenuItem {
     pub fn label(self) -> &'static str {
         match self {
             MenuItem::Recordings => "Recordings",
+            MenuItem::Companies => "Companies",
             MenuItem::Users => "Users",
             MenuItem::Teams => "Teams",
             MenuItem::CompanyMfa => "Company MFA",
@@ -73,6 +75,7 @@ impl MenuItem {
     pub fn path(self) -> &'static str {
         match self {
             MenuItem::Recordings => "/recordings",
+            MenuItem::Companies => "/companies",
             MenuItem::Users => "/users",
             MenuItem::Teams => "/teams",
             MenuItem::CompanyMfa => "/company-mfa",
@@ -81,8 +84,9 @@ impl MenuItem {
         }
     }
 
-    pub const ALL: [MenuItem; 6] = [
+    pub const ALL: [MenuItem; 7] = [
         MenuItem::Recordings,
+        MenuItem::Companies,
         MenuItem::Users,
         MenuItem::Teams,
         MenuItem::CompanyMfa,
@@ -105,6 +109,7 @@ impl MenuItem {
     fn role(self) -> Role {
         match self {
             MenuItem::Recordings => Role::Recordings,
+            MenuItem::Companies => Role::ManageUsers,
             MenuItem::Users => Role::ManageUsers,
             MenuItem::Teams => Role::ManageTeams,
             MenuItem::CompanyMfa => Role::ManageCompanyMfa,
@@ -116,6 +121,7 @@ impl MenuItem {
     /// The lowest level that sees the entry.
     fn lowest_level(self) -> Level {
         match self {
+            MenuItem::Companies => Level::Global,
             MenuItem::CompanySettings => Level::Company,
             _ => Level::Staff,
         }
@@ -147,6 +153,11 @@ impl Actor {
     /// Where a user lands after signing in.
     pub fn home(&self) -> &'static str {
         self.menu().first().map_or("/home", |item| item.path())
+    }
+
+    /// The Companies page: Global users with Access to Manage Users.
+    pub fn may_manage_companies(&self) -> bool {
+        self.level == Level::Global && self.can(Role::ManageUsers)
     }
 
     /// Company settings (the time zone, …): Access to Manage Users at
@@ -709,6 +720,8 @@ mod tests {
                 "Reports"
             ]
         );
+        let operator = actor(Level::Global, &Role::ALL);
+        assert_eq!(operator.menu()[1], MenuItem::Companies, "Global users only");
         // Company settings needs Company level as well as the role.
         let lead = actor(Level::Team, &[Role::ManageUsers]);
         assert_eq!(lead.menu(), vec![MenuItem::Users]);

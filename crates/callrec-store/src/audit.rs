@@ -36,6 +36,9 @@ audit_actions! {
     SignInThrottled => "sign_in.throttled", "Sign-in throttled";
     SignedOut => "signed_out", "Signed out";
     CompanyCreated => "company.created", "Company created";
+    CompanyRenamed => "company.renamed", "Company renamed";
+    CompanyDisabled => "company.disabled", "Company disabled";
+    CompanyEnabled => "company.enabled", "Company enabled";
     CompanySettingsChanged => "company.settings_changed", "Company settings changed";
     TeamCreated => "team.created", "Team created";
     TeamRenamed => "team.renamed", "Team renamed";

@@ -1,6 +1,6 @@
 use crate::{Result, Store, StoreError};
 use callrec_domain::names::lookup_key;
-use callrec_domain::{CompanyId, CompanyName, MfaPolicy};
+use callrec_domain::{CompanyId, CompanyName, MfaPolicy, SearchTerm};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -13,9 +13,18 @@ pub struct Company {
     /// Company settings: the time zone its users see times in, unless
     /// they choose their own (`None`: the portal's default).
     pub time_zone: Option<String>,
+    /// A disabled company's users cannot sign in; its tokens do not work.
+    pub enabled: bool,
 }
 
-const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone";
+/// A company with its number of users, for the Companies page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyRow {
+    pub company: Company,
+    pub users: i64,
+}
+
+const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone, enabled";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
@@ -25,10 +34,68 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         mfa_policy: MfaPolicy::parse(&policy).map_err(|_| StoreError::Corrupt(policy))?,
         created_at: row.try_get("created_at")?,
         time_zone: row.try_get("time_zone")?,
+        enabled: crate::flag(row, "enabled")?,
     })
 }
 
 impl Store {
+    /// Companies whose name contains `search` (all without one), by name,
+    /// with their number of users.
+    pub async fn company_rows(&self, search: Option<&SearchTerm>) -> Result<Vec<CompanyRow>> {
+        let pattern = search.map_or_else(|| "%".to_string(), SearchTerm::like_pattern);
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS}, (SELECT COUNT(*) FROM users u WHERE u.company_id = companies.id) AS users \
+             FROM companies WHERE name_key LIKE $1 ESCAPE '\\' ORDER BY name_key"
+        ))
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CompanyRow {
+                    company: company_from_row(row)?,
+                    users: row.try_get("users")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn rename_company(&self, id: CompanyId, name: &CompanyName) -> Result<()> {
+        let done = sqlx::query("UPDATE companies SET name = $1, name_key = $2 WHERE id = $3")
+            .bind(name.as_str())
+            .bind(lookup_key(name.as_str()))
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::conflict_as("a company with that name"))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Enables or disables a company; disabling ends its users' sessions
+    /// in the same transaction.
+    pub async fn set_company_enabled(&self, id: CompanyId, enabled: bool) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE companies SET enabled = $1 WHERE id = $2")
+            .bind(i64::from(enabled))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        let ended = if enabled {
+            0
+        } else {
+            sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE company_id = $1)")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        };
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// Company settings: the company's time zone (`None`: the default).
     pub async fn set_company_time_zone(&self, id: CompanyId, zone: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")

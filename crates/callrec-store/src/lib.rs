@@ -41,7 +41,7 @@ pub mod testing;
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
 pub use backend::Backend;
 pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HEAD_BYTES};
-pub use companies::Company;
+pub use companies::{Company, CompanyRow};
 pub use directory::FilterChoices;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary};

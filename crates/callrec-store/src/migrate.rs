@@ -36,6 +36,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     11 => "0011_temporary_passwords.sql",
     12 => "0012_mail.sql",
     13 => "0013_time_zones.sql",
+    14 => "0014_company_status.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -51,6 +52,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     11 => "0011_temporary_passwords.sql",
     12 => "0012_mail.sql",
     13 => "0013_time_zones.sql",
+    14 => "0014_company_status.sql",
 );
 
 impl Store {

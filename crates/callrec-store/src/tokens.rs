@@ -51,10 +51,10 @@ impl Store {
         Ok(())
     }
 
-    /// A live (not revoked) token by its hash.
+    /// A live token by its hash: not revoked, and its company enabled.
     pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
         sqlx::query(&format!(
-            "{TOKEN_SELECT} WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+            "{TOKEN_SELECT} WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND c.enabled = 1"
         ))
         .bind(token_hash)
         .fetch_optional(&self.pool)

@@ -34,6 +34,8 @@ pub struct User {
     pub time_zone: Option<String>,
     /// Their company's (Company settings), if it chose one.
     pub company_time_zone: Option<String>,
+    /// A disabled company's users cannot sign in.
+    pub company_enabled: bool,
 }
 
 /// A password as stored: its hash, and whether it is temporary.
@@ -167,7 +169,7 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
          u.password_hash, u.password_expires_at, u.time_zone, c.time_zone AS company_time_zone, \
-         c.mfa_policy AS company_mfa_policy, \
+         c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
@@ -206,6 +208,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         password_life: PasswordLife::from_expiry(row.try_get("password_expires_at")?),
         time_zone: row.try_get("time_zone")?,
         company_time_zone: row.try_get("company_time_zone")?,
+        company_enabled: flag(row, "company_enabled")?,
     })
 }
 

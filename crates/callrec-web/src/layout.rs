@@ -30,6 +30,21 @@ impl Choice {
     }
 }
 
+/// An Add or Rename pop-up with one name field (teams, companies), with
+/// what was typed and what was wrong.
+pub(crate) struct NameDialog {
+    pub prefix: &'static str,
+    pub title: String,
+    /// The field's label, e.g. "Team name".
+    pub label: &'static str,
+    pub action: String,
+    pub name: String,
+    pub error: Option<String>,
+    pub open: bool,
+    /// The company the page shows, kept across the Save.
+    pub company: Option<i64>,
+}
+
 pub struct MenuLink {
     pub label: &'static str,
     pub path: &'static str,
@@ -92,6 +107,7 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "mfa-reset" => "MFA reset: the user registers again at their next sign-in, and their sessions have ended.",
         "my-mfa-saved" => "Your MFA settings are saved.",
         "settings-saved" => "Company settings saved.",
+        "company-saved" => "Company saved.",
         "time-zone-saved" => "Your time zone is saved.",
         "password-changed" => "Password changed. Your other sessions have ended.",
         "password-chosen" => "Your new password is saved.",

@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod assets;
 mod auth;
+mod companies;
 mod company;
 mod config;
 mod error;
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mfa::routes())
         .merge(account::routes())
         .merge(company::routes())
+        .merge(companies::routes())
         .merge(users::routes())
         .merge(teams::routes())
         .merge(reports::routes())

@@ -121,7 +121,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         else {
             return Ok(MaybeUser(None));
         };
-        if !user.enabled {
+        if !user.enabled || !user.company_enabled {
             state.store.delete_session(&hash).await?;
             return Ok(MaybeUser(None));
         }

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
-use crate::layout::{Choice, Chrome};
+use crate::layout::{Choice, Chrome, NameDialog};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
@@ -34,16 +34,6 @@ pub(crate) struct TeamRow {
     pub can_change: bool,
 }
 
-/// The Add team or Rename pop-up, with what was typed and what was wrong.
-pub(crate) struct TeamDialog {
-    pub prefix: &'static str,
-    pub title: String,
-    pub action: String,
-    pub name: String,
-    pub error: Option<String>,
-    pub open: bool,
-}
-
 #[derive(Template)]
 #[template(path = "teams/teams.html")]
 struct TeamsPage {
@@ -53,14 +43,16 @@ struct TeamsPage {
     companies: Vec<Choice>,
     selected_company: Option<i64>,
     can_add: bool,
-    add: TeamDialog,
-    rename: Option<TeamDialog>,
+    add: NameDialog,
+    rename: Option<NameDialog>,
 }
 
-fn add_dialog(name: &str, error: Option<String>) -> TeamDialog {
-    TeamDialog {
+fn add_dialog(name: &str, error: Option<String>) -> NameDialog {
+    NameDialog {
         prefix: "add-team",
         title: "Add team".into(),
+        label: "Team name",
+        company: None,
         action: "/teams".into(),
         name: name.into(),
         open: error.is_some(),
@@ -68,10 +60,12 @@ fn add_dialog(name: &str, error: Option<String>) -> TeamDialog {
     }
 }
 
-fn rename_dialog(team: &Team, name: &str, error: Option<String>) -> TeamDialog {
-    TeamDialog {
+fn rename_dialog(team: &Team, name: &str, error: Option<String>) -> NameDialog {
+    NameDialog {
         prefix: "rename-team",
         title: format!("Rename {}", team.name),
+        label: "Team name",
+        company: None,
         action: format!("/teams/{}/rename", team.id),
         name: name.into(),
         error,
@@ -106,8 +100,8 @@ async fn render(
     state: &AppState,
     current: &CurrentUser,
     query: &FormData,
-    add: TeamDialog,
-    rename: Option<TeamDialog>,
+    mut add: NameDialog,
+    mut rename: Option<NameDialog>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let actor = &current.actor;
@@ -117,6 +111,10 @@ async fn render(
     } else {
         None
     };
+    add.company = selected_company;
+    if let Some(rename) = rename.as_mut() {
+        rename.company = selected_company;
+    }
     let teams = match actor.scope() {
         DataScope::Everything => {
             state

@@ -5,6 +5,7 @@ mod harness;
 
 mod account;
 mod auth;
+mod companies;
 mod mail;
 mod mfa;
 mod recordings;

@@ -116,6 +116,14 @@ fn company_mfa(level: Level, l: Option<Role>, _: Obj) -> Outcome {
         Ok
     }
 }
+/// The Companies page: Access to Manage Users at Global level.
+fn companies(level: Level, l: Option<Role>, _: Obj) -> Outcome {
+    if lacks(l, Role::ManageUsers) || level < Level::Global {
+        NotFound
+    } else {
+        Ok
+    }
+}
 /// Company settings: Access to Manage Users, and Company or Global level.
 /// A Company user's request naming another company is answered for their own.
 fn company_settings(level: Level, l: Option<Role>, _: Obj) -> Outcome {
@@ -282,6 +290,10 @@ fn table() -> Vec<Row> {
         page_row("/teams", Role::ManageTeams, Rule::Page(Role::ManageTeams)),
         page_row("/reports", Role::AuditLog, Rule::Page(Role::AuditLog)),
         page_row("/company-settings", Role::ManageUsers, Rule::By(company_settings)),
+        page_row("/companies", Role::ManageUsers, Rule::By(companies)),
+        row("POST", "/companies", "/companies", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::By(companies), &[("name", "")]),
+        row("POST", "/companies/{id}/rename", "/companies/{company}/rename", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(companies), &[("name", "")]),
+        row("POST", "/companies/{id}/status", "/companies/{company}/status", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(companies), &[("enabled", "x")]),
         row("GET", "/company-settings", "/company-settings?company={company}", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(company_settings), &[]),
         row("POST", "/company-settings", "/company-settings", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(company_settings), &[("company", "{company}"), ("time_zone", "")]),
         row("POST", "/my-account/time-zone", "/my-account/time-zone", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("time_zone", "")]),

@@ -4,6 +4,7 @@ use super::{now, read_password_line};
 use crate::cli::{CompanyCommand, TeamCommand, UserAddArgs, UserCommand};
 use crate::error::CliError;
 use callrec_app::accounts::{self, role_list, AuditContext, CreateUser};
+use callrec_app::companies;
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
@@ -32,16 +33,8 @@ pub async fn company(store: &Store, command: CompanyCommand) -> Result<(), CliEr
     match command {
         CompanyCommand::Add { name } => {
             let name = CompanyName::parse(&name)?;
-            let company = store.create_company(&name, now()).await?;
-            store
-                .audit(
-                    AuditContext::command_line()
-                        .entry(AuditAction::CompanyCreated)
-                        .company(company.id)
-                        .target(&company.name),
-                    now(),
-                )
-                .await?;
+            let company =
+                companies::create_company(store, &name, &AuditContext::command_line()).await?;
             println!("Added company {:?}.", company.name);
         }
         CompanyCommand::List => {

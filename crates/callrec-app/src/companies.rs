@@ -1,0 +1,69 @@
+//! Companies (the Companies page for Global users, `callrec company add`):
+//! add, rename, disable and enable, each audited. A disabled company's
+//! users cannot sign in and its API tokens stop working.
+
+use crate::accounts::AuditContext;
+use crate::Error;
+use callrec_domain::CompanyName;
+use callrec_store::{AuditAction, Company, NewAuditEntry, Store};
+
+fn entry(audit: &AuditContext, action: AuditAction, company: &Company) -> NewAuditEntry {
+    audit
+        .entry(action)
+        .company(company.id)
+        .target(&company.name)
+}
+
+pub async fn create_company(
+    store: &Store,
+    name: &CompanyName,
+    audit: &AuditContext,
+) -> Result<Company, Error> {
+    let company = store.create_company(name, audit.now).await?;
+    store
+        .audit(
+            entry(audit, AuditAction::CompanyCreated, &company),
+            audit.now,
+        )
+        .await?;
+    Ok(company)
+}
+
+pub async fn rename_company(
+    store: &Store,
+    company: &Company,
+    name: &CompanyName,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    store.rename_company(company.id, name).await?;
+    let details = format!("\"{}\" → \"{}\"", company.name, name);
+    store
+        .audit(
+            entry(audit, AuditAction::CompanyRenamed, company).details(details),
+            audit.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Disabling ends every session of the company's users at once.
+pub async fn set_company_enabled(
+    store: &Store,
+    company: &Company,
+    enabled: bool,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let ended = store.set_company_enabled(company.id, enabled).await?;
+    let (action, details) = if enabled {
+        (AuditAction::CompanyEnabled, String::new())
+    } else {
+        (
+            AuditAction::CompanyDisabled,
+            format!("{ended} sessions ended"),
+        )
+    };
+    store
+        .audit(entry(audit, action, company).details(details), audit.now)
+        .await?;
+    Ok(())
+}

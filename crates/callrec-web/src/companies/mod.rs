@@ -1,0 +1,234 @@
+//! The Companies page (Global users with Access to Manage Users): list and
+//! search, add, rename, disable and enable companies.
+
+use crate::error::AppError;
+use crate::form::{FormData, QueryData};
+use crate::layout::{Chrome, NameDialog};
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use callrec_app::companies;
+use callrec_domain::{CompanyId, CompanyName, MenuItem, SearchTerm, ValidationError};
+use callrec_store::{Company, CompanyRow};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/companies", get(companies_page).post(add_company))
+        .route("/companies/{id}/rename", post(rename_company))
+        .route("/companies/{id}/status", post(set_status))
+}
+
+#[derive(Template)]
+#[template(path = "companies/companies.html")]
+struct CompaniesPage {
+    chrome: Chrome,
+    rows: Vec<CompanyRow>,
+    search: String,
+    own_company: CompanyId,
+    add: NameDialog,
+    rename: Option<NameDialog>,
+}
+
+fn allowed(current: &CurrentUser) -> Result<(), AppError> {
+    if current.actor.may_manage_companies() {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn add_dialog(name: &str, error: Option<String>) -> NameDialog {
+    NameDialog {
+        prefix: "add-company",
+        title: "Add company".into(),
+        label: "Company name",
+        action: "/companies".into(),
+        name: name.into(),
+        open: error.is_some(),
+        error,
+        company: None,
+    }
+}
+
+fn rename_dialog(company: &Company, name: &str, error: Option<String>) -> NameDialog {
+    NameDialog {
+        prefix: "rename-company",
+        title: format!("Rename {}", company.name),
+        label: "Company name",
+        action: format!("/companies/{}/rename", company.id),
+        name: name.into(),
+        error,
+        open: true,
+        company: None,
+    }
+}
+
+async fn company(state: &AppState, id: &str) -> Result<Company, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    state
+        .store
+        .company(CompanyId(id))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn render(
+    state: &AppState,
+    current: &CurrentUser,
+    search: &str,
+    add: NameDialog,
+    rename: Option<NameDialog>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let rows = state
+        .store
+        .company_rows(SearchTerm::parse(search).as_ref())
+        .await?;
+    let page = CompaniesPage {
+        chrome: Chrome::new(current, "Companies", Some(MenuItem::Companies)),
+        rows,
+        search: search.to_string(),
+        own_company: current.actor.company_id,
+        add,
+        rename,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn companies_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    allowed(&current)?;
+    let rename = match query.get("rename") {
+        "" => None,
+        id => {
+            let company = company(&state, id).await?;
+            Some(rename_dialog(&company, &company.name, None))
+        }
+    };
+    let add = add_dialog("", None);
+    render(
+        &state,
+        &current,
+        query.get("q"),
+        add,
+        rename,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The message beside the name field for mistakes the user can fix.
+fn user_message(err: AppError) -> Result<String, AppError> {
+    match err {
+        AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message) => {
+            Ok(message)
+        }
+        other => Err(other),
+    }
+}
+
+fn back() -> Response {
+    Redirect::to("/companies?done=company-saved").into_response()
+}
+
+async fn add_company(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    allowed(&current)?;
+    let audit = current.audit_context(&client);
+    let result = match CompanyName::parse(form.get("name")) {
+        Ok(name) => companies::create_company(&state.store, &name, &audit)
+            .await
+            .map(|_| ())
+            .map_err(AppError::from),
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(()) => Ok(back()),
+        Err(err) => {
+            let add = add_dialog(form.get("name"), Some(user_message(err)?));
+            render(
+                &state,
+                &current,
+                "",
+                add,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn rename_company(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    allowed(&current)?;
+    let company = company(&state, &id).await?;
+    let audit = current.audit_context(&client);
+    let result = match CompanyName::parse(form.get("name")) {
+        Ok(name) => companies::rename_company(&state.store, &company, &name, &audit)
+            .await
+            .map_err(AppError::from),
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(()) => Ok(back()),
+        Err(err) => {
+            let rename = rename_dialog(&company, form.get("name"), Some(user_message(err)?));
+            let add = add_dialog("", None);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render(&state, &current, "", add, Some(rename), status).await
+        }
+    }
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    allowed(&current)?;
+    let company = company(&state, &id).await?;
+    let enabled = match form.get("enabled") {
+        "1" => true,
+        "0" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "The field enabled must be 0 or 1.".into(),
+            ))
+        }
+    };
+    if !enabled && company.id == current.actor.company_id {
+        return Err(AppError::Invalid(ValidationError::new(
+            "enabled",
+            "You cannot disable your own company: it would sign you out for good",
+        )));
+    }
+    companies::set_company_enabled(
+        &state.store,
+        &company,
+        enabled,
+        &current.audit_context(&client),
+    )
+    .await?;
+    Ok(back())
+}
