@@ -155,6 +155,7 @@ pub async fn sign_in(
             .replace_password_hash(user.id, &hash, &new_hash)
             .await?;
     }
+    store.record_sign_in(user.id, now).await?;
     store
         .audit(
             NewAuditEntry::new(AuditAction::SignInSucceeded)

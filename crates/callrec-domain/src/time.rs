@@ -13,6 +13,12 @@ pub fn format_utc(unix_seconds: i64) -> String {
     )
 }
 
+/// An account is dormant when nobody has signed in to it for `days` (or,
+/// never signed in, since it was made).
+pub fn dormant(last_sign_in: Option<i64>, created_at: i64, now: i64, days: i64) -> bool {
+    now.saturating_sub(last_sign_in.unwrap_or(created_at)) >= days.saturating_mul(86_400)
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(days_since_epoch: i64) -> (i64, u32, u32) {
     let z = days_since_epoch + 719_468;
@@ -116,6 +122,18 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_unused_for_the_days_are_dormant() {
+        let day = 86_400;
+        assert!(!dormant(Some(10 * day), 0, 39 * day, 30));
+        assert!(dormant(Some(10 * day), 0, 40 * day, 30));
+        assert!(
+            dormant(None, 0, 30 * day, 30),
+            "never signed in: since it was made"
+        );
+        assert!(!dormant(None, 5 * day, 30 * day, 30));
+    }
 
     #[test]
     fn known_instants() {

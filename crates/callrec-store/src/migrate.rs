@@ -37,6 +37,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     12 => "0012_mail.sql",
     13 => "0013_time_zones.sql",
     14 => "0014_company_status.sql",
+    15 => "0015_last_sign_in.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -53,6 +54,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     12 => "0012_mail.sql",
     13 => "0013_time_zones.sql",
     14 => "0014_company_status.sql",
+    15 => "0015_last_sign_in.sql",
 );
 
 impl Store {

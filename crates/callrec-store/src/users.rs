@@ -36,6 +36,8 @@ pub struct User {
     pub company_time_zone: Option<String>,
     /// A disabled company's users cannot sign in.
     pub company_enabled: bool,
+    /// When they last signed in (Unix seconds), if ever.
+    pub last_sign_in_at: Option<i64>,
 }
 
 /// A password as stored: its hash, and whether it is temporary.
@@ -168,7 +170,7 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
     format!(
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
-         u.password_hash, u.password_expires_at, u.time_zone, c.time_zone AS company_time_zone, \
+         u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
@@ -209,6 +211,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         time_zone: row.try_get("time_zone")?,
         company_time_zone: row.try_get("company_time_zone")?,
         company_enabled: flag(row, "company_enabled")?,
+        last_sign_in_at: row.try_get("last_sign_in_at")?,
     })
 }
 
@@ -446,6 +449,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(user_from_row).collect()
+    }
+
+    /// Notes a successful sign-in.
+    pub async fn record_sign_in(&self, id: UserId, now: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The user's own time zone, or `None` for their company's.

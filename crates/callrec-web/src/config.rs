@@ -32,6 +32,9 @@ pub struct WebConfig {
     pub link_base: Option<String>,
     /// CALLREC_DEFAULT_TIME_ZONE: for companies that chose none.
     pub default_time_zone: Zone,
+    /// CALLREC_DORMANT_DAYS: accounts unused this long are shown as
+    /// dormant on Users (off when unset).
+    pub dormant_days: Option<i64>,
 }
 
 impl Default for WebConfig {
@@ -58,6 +61,7 @@ impl Default for WebConfig {
             mail: None,
             link_base: None,
             default_time_zone: Zone::utc(),
+            dormant_days: None,
         }
     }
 }

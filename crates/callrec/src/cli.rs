@@ -174,6 +174,10 @@ pub struct ServeArgs {
     /// IANA name such as Europe/London [default: UTC].
     #[arg(long, env = "CALLREC_DEFAULT_TIME_ZONE", value_name = "ZONE")]
     pub default_time_zone: Option<String>,
+    /// Accounts nobody signed in to for this many days are shown as
+    /// dormant on the Users page [default: off].
+    #[arg(long, env = "CALLREC_DORMANT_DAYS", value_name = "DAYS")]
+    pub dormant_days: Option<i64>,
     /// The sender of mail, e.g. "Call Recording <calls@example.com>"
     /// (required with --smtp-url).
     #[arg(long, env = "CALLREC_MAIL_FROM", value_name = "MAILBOX")]

@@ -44,6 +44,7 @@ struct FileSettings {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     default_time_zone: Option<String>,
+    dormant_days: Option<i64>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
 }
@@ -246,6 +247,14 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             args.mail_from.clone().or(file.mail_from),
         )?,
         link_base: None,
+        dormant_days: match args.dormant_days.or(file.dormant_days) {
+            Some(days) => Some(positive(
+                Some(days),
+                1,
+                "--dormant-days / CALLREC_DORMANT_DAYS",
+            )?),
+            None => None,
+        },
         default_time_zone: match args.default_time_zone.clone().or(file.default_time_zone) {
             Some(name) => Zone::parse(&name).map_err(|_| {
                 CliError::Usage(format!(

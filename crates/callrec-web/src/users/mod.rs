@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use callrec_domain::time::dormant;
 use callrec_domain::{CompanyId, MenuItem, Role, SearchTerm, UserId};
 use callrec_store::{Page, User, UserQuery};
 use form::{FormOptions, UserForm};
@@ -86,6 +87,8 @@ pub(crate) struct UserRow {
     pub team: String,
     pub company: String,
     pub enabled: bool,
+    /// Nobody signed in for CALLREC_DORMANT_DAYS.
+    pub dormant: bool,
     pub can_modify: bool,
     pub mfa_registered: bool,
     pub can_reset_mfa: bool,
@@ -196,6 +199,9 @@ pub(crate) async fn render(
             team: user.team_name.clone().unwrap_or_default(),
             company: user.company_name.clone(),
             enabled: user.enabled,
+            dormant: state.config.dormant_days.is_some_and(|days| {
+                dormant(user.last_sign_in_at, user.created_at, current.now, days)
+            }),
             can_modify: actor.may_manage_user(&user.subject()),
             mfa_registered: user.mfa_registered,
             can_reset_mfa: actor.may_reset_mfa(&user.subject()),

@@ -300,4 +300,28 @@ backend_tests! {
         assert!(page.contains("You cannot disable your own account"));
         assert!(app.store.user(seed.acme_admin.id).await.unwrap().unwrap().enabled);
     }
+
+    /// With CALLREC_DORMANT_DAYS, an account nobody signed in to for that
+    /// long (or, never signed in, since it was made) is marked Dormant.
+    async fn unused_accounts_are_shown_as_dormant(db) {
+        let clock = callrec_app::Clock::manual(1_800_000_000);
+        let mut config = test_config();
+        config.dormant_days = Some(30);
+        let app = spawn_app_on(db, config, clock.clone()).await;
+        app.seed().await;
+        app.as_user("acme.agent").await;
+        clock.advance(31 * 86_400);
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/users").await;
+        let row = |name: &str| -> String {
+            page.split("<tr").find(|row| row.contains(&format!("Modify {name}\""))).unwrap_or_default().to_string()
+        };
+        assert!(row("acme.agent").contains(">Dormant<"), "signed in 31 days ago");
+        assert!(row("acme.support").contains(">Dormant<"), "never signed in, made 31 days ago");
+        assert!(!row("acme.lead").is_empty());
+        app.browser().login("acme.lead", PASSWORD).await;
+        let (_, page) = admin.get_text("/users").await;
+        let lead = page.split("<tr").find(|row| row.contains("Modify acme.lead\"")).unwrap();
+        assert!(!lead.contains(">Dormant<"), "just signed in");
+    }
 }
