@@ -1,6 +1,8 @@
 //! Signing in with a password: the limits, the check, the audit log. The
 //! web layer turns the outcome into a page or a session.
 
+use crate::accounts::{notify, AuditContext};
+use crate::mail::NoticeKind;
 use crate::{Error, Passwords};
 use callrec_domain::names::lookup_key;
 use callrec_domain::network;
@@ -15,6 +17,8 @@ pub const MAX_INPUT_BYTES: usize = 1024;
 pub struct SignInLimits {
     pub per_account: ThrottleWindow,
     pub per_client: ThrottleWindow,
+    /// Mail is on: the owner of an account whose window fills hears of it.
+    pub notify: bool,
 }
 
 /// What a sign-in comes to.
@@ -126,6 +130,15 @@ pub async fn sign_in(
                         .client(client)
                         .details(details);
                     store.audit(entry, now).await?;
+                    if let (ThrottleScope::SignInAccount, Some((user, _))) = (scope, &other) {
+                        let audit = AuditContext {
+                            actor: None,
+                            client: client.to_string(),
+                            now,
+                        };
+                        let kind = NoticeKind::AccountLocked;
+                        notify(store, limits.notify, user, kind, &audit).await?;
+                    }
                 }
             }
             return Ok(SignIn::Refused);

@@ -80,6 +80,7 @@ pub(crate) async fn request_link(
     let limits = SignInLimits {
         per_account: state.config.sign_in_per_account,
         per_client: state.config.sign_in_per_client,
+        notify: state.config.mail.is_some(),
     };
     let link_base = state.config.link_base.as_deref().unwrap_or("");
     let audit = anonymous(&state, &client);

@@ -95,6 +95,7 @@ async fn log_in(
     let limits = SignInLimits {
         per_account: state.config.sign_in_per_account,
         per_client: state.config.sign_in_per_client,
+        notify: state.config.mail.is_some(),
     };
     let outcome = sign_in(
         &state.store,

@@ -240,6 +240,25 @@ backend_tests! {
     }
 }
 
+backend_tests! {
+    /// The failure that pauses sign-in for an account tells its owner.
+    async fn a_paused_sign_in_is_told_to_the_owner(db) {
+        let Some((url, maildir)) = smtp() else { return };
+        let mut config = mail_config(&url);
+        config.sign_in_per_account.limit = 2;
+        let app = spawn_app_with(db, config).await;
+        let seed = app.seed().await;
+        let name = unique("guessed");
+        let user = app.user(&seed.acme, None, &name, Level::Company, &[]).await;
+        for _ in 0..2 {
+            assert_eq!(app.browser().login(&name, "a wrong guess here").await.status(), 401);
+        }
+        let messages = wait_for(&maildir, user.email.as_deref().unwrap(), 1).await;
+        assert!(messages[0].contains("Subject: Sign-in to your account is paused"));
+        assert_eq!(app.browser().login(&name, PASSWORD).await.status(), 429);
+    }
+}
+
 /// A mail server that does not answer: each failure is retried later, the
 /// last gives the message up, and it is listed for Global users. (The
 /// sender runs here by hand at chosen times.)
