@@ -116,7 +116,8 @@ test("My account changes the password from any page", () => withPages("my-accoun
   await dialog.getByLabel("New password", { exact: true }).fill("carol's new pass phrase");
   await dialog.getByLabel("Confirm new password").fill("carol's new pass phrase");
   await dialog.getByRole("button", { name: "Save" }).click();
-  dialog = page.getByRole("dialog", { name: "My account" });
+  // Mistakes are shown on the My account page, beside the field.
+  dialog = page.getByRole("region", { name: "Change password" });
   await dialog.getByText("That is not your current password").waitFor();
   await screenshot(page, "my-account-error");
   await dialog.getByLabel("Current password").fill(DEMO_PASSWORD);
@@ -132,4 +133,31 @@ test("My account changes the password from any page", () => withPages("my-accoun
   await page.keyboard.press("Escape");
   await page.getByRole("dialog", { name: "My account" }).waitFor({ state: "hidden" });
   await screenshot(page, "my-account-done");
+}));
+
+test("an operator manages companies and a company's time zone", () => withPages("companies", env.browser, async () => {
+  const operator = await newPage(env.browser);
+  await logIn(operator, env.server, "operator");
+  await menu(operator).getByRole("link", { name: "Companies" }).click();
+  await operator.getByRole("button", { name: "Add company" }).click();
+  const add = operator.getByRole("dialog", { name: "Add company" });
+  await add.getByLabel("Company name").fill("Initech");
+  await add.getByRole("button", { name: "Save" }).click();
+  await operator.getByRole("status").filter({ hasText: "Company saved." }).waitFor();
+  await operator.getByRole("searchbox", { name: "Search" }).fill("init");
+  await operator.getByRole("button", { name: "Search", exact: true }).click();
+  await operator.getByRole("button", { name: "Rename Initech" }).waitFor();
+  assert.equal(await operator.getByRole("button", { name: "Rename Acme Telecom" }).count(), 0);
+  await screenshot(operator, "companies");
+
+  await menu(operator).getByRole("link", { name: "Company settings" }).click();
+  await operator.getByRole("link", { name: "Settings of Acme Telecom" }).click();
+  await operator.getByLabel("Time zone").selectOption("Europe/London");
+  await operator.getByRole("button", { name: "Save" }).click();
+  await operator.getByRole("status").filter({ hasText: "Company settings saved." }).waitFor();
+  await screenshot(operator, "company-settings");
+
+  const agent = await newPage(env.browser);
+  await logIn(agent, env.server, "acme.agent");
+  await agent.getByText("Times are in Europe/London.").waitFor();
 }));
