@@ -33,6 +33,18 @@ impl FormData {
         self.0.iter().any(|(key, _)| key == name)
     }
 
+    /// A `0` or `1` field (a status toggle); anything else is a forged
+    /// request.
+    pub fn flag(&self, name: &str) -> Result<bool, AppError> {
+        match self.get(name) {
+            "1" => Ok(true),
+            "0" => Ok(false),
+            _ => Err(AppError::BadRequest(format!(
+                "The field {name} must be 0 or 1."
+            ))),
+        }
+    }
+
     /// An optional id-like number; empty means `None`, garbage is refused.
     pub fn optional_id(&self, name: &str) -> Result<Option<i64>, AppError> {
         let value = self.get(name).trim();

@@ -1,9 +1,12 @@
 //! The frame around every signed-in page: top bar and left-hand menu.
 
 use crate::account::PasswordForm;
+use crate::error::AppError;
 use crate::mfa::MyMfa;
 use crate::session::CurrentUser;
+use callrec_domain::zone::Zone;
 use callrec_domain::MenuItem;
+use callrec_domain::ValidationError;
 
 /// One `<option>` of a dropdown, decided in Rust so templates stay simple.
 #[derive(Debug, Clone)]
@@ -43,6 +46,37 @@ pub(crate) struct NameDialog {
     pub open: bool,
     /// The company the page shows, kept across the Save.
     pub company: Option<i64>,
+}
+
+impl NameDialog {
+    /// The dialog again with the message of `err`, when it is a mistake the
+    /// user can fix (a bad or taken name); any other error goes on up.
+    pub fn refused(mut self, err: AppError) -> Result<NameDialog, AppError> {
+        match err {
+            AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message) => {
+                self.error = Some(message);
+                self.open = true;
+                Ok(self)
+            }
+            other => Err(other),
+        }
+    }
+}
+
+/// The options of a time zone dropdown: `default_label` (the value "")
+/// first, then every zone; `selected` is the saved name, or "" for the
+/// default.
+pub(crate) fn zone_choices(default_label: String, selected: &str) -> Vec<Choice> {
+    let mut zones = vec![Choice {
+        value: String::new(),
+        label: default_label,
+        selected: selected.is_empty(),
+    }];
+    zones.extend(Choice::list(
+        Zone::names().into_iter().map(|n| (n.clone(), n)),
+        Some(&selected.to_string()),
+    ));
+    zones
 }
 
 pub struct MenuLink {

@@ -6,7 +6,7 @@ mod reset;
 
 use crate::error::AppError;
 use crate::form::FormData;
-use crate::layout::{Choice, Chrome};
+use crate::layout::{zone_choices, Choice, Chrome};
 use crate::security::ClientAddr;
 use crate::session::{step_path, CurrentUser, PendingUser};
 use crate::AppState;
@@ -133,15 +133,7 @@ fn render_my_account(
         .clone()
         .unwrap_or_else(|| state.config.default_time_zone.name().to_string());
     let selected = current.user.time_zone.clone().unwrap_or_default();
-    let mut zones = vec![Choice {
-        value: String::new(),
-        label: format!("My company's ({company_zone})"),
-        selected: selected.is_empty(),
-    }];
-    zones.extend(Choice::list(
-        Zone::names().into_iter().map(|n| (n.clone(), n)),
-        Some(&selected),
-    ));
+    let zones = zone_choices(format!("My company's ({company_zone})"), &selected);
     let page = MyAccountPage {
         chrome: Chrome::new(current, "My account", None),
         return_to,

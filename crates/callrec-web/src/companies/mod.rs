@@ -126,16 +126,6 @@ async fn companies_page(
     .await
 }
 
-/// The message beside the name field for mistakes the user can fix.
-fn user_message(err: AppError) -> Result<String, AppError> {
-    match err {
-        AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message) => {
-            Ok(message)
-        }
-        other => Err(other),
-    }
-}
-
 fn back() -> Response {
     Redirect::to("/companies?done=company-saved").into_response()
 }
@@ -158,7 +148,7 @@ async fn add_company(
     match result {
         Ok(()) => Ok(back()),
         Err(err) => {
-            let add = add_dialog(form.get("name"), Some(user_message(err)?));
+            let add = add_dialog(form.get("name"), None).refused(err)?;
             render(
                 &state,
                 &current,
@@ -191,7 +181,7 @@ async fn rename_company(
     match result {
         Ok(()) => Ok(back()),
         Err(err) => {
-            let rename = rename_dialog(&company, form.get("name"), Some(user_message(err)?));
+            let rename = rename_dialog(&company, form.get("name"), None).refused(err)?;
             let add = add_dialog("", None);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render(&state, &current, "", add, Some(rename), status).await
@@ -208,15 +198,7 @@ async fn set_status(
 ) -> Result<Response, AppError> {
     allowed(&current)?;
     let company = company(&state, &id).await?;
-    let enabled = match form.get("enabled") {
-        "1" => true,
-        "0" => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "The field enabled must be 0 or 1.".into(),
-            ))
-        }
-    };
+    let enabled = form.flag("enabled")?;
     if !enabled && company.id == current.actor.company_id {
         return Err(AppError::Invalid(ValidationError::new(
             "enabled",

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
-use crate::layout::{Choice, Chrome};
+use crate::layout::{zone_choices, Chrome};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -31,7 +31,7 @@ struct SettingsPage {
     /// For Global users without a company chosen.
     companies: Vec<(i64, String, String)>,
     company: Option<Company>,
-    zones: Vec<Choice>,
+    zones: Vec<crate::layout::Choice>,
     error: Option<String>,
 }
 
@@ -87,15 +87,7 @@ async fn render(
         .as_ref()
         .and_then(|c| c.time_zone.clone())
         .unwrap_or_default();
-    let mut zones = vec![Choice {
-        value: String::new(),
-        label: format!("Portal default ({default_zone})"),
-        selected: selected.is_empty(),
-    }];
-    zones.extend(Choice::list(
-        Zone::names().into_iter().map(|n| (n.clone(), n)),
-        Some(&selected),
-    ));
+    let zones = zone_choices(format!("Portal default ({default_zone})"), &selected);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

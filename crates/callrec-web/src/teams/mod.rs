@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use callrec_app::teams;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::{CompanyId, MenuItem, Role, TeamId, TeamName, ValidationError};
+use callrec_domain::{CompanyId, MenuItem, Role, TeamId, TeamName};
 use callrec_store::Team;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -186,17 +186,6 @@ async fn teams_page(
     .await
 }
 
-/// The message to show beside the name field, for errors the user can fix;
-/// any other error goes on up.
-fn user_message(err: AppError) -> Result<String, AppError> {
-    match err {
-        AppError::Invalid(ValidationError { message, .. }) | AppError::Conflict(message) => {
-            Ok(message)
-        }
-        other => Err(other),
-    }
-}
-
 fn back_to_teams(company: Option<i64>) -> Response {
     let query = company.map_or(String::new(), |c| format!("company={c}&"));
     Redirect::to(&format!("/teams?{query}done=team-saved")).into_response()
@@ -224,7 +213,7 @@ async fn add_team(
     match result {
         Ok(_) => Ok(back_to_teams(chosen)),
         Err(err) => {
-            let dialog = add_dialog(form.get("name"), Some(user_message(err)?));
+            let dialog = add_dialog(form.get("name"), None).refused(err)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render(&state, &current, &form, dialog, None, status).await
         }
@@ -250,7 +239,7 @@ async fn rename_team(
     match result {
         Ok(()) => Ok(back_to_teams(form.optional_id("company")?)),
         Err(err) => {
-            let dialog = rename_dialog(&team, form.get("name"), Some(user_message(err)?));
+            let dialog = rename_dialog(&team, form.get("name"), None).refused(err)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render(
                 &state,
@@ -274,15 +263,7 @@ async fn set_status(
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageTeams)?;
     let team = changeable_team(&state, &current, &id).await?;
-    let enabled = match form.get("enabled") {
-        "1" => true,
-        "0" => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "The field enabled must be 0 or 1.".into(),
-            ))
-        }
-    };
+    let enabled = form.flag("enabled")?;
     teams::set_team_enabled(
         &state.store,
         &team,
