@@ -40,8 +40,12 @@ pub async fn remove_orphans(
     Ok(removed)
 }
 
-/// Expired sessions, and failure counters older than the longest window.
-/// Returns (sessions, counters) removed.
+/// How long sent and given-up mail is kept (as a record; its bodies are
+/// emptied when it is sent or given up).
+const KEEP_MAIL_SECONDS: i64 = 30 * 86_400;
+
+/// Expired sessions, failure counters older than the longest window, old
+/// mail and spent password links. Returns (sessions, counters) removed.
 pub async fn purge(
     store: &Store,
     now: i64,
@@ -50,5 +54,6 @@ pub async fn purge(
 ) -> Result<(u64, u64), Error> {
     let sessions = store.purge_expired_sessions(now, timeouts).await?;
     let counters = store.purge_stale_counters(now, longest_window).await?;
+    store.purge_mail(now - KEEP_MAIL_SECONDS, now).await?;
     Ok((sessions, counters))
 }

@@ -20,6 +20,8 @@ pub enum ThrottleScope {
     ResetAccount,
     /// Forgotten-password requests per client address.
     ResetClient,
+    /// Password links mailed per account (by user id).
+    ResetUser,
 }
 
 impl ThrottleScope {
@@ -32,6 +34,7 @@ impl ThrottleScope {
             ThrottleScope::PlayAudit => "play_audit",
             ThrottleScope::ResetAccount => "reset_account",
             ThrottleScope::ResetClient => "reset_client",
+            ThrottleScope::ResetUser => "reset_user",
         }
     }
 
@@ -45,6 +48,7 @@ impl ThrottleScope {
             ThrottleScope::PlayAudit => "play",
             ThrottleScope::ResetAccount => "account",
             ThrottleScope::ResetClient => "client address",
+            ThrottleScope::ResetUser => "account",
         }
     }
 }

@@ -101,8 +101,13 @@ impl Store {
         Ok(None)
     }
 
+    /// A delivered message; its bodies (which may hold a password link)
+    /// are emptied, only the record stays.
     pub async fn mail_sent(&self, id: i64, now: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1 WHERE id = $2")
+        sqlx::query(
+            "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, text_body = '', html_body = '' \
+             WHERE id = $2",
+        )
             .bind(now)
             .bind(id)
             .execute(&self.pool)
@@ -121,7 +126,9 @@ impl Store {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, \
              next_attempt_at = COALESCE($2, next_attempt_at), \
-             failed_at = CASE WHEN $2 IS NULL THEN $3 ELSE NULL END WHERE id = $4",
+             failed_at = CASE WHEN $2 IS NULL THEN $3 ELSE NULL END, \
+             text_body = CASE WHEN $2 IS NULL THEN '' ELSE text_body END, \
+             html_body = CASE WHEN $2 IS NULL THEN '' ELSE html_body END WHERE id = $4",
         )
         .bind(error)
         .bind(retry_at)
@@ -130,6 +137,27 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Sent and given-up messages older than `before`, and spent or
+    /// expired password links; returns how many rows went.
+    pub async fn purge_mail(&self, before: i64, now: i64) -> Result<u64> {
+        let mail = sqlx::query(
+            "DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < $1) \
+             OR (failed_at IS NOT NULL AND failed_at < $1)",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let links = sqlx::query(
+            "DELETE FROM password_resets WHERE expires_at <= $1 OR used_at IS NOT NULL",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(mail + links)
     }
 
     /// Messages given up on, newest first.

@@ -32,8 +32,9 @@ impl Store {
     pub async fn password_reset_user(&self, token_hash: &str, now: i64) -> Result<Option<UserId>> {
         let row = sqlx::query(
             "SELECT p.user_id FROM password_resets p JOIN users u ON u.id = p.user_id \
+             JOIN companies c ON c.id = u.company_id \
              WHERE p.token_hash = $1 AND p.used_at IS NULL AND p.expires_at > $2 \
-             AND u.password_hash = p.password_hash AND u.enabled = 1",
+             AND u.password_hash = p.password_hash AND u.enabled = 1 AND c.enabled = 1",
         )
         .bind(token_hash)
         .bind(now)
@@ -45,17 +46,40 @@ impl Store {
             .map(UserId))
     }
 
-    /// Spends a link: true for exactly one of several requests using it at
-    /// once (one conditional write).
-    pub async fn use_password_reset(&self, token_hash: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query(
+    /// Spends a link and sets the new password in one transaction: only
+    /// if the link is unused and unexpired and the password is still the
+    /// one it was made for (so a change meanwhile is never overwritten).
+    /// True for exactly one of several requests using it at once.
+    pub async fn reset_password_by_link(
+        &self,
+        token_hash: &str,
+        new_hash: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let spent = sqlx::query(
             "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
-             AND expires_at > $1",
+             AND expires_at > $1 AND password_hash = \
+             (SELECT u.password_hash FROM users u WHERE u.id = password_resets.user_id AND u.enabled = 1)",
         )
         .bind(now)
         .bind(token_hash)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if spent.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, password_expires_at = NULL, updated_at = $2 \
+             WHERE id = (SELECT user_id FROM password_resets WHERE token_hash = $3) \
+             AND password_hash = (SELECT password_hash FROM password_resets WHERE token_hash = $3)",
+        )
+        .bind(new_hash)
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

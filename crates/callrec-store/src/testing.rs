@@ -61,6 +61,24 @@ impl TestDb {
         self.dir.path()
     }
 
+    /// The bodies of every message in the mail outbox.
+    pub async fn outbox_bodies(&self) -> Vec<String> {
+        use sqlx::Row;
+        sqlx::query("SELECT text_body, html_body FROM outbox")
+            .fetch_all(&self.store.pool)
+            .await
+            .expect("read the outbox")
+            .iter()
+            .map(|row| {
+                format!(
+                    "{}{}",
+                    row.get::<String, _>("text_body"),
+                    row.get::<String, _>("html_body")
+                )
+            })
+            .collect()
+    }
+
     /// The number index's keys for one recording, as the triggers wrote
     /// them, per slice (to compare with `crate::number_index::number_grams`
     /// and `Slice::of_recording`).

@@ -442,7 +442,7 @@ impl Store {
     pub async fn users_for_reset(&self, who: &str) -> Result<Vec<User>> {
         let rows = sqlx::query(&format!(
             "{} WHERE (u.username_key = $1 OR lower(u.email) = $1) AND u.enabled = 1 \
-             AND u.email IS NOT NULL ORDER BY u.id",
+             AND c.enabled = 1 AND u.email IS NOT NULL ORDER BY u.id",
             select(self)
         ))
         .bind(callrec_domain::names::lookup_key(who))

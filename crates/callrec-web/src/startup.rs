@@ -91,6 +91,12 @@ impl Application {
                 source,
             })?;
         let mut config = config;
+        if config.mail.is_some() && config.public_url.is_none() {
+            tracing::warn!(
+                "mail is on but CALLREC_PUBLIC_URL is not set: password links point at this node's \
+                 own address ({address}); set the address users type (https://…)"
+            );
+        }
         // Links in mails: the public URL, or this node's address.
         config.link_base = Some(
             config
@@ -166,7 +172,7 @@ async fn mail_loop(state: AppState) {
     let mut tick = tokio::time::interval(MAIL_EVERY);
     loop {
         tick.tick().await;
-        if let Err(err) = mail::send_due(&state.store, &settings, state.now()).await {
+        if let Err(err) = mail::send_due(&state.store, &settings, &state.clock).await {
             tracing::warn!(error = %err, "could not work through the mail outbox");
         }
     }

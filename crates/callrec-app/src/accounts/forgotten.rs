@@ -11,11 +11,18 @@ use callrec_domain::names::lookup_key;
 use callrec_domain::network;
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::zone::Zone;
-use callrec_domain::{NewPassword, PasswordLife, ValidationError};
-use callrec_store::{AuditAction, NewAuditEntry, Reservation, Store, StoredPassword, User};
+use callrec_domain::{NewPassword, ValidationError};
+use callrec_store::{AuditAction, NewAuditEntry, Reservation, Store, ThrottleWindow, User};
 
 /// How long a link works.
 pub const RESET_MINUTES: i64 = 30;
+
+/// Links mailed to one account, whatever was typed to ask for them: a
+/// mailbox is not flooded, and few links are alive at once.
+const LINKS_PER_ACCOUNT: ThrottleWindow = ThrottleWindow {
+    seconds: 3600,
+    limit: 3,
+};
 
 /// What the request page says.
 #[derive(Debug, PartialEq, Eq)]
@@ -70,6 +77,18 @@ pub async fn request_password_reset(
     }
     for user in users {
         let Some(email) = &user.email else { continue };
+        // Past the account's own limit the answer stays the same; no mail.
+        let reserved = store
+            .reserve_attempt(
+                ThrottleScope::ResetUser,
+                &user.id.to_string(),
+                audit.now,
+                LINKS_PER_ACCOUNT,
+            )
+            .await?;
+        if let Reservation::Refused { .. } = reserved {
+            continue;
+        }
         let token = new_token();
         let expires_at = audit.now + RESET_MINUTES * 60;
         store
@@ -143,18 +162,15 @@ pub async fn reset_password(
         )));
     }
     let hash = passwords.hash(password.expose()).await?;
-    // One conditional write spends the link: of two requests racing with
-    // it, one sets a password.
+    // One transaction spends the link and sets the password, only while
+    // the password is the one the link was made for: of two requests
+    // racing with it one wins, and a change made meanwhile stays.
     if !store
-        .use_password_reset(&token_hash(token), audit.now)
+        .reset_password_by_link(&token_hash(token), &hash, audit.now)
         .await?
     {
         return Ok(PasswordReset::LinkGone);
     }
-    let life = PasswordLife::Permanent;
-    store
-        .set_password(user.id, &StoredPassword { hash, life }, audit.now)
-        .await?;
     let ended = store.delete_user_sessions(user.id, None).await?;
     store
         .audit(

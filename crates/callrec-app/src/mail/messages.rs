@@ -18,8 +18,6 @@ pub enum NoticeKind {
     MfaReset {
         by: String,
     },
-    /// A forgotten-password link was asked for (sent apart).
-    ResetRequested,
     /// Too many wrong passwords or codes: sign-in paused for a while.
     AccountLocked,
     /// A sign-in code was used a second time.
@@ -35,7 +33,6 @@ impl NoticeKind {
                 "Multi-factor authentication was turned off for your account"
             }
             NoticeKind::MfaReset { .. } => "Your multi-factor authentication was reset",
-            NoticeKind::ResetRequested => "A password reset was requested for your account",
             NoticeKind::AccountLocked => "Sign-in to your account is paused",
             NoticeKind::CodeReplayed => "A sign-in code for your account was used twice",
         }
@@ -47,7 +44,6 @@ impl NoticeKind {
             NoticeKind::MfaRegistered => "An authenticator application was registered for your account; its codes now sign you in.".into(),
             NoticeKind::MfaTurnedOff => "Multi-factor authentication was turned off for your account.".into(),
             NoticeKind::MfaReset { by } => format!("The authenticator registration of your account was cleared by {by}; you register again at your next sign-in."),
-            NoticeKind::ResetRequested => "Someone asked for a link to choose a new password for your account. The link was sent in a separate message.".into(),
             NoticeKind::AccountLocked => "There were too many wrong passwords or codes for your account, so signing in is paused for a while.".into(),
             NoticeKind::CodeReplayed => "A code from your authenticator application was entered a second time, which the portal refuses.".into(),
         }

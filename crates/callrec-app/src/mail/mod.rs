@@ -6,7 +6,7 @@ mod messages;
 
 pub use messages::{reset_mail, Notice, NoticeKind};
 
-use crate::Error;
+use crate::{Clock, Error};
 use callrec_store::{NewMail, Store, StoreError};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -96,13 +96,23 @@ pub async fn queue(store: &Store, mail: NewMail, now: i64) -> Result<(), Error> 
     }
 }
 
-/// Sends every due message; returns how many were delivered.
-pub async fn send_due(store: &Store, settings: &MailSettings, now: i64) -> Result<usize, Error> {
+/// Sends every due message; returns how many were delivered. `clock`
+/// gives the time of each claim, so a long round never claims with a
+/// lease that has already run out (another node would send it too).
+pub async fn send_due(
+    store: &Store,
+    settings: &MailSettings,
+    clock: &Clock,
+) -> Result<usize, Error> {
     let mut sent = 0;
-    while let Some(queued) = store.claim_mail(now, LEASE_SECONDS).await? {
+    loop {
+        let now = clock.now();
+        let Some(queued) = store.claim_mail(now, LEASE_SECONDS).await? else {
+            break;
+        };
         match deliver(settings, &queued.mail).await {
             Ok(()) => {
-                store.mail_sent(queued.id, now).await?;
+                store.mail_sent(queued.id, clock.now()).await?;
                 sent += 1;
             }
             Err(error) => {

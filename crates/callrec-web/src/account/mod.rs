@@ -202,15 +202,27 @@ async fn save(
 }
 
 /// Only a session whose next step is choosing a password sees the pop-up;
-/// any other goes where its step says.
-fn choosing(current: &CurrentUser) -> Option<Response> {
+/// any other goes where its step says. A temporary password that expired
+/// since sign-in ends the session: back to the sign-in page.
+async fn choosing(state: &AppState, current: &CurrentUser) -> Result<Option<Response>, AppError> {
     let step = current.sign_in_step();
-    (step != SignInStep::ChoosePassword)
-        .then(|| Redirect::to(step_path(step, current.actor.home())).into_response())
+    if step != SignInStep::ChoosePassword {
+        return Ok(Some(
+            Redirect::to(step_path(step, current.actor.home())).into_response(),
+        ));
+    }
+    if current.user.password_life.expired(current.now) {
+        state.store.delete_session(&current.session_hash).await?;
+        return Ok(Some(Redirect::to("/login").into_response()));
+    }
+    Ok(None)
 }
 
-async fn choose_password_page(PendingUser(current): PendingUser) -> Result<Response, AppError> {
-    if let Some(elsewhere) = choosing(&current) {
+async fn choose_password_page(
+    State(state): State<AppState>,
+    PendingUser(current): PendingUser,
+) -> Result<Response, AppError> {
+    if let Some(elsewhere) = choosing(&state, &current).await? {
         return Ok(elsewhere);
     }
     render_choose(PasswordForm::blank("choose", false), StatusCode::OK)
@@ -226,7 +238,7 @@ async fn choose_password(
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
-    if let Some(elsewhere) = choosing(&current) {
+    if let Some(elsewhere) = choosing(&state, &current).await? {
         return Ok(elsewhere);
     }
     let outcome = save(&state, &current, &client, &form, false).await?;

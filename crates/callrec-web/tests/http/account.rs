@@ -158,8 +158,10 @@ backend_tests! {
         assert_eq!(admin.post(&format!("/users/{}", seed.acme_support.id), &form).await.status(), 303);
 
         clock.advance(2 * 3600 - 1);
-        assert_eq!(location(&app.browser().login("acme.support", "temporary pass phrase").await), "/choose-password");
+        let early = app.browser();
+        assert_eq!(location(&early.login("acme.support", "temporary pass phrase").await), "/choose-password");
         clock.advance(1);
+        assert_eq!(location(&early.get("/choose-password").await), "/login", "expired within the session too");
         let response = app.browser().login("acme.support", "temporary pass phrase").await;
         assert_eq!(response.status(), 401);
         let page = response.text().await.unwrap();

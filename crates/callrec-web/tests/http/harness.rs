@@ -222,6 +222,11 @@ impl TestApp {
         self._db.dump()
     }
 
+    /// The bodies of the messages in the mail outbox.
+    pub async fn outbox_bodies(&self) -> Vec<String> {
+        self._db.outbox_bodies().await
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address)
     }
