@@ -1,7 +1,7 @@
 //! One start-up for `callrec serve` and the HTTP tests (as zero2prod's
-//! `Application::build`): tidy the audio folder, make the first
-//! administrator on an empty database, bind, then serve with the purge of
-//! expired sessions and stale counters running beside it.
+//! `Application::build`): tidy the audio folder, bind, make the first
+//! administrator on an empty database, then serve with the purge of
+//! expired sessions and stale counters and the mail sender beside it.
 
 use crate::server::{serve, ConnectionTimeouts};
 use crate::{router, AppState, WebConfig};
