@@ -31,6 +31,16 @@ impl Clock {
         }
     }
 
+    /// Milliseconds since the Unix epoch (a manual clock's whole seconds).
+    pub fn now_ms(&self) -> i64 {
+        match &self.manual {
+            Some(at) => at.load(Ordering::SeqCst).saturating_mul(1000),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+        }
+    }
+
     /// Moves a manual clock forward; the system clock cannot be moved.
     pub fn advance(&self, seconds: i64) {
         if let Some(at) = &self.manual {

@@ -57,3 +57,28 @@ pub async fn purge(
     store.purge_mail(now - KEEP_MAIL_SECONDS, now).await?;
     Ok((sessions, counters))
 }
+
+/// Nodes whose clocks differ from the database server's by more than this
+/// disagree about which 30-second code is current: TOTP breaks.
+pub const CLOCK_TOLERANCE_MS: i64 = 5_000;
+
+/// How far this node's clock is ahead of the database server's (negative:
+/// behind), in milliseconds, when the two differ by more than
+/// `CLOCK_TOLERANCE_MS`; `None` when they agree or the database is SQLite
+/// in this process.
+pub async fn clock_drift(store: &Store, node_now_ms: i64) -> Result<Option<i64>, Error> {
+    let Some(server) = store.server_time_ms().await? else {
+        return Ok(None);
+    };
+    let offset = node_now_ms - server;
+    Ok((offset.abs() > CLOCK_TOLERANCE_MS).then_some(offset))
+}
+
+/// "12.3 s ahead of" / "4.0 s behind" the database server.
+pub fn drift_words(offset_ms: i64) -> String {
+    let way = if offset_ms > 0 { "ahead of" } else { "behind" };
+    format!(
+        "this node's clock is {:.1} s {way} the database server's: TOTP codes fail when clocks differ; synchronise them (NTP)",
+        offset_ms.abs() as f64 / 1000.0
+    )
+}

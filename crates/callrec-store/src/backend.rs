@@ -89,6 +89,18 @@ impl Backend {
         }
     }
 
+    /// A statement reading the database server's clock in Unix
+    /// milliseconds (`now_ms`), when it is another machine's: SQLite runs
+    /// inside this process.
+    pub(crate) fn server_clock(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(
+                "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) AS now_ms",
+            ),
+        }
+    }
+
     /// The engine a database URL names.
     pub(crate) fn of_url(url: &str) -> Option<Backend> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -99,6 +99,18 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const SQLITE_FILE: &str = "callrec.db";
 
 impl Store {
+    /// The database server's clock (Unix milliseconds), or `None` when the
+    /// database is SQLite in this process.
+    pub async fn server_time_ms(&self) -> Result<Option<i64>> {
+        let Some(statement) = self.backend.server_clock() else {
+            return Ok(None);
+        };
+        let row = sqlx::query(statement).fetch_one(&self.pool).await?;
+        Ok(Some(sqlx::Row::try_get(&row, "now_ms")?))
+    }
+}
+
+impl Store {
     /// Opens `database_url` when given (`postgres://…` or `sqlite://…`),
     /// otherwise the SQLite file in `data_dir`, creating it as needed.
     pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Store> {

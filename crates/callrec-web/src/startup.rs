@@ -17,6 +17,9 @@ use tokio::net::TcpListener;
 /// How often expired sessions and stale counters are removed.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
+/// How often this node's clock is compared with the database server's.
+const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(3600);
+
 /// How often the outbox is looked at.
 const MAIL_EVERY: Duration = Duration::from_secs(2);
 
@@ -135,9 +138,11 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) {
         let purge = tokio::spawn(purge_loop(self.state.clone()));
         let sender = tokio::spawn(mail_loop(self.state.clone()));
+        let clocks = tokio::spawn(clock_loop(self.state.clone()));
         serve(self.listener, router(self.state), self.timeouts, shutdown).await;
         purge.abort();
         sender.abort();
+        clocks.abort();
     }
 }
 
@@ -174,6 +179,23 @@ async fn mail_loop(state: AppState) {
         tick.tick().await;
         if let Err(err) = mail::send_due(&state.store, &settings, &state.clock).await {
             tracing::warn!(error = %err, "could not work through the mail outbox");
+        }
+    }
+}
+
+/// At start and every hour: a warning when this node's clock is more than
+/// 5 s from the database server's (PostgreSQL; nodes that disagree about
+/// the time disagree about which TOTP code is current).
+async fn clock_loop(state: AppState) {
+    let mut tick = tokio::time::interval(CLOCK_CHECK_EVERY);
+    loop {
+        tick.tick().await;
+        match housekeeping::clock_drift(&state.store, state.clock.now_ms()).await {
+            Ok(Some(offset)) => {
+                tracing::warn!(offset_ms = offset, "{}", housekeeping::drift_words(offset));
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "could not compare clocks with the database"),
         }
     }
 }

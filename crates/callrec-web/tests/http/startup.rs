@@ -118,3 +118,24 @@ backend_tests! {
         );
     }
 }
+
+backend_tests! {
+    /// A node whose clock is far from the PostgreSQL server's says so on
+    /// /readyz (and still answers ready); SQLite runs in the node itself.
+    async fn readyz_tells_of_a_clock_apart_from_the_database(db) {
+        let postgres = db.store.backend() == callrec_store::Backend::Postgres;
+        let behind = Clock::manual(callrec_app::system_now() - 60);
+        let app = spawn_app_on(db, test_config(), behind).await;
+        let (status, body) = app.browser().get_text("/readyz").await;
+        assert_eq!(status, 200);
+        if postgres {
+            assert!(body.starts_with("ready; this node's clock is 6"), "{body}");
+            assert!(body.contains("s behind the database server's"), "{body}");
+        } else {
+            assert_eq!(body, "ready");
+        }
+        let on_time = serve_with(app.store.clone(), test_config(), app.blobs.clone(), Clock::system()).await;
+        let (_, body) = Browser::new(&on_time).get_text("/readyz").await;
+        assert_eq!(body, "ready", "a node on the system clock agrees with the server");
+    }
+}
