@@ -91,6 +91,29 @@ pub fn step_at(unix_seconds: i64) -> i64 {
     unix_seconds.div_euclid(STEP_SECONDS)
 }
 
+/// How many steps ahead (+1) or behind (−1) of the server's the phone was
+/// when it showed the code accepted for `step` at `now`.
+pub fn step_offset(step: i64, now: i64) -> i64 {
+    step - step_at(now)
+}
+
+/// A phone whose clock is off by about a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneClock {
+    Fast,
+    Slow,
+}
+
+/// The last three accepted codes all a step early (fast) or late (slow);
+/// `recent` holds the offsets of the latest codes, oldest first.
+pub fn phone_clock(recent: &[i64]) -> Option<PhoneClock> {
+    match recent {
+        [.., a, b, c] if a == b && b == c && *c > 0 => Some(PhoneClock::Fast),
+        [.., a, b, c] if a == b && b == c && *c < 0 => Some(PhoneClock::Slow),
+        _ => None,
+    }
+}
+
 /// The code for a step, as users see it (zero-padded).
 pub fn code_for_step(secret: &TotpSecret, step: i64) -> String {
     format!(
@@ -174,6 +197,25 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn three_codes_a_step_off_mean_a_drifting_phone() {
+        use PhoneClock::*;
+        let table: [(&[i64], Option<PhoneClock>); 8] = [
+            (&[], None),
+            (&[1, 1], None),
+            (&[1, 1, 1], Some(Fast)),
+            (&[-1, -1, -1], Some(Slow)),
+            (&[0, 0, 0], None),
+            (&[1, 0, 1], None),
+            (&[0, 1, 1, 1], Some(Fast)),
+            (&[1, 1, 1, 0], None),
+        ];
+        for (recent, expected) in table {
+            assert_eq!(phone_clock(recent), expected, "{recent:?}");
+        }
+        assert_eq!(step_offset(step_at(1_000_000) + 1, 1_000_000), 1);
+    }
 
     const RFC_KEY: &[u8; 20] = b"12345678901234567890";
 

@@ -159,6 +159,29 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Notes the step offset of an accepted code; returns the last three,
+    /// oldest first.
+    pub async fn record_code_offset(&self, user: UserId, offset: i64) -> Result<Vec<i64>> {
+        let row = sqlx::query("SELECT recent_offsets FROM mfa_registrations WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(Vec::new());
+        };
+        let mut offsets = parse_offsets(&row.try_get::<String, _>("recent_offsets")?);
+        offsets.push(offset);
+        let keep = offsets.len().saturating_sub(3);
+        offsets.drain(..keep);
+        let text: Vec<String> = offsets.iter().map(i64::to_string).collect();
+        sqlx::query("UPDATE mfa_registrations SET recent_offsets = $1 WHERE user_id = $2")
+            .bind(text.join(","))
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(offsets)
+    }
+
     /// Removes the registration; true if there was one.
     pub async fn delete_mfa_registration(&self, user: UserId) -> Result<bool> {
         let done = sqlx::query("DELETE FROM mfa_registrations WHERE user_id = $1")
@@ -197,4 +220,11 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// "1,1,-1" as numbers; anything else is skipped.
+pub(crate) fn parse_offsets(text: &str) -> Vec<i64> {
+    text.split(',')
+        .filter_map(|part| part.trim().parse().ok())
+        .collect()
 }

@@ -38,6 +38,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     13 => "0013_time_zones.sql",
     14 => "0014_company_status.sql",
     15 => "0015_last_sign_in.sql",
+    16 => "0016_code_offsets.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -55,6 +56,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     13 => "0013_time_zones.sql",
     14 => "0014_company_status.sql",
     15 => "0015_last_sign_in.sql",
+    16 => "0016_code_offsets.sql",
 );
 
 impl Store {

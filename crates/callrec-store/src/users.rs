@@ -38,6 +38,8 @@ pub struct User {
     pub company_enabled: bool,
     /// When they last signed in (Unix seconds), if ever.
     pub last_sign_in_at: Option<i64>,
+    /// Step offsets of their last accepted codes, oldest first.
+    pub recent_code_offsets: Vec<i64>,
 }
 
 /// A password as stored: its hash, and whether it is temporary.
@@ -174,6 +176,7 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
+         (SELECT m.recent_offsets FROM mfa_registrations m WHERE m.user_id = u.id) AS recent_offsets, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
          FROM users u JOIN companies c ON c.id = u.company_id \
          LEFT JOIN teams t ON t.id = u.team_id{extra_joins}",
@@ -212,6 +215,10 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         company_time_zone: row.try_get("company_time_zone")?,
         company_enabled: flag(row, "company_enabled")?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
+        recent_code_offsets: crate::mfa::parse_offsets(
+            &row.try_get::<Option<String>, _>("recent_offsets")?
+                .unwrap_or_default(),
+        ),
     })
 }
 

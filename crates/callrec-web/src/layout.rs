@@ -142,6 +142,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "my-mfa-saved" => "Your MFA settings are saved.",
         "settings-saved" => "Company settings saved.",
         "company-saved" => "Company saved.",
+        "clock-fast" => "Your phone's clock looks about 30 seconds fast: your last three codes were a step early. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",
+        "clock-slow" => "Your phone's clock looks about 30 seconds slow: your last three codes were a step late. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",
         "time-zone-saved" => "Your time zone is saved.",
         "password-changed" => "Password changed. Your other sessions have ended.",
         "password-chosen" => "Your new password is saved.",

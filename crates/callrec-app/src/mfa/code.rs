@@ -7,7 +7,9 @@ use crate::accounts::AuditContext;
 use crate::mail::NoticeKind;
 use crate::Error;
 use callrec_domain::throttle::{wrong_code, SignInReason, ThrottleScope, WrongCode};
-use callrec_domain::totp::{check_code, CodeCheck, TotpCode, TotpSecret};
+use callrec_domain::totp::{
+    check_code, phone_clock, step_offset, CodeCheck, PhoneClock, TotpCode, TotpSecret,
+};
 use callrec_store::{AuditAction, Reservation, ThrottleWindow, User};
 use rand::RngCore;
 
@@ -45,8 +47,9 @@ pub enum CodeOutcome {
     /// The registration the pop-up belongs to is gone or was replaced by
     /// another session's: start again.
     Restart,
-    /// The code is right: the sign-in is complete.
-    Accepted,
+    /// The code is right: the sign-in is complete. `clock` tells of a
+    /// phone whose last three codes were all a step early or late.
+    Accepted { clock: Option<PhoneClock> },
     /// Wrong: say so and ask again.
     Wrong(WrongCodeKind),
     /// This sign-in attempt is over: back to the password, saying why.
@@ -185,7 +188,7 @@ pub async fn submit_code(
         other => other,
     };
 
-    if let CodeCheck::Accepted { .. } = check {
+    if let CodeCheck::Accepted { step } = check {
         for (scope, key) in [
             (ThrottleScope::MfaSignIn, sign_in),
             (ThrottleScope::MfaAccount, account.as_str()),
@@ -200,7 +203,12 @@ pub async fn submit_code(
         if stage == CodeStage::Register {
             mfa.notify(user, NoticeKind::MfaRegistered, audit).await?;
         }
-        return Ok(CodeOutcome::Accepted);
+        let offsets = store
+            .record_code_offset(user.id, step_offset(step, now))
+            .await?;
+        return Ok(CodeOutcome::Accepted {
+            clock: phone_clock(&offsets),
+        });
     }
 
     let (action, kind) = match check {

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use callrec_app::mfa::{self, CodeOutcome, CodeStage};
 use callrec_domain::throttle::SignInReason;
-use callrec_domain::totp::{otpauth_uri, TotpSecret};
+use callrec_domain::totp::{otpauth_uri, PhoneClock, TotpSecret};
 use callrec_domain::SignInStep;
 
 /// Which pop-up is showing.
@@ -195,15 +195,17 @@ async fn submit_code(
             render(state, current, stage, Some(kind.message().into()), None)
         }
         CodeOutcome::Ended(reason) => end_attempt(state, current, reason).await,
-        CodeOutcome::Accepted => {
+        CodeOutcome::Accepted { clock } => {
             // Fully signed in now: a new session id for the new privilege.
             state.store.delete_session(&current.session_hash).await?;
             let cookie = start_session(state, &current.user, client, true).await?;
-            Ok((
-                [(header::SET_COOKIE, cookie)],
-                Redirect::to(current.actor.home()),
-            )
-                .into_response())
+            // A drifting phone is told on the first page (issue 12).
+            let next = match clock {
+                Some(PhoneClock::Fast) => format!("{}?done=clock-fast", current.actor.home()),
+                Some(PhoneClock::Slow) => format!("{}?done=clock-slow", current.actor.home()),
+                None => current.actor.home().to_string(),
+            };
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
     }
 }

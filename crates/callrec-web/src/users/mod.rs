@@ -18,6 +18,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use callrec_domain::time::dormant;
+use callrec_domain::totp::phone_clock;
 use callrec_domain::{CompanyId, MenuItem, Role, SearchTerm, UserId};
 use callrec_store::{Page, User, UserQuery};
 use form::{FormOptions, UserForm};
@@ -89,6 +90,8 @@ pub(crate) struct UserRow {
     pub enabled: bool,
     /// Nobody signed in for CALLREC_DORMANT_DAYS.
     pub dormant: bool,
+    /// The phone's clock drifts (last three codes a step off).
+    pub clock_drift: bool,
     pub can_modify: bool,
     pub mfa_registered: bool,
     pub can_reset_mfa: bool,
@@ -202,6 +205,7 @@ pub(crate) async fn render(
             dormant: state.config.dormant_days.is_some_and(|days| {
                 dormant(user.last_sign_in_at, user.created_at, current.now, days)
             }),
+            clock_drift: phone_clock(&user.recent_code_offsets).is_some(),
             can_modify: actor.may_manage_user(&user.subject()),
             mfa_registered: user.mfa_registered,
             can_reset_mfa: actor.may_reset_mfa(&user.subject()),

@@ -129,6 +129,33 @@ fn config_with(mfa: MfaSettings) -> callrec_web::WebConfig {
 }
 
 backend_tests! {
+    /// Three codes in a row a step early: the page after sign-in says the
+    /// phone's clock is fast, and Users shows a drift badge (issue 12).
+    async fn a_phone_a_step_fast_is_told_about_its_clock(db) {
+        let clock = Clock::manual(1_800_000_000);
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        let (_, phone) = register(&app, "acme.agent").await;
+        let mut landed = Vec::new();
+        for _ in 0..3 {
+            clock.advance(120);
+            let browser = app.browser();
+            assert_eq!(location(&browser.login("acme.agent", PASSWORD).await), "/mfa");
+            let early = code_for_step(&phone.secret, step_at(clock.now()) + 1);
+            landed.push(location(&browser.post("/mfa/verify", &[("code", &early)]).await));
+        }
+        assert_eq!(landed, ["/recordings", "/recordings", "/recordings?done=clock-fast"]);
+        let (admin, _) = register(&app, "acme.admin").await;
+        let (_, page) = admin.get_text("/recordings?done=clock-fast").await;
+        assert!(page.contains("clock looks about 30 seconds fast"));
+        let (_, users) = admin.get_text("/users").await;
+        let row = users.split("<tr").find(|r| r.contains("Modify acme.agent\"")).unwrap();
+        assert!(row.contains(">Clock drift<"));
+        let row = users.split("<tr").find(|r| r.contains("Modify acme.lead\"")).unwrap();
+        assert!(!row.contains(">Clock drift<"));
+    }
+
     async fn mfa_enabled_takes_a_new_sign_in_through_registration(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
