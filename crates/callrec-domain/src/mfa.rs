@@ -1,6 +1,6 @@
 //! Company MFA policy and who must pass MFA.
 
-use crate::ValidationError;
+use crate::{Role, RoleSet, ValidationError};
 
 /// A company's MFA setting. New companies start `Disabled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,6 +97,19 @@ pub fn sign_in_step(
     }
 }
 
+/// Under MFA Available with "Always require MFA for users who can manage
+/// users or MFA" on, such users count as opted in: they must register even
+/// if they never ticked Enable MFA. Off by default, so MFA Available still
+/// means "each user decides" as the help pages say.
+pub fn counts_as_opted_in(opted_in: bool, admins_must: bool, roles: &RoleSet) -> bool {
+    opted_in || (admins_must && manages_access(roles))
+}
+
+/// Who can manage users or MFA: the accounts worth most to an attacker.
+pub fn manages_access(roles: &RoleSet) -> bool {
+    roles.contains(Role::ManageUsers) || roles.contains(Role::ManageCompanyMfa)
+}
+
 /// `policy == Enabled || (policy == Available && opted_in)`.
 pub fn mfa_required(policy: MfaPolicy, opted_in: bool) -> bool {
     match policy {
@@ -109,6 +122,36 @@ pub fn mfa_required(policy: MfaPolicy, opted_in: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Levels do not matter, roles do: every set of the eight roles, with
+    /// the setting on and off, under every policy.
+    #[test]
+    fn administrators_must_register_when_the_company_says_so() {
+        for bits in 0u16..256 {
+            let roles: RoleSet = Role::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .map(|(_, r)| r)
+                .collect();
+            let admin = roles.contains(Role::ManageUsers) || roles.contains(Role::ManageCompanyMfa);
+            for policy in MfaPolicy::ALL {
+                for admins_must in [false, true] {
+                    let required =
+                        mfa_required(policy, counts_as_opted_in(false, admins_must, &roles));
+                    let expected = match policy {
+                        MfaPolicy::Disabled => false,
+                        MfaPolicy::Enabled => true,
+                        MfaPolicy::Available => admins_must && admin,
+                    };
+                    assert_eq!(
+                        required, expected,
+                        "{policy:?} admins_must={admins_must} {roles:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn mfa_required_table() {

@@ -15,6 +15,8 @@ pub struct Company {
     pub time_zone: Option<String>,
     /// A disabled company's users cannot sign in; its tokens do not work.
     pub enabled: bool,
+    /// Users who can manage users or MFA must use MFA under MFA Available.
+    pub mfa_for_admins: bool,
 }
 
 /// A company with its number of users, for the Companies page.
@@ -24,7 +26,7 @@ pub struct CompanyRow {
     pub users: i64,
 }
 
-const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone, enabled";
+const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
@@ -35,6 +37,7 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         created_at: row.try_get("created_at")?,
         time_zone: row.try_get("time_zone")?,
         enabled: crate::flag(row, "enabled")?,
+        mfa_for_admins: crate::flag(row, "mfa_for_admins")?,
     })
 }
 
@@ -94,6 +97,16 @@ impl Store {
         };
         tx.commit().await?;
         Ok(ended)
+    }
+
+    /// Company MFA: whether users who can manage users or MFA must use it.
+    pub async fn set_mfa_for_admins(&self, id: CompanyId, on: bool) -> Result<()> {
+        sqlx::query("UPDATE companies SET mfa_for_admins = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Company settings: the company's time zone (`None`: the default).

@@ -39,6 +39,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     14 => "0014_company_status.sql",
     15 => "0015_last_sign_in.sql",
     16 => "0016_code_offsets.sql",
+    17 => "0017_mfa_for_admins.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -57,6 +58,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     14 => "0014_company_status.sql",
     15 => "0015_last_sign_in.sql",
     16 => "0016_code_offsets.sql",
+    17 => "0017_mfa_for_admins.sql",
 );
 
 impl Store {

@@ -1,6 +1,6 @@
 use crate::filter::Filter;
 use crate::{flag, Result, SessionRecord, SessionTimeouts, Store, StoreError};
-use callrec_domain::mfa::sign_in_step;
+use callrec_domain::mfa::{counts_as_opted_in, sign_in_step};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, PasswordLife, Role, RoleSet,
@@ -36,6 +36,8 @@ pub struct User {
     pub company_time_zone: Option<String>,
     /// A disabled company's users cannot sign in.
     pub company_enabled: bool,
+    /// Their company requires MFA of users who can manage users or MFA.
+    pub company_mfa_for_admins: bool,
     /// When they last signed in (Unix seconds), if ever.
     pub last_sign_in_at: Option<i64>,
     /// Step offsets of their last accepted codes, oldest first.
@@ -75,11 +77,16 @@ impl User {
     pub fn sign_in_step(&self, session_passed_mfa: bool) -> SignInStep {
         sign_in_step(
             self.company_mfa_policy,
-            self.mfa_opt_in,
+            self.counts_as_opted_in(),
             self.mfa_registered,
             session_passed_mfa,
             self.password_life.is_temporary(),
         )
+    }
+
+    /// Opted in, or required to be (`mfa::counts_as_opted_in`).
+    pub fn counts_as_opted_in(&self) -> bool {
+        counts_as_opted_in(self.mfa_opt_in, self.company_mfa_for_admins, &self.roles)
     }
 
     pub fn subject(&self) -> Subject {
@@ -174,6 +181,7 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
+         c.mfa_for_admins AS company_mfa_for_admins, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
          (SELECT m.recent_offsets FROM mfa_registrations m WHERE m.user_id = u.id) AS recent_offsets, \
@@ -214,6 +222,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         time_zone: row.try_get("time_zone")?,
         company_time_zone: row.try_get("company_time_zone")?,
         company_enabled: flag(row, "company_enabled")?,
+        company_mfa_for_admins: flag(row, "company_mfa_for_admins")?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
         recent_code_offsets: crate::mfa::parse_offsets(
             &row.try_get::<Option<String>, _>("recent_offsets")?

@@ -110,28 +110,35 @@ impl Mfa<'_> {
     }
 }
 
-/// The Company MFA page's Save: the company's new policy, audited when it
+/// The Company MFA page's Save: the company's new policy and whether
+/// users who manage users or MFA must always use it, each audited when it
 /// changed.
 pub async fn set_company_policy(
     store: &Store,
     company: &Company,
     policy: MfaPolicy,
+    mfa_for_admins: bool,
     audit: &AuditContext,
 ) -> Result<(), Error> {
-    if policy == company.mfa_policy {
-        return Ok(());
+    let entry = |details: String| {
+        audit
+            .entry(AuditAction::MfaPolicyChanged)
+            .company(company.id)
+            .target(&company.name)
+            .details(details)
+    };
+    if policy != company.mfa_policy {
+        store.set_mfa_policy(company.id, policy).await?;
+        let details = format!("{} → {}", company.mfa_policy.label(), policy.label());
+        store.audit(entry(details), audit.now).await?;
     }
-    store.set_mfa_policy(company.id, policy).await?;
-    let details = format!("{} → {}", company.mfa_policy.label(), policy.label());
-    store
-        .audit(
-            audit
-                .entry(AuditAction::MfaPolicyChanged)
-                .company(company.id)
-                .target(&company.name)
-                .details(details),
-            audit.now,
-        )
-        .await?;
+    if mfa_for_admins != company.mfa_for_admins {
+        store.set_mfa_for_admins(company.id, mfa_for_admins).await?;
+        let details = format!(
+            "always required of users who manage users or MFA: {}",
+            if mfa_for_admins { "on" } else { "off" }
+        );
+        store.audit(entry(details), audit.now).await?;
+    }
     Ok(())
 }

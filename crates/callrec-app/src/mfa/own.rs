@@ -20,7 +20,10 @@ pub struct OwnMfaChange {
 impl OwnMfaChange {
     pub fn new(user: &User, wants_mfa: bool, reset: bool) -> OwnMfaChange {
         OwnMfaChange {
+            // The box is the user's only under MFA Available, and not when
+            // the company requires MFA of them anyway.
             opt_in: (user.company_mfa_policy == MfaPolicy::Available
+                && user.counts_as_opted_in() == user.mfa_opt_in
                 && wants_mfa != user.mfa_opt_in)
                 .then_some(wants_mfa),
             reset: reset && user.mfa_registered,

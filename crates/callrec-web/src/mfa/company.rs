@@ -155,6 +155,7 @@ pub(crate) async fn save_policy(
         &state.store,
         &company,
         policy,
+        form.checked("mfa_for_admins"),
         &current.audit_context(&client),
     )
     .await?;

@@ -129,6 +129,33 @@ fn config_with(mfa: MfaSettings) -> callrec_web::WebConfig {
 }
 
 backend_tests! {
+    /// "Always require MFA for users who can manage users or MFA": under
+    /// MFA Available such users must register at their next page load;
+    /// everyone else still decides for themselves (issue 12).
+    async fn administrators_must_use_mfa_when_the_company_says_so(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Available).await;
+        let lead = app.as_user("acme.lead").await;
+        let agent = app.as_user("acme.agent").await;
+        let root = app.as_user("root").await;
+        let (_, page) = root.get_text(&format!("/company-mfa?company={}", seed.acme.id)).await;
+        assert!(page.contains(">Always require MFA for users who can manage users or MFA</label>"));
+        let company = seed.acme.id.to_string();
+        let form = [("company", company.as_str()), ("policy", "available"), ("mfa_for_admins", "on")];
+        assert_eq!(root.post("/company-mfa", &form).await.status(), 303);
+        assert_eq!(location(&lead.get("/recordings").await), "/mfa", "manages users: must register now");
+        assert_eq!(agent.get("/recordings").await.status(), 200, "everyone else decides");
+        let entries = app.store.audit_entries(&AuditQuery { action: Some("mfa.policy_changed".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(entries[0].details, "always required of users who manage users or MFA: on");
+
+        // Saving without the box turns it off again.
+        let form = [("company", company.as_str()), ("policy", "available")];
+        root.post("/company-mfa", &form).await;
+        let lead = app.as_user("acme.lead").await;
+        assert_eq!(lead.get("/recordings").await.status(), 200);
+    }
+
     /// Three codes in a row a step early: the page after sign-in says the
     /// phone's clock is fast, and Users shows a drift badge (issue 12).
     async fn a_phone_a_step_fast_is_told_about_its_clock(db) {
