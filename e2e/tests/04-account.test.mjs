@@ -161,3 +161,23 @@ test("an operator manages companies and a company's time zone", () => withPages(
   await logIn(agent, env.server, "acme.agent");
   await agent.getByText("Times are in Europe/London.").waitFor();
 }));
+
+test("a grace period to register: a banner, then Register now", () => withPages("grace", env.browser, async () => {
+  const operator = await newPage(env.browser);
+  await logIn(operator, env.server, "operator");
+  await menu(operator).getByRole("link", { name: "Company MFA" }).click();
+  await operator.getByRole("link", { name: "Manage MFA of Acme Telecom" }).click();
+  await operator.getByRole("combobox", { name: "MFA setting" }).selectOption({ label: "MFA Enabled" });
+  await operator.getByLabel("Days to register").fill("7");
+  await operator.getByRole("button", { name: "Save" }).click();
+  await operator.getByRole("status").filter({ hasText: "Company MFA saved." }).waitFor();
+  await operator.getByText("must register by").waitFor();
+
+  const agent = await newPage(env.browser);
+  await logIn(agent, env.server, "bob.smith");
+  const banner = agent.getByRole("region", { name: "MFA required soon" });
+  await banner.getByText("Your company requires MFA from").waitFor();
+  await screenshot(agent, "grace-banner");
+  await banner.getByRole("button", { name: "Register now" }).click();
+  await agent.getByRole("dialog", { name: "Set up multi-factor authentication" }).waitFor();
+}));

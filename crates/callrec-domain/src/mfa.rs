@@ -105,6 +105,34 @@ pub fn counts_as_opted_in(opted_in: bool, admins_must: bool, roles: &RoleSet) ->
     opted_in || (admins_must && manages_access(roles))
 }
 
+/// The most days a company may give its users to register.
+pub const MAX_DAYS_TO_REGISTER: i64 = 30;
+
+/// Days to register, as typed on Company MFA (0–30; empty is 0).
+pub fn parse_days_to_register(input: &str) -> Result<i64, ValidationError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Ok(0);
+    }
+    input
+        .parse::<i64>()
+        .ok()
+        .filter(|days| (0..=MAX_DAYS_TO_REGISTER).contains(days))
+        .ok_or_else(|| {
+            ValidationError::new(
+                "days",
+                "Days to register must be a whole number from 0 to 30",
+            )
+        })
+}
+
+/// Under MFA Enabled with days to register, a user without a
+/// registration (who has not chosen to register now) may carry on until
+/// the deadline.
+pub fn in_grace(policy: MfaPolicy, deadline: Option<i64>, registered: bool, now: i64) -> bool {
+    policy == MfaPolicy::Enabled && !registered && deadline.is_some_and(|deadline| now < deadline)
+}
+
 /// Who can manage users or MFA: the accounts worth most to an attacker.
 pub fn manages_access(roles: &RoleSet) -> bool {
     roles.contains(Role::ManageUsers) || roles.contains(Role::ManageCompanyMfa)
@@ -122,6 +150,27 @@ pub fn mfa_required(policy: MfaPolicy, opted_in: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_grace_period_ends_at_its_deadline() {
+        use MfaPolicy::*;
+        assert!(in_grace(Enabled, Some(100), false, 99));
+        assert!(
+            !in_grace(Enabled, Some(100), false, 100),
+            "the deadline itself ends it"
+        );
+        assert!(
+            !in_grace(Enabled, Some(100), true, 50),
+            "registered: nothing to wait for"
+        );
+        assert!(!in_grace(Enabled, None, false, 50));
+        assert!(!in_grace(Available, Some(100), false, 50));
+        assert_eq!(parse_days_to_register(""), Ok(0));
+        assert_eq!(parse_days_to_register(" 30 "), Ok(30));
+        for bad in ["31", "-1", "7.5", "x"] {
+            assert!(parse_days_to_register(bad).is_err(), "{bad}");
+        }
+    }
 
     /// Levels do not matter, roles do: every set of the eight roles, with
     /// the setting on and off, under every policy.

@@ -17,6 +17,8 @@ pub struct Company {
     pub enabled: bool,
     /// Users who can manage users or MFA must use MFA under MFA Available.
     pub mfa_for_admins: bool,
+    /// MFA Enabled with days to register: the end of the grace period.
+    pub mfa_deadline: Option<i64>,
 }
 
 /// A company with its number of users, for the Companies page.
@@ -26,7 +28,8 @@ pub struct CompanyRow {
     pub users: i64,
 }
 
-const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins";
+const COLUMNS: &str =
+    "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins, mfa_deadline";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
@@ -38,6 +41,7 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         time_zone: row.try_get("time_zone")?,
         enabled: crate::flag(row, "enabled")?,
         mfa_for_admins: crate::flag(row, "mfa_for_admins")?,
+        mfa_deadline: row.try_get("mfa_deadline")?,
     })
 }
 
@@ -97,6 +101,16 @@ impl Store {
         };
         tx.commit().await?;
         Ok(ended)
+    }
+
+    /// The end of the grace period to register (`None`: none).
+    pub async fn set_mfa_deadline(&self, id: CompanyId, deadline: Option<i64>) -> Result<()> {
+        sqlx::query("UPDATE companies SET mfa_deadline = $1 WHERE id = $2")
+            .bind(deadline)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Company MFA: whether users who can manage users or MFA must use it.

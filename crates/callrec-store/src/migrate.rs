@@ -40,6 +40,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     15 => "0015_last_sign_in.sql",
     16 => "0016_code_offsets.sql",
     17 => "0017_mfa_for_admins.sql",
+    18 => "0018_mfa_deadline.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -59,6 +60,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     15 => "0015_last_sign_in.sql",
     16 => "0016_code_offsets.sql",
     17 => "0017_mfa_for_admins.sql",
+    18 => "0018_mfa_deadline.sql",
 );
 
 impl Store {

@@ -1,6 +1,6 @@
 use crate::filter::Filter;
 use crate::{flag, Result, SessionRecord, SessionTimeouts, Store, StoreError};
-use callrec_domain::mfa::{counts_as_opted_in, sign_in_step};
+use callrec_domain::mfa::{counts_as_opted_in, in_grace, sign_in_step};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, PasswordLife, Role, RoleSet,
@@ -38,6 +38,8 @@ pub struct User {
     pub company_enabled: bool,
     /// Their company requires MFA of users who can manage users or MFA.
     pub company_mfa_for_admins: bool,
+    /// Their company's grace period to register ends then.
+    pub company_mfa_deadline: Option<i64>,
     /// When they last signed in (Unix seconds), if ever.
     pub last_sign_in_at: Option<i64>,
     /// Step offsets of their last accepted codes, oldest first.
@@ -72,15 +74,31 @@ impl User {
         }
     }
 
-    /// What this user must still do in a session that has (or has not)
-    /// passed MFA.
-    pub fn sign_in_step(&self, session_passed_mfa: bool) -> SignInStep {
+    /// What this user must still do at `now` in a session that has (or has
+    /// not) passed MFA. In the grace period a user who has not chosen to
+    /// register yet carries on.
+    pub fn sign_in_step(&self, session_passed_mfa: bool, now: i64) -> SignInStep {
+        let policy = if self.in_grace(now) && !self.mfa_opt_in {
+            MfaPolicy::Available
+        } else {
+            self.company_mfa_policy
+        };
         sign_in_step(
-            self.company_mfa_policy,
+            policy,
             self.counts_as_opted_in(),
             self.mfa_registered,
             session_passed_mfa,
             self.password_life.is_temporary(),
+        )
+    }
+
+    /// In their company's grace period to register (`mfa::in_grace`).
+    pub fn in_grace(&self, now: i64) -> bool {
+        in_grace(
+            self.company_mfa_policy,
+            self.company_mfa_deadline,
+            self.mfa_registered,
+            now,
         )
     }
 
@@ -181,7 +199,7 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
-         c.mfa_for_admins AS company_mfa_for_admins, \
+         c.mfa_for_admins AS company_mfa_for_admins, c.mfa_deadline AS company_mfa_deadline, \
          (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
            AS mfa_registered, \
          (SELECT m.recent_offsets FROM mfa_registrations m WHERE m.user_id = u.id) AS recent_offsets, \
@@ -223,6 +241,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         company_time_zone: row.try_get("company_time_zone")?,
         company_enabled: flag(row, "company_enabled")?,
         company_mfa_for_admins: flag(row, "company_mfa_for_admins")?,
+        company_mfa_deadline: row.try_get("company_mfa_deadline")?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
         recent_code_offsets: crate::mfa::parse_offsets(
             &row.try_get::<Option<String>, _>("recent_offsets")?

@@ -306,8 +306,8 @@ backend_tests! {
         db.store.set_mfa_opt_in(a.id, true).await.unwrap();
         let a = db.store.user(a.id).await.unwrap().unwrap();
         assert_eq!((a.company_mfa_policy, a.mfa_opt_in, a.mfa_registered), (MfaPolicy::Available, true, true));
-        assert_eq!(a.sign_in_step(false), callrec_domain::SignInStep::EnterCode);
-        assert_eq!(a.sign_in_step(true), callrec_domain::SignInStep::SignedIn);
+        assert_eq!(a.sign_in_step(false, NOW), callrec_domain::SignInStep::EnterCode);
+        assert_eq!(a.sign_in_step(true, NOW), callrec_domain::SignInStep::SignedIn);
         db.store.create_session("s", a.id, "127.0.0.1", false, NOW).await.unwrap();
         db.store.set_session_mfa_passed("s", true).await.unwrap();
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };

@@ -63,6 +63,11 @@ impl NameDialog {
     }
 }
 
+/// `2026-12-08 15:58:54` without its seconds.
+pub(crate) fn minutes(time: &str) -> String {
+    time.get(..16).unwrap_or(time).to_string()
+}
+
 /// The options of a time zone dropdown: `default_label` (the value "")
 /// first, then every zone; `selected` is the saved name, or "" for the
 /// default.
@@ -100,6 +105,8 @@ pub struct Chrome {
     pub return_to: &'static str,
     /// The time zone times are shown in.
     pub zone: String,
+    /// The date MFA becomes required, for a user in the grace period.
+    pub mfa_from: Option<String>,
 }
 
 impl Chrome {
@@ -125,6 +132,11 @@ impl Chrome {
             my_account: Some(PasswordForm::blank("my-account", true)),
             return_to,
             zone: user.zone.name().to_string(),
+            mfa_from: user
+                .user
+                .company_mfa_deadline
+                .filter(|_| user.user.in_grace(user.now))
+                .map(|deadline| minutes(&user.zone.format_ms(deadline * 1000))),
         }
     }
 }

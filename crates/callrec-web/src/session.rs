@@ -38,7 +38,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn sign_in_step(&self) -> SignInStep {
-        self.user.sign_in_step(self.mfa_passed)
+        self.user.sign_in_step(self.mfa_passed, self.now)
     }
 
     /// An audit entry of this user's `action` on `target` in `company`.

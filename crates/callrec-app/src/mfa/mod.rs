@@ -113,11 +113,17 @@ impl Mfa<'_> {
 /// The Company MFA page's Save: the company's new policy and whether
 /// users who manage users or MFA must always use it, each audited when it
 /// changed.
+///
+/// `days_to_register` (0–30) opens a grace period when MFA Enabled is
+/// chosen: users without a registration may carry on until then. Saving
+/// MFA Enabled again keeps a running grace period unless new days are
+/// given; any other policy ends it.
 pub async fn set_company_policy(
     store: &Store,
     company: &Company,
     policy: MfaPolicy,
     mfa_for_admins: bool,
+    days_to_register: i64,
     audit: &AuditContext,
 ) -> Result<(), Error> {
     let entry = |details: String| {
@@ -130,6 +136,19 @@ pub async fn set_company_policy(
     if policy != company.mfa_policy {
         store.set_mfa_policy(company.id, policy).await?;
         let details = format!("{} → {}", company.mfa_policy.label(), policy.label());
+        store.audit(entry(details), audit.now).await?;
+    }
+    let deadline = match policy {
+        MfaPolicy::Enabled if days_to_register > 0 => Some(audit.now + days_to_register * 86_400),
+        MfaPolicy::Enabled if company.mfa_policy == MfaPolicy::Enabled => company.mfa_deadline,
+        _ => None,
+    };
+    if deadline != company.mfa_deadline {
+        store.set_mfa_deadline(company.id, deadline).await?;
+        let details = match deadline {
+            Some(_) => format!("{days_to_register} days to register"),
+            None => "no days to register".to_string(),
+        };
         store.audit(entry(details), audit.now).await?;
     }
     if mfa_for_admins != company.mfa_for_admins {

@@ -158,7 +158,7 @@ async fn log_in(
     let cookie = start_session(&state, &user, &client, false).await?;
     // With MFA required, the session is only half signed in: every page
     // leads to the MFA pop-up until a code is accepted.
-    let next = step_path(user.sign_in_step(false), user.actor().home());
+    let next = step_path(user.sign_in_step(false, state.now()), user.actor().home());
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 

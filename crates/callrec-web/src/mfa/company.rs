@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callrec_app::mfa;
-use callrec_domain::mfa::{disable_confirmed, DISABLE_PHRASE};
+use callrec_domain::mfa::{disable_confirmed, parse_days_to_register, DISABLE_PHRASE};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, MfaPolicy, Role};
 use callrec_store::{Company, MfaSummary};
@@ -40,6 +40,8 @@ struct CompanyMfaPage {
     confirm_open: bool,
     confirm_error: Option<String>,
     phrase: &'static str,
+    /// The end of a running grace period, in the viewer's zone.
+    deadline: Option<String>,
 }
 
 /// The company the page is about: the chosen one for Global users (none
@@ -102,7 +104,12 @@ async fn render(
     } else {
         StatusCode::OK
     };
+    let deadline = company
+        .as_ref()
+        .and_then(|c| c.mfa_deadline.filter(|d| *d > current.now))
+        .map(|d| crate::layout::minutes(&current.zone.format_ms(d * 1000)));
     let page = CompanyMfaPage {
+        deadline,
         chrome: Chrome::new(current, "Company MFA", Some(MenuItem::CompanyMfa)),
         choose_company: company.is_none(),
         companies,
@@ -151,11 +158,13 @@ pub(crate) async fn save_policy(
             return render(&state, &current, Some(company), Some(policy), (true, error)).await;
         }
     }
+    let days = parse_days_to_register(form.get("days"))?;
     mfa::set_company_policy(
         &state.store,
         &company,
         policy,
         form.checked("mfa_for_admins"),
+        days,
         &current.audit_context(&client),
     )
     .await?;

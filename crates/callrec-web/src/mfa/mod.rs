@@ -27,5 +27,6 @@ pub(crate) fn routes() -> Router<AppState> {
             get(company::company_mfa_page).post(company::save_policy),
         )
         .route("/my-mfa", post(my_mfa::save))
+        .route("/mfa/register-now", post(my_mfa::register_now))
         .route("/users/{id}/reset-mfa", post(reset::reset_other_user))
 }

@@ -122,9 +122,22 @@ pub(crate) async fn save(
     .await?
     .ok_or(AppError::SignInRequired)?;
     let passed = current.mfa_passed && !change.reset;
-    if updated.sign_in_step(passed) != SignInStep::SignedIn {
+    if updated.sign_in_step(passed, current.now) != SignInStep::SignedIn {
         // Turning MFA on (or resetting it) leads straight into registration.
         return Ok(Redirect::to("/mfa").into_response());
     }
     Ok(Redirect::to(&format!("{back}?done=my-mfa-saved")).into_response())
+}
+
+/// Register now, from the grace-period banner: the user chooses to
+/// register before the deadline, which takes them to the QR code.
+pub(crate) async fn register_now(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, AppError> {
+    if !current.user.in_grace(current.now) {
+        return Ok(Redirect::to(current.actor.home()).into_response());
+    }
+    state.store.set_mfa_opt_in(current.user.id, true).await?;
+    Ok(Redirect::to("/mfa").into_response())
 }

@@ -129,6 +129,44 @@ fn config_with(mfa: MfaSettings) -> callrec_web::WebConfig {
 }
 
 backend_tests! {
+    /// MFA Enabled with days to register: until the deadline users without
+    /// a registration carry on under a banner (Register now takes them to
+    /// the QR code); after it, the next page load asks them to register,
+    /// in the middle of a session too (issue 12).
+    async fn a_grace_period_to_register(db) {
+        let clock = Clock::manual(1_800_000_000);
+        let mut config = test_config();
+        // Sessions long enough to outlive the grace period.
+        config.session.idle = 8 * 86_400;
+        config.session.absolute = 8 * 86_400;
+        let app = spawn_app_on(db, config, clock.clone()).await;
+        let seed = app.seed().await;
+        let root = app.as_user("root").await;
+        let company = seed.acme.id.to_string();
+        let (status, page) = root.post_text("/company-mfa", &[("company", &company), ("policy", "enabled"), ("days", "31")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Days to register must be a whole number from 0 to 30"));
+        let response = root.post("/company-mfa", &[("company", company.as_str()), ("policy", "enabled"), ("days", "7")]).await;
+        assert_eq!(response.status(), 303);
+        let (_, page) = root.get_text(&format!("/company-mfa?company={company}")).await;
+        assert!(page.contains("must register by 2027-01-22"), "seven days on");
+
+        let agent = app.browser();
+        assert_eq!(location(&agent.login("acme.agent", PASSWORD).await), "/recordings", "carries on");
+        let (status, page) = agent.get_text("/recordings").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Your company requires MFA from 2027-01-22"));
+        assert!(page.contains(">Register now</button>"));
+        let lead = app.as_user("acme.lead").await;
+
+        assert_eq!(location(&agent.post("/mfa/register-now", &[]).await), "/mfa");
+        let (_, page) = agent.get_text("/mfa").await;
+        assert!(page.contains("Set up multi-factor authentication"), "straight to registration");
+
+        clock.advance(7 * 86_400);
+        assert_eq!(location(&lead.get("/recordings").await), "/mfa", "the deadline passed mid-session");
+    }
+
     /// "Always require MFA for users who can manage users or MFA": under
     /// MFA Available such users must register at their next page load;
     /// everyone else still decides for themselves (issue 12).

@@ -284,6 +284,7 @@ fn table() -> Vec<Row> {
         row("POST", "/forgotten-password", "/forgotten-password", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[("who", "x")]),
         row("GET", "/reset-password", "/reset-password?token=x", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[]),
         row("POST", "/reset-password", "/reset-password", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[("token", "x")]),
+        row("POST", "/mfa/register-now", "/mfa/register-now", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         row("POST", "/my-mfa", "/my-mfa", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("return_to", "/home"), ("reset", "0")]),
         page_row("/recordings", Role::Recordings, Rule::Page(Role::Recordings)),
         page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),
