@@ -2,9 +2,10 @@
 //! and a Global administrator holding every role.
 
 use crate::accounts::{self, AuditContext, CreateUser};
+use crate::mfa::set_company_policy;
 use crate::{Error, Passwords};
 use callrec_domain::{
-    CompanyName, DisplayName, Level, NewPassword, PasswordLife, RoleSet, Username,
+    CompanyName, DisplayName, Level, MfaPolicy, NewPassword, PasswordLife, RoleSet, Username,
 };
 use callrec_store::Store;
 use rand::Rng;
@@ -35,7 +36,14 @@ pub struct Bootstrapped {
     /// The random password, to show once (never logged or stored in
     /// clear); `None` when automation gave one.
     pub generated_password: Option<String>,
+    /// When MFA becomes required for the Operator company's users (Unix
+    /// seconds), when this start made the company.
+    pub mfa_from: Option<i64>,
 }
+
+/// Days the Operator company's users have to register before MFA is
+/// required of them: Global users are the portal's most valuable accounts.
+pub const OPERATOR_DAYS_TO_REGISTER: i64 = 7;
 
 /// Makes the first administrator when the database has no users. A
 /// printed random password is temporary (good for `temporary_hours`); one
@@ -59,12 +67,17 @@ pub async fn bootstrap(
             (password, life, Some(text))
         }
     };
-    let company = match store.company_by_name("Operator").await? {
-        Some(company) => company,
+    let (company, mfa_from) = match store.company_by_name("Operator").await? {
+        Some(company) => (company, None),
         None => {
-            store
+            let company = store
                 .create_company(&CompanyName::parse("Operator")?, audit.now)
-                .await?
+                .await?;
+            // MFA Enabled with a grace period: the first administrator can
+            // sign in with the password, and must register within a week.
+            let days = OPERATOR_DAYS_TO_REGISTER;
+            set_company_policy(store, &company, MfaPolicy::Enabled, false, days, audit).await?;
+            (company, Some(audit.now + days * 86_400))
         }
     };
     let user = accounts::create_user(
@@ -87,6 +100,7 @@ pub async fn bootstrap(
     Ok(Some(Bootstrapped {
         username: user.username,
         generated_password,
+        mfa_from,
     }))
 }
 

@@ -41,6 +41,13 @@ backend_tests! {
         let response = admin.login(BOOTSTRAP_ADMIN, PASSWORD).await;
         assert_eq!(response.status(), 303);
         assert_eq!(location(&response), "/recordings", "a Global administrator with every role");
+        // The Operator company requires MFA after a week of grace.
+        let operator = app.store.company_by_name("Operator").await.unwrap().unwrap();
+        assert_eq!(operator.mfa_policy, callrec_domain::MfaPolicy::Enabled);
+        let week = operator.mfa_deadline.unwrap() - app.clock.now();
+        assert!((7 * 86_400 - 60..=7 * 86_400).contains(&week), "{week}");
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains("Your company requires MFA from"));
         let entries = app.store.audit_entries(&AuditQuery {
             action: Some("user.created".into()),
             limit: 10,

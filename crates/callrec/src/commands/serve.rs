@@ -61,6 +61,13 @@ pub async fn run(
             ),
         }
     }
+    if let Some(from) = app.bootstrapped.as_ref().and_then(|admin| admin.mfa_from) {
+        println!(
+            "MFA is required for the Operator company's users (the Global administrators) from {}: \
+             register before then from the banner on every page (Company MFA → Days to register).",
+            callrec_domain::time::format_utc(from)
+        );
+    }
     let demo_logins = if load_demo {
         let (loaded, logins) = demo::load(&store, &blobs, None).await?;
         if loaded {
