@@ -62,6 +62,7 @@ audit_actions! {
     MfaLocked => "mfa.locked", "MFA locked";
     MfaOwnReset => "mfa.own_reset", "MFA reset (self)";
     MfaReset => "mfa.reset", "MFA reset by administrator";
+    MfaRemindersSent => "mfa.reminders_sent", "MFA reminders sent";
     RecordingIngested => "recording.ingested", "Recording received";
     RecordingPlayed => "recording.played", "Recording played";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";

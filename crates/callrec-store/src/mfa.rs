@@ -1,8 +1,8 @@
 //! MFA state: company policy, per-user opt-in, and registrations. Secrets
 //! arrive here already encrypted; this module never sees one in clear.
 
-use crate::{flag, Result, Store};
-use callrec_domain::{CompanyId, MfaPolicy, UserId};
+use crate::{flag, Page, Result, Store};
+use callrec_domain::{CompanyId, MfaPolicy, SearchTerm, UserId};
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,16 @@ pub struct MfaRegistration {
     pub last_step: Option<i64>,
     /// The session (hash) a pending registration belongs to.
     pub pending_session: Option<String>,
+}
+
+/// A user who has not registered an authenticator (the roll-out list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnregisteredUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub last_sign_in_at: Option<i64>,
 }
 
 impl MfaRegistration {
@@ -69,6 +79,57 @@ impl Store {
         Ok(MfaSummary {
             users: row.try_get("users")?,
             registered: row.try_get("registered")?,
+        })
+    }
+
+    /// The company's enabled users without a confirmed registration — who
+    /// would be asked to register if MFA Enabled were saved now — by
+    /// username, whose name, username or email contains `search`.
+    pub async fn unregistered_users(
+        &self,
+        company: CompanyId,
+        search: Option<&SearchTerm>,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<UnregisteredUser>> {
+        let pattern = search.map_or_else(|| "%".to_string(), SearchTerm::like_pattern);
+        let from = "FROM users u WHERE u.company_id = $1 AND u.enabled = 1 \
+             AND NOT EXISTS (SELECT 1 FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
+             AND (u.username_key LIKE $2 ESCAPE '\\' OR lower(u.display_name) LIKE $2 ESCAPE '\\' \
+             OR lower(COALESCE(u.email, '')) LIKE $2 ESCAPE '\\')";
+        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n {from}"))
+            .bind(company.0)
+            .bind(&pattern)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let rows = sqlx::query(&format!(
+            "SELECT u.id, u.username, u.display_name, u.email, u.last_sign_in_at {from} \
+             ORDER BY u.username_key LIMIT $3 OFFSET $4"
+        ))
+        .bind(company.0)
+        .bind(&pattern)
+        .bind(i64::from(per_page))
+        .bind(i64::from(page) * i64::from(per_page))
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(UnregisteredUser {
+                    id: UserId(row.try_get("id")?),
+                    username: row.try_get("username")?,
+                    display_name: row.try_get("display_name")?,
+                    email: row.try_get("email")?,
+                    last_sign_in_at: row.try_get("last_sign_in_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
         })
     }
 

@@ -154,6 +154,7 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "my-mfa-saved" => "Your MFA settings are saved.",
         "settings-saved" => "Company settings saved.",
         "company-saved" => "Company saved.",
+        "reminders-sent" => "Reminders are on their way to the users who have not registered yet (those with an email address).",
         "clock-fast" => "Your phone's clock looks about 30 seconds fast: your last three codes were a step early. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",
         "clock-slow" => "Your phone's clock looks about 30 seconds slow: your last three codes were a step late. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",
         "time-zone-saved" => "Your time zone is saved.",

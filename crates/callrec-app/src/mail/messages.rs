@@ -22,6 +22,8 @@ pub enum NoticeKind {
     AccountLocked,
     /// A sign-in code was used a second time.
     CodeReplayed,
+    /// The company asks them to register an authenticator.
+    RegisterReminder,
 }
 
 impl NoticeKind {
@@ -35,6 +37,7 @@ impl NoticeKind {
             NoticeKind::MfaReset { .. } => "Your multi-factor authentication was reset",
             NoticeKind::AccountLocked => "Sign-in to your account is paused",
             NoticeKind::CodeReplayed => "A sign-in code for your account was used twice",
+            NoticeKind::RegisterReminder => "Please set up multi-factor authentication",
         }
     }
 
@@ -46,6 +49,7 @@ impl NoticeKind {
             NoticeKind::MfaReset { by } => format!("The authenticator registration of your account was cleared by {by}; you register again at your next sign-in."),
             NoticeKind::AccountLocked => "There were too many wrong passwords or codes for your account, so signing in is paused for a while.".into(),
             NoticeKind::CodeReplayed => "A code from your authenticator application was entered a second time, which the portal refuses.".into(),
+            NoticeKind::RegisterReminder => "Your company asks you to set up multi-factor authentication: sign in, and the portal shows a QR code to scan with an authenticator application on your phone.".into(),
         }
     }
 }

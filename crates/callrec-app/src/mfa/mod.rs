@@ -161,3 +161,48 @@ pub async fn set_company_policy(
     }
     Ok(())
 }
+
+/// Remind: mails every enabled user of `company` without a registration
+/// (who has an email) to register, when mail is on; audited. Returns how
+/// many were mailed.
+pub async fn remind_unregistered(
+    store: &Store,
+    mail: bool,
+    company: &Company,
+    audit: &AuditContext,
+) -> Result<usize, Error> {
+    if !mail {
+        return Ok(0);
+    }
+    let mut reminded = 0;
+    let mut page = 0;
+    loop {
+        let batch = store
+            .unregistered_users(company.id, None, page, 200)
+            .await?;
+        for listed in &batch.items {
+            if let Some(user) = store.user(listed.id).await? {
+                if user.email.is_some() {
+                    let kind = NoticeKind::RegisterReminder;
+                    crate::accounts::notify(store, true, &user, kind, audit).await?;
+                    reminded += 1;
+                }
+            }
+        }
+        if !batch.has_next() {
+            break;
+        }
+        page += 1;
+    }
+    store
+        .audit(
+            audit
+                .entry(AuditAction::MfaRemindersSent)
+                .company(company.id)
+                .target(&company.name)
+                .details(format!("{reminded} users reminded to register")),
+            audit.now,
+        )
+        .await?;
+    Ok(reminded)
+}

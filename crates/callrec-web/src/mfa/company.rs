@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callrec_app::mfa;
 use callrec_domain::mfa::{disable_confirmed, parse_days_to_register, DISABLE_PHRASE};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::{CompanyId, MenuItem, MfaPolicy, Role};
+use callrec_domain::{CompanyId, MenuItem, MfaPolicy, Role, SearchTerm};
 use callrec_store::{Company, MfaSummary};
 
 /// One company in a Global user's list.
@@ -42,6 +42,21 @@ struct CompanyMfaPage {
     phrase: &'static str,
     /// The end of a running grace period, in the viewer's zone.
     deadline: Option<String>,
+    /// The roll-out list: users who would be asked to register now.
+    rollout: Option<Rollout>,
+    /// Mail is on: Remind is offered.
+    can_remind: bool,
+}
+
+/// Who has not registered yet, searchable and paged.
+pub(crate) struct Rollout {
+    pub rows: Vec<(String, String, String)>,
+    pub search: String,
+    pub total: i64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// Registered share of the company's users, in percent.
+    pub registered_percent: i64,
 }
 
 /// The company the page is about: the chosen one for Global users (none
@@ -73,6 +88,7 @@ async fn render(
     company: Option<Company>,
     selected: Option<MfaPolicy>,
     confirm: (bool, Option<String>),
+    query: &FormData,
 ) -> Result<Response, AppError> {
     let mut companies = Vec::new();
     if company.is_none() {
@@ -108,8 +124,14 @@ async fn render(
         .as_ref()
         .and_then(|c| c.mfa_deadline.filter(|d| *d > current.now))
         .map(|d| crate::layout::minutes(&current.zone.format_ms(d * 1000)));
+    let rollout = match &company {
+        Some(company) => Some(rollout(state, current, company, &summary, query).await?),
+        None => None,
+    };
     let page = CompanyMfaPage {
         deadline,
+        rollout,
+        can_remind: state.config.mail.is_some(),
         chrome: Chrome::new(current, "Company MFA", Some(MenuItem::CompanyMfa)),
         choose_company: company.is_none(),
         companies,
@@ -133,7 +155,87 @@ pub(crate) async fn company_mfa_page(
     if company.is_none() && current.actor.scope() != DataScope::Everything {
         return Err(AppError::NotFound);
     }
-    render(&state, &current, company, None, (false, None)).await
+    render(&state, &current, company, None, (false, None), &query).await
+}
+
+/// The roll-out list for `company`: page `page` of its users without a
+/// registration whose name contains `q`.
+async fn rollout(
+    state: &AppState,
+    current: &CurrentUser,
+    company: &Company,
+    summary: &MfaSummary,
+    query: &FormData,
+) -> Result<Rollout, AppError> {
+    let search = query.get("q").trim().to_string();
+    let page = query.optional_id("page")?.unwrap_or(0).clamp(0, 100_000) as u32;
+    let found = state
+        .store
+        .unregistered_users(company.id, SearchTerm::parse(&search).as_ref(), page, 25)
+        .await?;
+    let link = |page: u32| {
+        let mut pairs = vec![
+            ("company", company.id.to_string()),
+            ("page", page.to_string()),
+        ];
+        if !search.is_empty() {
+            pairs.push(("q", search.clone()));
+        }
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("/company-mfa?{query}#rollout")
+    };
+    let rows = found
+        .items
+        .iter()
+        .map(|user| {
+            let seen = user.last_sign_in_at.map_or_else(
+                || "never".to_string(),
+                |at| crate::layout::minutes(&current.zone.format_ms(at * 1000)),
+            );
+            (user.username.clone(), user.display_name.clone(), seen)
+        })
+        .collect();
+    Ok(Rollout {
+        rows,
+        total: found.total,
+        previous: found.has_previous().then(|| link(page - 1)),
+        next: found.has_next().then(|| link(page + 1)),
+        registered_percent: if summary.users == 0 {
+            0
+        } else {
+            summary.registered * 100 / summary.users
+        },
+        search,
+    })
+}
+
+/// Remind: mails the users who have not registered yet.
+pub(crate) async fn remind(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageCompanyMfa)?;
+    let Some(company) = target_company(&state, &current, form.optional_id("company")?).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let mail = state.config.mail.is_some();
+    mfa::remind_unregistered(
+        &state.store,
+        mail,
+        &company,
+        &current.audit_context(&client),
+    )
+    .await?;
+    let query = match current.actor.scope() {
+        DataScope::Everything => format!("?company={}&done=reminders-sent", company.id),
+        _ => "?done=reminders-sent".to_string(),
+    };
+    Ok(Redirect::to(&format!("/company-mfa{query}")).into_response())
 }
 
 pub(crate) async fn save_policy(
@@ -155,7 +257,16 @@ pub(crate) async fn save_policy(
         if !disable_confirmed(typed) {
             let error =
                 (!typed.is_empty()).then(|| format!("Type {DISABLE_PHRASE} exactly to confirm."));
-            return render(&state, &current, Some(company), Some(policy), (true, error)).await;
+            let query = FormData::default();
+            return render(
+                &state,
+                &current,
+                Some(company),
+                Some(policy),
+                (true, error),
+                &query,
+            )
+            .await;
         }
     }
     let days = parse_days_to_register(form.get("days"))?;

@@ -26,6 +26,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/company-mfa",
             get(company::company_mfa_page).post(company::save_policy),
         )
+        .route("/company-mfa/remind", post(company::remind))
         .route("/my-mfa", post(my_mfa::save))
         .route("/mfa/register-now", post(my_mfa::register_now))
         .route("/users/{id}/reset-mfa", post(reset::reset_other_user))

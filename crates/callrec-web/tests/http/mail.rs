@@ -274,6 +274,35 @@ backend_tests! {
     }
 }
 
+backend_tests! {
+    /// The roll-out view lists who has not registered (searchable), and
+    /// Remind mails them (issue 12).
+    async fn the_rollout_view_lists_and_reminds_the_unregistered(db) {
+        let Some((url, maildir)) = smtp() else { return };
+        let app = spawn_app_with(db, mail_config(&url)).await;
+        let seed = app.seed().await;
+        let name = unique("late");
+        let late = app.user(&seed.acme, Some(&seed.sales), &name, Level::Staff, &[]).await;
+        let root = app.as_user("root").await;
+        let page_of = |q: &str| format!("/company-mfa?company={}&q={q}", seed.acme.id);
+        let (_, page) = root.get_text(&page_of("")).await;
+        for listed in ["acme.agent", "acme.lead", name.as_str()] {
+            assert!(page.contains(&format!("<td>{listed}</td>")), "{listed}");
+        }
+        assert!(page.contains(">Remind</button>"));
+        let (_, page) = root.get_text(&page_of("LATE")).await;
+        assert!(page.contains(&format!("<td>{name}</td>")) && !page.contains("<td>acme.agent</td>"));
+
+        let company = seed.acme.id.to_string();
+        let response = root.post("/company-mfa/remind", &[("company", company.as_str())]).await;
+        assert_eq!(location(&response), format!("/company-mfa?company={company}&done=reminders-sent"));
+        let reminded = wait_for(&maildir, late.email.as_deref().unwrap(), 1).await;
+        assert!(reminded[0].contains("Subject: Please set up multi-factor authentication"));
+        let sent = app.store.audit_entries(&AuditQuery { action: Some("mfa.reminders_sent".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert!(sent[0].details.ends_with("users reminded to register"), "{}", sent[0].details);
+    }
+}
+
 /// A mail server that does not answer: each failure is retried later, the
 /// last gives the message up, and it is listed for Global users. (The
 /// sender runs here by hand at chosen times.)

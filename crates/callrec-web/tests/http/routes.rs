@@ -301,6 +301,7 @@ fn table() -> Vec<Row> {
         page_row("/company-mfa", Role::ManageCompanyMfa, Rule::By(company_mfa)),
         row("GET", "/company-mfa", "/company-mfa?company={company}", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[]),
         row("POST", "/company-mfa", "/company-mfa", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[("company", "{company}"), ("policy", "")]),
+        row("POST", "/company-mfa/remind", "/company-mfa/remind", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[("company", "{company}")]),
         row("POST", "/users", "/users", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::Page(Role::ManageUsers), &[]),
         row("GET", "/users", "/users?edit={user}", USER_OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(change_user), &[]),
         row("POST", "/users/{id}", "/users/{user}", USER_OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(change_user), &[]),
