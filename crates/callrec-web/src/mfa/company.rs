@@ -211,6 +211,28 @@ async fn rollout(
     })
 }
 
+/// The company a Company MFA form was posted for, if the actor may manage
+/// its MFA; otherwise it does not exist.
+async fn posted_company(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &FormData,
+) -> Result<Company, AppError> {
+    require(current, Role::ManageCompanyMfa)?;
+    target_company(state, current, form.optional_id("company")?)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Back to Company MFA for `company`, saying `done`.
+fn back_to(current: &CurrentUser, company: &Company, done: &str) -> Response {
+    let query = match current.actor.scope() {
+        DataScope::Everything => format!("?company={}&done={done}", company.id),
+        _ => format!("?done={done}"),
+    };
+    Redirect::to(&format!("/company-mfa{query}")).into_response()
+}
+
 /// Remind: mails the users who have not registered yet.
 pub(crate) async fn remind(
     State(state): State<AppState>,
@@ -218,11 +240,7 @@ pub(crate) async fn remind(
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
-    require(&current, Role::ManageCompanyMfa)?;
-    let Some(company) = target_company(&state, &current, form.optional_id("company")?).await?
-    else {
-        return Err(AppError::NotFound);
-    };
+    let company = posted_company(&state, &current, &form).await?;
     let mail = state.config.mail.is_some();
     mfa::remind_unregistered(
         &state.store,
@@ -231,11 +249,7 @@ pub(crate) async fn remind(
         &current.audit_context(&client),
     )
     .await?;
-    let query = match current.actor.scope() {
-        DataScope::Everything => format!("?company={}&done=reminders-sent", company.id),
-        _ => "?done=reminders-sent".to_string(),
-    };
-    Ok(Redirect::to(&format!("/company-mfa{query}")).into_response())
+    Ok(back_to(&current, &company, "reminders-sent"))
 }
 
 pub(crate) async fn save_policy(
@@ -244,11 +258,7 @@ pub(crate) async fn save_policy(
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
-    require(&current, Role::ManageCompanyMfa)?;
-    let Some(company) = target_company(&state, &current, form.optional_id("company")?).await?
-    else {
-        return Err(AppError::NotFound);
-    };
+    let company = posted_company(&state, &current, &form).await?;
     let policy = MfaPolicy::parse(form.get("policy"))?;
     if policy == MfaPolicy::Disabled && company.mfa_policy != MfaPolicy::Disabled {
         // Switching MFA off takes the typed phrase, checked here as well as
@@ -279,9 +289,5 @@ pub(crate) async fn save_policy(
         &current.audit_context(&client),
     )
     .await?;
-    let query = match current.actor.scope() {
-        DataScope::Everything => format!("?company={}&done=mfa-saved", company.id),
-        _ => "?done=mfa-saved".to_string(),
-    };
-    Ok(Redirect::to(&format!("/company-mfa{query}")).into_response())
+    Ok(back_to(&current, &company, "mfa-saved"))
 }
