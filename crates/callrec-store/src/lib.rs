@@ -44,7 +44,7 @@ pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HE
 pub use companies::{Company, CompanyRow};
 pub use directory::FilterChoices;
 pub use error::StoreError;
-pub use mfa::{MfaRegistration, MfaSummary, UnregisteredUser};
+pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
 pub use recordings::{
     Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingPage,

@@ -15,14 +15,18 @@ pub struct MfaRegistration {
     pub pending_session: Option<String>,
 }
 
-/// A user who has not registered an authenticator (the roll-out list).
+/// A user in the roll-out view, with their registration if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnregisteredUser {
+pub struct RolloutUser {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
     pub last_sign_in_at: Option<i64>,
+    /// When their authenticator was registered (Unix seconds).
+    pub registered_at: Option<i64>,
+    /// When the code they last used was current (Unix seconds).
+    pub last_code_at: Option<i64>,
 }
 
 impl MfaRegistration {
@@ -91,12 +95,33 @@ impl Store {
         search: Option<&SearchTerm>,
         page: u32,
         per_page: u32,
-    ) -> Result<Page<UnregisteredUser>> {
+    ) -> Result<Page<RolloutUser>> {
+        self.rollout_users(company, search, true, page, per_page)
+            .await
+    }
+
+    /// The company's enabled users with their registration (the roll-out
+    /// view), all or only those without one.
+    pub async fn rollout_users(
+        &self,
+        company: CompanyId,
+        search: Option<&SearchTerm>,
+        only_unregistered: bool,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<RolloutUser>> {
         let pattern = search.map_or_else(|| "%".to_string(), SearchTerm::like_pattern);
-        let from = "FROM users u WHERE u.company_id = $1 AND u.enabled = 1 \
-             AND NOT EXISTS (SELECT 1 FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
+        let unregistered = if only_unregistered {
+            " AND m.user_id IS NULL"
+        } else {
+            ""
+        };
+        let from = format!(
+            "FROM users u LEFT JOIN mfa_registrations m ON m.user_id = u.id AND m.confirmed = 1 \
+             WHERE u.company_id = $1 AND u.enabled = 1{unregistered} \
              AND (u.username_key LIKE $2 ESCAPE '\\' OR lower(u.display_name) LIKE $2 ESCAPE '\\' \
-             OR lower(COALESCE(u.email, '')) LIKE $2 ESCAPE '\\')";
+             OR lower(COALESCE(u.email, '')) LIKE $2 ESCAPE '\\')"
+        );
         let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n {from}"))
             .bind(company.0)
             .bind(&pattern)
@@ -104,8 +129,8 @@ impl Store {
             .await?
             .try_get("n")?;
         let rows = sqlx::query(&format!(
-            "SELECT u.id, u.username, u.display_name, u.email, u.last_sign_in_at {from} \
-             ORDER BY u.username_key LIMIT $3 OFFSET $4"
+            "SELECT u.id, u.username, u.display_name, u.email, u.last_sign_in_at, \
+             m.confirmed_at, m.last_step {from} ORDER BY u.username_key LIMIT $3 OFFSET $4"
         ))
         .bind(company.0)
         .bind(&pattern)
@@ -116,12 +141,16 @@ impl Store {
         let items = rows
             .iter()
             .map(|row| {
-                Ok(UnregisteredUser {
+                Ok(RolloutUser {
                     id: UserId(row.try_get("id")?),
                     username: row.try_get("username")?,
                     display_name: row.try_get("display_name")?,
                     email: row.try_get("email")?,
                     last_sign_in_at: row.try_get("last_sign_in_at")?,
+                    registered_at: row.try_get("confirmed_at")?,
+                    last_code_at: row
+                        .try_get::<Option<i64>, _>("last_step")?
+                        .map(|step| step * 30),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

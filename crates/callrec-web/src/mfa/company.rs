@@ -48,10 +48,24 @@ struct CompanyMfaPage {
     can_remind: bool,
 }
 
-/// Who has not registered yet, searchable and paged.
+/// One user in the roll-out view.
+pub(crate) struct RolloutRow {
+    pub username: String,
+    pub name: String,
+    pub registered: String,
+    pub last_code: String,
+    pub last_sign_in: String,
+}
+
+/// Who has not registered yet (or everyone), searchable and paged.
 pub(crate) struct Rollout {
-    pub rows: Vec<(String, String, String)>,
+    pub rows: Vec<RolloutRow>,
     pub search: String,
+    /// Every user, not only those without a registration.
+    pub all: bool,
+    /// The page's own links for "Not registered" and "All users".
+    pub unregistered_link: String,
+    pub all_link: String,
     pub total: i64,
     pub previous: Option<String>,
     pub next: Option<String>,
@@ -168,16 +182,26 @@ async fn rollout(
     query: &FormData,
 ) -> Result<Rollout, AppError> {
     let search = query.get("q").trim().to_string();
+    let all = query.get("show") == "all";
     let page = query.optional_id("page")?.unwrap_or(0).clamp(0, 100_000) as u32;
     let found = state
         .store
-        .unregistered_users(company.id, SearchTerm::parse(&search).as_ref(), page, 25)
+        .rollout_users(
+            company.id,
+            SearchTerm::parse(&search).as_ref(),
+            !all,
+            page,
+            25,
+        )
         .await?;
-    let link = |page: u32| {
+    let link = |page: u32, all: bool| {
         let mut pairs = vec![
             ("company", company.id.to_string()),
             ("page", page.to_string()),
         ];
+        if all {
+            pairs.push(("show", "all".to_string()));
+        }
         if !search.is_empty() {
             pairs.push(("q", search.clone()));
         }
@@ -186,22 +210,31 @@ async fn rollout(
             .finish();
         format!("/company-mfa?{query}#rollout")
     };
+    let when = |at: Option<i64>, none: &str| {
+        at.map_or_else(
+            || none.to_string(),
+            |at| crate::layout::minutes(&current.zone.format_ms(at * 1000)),
+        )
+    };
     let rows = found
         .items
         .iter()
-        .map(|user| {
-            let seen = user.last_sign_in_at.map_or_else(
-                || "never".to_string(),
-                |at| crate::layout::minutes(&current.zone.format_ms(at * 1000)),
-            );
-            (user.username.clone(), user.display_name.clone(), seen)
+        .map(|user| RolloutRow {
+            username: user.username.clone(),
+            name: user.display_name.clone(),
+            registered: when(user.registered_at, "not registered"),
+            last_code: when(user.last_code_at, "—"),
+            last_sign_in: when(user.last_sign_in_at, "never"),
         })
         .collect();
     Ok(Rollout {
         rows,
+        all,
+        unregistered_link: link(0, false),
+        all_link: link(0, true),
         total: found.total,
-        previous: found.has_previous().then(|| link(page - 1)),
-        next: found.has_next().then(|| link(page + 1)),
+        previous: found.has_previous().then(|| link(page - 1, all)),
+        next: found.has_next().then(|| link(page + 1, all)),
         registered_percent: if summary.users == 0 {
             0
         } else {

@@ -129,6 +129,27 @@ fn config_with(mfa: MfaSettings) -> callrec_web::WebConfig {
 }
 
 backend_tests! {
+    /// The roll-out view: by default who has not registered; "All users"
+    /// with when each registered and last used a code (issue 12).
+    async fn the_rollout_view_shows_who_has_registered(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
+        register(&app, "acme.agent").await;
+        let root = app.as_user("root").await;
+        let row = |page: &str, user: &str| -> String {
+            page.split("<tr").find(|r| r.contains(&format!("<td>{user}</td>"))).unwrap_or_default().to_string()
+        };
+        let (_, page) = root.get_text(&format!("/company-mfa?company={}", seed.acme.id)).await;
+        assert!(row(&page, "acme.agent").is_empty(), "registered: not in the list");
+        assert!(row(&page, "acme.lead").contains("not registered"));
+        assert!(page.contains(r#"aria-current="page">Not registered</a>"#));
+        let (_, page) = root.get_text(&format!("/company-mfa?company={}&show=all", seed.acme.id)).await;
+        let agent = row(&page, "acme.agent");
+        assert!(agent.contains("<td>20") && !agent.contains("not registered"), "{agent}");
+        assert!(page.contains(r#"aria-current="page">All users</a>"#));
+    }
+
     /// MFA Enabled with days to register: until the deadline users without
     /// a registration carry on under a banner (Register now takes them to
     /// the QR code); after it, the next page load asks them to register,
