@@ -133,6 +133,16 @@ pub fn in_grace(policy: MfaPolicy, deadline: Option<i64>, registered: bool, now:
     policy == MfaPolicy::Enabled && !registered && deadline.is_some_and(|deadline| now < deadline)
 }
 
+/// The policy a user meets now: in the grace period, MFA Enabled asks
+/// nothing yet of one who has not chosen to register (Register now).
+pub fn policy_now(policy: MfaPolicy, in_grace: bool, opted_in: bool) -> MfaPolicy {
+    if in_grace && !opted_in {
+        MfaPolicy::Available
+    } else {
+        policy
+    }
+}
+
 /// Who can manage users or MFA: the accounts worth most to an attacker.
 pub fn manages_access(roles: &RoleSet) -> bool {
     roles.contains(Role::ManageUsers) || roles.contains(Role::ManageCompanyMfa)
@@ -165,6 +175,13 @@ mod tests {
         );
         assert!(!in_grace(Enabled, None, false, 50));
         assert!(!in_grace(Available, Some(100), false, 50));
+        assert_eq!(policy_now(Enabled, true, false), Available, "carries on");
+        assert_eq!(
+            policy_now(Enabled, true, true),
+            Enabled,
+            "chose Register now"
+        );
+        assert_eq!(policy_now(Enabled, false, false), Enabled);
         assert_eq!(parse_days_to_register(""), Ok(0));
         assert_eq!(parse_days_to_register(" 30 "), Ok(30));
         for bad in ["31", "-1", "7.5", "x"] {

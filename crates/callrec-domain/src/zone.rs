@@ -29,16 +29,23 @@ impl Zone {
         }
     }
 
-    /// A name from the IANA database (any case), e.g. `europe/london`.
+    /// A name from the IANA database (any case), e.g. `europe/london`: one
+    /// lookup in the built-in database (this runs on every page load for
+    /// users with a zone).
     pub fn parse(name: &str) -> Result<Zone, ValidationError> {
-        let wanted = name.trim();
-        let known = Zone::names()
+        let refused = || ValidationError::new("time_zone", "Choose a time zone from the list");
+        let tz = TimeZone::get(name.trim()).map_err(|_| refused())?;
+        let name = tz.iana_name().ok_or_else(refused)?.to_string();
+        Ok(Zone { name, tz })
+    }
+
+    /// The first of `names` that is a zone (the user's, else the
+    /// company's, …).
+    pub fn first_of<'a>(names: impl IntoIterator<Item = Option<&'a str>>) -> Option<Zone> {
+        names
             .into_iter()
-            .find(|n| n.eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| ValidationError::new("time_zone", "Choose a time zone from the list"))?;
-        let tz = TimeZone::get(&known)
-            .map_err(|_| ValidationError::new("time_zone", "Choose a time zone from the list"))?;
-        Ok(Zone { name: known, tz })
+            .flatten()
+            .find_map(|name| Zone::parse(name).ok())
     }
 
     /// Every zone name, sorted.
@@ -71,6 +78,17 @@ impl Zone {
         self.civil(unix_ms)
             .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_default()
+    }
+
+    /// Unix seconds as `2026-11-28 10:15:00` in this zone.
+    pub fn format_seconds(&self, unix_seconds: i64) -> String {
+        self.format_ms(unix_seconds.saturating_mul(1000))
+    }
+
+    /// Unix seconds as `2026-11-28 10:15` in this zone.
+    pub fn format_minutes(&self, unix_seconds: i64) -> String {
+        let text = self.format_seconds(unix_seconds);
+        text.get(..16).unwrap_or(&text).to_string()
     }
 
     /// `2026-11-28T10:15`, the value of a datetime-local field.

@@ -1,7 +1,8 @@
 use crate::filter::Filter;
 use crate::{flag, Result, SessionRecord, SessionTimeouts, Store, StoreError};
-use callrec_domain::mfa::{counts_as_opted_in, in_grace, sign_in_step};
+use callrec_domain::mfa::{counts_as_opted_in, in_grace, policy_now, sign_in_step};
 use callrec_domain::permissions::DataScope;
+use callrec_domain::zone::Zone;
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, PasswordLife, Role, RoleSet,
     SearchTerm, SignInStep, Subject, TeamId, UserId, Username,
@@ -78,11 +79,7 @@ impl User {
     /// not) passed MFA. In the grace period a user who has not chosen to
     /// register yet carries on.
     pub fn sign_in_step(&self, session_passed_mfa: bool, now: i64) -> SignInStep {
-        let policy = if self.in_grace(now) && !self.mfa_opt_in {
-            MfaPolicy::Available
-        } else {
-            self.company_mfa_policy
-        };
+        let policy = policy_now(self.company_mfa_policy, self.in_grace(now), self.mfa_opt_in);
         sign_in_step(
             policy,
             self.counts_as_opted_in(),
@@ -90,6 +87,11 @@ impl User {
             session_passed_mfa,
             self.password_life.is_temporary(),
         )
+    }
+
+    /// The zone they see times in, when they or their company chose one.
+    pub fn zone(&self) -> Option<Zone> {
+        Zone::first_of([self.time_zone.as_deref(), self.company_time_zone.as_deref()])
     }
 
     /// In their company's grace period to register (`mfa::in_grace`).
@@ -100,6 +102,12 @@ impl User {
             self.mfa_registered,
             now,
         )
+    }
+
+    /// MFA is on for them because they manage users or MFA, not because
+    /// they chose it: My MFA's box is locked on.
+    pub fn mfa_forced_on(&self) -> bool {
+        self.counts_as_opted_in() && !self.mfa_opt_in
     }
 
     /// Opted in, or required to be (`mfa::counts_as_opted_in`).
@@ -200,12 +208,11 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
          c.mfa_for_admins AS company_mfa_for_admins, c.mfa_deadline AS company_mfa_deadline, \
-         (SELECT COUNT(*) FROM mfa_registrations m WHERE m.user_id = u.id AND m.confirmed = 1) \
-           AS mfa_registered, \
-         (SELECT m.recent_offsets FROM mfa_registrations m WHERE m.user_id = u.id) AS recent_offsets, \
+         COALESCE(m.confirmed, 0) AS mfa_registered, m.recent_offsets, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
          FROM users u JOIN companies c ON c.id = u.company_id \
-         LEFT JOIN teams t ON t.id = u.team_id{extra_joins}",
+         LEFT JOIN teams t ON t.id = u.team_id \
+         LEFT JOIN mfa_registrations m ON m.user_id = u.id{extra_joins}",
         store.backend.string_agg("r.role")
     )
 }

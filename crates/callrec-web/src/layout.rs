@@ -63,11 +63,6 @@ impl NameDialog {
     }
 }
 
-/// `2026-12-08 15:58:54` without its seconds.
-pub(crate) fn minutes(time: &str) -> String {
-    time.get(..16).unwrap_or(time).to_string()
-}
-
 /// The options of a time zone dropdown: `default_label` (the value "")
 /// first, then every zone; `selected` is the saved name, or "" for the
 /// default.
@@ -136,7 +131,7 @@ impl Chrome {
                 .user
                 .company_mfa_deadline
                 .filter(|_| user.user.in_grace(user.now))
-                .map(|deadline| minutes(&user.zone.format_ms(deadline * 1000))),
+                .map(|deadline| user.zone.format_minutes(deadline)),
         }
     }
 }

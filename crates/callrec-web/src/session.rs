@@ -125,10 +125,8 @@ impl FromRequestParts<AppState> for MaybeUser {
             state.store.delete_session(&hash).await?;
             return Ok(MaybeUser(None));
         }
-        let zone = [&user.time_zone, &user.company_time_zone]
-            .into_iter()
-            .flatten()
-            .find_map(|name| Zone::parse(name).ok())
+        let zone = user
+            .zone()
             .unwrap_or_else(|| state.config.default_time_zone.clone());
         Ok(MaybeUser(Some(CurrentUser {
             zone,

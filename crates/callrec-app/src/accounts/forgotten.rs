@@ -205,11 +205,7 @@ pub async fn notify(
     let (true, Some(email)) = (mail_enabled, &user.email) else {
         return Ok(());
     };
-    let zone = [&user.time_zone, &user.company_time_zone]
-        .into_iter()
-        .flatten()
-        .find_map(|name| Zone::parse(name).ok())
-        .unwrap_or_else(Zone::utc);
+    let zone = user.zone().unwrap_or_else(Zone::utc);
     let notice = Notice {
         kind,
         username: user.username.clone(),

@@ -90,7 +90,7 @@ impl Notice {
         let what = self.kind.what();
         let when = format!(
             "{} ({})",
-            self.zone.format_ms(self.at.saturating_mul(1000)),
+            self.zone.format_seconds(self.at),
             self.zone.name()
         );
         let render = |err: askama::Error| Error::Internal(format!("mail template: {err}"));

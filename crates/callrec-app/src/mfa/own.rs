@@ -23,7 +23,7 @@ impl OwnMfaChange {
             // The box is the user's only under MFA Available, and not when
             // the company requires MFA of them anyway.
             opt_in: (user.company_mfa_policy == MfaPolicy::Available
-                && user.counts_as_opted_in() == user.mfa_opt_in
+                && !user.mfa_forced_on()
                 && wants_mfa != user.mfa_opt_in)
                 .then_some(wants_mfa),
             reset: reset && user.mfa_registered,

@@ -137,7 +137,7 @@ async fn render(
     let deadline = company
         .as_ref()
         .and_then(|c| c.mfa_deadline.filter(|d| *d > current.now))
-        .map(|d| crate::layout::minutes(&current.zone.format_ms(d * 1000)));
+        .map(|d| current.zone.format_minutes(d));
     let rollout = match &company {
         Some(company) => Some(rollout(state, current, company, &summary, query).await?),
         None => None,
@@ -211,10 +211,7 @@ async fn rollout(
         format!("/company-mfa?{query}#rollout")
     };
     let when = |at: Option<i64>, none: &str| {
-        at.map_or_else(
-            || none.to_string(),
-            |at| crate::layout::minutes(&current.zone.format_ms(at * 1000)),
-        )
+        at.map_or_else(|| none.to_string(), |at| current.zone.format_minutes(at))
     };
     let rows = found
         .items

@@ -37,7 +37,7 @@ impl MyMfa {
         let (checked, locked, note) = match user.company_mfa_policy {
             MfaPolicy::Enabled => (true, true, "Required by your company"),
             MfaPolicy::Disabled => (false, true, "MFA is off for your company"),
-            MfaPolicy::Available if user.counts_as_opted_in() && !user.mfa_opt_in => (
+            MfaPolicy::Available if user.mfa_forced_on() => (
                 true,
                 true,
                 "Required by your company for users who manage users or MFA",

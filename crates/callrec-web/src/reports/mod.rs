@@ -85,7 +85,7 @@ async fn reports_page(
     let rows = entries
         .iter()
         .map(|entry| AuditRow {
-            at: current.zone.format_ms(entry.at.saturating_mul(1000)),
+            at: current.zone.format_seconds(entry.at),
             event: entry.action_label().to_string(),
             // Events without a signed-in actor came from the command line,
             // the ingest API or sign-in attempts.
@@ -104,7 +104,7 @@ async fn reports_page(
             .await?
             .into_iter()
             .map(|m| {
-                let when = current.zone.format_ms(m.failed_at.saturating_mul(1000));
+                let when = current.zone.format_seconds(m.failed_at);
                 (when, m.to, m.subject, m.attempts, m.last_error)
             })
             .collect(),

@@ -69,6 +69,10 @@ enum Rule {
     Always(Outcome),
     /// A page of the menu: found with its role, not found without.
     Page(Role),
+    /// Found with the role from this level up, not found otherwise. (A
+    /// Company user's request naming another company is answered for
+    /// their own.)
+    RoleFrom(Role, Level),
     /// Written out below, per level, missing role and object.
     By(Expect),
 }
@@ -79,6 +83,10 @@ impl Rule {
             Rule::Always(outcome) => outcome,
             Rule::Page(role) if lacking == Some(role) => Outcome::NotFound,
             Rule::Page(_) => Outcome::Ok,
+            Rule::RoleFrom(role, lowest) if lacking == Some(role) || level < lowest => {
+                Outcome::NotFound
+            }
+            Rule::RoleFrom(..) => Outcome::Ok,
             Rule::By(expect) => expect(level, lacking, obj),
         }
     }
@@ -105,41 +113,6 @@ use Outcome::*;
 
 fn lacks(lacking: Option<Role>, role: Role) -> bool {
     lacking == Some(role)
-}
-
-/// Company MFA: the role, and Company or Global level. A Company user's
-/// request naming another company is answered for their own.
-fn company_mfa(level: Level, l: Option<Role>, _: Obj) -> Outcome {
-    if lacks(l, Role::ManageCompanyMfa) || level < Level::Company {
-        NotFound
-    } else {
-        Ok
-    }
-}
-/// The Companies page: Access to Manage Users at Global level.
-fn companies(level: Level, l: Option<Role>, _: Obj) -> Outcome {
-    if lacks(l, Role::ManageUsers) || level < Level::Global {
-        NotFound
-    } else {
-        Ok
-    }
-}
-/// Company settings: Access to Manage Users, and Company or Global level.
-/// A Company user's request naming another company is answered for their own.
-fn company_settings(level: Level, l: Option<Role>, _: Obj) -> Outcome {
-    if lacks(l, Role::ManageUsers) || level < Level::Company {
-        NotFound
-    } else {
-        Ok
-    }
-}
-/// Adding a team: the role, and Company or Global level.
-fn add_team(level: Level, l: Option<Role>, _: Obj) -> Outcome {
-    if lacks(l, Role::ManageTeams) || level < Level::Company {
-        NotFound
-    } else {
-        Ok
-    }
 }
 /// Renaming or disabling a team: own team from Team level, the company's
 /// teams from Company level, every team for Global.
@@ -290,24 +263,24 @@ fn table() -> Vec<Row> {
         page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),
         page_row("/teams", Role::ManageTeams, Rule::Page(Role::ManageTeams)),
         page_row("/reports", Role::AuditLog, Rule::Page(Role::AuditLog)),
-        page_row("/company-settings", Role::ManageUsers, Rule::By(company_settings)),
-        page_row("/companies", Role::ManageUsers, Rule::By(companies)),
-        row("POST", "/companies", "/companies", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::By(companies), &[("name", "")]),
-        row("POST", "/companies/{id}/rename", "/companies/{company}/rename", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(companies), &[("name", "")]),
-        row("POST", "/companies/{id}/status", "/companies/{company}/status", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(companies), &[("enabled", "x")]),
-        row("GET", "/company-settings", "/company-settings?company={company}", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(company_settings), &[]),
-        row("POST", "/company-settings", "/company-settings", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(company_settings), &[("company", "{company}"), ("time_zone", "")]),
+        page_row("/company-settings", Role::ManageUsers, Rule::RoleFrom(Role::ManageUsers, Level::Company)),
+        page_row("/companies", Role::ManageUsers, Rule::RoleFrom(Role::ManageUsers, Level::Global)),
+        row("POST", "/companies", "/companies", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Global), &[("name", "")]),
+        row("POST", "/companies/{id}/rename", "/companies/{company}/rename", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Global), &[("name", "")]),
+        row("POST", "/companies/{id}/status", "/companies/{company}/status", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Global), &[("enabled", "x")]),
+        row("GET", "/company-settings", "/company-settings?company={company}", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[]),
+        row("POST", "/company-settings", "/company-settings", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("time_zone", "")]),
         row("POST", "/my-account/time-zone", "/my-account/time-zone", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("time_zone", "")]),
-        page_row("/company-mfa", Role::ManageCompanyMfa, Rule::By(company_mfa)),
-        row("GET", "/company-mfa", "/company-mfa?company={company}", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[]),
-        row("POST", "/company-mfa", "/company-mfa", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[("company", "{company}"), ("policy", "")]),
-        row("POST", "/company-mfa/remind", "/company-mfa/remind", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(company_mfa), &[("company", "{company}")]),
+        page_row("/company-mfa", Role::ManageCompanyMfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company)),
+        row("GET", "/company-mfa", "/company-mfa?company={company}", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company), &[]),
+        row("POST", "/company-mfa", "/company-mfa", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company), &[("company", "{company}"), ("policy", "")]),
+        row("POST", "/company-mfa/remind", "/company-mfa/remind", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company), &[("company", "{company}")]),
         row("POST", "/users", "/users", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::Page(Role::ManageUsers), &[]),
         row("GET", "/users", "/users?edit={user}", USER_OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(change_user), &[]),
         row("POST", "/users/{id}", "/users/{user}", USER_OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::By(change_user), &[]),
         row("GET", "/users", "/users?reset={user}", USER_OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(open_reset_mfa), &[]),
         row("POST", "/users/{id}/reset-mfa", "/users/{user}/reset-mfa", USER_OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::By(reset_mfa), &[]),
-        row("POST", "/teams", "/teams", &[Pathless], Some(Role::ManageTeams), Login, Mfa, Rule::By(add_team), &[("name", "")]),
+        row("POST", "/teams", "/teams", &[Pathless], Some(Role::ManageTeams), Login, Mfa, Rule::RoleFrom(Role::ManageTeams, Level::Company), &[("name", "")]),
         row("POST", "/teams/{id}/rename", "/teams/{team}/rename", OBJECTS, Some(Role::ManageTeams), Login, Mfa, Rule::By(change_team), &[("name", "")]),
         row("POST", "/teams/{id}/status", "/teams/{team}/status", OBJECTS, Some(Role::ManageTeams), Login, Mfa, Rule::By(change_team), &[]),
         row("GET", "/recordings/{id}/audio", "/recordings/{rec}/audio", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
