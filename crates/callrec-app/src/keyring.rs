@@ -3,13 +3,19 @@
 //! row does not decrypt), and the key's id in front so keys can rotate.
 //!
 //! Stored form: `v1.<key id>.<base64url(nonce ‖ ciphertext)>`.
+//!
+//! Recovery codes are hashed, not encrypted: HMAC-SHA-256 under a key
+//! derived from each keyring key, over the user id and the code, so a copy
+//! of the database alone cannot test the 2^40 possible codes.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use callrec_domain::recovery::RecoveryCode;
 use callrec_domain::totp::TotpSecret;
 use callrec_domain::UserId;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -26,6 +32,8 @@ pub enum SecretError {
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// The recovery-code hashing key derived from this key.
+    hashing: [u8; 32],
 }
 
 /// The current key, which encrypts, and older keys, which only decrypt.
@@ -56,6 +64,11 @@ impl Keyring {
             .map(|key| Key {
                 id: key_id(key),
                 cipher: XChaCha20Poly1305::new(key.into()),
+                hashing: Sha256::new()
+                    .chain_update(b"callrec-recovery-codes\0")
+                    .chain_update(key)
+                    .finalize()
+                    .into(),
             })
             .collect();
         Keyring { keys }
@@ -116,10 +129,32 @@ impl Keyring {
         TotpSecret::from_slice(&plain).ok_or(SecretError::Malformed)
     }
 
+    /// The stored form of a recovery code: its keyed hash under the
+    /// current key.
+    pub fn recovery_hash(&self, user: UserId, code: &RecoveryCode) -> String {
+        recovery_hash(&self.keys[0], user, code)
+    }
+
+    /// The hashes `code` may be stored under: one per key, current first,
+    /// so codes made before a rotation keep working.
+    pub fn recovery_candidates(&self, user: UserId, code: &RecoveryCode) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|key| recovery_hash(key, user, code))
+            .collect()
+    }
+
     /// Whether `stored` was encrypted with an older key.
     pub fn needs_rotation(&self, stored: &str) -> bool {
         stored.split('.').nth(1) != Some(self.current_key_id())
     }
+}
+
+fn recovery_hash(key: &Key, user: UserId, code: &RecoveryCode) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.hashing)
+        .expect("HMAC takes a key of any length");
+    mac.update(format!("{}:{}", user.0, code.canonical()).as_bytes());
+    callrec_domain::hex::hex(&mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
@@ -161,6 +196,28 @@ mod tests {
         assert_eq!(
             only_new.decrypt(UserId(5), &stored),
             Err(SecretError::UnknownKey(key_id(&[1; 32])))
+        );
+    }
+
+    #[test]
+    fn recovery_hashes_are_keyed_and_bound_to_the_user() {
+        let code = RecoveryCode::from_bytes([1, 2, 3, 4, 5]);
+        let ring = Keyring::new([7; 32], &[]);
+        let hash = ring.recovery_hash(UserId(1), &code);
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains(code.canonical()));
+        assert_eq!(hash, ring.recovery_hash(UserId(1), &code), "deterministic");
+        assert_ne!(hash, ring.recovery_hash(UserId(2), &code));
+        assert_ne!(
+            hash,
+            Keyring::new([8; 32], &[]).recovery_hash(UserId(1), &code)
+        );
+        let rotated = Keyring::new([8; 32], &[[7; 32]]);
+        let candidates = rotated.recovery_candidates(UserId(1), &code);
+        assert_eq!(candidates.len(), 2);
+        assert_eq!(
+            candidates[1], hash,
+            "a code made before rotation still matches"
         );
     }
 

@@ -16,6 +16,7 @@ pub mod permissions;
 pub mod phone;
 pub mod range;
 pub mod recording;
+pub mod recovery;
 pub mod role;
 pub mod throttle;
 pub mod time;

@@ -63,6 +63,8 @@ audit_actions! {
     MfaOwnReset => "mfa.own_reset", "MFA reset (self)";
     MfaReset => "mfa.reset", "MFA reset by administrator";
     MfaRemindersSent => "mfa.reminders_sent", "MFA reminders sent";
+    MfaRecoveryCodesCreated => "mfa.recovery_codes_created", "MFA recovery codes made";
+    MfaRecoveryCodeUsed => "mfa.recovery_code_used", "MFA recovery code used";
     RecordingIngested => "recording.ingested", "Recording received";
     RecordingPlayed => "recording.played", "Recording played";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";

@@ -29,6 +29,7 @@ mod password_resets;
 pub mod private;
 mod reads;
 mod recordings;
+mod recovery_codes;
 mod sessions;
 mod teams;
 mod throttle;

@@ -27,6 +27,8 @@ pub struct RolloutUser {
     pub registered_at: Option<i64>,
     /// When the code they last used was current (Unix seconds).
     pub last_code_at: Option<i64>,
+    /// Their unused recovery codes.
+    pub recovery_codes_left: i64,
 }
 
 impl MfaRegistration {
@@ -130,7 +132,10 @@ impl Store {
             .try_get("n")?;
         let rows = sqlx::query(&format!(
             "SELECT u.id, u.username, u.display_name, u.email, u.last_sign_in_at, \
-             m.confirmed_at, m.last_step {from} ORDER BY u.username_key LIMIT $3 OFFSET $4"
+             m.confirmed_at, m.last_step, \
+             (SELECT COUNT(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id AND rc.used_at IS NULL) \
+               AS recovery_codes_left \
+             {from} ORDER BY u.username_key LIMIT $3 OFFSET $4"
         ))
         .bind(company.0)
         .bind(&pattern)
@@ -151,6 +156,7 @@ impl Store {
                     last_code_at: row
                         .try_get::<Option<i64>, _>("last_step")?
                         .map(|step| step * 30),
+                    recovery_codes_left: row.try_get("recovery_codes_left")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -272,12 +278,19 @@ impl Store {
         Ok(offsets)
     }
 
-    /// Removes the registration; true if there was one.
+    /// Removes the registration and its recovery codes; true if there was
+    /// a registration.
     pub async fn delete_mfa_registration(&self, user: UserId) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query("DELETE FROM mfa_registrations WHERE user_id = $1")
             .bind(user.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 

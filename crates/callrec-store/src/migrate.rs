@@ -41,6 +41,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     16 => "0016_code_offsets.sql",
     17 => "0017_mfa_for_admins.sql",
     18 => "0018_mfa_deadline.sql",
+    19 => "0019_recovery_codes.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -61,6 +62,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     16 => "0016_code_offsets.sql",
     17 => "0017_mfa_for_admins.sql",
     18 => "0018_mfa_deadline.sql",
+    19 => "0019_recovery_codes.sql",
 );
 
 impl Store {

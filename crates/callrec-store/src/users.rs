@@ -45,6 +45,8 @@ pub struct User {
     pub last_sign_in_at: Option<i64>,
     /// Step offsets of their last accepted codes, oldest first.
     pub recent_code_offsets: Vec<i64>,
+    /// Their unused recovery codes.
+    pub recovery_codes_left: i64,
 }
 
 /// A password as stored: its hash, and whether it is temporary.
@@ -209,7 +211,9 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
          c.mfa_for_admins AS company_mfa_for_admins, c.mfa_deadline AS company_mfa_deadline, \
          COALESCE(m.confirmed, 0) AS mfa_registered, m.recent_offsets, \
-         (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles \
+         (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles, \
+         (SELECT COUNT(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id AND rc.used_at IS NULL) \
+           AS recovery_codes_left \
          FROM users u JOIN companies c ON c.id = u.company_id \
          LEFT JOIN teams t ON t.id = u.team_id \
          LEFT JOIN mfa_registrations m ON m.user_id = u.id{extra_joins}",
@@ -254,6 +258,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
             &row.try_get::<Option<String>, _>("recent_offsets")?
                 .unwrap_or_default(),
         ),
+        recovery_codes_left: row.try_get("recovery_codes_left")?,
     })
 }
 

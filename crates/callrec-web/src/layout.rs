@@ -4,6 +4,7 @@ use crate::account::PasswordForm;
 use crate::error::AppError;
 use crate::mfa::MyMfa;
 use crate::session::CurrentUser;
+use callrec_domain::recovery::should_prompt;
 use callrec_domain::zone::Zone;
 use callrec_domain::MenuItem;
 use callrec_domain::ValidationError;
@@ -102,6 +103,15 @@ pub struct Chrome {
     pub zone: String,
     /// The date MFA becomes required, for a user in the grace period.
     pub mfa_from: Option<String>,
+    /// Just signed in with a recovery code: how many are left.
+    pub recovery_left: Option<RecoveryLeft>,
+}
+
+/// The page after a recovery code signed in.
+pub struct RecoveryLeft {
+    pub left: i64,
+    /// Few are left: make new ones.
+    pub prompt: bool,
 }
 
 impl Chrome {
@@ -122,7 +132,14 @@ impl Chrome {
                     current: Some(item) == current,
                 })
                 .collect(),
-            notice: user.notice,
+            notice: notice_text(&user.done),
+            recovery_left: (user.done == "recovery-code-used").then(|| {
+                let left = user.user.recovery_codes_left;
+                RecoveryLeft {
+                    left,
+                    prompt: should_prompt(left),
+                }
+            }),
             my_mfa: MyMfa::for_user(&user.user, return_to),
             my_account: Some(PasswordForm::blank("my-account", true)),
             return_to,
@@ -149,6 +166,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "my-mfa-saved" => "Your MFA settings are saved.",
         "settings-saved" => "Company settings saved.",
         "company-saved" => "Company saved.",
+        "recovery-codes-saved" => "Your recovery codes are ready: keep them somewhere safe, apart from your phone.",
+        "recovery-codes-unsaved" => "You did not confirm that you saved your recovery codes. If you did not, make new ones: My MFA → New recovery codes.",
         "reminders-sent" => "Reminders are on their way to the users who have not registered yet (those with an email address).",
         "clock-fast" => "Your phone's clock looks about 30 seconds fast: your last three codes were a step early. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",
         "clock-slow" => "Your phone's clock looks about 30 seconds slow: your last three codes were a step late. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",

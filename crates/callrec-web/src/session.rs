@@ -29,8 +29,9 @@ pub struct CurrentUser {
     pub mfa_passed: bool,
     /// The request's time, by the portal's clock.
     pub now: i64,
-    /// The confirmation named by `?done=` after a redirect, for the layout.
-    pub notice: Option<&'static str>,
+    /// The code of the confirmation `?done=` names after a redirect, for
+    /// the layout.
+    pub done: String,
     /// Where times are shown and typed: the user's zone, else their
     /// company's, else the portal's default.
     pub zone: Zone,
@@ -135,7 +136,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             session_hash: hash,
             mfa_passed: session.mfa_passed,
             now,
-            notice: crate::layout::notice_text(&done_code(parts)),
+            done: done_code(parts),
         })))
     }
 }

@@ -24,6 +24,12 @@ pub enum NoticeKind {
     CodeReplayed,
     /// The company asks them to register an authenticator.
     RegisterReminder,
+    /// A recovery code signed them in; `left` are unused.
+    RecoveryCodeUsed {
+        left: i64,
+    },
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesCreated,
 }
 
 impl NoticeKind {
@@ -38,6 +44,10 @@ impl NoticeKind {
             NoticeKind::AccountLocked => "Sign-in to your account is paused",
             NoticeKind::CodeReplayed => "A sign-in code for your account was used twice",
             NoticeKind::RegisterReminder => "Please set up multi-factor authentication",
+            NoticeKind::RecoveryCodeUsed { .. } => {
+                "A recovery code was used to sign in to your account"
+            }
+            NoticeKind::RecoveryCodesCreated => "New recovery codes were made for your account",
         }
     }
 
@@ -50,6 +60,8 @@ impl NoticeKind {
             NoticeKind::AccountLocked => "There were too many wrong passwords or codes for your account, so signing in is paused for a while.".into(),
             NoticeKind::CodeReplayed => "A code from your authenticator application was entered a second time, which the portal refuses.".into(),
             NoticeKind::RegisterReminder => "Your company asks you to set up multi-factor authentication: sign in, and the portal shows a QR code to scan with an authenticator application on your phone.".into(),
+            NoticeKind::RecoveryCodeUsed { left } => format!("One of your recovery codes was used instead of your authenticator to sign in; it no longer works. You have {left} left. If you have lost your phone, reset your MFA under My MFA and register the new one."),
+            NoticeKind::RecoveryCodesCreated => "A new set of ten recovery codes was made for your account; the earlier ones no longer work.".into(),
         }
     }
 }

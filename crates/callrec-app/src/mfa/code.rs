@@ -6,6 +6,7 @@ use super::Mfa;
 use crate::accounts::AuditContext;
 use crate::mail::NoticeKind;
 use crate::Error;
+use callrec_domain::recovery::RecoveryCode;
 use callrec_domain::throttle::{wrong_code, SignInReason, ThrottleScope, WrongCode};
 use callrec_domain::totp::{
     check_code, phone_clock, step_offset, CodeCheck, PhoneClock, TotpCode, TotpSecret,
@@ -40,20 +41,31 @@ impl WrongCodeKind {
 }
 
 /// What a submitted code comes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeOutcome {
     /// Nothing typed: not a guess, the pop-up asks again.
     Empty,
     /// The registration the pop-up belongs to is gone or was replaced by
     /// another session's: start again.
     Restart,
-    /// The code is right: the sign-in is complete. `clock` tells of a
-    /// phone whose last three codes were all a step early or late.
-    Accepted { clock: Option<PhoneClock> },
+    /// The code is right: the sign-in is complete, and this comes next.
+    Accepted(AfterCode),
     /// Wrong: say so and ask again.
     Wrong(WrongCodeKind),
     /// This sign-in attempt is over: back to the password, saying why.
     Ended(SignInReason),
+}
+
+/// What follows an accepted code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterCode {
+    /// The portal; `Some` tells of a phone whose last three codes were all
+    /// a step early or late.
+    Home(Option<PhoneClock>),
+    /// A registration was confirmed: its recovery codes, shown once.
+    SaveRecoveryCodes(Vec<RecoveryCode>),
+    /// A recovery code signed in; this many are left.
+    RecoveryCodeUsed { left: i64 },
 }
 
 /// The secret of the registration `sign_in` (a half-signed-in session's
@@ -108,25 +120,9 @@ pub async fn submit_code(
     audit: &AuditContext,
 ) -> Result<CodeOutcome, Error> {
     let store = mfa.store;
-    let settings = mfa.settings;
     let now = audit.now;
-    let account = user.id.to_string();
-    // Wrong codes are limited per sign-in (this half-signed-in session) and
-    // per account and hour; a full hourly window is the lock.
-    let per_sign_in = ThrottleWindow {
-        seconds: 3600,
-        limit: settings.attempt_limit,
-    };
-    let hourly = mfa.hourly_window();
-    if store
-        .throttled_for(ThrottleScope::MfaAccount, &account, now, hourly)
-        .await?
-        .is_some()
-    {
-        return Ok(CodeOutcome::Ended(SignInReason::MfaLocked));
-    }
-    if typed.trim().is_empty() {
-        return Ok(CodeOutcome::Empty);
+    if let Some(ended) = before_attempt(mfa, user, typed, now).await? {
+        return Ok(ended);
     }
     let Some(registration) = store.mfa_registration(user.id).await? else {
         return Ok(CodeOutcome::Restart);
@@ -138,29 +134,9 @@ pub async fn submit_code(
     if !usable {
         return Ok(CodeOutcome::Restart);
     }
-    // Both counters take this attempt before the code is checked, so
-    // parallel guesses can never pass a limit (each reservation is one
-    // conditional write); an accepted code gives its places back.
-    // The sign-in's place first: giving one back never opens the account's
-    // window, which a lock holds full.
-    let in_sign_in = match store
-        .reserve_attempt(ThrottleScope::MfaSignIn, sign_in, now, per_sign_in)
-        .await?
-    {
-        Reservation::Reserved(count) => count,
-        Reservation::Refused { .. } => return Ok(CodeOutcome::Ended(SignInReason::MfaAttempts)),
-    };
-    let in_hour = match store
-        .reserve_attempt(ThrottleScope::MfaAccount, &account, now, hourly)
-        .await?
-    {
-        Reservation::Reserved(count) => count,
-        Reservation::Refused { .. } => {
-            store
-                .release_attempt(ThrottleScope::MfaSignIn, sign_in)
-                .await?;
-            return Ok(CodeOutcome::Ended(SignInReason::MfaLocked));
-        }
+    let attempt = match Attempt::reserve(mfa, user, sign_in, now).await? {
+        Ok(attempt) => attempt,
+        Err(reason) => return Ok(CodeOutcome::Ended(reason)),
     };
     let secret = mfa.decrypt(user, &registration)?;
     let check = match TotpCode::parse(typed) {
@@ -189,26 +165,23 @@ pub async fn submit_code(
     };
 
     if let CodeCheck::Accepted { step } = check {
-        for (scope, key) in [
-            (ThrottleScope::MfaSignIn, sign_in),
-            (ThrottleScope::MfaAccount, account.as_str()),
-        ] {
-            store.release_attempt(scope, key).await?;
-        }
+        attempt.succeeded(mfa).await?;
         let action = match stage {
             CodeStage::Verify => AuditAction::MfaCodeAccepted,
             CodeStage::Register => AuditAction::MfaRegistrationConfirmed,
         };
         store.audit(audit.entry_on(action, user), now).await?;
-        if stage == CodeStage::Register {
-            mfa.notify(user, NoticeKind::MfaRegistered, audit).await?;
-        }
         let offsets = store
             .record_code_offset(user.id, step_offset(step, now))
             .await?;
-        return Ok(CodeOutcome::Accepted {
-            clock: phone_clock(&offsets),
-        });
+        if stage == CodeStage::Register {
+            mfa.notify(user, NoticeKind::MfaRegistered, audit).await?;
+            let codes = super::recovery::replace_codes(mfa, user, audit).await?;
+            return Ok(CodeOutcome::Accepted(AfterCode::SaveRecoveryCodes(codes)));
+        }
+        return Ok(CodeOutcome::Accepted(AfterCode::Home(phone_clock(
+            &offsets,
+        ))));
     }
 
     let (action, kind) = match check {
@@ -219,27 +192,137 @@ pub async fn submit_code(
     if kind == WrongCodeKind::Replayed {
         mfa.notify(user, NoticeKind::CodeReplayed, audit).await?;
     }
-    match wrong_code(
-        in_sign_in,
-        settings.attempt_limit,
-        in_hour,
-        settings.hourly_limit,
-    ) {
-        WrongCode::Locked => {
-            mfa.lock_account(user, audit, in_hour).await?;
-            Ok(CodeOutcome::Ended(SignInReason::MfaLocked))
+    attempt.failed(mfa, user, kind, audit).await
+}
+
+/// What every code entry checks first: the account is not locked, and
+/// something was typed. `Some` ends the submission there.
+pub(super) async fn before_attempt(
+    mfa: Mfa<'_>,
+    user: &User,
+    typed: &str,
+    now: i64,
+) -> Result<Option<CodeOutcome>, Error> {
+    if mfa
+        .store
+        .throttled_for(
+            ThrottleScope::MfaAccount,
+            &user.id.to_string(),
+            now,
+            mfa.hourly_window(),
+        )
+        .await?
+        .is_some()
+    {
+        return Ok(Some(CodeOutcome::Ended(SignInReason::MfaLocked)));
+    }
+    Ok(typed.trim().is_empty().then_some(CodeOutcome::Empty))
+}
+
+/// One code entered at sign-in, holding its places in both wrong-code
+/// counters: per sign-in (this half-signed-in session) and per account and
+/// hour, whose full window is the lock. Authenticator and recovery codes
+/// count alike.
+pub(super) struct Attempt<'a> {
+    sign_in: &'a str,
+    account: String,
+    in_sign_in: i64,
+    in_hour: i64,
+}
+
+impl<'a> Attempt<'a> {
+    /// Takes this attempt's places before the code is checked, so parallel
+    /// guesses can never pass a limit (each reservation is one conditional
+    /// write). The sign-in's place first: giving one back never opens the
+    /// account's window, which a lock holds full.
+    pub(super) async fn reserve(
+        mfa: Mfa<'_>,
+        user: &User,
+        sign_in: &'a str,
+        now: i64,
+    ) -> Result<Result<Attempt<'a>, SignInReason>, Error> {
+        let store = mfa.store;
+        let account = user.id.to_string();
+        let per_sign_in = ThrottleWindow {
+            seconds: 3600,
+            limit: mfa.settings.attempt_limit,
+        };
+        let in_sign_in = match store
+            .reserve_attempt(ThrottleScope::MfaSignIn, sign_in, now, per_sign_in)
+            .await?
+        {
+            Reservation::Reserved(count) => count,
+            Reservation::Refused { .. } => return Ok(Err(SignInReason::MfaAttempts)),
+        };
+        let in_hour = match store
+            .reserve_attempt(
+                ThrottleScope::MfaAccount,
+                &account,
+                now,
+                mfa.hourly_window(),
+            )
+            .await?
+        {
+            Reservation::Reserved(count) => count,
+            Reservation::Refused { .. } => {
+                store
+                    .release_attempt(ThrottleScope::MfaSignIn, sign_in)
+                    .await?;
+                return Ok(Err(SignInReason::MfaLocked));
+            }
+        };
+        Ok(Ok(Attempt {
+            sign_in,
+            account,
+            in_sign_in,
+            in_hour,
+        }))
+    }
+
+    /// The code was right: its places are given back.
+    pub(super) async fn succeeded(self, mfa: Mfa<'_>) -> Result<(), Error> {
+        for (scope, key) in [
+            (ThrottleScope::MfaSignIn, self.sign_in),
+            (ThrottleScope::MfaAccount, self.account.as_str()),
+        ] {
+            mfa.store.release_attempt(scope, key).await?;
         }
-        WrongCode::AttemptEnded => {
-            store
-                .audit(
-                    audit
-                        .entry_on(AuditAction::MfaAttemptEnded, user)
-                        .details(format!("{in_sign_in} wrong codes")),
-                    now,
-                )
-                .await?;
-            Ok(CodeOutcome::Ended(SignInReason::MfaAttempts))
+        Ok(())
+    }
+
+    /// The code was wrong (already audited): ask again, or end the
+    /// attempt, or lock the account, by how full the counters are.
+    pub(super) async fn failed(
+        self,
+        mfa: Mfa<'_>,
+        user: &User,
+        kind: WrongCodeKind,
+        audit: &AuditContext,
+    ) -> Result<CodeOutcome, Error> {
+        let settings = mfa.settings;
+        let (in_sign_in, in_hour) = (self.in_sign_in, self.in_hour);
+        match wrong_code(
+            in_sign_in,
+            settings.attempt_limit,
+            in_hour,
+            settings.hourly_limit,
+        ) {
+            WrongCode::Locked => {
+                mfa.lock_account(user, audit, in_hour).await?;
+                Ok(CodeOutcome::Ended(SignInReason::MfaLocked))
+            }
+            WrongCode::AttemptEnded => {
+                mfa.store
+                    .audit(
+                        audit
+                            .entry_on(AuditAction::MfaAttemptEnded, user)
+                            .details(format!("{in_sign_in} wrong codes")),
+                        audit.now,
+                    )
+                    .await?;
+                Ok(CodeOutcome::Ended(SignInReason::MfaAttempts))
+            }
+            WrongCode::TryAgain => Ok(CodeOutcome::Wrong(kind)),
         }
-        WrongCode::TryAgain => Ok(CodeOutcome::Wrong(kind)),
     }
 }

@@ -1,17 +1,20 @@
 //! Multi-factor authentication as use cases: registering an authenticator
-//! and entering a code at sign-in (`code`), proving presence before a
+//! and entering a code at sign-in (`code`), recovery codes (`recovery`), proving presence before a
 //! session weakens its own MFA (`presence`), and My MFA (`own`). The web
 //! pop-ups only render what these return.
 
 mod code;
 mod own;
 mod presence;
+mod recovery;
 
 pub use code::{
-    pending_secret, start_registration, submit_code, CodeOutcome, CodeStage, WrongCodeKind,
+    pending_secret, start_registration, submit_code, AfterCode, CodeOutcome, CodeStage,
+    WrongCodeKind,
 };
 pub use own::{change_own_mfa, OwnMfaChange};
 pub use presence::{confirm_presence, Presence, Proof};
+pub use recovery::{new_recovery_codes, submit_recovery_code};
 
 use crate::accounts::AuditContext;
 use crate::mail::NoticeKind;

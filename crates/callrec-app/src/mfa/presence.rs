@@ -1,6 +1,8 @@
 //! "Confirm it's you": before a signed-in session weakens its own MFA
 //! (turns it off, resets it) it proves presence with a current code, or
 //! with the password when nothing is registered (security review, item 6).
+//! A recovery code proves it too: it is how a user who lost their phone
+//! resets their registration.
 //! A wrong answer counts against the account's hourly limit of wrong codes.
 
 use super::Mfa;
@@ -50,7 +52,7 @@ impl Presence {
     pub fn refusal(self) -> Option<&'static str> {
         Some(match self {
             Presence::Confirmed => return None,
-            Presence::Missing(Proof::Code) => "Enter the code from your authenticator application.",
+            Presence::Missing(Proof::Code) => "Enter the code from your authenticator application, or one of your recovery codes.",
             Presence::Missing(Proof::Password) => "Enter your password.",
             Presence::Wrong(Proof::Code) => "Invalid code",
             Presence::Wrong(Proof::Password) => "Wrong password",
@@ -86,7 +88,7 @@ pub async fn confirm_presence(
         Reservation::Refused { .. } => return Ok(Presence::Locked),
     };
     let proven = match proof {
-        Proof::Code => code_matches(mfa, user, typed, audit.now).await?,
+        Proof::Code => code_matches(mfa, user, typed, audit).await?,
         Proof::Password => {
             let credentials = mfa.store.credentials(&user.username).await?;
             passwords
@@ -118,17 +120,26 @@ pub async fn confirm_presence(
     Ok(Presence::Wrong(proof))
 }
 
-/// A current, unused code of the user's registration; using it spends it.
-async fn code_matches(mfa: Mfa<'_>, user: &User, typed: &str, now: i64) -> Result<bool, Error> {
+/// A current, unused code of the user's registration, or one of their
+/// recovery codes (a lost phone: the way to reset it); using it spends it.
+async fn code_matches(
+    mfa: Mfa<'_>,
+    user: &User,
+    typed: &str,
+    audit: &AuditContext,
+) -> Result<bool, Error> {
+    let Some(code) = TotpCode::parse(typed) else {
+        let why = "to confirm a change under My MFA";
+        return Ok(super::recovery::spend(mfa, user, typed, why, audit)
+            .await?
+            .is_some());
+    };
     let Some(registration) = mfa.store.mfa_registration(user.id).await? else {
         return Ok(false);
     };
     let secret = mfa.decrypt(user, &registration)?;
-    let Some(code) = TotpCode::parse(typed) else {
-        return Ok(false);
-    };
     Ok(
-        match check_code(&secret, &code, now, registration.last_step) {
+        match check_code(&secret, &code, audit.now, registration.last_step) {
             CodeCheck::Accepted { step } => mfa.store.accept_mfa_step(user.id, step).await?,
             _ => false,
         },

@@ -64,6 +64,16 @@
     }
   });
 
+  // A checkbox that must be ticked before a button works ("I have saved
+  // these codes" before Continue).
+  document.querySelectorAll("[data-enables]").forEach(function (box) {
+    var target = document.getElementById(box.dataset.enables);
+    if (!target) return;
+    var sync = function () { target.disabled = !box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  });
+
   function moveSelected(from, to) {
     Array.prototype.slice.call(from.selectedOptions).forEach(function (option) {
       if (option.disabled) return;
@@ -115,6 +125,20 @@
       play.hidden = true;
       audio.play().catch(function () {});
       audio.focus();
+      return;
+    }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var status = copy.parentElement.querySelector("[data-copy-status]");
+      var say = function (text) { if (status) status.textContent = text; };
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(copy.dataset.copy).then(
+          function () { say("Copied"); },
+          function () { say("Copying is blocked here: use Download, or select the codes."); }
+        );
+      } else {
+        say("Copying is blocked here: use Download, or select the codes.");
+      }
       return;
     }
     var tab = event.target.closest('[role="tab"]');

@@ -2,6 +2,7 @@
 //! (ready → QR code → code) or enter a code. The work and the limits are
 //! `callrec_app::mfa`'s; this renders them.
 
+use super::recovery::{CodesAfterRegistration, CodesView};
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
@@ -13,7 +14,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use callrec_app::mfa::{self, CodeOutcome, CodeStage};
+use callrec_app::mfa::{self, AfterCode, CodeOutcome, CodeStage};
 use callrec_domain::throttle::SignInReason;
 use callrec_domain::totp::{otpauth_uri, PhoneClock, TotpSecret};
 use callrec_domain::SignInStep;
@@ -29,6 +30,8 @@ pub(crate) enum Stage {
     ConfirmCode,
     /// A code from an already registered authenticator.
     Verify,
+    /// One of the user's recovery codes instead.
+    Recovery,
 }
 
 #[derive(Template)]
@@ -96,6 +99,9 @@ pub(crate) async fn challenge_page(
         step @ (SignInStep::SignedIn | SignInStep::ChoosePassword) => {
             Ok(Redirect::to(step_path(step, current.actor.home())).into_response())
         }
+        SignInStep::EnterCode if query.get("use") == "recovery" => {
+            render(&state, &current, Stage::Recovery, None, None)
+        }
         SignInStep::EnterCode => render(&state, &current, Stage::Verify, None, None),
         SignInStep::Register => {
             let pending =
@@ -162,6 +168,19 @@ pub(crate) async fn verify(
     submit_code(&state, &current, &client, form.get("code"), Stage::Verify).await
 }
 
+/// Continue under "Use a recovery code".
+pub(crate) async fn use_recovery_code(
+    State(state): State<AppState>,
+    PendingUser(current): PendingUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    if current.sign_in_step() != SignInStep::EnterCode {
+        return Ok(Redirect::to("/mfa").into_response());
+    }
+    submit_code(&state, &current, &client, form.get("code"), Stage::Recovery).await
+}
+
 async fn submit_code(
     state: &AppState,
     current: &CurrentUser,
@@ -169,43 +188,56 @@ async fn submit_code(
     typed: &str,
     stage: Stage,
 ) -> Result<Response, AppError> {
-    let code_stage = match stage {
-        Stage::Verify => CodeStage::Verify,
-        _ => CodeStage::Register,
+    let (mfa, sign_in) = (state.mfa(), current.session_hash.as_str());
+    let audit = current.audit_context(client);
+    let outcome = match stage {
+        Stage::Recovery => {
+            mfa::submit_recovery_code(mfa, &current.user, sign_in, typed, &audit).await?
+        }
+        Stage::Verify => {
+            let stage = CodeStage::Verify;
+            mfa::submit_code(mfa, &current.user, sign_in, stage, typed, &audit).await?
+        }
+        _ => {
+            let stage = CodeStage::Register;
+            mfa::submit_code(mfa, &current.user, sign_in, stage, typed, &audit).await?
+        }
     };
-    let outcome = mfa::submit_code(
-        state.mfa(),
-        &current.user,
-        &current.session_hash,
-        code_stage,
-        typed,
-        &current.audit_context(client),
-    )
-    .await?;
     match outcome {
-        CodeOutcome::Empty => render(
-            state,
-            current,
-            stage,
-            Some("Enter the code from your authenticator application.".into()),
-            None,
-        ),
+        CodeOutcome::Empty => {
+            let missing = match stage {
+                Stage::Recovery => "Enter one of your recovery codes.",
+                _ => "Enter the code from your authenticator application.",
+            };
+            render(state, current, stage, Some(missing.into()), None)
+        }
         CodeOutcome::Restart => Ok(Redirect::to("/mfa").into_response()),
         CodeOutcome::Wrong(kind) => {
             render(state, current, stage, Some(kind.message().into()), None)
         }
         CodeOutcome::Ended(reason) => end_attempt(state, current, reason).await,
-        CodeOutcome::Accepted { clock } => {
+        CodeOutcome::Accepted(after) => {
             // Fully signed in now: a new session id for the new privilege.
             state.store.delete_session(&current.session_hash).await?;
-            let cookie = start_session(state, &current.user, client, true).await?;
-            // A drifting phone is told on the first page (issue 12).
-            let next = match clock {
-                Some(PhoneClock::Fast) => format!("{}?done=clock-fast", current.actor.home()),
-                Some(PhoneClock::Slow) => format!("{}?done=clock-slow", current.actor.home()),
-                None => current.actor.home().to_string(),
+            let cookie = [(
+                header::SET_COOKIE,
+                start_session(state, &current.user, client, true).await?,
+            )];
+            let home = current.actor.home();
+            // A drifting phone, or a spent recovery code, is told on the
+            // first page (issue 12).
+            let done = match after {
+                AfterCode::SaveRecoveryCodes(codes) => {
+                    let codes = CodesView::new(state, &current.user.username, &codes, home);
+                    let page = CodesAfterRegistration { codes };
+                    return Ok((cookie, Html(page.render()?)).into_response());
+                }
+                AfterCode::Home(Some(PhoneClock::Fast)) => "?done=clock-fast",
+                AfterCode::Home(Some(PhoneClock::Slow)) => "?done=clock-slow",
+                AfterCode::Home(None) => "",
+                AfterCode::RecoveryCodeUsed { .. } => "?done=recovery-code-used",
             };
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
+            Ok((cookie, Redirect::to(&format!("{home}{done}"))).into_response())
         }
     }
 }

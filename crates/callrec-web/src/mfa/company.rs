@@ -54,6 +54,7 @@ pub(crate) struct RolloutRow {
     pub name: String,
     pub registered: String,
     pub last_code: String,
+    pub recovery_codes_left: String,
     pub last_sign_in: String,
 }
 
@@ -221,6 +222,10 @@ async fn rollout(
             name: user.display_name.clone(),
             registered: when(user.registered_at, "not registered"),
             last_code: when(user.last_code_at, "—"),
+            recovery_codes_left: match user.registered_at {
+                Some(_) => user.recovery_codes_left.to_string(),
+                None => "—".to_string(),
+            },
             last_sign_in: when(user.last_sign_in_at, "never"),
         })
         .collect();

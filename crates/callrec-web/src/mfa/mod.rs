@@ -4,6 +4,7 @@
 mod challenge;
 mod company;
 mod my_mfa;
+mod recovery;
 mod reset;
 
 use crate::AppState;
@@ -22,6 +23,9 @@ pub(crate) fn routes() -> Router<AppState> {
             post(challenge::confirm_registration),
         )
         .route("/mfa/verify", post(challenge::verify))
+        .route("/mfa/recovery", post(challenge::use_recovery_code))
+        .route("/mfa/recovery-codes/saved", post(recovery::saved))
+        .route("/my-mfa/recovery-codes", post(recovery::new_codes))
         .route(
             "/company-mfa",
             get(company::company_mfa_page).post(company::save_policy),

@@ -13,6 +13,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use callrec_app::accounts::AuditContext;
 use callrec_app::mfa::{self, OwnMfaChange, Proof};
 use callrec_domain::{MenuItem, MfaPolicy, Role, SignInStep};
 use callrec_store::User;
@@ -25,6 +26,7 @@ pub(crate) struct MyMfa {
     /// Why the box is locked, if it is.
     pub note: &'static str,
     pub registered: bool,
+    pub recovery_codes_left: i64,
     /// Where Save returns to.
     pub return_to: &'static str,
 }
@@ -49,6 +51,7 @@ impl MyMfa {
             locked,
             note,
             registered: user.mfa_registered,
+            recovery_codes_left: user.recovery_codes_left,
             return_to,
         })
     }
@@ -58,12 +61,66 @@ impl MyMfa {
 #[template(path = "mfa/confirm.html")]
 struct ConfirmPage {
     chrome: Chrome,
+    action: &'static str,
+    hidden: Vec<(&'static str, String)>,
     return_to: &'static str,
-    enable_mfa: bool,
-    reset: bool,
     what: &'static str,
     proof: Proof,
     error: Option<&'static str>,
+}
+
+/// A change under My MFA that needs proof of presence first: the request
+/// to make it, with the form fields that describe it.
+pub(super) struct ProvePresence<'a> {
+    pub action: &'static str,
+    pub hidden: Vec<(&'static str, String)>,
+    /// What is about to happen, in one sentence.
+    pub what: &'static str,
+    pub return_to: &'static str,
+    pub form: &'a FormData,
+}
+
+impl ProvePresence<'_> {
+    /// `None` when the form carries a proof that holds; otherwise the
+    /// "Confirm it's you" pop-up (again, with what was wrong).
+    pub async fn check(
+        self,
+        state: &AppState,
+        current: &CurrentUser,
+        audit: &AuditContext,
+    ) -> Result<Option<Response>, AppError> {
+        let error = if self.form.checked("confirming") {
+            let presence = mfa::confirm_presence(
+                state.mfa(),
+                &state.passwords,
+                &current.user,
+                self.form.get("proof"),
+                audit,
+            )
+            .await?;
+            match presence.refusal() {
+                None => return Ok(None),
+                Some(error) => Some(error),
+            }
+        } else {
+            None
+        };
+        let page = ConfirmPage {
+            chrome: Chrome::new(current, "Confirm it's you", None),
+            action: self.action,
+            hidden: self.hidden,
+            return_to: self.return_to,
+            what: self.what,
+            proof: Proof::for_user(&current.user),
+            error,
+        };
+        let status = if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        Ok(Some((status, Html(page.render()?)).into_response()))
+    }
 }
 
 pub(crate) async fn save(
@@ -79,35 +136,19 @@ pub(crate) async fn save(
     let change = OwnMfaChange::new(&current.user, wants_mfa, reset);
     let audit = current.audit_context(&client);
     if let Some(what) = change.weakening() {
-        let error = if form.checked("confirming") {
-            let presence = mfa::confirm_presence(
-                state.mfa(),
-                &state.passwords,
-                &current.user,
-                form.get("proof"),
-                &audit,
-            )
-            .await?;
-            presence.refusal()
-        } else {
-            Some("")
+        let mut hidden = vec![("reset", if change.reset { "1" } else { "0" }.to_string())];
+        if wants_mfa {
+            hidden.push(("enable_mfa", "on".to_string()));
+        }
+        let prove = ProvePresence {
+            action: "/my-mfa",
+            hidden,
+            what,
+            return_to: back,
+            form: &form,
         };
-        if let Some(error) = error {
-            let page = ConfirmPage {
-                chrome: Chrome::new(&current, "Confirm it's you", None),
-                return_to: back,
-                enable_mfa: wants_mfa,
-                reset: change.reset,
-                what,
-                proof: Proof::for_user(&current.user),
-                error: (!error.is_empty()).then_some(error),
-            };
-            let status = if error.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            return Ok((status, Html(page.render()?)).into_response());
+        if let Some(ask) = prove.check(&state, &current, &audit).await? {
+            return Ok(ask);
         }
     }
     let mail = state.config.mail.is_some();

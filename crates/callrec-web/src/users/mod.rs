@@ -94,6 +94,8 @@ pub(crate) struct UserRow {
     pub clock_drift: bool,
     pub can_modify: bool,
     pub mfa_registered: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: i64,
     pub can_reset_mfa: bool,
     /// In sight but out of reach (a peer, or someone holding a role the
     /// actor lacks): said on the row instead of showing no control at all.
@@ -208,6 +210,7 @@ pub(crate) async fn render(
             clock_drift: phone_clock(&user.recent_code_offsets).is_some(),
             can_modify: actor.may_manage_user(&user.subject()),
             mfa_registered: user.mfa_registered,
+            recovery_codes_left: user.recovery_codes_left,
             can_reset_mfa: actor.may_reset_mfa(&user.subject()),
             protected: actor.user_access(&user.subject(), Role::ManageUsers)
                 == callrec_domain::permissions::UserAccess::Protected,

@@ -348,3 +348,36 @@ async fn a_mail_server_that_is_down_is_retried_then_given_up() {
         failed[0].last_error
     );
 }
+
+backend_tests! {
+    /// A recovery code used to sign in, and a new set made, are told to
+    /// the user, with how many are left and never a code.
+    async fn recovery_codes_are_told_to_the_owner(db) {
+        let Some((url, maildir)) = smtp() else { return };
+        let app = spawn_app_with(db, mail_config(&url)).await;
+        let seed = app.seed().await;
+        let name = unique("recovering");
+        let user = app.user(&seed.acme, Some(&seed.sales), &name, Level::Staff, &[Role::Recordings, Role::ManageOwnMfa]).await;
+        let email = user.email.clone().unwrap();
+        app.store.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await.unwrap();
+        let (_, mut authenticator, codes) = crate::mfa::register_with_codes(&app, &name).await;
+        wait_for(&maildir, &email, 1).await;
+
+        let browser = app.browser();
+        browser.login(&name, PASSWORD).await;
+        assert_eq!(browser.post("/mfa/recovery", &[("code", &codes[4])]).await.status(), 303);
+        let messages = wait_for(&maildir, &email, 2).await;
+        let used = messages.iter().find(|m| m.contains("Subject: A recovery code was used to sign in to your account")).expect("a notice");
+        assert!(used.contains("You have 9 left"), "{used}");
+
+        let form = [("return_to", "/recordings"), ("confirming", "1"), ("proof", &authenticator.code())];
+        assert_eq!(browser.post("/my-mfa/recovery-codes", &form).await.status(), 200);
+        let messages = wait_for(&maildir, &email, 3).await;
+        assert!(messages.iter().any(|m| m.contains("Subject: New recovery codes were made for your account")));
+        for message in &messages {
+            for code in &codes {
+                assert!(!message.contains(code.as_str()), "no recovery code in a mail");
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod companies;
 mod mail;
 mod mfa;
 mod recordings;
+mod recovery;
 mod reports;
 mod routes;
 mod security;

@@ -60,13 +60,36 @@ fn base32_decode(text: &str) -> Vec<u8> {
     out
 }
 
-async fn set_policy(store: &Store, company: &callrec_store::Company, policy: MfaPolicy) {
+pub(crate) async fn set_policy(store: &Store, company: &callrec_store::Company, policy: MfaPolicy) {
     store.set_mfa_policy(company.id, policy).await.unwrap();
 }
 
 /// Signs in with the password and walks through registration; returns the
 /// browser (fully signed in) and the authenticator.
 pub(crate) async fn register(app: &TestApp, username: &str) -> (Browser, Authenticator) {
+    let (browser, authenticator, _) = register_with_codes(app, username).await;
+    (browser, authenticator)
+}
+
+/// The recovery codes a "Save your recovery codes" pop-up shows.
+pub(crate) fn recovery_codes_from(page: &str) -> Vec<String> {
+    assert!(page.contains("Save your recovery codes"), "{page}");
+    let list = &page[page
+        .find(r#"aria-label="Recovery codes""#)
+        .expect("the list")..];
+    let list = &list[..list.find("</ol>").unwrap()];
+    list.split("<code>")
+        .skip(1)
+        .map(|part| part[..part.find("</code>").unwrap()].to_string())
+        .collect()
+}
+
+/// `register`, also returning the recovery codes it showed; Continue is
+/// clicked with "I have saved these codes" ticked.
+pub(crate) async fn register_with_codes(
+    app: &TestApp,
+    username: &str,
+) -> (Browser, Authenticator, Vec<String>) {
     let browser = app.browser();
     let response = browser.login(username, PASSWORD).await;
     assert_eq!(location(&response), "/mfa");
@@ -85,12 +108,20 @@ pub(crate) async fn register(app: &TestApp, username: &str) -> (Browser, Authent
     };
     let (_, page) = browser.get_text("/mfa?step=code").await;
     assert!(page.contains(r#"<label for="mfa-code">Code</label>"#));
-    let response = browser
-        .post("/mfa/register/confirm", &[("code", &authenticator.code())])
+    let (status, page) = browser
+        .post_text("/mfa/register/confirm", &[("code", &authenticator.code())])
         .await;
-    assert_eq!(response.status(), 303);
-    assert_ne!(location(&response), "/mfa");
-    (browser, authenticator)
+    assert_eq!(status, 200, "{page}");
+    let codes = recovery_codes_from(&page);
+    assert_eq!(codes.len(), 10, "{codes:?}");
+    let response = browser
+        .post(
+            "/mfa/recovery-codes/saved",
+            &[("saved", "on"), ("return_to", "/users")],
+        )
+        .await;
+    assert_eq!(location(&response), "/users?done=recovery-codes-saved");
+    (browser, authenticator, codes)
 }
 
 /// Password, then a code: a fully signed-in browser.
@@ -109,7 +140,7 @@ async fn sign_in_with_code(
     browser
 }
 
-async fn audit_actions(store: &Store) -> Vec<String> {
+pub(crate) async fn audit_actions(store: &Store) -> Vec<String> {
     store
         .audit_entries(&AuditQuery {
             limit: 200,
@@ -122,7 +153,7 @@ async fn audit_actions(store: &Store) -> Vec<String> {
         .collect()
 }
 
-fn config_with(mfa: MfaSettings) -> callrec_web::WebConfig {
+pub(crate) fn config_with(mfa: MfaSettings) -> callrec_web::WebConfig {
     let mut config = test_config();
     config.mfa = mfa;
     config
@@ -269,10 +300,13 @@ backend_tests! {
         assert!(page.contains("Invalid code"));
         assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
         let response = browser.post("/mfa/register/confirm", &[("code", &authenticator.code())]).await;
-        assert_eq!(location(&response), "/recordings");
+        assert_eq!(response.status(), 200, "the recovery codes are shown before the portal");
         let old_cookie = first.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
         let new_cookie = response.headers().get("set-cookie").expect("a new session id").to_str().unwrap().to_string();
         assert!(!new_cookie.starts_with(&old_cookie), "the session id changes when MFA is passed");
+        let page = response.text().await.unwrap();
+        assert_eq!(recovery_codes_from(&page).len(), 10);
+        assert!(page.contains(r#"name="return_to" value="/recordings""#), "Continue goes home");
         assert_eq!(browser.get("/recordings").await.status(), 200);
         assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
         assert_eq!(app.store.count_user_sessions(seed.acme_agent.id).await.unwrap(), 1, "the half-signed-in session is gone");

@@ -246,6 +246,8 @@ fn table() -> Vec<Row> {
         row("POST", "/mfa/register", "/mfa/register", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[]),
         row("POST", "/mfa/register/confirm", "/mfa/register/confirm", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[("code", "")]),
         row("POST", "/mfa/verify", "/mfa/verify", &[Pathless], None, Login, Ok, Rule::Always(Mfa), &[("code", "")]),
+        row("POST", "/mfa/recovery", "/mfa/recovery", &[Pathless], None, Login, Ok, Rule::Always(Mfa), &[("code", "")]),
+        row("POST", "/mfa/recovery-codes/saved", "/mfa/recovery-codes/saved", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("return_to", "/home")]),
         row("GET", "/my-account", "/my-account", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         row("POST", "/my-account/password", "/my-account/password", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("current_password", "")]),
         // Only a session whose password is temporary chooses; others are
@@ -259,6 +261,7 @@ fn table() -> Vec<Row> {
         row("POST", "/reset-password", "/reset-password", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[("token", "x")]),
         row("POST", "/mfa/register-now", "/mfa/register-now", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         row("POST", "/my-mfa", "/my-mfa", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("return_to", "/home"), ("reset", "0")]),
+        row("POST", "/my-mfa/recovery-codes", "/my-mfa/recovery-codes", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("return_to", "/home")]),
         page_row("/recordings", Role::Recordings, Rule::Page(Role::Recordings)),
         page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),
         page_row("/teams", Role::ManageTeams, Rule::Page(Role::ManageTeams)),
