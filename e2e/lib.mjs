@@ -175,8 +175,25 @@ export async function registerPhone(page, screenshotName) {
   const codeDialog = page.getByRole("dialog", { name: "Enter the code" });
   await codeDialog.getByLabel("Code").fill(await authenticator.code());
   await codeDialog.getByRole("button", { name: "Continue" }).click();
+  authenticator.recoveryCodes = await saveRecoveryCodes(page);
   await page.getByRole("navigation", { name: "Main menu" }).waitFor();
   return authenticator;
+}
+
+/**
+ * The "Save your recovery codes" pop-up: reads the ten codes, ticks
+ * "I have saved these codes" (Continue waits for it) and continues.
+ */
+export async function saveRecoveryCodes(page, screenshotName) {
+  const dialog = page.getByRole("dialog", { name: "Save your recovery codes" });
+  await dialog.waitFor();
+  const codes = await dialog.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").allInnerTexts();
+  if (screenshotName) await screenshot(page, screenshotName);
+  const next = dialog.getByRole("button", { name: "Continue" });
+  if (!(await next.isDisabled())) throw new Error("Continue works before the codes are saved");
+  await dialog.getByRole("checkbox", { name: "I have saved these codes" }).check();
+  await next.click();
+  return codes.map((code) => code.trim());
 }
 
 /**

@@ -5,7 +5,7 @@
 // My account changes a password.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD, mailTo } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD, mailTo, saveRecoveryCodes } from "../lib.mjs";
 
 const env = useServerAndBrowser({
   CALLREC_SMTP_URL: process.env.CALLREC_TEST_SMTP_URL,
@@ -50,6 +50,7 @@ test("a new user goes from the temporary password through MFA to the Recordings 
   const codeDialog = nina.getByRole("dialog", { name: "Enter the code" });
   await codeDialog.getByLabel("Code").fill(await phone.code());
   await codeDialog.getByRole("button", { name: "Continue" }).click();
+  await saveRecoveryCodes(nina);
 
   const choose = nina.getByRole("dialog", { name: "Choose a new password" });
   await choose.waitFor();

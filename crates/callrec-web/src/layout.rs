@@ -166,7 +166,6 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "my-mfa-saved" => "Your MFA settings are saved.",
         "settings-saved" => "Company settings saved.",
         "company-saved" => "Company saved.",
-        "recovery-codes-saved" => "Your recovery codes are ready: keep them somewhere safe, apart from your phone.",
         "recovery-codes-unsaved" => "You did not confirm that you saved your recovery codes. If you did not, make new ones: My MFA → New recovery codes.",
         "reminders-sent" => "Reminders are on their way to the users who have not registered yet (those with an email address).",
         "clock-fast" => "Your phone's clock looks about 30 seconds fast: your last three codes were a step early. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",

@@ -106,12 +106,11 @@ pub(crate) async fn new_codes(
 /// Continue works in the browser; a form without it lands on a reminder.
 pub(crate) async fn saved(_signed_in: CurrentUser, form: FormData) -> Response {
     let back = MenuItem::return_path(form.get("return_to"));
-    let done = if form.checked("saved") {
-        "recovery-codes-saved"
+    if form.checked("saved") {
+        Redirect::to(back).into_response()
     } else {
-        "recovery-codes-unsaved"
-    };
-    Redirect::to(&format!("{back}?done={done}")).into_response()
+        Redirect::to(&format!("{back}?done=recovery-codes-unsaved")).into_response()
+    }
 }
 
 #[cfg(test)]
