@@ -15,12 +15,28 @@ mkdirSync(ARTIFACTS, { recursive: true });
 export const DEMO_PASSWORD = "Demo-Calls-2026!";
 export const ADMIN = { username: "root.admin", password: "root admin pass phrase" };
 
-/** Starts `callrec serve --demo` on port 0; resolves once it prints its URL. */
-export async function startServer(extraEnv = {}) {
+/** A port nothing listens on now. */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `callrec serve --demo`; resolves once it prints its URL. On port 0
+ * unless `listen` names one.
+ */
+export async function startServer(extraEnv = {}, listen = "127.0.0.1:0") {
   const bin = process.env.CALLREC_BIN;
   if (!bin) throw new Error("CALLREC_BIN must point at the callrec binary (scripts/test.sh sets it)");
   const dataDir = mkdtempSync(join(tmpdir(), "callrec-e2e-"));
-  const child = spawn(bin, ["serve", "--demo", "--listen", "127.0.0.1:0"], {
+  const child = spawn(bin, ["serve", "--demo", "--listen", listen], {
     env: {
       ...process.env,
       CALLREC_DATA_DIR: dataDir,
@@ -73,10 +89,17 @@ export async function launchBrowser() {
  * One server with fresh demo data and one browser for a test file; the
  * returned object's fields are set once `before` has run.
  */
-export function useServerAndBrowser(extraEnv = {}) {
+export function useServerAndBrowser(extraEnv = {}, { localhost = false } = {}) {
   const context = { server: undefined, browser: undefined };
   before(async () => {
-    context.server = await startServer(extraEnv);
+    if (localhost) {
+      // Security keys need a domain name: the portal's public address is
+      // http://localhost:<port> (a relying-party id cannot be an IP address).
+      const port = await freePort();
+      context.server = await startServer({ ...extraEnv, CALLREC_PUBLIC_URL: `http://localhost:${port}` }, `127.0.0.1:${port}`);
+    } else {
+      context.server = await startServer(extraEnv);
+    }
     context.browser = await launchBrowser();
   });
   after(async () => {

@@ -1,12 +1,16 @@
 // Issue 12: MFA beyond the help pages, in a real browser. Recovery codes are
 // shown once after a registration (Copy, Download, "I have saved these
-// codes" before Continue) and one signs in instead of the phone.
+// codes" before Continue) and one signs in instead of the phone. Security
+// keys are added, used, refused when copied or relayed from another origin,
+// and removed, with Chromium's virtual authenticator (DevTools WebAuthn
+// domain). The portal's public address is http://localhost:<port>: a
+// relying party needs a domain name.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, registerPhone } from "../lib.mjs";
 
-const env = useServerAndBrowser();
+const env = useServerAndBrowser({}, { localhost: true });
 const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
 
 /** The operator turns MFA Enabled on for `company`. */
@@ -89,4 +93,111 @@ test("recovery codes: saved at registration, then one signs in without the phone
   await bob.getByLabel("Code").fill(await phone.code());
   await bob.getByRole("button", { name: "Continue" }).click();
   await menu(bob).waitFor();
+}));
+
+/** A virtual USB security key in `page`'s browser, answering by itself. */
+async function virtualKey(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "usb", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp, authenticatorId };
+}
+
+const logOut = (page) => page.getByRole("button", { name: "Log out" }).click();
+
+test("security keys: add, sign in, refuse a copied key and another origin, remove", () => withPages("security-keys", env.browser, async () => {
+  await requireMfa("Acme Telecom");
+  const alice = await newPage(env.browser);
+  const key = await virtualKey(alice);
+  await logIn(alice, env.server, "alice.jones");
+  const phone = await registerPhone(alice);
+
+  // My MFA → Security keys → Add security key, named.
+  await alice.getByRole("button", { name: "My MFA" }).click();
+  await alice.getByRole("dialog", { name: "My MFA" }).getByRole("link", { name: "Security keys" }).click();
+  await alice.getByRole("heading", { name: "Security keys", level: 1 }).waitFor();
+  await alice.getByText("No security keys yet.").waitFor();
+  await alice.getByRole("button", { name: "Add security key" }).click();
+  await alice.getByRole("alert").filter({ hasText: "Key name is required" }).waitFor();
+  await alice.getByLabel("Key name").fill("Blue YubiKey");
+  await alice.getByRole("button", { name: "Add security key" }).click();
+  await alice.getByRole("status").filter({ hasText: "Security key added" }).waitFor();
+  const row = alice.getByRole("row").filter({ hasText: "Blue YubiKey" });
+  await row.getByRole("cell", { name: "never" }).waitFor();
+  await screenshot(alice, "security-keys");
+  await logOut(alice);
+
+  // Sign in with it: "Use security key" in the code pop-up.
+  await logIn(alice, env.server, "alice.jones");
+  const prompt = alice.getByRole("dialog", { name: "Multi-factor authentication" });
+  await prompt.getByLabel("Code").waitFor();
+  await screenshot(alice, "security-key-prompt");
+  await prompt.getByRole("button", { name: "Use security key" }).click();
+  await menu(alice).waitFor();
+  await alice.goto(`${env.server.url}/my-mfa/security-keys`);
+  assert.equal(await alice.getByRole("row").filter({ hasText: "Blue YubiKey" }).getByRole("cell", { name: "never" }).count(), 0, "last use recorded");
+  await logOut(alice);
+
+  // A phishing proxy relays the key's answer made for another origin.
+  await logIn(alice, env.server, "alice.jones");
+  await alice.route("**/mfa/security-key", async (route) => {
+    const body = JSON.parse(route.request().postData());
+    const client = JSON.parse(Buffer.from(body.response.clientDataJSON, "base64url").toString());
+    client.origin = "https://calls.example-phish.com";
+    body.response.clientDataJSON = Buffer.from(JSON.stringify(client)).toString("base64url");
+    await route.continue({ postData: JSON.stringify(body) });
+  });
+  await alice.getByRole("button", { name: "Use security key" }).click();
+  await alice.getByRole("alert").filter({ hasText: "answered for another address" }).waitFor();
+  assert.equal(await menu(alice).count(), 0, "not signed in");
+  await alice.unroute("**/mfa/security-key");
+  await logOut(alice).catch(() => {});
+  await alice.getByRole("button", { name: "Cancel" }).click();
+
+  // The portal reached at another address: the browser itself refuses.
+  const other = env.server.url.replace("localhost", "127.0.0.1");
+  await alice.goto(`${other}/login`);
+  await alice.getByLabel("Username").fill("alice.jones");
+  await alice.getByLabel("Password").fill("Demo-Calls-2026!");
+  await alice.getByRole("button", { name: "Log in" }).click();
+  await alice.getByRole("button", { name: "Use security key" }).click();
+  await alice.getByRole("alert").filter({ hasText: "cannot be used at this address" }).waitFor();
+  await alice.getByRole("button", { name: "Cancel" }).click();
+
+  // A copy of the key (its counter behind the original's) is refused.
+  const { credentials } = await key.cdp.send("WebAuthn.getCredentials", { authenticatorId: key.authenticatorId });
+  assert.equal(credentials.length, 1);
+  await key.cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: key.authenticatorId });
+  const copy = await key.cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "usb", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await key.cdp.send("WebAuthn.addCredential", { authenticatorId: copy.authenticatorId, credential: { ...credentials[0], signCount: 0 } });
+  await logIn(alice, env.server, "alice.jones");
+  await alice.getByRole("button", { name: "Use security key" }).click();
+  await alice.getByRole("alert").filter({ hasText: "its use count went backwards" }).waitFor();
+  await screenshot(alice, "security-key-copied");
+  assert.equal(await menu(alice).count(), 0, "not signed in");
+
+  // The phone still works; then the key is removed after "Confirm it's you".
+  await alice.getByLabel("Code").fill(await phone.code());
+  await alice.getByRole("button", { name: "Continue" }).click();
+  await menu(alice).waitFor();
+  await alice.goto(`${env.server.url}/my-mfa/security-keys`);
+  await alice.getByRole("button", { name: "Remove" }).click();
+  const confirm = alice.getByRole("dialog", { name: "Confirm it's you" });
+  await confirm.getByLabel("Code").fill(await phone.code());
+  await confirm.getByRole("button", { name: "Confirm" }).click();
+  await alice.getByRole("status").filter({ hasText: "Security key removed." }).waitFor();
+  await alice.getByText("No security keys yet.").waitFor();
+  await logOut(alice);
+
+  // Without a key, sign-in falls back to the authenticator's code.
+  await logIn(alice, env.server, "alice.jones");
+  await alice.getByLabel("Code").waitFor();
+  assert.equal(await alice.getByRole("button", { name: "Use security key" }).count(), 0);
+  await alice.getByLabel("Code").fill(await phone.code());
+  await alice.getByRole("button", { name: "Continue" }).click();
+  await menu(alice).waitFor();
 }));

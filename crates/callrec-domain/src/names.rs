@@ -78,6 +78,10 @@ text_type!(
     /// The name shown for a user.
     DisplayName, "display_name", "Name", 100
 );
+text_type!(
+    /// What a user calls one of their security keys ("YubiKey on my keys").
+    KeyName, "name", "Key name", 60
+);
 
 /// A sign-in name: 3 to 64 characters of letters, digits and `. _ - @`,
 /// starting with a letter or digit. Unique across the portal regardless of case.

@@ -65,6 +65,10 @@ audit_actions! {
     MfaRemindersSent => "mfa.reminders_sent", "MFA reminders sent";
     MfaRecoveryCodesCreated => "mfa.recovery_codes_created", "MFA recovery codes made";
     MfaRecoveryCodeUsed => "mfa.recovery_code_used", "MFA recovery code used";
+    MfaKeyAdded => "mfa.key_added", "Security key added";
+    MfaKeyRemoved => "mfa.key_removed", "Security key removed";
+    MfaKeyUsed => "mfa.key_used", "Security key used";
+    MfaKeyRefused => "mfa.key_refused", "Security key refused";
     RecordingIngested => "recording.ingested", "Recording received";
     RecordingPlayed => "recording.played", "Recording played";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";

@@ -30,6 +30,7 @@ pub mod private;
 mod reads;
 mod recordings;
 mod recovery_codes;
+mod security_keys;
 mod sessions;
 mod teams;
 mod throttle;
@@ -51,6 +52,7 @@ pub use recordings::{
     Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingPage,
     RecordingQuery,
 };
+pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
 pub use throttle::{Reservation, ThrottleWindow};

@@ -29,6 +29,8 @@ pub struct RolloutUser {
     pub last_code_at: Option<i64>,
     /// Their unused recovery codes.
     pub recovery_codes_left: i64,
+    /// Their security keys.
+    pub security_keys: i64,
 }
 
 impl MfaRegistration {
@@ -75,7 +77,10 @@ impl Store {
 
     pub async fn mfa_summary(&self, company: CompanyId) -> Result<MfaSummary> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS users, COUNT(m.user_id) AS registered FROM users u \
+            "SELECT COUNT(*) AS users, \
+             COALESCE(SUM(CASE WHEN m.user_id IS NULL AND NOT EXISTS \
+               (SELECT 1 FROM mfa_security_keys k WHERE k.user_id = u.id) THEN 0 ELSE 1 END), 0) \
+               AS registered FROM users u \
              LEFT JOIN mfa_registrations m ON m.user_id = u.id AND m.confirmed = 1 \
              WHERE u.company_id = $1 AND u.enabled = 1",
         )
@@ -114,7 +119,8 @@ impl Store {
     ) -> Result<Page<RolloutUser>> {
         let pattern = search.map_or_else(|| "%".to_string(), SearchTerm::like_pattern);
         let unregistered = if only_unregistered {
-            " AND m.user_id IS NULL"
+            " AND m.user_id IS NULL AND NOT EXISTS \
+              (SELECT 1 FROM mfa_security_keys k WHERE k.user_id = u.id)"
         } else {
             ""
         };
@@ -132,9 +138,11 @@ impl Store {
             .try_get("n")?;
         let rows = sqlx::query(&format!(
             "SELECT u.id, u.username, u.display_name, u.email, u.last_sign_in_at, \
-             m.confirmed_at, m.last_step, \
+             COALESCE(m.confirmed_at, (SELECT MIN(k.created_at) FROM mfa_security_keys k \
+               WHERE k.user_id = u.id)) AS confirmed_at, m.last_step, \
              (SELECT COUNT(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id AND rc.used_at IS NULL) \
-               AS recovery_codes_left \
+               AS recovery_codes_left, \
+             (SELECT COUNT(*) FROM mfa_security_keys k WHERE k.user_id = u.id) AS security_keys \
              {from} ORDER BY u.username_key LIMIT $3 OFFSET $4"
         ))
         .bind(company.0)
@@ -157,6 +165,7 @@ impl Store {
                         .try_get::<Option<i64>, _>("last_step")?
                         .map(|step| step * 30),
                     recovery_codes_left: row.try_get("recovery_codes_left")?,
+                    security_keys: row.try_get("security_keys")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -278,20 +287,27 @@ impl Store {
         Ok(offsets)
     }
 
-    /// Removes the registration and its recovery codes; true if there was
-    /// a registration.
+    /// Removes every second factor of the user — the authenticator
+    /// registration, recovery codes and security keys — in one
+    /// transaction; true if there was any.
     pub async fn delete_mfa_registration(&self, user: UserId) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?;
-        let done = sqlx::query("DELETE FROM mfa_registrations WHERE user_id = $1")
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?;
+        let mut removed = 0;
+        for table in [
+            "mfa_security_keys",
+            "mfa_recovery_codes",
+            "mfa_registrations",
+        ] {
+            let done = sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            if table != "mfa_recovery_codes" {
+                removed += done.rows_affected();
+            }
+        }
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(removed > 0)
     }
 
     /// Every stored secret, for key rotation.

@@ -42,6 +42,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     17 => "0017_mfa_for_admins.sql",
     18 => "0018_mfa_deadline.sql",
     19 => "0019_recovery_codes.sql",
+    20 => "0020_security_keys.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -63,6 +64,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     17 => "0017_mfa_for_admins.sql",
     18 => "0018_mfa_deadline.sql",
     19 => "0019_recovery_codes.sql",
+    20 => "0020_security_keys.sql",
 );
 
 impl Store {

@@ -25,8 +25,13 @@ pub struct User {
     pub mfa_opt_in: bool,
     /// The MFA policy of the user's company.
     pub company_mfa_policy: MfaPolicy,
-    /// Whether the user has a confirmed authenticator registration.
+    /// Whether the user has a second factor: a confirmed authenticator
+    /// registration or a security key.
     pub mfa_registered: bool,
+    /// Whether they have a confirmed authenticator (TOTP) registration.
+    pub totp_registered: bool,
+    /// How many security keys they have.
+    pub security_keys: i64,
     pub roles: RoleSet,
     pub created_at: i64,
     /// Temporary (set by someone else) or the user's own.
@@ -210,7 +215,8 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
          c.mfa_for_admins AS company_mfa_for_admins, c.mfa_deadline AS company_mfa_deadline, \
-         COALESCE(m.confirmed, 0) AS mfa_registered, m.recent_offsets, \
+         COALESCE(m.confirmed, 0) AS totp_registered, m.recent_offsets, \
+         (SELECT COUNT(*) FROM mfa_security_keys k WHERE k.user_id = u.id) AS security_keys, \
          (SELECT {} FROM user_roles r WHERE r.user_id = u.id) AS roles, \
          (SELECT COUNT(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id AND rc.used_at IS NULL) \
            AS recovery_codes_left \
@@ -225,6 +231,8 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
     let level: String = row.try_get("level")?;
     let policy: String = row.try_get("company_mfa_policy")?;
     let roles: Option<String> = row.try_get("roles")?;
+    let totp_registered = flag(row, "totp_registered")?;
+    let security_keys: i64 = row.try_get("security_keys")?;
     let roles = roles
         .unwrap_or_default()
         .split(',')
@@ -244,7 +252,9 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         enabled: flag(row, "enabled")?,
         mfa_opt_in: flag(row, "mfa_opt_in")?,
         company_mfa_policy: MfaPolicy::parse(&policy).map_err(|_| StoreError::Corrupt(policy))?,
-        mfa_registered: flag(row, "mfa_registered")?,
+        mfa_registered: totp_registered || security_keys > 0,
+        totp_registered,
+        security_keys,
         roles,
         created_at: row.try_get("created_at")?,
         password_life: PasswordLife::from_expiry(row.try_get("password_expires_at")?),

@@ -167,6 +167,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "settings-saved" => "Company settings saved.",
         "company-saved" => "Company saved.",
         "recovery-codes-unsaved" => "You did not confirm that you saved your recovery codes. If you did not, make new ones: My MFA → New recovery codes.",
+        "key-added" => "Security key added: it signs you in from now on.",
+        "key-removed" => "Security key removed.",
         "reminders-sent" => "Reminders are on their way to the users who have not registered yet (those with an email address).",
         "clock-fast" => "Your phone's clock looks about 30 seconds fast: your last three codes were a step early. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",
         "clock-slow" => "Your phone's clock looks about 30 seconds slow: your last three codes were a step late. They still work; to keep it that way, let the phone set its time automatically (Settings → Date & time → Set automatically).",

@@ -34,7 +34,7 @@ pub use config::WebConfig;
 pub use error::AppError;
 
 use axum::Router;
-use callrec_app::mfa::Mfa;
+use callrec_app::mfa::{Mfa, SecurityKeys};
 use callrec_app::{Clock, Keyring, Passwords};
 use callrec_store::{BlobStore, Store};
 use std::sync::Arc;
@@ -50,6 +50,8 @@ pub struct AppState {
     /// Audio files.
     pub blobs: BlobStore,
     pub clock: Clock,
+    /// The WebAuthn relying party, when `CALLREC_PUBLIC_URL` names a host.
+    pub security_keys: Option<Arc<SecurityKeys>>,
 }
 
 impl AppState {
@@ -60,7 +62,14 @@ impl AppState {
         blobs: BlobStore,
     ) -> Result<AppState, callrec_app::Error> {
         let passwords = Passwords::new(&config.argon2)?;
+        let security_keys = config.public_url.as_deref().and_then(|url| {
+            SecurityKeys::for_public_url(url, &config.mfa.issuer)
+                .map_err(|why| tracing::warn!("security keys are off: {why}"))
+                .ok()
+                .map(Arc::new)
+        });
         Ok(AppState {
+            security_keys,
             store,
             config: Arc::new(config),
             passwords,
@@ -87,6 +96,7 @@ impl AppState {
             keyring: &self.keyring,
             settings: &self.config.mfa,
             mail: self.config.mail.is_some(),
+            keys: self.security_keys.as_deref(),
         }
     }
 }

@@ -30,6 +30,16 @@ pub enum NoticeKind {
     },
     /// A new set of recovery codes replaced the old one.
     RecoveryCodesCreated,
+    /// A security key was added to their account, under this name.
+    KeyAdded {
+        name: String,
+    },
+    /// A security key was removed from their account.
+    KeyRemoved {
+        name: String,
+    },
+    /// A key of theirs signed with a counter that did not rise.
+    KeyPossiblyCopied,
 }
 
 impl NoticeKind {
@@ -48,6 +58,9 @@ impl NoticeKind {
                 "A recovery code was used to sign in to your account"
             }
             NoticeKind::RecoveryCodesCreated => "New recovery codes were made for your account",
+            NoticeKind::KeyAdded { .. } => "A security key was added to your account",
+            NoticeKind::KeyRemoved { .. } => "A security key was removed from your account",
+            NoticeKind::KeyPossiblyCopied => "A security key of yours may have been copied",
         }
     }
 
@@ -62,6 +75,9 @@ impl NoticeKind {
             NoticeKind::RegisterReminder => "Your company asks you to set up multi-factor authentication: sign in, and the portal shows a QR code to scan with an authenticator application on your phone.".into(),
             NoticeKind::RecoveryCodeUsed { left } => format!("One of your recovery codes was used instead of your authenticator to sign in; it no longer works. You have {left} left. If you have lost your phone, reset your MFA under My MFA and register the new one."),
             NoticeKind::RecoveryCodesCreated => "A new set of ten recovery codes was made for your account; the earlier ones no longer work.".into(),
+            NoticeKind::KeyAdded { name } => format!("The security key “{name}” was added to your account; it now signs you in instead of a code."),
+            NoticeKind::KeyRemoved { name } => format!("The security key “{name}” was removed from your account; it no longer signs you in."),
+            NoticeKind::KeyPossiblyCopied => "A security key registered to your account signed in with a use count that went backwards, which happens when a key has been copied; the sign-in was refused. Remove the key under My MFA and tell your administrator.".into(),
         }
     }
 }

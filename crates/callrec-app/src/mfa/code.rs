@@ -2,6 +2,7 @@
 //! that confirms it or completes a sign-in. Wrong codes are counted in the
 //! database per sign-in and per account, so the limits hold across nodes.
 
+use super::keys::KeyRefusal;
 use super::Mfa;
 use crate::accounts::AuditContext;
 use crate::mail::NoticeKind;
@@ -23,12 +24,14 @@ pub enum CodeStage {
     Verify,
 }
 
-/// Why a code was not accepted (the sign-in goes on).
+/// Why a code (or a key's answer) was not accepted (the sign-in goes on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WrongCodeKind {
     Invalid,
     /// Right, but already used within its time step.
     Replayed,
+    /// A security key's answer.
+    Key(KeyRefusal),
 }
 
 impl WrongCodeKind {
@@ -36,6 +39,7 @@ impl WrongCodeKind {
         match self {
             WrongCodeKind::Invalid => "Invalid code",
             WrongCodeKind::Replayed => "Invalid code: it was already used. Wait for the next code from your authenticator application.",
+            WrongCodeKind::Key(refusal) => refusal.message(),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Multi-factor authentication as use cases: registering an authenticator
-//! and entering a code at sign-in (`code`), recovery codes (`recovery`), proving presence before a
+//! and entering a code at sign-in (`code`), recovery codes (`recovery`),
+//! security keys (`keys`), proving presence before a
 //! session weakens its own MFA (`presence`), and My MFA (`own`). The web
 //! pop-ups only render what these return.
 
 mod code;
+mod keys;
 mod own;
 mod presence;
 mod recovery;
@@ -11,6 +13,10 @@ mod recovery;
 pub use code::{
     pending_secret, start_registration, submit_code, AfterCode, CodeOutcome, CodeStage,
     WrongCodeKind,
+};
+pub use keys::{
+    finish_adding_key, finish_key_sign_in, remove_key, start_adding_key, start_key_sign_in,
+    KeyAdded, KeyRefusal, SecurityKeys,
 };
 pub use own::{change_own_mfa, OwnMfaChange};
 pub use presence::{confirm_presence, Presence, Proof};
@@ -56,6 +62,9 @@ pub struct Mfa<'a> {
     pub settings: &'a MfaSettings,
     /// Mail is configured: users hear of changes to their MFA.
     pub mail: bool,
+    /// The relying party for security keys, when the portal has a public
+    /// address with a domain name.
+    pub keys: Option<&'a SecurityKeys>,
 }
 
 impl Mfa<'_> {

@@ -21,7 +21,7 @@ pub enum Proof {
 
 impl Proof {
     pub fn for_user(user: &User) -> Proof {
-        if user.mfa_registered {
+        if user.totp_registered {
             Proof::Code
         } else {
             Proof::Password

@@ -214,4 +214,131 @@
     });
     form.addEventListener("submit", function () { openedByChoice = false; });
   });
+  // Security keys (WebAuthn): the browser half of Add security key and
+  // Use security key. The server sends the options as JSON with binary
+  // fields in base64url, and checks the answer the key signs.
+  function fromB64url(text) {
+    var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) b64 += "=";
+    var bin = atob(b64);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i += 1) bytes[i] = bin.charCodeAt(i);
+    return bytes.buffer;
+  }
+
+  function toB64url(buffer) {
+    if (!buffer) return null;
+    var bytes = new Uint8Array(buffer);
+    var bin = "";
+    for (var i = 0; i < bytes.length; i += 1) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function withIds(list) {
+    return (list || []).map(function (c) { return Object.assign({}, c, { id: fromB64url(c.id) }); });
+  }
+
+  function keyError(error) {
+    var name = error && error.name;
+    if (name === "NotAllowedError") return "The security key did not answer (cancelled or timed out). Try again.";
+    if (name === "InvalidStateError") return "This security key is registered already.";
+    if (name === "SecurityError") return "Security keys cannot be used at this address: open the portal at its own address and try again.";
+    if (name === "NotSupportedError") return "This browser cannot use security keys here.";
+    return (error && error.message) || "The security key could not be used. Try again.";
+  }
+
+  function post(url, body, type) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": type, "Accept": "application/json" },
+      body: body,
+    }).then(function (response) {
+      return response.json().catch(function () { return { error: "Something went wrong. Try again." }; });
+    });
+  }
+
+  function followOrShow(answer, errorBox, control) {
+    if (answer.redirect) { window.location.assign(answer.redirect); return; }
+    errorBox.textContent = answer.error || "Something went wrong. Try again.";
+    errorBox.hidden = false;
+    control.disabled = false;
+  }
+
+  function startKeyCeremony(control, errorBox, run) {
+    errorBox.hidden = true;
+    if (!window.PublicKeyCredential || !navigator.credentials) {
+      followOrShow({ error: "This browser cannot use security keys." }, errorBox, control);
+      return;
+    }
+    control.disabled = true;
+    run().catch(function (error) { followOrShow({ error: keyError(error) }, errorBox, control); });
+  }
+
+  document.querySelectorAll("[data-webauthn-sign-in]").forEach(function (button) {
+    var errorBox = button.closest("dialog, main").querySelector("[data-webauthn-error]");
+    button.addEventListener("click", function () {
+      startKeyCeremony(button, errorBox, function () {
+        return post("/mfa/security-key/options", "", "application/x-www-form-urlencoded").then(function (options) {
+          if (!options.publicKey) return followOrShow(options, errorBox, button);
+          var publicKey = Object.assign({}, options.publicKey, {
+            challenge: fromB64url(options.publicKey.challenge),
+            allowCredentials: withIds(options.publicKey.allowCredentials),
+          });
+          return navigator.credentials.get({ publicKey: publicKey }).then(function (credential) {
+            var answer = {
+              id: credential.id,
+              rawId: toB64url(credential.rawId),
+              type: credential.type,
+              response: {
+                authenticatorData: toB64url(credential.response.authenticatorData),
+                clientDataJSON: toB64url(credential.response.clientDataJSON),
+                signature: toB64url(credential.response.signature),
+                userHandle: toB64url(credential.response.userHandle),
+              },
+              extensions: credential.getClientExtensionResults ? credential.getClientExtensionResults() : {},
+            };
+            return post("/mfa/security-key", JSON.stringify(answer), "application/json").then(function (result) {
+              followOrShow(result, errorBox, button);
+            });
+          });
+        });
+      });
+    });
+  });
+
+  document.querySelectorAll("form[data-webauthn-add]").forEach(function (form) {
+    var errorBox = form.querySelector("[data-webauthn-error]");
+    var button = form.querySelector("button[type=submit]");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      startKeyCeremony(button, errorBox, function () {
+        var body = new URLSearchParams(new FormData(form)).toString();
+        return post(form.action, body, "application/x-www-form-urlencoded").then(function (options) {
+          if (!options.publicKey) return followOrShow(options, errorBox, button);
+          var publicKey = Object.assign({}, options.publicKey, {
+            challenge: fromB64url(options.publicKey.challenge),
+            user: Object.assign({}, options.publicKey.user, { id: fromB64url(options.publicKey.user.id) }),
+            excludeCredentials: withIds(options.publicKey.excludeCredentials),
+          });
+          return navigator.credentials.create({ publicKey: publicKey }).then(function (credential) {
+            var answer = {
+              id: credential.id,
+              rawId: toB64url(credential.rawId),
+              type: credential.type,
+              response: {
+                attestationObject: toB64url(credential.response.attestationObject),
+                clientDataJSON: toB64url(credential.response.clientDataJSON),
+                transports: credential.response.getTransports ? credential.response.getTransports() : undefined,
+              },
+              extensions: credential.getClientExtensionResults ? credential.getClientExtensionResults() : {},
+            };
+            return post("/my-mfa/security-keys", JSON.stringify(answer), "application/json").then(function (result) {
+              followOrShow(result, errorBox, button);
+            });
+          });
+        });
+      });
+    });
+  });
 })();

@@ -10,12 +10,11 @@ use crate::session::{clear_cookie, start_session, step_path, CurrentUser, Pendin
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use callrec_app::mfa::{self, AfterCode, CodeOutcome, CodeStage};
-use callrec_domain::throttle::SignInReason;
 use callrec_domain::totp::{otpauth_uri, PhoneClock, TotpSecret};
 use callrec_domain::SignInStep;
 
@@ -43,6 +42,10 @@ struct ChallengePage {
     key: String,
     issuer: String,
     username: String,
+    /// An authenticator application is registered: its code is asked for.
+    has_totp: bool,
+    /// Security keys are registered (and usable here): "Use security key".
+    has_keys: bool,
 }
 
 fn render(
@@ -71,6 +74,8 @@ fn render(
         key,
         issuer: state.config.mfa.issuer.clone(),
         username: current.user.username.clone(),
+        has_totp: current.user.totp_registered,
+        has_keys: current.user.security_keys > 0 && state.security_keys.is_some(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -215,14 +220,13 @@ async fn submit_code(
         CodeOutcome::Wrong(kind) => {
             render(state, current, stage, Some(kind.message().into()), None)
         }
-        CodeOutcome::Ended(reason) => end_attempt(state, current, reason).await,
+        CodeOutcome::Ended(reason) => {
+            let cookie = end_attempt(state, current).await?;
+            let next = format!("/login?reason={}", reason.code());
+            Ok((cookie, Redirect::to(&next)).into_response())
+        }
         CodeOutcome::Accepted(after) => {
-            // Fully signed in now: a new session id for the new privilege.
-            state.store.delete_session(&current.session_hash).await?;
-            let cookie = [(
-                header::SET_COOKIE,
-                start_session(state, &current.user, client, true).await?,
-            )];
+            let cookie = mfa_passed(state, current, client).await?;
             let home = current.actor.home();
             // A drifting phone, or a spent recovery code, is told on the
             // first page (issue 12).
@@ -242,18 +246,26 @@ async fn submit_code(
     }
 }
 
-/// Ends the half-signed-in session: back to the password.
-async fn end_attempt(
+/// MFA is passed: the half-signed-in session ends and a full one, with a
+/// new id for the new privilege, begins. The cookie to set.
+pub(super) async fn mfa_passed(
     state: &AppState,
     current: &CurrentUser,
-    reason: SignInReason,
-) -> Result<Response, AppError> {
+    client: &str,
+) -> Result<[(HeaderName, HeaderValue); 1], AppError> {
+    state.store.delete_session(&current.session_hash).await?;
+    let cookie = start_session(state, &current.user, client, true).await?;
+    Ok([(header::SET_COOKIE, cookie)])
+}
+
+/// Ends the half-signed-in session: back to the password. The cookie to
+/// set.
+pub(super) async fn end_attempt(
+    state: &AppState,
+    current: &CurrentUser,
+) -> Result<[(HeaderName, HeaderValue); 1], AppError> {
     // The sign-in's counter stays until it expires: requests of this
     // session already in flight must still find it full.
     state.store.delete_session(&current.session_hash).await?;
-    Ok((
-        [(header::SET_COOKIE, clear_cookie(state)?)],
-        Redirect::to(&format!("/login?reason={}", reason.code())),
-    )
-        .into_response())
+    Ok([(header::SET_COOKIE, clear_cookie(state)?)])
 }

@@ -3,6 +3,7 @@
 
 mod challenge;
 mod company;
+mod keys;
 mod my_mfa;
 mod recovery;
 mod reset;
@@ -25,6 +26,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/mfa/verify", post(challenge::verify))
         .route("/mfa/recovery", post(challenge::use_recovery_code))
         .route("/mfa/recovery-codes/saved", post(recovery::saved))
+        .route("/mfa/security-key/options", post(keys::sign_in_options))
+        .route("/mfa/security-key", post(keys::sign_in))
+        .route(
+            "/my-mfa/security-keys",
+            get(keys::keys_page).post(keys::add),
+        )
+        .route("/my-mfa/security-keys/options", post(keys::add_options))
+        .route("/my-mfa/security-keys/{id}/remove", post(keys::remove))
         .route("/my-mfa/recovery-codes", post(recovery::new_codes))
         .route(
             "/company-mfa",

@@ -27,6 +27,7 @@ pub(crate) struct MyMfa {
     pub note: &'static str,
     pub registered: bool,
     pub recovery_codes_left: i64,
+    pub security_keys: i64,
     /// Where Save returns to.
     pub return_to: &'static str,
 }
@@ -52,6 +53,7 @@ impl MyMfa {
             note,
             registered: user.mfa_registered,
             recovery_codes_left: user.recovery_codes_left,
+            security_keys: user.security_keys,
             return_to,
         })
     }
@@ -61,7 +63,7 @@ impl MyMfa {
 #[template(path = "mfa/confirm.html")]
 struct ConfirmPage {
     chrome: Chrome,
-    action: &'static str,
+    action: String,
     hidden: Vec<(&'static str, String)>,
     return_to: &'static str,
     what: &'static str,
@@ -72,7 +74,7 @@ struct ConfirmPage {
 /// A change under My MFA that needs proof of presence first: the request
 /// to make it, with the form fields that describe it.
 pub(super) struct ProvePresence<'a> {
-    pub action: &'static str,
+    pub action: String,
     pub hidden: Vec<(&'static str, String)>,
     /// What is about to happen, in one sentence.
     pub what: &'static str,
@@ -141,7 +143,7 @@ pub(crate) async fn save(
             hidden.push(("enable_mfa", "on".to_string()));
         }
         let prove = ProvePresence {
-            action: "/my-mfa",
+            action: "/my-mfa".to_string(),
             hidden,
             what,
             return_to: back,

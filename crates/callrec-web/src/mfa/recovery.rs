@@ -85,7 +85,7 @@ pub(crate) async fn new_codes(
     }
     let audit = current.audit_context(&client);
     let prove = ProvePresence {
-        action: "/my-mfa/recovery-codes",
+        action: "/my-mfa/recovery-codes".to_string(),
         hidden: Vec::new(),
         what: "You are making new recovery codes; the ones you have now stop working.",
         return_to: back,

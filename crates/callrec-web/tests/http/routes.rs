@@ -247,6 +247,13 @@ fn table() -> Vec<Row> {
         row("POST", "/mfa/register/confirm", "/mfa/register/confirm", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[("code", "")]),
         row("POST", "/mfa/verify", "/mfa/verify", &[Pathless], None, Login, Ok, Rule::Always(Mfa), &[("code", "")]),
         row("POST", "/mfa/recovery", "/mfa/recovery", &[Pathless], None, Login, Ok, Rule::Always(Mfa), &[("code", "")]),
+        row("POST", "/mfa/security-key/options", "/mfa/security-key/options", &[Pathless], None, Login, Ok, Rule::Always(Ok), &[]),
+        row("POST", "/mfa/security-key", "/mfa/security-key", &[Pathless], None, Login, Ok, Rule::Always(Ok), &[]),
+        row("GET", "/my-mfa/security-keys", "/my-mfa/security-keys", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[]),
+        row("POST", "/my-mfa/security-keys", "/my-mfa/security-keys", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[]),
+        row("POST", "/my-mfa/security-keys/options", "/my-mfa/security-keys/options", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("name", "")]),
+        // Nobody's key 999999: not found for every signed-in user.
+        row("POST", "/my-mfa/security-keys/{id}/remove", "/my-mfa/security-keys/999999/remove", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Always(NotFound), &[]),
         row("POST", "/mfa/recovery-codes/saved", "/mfa/recovery-codes/saved", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("return_to", "/home")]),
         row("GET", "/my-account", "/my-account", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         row("POST", "/my-account/password", "/my-account/password", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("current_password", "")]),

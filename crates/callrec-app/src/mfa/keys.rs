@@ -1,0 +1,406 @@
+//! Security keys and passkeys (WebAuthn) as a second factor, with
+//! webauthn-rs: My MFA → Add security key, "Use security key" at sign-in,
+//! Remove. Each ceremony's server half waits in the database between its
+//! two requests, so any node finishes what another started, and a
+//! challenge answers once.
+
+use super::code::{before_attempt, AfterCode, Attempt, CodeOutcome, WrongCodeKind};
+use super::Mfa;
+use crate::accounts::AuditContext;
+use crate::mail::NoticeKind;
+use crate::Error;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use callrec_domain::security_key::{ceremony_open, Ceremony};
+use callrec_domain::{KeyName, UserId, ValidationError};
+use callrec_store::{AuditAction, NewKey, StoreError, StoredKey, User};
+use serde::{Deserialize, Serialize};
+use webauthn_rs::prelude::{
+    PublicKeyCredential, RegisterPublicKeyCredential, SecurityKey, SecurityKeyAuthentication,
+    SecurityKeyRegistration, Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
+};
+
+/// The portal as a WebAuthn relying party: its id is the host of
+/// `CALLREC_PUBLIC_URL`, and only that origin's browsers are answered.
+pub struct SecurityKeys {
+    webauthn: Webauthn,
+}
+
+impl std::fmt::Debug for SecurityKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecurityKeys")
+    }
+}
+
+impl SecurityKeys {
+    /// The relying party at `public_url`, or why there can be none (an IP
+    /// address is no relying-party id: browsers want a domain name, and
+    /// `localhost` counts as one).
+    pub fn for_public_url(public_url: &str, name: &str) -> Result<SecurityKeys, String> {
+        let url = Url::parse(public_url).map_err(|err| format!("{public_url}: {err}"))?;
+        let host = url
+            .domain()
+            .ok_or_else(|| {
+                format!("{public_url} has no domain name (an IP address cannot hold security keys)")
+            })?
+            .to_string();
+        // A key is the second factor after the password, as U2F keys were:
+        // a touch (user presence) is asked, not a PIN. Asking Chromium for
+        // webauthn-rs's default credProtect on a non-resident key is refused
+        // ("protection policy is inconsistent"), and keys without a PIN
+        // could not register at all.
+        let webauthn = WebauthnBuilder::new(&host, &url)
+            .map(|builder| builder.danger_set_user_presence_only_security_keys(true))
+            .and_then(|builder| builder.rp_name(name).build())
+            .map_err(|err| format!("{public_url}: {err}"))?;
+        Ok(SecurityKeys { webauthn })
+    }
+}
+
+/// Why a key's answer was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// No ceremony of this session, or it ran out: start again.
+    Expired,
+    /// Signed for another site, or at another address of this one.
+    WrongOrigin,
+    /// The key's counter did not rise: a copy of the key signed.
+    PossibleClone,
+    /// Not a valid answer, or from a key not registered here.
+    Invalid,
+}
+
+impl KeyRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            KeyRefusal::Expired => "That took too long. Try again.",
+            KeyRefusal::WrongOrigin => "The security key answered for another address. Open the portal at its own address and try again.",
+            KeyRefusal::PossibleClone => "This security key was refused: its use count went backwards, which happens when a key has been copied. Use another way to sign in and tell your administrator.",
+            KeyRefusal::Invalid => "The security key was not accepted. Try again, or use another way to sign in.",
+        }
+    }
+
+    fn audit_details(self) -> &'static str {
+        match self {
+            KeyRefusal::Expired => "ceremony expired",
+            KeyRefusal::WrongOrigin => "wrong origin",
+            KeyRefusal::PossibleClone => "counter did not rise: possible clone",
+            KeyRefusal::Invalid => "invalid answer",
+        }
+    }
+
+    fn from_webauthn(err: &WebauthnError) -> KeyRefusal {
+        match err {
+            WebauthnError::InvalidRPOrigin | WebauthnError::CredentialCrossOrigin => {
+                KeyRefusal::WrongOrigin
+            }
+            WebauthnError::CredentialPossibleCompromise => KeyRefusal::PossibleClone,
+            _ => KeyRefusal::Invalid,
+        }
+    }
+}
+
+/// What Add security key comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyAdded {
+    Added,
+    /// The key is registered already, here or to another account.
+    Duplicate,
+    Refused(KeyRefusal),
+}
+
+/// Add's server half: the name typed, and webauthn-rs's state.
+#[derive(Serialize, Deserialize)]
+struct AddState {
+    name: String,
+    registration: SecurityKeyRegistration,
+}
+
+/// A user's handle for authenticators: stable, and not their name.
+fn user_handle(user: UserId) -> Uuid {
+    Uuid::from_u128(u128::from(user.0.unsigned_abs()))
+}
+
+fn relying_party<'a>(mfa: &Mfa<'a>) -> Result<&'a SecurityKeys, Error> {
+    mfa.keys.ok_or_else(|| {
+        Error::Invalid(ValidationError::new(
+            "name",
+            "Security keys need the portal's public address with a domain name (CALLREC_PUBLIC_URL).",
+        ))
+    })
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|err| Error::Internal(format!("WebAuthn state: {err}")))
+}
+
+fn parse_key(stored: &StoredKey) -> Result<SecurityKey, Error> {
+    serde_json::from_str(&stored.credential)
+        .map_err(|err| Error::Internal(format!("security key {}: {err}", stored.id)))
+}
+
+/// My MFA → Add security key, first half: the options for the browser's
+/// `navigator.credentials.create` (keys already added are excluded).
+pub async fn start_adding_key(
+    mfa: Mfa<'_>,
+    user: &User,
+    session: &str,
+    name: &KeyName,
+    now: i64,
+) -> Result<serde_json::Value, Error> {
+    let keys = relying_party(&mfa)?;
+    let mut exclude = Vec::new();
+    for stored in mfa.store.security_keys(user.id).await? {
+        exclude.push(parse_key(&stored)?.cred_id().clone());
+    }
+    let (options, registration) = keys
+        .webauthn
+        .start_securitykey_registration(
+            user_handle(user.id),
+            &user.username,
+            &user.display_name,
+            Some(exclude),
+            None,
+            None,
+        )
+        .map_err(|err| Error::Internal(format!("WebAuthn registration options: {err}")))?;
+    let state = AddState {
+        name: name.as_str().to_string(),
+        registration,
+    };
+    mfa.store
+        .put_ceremony(session, Ceremony::Add, &json(&state)?, now)
+        .await?;
+    serde_json::to_value(options).map_err(|err| Error::Internal(format!("WebAuthn options: {err}")))
+}
+
+/// The server half of `kind` for `session`, if it is still open.
+async fn take_open(
+    mfa: &Mfa<'_>,
+    session: &str,
+    kind: Ceremony,
+    now: i64,
+) -> Result<Option<String>, Error> {
+    Ok(mfa
+        .store
+        .take_ceremony(session, kind)
+        .await?
+        .filter(|(_, started)| ceremony_open(*started, now))
+        .map(|(state, _)| state))
+}
+
+/// Add security key, second half: the browser's answer (JSON) checked
+/// against the challenge; the key is kept under the name typed. Audited
+/// and mailed.
+pub async fn finish_adding_key(
+    mfa: Mfa<'_>,
+    user: &User,
+    session: &str,
+    answer: &str,
+    audit: &AuditContext,
+) -> Result<KeyAdded, Error> {
+    let keys = relying_party(&mfa)?;
+    let Some(state) = take_open(&mfa, session, Ceremony::Add, audit.now).await? else {
+        return Ok(KeyAdded::Refused(KeyRefusal::Expired));
+    };
+    let state: AddState = serde_json::from_str(&state)
+        .map_err(|err| Error::Internal(format!("WebAuthn state: {err}")))?;
+    let verified = serde_json::from_str::<RegisterPublicKeyCredential>(answer)
+        .map_err(|_| KeyRefusal::Invalid)
+        .and_then(|answer| {
+            keys.webauthn
+                .finish_securitykey_registration(&answer, &state.registration)
+                .map_err(|err| KeyRefusal::from_webauthn(&err))
+        });
+    let key = match verified {
+        Ok(key) => key,
+        Err(refusal) => {
+            refused(&mfa, user, refusal, audit).await?;
+            return Ok(KeyAdded::Refused(refusal));
+        }
+    };
+    let new = NewKey {
+        user: user.id,
+        name: &state.name,
+        credential_id: &URL_SAFE_NO_PAD.encode(key.cred_id()),
+        credential: &json(&key)?,
+        counter: 0,
+    };
+    match mfa.store.add_security_key(&new, audit.now).await {
+        Ok(_) => {}
+        Err(StoreError::Conflict { .. }) => return Ok(KeyAdded::Duplicate),
+        Err(err) => return Err(err.into()),
+    }
+    mfa.store
+        .audit(
+            audit
+                .entry_on(AuditAction::MfaKeyAdded, user)
+                .details(format!("“{}”", state.name)),
+            audit.now,
+        )
+        .await?;
+    let kind = NoticeKind::KeyAdded { name: state.name };
+    mfa.notify(user, kind, audit).await?;
+    Ok(KeyAdded::Added)
+}
+
+/// "Use security key", first half: the options for the browser's
+/// `navigator.credentials.get`, or `None` when the user has no key.
+pub async fn start_key_sign_in(
+    mfa: Mfa<'_>,
+    user: &User,
+    session: &str,
+    now: i64,
+) -> Result<Option<serde_json::Value>, Error> {
+    let keys = relying_party(&mfa)?;
+    let stored = mfa.store.security_keys(user.id).await?;
+    if stored.is_empty() {
+        return Ok(None);
+    }
+    let credentials = stored
+        .iter()
+        .map(parse_key)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (options, authentication) = keys
+        .webauthn
+        .start_securitykey_authentication(&credentials)
+        .map_err(|err| Error::Internal(format!("WebAuthn sign-in options: {err}")))?;
+    mfa.store
+        .put_ceremony(session, Ceremony::SignIn, &json(&authentication)?, now)
+        .await?;
+    Ok(Some(serde_json::to_value(options).map_err(|err| {
+        Error::Internal(format!("WebAuthn options: {err}"))
+    })?))
+}
+
+/// "Use security key", second half: the browser's answer completes the
+/// sign-in like a code would, counted against the same limits when it is
+/// refused.
+pub async fn finish_key_sign_in(
+    mfa: Mfa<'_>,
+    user: &User,
+    session: &str,
+    answer: &str,
+    audit: &AuditContext,
+) -> Result<CodeOutcome, Error> {
+    if let Some(ended) = before_attempt(mfa, user, answer, audit.now).await? {
+        return Ok(ended);
+    }
+    let Some(state) = take_open(&mfa, session, Ceremony::SignIn, audit.now).await? else {
+        return Ok(CodeOutcome::Wrong(WrongCodeKind::Key(KeyRefusal::Expired)));
+    };
+    let attempt = match Attempt::reserve(mfa, user, session, audit.now).await? {
+        Ok(attempt) => attempt,
+        Err(reason) => return Ok(CodeOutcome::Ended(reason)),
+    };
+    match verify_sign_in(&mfa, user, &state, answer, audit.now).await? {
+        Ok(name) => {
+            attempt.succeeded(mfa).await?;
+            mfa.store
+                .audit(
+                    audit
+                        .entry_on(AuditAction::MfaKeyUsed, user)
+                        .details(format!("“{name}”")),
+                    audit.now,
+                )
+                .await?;
+            Ok(CodeOutcome::Accepted(AfterCode::Home(None)))
+        }
+        Err(refusal) => {
+            refused(&mfa, user, refusal, audit).await?;
+            if refusal == KeyRefusal::PossibleClone {
+                mfa.notify(user, NoticeKind::KeyPossiblyCopied, audit)
+                    .await?;
+            }
+            attempt
+                .failed(mfa, user, WrongCodeKind::Key(refusal), audit)
+                .await
+        }
+    }
+}
+
+/// Checks the answer against the challenge and the user's keys; records
+/// the use (its counter) of the key that signed. The key's name, or why not.
+async fn verify_sign_in(
+    mfa: &Mfa<'_>,
+    user: &User,
+    state: &str,
+    answer: &str,
+    now: i64,
+) -> Result<Result<String, KeyRefusal>, Error> {
+    let keys = relying_party(mfa)?;
+    let state: SecurityKeyAuthentication = serde_json::from_str(state)
+        .map_err(|err| Error::Internal(format!("WebAuthn state: {err}")))?;
+    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(answer) else {
+        return Ok(Err(KeyRefusal::Invalid));
+    };
+    let result = match keys
+        .webauthn
+        .finish_securitykey_authentication(&answer, &state)
+    {
+        Ok(result) => result,
+        Err(err) => return Ok(Err(KeyRefusal::from_webauthn(&err))),
+    };
+    for stored in mfa.store.security_keys(user.id).await? {
+        let mut key = parse_key(&stored)?;
+        if key.update_credential(&result).is_none() {
+            continue;
+        }
+        // The stored counter settles parallel answers and copies: one
+        // conditional write (`record_key_use`).
+        let counter = i64::from(result.counter());
+        return Ok(
+            if mfa
+                .store
+                .record_key_use(stored.id, &json(&key)?, counter, now)
+                .await?
+            {
+                Ok(stored.name)
+            } else {
+                Err(KeyRefusal::PossibleClone)
+            },
+        );
+    }
+    Ok(Err(KeyRefusal::Invalid))
+}
+
+async fn refused(
+    mfa: &Mfa<'_>,
+    user: &User,
+    refusal: KeyRefusal,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    mfa.store
+        .audit(
+            audit
+                .entry_on(AuditAction::MfaKeyRefused, user)
+                .details(refusal.audit_details()),
+            audit.now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// My MFA → Security keys → Remove, once presence is confirmed: audited
+/// and mailed. False when the user has no such key.
+pub async fn remove_key(
+    mfa: Mfa<'_>,
+    user: &User,
+    id: i64,
+    audit: &AuditContext,
+) -> Result<bool, Error> {
+    let Some(name) = mfa.store.remove_security_key(user.id, id).await? else {
+        return Ok(false);
+    };
+    mfa.store
+        .audit(
+            audit
+                .entry_on(AuditAction::MfaKeyRemoved, user)
+                .details(format!("“{name}”")),
+            audit.now,
+        )
+        .await?;
+    mfa.notify(user, NoticeKind::KeyRemoved { name }, audit)
+        .await?;
+    Ok(true)
+}

@@ -1,0 +1,223 @@
+//! Security keys on the web: My MFA → Security keys (list, Add security
+//! key, Remove) and "Use security key" in the sign-in pop-up. The browser
+//! half is `app.js` (navigator.credentials); these endpoints hand it the
+//! options and check its answer, as JSON.
+
+use super::challenge::{end_attempt, mfa_passed};
+use super::my_mfa::ProvePresence;
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::layout::Chrome;
+use crate::security::ClientAddr;
+use crate::session::{CurrentUser, PendingUser};
+use crate::users::require;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use callrec_app::mfa::{self, CodeOutcome, KeyAdded, KeyRefusal};
+use callrec_domain::{KeyName, Role, SignInStep};
+use serde_json::json;
+
+const PAGE: &str = "/my-mfa/security-keys";
+
+/// One key in the list.
+struct KeyRow {
+    id: i64,
+    name: String,
+    added: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "mfa/security_keys.html")]
+struct KeysPage {
+    chrome: Chrome,
+    keys: Vec<KeyRow>,
+    /// The portal has a relying party: keys can be added and used.
+    available: bool,
+}
+
+/// A JSON answer for the browser half: where to go next.
+fn go_to(path: &str) -> Response {
+    Json(json!({ "redirect": path })).into_response()
+}
+
+/// A JSON answer for the browser half: what went wrong, to show.
+fn refuse(message: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({ "error": message })),
+    )
+        .into_response()
+}
+
+pub(crate) async fn keys_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageOwnMfa)?;
+    let keys = state
+        .store
+        .security_keys(current.user.id)
+        .await?
+        .into_iter()
+        .map(|key| KeyRow {
+            id: key.id,
+            name: key.name,
+            added: current.zone.format_minutes(key.created_at),
+            last_used: key
+                .last_used_at
+                .map_or_else(|| "never".to_string(), |at| current.zone.format_minutes(at)),
+        })
+        .collect();
+    let page = KeysPage {
+        chrome: Chrome::new(&current, "Security keys", None),
+        keys,
+        available: state.security_keys.is_some(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Add security key, first half: the name typed, and the options for
+/// `navigator.credentials.create`.
+pub(crate) async fn add_options(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageOwnMfa)?;
+    let name = match KeyName::parse(form.get("name")) {
+        Ok(name) => name,
+        Err(err) => return Ok(refuse(&err.message)),
+    };
+    if state.security_keys.is_none() {
+        return Ok(refuse(KeyRefusal::Invalid.message()));
+    }
+    let options = mfa::start_adding_key(
+        state.mfa(),
+        &current.user,
+        &current.session_hash,
+        &name,
+        current.now,
+    )
+    .await?;
+    Ok(Json(options).into_response())
+}
+
+/// Add security key, second half: the browser's answer.
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    answer: String,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageOwnMfa)?;
+    if state.security_keys.is_none() {
+        return Ok(refuse(KeyRefusal::Invalid.message()));
+    }
+    let added = mfa::finish_adding_key(
+        state.mfa(),
+        &current.user,
+        &current.session_hash,
+        &answer,
+        &current.audit_context(&client),
+    )
+    .await?;
+    Ok(match added {
+        KeyAdded::Added => go_to(&format!("{PAGE}?done=key-added")),
+        KeyAdded::Duplicate => refuse("This security key is registered already."),
+        KeyAdded::Refused(refusal) => refuse(refusal.message()),
+    })
+}
+
+/// Remove, after "Confirm it's you".
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageOwnMfa)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    if !state
+        .store
+        .security_keys(current.user.id)
+        .await?
+        .iter()
+        .any(|key| key.id == id)
+    {
+        return Err(AppError::NotFound);
+    }
+    let audit = current.audit_context(&client);
+    let prove = ProvePresence {
+        action: format!("{PAGE}/{id}/remove"),
+        hidden: Vec::new(),
+        what: "You are removing a security key from your account.",
+        return_to: PAGE,
+        form: &form,
+    };
+    if let Some(ask) = prove.check(&state, &current, &audit).await? {
+        return Ok(ask);
+    }
+    mfa::remove_key(state.mfa(), &current.user, id, &audit).await?;
+    Ok(Redirect::to(&format!("{PAGE}?done=key-removed")).into_response())
+}
+
+/// "Use security key", first half: the options for
+/// `navigator.credentials.get`.
+pub(crate) async fn sign_in_options(
+    State(state): State<AppState>,
+    PendingUser(current): PendingUser,
+) -> Result<Response, AppError> {
+    if current.sign_in_step() != SignInStep::EnterCode || state.security_keys.is_none() {
+        return Ok(refuse(KeyRefusal::Expired.message()));
+    }
+    let options = mfa::start_key_sign_in(
+        state.mfa(),
+        &current.user,
+        &current.session_hash,
+        current.now,
+    )
+    .await?;
+    Ok(match options {
+        Some(options) => Json(options).into_response(),
+        None => refuse("No security key is registered for your account."),
+    })
+}
+
+/// "Use security key", second half: the browser's answer signs in.
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    PendingUser(current): PendingUser,
+    ClientAddr(client): ClientAddr,
+    answer: String,
+) -> Result<Response, AppError> {
+    if current.sign_in_step() != SignInStep::EnterCode || state.security_keys.is_none() {
+        return Ok(go_to("/mfa"));
+    }
+    let outcome = mfa::finish_key_sign_in(
+        state.mfa(),
+        &current.user,
+        &current.session_hash,
+        &answer,
+        &current.audit_context(&client),
+    )
+    .await?;
+    match outcome {
+        CodeOutcome::Accepted(_) => {
+            let cookie = mfa_passed(&state, &current, &client).await?;
+            Ok((cookie, go_to(current.actor.home())).into_response())
+        }
+        CodeOutcome::Wrong(kind) => Ok(refuse(kind.message())),
+        CodeOutcome::Ended(reason) => {
+            let cookie = end_attempt(&state, &current).await?;
+            let next = format!("/login?reason={}", reason.code());
+            Ok((cookie, go_to(&next)).into_response())
+        }
+        CodeOutcome::Empty | CodeOutcome::Restart => Ok(go_to("/mfa")),
+    }
+}
