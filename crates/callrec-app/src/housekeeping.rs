@@ -2,6 +2,7 @@
 //! files no recording points at, expired sessions and stale counters.
 
 use crate::Error;
+use callrec_domain::security_key::CEREMONY_SECONDS;
 use callrec_store::{BlobStore, SessionTimeouts, Store};
 use std::time::{Duration, SystemTime};
 
@@ -45,7 +46,8 @@ pub async fn remove_orphans(
 const KEEP_MAIL_SECONDS: i64 = 30 * 86_400;
 
 /// Expired sessions, failure counters older than the longest window, old
-/// mail and spent password links. Returns (sessions, counters) removed.
+/// mail, spent password links and security-key ceremonies never finished.
+/// Returns (sessions, counters) removed.
 pub async fn purge(
     store: &Store,
     now: i64,
@@ -55,6 +57,7 @@ pub async fn purge(
     let sessions = store.purge_expired_sessions(now, timeouts).await?;
     let counters = store.purge_stale_counters(now, longest_window).await?;
     store.purge_mail(now - KEEP_MAIL_SECONDS, now).await?;
+    store.purge_ceremonies(now - CEREMONY_SECONDS).await?;
     Ok((sessions, counters))
 }
 

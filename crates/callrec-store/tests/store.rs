@@ -421,3 +421,59 @@ async fn sqlite_file_lives_in_the_data_dir() {
 fn tempfile_dir() -> std::path::PathBuf {
     std::env::temp_dir()
 }
+
+backend_tests! {
+    /// A recovery code is spent once; a new set replaces the old whole.
+    async fn recovery_codes_are_spent_once_and_replaced_whole(db) {
+        let store = &db.store;
+        let acme = company(store, "Acme").await;
+        let jo = user(store, &acme, None, "jo.user", Level::Company).await;
+        let hashes: Vec<String> = (0..10).map(|i| format!("hash-{i}")).collect();
+        store.replace_recovery_codes(jo.id, &hashes, NOW).await.unwrap();
+        assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 10);
+        let candidates = ["other-key-hash".to_string(), "hash-3".to_string()];
+        assert!(store.spend_recovery_code(jo.id, &candidates, NOW).await.unwrap(), "found under an older key's hash");
+        assert!(!store.spend_recovery_code(jo.id, &candidates, NOW).await.unwrap(), "once");
+        assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 9);
+        let sam = user(store, &acme, None, "sam", Level::Company).await;
+        assert!(!store.spend_recovery_code(sam.id, &["hash-4".to_string()], NOW).await.unwrap(), "another user's code");
+        store.replace_recovery_codes(jo.id, &["new-0".to_string()], NOW).await.unwrap();
+        assert!(!store.spend_recovery_code(jo.id, &["hash-4".to_string()], NOW).await.unwrap(), "the old set is gone");
+        assert_eq!(store.user(jo.id).await.unwrap().unwrap().recovery_codes_left, 1);
+    }
+
+    /// A key's use is recorded only when its counter rises (or never
+    /// counts); keys are unique portal-wide and removed only by their owner;
+    /// a ceremony is taken once.
+    async fn security_key_counters_and_ceremonies(db) {
+        use callrec_domain::security_key::Ceremony;
+        use callrec_store::NewKey;
+        let store = &db.store;
+        let acme = company(store, "Acme").await;
+        let jo = user(store, &acme, None, "jo.user", Level::Company).await;
+        let sam = user(store, &acme, None, "sam", Level::Company).await;
+        let new = |user, credential_id| NewKey { user, name: "Key", credential_id, credential: "{}", counter: 0 };
+        let counting = store.add_security_key(&new(jo.id, "cred-a"), NOW).await.unwrap();
+        let zero = store.add_security_key(&new(jo.id, "cred-b"), NOW).await.unwrap();
+        assert!(matches!(store.add_security_key(&new(sam.id, "cred-a"), NOW).await, Err(StoreError::Conflict { .. })), "one key, one account");
+        assert!(store.record_key_use(counting, "{}", 5, NOW).await.unwrap());
+        assert!(!store.record_key_use(counting, "{}", 5, NOW).await.unwrap(), "the same count again");
+        assert!(!store.record_key_use(counting, "{}", 3, NOW).await.unwrap(), "a count behind");
+        assert!(store.record_key_use(counting, "{}", 6, NOW + 1).await.unwrap());
+        assert!(store.record_key_use(zero, "{}", 0, NOW).await.unwrap());
+        assert!(store.record_key_use(zero, "{}", 0, NOW).await.unwrap(), "keys that never count");
+        let keys = store.security_keys(jo.id).await.unwrap();
+        assert_eq!((keys[0].counter, keys[0].last_used_at), (6, Some(NOW + 1)));
+        assert_eq!(store.remove_security_key(sam.id, counting).await.unwrap(), None, "not another user's");
+        assert_eq!(store.remove_security_key(jo.id, counting).await.unwrap().as_deref(), Some("Key"));
+        assert_eq!(store.user(jo.id).await.unwrap().unwrap().security_keys, 1);
+
+        store.put_ceremony("session", Ceremony::SignIn, "state-1", NOW).await.unwrap();
+        store.put_ceremony("session", Ceremony::SignIn, "state-2", NOW + 5).await.unwrap();
+        assert_eq!(store.take_ceremony("session", Ceremony::Add).await.unwrap(), None, "kinds apart");
+        assert_eq!(store.take_ceremony("session", Ceremony::SignIn).await.unwrap(), Some(("state-2".to_string(), NOW + 5)));
+        assert_eq!(store.take_ceremony("session", Ceremony::SignIn).await.unwrap(), None, "taken once");
+        store.put_ceremony("old", Ceremony::Add, "s", NOW).await.unwrap();
+        assert_eq!(store.purge_ceremonies(NOW + 1).await.unwrap(), 1);
+    }
+}

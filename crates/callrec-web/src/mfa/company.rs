@@ -55,6 +55,7 @@ pub(crate) struct RolloutRow {
     pub registered: String,
     pub last_code: String,
     pub recovery_codes_left: String,
+    pub security_keys: i64,
     pub last_sign_in: String,
 }
 
@@ -226,6 +227,7 @@ async fn rollout(
                 Some(_) => user.recovery_codes_left.to_string(),
                 None => "—".to_string(),
             },
+            security_keys: user.security_keys,
             last_sign_in: when(user.last_sign_in_at, "never"),
         })
         .collect();
