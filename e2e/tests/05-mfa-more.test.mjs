@@ -123,6 +123,9 @@ test("security keys: add, sign in, refuse a copied key and another origin, remov
   await alice.getByRole("alert").filter({ hasText: "Key name is required" }).waitFor();
   await alice.getByLabel("Key name").fill("Blue YubiKey");
   await alice.getByRole("button", { name: "Add security key" }).click();
+  await alice.getByRole("alert").filter({ hasText: "Enter the code from your authenticator application" }).waitFor();
+  await alice.getByLabel("Code from your authenticator application").fill(await phone.code());
+  await alice.getByRole("button", { name: "Add security key" }).click();
   await alice.getByRole("status").filter({ hasText: "Security key added" }).waitFor();
   const row = alice.getByRole("row").filter({ hasText: "Blue YubiKey" });
   await row.getByRole("cell", { name: "never" }).waitFor();

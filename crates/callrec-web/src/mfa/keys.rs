@@ -17,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
-use callrec_app::mfa::{self, CodeOutcome, KeyAdded, KeyRefusal};
+use callrec_app::mfa::{self, CodeOutcome, KeyAdded, KeyRefusal, Proof};
 use callrec_domain::{KeyName, Role, SignInStep};
 use serde_json::json;
 
@@ -38,6 +38,8 @@ struct KeysPage {
     keys: Vec<KeyRow>,
     /// The portal has a relying party: keys can be added and used.
     available: bool,
+    /// What Add asks for to confirm it is the user.
+    proof: Proof,
 }
 
 /// A JSON answer for the browser half: where to go next.
@@ -77,15 +79,18 @@ pub(crate) async fn keys_page(
         chrome: Chrome::new(&current, "Security keys", None),
         keys,
         available: state.security_keys.is_some(),
+        proof: Proof::for_user(&current.user),
     };
     Ok(Html(page.render()?).into_response())
 }
 
-/// Add security key, first half: the name typed, and the options for
-/// `navigator.credentials.create`.
+/// Add security key, first half: the name typed and proof of presence
+/// (a key added from a stolen session would outlive it), then the options
+/// for `navigator.credentials.create`.
 pub(crate) async fn add_options(
     State(state): State<AppState>,
     current: CurrentUser,
+    ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageOwnMfa)?;
@@ -95,6 +100,17 @@ pub(crate) async fn add_options(
     };
     if state.security_keys.is_none() {
         return Ok(refuse(KeyRefusal::Invalid.message()));
+    }
+    let presence = mfa::confirm_presence(
+        state.mfa(),
+        &state.passwords,
+        &current.user,
+        form.get("proof"),
+        &current.audit_context(&client),
+    )
+    .await?;
+    if let Some(refusal) = presence.refusal() {
+        return Ok(refuse(refusal));
     }
     let options = mfa::start_adding_key(
         state.mfa(),
