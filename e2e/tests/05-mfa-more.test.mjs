@@ -204,3 +204,47 @@ test("security keys: add, sign in, refuse a copied key and another origin, remov
   await alice.getByRole("button", { name: "Continue" }).click();
   await menu(alice).waitFor();
 }));
+
+test("a key as the only factor: 'Confirm it's you' asks for the key", () => withPages("key-only", env.browser, async () => {
+  // Under MFA Available a user who has not turned MFA on signs in with the
+  // password; they may still add a key (their password confirms it).
+  const operator = await newPage(env.browser);
+  await logIn(operator, env.server, "operator");
+  await menu(operator).getByRole("link", { name: "Company MFA" }).click();
+  await operator.getByRole("link", { name: "Manage MFA of Globex Support" }).click();
+  await operator.getByRole("combobox", { name: "MFA setting" }).selectOption({ label: "MFA Available" });
+  await operator.getByRole("button", { name: "Save" }).click();
+  await operator.getByRole("status").filter({ hasText: "Company MFA saved." }).waitFor();
+
+  const gus = await newPage(env.browser);
+  await virtualKey(gus);
+  await logIn(gus, env.server, "globex.agent");
+  await menu(gus).waitFor();
+  await gus.goto(`${env.server.url}/my-mfa/security-keys`);
+  await gus.getByLabel("Key name").fill("Laptop passkey");
+  await gus.getByLabel("Your password").fill("Demo-Calls-2026!");
+  await gus.getByRole("button", { name: "Add security key" }).click();
+  await gus.getByRole("status").filter({ hasText: "Security key added" }).waitFor();
+
+  // Now the key, not the password, confirms changes: New recovery codes.
+  await gus.getByRole("button", { name: "My MFA" }).click();
+  await gus.getByRole("dialog", { name: "My MFA" }).getByRole("button", { name: "New recovery codes" }).click();
+  const confirm = gus.getByRole("dialog", { name: "Confirm it's you" });
+  assert.equal(await confirm.getByLabel("Password").count(), 0, "no password field");
+  await screenshot(gus, "confirm-with-key");
+  await confirm.getByRole("button", { name: "Use security key" }).click();
+  const saveDialog = gus.getByRole("dialog", { name: "Save your recovery codes" });
+  await saveDialog.waitFor();
+  const codes = await saveDialog.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").count();
+  assert.equal(codes, 10);
+  await gus.getByRole("checkbox", { name: "I have saved these codes" }).check();
+  await gus.getByRole("button", { name: "Continue" }).click();
+  await menu(gus).waitFor();
+
+  // And Remove, the same way.
+  await gus.goto(`${env.server.url}/my-mfa/security-keys`);
+  await gus.getByRole("button", { name: "Remove" }).click();
+  await gus.getByRole("dialog", { name: "Confirm it's you" }).getByRole("button", { name: "Use security key" }).click();
+  await gus.getByRole("status").filter({ hasText: "Security key removed." }).waitFor();
+  await gus.getByText("No security keys yet.").waitFor();
+}));

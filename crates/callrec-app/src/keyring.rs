@@ -144,17 +144,30 @@ impl Keyring {
             .collect()
     }
 
+    /// The user's handle for security keys: opaque (WebAuthn §14.6.1 —
+    /// not the account id), stable while the current key is.
+    pub fn user_handle(&self, user: UserId) -> [u8; 16] {
+        let mac = keyed(&self.keys[0], &format!("webauthn-user-handle:{}", user.0));
+        let mut handle = [0u8; 16];
+        handle.copy_from_slice(&mac[..16]);
+        handle
+    }
+
     /// Whether `stored` was encrypted with an older key.
     pub fn needs_rotation(&self, stored: &str) -> bool {
         stored.split('.').nth(1) != Some(self.current_key_id())
     }
 }
 
-fn recovery_hash(key: &Key, user: UserId, code: &RecoveryCode) -> String {
+fn keyed(key: &Key, message: &str) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.hashing)
         .expect("HMAC takes a key of any length");
-    mac.update(format!("{}:{}", user.0, code.canonical()).as_bytes());
-    callrec_domain::hex::hex(&mac.finalize().into_bytes())
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+fn recovery_hash(key: &Key, user: UserId, code: &RecoveryCode) -> String {
+    callrec_domain::hex::hex(&keyed(key, &format!("{}:{}", user.0, code.canonical())))
 }
 
 #[cfg(test)]

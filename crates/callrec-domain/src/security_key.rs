@@ -13,6 +13,8 @@ pub enum Ceremony {
     Add,
     /// "Use security key" in the sign-in pop-up.
     SignIn,
+    /// "Confirm it's you" with a key, before a change under My MFA.
+    Confirm,
 }
 
 impl Ceremony {
@@ -20,6 +22,7 @@ impl Ceremony {
         match self {
             Ceremony::Add => "add",
             Ceremony::SignIn => "sign_in",
+            Ceremony::Confirm => "confirm",
         }
     }
 }

@@ -6,6 +6,7 @@ use callrec_domain::audio::{wav_info, AudioFormat};
 use callrec_domain::network::{throttle_key, TrustedProxies};
 use callrec_domain::range::parse_range;
 use callrec_domain::recording::RecordingId;
+use callrec_domain::recovery::RecoveryCode;
 use callrec_domain::time::parse_rfc3339;
 use callrec_domain::totp::TotpCode;
 use callrec_domain::{MenuItem, PhoneNumber};
@@ -29,6 +30,16 @@ proptest! {
             let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
             prop_assert_eq!(digits.len(), 6);
             prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn recovery_codes_are_eight_symbols_or_nothing(input in "\\PC{0,20}|[0-9a-zA-Z -]{0,12}") {
+        if let Some(code) = RecoveryCode::parse(&input) {
+            let shown = code.display();
+            prop_assert_eq!(shown.len(), 9);
+            prop_assert_eq!(RecoveryCode::parse(&shown), Some(code.clone()));
+            prop_assert!(code.canonical().bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
         }
     }
 

@@ -72,16 +72,36 @@ impl Store {
     }
 
     /// Removes the user's key `id` (another user's is not found); its name
-    /// if it was there.
+    /// if it was there. When it was their last factor, their recovery codes
+    /// go with it, in the same transaction: codes must not wake up again
+    /// with the next key.
     pub async fn remove_security_key(&self, user: UserId, id: i64) -> Result<Option<String>> {
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "DELETE FROM mfa_security_keys WHERE user_id = $1 AND id = $2 RETURNING name",
         )
         .bind(user.0)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        sqlx::query(
+            "DELETE FROM mfa_recovery_codes WHERE user_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM mfa_security_keys WHERE user_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM mfa_registrations WHERE user_id = $1 AND confirmed = 1)",
+        )
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(row.map(|row| row.try_get("name")).transpose()?)
+    }
+
+    /// How many security keys are registered in the whole portal.
+    pub async fn count_security_keys(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM mfa_security_keys")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     /// Records a use of key `id` that signed with `counter`. One conditional

@@ -467,6 +467,16 @@ backend_tests! {
         assert_eq!(store.remove_security_key(sam.id, counting).await.unwrap(), None, "not another user's");
         assert_eq!(store.remove_security_key(jo.id, counting).await.unwrap().as_deref(), Some("Key"));
         assert_eq!(store.user(jo.id).await.unwrap().unwrap().security_keys, 1);
+        // Recovery codes go with the last factor, not before.
+        store.replace_recovery_codes(jo.id, &["code-hash".to_string()], NOW).await.unwrap();
+        store.replace_recovery_codes(sam.id, &["code-hash".to_string()], NOW).await.unwrap();
+        let sams = store.add_security_key(&new(sam.id, "cred-c"), NOW).await.unwrap();
+        store.start_mfa_registration(sam.id, "ciphertext", "s", NOW).await.unwrap();
+        store.confirm_mfa_registration(sam.id, "s", 1, NOW).await.unwrap();
+        store.remove_security_key(sam.id, sams).await.unwrap();
+        assert_eq!(store.recovery_codes_left(sam.id).await.unwrap(), 1, "the authenticator remains");
+        store.remove_security_key(jo.id, zero).await.unwrap();
+        assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 0, "no factor left: the codes go");
 
         store.put_ceremony("session", Ceremony::SignIn, "state-1", NOW).await.unwrap();
         store.put_ceremony("session", Ceremony::SignIn, "state-2", NOW + 5).await.unwrap();

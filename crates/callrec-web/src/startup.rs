@@ -108,6 +108,19 @@ impl Application {
                 .unwrap_or_else(|| format!("http://{address}")),
         );
         let state = AppState::new(store, config, keyring, blobs)?.with_clock(clock);
+        if state.security_keys.is_none() {
+            let keys = state
+                .store
+                .count_security_keys()
+                .await
+                .map_err(callrec_app::Error::from)?;
+            if keys > 0 {
+                tracing::warn!(
+                    "{keys} security keys are registered but keys are off (CALLREC_PUBLIC_URL with a \
+                     domain name is needed): their users must sign in with a code or a recovery code"
+                );
+            }
+        }
         let audit = AuditContext {
             now: state.now(),
             ..AuditContext::command_line()

@@ -24,9 +24,11 @@ pub enum NoticeKind {
     CodeReplayed,
     /// The company asks them to register an authenticator.
     RegisterReminder,
-    /// A recovery code signed them in; `left` are unused.
+    /// A recovery code was spent (to sign in, or to confirm a change);
+    /// `left` are unused.
     RecoveryCodeUsed {
         left: i64,
+        to_sign_in: bool,
     },
     /// A new set of recovery codes replaced the old one.
     RecoveryCodesCreated,
@@ -54,9 +56,7 @@ impl NoticeKind {
             NoticeKind::AccountLocked => "Sign-in to your account is paused",
             NoticeKind::CodeReplayed => "A sign-in code for your account was used twice",
             NoticeKind::RegisterReminder => "Please set up multi-factor authentication",
-            NoticeKind::RecoveryCodeUsed { .. } => {
-                "A recovery code was used to sign in to your account"
-            }
+            NoticeKind::RecoveryCodeUsed { .. } => "One of your recovery codes was used",
             NoticeKind::RecoveryCodesCreated => "New recovery codes were made for your account",
             NoticeKind::KeyAdded { .. } => "A security key was added to your account",
             NoticeKind::KeyRemoved { .. } => "A security key was removed from your account",
@@ -73,7 +73,10 @@ impl NoticeKind {
             NoticeKind::AccountLocked => "There were too many wrong passwords or codes for your account, so signing in is paused for a while.".into(),
             NoticeKind::CodeReplayed => "A code from your authenticator application was entered a second time, which the portal refuses.".into(),
             NoticeKind::RegisterReminder => "Your company asks you to set up multi-factor authentication: sign in, and the portal shows a QR code to scan with an authenticator application on your phone.".into(),
-            NoticeKind::RecoveryCodeUsed { left } => format!("One of your recovery codes was used instead of your authenticator to sign in; it no longer works. You have {left} left. If you have lost your phone, reset your MFA under My MFA and register the new one."),
+            NoticeKind::RecoveryCodeUsed { left, to_sign_in } => format!(
+                "One of your recovery codes was used {}; it no longer works. You have {left} left. If you have lost your phone, reset your MFA under My MFA and register the new one.",
+                if *to_sign_in { "instead of your authenticator to sign in" } else { "to confirm a change to your MFA under My MFA" }
+            ),
             NoticeKind::RecoveryCodesCreated => "A new set of ten recovery codes was made for your account; the earlier ones no longer work.".into(),
             NoticeKind::KeyAdded { name } => format!("The security key “{name}” was added to your account; it now signs you in instead of a code."),
             NoticeKind::KeyRemoved { name } => format!("The security key “{name}” was removed from your account; it no longer signs you in."),

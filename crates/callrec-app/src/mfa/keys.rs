@@ -116,11 +116,6 @@ struct AddState {
     registration: SecurityKeyRegistration,
 }
 
-/// A user's handle for authenticators: stable, and not their name.
-fn user_handle(user: UserId) -> Uuid {
-    Uuid::from_u128(u128::from(user.0.unsigned_abs()))
-}
-
 fn relying_party<'a>(mfa: &Mfa<'a>) -> Result<&'a SecurityKeys, Error> {
     mfa.keys.ok_or_else(|| {
         Error::Invalid(ValidationError::new(
@@ -134,9 +129,22 @@ fn json<T: Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|err| Error::Internal(format!("WebAuthn state: {err}")))
 }
 
-fn parse_key(stored: &StoredKey) -> Result<SecurityKey, Error> {
-    serde_json::from_str(&stored.credential)
-        .map_err(|err| Error::Internal(format!("security key {}: {err}", stored.id)))
+/// The user's keys that can be read; an unreadable one is logged and left
+/// out, so it cannot lock its owner out of the others.
+async fn usable_keys(mfa: &Mfa<'_>, user: UserId) -> Result<Vec<(StoredKey, SecurityKey)>, Error> {
+    Ok(mfa
+        .store
+        .security_keys(user)
+        .await?
+        .into_iter()
+        .filter_map(|stored| match serde_json::from_str(&stored.credential) {
+            Ok(key) => Some((stored, key)),
+            Err(err) => {
+                tracing::error!(key = stored.id, "unreadable security key left out: {err}");
+                None
+            }
+        })
+        .collect())
 }
 
 /// My MFA → Add security key, first half: the options for the browser's
@@ -149,14 +157,15 @@ pub async fn start_adding_key(
     now: i64,
 ) -> Result<serde_json::Value, Error> {
     let keys = relying_party(&mfa)?;
-    let mut exclude = Vec::new();
-    for stored in mfa.store.security_keys(user.id).await? {
-        exclude.push(parse_key(&stored)?.cred_id().clone());
-    }
+    let exclude = usable_keys(&mfa, user.id)
+        .await?
+        .into_iter()
+        .map(|(_, key)| key.cred_id().clone())
+        .collect();
     let (options, registration) = keys
         .webauthn
         .start_securitykey_registration(
-            user_handle(user.id),
+            Uuid::from_bytes(mfa.keyring.user_handle(user.id)),
             &user.username,
             &user.display_name,
             Some(exclude),
@@ -244,29 +253,31 @@ pub async fn finish_adding_key(
     Ok(KeyAdded::Added)
 }
 
-/// "Use security key", first half: the options for the browser's
+/// "Use security key" (`Ceremony::SignIn`, or `Confirm` for "Confirm
+/// it's you"), first half: the options for the browser's
 /// `navigator.credentials.get`, or `None` when the user has no key.
-pub async fn start_key_sign_in(
+pub async fn start_key_check(
     mfa: Mfa<'_>,
     user: &User,
     session: &str,
+    kind: Ceremony,
     now: i64,
 ) -> Result<Option<serde_json::Value>, Error> {
     let keys = relying_party(&mfa)?;
-    let stored = mfa.store.security_keys(user.id).await?;
-    if stored.is_empty() {
+    let credentials: Vec<SecurityKey> = usable_keys(&mfa, user.id)
+        .await?
+        .into_iter()
+        .map(|(_, key)| key)
+        .collect();
+    if credentials.is_empty() {
         return Ok(None);
     }
-    let credentials = stored
-        .iter()
-        .map(parse_key)
-        .collect::<Result<Vec<_>, _>>()?;
     let (options, authentication) = keys
         .webauthn
         .start_securitykey_authentication(&credentials)
         .map_err(|err| Error::Internal(format!("WebAuthn sign-in options: {err}")))?;
     mfa.store
-        .put_ceremony(session, Ceremony::SignIn, &json(&authentication)?, now)
+        .put_ceremony(session, kind, &json(&authentication)?, now)
         .await?;
     Ok(Some(serde_json::to_value(options).map_err(|err| {
         Error::Internal(format!("WebAuthn options: {err}"))
@@ -293,7 +304,7 @@ pub async fn finish_key_sign_in(
         Ok(attempt) => attempt,
         Err(reason) => return Ok(CodeOutcome::Ended(reason)),
     };
-    match verify_sign_in(&mfa, user, &state, answer, audit.now).await? {
+    match verify_answer(&mfa, user, &state, answer, audit.now).await? {
         Ok(name) => {
             attempt.succeeded(mfa).await?;
             mfa.store
@@ -308,10 +319,6 @@ pub async fn finish_key_sign_in(
         }
         Err(refusal) => {
             refused(&mfa, user, refusal, audit).await?;
-            if refusal == KeyRefusal::PossibleClone {
-                mfa.notify(user, NoticeKind::KeyPossiblyCopied, audit)
-                    .await?;
-            }
             attempt
                 .failed(mfa, user, WrongCodeKind::Key(refusal), audit)
                 .await
@@ -319,9 +326,30 @@ pub async fn finish_key_sign_in(
     }
 }
 
+/// "Confirm it's you" with a key: the answer to this session's `Confirm`
+/// ceremony. True when a key of the user's signed it.
+pub(super) async fn key_confirms(
+    mfa: Mfa<'_>,
+    user: &User,
+    session: &str,
+    answer: &str,
+    audit: &AuditContext,
+) -> Result<bool, Error> {
+    let Some(state) = take_open(&mfa, session, Ceremony::Confirm, audit.now).await? else {
+        return Ok(false);
+    };
+    match verify_answer(&mfa, user, &state, answer, audit.now).await? {
+        Ok(_) => Ok(true),
+        Err(refusal) => {
+            refused(&mfa, user, refusal, audit).await?;
+            Ok(false)
+        }
+    }
+}
+
 /// Checks the answer against the challenge and the user's keys; records
 /// the use (its counter) of the key that signed. The key's name, or why not.
-async fn verify_sign_in(
+async fn verify_answer(
     mfa: &Mfa<'_>,
     user: &User,
     state: &str,
@@ -341,8 +369,7 @@ async fn verify_sign_in(
         Ok(result) => result,
         Err(err) => return Ok(Err(KeyRefusal::from_webauthn(&err))),
     };
-    for stored in mfa.store.security_keys(user.id).await? {
-        let mut key = parse_key(&stored)?;
+    for (stored, mut key) in usable_keys(mfa, user.id).await? {
         if key.update_credential(&result).is_none() {
             continue;
         }
@@ -364,6 +391,7 @@ async fn verify_sign_in(
     Ok(Err(KeyRefusal::Invalid))
 }
 
+/// A refused answer is audited; a possible copy is also mailed.
 async fn refused(
     mfa: &Mfa<'_>,
     user: &User,
@@ -378,20 +406,30 @@ async fn refused(
             audit.now,
         )
         .await?;
+    if refusal == KeyRefusal::PossibleClone {
+        mfa.notify(user, NoticeKind::KeyPossiblyCopied, audit)
+            .await?;
+    }
     Ok(())
 }
 
-/// My MFA → Security keys → Remove, once presence is confirmed: audited
-/// and mailed. False when the user has no such key.
+/// My MFA → Security keys → Remove, once presence is confirmed from the
+/// session `session`: the user's other sessions end (one may have been
+/// opened with a copy of the key); audited and mailed. False when the user
+/// has no such key.
 pub async fn remove_key(
     mfa: Mfa<'_>,
     user: &User,
+    session: &str,
     id: i64,
     audit: &AuditContext,
 ) -> Result<bool, Error> {
     let Some(name) = mfa.store.remove_security_key(user.id, id).await? else {
         return Ok(false);
     };
+    mfa.store
+        .delete_user_sessions(user.id, Some(session))
+        .await?;
     mfa.store
         .audit(
             audit

@@ -15,8 +15,8 @@ pub use code::{
     WrongCodeKind,
 };
 pub use keys::{
-    finish_adding_key, finish_key_sign_in, remove_key, start_adding_key, start_key_sign_in,
-    KeyAdded, KeyRefusal, SecurityKeys,
+    finish_adding_key, finish_key_sign_in, remove_key, start_adding_key, start_key_check, KeyAdded,
+    KeyRefusal, SecurityKeys,
 };
 pub use own::{change_own_mfa, OwnMfaChange};
 pub use presence::{confirm_presence, Presence, Proof};

@@ -1,8 +1,9 @@
-//! "Confirm it's you": before a signed-in session weakens its own MFA
-//! (turns it off, resets it) it proves presence with a current code, or
-//! with the password when nothing is registered (security review, item 6).
-//! A recovery code proves it too: it is how a user who lost their phone
-//! resets their registration.
+//! "Confirm it's you": before a signed-in session changes its own MFA
+//! (turns it off, resets it, new recovery codes, adds or removes a key) it
+//! proves presence with its strongest factor: a current code, else a
+//! security key, else the password when nothing is registered (security
+//! review, item 6). A recovery code proves it too: it is how a user who
+//! lost their phone resets their registration.
 //! A wrong answer counts against the account's hourly limit of wrong codes.
 
 use super::Mfa;
@@ -16,6 +17,8 @@ use callrec_store::{AuditAction, Reservation, User};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proof {
     Code,
+    /// A touch of one of the user's security keys (a WebAuthn answer).
+    Key,
     Password,
 }
 
@@ -23,6 +26,8 @@ impl Proof {
     pub fn for_user(user: &User) -> Proof {
         if user.totp_registered {
             Proof::Code
+        } else if user.security_keys > 0 {
+            Proof::Key
         } else {
             Proof::Password
         }
@@ -31,6 +36,7 @@ impl Proof {
     pub fn label(self) -> &'static str {
         match self {
             Proof::Code => "Code",
+            Proof::Key => "Security key",
             Proof::Password => "Password",
         }
     }
@@ -54,18 +60,22 @@ impl Presence {
             Presence::Confirmed => return None,
             Presence::Missing(Proof::Code) => "Enter the code from your authenticator application, or one of your recovery codes.",
             Presence::Missing(Proof::Password) => "Enter your password.",
+            Presence::Missing(Proof::Key) => "Click Use security key and touch your key, or enter one of your recovery codes.",
             Presence::Wrong(Proof::Code) => "Invalid code",
+            Presence::Wrong(Proof::Key) => "The security key (or recovery code) was not accepted.",
             Presence::Wrong(Proof::Password) => "Wrong password",
             Presence::Locked => "Too many wrong codes: MFA for your account is locked for a while. Try again later or ask your administrator.",
         })
     }
 }
 
-/// Checks `typed` (a code, or the password when nothing is registered).
+/// Checks `typed` — a code, a key's answer to the `Confirm` ceremony of
+/// `session`, a recovery code, or the password when nothing is registered.
 pub async fn confirm_presence(
     mfa: Mfa<'_>,
     passwords: &Passwords,
     user: &User,
+    session: &str,
     typed: &str,
     audit: &AuditContext,
 ) -> Result<Presence, Error> {
@@ -89,6 +99,10 @@ pub async fn confirm_presence(
     };
     let proven = match proof {
         Proof::Code => code_matches(mfa, user, typed, audit).await?,
+        Proof::Key if typed.trim_start().starts_with('{') => {
+            super::keys::key_confirms(mfa, user, session, typed, audit).await?
+        }
+        Proof::Key => spend_recovery(mfa, user, typed, audit).await?,
         Proof::Password => {
             let credentials = mfa.store.credentials(&user.username).await?;
             passwords
@@ -129,10 +143,7 @@ async fn code_matches(
     audit: &AuditContext,
 ) -> Result<bool, Error> {
     let Some(code) = TotpCode::parse(typed) else {
-        let why = "to confirm a change under My MFA";
-        return Ok(super::recovery::spend(mfa, user, typed, why, audit)
-            .await?
-            .is_some());
+        return spend_recovery(mfa, user, typed, audit).await;
     };
     let Some(registration) = mfa.store.mfa_registration(user.id).await? else {
         return Ok(false);
@@ -144,4 +155,17 @@ async fn code_matches(
             _ => false,
         },
     )
+}
+
+/// One of the user's recovery codes, spent to confirm a change.
+async fn spend_recovery(
+    mfa: Mfa<'_>,
+    user: &User,
+    typed: &str,
+    audit: &AuditContext,
+) -> Result<bool, Error> {
+    let purpose = super::recovery::Purpose::Confirm;
+    Ok(super::recovery::spend(mfa, user, typed, purpose, audit)
+        .await?
+        .is_some())
 }

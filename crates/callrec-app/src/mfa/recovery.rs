@@ -43,27 +43,49 @@ pub(super) async fn replace_codes(
     Ok(codes)
 }
 
-/// My MFA → New recovery codes, once presence is confirmed: a new set, of
-/// which the user hears by mail.
+/// My MFA → New recovery codes, once presence is confirmed from the
+/// session `session`: a new set, of which the user hears by mail; their
+/// other sessions end (one may have been opened with an old code).
 pub async fn new_recovery_codes(
     mfa: Mfa<'_>,
     user: &User,
+    session: &str,
     audit: &AuditContext,
 ) -> Result<Vec<RecoveryCode>, Error> {
     let codes = replace_codes(mfa, user, audit).await?;
+    mfa.store
+        .delete_user_sessions(user.id, Some(session))
+        .await?;
     mfa.notify(user, NoticeKind::RecoveryCodesCreated, audit)
         .await?;
     Ok(codes)
 }
 
+/// What a recovery code is spent on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    SignIn,
+    /// "Confirm it's you" before a change under My MFA.
+    Confirm,
+}
+
+impl Purpose {
+    fn details(self) -> &'static str {
+        match self {
+            Purpose::SignIn => "to sign in",
+            Purpose::Confirm => "to confirm a change under My MFA",
+        }
+    }
+}
+
 /// Spends `typed` if it is one of the user's unused codes; audited and
-/// notified, with `why` in the audit entry. Returns how many are left, or
-/// `None` when it is not a code of theirs (or was used already).
+/// notified, saying what for. Returns how many are left, or `None` when it
+/// is not a code of theirs (or was used already).
 pub(super) async fn spend(
     mfa: Mfa<'_>,
     user: &User,
     typed: &str,
-    why: &str,
+    purpose: Purpose,
     audit: &AuditContext,
 ) -> Result<Option<i64>, Error> {
     let Some(code) = RecoveryCode::parse(typed) else {
@@ -82,12 +104,13 @@ pub(super) async fn spend(
         .audit(
             audit
                 .entry_on(AuditAction::MfaRecoveryCodeUsed, user)
-                .details(format!("{why}; {left} left")),
+                .details(format!("{}; {left} left", purpose.details())),
             audit.now,
         )
         .await?;
-    mfa.notify(user, NoticeKind::RecoveryCodeUsed { left }, audit)
-        .await?;
+    let to_sign_in = purpose == Purpose::SignIn;
+    let kind = NoticeKind::RecoveryCodeUsed { left, to_sign_in };
+    mfa.notify(user, kind, audit).await?;
     Ok(Some(left))
 }
 
@@ -110,7 +133,7 @@ pub async fn submit_recovery_code(
         Ok(attempt) => attempt,
         Err(reason) => return Ok(CodeOutcome::Ended(reason)),
     };
-    if let Some(left) = spend(mfa, user, typed, "to sign in", audit).await? {
+    if let Some(left) = spend(mfa, user, typed, Purpose::SignIn, audit).await? {
         attempt.succeeded(mfa).await?;
         return Ok(CodeOutcome::Accepted(AfterCode::RecoveryCodeUsed { left }));
     }

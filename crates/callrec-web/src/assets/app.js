@@ -272,37 +272,67 @@
       return;
     }
     control.disabled = true;
-    run().catch(function (error) { followOrShow({ error: keyError(error) }, errorBox, control); });
+    run().catch(function (error) { followOrShow(refusal(error), errorBox, control); });
+  }
+
+  // A key's answer to a challenge from `optionsUrl`, as the JSON the
+  // server reads; rejects with the server's refusal ({error}) or the
+  // browser's error.
+  function keyAnswer(optionsUrl) {
+    return post(optionsUrl, "", "application/x-www-form-urlencoded").then(function (options) {
+      if (!options.publicKey) return Promise.reject(options);
+      var publicKey = Object.assign({}, options.publicKey, {
+        challenge: fromB64url(options.publicKey.challenge),
+        allowCredentials: withIds(options.publicKey.allowCredentials),
+      });
+      return navigator.credentials.get({ publicKey: publicKey }).then(function (credential) {
+        return JSON.stringify({
+          id: credential.id,
+          rawId: toB64url(credential.rawId),
+          type: credential.type,
+          response: {
+            authenticatorData: toB64url(credential.response.authenticatorData),
+            clientDataJSON: toB64url(credential.response.clientDataJSON),
+            signature: toB64url(credential.response.signature),
+            userHandle: toB64url(credential.response.userHandle),
+          },
+          extensions: credential.getClientExtensionResults ? credential.getClientExtensionResults() : {},
+        });
+      });
+    });
+  }
+
+  function refusal(error) {
+    return error && error.error ? error : { error: keyError(error) };
+  }
+
+  function errorBoxNear(element) {
+    return element.closest("dialog, form, main").querySelector("[data-webauthn-error]");
   }
 
   document.querySelectorAll("[data-webauthn-sign-in]").forEach(function (button) {
-    var errorBox = button.closest("dialog, main").querySelector("[data-webauthn-error]");
+    var errorBox = errorBoxNear(button);
     button.addEventListener("click", function () {
       startKeyCeremony(button, errorBox, function () {
-        return post("/mfa/security-key/options", "", "application/x-www-form-urlencoded").then(function (options) {
-          if (!options.publicKey) return followOrShow(options, errorBox, button);
-          var publicKey = Object.assign({}, options.publicKey, {
-            challenge: fromB64url(options.publicKey.challenge),
-            allowCredentials: withIds(options.publicKey.allowCredentials),
+        return keyAnswer("/mfa/security-key/options")
+          .then(function (answer) { return post("/mfa/security-key", answer, "application/json"); })
+          .then(function (result) { followOrShow(result, errorBox, button); });
+      });
+    });
+  });
+
+  // "Confirm it's you" with a key: the answer goes in the proof field and
+  // the form is sent.
+  document.querySelectorAll("[data-webauthn-confirm]").forEach(function (button) {
+    var errorBox = errorBoxNear(button);
+    var form = button.closest("form");
+    button.addEventListener("click", function () {
+      startKeyCeremony(button, errorBox, function () {
+        return keyAnswer("/my-mfa/confirm-key/options")
+          .then(function (answer) {
+            form.querySelector("[name=proof]").value = answer;
+            form.submit();
           });
-          return navigator.credentials.get({ publicKey: publicKey }).then(function (credential) {
-            var answer = {
-              id: credential.id,
-              rawId: toB64url(credential.rawId),
-              type: credential.type,
-              response: {
-                authenticatorData: toB64url(credential.response.authenticatorData),
-                clientDataJSON: toB64url(credential.response.clientDataJSON),
-                signature: toB64url(credential.response.signature),
-                userHandle: toB64url(credential.response.userHandle),
-              },
-              extensions: credential.getClientExtensionResults ? credential.getClientExtensionResults() : {},
-            };
-            return post("/mfa/security-key", JSON.stringify(answer), "application/json").then(function (result) {
-              followOrShow(result, errorBox, button);
-            });
-          });
-        });
       });
     });
   });
@@ -313,8 +343,16 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       startKeyCeremony(button, errorBox, function () {
-        var body = new URLSearchParams(new FormData(form)).toString();
-        return post(form.action, body, "application/x-www-form-urlencoded").then(function (options) {
+        // Without an authenticator application, one of the keys the user
+        // has confirms it is them first.
+        var proofKey = form.querySelector("[data-proof-key]");
+        var proven = proofKey && form.querySelector("[name=name]").value.trim()
+          ? keyAnswer("/my-mfa/confirm-key/options").then(function (answer) { proofKey.value = answer; })
+          : Promise.resolve();
+        return proven.then(function () {
+          var body = new URLSearchParams(new FormData(form)).toString();
+          return post(form.action, body, "application/x-www-form-urlencoded");
+        }).then(function (options) {
           if (!options.publicKey) return followOrShow(options, errorBox, button);
           var publicKey = Object.assign({}, options.publicKey, {
             challenge: fromB64url(options.publicKey.challenge),

@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use callrec_app::mfa::{self, CodeOutcome, KeyAdded, KeyRefusal, Proof};
+use callrec_domain::security_key::Ceremony;
 use callrec_domain::{KeyName, Role, SignInStep};
 use serde_json::json;
 
@@ -105,6 +106,7 @@ pub(crate) async fn add_options(
         state.mfa(),
         &state.passwords,
         &current.user,
+        &current.session_hash,
         form.get("proof"),
         &current.audit_context(&client),
     )
@@ -179,7 +181,14 @@ pub(crate) async fn remove(
     if let Some(ask) = prove.check(&state, &current, &audit).await? {
         return Ok(ask);
     }
-    mfa::remove_key(state.mfa(), &current.user, id, &audit).await?;
+    mfa::remove_key(
+        state.mfa(),
+        &current.user,
+        &current.session_hash,
+        id,
+        &audit,
+    )
+    .await?;
     Ok(Redirect::to(&format!("{PAGE}?done=key-removed")).into_response())
 }
 
@@ -192,10 +201,32 @@ pub(crate) async fn sign_in_options(
     if current.sign_in_step() != SignInStep::EnterCode || state.security_keys.is_none() {
         return Ok(refuse(KeyRefusal::Expired.message()));
     }
-    let options = mfa::start_key_sign_in(
+    key_check_options(&state, &current, Ceremony::SignIn).await
+}
+
+/// "Confirm it's you" with a key: the options for
+/// `navigator.credentials.get`.
+pub(crate) async fn confirm_options(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, AppError> {
+    require(&current, Role::ManageOwnMfa)?;
+    if state.security_keys.is_none() {
+        return Ok(refuse(KeyRefusal::Invalid.message()));
+    }
+    key_check_options(&state, &current, Ceremony::Confirm).await
+}
+
+async fn key_check_options(
+    state: &AppState,
+    current: &CurrentUser,
+    kind: Ceremony,
+) -> Result<Response, AppError> {
+    let options = mfa::start_key_check(
         state.mfa(),
         &current.user,
         &current.session_hash,
+        kind,
         current.now,
     )
     .await?;

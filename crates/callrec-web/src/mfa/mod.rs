@@ -33,6 +33,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(keys::keys_page).post(keys::add),
         )
         .route("/my-mfa/security-keys/options", post(keys::add_options))
+        .route("/my-mfa/confirm-key/options", post(keys::confirm_options))
         .route("/my-mfa/security-keys/{id}/remove", post(keys::remove))
         .route("/my-mfa/recovery-codes", post(recovery::new_codes))
         .route(

@@ -96,6 +96,7 @@ impl ProvePresence<'_> {
                 state.mfa(),
                 &state.passwords,
                 &current.user,
+                &current.session_hash,
                 self.form.get("proof"),
                 audit,
             )

@@ -94,7 +94,8 @@ pub(crate) async fn new_codes(
     if let Some(ask) = prove.check(&state, &current, &audit).await? {
         return Ok(ask);
     }
-    let codes = mfa::new_recovery_codes(state.mfa(), &current.user, &audit).await?;
+    let session = &current.session_hash;
+    let codes = mfa::new_recovery_codes(state.mfa(), &current.user, session, &audit).await?;
     let page = NewCodesPage {
         chrome: Chrome::new(&current, "Save your recovery codes", None),
         codes: CodesView::new(&state, &current.user.username, &codes, back),

@@ -121,6 +121,12 @@ impl Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                // A fresh connection per request: the server closes a
+                // keep-alive connection that sends no header within its
+                // header timeout, and a client reusing it at that moment
+                // fails to send (seen once in the route matrix: a client
+                // race, not a server answer).
+                .pool_max_idle_per_host(0)
                 .build()
                 .unwrap(),
             base: base.to_string(),

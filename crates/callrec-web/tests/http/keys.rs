@@ -59,6 +59,35 @@ backend_tests! {
         assert!(!admin.get_text("/company-mfa").await.1.contains("acme.agent display"), "not among the unregistered");
     }
 
+    /// "Confirm it's you" asks a user whose only factor is a key for a key
+    /// (or a recovery code), never the password alone: a password and a
+    /// session must not be enough to plant another factor. (Under MFA
+    /// Available without opting in, the password alone signs them in.)
+    async fn key_only_users_confirm_with_a_key(db) {
+        let app = spawn_app_with(db, keys_config(MfaSettings::default())).await;
+        let seed = app.seed().await;
+        set_policy(&app.store, &seed.acme, MfaPolicy::Available).await;
+        place_key(&app.store, seed.acme_agent.id, "Desk key").await;
+        let browser = app.browser();
+        assert_eq!(location(&browser.login("acme.agent", PASSWORD).await), "/recordings");
+        let (status, page) = browser.post_text("/my-mfa/recovery-codes", &[("return_to", "/recordings")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(">Use security key</button>") && page.contains("Or a recovery code"), "{page}");
+        assert!(!page.contains(r#"<label for="confirm-proof">Password</label>"#), "no password field");
+        for proof in [PASSWORD, r#"{"id":"forged"}"#, "abcd-efgh"] {
+            let (status, _) = browser.post_text("/my-mfa/recovery-codes", &[("return_to", "/recordings"), ("confirming", "1"), ("proof", proof)]).await;
+            assert_eq!(status, 422, "{proof}");
+        }
+        assert_eq!(app.store.recovery_codes_left(seed.acme_agent.id).await.unwrap(), 0, "nothing made");
+        let (_, page) = browser.get_text("/my-mfa/security-keys").await;
+        assert!(page.contains("data-proof-key") && !page.contains(r#"<label for="key-proof">"#), "{page}");
+        let (status, body) = browser.post_text("/my-mfa/security-keys/options", &[("name", "Second"), ("proof", PASSWORD)]).await;
+        assert_eq!(status, 422, "the password does not add a key: {body}");
+        let (status, options) = browser.post_text("/my-mfa/confirm-key/options", &[]).await;
+        assert_eq!(status, 200);
+        assert!(options.contains("allowCredentials"), "{options}");
+    }
+
     /// The options come from a challenge kept for this session; an answer
     /// without one, or after five minutes, or that is not an answer, is
     /// refused and counted like a wrong code.
@@ -156,6 +185,11 @@ backend_tests! {
         assert_eq!(other.status(), 404, "another user's key is not found");
         assert_eq!(app.store.user(seed.acme_admin.id).await.unwrap().unwrap().security_keys, 1);
 
+        // A second session, as one opened with a copy of the key would be.
+        let second = app.browser();
+        second.login("acme.agent", PASSWORD).await;
+        app.clock.advance(30);
+        assert_eq!(location(&second.post("/mfa/verify", &[("code", &phone.code())]).await), "/recordings");
         let path = format!("/my-mfa/security-keys/{key}/remove");
         let (status, page) = browser.post_text(&path, &[]).await;
         assert_eq!(status, 200);
@@ -167,6 +201,8 @@ backend_tests! {
         let response = browser.post(&path, &[("confirming", "1"), ("proof", &phone.code())]).await;
         assert_eq!(location(&response), "/my-mfa/security-keys?done=key-removed");
         assert!(audit_actions(&app.store).await.contains(&"mfa.key_removed".to_string()));
+        assert_eq!(location(&second.get("/recordings").await), "/login", "the other session ended");
+        assert_eq!(browser.get("/recordings").await.status(), 200, "this one goes on");
 
         let again = app.browser();
         again.login("acme.agent", PASSWORD).await;

@@ -367,8 +367,8 @@ backend_tests! {
         browser.login(&name, PASSWORD).await;
         assert_eq!(browser.post("/mfa/recovery", &[("code", &codes[4])]).await.status(), 303);
         let messages = wait_for(&maildir, &email, 2).await;
-        let used = messages.iter().find(|m| m.contains("Subject: A recovery code was used to sign in to your account")).expect("a notice");
-        assert!(used.contains("You have 9 left"), "{used}");
+        let used = messages.iter().find(|m| m.contains("Subject: One of your recovery codes was used")).expect("a notice");
+        assert!(used.contains("instead of your authenticator to sign in") && used.contains("You have 9 left"), "{used}");
 
         let form = [("return_to", "/recordings"), ("confirming", "1"), ("proof", &authenticator.code())];
         assert_eq!(browser.post("/my-mfa/recovery-codes", &form).await.status(), 200);

@@ -187,6 +187,7 @@ backend_tests! {
         let (status, page) = other.post_text("/my-mfa/recovery-codes", &[("return_to", "/recordings"), ("confirming", "1"), ("proof", &new[1])]).await;
         assert_eq!(status, 200, "{page}");
         assert_eq!(recovery_codes_from(&page).len(), 10);
+        assert_eq!(location(&browser.get("/recordings").await), "/login", "new codes end the other sessions");
         let actions = audit_actions(&app.store).await;
         assert_eq!(actions.iter().filter(|a| *a == "mfa.recovery_codes_created").count(), 3, "{actions:?}");
     }
