@@ -167,10 +167,7 @@ pub(crate) async fn verify(
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
-    if current.sign_in_step() != SignInStep::EnterCode {
-        return Ok(Redirect::to("/mfa").into_response());
-    }
-    submit_code(&state, &current, &client, form.get("code"), Stage::Verify).await
+    at_code_step(&state, &current, &client, &form, Stage::Verify).await
 }
 
 /// Continue under "Use a recovery code".
@@ -180,10 +177,22 @@ pub(crate) async fn use_recovery_code(
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
+    at_code_step(&state, &current, &client, &form, Stage::Recovery).await
+}
+
+/// A code typed in the code pop-up (`stage`: from the app, or a recovery
+/// code), for a session that is at that step.
+async fn at_code_step(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &str,
+    form: &FormData,
+    stage: Stage,
+) -> Result<Response, AppError> {
     if current.sign_in_step() != SignInStep::EnterCode {
         return Ok(Redirect::to("/mfa").into_response());
     }
-    submit_code(&state, &current, &client, form.get("code"), Stage::Recovery).await
+    submit_code(state, current, client, form.get("code"), stage).await
 }
 
 async fn submit_code(
