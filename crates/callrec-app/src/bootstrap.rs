@@ -4,6 +4,7 @@
 use crate::accounts::{self, AuditContext, CreateUser};
 use crate::mfa::set_company_policy;
 use crate::{Error, Passwords};
+use callrec_domain::zone::Zone;
 use callrec_domain::{
     CompanyName, DisplayName, Level, MfaPolicy, NewPassword, PasswordLife, RoleSet, Username,
 };
@@ -47,12 +48,14 @@ pub const OPERATOR_DAYS_TO_REGISTER: i64 = 7;
 
 /// Makes the first administrator when the database has no users. A
 /// printed random password is temporary (good for `temporary_hours`); one
-/// automation gave is not.
+/// automation gave is not. The grace period to register counts days in
+/// `zone` (the portal's default: the new company has none of its own).
 pub async fn bootstrap(
     store: &Store,
     passwords: &Passwords,
     admin: &BootstrapAdmin,
     temporary_hours: i64,
+    zone: &Zone,
     audit: &AuditContext,
 ) -> Result<Option<Bootstrapped>, Error> {
     if store.count_users().await? > 0 {
@@ -76,8 +79,10 @@ pub async fn bootstrap(
             // MFA Enabled with a grace period: the first administrator can
             // sign in with the password, and must register within a week.
             let days = OPERATOR_DAYS_TO_REGISTER;
-            set_company_policy(store, &company, MfaPolicy::Enabled, false, days, audit).await?;
-            (company, Some(audit.now + days * 86_400))
+            let policy = MfaPolicy::Enabled;
+            let deadline =
+                set_company_policy(store, &company, policy, false, days, zone, audit).await?;
+            (company, deadline)
         }
     };
     let user = accounts::create_user(

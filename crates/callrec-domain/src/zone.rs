@@ -98,6 +98,19 @@ impl Zone {
             .unwrap_or_default()
     }
 
+    /// The same wall-clock time `days` calendar days after `unix_seconds`
+    /// in this zone (a day the clocks change is 23 or 25 hours long), as
+    /// Unix seconds.
+    pub fn days_later(&self, unix_seconds: i64, days: i64) -> i64 {
+        let later = Timestamp::from_second(unix_seconds)
+            .ok()
+            .map(|t| t.to_zoned(self.tz.clone()))
+            .and_then(|zoned| zoned.checked_add(jiff::Span::new().days(days)).ok());
+        later.map_or(unix_seconds + days * 86_400, |zoned| {
+            zoned.timestamp().as_second()
+        })
+    }
+
     /// A datetime-local value (`2026-11-28T10:15`, seconds optional) in
     /// this zone, as Unix milliseconds. A time the clocks skip (spring
     /// forward) moves forward by the gap; a time that happens twice
@@ -116,6 +129,29 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_later_keep_the_wall_clock_across_clock_changes() {
+        let london = Zone::parse("Europe/London").unwrap();
+        let sydney = Zone::parse("Australia/Sydney").unwrap();
+        // 2026-03-25 12:00 UTC: London's clocks go forward on the 29th.
+        let at = 1_774_440_000;
+        assert_eq!(london.format_minutes(at), "2026-03-25 12:00");
+        let later = london.days_later(at, 7);
+        assert_eq!(london.format_minutes(later), "2026-04-01 12:00");
+        assert_eq!(later - at, 7 * 86_400 - 3_600, "a 23-hour day inside");
+        assert_eq!(Zone::utc().days_later(at, 7) - at, 7 * 86_400);
+        // Sydney's clocks go back on 2026-04-05: a 25-hour day.
+        let later = sydney.days_later(at, 14);
+        assert_eq!(
+            sydney.format_minutes(later),
+            sydney
+                .format_minutes(at)
+                .replace("2026-03-25", "2026-04-08")
+        );
+        assert_eq!(later - at, 14 * 86_400 + 3_600);
+        assert_eq!(london.days_later(at, 0), at);
+    }
 
     const MS: i64 = 1000;
 

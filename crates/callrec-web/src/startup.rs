@@ -126,7 +126,9 @@ impl Application {
             ..AuditContext::command_line()
         };
         let hours = state.config.temporary_password_hours;
-        let bootstrapped = bootstrap(&state.store, &state.passwords, &admin, hours, &audit).await?;
+        let zone = &state.config.default_time_zone;
+        let bootstrapped =
+            bootstrap(&state.store, &state.passwords, &admin, hours, zone, &audit).await?;
         Ok(Application {
             listener,
             address,

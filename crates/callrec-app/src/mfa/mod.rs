@@ -27,6 +27,7 @@ use crate::mail::NoticeKind;
 use crate::{Error, Keyring};
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::totp::TotpSecret;
+use callrec_domain::zone::Zone;
 use callrec_domain::MfaPolicy;
 use callrec_store::{AuditAction, Company, MfaRegistration, Store, ThrottleWindow, User};
 
@@ -127,17 +128,19 @@ impl Mfa<'_> {
 /// changed.
 ///
 /// `days_to_register` (0–30) opens a grace period when MFA Enabled is
-/// chosen: users without a registration may carry on until then. Saving
-/// MFA Enabled again keeps a running grace period unless new days are
-/// given; any other policy ends it.
+/// chosen: users without a registration may carry on until the same time
+/// that many days later in `zone` (the company's). Saving MFA Enabled
+/// again keeps a running grace period unless new days are given; any
+/// other policy ends it. Returns the deadline in effect.
 pub async fn set_company_policy(
     store: &Store,
     company: &Company,
     policy: MfaPolicy,
     mfa_for_admins: bool,
     days_to_register: i64,
+    zone: &Zone,
     audit: &AuditContext,
-) -> Result<(), Error> {
+) -> Result<Option<i64>, Error> {
     let entry = |details: String| {
         audit
             .entry(AuditAction::MfaPolicyChanged)
@@ -151,7 +154,9 @@ pub async fn set_company_policy(
         store.audit(entry(details), audit.now).await?;
     }
     let deadline = match policy {
-        MfaPolicy::Enabled if days_to_register > 0 => Some(audit.now + days_to_register * 86_400),
+        MfaPolicy::Enabled if days_to_register > 0 => {
+            Some(zone.days_later(audit.now, days_to_register))
+        }
         MfaPolicy::Enabled if company.mfa_policy == MfaPolicy::Enabled => company.mfa_deadline,
         _ => None,
     };
@@ -171,7 +176,7 @@ pub async fn set_company_policy(
         );
         store.audit(entry(details), audit.now).await?;
     }
-    Ok(())
+    Ok(deadline)
 }
 
 /// Remind: mails every enabled user of `company` without a registration

@@ -219,6 +219,34 @@ backend_tests! {
         assert_eq!(location(&lead.get("/recordings").await), "/mfa", "the deadline passed mid-session");
     }
 
+    /// Days to register count in the company's zone: a week set at noon in
+    /// London before the clocks go forward ends at noon London time, 167
+    /// hours later (issue 12: grace dates across time zones).
+    async fn days_to_register_count_in_the_companys_zone(db) {
+        // 2026-03-25 12:00 UTC = 12:00 in London (GMT until the 29th).
+        let clock = Clock::manual(1_774_440_000);
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
+        let seed = app.seed().await;
+        app.store.set_company_time_zone(seed.acme.id, Some("Europe/London")).await.unwrap();
+        app.store.set_company_time_zone(seed.globex.id, Some("America/New_York")).await.unwrap();
+        let root = app.as_user("root").await;
+        for company in [&seed.acme, &seed.globex] {
+            let id = company.id.to_string();
+            let form = [("company", id.as_str()), ("policy", "enabled"), ("days", "7")];
+            assert_eq!(root.post("/company-mfa", &form).await.status(), 303);
+        }
+        let deadline = |name: &'static str| {
+            let store = app.store.clone();
+            async move { store.company_by_name(name).await.unwrap().unwrap().mfa_deadline.unwrap() }
+        };
+        let now = clock.now();
+        assert_eq!(deadline("Acme").await - now, 7 * 86_400 - 3_600, "London springs forward on the 29th");
+        assert_eq!(deadline("Globex").await - now, 7 * 86_400, "New York changed on the 8th: a plain week");
+        let agent = app.as_user("acme.agent").await;
+        let (_, page) = agent.get_text("/recordings").await;
+        assert!(page.contains("Your company requires MFA from 2026-04-01 12:00"), "noon again, London time (the agent sees the company's zone)");
+    }
+
     /// "Always require MFA for users who can manage users or MFA": under
     /// MFA Available such users must register at their next page load;
     /// everyone else still decides for themselves (issue 12).
