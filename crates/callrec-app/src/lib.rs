@@ -9,6 +9,7 @@ pub mod companies;
 mod error;
 pub mod housekeeping;
 pub mod ingest;
+pub mod integrity;
 pub mod keyring;
 pub mod mail;
 pub mod mfa;

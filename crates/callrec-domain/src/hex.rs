@@ -11,9 +11,28 @@ pub fn hex(bytes: &[u8]) -> String {
     text
 }
 
+/// The bytes hex text spells (either case), or `None` if it is not hex.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_reads_back() {
+        assert_eq!(from_hex("000fabFF"), Some(vec![0x00, 0x0f, 0xab, 0xff]));
+        assert_eq!(from_hex(&hex(&[1, 2, 254])), Some(vec![1, 2, 254]));
+        for bad in ["0", "0g", "+1", "é1"] {
+            assert_eq!(from_hex(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn two_lower_case_digits_a_byte() {

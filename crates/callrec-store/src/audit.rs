@@ -73,6 +73,7 @@ audit_actions! {
     RecordingPlayed => "recording.played", "Recording played";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";
+    RecordingIntegrityFailed => "recording.integrity_failed", "Recording integrity failure";
     TokenCreated => "token.created", "API token created";
     TokenRevoked => "token.revoked", "API token revoked";
 }

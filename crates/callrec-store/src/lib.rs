@@ -49,8 +49,8 @@ pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
 pub use recordings::{
-    Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingPage,
-    RecordingQuery,
+    Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingAudio,
+    RecordingPage, RecordingQuery,
 };
 pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};

@@ -90,6 +90,16 @@ pub enum Command {
     /// mfa-keys file in the data directory).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Re-hash every stored recording's audio against the SHA-256 taken at
+    /// ingest; report missing, altered and orphaned files (exit 1 on any).
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Only this company's recordings (and stored files).
+    #[arg(long, value_name = "NAME")]
+    pub company: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -78,6 +78,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let store = commands::open_store(&storage).await?;
             commands::import::run(&store, &storage.data_dir, &args.company, &args.dir).await
         }
+        Command::Verify(args) => {
+            let store = commands::open_store(&storage).await?;
+            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            commands::verify::run(&store, &blobs, args.company.as_deref()).await
+        }
         Command::Keys(cli::KeysCommand::Rotate) => {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await
         }

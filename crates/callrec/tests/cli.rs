@@ -134,6 +134,7 @@ fn help_documents_every_command_and_setting() {
         "company",
         "team",
         "user",
+        "verify",
         "CALLREC_DATA_DIR",
         "CALLREC_DATABASE_URL",
         "--config",
@@ -668,6 +669,37 @@ fn demo_recordings_are_added_in_bulk() {
         audio_files, 24,
         "a dozen shared audio files per demo company (two), not one per row"
     );
+}
+
+// `callrec verify` (issue 13): every stored file re-hashed against the
+// fingerprint taken at ingest; missing, altered and orphaned files are
+// named and the exit code is 1.
+on_each_backend! {
+    fn verify_names_missing_altered_and_orphaned_audio(cli) {
+    cli.expect(0, &["demo", "--recordings", "50"], "");
+    let clean = cli.expect(0, &["verify"], "");
+    assert!(clean.contains("recordings checked (100 %)") && clean.contains(": 0 missing, 0 altered, 0 orphaned files."), "{clean}");
+    assert!(cli.expect(0, &["verify", "--help"], "").contains("--company"));
+    assert!(cli.expect(2, &["verify", "--company", "Nobody Ltd"], "").contains("no company named"));
+
+    let audio = cli.dir.path().join("audio");
+    let mut files: Vec<_> = walk(&audio).into_iter().filter(|p| !p.starts_with(audio.join("tmp"))).collect();
+    files.sort();
+    let mut bytes = std::fs::read(&files[0]).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&files[0], bytes).unwrap();
+    std::fs::remove_file(&files[1]).unwrap();
+    let stray = files[2].with_file_name("0".repeat(64));
+    std::fs::write(&stray, b"not a recording").unwrap();
+
+    let found = cli.expect(1, &["verify"], "");
+    assert!(found.contains("ALTERED  recording ") && found.contains("MISSING  recording "), "{found}");
+    let company_folder = stray.parent().unwrap().parent().unwrap().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+    assert!(found.contains(&format!("ORPHANED {company_folder}/{}:", "0".repeat(64))), "{found}");
+    assert!(!found.contains(" 0 altered") && !found.contains(" 0 missing") && found.contains(" 1 orphaned files."), "{found}");
+    assert!(found.contains("restore the files from a backup"), "{found}");
+    }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

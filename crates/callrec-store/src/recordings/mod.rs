@@ -62,6 +62,14 @@ pub struct Recording {
     pub external_id: Option<String>,
 }
 
+/// A recording's audio as `callrec verify` checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingAudio {
+    pub id: String,
+    pub storage_key: String,
+    pub sha256: String,
+}
+
 /// Where a keyset page starts: a row's (start time, id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -241,6 +249,35 @@ impl Store {
             .iter()
             .map(|row| Ok(row.try_get("storage_key")?))
             .collect()
+    }
+
+    /// Up to `limit` recordings (of `company`, or all) after the id
+    /// `after`, by id: the audio to check, a batch at a time.
+    pub async fn recording_audio_after(
+        &self,
+        company: Option<CompanyId>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<RecordingAudio>> {
+        sqlx::query(
+            "SELECT id, storage_key, sha256 FROM recordings \
+             WHERE ($1 IS NULL OR company_id = $1) AND ($2 IS NULL OR id > $2) \
+             ORDER BY id LIMIT $3",
+        )
+        .bind(company.map(|c| c.0))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(RecordingAudio {
+                id: row.try_get("id")?,
+                storage_key: row.try_get("storage_key")?,
+                sha256: row.try_get("sha256")?,
+            })
+        })
+        .collect()
     }
 
     pub async fn count_recordings(&self, company: Option<CompanyId>) -> Result<i64> {

@@ -3,7 +3,7 @@
 //! the recording does not exist (404).
 
 use super::Filters;
-use crate::error::AppError;
+use crate::error::{error_page, AppError};
 use crate::form::FormData;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
@@ -11,14 +11,19 @@ use crate::users::require;
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use callrec_app::integrity::{self, Integrity, READ_BYTES};
+use callrec_domain::hex::from_hex;
 use callrec_domain::range::parse_range;
 use callrec_domain::recording::{download_name, RecordingId};
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::Role;
 use callrec_store::{AuditAction, Recording, Reservation, ThrottleWindow};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
 
 async fn find(state: &AppState, current: &CurrentUser, id: &str) -> Result<Recording, AppError> {
     let id = RecordingId::parse(id).ok_or(AppError::NotFound)?;
@@ -41,19 +46,44 @@ async fn audit(
     Ok(())
 }
 
+/// The page for audio that failed its integrity check (already audited).
+fn unavailable(integrity: Integrity) -> Response {
+    let message = match integrity {
+        Integrity::Missing => "The audio file of this recording is missing from storage. The failure has been recorded in the audit log; your administrator can check the storage with `callrec verify`.",
+        _ => "The audio file of this recording is not the one that was recorded: its fingerprint (SHA-256) does not match. It is not served. The failure has been recorded in the audit log; tell your administrator.",
+    };
+    error_page(StatusCode::CONFLICT, "Recording unavailable", message)
+}
+
 async fn send_file(
     state: &AppState,
+    current: &CurrentUser,
+    client: &str,
     recording: &Recording,
     headers: &HeaderMap,
     attachment: bool,
 ) -> Result<Response, AppError> {
+    let failed = |integrity| async move {
+        let audit = current.audit_context(client);
+        integrity::record_failure(&state.store, recording, integrity, &audit).await?;
+        Ok::<_, AppError>(unavailable(integrity))
+    };
     let path = state
         .blobs
         .path_of(&recording.storage_key)
         .ok_or_else(|| AppError::Internal("bad storage key".into()))?;
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|err| AppError::Internal(format!("audio of recording {}: {err}", recording.id)))?;
+    let mut file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return failed(Integrity::Missing).await;
+        }
+        Err(err) => {
+            let id = &recording.id;
+            return Err(AppError::Internal(format!(
+                "audio of recording {id}: {err}"
+            )));
+        }
+    };
     let size = file
         .metadata()
         .await
@@ -89,6 +119,26 @@ async fn send_file(
             size,
         )
     };
+    // A whole file (a download, or a play that reads to the end from the
+    // start) is checked against its fingerprint before it is sent.
+    let whole = match &range {
+        None => true,
+        Some(Ok(range)) => range.start == 0 && range.end + 1 == size,
+        Some(Err(_)) => false,
+    };
+    if whole {
+        let integrity = integrity::check(&state.blobs, recording).await?;
+        if integrity != Integrity::Intact {
+            return failed(integrity).await;
+        }
+        let digest = STANDARD.encode(from_hex(&recording.sha256).unwrap_or_default());
+        let repr = HeaderValue::from_str(&format!("sha-256=:{digest}:"))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        response_headers.insert(HeaderName::from_static("repr-digest"), repr);
+        let legacy = HeaderValue::from_str(&format!("sha-256={digest}"))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        response_headers.insert(HeaderName::from_static("digest"), legacy);
+    }
     match range {
         Some(Err(_)) => {
             let value = HeaderValue::from_str(&format!("bytes */{size}"))
@@ -107,12 +157,13 @@ async fn send_file(
                 HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
             );
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(length)));
+            let body =
+                Body::from_stream(ReaderStream::with_capacity(file.take(length), READ_BYTES));
             Ok((StatusCode::PARTIAL_CONTENT, response_headers, body).into_response())
         }
         None => {
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+            let body = Body::from_stream(ReaderStream::with_capacity(file, READ_BYTES));
             Ok((StatusCode::OK, response_headers, body).into_response())
         }
     }
@@ -178,13 +229,8 @@ async fn audio(
             return Err(err);
         }
     }
-    send_file(
-        state,
-        &recording,
-        headers,
-        matches!(purpose, Purpose::Download),
-    )
-    .await
+    let attachment = matches!(purpose, Purpose::Download);
+    send_file(state, current, client, &recording, headers, attachment).await
 }
 
 /// `GET /recordings/{id}/audio`, for the page's `<audio>` player.

@@ -6,6 +6,7 @@ mod harness;
 mod account;
 mod auth;
 mod companies;
+mod integrity;
 mod keys;
 mod mail;
 mod mfa;

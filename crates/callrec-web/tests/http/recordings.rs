@@ -52,7 +52,7 @@ pub(crate) async fn upload(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn metadata(username: &str) -> Value {
+pub(crate) fn metadata(username: &str) -> Value {
     json!({
         "started_at": "2026-11-20T09:30:00Z",
         "direction": "inbound",

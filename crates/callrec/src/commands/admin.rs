@@ -13,7 +13,7 @@ use callrec_domain::{
 };
 use callrec_store::{AuditAction, Company, Store, User, UserQuery};
 
-async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
+pub(crate) async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
     store.company_by_name(name).await?.ok_or_else(|| {
         CliError::Usage(format!(
             "no company named {name:?}; `callrec company list` shows the companies"

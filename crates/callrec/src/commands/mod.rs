@@ -3,6 +3,7 @@ pub mod demo;
 pub mod import;
 pub mod serve;
 pub mod token;
+pub mod verify;
 
 use crate::config::StorageSettings;
 use crate::error::CliError;
