@@ -9,11 +9,16 @@ use callrec_domain::CompanyId;
 use callrec_store::{AuditAction, BlobStore, Recording, Store};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use tokio::io::AsyncReadExt;
+use std::io::Read;
 
-/// Reads of this size: the hash keeps up with the disk (4 KiB reads were
-/// the slow part of serving audio, issue 13).
-pub const READ_BYTES: usize = 64 * 1024;
+/// Audio is streamed in reads of this size: 190 MB on loopback went at
+/// 125 MB/s with 4 KiB reads, 1.5 GB/s with 64 KiB and 2.4 GB/s with
+/// 256 KiB (docs/BENCHMARKS.md, download); 100 downloads at once hold
+/// 25 MB of buffers.
+pub const READ_BYTES: usize = 256 * 1024;
+
+/// The check reads in larger pieces: it only feeds the hash.
+const HASH_READ_BYTES: usize = 1024 * 1024;
 
 /// What a stored file says about its recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,32 +43,37 @@ impl Integrity {
     }
 }
 
-/// Hashes the file at `key` and compares it with `sha256` (hex).
+/// Hashes the file at `key` and compares it with `sha256` (hex). The
+/// whole file is read on one blocking thread in 1 MiB reads: through
+/// tokio's file (a hop to the blocking pool per read) the check ran at
+/// half the speed (docs/BENCHMARKS.md, download).
 pub async fn check_key(blobs: &BlobStore, key: &str, sha256: &str) -> Result<Integrity, Error> {
     let Some(path) = blobs.path_of(key) else {
         return Ok(Integrity::Missing);
     };
-    let mut file = match tokio::fs::File::open(&path).await {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Integrity::Missing),
-        Err(err) => return Err(Error::Internal(format!("audio {key}: {err}"))),
-    };
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; READ_BYTES];
-    loop {
-        let read = file
-            .read(&mut buffer)
-            .await
-            .map_err(|err| Error::Internal(format!("audio {key}: {err}")))?;
-        if read == 0 {
-            break;
+    let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<Option<String>> {
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; HASH_READ_BYTES];
+        loop {
+            let read = file.read(&mut buffer)?;
+            if read == 0 {
+                return Ok(Some(hex(&hasher.finalize())));
+            }
+            hasher.update(&buffer[..read]);
         }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(if hex(&hasher.finalize()) == sha256 {
-        Integrity::Intact
-    } else {
-        Integrity::Altered
+    })
+    .await
+    .map_err(|err| Error::Internal(format!("audio {key}: {err}")))?
+    .map_err(|err| Error::Internal(format!("audio {key}: {err}")))?;
+    Ok(match hashed {
+        None => Integrity::Missing,
+        Some(actual) if actual == sha256 => Integrity::Intact,
+        Some(_) => Integrity::Altered,
     })
 }
 
