@@ -54,6 +54,14 @@ test("filters by number and date, plays and downloads a recording", () => withPa
   const bytes = readFileSync(await download.path());
   assert.equal(bytes.subarray(0, 4).toString(), "RIFF");
   assert.equal(bytes.subarray(8, 12).toString(), "WAVE");
+
+  // Details: the fingerprint is the SHA-256 of the bytes just downloaded.
+  await filtered.nth(1).getByRole("link", { name: "Details" }).click();
+  await page.getByRole("heading", { name: "Recording details", level: 1 }).waitFor();
+  const { createHash } = await import("node:crypto");
+  const fingerprint = (await page.getByLabel("Fingerprint").innerText()).trim();
+  assert.equal(fingerprint, createHash("sha256").update(bytes).digest("hex"));
+  await screenshot(page, "recording-details");
 }));
 
 test("a Staff user sees only their own recordings", () => withPages("recordings-staff", env.browser, async () => {

@@ -25,7 +25,11 @@ use callrec_store::{AuditAction, Recording, Reservation, ThrottleWindow};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-async fn find(state: &AppState, current: &CurrentUser, id: &str) -> Result<Recording, AppError> {
+pub(super) async fn find(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+) -> Result<Recording, AppError> {
     let id = RecordingId::parse(id).ok_or(AppError::NotFound)?;
     state
         .store

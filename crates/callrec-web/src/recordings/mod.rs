@@ -1,7 +1,8 @@
 //! The Recordings page: filters as a shareable GET form, newest first, 50 a
-//! page by keyset, with Play, Download and Delete on each row.
+//! page by keyset, with Play, Download, Details and Delete on each row.
 
 mod audio;
+mod details;
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
@@ -24,6 +25,7 @@ use callrec_store::{Cursor, PageFrom, RecordingQuery};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/recordings", get(recordings_page))
+        .route("/recordings/{id}", get(details::details_page))
         .route("/recordings/{id}/audio", get(audio::stream))
         .route("/recordings/{id}/download", get(audio::download))
         .route("/recordings/{id}/delete", post(audio::delete))

@@ -27,6 +27,18 @@ backend_tests! {
         assert_eq!(response.headers()["digest"], format!("sha-256={fingerprint}").as_str());
         assert_eq!(response.bytes().await.unwrap(), audio);
 
+        // The details page shows the fingerprint; another company's user
+        // does not find the recording.
+        let (status, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert_eq!(status, 200);
+        let hex: String = Sha256::digest(&audio).iter().map(|b| format!("{b:02x}")).collect();
+        assert!(page.contains(&format!(r#"<code class="fingerprint" aria-label="Fingerprint">{hex}</code>"#)), "{page}");
+        assert!(page.contains("<dt>Calling Number</dt><dd>+442079460123</dd>") && page.contains("WAV, "), "{page}");
+        let (_, list) = admin.get_text("/recordings").await;
+        assert!(list.contains(&format!(r#"href="/recordings/{id}" aria-describedby="r-{id}">Details</a>"#)));
+        let outsider = app.as_user("globex.admin").await;
+        assert_eq!(outsider.get(&format!("/recordings/{id}")).await.status(), 404);
+
         // Someone changes the stored file: one byte of the samples.
         let recording = app.store.recording_in_scope(&callrec_domain::recording::RecordingId::parse(&id).unwrap(), callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap();
         let path = app.blobs.path_of(&recording.storage_key).unwrap();
