@@ -13,7 +13,8 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// The bytes hex text spells (either case), or `None` if it is not hex.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
+    // `from_str_radix` alone would take "+1".
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len() / 2)

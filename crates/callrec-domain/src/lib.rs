@@ -4,6 +4,7 @@
 //! current time in. That keeps every rule testable with a plain table.
 
 pub mod audio;
+pub mod audit_chain;
 pub mod hex;
 pub mod ids;
 pub mod level;

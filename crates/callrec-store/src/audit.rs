@@ -2,6 +2,7 @@
 
 use crate::filter::Filter;
 use crate::{Result, Store};
+use callrec_domain::audit_chain::{chain_name, Link, GENESIS};
 use callrec_domain::{CompanyId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -182,22 +183,72 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
 }
 
 impl Store {
+    /// Appends `entry` to its chain (its company's, or the portal's) in
+    /// one transaction: the chain's head is locked, the entry is linked to
+    /// it, and the head moves on — so writers on several nodes queue at the
+    /// head and the chain stays linear.
     pub async fn audit(&self, entry: NewAuditEntry, now: i64) -> Result<()> {
         let action = entry.action.map_or("unknown", AuditAction::code);
+        let company = entry.company_id.map(|c| c.0);
+        let chain = chain_name(company);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO audit_chains (chain, length, head_hash) VALUES ($1, 0, $2) \
+             ON CONFLICT (chain) DO NOTHING",
+        )
+        .bind(&chain)
+        .bind(GENESIS)
+        .execute(&mut *tx)
+        .await?;
+        let head = sqlx::query(&format!(
+            "SELECT length, head_hash FROM audit_chains WHERE chain = $1{}",
+            self.backend.for_update()
+        ))
+        .bind(&chain)
+        .fetch_one(&mut *tx)
+        .await?;
+        let prev_hash: String = head.try_get("head_hash")?;
+        let seq = head.try_get::<i64, _>("length")? + 1;
+        let link = Link {
+            chain: &chain,
+            seq,
+            at: now,
+            action,
+            actor_user_id: entry.actor_id.map(|id| id.0),
+            actor_name: entry.actor_name.as_deref(),
+            company_id: company,
+            target: entry.target.as_deref(),
+            client_addr: entry.client_addr.as_deref(),
+            details: &entry.details,
+            prev_hash: &prev_hash,
+        };
+        let hash = link.hash();
         sqlx::query(
             "INSERT INTO audit_log (at, action, actor_user_id, actor_name, company_id, target, \
-             client_addr, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             client_addr, details, chain, seq, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(now)
         .bind(action)
-        .bind(entry.actor_id.map(|id| id.0))
-        .bind(entry.actor_name)
-        .bind(entry.company_id.map(|c| c.0))
-        .bind(entry.target)
-        .bind(entry.client_addr)
-        .bind(entry.details)
-        .execute(&self.pool)
+        .bind(link.actor_user_id)
+        .bind(link.actor_name)
+        .bind(company)
+        .bind(link.target)
+        .bind(link.client_addr)
+        .bind(link.details)
+        .bind(&chain)
+        .bind(seq)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("UPDATE audit_chains SET length = $2, head_hash = $3 WHERE chain = $1")
+            .bind(&chain)
+            .bind(seq)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -30,6 +30,16 @@ impl Backend {
         }
     }
 
+    /// What locks the rows a `SELECT` reads until the transaction ends.
+    /// SQLite's write transactions (`BEGIN IMMEDIATE`) already hold the
+    /// whole database.
+    pub(crate) fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// `[[a, b], …]` as text: the rows of a group as one JSON value, so a
     /// whole list crosses from the database in one row (see
     /// docs/BENCHMARKS.md for what rows one at a time cost). PostgreSQL's

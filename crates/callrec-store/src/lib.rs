@@ -11,6 +11,7 @@
 
 mod audio;
 mod audit;
+mod audit_chain;
 mod backend;
 mod blobs;
 mod companies;
@@ -41,6 +42,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
+pub use audit_chain::{ChainHead, ChainedEntry};
 pub use backend::Backend;
 pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HEAD_BYTES};
 pub use companies::{Company, CompanyRow};

@@ -43,6 +43,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     18 => "0018_mfa_deadline.sql",
     19 => "0019_recovery_codes.sql",
     20 => "0020_security_keys.sql",
+    21 => "0021_audit_chain.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -65,6 +66,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     18 => "0018_mfa_deadline.sql",
     19 => "0019_recovery_codes.sql",
     20 => "0020_security_keys.sql",
+    21 => "0021_audit_chain.sql",
 );
 
 impl Store {

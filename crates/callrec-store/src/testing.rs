@@ -164,9 +164,14 @@ impl TestDb {
 
     /// Runs one statement directly (to show what the schema refuses).
     pub async fn execute(&self, sql: &str) -> crate::Result<()> {
-        sqlx::query(sql).execute(&self.store.pool).await?;
-        Ok(())
+        execute(&self.store, sql).await
     }
+}
+
+/// Runs one statement directly on `store` (tampering, in tests).
+pub async fn execute(store: &Store, sql: &str) -> crate::Result<()> {
+    sqlx::query(sql).execute(&store.pool).await?;
+    Ok(())
 }
 
 impl Drop for TestDb {

@@ -93,6 +93,25 @@ pub enum Command {
     /// Re-hash every stored recording's audio against the SHA-256 taken at
     /// ingest; report missing, altered and orphaned files (exit 1 on any).
     Verify(VerifyArgs),
+    /// Check the audit log's hash chains, or print their heads to keep
+    /// elsewhere.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk every chain and name the first entry that was changed, removed
+    /// or reordered (exit 1 on any).
+    Verify {
+        /// Anchors printed earlier by `callrec audit anchor`: each must
+        /// still be in its chain.
+        #[arg(long, value_name = "FILE")]
+        anchors: Option<PathBuf>,
+    },
+    /// Print every chain's head (`<chain> <length> <hash>`), to keep
+    /// outside this server and check later with `verify --anchors`.
+    Anchor,
 }
 
 #[derive(Debug, Args)]

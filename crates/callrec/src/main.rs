@@ -83,6 +83,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let blobs = callrec_store::BlobStore::new(&storage.data_dir);
             commands::verify::run(&store, &blobs, args.company.as_deref()).await
         }
+        Command::Audit(cli::AuditCommand::Verify { anchors }) => {
+            let store = commands::open_store(&storage).await?;
+            commands::audit::verify(&store, anchors.as_deref()).await
+        }
+        Command::Audit(cli::AuditCommand::Anchor) => {
+            commands::audit::anchor(&commands::open_store(&storage).await?, commands::now()).await
+        }
         Command::Keys(cli::KeysCommand::Rotate) => {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await
         }

@@ -702,6 +702,35 @@ on_each_backend! {
     }
 }
 
+// `callrec audit verify` and `anchor` (issue 13): intact, then an entry
+// edited in the database is named and the exit code is 1; anchors kept in
+// a file are checked.
+on_each_backend! {
+    fn audit_verify_names_an_edited_entry(cli) {
+    company_admin(cli, "audit.admin");
+    cli.expect(0, &["user", "reset-mfa", "audit.admin"], "");
+    let intact = cli.expect(0, &["audit", "verify"], "");
+    assert!(intact.contains("intact") && intact.contains("The audit log is intact."), "{intact}");
+    let anchors = cli.expect(0, &["audit", "anchor"], "");
+    assert!(anchors.starts_with("# callrec audit anchors"), "{anchors}");
+    let file = cli.dir.path().join("anchors.txt");
+    std::fs::write(&file, &anchors).unwrap();
+    let checked = cli.expect(0, &["audit", "verify", "--anchors", file.to_str().unwrap()], "");
+    assert!(checked.contains("anchor matched") || checked.contains("anchors matched"), "{checked}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let pool_sql = "UPDATE audit_log SET details = 'edited' WHERE seq = 1";
+    runtime.block_on(callrec_store::testing::execute(&store, pool_sql)).unwrap();
+    let broken = cli.expect(1, &["audit", "verify"], "");
+    assert!(broken.contains("BROKEN after 0 intact entries: entry #") && broken.contains("(position 1) was changed"), "{broken}");
+    assert!(broken.contains("treat the server as compromised"), "{broken}");
+    std::fs::write(&file, "not an anchor\n").unwrap();
+    assert!(cli.expect(2, &["audit", "verify", "--anchors", file.to_str().unwrap()], "").contains("line 1: not an anchor"));
+    assert!(cli.expect(0, &["audit", "--help"], "").contains("anchor"));
+    }
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {

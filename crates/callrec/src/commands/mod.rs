@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod audit;
 pub mod demo;
 pub mod import;
 pub mod serve;

@@ -1,0 +1,278 @@
+//! Checking the audit log's hash chains (`callrec audit verify`) and
+//! taking anchors of their heads to keep elsewhere (`callrec audit anchor`).
+//! A chain proves its own entries unaltered against anyone who cannot
+//! rewrite it whole; anchors kept outside the database catch that too.
+
+use crate::Error;
+use callrec_domain::audit_chain::{Link, GENESIS};
+use callrec_domain::ValidationError;
+use callrec_store::{ChainedEntry, Store};
+use std::collections::BTreeMap;
+
+/// A chain's head at some moment: its length and the hash of its last
+/// entry. One line of an anchors file: `<chain> <length> <hash>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub chain: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Anchor {
+    pub fn line(&self) -> String {
+        format!("{} {} {}", self.chain, self.seq, self.hash)
+    }
+
+    /// An anchors file: one anchor a line; blank lines and `#` comments
+    /// are skipped. Names the first line that is not an anchor.
+    pub fn parse_file(text: &str) -> Result<Vec<Anchor>, Error> {
+        let mut anchors = Vec::new();
+        for (number, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let anchor = match parts.as_slice() {
+                [chain, seq, hash]
+                    if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    seq.parse().ok().map(|seq| Anchor {
+                        chain: chain.to_string(),
+                        seq,
+                        hash: hash.to_ascii_lowercase(),
+                    })
+                }
+                _ => None,
+            };
+            match anchor {
+                Some(anchor) => anchors.push(anchor),
+                None => {
+                    return Err(Error::Invalid(ValidationError::new(
+                        "anchors",
+                        format!(
+                            "line {}: not an anchor (`<chain> <length> <64 hex digits>`, as `callrec audit anchor` prints)",
+                            number + 1
+                        ),
+                    )))
+                }
+            }
+        }
+        Ok(anchors)
+    }
+}
+
+/// The first thing wrong with a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Break {
+    /// The entry's fields no longer give its hash: changed, or moved to
+    /// another position.
+    Changed { id: i64, seq: i64 },
+    /// Positions `from..=to` are gone.
+    Removed { from: i64, to: i64 },
+    /// The entry links to a hash that is not the entry before it: entries
+    /// were reordered, or the one before was changed and re-hashed.
+    Relinked { id: i64, seq: i64 },
+    /// The chain ends before the length its head records.
+    Truncated { recorded: i64, found: i64 },
+    /// An anchor's entry is not in the chain with the anchored hash.
+    AnchorMismatch { seq: i64 },
+}
+
+impl Break {
+    pub fn describe(&self) -> String {
+        match self {
+            Break::Changed { id, seq } => format!("entry #{id} (position {seq}) was changed or moved: its contents no longer match its hash"),
+            Break::Removed { from, to } if from == to => format!("the entry at position {from} was removed"),
+            Break::Removed { from, to } => format!("the entries at positions {from} to {to} were removed"),
+            Break::Relinked { id, seq } => format!("entry #{id} (position {seq}) does not follow the entry before it: entries were reordered, or the one before it was changed"),
+            Break::Truncated { recorded, found } => format!("the chain ends at position {found}, but {recorded} entries were written: the last ones were removed"),
+            Break::AnchorMismatch { seq } => format!("position {seq} does not hold the entry anchored there: the chain was rewritten"),
+        }
+    }
+}
+
+/// What one chain came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    pub chain: String,
+    pub entries: i64,
+    pub anchors_checked: usize,
+    pub problem: Option<Break>,
+}
+
+/// What `callrec audit verify` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditReport {
+    pub chains: Vec<ChainReport>,
+    /// Entries from before the chains began (not covered).
+    pub unchained: i64,
+    /// Entries outside any chain written after it began: only a hand in
+    /// the database adds those.
+    pub outside: Vec<i64>,
+    /// Anchored chains that do not exist.
+    pub unknown_chains: Vec<String>,
+}
+
+impl AuditReport {
+    pub fn is_clean(&self) -> bool {
+        self.outside.is_empty()
+            && self.unknown_chains.is_empty()
+            && self.chains.iter().all(|c| c.problem.is_none())
+    }
+}
+
+/// The heads of every chain, to keep elsewhere.
+pub async fn anchors(store: &Store) -> Result<Vec<Anchor>, Error> {
+    Ok(store
+        .audit_chain_heads()
+        .await?
+        .into_iter()
+        .map(|head| Anchor {
+            chain: head.chain,
+            seq: head.length,
+            hash: head.head_hash,
+        })
+        .collect())
+}
+
+fn recomputed(chain: &str, entry: &ChainedEntry) -> String {
+    Link {
+        chain,
+        seq: entry.seq,
+        at: entry.at,
+        action: &entry.action,
+        actor_user_id: entry.actor_user_id,
+        actor_name: entry.actor_name.as_deref(),
+        company_id: entry.company_id,
+        target: entry.target.as_deref(),
+        client_addr: entry.client_addr.as_deref(),
+        details: &entry.details,
+        prev_hash: &entry.prev_hash,
+    }
+    .hash()
+}
+
+/// Walks one chain from its start: the first break, and how many entries
+/// held. `anchors` are this chain's, by position.
+async fn walk(
+    store: &Store,
+    chain: &str,
+    recorded: i64,
+    anchors: &BTreeMap<i64, String>,
+) -> Result<ChainReport, Error> {
+    let mut expected = 1;
+    let mut prev = GENESIS.to_string();
+    let mut report = ChainReport {
+        chain: chain.to_string(),
+        entries: 0,
+        anchors_checked: 0,
+        problem: None,
+    };
+    'walk: loop {
+        let batch = store.audit_chain_entries(chain, expected - 1, 1000).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for entry in batch {
+            let problem = if entry.seq != expected {
+                Some(Break::Removed {
+                    from: expected,
+                    to: entry.seq - 1,
+                })
+            } else if recomputed(chain, &entry) != entry.hash {
+                Some(Break::Changed {
+                    id: entry.id,
+                    seq: entry.seq,
+                })
+            } else if entry.prev_hash != prev {
+                Some(Break::Relinked {
+                    id: entry.id,
+                    seq: entry.seq,
+                })
+            } else {
+                anchors
+                    .get(&entry.seq)
+                    .filter(|hash| **hash != entry.hash)
+                    .map(|_| Break::AnchorMismatch { seq: entry.seq })
+            };
+            if problem.is_some() {
+                report.problem = problem;
+                break 'walk;
+            }
+            report.anchors_checked += usize::from(anchors.contains_key(&entry.seq));
+            report.entries = entry.seq;
+            prev = entry.hash;
+            expected += 1;
+        }
+    }
+    if report.problem.is_none() {
+        let found = expected - 1;
+        let beyond = anchors.range(found + 1..).next().map(|(seq, _)| *seq);
+        report.problem = if found < recorded {
+            Some(Break::Truncated { recorded, found })
+        } else {
+            beyond.map(|seq| Break::AnchorMismatch { seq })
+        };
+    }
+    Ok(report)
+}
+
+/// Walks every chain, checking each entry's hash and link, the recorded
+/// heads, and `anchors` taken earlier.
+pub async fn verify_audit(store: &Store, anchors: &[Anchor]) -> Result<AuditReport, Error> {
+    let mut by_chain: BTreeMap<&str, BTreeMap<i64, String>> = BTreeMap::new();
+    for anchor in anchors {
+        by_chain
+            .entry(anchor.chain.as_str())
+            .or_default()
+            .insert(anchor.seq, anchor.hash.clone());
+    }
+    let heads = store.audit_chain_heads().await?;
+    let mut report = AuditReport::default();
+    let empty = BTreeMap::new();
+    for head in &heads {
+        let anchored = by_chain.get(head.chain.as_str()).unwrap_or(&empty);
+        report
+            .chains
+            .push(walk(store, &head.chain, head.length, anchored).await?);
+    }
+    report.unknown_chains = by_chain
+        .keys()
+        .filter(|chain| !heads.iter().any(|head| head.chain == **chain))
+        .map(|chain| chain.to_string())
+        .collect();
+    (report.unchained, report.outside) = store.audit_unchained().await?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_files_read_back() {
+        let hash = "ab".repeat(32);
+        let anchor = Anchor {
+            chain: "company:2".into(),
+            seq: 41,
+            hash: hash.clone(),
+        };
+        let text = format!(
+            "# taken 2026-12-01\n\n{}\nportal 3 {}\n",
+            anchor.line(),
+            hash.to_uppercase()
+        );
+        let read = Anchor::parse_file(&text).unwrap();
+        assert_eq!(read[0], anchor);
+        assert_eq!(read[1].hash, hash, "hex in either case");
+        for bad in [
+            "company:2 41",
+            "company:2 x ab",
+            &format!("c 1 {}", "g".repeat(64)),
+        ] {
+            let err = Anchor::parse_file(bad).unwrap_err();
+            assert!(err.to_string().contains("line 1"), "{err}");
+        }
+    }
+}
