@@ -77,3 +77,26 @@ test("a Staff user sees only their own recordings", () => withPages("recordings-
   }
   assert.equal(await page.getByRole("button", { name: "Delete" }).count(), 0, "no Delete without the role");
 }));
+
+test("the audit report filters by user and exports CSV", () => withPages("audit-report", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Reports" }).click();
+  await page.getByLabel("User").fill("acme.admin");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.waitForURL(/user=acme\.admin/);
+  const rows = page.getByRole("table").getByRole("row");
+  assert.ok(await rows.count() > 1, "the admin's own sign-ins at least");
+  for (let i = 1; i < await rows.count(); i += 1) {
+    assert.equal((await rows.nth(i).getByRole("cell").allInnerTexts())[2], "acme.admin");
+  }
+  await screenshot(page, "audit-report");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Export CSV" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^audit-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync(await download.path(), "utf8");
+  assert.ok(csv.startsWith("Time,Event,By,Target,Client address,Details,Entry\r\n"), csv.slice(0, 200));
+  assert.ok(csv.split("\r\n").slice(1, -1).every((line) => line.split(",")[2] === "acme.admin"), csv);
+}));

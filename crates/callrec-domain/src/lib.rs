@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod audit_chain;
+pub mod csv;
 pub mod hex;
 pub mod ids;
 pub mod level;

@@ -75,6 +75,7 @@ audit_actions! {
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";
     RecordingIntegrityFailed => "recording.integrity_failed", "Recording integrity failure";
+    AuditExported => "audit.exported", "Audit report exported";
     TokenCreated => "token.created", "API token created";
     TokenRevoked => "token.revoked", "API token revoked";
 }
@@ -163,7 +164,13 @@ impl AuditEntry {
 pub struct AuditQuery {
     pub company: Option<CompanyId>,
     pub actor: Option<UserId>,
+    /// Entries by the user with this username (any case).
+    pub actor_name: Option<String>,
     pub action: Option<String>,
+    /// From this time (Unix seconds), inclusive.
+    pub from: Option<i64>,
+    /// Up to this time (Unix seconds), exclusive.
+    pub until: Option<i64>,
     pub before: Option<i64>,
     pub limit: u32,
 }
@@ -262,9 +269,21 @@ impl Store {
             let p = filter.bind(actor.0);
             filter.and(format!("actor_user_id = {p}"));
         }
+        if let Some(name) = &query.actor_name {
+            let p = filter.bind(name.to_lowercase());
+            filter.and(format!("lower(actor_name) = {p}"));
+        }
         if let Some(action) = &query.action {
             let p = filter.bind(action.clone());
             filter.and(format!("action = {p}"));
+        }
+        if let Some(from) = query.from {
+            let p = filter.bind(from);
+            filter.and(format!("at >= {p}"));
+        }
+        if let Some(until) = query.until {
+            let p = filter.bind(until);
+            filter.and(format!("at < {p}"));
         }
         if let Some(before) = query.before {
             let p = filter.bind(before);

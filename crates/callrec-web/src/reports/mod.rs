@@ -1,22 +1,32 @@
-//! Reports: the audit log, newest first, within the actor's scope.
+//! Reports: the audit log, newest first, within the actor's scope —
+//! filtered by user, event and dates, paged, and exported as CSV.
 
 use crate::error::AppError;
-use crate::form::QueryData;
+use crate::form::{FormData, QueryData};
 use crate::layout::Chrome;
+use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
 use crate::AppState;
 use askama::Template;
+use axum::body::Body;
 use axum::extract::State;
-use axum::response::Html;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use callrec_domain::csv::csv_line;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::{MenuItem, Role};
-use callrec_store::{AuditAction, AuditQuery};
+use callrec_domain::zone::Zone;
+use callrec_domain::{MenuItem, Role, ValidationError};
+use callrec_store::{AuditAction, AuditEntry, AuditQuery};
+use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/reports", get(reports_page))
+    Router::new()
+        .route("/reports", get(reports_page))
+        .route("/reports/audit.csv", get(export_csv))
 }
 
 const PER_PAGE: u32 = 50;
@@ -30,13 +40,31 @@ pub(crate) struct AuditRow {
     pub details: String,
 }
 
+impl AuditRow {
+    fn new(entry: &AuditEntry, zone: &Zone) -> AuditRow {
+        AuditRow {
+            at: zone.format_seconds(entry.at),
+            event: entry.action_label().to_string(),
+            // Events without a signed-in actor came from the command line,
+            // the ingest API or sign-in attempts.
+            actor: entry.actor_name.clone().unwrap_or_else(|| "—".to_string()),
+            target: entry.target.clone().unwrap_or_default(),
+            client: entry.client_addr.clone().unwrap_or_default(),
+            details: entry.details.clone(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "reports/reports.html")]
 struct ReportsPage {
     chrome: Chrome,
     rows: Vec<AuditRow>,
     actions: Vec<(&'static str, &'static str)>,
-    selected_action: String,
+    filters: AuditFilters,
+    any_filter: bool,
+    newest_link: String,
+    export_link: String,
     older_link: Option<String>,
     is_first_page: bool,
     /// The zone times are shown in.
@@ -45,55 +73,105 @@ struct ReportsPage {
     failed_mail: Vec<(String, String, String, i64, String)>,
 }
 
+/// The audit report's filters as typed: user, event and a date range (in
+/// the viewer's zone, both days included).
+#[derive(Debug, Clone, Default)]
+struct AuditFilters {
+    user: String,
+    action: String,
+    from: String,
+    to: String,
+}
+
+impl AuditFilters {
+    fn from_query(query: &FormData) -> AuditFilters {
+        let field = |name: &str| query.get(name).trim().chars().take(64).collect::<String>();
+        AuditFilters {
+            user: field("user"),
+            action: AuditAction::from_code(query.get("action"))
+                .map(|a| a.code().to_string())
+                .unwrap_or_default(),
+            from: field("from"),
+            to: field("to"),
+        }
+    }
+
+    /// The query within the viewer's scope, or what is wrong with a date.
+    fn query(&self, current: &CurrentUser) -> Result<AuditQuery, AppError> {
+        // Company users see their company's events; narrower levels their own.
+        let (company, actor) = match current.actor.scope() {
+            DataScope::Everything => (None, None),
+            DataScope::Company(company) => (Some(company), None),
+            DataScope::Team(..) | DataScope::OwnOnly(_) => (None, Some(current.user.id)),
+        };
+        let day = |field: &'static str, text: &str| -> Result<Option<i64>, AppError> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            current
+                .zone
+                .parse_local(&format!("{text}T00:00"))
+                .map(|ms| Some(ms / 1000))
+                .ok_or_else(|| {
+                    AppError::Invalid(ValidationError::new(field, "Enter a date as YYYY-MM-DD"))
+                })
+        };
+        let from = day("from", &self.from)?;
+        let until = day("to", &self.to)?.map(|start| current.zone.days_later(start, 1));
+        Ok(AuditQuery {
+            company,
+            actor,
+            actor_name: (!self.user.is_empty()).then(|| self.user.clone()),
+            action: (!self.action.is_empty()).then(|| self.action.clone()),
+            from,
+            until,
+            before: None,
+            limit: PER_PAGE,
+        })
+    }
+
+    /// `user=…&action=…&from=…&to=…` plus `extra`, without empty filters.
+    fn query_string(&self, extra: &[(&str, &str)]) -> String {
+        let pairs = [
+            ("user", self.user.as_str()),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        crate::form::query_string(pairs.into_iter().chain(extra.iter().copied()))
+    }
+
+    fn any(&self) -> bool {
+        !(self.user.is_empty()
+            && self.action.is_empty()
+            && self.from.is_empty()
+            && self.to.is_empty())
+    }
+}
+
 async fn reports_page(
     State(state): State<AppState>,
     current: CurrentUser,
     QueryData(query): QueryData,
 ) -> Result<Html<String>, AppError> {
     require(&current, Role::AuditLog)?;
-    let selected_action = AuditAction::from_code(query.get("action"))
-        .map(|a| a.code().to_string())
-        .unwrap_or_default();
+    let filters = AuditFilters::from_query(&query);
     let before = query.optional_id("before")?;
-    // Company users see their company's events; narrower levels their own.
-    let (company, actor) = match current.actor.scope() {
-        DataScope::Everything => (None, None),
-        DataScope::Company(company) => (Some(company), None),
-        DataScope::Team(..) | DataScope::OwnOnly(_) => (None, Some(current.user.id)),
-    };
-    let entries = state
-        .store
-        .audit_entries(&AuditQuery {
-            company,
-            actor,
-            action: (!selected_action.is_empty()).then(|| selected_action.clone()),
-            before,
-            limit: PER_PAGE,
-        })
-        .await?;
+    let mut audit_query = filters.query(&current)?;
+    audit_query.before = before;
+    let entries = state.store.audit_entries(&audit_query).await?;
     let older_link = (entries.len() == PER_PAGE as usize)
         .then(|| entries.last())
         .flatten()
         .map(|last| {
-            let mut query = form_urlencoded::Serializer::new(String::new());
-            if !selected_action.is_empty() {
-                query.append_pair("action", &selected_action);
-            }
-            query.append_pair("before", &last.id.to_string());
-            format!("/reports?{}", query.finish())
+            format!(
+                "/reports{}",
+                filters.query_string(&[("before", &last.id.to_string())])
+            )
         });
     let rows = entries
         .iter()
-        .map(|entry| AuditRow {
-            at: current.zone.format_seconds(entry.at),
-            event: entry.action_label().to_string(),
-            // Events without a signed-in actor came from the command line,
-            // the ingest API or sign-in attempts.
-            actor: entry.actor_name.clone().unwrap_or_else(|| "—".to_string()),
-            target: entry.target.clone().unwrap_or_default(),
-            client: entry.client_addr.clone().unwrap_or_default(),
-            details: entry.details.clone(),
-        })
+        .map(|entry| AuditRow::new(entry, &current.zone))
         .collect();
     // Mail the portal could not send concerns the operator, who runs the
     // mail server: shown to Global users only.
@@ -119,9 +197,108 @@ async fn reports_page(
             .iter()
             .map(|a| (a.code(), a.label()))
             .collect(),
-        selected_action,
+        newest_link: format!("/reports{}", filters.query_string(&[])),
+        export_link: format!("/reports/audit.csv{}", filters.query_string(&[])),
+        any_filter: filters.any(),
+        filters,
         older_link,
         is_first_page: before.is_none(),
     };
     Ok(Html(page.render()?))
+}
+
+/// Entries fetched per query while exporting.
+const EXPORT_BATCH: u32 = 1000;
+
+/// `GET /reports/audit.csv`: every entry the filters select, within the
+/// viewer's scope, as CSV (RFC 4180, times in the viewer's zone), streamed
+/// a batch at a time; the export itself is audited first.
+async fn export_csv(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    require(&current, Role::AuditLog)?;
+    let filters = AuditFilters::from_query(&query);
+    let mut audit_query = filters.query(&current)?;
+    audit_query.limit = EXPORT_BATCH;
+    let company = current.actor.company_id;
+    let details = match filters.query_string(&[]).as_str() {
+        "" => "all events in scope".to_string(),
+        filtered => format!("filters {}", filtered.trim_start_matches('?')),
+    };
+    let entry = current.audit_entry(&client, AuditAction::AuditExported, company, "audit report");
+    state
+        .store
+        .audit(entry.details(details), state.now())
+        .await?;
+
+    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
+    let store = state.store.clone();
+    let zone = current.zone.clone();
+    tokio::spawn(async move {
+        let header = [
+            "Time",
+            "Event",
+            "By",
+            "Target",
+            "Client address",
+            "Details",
+            "Entry",
+        ];
+        let mut text = csv_line(&header);
+        loop {
+            if writer.write_all(text.as_bytes()).await.is_err() {
+                return; // The client went away.
+            }
+            let batch = match store.audit_entries(&audit_query).await {
+                Ok(batch) => batch,
+                Err(err) => {
+                    tracing::error!("audit export stopped: {err}");
+                    return;
+                }
+            };
+            let Some(last) = batch.last() else {
+                return;
+            };
+            audit_query.before = Some(last.id);
+            text = batch
+                .iter()
+                .map(|entry| {
+                    let row = AuditRow::new(entry, &zone);
+                    let id = entry.id.to_string();
+                    csv_line(&[
+                        &row.at,
+                        &row.event,
+                        &row.actor,
+                        &row.target,
+                        &row.client,
+                        &row.details,
+                        &id,
+                    ])
+                })
+                .collect();
+        }
+    });
+    let name = format!(
+        "audit-{}.csv",
+        current
+            .zone
+            .format_seconds(state.now())
+            .get(..10)
+            .unwrap_or("report")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        Body::from_stream(ReaderStream::new(reader)),
+    )
+        .into_response())
 }

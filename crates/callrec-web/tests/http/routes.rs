@@ -274,6 +274,7 @@ fn table() -> Vec<Row> {
         page_row("/users", Role::ManageUsers, Rule::Page(Role::ManageUsers)),
         page_row("/teams", Role::ManageTeams, Rule::Page(Role::ManageTeams)),
         page_row("/reports", Role::AuditLog, Rule::Page(Role::AuditLog)),
+        page_row("/reports/audit.csv", Role::AuditLog, Rule::Page(Role::AuditLog)),
         page_row("/company-settings", Role::ManageUsers, Rule::RoleFrom(Role::ManageUsers, Level::Company)),
         page_row("/companies", Role::ManageUsers, Rule::RoleFrom(Role::ManageUsers, Level::Global)),
         row("POST", "/companies", "/companies", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Global), &[("name", "")]),
