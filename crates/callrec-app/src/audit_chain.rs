@@ -6,7 +6,7 @@
 use crate::Error;
 use callrec_domain::audit_chain::{Link, GENESIS};
 use callrec_domain::ValidationError;
-use callrec_store::{ChainedEntry, Store};
+use callrec_store::{ChainHead, ChainedEntry, Store};
 use std::collections::BTreeMap;
 
 /// A chain's head at some moment: its length and the hash of its last
@@ -75,6 +75,11 @@ pub enum Break {
     Relinked { id: i64, seq: i64 },
     /// The chain ends before the length its head records.
     Truncated { recorded: i64, found: i64 },
+    /// The chain goes on past its recorded head, or ends on another hash:
+    /// entries were added or rewritten at its end.
+    PastHead { recorded: i64, found: i64 },
+    /// Entries name the chain, but its head is gone.
+    HeadMissing,
     /// An anchor's entry is not in the chain with the anchored hash.
     AnchorMismatch { seq: i64 },
 }
@@ -87,6 +92,8 @@ impl Break {
             Break::Removed { from, to } => format!("the entries at positions {from} to {to} were removed"),
             Break::Relinked { id, seq } => format!("entry #{id} (position {seq}) does not follow the entry before it: entries were reordered, or the one before it was changed"),
             Break::Truncated { recorded, found } => format!("the chain ends at position {found}, but {recorded} entries were written: the last ones were removed"),
+            Break::PastHead { recorded, found } => format!("the chain ends at position {found} on an entry its recorded head ({recorded} entries) does not name: entries were added or rewritten at its end"),
+            Break::HeadMissing => "its recorded head was deleted".to_string(),
             Break::AnchorMismatch { seq } => format!("position {seq} does not hold the entry anchored there: the chain was rewritten"),
         }
     }
@@ -105,8 +112,10 @@ pub struct ChainReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditReport {
     pub chains: Vec<ChainReport>,
-    /// Entries from before the chains began (not covered).
-    pub unchained: i64,
+    /// Entries from before the chains began, as counted then, and how many
+    /// are there now (not covered by the chains; a difference means old
+    /// entries were added or removed).
+    pub unchained: (i64, i64),
     /// Entries outside any chain written after it began: only a hand in
     /// the database adds those.
     pub outside: Vec<i64>,
@@ -117,6 +126,7 @@ pub struct AuditReport {
 impl AuditReport {
     pub fn is_clean(&self) -> bool {
         self.outside.is_empty()
+            && self.unchained.0 == self.unchained.1
             && self.unknown_chains.is_empty()
             && self.chains.iter().all(|c| c.problem.is_none())
     }
@@ -158,7 +168,7 @@ fn recomputed(chain: &str, entry: &ChainedEntry) -> String {
 async fn walk(
     store: &Store,
     chain: &str,
-    recorded: i64,
+    head: Option<&ChainHead>,
     anchors: &BTreeMap<i64, String>,
 ) -> Result<ChainReport, Error> {
     let mut expected = 1;
@@ -209,10 +219,17 @@ async fn walk(
     if report.problem.is_none() {
         let found = expected - 1;
         let beyond = anchors.range(found + 1..).next().map(|(seq, _)| *seq);
-        report.problem = if found < recorded {
-            Some(Break::Truncated { recorded, found })
-        } else {
-            beyond.map(|seq| Break::AnchorMismatch { seq })
+        report.problem = match head {
+            None => Some(Break::HeadMissing),
+            Some(head) if found < head.length => Some(Break::Truncated {
+                recorded: head.length,
+                found,
+            }),
+            Some(head) if found > head.length || prev != head.head_hash => Some(Break::PastHead {
+                recorded: head.length,
+                found,
+            }),
+            Some(_) => beyond.map(|seq| Break::AnchorMismatch { seq }),
         };
     }
     Ok(report)
@@ -229,20 +246,29 @@ pub async fn verify_audit(store: &Store, anchors: &[Anchor]) -> Result<AuditRepo
             .insert(anchor.seq, anchor.hash.clone());
     }
     let heads = store.audit_chain_heads().await?;
+    // Every chain the heads or the entries name: a deleted head must not
+    // hide its chain.
+    let mut chains: Vec<String> = heads.iter().map(|head| head.chain.clone()).collect();
+    chains.extend(store.audit_chain_names().await?);
+    chains.sort();
+    chains.dedup();
     let mut report = AuditReport::default();
     let empty = BTreeMap::new();
-    for head in &heads {
-        let anchored = by_chain.get(head.chain.as_str()).unwrap_or(&empty);
+    for chain in &chains {
+        let head = heads.iter().find(|head| head.chain == *chain);
+        let anchored = by_chain.get(chain.as_str()).unwrap_or(&empty);
         report
             .chains
-            .push(walk(store, &head.chain, head.length, anchored).await?);
+            .push(walk(store, chain, head, anchored).await?);
     }
     report.unknown_chains = by_chain
         .keys()
-        .filter(|chain| !heads.iter().any(|head| head.chain == **chain))
+        .filter(|chain| !chains.iter().any(|known| known == *chain))
         .map(|chain| chain.to_string())
         .collect();
-    (report.unchained, report.outside) = store.audit_unchained().await?;
+    let unchained = store.audit_unchained().await?;
+    report.unchained = (unchained.recorded, unchained.found);
+    report.outside = unchained.others;
     Ok(report)
 }
 

@@ -9,7 +9,9 @@ use callrec_domain::CompanyId;
 use callrec_store::{AuditAction, BlobStore, Recording, Store};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
+use std::time::{Duration, SystemTime};
+use tokio::sync::Semaphore;
 
 /// Audio is streamed in reads of this size: 190 MB on loopback went at
 /// 125 MB/s with 4 KiB reads, 1.5 GB/s with 64 KiB and 2.4 GB/s with
@@ -43,43 +45,54 @@ impl Integrity {
     }
 }
 
-/// Hashes the file at `key` and compares it with `sha256` (hex). The
-/// whole file is read on one blocking thread in 1 MiB reads: through
-/// tokio's file (a hop to the blocking pool per read) the check ran at
-/// half the speed (docs/BENCHMARKS.md, download).
-pub async fn check_key(blobs: &BlobStore, key: &str, sha256: &str) -> Result<Integrity, Error> {
-    let Some(path) = blobs.path_of(key) else {
-        return Ok(Integrity::Missing);
-    };
-    let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<Option<String>> {
-        let mut file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(err),
-        };
+/// Whole-file checks running at once: each reads a file on a blocking
+/// thread, and repeated plays of a large file must not fill the blocking
+/// pool (which every file operation shares) or the disk.
+static CHECKS: Semaphore = Semaphore::const_new(4);
+
+/// Whether the file `file` (read from its start, whatever its position)
+/// hashes to `sha256` (hex). Read on one blocking thread in 1 MiB reads:
+/// through tokio's file (a hop to the blocking pool per read) the check ran
+/// at half the speed (docs/BENCHMARKS.md, download).
+pub async fn file_matches(file: std::fs::File, sha256: &str) -> Result<bool, Error> {
+    let _permit = CHECKS
+        .acquire()
+        .await
+        .map_err(|err| Error::Internal(format!("integrity check: {err}")))?;
+    let actual = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let mut file = file;
+        file.seek(SeekFrom::Start(0))?;
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; HASH_READ_BYTES];
         loop {
             let read = file.read(&mut buffer)?;
             if read == 0 {
-                return Ok(Some(hex(&hasher.finalize())));
+                return Ok(hex(&hasher.finalize()));
             }
             hasher.update(&buffer[..read]);
         }
     })
     .await
-    .map_err(|err| Error::Internal(format!("audio {key}: {err}")))?
-    .map_err(|err| Error::Internal(format!("audio {key}: {err}")))?;
-    Ok(match hashed {
-        None => Integrity::Missing,
-        Some(actual) if actual == sha256 => Integrity::Intact,
-        Some(_) => Integrity::Altered,
-    })
+    .map_err(|err| Error::Internal(format!("integrity check: {err}")))?
+    .map_err(|err| Error::Internal(format!("integrity check: {err}")))?;
+    Ok(actual == sha256)
 }
 
-/// `check_key` for a recording's audio.
-pub async fn check(blobs: &BlobStore, recording: &Recording) -> Result<Integrity, Error> {
-    check_key(blobs, &recording.storage_key, &recording.sha256).await
+/// Hashes the file at `key` and compares it with `sha256` (hex).
+pub async fn check_key(blobs: &BlobStore, key: &str, sha256: &str) -> Result<Integrity, Error> {
+    let Some(path) = blobs.path_of(key) else {
+        return Ok(Integrity::Missing);
+    };
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Integrity::Missing),
+        Err(err) => return Err(Error::Internal(format!("audio {key}: {err}"))),
+    };
+    Ok(if file_matches(file, sha256).await? {
+        Integrity::Intact
+    } else {
+        Integrity::Altered
+    })
 }
 
 /// An integrity failure met while serving: audited against the recording's
@@ -127,16 +140,19 @@ impl VerifyReport {
 /// Re-hashes the audio of every recording (of `company`, or all), each
 /// stored file once however many recordings share it, calling `progress`
 /// with (done, total) as it goes; then lists the stored files no
-/// recording points at.
+/// recording points at, once older than `grace` (an upload may be
+/// half-way: its file is written before its row).
 pub async fn verify_all(
     store: &Store,
     blobs: &BlobStore,
     company: Option<CompanyId>,
+    grace: Duration,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<VerifyReport, Error> {
     let total = u64::try_from(store.count_recordings(company).await?).unwrap_or(0);
     let mut report = VerifyReport::default();
-    let mut seen: HashMap<String, Integrity> = HashMap::new();
+    // A file shared by several recordings is hashed once per fingerprint.
+    let mut seen: HashMap<(String, String), Integrity> = HashMap::new();
     let mut after: Option<String> = None;
     loop {
         let batch = store
@@ -147,11 +163,12 @@ pub async fn verify_all(
         };
         after = Some(last.id.clone());
         for audio in batch {
-            let integrity = match seen.get(&audio.storage_key) {
+            let known = (audio.storage_key.clone(), audio.sha256.clone());
+            let integrity = match seen.get(&known) {
                 Some(known) => *known,
                 None => {
                     let found = check_key(blobs, &audio.storage_key, &audio.sha256).await?;
-                    seen.insert(audio.storage_key.clone(), found);
+                    seen.insert(known, found);
                     found
                 }
             };
@@ -170,10 +187,18 @@ pub async fn verify_all(
         .map_err(|err| Error::Internal(format!("cannot read the audio folder: {err}")))?;
     let used: HashSet<String> = store.storage_keys().await?;
     let prefix = company.map(|c| format!("c{}/", c.0));
+    let cutoff = SystemTime::now() - grace;
+    let old_enough = |key: &String| {
+        blobs
+            .path_of(key)
+            .and_then(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
+            .is_some_and(|modified| modified <= cutoff)
+    };
     let mut orphaned: Vec<String> = stored
         .into_iter()
         .filter(|key| !used.contains(key))
         .filter(|key| prefix.as_ref().is_none_or(|p| key.starts_with(p)))
+        .filter(old_enough)
         .collect();
     orphaned.sort();
     report.orphaned = orphaned;

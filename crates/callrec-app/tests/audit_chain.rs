@@ -105,10 +105,32 @@ backend_tests! {
         assert_eq!(chain.problem, Some(Break::AnchorMismatch { seq: 10 }));
         assert!(!report.is_clean());
 
-        // An entry slipped in outside the chains.
+        // An entry slipped in outside the chains, with a new id or an old one.
         db.execute("INSERT INTO audit_log (at, action, details) VALUES (1, 'recording.played', 'forged')").await.unwrap();
         let report = verify_audit(store, &[]).await.unwrap();
         assert_eq!(report.outside.len(), 1);
         assert!(!report.is_clean());
+        db.execute("DELETE FROM audit_log WHERE details = 'forged'").await.unwrap();
+        db.execute("INSERT INTO audit_log (id, at, action, details) VALUES (-5, 1, 'recording.played', 'forged')").await.unwrap();
+        let report = verify_audit(store, &[]).await.unwrap();
+        assert_eq!(report.unchained, (0, 1), "among the old entries: counted");
+        assert!(!report.is_clean());
+    }
+
+    /// A forged entry appended with a correct hash, and a head deleted to
+    /// hide a chain: both found.
+    async fn a_chain_cannot_be_extended_or_hidden(db) {
+        use callrec_domain::audit_chain::Link;
+        let store = &db.store;
+        write(store, Some(CompanyId(2)), 3).await;
+        let prev: String = store.audit_chain_heads().await.unwrap()[0].head_hash.clone();
+        let link = Link { chain: "company:2", seq: 4, at: 5, action: "recording.played", actor_user_id: None, actor_name: None, company_id: Some(2), target: None, client_addr: None, details: "forged", prev_hash: &prev };
+        db.execute(&format!(
+            "INSERT INTO audit_log (at, action, company_id, details, chain, seq, prev_hash, hash) VALUES (5, 'recording.played', 2, 'forged', 'company:2', 4, '{prev}', '{}')",
+            link.hash()
+        )).await.unwrap();
+        assert_eq!(problem(store, "company:2").await, Some(Break::PastHead { recorded: 3, found: 4 }));
+        db.execute("DELETE FROM audit_chains WHERE chain = 'company:2'").await.unwrap();
+        assert_eq!(problem(store, "company:2").await, Some(Break::HeadMissing));
     }
 }

@@ -199,6 +199,9 @@ impl Store {
         let company = entry.company_id.map(|c| c.0);
         let chain = chain_name(company);
         let mut tx = self.begin_write().await?;
+        if let Some(statement) = self.backend.lock_timeout_statement() {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
         sqlx::query(
             "INSERT INTO audit_chains (chain, length, head_hash) VALUES ($1, 0, $2) \
              ON CONFLICT (chain) DO NOTHING",

@@ -29,6 +29,17 @@ pub struct ChainedEntry {
     pub hash: String,
 }
 
+/// The entries outside the chains (`Store::audit_unchained`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnchainedEntries {
+    /// Entries from before the chains, as counted when they began.
+    pub recorded: i64,
+    /// Of those, how many are there now.
+    pub found: i64,
+    /// Entries outside the chains written since (up to 100 ids).
+    pub others: Vec<i64>,
+}
+
 impl Store {
     /// Every chain's recorded head, by name.
     pub async fn audit_chain_heads(&self) -> Result<Vec<ChainHead>> {
@@ -87,22 +98,47 @@ impl Store {
         .collect()
     }
 
-    /// Entries outside every chain: (all of them, those written after the
-    /// first chained entry — which only a hand in the database can add).
-    pub async fn audit_unchained(&self) -> Result<(i64, Vec<i64>)> {
-        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE chain IS NULL")
-            .fetch_one(&self.pool)
+    /// Every chain entries name, with or without a recorded head.
+    pub async fn audit_chain_names(&self) -> Result<Vec<String>> {
+        sqlx::query("SELECT DISTINCT chain FROM audit_log WHERE chain IS NOT NULL ORDER BY chain")
+            .fetch_all(&self.pool)
             .await?
-            .try_get("n")?;
-        let late = sqlx::query(
-            "SELECT id FROM audit_log WHERE chain IS NULL AND id > \
-             (SELECT MIN(id) FROM audit_log WHERE chain IS NOT NULL) ORDER BY id LIMIT 100",
+            .iter()
+            .map(|row| Ok(row.try_get("chain")?))
+            .collect()
+    }
+
+    /// Entries outside every chain: how many the chains began after, how
+    /// many of those are there now, and the ids of any others (which only a
+    /// hand in the database adds).
+    pub async fn audit_unchained(&self) -> Result<UnchainedEntries> {
+        let start = sqlx::query(
+            "SELECT COALESCE(MAX(last_unchained_id), 0) AS last, COALESCE(MAX(unchained), 0) AS n \
+             FROM audit_chain_start",
         )
+        .fetch_one(&self.pool)
+        .await?;
+        let last: i64 = start.try_get("last")?;
+        let recorded: i64 = start.try_get("n")?;
+        let found: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE chain IS NULL AND id <= $1")
+                .bind(last)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        let others = sqlx::query(
+            "SELECT id FROM audit_log WHERE chain IS NULL AND id > $1 ORDER BY id LIMIT 100",
+        )
+        .bind(last)
         .fetch_all(&self.pool)
         .await?
         .iter()
         .map(|row| row.try_get("id"))
         .collect::<std::result::Result<Vec<i64>, _>>()?;
-        Ok((total, late))
+        Ok(UnchainedEntries {
+            recorded,
+            found,
+            others,
+        })
     }
 }

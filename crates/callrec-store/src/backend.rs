@@ -30,6 +30,16 @@ impl Backend {
         }
     }
 
+    /// Bounds how long a transaction waits for a row lock (the audit
+    /// chain's head): a stalled writer makes others fail in 5 s rather
+    /// than queue until the pool runs dry. SQLite has its busy timeout.
+    pub(crate) fn lock_timeout_statement(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("SET LOCAL lock_timeout = '5s'"),
+        }
+    }
+
     /// What locks the rows a `SELECT` reads until the transaction ends.
     /// SQLite's write transactions (`BEGIN IMMEDIATE`) already hold the
     /// whole database.

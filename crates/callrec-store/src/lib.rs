@@ -42,7 +42,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
-pub use audit_chain::{ChainHead, ChainedEntry};
+pub use audit_chain::{ChainHead, ChainedEntry, UnchainedEntries};
 pub use backend::Backend;
 pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HEAD_BYTES};
 pub use companies::{Company, CompanyRow};

@@ -44,6 +44,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     19 => "0019_recovery_codes.sql",
     20 => "0020_security_keys.sql",
     21 => "0021_audit_chain.sql",
+    22 => "0022_audit_chain_start.sql",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_foundation.sql",
@@ -67,6 +68,7 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     19 => "0019_recovery_codes.sql",
     20 => "0020_security_keys.sql",
     21 => "0021_audit_chain.sql",
+    22 => "0022_audit_chain_start.sql",
 );
 
 impl Store {

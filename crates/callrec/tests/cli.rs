@@ -690,12 +690,19 @@ on_each_backend! {
     bytes[last] ^= 1;
     std::fs::write(&files[0], bytes).unwrap();
     std::fs::remove_file(&files[1]).unwrap();
-    let stray = files[2].with_file_name("0".repeat(64));
+    // A stray file where a recording's audio would be stored.
+    let company_dir = files[2].parent().unwrap().parent().unwrap().parent().unwrap();
+    let stray = company_dir.join("00").join("00").join("0".repeat(64));
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
     std::fs::write(&stray, b"not a recording").unwrap();
+    let young = cli.expect(1, &["verify"], "");
+    assert!(!young.contains("ORPHANED"), "a file this new may be an upload in progress: {young}");
+    let a_while_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    std::fs::OpenOptions::new().write(true).open(&stray).unwrap().set_modified(a_while_ago).unwrap();
 
     let found = cli.expect(1, &["verify"], "");
     assert!(found.contains("ALTERED  recording ") && found.contains("MISSING  recording "), "{found}");
-    let company_folder = stray.parent().unwrap().parent().unwrap().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+    let company_folder = company_dir.file_name().unwrap().to_string_lossy().into_owned();
     assert!(found.contains(&format!("ORPHANED {company_folder}/{}:", "0".repeat(64))), "{found}");
     assert!(!found.contains(" 0 altered") && !found.contains(" 0 missing") && found.contains(" 1 orphaned files."), "{found}");
     assert!(found.contains("restore the files from a backup"), "{found}");

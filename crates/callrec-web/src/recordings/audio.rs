@@ -131,10 +131,16 @@ async fn send_file(
         Some(Err(_)) => false,
     };
     if whole {
-        let integrity = integrity::check(&state.blobs, recording).await?;
-        if integrity != Integrity::Intact {
-            return failed(integrity).await;
+        // Hashed through the descriptor that is streamed: a file swapped
+        // under the path meanwhile cannot pass the check for another.
+        let internal = |err: std::io::Error| AppError::Internal(format!("audio: {err}"));
+        let same = file.try_clone().await.map_err(internal)?.into_std().await;
+        if !integrity::file_matches(same, &recording.sha256).await? {
+            return failed(Integrity::Altered).await;
         }
+        file.seek(std::io::SeekFrom::Start(0))
+            .await
+            .map_err(internal)?;
         let digest = STANDARD.encode(from_hex(&recording.sha256).unwrap_or_default());
         let repr = HeaderValue::from_str(&format!("sha-256=:{digest}:"))
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -167,7 +173,8 @@ async fn send_file(
         }
         None => {
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-            let body = Body::from_stream(ReaderStream::with_capacity(file, READ_BYTES));
+            // The size checked, not whatever was appended since.
+            let body = Body::from_stream(ReaderStream::with_capacity(file.take(size), READ_BYTES));
             Ok((StatusCode::OK, response_headers, body).into_response())
         }
     }

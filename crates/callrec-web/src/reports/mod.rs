@@ -10,6 +10,7 @@ use crate::users::require;
 use crate::AppState;
 use askama::Template;
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -20,8 +21,7 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role, ValidationError};
 use callrec_store::{AuditAction, AuditEntry, AuditQuery};
-use tokio::io::AsyncWriteExt;
-use tokio_util::io::ReaderStream;
+use futures_util::StreamExt;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -207,6 +207,21 @@ async fn reports_page(
     Ok(Html(page.render()?))
 }
 
+/// One entry as a CSV record.
+fn csv_row(entry: &AuditEntry, zone: &Zone) -> String {
+    let row = AuditRow::new(entry, zone);
+    let id = entry.id.to_string();
+    csv_line(&[
+        &row.at,
+        &row.event,
+        &row.actor,
+        &row.target,
+        &row.client,
+        &row.details,
+        &id,
+    ])
+}
+
 /// Entries fetched per query while exporting.
 const EXPORT_BATCH: u32 = 1000;
 
@@ -234,53 +249,40 @@ async fn export_csv(
         .audit(entry.details(details), state.now())
         .await?;
 
-    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
-    let store = state.store.clone();
-    let zone = current.zone.clone();
-    tokio::spawn(async move {
-        let header = [
-            "Time",
-            "Event",
-            "By",
-            "Target",
-            "Client address",
-            "Details",
-            "Entry",
-        ];
-        let mut text = csv_line(&header);
-        loop {
-            if writer.write_all(text.as_bytes()).await.is_err() {
-                return; // The client went away.
-            }
-            let batch = match store.audit_entries(&audit_query).await {
-                Ok(batch) => batch,
+    // A batch at a time, as the client reads: memory stays bounded, and a
+    // failure part-way breaks the download rather than ending it as if
+    // complete.
+    let header = [
+        "Time",
+        "Event",
+        "By",
+        "Target",
+        "Client address",
+        "Details",
+        "Entry",
+    ];
+    let first = Bytes::from(csv_line(&header));
+    let (store, zone) = (state.store.clone(), current.zone.clone());
+    let rows = futures_util::stream::unfold(Some(audit_query), move |query| {
+        let (store, zone) = (store.clone(), zone.clone());
+        async move {
+            let mut query = query?;
+            match store.audit_entries(&query).await {
                 Err(err) => {
                     tracing::error!("audit export stopped: {err}");
-                    return;
+                    let failed = std::io::Error::other("the export stopped part-way");
+                    Some((Err(failed), None))
                 }
-            };
-            let Some(last) = batch.last() else {
-                return;
-            };
-            audit_query.before = Some(last.id);
-            text = batch
-                .iter()
-                .map(|entry| {
-                    let row = AuditRow::new(entry, &zone);
-                    let id = entry.id.to_string();
-                    csv_line(&[
-                        &row.at,
-                        &row.event,
-                        &row.actor,
-                        &row.target,
-                        &row.client,
-                        &row.details,
-                        &id,
-                    ])
-                })
-                .collect();
+                Ok(batch) => {
+                    let last = batch.last()?.id;
+                    let text: String = batch.iter().map(|entry| csv_row(entry, &zone)).collect();
+                    query.before = Some(last);
+                    Some((Ok(Bytes::from(text)), Some(query)))
+                }
+            }
         }
     });
+    let body = futures_util::stream::once(async { Ok::<_, std::io::Error>(first) }).chain(rows);
     let name = format!(
         "audit-{}.csv",
         current
@@ -298,7 +300,7 @@ async fn export_csv(
             ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
-        Body::from_stream(ReaderStream::new(reader)),
+        Body::from_stream(body),
     )
         .into_response())
 }

@@ -115,3 +115,22 @@ backend_tests! {
         assert!(older.contains("play 0") && !older.contains("play 1<"), "{older}");
     }
 }
+
+backend_tests! {
+    /// The export reads a thousand entries at a time: 1,003 entries come
+    /// out once each, newest first, across the batches.
+    async fn exports_cross_batches_once_each(db) {
+        use callrec_store::{AuditAction, NewAuditEntry};
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        for i in 0..1003 {
+            let entry = NewAuditEntry::new(AuditAction::RecordingPlayed).company(seed.acme.id).details(format!("play {i}"));
+            app.store.audit(entry, 1_800_000_000 + i).await.unwrap();
+        }
+        let admin = app.as_user("acme.admin").await;
+        let csv = admin.get("/reports/audit.csv?action=recording.played").await.text().await.unwrap();
+        let ids: Vec<i64> = csv.split("\r\n").skip(1).filter(|l| !l.is_empty()).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+        assert_eq!(ids.len(), 1003);
+        assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, each once");
+    }
+}

@@ -57,11 +57,11 @@ pub async fn verify(store: &Store, anchors_file: Option<&Path>) -> Result<(), Cl
     for id in &report.outside {
         println!("entry #{id}: BROKEN: written outside the chains after they began");
     }
-    if report.unchained > 0 {
-        println!(
-            "{} entries from before the chains began are not covered.",
-            report.unchained - report.outside.len() as i64
-        );
+    let (recorded, found) = report.unchained;
+    if recorded != found {
+        println!("BROKEN: {recorded} entries were written before the chains began; {found} are there now");
+    } else if recorded > 0 {
+        println!("{recorded} entries from before the chains began are not covered.");
     }
     if report.is_clean() {
         println!("The audit log is intact.");

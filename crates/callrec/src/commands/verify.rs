@@ -15,7 +15,10 @@ pub async fn run(store: &Store, blobs: &BlobStore, company: Option<&str>) -> Res
         None => None,
     };
     let mut shown = 0;
-    let report = verify_all(store, blobs, company, |done, total| {
+    // As start-up's tidy-up: a file this new may belong to an upload
+    // still committing its row.
+    let grace = std::time::Duration::from_secs(60);
+    let report = verify_all(store, blobs, company, grace, |done, total| {
         // A line for each tenth, and the last: readable in a log too.
         let tenth = done * 10 / total.max(1);
         if tenth > shown || done == total {
@@ -33,7 +36,7 @@ pub async fn run(store: &Store, blobs: &BlobStore, company: Option<&str>) -> Res
         println!("ALTERED  recording {id}: its audio does not match the SHA-256 taken at ingest");
     }
     for key in &report.orphaned {
-        println!("ORPHANED {key}: a stored file no recording points at");
+        println!("ORPHANED {key}: a stored file no recording points at (older than a minute)");
     }
     println!(
         "Checked {} recordings: {} missing, {} altered, {} orphaned files.",
