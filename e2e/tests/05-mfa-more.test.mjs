@@ -143,20 +143,28 @@ test("security keys: add, sign in, refuse a copied key and another origin, remov
   assert.equal(await alice.getByRole("row").filter({ hasText: "Blue YubiKey" }).getByRole("cell", { name: "never" }).count(), 0, "last use recorded");
   await logOut(alice);
 
-  // A phishing proxy relays the key's answer made for another origin.
+  // A phishing proxy relays the key's answer made for another origin: the
+  // page's own request is rewritten before it leaves (deterministic, where
+  // network interception let one CI run through unmodified).
   await logIn(alice, env.server, "alice.jones");
-  await alice.route("**/mfa/security-key", async (route) => {
-    const body = JSON.parse(route.request().postData());
-    const client = JSON.parse(Buffer.from(body.response.clientDataJSON, "base64url").toString());
-    client.origin = "https://calls.example-phish.com";
-    body.response.clientDataJSON = Buffer.from(JSON.stringify(client)).toString("base64url");
-    await route.continue({ postData: JSON.stringify(body) });
+  await alice.getByRole("dialog", { name: "Multi-factor authentication" }).waitFor();
+  await alice.evaluate(() => {
+    const send = window.fetch;
+    window.fetch = (url, init) => {
+      if (url === "/mfa/security-key" && init && init.body) {
+        const body = JSON.parse(init.body);
+        const text = atob(body.response.clientDataJSON.replace(/-/g, "+").replace(/_/g, "/"));
+        const client = JSON.parse(text);
+        client.origin = "https://calls.example-phish.com";
+        body.response.clientDataJSON = btoa(JSON.stringify(client)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+        return send(url, { ...init, body: JSON.stringify(body) });
+      }
+      return send(url, init);
+    };
   });
   await alice.getByRole("button", { name: "Use security key" }).click();
   await alice.getByRole("alert").filter({ hasText: "answered for another address" }).waitFor();
   assert.equal(await menu(alice).count(), 0, "not signed in");
-  await alice.unroute("**/mfa/security-key");
-  await logOut(alice).catch(() => {});
   await alice.getByRole("button", { name: "Cancel" }).click();
 
   // The portal reached at another address: the browser itself refuses.
