@@ -83,8 +83,8 @@ pub async fn check_key(blobs: &BlobStore, key: &str, sha256: &str) -> Result<Int
     let Some(path) = blobs.path_of(key) else {
         return Ok(Integrity::Missing);
     };
-    let file = match std::fs::File::open(&path) {
-        Ok(file) => file,
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file.into_std().await,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Integrity::Missing),
         Err(err) => return Err(Error::Internal(format!("audio {key}: {err}"))),
     };
