@@ -4,6 +4,7 @@
 use crate::accounts::{self, AuditContext, CreateUser};
 use crate::mfa::set_company_policy;
 use crate::{Error, Passwords};
+use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_domain::{
     CompanyName, DisplayName, Level, MfaPolicy, NewPassword, PasswordLife, RoleSet, Username,
@@ -74,7 +75,11 @@ pub async fn bootstrap(
         Some(company) => (company, None),
         None => {
             let company = store
-                .create_company(&CompanyName::parse("Operator")?, audit.now)
+                .create_company(
+                    &CompanyName::parse("Operator")?,
+                    Retention::Forever,
+                    audit.now,
+                )
                 .await?;
             // MFA Enabled with a grace period: the first administrator can
             // sign in with the password, and must register within a week.

@@ -4,6 +4,7 @@
 
 use crate::accounts::AuditContext;
 use crate::Error;
+use callrec_domain::retention::Retention;
 use callrec_domain::CompanyName;
 use callrec_store::{AuditAction, Company, NewAuditEntry, Store};
 
@@ -14,12 +15,15 @@ fn entry(audit: &AuditContext, action: AuditAction, company: &Company) -> NewAud
         .target(&company.name)
 }
 
+/// A new company, keeping its recordings for `retention`
+/// (`CALLREC_DEFAULT_RETENTION`).
 pub async fn create_company(
     store: &Store,
     name: &CompanyName,
+    retention: Retention,
     audit: &AuditContext,
 ) -> Result<Company, Error> {
-    let company = store.create_company(name, audit.now).await?;
+    let company = store.create_company(name, retention, audit.now).await?;
     store
         .audit(
             entry(audit, AuditAction::CompanyCreated, &company),

@@ -15,6 +15,7 @@ pub mod keyring;
 pub mod mail;
 pub mod mfa;
 pub mod passwords;
+pub mod records;
 pub mod settings;
 pub mod sign_in;
 pub mod teams;

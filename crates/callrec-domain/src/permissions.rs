@@ -333,7 +333,7 @@ mod tests {
         }
     }
 
-    /// Every subset of the role catalogue (2^8 sets).
+    /// Every subset of the role catalogue (2^9 sets).
     fn every_role_set() -> Vec<RoleSet> {
         (0u32..1 << Role::ALL.len())
             .map(|bits| {
@@ -401,7 +401,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 16 * 256 * 256);
+        assert_eq!(checked, 16 * 512 * 512);
     }
 
     #[test]

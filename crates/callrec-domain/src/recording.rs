@@ -83,21 +83,49 @@ pub fn download_name(
     to: &str,
     format: AudioFormat,
 ) -> String {
-    let stamp = crate::time::format_utc(started_at_ms.div_euclid(1000));
-    // "2026-11-28 10:15:00 UTC" → "2026-11-28_101500"
-    let compact: String = stamp[..19].replace(' ', "_").replace(':', "");
-    let clean = |n: &str| -> String {
-        n.chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
-            .collect()
-    };
     format!(
-        "{compact}_{}_{}_to_{}.{}",
+        "{}_{}_{}_to_{}.{}",
+        compact_time(started_at_ms),
         direction.code(),
-        clean(from),
-        clean(to),
+        file_safe(from),
+        file_safe(to),
         format.code()
     )
+}
+
+/// A file's name in a ZIP of recordings:
+/// `<start>_<direction>_<from>_<to>_<id>.<ext>`, the start in UTC as in
+/// [`download_name`]; the id keeps two calls of the same second apart.
+pub fn bulk_name(
+    started_at_ms: i64,
+    direction: Direction,
+    from: &str,
+    to: &str,
+    id: &RecordingId,
+    format: AudioFormat,
+) -> String {
+    format!(
+        "{}_{}_{}_{}_{id}.{}",
+        compact_time(started_at_ms),
+        direction.code(),
+        file_safe(from),
+        file_safe(to),
+        format.code()
+    )
+}
+
+/// "2026-11-28 10:15:00 UTC" → "2026-11-28_101500".
+fn compact_time(started_at_ms: i64) -> String {
+    let stamp = crate::time::format_utc(started_at_ms.div_euclid(1000));
+    stamp[..19].replace(' ', "_").replace(':', "")
+}
+
+/// A number as a file name may hold it: digits, letters and `+`.
+fn file_safe(number: &str) -> String {
+    number
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
+        .collect()
 }
 
 #[cfg(test)]
@@ -128,6 +156,20 @@ mod tests {
                 AudioFormat::Wav
             ),
             "2026-11-28_101530_inbound_+4420_to_100.wav"
+        );
+        assert_eq!(
+            bulk_name(
+                1_795_860_930_000,
+                Direction::Outbound,
+                "+44 20",
+                "*100#",
+                &RecordingId::from_bytes([0xcd; 16]),
+                AudioFormat::Mp3
+            ),
+            format!(
+                "2026-11-28_101530_outbound_+4420_100_{}.mp3",
+                "cd".repeat(16)
+            )
         );
     }
 }

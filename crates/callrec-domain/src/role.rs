@@ -14,11 +14,12 @@ pub enum Role {
     Recordings,
     DownloadRecordings,
     DeleteRecordings,
+    LegalHold,
     AuditLog,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::ManageOwnMfa,
         Role::ManageCompanyMfa,
         Role::ManageUsers,
@@ -26,6 +27,7 @@ impl Role {
         Role::Recordings,
         Role::DownloadRecordings,
         Role::DeleteRecordings,
+        Role::LegalHold,
         Role::AuditLog,
     ];
 
@@ -39,6 +41,7 @@ impl Role {
             Role::Recordings => "Access to Recordings",
             Role::DownloadRecordings => "Access to Download Recordings",
             Role::DeleteRecordings => "Access to Delete Recordings",
+            Role::LegalHold => "Access to Legal Hold",
             Role::AuditLog => "Access to Audit Log",
         }
     }
@@ -53,6 +56,7 @@ impl Role {
             Role::Recordings => "recordings",
             Role::DownloadRecordings => "download_recordings",
             Role::DeleteRecordings => "delete_recordings",
+            Role::LegalHold => "legal_hold",
             Role::AuditLog => "audit_log",
         }
     }

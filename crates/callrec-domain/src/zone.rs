@@ -80,6 +80,13 @@ impl Zone {
             .unwrap_or_default()
     }
 
+    /// `2026-11-28`: the day of `unix_ms` in this zone.
+    pub fn format_date(&self, unix_ms: i64) -> String {
+        self.civil(unix_ms)
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+
     /// Unix seconds as `2026-11-28 10:15:00` in this zone.
     pub fn format_seconds(&self, unix_seconds: i64) -> String {
         self.format_ms(unix_seconds.saturating_mul(1000))
@@ -102,13 +109,30 @@ impl Zone {
     /// in this zone (a day the clocks change is 23 or 25 hours long), as
     /// Unix seconds.
     pub fn days_later(&self, unix_seconds: i64, days: i64) -> i64 {
-        let later = Timestamp::from_second(unix_seconds)
-            .ok()
-            .map(|t| t.to_zoned(self.tz.clone()))
-            .and_then(|zoned| zoned.checked_add(jiff::Span::new().days(days)).ok());
-        later.map_or(unix_seconds + days * 86_400, |zoned| {
-            zoned.timestamp().as_second()
-        })
+        self.later_ms(
+            unix_seconds.saturating_mul(1000),
+            jiff::Span::new().days(days),
+        )
+        .map_or(unix_seconds + days * 86_400, |ms| ms.div_euclid(1000))
+    }
+
+    /// The same wall-clock time `months` calendar months after `unix_ms`
+    /// (negative: before) in this zone, as Unix milliseconds; the 31st
+    /// becomes the month's last day. `None` beyond the calendar's range.
+    pub fn months_later_ms(&self, unix_ms: i64, months: i64) -> Option<i64> {
+        self.later_ms(unix_ms, jiff::Span::new().try_months(months).ok()?)
+    }
+
+    /// [`Zone::days_later`] in milliseconds, `None` beyond the calendar.
+    pub fn days_later_ms(&self, unix_ms: i64, days: i64) -> Option<i64> {
+        self.later_ms(unix_ms, jiff::Span::new().try_days(days).ok()?)
+    }
+
+    fn later_ms(&self, unix_ms: i64, span: jiff::Span) -> Option<i64> {
+        let zoned = Timestamp::from_millisecond(unix_ms)
+            .ok()?
+            .to_zoned(self.tz.clone());
+        Some(zoned.checked_add(span).ok()?.timestamp().as_millisecond())
     }
 
     /// A datetime-local value (`2026-11-28T10:15`, seconds optional) in

@@ -74,6 +74,12 @@ audit_actions! {
     RecordingPlayed => "recording.played", "Recording played";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";
+    RecordingRestored => "recording.restored", "Recording restored";
+    RecordingsPurged => "recording.purged", "Recordings purged";
+    HoldPlaced => "recording.hold_placed", "Legal hold placed";
+    HoldReleased => "recording.hold_released", "Legal hold released";
+    RecordingsDownloaded => "recording.bulk_downloaded", "Recordings downloaded (ZIP)";
+    CallReportExported => "report.calls_exported", "Call detail report exported";
     RecordingIntegrityFailed => "recording.integrity_failed", "Recording integrity failure";
     AuditExported => "audit.exported", "Audit report exported";
     TokenCreated => "token.created", "API token created";
@@ -195,12 +201,25 @@ impl Store {
     /// it, and the head moves on — so writers on several nodes queue at the
     /// head and the chain stays linear.
     pub async fn audit(&self, entry: NewAuditEntry, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        self.audit_in(&mut tx, entry, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`Store::audit`] inside a write transaction: the entry stands or
+    /// falls with the change it records.
+    pub(crate) async fn audit_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        entry: NewAuditEntry,
+        now: i64,
+    ) -> Result<()> {
         let action = entry.action.map_or("unknown", AuditAction::code);
         let company = entry.company_id.map(|c| c.0);
         let chain = chain_name(company);
-        let mut tx = self.begin_write().await?;
         if let Some(statement) = self.backend.lock_timeout_statement() {
-            sqlx::query(statement).execute(&mut *tx).await?;
+            sqlx::query(statement).execute(&mut **tx).await?;
         }
         sqlx::query(
             "INSERT INTO audit_chains (chain, length, head_hash) VALUES ($1, 0, $2) \
@@ -208,14 +227,14 @@ impl Store {
         )
         .bind(&chain)
         .bind(GENESIS)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let head = sqlx::query(&format!(
             "SELECT length, head_hash FROM audit_chains WHERE chain = $1{}",
             self.backend.for_update()
         ))
         .bind(&chain)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let prev_hash: String = head.try_get("head_hash")?;
         let seq = head.try_get::<i64, _>("length")? + 1;
@@ -250,15 +269,14 @@ impl Store {
         .bind(seq)
         .bind(&prev_hash)
         .bind(&hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query("UPDATE audit_chains SET length = $2, head_hash = $3 WHERE chain = $1")
             .bind(&chain)
             .bind(seq)
             .bind(&hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 use crate::{Result, Store, StoreError};
 use callrec_domain::names::lookup_key;
+use callrec_domain::retention::Retention;
 use callrec_domain::{CompanyId, CompanyName, MfaPolicy, SearchTerm};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -19,6 +20,8 @@ pub struct Company {
     pub mfa_for_admins: bool,
     /// MFA Enabled with days to register: the end of the grace period.
     pub mfa_deadline: Option<i64>,
+    /// How long its recordings are kept (Company settings → Retention).
+    pub retention: Retention,
 }
 
 /// A company with its number of users, for the Companies page.
@@ -29,10 +32,11 @@ pub struct CompanyRow {
 }
 
 const COLUMNS: &str =
-    "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins, mfa_deadline";
+    "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins, mfa_deadline, retention";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
+    let retention: String = row.try_get("retention")?;
     Ok(Company {
         id: CompanyId(row.try_get("id")?),
         name: row.try_get("name")?,
@@ -42,6 +46,7 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         enabled: crate::flag(row, "enabled")?,
         mfa_for_admins: crate::flag(row, "mfa_for_admins")?,
         mfa_deadline: row.try_get("mfa_deadline")?,
+        retention: Retention::from_code(&retention).ok_or(StoreError::Corrupt(retention))?,
     })
 }
 
@@ -133,13 +138,31 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_company(&self, name: &CompanyName, now: i64) -> Result<Company> {
+    /// Company settings → Retention.
+    pub async fn set_company_retention(&self, id: CompanyId, retention: Retention) -> Result<()> {
+        sqlx::query("UPDATE companies SET retention = $1 WHERE id = $2")
+            .bind(retention.code())
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A new company keeping its recordings for `retention`.
+    pub async fn create_company(
+        &self,
+        name: &CompanyName,
+        retention: Retention,
+        now: i64,
+    ) -> Result<Company> {
         let row = sqlx::query(&format!(
-            "INSERT INTO companies (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING {COLUMNS}"
+            "INSERT INTO companies (name, name_key, created_at, retention) VALUES ($1, $2, $3, $4) \
+             RETURNING {COLUMNS}"
         ))
         .bind(name.as_str())
         .bind(name.key())
         .bind(now)
+        .bind(retention.code())
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::conflict_as("a company with that name"))?;

@@ -28,6 +28,7 @@ mod outbox;
 mod packed;
 mod password_resets;
 pub mod private;
+mod purge;
 mod reads;
 mod recordings;
 mod recovery_codes;
@@ -50,9 +51,10 @@ pub use directory::FilterChoices;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
+pub use purge::{Job, PurgeRule, PurgedBatch};
 pub use recordings::{
-    Cursor, Inserted, ListedRecording, NewRecording, PageFrom, Recording, RecordingAudio,
-    RecordingPage, RecordingQuery,
+    Binned, Cursor, DeletedRecording, Hold, HoldChange, Inserted, ListedRecording, NewRecording,
+    PageFrom, Recording, RecordingAudio, RecordingPage, RecordingQuery, Restored,
 };
 pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};

@@ -51,6 +51,7 @@ migrations!(
     20 => "0020_security_keys.sql",
     21 => "0021_audit_chain.sql",
     22 => "0022_audit_chain_start.sql",
+    23 => "0023_records.sql",
 );
 
 impl Store {

@@ -3,15 +3,55 @@
 use callrec_domain::audio::AudioFormat;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{Direction, RecordingId};
+use callrec_domain::retention::Retention;
+use callrec_domain::CompanyId;
 use callrec_domain::{CompanyName, DisplayName, Level, PhoneNumber, RoleSet, TeamName, Username};
 use callrec_store::number_index::{number_grams, NumberColumn, Slice};
 use callrec_store::{
-    backend_tests, BlobStore, Company, Cursor, Inserted, NewRecording, NewUser, PageFrom,
-    RecordingQuery, Store, StoreError, Team, User,
+    backend_tests, AuditAction, BlobStore, Company, Cursor, Inserted, NewAuditEntry, NewRecording,
+    NewUser, PageFrom, PurgeRule, RecordingQuery, Store, StoreError, Team, User,
 };
 
 const NOW: i64 = 1_800_000_000;
 const T0: i64 = 1_800_000_000_000;
+
+/// Moves a recording to Deleted recordings (in `scope`); false if not there.
+async fn bin(store: &Store, id: &RecordingId, scope: DataScope) -> bool {
+    let entry = NewAuditEntry::new(AuditAction::RecordingDeleted);
+    store
+        .move_to_bin(id, scope, "test", NOW, entry)
+        .await
+        .unwrap()
+        == callrec_store::Binned::Moved
+}
+
+/// Deletes a recording for good, as Delete and then the purge job do;
+/// true when its audio file went too.
+async fn delete_for_good(
+    store: &Store,
+    id: &RecordingId,
+    company: CompanyId,
+    blobs: &BlobStore,
+) -> bool {
+    bin(store, id, DataScope::Everything).await;
+    let rule = PurgeRule {
+        company,
+        expired_before: None,
+        deleted_before: i64::MAX,
+    };
+    store
+        .purge_batch(rule, 500, NOW, |_| {
+            NewAuditEntry::new(AuditAction::RecordingsPurged).company(company)
+        })
+        .await
+        .unwrap();
+    let mut removed = false;
+    for key in store.purged_audio(500).await.unwrap() {
+        removed |= store.remove_audio_if_unused(&key, blobs).await.unwrap();
+        store.forget_purged_audio(&key).await.unwrap();
+    }
+    removed
+}
 
 struct World {
     acme: Company,
@@ -24,8 +64,14 @@ struct World {
 
 async fn world(store: &Store) -> World {
     let company = |n: &str| CompanyName::parse(n).unwrap();
-    let acme = store.create_company(&company("Acme"), NOW).await.unwrap();
-    let globex = store.create_company(&company("Globex"), NOW).await.unwrap();
+    let acme = store
+        .create_company(&company("Acme"), Retention::Forever, NOW)
+        .await
+        .unwrap();
+    let globex = store
+        .create_company(&company("Globex"), Retention::Forever, NOW)
+        .await
+        .unwrap();
     let sales = store
         .create_team(acme.id, &TeamName::parse("Sales").unwrap(), NOW)
         .await
@@ -264,7 +310,7 @@ backend_tests! {
         }
         let mut deleted = Vec::new();
         for row in rows.iter().step_by(9) {
-            db.store.delete_recording(&row.id, DataScope::Everything, &BlobStore::new(db.data_dir())).await.unwrap().unwrap();
+            assert!(bin(&db.store, &row.id, DataScope::Everything).await);
             deleted.push(row.id.clone());
             assert!(db.number_index_keys(row.id.as_str()).await.is_empty(), "a deleted recording leaves no keys");
         }
@@ -448,7 +494,7 @@ backend_tests! {
         assert_eq!(shown(support).await.1, "agent,other");
         one_more_part();
 
-        other_node.create_company(&CompanyName::parse("Initech").unwrap(), NOW).await.unwrap();
+        other_node.create_company(&CompanyName::parse("Initech").unwrap(), Retention::Forever, NOW).await.unwrap();
         assert_eq!(shown(DataScope::Everything).await.3, "Acme,Globex,Initech");
         one_more_part();
         // (No screen renames a company yet; by hand, as an operator would.)
@@ -522,7 +568,7 @@ backend_tests! {
             db.store.insert_recording(row, NOW).await.unwrap();
         }
         for row in rows.iter().step_by(3) {
-            db.store.delete_recording(&row.id, DataScope::Everything, &BlobStore::new(db.data_dir())).await.unwrap();
+            delete_for_good(&db.store, &row.id, w.acme.id, &BlobStore::new(db.data_dir())).await;
         }
         let restored = tempfile::tempdir().unwrap();
         let store = match db.store.backend() {
@@ -592,11 +638,13 @@ backend_tests! {
         let rows = [1, 2].map(|n| NewRecording { storage_key: stored.key.clone(), ..recording(n, &w.acme, None, None, T0) });
         db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
         let path = blobs.path_of(&stored.key).unwrap();
-        assert!(db.store.delete_recording(&id(1), DataScope::Company(w.globex.id), &blobs).await.unwrap().is_none(), "outside the scope");
-        assert_eq!(db.store.delete_recording(&id(1), DataScope::Company(w.acme.id), &blobs).await.unwrap(), Some(false), "recording 2 shares the audio");
+        assert!(!bin(&db.store, &id(1), DataScope::Company(w.globex.id)).await, "outside the scope");
+        assert!(bin(&db.store, &id(1), DataScope::Company(w.acme.id)).await);
+        assert!(!db.store.remove_audio_if_unused(&stored.key, &blobs).await.unwrap(), "a deleted recording may be restored: its audio stays");
+        assert!(!delete_for_good(&db.store, &id(1), w.acme.id, &blobs).await, "recording 2 shares the audio");
         assert!(path.exists());
-        assert_eq!(db.store.delete_recording(&id(1), DataScope::Everything, &blobs).await.unwrap(), None, "already gone");
-        assert_eq!(db.store.delete_recording(&id(2), DataScope::Everything, &blobs).await.unwrap(), Some(true));
+        assert!(!bin(&db.store, &id(1), DataScope::Everything).await, "already gone");
+        assert!(delete_for_good(&db.store, &id(2), w.acme.id, &blobs).await);
         assert!(!path.exists());
         assert!(db.store.storage_keys().await.unwrap().is_empty());
     }
@@ -618,11 +666,10 @@ backend_tests! {
             let prepared = blobs.finish(writer, w.acme.id).await.unwrap();
             assert_eq!(prepared.key, stored.key, "same bytes, same company, same key");
             let new = NewRecording { storage_key: prepared.key.clone(), ..recording(100 + round, &w.acme, None, None, T0) };
-            let (deleted, inserted) = tokio::join!(
-                db.store.delete_recording(&old.id, DataScope::Everything, &blobs),
+            let (_, inserted) = tokio::join!(
+                delete_for_good(&db.store, &old.id, w.acme.id, &blobs),
                 other.insert_recording_with_audio(&new, NOW, &blobs, prepared),
             );
-            deleted.unwrap();
             inserted.unwrap();
             assert!(blobs.path_of(&new.storage_key).unwrap().exists(), "round {round}: an acknowledged upload lost its audio");
         }

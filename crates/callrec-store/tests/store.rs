@@ -1,6 +1,7 @@
 //! The store's behaviour, run on SQLite and (when configured) PostgreSQL.
 
 use callrec_domain::permissions::DataScope;
+use callrec_domain::retention::Retention;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, MfaPolicy, Role, RoleSet, SearchTerm, TeamName,
     Username,
@@ -16,7 +17,7 @@ const NOW: i64 = 1_800_000_000;
 
 async fn company(store: &Store, name: &str) -> Company {
     store
-        .create_company(&CompanyName::parse(name).unwrap(), NOW)
+        .create_company(&CompanyName::parse(name).unwrap(), Retention::Forever, NOW)
         .await
         .unwrap()
 }
@@ -83,7 +84,7 @@ backend_tests! {
 
     async fn company_names_are_unique_in_any_case(db) {
         let acme = company(&db.store, "Acme").await;
-        let err = db.store.create_company(&CompanyName::parse("ACME").unwrap(), NOW).await.unwrap_err();
+        let err = db.store.create_company(&CompanyName::parse("ACME").unwrap(), Retention::Forever, NOW).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
         assert_eq!(db.store.company_by_name("acme").await.unwrap(), Some(acme.clone()));
         assert_eq!(db.store.company(acme.id).await.unwrap().unwrap().name, "Acme");

@@ -1,5 +1,6 @@
 use callrec_app::mail::MailSettings;
 use callrec_app::mfa::MfaSettings;
+use callrec_app::records::RecordsSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
 use callrec_domain::zone::Zone;
@@ -35,6 +36,8 @@ pub struct WebConfig {
     /// CALLREC_DORMANT_DAYS: accounts unused this long are shown as
     /// dormant on Users (off when unset).
     pub dormant_days: Option<i64>,
+    /// Retention, Deleted recordings and bulk download settings.
+    pub records: RecordsSettings,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
             link_base: None,
             default_time_zone: Zone::utc(),
             dormant_days: None,
+            records: RecordsSettings::default(),
         }
     }
 }

@@ -175,7 +175,12 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "time-zone-saved" => "Your time zone is saved.",
         "password-changed" => "Password changed. Your other sessions have ended.",
         "password-chosen" => "Your new password is saved.",
-        "recording-deleted" => "Recording deleted.",
+        "recording-deleted" => "Recording moved to Deleted recordings: it can be restored there until it is removed for good.",
+        "recording-restored" => "Recording restored: it is back in Recordings.",
+        "hold-placed" => "Legal hold placed: this recording cannot be deleted or purged until the hold is released.",
+        "hold-released" => "Legal hold released.",
+        "holds-placed" => "Legal hold placed on every recording matching the search (those already held keep their reason). The audit log records how many.",
+        "holds-released" => "Legal hold released on every recording matching the search. The audit log records how many.",
         _ => return None,
     })
 }

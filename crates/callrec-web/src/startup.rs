@@ -7,6 +7,7 @@ use crate::server::{serve, ConnectionTimeouts};
 use crate::{router, AppState, WebConfig};
 use callrec_app::accounts::AuditContext;
 use callrec_app::bootstrap::{bootstrap, BootstrapAdmin, Bootstrapped};
+use callrec_app::records::purge::{Purge, BATCH};
 use callrec_app::{housekeeping, mail, Clock, Keyring};
 use callrec_store::{BlobStore, Store};
 use std::future::Future;
@@ -152,10 +153,12 @@ impl Application {
     /// with mail configured, sending the outbox.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) {
         let purge = tokio::spawn(purge_loop(self.state.clone()));
+        let records = tokio::spawn(records_loop(self.state.clone()));
         let sender = tokio::spawn(mail_loop(self.state.clone()));
         let clocks = tokio::spawn(clock_loop(self.state.clone()));
         serve(self.listener, router(self.state), self.timeouts, shutdown).await;
         purge.abort();
+        records.abort();
         sender.abort();
         clocks.abort();
     }
@@ -179,6 +182,40 @@ async fn purge_loop(state: AppState) {
             housekeeping::purge(&state.store, state.now(), config.session, longest_window).await
         {
             tracing::warn!(error = %err, "could not purge expired sessions and stale counters");
+        }
+    }
+}
+
+/// The purge job (retention, Deleted recordings): every node tries every
+/// ten minutes, and the one that gets the lease does the work.
+async fn records_loop(state: AppState) {
+    let holder = format!(
+        "node-{}",
+        callrec_domain::hex::hex(&rand::random::<[u8; 8]>())
+    );
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tick.tick().await;
+        let purge = Purge {
+            store: &state.store,
+            blobs: &state.blobs,
+            settings: state.config.records,
+            default_zone: &state.config.default_time_zone,
+            clock: &state.clock,
+            holder: &holder,
+            batch: BATCH,
+        };
+        match purge.run(|_| {}).await {
+            Ok(Some(report)) if report.batches > 0 => tracing::info!(
+                expired = report.expired,
+                deleted = report.deleted,
+                files = report.files,
+                "purged recordings past their retention and from Deleted recordings"
+            ),
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "the purge job stopped; it runs again in ten minutes")
+            }
         }
     }
 }

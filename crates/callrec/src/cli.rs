@@ -62,6 +62,42 @@ pub struct GlobalArgs {
         value_name = "HOURS"
     )]
     pub temporary_password_hours: Option<i64>,
+    /// The time zone of companies that chose none (Company settings), an
+    /// IANA name such as Europe/London [default: UTC].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_DEFAULT_TIME_ZONE",
+        value_name = "ZONE"
+    )]
+    pub default_time_zone: Option<String>,
+    /// The retention of companies added from now on: forever, or a number
+    /// of days, months or years such as "90 days", "6 months", "7 years"
+    /// (Company settings → Retention changes it per company) [default: forever].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_DEFAULT_RETENTION",
+        value_name = "PERIOD"
+    )]
+    pub default_retention: Option<String>,
+    /// Days a deleted recording stays in Deleted recordings, where it can
+    /// be restored, before the purge job removes it [default: 30].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_DELETED_RETENTION_DAYS",
+        value_name = "DAYS"
+    )]
+    pub deleted_retention_days: Option<u32>,
+    /// The most recordings one Download selected ZIP may hold [default: 1000].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_BULK_DOWNLOAD_MAX",
+        value_name = "N"
+    )]
+    pub bulk_download_max: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +133,16 @@ pub enum Command {
     /// elsewhere.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Delete now what retention and Deleted recordings say is due (every
+    /// node also does this every ten minutes); held recordings are kept.
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Recordings deleted per transaction [default: 500].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub batch: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,10 +245,6 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub smtp_url: Option<String>,
-    /// The time zone of companies that chose none (Company settings), an
-    /// IANA name such as Europe/London [default: UTC].
-    #[arg(long, env = "CALLREC_DEFAULT_TIME_ZONE", value_name = "ZONE")]
-    pub default_time_zone: Option<String>,
     /// Accounts nobody signed in to for this many days are shown as
     /// dormant on the Users page [default: off].
     #[arg(long, env = "CALLREC_DORMANT_DAYS", value_name = "DAYS")]

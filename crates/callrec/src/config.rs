@@ -4,8 +4,10 @@ use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
 use callrec_app::bootstrap::BootstrapAdmin;
 use callrec_app::mail::MailSettings;
+use callrec_app::records::RecordsSettings;
 use callrec_app::Argon2Settings;
 use callrec_domain::network::TrustedProxies;
+use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_domain::{NewPassword, Username};
 use callrec_store::{SessionTimeouts, ThrottleWindow};
@@ -44,6 +46,9 @@ struct FileSettings {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     default_time_zone: Option<String>,
+    default_retention: Option<String>,
+    deleted_retention_days: Option<u32>,
+    bulk_download_max: Option<u32>,
     dormant_days: Option<i64>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
@@ -162,6 +167,50 @@ fn mail_settings(
 }
 
 /// CALLREC_TEMPORARY_PASSWORD_HOURS: 1 to 8,760 (a year), default 72.
+/// CALLREC_DEFAULT_TIME_ZONE: the zone of companies that chose none.
+pub fn default_time_zone(global: &GlobalArgs) -> Result<Zone, CliError> {
+    let file = read_file(global.config.as_deref())?;
+    match global.default_time_zone.clone().or(file.default_time_zone) {
+        Some(name) => Zone::parse(&name).map_err(|_| {
+            CliError::Usage(format!(
+                "--default-time-zone / CALLREC_DEFAULT_TIME_ZONE {name:?} is not a time zone; \
+                 use an IANA name such as Europe/London or UTC"
+            ))
+        }),
+        None => Ok(Zone::utc()),
+    }
+}
+
+/// Retention, Deleted recordings and bulk download settings.
+pub fn records(global: &GlobalArgs) -> Result<RecordsSettings, CliError> {
+    let file = read_file(global.config.as_deref())?;
+    let defaults = RecordsSettings::default();
+    let default_retention = match global.default_retention.clone().or(file.default_retention) {
+        Some(text) => Retention::parse_setting(&text).map_err(|err| {
+            CliError::Usage(format!(
+                "--default-retention / CALLREC_DEFAULT_RETENTION: {}",
+                err.message
+            ))
+        })?,
+        None => defaults.default_retention,
+    };
+    Ok(RecordsSettings {
+        default_retention,
+        deleted_days: positive(
+            global
+                .deleted_retention_days
+                .or(file.deleted_retention_days),
+            defaults.deleted_days,
+            "--deleted-retention-days / CALLREC_DELETED_RETENTION_DAYS",
+        )?,
+        bulk_download_max: positive(
+            global.bulk_download_max.or(file.bulk_download_max),
+            defaults.bulk_download_max,
+            "--bulk-download-max / CALLREC_BULK_DOWNLOAD_MAX",
+        )?,
+    })
+}
+
 pub fn temporary_password_hours(global: &GlobalArgs) -> Result<i64, CliError> {
     let file = read_file(global.config.as_deref())?;
     let name = "--temporary-password-hours / CALLREC_TEMPORARY_PASSWORD_HOURS";
@@ -255,15 +304,8 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             )?),
             None => None,
         },
-        default_time_zone: match args.default_time_zone.clone().or(file.default_time_zone) {
-            Some(name) => Zone::parse(&name).map_err(|_| {
-                CliError::Usage(format!(
-                    "--default-time-zone / CALLREC_DEFAULT_TIME_ZONE {name:?} is not a time zone; \
-                     use an IANA name such as Europe/London or UTC"
-                ))
-            })?,
-            None => Zone::utc(),
-        },
+        default_time_zone: default_time_zone(global)?,
+        records: records(global)?,
         session: SessionTimeouts {
             idle: positive(
                 args.session_idle_minutes.or(file.session_idle_minutes),

@@ -172,6 +172,7 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use callrec_domain::retention::Retention;
     use callrec_domain::totp::TotpSecret;
     use callrec_domain::{CompanyName, DisplayName, Level, RoleSet, Username};
     use callrec_store::testing::TestDb;
@@ -184,7 +185,7 @@ mod tests {
         let old = load(&data_dir).unwrap();
         let company = db
             .store
-            .create_company(&CompanyName::parse("Acme").unwrap(), 0)
+            .create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever, 0)
             .await
             .unwrap();
         let secret = TotpSecret::from_bytes([9; 20]);

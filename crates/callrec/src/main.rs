@@ -66,7 +66,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Company(command) => {
-            commands::admin::company(&commands::open_store(&storage).await?, command).await
+            let retention = config::records(&cli.global)?.default_retention;
+            commands::admin::company(&commands::open_store(&storage).await?, command, retention)
+                .await
         }
         Command::Team(command) => {
             commands::admin::team(&commands::open_store(&storage).await?, command).await
@@ -89,6 +91,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Audit(cli::AuditCommand::Anchor) => {
             commands::audit::anchor(&commands::open_store(&storage).await?, commands::now()).await
+        }
+        Command::Purge(args) => {
+            let records = config::records(&cli.global)?;
+            let zone = config::default_time_zone(&cli.global)?;
+            let store = commands::open_store(&storage).await?;
+            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            commands::purge::run(&store, &blobs, records, &zone, args.batch).await
         }
         Command::Keys(cli::KeysCommand::Rotate) => {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await

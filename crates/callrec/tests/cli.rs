@@ -441,7 +441,7 @@ fn serve_bootstraps_an_administrator_once() {
         .unwrap();
     assert_eq!(password.len(), 20, "a random password of 20 characters");
     let list = cli.expect(0, &["user", "list"], "");
-    assert!(list.contains("admin\tAdministrator\tOperator\tGlobal\t-\tenabled\tAccess to Manage Own MFA, Access to Manage Company MFA, Access to Manage Users, Access to Manage Teams, Access to Recordings, Access to Download Recordings, Access to Delete Recordings, Access to Audit Log"), "{list}");
+    assert!(list.contains("admin\tAdministrator\tOperator\tGlobal\t-\tenabled\tAccess to Manage Own MFA, Access to Manage Company MFA, Access to Manage Users, Access to Manage Teams, Access to Recordings, Access to Download Recordings, Access to Delete Recordings, Access to Legal Hold, Access to Audit Log"), "{list}");
     // Never again once there are users.
     let again = serve_once(&cli, &[]);
     assert!(!again.contains("Created the administrator"), "{again}");

@@ -2,10 +2,17 @@
 //! pages newest first, delete. The search is `search.rs`, the packed page
 //! `page.rs`, the writes `writes.rs`; API tokens live in `tokens.rs`.
 
+mod bin;
+mod holds;
 mod number_reads;
 mod page;
 mod search;
+mod selection;
 mod writes;
+
+pub use bin::{Binned, DeletedRecording, Restored};
+pub use holds::HoldChange;
+pub(crate) use search::matching;
 
 pub(crate) use page::listed_from_packed;
 pub use page::ListedRecording;
@@ -60,6 +67,16 @@ pub struct Recording {
     pub sha256: String,
     pub storage_key: String,
     pub external_id: Option<String>,
+    /// The legal hold on it, if any.
+    pub hold: Option<Hold>,
+}
+
+/// A legal hold: when, by whom (username), and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub at: i64,
+    pub by: String,
+    pub reason: String,
 }
 
 /// A recording's audio as `callrec verify` checks it.
@@ -121,6 +138,8 @@ pub struct RecordingQuery {
     pub direction: Option<Direction>,
     pub user: Option<UserId>,
     pub team: Option<TeamId>,
+    /// Only recordings under legal hold (the On hold checkbox).
+    pub held_only: bool,
     pub from: PageFrom,
     pub limit: u32,
 }
@@ -138,6 +157,7 @@ impl RecordingQuery {
             direction: None,
             user: None,
             team: None,
+            held_only: false,
             from: PageFrom::Start,
             limit,
         }
@@ -163,9 +183,15 @@ pub enum Inserted {
     Existing(RecordingId),
 }
 
+/// The columns a recording is written with (and moved between
+/// `recordings` and `deleted_recordings` with).
+pub(super) const INSERT_COLUMNS: &str = "id, company_id, team_id, user_id, extension, direction, calling_number, \
+     called_number, started_at, duration_ms, format, size_bytes, sha256, storage_key, external_id, created_at";
+
 const COLUMNS: &str = "SELECT r.id, r.company_id, c.name AS company_name, r.team_id, t.name AS team_name, \
      r.user_id, u.username, r.extension, r.direction, r.calling_number, r.called_number, r.started_at, \
-     r.duration_ms, r.format, r.size_bytes, r.sha256, r.storage_key, r.external_id FROM";
+     r.duration_ms, r.format, r.size_bytes, r.sha256, r.storage_key, r.external_id, \
+     r.held_at, r.held_by, r.hold_reason FROM";
 const JOINS: &str = "recordings r JOIN companies c ON c.id = r.company_id \
      LEFT JOIN teams t ON t.id = r.team_id LEFT JOIN users u ON u.id = r.user_id";
 /// A number read back: the schema's CHECK makes a bad one a corrupt row.
@@ -199,6 +225,18 @@ fn recording_from_row(row: &AnyRow) -> Result<Recording> {
         sha256: row.try_get("sha256")?,
         storage_key: row.try_get("storage_key")?,
         external_id: row.try_get("external_id")?,
+        hold: match row.try_get::<Option<i64>, _>("held_at")? {
+            Some(at) => Some(Hold {
+                at,
+                by: row
+                    .try_get::<Option<String>, _>("held_by")?
+                    .unwrap_or_default(),
+                reason: row
+                    .try_get::<Option<String>, _>("hold_reason")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
@@ -241,14 +279,16 @@ impl Store {
         .transpose()
     }
 
-    /// Every storage key that rows point at.
+    /// Every storage key that rows point at, deleted recordings' included.
     pub async fn storage_keys(&self) -> Result<HashSet<String>> {
-        sqlx::query("SELECT DISTINCT storage_key FROM recordings")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok(row.try_get("storage_key")?))
-            .collect()
+        sqlx::query(
+            "SELECT storage_key FROM recordings UNION SELECT storage_key FROM deleted_recordings",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("storage_key")?))
+        .collect()
     }
 
     /// Up to `limit` recordings (of `company`, or all) after the id

@@ -19,8 +19,11 @@ pub struct ListedRecording {
     pub called_number: PhoneNumber,
     pub username: Option<String>,
     pub team_name: Option<String>,
+    pub company_id: CompanyId,
     pub company_name: String,
     pub duration_ms: i64,
+    /// Under legal hold.
+    pub held: bool,
 }
 
 /// `SELECT r.id, r.started_at, … FROM`: the columns of [`LIST_FIELDS`],
@@ -47,6 +50,7 @@ pub(super) const LIST_FIELDS: &[&str] = &[
     "team_id",
     "company_id",
     "duration_ms",
+    "held_at",
 ];
 
 /// A row of a page before its names are looked up.
@@ -61,15 +65,16 @@ pub(crate) struct ListedIds {
     team: Option<TeamId>,
     company: CompanyId,
     duration_ms: i64,
+    held: bool,
 }
 
 /// The rows of a page packed with `LIST_FIELDS`.
 pub(crate) fn listed_from_packed(text: &str) -> Result<Vec<ListedIds>> {
     const WHAT: &str = "recording page";
-    packed::rows::<9>(text, WHAT)?
+    packed::rows::<10>(text, WHAT)?
         .into_iter()
         .map(
-            |[id, started, direction, calling, called, user, team, company, ms]| {
+            |[id, started, direction, calling, called, user, team, company, ms, held]| {
                 Ok(ListedIds {
                     id: RecordingId::parse(id)
                         .ok_or_else(|| StoreError::Corrupt(id.to_string()))?,
@@ -82,6 +87,7 @@ pub(crate) fn listed_from_packed(text: &str) -> Result<Vec<ListedIds>> {
                     team: packed::opt_int(team, WHAT)?.map(TeamId),
                     company: CompanyId(packed::int(company, WHAT)?),
                     duration_ms: packed::int(ms, WHAT)?,
+                    held: packed::opt_int(held, WHAT)?.is_some(),
                 })
             },
         )
@@ -106,8 +112,10 @@ impl ListedIds {
                 Some(team) => Some(name(directory.team_name(team))?),
                 None => None,
             },
+            company_id: self.company,
             company_name: name(directory.company_name(self.company))?,
             duration_ms: self.duration_ms,
+            held: self.held,
         })
     }
 }
@@ -121,7 +129,7 @@ mod tests {
         assert_eq!(
             list_columns(),
             "SELECT r.id, r.started_at, r.direction, r.calling_number, r.called_number, \
-             r.user_id, r.team_id, r.company_id, r.duration_ms FROM"
+             r.user_id, r.team_id, r.company_id, r.duration_ms, r.held_at FROM"
         );
     }
 
@@ -129,7 +137,7 @@ mod tests {
     fn packed_pages_decode_or_fail_clearly() {
         let id = "ab".repeat(16);
         let row = format!(
-            "{id}\u{1f}1000\u{1f}inbound\u{1f}+4420\u{1f}2001\u{1f}5\u{1f}\u{1f}1\u{1f}2000"
+            "{id}\u{1f}1000\u{1f}inbound\u{1f}+4420\u{1f}2001\u{1f}5\u{1f}\u{1f}1\u{1f}2000\u{1f}"
         );
         let page = listed_from_packed(&row).unwrap();
         assert_eq!(page.len(), 1);
@@ -139,14 +147,16 @@ mod tests {
                 page[0].team,
                 page[0].company,
                 page[0].direction,
-                page[0].duration_ms
+                page[0].duration_ms,
+                page[0].held
             ),
             (
                 Some(UserId(5)),
                 None,
                 CompanyId(1),
                 Direction::Inbound,
-                2000
+                2000,
+                false
             )
         );
         assert_eq!(page[0].calling_number.as_str(), "+4420");
@@ -157,6 +167,7 @@ mod tests {
             row.replace("\u{1f}1\u{1f}", "\u{1f}\u{1f}"),
             row.replace("1000", "soon"),
             row.replace(&id, "not-an-id"),
+            format!("{row}later"),
             format!("{row}\u{1f}extra"),
         ] {
             assert!(
@@ -178,7 +189,7 @@ mod tests {
         let id = "cd".repeat(16);
         let listed = |user: &str, team: &str, company: &str| {
             listed_from_packed(&format!(
-                "{id}\u{1f}1\u{1f}outbound\u{1f}1\u{1f}2\u{1f}{user}\u{1f}{team}\u{1f}{company}\u{1f}3"
+                "{id}\u{1f}1\u{1f}outbound\u{1f}1\u{1f}2\u{1f}{user}\u{1f}{team}\u{1f}{company}\u{1f}3\u{1f}7"
             ))
             .unwrap()
             .remove(0)
@@ -188,9 +199,10 @@ mod tests {
             (
                 named.username.as_deref(),
                 named.team_name.as_deref(),
-                named.company_name.as_str()
+                named.company_name.as_str(),
+                named.held
             ),
-            (Some("bob"), Some("Sales"), "Acme")
+            (Some("bob"), Some("Sales"), "Acme", true)
         );
         let unnamed = listed("", "", "1").named(&directory).unwrap();
         assert_eq!((unnamed.username, unnamed.team_name), (None, None));

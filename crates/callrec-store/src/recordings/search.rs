@@ -55,38 +55,26 @@ pub(crate) struct SearchPlan {
     pub(crate) backwards: bool,
 }
 
-/// Plans a search: pure, so the SQL for every scope and filter is tested as
-/// text on both engines (`tests` below).
-pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
-    let list_columns = list_columns();
-    let mut filter = Filter::default();
+/// Adds what a recording must be to match `query` (its scope and filters,
+/// not its page) to `filter`. A number filter the index answers exactly
+/// (`answered`) is left to it. Returns the time conditions again on the
+/// index's own column (`g.started_at`), for index reads.
+fn add_conditions(
+    query: &RecordingQuery,
+    filter: &mut Filter,
+    answered: Option<NumberColumn>,
+) -> Vec<String> {
     filter.scope(query.scope, "r.company_id", "r.team_id", "r.user_id");
     if let Some(company) = query.company {
         let p = filter.bind(company.0);
         filter.and(format!("r.company_id = {p}"));
     }
-    // Every number filter is checked on the row; the cheapest one with
-    // three digits or more also picks the index keys that drive the
-    // query (see `number_lookup`).
-    let numbers: Vec<(NumberColumn, &str)> = [
-        (NumberColumn::Calling, &query.calling),
-        (NumberColumn::Called, &query.called),
-    ]
-    .into_iter()
-    .filter_map(|(column, digits)| digits.as_deref().map(|d| (column, d)))
-    .collect();
-    let driving = cheapest_lookup(&numbers);
-    for (column, digits) in &numbers {
-        let answered_by_index = driving
-            .as_ref()
-            .is_some_and(|lookup| lookup.exact && lookup.column == *column);
-        if !answered_by_index {
+    for (column, digits) in numbers_of(query) {
+        if answered != Some(column) {
             let p = filter.bind(format!("%{digits}%"));
-            filter.and(format!("{} LIKE {p}", digits_of(column)));
+            filter.and(format!("{} LIKE {p}", digits_of(&column)));
         }
     }
-    // The number index is read in time order, so time limits also go on
-    // its own column (`g_time` collects them).
     let mut g_time = Vec::new();
     if let Some(start) = query.start_ms {
         let p = filter.bind(start);
@@ -110,6 +98,49 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
         let p = filter.bind(team.0);
         filter.and(format!("r.team_id = {p}"));
     }
+    if query.held_only {
+        filter.and("r.held_at IS NOT NULL".to_string());
+    }
+    g_time
+}
+
+/// The number filters a query has, with their digits.
+fn numbers_of(query: &RecordingQuery) -> Vec<(NumberColumn, &str)> {
+    [
+        (NumberColumn::Calling, &query.calling),
+        (NumberColumn::Called, &query.called),
+    ]
+    .into_iter()
+    .filter_map(|(column, digits)| digits.as_deref().map(|d| (column, d)))
+    .collect()
+}
+
+/// Every recording matching `query`'s scope and filters, as conditions on
+/// `recordings r` (bulk work: holds, ZIP downloads, the call report). The
+/// number filters are checked on each row.
+pub(crate) fn matching(query: &RecordingQuery) -> Filter {
+    let mut filter = Filter::default();
+    add_conditions(query, &mut filter, None);
+    filter
+}
+
+/// Plans a search: pure, so the SQL for every scope and filter is tested as
+/// text on both engines (`tests` below).
+pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
+    let list_columns = list_columns();
+    let mut filter = Filter::default();
+    // Every number filter is checked on the row unless the cheapest one,
+    // with three digits or more, is answered exactly by the index keys
+    // that drive the query (see `number_lookup`).
+    let numbers = numbers_of(query);
+    let driving = cheapest_lookup(&numbers);
+    let answered = driving
+        .as_ref()
+        .filter(|lookup| lookup.exact)
+        .map(|lookup| lookup.column);
+    // The number index is read in time order, so time limits also go on
+    // its own column (`g_time`).
+    let g_time = add_conditions(query, &mut filter, answered);
     // The cursor's time, for the index reads (the rows check the id too).
     let (order, backwards, cursor_time) = match &query.from {
         PageFrom::Start => ("DESC", false, None),
@@ -147,8 +178,11 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
             let (code, owner) = (filter.bind(slice.code()), filter.bind(slice.owner()));
             let in_slice = format!("g.slice = {code} AND g.owner = {owner}");
             let keys: Vec<String> = lookup.keys.iter().map(|k| filter.bind(k.clone())).collect();
-            let index_only =
-                whole_scope && lookup.exact && numbers.len() == 1 && query.direction.is_none();
+            let index_only = whole_scope
+                && lookup.exact
+                && numbers.len() == 1
+                && query.direction.is_none()
+                && !query.held_only;
             let reads = NumberReads {
                 in_slice,
                 keys,
@@ -251,7 +285,7 @@ mod tests {
     }
 
     const COLUMNS: &str = "SELECT r.id, r.started_at, r.direction, r.calling_number, \
-        r.called_number, r.user_id, r.team_id, r.company_id, r.duration_ms FROM";
+        r.called_number, r.user_id, r.team_id, r.company_id, r.duration_ms, r.held_at FROM";
 
     /// Snapshots of the SQL per scope and filter. The page query is the
     /// same on both engines; only the packing around it differs.

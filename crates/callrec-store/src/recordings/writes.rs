@@ -1,15 +1,11 @@
-//! Writing recordings: one (with its audio, see `audio.rs`), many (demo
-//! data), and deleting.
+//! Writing recordings: one (with its audio, see `audio.rs`) and many (demo
+//! data). Deleting is `bin.rs` and the purge job.
 
-use super::{Inserted, NewRecording};
+use super::{Inserted, NewRecording, INSERT_COLUMNS};
 use crate::backend::numbered_row;
-use crate::{BlobStore, Result, Store, StoreError};
-use callrec_domain::permissions::DataScope;
+use crate::{Result, Store, StoreError};
 use callrec_domain::recording::RecordingId;
 use sqlx::Row;
-
-const INSERT_COLUMNS: &str = "id, company_id, team_id, user_id, extension, direction, calling_number, \
-     called_number, started_at, duration_ms, format, size_bytes, sha256, storage_key, external_id, created_at";
 
 fn bind_new<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
@@ -99,31 +95,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Deletes a recording inside `scope`, and its audio file when no other
-    /// recording uses it (checked under the key's lock). `None` when there
-    /// is no such recording in scope; else whether the file went too.
-    pub async fn delete_recording(
-        &self,
-        id: &RecordingId,
-        scope: DataScope,
-        blobs: &BlobStore,
-    ) -> Result<Option<bool>> {
-        let Some(recording) = self.recording_in_scope(id, scope).await? else {
-            return Ok(None);
-        };
-        let done = sqlx::query("DELETE FROM recordings WHERE id = $1")
-            .bind(recording.id.as_str().to_string())
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            // Deleted meanwhile by another request.
-            return Ok(None);
-        }
-        Ok(Some(
-            self.remove_audio_if_unused(&recording.storage_key, blobs)
-                .await?,
-        ))
     }
 }

@@ -380,3 +380,19 @@
     });
   });
 })();
+
+// "Select all on this page": ticks or clears every row's checkbox of the
+// class it names, and follows them (cleared when one is cleared).
+(function () {
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    var rows = function () { return document.querySelectorAll("input." + all.dataset.selectAll); };
+    all.addEventListener("change", function () {
+      rows().forEach(function (box) { box.checked = all.checked; });
+    });
+    rows().forEach(function (box) {
+      box.addEventListener("change", function () {
+        all.checked = Array.prototype.every.call(rows(), function (b) { return b.checked; });
+      });
+    });
+  });
+})();

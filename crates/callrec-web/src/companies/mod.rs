@@ -139,10 +139,15 @@ async fn add_company(
     allowed(&current)?;
     let audit = current.audit_context(&client);
     let result = match CompanyName::parse(form.get("name")) {
-        Ok(name) => companies::create_company(&state.store, &name, &audit)
-            .await
-            .map(|_| ())
-            .map_err(AppError::from),
+        Ok(name) => companies::create_company(
+            &state.store,
+            &name,
+            state.config.records.default_retention,
+            &audit,
+        )
+        .await
+        .map(|_| ())
+        .map_err(AppError::from),
         Err(error) => Err(error.into()),
     };
     match result {

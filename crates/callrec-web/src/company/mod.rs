@@ -1,10 +1,11 @@
-//! Company settings: the company's own settings (its time zone now).
+//! Company settings: the company's own settings: its time zone and how
+//! long it keeps its recordings (Retention).
 //! Company users with Access to Manage Users change their company's;
 //! Global users pick the company.
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
-use crate::layout::{zone_choices, Chrome};
+use crate::layout::{zone_choices, Choice, Chrome};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -14,8 +15,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use callrec_app::records::retention::{due_under, set_retention};
 use callrec_app::settings::set_company_time_zone;
 use callrec_domain::permissions::DataScope;
+use callrec_domain::retention::{self, Retention};
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem};
 use callrec_store::Company;
@@ -29,10 +32,24 @@ pub(crate) fn routes() -> Router<AppState> {
 struct SettingsPage {
     chrome: Chrome,
     /// For Global users without a company chosen.
-    companies: Vec<(i64, String, String)>,
+    companies: Vec<(i64, String, String, String)>,
     company: Option<Company>,
     zones: Vec<crate::layout::Choice>,
+    retentions: Vec<crate::layout::Choice>,
+    /// The number in the days box.
+    retention_days: String,
     error: Option<String>,
+    /// A shorter period awaiting confirmation: the form's values and how
+    /// many recordings the next run would delete.
+    confirm: Option<PendingRetention>,
+}
+
+struct PendingRetention {
+    zone: String,
+    retention: String,
+    days: String,
+    label: String,
+    due: i64,
 }
 
 /// The company the page is about: the chosen one for Global users (none
@@ -68,6 +85,7 @@ async fn render(
     current: &CurrentUser,
     company: Option<Company>,
     error: Option<String>,
+    confirm: Option<PendingRetention>,
 ) -> Result<Response, AppError> {
     let default_zone = state.config.default_time_zone.name().to_string();
     let companies = match company {
@@ -79,10 +97,20 @@ async fn render(
             .into_iter()
             .map(|c| {
                 let zone = c.time_zone.clone().unwrap_or_else(|| default_zone.clone());
-                (c.id.0, c.name, zone)
+                (c.id.0, c.name, zone, c.retention.to_string())
             })
             .collect(),
     };
+    let current_retention = company.as_ref().map_or(Retention::Forever, |c| c.retention);
+    let mut retention_options: Vec<(String, String)> = retention::CHOICES
+        .iter()
+        .map(|(value, label)| (value.to_string(), label.to_string()))
+        .collect();
+    if !current_retention.is_listed() {
+        // A period an operator set that the list lacks stays choosable.
+        retention_options.insert(0, (current_retention.code(), current_retention.to_string()));
+    }
+    let retentions = Choice::list(retention_options, Some(&current_retention.choice()));
     let selected = company
         .as_ref()
         .and_then(|c| c.time_zone.clone())
@@ -98,7 +126,13 @@ async fn render(
         companies,
         company,
         zones,
+        retentions,
+        retention_days: current_retention
+            .days()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         error,
+        confirm,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -109,7 +143,7 @@ async fn settings_page(
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
     let company = target(&state, &current, query.optional_id("company")?).await?;
-    render(&state, &current, company, None).await
+    render(&state, &current, company, None, None).await
 }
 
 async fn save(
@@ -126,17 +160,47 @@ async fn save(
         name => match Zone::parse(name) {
             Ok(zone) => Some(zone),
             Err(error) => {
-                return render(&state, &current, Some(company), Some(error.message)).await
+                return render(&state, &current, Some(company), Some(error.message), None).await
             }
         },
     };
-    set_company_time_zone(
-        &state.store,
-        &company,
-        zone.as_ref(),
-        &current.audit_context(&client),
-    )
-    .await?;
+    // A form without the field (an older page, a script) leaves it as is.
+    let retention = match form.get("retention") {
+        "" => company.retention,
+        choice => match Retention::from_form(choice, form.get("retention_days")) {
+            Ok(retention) => retention,
+            Err(error) => {
+                return render(&state, &current, Some(company), Some(error.message), None).await
+            }
+        },
+    };
+    // Months count in the company's zone: the one being saved.
+    let company_zone = zone
+        .clone()
+        .unwrap_or_else(|| state.config.default_time_zone.clone());
+    if retention != company.retention && form.get("confirm") != "1" {
+        let due = due_under(
+            &state.store,
+            &company,
+            retention,
+            &company_zone,
+            state.clock.now_ms(),
+        )
+        .await?;
+        if due > 0 {
+            let confirm = PendingRetention {
+                zone: form.get("time_zone").to_string(),
+                retention: form.get("retention").to_string(),
+                days: form.get("retention_days").to_string(),
+                label: retention.to_string(),
+                due,
+            };
+            return render(&state, &current, Some(company), None, Some(confirm)).await;
+        }
+    }
+    let audit = current.audit_context(&client);
+    set_company_time_zone(&state.store, &company, zone.as_ref(), &audit).await?;
+    set_retention(&state.store, &company, retention, &company_zone, &audit).await?;
     let query = match current.actor.scope() {
         DataScope::Everything => format!("?company={}&done=settings-saved", company.id),
         _ => "?done=settings-saved".to_string(),

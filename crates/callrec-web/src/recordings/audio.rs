@@ -16,12 +16,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use callrec_app::integrity::{self, Integrity, READ_BYTES};
+use callrec_app::records::bin;
 use callrec_domain::hex::from_hex;
 use callrec_domain::range::parse_range;
 use callrec_domain::recording::{download_name, RecordingId};
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::Role;
-use callrec_store::{AuditAction, Recording, Reservation, ThrottleWindow};
+use callrec_store::{AuditAction, Binned, Recording, Reservation, ThrottleWindow};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
@@ -276,22 +277,16 @@ pub(crate) async fn delete(
 ) -> Result<Response, AppError> {
     require(&current, Role::DeleteRecordings)?;
     let recording = find(&state, &current, &id).await?;
-    if state
-        .store
-        .delete_recording(&recording.id, current.actor.scope(), &state.blobs)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::NotFound);
+    let audit = current.audit_context(&client);
+    match bin::delete(&state.store, &recording, current.actor.scope(), &audit).await? {
+        Binned::Moved => {}
+        Binned::NotFound => return Err(AppError::NotFound),
+        Binned::Held => {
+            return Err(AppError::Conflict(
+                "This recording is on legal hold: nobody can delete it until someone with Access to Legal Hold releases the hold (its details page says why it is held).".into(),
+            ))
+        }
     }
-    audit(
-        &state,
-        &current,
-        &client,
-        AuditAction::RecordingDeleted,
-        &recording,
-    )
-    .await?;
     let filters = Filters::from_query(&form);
     Ok(Redirect::to(&format!(
         "/recordings{}",

@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use callrec_domain::permissions::DataScope;
+use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role};
 use callrec_store::Recording;
 
@@ -25,6 +26,13 @@ struct DetailsPage {
     size: String,
     show_company: bool,
     can_download: bool,
+    can_hold: bool,
+    can_delete: bool,
+    /// When the hold was placed, in the viewer's zone.
+    held_at: String,
+    /// When retention deletes it, in the viewer's zone (`None`: forever).
+    kept_until: Option<String>,
+    retention: String,
 }
 
 /// `1.2 MB` (decimal, as file managers show).
@@ -44,7 +52,26 @@ pub(crate) async fn details_page(
 ) -> Result<Response, AppError> {
     require(&current, Role::Recordings)?;
     let recording = find(&state, &current, &id).await?;
+    let company = state
+        .store
+        .company(recording.company_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let company_zone = Zone::first_of([company.time_zone.as_deref()])
+        .unwrap_or_else(|| state.config.default_time_zone.clone());
     let page = DetailsPage {
+        can_hold: current.actor.can(Role::LegalHold),
+        can_delete: current.actor.can(Role::DeleteRecordings),
+        held_at: recording
+            .hold
+            .as_ref()
+            .map(|hold| current.zone.format_minutes(hold.at))
+            .unwrap_or_default(),
+        kept_until: company
+            .retention
+            .deletes_at(&company_zone, recording.started_at_ms)
+            .map(|at| current.zone.format_date(at)),
+        retention: company.retention.to_string(),
         chrome: Chrome::new(&current, "Recording details", Some(MenuItem::Recordings)),
         started: current.zone.format_ms(recording.started_at_ms),
         duration: duration_text(recording.duration_ms),

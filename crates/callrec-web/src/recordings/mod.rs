@@ -2,7 +2,10 @@
 //! page by keyset, with Play, Download, Details and Delete on each row.
 
 mod audio;
+mod bulk;
+mod deleted;
 mod details;
+mod holds;
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
@@ -17,10 +20,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{number_filter, Direction, RecordingId};
+use callrec_domain::retention::Retention;
 use callrec_domain::time::parse_rfc3339;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem, PhoneNumber, Role, TeamId, UserId};
 use callrec_store::{Cursor, PageFrom, RecordingQuery};
+use std::collections::{HashMap, HashSet};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -29,6 +34,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/recordings/{id}/audio", get(audio::stream))
         .route("/recordings/{id}/download", get(audio::download))
         .route("/recordings/{id}/delete", post(audio::delete))
+        .route("/recordings/{id}/hold", post(holds::place))
+        .route("/recordings/{id}/release", post(holds::release))
+        .route("/recordings/holds", post(holds::matching))
+        .route("/recordings/download", post(bulk::download))
+        .route("/recordings/deleted", get(deleted::deleted_page))
+        .route("/recordings/deleted/{id}/restore", post(deleted::restore))
 }
 
 const PER_PAGE: u32 = 50;
@@ -44,6 +55,8 @@ pub(crate) struct Filters {
     pub user: String,
     pub team: String,
     pub company: String,
+    /// `1`: only recordings on legal hold.
+    pub held: String,
 }
 
 impl Filters {
@@ -58,13 +71,17 @@ impl Filters {
             user: field("user"),
             team: field("team"),
             company: field("company"),
+            held: if query.get("held") == "1" {
+                "1".into()
+            } else {
+                String::new()
+            },
         }
     }
 
-    /// `?calling_number=…&…` plus `extra`, without empty filters.
-    pub fn query_string(&self, extra: &[(&str, &str)]) -> String {
-        let pairs = [
-            ("calling_number", self.calling_number.as_str()),
+    fn pairs(&self) -> [(&'static str, &str); 9] {
+        [
+            ("calling_number", &self.calling_number),
             ("called_number", &self.called_number),
             ("start", &self.start),
             ("end", &self.end),
@@ -72,8 +89,23 @@ impl Filters {
             ("user", &self.user),
             ("team", &self.team),
             ("company", &self.company),
-        ];
-        crate::form::query_string(pairs.into_iter().chain(extra.iter().copied()))
+            ("held", &self.held),
+        ]
+    }
+
+    /// The filters as (name, value) pairs, without empty ones: hidden
+    /// fields of the forms that act on the whole search.
+    pub fn hidden_fields(&self) -> Vec<(&'static str, String)> {
+        self.pairs()
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| (name, value.to_string()))
+            .collect()
+    }
+
+    /// `?calling_number=…&…` plus `extra`, without empty filters.
+    pub fn query_string(&self, extra: &[(&str, &str)]) -> String {
+        crate::form::query_string(self.pairs().into_iter().chain(extra.iter().copied()))
     }
 }
 
@@ -101,7 +133,16 @@ impl std::fmt::Display for PageId {
 
 impl askama::filters::HtmlSafe for PageId {}
 
+/// How long a row is kept: the Kept until column.
+pub(crate) enum Kept {
+    OnHold,
+    /// The date (in the viewer's zone) the purge job deletes it.
+    Until(String),
+    Forever,
+}
+
 pub(crate) struct RecordingRow {
+    pub kept: Kept,
     pub id: PageId,
     pub started: String,
     pub direction: &'static str,
@@ -132,7 +173,24 @@ struct RecordingsPage {
     next_link: Option<String>,
     previous_link: Option<String>,
     delete_target: Option<(String, String)>,
+    /// The bulk hold dialog: placing (true) or releasing, and the counts.
+    hold_target: Option<BulkHold>,
+    can_hold: bool,
     any_filter: bool,
+    /// The filters as hidden fields, for the forms that act on the search.
+    hidden_filters: Vec<(&'static str, String)>,
+    hold_link: String,
+    release_link: String,
+    bulk_max: u32,
+    deleted_days: u32,
+}
+
+/// The confirm dialog of Place on hold / Release hold for every recording
+/// matching the search.
+pub(crate) struct BulkHold {
+    place: bool,
+    matching: i64,
+    held: i64,
 }
 
 fn duration_text(ms: i64) -> String {
@@ -149,15 +207,15 @@ fn duration_text(ms: i64) -> String {
     }
 }
 
-async fn recordings_page(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    QueryData(query): QueryData,
-) -> Result<Response, AppError> {
-    require(&current, Role::Recordings)?;
-    let actor = &current.actor;
-    let scope = actor.scope();
-    let filters = Filters::from_query(&query);
+/// The search the filters describe, in the viewer's scope, from `from`;
+/// and the messages for filters that did not parse.
+pub(crate) fn search_of(
+    current: &CurrentUser,
+    filters: &Filters,
+    from: PageFrom,
+    limit: u32,
+) -> (RecordingQuery, Vec<String>) {
+    let scope = current.actor.scope();
     let mut filter_errors = Vec::new();
     let mut time = |label: &str, text: &str| {
         let parsed = parse_date_time(text, &current.zone);
@@ -171,6 +229,62 @@ async fn recordings_page(
     let start_ms = time("Start Date/Time", &filters.start);
     let end_ms = time("End Date/Time", &filters.end).map(|ms| ms + 59_999);
     let id_of = |text: &str| text.parse::<i64>().ok();
+    let query = RecordingQuery {
+        scope,
+        company: if scope == DataScope::Everything {
+            id_of(&filters.company).map(CompanyId)
+        } else {
+            None
+        },
+        calling: number_filter(&filters.calling_number),
+        called: number_filter(&filters.called_number),
+        start_ms,
+        end_ms,
+        direction: Direction::parse(&filters.direction),
+        user: id_of(&filters.user).map(UserId),
+        team: id_of(&filters.team).map(TeamId),
+        held_only: filters.held == "1",
+        from,
+        limit,
+    };
+    (query, filter_errors)
+}
+
+/// When each company on a page deletes its recordings: its retention and
+/// the zone its months count in.
+async fn retention_of(
+    state: &AppState,
+    companies: impl Iterator<Item = CompanyId>,
+) -> Result<HashMap<CompanyId, (Retention, Zone)>, AppError> {
+    let wanted: HashSet<CompanyId> = companies.collect();
+    let listed = match wanted.len() {
+        0 => Vec::new(),
+        1 => {
+            let only = *wanted.iter().next().expect("one company");
+            state.store.company(only).await?.into_iter().collect()
+        }
+        _ => state.store.list_companies().await?,
+    };
+    Ok(listed
+        .into_iter()
+        .filter(|c| wanted.contains(&c.id))
+        .map(|c| {
+            let zone = Zone::first_of([c.time_zone.as_deref()])
+                .unwrap_or_else(|| state.config.default_time_zone.clone());
+            (c.id, (c.retention, zone))
+        })
+        .collect())
+}
+
+async fn recordings_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    require(&current, Role::Recordings)?;
+    let actor = &current.actor;
+    let scope = actor.scope();
+    let filters = Filters::from_query(&query);
     let from = match (
         Cursor::parse(query.get("after")),
         Cursor::parse(query.get("before")),
@@ -180,27 +294,9 @@ async fn recordings_page(
         _ => PageFrom::Start,
     };
     let global = scope == DataScope::Everything;
-    let page = state
-        .store
-        .search_recordings(&RecordingQuery {
-            scope,
-            company: if global {
-                id_of(&filters.company).map(CompanyId)
-            } else {
-                None
-            },
-            calling: number_filter(&filters.calling_number),
-            called: number_filter(&filters.called_number),
-            start_ms,
-            end_ms,
-            direction: Direction::parse(&filters.direction),
-            user: id_of(&filters.user).map(UserId),
-            team: id_of(&filters.team).map(TeamId),
-            from,
-            limit: PER_PAGE,
-        })
-        .await?;
-
+    let (search, filter_errors) = search_of(&current, &filters, from, PER_PAGE);
+    let page = state.store.search_recordings(&search).await?;
+    let retention = retention_of(&state, page.items.iter().map(|r| r.company_id)).await?;
     let rows = page
         .items
         .iter()
@@ -214,6 +310,14 @@ async fn recordings_page(
             team: r.team_name.clone().unwrap_or_default(),
             company: r.company_name.clone(),
             duration: duration_text(r.duration_ms),
+            kept: match retention.get(&r.company_id) {
+                _ if r.held => Kept::OnHold,
+                Some((period, zone)) => match period.deletes_at(zone, r.started_at_ms) {
+                    Some(at) => Kept::Until(current.zone.format_date(at)),
+                    None => Kept::Forever,
+                },
+                None => Kept::Forever,
+            },
         })
         .collect();
 
@@ -235,6 +339,18 @@ async fn recordings_page(
         .companies
         .into_iter()
         .map(|(id, name)| (id.0.to_string(), name));
+    let hold_target = match query.get("hold") {
+        "" => None,
+        which => {
+            require(&current, Role::LegalHold)?;
+            let (matching, held) = state.store.count_matching(&search).await?;
+            Some(BulkHold {
+                place: which != "release",
+                matching,
+                held,
+            })
+        }
+    };
     let delete_target = match query.get("delete") {
         "" => None,
         id => {
@@ -268,6 +384,12 @@ async fn recordings_page(
         show_company: global,
         can_download: actor.can(Role::DownloadRecordings),
         can_delete: actor.can(Role::DeleteRecordings),
+        can_hold: actor.can(Role::LegalHold),
+        hidden_filters: filters.hidden_fields(),
+        hold_link: filters.query_string(&[("hold", "place")]),
+        release_link: filters.query_string(&[("hold", "release")]),
+        bulk_max: state.config.records.bulk_download_max,
+        deleted_days: state.config.records.deleted_days,
         next_link: page.next.map(|c| {
             format!(
                 "/recordings{}",
@@ -284,6 +406,7 @@ async fn recordings_page(
         filter_errors,
         rows,
         delete_target,
+        hold_target,
         any_filter,
     };
     // A page of 50 rows is about 50 KB: one allocation instead of growing

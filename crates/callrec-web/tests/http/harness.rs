@@ -3,6 +3,7 @@
 
 use callrec_app::bootstrap::BootstrapAdmin;
 use callrec_app::{Argon2Settings, Clock, Keyring, Passwords};
+use callrec_domain::retention::Retention;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, Role, RoleSet, TeamName, Username,
 };
@@ -247,7 +248,10 @@ impl TestApp {
         if let Some(made) = self.store.company_by_name(name.as_str()).await.unwrap() {
             return made;
         }
-        self.store.create_company(&name, NOW).await.unwrap()
+        self.store
+            .create_company(&name, Retention::Forever, NOW)
+            .await
+            .unwrap()
     }
 
     pub async fn team(&self, company: &Company, name: &str) -> Team {

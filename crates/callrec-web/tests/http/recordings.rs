@@ -350,7 +350,7 @@ backend_tests! {
         assert!(bad.contains("Start Date/Time must be a date and time"));
     }
 
-    async fn delete_needs_the_role_and_removes_unused_audio(db) {
+    async fn delete_needs_the_role_and_moves_to_deleted_recordings(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         let token = token_for(&app, &seed.acme, "pbx").await;
@@ -369,7 +369,9 @@ backend_tests! {
         let response = admin.post(&format!("/recordings/{id}/delete"), &[]).await;
         assert_eq!(location(&response), "/recordings?done=recording-deleted");
         assert_eq!(app.store.count_recordings(None).await.unwrap(), 0);
-        assert!(!path.exists(), "the audio went with it");
+        assert!(path.exists(), "kept in Deleted recordings, to restore");
+        let (_, deleted) = admin.get_text("/recordings/deleted").await;
+        assert!(deleted.contains(&id) && deleted.contains("by acme.admin"), "{deleted}");
         let deleted = app.store.audit_entries(&AuditQuery { action: Some("recording.deleted".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
         assert_eq!(deleted[0].target.as_deref(), Some(id.as_str()));
     }

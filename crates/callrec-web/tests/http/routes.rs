@@ -182,6 +182,9 @@ fn download(level: Level, l: Option<Role>, obj: Obj) -> Outcome {
 fn delete(level: Level, l: Option<Role>, obj: Obj) -> Outcome {
     recording(Role::DeleteRecordings, level, l, obj)
 }
+fn hold(level: Level, l: Option<Role>, obj: Obj) -> Outcome {
+    recording(Role::LegalHold, level, l, obj)
+}
 /// The delete pop-up: the Recordings page, and Delete Recordings.
 fn open_delete(level: Level, l: Option<Role>, obj: Obj) -> Outcome {
     if lacks(l, Role::Recordings) {
@@ -300,6 +303,15 @@ fn table() -> Vec<Row> {
         row("GET", "/recordings/{id}/download", "/recordings/{rec}/download", OBJECTS, Some(Role::DownloadRecordings), Login, Mfa, Rule::By(download), &[]),
         row("GET", "/recordings", "/recordings?delete={rec}", OBJECTS, Some(Role::DeleteRecordings), Login, Mfa, Rule::By(open_delete), &[]),
         row("POST", "/recordings/{id}/delete", "/recordings/{rec}/delete", OBJECTS, Some(Role::DeleteRecordings), Login, Mfa, Rule::By(delete), &[]),
+        row("POST", "/recordings/{id}/hold", "/recordings/{rec}/hold", OBJECTS, Some(Role::LegalHold), Login, Mfa, Rule::By(hold), &[("reason", "Case 1")]),
+        row("POST", "/recordings/{id}/release", "/recordings/{rec}/release", OBJECTS, Some(Role::LegalHold), Login, Mfa, Rule::By(hold), &[]),
+        row("GET", "/recordings", "/recordings?hold=place", &[Pathless], Some(Role::LegalHold), Login, Mfa, Rule::Page(Role::LegalHold), &[]),
+        row("POST", "/recordings/holds", "/recordings/holds", &[Pathless], Some(Role::LegalHold), Login, Mfa, Rule::Page(Role::LegalHold), &[("change", "release")]),
+        // Download selected: the ticked recording must be in reach.
+        row("POST", "/recordings/download", "/recordings/download", OBJECTS, Some(Role::DownloadRecordings), Login, Mfa, Rule::By(download), &[("id", "{rec}")]),
+        page_row("/recordings/deleted", Role::DeleteRecordings, Rule::Page(Role::DeleteRecordings)),
+        // The recording is not deleted: nothing to restore, for anyone.
+        row("POST", "/recordings/deleted/{id}/restore", "/recordings/deleted/{rec}/restore", OBJECTS, Some(Role::DeleteRecordings), Login, Mfa, Rule::Always(NotFound), &[]),
     ]
 }
 
@@ -669,6 +681,7 @@ backend_tests! {
                         for recording in [&person.recording, &w.same_recording, &w.other_recording] {
                             if app.store.recording_in_scope(&recording.id, callrec_domain::permissions::DataScope::Everything).await.unwrap().is_none() {
                                 app.store.insert_recording(recording, 0).await.unwrap();
+                                callrec_store::testing::execute(&app.store, "DELETE FROM deleted_recordings").await.unwrap();
                             }
                         }
                     }

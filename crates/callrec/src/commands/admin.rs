@@ -7,6 +7,7 @@ use callrec_app::accounts::{self, role_list, AuditContext, CreateUser};
 use callrec_app::companies;
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::permissions::DataScope;
+use callrec_domain::retention::Retention;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, Role, RoleSet, TeamName,
     Username,
@@ -29,13 +30,20 @@ async fn user_named(store: &Store, username: &str) -> Result<User, CliError> {
     })
 }
 
-pub async fn company(store: &Store, command: CompanyCommand) -> Result<(), CliError> {
+pub async fn company(
+    store: &Store,
+    command: CompanyCommand,
+    retention: Retention,
+) -> Result<(), CliError> {
     match command {
         CompanyCommand::Add { name } => {
             let name = CompanyName::parse(&name)?;
-            let company =
-                companies::create_company(store, &name, &AuditContext::command_line()).await?;
-            println!("Added company {:?}.", company.name);
+            let audit = AuditContext::command_line();
+            let company = companies::create_company(store, &name, retention, &audit).await?;
+            println!(
+                "Added company {:?} (retention: {}).",
+                company.name, company.retention
+            );
         }
         CompanyCommand::List => {
             let companies = store.list_companies().await?;

@@ -5,6 +5,7 @@ use crate::error::CliError;
 use callrec_app::accounts::{self, AuditContext, CreateUser};
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::audio::pcm_wav;
+use callrec_domain::retention::Retention;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, PhoneNumber, Role, RoleSet,
     TeamName, Username,
@@ -152,7 +153,7 @@ async fn load_people(store: &Store) -> Result<(), CliError> {
         Some(company) => company,
         None => {
             store
-                .create_company(&CompanyName::parse("Operator")?, now())
+                .create_company(&CompanyName::parse("Operator")?, Retention::Forever, now())
                 .await?
         }
     };
@@ -162,7 +163,7 @@ async fn load_people(store: &Store) -> Result<(), CliError> {
         ("Globex Support", &["Front Desk"][..], GLOBEX),
     ] {
         let company = store
-            .create_company(&CompanyName::parse(company)?, now())
+            .create_company(&CompanyName::parse(company)?, Retention::Forever, now())
             .await?;
         let mut created = Vec::new();
         for team in teams {

@@ -2,6 +2,7 @@ pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod import;
+pub mod purge;
 pub mod serve;
 pub mod token;
 pub mod verify;

@@ -1,0 +1,237 @@
+//! Download selected: a ZIP of recordings' audio, named
+//! `<start>_<direction>_<from>_<to>_<id>.<ext>`, and `manifest.csv` (the
+//! Recordings page's columns, the SHA-256, the size and what the check of
+//! each file found). Written as it is sent: one read buffer at a time, no
+//! file the size of the archive. Each file is hashed as it streams; one
+//! that no longer matches its fingerprint is still sent (the archive is
+//! evidence of what storage holds) but marked ALTERED in the manifest and
+//! audited as an integrity failure; a missing one is left out and marked.
+
+use crate::accounts::AuditContext;
+use crate::Error;
+use callrec_domain::csv::csv_line;
+use callrec_domain::hex::hex;
+use callrec_domain::recording::bulk_name;
+use callrec_domain::zip::{ZipWriter, MAX_ENTRY};
+use callrec_domain::zone::Zone;
+use callrec_store::{AuditAction, BlobStore, Recording, Store};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io;
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc::Sender;
+
+/// Bytes read from a file at a time, and the most a chunk of the
+/// archive holds.
+const CHUNK: usize = 256 * 1024;
+
+/// The manifest's header row.
+const MANIFEST_HEADER: [&str; 12] = [
+    "File",
+    "Date/Time",
+    "Direction",
+    "Calling Number",
+    "Called Number",
+    "User",
+    "Team",
+    "Company",
+    "Duration (s)",
+    "SHA-256",
+    "Size (bytes)",
+    "Check",
+];
+
+/// Audits the download: one entry per company, listing the ids.
+pub async fn audit_download(
+    store: &Store,
+    recordings: &[Recording],
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let mut per_company: BTreeMap<_, Vec<&str>> = BTreeMap::new();
+    for recording in recordings {
+        per_company
+            .entry(recording.company_id)
+            .or_default()
+            .push(recording.id.as_str());
+    }
+    for (company, ids) in per_company {
+        let entry = audit
+            .entry(AuditAction::RecordingsDownloaded)
+            .company(company)
+            .target(format!("{} recordings", ids.len()))
+            .details(ids.join(" "));
+        store.audit(entry, audit.now).await?;
+    }
+    Ok(())
+}
+
+/// What the check of one file found.
+enum Check {
+    Verified,
+    Altered,
+    Missing,
+    TooLarge,
+}
+
+impl Check {
+    fn words(&self) -> &'static str {
+        match self {
+            Check::Verified => "verified",
+            Check::Altered => "ALTERED: does not match the SHA-256 taken at ingest",
+            Check::Missing => "MISSING: not in storage, left out",
+            Check::TooLarge => "TOO LARGE for a ZIP entry, left out",
+        }
+    }
+}
+
+/// Writes the archive into `out`, a chunk at a time; stops quietly when
+/// the receiver is gone (the download was cancelled) and sends an error
+/// (breaking the download) when storage fails part-way.
+pub async fn write_zip(
+    store: &Store,
+    blobs: &BlobStore,
+    recordings: Vec<Recording>,
+    zone: &Zone,
+    audit: &AuditContext,
+    now_ms: i64,
+    out: Sender<io::Result<Vec<u8>>>,
+) {
+    if let Err(err) = zip_into(store, blobs, recordings, zone, audit, now_ms, &out).await {
+        tracing::warn!(error = %err, "a ZIP download stopped part-way");
+        let _ = out.send(Err(io::Error::other(err.to_string()))).await;
+    }
+}
+
+/// The receiver went away: nobody is downloading any more.
+#[derive(Debug)]
+struct Gone;
+
+impl From<Gone> for Error {
+    fn from(_: Gone) -> Error {
+        Error::Internal("the download was cancelled".into())
+    }
+}
+
+async fn send(out: &Sender<io::Result<Vec<u8>>>, bytes: Vec<u8>) -> Result<(), Gone> {
+    out.send(Ok(bytes)).await.map_err(|_| Gone)
+}
+
+async fn zip_into(
+    store: &Store,
+    blobs: &BlobStore,
+    recordings: Vec<Recording>,
+    zone: &Zone,
+    audit: &AuditContext,
+    now_ms: i64,
+    out: &Sender<io::Result<Vec<u8>>>,
+) -> Result<(), Error> {
+    let mut zip = ZipWriter::new();
+    let mut manifest = csv_line(&MANIFEST_HEADER);
+    let mut buffer = vec![0u8; CHUNK];
+    for recording in &recordings {
+        let name = bulk_name(
+            recording.started_at_ms,
+            recording.direction,
+            recording.calling_number.as_str(),
+            recording.called_number.as_str(),
+            &recording.id,
+            recording.format,
+        );
+        let check = match blobs.path_of(&recording.storage_key) {
+            None => Check::Missing,
+            Some(path) => match tokio::fs::File::open(&path).await {
+                Err(err) if err.kind() == io::ErrorKind::NotFound => Check::Missing,
+                Err(err) => return Err(Error::Internal(format!("cannot read audio: {err}"))),
+                Ok(file) => {
+                    let size = file.metadata().await.map(|m| m.len()).unwrap_or(u64::MAX);
+                    if size > MAX_ENTRY {
+                        Check::TooLarge
+                    } else {
+                        let started = zip.start(&name, recording.started_at_ms);
+                        if send(out, started).await.is_err() {
+                            return Ok(());
+                        }
+                        match copy_entry(file, &mut buffer, out).await? {
+                            None => return Ok(()),
+                            Some((crc, sha, sent)) => {
+                                if send(out, zip.end(crc, sent)).await.is_err() {
+                                    return Ok(());
+                                }
+                                if hex(&sha) == recording.sha256 {
+                                    Check::Verified
+                                } else {
+                                    Check::Altered
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        };
+        if matches!(check, Check::Altered | Check::Missing) {
+            let entry = audit
+                .entry(AuditAction::RecordingIntegrityFailed)
+                .company(recording.company_id)
+                .target(recording.id.as_str())
+                .details(format!("ZIP download: {}", check.words()));
+            store.audit(entry, audit.now).await?;
+            tracing::warn!(recording = %recording.id, check = check.words(), "integrity failure in a ZIP download");
+        }
+        let file = match check {
+            Check::Verified | Check::Altered => name.as_str(),
+            Check::Missing | Check::TooLarge => "",
+        };
+        manifest.push_str(&csv_line(&[
+            file,
+            &zone.format_ms(recording.started_at_ms),
+            recording.direction.label(),
+            recording.calling_number.as_str(),
+            recording.called_number.as_str(),
+            recording.username.as_deref().unwrap_or(""),
+            recording.team_name.as_deref().unwrap_or(""),
+            &recording.company_name,
+            &format!("{:.1}", recording.duration_ms as f64 / 1000.0),
+            &recording.sha256,
+            &recording.size_bytes.to_string(),
+            check.words(),
+        ]));
+    }
+    let crc = crc32fast::hash(manifest.as_bytes());
+    let mut tail = zip.whole("manifest.csv", now_ms, manifest.as_bytes(), crc);
+    tail.extend(zip.finish());
+    let _ = send(out, tail).await;
+    Ok(())
+}
+
+/// Streams one open file into the archive; its CRC-32, SHA-256 and size,
+/// or `None` when the receiver went away.
+async fn copy_entry(
+    mut file: tokio::fs::File,
+    buffer: &mut [u8],
+    out: &Sender<io::Result<Vec<u8>>>,
+) -> Result<Option<(u32, Vec<u8>, u64)>, Error> {
+    let mut crc = crc32fast::Hasher::new();
+    let mut sha = Sha256::new();
+    let mut sent: u64 = 0;
+    loop {
+        let read = file
+            .read(buffer)
+            .await
+            .map_err(|err| Error::Internal(format!("cannot read audio: {err}")))?;
+        if read == 0 {
+            return Ok(Some((crc.finalize(), sha.finalize().to_vec(), sent)));
+        }
+        let chunk = &buffer[..read];
+        crc.update(chunk);
+        sha.update(chunk);
+        sent += read as u64;
+        if sent > MAX_ENTRY {
+            return Err(Error::Internal(
+                "an audio file grew past 4 GiB while it was read".into(),
+            ));
+        }
+        if send(out, chunk.to_vec()).await.is_err() {
+            return Ok(None);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Legal hold: placed with a reason and released, on one recording or on
+//! every recording a search matches; each change audited (role Access to
+//! Legal Hold, checked by the caller).
+
+use crate::accounts::AuditContext;
+use crate::Error;
+use callrec_domain::hold::HoldReason;
+use callrec_domain::permissions::DataScope;
+use callrec_store::{AuditAction, HoldChange, Recording, RecordingQuery, Store};
+
+fn action(change: HoldChange<'_>) -> AuditAction {
+    match change {
+        HoldChange::Place(_) => AuditAction::HoldPlaced,
+        HoldChange::Release => AuditAction::HoldReleased,
+    }
+}
+
+fn reason_words(change: HoldChange<'_>) -> String {
+    match change {
+        HoldChange::Place(reason) => format!("reason: {reason}"),
+        HoldChange::Release => String::new(),
+    }
+}
+
+fn holder(audit: &AuditContext) -> String {
+    audit
+        .actor
+        .as_ref()
+        .map_or_else(|| "cli".to_string(), |(_, name)| name.clone())
+}
+
+/// Places or releases the hold on `recording` (found in `scope`). False
+/// when nothing changed (already held, or not held).
+pub async fn change_hold(
+    store: &Store,
+    recording: &Recording,
+    scope: DataScope,
+    change: HoldChange<'_>,
+    audit: &AuditContext,
+) -> Result<bool, Error> {
+    let entry = audit
+        .entry(action(change))
+        .company(recording.company_id)
+        .target(recording.id.as_str())
+        .details(reason_words(change));
+    let changed = store
+        .change_hold(
+            &recording.id,
+            scope,
+            change,
+            &holder(audit),
+            audit.now,
+            entry,
+        )
+        .await?;
+    Ok(changed.unwrap_or(false))
+}
+
+/// Places or releases the hold on every recording `query` matches (its
+/// scope and filters): one audit entry per company, with the count and
+/// the search. Returns how many changed.
+pub async fn change_holds_matching(
+    store: &Store,
+    query: &RecordingQuery,
+    search: &str,
+    change: HoldChange<'_>,
+    audit: &AuditContext,
+) -> Result<u64, Error> {
+    let reason = reason_words(change);
+    let entry = |company, count: u64| {
+        let search = if search.is_empty() {
+            "all recordings"
+        } else {
+            search
+        };
+        audit
+            .entry(action(change))
+            .company(company)
+            .target(format!("{count} recordings"))
+            .details(
+                format!("matching {search}; {reason}")
+                    .trim_end_matches("; ")
+                    .to_string(),
+            )
+    };
+    Ok(store
+        .change_holds_matching(query, change, &holder(audit), audit.now, entry)
+        .await?)
+}
+
+/// The reason typed, parsed.
+pub fn reason(input: &str) -> Result<HoldReason, Error> {
+    Ok(HoldReason::parse(input)?)
+}

@@ -1,0 +1,57 @@
+-- Recordings as records (issue 13): retention per company, legal hold,
+-- recoverable deletion, and the purge job's lease and to-do list.
+
+-- Company settings → Retention, as `callrec_domain::retention::Retention`
+-- codes. Companies that existed before keep everything.
+ALTER TABLE companies ADD COLUMN retention TEXT NOT NULL DEFAULT 'forever';
+
+-- Legal hold: a held recording cannot be deleted or purged.
+ALTER TABLE recordings ADD COLUMN held_at INTEGER;
+ALTER TABLE recordings ADD COLUMN held_by TEXT;
+ALTER TABLE recordings ADD COLUMN hold_reason TEXT
+    CHECK ((held_at IS NULL) = (hold_reason IS NULL));
+-- The On hold filter, newest first like the other scopes.
+CREATE INDEX recordings_held ON recordings (company_id, started_at DESC, id DESC)
+    WHERE held_at IS NOT NULL;
+
+-- Deleted recordings: moved out of `recordings` (so searches and the
+-- number index never see them) until restored or purged.
+CREATE TABLE deleted_recordings (
+    id             TEXT    PRIMARY KEY,
+    company_id     INTEGER NOT NULL REFERENCES companies (id),
+    team_id        INTEGER REFERENCES teams (id),
+    user_id        INTEGER REFERENCES users (id),
+    extension      TEXT,
+    direction      TEXT    NOT NULL,
+    calling_number TEXT    NOT NULL,
+    called_number  TEXT    NOT NULL,
+    started_at     INTEGER NOT NULL,
+    duration_ms    INTEGER NOT NULL,
+    format         TEXT    NOT NULL,
+    size_bytes     INTEGER NOT NULL,
+    sha256         TEXT    NOT NULL,
+    storage_key    TEXT    NOT NULL,
+    external_id    TEXT,
+    created_at     INTEGER NOT NULL,
+    deleted_at     INTEGER NOT NULL,
+    deleted_by     TEXT    NOT NULL
+);
+CREATE INDEX deleted_recordings_by_company ON deleted_recordings (company_id, deleted_at DESC, id DESC);
+CREATE INDEX deleted_recordings_by_time ON deleted_recordings (deleted_at);
+CREATE INDEX deleted_recordings_by_storage_key ON deleted_recordings (storage_key);
+
+-- Audio files whose rows the purge job deleted, written in the same
+-- transaction: a file is removed (if nothing else uses it) and then its
+-- entry, so a crash between the two is finished by the next run.
+CREATE TABLE purged_audio (
+    storage_key TEXT PRIMARY KEY,
+    queued_at   INTEGER NOT NULL
+);
+
+-- One node at a time runs a job: the holder renews its lease each batch;
+-- another node takes over only once it has expired.
+CREATE TABLE job_leases (
+    job        TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+);

@@ -1,0 +1,145 @@
+//! Legal hold on recordings: placed with a reason, released, one at a time
+//! or on every recording a search matches. Each change is written with its
+//! audit entry in one transaction; a held recording is never moved to
+//! Deleted recordings (`bin.rs`) or purged (`purge.rs`), both of which
+//! check `held_at IS NULL` in the same statement that removes it.
+
+use super::{matching, RecordingQuery};
+use crate::filter::Filter;
+use crate::{NewAuditEntry, Result, Store};
+use callrec_domain::hold::HoldReason;
+use callrec_domain::permissions::DataScope;
+use callrec_domain::recording::RecordingId;
+use callrec_domain::CompanyId;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// Placing or releasing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldChange<'a> {
+    Place(&'a HoldReason),
+    Release,
+}
+
+impl HoldChange<'_> {
+    /// `SET …` and the condition a row must meet to change: placing skips
+    /// held rows (their reason stays), releasing skips free ones.
+    fn statement(self, filter: &mut Filter, by: &str, now: i64) -> (String, &'static str) {
+        match self {
+            HoldChange::Place(reason) => {
+                let (at, who, why) = (
+                    filter.bind(now),
+                    filter.bind(by.to_string()),
+                    filter.bind(reason.as_str().to_string()),
+                );
+                (
+                    format!("held_at = {at}, held_by = {who}, hold_reason = {why}"),
+                    "held_at IS NULL",
+                )
+            }
+            HoldChange::Release => (
+                "held_at = NULL, held_by = NULL, hold_reason = NULL".into(),
+                "held_at IS NOT NULL",
+            ),
+        }
+    }
+}
+
+impl Store {
+    /// Places or releases the hold on one recording in `scope`. `None`
+    /// when it is not there; `Some(false)` when nothing changed (already
+    /// held, or not held); the audit entry is written only on a change.
+    pub async fn change_hold(
+        &self,
+        id: &RecordingId,
+        scope: DataScope,
+        change: HoldChange<'_>,
+        by: &str,
+        now: i64,
+        audit: NewAuditEntry,
+    ) -> Result<Option<bool>> {
+        let mut filter = Filter::default();
+        let p = filter.bind(id.as_str().to_string());
+        filter.and(format!("r.id = {p}"));
+        filter.scope(scope, "r.company_id", "r.team_id", "r.user_id");
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query_with(
+            &format!("SELECT r.id FROM recordings r{}", filter.where_clause()),
+            filter.args(),
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if !exists {
+            return Ok(None);
+        }
+        let mut update = Filter::default();
+        let (set, unchanged) = change.statement(&mut update, by, now);
+        let p = update.bind(id.as_str().to_string());
+        let done = sqlx::query_with(
+            &format!("UPDATE recordings SET {set} WHERE id = {p} AND {unchanged}"),
+            update.args(),
+        )
+        .execute(&mut *tx)
+        .await?;
+        let changed = done.rows_affected() == 1;
+        if changed {
+            self.audit_in(&mut tx, audit, now).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(changed))
+    }
+
+    /// How many recordings `query` matches (its scope and filters; paging
+    /// ignored), and how many of them are held.
+    pub async fn count_matching(&self, query: &RecordingQuery) -> Result<(i64, i64)> {
+        let filter = matching(query);
+        let row = sqlx::query_with(
+            &format!(
+                "SELECT COUNT(*) AS n, COUNT(r.held_at) AS held FROM recordings r{}",
+                filter.where_clause()
+            ),
+            filter.args(),
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("held")?))
+    }
+
+    /// Places or releases the hold on every recording `query` matches, in
+    /// one transaction with one audit entry per company changed (`audit`
+    /// makes it from the company and the count). Returns the number
+    /// changed.
+    pub async fn change_holds_matching(
+        &self,
+        query: &RecordingQuery,
+        change: HoldChange<'_>,
+        by: &str,
+        now: i64,
+        audit: impl Fn(CompanyId, u64) -> NewAuditEntry,
+    ) -> Result<u64> {
+        let mut filter = matching(query);
+        let (set, unchanged) = change.statement(&mut filter, by, now);
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query_with(
+            &format!(
+                "UPDATE recordings SET {set} WHERE {unchanged} AND id IN \
+                 (SELECT r.id FROM recordings r{}) RETURNING company_id",
+                filter.where_clause()
+            ),
+            filter.args(),
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut per_company: BTreeMap<i64, u64> = BTreeMap::new();
+        for row in &rows {
+            *per_company.entry(row.try_get("company_id")?).or_default() += 1;
+        }
+        for (company, count) in &per_company {
+            self.audit_in(&mut tx, audit(CompanyId(*company), *count), now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+}
