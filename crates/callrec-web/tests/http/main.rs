@@ -11,6 +11,7 @@ mod keys;
 mod mail;
 mod mfa;
 mod recordings;
+mod records;
 mod recovery;
 mod reports;
 mod routes;

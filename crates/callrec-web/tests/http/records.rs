@@ -1,0 +1,279 @@
+//! Recordings as records over HTTP (issue 13): Company settings →
+//! Retention with its preview and confirm, Kept until, legal hold on a
+//! recording and on a search, Deleted recordings and Restore, and Download
+//! selected as a ZIP with its manifest.
+
+use crate::harness::*;
+use crate::recordings::{metadata, token_for, upload, wav};
+use callrec_app::records::purge::Purge;
+use callrec_app::Clock;
+use callrec_domain::zone::Zone;
+use callrec_store::{backend_tests, AuditQuery};
+use serde_json::Value;
+use std::io::Read;
+
+/// 2027-06-01 12:00 UTC: the calls below, from 2026-11-20 on, are over six
+/// months old.
+const LATER: i64 = 1_811_851_200;
+
+/// Uploads a call of `username` starting at `started` (RFC 3339) and
+/// returns its id.
+async fn call(app: &TestApp, token: &str, username: &str, started: &str, n: usize) -> String {
+    let mut meta = metadata(username);
+    meta["started_at"] = Value::from(started);
+    meta["external_id"] = Value::from(format!("call-{n}"));
+    let (status, body) = upload(app, token, meta, wav(200 + n), "a.wav").await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+async fn audit_details(app: &TestApp, action: &str) -> Vec<String> {
+    let query = AuditQuery {
+        action: Some(action.into()),
+        limit: 50,
+        ..AuditQuery::default()
+    };
+    app.store
+        .audit_entries(&query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} | {}", e.target.unwrap_or_default(), e.details))
+        .collect()
+}
+
+async fn run_purge(app: &TestApp) -> callrec_app::records::purge::PurgeReport {
+    let zone = Zone::utc();
+    let purge = Purge {
+        store: &app.store,
+        blobs: &app.blobs,
+        settings: app.config.records,
+        default_zone: &zone,
+        clock: &app.clock,
+        holder: "test",
+        batch: 500,
+    };
+    purge.run(|_| {}).await.unwrap().unwrap()
+}
+
+/// The files in a ZIP, by name, and its manifest's lines.
+fn unzip(bytes: &[u8]) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut files = Vec::new();
+    let mut manifest = Vec::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        if file.name() == "manifest.csv" {
+            manifest = String::from_utf8(data)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect();
+        } else {
+            files.push((file.name().to_string(), data));
+        }
+    }
+    (files, manifest)
+}
+
+backend_tests! {
+    /// A shorter period shows how many recordings the next run deletes and
+    /// asks before saving; saved, it is audited, each row says when it
+    /// goes, and the purge job deletes exactly those.
+    async fn retention_is_previewed_confirmed_audited_and_applied(db) {
+        let app = spawn_app_on(db, test_config(), Clock::manual(LATER)).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let old = call(&app, &token, "acme.agent", "2026-11-20T09:30:00Z", 1).await;
+        let older = call(&app, &token, "acme.agent", "2026-10-01T09:30:00Z", 2).await;
+        let recent = call(&app, &token, "acme.agent", "2027-05-20T09:30:00Z", 3).await;
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/company-settings").await;
+        assert!(page.contains("<label for=\"company-retention\">Retention</label>") && page.contains("value=\"forever\" selected"), "Keep forever by default");
+        for option in ["3 months", "6 months", "12 months", "7 years", "A number of days", "Keep forever"] {
+            assert!(page.contains(&format!(">{option}</option>")), "{option}");
+        }
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains("Kept until") && page.contains("Forever"));
+
+        // Bad days: refused, nothing saved.
+        let (status, page) = admin.post_text("/company-settings", &[("retention", "days"), ("retention_days", "0")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Type a number of days from 1 to 36500."), "{page}");
+
+        // 6 months: two recordings are older. Asked first, not saved.
+        let (status, page) = admin.post_text("/company-settings", &[("time_zone", ""), ("retention", "6m")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Delete 2 recordings?") && page.contains("Save and delete"), "{page}");
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention.code(), "forever");
+        let response = admin.post("/company-settings", &[("time_zone", ""), ("retention", "6m"), ("confirm", "1")]).await;
+        assert_eq!(location(&response), "/company-settings?done=settings-saved");
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention.code(), "6m");
+        let changes = audit_details(&app, "company.settings_changed").await;
+        assert!(changes.iter().any(|c| c.contains("retention Keep forever → 6 months (2 recordings due for deletion at the next run)")), "{changes:?}");
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains("<td>2027-11-20</td>"), "the recent call is kept until six months after it");
+
+        let report = run_purge(&app).await;
+        assert_eq!((report.expired, report.files), (2, 2));
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains(&recent) && !page.contains(&old) && !page.contains(&older));
+        let purged = audit_details(&app, "recording.purged").await;
+        assert!(purged[0].starts_with("2 recordings | 2 past the retention period (6 months)"), "{purged:?}");
+        // Another company is untouched; a user without Manage Users cannot set it.
+        let agent = app.as_user("acme.agent").await;
+        assert_eq!(agent.post("/company-settings", &[("retention", "3m")]).await.status(), 404);
+    }
+
+    /// Place on hold needs a reason and the role; a held recording shows a
+    /// badge, is found by On hold, cannot be deleted; Release hold frees
+    /// it. The same for every recording of a search, with a count.
+    async fn legal_hold_on_one_recording_and_on_a_search(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let mut ids = Vec::new();
+        for n in 0..4 {
+            ids.push(call(&app, &token, "acme.agent", &format!("2026-11-2{n}T09:30:00Z"), n).await);
+        }
+        let admin = app.as_user("acme.admin").await;
+        let (_, details) = admin.get_text(&format!("/recordings/{}", ids[0])).await;
+        assert!(details.contains("Retention and legal hold") && details.contains(">Place on hold</button>"));
+        let (status, page) = admin.post_text(&format!("/recordings/{}/hold", ids[0]), &[("reason", "  ")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Type the reason for the hold"), "{page}");
+        let lead = app.as_user("acme.lead").await;
+        assert_eq!(lead.post(&format!("/recordings/{}/hold", ids[0]), &[("reason", "x")]).await.status(), 404, "no Legal Hold role");
+        let globex = app.as_user("globex.admin").await;
+        assert_eq!(globex.post(&format!("/recordings/{}/hold", ids[0]), &[("reason", "x")]).await.status(), 404, "another company's");
+        let response = admin.post(&format!("/recordings/{}/hold", ids[0]), &[("reason", "Case 2026/114")]).await;
+        assert_eq!(location(&response), format!("/recordings/{}?done=hold-placed", ids[0]));
+        let (_, details) = admin.get_text(&format!("/recordings/{}", ids[0])).await;
+        assert!(details.contains("On hold") && details.contains("Case 2026/114") && details.contains("by acme.admin") && details.contains(">Release hold</button>"));
+        let (_, list) = admin.get_text("/recordings?held=1").await;
+        assert!(list.contains(&ids[0]) && !list.contains(&ids[1]), "the On hold filter");
+        assert!(list.contains("badge hold"));
+        let (status, page) = admin.post_text(&format!("/recordings/{}/delete", ids[0]), &[]).await;
+        assert_eq!(status, 409);
+        assert!(page.contains("legal hold"), "{page}");
+        assert!(audit_details(&app, "recording.hold_placed").await[0].contains("reason: Case 2026/114"));
+
+        // The whole search from the 21st on: the dialog counts, then holds.
+        let search = "start=2026-11-21T00:00";
+        let (_, page) = admin.get_text(&format!("/recordings?{search}&hold=place")).await;
+        assert!(page.contains("3 recordings match this search"), "{page}");
+        let response = admin.post("/recordings/holds", &[("start", "2026-11-21T00:00"), ("change", "place"), ("reason", "Matter 9")]).await;
+        assert_eq!(location(&response), "/recordings?start=2026-11-21T00%3A00&done=holds-placed");
+        let (_, list) = admin.get_text("/recordings?held=1").await;
+        assert_eq!(ids.iter().filter(|id| list.contains(id.as_str())).count(), 4);
+        let placed = audit_details(&app, "recording.hold_placed").await;
+        assert!(placed[0].starts_with("3 recordings | matching ?start=2026-11-21T00%3A00; reason: Matter 9"), "{placed:?}");
+        let (_, page) = admin.get_text("/recordings?hold=release").await;
+        assert!(page.contains("4 of the 4 recordings matching this search are on hold"), "{page}");
+        admin.post("/recordings/holds", &[("change", "release")]).await;
+        let (_, list) = admin.get_text("/recordings?held=1").await;
+        assert!(!ids.iter().any(|id| list.contains(id.as_str())));
+        let response = admin.post(&format!("/recordings/{}/delete", ids[0]), &[]).await;
+        assert_eq!(location(&response), "/recordings?done=recording-deleted", "deletable once released");
+    }
+
+    /// Delete → Deleted recordings → Restore, within the user's scope.
+    async fn deleted_recordings_can_be_restored(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let id = call(&app, &token, "acme.agent", "2026-11-20T09:30:00Z", 1).await;
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/recordings/deleted").await;
+        assert!(page.contains("No deleted recordings"));
+        let (_, dialog) = admin.get_text(&format!("/recordings?delete={id}")).await;
+        assert!(dialog.contains("moves to Deleted recordings. It can be restored there for 30 days"));
+        admin.post(&format!("/recordings/{id}/delete"), &[]).await;
+        let (_, page) = admin.get_text("/recordings/deleted").await;
+        assert!(page.contains(&id) && page.contains(">Restore</button>"));
+        let globex = app.as_user("globex.admin").await;
+        let (_, theirs) = globex.get_text("/recordings/deleted").await;
+        assert!(!theirs.contains(&id));
+        assert_eq!(globex.post(&format!("/recordings/deleted/{id}/restore"), &[]).await.status(), 404);
+        let response = admin.post(&format!("/recordings/deleted/{id}/restore"), &[]).await;
+        assert_eq!(location(&response), "/recordings/deleted?done=recording-restored");
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains(&id));
+        assert_eq!(audit_details(&app, "recording.restored").await.len(), 1);
+    }
+
+    /// Download selected: the ticked recordings' audio under their names,
+    /// byte for byte, and manifest.csv with the page's columns, SHA-256 and
+    /// size; one audit entry with the ids. Download all matching takes the
+    /// search, up to the maximum; another company's id is not found.
+    async fn download_selected_is_a_zip_with_a_manifest(db) {
+        let mut config = test_config();
+        config.records.bulk_download_max = 3;
+        let app = spawn_app_with(db, config).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let mut ids = Vec::new();
+        for n in 0..4 {
+            ids.push(call(&app, &token, "acme.agent", &format!("2026-11-2{n}T09:30:00Z"), n).await);
+        }
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains("Select all on this page") && page.contains(">Download selected</button>") && page.contains(">Download all matching</button>"));
+        let response = admin.post("/recordings/download", &[("take", "selected"), ("id", &ids[0]), ("id", &ids[2])]).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/zip");
+        assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"recordings-"));
+        let bytes = response.bytes().await.unwrap();
+        let (files, manifest) = unzip(&bytes);
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].0, format!("2026-11-22_093000_inbound_+442079460123_2001_{}.wav", ids[2]));
+        assert_eq!(files[0].1, wav(202), "the audio, byte for byte");
+        assert_eq!(files[1].1, wav(200));
+        assert_eq!(manifest[0], "File,Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),SHA-256,Size (bytes),Check");
+        // A leading + is quoted against spreadsheet formulas (RFC 4180 otherwise).
+        assert!(manifest[1].starts_with(&format!("{},2026-11-22 09:30:00,Inbound,'+442079460123,2001,acme.agent,Sales,Acme,", files[0].0)), "{manifest:?}");
+        assert!(manifest[1].ends_with(&format!(",{},verified", wav(202).len())), "{manifest:?}");
+        let entries = audit_details(&app, "recording.bulk_downloaded").await;
+        assert_eq!(entries, [format!("2 recordings | {} {}", ids[2], ids[0])]);
+
+        // The whole search: four match, three allowed.
+        let (status, page) = admin.post_text("/recordings/download", &[("take", "search")]).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("more than 3 recordings"), "{page}");
+        let response = admin.post("/recordings/download", &[("take", "search"), ("start", "2026-11-21T00:00")]).await;
+        let (files, manifest) = unzip(&response.bytes().await.unwrap());
+        assert_eq!((files.len(), manifest.len()), (3, 4));
+        // Nothing ticked; another company's recording; no Download role.
+        assert_eq!(admin.post("/recordings/download", &[("take", "selected")]).await.status(), 400);
+        let globex = app.as_user("globex.admin").await;
+        assert_eq!(globex.post("/recordings/download", &[("id", &ids[0])]).await.status(), 404);
+        let lead = app.as_user("acme.lead").await;
+        assert_eq!(lead.post("/recordings/download", &[("id", &ids[0])]).await.status(), 404);
+    }
+
+    /// A file changed on disk is still sent (the archive shows what storage
+    /// holds) but marked ALTERED and audited; a missing one is left out.
+    async fn a_zip_marks_altered_and_missing_audio(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let a = call(&app, &token, "acme.agent", "2026-11-20T09:30:00Z", 1).await;
+        let b = call(&app, &token, "acme.agent", "2026-11-21T09:30:00Z", 2).await;
+        let key = |id: &str| { let store = app.store.clone(); let id = id.to_string(); async move {
+            store.recording_in_scope(&callrec_domain::recording::RecordingId::parse(&id).unwrap(), callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap().storage_key } };
+        let altered = app.blobs.path_of(&key(&a).await).unwrap();
+        let mut bytes = std::fs::read(&altered).unwrap();
+        bytes[60] ^= 1;
+        std::fs::write(&altered, bytes).unwrap();
+        std::fs::remove_file(app.blobs.path_of(&key(&b).await).unwrap()).unwrap();
+        let admin = app.as_user("acme.admin").await;
+        let response = admin.post("/recordings/download", &[("id", &a), ("id", &b)]).await;
+        let (files, manifest) = unzip(&response.bytes().await.unwrap());
+        assert_eq!(files.len(), 1);
+        assert!(manifest[1].starts_with(",2026-11-21 09:30:00,") && manifest[1].ends_with("\"MISSING: not in storage, left out\""), "{manifest:?}");
+        assert!(manifest[2].ends_with("ALTERED: does not match the SHA-256 taken at ingest"), "{manifest:?}");
+        assert_eq!(audit_details(&app, "recording.integrity_failed").await.len(), 2);
+    }
+}
