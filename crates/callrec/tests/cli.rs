@@ -942,3 +942,89 @@ on_each_backend! {
     assert_eq!(stored(), before);
 }
 }
+
+/// Rows whose audio file is missing, and files neither a row nor the purge
+/// job's queue knows of: after any crash, both must be empty.
+fn purge_loose_ends(cli: &Cli, runtime: &tokio::runtime::Runtime) -> (usize, usize, i64) {
+    let store = cli.store(runtime);
+    let blobs = callrec_store::BlobStore::new(cli.dir.path());
+    let (files, _) = runtime.block_on(blobs.scan()).unwrap();
+    let used = runtime.block_on(store.storage_keys()).unwrap();
+    let queued: std::collections::HashSet<String> =
+        runtime.block_on(store.purged_audio(1_000_000)).unwrap().into_iter().collect();
+    let rows_without_audio = used.difference(&files).count();
+    let untracked_files = files.iter().filter(|f| !used.contains(*f) && !queued.contains(*f)).count();
+    let recordings = runtime.block_on(store.count_recordings(None)).unwrap();
+    (rows_without_audio, untracked_files, recordings)
+}
+
+// The purge job killed with SIGKILL at five points mid-run (issue 13): after
+// each kill no row lacks its audio and no file is lost track of; the next
+// run finishes the work, and only recordings within retention are left.
+on_each_backend! {
+    fn purge_killed_mid_run_resumes_with_nothing_half_done(cli) {
+    assert!(cli.expect(0, &["purge", "--help"], "").contains("--batch"));
+    cli.expect(0, &["demo", "--recordings", "1500"], "");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    // Acme keeps 30 days of its 90 days of demo calls.
+    runtime.block_on(callrec_store::testing::execute(&store, "UPDATE companies SET retention = '30d' WHERE name = 'Acme Telecom'")).unwrap();
+    let (_, _, before) = purge_loose_ends(cli, &runtime);
+    let mut kills = 0;
+    for delay_ms in [150u64, 250, 350, 450, 550] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callrec"))
+            .args(["purge", "--batch", "2"])
+            .env("CALLREC_DATA_DIR", cli.dir.path())
+            .env_remove("CALLREC_DATABASE_URL")
+            .env("CALLREC_LOG", "warn")
+            .envs(cli.database_url.iter().map(|url| ("CALLREC_DATABASE_URL", url)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+        let (rows_without_audio, untracked_files, _) = purge_loose_ends(cli, &runtime);
+        assert_eq!((rows_without_audio, untracked_files), (0, 0), "after a kill at {delay_ms} ms");
+        // The dead run's lease must expire before another run may work.
+        runtime.block_on(callrec_store::testing::execute(&store, "DELETE FROM job_leases")).unwrap();
+    }
+    assert!(kills >= 2, "the runs were killed mid-way ({kills} of 5)");
+    let done = cli.expect(0, &["purge"], "");
+    assert!(done.starts_with("Purged ") || done.contains("\nPurged "), "{done}");
+    let (rows_without_audio, untracked_files, after) = purge_loose_ends(cli, &runtime);
+    assert_eq!((rows_without_audio, untracked_files), (0, 0));
+    assert!(runtime.block_on(store.purged_audio(10)).unwrap().is_empty(), "the queue is worked off");
+    let due: i64 = {
+        let cutoff = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64) - 30 * 86_400_000;
+        let acme = runtime.block_on(store.company_by_name("Acme Telecom")).unwrap().unwrap();
+        runtime.block_on(store.count_due(acme.id, cutoff)).unwrap()
+    };
+    assert_eq!(due, 0, "nothing due is left");
+    assert!(after < before && after > 0, "{before} → {after}");
+    eprintln!("purge: {kills} of 5 runs killed mid-way; {before} → {after} recordings");
+    let again = cli.expect(0, &["purge"], "");
+    assert!(again.contains("Purged 0 recordings past their retention"), "{again}");
+    }
+}
+
+// CALLREC_DEFAULT_RETENTION sets new companies' retention; a bad value is a
+// clear usage error (exit 2) and adds nothing.
+#[test]
+fn new_companies_take_the_default_retention() {
+    let cli = Cli::new();
+    let added = cli.expect_with(0, &["company", "add", "Acme"], "", &[("CALLREC_DEFAULT_RETENTION", "7 years")]);
+    assert!(added.contains("Added company \"Acme\" (retention: 7 years)."), "{added}");
+    let plain = cli.expect(0, &["company", "add", "Globex"], "");
+    assert!(plain.contains("(retention: Keep forever)"), "{plain}");
+    let refused = cli.expect_with(2, &["company", "add", "Initech"], "", &[("CALLREC_DEFAULT_RETENTION", "a while")]);
+    assert!(refused.contains("CALLREC_DEFAULT_RETENTION") && refused.contains("use forever, a number of days"), "{refused}");
+    let refused = cli.expect_with(2, &["purge"], "", &[("CALLREC_DELETED_RETENTION_DAYS", "0")]);
+    assert!(refused.contains("--deleted-retention-days / CALLREC_DELETED_RETENTION_DAYS must be greater than zero"), "{refused}");
+    let list = cli.expect(0, &["company", "list"], "");
+    assert!(!list.contains("Initech"), "{list}");
+}
