@@ -223,6 +223,18 @@ impl Store {
     }
 }
 
+impl Store {
+    /// What the User, Team and Company filters offer in `scope`, from the
+    /// current directory (the call detail report's form).
+    pub async fn filter_choices(&self, scope: DataScope) -> Result<FilterChoices> {
+        let version: i64 = sqlx::query("SELECT version FROM directory_version")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("version")?;
+        Ok(self.directory_at(version, false).await?.choices(scope))
+    }
+}
+
 /// The copy's `old` items of the companies `kept` says were not read
 /// again, and the `fresh` ones.
 fn merged<T: Clone>(

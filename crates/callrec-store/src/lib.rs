@@ -53,8 +53,9 @@ pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
 pub use purge::{Job, PurgeRule, PurgedBatch};
 pub use recordings::{
-    Binned, Cursor, DeletedRecording, Hold, HoldChange, Inserted, ListedRecording, NewRecording,
-    PageFrom, Recording, RecordingAudio, RecordingPage, RecordingQuery, Restored,
+    Binned, CallTotals, Cursor, DeletedRecording, Hold, HoldChange, Inserted, ListedRecording,
+    NewRecording, PageFrom, Recording, RecordingAudio, RecordingPage, RecordingQuery, Restored,
+    Tally, QUARTER_HOUR_MS,
 };
 pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};

@@ -950,10 +950,16 @@ fn purge_loose_ends(cli: &Cli, runtime: &tokio::runtime::Runtime) -> (usize, usi
     let blobs = callrec_store::BlobStore::new(cli.dir.path());
     let (files, _) = runtime.block_on(blobs.scan()).unwrap();
     let used = runtime.block_on(store.storage_keys()).unwrap();
-    let queued: std::collections::HashSet<String> =
-        runtime.block_on(store.purged_audio(1_000_000)).unwrap().into_iter().collect();
+    let queued: std::collections::HashSet<String> = runtime
+        .block_on(store.purged_audio(1_000_000))
+        .unwrap()
+        .into_iter()
+        .collect();
     let rows_without_audio = used.difference(&files).count();
-    let untracked_files = files.iter().filter(|f| !used.contains(*f) && !queued.contains(*f)).count();
+    let untracked_files = files
+        .iter()
+        .filter(|f| !used.contains(*f) && !queued.contains(*f))
+        .count();
     let recordings = runtime.block_on(store.count_recordings(None)).unwrap();
     (rows_without_audio, untracked_files, recordings)
 }
@@ -1017,14 +1023,41 @@ on_each_backend! {
 #[test]
 fn new_companies_take_the_default_retention() {
     let cli = Cli::new();
-    let added = cli.expect_with(0, &["company", "add", "Acme"], "", &[("CALLREC_DEFAULT_RETENTION", "7 years")]);
-    assert!(added.contains("Added company \"Acme\" (retention: 7 years)."), "{added}");
+    let added = cli.expect_with(
+        0,
+        &["company", "add", "Acme"],
+        "",
+        &[("CALLREC_DEFAULT_RETENTION", "7 years")],
+    );
+    assert!(
+        added.contains("Added company \"Acme\" (retention: 7 years)."),
+        "{added}"
+    );
     let plain = cli.expect(0, &["company", "add", "Globex"], "");
     assert!(plain.contains("(retention: Keep forever)"), "{plain}");
-    let refused = cli.expect_with(2, &["company", "add", "Initech"], "", &[("CALLREC_DEFAULT_RETENTION", "a while")]);
-    assert!(refused.contains("CALLREC_DEFAULT_RETENTION") && refused.contains("use forever, a number of days"), "{refused}");
-    let refused = cli.expect_with(2, &["purge"], "", &[("CALLREC_DELETED_RETENTION_DAYS", "0")]);
-    assert!(refused.contains("--deleted-retention-days / CALLREC_DELETED_RETENTION_DAYS must be greater than zero"), "{refused}");
+    let refused = cli.expect_with(
+        2,
+        &["company", "add", "Initech"],
+        "",
+        &[("CALLREC_DEFAULT_RETENTION", "a while")],
+    );
+    assert!(
+        refused.contains("CALLREC_DEFAULT_RETENTION")
+            && refused.contains("use forever, a number of days"),
+        "{refused}"
+    );
+    let refused = cli.expect_with(
+        2,
+        &["purge"],
+        "",
+        &[("CALLREC_DELETED_RETENTION_DAYS", "0")],
+    );
+    assert!(
+        refused.contains(
+            "--deleted-retention-days / CALLREC_DELETED_RETENTION_DAYS must be greater than zero"
+        ),
+        "{refused}"
+    );
     let list = cli.expect(0, &["company", "list"], "");
     assert!(!list.contains("Initech"), "{list}");
 }

@@ -6,12 +6,14 @@ mod bin;
 mod holds;
 mod number_reads;
 mod page;
+mod report;
 mod search;
 mod selection;
 mod writes;
 
 pub use bin::{Binned, DeletedRecording, Restored};
 pub use holds::HoldChange;
+pub use report::{CallTotals, Tally, QUARTER_HOUR_MS};
 pub(crate) use search::matching;
 
 pub(crate) use page::listed_from_packed;

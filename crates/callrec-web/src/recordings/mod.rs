@@ -24,7 +24,7 @@ use callrec_domain::retention::Retention;
 use callrec_domain::time::parse_rfc3339;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem, PhoneNumber, Role, TeamId, UserId};
-use callrec_store::{Cursor, PageFrom, RecordingQuery};
+use callrec_store::{Cursor, FilterChoices, PageFrom, RecordingQuery};
 use std::collections::{HashMap, HashSet};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -60,7 +60,7 @@ pub(crate) struct Filters {
 }
 
 impl Filters {
-    fn from_query(query: &FormData) -> Filters {
+    pub(crate) fn from_query(query: &FormData) -> Filters {
         let field = |name: &str| query.get(name).trim().chars().take(64).collect::<String>();
         Filters {
             calling_number: field("calling_number"),
@@ -181,6 +181,8 @@ struct RecordingsPage {
     hidden_filters: Vec<(&'static str, String)>,
     hold_link: String,
     release_link: String,
+    /// The Call detail report of the same search.
+    report_link: String,
     bulk_max: u32,
     deleted_days: u32,
 }
@@ -193,7 +195,7 @@ pub(crate) struct BulkHold {
     held: i64,
 }
 
-fn duration_text(ms: i64) -> String {
+pub(crate) fn duration_text(ms: i64) -> String {
     let seconds = ms / 1000;
     if seconds >= 3600 {
         format!(
@@ -248,6 +250,45 @@ pub(crate) fn search_of(
         limit,
     };
     (query, filter_errors)
+}
+
+/// The Direction, User, Team and Company dropdowns of the filters, each
+/// inside the viewer's scope, with the chosen one marked.
+pub(crate) struct FilterLists {
+    pub directions: Vec<Choice>,
+    pub users: Vec<Choice>,
+    pub teams: Vec<Choice>,
+    pub companies: Vec<Choice>,
+}
+
+impl FilterLists {
+    pub fn new(choices: FilterChoices, filters: &Filters, global: bool) -> FilterLists {
+        let users = choices
+            .users
+            .into_iter()
+            .map(|(id, name)| (id.0.to_string(), name));
+        let teams = choices.teams.into_iter().map(|(id, company, team)| {
+            let label = if global {
+                format!("{company} · {team}")
+            } else {
+                team
+            };
+            (id.0.to_string(), label)
+        });
+        let companies = choices
+            .companies
+            .into_iter()
+            .map(|(id, name)| (id.0.to_string(), name));
+        FilterLists {
+            directions: Choice::list(
+                Direction::ALL.map(|d| (d.code().to_string(), d.label().to_string())),
+                Some(&filters.direction),
+            ),
+            users: Choice::list(users, Some(&filters.user)),
+            teams: Choice::list(teams, Some(&filters.team)),
+            companies: Choice::list(companies, Some(&filters.company)),
+        }
+    }
 }
 
 /// When each company on a page deletes its recordings: its retention and
@@ -321,24 +362,7 @@ async fn recordings_page(
         })
         .collect();
 
-    // The User and Team choices stay inside the scope too.
-    let choices = page.filter_choices;
-    let users = choices
-        .users
-        .into_iter()
-        .map(|(id, name)| (id.0.to_string(), name));
-    let team_choices = choices.teams.into_iter().map(|(id, company, team)| {
-        let label = if global {
-            format!("{company} · {team}")
-        } else {
-            team
-        };
-        (id.0.to_string(), label)
-    });
-    let companies = choices
-        .companies
-        .into_iter()
-        .map(|(id, name)| (id.0.to_string(), name));
+    let lists = FilterLists::new(page.filter_choices, &filters, global);
     let hold_target = match query.get("hold") {
         "" => None,
         which => {
@@ -374,19 +398,17 @@ async fn recordings_page(
     let page = RecordingsPage {
         zone: current.zone.name().to_string(),
         chrome: Chrome::new(&current, "Recordings", Some(MenuItem::Recordings)),
-        directions: Choice::list(
-            Direction::ALL.map(|d| (d.code().to_string(), d.label().to_string())),
-            Some(&filters.direction),
-        ),
-        users: Choice::list(users, Some(&filters.user)),
-        teams: Choice::list(team_choices, Some(&filters.team)),
-        companies: Choice::list(companies, Some(&filters.company)),
+        directions: lists.directions,
+        users: lists.users,
+        teams: lists.teams,
+        companies: lists.companies,
         show_company: global,
         can_download: actor.can(Role::DownloadRecordings),
         can_delete: actor.can(Role::DeleteRecordings),
         can_hold: actor.can(Role::LegalHold),
         hidden_filters: filters.hidden_fields(),
         hold_link: filters.query_string(&[("hold", "place")]),
+        report_link: filters.query_string(&[]),
         release_link: filters.query_string(&[("hold", "release")]),
         bulk_max: state.config.records.bulk_download_max,
         deleted_days: state.config.records.deleted_days,

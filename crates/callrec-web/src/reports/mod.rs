@@ -1,6 +1,7 @@
 //! Reports: the audit log, newest first, within the actor's scope —
 //! filtered by user, event and dates, paged, and exported as CSV.
 
+use self::csv::csv_download;
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::layout::Chrome;
@@ -9,11 +10,8 @@ use crate::session::CurrentUser;
 use crate::users::require;
 use crate::AppState;
 use askama::Template;
-use axum::body::Body;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::Router;
 use callrec_domain::csv::csv_line;
@@ -21,12 +19,16 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role, ValidationError};
 use callrec_store::{AuditAction, AuditEntry, AuditQuery};
-use futures_util::StreamExt;
+
+mod calls;
+mod csv;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/reports", get(reports_page))
         .route("/reports/audit.csv", get(export_csv))
+        .route("/reports/calls", get(calls::calls_page))
+        .route("/reports/calls.csv", get(calls::export_csv))
 }
 
 const PER_PAGE: u32 = 50;
@@ -59,6 +61,8 @@ impl AuditRow {
 #[template(path = "reports/reports.html")]
 struct ReportsPage {
     chrome: Chrome,
+    /// Access to Recordings: the Call detail report too.
+    can_call_report: bool,
     rows: Vec<AuditRow>,
     actions: Vec<(&'static str, &'static str)>,
     filters: AuditFilters,
@@ -189,6 +193,7 @@ async fn reports_page(
         _ => Vec::new(),
     };
     let page = ReportsPage {
+        can_call_report: current.actor.can(Role::Recordings),
         zone: current.zone.name().to_string(),
         failed_mail,
         chrome: Chrome::new(&current, "Reports", Some(MenuItem::Reports)),
@@ -249,9 +254,6 @@ async fn export_csv(
         .audit(entry.details(details), state.now())
         .await?;
 
-    // A batch at a time, as the client reads: memory stays bounded, and a
-    // failure part-way breaks the download rather than ending it as if
-    // complete.
     let header = [
         "Time",
         "Event",
@@ -261,28 +263,6 @@ async fn export_csv(
         "Details",
         "Entry",
     ];
-    let first = Bytes::from(csv_line(&header));
-    let (store, zone) = (state.store.clone(), current.zone.clone());
-    let rows = futures_util::stream::unfold(Some(audit_query), move |query| {
-        let (store, zone) = (store.clone(), zone.clone());
-        async move {
-            let mut query = query?;
-            match store.audit_entries(&query).await {
-                Err(err) => {
-                    tracing::error!("audit export stopped: {err}");
-                    let failed = std::io::Error::other("the export stopped part-way");
-                    Some((Err(failed), None))
-                }
-                Ok(batch) => {
-                    let last = batch.last()?.id;
-                    let text: String = batch.iter().map(|entry| csv_row(entry, &zone)).collect();
-                    query.before = Some(last);
-                    Some((Ok(Bytes::from(text)), Some(query)))
-                }
-            }
-        }
-    });
-    let body = futures_util::stream::once(async { Ok::<_, std::io::Error>(first) }).chain(rows);
     let name = format!(
         "audit-{}.csv",
         current
@@ -291,16 +271,22 @@ async fn export_csv(
             .get(..10)
             .unwrap_or("report")
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
+    let (store, zone) = (state.store.clone(), current.zone.clone());
+    Ok(csv_download(
+        &name,
+        &header,
+        audit_query,
+        move |mut query| {
+            let (store, zone) = (store.clone(), zone.clone());
+            async move {
+                let batch = store.audit_entries(&query).await?;
+                let Some(last) = batch.last() else {
+                    return Ok(None);
+                };
+                query.before = Some(last.id);
+                let text: String = batch.iter().map(|entry| csv_row(entry, &zone)).collect();
+                Ok::<_, callrec_store::StoreError>(Some((text, query)))
+            }
+        },
+    ))
 }

@@ -277,3 +277,60 @@ backend_tests! {
         assert_eq!(audit_details(&app, "recording.integrity_failed").await.len(), 2);
     }
 }
+
+backend_tests! {
+    /// The call detail report: totals by direction, user, team and day in
+    /// the viewer's zone, for the Recordings filters in the viewer's scope;
+    /// Export CSV streams every call (RFC 4180, the viewer's zone) and is
+    /// audited.
+    async fn call_detail_report_totals_and_export(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let globex_token = token_for(&app, &seed.globex, "pbx").await;
+        // Two calls of 90 s and one of 30 s; one outbound; one late on the
+        // 20th in UTC that is the 21st in Sydney.
+        for (n, started, direction, seconds) in [(1, "2026-11-20T09:30:00Z", "inbound", 90), (2, "2026-11-20T22:30:00Z", "outbound", 90), (3, "2026-11-21T10:00:00Z", "inbound", 30)] {
+            let mut meta = metadata("acme.agent");
+            meta["started_at"] = Value::from(started);
+            meta["direction"] = Value::from(direction);
+            meta["duration_ms"] = Value::from(seconds * 1000);
+            meta["external_id"] = Value::from(format!("cdr-{n}"));
+            let (status, body) = upload(&app, &token, meta, wav(100 + n), "a.wav").await;
+            assert_eq!(status, 201, "{body}");
+        }
+        call(&app, &globex_token, "globex.agent", "2026-11-20T09:30:00Z", 9).await;
+        let admin = app.as_user("acme.admin").await;
+        let (status, page) = admin.get_text("/reports/calls").await;
+        assert_eq!(status, 200);
+        let text = page.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("<span class=\"stat-label\">Calls</span><span class=\"stat-value\">3</span>"), "{text}");
+        assert!(text.contains("<span class=\"stat-value\">3.5</span>"), "3.5 minutes: {text}");
+        assert!(text.contains("<td>acme.agent</td><td class=\"num\">3</td><td class=\"num\">3.5</td>"), "{text}");
+        assert!(text.contains("<td>Sales</td><td class=\"num\">3</td>"), "{text}");
+        assert!(text.contains("<td>2026-11-20</td><td class=\"num\">2</td><td class=\"num\">3.0</td>"), "{text}");
+        assert!(text.contains("Outbound</span><span class=\"stat-value\">1</span>"), "{text}");
+        // In Sydney the late call belongs to the 21st.
+        admin.post("/my-account/time-zone", &[("time_zone", "Australia/Sydney")]).await;
+        let (_, page) = admin.get_text("/reports/calls?direction=inbound").await;
+        let text = page.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("<span class=\"stat-label\">Calls</span><span class=\"stat-value\">2</span>"), "the direction filter: {text}");
+        let (_, page) = admin.get_text("/reports/calls").await;
+        let text = page.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("<td>2026-11-21</td><td class=\"num\">2</td>"), "{text}");
+
+        let response = admin.get("/reports/calls.csv?direction=inbound").await;
+        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv = response.text().await.unwrap();
+        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines[0], "Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),On hold,Recording");
+        assert_eq!(lines.len(), 3, "{csv}");
+        assert!(lines[1].starts_with("2026-11-21 21:00:00,Inbound,'+442079460123,2001,acme.agent,Sales,Acme,30.0,no,"), "{csv}");
+        let exported = audit_details(&app, "report.calls_exported").await;
+        assert_eq!(exported, ["call detail report | filters direction=inbound"]);
+        // Globex sees only its own call; without Access to Recordings, nothing.
+        let (_, theirs) = app.as_user("globex.admin").await.get_text("/reports/calls").await;
+        assert!(theirs.split_whitespace().collect::<String>().contains("<spanclass=\"stat-value\">1</span>"));
+        assert_eq!(app.as_user("acme.support").await.get("/reports/calls").await.status(), 404);
+    }
+}

@@ -278,6 +278,8 @@ fn table() -> Vec<Row> {
         page_row("/teams", Role::ManageTeams, Rule::Page(Role::ManageTeams)),
         page_row("/reports", Role::AuditLog, Rule::Page(Role::AuditLog)),
         page_row("/reports/audit.csv", Role::AuditLog, Rule::Page(Role::AuditLog)),
+        page_row("/reports/calls", Role::Recordings, Rule::Page(Role::Recordings)),
+        page_row("/reports/calls.csv", Role::Recordings, Rule::Page(Role::Recordings)),
         page_row("/company-settings", Role::ManageUsers, Rule::RoleFrom(Role::ManageUsers, Level::Company)),
         page_row("/companies", Role::ManageUsers, Rule::RoleFrom(Role::ManageUsers, Level::Global)),
         row("POST", "/companies", "/companies", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Global), &[("name", "")]),

@@ -1,0 +1,276 @@
+//! Reports → Call detail report: the Recordings filters, within the
+//! viewer's scope; totals (calls and minutes, by direction, user, team and
+//! day in the viewer's zone) and Export CSV (every call, streamed, in the
+//! viewer's zone, RFC 4180, audited). Role Access to Recordings.
+
+use super::csv::csv_download;
+use crate::error::AppError;
+use crate::form::QueryData;
+use crate::layout::{Choice, Chrome};
+use crate::recordings::{search_of, FilterLists, Filters};
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::users::require;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use callrec_domain::csv::csv_line;
+use callrec_domain::permissions::DataScope;
+use callrec_domain::zone::Zone;
+use callrec_domain::{MenuItem, Role};
+use callrec_store::{AuditAction, CallTotals, PageFrom, Tally};
+use std::collections::BTreeMap;
+
+/// `12.5` minutes.
+fn minutes(ms: i64) -> String {
+    format!("{:.1}", ms as f64 / 60_000.0)
+}
+
+pub(crate) struct TotalTable {
+    title: &'static str,
+    /// The first column's header.
+    column: &'static str,
+    rows: Vec<TotalRow>,
+}
+
+pub(crate) struct TotalRow {
+    label: String,
+    calls: i64,
+    minutes: String,
+}
+
+impl TotalRow {
+    fn new(label: impl Into<String>, tally: Tally) -> TotalRow {
+        TotalRow {
+            label: label.into(),
+            calls: tally.calls,
+            minutes: minutes(tally.duration_ms),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reports/calls.html")]
+struct CallsPage {
+    chrome: Chrome,
+    zone: String,
+    filters: Filters,
+    filter_errors: Vec<String>,
+    directions: Vec<Choice>,
+    users: Vec<Choice>,
+    teams: Vec<Choice>,
+    companies: Vec<Choice>,
+    show_company: bool,
+    calls: i64,
+    minutes: String,
+    by_direction: Vec<TotalRow>,
+    /// By user, by team, by day.
+    tables: Vec<TotalTable>,
+    export_link: String,
+    can_audit: bool,
+}
+
+/// The totals by day in `zone`, oldest first, from quarter hours.
+fn by_day(totals: &CallTotals, zone: &Zone) -> Vec<TotalRow> {
+    let mut days: BTreeMap<String, Tally> = BTreeMap::new();
+    for (start, tally) in &totals.by_quarter_hour {
+        let day = days.entry(zone.format_date(*start)).or_default();
+        day.calls += tally.calls;
+        day.duration_ms += tally.duration_ms;
+    }
+    days.into_iter()
+        .map(|(day, tally)| TotalRow::new(day, tally))
+        .collect()
+}
+
+/// `GET /reports/calls`.
+pub(crate) async fn calls_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    require(&current, Role::Recordings)?;
+    let filters = Filters::from_query(&query);
+    let (search, filter_errors) = search_of(&current, &filters, PageFrom::Start, 1);
+    let scope = current.actor.scope();
+    let global = scope == DataScope::Everything;
+    let totals = state.store.call_totals(&search).await?;
+    let lists = FilterLists::new(state.store.filter_choices(scope).await?, &filters, global);
+    let named =
+        |name: &Option<String>, none: &str| name.clone().unwrap_or_else(|| none.to_string());
+    let page = CallsPage {
+        chrome: Chrome::new(&current, "Call detail report", Some(MenuItem::Recordings)),
+        zone: current.zone.name().to_string(),
+        calls: totals.all.calls,
+        minutes: minutes(totals.all.duration_ms),
+        by_direction: totals
+            .by_direction
+            .iter()
+            .map(|(direction, tally)| TotalRow::new(direction.label(), *tally))
+            .collect(),
+        tables: vec![
+            TotalTable {
+                title: "By user",
+                column: "User",
+                rows: totals
+                    .by_user
+                    .iter()
+                    .map(|(name, tally)| TotalRow::new(named(name, "(no user)"), *tally))
+                    .collect(),
+            },
+            TotalTable {
+                title: "By team",
+                column: "Team",
+                rows: totals
+                    .by_team
+                    .iter()
+                    .map(|(name, tally)| TotalRow::new(named(name, "(no team)"), *tally))
+                    .collect(),
+            },
+            TotalTable {
+                title: "By day",
+                column: "Day",
+                rows: by_day(&totals, &current.zone),
+            },
+        ],
+        export_link: format!("/reports/calls.csv{}", filters.query_string(&[])),
+        can_audit: current.actor.can(Role::AuditLog),
+        directions: lists.directions,
+        users: lists.users,
+        teams: lists.teams,
+        companies: lists.companies,
+        show_company: global,
+        filters,
+        filter_errors,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Calls read per page while exporting.
+const EXPORT_BATCH: u32 = 500;
+
+/// `GET /reports/calls.csv`: every call the filters select, newest first.
+pub(crate) async fn export_csv(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    require(&current, Role::Recordings)?;
+    let filters = Filters::from_query(&query);
+    let (search, errors) = search_of(&current, &filters, PageFrom::Start, EXPORT_BATCH);
+    if let Some(error) = errors.into_iter().next() {
+        return Err(AppError::BadRequest(error));
+    }
+    let details = match filters.query_string(&[]).as_str() {
+        "" => "all calls in scope".to_string(),
+        filtered => format!("filters {}", filtered.trim_start_matches('?')),
+    };
+    let company = current.actor.company_id;
+    let entry = current.audit_entry(
+        &client,
+        AuditAction::CallReportExported,
+        company,
+        "call detail report",
+    );
+    state
+        .store
+        .audit(entry.details(details), state.now())
+        .await?;
+    let header = [
+        "Date/Time",
+        "Direction",
+        "Calling Number",
+        "Called Number",
+        "User",
+        "Team",
+        "Company",
+        "Duration (s)",
+        "On hold",
+        "Recording",
+    ];
+    let name = format!(
+        "calls-{}.csv",
+        current.zone.format_date(state.clock.now_ms())
+    );
+    let (store, zone) = (state.store.clone(), current.zone.clone());
+    // The state is the next page's search; none after the last page.
+    Ok(csv_download(&name, &header, Some(search), move |search| {
+        let (store, zone) = (store.clone(), zone.clone());
+        async move {
+            let Some(mut search) = search else {
+                return Ok(None);
+            };
+            let page = store.search_recordings(&search).await?;
+            if page.items.is_empty() {
+                return Ok(None);
+            }
+            let text: String = page
+                .items
+                .iter()
+                .map(|r| {
+                    csv_line(&[
+                        zone.format_ms(r.started_at_ms).as_str(),
+                        r.direction.label(),
+                        r.calling_number.as_str(),
+                        r.called_number.as_str(),
+                        r.username.as_deref().unwrap_or(""),
+                        r.team_name.as_deref().unwrap_or(""),
+                        &r.company_name,
+                        &format!("{:.1}", r.duration_ms as f64 / 1000.0),
+                        if r.held { "yes" } else { "no" },
+                        r.id.as_str(),
+                    ])
+                })
+                .collect();
+            let next = page.next.map(|cursor| {
+                search.from = PageFrom::After(cursor);
+                search
+            });
+            Ok::<_, callrec_store::StoreError>(Some((text, next)))
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_follow_the_viewers_zone() {
+        let quarter = |ms: i64, calls: i64| {
+            (
+                ms,
+                Tally {
+                    calls,
+                    duration_ms: calls * 60_000,
+                },
+            )
+        };
+        // 2026-11-28 23:45 UTC and 2026-11-29 00:15 UTC.
+        let totals = CallTotals {
+            by_quarter_hour: vec![quarter(1_795_909_500_000, 2), quarter(1_795_911_300_000, 3)],
+            ..CallTotals::default()
+        };
+        let utc: Vec<(String, i64)> = by_day(&totals, &Zone::utc())
+            .into_iter()
+            .map(|r| (r.label, r.calls))
+            .collect();
+        assert_eq!(
+            utc,
+            [("2026-11-28".to_string(), 2), ("2026-11-29".to_string(), 3)]
+        );
+        let sydney = Zone::parse("Australia/Sydney").unwrap();
+        let local: Vec<(String, i64)> = by_day(&totals, &sydney)
+            .into_iter()
+            .map(|r| (r.label, r.calls))
+            .collect();
+        assert_eq!(
+            local,
+            [("2026-11-29".to_string(), 5)],
+            "both on the 29th in Sydney"
+        );
+        assert_eq!(minutes(90_000), "1.5");
+    }
+}
