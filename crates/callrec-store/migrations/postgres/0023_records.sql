@@ -5,7 +5,8 @@
 -- codes. Companies that existed before keep everything.
 ALTER TABLE companies ADD COLUMN retention TEXT NOT NULL DEFAULT 'forever';
 
--- Legal hold: a held recording cannot be deleted or purged.
+-- Legal hold: a held recording cannot be deleted or purged. held_at and
+-- deleted_at below are Unix seconds, like the audit log's times.
 ALTER TABLE recordings ADD COLUMN held_at BIGINT;
 ALTER TABLE recordings ADD COLUMN held_by TEXT;
 ALTER TABLE recordings ADD COLUMN hold_reason TEXT;
@@ -56,3 +57,13 @@ CREATE TABLE job_leases (
     holder     TEXT    NOT NULL,
     expires_at BIGINT NOT NULL
 );
+
+-- The new role, Access to Legal Hold, goes to the users who held every role
+-- of the catalogue before it (the full administrators, such as the first
+-- one), so someone can use it and grant it on; everyone else is given it
+-- by them, as any role.
+INSERT INTO user_roles (user_id, role)
+SELECT user_id, 'legal_hold' FROM user_roles
+WHERE role IN ('manage_own_mfa', 'manage_company_mfa', 'manage_users', 'manage_teams',
+               'recordings', 'download_recordings', 'delete_recordings', 'audit_log')
+GROUP BY user_id HAVING COUNT(*) = 8;
