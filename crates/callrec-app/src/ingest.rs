@@ -4,6 +4,7 @@
 //! content, then fsynced and renamed into the content-addressed store; only
 //! then is the row committed, so an acknowledged recording survives a crash.
 
+use crate::sealing::{seal_file, DataKeys};
 use callrec_domain::audio::{wav_info, AudioFormat};
 use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
 use callrec_domain::permissions::DataScope;
@@ -142,6 +143,7 @@ pub struct Source<'a> {
 pub async fn store_recording(
     store: &Store,
     blobs: &BlobStore,
+    keys: &DataKeys,
     source: &Source<'_>,
     metadata: &Metadata,
     audio: BlobWriter,
@@ -199,6 +201,19 @@ pub async fn store_recording(
         }
     }
     let audio = blobs.finish(audio, source.company).await?;
+    // Sealed with the company's current data key before it is placed: no
+    // plain copy is ever under the company's folder.
+    let (key_id, key) = keys
+        .current(store, source.company, source.now)
+        .await
+        .map_err(std::io::Error::other)?;
+    let temp = audio.temp_path().to_path_buf();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let mut plain = std::fs::File::open(&temp)?;
+        seal_file(&mut plain, &temp, &key, key_id)
+    })
+    .await
+    .map_err(std::io::Error::other)??;
     let mut id_bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut id_bytes);
     let new = NewRecording {

@@ -9,6 +9,7 @@ use callrec_domain::CompanyId;
 use callrec_store::{AuditAction, BlobStore, Recording, Store};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use std::io::{Read, Seek, SeekFrom};
 use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
@@ -50,49 +51,64 @@ impl Integrity {
 /// pool (which every file operation shares) or the disk.
 static CHECKS: Semaphore = Semaphore::const_new(4);
 
-/// Whether the file `file` (read from its start, whatever its position)
-/// hashes to `sha256` (hex). Read on one blocking thread in 1 MiB reads:
-/// through tokio's file (a hop to the blocking pool per read) the check ran
-/// at half the speed (docs/BENCHMARKS.md, download).
-pub async fn file_matches(file: std::fs::File, sha256: &str) -> Result<bool, Error> {
+/// Whether the audio `reader` holds hashes to `sha256` (hex): read from
+/// its start on one blocking thread in 1 MiB reads (through tokio's file,
+/// a hop to the blocking pool per read, the check ran at half the speed;
+/// docs/BENCHMARKS.md, download). Sealed audio that does not open counts
+/// as not matching. The reader comes back at its start, to be streamed.
+pub async fn reader_matches(
+    reader: AudioReader,
+    sha256: &str,
+) -> Result<(bool, AudioReader), Error> {
     let _permit = CHECKS
         .acquire()
         .await
         .map_err(|err| Error::Internal(format!("integrity check: {err}")))?;
-    let actual = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-        let mut file = file;
-        file.seek(SeekFrom::Start(0))?;
+    let internal = |err: std::io::Error| Error::Internal(format!("integrity check: {err}"));
+    let (actual, reader) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+        let mut reader = reader;
+        reader.seek(SeekFrom::Start(0))?;
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; HASH_READ_BYTES];
         loop {
-            let read = file.read(&mut buffer)?;
+            let read = match reader.read(&mut buffer) {
+                Ok(read) => read,
+                Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                    return Ok((None, reader));
+                }
+                Err(err) => return Err(err),
+            };
             if read == 0 {
-                return Ok(hex(&hasher.finalize()));
+                reader.seek(SeekFrom::Start(0))?;
+                return Ok((Some(hex(&hasher.finalize())), reader));
             }
             hasher.update(&buffer[..read]);
         }
     })
     .await
     .map_err(|err| Error::Internal(format!("integrity check: {err}")))?
-    .map_err(|err| Error::Internal(format!("integrity check: {err}")))?;
-    Ok(actual == sha256)
+    .map_err(internal)?;
+    Ok((actual.as_deref() == Some(sha256), reader))
 }
 
-/// Hashes the file at `key` and compares it with `sha256` (hex).
-pub async fn check_key(blobs: &BlobStore, key: &str, sha256: &str) -> Result<Integrity, Error> {
-    let Some(path) = blobs.path_of(key) else {
-        return Ok(Integrity::Missing);
-    };
-    let file = match tokio::fs::File::open(&path).await {
-        Ok(file) => file.into_std().await,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Integrity::Missing),
-        Err(err) => return Err(Error::Internal(format!("audio {key}: {err}"))),
-    };
-    Ok(if file_matches(file, sha256).await? {
-        Integrity::Intact
-    } else {
-        Integrity::Altered
-    })
+/// Hashes the audio at `key` (opened through its company's data key when
+/// sealed) and compares it with `sha256` (hex).
+pub async fn check_key(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    key: &str,
+    sha256: &str,
+) -> Result<Integrity, Error> {
+    match open_audio(store, blobs, keys, key).await? {
+        Opened::Missing => Ok(Integrity::Missing),
+        Opened::Malformed => Ok(Integrity::Altered),
+        Opened::Audio(reader) => Ok(if reader_matches(reader, sha256).await?.0 {
+            Integrity::Intact
+        } else {
+            Integrity::Altered
+        }),
+    }
 }
 
 /// An integrity failure met while serving: audited against the recording's
@@ -145,6 +161,7 @@ impl VerifyReport {
 pub async fn verify_all(
     store: &Store,
     blobs: &BlobStore,
+    keys: &DataKeys,
     company: Option<CompanyId>,
     grace: Duration,
     mut progress: impl FnMut(u64, u64),
@@ -167,7 +184,7 @@ pub async fn verify_all(
             let integrity = match seen.get(&known) {
                 Some(known) => *known,
                 None => {
-                    let found = check_key(blobs, &audio.storage_key, &audio.sha256).await?;
+                    let found = check_key(store, blobs, keys, &audio.storage_key, &audio.sha256).await?;
                     seen.insert(known, found);
                     found
                 }

@@ -79,26 +79,38 @@ impl Keyring {
     }
 
     pub fn encrypt(&self, user: UserId, secret: &TotpSecret) -> String {
+        self.seal(&aad(user), secret.as_bytes())
+    }
+
+    pub fn decrypt(&self, user: UserId, stored: &str) -> Result<TotpSecret, SecretError> {
+        let plain = self.unseal(&aad(user), stored)?;
+        TotpSecret::from_slice(&plain).ok_or(SecretError::Malformed)
+    }
+
+    /// `plain` encrypted under the current key, bound to `aad` (what it
+    /// belongs to), in the stored form `v1.<key id>.<base64url>`: MFA
+    /// secrets, and the companies' audio data keys.
+    pub fn seal(&self, aad: &str, plain: &[u8]) -> String {
         let key = &self.keys[0];
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let aad = aad(user);
         let ciphertext = key
             .cipher
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
-                    msg: secret.as_bytes(),
+                    msg: plain,
                     aad: aad.as_bytes(),
                 },
             )
-            .expect("encrypting 20 bytes cannot exceed the cipher's limits");
+            .expect("encrypting a few bytes cannot exceed the cipher's limits");
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ciphertext);
         format!("v1.{}.{}", key.id, URL_SAFE_NO_PAD.encode(blob))
     }
 
-    pub fn decrypt(&self, user: UserId, stored: &str) -> Result<TotpSecret, SecretError> {
+    /// What [`Keyring::seal`] sealed for `aad`.
+    pub fn unseal(&self, aad: &str, stored: &str) -> Result<Vec<u8>, SecretError> {
         let mut parts = stored.splitn(3, '.');
         let (Some("v1"), Some(id), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(SecretError::Malformed);
@@ -115,9 +127,7 @@ impl Keyring {
             return Err(SecretError::Malformed);
         }
         let (nonce, ciphertext) = blob.split_at(24);
-        let aad = aad(user);
-        let plain = key
-            .cipher
+        key.cipher
             .decrypt(
                 XNonce::from_slice(nonce),
                 Payload {
@@ -125,8 +135,7 @@ impl Keyring {
                     aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| SecretError::Undecryptable)?;
-        TotpSecret::from_slice(&plain).ok_or(SecretError::Malformed)
+            .map_err(|_| SecretError::Undecryptable)
     }
 
     /// The stored form of a recovery code: its keyed hash under the

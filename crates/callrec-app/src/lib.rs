@@ -16,6 +16,7 @@ pub mod mail;
 pub mod mfa;
 pub mod passwords;
 pub mod records;
+pub mod sealing;
 pub mod settings;
 pub mod sign_in;
 pub mod teams;

@@ -22,6 +22,7 @@ pub mod recording;
 pub mod recovery;
 pub mod retention;
 pub mod role;
+pub mod sealed;
 pub mod security_key;
 pub mod throttle;
 pub mod time;

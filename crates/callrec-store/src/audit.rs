@@ -80,6 +80,7 @@ audit_actions! {
     HoldReleased => "recording.hold_released", "Legal hold released";
     RecordingsDownloaded => "recording.bulk_downloaded", "Recordings downloaded (ZIP)";
     CallReportExported => "report.calls_exported", "Call detail report exported";
+    DataKeyRotated => "company.data_key_rotated", "Audio data key rotated";
     RecordingIntegrityFailed => "recording.integrity_failed", "Recording integrity failure";
     AuditExported => "audit.exported", "Audit report exported";
     TokenCreated => "token.created", "API token created";

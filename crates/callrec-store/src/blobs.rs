@@ -64,6 +64,14 @@ impl Drop for BlobWriter {
     }
 }
 
+impl PreparedBlob {
+    /// Where the bytes wait, fsynced, for [`BlobStore::place`]: sealing
+    /// replaces them there before they are placed.
+    pub fn temp_path(&self) -> &Path {
+        &self.writer.path
+    }
+}
+
 /// A stored blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBlob {

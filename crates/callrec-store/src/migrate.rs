@@ -52,6 +52,7 @@ migrations!(
     21 => "0021_audit_chain.sql",
     22 => "0022_audit_chain_start.sql",
     23 => "0023_records.sql",
+    24 => "0024_data_keys.sql",
 );
 
 impl Store {

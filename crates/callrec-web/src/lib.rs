@@ -37,6 +37,7 @@ use axum::Router;
 use callrec_app::mfa::{Mfa, SecurityKeys};
 use callrec_app::{Clock, Keyring, Passwords};
 use callrec_store::{BlobStore, Store};
+use callrec_app::sealing::DataKeys;
 use std::sync::Arc;
 
 /// What every handler can reach.
@@ -49,6 +50,8 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     /// Audio files.
     pub blobs: BlobStore,
+    /// The companies' data keys that seal audio at rest.
+    pub data_keys: DataKeys,
     pub clock: Clock,
     /// The WebAuthn relying party, when `CALLREC_PUBLIC_URL` names a host.
     pub security_keys: Option<Arc<SecurityKeys>>,
@@ -68,12 +71,14 @@ impl AppState {
                 .ok()
                 .map(Arc::new)
         });
+        let keyring = Arc::new(keyring);
         Ok(AppState {
             security_keys,
             store,
             config: Arc::new(config),
             passwords,
-            keyring: Arc::new(keyring),
+            data_keys: DataKeys::new(keyring.clone()),
+            keyring,
             blobs,
             clock: Clock::system(),
         })

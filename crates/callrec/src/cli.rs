@@ -104,7 +104,9 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Run the web portal.
     Serve(Box<ServeArgs>),
-    /// Apply database migrations and exit (serve also applies them on start).
+    /// Apply database migrations, then seal (encrypt) every stored audio
+    /// file that is still plain with its company's data key, with progress;
+    /// run it again to finish a run that stopped.
     Migrate,
     /// Add demo companies, teams, users (documented passwords) and recordings.
     Demo(DemoArgs),
@@ -213,10 +215,21 @@ pub struct ImportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Make a new current key (in the key file; with CALLREC_SECRET_KEY set,
-    /// put the new key there and the old one in CALLREC_SECRET_KEY_PREVIOUS
-    /// first) and re-encrypt every stored MFA secret with it.
-    Rotate,
+    /// Make a new current master key (in the key file; with
+    /// CALLREC_SECRET_KEY set, put the new key there and the old one in
+    /// CALLREC_SECRET_KEY_PREVIOUS first) and re-encrypt every stored MFA
+    /// secret and every company's audio data key with it. With
+    /// --company C --data: instead, give the company a new audio data key
+    /// and re-seal all its audio with it, with progress (run it again to
+    /// finish a run that stopped).
+    Rotate {
+        /// The company whose audio data key to replace (with --data).
+        #[arg(long, value_name = "NAME", requires = "data")]
+        company: Option<String>,
+        /// Re-seal the company's audio with a new data key.
+        #[arg(long, requires = "company")]
+        data: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -161,6 +161,10 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
         "Re-encrypted {rotated} of {total} secrets with key {}.",
         keyring.current_key_id()
     );
+    let current = keyring.current_key_id().to_string();
+    let data_keys = callrec_app::sealing::DataKeys::new(std::sync::Arc::new(keyring));
+    let rewrapped = data_keys.rewrap_all(store).await?;
+    println!("Re-encrypted {rewrapped} audio data keys with key {current}.");
     if failed > 0 {
         return Err(CliError::Failed(format!(
             "{failed} secrets could not be read with the configured keys; add the missing key to {ENV_PREVIOUS} (or the key file) and run again"

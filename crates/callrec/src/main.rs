@@ -48,12 +48,16 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => {
             let store = commands::open_store(&storage).await?;
             println!("Database is up to date ({}).", store.backend().name());
-            Ok(())
+            let keys = commands::data_keys(&storage)?;
+            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            commands::seal::seal_plain(&store, &blobs, &keys).await
         }
         Command::Demo(args) => {
             let store = commands::open_store(&storage).await?;
             let blobs = callrec_store::BlobStore::new(&storage.data_dir);
-            let (loaded, logins) = commands::demo::load(&store, &blobs, args.recordings).await?;
+            let keys = commands::data_keys(&storage)?;
+            let (loaded, logins) =
+                commands::demo::load(&store, &blobs, &keys, args.recordings).await?;
             println!(
                 "{}",
                 if loaded {
@@ -78,12 +82,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Import(args) => {
             let store = commands::open_store(&storage).await?;
-            commands::import::run(&store, &storage.data_dir, &args.company, &args.dir).await
+            let keys = commands::data_keys(&storage)?;
+            commands::import::run(&store, &keys, &storage.data_dir, &args.company, &args.dir).await
         }
         Command::Verify(args) => {
             let store = commands::open_store(&storage).await?;
             let blobs = callrec_store::BlobStore::new(&storage.data_dir);
-            commands::verify::run(&store, &blobs, args.company.as_deref()).await
+            let keys = commands::data_keys(&storage)?;
+            commands::verify::run(&store, &blobs, &keys, args.company.as_deref()).await
         }
         Command::Audit(cli::AuditCommand::Verify { anchors }) => {
             let store = commands::open_store(&storage).await?;
@@ -99,7 +105,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let blobs = callrec_store::BlobStore::new(&storage.data_dir);
             commands::purge::run(&store, &blobs, records, &zone, args.batch).await
         }
-        Command::Keys(cli::KeysCommand::Rotate) => {
+        Command::Keys(cli::KeysCommand::Rotate { company: Some(company), data: true }) => {
+            let store = commands::open_store(&storage).await?;
+            let keys = commands::data_keys(&storage)?;
+            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            commands::seal::reseal(&store, &blobs, &keys, &company).await
+        }
+        Command::Keys(cli::KeysCommand::Rotate { .. }) => {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await
         }
         Command::User(command) => {

@@ -15,7 +15,9 @@ fn callrec(dir: &std::path::Path, database_url: Option<&str>) -> Command {
         .env("CALLREC_DATA_DIR", dir)
         .env_remove("CALLREC_DATABASE_URL")
         .env("CALLREC_LOG", "warn")
-        .env("CALLREC_ORPHAN_GRACE_SECONDS", "0");
+        .env("CALLREC_ORPHAN_GRACE_SECONDS", "0")
+        // The master key, so the test can open the sealed audio.
+        .env("CALLREC_SECRET_KEY", "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=");
     if let Some(url) = database_url {
         command.env("CALLREC_DATABASE_URL", url);
     }
@@ -153,7 +155,13 @@ async fn survive_sigkill(database_url: Option<&str>) {
             .unwrap()
             .unwrap_or_else(|| panic!("acknowledged recording {id} is missing"));
         assert_eq!(&recording.sha256, sha);
-        let bytes = std::fs::read(blobs.path_of(&recording.storage_key).unwrap()).unwrap();
+        let keys = callrec_app::sealing::DataKeys::new(std::sync::Arc::new(callrec_app::Keyring::new([7; 32], &[])));
+        let callrec_app::sealing::Opened::Audio(mut reader) = callrec_app::sealing::open_audio(&store, &blobs, &keys, &recording.storage_key).await.unwrap() else {
+            panic!("the audio of {id} is missing or malformed");
+        };
+        assert!(reader.is_sealed(), "stored sealed");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut bytes).unwrap();
         assert_eq!(
             &hex(&Sha256::digest(&bytes)),
             sha,

@@ -8,6 +8,7 @@
 //! audited as an integrity failure; a missing one is left out and marked.
 
 use crate::accounts::AuditContext;
+use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use crate::Error;
 use callrec_domain::csv::csv_line;
 use callrec_domain::hex::hex;
@@ -18,7 +19,7 @@ use callrec_store::{AuditAction, BlobStore, Recording, Store};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io;
-use tokio::io::AsyncReadExt;
+use std::io::Read;
 use tokio::sync::mpsc::Sender;
 
 /// Bytes read from a file at a time, and the most a chunk of the
@@ -69,6 +70,9 @@ pub async fn audit_download(
 enum Check {
     Verified,
     Altered,
+    /// Sealed audio that does not open (changed, cut short): the entry
+    /// holds what opened before the first bad chunk.
+    Unreadable,
     Missing,
     TooLarge,
 }
@@ -80,6 +84,7 @@ impl Check {
             Check::Altered => "ALTERED: does not match the SHA-256 taken at ingest",
             Check::Missing => "MISSING: not in storage, left out",
             Check::TooLarge => "TOO LARGE for a ZIP entry, left out",
+            Check::Unreadable => "UNREADABLE: the sealed file does not open (changed or cut short); the entry stops there",
         }
     }
 }
@@ -90,13 +95,14 @@ impl Check {
 pub async fn write_zip(
     store: &Store,
     blobs: &BlobStore,
+    keys: &DataKeys,
     recordings: Vec<Recording>,
     zone: &Zone,
     audit: &AuditContext,
     now_ms: i64,
     out: Sender<io::Result<Vec<u8>>>,
 ) {
-    if let Err(err) = zip_into(store, blobs, recordings, zone, audit, now_ms, &out).await {
+    if let Err(err) = zip_into(store, blobs, keys, recordings, zone, audit, now_ms, &out).await {
         tracing::warn!(error = %err, "a ZIP download stopped part-way");
         let _ = out.send(Err(io::Error::other(err.to_string()))).await;
     }
@@ -116,9 +122,11 @@ async fn send(out: &Sender<io::Result<Vec<u8>>>, bytes: Vec<u8>) -> Result<(), G
     out.send(Ok(bytes)).await.map_err(|_| Gone)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn zip_into(
     store: &Store,
     blobs: &BlobStore,
+    keys: &DataKeys,
     recordings: Vec<Recording>,
     zone: &Zone,
     audit: &AuditContext,
@@ -127,7 +135,6 @@ async fn zip_into(
 ) -> Result<(), Error> {
     let mut zip = ZipWriter::new();
     let mut manifest = csv_line(&MANIFEST_HEADER);
-    let mut buffer = vec![0u8; CHUNK];
     for recording in &recordings {
         let name = bulk_name(
             recording.started_at_ms,
@@ -137,38 +144,38 @@ async fn zip_into(
             &recording.id,
             recording.format,
         );
-        let check = match blobs.path_of(&recording.storage_key) {
-            None => Check::Missing,
-            Some(path) => match tokio::fs::File::open(&path).await {
-                Err(err) if err.kind() == io::ErrorKind::NotFound => Check::Missing,
-                Err(err) => return Err(Error::Internal(format!("cannot read audio: {err}"))),
-                Ok(file) => {
-                    let size = file.metadata().await.map(|m| m.len()).unwrap_or(u64::MAX);
-                    if size > MAX_ENTRY {
-                        Check::TooLarge
-                    } else {
-                        let started = zip.start(&name, recording.started_at_ms);
-                        if send(out, started).await.is_err() {
+        let check = match open_audio(store, blobs, keys, &recording.storage_key).await? {
+            Opened::Missing => Check::Missing,
+            Opened::Malformed => Check::Unreadable,
+            Opened::Audio(reader) if reader.len() > MAX_ENTRY => Check::TooLarge,
+            Opened::Audio(reader) => {
+                if send(out, zip.start(&name, recording.started_at_ms)).await.is_err() {
+                    return Ok(());
+                }
+                match copy_entry(reader, out).await? {
+                    Copied::Gone => return Ok(()),
+                    // What was sent is the entry; the manifest says it is
+                    // not the recording (a sealed chunk failed to open).
+                    Copied::Tampered { crc, sent } => {
+                        if send(out, zip.end(crc, sent)).await.is_err() {
                             return Ok(());
                         }
-                        match copy_entry(file, &mut buffer, out).await? {
-                            None => return Ok(()),
-                            Some((crc, sha, sent)) => {
-                                if send(out, zip.end(crc, sent)).await.is_err() {
-                                    return Ok(());
-                                }
-                                if hex(&sha) == recording.sha256 {
-                                    Check::Verified
-                                } else {
-                                    Check::Altered
-                                }
-                            }
+                        Check::Unreadable
+                    }
+                    Copied::Whole { crc, sha, sent } => {
+                        if send(out, zip.end(crc, sent)).await.is_err() {
+                            return Ok(());
+                        }
+                        if hex(&sha) == recording.sha256 {
+                            Check::Verified
+                        } else {
+                            Check::Altered
                         }
                     }
                 }
-            },
+            }
         };
-        if matches!(check, Check::Altered | Check::Missing) {
+        if matches!(check, Check::Altered | Check::Missing | Check::Unreadable) {
             let entry = audit
                 .entry(AuditAction::RecordingIntegrityFailed)
                 .company(recording.company_id)
@@ -178,7 +185,7 @@ async fn zip_into(
             tracing::warn!(recording = %recording.id, check = check.words(), "integrity failure in a ZIP download");
         }
         let file = match check {
-            Check::Verified | Check::Altered => name.as_str(),
+            Check::Verified | Check::Altered | Check::Unreadable => name.as_str(),
             Check::Missing | Check::TooLarge => "",
         };
         manifest.push_str(&csv_line(&[
@@ -203,35 +210,53 @@ async fn zip_into(
     Ok(())
 }
 
-/// Streams one open file into the archive; its CRC-32, SHA-256 and size,
-/// or `None` when the receiver went away.
-async fn copy_entry(
-    mut file: tokio::fs::File,
-    buffer: &mut [u8],
-    out: &Sender<io::Result<Vec<u8>>>,
-) -> Result<Option<(u32, Vec<u8>, u64)>, Error> {
+/// How copying one file went.
+enum Copied {
+    Whole { crc: u32, sha: Vec<u8>, sent: u64 },
+    Tampered { crc: u32, sent: u64 },
+    /// The receiver went away.
+    Gone,
+}
+
+/// Streams one file's audio into the archive, a chunk read at a time on a
+/// blocking thread.
+async fn copy_entry(reader: AudioReader, out: &Sender<io::Result<Vec<u8>>>) -> Result<Copied, Error> {
     let mut crc = crc32fast::Hasher::new();
     let mut sha = Sha256::new();
     let mut sent: u64 = 0;
+    let mut reader = Some(reader);
     loop {
-        let read = file
-            .read(buffer)
-            .await
-            .map_err(|err| Error::Internal(format!("cannot read audio: {err}")))?;
-        if read == 0 {
-            return Ok(Some((crc.finalize(), sha.finalize().to_vec(), sent)));
+        let taken = reader.take().expect("the reader comes back after each read");
+        let (back, read) = tokio::task::spawn_blocking(move || {
+            let mut taken = taken;
+            let mut buffer = vec![0u8; CHUNK];
+            let read = taken.read(&mut buffer).map(|n| {
+                buffer.truncate(n);
+                buffer
+            });
+            (taken, read)
+        })
+        .await
+        .map_err(|err| Error::Internal(err.to_string()))?;
+        reader = Some(back);
+        let chunk = match read {
+            Ok(chunk) => chunk,
+            Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+                return Ok(Copied::Tampered { crc: crc.finalize(), sent });
+            }
+            Err(err) => return Err(Error::Internal(format!("cannot read audio: {err}"))),
+        };
+        if chunk.is_empty() {
+            return Ok(Copied::Whole { crc: crc.finalize(), sha: sha.finalize().to_vec(), sent });
         }
-        let chunk = &buffer[..read];
-        crc.update(chunk);
-        sha.update(chunk);
-        sent += read as u64;
+        crc.update(&chunk);
+        sha.update(&chunk);
+        sent += chunk.len() as u64;
         if sent > MAX_ENTRY {
-            return Err(Error::Internal(
-                "an audio file grew past 4 GiB while it was read".into(),
-            ));
+            return Err(Error::Internal("an audio file grew past 4 GiB while it was read".into()));
         }
-        if send(out, chunk.to_vec()).await.is_err() {
-            return Ok(None);
+        if send(out, chunk).await.is_err() {
+            return Ok(Copied::Gone);
         }
     }
 }

@@ -23,8 +23,9 @@ use callrec_domain::recording::{download_name, RecordingId};
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::Role;
 use callrec_store::{AuditAction, Binned, Recording, Reservation, ThrottleWindow};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use axum::body::Bytes;
+use callrec_app::sealing::{open_audio, AudioReader, Opened};
+use std::io::{Read, Seek};
 
 pub(super) async fn find(
     state: &AppState,
@@ -73,27 +74,12 @@ async fn send_file(
         integrity::record_failure(&state.store, recording, integrity, &audit).await?;
         Ok::<_, AppError>(unavailable(integrity))
     };
-    let path = state
-        .blobs
-        .path_of(&recording.storage_key)
-        .ok_or_else(|| AppError::Internal("bad storage key".into()))?;
-    let mut file = match tokio::fs::File::open(&path).await {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return failed(Integrity::Missing).await;
-        }
-        Err(err) => {
-            let id = &recording.id;
-            return Err(AppError::Internal(format!(
-                "audio of recording {id}: {err}"
-            )));
-        }
+    let reader = match open_audio(&state.store, &state.blobs, &state.data_keys, &recording.storage_key).await? {
+        Opened::Audio(reader) => reader,
+        Opened::Missing => return failed(Integrity::Missing).await,
+        Opened::Malformed => return failed(Integrity::Altered).await,
     };
-    let size = file
-        .metadata()
-        .await
-        .map_err(|err| AppError::Internal(err.to_string()))?
-        .len();
+    let size = reader.len();
     let mut response_headers = HeaderMap::new();
     let content_type = HeaderValue::from_static(recording.format.mime_type());
     response_headers.insert(header::CONTENT_TYPE, content_type);
@@ -131,17 +117,15 @@ async fn send_file(
         Some(Ok(range)) => range.start == 0 && range.end + 1 == size,
         Some(Err(_)) => false,
     };
+    let mut reader = reader;
     if whole {
-        // Hashed through the descriptor that is streamed: a file swapped
+        // Hashed through the reader that is then streamed: a file swapped
         // under the path meanwhile cannot pass the check for another.
-        let internal = |err: std::io::Error| AppError::Internal(format!("audio: {err}"));
-        let same = file.try_clone().await.map_err(internal)?.into_std().await;
-        if !integrity::file_matches(same, &recording.sha256).await? {
+        let (matches, checked) = integrity::reader_matches(reader, &recording.sha256).await?;
+        if !matches {
             return failed(Integrity::Altered).await;
         }
-        file.seek(std::io::SeekFrom::Start(0))
-            .await
-            .map_err(internal)?;
+        reader = checked;
         let digest = STANDARD.encode(from_hex(&recording.sha256).unwrap_or_default());
         let repr = HeaderValue::from_str(&format!("sha-256=:{digest}:"))
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -158,9 +142,6 @@ async fn send_file(
             Ok((StatusCode::RANGE_NOT_SATISFIABLE, response_headers).into_response())
         }
         Some(Ok(range)) => {
-            file.seek(std::io::SeekFrom::Start(range.start))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
             let length = range.end - range.start + 1;
             let value = format!("bytes {}-{}/{size}", range.start, range.end);
             response_headers.insert(
@@ -168,17 +149,61 @@ async fn send_file(
                 HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
             );
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-            let body =
-                Body::from_stream(ReaderStream::with_capacity(file.take(length), READ_BYTES));
+            let body = Body::from_stream(stream_audio(reader, range.start, length));
             Ok((StatusCode::PARTIAL_CONTENT, response_headers, body).into_response())
         }
         None => {
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             // The size checked, not whatever was appended since.
-            let body = Body::from_stream(ReaderStream::with_capacity(file.take(size), READ_BYTES));
+            let body = Body::from_stream(stream_audio(reader, 0, size));
             Ok((StatusCode::OK, response_headers, body).into_response())
         }
     }
+}
+
+/// `length` bytes of `reader` from `start`, READ_BYTES at a time, each
+/// read on a blocking thread. A read that fails (a sealed chunk that does
+/// not open) breaks the response rather than ending it as if complete.
+fn stream_audio(
+    reader: AudioReader,
+    start: u64,
+    length: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    futures_util::stream::unfold(
+        Some((reader, start, length)),
+        |state| async move {
+            let (reader, at, left) = state?;
+            if left == 0 {
+                return None;
+            }
+            let read = tokio::task::spawn_blocking(move || {
+                let mut reader = reader;
+                let want = READ_BYTES.min(usize::try_from(left).unwrap_or(READ_BYTES));
+                let mut buffer = vec![0u8; want];
+                let result = reader
+                    .seek(std::io::SeekFrom::Start(at))
+                    .and_then(|_| reader.read(&mut buffer))
+                    .map(|n| {
+                        buffer.truncate(n);
+                        buffer
+                    });
+                (reader, result)
+            })
+            .await;
+            match read {
+                Ok((reader, Ok(chunk))) if !chunk.is_empty() => {
+                    let n = chunk.len() as u64;
+                    Some((Ok(Bytes::from(chunk)), Some((reader, at + n, left - n))))
+                }
+                Ok((_, Ok(_))) => Some((Err(std::io::Error::other("the audio ended early")), None)),
+                Ok((_, Err(err))) => {
+                    tracing::error!("audio stopped part-way: {err}");
+                    Some((Err(err), None))
+                }
+                Err(err) => Some((Err(std::io::Error::other(err)), None)),
+            }
+        },
+    )
 }
 
 /// One play entry per session and recording in this window.

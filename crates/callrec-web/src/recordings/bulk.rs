@@ -91,6 +91,7 @@ pub(crate) async fn download(
         write_zip(
             &state.store,
             &state.blobs,
+            &state.data_keys,
             recordings,
             &zone,
             &audit,

@@ -84,7 +84,10 @@ backend_tests! {
         let id = body["id"].as_str().unwrap();
         assert_eq!(id.len(), 32);
         let path = app.blobs.path_of(&callrec_store::company_key(seed.acme.id, &sha256_hex(&audio))).unwrap();
-        assert_eq!(std::fs::read(path).unwrap(), audio, "the original bytes, content-addressed in the company's folder");
+        let stored = std::fs::read(path).unwrap();
+        assert!(stored.starts_with(b"CRA1") && !stored.windows(64).any(|w| w == &audio[100..164]), "sealed at rest, content-addressed in the company's folder");
+        let download = app.as_user("acme.admin").await.get(&format!("/recordings/{id}/download")).await;
+        assert_eq!(download.bytes().await.unwrap().to_vec(), audio, "the original bytes come back");
         // The agent's team comes from the user.
         let agent = app.as_user("acme.agent").await;
         let (_, page) = agent.get_text("/recordings").await;

@@ -253,8 +253,9 @@ backend_tests! {
         assert_eq!(lead.post("/recordings/download", &[("id", &ids[0])]).await.status(), 404);
     }
 
-    /// A file changed on disk is still sent (the archive shows what storage
-    /// holds) but marked ALTERED and audited; a missing one is left out.
+    /// A file changed on disk is sent as far as it opens (the archive shows
+    /// what storage holds) and marked UNREADABLE and audited; a missing one
+    /// is left out.
     async fn a_zip_marks_altered_and_missing_audio(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
@@ -273,7 +274,8 @@ backend_tests! {
         let (files, manifest) = unzip(&response.bytes().await.unwrap());
         assert_eq!(files.len(), 1);
         assert!(manifest[1].starts_with(",2026-11-21 09:30:00,") && manifest[1].ends_with("\"MISSING: not in storage, left out\""), "{manifest:?}");
-        assert!(manifest[2].ends_with("ALTERED: does not match the SHA-256 taken at ingest"), "{manifest:?}");
+        // Sealed audio changed on disk no longer opens past the change.
+        assert!(manifest[2].ends_with(",UNREADABLE: the sealed file does not open (changed or cut short); the entry stops there"), "{manifest:?}");
         assert_eq!(audit_details(&app, "recording.integrity_failed").await.len(), 2);
     }
 }

@@ -2,6 +2,7 @@
 
 use super::now;
 use crate::error::CliError;
+use callrec_app::sealing::{seal_plain_files, DataKeys};
 use callrec_app::accounts::{self, AuditContext, CreateUser};
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::audio::pcm_wav;
@@ -125,6 +126,7 @@ const DEFAULT_RECORDINGS: u64 = 3000;
 pub async fn load(
     store: &Store,
     blobs: &BlobStore,
+    keys: &DataKeys,
     recordings: Option<u64>,
 ) -> Result<(bool, Vec<DemoLogin>), CliError> {
     let logins = logins();
@@ -137,6 +139,8 @@ pub async fn load(
     let count = recordings.unwrap_or(if loaded { DEFAULT_RECORDINGS } else { 0 });
     if count > 0 {
         add_recordings(store, blobs, count).await?;
+        // The demo's few audio files are sealed like any other audio.
+        seal_plain_files(store, blobs, keys, crate::commands::now(), |_, _| {}).await?;
     }
     Ok((loaded, logins))
 }

@@ -4,6 +4,7 @@
 //! external id gets `import:<file name>`, so running again skips it too.
 
 use crate::error::CliError;
+use callrec_app::sealing::DataKeys;
 use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
 use callrec_store::{BlobStore, Store};
 use std::io::{IsTerminal, Write};
@@ -27,6 +28,7 @@ enum Outcome {
 async fn import_file(
     store: &Store,
     blobs: &BlobStore,
+    keys: &DataKeys,
     source: &Source<'_>,
     audio: &Path,
 ) -> Result<Outcome, CliError> {
@@ -65,7 +67,7 @@ async fn import_file(
         .write(&bytes)
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
-    match store_recording(store, blobs, source, &metadata, writer).await {
+    match store_recording(store, blobs, keys, source, &metadata, writer).await {
         Ok(ingested) if ingested.created => Ok(Outcome::Added),
         Ok(_) => Ok(Outcome::Skipped),
         Err(IngestError::Store(err)) => Err(err.into()),
@@ -87,6 +89,7 @@ fn describe(err: IngestError) -> String {
 
 pub async fn run(
     store: &Store,
+    keys: &DataKeys,
     data_dir: &Path,
     company: &str,
     dir: &Path,
@@ -129,7 +132,7 @@ pub async fn run(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match import_file(store, &blobs, &source, file).await? {
+        match import_file(store, &blobs, keys, &source, file).await? {
             Outcome::Added => added += 1,
             Outcome::Skipped => skipped += 1,
             Outcome::Failed(reason) => failed.push((name.clone(), reason)),

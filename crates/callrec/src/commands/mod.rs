@@ -3,12 +3,14 @@ pub mod audit;
 pub mod demo;
 pub mod import;
 pub mod purge;
+pub mod seal;
 pub mod serve;
 pub mod token;
 pub mod verify;
 
 use crate::config::StorageSettings;
 use crate::error::CliError;
+use callrec_app::sealing::DataKeys;
 use callrec_store::Store;
 use std::io::BufRead;
 
@@ -22,6 +24,12 @@ pub async fn open_store(storage: &StorageSettings) -> Result<Store, CliError> {
     .await?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// The companies' audio data keys, opened with the configured master key.
+pub fn data_keys(storage: &StorageSettings) -> Result<DataKeys, CliError> {
+    let keyring = crate::keys::load(&storage.data_dir)?;
+    Ok(DataKeys::new(std::sync::Arc::new(keyring)))
 }
 
 /// The first line of standard input, without its line ending.

@@ -69,7 +69,8 @@ pub async fn run(
         );
     }
     let demo_logins = if load_demo {
-        let (loaded, logins) = demo::load(&store, &blobs, None).await?;
+        let keys = app.state().data_keys.clone();
+        let (loaded, logins) = demo::load(&store, &blobs, &keys, None).await?;
         if loaded {
             println!("Loaded the demo data.");
         }

@@ -4,12 +4,18 @@
 use super::admin::company_named;
 use crate::error::CliError;
 use callrec_app::integrity::verify_all;
+use callrec_app::sealing::DataKeys;
 use callrec_store::{BlobStore, Store};
 use std::io::Write;
 
 /// Checks the audio of every recording (of `company`, or all); exit 1 when
 /// anything is missing, altered or orphaned.
-pub async fn run(store: &Store, blobs: &BlobStore, company: Option<&str>) -> Result<(), CliError> {
+pub async fn run(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    company: Option<&str>,
+) -> Result<(), CliError> {
     let company = match company {
         Some(name) => Some(company_named(store, name).await?.id),
         None => None,
@@ -18,7 +24,7 @@ pub async fn run(store: &Store, blobs: &BlobStore, company: Option<&str>) -> Res
     // As start-up's tidy-up: a file this new may belong to an upload
     // still committing its row.
     let grace = std::time::Duration::from_secs(60);
-    let report = verify_all(store, blobs, company, grace, |done, total| {
+    let report = verify_all(store, blobs, keys, company, grace, |done, total| {
         // A line for each tenth, and the last: readable in a log too.
         let tenth = done * 10 / total.max(1);
         if tenth > shown || done == total {

@@ -1,0 +1,149 @@
+//! Sealing what was stored before (`callrec migrate`) and re-sealing a
+//! company's audio with a new data key (`callrec keys rotate --company C
+//! --data`). Each file is replaced whole (`seal_file`), one at a time,
+//! while the portal serves; a run stopped anywhere (even by SIGKILL) is
+//! finished by running it again: what is already done is recognised by
+//! its header and skipped.
+
+use super::reader::company_of;
+use super::{seal_file, AudioReader, DataKeys};
+use crate::Error;
+use callrec_domain::sealed::{Header, HEADER_LEN};
+use callrec_domain::CompanyId;
+use callrec_store::{BlobStore, Store};
+use std::io::Read;
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Files sealed (or re-sealed) now.
+    pub sealed: u64,
+    /// Files that already were.
+    pub skipped: u64,
+    /// The data key sealing them.
+    pub key_id: u32,
+}
+
+/// The header of the file at `key`, if sealed (`None`: plain or gone).
+fn header_of(blobs: &BlobStore, key: &str) -> Option<Header> {
+    let mut head = [0u8; HEADER_LEN];
+    let mut file = std::fs::File::open(blobs.path_of(key)?).ok()?;
+    file.read_exact(&mut head).ok()?;
+    Header::decode(&head)
+}
+
+/// Files under the company's folder (or every company's), sorted.
+async fn stored_keys(blobs: &BlobStore, company: Option<CompanyId>) -> Result<Vec<(CompanyId, String)>, Error> {
+    let (keys, _) = blobs
+        .scan()
+        .await
+        .map_err(|err| Error::Internal(format!("cannot list the audio folder: {err}")))?;
+    let mut keys: Vec<(CompanyId, String)> = keys
+        .into_iter()
+        .filter_map(|key| Some((company_of(&key)?, key)))
+        .filter(|(c, _)| company.is_none_or(|wanted| wanted == *c))
+        .collect();
+    keys.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(keys)
+}
+
+/// Re-seals the file at `key` with `key_id`, reading it through its
+/// current key (or as plain).
+async fn reseal_one(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    company: CompanyId,
+    key: &str,
+    old: Option<Header>,
+    key_id: u32,
+) -> Result<(), Error> {
+    let path = blobs
+        .path_of(key)
+        .ok_or_else(|| Error::Internal(format!("bad storage key {key}")))?;
+    let new_key = keys.get(store, company, key_id).await?;
+    let old_key = match old {
+        Some(header) => Some((keys.get(store, company, header.key_id).await?, header)),
+        None => None,
+    };
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            // Purged meanwhile: nothing to seal.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        let len = file.metadata()?.len();
+        let mut source = match old_key {
+            None => AudioReader::Plain { file, len },
+            Some((data_key, _)) => AudioReader::sealed(file, len, data_key)?,
+        };
+        seal_file(&mut source, &path, &new_key, key_id)
+    })
+    .await
+    .map_err(|err| Error::Internal(err.to_string()))?
+    .map_err(|err| Error::Internal(format!("sealing {key}: {err}")))
+}
+
+/// Seals every stored file that is still plain (`callrec migrate`), with
+/// its company's current key. `progress(done, total)` after each file.
+pub async fn seal_plain_files(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    now: i64,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Resealed, Error> {
+    let files = stored_keys(blobs, None).await?;
+    let total = files.len() as u64;
+    let mut report = Resealed::default();
+    for (done, (company, key)) in files.into_iter().enumerate() {
+        if header_of(blobs, &key).is_some() {
+            report.skipped += 1;
+        } else {
+            let (key_id, _) = keys.current(store, company, now).await?;
+            reseal_one(store, blobs, keys, company, &key, None, key_id).await?;
+            report.sealed += 1;
+        }
+        progress(done as u64 + 1, total);
+    }
+    Ok(report)
+}
+
+/// Re-seals the company's files with a new data key; when a run before
+/// this one stopped part-way (files still on older keys), finishes with
+/// the key it started. Then the older keys are forgotten.
+pub async fn reseal_company(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    company: CompanyId,
+    now: i64,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Resealed, Error> {
+    let files = stored_keys(blobs, Some(company)).await?;
+    let newest = store.data_key(company, None).await?.map(|k| k.key_id);
+    let unfinished = newest.is_some_and(|newest| {
+        files
+            .iter()
+            .any(|(_, key)| header_of(blobs, key).is_none_or(|h| h.key_id < newest))
+    });
+    let key_id = match newest {
+        Some(newest) if unfinished => newest,
+        _ => keys.rotate(store, company, now).await?,
+    };
+    let total = files.len() as u64;
+    let mut report = Resealed { key_id, ..Resealed::default() };
+    for (done, (_, key)) in files.into_iter().enumerate() {
+        let header = header_of(blobs, &key);
+        if header.is_some_and(|h| h.key_id == key_id) {
+            report.skipped += 1;
+        } else {
+            reseal_one(store, blobs, keys, company, &key, header, key_id).await?;
+            report.sealed += 1;
+        }
+        progress(done as u64 + 1, total);
+    }
+    store.retire_data_keys_before(company, key_id).await?;
+    Ok(report)
+}
