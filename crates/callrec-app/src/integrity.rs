@@ -3,13 +3,13 @@
 //! is served, and for every file by `callrec verify`.
 
 use crate::accounts::AuditContext;
+use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use crate::Error;
 use callrec_domain::hex::hex;
 use callrec_domain::CompanyId;
 use callrec_store::{AuditAction, BlobStore, Recording, Store};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use std::io::{Read, Seek, SeekFrom};
 use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
@@ -184,7 +184,8 @@ pub async fn verify_all(
             let integrity = match seen.get(&known) {
                 Some(known) => *known,
                 None => {
-                    let found = check_key(store, blobs, keys, &audio.storage_key, &audio.sha256).await?;
+                    let found =
+                        check_key(store, blobs, keys, &audio.storage_key, &audio.sha256).await?;
                     seen.insert(known, found);
                     found
                 }

@@ -166,7 +166,13 @@ pub fn seal(key: &DataKey, header: &Header, plain: &[u8]) -> Vec<u8> {
     let count = chunks.len() as u64;
     for (index, chunk) in chunks.into_iter().enumerate() {
         let mut buffer = chunk.to_vec();
-        seal_chunk(key, header, index as u64, index as u64 + 1 == count, &mut buffer);
+        seal_chunk(
+            key,
+            header,
+            index as u64,
+            index as u64 + 1 == count,
+            &mut buffer,
+        );
         out.extend_from_slice(&buffer);
     }
     out
@@ -180,7 +186,13 @@ pub fn open(key: &DataKey, sealed: &[u8]) -> Result<Vec<u8>, Tampered> {
     for index in 0..geometry.chunks {
         let (offset, len) = geometry.chunk_at(index);
         let mut buffer = sealed[offset as usize..offset as usize + len].to_vec();
-        open_chunk(key, &header, index, index + 1 == geometry.chunks, &mut buffer)?;
+        open_chunk(
+            key,
+            &header,
+            index,
+            index + 1 == geometry.chunks,
+            &mut buffer,
+        )?;
         out.extend_from_slice(&buffer);
     }
     Ok(out)
@@ -205,7 +217,11 @@ mod tests {
         for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17] {
             let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
             let sealed = seal(&key(1), &HEADER, &plain);
-            assert_eq!(sealed.len() as u64, Geometry::sealed_len(len as u64), "{len}");
+            assert_eq!(
+                sealed.len() as u64,
+                Geometry::sealed_len(len as u64),
+                "{len}"
+            );
             let geometry = Geometry::of(sealed.len() as u64).unwrap();
             assert_eq!(geometry.plain_len, len as u64);
             assert_eq!(open(&key(1), &sealed).unwrap(), plain, "{len}");
@@ -234,8 +250,16 @@ mod tests {
         swapped[a..b].copy_from_slice(&sealed[b..b + CHUNK + TAG]);
         swapped[b..b + CHUNK + TAG].copy_from_slice(&first);
         assert_eq!(open(&key(1), &swapped), Err(Tampered));
-        assert_eq!(Header::decode(b"RIFF....WAVEfmt and then some"), None, "plain audio");
-        assert_eq!(Geometry::of(HEADER_LEN as u64 + 5), None, "shorter than a tag");
+        assert_eq!(
+            Header::decode(b"RIFF....WAVEfmt and then some"),
+            None,
+            "plain audio"
+        );
+        assert_eq!(
+            Geometry::of(HEADER_LEN as u64 + 5),
+            None,
+            "shorter than a tag"
+        );
     }
 
     proptest! {

@@ -240,22 +240,30 @@ impl BlobStore {
                 let mut levels = fs::read_dir(a.path()).await?;
                 while let Some(b) = levels.next_entry().await? {
                     if b.file_type().await?.is_dir() {
-                        for sha in files_two_levels_down(&b.path()).await? {
+                        for sha in files_two_levels_down(&b.path(), &mut leftovers).await? {
                             keys.insert(format!("{name}/{sha}"));
                         }
                     }
                 }
             } else {
-                keys.extend(files_two_levels_down(&a.path()).await?);
+                keys.extend(files_two_levels_down(&a.path(), &mut leftovers).await?);
             }
         }
         Ok((keys, leftovers))
     }
 }
 
+/// A file being sealed in place (`callrec_app::sealing::seal_file`) until
+/// it is renamed over the stored one.
+const SEALING: &str = ".sealing";
+
 /// The names of the files one folder down from each folder in `level`:
-/// `cd/<file>` below an `ab` folder.
-async fn files_two_levels_down(level: &Path) -> io::Result<Vec<String>> {
+/// `cd/<file>` below an `ab` folder. Files a sealing left half-written go
+/// to `leftovers`.
+async fn files_two_levels_down(
+    level: &Path,
+    leftovers: &mut Vec<PathBuf>,
+) -> io::Result<Vec<String>> {
     let mut names = Vec::new();
     let mut folders = fs::read_dir(level).await?;
     while let Some(b) = folders.next_entry().await? {
@@ -264,7 +272,12 @@ async fn files_two_levels_down(level: &Path) -> io::Result<Vec<String>> {
         }
         let mut files = fs::read_dir(b.path()).await?;
         while let Some(f) = files.next_entry().await? {
-            names.push(f.file_name().to_string_lossy().into_owned());
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name.ends_with(SEALING) {
+                leftovers.push(f.path());
+            } else {
+                names.push(name);
+            }
         }
     }
     Ok(names)

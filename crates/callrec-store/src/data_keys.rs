@@ -23,7 +23,11 @@ fn wrapped_from(row: &sqlx::any::AnyRow) -> Result<WrappedKey> {
 
 impl Store {
     /// The company's data key `key_id`, or its newest (`None`).
-    pub async fn data_key(&self, company: CompanyId, key_id: Option<u32>) -> Result<Option<WrappedKey>> {
+    pub async fn data_key(
+        &self,
+        company: CompanyId,
+        key_id: Option<u32>,
+    ) -> Result<Option<WrappedKey>> {
         sqlx::query(
             "SELECT company_id, key_id, wrapped FROM data_keys WHERE company_id = $1 \
              AND ($2 IS NULL OR key_id = $2) ORDER BY key_id DESC LIMIT 1",
@@ -78,11 +82,13 @@ impl Store {
     /// Forgets the company's keys older than `key_id`, once no file is
     /// sealed with them.
     pub async fn retire_data_keys_before(&self, company: CompanyId, key_id: u32) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM data_keys WHERE company_id = $1 AND key_id < $2")
-            .bind(company.0)
-            .bind(i64::from(key_id))
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM data_keys WHERE company_id = $1 AND key_id < $2")
+                .bind(company.0)
+                .bind(i64::from(key_id))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 }

@@ -35,9 +35,9 @@ pub use error::AppError;
 
 use axum::Router;
 use callrec_app::mfa::{Mfa, SecurityKeys};
+use callrec_app::sealing::DataKeys;
 use callrec_app::{Clock, Keyring, Passwords};
 use callrec_store::{BlobStore, Store};
-use callrec_app::sealing::DataKeys;
 use std::sync::Arc;
 
 /// What every handler can reach.

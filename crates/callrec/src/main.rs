@@ -105,7 +105,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let blobs = callrec_store::BlobStore::new(&storage.data_dir);
             commands::purge::run(&store, &blobs, records, &zone, args.batch).await
         }
-        Command::Keys(cli::KeysCommand::Rotate { company: Some(company), data: true }) => {
+        Command::Keys(cli::KeysCommand::Rotate {
+            company: Some(company),
+            data: true,
+        }) => {
             let store = commands::open_store(&storage).await?;
             let keys = commands::data_keys(&storage)?;
             let blobs = callrec_store::BlobStore::new(&storage.data_dir);

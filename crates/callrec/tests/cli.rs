@@ -1061,3 +1061,102 @@ fn new_companies_take_the_default_retention() {
     let list = cli.expect(0, &["company", "list"], "");
     assert!(!list.contains("Initech"), "{list}");
 }
+
+/// The data key number each stored audio file of the data directory is
+/// sealed with (`None`: plain).
+fn sealed_with(cli: &Cli) -> Vec<Option<u32>> {
+    let audio = cli.dir.path().join("audio");
+    walk(&audio)
+        .into_iter()
+        .filter(|p| !p.starts_with(audio.join("tmp")) && p.extension().is_none())
+        .map(|p| {
+            let head = std::fs::read(&p).unwrap();
+            (head.starts_with(b"CRA1")).then(|| u32::from_be_bytes(head[4..8].try_into().unwrap()))
+        })
+        .collect()
+}
+
+// `callrec keys rotate --company C --data` killed with SIGKILL three times
+// mid-run (issue 13): after each kill every recording still verifies (each
+// file whole, on the old key or the new); the next run finishes with the
+// same new key, and only that key is left.
+on_each_backend! {
+    fn reencryption_killed_mid_run_resumes(cli) {
+    cli.expect(0, &["company", "add", "Acme"], "");
+    let folder = cli.dir.path().join("in");
+    std::fs::create_dir_all(&folder).unwrap();
+    for n in 0..120u32 {
+        let samples: Vec<i16> = (0..20_000u32).map(|i| (i.wrapping_mul(n + 3) % 30_011) as i16).collect();
+        std::fs::write(folder.join(format!("call{n}.wav")), callrec_domain::audio::pcm_wav(&samples, 8000)).unwrap();
+        let meta = format!(r#"{{"started_at": "2026-11-20T09:{:02}:00Z", "direction": "inbound", "from": "0770{n}", "to": "2001"}}"#, n % 60);
+        std::fs::write(folder.join(format!("call{n}.json")), meta).unwrap();
+    }
+    cli.expect(0, &["import", "--company", "Acme", folder.to_str().unwrap()], "");
+    assert!(sealed_with(cli).iter().all(|k| *k == Some(1)), "sealed with key 1 at ingest");
+    assert!(cli.expect(0, &["keys", "rotate", "--help"], "").contains("--data"));
+    assert!(cli.expect(2, &["keys", "rotate", "--data"], "").contains("--company"));
+
+    let mut kills = 0;
+    for delay_ms in [60u64, 160, 260] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_callrec"))
+            .args(["keys", "rotate", "--company", "Acme", "--data"])
+            .env("CALLREC_DATA_DIR", cli.dir.path())
+            .env_remove("CALLREC_DATABASE_URL")
+            .env_remove("CALLREC_SECRET_KEY")
+            .env("CALLREC_LOG", "warn")
+            .envs(cli.database_url.iter().map(|url| ("CALLREC_DATABASE_URL", url)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+        let checked = cli.expect(0, &["verify"], "");
+        assert!(checked.contains("Checked 120 recordings: 0 missing, 0 altered"), "after a kill at {delay_ms} ms: {checked}");
+        assert!(sealed_with(cli).iter().all(|k| matches!(k, Some(1) | Some(2))), "each file on the old key or the new");
+    }
+    assert!(kills >= 1, "a run was killed mid-way");
+    let done = cli.expect(0, &["keys", "rotate", "--company", "Acme", "--data"], "");
+    assert!(done.contains("audio sealed with data key 2") && done.contains("older keys retired"), "{done}");
+    assert!(sealed_with(cli).iter().all(|k| *k == Some(2)), "every file on the new key");
+    let checked = cli.expect(0, &["verify"], "");
+    assert!(checked.contains("0 missing, 0 altered"), "{checked}");
+    eprintln!("re-encryption: {kills} of 3 runs killed mid-way");
+    }
+}
+
+// `callrec migrate` seals audio stored before sealing existed; run again,
+// it finds nothing left to do.
+#[test]
+fn migrate_seals_plain_audio() {
+    let cli = Cli::new();
+    cli.expect(0, &["company", "add", "Acme"], "");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let blobs = callrec_store::BlobStore::new(cli.dir.path());
+    let acme = runtime
+        .block_on(store.company_by_name("Acme"))
+        .unwrap()
+        .unwrap();
+    for n in 0..3u8 {
+        runtime
+            .block_on(blobs.put(&[b"RIFF....WAVE plain ".as_slice(), &[n]].concat(), acme.id))
+            .unwrap();
+    }
+    assert_eq!(sealed_with(&cli), vec![None; 3]);
+    let out = cli.expect(0, &["migrate"], "");
+    assert!(
+        out.contains("sealed 3 files that were plain; 0 were sealed already"),
+        "{out}"
+    );
+    assert_eq!(sealed_with(&cli), vec![Some(1); 3]);
+    let again = cli.expect(0, &["migrate"], "");
+    assert!(
+        again.contains("sealed 0 files that were plain; 3 were sealed already"),
+        "{again}"
+    );
+}

@@ -17,7 +17,10 @@ fn callrec(dir: &std::path::Path, database_url: Option<&str>) -> Command {
         .env("CALLREC_LOG", "warn")
         .env("CALLREC_ORPHAN_GRACE_SECONDS", "0")
         // The master key, so the test can open the sealed audio.
-        .env("CALLREC_SECRET_KEY", "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=");
+        .env(
+            "CALLREC_SECRET_KEY",
+            "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+        );
     if let Some(url) = database_url {
         command.env("CALLREC_DATABASE_URL", url);
     }
@@ -155,8 +158,14 @@ async fn survive_sigkill(database_url: Option<&str>) {
             .unwrap()
             .unwrap_or_else(|| panic!("acknowledged recording {id} is missing"));
         assert_eq!(&recording.sha256, sha);
-        let keys = callrec_app::sealing::DataKeys::new(std::sync::Arc::new(callrec_app::Keyring::new([7; 32], &[])));
-        let callrec_app::sealing::Opened::Audio(mut reader) = callrec_app::sealing::open_audio(&store, &blobs, &keys, &recording.storage_key).await.unwrap() else {
+        let keys = callrec_app::sealing::DataKeys::new(std::sync::Arc::new(
+            callrec_app::Keyring::new([7; 32], &[]),
+        ));
+        let callrec_app::sealing::Opened::Audio(mut reader) =
+            callrec_app::sealing::open_audio(&store, &blobs, &keys, &recording.storage_key)
+                .await
+                .unwrap()
+        else {
             panic!("the audio of {id} is missing or malformed");
         };
         assert!(reader.is_sealed(), "stored sealed");

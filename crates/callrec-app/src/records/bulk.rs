@@ -89,22 +89,28 @@ impl Check {
     }
 }
 
-/// Writes the archive into `out`, a chunk at a time; stops quietly when
-/// the receiver is gone (the download was cancelled) and sends an error
-/// (breaking the download) when storage fails part-way.
-pub async fn write_zip(
-    store: &Store,
-    blobs: &BlobStore,
-    keys: &DataKeys,
-    recordings: Vec<Recording>,
-    zone: &Zone,
-    audit: &AuditContext,
-    now_ms: i64,
-    out: Sender<io::Result<Vec<u8>>>,
-) {
-    if let Err(err) = zip_into(store, blobs, keys, recordings, zone, audit, now_ms, &out).await {
-        tracing::warn!(error = %err, "a ZIP download stopped part-way");
-        let _ = out.send(Err(io::Error::other(err.to_string()))).await;
+/// What a ZIP is made from and for: storage, the keys that open sealed
+/// audio, the viewer's zone (the manifest's times) and their audit context.
+pub struct Archive<'a> {
+    pub store: &'a Store,
+    pub blobs: &'a BlobStore,
+    pub keys: &'a DataKeys,
+    pub zone: &'a Zone,
+    pub audit: &'a AuditContext,
+    /// When the archive is made (the manifest's date in the ZIP).
+    pub now_ms: i64,
+}
+
+impl Archive<'_> {
+    /// Writes the archive of `recordings` into `out`, a chunk at a time;
+    /// stops quietly when the receiver is gone (the download was
+    /// cancelled) and sends an error (breaking the download) when storage
+    /// fails part-way.
+    pub async fn write(&self, recordings: Vec<Recording>, out: Sender<io::Result<Vec<u8>>>) {
+        if let Err(err) = self.write_into(recordings, &out).await {
+            tracing::warn!(error = %err, "a ZIP download stopped part-way");
+            let _ = out.send(Err(io::Error::other(err.to_string()))).await;
+        }
     }
 }
 
@@ -122,111 +128,130 @@ async fn send(out: &Sender<io::Result<Vec<u8>>>, bytes: Vec<u8>) -> Result<(), G
     out.send(Ok(bytes)).await.map_err(|_| Gone)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn zip_into(
-    store: &Store,
-    blobs: &BlobStore,
-    keys: &DataKeys,
-    recordings: Vec<Recording>,
-    zone: &Zone,
-    audit: &AuditContext,
-    now_ms: i64,
-    out: &Sender<io::Result<Vec<u8>>>,
-) -> Result<(), Error> {
-    let mut zip = ZipWriter::new();
-    let mut manifest = csv_line(&MANIFEST_HEADER);
-    for recording in &recordings {
-        let name = bulk_name(
-            recording.started_at_ms,
-            recording.direction,
-            recording.calling_number.as_str(),
-            recording.called_number.as_str(),
-            &recording.id,
-            recording.format,
-        );
-        let check = match open_audio(store, blobs, keys, &recording.storage_key).await? {
-            Opened::Missing => Check::Missing,
-            Opened::Malformed => Check::Unreadable,
-            Opened::Audio(reader) if reader.len() > MAX_ENTRY => Check::TooLarge,
-            Opened::Audio(reader) => {
-                if send(out, zip.start(&name, recording.started_at_ms)).await.is_err() {
-                    return Ok(());
-                }
-                match copy_entry(reader, out).await? {
-                    Copied::Gone => return Ok(()),
-                    // What was sent is the entry; the manifest says it is
-                    // not the recording (a sealed chunk failed to open).
-                    Copied::Tampered { crc, sent } => {
-                        if send(out, zip.end(crc, sent)).await.is_err() {
-                            return Ok(());
-                        }
-                        Check::Unreadable
+impl Archive<'_> {
+    async fn write_into(
+        &self,
+        recordings: Vec<Recording>,
+        out: &Sender<io::Result<Vec<u8>>>,
+    ) -> Result<(), Error> {
+        let Archive {
+            store,
+            blobs,
+            keys,
+            zone,
+            audit,
+            now_ms,
+        } = *self;
+        let mut zip = ZipWriter::new();
+        let mut manifest = csv_line(&MANIFEST_HEADER);
+        for recording in &recordings {
+            let name = bulk_name(
+                recording.started_at_ms,
+                recording.direction,
+                recording.calling_number.as_str(),
+                recording.called_number.as_str(),
+                &recording.id,
+                recording.format,
+            );
+            let check = match open_audio(store, blobs, keys, &recording.storage_key).await? {
+                Opened::Missing => Check::Missing,
+                Opened::Malformed => Check::Unreadable,
+                Opened::Audio(reader) if reader.len() > MAX_ENTRY => Check::TooLarge,
+                Opened::Audio(reader) => {
+                    if send(out, zip.start(&name, recording.started_at_ms))
+                        .await
+                        .is_err()
+                    {
+                        return Ok(());
                     }
-                    Copied::Whole { crc, sha, sent } => {
-                        if send(out, zip.end(crc, sent)).await.is_err() {
-                            return Ok(());
+                    match copy_entry(reader, out).await? {
+                        Copied::Gone => return Ok(()),
+                        // What was sent is the entry; the manifest says it is
+                        // not the recording (a sealed chunk failed to open).
+                        Copied::Tampered { crc, sent } => {
+                            if send(out, zip.end(crc, sent)).await.is_err() {
+                                return Ok(());
+                            }
+                            Check::Unreadable
                         }
-                        if hex(&sha) == recording.sha256 {
-                            Check::Verified
-                        } else {
-                            Check::Altered
+                        Copied::Whole { crc, sha, sent } => {
+                            if send(out, zip.end(crc, sent)).await.is_err() {
+                                return Ok(());
+                            }
+                            if hex(&sha) == recording.sha256 {
+                                Check::Verified
+                            } else {
+                                Check::Altered
+                            }
                         }
                     }
                 }
+            };
+            if matches!(check, Check::Altered | Check::Missing | Check::Unreadable) {
+                let entry = audit
+                    .entry(AuditAction::RecordingIntegrityFailed)
+                    .company(recording.company_id)
+                    .target(recording.id.as_str())
+                    .details(format!("ZIP download: {}", check.words()));
+                store.audit(entry, audit.now).await?;
+                tracing::warn!(recording = %recording.id, check = check.words(), "integrity failure in a ZIP download");
             }
-        };
-        if matches!(check, Check::Altered | Check::Missing | Check::Unreadable) {
-            let entry = audit
-                .entry(AuditAction::RecordingIntegrityFailed)
-                .company(recording.company_id)
-                .target(recording.id.as_str())
-                .details(format!("ZIP download: {}", check.words()));
-            store.audit(entry, audit.now).await?;
-            tracing::warn!(recording = %recording.id, check = check.words(), "integrity failure in a ZIP download");
+            let file = match check {
+                Check::Verified | Check::Altered | Check::Unreadable => name.as_str(),
+                Check::Missing | Check::TooLarge => "",
+            };
+            manifest.push_str(&csv_line(&[
+                file,
+                &zone.format_ms(recording.started_at_ms),
+                recording.direction.label(),
+                recording.calling_number.as_str(),
+                recording.called_number.as_str(),
+                recording.username.as_deref().unwrap_or(""),
+                recording.team_name.as_deref().unwrap_or(""),
+                &recording.company_name,
+                &format!("{:.1}", recording.duration_ms as f64 / 1000.0),
+                &recording.sha256,
+                &recording.size_bytes.to_string(),
+                check.words(),
+            ]));
         }
-        let file = match check {
-            Check::Verified | Check::Altered | Check::Unreadable => name.as_str(),
-            Check::Missing | Check::TooLarge => "",
-        };
-        manifest.push_str(&csv_line(&[
-            file,
-            &zone.format_ms(recording.started_at_ms),
-            recording.direction.label(),
-            recording.calling_number.as_str(),
-            recording.called_number.as_str(),
-            recording.username.as_deref().unwrap_or(""),
-            recording.team_name.as_deref().unwrap_or(""),
-            &recording.company_name,
-            &format!("{:.1}", recording.duration_ms as f64 / 1000.0),
-            &recording.sha256,
-            &recording.size_bytes.to_string(),
-            check.words(),
-        ]));
+        let crc = crc32fast::hash(manifest.as_bytes());
+        let mut tail = zip.whole("manifest.csv", now_ms, manifest.as_bytes(), crc);
+        tail.extend(zip.finish());
+        let _ = send(out, tail).await;
+        Ok(())
     }
-    let crc = crc32fast::hash(manifest.as_bytes());
-    let mut tail = zip.whole("manifest.csv", now_ms, manifest.as_bytes(), crc);
-    tail.extend(zip.finish());
-    let _ = send(out, tail).await;
-    Ok(())
 }
 
 /// How copying one file went.
 enum Copied {
-    Whole { crc: u32, sha: Vec<u8>, sent: u64 },
-    Tampered { crc: u32, sent: u64 },
+    Whole {
+        crc: u32,
+        sha: Vec<u8>,
+        sent: u64,
+    },
+    Tampered {
+        crc: u32,
+        sent: u64,
+    },
     /// The receiver went away.
     Gone,
 }
 
 /// Streams one file's audio into the archive, a chunk read at a time on a
 /// blocking thread.
-async fn copy_entry(reader: AudioReader, out: &Sender<io::Result<Vec<u8>>>) -> Result<Copied, Error> {
+async fn copy_entry(
+    reader: AudioReader,
+    out: &Sender<io::Result<Vec<u8>>>,
+) -> Result<Copied, Error> {
     let mut crc = crc32fast::Hasher::new();
     let mut sha = Sha256::new();
     let mut sent: u64 = 0;
     let mut reader = Some(reader);
     loop {
-        let taken = reader.take().expect("the reader comes back after each read");
+        let taken = reader
+            .take()
+            .expect("the reader comes back after each read");
         let (back, read) = tokio::task::spawn_blocking(move || {
             let mut taken = taken;
             let mut buffer = vec![0u8; CHUNK];
@@ -242,18 +267,27 @@ async fn copy_entry(reader: AudioReader, out: &Sender<io::Result<Vec<u8>>>) -> R
         let chunk = match read {
             Ok(chunk) => chunk,
             Err(err) if err.kind() == io::ErrorKind::InvalidData => {
-                return Ok(Copied::Tampered { crc: crc.finalize(), sent });
+                return Ok(Copied::Tampered {
+                    crc: crc.finalize(),
+                    sent,
+                });
             }
             Err(err) => return Err(Error::Internal(format!("cannot read audio: {err}"))),
         };
         if chunk.is_empty() {
-            return Ok(Copied::Whole { crc: crc.finalize(), sha: sha.finalize().to_vec(), sent });
+            return Ok(Copied::Whole {
+                crc: crc.finalize(),
+                sha: sha.finalize().to_vec(),
+                sent,
+            });
         }
         crc.update(&chunk);
         sha.update(&chunk);
         sent += chunk.len() as u64;
         if sent > MAX_ENTRY {
-            return Err(Error::Internal("an audio file grew past 4 GiB while it was read".into()));
+            return Err(Error::Internal(
+                "an audio file grew past 4 GiB while it was read".into(),
+            ));
         }
         if send(out, chunk).await.is_err() {
             return Ok(Copied::Gone);

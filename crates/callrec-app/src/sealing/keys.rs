@@ -34,7 +34,12 @@ impl DataKeys {
         let bytes = self
             .keyring
             .unseal(&binding(key.company, key.key_id), &key.wrapped)
-            .map_err(|err| Error::Internal(format!("data key {} of company {}: {err}", key.key_id, key.company.0)))?;
+            .map_err(|err| {
+                Error::Internal(format!(
+                    "data key {} of company {}: {err}",
+                    key.key_id, key.company.0
+                ))
+            })?;
         let bytes: [u8; 32] = bytes
             .try_into()
             .map_err(|_| Error::Internal("a data key is not 32 bytes".into()))?;
@@ -47,18 +52,36 @@ impl DataKeys {
     }
 
     /// The company's key `key_id`.
-    pub async fn get(&self, store: &Store, company: CompanyId, key_id: u32) -> Result<DataKey, Error> {
-        if let Some(key) = self.cache.lock().expect("never poisoned").get(&(company, key_id)) {
+    pub async fn get(
+        &self,
+        store: &Store,
+        company: CompanyId,
+        key_id: u32,
+    ) -> Result<DataKey, Error> {
+        if let Some(key) = self
+            .cache
+            .lock()
+            .expect("never poisoned")
+            .get(&(company, key_id))
+        {
             return Ok(key.clone());
         }
-        let wrapped = store.data_key(company, Some(key_id)).await?.ok_or_else(|| {
-            Error::Internal(format!("company {} has no data key {key_id}", company.0))
-        })?;
+        let wrapped = store
+            .data_key(company, Some(key_id))
+            .await?
+            .ok_or_else(|| {
+                Error::Internal(format!("company {} has no data key {key_id}", company.0))
+            })?;
         self.open(&wrapped)
     }
 
     /// The company's newest key, made now if it has none.
-    pub async fn current(&self, store: &Store, company: CompanyId, now: i64) -> Result<(u32, DataKey), Error> {
+    pub async fn current(
+        &self,
+        store: &Store,
+        company: CompanyId,
+        now: i64,
+    ) -> Result<(u32, DataKey), Error> {
         if let Some(wrapped) = store.data_key(company, None).await? {
             let key = self.open(&wrapped)?;
             return Ok((wrapped.key_id, key));
@@ -73,14 +96,25 @@ impl DataKeys {
 
     /// A new newest key for the company (`keys rotate --data`): its number.
     pub async fn rotate(&self, store: &Store, company: CompanyId, now: i64) -> Result<u32, Error> {
-        let next = store.data_key(company, None).await?.map_or(1, |k| k.key_id + 1);
+        let next = store
+            .data_key(company, None)
+            .await?
+            .map_or(1, |k| k.key_id + 1);
         if !self.add(store, company, next, now).await? {
-            return Err(Error::Internal("another rotation of this company's key ran at the same time; run it again".into()));
+            return Err(Error::Internal(
+                "another rotation of this company's key ran at the same time; run it again".into(),
+            ));
         }
         Ok(next)
     }
 
-    async fn add(&self, store: &Store, company: CompanyId, key_id: u32, now: i64) -> Result<bool, Error> {
+    async fn add(
+        &self,
+        store: &Store,
+        company: CompanyId,
+        key_id: u32,
+        now: i64,
+    ) -> Result<bool, Error> {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let wrapped = WrappedKey {
@@ -99,7 +133,12 @@ impl DataKeys {
             let bytes = self
                 .keyring
                 .unseal(&binding(key.company, key.key_id), &key.wrapped)
-                .map_err(|err| Error::Internal(format!("data key {} of company {}: {err}", key.key_id, key.company.0)))?;
+                .map_err(|err| {
+                    Error::Internal(format!(
+                        "data key {} of company {}: {err}",
+                        key.key_id, key.company.0
+                    ))
+                })?;
             let rewrapped = WrappedKey {
                 wrapped: self.keyring.seal(&binding(key.company, key.key_id), &bytes),
                 ..key.clone()

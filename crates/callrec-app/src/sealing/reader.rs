@@ -53,18 +53,20 @@ pub async fn open_audio(
         return Ok(Opened::Missing);
     };
     let internal = |err: io::Error| Error::Internal(format!("audio {storage_key}: {err}"));
-    let opened = tokio::task::spawn_blocking(move || -> io::Result<Option<(std::fs::File, u64, Vec<u8>)>> {
-        let mut file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(err),
-        };
-        let len = file.metadata()?.len();
-        let mut head = vec![0u8; HEADER_LEN.min(len as usize)];
-        file.read_exact(&mut head)?;
-        file.seek(SeekFrom::Start(0))?;
-        Ok(Some((file, len, head)))
-    })
+    let opened = tokio::task::spawn_blocking(
+        move || -> io::Result<Option<(std::fs::File, u64, Vec<u8>)>> {
+            let mut file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(err) => return Err(err),
+            };
+            let len = file.metadata()?.len();
+            let mut head = vec![0u8; HEADER_LEN.min(len as usize)];
+            file.read_exact(&mut head)?;
+            file.seek(SeekFrom::Start(0))?;
+            Ok(Some((file, len, head)))
+        },
+    )
     .await
     .map_err(|err| Error::Internal(err.to_string()))?
     .map_err(internal)?;
@@ -82,7 +84,9 @@ pub async fn open_audio(
         return Ok(Opened::Malformed);
     };
     let key = keys.get(store, company, header.key_id).await?;
-    Ok(Opened::Audio(AudioReader::sealed(file, len, key).map_err(internal)?))
+    Ok(Opened::Audio(
+        AudioReader::sealed(file, len, key).map_err(internal)?,
+    ))
 }
 
 impl AudioReader {
@@ -138,7 +142,8 @@ impl SealedReader {
         self.file.read_exact(&mut self.chunk)?;
         let last = index + 1 == self.geometry.chunks;
         self.chunk_index = None;
-        open_chunk(&self.key, &self.header, index, last, &mut self.chunk).map_err(|_| tampered())?;
+        open_chunk(&self.key, &self.header, index, last, &mut self.chunk)
+            .map_err(|_| tampered())?;
         self.chunk_index = Some(index);
         Ok(())
     }
@@ -166,7 +171,8 @@ impl Seek for SealedReader {
             SeekFrom::End(delta) => self.geometry.plain_len.checked_add_signed(delta),
             SeekFrom::Current(delta) => self.position.checked_add_signed(delta),
         };
-        self.position = target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        self.position = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
         Ok(self.position)
     }
 }

@@ -33,7 +33,10 @@ fn header_of(blobs: &BlobStore, key: &str) -> Option<Header> {
 }
 
 /// Files under the company's folder (or every company's), sorted.
-async fn stored_keys(blobs: &BlobStore, company: Option<CompanyId>) -> Result<Vec<(CompanyId, String)>, Error> {
+async fn stored_keys(
+    blobs: &BlobStore,
+    company: Option<CompanyId>,
+) -> Result<Vec<(CompanyId, String)>, Error> {
     let (keys, _) = blobs
         .scan()
         .await
@@ -133,7 +136,10 @@ pub async fn reseal_company(
         _ => keys.rotate(store, company, now).await?,
     };
     let total = files.len() as u64;
-    let mut report = Resealed { key_id, ..Resealed::default() };
+    let mut report = Resealed {
+        key_id,
+        ..Resealed::default()
+    };
     for (done, (_, key)) in files.into_iter().enumerate() {
         let header = header_of(blobs, &key);
         if header.is_some_and(|h| h.key_id == key_id) {

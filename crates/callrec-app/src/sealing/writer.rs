@@ -29,7 +29,11 @@ pub fn seal_file(source: &mut dyn Read, path: &Path, key: &DataKey, key_id: u32)
     let mut current = read_chunk(source)?;
     let mut index = 0u64;
     loop {
-        let next = if current.len() == CHUNK { read_chunk(source)? } else { Vec::new() };
+        let next = if current.len() == CHUNK {
+            read_chunk(source)?
+        } else {
+            Vec::new()
+        };
         let last = next.is_empty();
         seal_chunk(key, &header, index, last, &mut current);
         out.write_all(&current)?;

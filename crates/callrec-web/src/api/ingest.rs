@@ -172,7 +172,15 @@ pub(crate) async fn ingest(
         description: format!("API token {:?}", token.name),
         now: state.now(),
     };
-    let ingested = store_recording(&state.store, &state.blobs, &state.data_keys, &source, &metadata, audio).await?;
+    let ingested = store_recording(
+        &state.store,
+        &state.blobs,
+        &state.data_keys,
+        &source,
+        &metadata,
+        audio,
+    )
+    .await?;
     let status = if ingested.created {
         StatusCode::CREATED
     } else {

@@ -10,6 +10,7 @@ use crate::session::CurrentUser;
 use crate::users::require;
 use crate::AppState;
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,14 +18,13 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use callrec_app::integrity::{self, Integrity, READ_BYTES};
 use callrec_app::records::bin;
+use callrec_app::sealing::{open_audio, AudioReader, Opened};
 use callrec_domain::hex::from_hex;
 use callrec_domain::range::parse_range;
 use callrec_domain::recording::{download_name, RecordingId};
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::Role;
 use callrec_store::{AuditAction, Binned, Recording, Reservation, ThrottleWindow};
-use axum::body::Bytes;
-use callrec_app::sealing::{open_audio, AudioReader, Opened};
 use std::io::{Read, Seek};
 
 pub(super) async fn find(
@@ -74,7 +74,14 @@ async fn send_file(
         integrity::record_failure(&state.store, recording, integrity, &audit).await?;
         Ok::<_, AppError>(unavailable(integrity))
     };
-    let reader = match open_audio(&state.store, &state.blobs, &state.data_keys, &recording.storage_key).await? {
+    let reader = match open_audio(
+        &state.store,
+        &state.blobs,
+        &state.data_keys,
+        &recording.storage_key,
+    )
+    .await?
+    {
         Opened::Audio(reader) => reader,
         Opened::Missing => return failed(Integrity::Missing).await,
         Opened::Malformed => return failed(Integrity::Altered).await,
@@ -169,41 +176,38 @@ fn stream_audio(
     start: u64,
     length: u64,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
-    futures_util::stream::unfold(
-        Some((reader, start, length)),
-        |state| async move {
-            let (reader, at, left) = state?;
-            if left == 0 {
-                return None;
+    futures_util::stream::unfold(Some((reader, start, length)), |state| async move {
+        let (reader, at, left) = state?;
+        if left == 0 {
+            return None;
+        }
+        let read = tokio::task::spawn_blocking(move || {
+            let mut reader = reader;
+            let want = READ_BYTES.min(usize::try_from(left).unwrap_or(READ_BYTES));
+            let mut buffer = vec![0u8; want];
+            let result = reader
+                .seek(std::io::SeekFrom::Start(at))
+                .and_then(|_| reader.read(&mut buffer))
+                .map(|n| {
+                    buffer.truncate(n);
+                    buffer
+                });
+            (reader, result)
+        })
+        .await;
+        match read {
+            Ok((reader, Ok(chunk))) if !chunk.is_empty() => {
+                let n = chunk.len() as u64;
+                Some((Ok(Bytes::from(chunk)), Some((reader, at + n, left - n))))
             }
-            let read = tokio::task::spawn_blocking(move || {
-                let mut reader = reader;
-                let want = READ_BYTES.min(usize::try_from(left).unwrap_or(READ_BYTES));
-                let mut buffer = vec![0u8; want];
-                let result = reader
-                    .seek(std::io::SeekFrom::Start(at))
-                    .and_then(|_| reader.read(&mut buffer))
-                    .map(|n| {
-                        buffer.truncate(n);
-                        buffer
-                    });
-                (reader, result)
-            })
-            .await;
-            match read {
-                Ok((reader, Ok(chunk))) if !chunk.is_empty() => {
-                    let n = chunk.len() as u64;
-                    Some((Ok(Bytes::from(chunk)), Some((reader, at + n, left - n))))
-                }
-                Ok((_, Ok(_))) => Some((Err(std::io::Error::other("the audio ended early")), None)),
-                Ok((_, Err(err))) => {
-                    tracing::error!("audio stopped part-way: {err}");
-                    Some((Err(err), None))
-                }
-                Err(err) => Some((Err(std::io::Error::other(err)), None)),
+            Ok((_, Ok(_))) => Some((Err(std::io::Error::other("the audio ended early")), None)),
+            Ok((_, Err(err))) => {
+                tracing::error!("audio stopped part-way: {err}");
+                Some((Err(err), None))
             }
-        },
-    )
+            Err(err) => Some((Err(std::io::Error::other(err)), None)),
+        }
+    })
 }
 
 /// One play entry per session and recording in this window.

@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use callrec_app::records::bulk::{audit_download, write_zip};
+use callrec_app::records::bulk::{audit_download, Archive};
 use callrec_domain::recording::RecordingId;
 use callrec_domain::Role;
 use callrec_store::PageFrom;
@@ -88,17 +88,15 @@ pub(crate) async fn download(
     let task_state = state.clone();
     tokio::spawn(async move {
         let state = task_state;
-        write_zip(
-            &state.store,
-            &state.blobs,
-            &state.data_keys,
-            recordings,
-            &zone,
-            &audit,
+        let archive = Archive {
+            store: &state.store,
+            blobs: &state.blobs,
+            keys: &state.data_keys,
+            zone: &zone,
+            audit: &audit,
             now_ms,
-            sender,
-        )
-        .await;
+        };
+        archive.write(recordings, sender).await;
     });
     let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))

@@ -336,3 +336,61 @@ backend_tests! {
         assert_eq!(app.as_user("acme.support").await.get("/reports/calls").await.status(), 404);
     }
 }
+
+backend_tests! {
+    /// Sealed audio (issue 13): ranges across chunk edges are the recorded
+    /// bytes; a changed chunk fails only what reads it (a range elsewhere
+    /// still plays, a download is refused and audited); another company's
+    /// key does not open a company's file.
+    async fn sealed_audio_serves_ranges_and_refuses_changes(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let audio = wav(110_000); // 220 kB: four 64 KiB chunks
+        let (status, body) = upload(&app, &token, metadata("acme.agent"), audio.clone(), "a.wav").await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_str().unwrap().to_string();
+        let admin = app.as_user("acme.admin").await;
+        let get_range = |range: &'static str| {
+            let client = admin.client.clone();
+            let url = format!("{}/recordings/{id}/audio", admin.base);
+            async move {
+                let response = client.get(url).header("Range", range).send().await.unwrap();
+                (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+            }
+        };
+        let len = audio.len();
+        for (range, from, to) in [("bytes=0-99", 0, 100), ("bytes=65530-65545", 65530, 65546), ("bytes=131000-", 131000, len), ("bytes=-10", len - 10, len)] {
+            let (status, bytes) = get_range(range).await;
+            assert_eq!(status, 206, "{range}");
+            assert_eq!(bytes, audio[from..to], "{range}");
+        }
+        let download = admin.get(&format!("/recordings/{id}/download")).await;
+        assert_eq!(download.bytes().await.unwrap().to_vec(), audio);
+
+        // Change a byte in the third chunk on disk.
+        let key = callrec_store::company_key(seed.acme.id, body["sha256"].as_str().unwrap());
+        let path = app.blobs.path_of(&key).unwrap();
+        let mut sealed = std::fs::read(&path).unwrap();
+        let third = callrec_domain::sealed::HEADER_LEN + 2 * (callrec_domain::sealed::CHUNK + 16) + 5;
+        sealed[third] ^= 1;
+        std::fs::write(&path, &sealed).unwrap();
+        let (status, bytes) = get_range("bytes=0-99").await;
+        assert_eq!((status, bytes.as_slice()), (206, &audio[..100]), "the first chunk still opens");
+        let response = admin.get(&format!("/recordings/{id}/download")).await;
+        assert_eq!(response.status(), 409);
+        assert!(response.text().await.unwrap().contains("Recording unavailable"));
+        let failures = audit_details(&app, "recording.integrity_failed").await;
+        assert_eq!(failures.len(), 1, "{failures:?}");
+
+        // Globex's folder holding Acme's sealed file: Globex's key does not open it.
+        let globex_token = token_for(&app, &seed.globex, "pbx").await;
+        let (_, theirs) = upload(&app, &globex_token, metadata("globex.agent"), wav(5000), "b.wav").await;
+        let their_key = callrec_store::company_key(seed.globex.id, theirs["sha256"].as_str().unwrap());
+        sealed[third] ^= 1; // Acme's intact file again
+        std::fs::write(app.blobs.path_of(&their_key).unwrap(), &sealed).unwrap();
+        let globex = app.as_user("globex.admin").await;
+        let response = globex.get(&format!("/recordings/{}/download", theirs["id"].as_str().unwrap())).await;
+        assert_eq!(response.status(), 409, "another company's key");
+    }
+}

@@ -2,8 +2,8 @@
 
 use super::now;
 use crate::error::CliError;
-use callrec_app::sealing::{seal_plain_files, DataKeys};
 use callrec_app::accounts::{self, AuditContext, CreateUser};
+use callrec_app::sealing::{seal_plain_files, DataKeys};
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::audio::pcm_wav;
 use callrec_domain::retention::Retention;

@@ -4,8 +4,8 @@
 //! external id gets `import:<file name>`, so running again skips it too.
 
 use crate::error::CliError;
-use callrec_app::sealing::DataKeys;
 use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
+use callrec_app::sealing::DataKeys;
 use callrec_store::{BlobStore, Store};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -16,7 +16,10 @@ fn progress(what: &'static str) -> impl FnMut(u64, u64) {
         let tenth = done * 10 / total.max(1);
         if tenth > shown || done == total {
             shown = tenth;
-            println!("  {done}/{total} files {what} ({} %)", done * 100 / total.max(1));
+            println!(
+                "  {done}/{total} files {what} ({} %)",
+                done * 100 / total.max(1)
+            );
             let _ = std::io::stdout().flush();
         }
     }
@@ -31,10 +34,23 @@ pub async fn seal_plain(store: &Store, blobs: &BlobStore, keys: &DataKeys) -> Re
     Ok(())
 }
 
-pub async fn reseal(store: &Store, blobs: &BlobStore, keys: &DataKeys, company: &str) -> Result<(), CliError> {
+pub async fn reseal(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    company: &str,
+) -> Result<(), CliError> {
     let company = company_named(store, company).await?;
     let now = super::now();
-    let report = reseal_company(store, blobs, keys, company.id, now, progress("re-sealed or checked")).await?;
+    let report = reseal_company(
+        store,
+        blobs,
+        keys,
+        company.id,
+        now,
+        progress("re-sealed or checked"),
+    )
+    .await?;
     let entry = NewAuditEntry::new(AuditAction::DataKeyRotated)
         .by_command_line()
         .company(company.id)

@@ -1,0 +1,66 @@
+//! Data keys (issue 13) on SQLite and PostgreSQL: made once per company
+//! even when two nodes ask at once, bound to their company, kept readable
+//! across a master key rotation, and retired after a re-seal.
+
+use callrec_app::sealing::{open_audio, reseal_company, DataKeys, Opened};
+use callrec_app::Keyring;
+use callrec_domain::retention::Retention;
+use callrec_domain::CompanyName;
+use callrec_store::{backend_tests, BlobStore, Store};
+use std::io::Read;
+use std::sync::Arc;
+
+const NOW: i64 = 1_800_000_000;
+
+fn keys(current: u8, previous: &[u8]) -> DataKeys {
+    let previous: Vec<[u8; 32]> = previous.iter().map(|n| [*n; 32]).collect();
+    DataKeys::new(Arc::new(Keyring::new([current; 32], &previous)))
+}
+
+async fn read_all(store: &Store, blobs: &BlobStore, keys: &DataKeys, key: &str) -> Option<Vec<u8>> {
+    match open_audio(store, blobs, keys, key).await.ok()? {
+        Opened::Audio(mut reader) => {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).ok()?;
+            Some(bytes)
+        }
+        _ => None,
+    }
+}
+
+backend_tests! {
+    async fn data_keys_are_made_once_and_survive_a_master_key_rotation(db) {
+        let acme = db.store.create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever, NOW).await.unwrap();
+        let other = db.another_node().await;
+        let (a, b) = (keys(1, &[]), keys(1, &[]));
+        let (first, second) = tokio::join!(a.current(&db.store, acme.id, NOW), b.current(&other, acme.id, NOW));
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!((first.0, second.0), (1, 1), "one key 1, made by one of the two");
+        assert_eq!(db.store.all_data_keys().await.unwrap().len(), 1);
+
+        // A file sealed with it; the master key rotates (1 → 2, 1 kept as
+        // previous); data keys are rewrapped; the old master key can go.
+        let blobs = BlobStore::new(db.data_dir());
+        let stored = blobs.put(b"RIFF....WAVE plain audio", acme.id).await.unwrap();
+        let path = blobs.path_of(&stored.key).unwrap();
+        let mut plain = std::fs::File::open(&path).unwrap();
+        callrec_app::sealing::seal_file(&mut plain, &path, &first.1, first.0).unwrap();
+        assert_eq!(read_all(&db.store, &blobs, &keys(1, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
+        assert_eq!(keys(2, &[1]).rewrap_all(&db.store).await.unwrap(), 1);
+        assert_eq!(read_all(&db.store, &blobs, &keys(2, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
+        assert!(read_all(&db.store, &blobs, &keys(1, &[]), &stored.key).await.is_none(), "the old master key no longer opens it");
+
+        // A data key's row copied to another company does not open there.
+        let globex = db.store.create_company(&CompanyName::parse("Globex").unwrap(), Retention::Forever, NOW).await.unwrap();
+        let mut copied = db.store.data_key(acme.id, Some(1)).await.unwrap().unwrap();
+        copied.company = globex.id;
+        db.store.add_data_key(&copied, NOW).await.unwrap();
+        assert!(keys(2, &[]).get(&db.store, globex.id, 1).await.is_err(), "bound to its company");
+
+        // Re-sealing moves the file to key 2 and retires key 1.
+        let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), acme.id, NOW, |_, _| {}).await.unwrap();
+        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped), (2, 1, 0));
+        assert_eq!(db.store.data_key(acme.id, Some(1)).await.unwrap(), None, "key 1 retired");
+        assert_eq!(read_all(&db.store, &blobs, &keys(2, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
+    }
+}
