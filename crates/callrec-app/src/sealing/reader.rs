@@ -4,7 +4,7 @@
 
 use super::DataKeys;
 use crate::Error;
-use callrec_domain::sealed::{open_chunk, DataKey, Geometry, Header, HEADER_LEN};
+use callrec_domain::sealed::{DataKey, FileCipher, Geometry, Header, HEADER_LEN};
 use callrec_domain::CompanyId;
 use callrec_store::{BlobStore, Store};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -17,8 +17,7 @@ pub enum AudioReader {
 
 pub struct SealedReader {
     file: std::fs::File,
-    key: DataKey,
-    header: Header,
+    cipher: FileCipher,
     geometry: Geometry,
     /// The chunk held open, and its number.
     chunk: Vec<u8>,
@@ -100,8 +99,7 @@ impl AudioReader {
         let geometry = Geometry::of(len).ok_or_else(malformed)?;
         Ok(AudioReader::Sealed(Box::new(SealedReader {
             file,
-            key,
-            header,
+            cipher: key.for_file(&header),
             geometry,
             chunk: Vec::new(),
             chunk_index: None,
@@ -142,7 +140,8 @@ impl SealedReader {
         self.file.read_exact(&mut self.chunk)?;
         let last = index + 1 == self.geometry.chunks;
         self.chunk_index = None;
-        open_chunk(&self.key, &self.header, index, last, &mut self.chunk)
+        self.cipher
+            .open_chunk(index, last, &mut self.chunk)
             .map_err(|_| tampered())?;
         self.chunk_index = Some(index);
         Ok(())

@@ -3,7 +3,7 @@
 //! old one or the whole new one (a crash leaves at most a `.sealing`
 //! leftover, which the next run overwrites).
 
-use callrec_domain::sealed::{seal_chunk, DataKey, Header, CHUNK};
+use callrec_domain::sealed::{DataKey, Header, CHUNK};
 use rand::RngCore;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -15,6 +15,7 @@ pub fn seal_file(source: &mut dyn Read, path: &Path, key: &DataKey, key_id: u32)
     let mut prefix = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut prefix);
     let header = Header { key_id, prefix };
+    let cipher = key.for_file(&header);
     let temp = path.with_extension("sealing");
     // Readable by the portal's user only, like every file it stores.
     let file = std::fs::OpenOptions::new()
@@ -35,7 +36,7 @@ pub fn seal_file(source: &mut dyn Read, path: &Path, key: &DataKey, key_id: u32)
             Vec::new()
         };
         let last = next.is_empty();
-        seal_chunk(key, &header, index, last, &mut current);
+        cipher.seal_chunk(index, last, &mut current);
         out.write_all(&current)?;
         if last {
             break;
