@@ -246,24 +246,39 @@ backend_tests! {
         let early = HoldReason::parse("Early matter").unwrap();
         holds::change_hold(&db.store, &found, DataScope::Everything, HoldChange::Place(&early), &audit()).await.unwrap();
 
+        // One more, deleted last week: a hold on the search reaches it too.
+        let deleted = recording(&db.store, &blobs, &acme, 11, 60).await;
+        let found_deleted = db.store.recording_in_scope(&deleted, DataScope::Everything).await.unwrap().unwrap();
+        bin::delete(&db.store, &found_deleted, DataScope::Everything, &audit()).await.unwrap();
         let mut query = RecordingQuery::first_page(DataScope::Company(acme.id), 50);
         assert_eq!(db.store.count_matching(&query).await.unwrap(), (7, 1));
+        assert_eq!(db.store.count_deleted_matching(&query).await.unwrap(), 1);
         let reason = HoldReason::parse("Case 2027/3").unwrap();
         let placed = holds::change_holds_matching(&db.store, &query, "", HoldChange::Place(&reason), &audit()).await.unwrap();
-        assert_eq!(placed, 6, "the one already held is not counted again");
+        assert_eq!(placed, 7, "six in Recordings and one in Deleted recordings; the one already held is not counted again");
+        // Held in Deleted recordings: the purge keeps it past its 30 days,
+        // and Restore brings it back still held.
+        let clock = Clock::manual(NOW + 40 * 86_400);
+        let zone = Zone::utc();
+        assert_eq!(purge(&db.store, &blobs, &clock, &zone, "p").run(|_| {}).await.unwrap().unwrap().deleted, 0);
+        assert!(db.store.deleted_recordings(DataScope::Everything, 0).await.unwrap().0[0].held);
+        assert_eq!(bin::restore(&db.store, &deleted, DataScope::Everything, &audit()).await.unwrap(), Restored::Restored);
+        let restored = db.store.recording_in_scope(&deleted, DataScope::Everything).await.unwrap().unwrap();
+        assert_eq!(restored.hold.as_ref().unwrap().reason, "Case 2027/3");
+        bin::delete(&db.store, &restored, DataScope::Everything, &audit()).await.unwrap();
         let held = db.store.recording_in_scope(&first, DataScope::Everything).await.unwrap().unwrap().hold.unwrap();
         assert_eq!(held.reason, "Early matter");
         query.held_only = true;
-        assert_eq!(db.store.search_recordings(&query).await.unwrap().items.len(), 7, "the On hold filter");
+        assert_eq!(db.store.search_recordings(&query).await.unwrap().items.len(), 8, "the On hold filter: the restored one stayed held (Delete refused it)");
         let everything = RecordingQuery { held_only: true, ..RecordingQuery::first_page(DataScope::Everything, 50) };
-        assert_eq!(db.store.search_recordings(&everything).await.unwrap().items.len(), 7, "Globex's is not held");
+        assert_eq!(db.store.search_recordings(&everything).await.unwrap().items.len(), 8, "Globex's is not held");
         let entries = actions(&db.store, AuditAction::HoldPlaced).await;
-        assert!(entries.iter().any(|e| e.starts_with("6 recordings | matching all recordings; reason: Case 2027/3")), "{entries:?}");
+        assert!(entries.iter().any(|e| e.starts_with("7 recordings | matching all recordings; reason: Case 2027/3")), "{entries:?}");
 
         query.start_ms = Some(NOW * 1000 - 3 * DAY_MS - 1000);
         let released = holds::change_holds_matching(&db.store, &query, "start=…", HoldChange::Release, &audit()).await.unwrap();
         assert_eq!(released, 4, "days 0 to 3");
-        assert_eq!(db.store.count_matching(&RecordingQuery { held_only: true, ..RecordingQuery::first_page(DataScope::Company(acme.id), 50) }).await.unwrap(), (3, 3));
+        assert_eq!(db.store.count_matching(&RecordingQuery { held_only: true, ..RecordingQuery::first_page(DataScope::Company(acme.id), 50) }).await.unwrap(), (4, 4));
     }
 
     /// Two nodes race a hold against a Delete of the same recording, 20

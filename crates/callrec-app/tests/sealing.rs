@@ -57,9 +57,14 @@ backend_tests! {
         db.store.add_data_key(&copied, NOW).await.unwrap();
         assert!(keys(2, &[]).get(&db.store, globex.id, 1).await.is_err(), "bound to its company");
 
-        // Re-sealing moves the file to key 2 and retires key 1.
+        // Re-sealing moves the file to key 2; key 1 goes only at a run ten
+        // minutes after key 2 was made (an upload may still hold key 1).
         let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), acme.id, NOW, |_, _| {}).await.unwrap();
-        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped), (2, 1, 0));
+        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired), (2, 1, 0, false));
+        assert!(db.store.data_key(acme.id, Some(1)).await.unwrap().is_some(), "key 1 kept for now");
+        let later = NOW + callrec_app::sealing::RETIRE_AFTER;
+        let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), acme.id, later, |_, _| {}).await.unwrap();
+        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired), (2, 0, 1, true), "no key 3");
         assert_eq!(db.store.data_key(acme.id, Some(1)).await.unwrap(), None, "key 1 retired");
         assert_eq!(read_all(&db.store, &blobs, &keys(2, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
     }

@@ -48,6 +48,9 @@ impl Retention {
         if code == "forever" {
             return Some(Retention::Forever);
         }
+        if !code.is_ascii() {
+            return None;
+        }
         let (number, unit) = code.split_at(code.len().checked_sub(1)?);
         let n: u32 = number.parse().ok().filter(|n| (1..=MAX_DAYS).contains(n))?;
         if number.starts_with('0') || number.starts_with('+') {
@@ -251,6 +254,7 @@ mod tests {
             "{error}"
         );
         assert!(Retention::parse_setting("999999999 years").is_err());
+        assert!(Retention::parse_setting("3é").is_err() && Retention::from_form("é", "").is_err());
         assert_eq!(Retention::Months(84).to_string(), "7 years");
         assert_eq!(Retention::Months(12).to_string(), "12 months");
         assert_eq!(Retention::Months(84).choice(), "84m");

@@ -97,7 +97,6 @@ impl Header {
             prefix: bytes[8..HEADER_LEN].try_into().ok()?,
         })
     }
-
 }
 
 /// Chunk `index`'s nonce: its number, and whether it is the last. Unique

@@ -11,6 +11,8 @@ pub struct WrappedKey {
     pub company: CompanyId,
     pub key_id: u32,
     pub wrapped: String,
+    /// When it was made (Unix seconds).
+    pub created_at: i64,
 }
 
 fn wrapped_from(row: &sqlx::any::AnyRow) -> Result<WrappedKey> {
@@ -18,6 +20,7 @@ fn wrapped_from(row: &sqlx::any::AnyRow) -> Result<WrappedKey> {
         company: CompanyId(row.try_get("company_id")?),
         key_id: row.try_get::<i64, _>("key_id")? as u32,
         wrapped: row.try_get("wrapped")?,
+        created_at: row.try_get("created_at")?,
     })
 }
 
@@ -29,7 +32,7 @@ impl Store {
         key_id: Option<u32>,
     ) -> Result<Option<WrappedKey>> {
         sqlx::query(
-            "SELECT company_id, key_id, wrapped FROM data_keys WHERE company_id = $1 \
+            "SELECT company_id, key_id, wrapped, created_at FROM data_keys WHERE company_id = $1 \
              AND ($2 IS NULL OR key_id = $2) ORDER BY key_id DESC LIMIT 1",
         )
         .bind(company.0)
@@ -58,9 +61,22 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// How many data keys the company has.
+    pub async fn count_data_keys(&self, company: CompanyId) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM data_keys WHERE company_id = $1")
+                .bind(company.0)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?,
+        )
+    }
+
     /// Every company's data keys (`callrec keys rotate` re-seals them).
     pub async fn all_data_keys(&self) -> Result<Vec<WrappedKey>> {
-        sqlx::query("SELECT company_id, key_id, wrapped FROM data_keys ORDER BY company_id, key_id")
+        sqlx::query(
+            "SELECT company_id, key_id, wrapped, created_at FROM data_keys ORDER BY company_id, key_id",
+        )
             .fetch_all(&self.pool)
             .await?
             .iter()

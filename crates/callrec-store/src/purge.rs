@@ -15,12 +15,15 @@ use sqlx::Row;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
     Purge,
+    /// Sealing stored audio (`callrec migrate`, `keys rotate --data`).
+    Seal,
 }
 
 impl Job {
     fn code(self) -> &'static str {
         match self {
             Job::Purge => "purge",
+            Job::Seal => "seal",
         }
     }
 }
@@ -127,8 +130,8 @@ impl Store {
             }
         }
         let rows = sqlx::query(
-            "DELETE FROM deleted_recordings WHERE id IN \
-             (SELECT id FROM deleted_recordings WHERE company_id = $1 \
+            "DELETE FROM deleted_recordings WHERE held_at IS NULL AND id IN \
+             (SELECT id FROM deleted_recordings WHERE company_id = $1 AND held_at IS NULL \
               AND (deleted_at < $2 OR started_at < $3) ORDER BY deleted_at LIMIT $4) \
              RETURNING storage_key",
         )

@@ -179,6 +179,7 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "recording-restored" => "Recording restored: it is back in Recordings.",
         "hold-placed" => "Legal hold placed: this recording cannot be deleted or purged until the hold is released.",
         "hold-released" => "Legal hold released.",
+        "hold-unchanged" => "Nothing changed: someone else placed or released the hold meanwhile. The hold as it stands is shown below.",
         "holds-placed" => "Legal hold placed on every recording matching the search (those already held keep their reason). The audit log records how many.",
         "holds-released" => "Legal hold released on every recording matching the search. The audit log records how many.",
         _ => return None,

@@ -181,6 +181,9 @@ pub fn default_time_zone(global: &GlobalArgs) -> Result<Zone, CliError> {
     }
 }
 
+/// The most recordings one ZIP may hold.
+const MAX_BULK_DOWNLOAD: u32 = 10_000;
+
 /// Retention, Deleted recordings and bulk download settings.
 pub fn records(global: &GlobalArgs) -> Result<RecordsSettings, CliError> {
     let file = read_file(global.config.as_deref())?;
@@ -203,11 +206,20 @@ pub fn records(global: &GlobalArgs) -> Result<RecordsSettings, CliError> {
             defaults.deleted_days,
             "--deleted-retention-days / CALLREC_DELETED_RETENTION_DAYS",
         )?,
-        bulk_download_max: positive(
+        bulk_download_max: match positive(
             global.bulk_download_max.or(file.bulk_download_max),
             defaults.bulk_download_max,
             "--bulk-download-max / CALLREC_BULK_DOWNLOAD_MAX",
-        )?,
+        )? {
+            // The ids of a selection are bound in one statement: SQLite
+            // takes at most 32,766 values.
+            max if max > MAX_BULK_DOWNLOAD => {
+                return Err(CliError::Usage(format!(
+                    "--bulk-download-max / CALLREC_BULK_DOWNLOAD_MAX must be at most {MAX_BULK_DOWNLOAD} (got {max})"
+                )))
+            }
+            max => max,
+        },
     })
 }
 

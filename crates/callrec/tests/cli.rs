@@ -1110,19 +1110,36 @@ on_each_backend! {
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        if child.try_wait().unwrap().is_none() {
+        let killed = child.try_wait().unwrap().is_none();
+        if killed {
             child.kill().unwrap(); // SIGKILL
             kills += 1;
         }
         child.wait().unwrap();
         let checked = cli.expect(0, &["verify"], "");
         assert!(checked.contains("Checked 120 recordings: 0 missing, 0 altered"), "after a kill at {delay_ms} ms: {checked}");
+        if killed {
+            // While the dead run's lease lasts (five minutes), no other may seal.
+            let busy = cli.expect(1, &["keys", "rotate", "--company", "Acme", "--data"], "");
+            assert!(busy.contains("another run is sealing audio now"), "{busy}");
+        }
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(callrec_store::testing::execute(&cli.store(&runtime), "DELETE FROM job_leases")).unwrap();
         assert!(sealed_with(cli).iter().all(|k| matches!(k, Some(1) | Some(2))), "each file on the old key or the new");
     }
     assert!(kills >= 1, "a run was killed mid-way");
     let done = cli.expect(0, &["keys", "rotate", "--company", "Acme", "--data"], "");
-    assert!(done.contains("audio sealed with data key 2") && done.contains("older keys retired"), "{done}");
+    assert!(done.contains("audio sealed with data key 2") && done.contains("older keys kept until a run at least 10 minutes after"), "uploads in flight may hold key 1: {done}");
     assert!(sealed_with(cli).iter().all(|k| *k == Some(2)), "every file on the new key");
+    // Ten minutes on (the key's age moved back), the next run retires key 1
+    // and makes no key 3.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    runtime.block_on(callrec_store::testing::execute(&store, "UPDATE data_keys SET created_at = created_at - 601")).unwrap();
+    let retired = cli.expect(0, &["keys", "rotate", "--company", "Acme", "--data"], "");
+    assert!(retired.contains("audio sealed with data key 2 (0 files re-sealed, 120 already were); older keys retired"), "{retired}");
+    let acme = runtime.block_on(store.company_by_name("Acme")).unwrap().unwrap();
+    assert_eq!(runtime.block_on(store.count_data_keys(acme.id)).unwrap(), 1);
     let checked = cli.expect(0, &["verify"], "");
     assert!(checked.contains("0 missing, 0 altered"), "{checked}");
     eprintln!("re-encryption: {kills} of 3 runs killed mid-way");

@@ -66,6 +66,11 @@ impl Purge<'_> {
                     return Ok(Some(report));
                 }
                 let now = self.clock.now();
+                // Read again each batch: a period changed mid-run (a
+                // mistake put right) takes effect at once.
+                let Some(company) = self.store.company(company.id).await? else {
+                    break;
+                };
                 let rule = PurgeRule {
                     company: company.id,
                     expired_before: company.retention.cutoff(&zone, self.clock.now_ms()),
@@ -115,6 +120,9 @@ impl Purge<'_> {
         loop {
             let keys = self.store.purged_audio(self.batch).await?;
             if keys.is_empty() {
+                return Ok(removed);
+            }
+            if !self.renew().await? {
                 return Ok(removed);
             }
             for key in keys {

@@ -121,6 +121,7 @@ impl DataKeys {
             company,
             key_id,
             wrapped: self.keyring.seal(&binding(company, key_id), &bytes),
+            created_at: now,
         };
         Ok(store.add_data_key(&wrapped, now).await?)
     }

@@ -14,5 +14,5 @@ mod writer;
 
 pub use keys::DataKeys;
 pub use reader::{open_audio, AudioReader, Opened};
-pub use reseal::{reseal_company, seal_plain_files, Resealed};
+pub use reseal::{reseal_company, seal_plain_files, Resealed, RETIRE_AFTER};
 pub use writer::seal_file;

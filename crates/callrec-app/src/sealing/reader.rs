@@ -82,7 +82,17 @@ pub async fn open_audio(
     let Some(company) = company_of(storage_key) else {
         return Ok(Opened::Malformed);
     };
-    let key = keys.get(store, company, header.key_id).await?;
+    // A key number the company does not have (a changed header, or a key
+    // deleted too soon) is a file that cannot be opened, not a fault of
+    // the portal: reported as an integrity failure.
+    let Ok(key) = keys.get(store, company, header.key_id).await else {
+        tracing::error!(
+            key = storage_key,
+            key_id = header.key_id,
+            "sealed audio names a data key its company does not have"
+        );
+        return Ok(Opened::Malformed);
+    };
     Ok(Opened::Audio(
         AudioReader::sealed(file, len, key).map_err(internal)?,
     ))

@@ -10,7 +10,7 @@ use super::{seal_file, AudioReader, DataKeys};
 use crate::Error;
 use callrec_domain::sealed::{Header, HEADER_LEN};
 use callrec_domain::CompanyId;
-use callrec_store::{BlobStore, Store};
+use callrec_store::{BlobStore, Job, Store};
 use std::io::Read;
 
 /// What a run did.
@@ -22,7 +22,15 @@ pub struct Resealed {
     pub skipped: u64,
     /// The data key sealing them.
     pub key_id: u32,
+    /// Whether the older keys were deleted (see [`RETIRE_AFTER`]).
+    pub retired: bool,
 }
+
+/// Older data keys are deleted only once the new one is this old (Unix
+/// seconds): an upload that took the older key just before the rotation
+/// may still be sealing its file (an upload's body may pause 30 s at a
+/// time), and its file must stay readable until a later run re-seals it.
+pub const RETIRE_AFTER: i64 = 600;
 
 /// The header of the file at `key`, if sealed (`None`: plain or gone).
 fn header_of(blobs: &BlobStore, key: &str) -> Option<Header> {
@@ -30,6 +38,44 @@ fn header_of(blobs: &BlobStore, key: &str) -> Option<Header> {
     let mut file = std::fs::File::open(blobs.path_of(key)?).ok()?;
     file.read_exact(&mut head).ok()?;
     Header::decode(&head)
+}
+
+/// One sealing run at a time across the portal (two sealers of one file
+/// would each replace it): a lease renewed as files go by.
+struct SealLease<'a> {
+    store: &'a Store,
+    holder: String,
+}
+
+/// How long the sealing lease lasts without a renewal (seconds).
+const SEAL_LEASE: i64 = 300;
+
+impl<'a> SealLease<'a> {
+    async fn take(store: &'a Store) -> Result<SealLease<'a>, Error> {
+        let holder = format!(
+            "seal-{}",
+            callrec_domain::hex::hex(&rand::random::<[u8; 8]>())
+        );
+        let lease = SealLease { store, holder };
+        if !lease.renew().await? {
+            return Err(Error::Internal(
+                "another run is sealing audio now (callrec migrate or keys rotate --data); wait for it to finish, or five minutes if it was stopped".into(),
+            ));
+        }
+        Ok(lease)
+    }
+
+    async fn renew(&self) -> Result<bool, Error> {
+        let now = crate::system_now();
+        Ok(self
+            .store
+            .take_lease(Job::Seal, &self.holder, now, now + SEAL_LEASE)
+            .await?)
+    }
+
+    async fn release(self) -> Result<(), Error> {
+        Ok(self.store.release_lease(Job::Seal, &self.holder).await?)
+    }
 }
 
 /// Files under the company's folder (or every company's), sorted.
@@ -97,10 +143,12 @@ pub async fn seal_plain_files(
     now: i64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Resealed, Error> {
+    let lease = SealLease::take(store).await?;
     let files = stored_keys(blobs, None).await?;
     let total = files.len() as u64;
     let mut report = Resealed::default();
     for (done, (company, key)) in files.into_iter().enumerate() {
+        lease.renew().await?;
         if header_of(blobs, &key).is_some() {
             report.skipped += 1;
         } else {
@@ -110,12 +158,15 @@ pub async fn seal_plain_files(
         }
         progress(done as u64 + 1, total);
     }
+    lease.release().await?;
     Ok(report)
 }
 
 /// Re-seals the company's files with a new data key; when a run before
-/// this one stopped part-way (files still on older keys), finishes with
-/// the key it started. Then the older keys are forgotten.
+/// this one stopped part-way (files still on older keys, or older keys not
+/// yet retired), finishes that rotation instead. The older keys are
+/// forgotten once no file uses them and the new key is [`RETIRE_AFTER`]
+/// old.
 pub async fn reseal_company(
     store: &Store,
     blobs: &BlobStore,
@@ -124,6 +175,7 @@ pub async fn reseal_company(
     now: i64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Resealed, Error> {
+    let lease = SealLease::take(store).await?;
     let files = stored_keys(blobs, Some(company)).await?;
     let newest = store.data_key(company, None).await?.map(|k| k.key_id);
     let unfinished = newest.is_some_and(|newest| {
@@ -131,25 +183,56 @@ pub async fn reseal_company(
             .iter()
             .any(|(_, key)| header_of(blobs, key).is_none_or(|h| h.key_id < newest))
     });
+    // Older keys still there (a run that could not retire them yet): this
+    // run finishes that rotation rather than starting another.
+    let pending = store.count_data_keys(company).await? > 1;
     let key_id = match newest {
-        Some(newest) if unfinished => newest,
+        Some(newest) if unfinished || pending => newest,
         _ => keys.rotate(store, company, now).await?,
     };
-    let total = files.len() as u64;
     let mut report = Resealed {
         key_id,
         ..Resealed::default()
     };
-    for (done, (_, key)) in files.into_iter().enumerate() {
-        let header = header_of(blobs, &key);
-        if header.is_some_and(|h| h.key_id == key_id) {
-            report.skipped += 1;
-        } else {
-            reseal_one(store, blobs, keys, company, &key, header, key_id).await?;
-            report.sealed += 1;
+    // Files that arrive sealed with an older key during the run (uploads
+    // that took it before the rotation) are picked up by another pass.
+    let mut files = files;
+    loop {
+        let total = files.len() as u64;
+        let mut resealed_now = 0;
+        for (done, (_, key)) in files.iter().enumerate() {
+            lease.renew().await?;
+            let header = header_of(blobs, key);
+            if header.is_some_and(|h| h.key_id == key_id) {
+                report.skipped += 1;
+            } else {
+                reseal_one(store, blobs, keys, company, key, header, key_id).await?;
+                report.sealed += 1;
+                resealed_now += 1;
+            }
+            progress(done as u64 + 1, total);
         }
-        progress(done as u64 + 1, total);
+        files = stored_keys(blobs, Some(company)).await?;
+        let behind = files
+            .iter()
+            .any(|(_, key)| header_of(blobs, key).is_none_or(|h| h.key_id < key_id));
+        if !behind || resealed_now == 0 {
+            break;
+        }
+        report.skipped = 0;
     }
-    store.retire_data_keys_before(company, key_id).await?;
+    let made = store
+        .data_key(company, Some(key_id))
+        .await?
+        .map_or(now, |k| k.created_at);
+    if now - made >= RETIRE_AFTER
+        && !files
+            .iter()
+            .any(|(_, key)| header_of(blobs, key).is_none_or(|h| h.key_id < key_id))
+    {
+        store.retire_data_keys_before(company, key_id).await?;
+        report.retired = true;
+    }
+    lease.release().await?;
     Ok(report)
 }

@@ -1,7 +1,8 @@
-//! Sealing a stored file in place: the sealed copy is written beside it,
-//! fsynced and renamed over it, so the file is at every moment either the
-//! old one or the whole new one (a crash leaves at most a `.sealing`
-//! leftover, which the next run overwrites).
+//! Sealing a stored file in place: the sealed copy is written beside it
+//! under a name of its own, fsynced and renamed over it, so the file is at
+//! every moment either the old one or the whole new one (a crash leaves at
+//! most a `<name>.<random>.sealing` leftover, which the start-up tidy-up
+//! removes). Two sealers of one file never share a half-written copy.
 
 use callrec_domain::sealed::{DataKey, Header, CHUNK};
 use rand::RngCore;
@@ -16,12 +17,16 @@ pub fn seal_file(source: &mut dyn Read, path: &Path, key: &DataKey, key_id: u32)
     rand::rngs::OsRng.fill_bytes(&mut prefix);
     let header = Header { key_id, prefix };
     let cipher = key.for_file(&header);
-    let temp = path.with_extension("sealing");
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(
+        ".{}.sealing",
+        callrec_domain::hex::hex(&prefix[..8])
+    ));
+    let temp = std::path::PathBuf::from(name);
     // Readable by the portal's user only, like every file it stores.
     let file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
         .open(&temp)?;
     let mut out = io::BufWriter::with_capacity(4 * CHUNK, file);
@@ -46,6 +51,11 @@ pub fn seal_file(source: &mut dyn Read, path: &Path, key: &DataKey, key_id: u32)
     }
     let file = out.into_inner().map_err(|err| err.into_error())?;
     file.sync_all()?;
+    if std::fs::symlink_metadata(path).is_err() {
+        // Removed meanwhile (purged): not brought back.
+        std::fs::remove_file(&temp)?;
+        return Ok(());
+    }
     std::fs::rename(&temp, path)?;
     if let Some(folder) = path.parent() {
         std::fs::File::open(folder)?.sync_all()?;

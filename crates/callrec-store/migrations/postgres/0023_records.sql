@@ -36,7 +36,12 @@ CREATE TABLE deleted_recordings (
     external_id    TEXT,
     created_at     BIGINT NOT NULL,
     deleted_at     BIGINT NOT NULL,
-    deleted_by     TEXT    NOT NULL
+    deleted_by     TEXT    NOT NULL,
+    -- A hold placed on a search reaches deleted recordings too: a held one
+    -- is not purged, and keeps its hold if restored.
+    held_at        BIGINT,
+    held_by        TEXT,
+    hold_reason    TEXT
 );
 CREATE INDEX deleted_recordings_by_company ON deleted_recordings (company_id, deleted_at DESC, id DESC);
 CREATE INDEX deleted_recordings_by_time ON deleted_recordings (deleted_at);

@@ -11,6 +11,9 @@ use callrec_domain::recording::{Direction, RecordingId};
 use callrec_domain::{CompanyId, PhoneNumber};
 use sqlx::Row;
 
+/// A recording's legal hold, kept when it is restored.
+const HOLD: &str = "held_at, held_by, hold_reason";
+
 /// What Delete did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Binned {
@@ -45,6 +48,8 @@ pub struct DeletedRecording {
     pub duration_ms: i64,
     pub deleted_at: i64,
     pub deleted_by: String,
+    /// Held by a hold placed on a search: not purged while held.
+    pub held: bool,
 }
 
 /// Deleted recordings a page shows.
@@ -130,7 +135,7 @@ impl Store {
         };
         let company = CompanyId(found.try_get("company_id")?);
         let done = sqlx::query(&format!(
-            "INSERT INTO recordings ({INSERT_COLUMNS}) SELECT {INSERT_COLUMNS} \
+            "INSERT INTO recordings ({INSERT_COLUMNS}, {HOLD}) SELECT {INSERT_COLUMNS}, {HOLD} \
              FROM deleted_recordings WHERE id = $1 ON CONFLICT DO NOTHING"
         ))
         .bind(id.as_str())
@@ -165,7 +170,7 @@ impl Store {
             &format!(
                 "SELECT d.id, d.company_id, c.name AS company_name, d.started_at, d.direction, \
                  d.calling_number, d.called_number, u.username, d.duration_ms, d.deleted_at, \
-                 d.deleted_by FROM deleted_recordings d JOIN companies c ON c.id = d.company_id \
+                 d.deleted_by, d.held_at FROM deleted_recordings d JOIN companies c ON c.id = d.company_id \
                  LEFT JOIN users u ON u.id = d.user_id{} \
                  ORDER BY d.deleted_at DESC, d.id DESC LIMIT {limit} OFFSET {offset}",
                 filter.where_clause()
@@ -192,6 +197,7 @@ impl Store {
                     duration_ms: row.try_get("duration_ms")?,
                     deleted_at: row.try_get("deleted_at")?,
                     deleted_by: row.try_get("deleted_by")?,
+                    held: row.try_get::<Option<i64>, _>("held_at")?.is_some(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

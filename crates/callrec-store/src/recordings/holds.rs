@@ -90,6 +90,21 @@ impl Store {
         Ok(Some(changed))
     }
 
+    /// How many deleted recordings (in Deleted recordings) `query` matches.
+    pub async fn count_deleted_matching(&self, query: &RecordingQuery) -> Result<i64> {
+        let filter = matching(query);
+        Ok(sqlx::query_with(
+            &format!(
+                "SELECT COUNT(*) AS n FROM deleted_recordings r{}",
+                filter.where_clause()
+            ),
+            filter.args(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
+
     /// How many recordings `query` matches (its scope and filters; paging
     /// ignored), and how many of them are held.
     pub async fn count_matching(&self, query: &RecordingQuery) -> Result<(i64, i64)> {
@@ -107,9 +122,9 @@ impl Store {
     }
 
     /// Places or releases the hold on every recording `query` matches, in
-    /// one transaction with one audit entry per company changed (`audit`
-    /// makes it from the company and the count). Returns the number
-    /// changed.
+    /// Recordings and in Deleted recordings, in one transaction with one
+    /// audit entry per company changed (`audit` makes it from the company
+    /// and the count). Returns the number changed.
     pub async fn change_holds_matching(
         &self,
         query: &RecordingQuery,
@@ -121,16 +136,23 @@ impl Store {
         let mut filter = matching(query);
         let (set, unchanged) = change.statement(&mut filter, by, now);
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query_with(
-            &format!(
-                "UPDATE recordings SET {set} WHERE {unchanged} AND id IN \
-                 (SELECT r.id FROM recordings r{}) RETURNING company_id",
-                filter.where_clause()
-            ),
-            filter.args(),
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        // Deleted recordings the search matches are held (or released) too:
+        // a hold must reach what someone deleted last week.
+        let mut rows = Vec::new();
+        for table in ["recordings", "deleted_recordings"] {
+            rows.extend(
+                sqlx::query_with(
+                    &format!(
+                        "UPDATE {table} SET {set} WHERE {unchanged} AND id IN \
+                         (SELECT r.id FROM {table} r{}) RETURNING company_id",
+                        filter.where_clause()
+                    ),
+                    filter.args(),
+                )
+                .fetch_all(&mut *tx)
+                .await?,
+            );
+        }
         let mut per_company: BTreeMap<i64, u64> = BTreeMap::new();
         for row in &rows {
             *per_company.entry(row.try_get("company_id")?).or_default() += 1;

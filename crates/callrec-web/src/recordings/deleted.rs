@@ -31,6 +31,7 @@ pub(crate) struct DeletedRow {
     deleted: String,
     deleted_by: String,
     removed_after: String,
+    held: bool,
 }
 
 #[derive(Template)]
@@ -74,6 +75,7 @@ pub(crate) async fn deleted_page(
             deleted: zone.format_minutes(r.deleted_at),
             deleted_by: r.deleted_by,
             removed_after: zone.format_minutes(settings.purged_after(r.deleted_at)),
+            held: r.held,
         })
         .collect();
     let link = |n: i64| format!("/recordings/deleted?page={n}");

@@ -51,8 +51,14 @@ pub(crate) async fn release(
     let recording = find(&state, &current, &id).await?;
     let audit = current.audit_context(&client);
     let scope = current.actor.scope();
-    holds::change_hold(&state.store, &recording, scope, HoldChange::Release, &audit).await?;
-    Ok(Redirect::to(&format!("/recordings/{}?done=hold-released", recording.id)).into_response())
+    let released =
+        holds::change_hold(&state.store, &recording, scope, HoldChange::Release, &audit).await?;
+    let done = if released {
+        "hold-released"
+    } else {
+        "hold-unchanged"
+    };
+    Ok(Redirect::to(&format!("/recordings/{}?done={done}", recording.id)).into_response())
 }
 
 /// `POST /recordings/holds`: the search's filters, `change` (place or

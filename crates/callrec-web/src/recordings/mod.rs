@@ -193,6 +193,8 @@ pub(crate) struct BulkHold {
     place: bool,
     matching: i64,
     held: i64,
+    /// Matching recordings in Deleted recordings (held or released too).
+    deleted: i64,
 }
 
 pub(crate) fn duration_text(ms: i64) -> String {
@@ -372,6 +374,7 @@ async fn recordings_page(
                 place: which != "release",
                 matching,
                 held,
+                deleted: state.store.count_deleted_matching(&search).await?,
             })
         }
     };

@@ -392,5 +392,11 @@ backend_tests! {
         let globex = app.as_user("globex.admin").await;
         let response = globex.get(&format!("/recordings/{}/download", theirs["id"].as_str().unwrap())).await;
         assert_eq!(response.status(), 409, "another company's key");
+        // A header naming a key the company does not have: refused and
+        // audited like any changed file, not an error of the portal.
+        sealed[4..8].copy_from_slice(&99u32.to_be_bytes());
+        std::fs::write(app.blobs.path_of(&their_key).unwrap(), &sealed).unwrap();
+        let response = globex.get(&format!("/recordings/{}/audio", theirs["id"].as_str().unwrap())).await;
+        assert_eq!(response.status(), 409, "an unknown key number");
     }
 }

@@ -5,7 +5,7 @@
 
 use super::admin::company_named;
 use crate::error::CliError;
-use callrec_app::sealing::{reseal_company, seal_plain_files, DataKeys};
+use callrec_app::sealing::{reseal_company, seal_plain_files, DataKeys, RETIRE_AFTER};
 use callrec_store::{AuditAction, BlobStore, NewAuditEntry, Store};
 use std::io::Write;
 
@@ -60,8 +60,16 @@ pub async fn reseal(
             report.key_id, report.sealed, report.skipped
         ));
     store.audit(entry, now).await?;
+    let older = if report.retired {
+        "older keys retired".to_string()
+    } else {
+        format!(
+            "older keys kept until a run at least {} minutes after the new key was made (uploads in flight may still use them): run this again later",
+            RETIRE_AFTER / 60
+        )
+    };
     println!(
-        "{}: audio sealed with data key {} ({} files re-sealed, {} already were); older keys retired.",
+        "{}: audio sealed with data key {} ({} files re-sealed, {} already were); {older}.",
         company.name, report.key_id, report.sealed, report.skipped
     );
     Ok(())
