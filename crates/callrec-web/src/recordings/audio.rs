@@ -74,6 +74,11 @@ async fn send_file(
         integrity::record_failure(&state.store, recording, integrity, &audit).await?;
         Ok::<_, AppError>(unavailable(integrity))
     };
+    let failure = || Failure {
+        store: state.store.clone(),
+        recording: recording.clone(),
+        audit: current.audit_context(client),
+    };
     let reader = match open_audio(
         &state.store,
         &state.blobs,
@@ -125,14 +130,27 @@ async fn send_file(
         Some(Err(_)) => false,
     };
     let mut reader = reader;
+    // A whole sealed file is checked as it streams (`stream_checked`),
+    // its first piece opened before the response; a plain one is hashed
+    // first, through the reader that is then streamed (a file swapped
+    // under the path meanwhile cannot pass the check for another).
+    let mut sealed_first = None;
     if whole {
-        // Hashed through the reader that is then streamed: a file swapped
-        // under the path meanwhile cannot pass the check for another.
-        let (matches, checked) = integrity::reader_matches(reader, &recording.sha256).await?;
-        if !matches {
-            return failed(Integrity::Altered).await;
+        if reader.is_sealed() {
+            match read_piece(reader, 0, size).await {
+                (Some(back), Ok(first)) => {
+                    reader = back;
+                    sealed_first = Some(first);
+                }
+                _ => return failed(Integrity::Altered).await,
+            }
+        } else {
+            let (matches, checked) = integrity::reader_matches(reader, &recording.sha256).await?;
+            if !matches {
+                return failed(Integrity::Altered).await;
+            }
+            reader = checked;
         }
-        reader = checked;
         let digest = STANDARD.encode(from_hex(&recording.sha256).unwrap_or_default());
         let repr = HeaderValue::from_str(&format!("sha-256=:{digest}:"))
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -156,21 +174,64 @@ async fn send_file(
                 HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
             );
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-            let body = Body::from_stream(stream_audio(reader, range.start, length));
+            let body = match sealed_first {
+                Some(first) => Body::from_stream(stream_checked(reader, first, size, failure())),
+                None => Body::from_stream(stream_audio(reader, range.start, length)),
+            };
             Ok((StatusCode::PARTIAL_CONTENT, response_headers, body).into_response())
         }
         None => {
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             // The size checked, not whatever was appended since.
-            let body = Body::from_stream(stream_audio(reader, 0, size));
+            let body = match sealed_first {
+                Some(first) => Body::from_stream(stream_checked(reader, first, size, failure())),
+                None => Body::from_stream(stream_audio(reader, 0, size)),
+            };
             Ok((StatusCode::OK, response_headers, body).into_response())
         }
     }
 }
 
-/// `length` bytes of `reader` from `start`, READ_BYTES at a time, each
-/// read on a blocking thread. A read that fails (a sealed chunk that does
-/// not open) breaks the response rather than ending it as if complete.
+/// Up to READ_BYTES of `reader` from `at` (fewer only at the end), read on
+/// a blocking thread; the reader comes back with them.
+async fn read_piece(
+    reader: AudioReader,
+    at: u64,
+    left: u64,
+) -> (Option<AudioReader>, std::io::Result<Vec<u8>>) {
+    let read = tokio::task::spawn_blocking(move || {
+        let mut reader = reader;
+        let want = READ_BYTES.min(usize::try_from(left).unwrap_or(READ_BYTES));
+        let mut buffer = vec![0u8; want];
+        // Filled whole (a sealed file reads a chunk at a time): one hop to
+        // the blocking pool per READ_BYTES.
+        let result = reader.seek(std::io::SeekFrom::Start(at)).and_then(|_| {
+            let mut filled = 0;
+            while filled < want {
+                match reader.read(&mut buffer[filled..])? {
+                    0 => break,
+                    n => filled += n,
+                }
+            }
+            buffer.truncate(filled);
+            Ok(buffer)
+        });
+        (reader, result)
+    })
+    .await;
+    match read {
+        Ok((reader, Ok(piece))) if piece.is_empty() && left > 0 => (
+            Some(reader),
+            Err(std::io::Error::other("the audio ended early")),
+        ),
+        Ok((reader, result)) => (Some(reader), result),
+        Err(err) => (None, Err(std::io::Error::other(err))),
+    }
+}
+
+/// `length` bytes of `reader` from `start`, READ_BYTES at a time. A read
+/// that fails (a sealed chunk that does not open) breaks the response
+/// rather than ending it as if complete.
 fn stream_audio(
     reader: AudioReader,
     start: u64,
@@ -181,31 +242,97 @@ fn stream_audio(
         if left == 0 {
             return None;
         }
-        let read = tokio::task::spawn_blocking(move || {
-            let mut reader = reader;
-            let want = READ_BYTES.min(usize::try_from(left).unwrap_or(READ_BYTES));
-            let mut buffer = vec![0u8; want];
-            let result = reader
-                .seek(std::io::SeekFrom::Start(at))
-                .and_then(|_| reader.read(&mut buffer))
-                .map(|n| {
-                    buffer.truncate(n);
-                    buffer
-                });
-            (reader, result)
-        })
-        .await;
-        match read {
-            Ok((reader, Ok(chunk))) if !chunk.is_empty() => {
-                let n = chunk.len() as u64;
-                Some((Ok(Bytes::from(chunk)), Some((reader, at + n, left - n))))
+        match read_piece(reader, at, left).await {
+            (Some(reader), Ok(piece)) => {
+                let n = piece.len() as u64;
+                Some((Ok(Bytes::from(piece)), Some((reader, at + n, left - n))))
             }
-            Ok((_, Ok(_))) => Some((Err(std::io::Error::other("the audio ended early")), None)),
-            Ok((_, Err(err))) => {
-                tracing::error!("audio stopped part-way: {err}");
-                Some((Err(err), None))
+            (_, result) => {
+                let why = result
+                    .err()
+                    .map_or_else(|| "a read failed".to_string(), |e| e.to_string());
+                tracing::error!("audio stopped part-way: {why}");
+                Some((
+                    Err(std::io::Error::other("the audio stopped part-way")),
+                    None,
+                ))
             }
-            Err(err) => Some((Err(std::io::Error::other(err)), None)),
+        }
+    })
+}
+
+/// What a sealed whole-file stream does when the file turns out not to be
+/// the recording: audit it, as the check before sending would have.
+struct Failure {
+    store: callrec_store::Store,
+    recording: Recording,
+    audit: callrec_app::accounts::AuditContext,
+}
+
+impl Failure {
+    async fn record(self) {
+        if let Err(err) = integrity::record_failure(
+            &self.store,
+            &self.recording,
+            Integrity::Altered,
+            &self.audit,
+        )
+        .await
+        {
+            tracing::error!("could not audit an integrity failure: {err}");
+        }
+    }
+}
+
+/// A whole sealed file in one pass: every chunk is authenticated as it is
+/// opened, the recorded bytes are hashed as they go, and the last piece is
+/// sent only once the whole matches the fingerprint; otherwise the
+/// transfer breaks (and is audited) instead of completing. Sealed audio is
+/// opened once, where checking first and then sending opened it twice
+/// (docs/BENCHMARKS.md, download).
+fn stream_checked(
+    reader: AudioReader,
+    first: Vec<u8>,
+    size: u64,
+    failure: Failure,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(&first);
+    let at = first.len() as u64;
+    let sha256 = failure.recording.sha256.clone();
+    let state = Some((reader, at, size - at, hasher, first, failure));
+    futures_util::stream::unfold(state, move |state| {
+        let sha256 = sha256.clone();
+        async move {
+            let (reader, at, left, mut hasher, held, failure) = state?;
+            if left == 0 {
+                if callrec_domain::hex::hex(&hasher.finalize()) == sha256 {
+                    return Some((Ok(Bytes::from(held)), None));
+                }
+                failure.record().await;
+                return Some((
+                    Err(std::io::Error::other("the audio is not the recording")),
+                    None,
+                ));
+            }
+            match read_piece(reader, at, left).await {
+                (Some(reader), Ok(piece)) => {
+                    hasher.update(&piece);
+                    let n = piece.len() as u64;
+                    Some((
+                        Ok(Bytes::from(held)),
+                        Some((reader, at + n, left - n, hasher, piece, failure)),
+                    ))
+                }
+                _ => {
+                    failure.record().await;
+                    Some((
+                        Err(std::io::Error::other("the audio stopped part-way")),
+                        None,
+                    ))
+                }
+            }
         }
     })
 }

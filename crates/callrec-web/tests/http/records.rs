@@ -383,6 +383,27 @@ backend_tests! {
         let failures = audit_details(&app, "recording.integrity_failed").await;
         assert_eq!(failures.len(), 1, "{failures:?}");
 
+        // A change past the first 256 KiB: the download has begun when the
+        // bad chunk is met, so the transfer breaks (never completes) and
+        // the failure is audited.
+        let long = wav(300_000); // 600 kB
+        let mut meta = metadata("acme.agent");
+        meta["external_id"] = serde_json::Value::from("long");
+        let (_, long_body) = upload(&app, &token, meta, long.clone(), "long.wav").await;
+        let long_id = long_body["id"].as_str().unwrap().to_string();
+        let long_path = app.blobs.path_of(&callrec_store::company_key(seed.acme.id, long_body["sha256"].as_str().unwrap())).unwrap();
+        let mut long_sealed = std::fs::read(&long_path).unwrap();
+        let near_end = long_sealed.len() - 100;
+        long_sealed[near_end] ^= 1;
+        std::fs::write(&long_path, &long_sealed).unwrap();
+        let response = admin.get(&format!("/recordings/{long_id}/download")).await;
+        assert_eq!(response.status(), 200, "already under way");
+        match response.bytes().await {
+            Err(_) => {}
+            Ok(bytes) => assert!(bytes.len() < long.len(), "never the whole file: {} bytes", bytes.len()),
+        }
+        assert_eq!(audit_details(&app, "recording.integrity_failed").await.len(), 2);
+
         // Globex's folder holding Acme's sealed file: Globex's key does not open it.
         let globex_token = token_for(&app, &seed.globex, "pbx").await;
         let (_, theirs) = upload(&app, &globex_token, metadata("globex.agent"), wav(5000), "b.wav").await;
