@@ -52,6 +52,9 @@ sql() {
 }
 
 rows=()
+# Each result is also printed as it comes (stderr), so a run stopped
+# part-way keeps what it measured.
+row() { rows+=("$1"); echo "RESULT $1" >&2; }
 for backend in $BACKENDS; do
   data="$work/$backend"
   mkdir -p "$data"
@@ -85,11 +88,11 @@ for backend in $BACKENDS; do
   after=$(peak_kb)
   files=$(unzip -l "$work/all.zip" | tail -1 | awk '{print $2}')
   zip_mb=$(du -m "$work/all.zip" | cut -f1)
-  rows+=("| $backend | ZIP of $files files (1,000 recordings + manifest), $zip_mb MB | $(printf '%.2f' "$zip_s") s | server peak RSS $((before / 1024)) → $((after / 1024)) MB |")
+  row "| $backend | ZIP of $files files (1,000 recordings + manifest), $zip_mb MB | $(printf '%.2f' "$zip_s") s | server peak RSS $((before / 1024)) → $((after / 1024)) MB |"
 
   echo "== $backend: Recordings page without the purge" >&2
   read -r p50 p99 rps < <(measure)
-  rows+=("| $backend | Recordings page, $CONNECTIONS connections, no purge | p50 $p50, p99 $p99 | $rps req/s |")
+  row "| $backend | Recordings page, $CONNECTIONS connections, no purge | p50 $p50, p99 $p99 | $rps req/s |"
 
   sql "UPDATE companies SET retention = '30d' WHERE name = 'Acme Telecom'"
   due=$(sql "SELECT COUNT(*) FROM recordings r JOIN companies c ON c.id = r.company_id WHERE c.name = 'Acme Telecom' AND r.started_at < $(( ($(date +%s) - 30 * 86400) * 1000 ))")
@@ -102,8 +105,8 @@ for backend in $BACKENDS; do
   purge_s=$(echo "$(date +%s.%N) - $start" | bc)
   purged=$(tail -1 "$work/purge.txt" | awk '{print $2}')
   rate=$(echo "$purged / $purge_s" | bc)
-  rows+=("| $backend | Recordings page, $CONNECTIONS connections, during the purge | p50 $p50, p99 $p99 | $rps req/s |")
-  rows+=("| $backend | purge of $purged recordings (of $due due) in batches of 500, with the page loaded | $(printf '%.1f' "$purge_s") s | $rate recordings/s |")
+  row "| $backend | Recordings page, $CONNECTIONS connections, during the purge | p50 $p50, p99 $p99 | $rps req/s |"
+  row "| $backend | purge of $purged recordings (of $due due) in batches of 500, with the page loaded | $(printf '%.1f' "$purge_s") s | $rate recordings/s |"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 done
 

@@ -53,6 +53,7 @@ migrations!(
     22 => "0022_audit_chain_start.sql",
     23 => "0023_records.sql",
     24 => "0024_data_keys.sql",
+    25 => "0025_purge_by_key.sql",
 );
 
 impl Store {
