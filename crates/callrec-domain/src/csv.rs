@@ -2,6 +2,19 @@
 //! in a spreadsheet: a cell that starts like a formula is prefixed with an
 //! apostrophe (OWASP, CSV injection).
 
+/// The columns of a call in exports (the call detail report, a ZIP's
+/// manifest), as the Recordings page shows them.
+pub const CALL_COLUMNS: [&str; 8] = [
+    "Date/Time",
+    "Direction",
+    "Calling Number",
+    "Called Number",
+    "User",
+    "Team",
+    "Company",
+    "Duration (s)",
+];
+
 /// One record, ending in CRLF.
 pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
     let mut line = String::new();

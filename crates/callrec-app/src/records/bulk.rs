@@ -10,7 +10,7 @@
 use crate::accounts::AuditContext;
 use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use crate::Error;
-use callrec_domain::csv::csv_line;
+use callrec_domain::csv::{csv_line, CALL_COLUMNS};
 use callrec_domain::hex::hex;
 use callrec_domain::recording::bulk_name;
 use callrec_domain::zip::{ZipWriter, MAX_ENTRY};
@@ -27,20 +27,12 @@ use tokio::sync::mpsc::Sender;
 const CHUNK: usize = 256 * 1024;
 
 /// The manifest's header row.
-const MANIFEST_HEADER: [&str; 12] = [
-    "File",
-    "Date/Time",
-    "Direction",
-    "Calling Number",
-    "Called Number",
-    "User",
-    "Team",
-    "Company",
-    "Duration (s)",
-    "SHA-256",
-    "Size (bytes)",
-    "Check",
-];
+fn manifest_header() -> Vec<&'static str> {
+    let mut header = vec!["File"];
+    header.extend(CALL_COLUMNS);
+    header.extend(["SHA-256", "Size (bytes)", "Check"]);
+    header
+}
 
 /// Audits the download: one entry per company, listing the ids.
 pub async fn audit_download(
@@ -143,7 +135,7 @@ impl Archive<'_> {
             now_ms,
         } = *self;
         let mut zip = ZipWriter::new();
-        let mut manifest = csv_line(&MANIFEST_HEADER);
+        let mut manifest = csv_line(&manifest_header());
         for recording in &recordings {
             let name = bulk_name(
                 recording.started_at_ms,

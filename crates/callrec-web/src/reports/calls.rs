@@ -15,7 +15,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use callrec_domain::csv::csv_line;
+use callrec_domain::csv::{csv_line, CALL_COLUMNS};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role};
@@ -178,18 +178,8 @@ pub(crate) async fn export_csv(
         .store
         .audit(entry.details(details), state.now())
         .await?;
-    let header = [
-        "Date/Time",
-        "Direction",
-        "Calling Number",
-        "Called Number",
-        "User",
-        "Team",
-        "Company",
-        "Duration (s)",
-        "On hold",
-        "Recording",
-    ];
+    let mut header = CALL_COLUMNS.to_vec();
+    header.extend(["On hold", "Recording"]);
     let name = format!(
         "calls-{}.csv",
         current.zone.format_date(state.clock.now_ms())
