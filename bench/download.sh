@@ -85,7 +85,7 @@ echo "Download of one $MB MB recording on loopback, $RUNS runs, $(nproc) cores (
 echo
 echo "| server | best | median |"
 echo "|---|---|---|"
-echo "| callrec /recordings/{id}/download, sealed (opened and checked against its SHA-256 first) | $portal_best | $portal_median |"
+echo "| callrec /recordings/{id}/download, sealed (each chunk authenticated, hashed as it streams, last piece held until it matches) | $portal_best | $portal_median |"
 echo "| callrec /recordings/{id}/audio, sealed, Range bytes=1- (a part: each chunk authenticated) | $part_best | $part_median |"
 echo "| callrec /recordings/{id}/download, plain (checked against its SHA-256 first) | $plain_best | $plain_median |"
 echo "| callrec /recordings/{id}/audio, plain, Range bytes=1- (a part: not checked) | $plain_part_best | $plain_part_median |"
