@@ -43,6 +43,13 @@ impl AuditContext {
             .target(&user.username)
     }
 
+    /// Who acts, as the audit log names them: their username, or `cli`.
+    pub fn actor_name(&self) -> &str {
+        self.actor
+            .as_ref()
+            .map_or(callrec_domain::names::COMMAND_LINE_ACTOR, |(_, name)| name)
+    }
+
     pub fn entry(&self, action: AuditAction) -> NewAuditEntry {
         let entry = NewAuditEntry::new(action).client(&self.client);
         match &self.actor {

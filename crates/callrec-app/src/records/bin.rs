@@ -15,17 +15,13 @@ pub async fn delete(
     scope: DataScope,
     audit: &AuditContext,
 ) -> Result<Binned, Error> {
-    let by = audit
-        .actor
-        .as_ref()
-        .map_or_else(|| "cli".to_string(), |(_, name)| name.clone());
     let entry = audit
         .entry(AuditAction::RecordingDeleted)
         .company(recording.company_id)
         .target(recording.id.as_str())
         .details("moved to Deleted recordings");
     Ok(store
-        .move_to_bin(&recording.id, scope, &by, audit.now, entry)
+        .move_to_bin(&recording.id, scope, audit.actor_name(), audit.now, entry)
         .await?)
 }
 

@@ -22,13 +22,6 @@ fn reason_words(change: HoldChange<'_>) -> String {
     }
 }
 
-fn holder(audit: &AuditContext) -> String {
-    audit
-        .actor
-        .as_ref()
-        .map_or_else(|| "cli".to_string(), |(_, name)| name.clone())
-}
-
 /// Places or releases the hold on `recording` (found in `scope`). False
 /// when nothing changed (already held, or not held).
 pub async fn change_hold(
@@ -48,7 +41,7 @@ pub async fn change_hold(
             &recording.id,
             scope,
             change,
-            &holder(audit),
+            audit.actor_name(),
             audit.now,
             entry,
         )
@@ -84,7 +77,7 @@ pub async fn change_holds_matching(
             )
     };
     Ok(store
-        .change_holds_matching(query, change, &holder(audit), audit.now, entry)
+        .change_holds_matching(query, change, audit.actor_name(), audit.now, entry)
         .await?)
 }
 
