@@ -32,6 +32,9 @@ fi
 # A real SMTP server for the mail tests (CALLREC_TEST_SMTP_URL, _MAILDIR).
 # shellcheck source=scripts/smtp-server.sh
 source scripts/smtp-server.sh
+# A real S3-compatible server for the object-storage tests (CALLREC_TEST_S3_*).
+# shellcheck source=scripts/s3-server.sh
+source scripts/s3-server.sh
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
@@ -44,7 +47,8 @@ rm -f "$CALLREC_TEST_SKIP_LOG"
 cargo test --workspace --quiet 2>&1 | grep -v '^$'
 test "${PIPESTATUS[0]}" -eq 0
 if [ -s "$CALLREC_TEST_SKIP_LOG" ]; then
-  echo "== $(wc -l < "$CALLREC_TEST_SKIP_LOG") PostgreSQL tests SKIPPED (no CALLREC_TEST_POSTGRES_URL): this run covers SQLite only"
+  echo "== $(wc -l < "$CALLREC_TEST_SKIP_LOG") tests SKIPPED (no CALLREC_TEST_POSTGRES_URL or S3 server):"
+  sed 's/^/   /' "$CALLREC_TEST_SKIP_LOG"
 fi
 
 cargo build --quiet --bin callrec

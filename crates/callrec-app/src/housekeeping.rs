@@ -6,37 +6,39 @@ use callrec_domain::security_key::CEREMONY_SECONDS;
 use callrec_store::{BlobStore, SessionTimeouts, Store};
 use std::time::{Duration, SystemTime};
 
-/// Audio files no recording points at (a crash between storing the file and
-/// committing its row) and leftover partial uploads are removed, once older
-/// than `grace`: another node may be half-way through an upload. Returns
-/// how many were removed.
+/// How many noted uploads one sweep looks at.
+const SWEEP_BATCH: i64 = 1_000;
+
+/// Removes what uploads left behind once older than `grace` (another node
+/// may be half-way through an upload): this node's spool files, and audio
+/// placed by an upload whose row never arrived (a crash between the two),
+/// found through its note in `pending_audio` — never by listing the whole
+/// store, which for a bucket of a million objects would take minutes at
+/// every start. Returns how many were removed.
 pub async fn remove_orphans(
     store: &Store,
     blobs: &BlobStore,
     grace: Duration,
+    now: i64,
 ) -> Result<usize, Error> {
-    let failed =
-        |err: std::io::Error| Error::Internal(format!("cannot tidy the audio folder: {err}"));
+    let failed = |err: std::io::Error| Error::Internal(format!("cannot tidy the audio: {err}"));
     let cutoff = SystemTime::now() - grace;
-    let old_enough = |path: &std::path::Path| {
-        std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified <= cutoff)
-    };
-    let (keys, partials) = blobs.scan().await.map_err(failed)?;
     let mut removed = 0;
-    for partial in partials.iter().filter(|p| old_enough(p)) {
-        if std::fs::remove_file(partial).is_ok() {
+    for partial in blobs.spool_leftovers().await.map_err(failed)? {
+        let old = std::fs::metadata(&partial)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified <= cutoff);
+        if old && std::fs::remove_file(&partial).is_ok() {
             removed += 1;
         }
     }
-    let used = store.storage_keys().await?;
-    for key in keys.difference(&used) {
-        let old = blobs.path_of(key).is_some_and(|path| old_enough(&path));
+    let noted_before = now - grace.as_secs() as i64;
+    for key in store.stale_pending_audio(noted_before, SWEEP_BATCH).await? {
         // Checked again under the key's lock, in case a row arrived meanwhile.
-        if old && store.remove_audio_if_unused(key, blobs).await? {
+        if store.remove_audio_if_unused(&key, blobs).await? {
             removed += 1;
         }
+        store.forget_pending_audio(&key, noted_before).await?;
     }
     Ok(removed)
 }

@@ -233,6 +233,9 @@ pub async fn store_recording(
         storage_key: audio.key.clone(),
         external_id: metadata.external_id.clone(),
     };
+    // Noted before the audio is placed: if this node dies before the row
+    // is in, the orphan sweep knows which key to look at.
+    store.note_pending_audio(&audio.key, source.now).await?;
     let (inserted, stored) = store
         .insert_recording_with_audio(&new, source.now, blobs, audio)
         .await?;

@@ -206,18 +206,20 @@ pub async fn verify_all(
     let used: HashSet<String> = store.storage_keys().await?;
     let prefix = company.map(|c| format!("c{}/", c.0));
     let cutoff = SystemTime::now() - grace;
-    let old_enough = |key: &String| {
-        blobs
-            .path_of(key)
-            .and_then(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
-            .is_some_and(|modified| modified <= cutoff)
-    };
-    let mut orphaned: Vec<String> = stored
+    let mut orphaned = Vec::new();
+    for key in stored
         .into_iter()
         .filter(|key| !used.contains(key))
         .filter(|key| prefix.as_ref().is_none_or(|p| key.starts_with(p)))
-        .filter(old_enough)
-        .collect();
+    {
+        let modified = blobs
+            .modified(&key)
+            .await
+            .map_err(|err| Error::Internal(format!("cannot read {key}: {err}")))?;
+        if modified.is_some_and(|modified| modified <= cutoff) {
+            orphaned.push(key);
+        }
+    }
     orphaned.sort();
     report.orphaned = orphaned;
     Ok(report)

@@ -162,10 +162,65 @@ impl Keyring {
         handle
     }
 
+    /// The check values of the keys, current first: what a node records so
+    /// that a node holding another key refuses to start
+    /// ([`check_secret_key`]). Derived one way from the key.
+    pub fn check_values(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|key| callrec_domain::hex::hex(&keyed(key, "callrec-key-check")[..16]))
+            .collect()
+    }
+
     /// Whether `stored` was encrypted with an older key.
     pub fn needs_rotation(&self, stored: &str) -> bool {
         stored.split('.').nth(1) != Some(self.current_key_id())
     }
+}
+
+/// What [`check_secret_key`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The first node: its key's check value is now the one.
+    Recorded,
+    /// The same key as the nodes before.
+    Matches,
+    /// The recorded key is this node's previous one: the check value now
+    /// names the current key (a rotation).
+    Rotated,
+}
+
+/// This node's master key against the one every node must share: the
+/// first start records its check value, and a node whose keys (current or
+/// previous) do not give the recorded value gets an error saying what to
+/// do, before it can write anything the others could not read.
+pub async fn check_secret_key(
+    store: &callrec_store::Store,
+    keyring: &Keyring,
+    now: i64,
+) -> Result<KeyCheck, crate::Error> {
+    let values = keyring.check_values();
+    let (recorded, inserted) = store.secret_key_check(&values[0], now).await?;
+    if recorded == values[0] {
+        return Ok(if inserted {
+            KeyCheck::Recorded
+        } else {
+            KeyCheck::Matches
+        });
+    }
+    if values[1..].contains(&recorded) {
+        store
+            .replace_secret_key_check(&recorded, &values[0], now)
+            .await?;
+        return Ok(KeyCheck::Rotated);
+    }
+    Err(crate::Error::Internal(
+        "this node's master key (CALLREC_SECRET_KEY, or the mfa-keys file in its data directory) \
+         is not the one the database was set up with: every node must use the same key. Copy \
+         CALLREC_SECRET_KEY from a running node (or make one with `callrec keys generate` and \
+         give it to every node before the first start)"
+            .into(),
+    ))
 }
 
 fn keyed(key: &Key, message: &str) -> [u8; 32] {

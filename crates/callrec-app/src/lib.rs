@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP.
 
 pub mod accounts;
+pub mod audio_move;
 pub mod audit_chain;
 pub mod bootstrap;
 pub mod clock;

@@ -7,7 +7,7 @@
 use crate::blobs::{BlobStore, PreparedBlob, StoredBlob};
 use crate::recordings::Inserted;
 use crate::{Backend, NewRecording, Result, Store, StoreError};
-use sqlx::Any;
+use sqlx::{Any, Row};
 
 /// Locks `key` until the transaction ends (SQLite: `BEGIN IMMEDIATE`
 /// already serialises every writer).
@@ -54,8 +54,53 @@ impl Store {
         if matches!(inserted, Inserted::Existing(_)) && !key_in_use(&mut tx, &stored.key).await? {
             blobs.remove(&stored.key).await.map_err(StoreError::Audio)?;
         }
+        sqlx::query("DELETE FROM pending_audio WHERE storage_key = $1")
+            .bind(&stored.key)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok((inserted, stored))
+    }
+
+    /// Notes that an upload is about to place `key` (see the migration
+    /// `0026_nodes.sql`): committed before the file or object is placed.
+    pub async fn note_pending_audio(&self, key: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO pending_audio (storage_key, noted_at) VALUES ($1, $2) \
+             ON CONFLICT (storage_key) DO UPDATE SET noted_at = excluded.noted_at",
+        )
+        .bind(key)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Up to `limit` keys noted at or before `cutoff` whose upload never
+    /// inserted its row (it failed, or its node crashed), oldest first.
+    pub async fn stale_pending_audio(&self, cutoff: i64, limit: i64) -> Result<Vec<String>> {
+        sqlx::query(
+            "SELECT storage_key FROM pending_audio WHERE noted_at <= $1 \
+             ORDER BY noted_at LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("storage_key")?))
+        .collect()
+    }
+
+    /// Forgets the note on `key` if it is still the one made at or before
+    /// `cutoff` (a new upload of the same bytes renews it).
+    pub async fn forget_pending_audio(&self, key: &str, cutoff: i64) -> Result<()> {
+        sqlx::query("DELETE FROM pending_audio WHERE storage_key = $1 AND noted_at <= $2")
+            .bind(key)
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Removes the file at `key` if no recording uses it; true if removed.

@@ -14,6 +14,8 @@ mod audit;
 mod audit_chain;
 mod backend;
 mod blobs;
+mod key_check;
+mod stats;
 mod companies;
 mod data_keys;
 mod directory;
@@ -46,7 +48,10 @@ pub mod testing;
 pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
 pub use audit_chain::{ChainHead, ChainedEntry, UnchainedEntries};
 pub use backend::Backend;
-pub use blobs::{company_key, BlobStore, BlobWriter, PreparedBlob, StoredBlob, HEAD_BYTES};
+pub use blobs::{
+    company_key, is_storage_key, AudioLocation, BlobFile, BlobStore, BlobWriter, PreparedBlob,
+    S3Location, StoredBlob, HEAD_BYTES,
+};
 pub use companies::{Company, CompanyRow};
 pub use data_keys::WrappedKey;
 pub use directory::FilterChoices;
@@ -60,6 +65,7 @@ pub use recordings::{
     Tally, QUARTER_HOUR_MS,
 };
 pub use security_keys::{NewKey, StoredKey};
+pub use stats::PoolStats;
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use teams::Team;
 pub use throttle::{Reservation, ThrottleWindow};

@@ -54,6 +54,7 @@ migrations!(
     23 => "0023_records.sql",
     24 => "0024_data_keys.sql",
     25 => "0025_purge_by_key.sql",
+    26 => "0026_nodes.sql",
 );
 
 impl Store {

@@ -22,6 +22,7 @@ pub(crate) struct ReadConnections {
     idle: Mutex<Vec<AnyConnection>>,
     /// One permit per connection that may be open at a time.
     permits: Semaphore,
+    max_connections: usize,
     acquire_timeout: Duration,
 }
 
@@ -52,8 +53,16 @@ impl ReadConnections {
             backend,
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(max_connections),
+            max_connections,
             acquire_timeout,
         }
+    }
+
+    /// (in use, open, most) connections.
+    pub(crate) fn stats(&self) -> (usize, usize, usize) {
+        let max = self.max_connections;
+        let in_use = max.saturating_sub(self.permits.available_permits());
+        (in_use, in_use + self.lock_idle().len(), max)
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<AnyConnection>> {

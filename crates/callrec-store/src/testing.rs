@@ -204,10 +204,14 @@ impl Drop for TestDb {
 /// it is; elsewhere the half says it was skipped, and `scripts/test.sh`
 /// counts the skips (`CALLREC_TEST_SKIP_LOG`).
 pub fn postgres_missing(test: &str) {
+    missing(test, POSTGRES_URL_VAR, "PostgreSQL");
+}
+
+fn missing(test: &str, var: &str, what: &str) {
     if std::env::var_os("CI").is_some() {
-        panic!("{test}: {POSTGRES_URL_VAR} is not set, and CI must run every PostgreSQL test");
+        panic!("{test}: {var} is not set, and CI must run every {what} test");
     }
-    eprintln!("SKIPPED {test}: {POSTGRES_URL_VAR} is not set");
+    eprintln!("SKIPPED {test}: {var} is not set");
     // Test output is captured; scripts/test.sh counts this file's lines.
     if let Some(path) = std::env::var_os("CALLREC_TEST_SKIP_LOG") {
         use std::io::Write;
@@ -219,6 +223,25 @@ pub fn postgres_missing(test: &str) {
             let _ = writeln!(file, "{test}");
         }
     }
+}
+
+/// The S3-compatible server `scripts/s3-server.sh` starts (s3s-fs), as
+/// a bucket location under a fresh prefix, or `None` (skipped as the
+/// PostgreSQL halves are: a failure under CI) when it is not running.
+pub fn test_s3(test: &str) -> Option<crate::S3Location> {
+    let endpoint = std::env::var("CALLREC_TEST_S3_ENDPOINT").ok();
+    let bucket = std::env::var("CALLREC_TEST_S3_BUCKET").ok();
+    let (Some(endpoint), Some(bucket)) = (endpoint, bucket) else {
+        missing(test, "CALLREC_TEST_S3_ENDPOINT", "S3");
+        return None;
+    };
+    use rand::Rng;
+    Some(crate::S3Location {
+        bucket,
+        prefix: format!("test-{:016x}", rand::thread_rng().gen::<u64>()),
+        endpoint: Some(endpoint),
+        region: Some("us-east-1".into()),
+    })
 }
 
 /// Writes each test twice, `name::sqlite` and `name::postgres`, each given

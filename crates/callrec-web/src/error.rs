@@ -65,6 +65,8 @@ impl From<StoreError> for AppError {
 struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
+    /// To quote when reporting the problem (it names the log's lines).
+    request_id: Option<String>,
 }
 
 impl AppError {
@@ -130,8 +132,12 @@ impl IntoResponse for AppError {
 }
 
 pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = ErrorPage { title, message }
-        .render()
+    let body = ErrorPage {
+        title,
+        message,
+        request_id: crate::trace::current_request_id(),
+    }
+    .render()
         .unwrap_or_else(|_| message.to_string());
     (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }

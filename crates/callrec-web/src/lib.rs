@@ -18,6 +18,7 @@ pub mod fuzzing;
 mod health;
 mod home;
 mod layout;
+pub mod metrics;
 mod mfa;
 mod recordings;
 mod reports;
@@ -26,6 +27,7 @@ pub mod server;
 mod session;
 pub mod startup;
 mod teams;
+
 mod trace;
 mod users;
 
@@ -137,6 +139,9 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
-        .layer(axum::middleware::from_fn(trace::trace))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            trace::trace,
+        ))
         .with_state(state)
 }

@@ -2,7 +2,9 @@
 //! both run. Slow clients are cut off (security review, item 12): request
 //! headers must arrive within the header timeout, and a request body may
 //! pause at most the body timeout between chunks (a large upload that keeps
-//! moving is fine). On shutdown, requests in flight finish.
+//! moving is fine). On shutdown the listener closes at once (a load
+//! balancer sends new requests elsewhere) and requests in flight, uploads
+//! included, finish — for at most the shutdown grace period.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -23,6 +25,9 @@ pub struct ConnectionTimeouts {
     pub header: Duration,
     /// Of silence while sending a request's body.
     pub body: Duration,
+    /// For the requests in flight to finish once shutdown begins
+    /// (`CALLREC_SHUTDOWN_SECONDS`); those still going then are cut.
+    pub shutdown: Duration,
 }
 
 impl Default for ConnectionTimeouts {
@@ -30,6 +35,7 @@ impl Default for ConnectionTimeouts {
         ConnectionTimeouts {
             header: Duration::from_secs(10),
             body: Duration::from_secs(30),
+            shutdown: Duration::from_secs(30),
         }
     }
 }
@@ -78,5 +84,14 @@ pub async fn serve(
             }
         });
     }
-    graceful.shutdown().await;
+    drop(listener);
+    if tokio::time::timeout(timeouts.shutdown, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            seconds = timeouts.shutdown.as_secs(),
+            "requests still in flight at the end of the shutdown grace period were cut"
+        );
+    }
 }

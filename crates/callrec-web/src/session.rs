@@ -129,6 +129,8 @@ impl FromRequestParts<AppState> for MaybeUser {
         let zone = user
             .zone()
             .unwrap_or_else(|| state.config.default_time_zone.clone());
+        // The access-log line of this request names its user.
+        tracing::Span::current().record("user", user.id.0);
         Ok(MaybeUser(Some(CurrentUser {
             zone,
             actor: user.actor(),

@@ -15,6 +15,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// A listener on `address`, and the address it got (port 0 becomes one).
+async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let failed = |source| StartupError::Listen { address, source };
+    let listener = TcpListener::bind(address).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
+}
+
 /// How often expired sessions and stale counters are removed.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
@@ -36,6 +44,8 @@ pub struct Startup {
     pub orphan_grace: Duration,
     pub admin: BootstrapAdmin,
     pub listen: SocketAddr,
+    /// Where `GET /metrics` answers (`CALLREC_METRICS_LISTEN`), if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Why a node could not start.
@@ -56,6 +66,9 @@ pub struct Application {
     address: SocketAddr,
     state: AppState,
     timeouts: ConnectionTimeouts,
+    orphan_grace: Duration,
+    /// The metrics endpoint's listener and address.
+    metrics: Option<(TcpListener, SocketAddr)>,
     /// The first administrator, when this start made one.
     pub bootstrapped: Option<Bootstrapped>,
     /// Audio files removed by the start's tidy-up.
@@ -74,26 +87,21 @@ impl Application {
             orphan_grace,
             admin,
             listen,
+            metrics_listen,
         } = startup;
-        let orphans_removed = housekeeping::remove_orphans(&store, &blobs, orphan_grace).await?;
+        let orphans_removed =
+            housekeeping::remove_orphans(&store, &blobs, orphan_grace, clock.now()).await?;
         if orphans_removed > 0 {
             tracing::info!(
                 orphans_removed,
                 "removed audio files that no recording points at"
             );
         }
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|source| StartupError::Listen {
-                address: listen,
-                source,
-            })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartupError::Listen {
-                address: listen,
-                source,
-            })?;
+        let (listener, address) = bind(listen).await?;
+        let metrics = match metrics_listen {
+            Some(at) => Some(bind(at).await?),
+            None => None,
+        };
         let mut config = config;
         if config.mail.is_some() && config.public_url.is_none() {
             tracing::warn!(
@@ -135,6 +143,8 @@ impl Application {
             address,
             state,
             timeouts,
+            orphan_grace,
+            metrics,
             bootstrapped,
             orphans_removed,
         })
@@ -145,6 +155,11 @@ impl Application {
         self.address
     }
 
+    /// Where `GET /metrics` answers, if it does.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -152,11 +167,21 @@ impl Application {
     /// Serves until `shutdown` completes, purging every ten minutes and,
     /// with mail configured, sending the outbox.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) {
-        let purge = tokio::spawn(purge_loop(self.state.clone()));
+        let purge = tokio::spawn(purge_loop(self.state.clone(), self.orphan_grace));
         let records = tokio::spawn(records_loop(self.state.clone()));
         let sender = tokio::spawn(mail_loop(self.state.clone()));
         let clocks = tokio::spawn(clock_loop(self.state.clone()));
+        let metrics = self.metrics.map(|(listener, _)| {
+            tokio::spawn(crate::metrics::serve_metrics(
+                listener,
+                self.state.clone(),
+                self.timeouts,
+            ))
+        });
         serve(self.listener, router(self.state), self.timeouts, shutdown).await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         purge.abort();
         records.abort();
         sender.abort();
@@ -164,7 +189,7 @@ impl Application {
     }
 }
 
-async fn purge_loop(state: AppState) {
+async fn purge_loop(state: AppState, orphan_grace: Duration) {
     let config = &state.config;
     let longest_window = [
         config.sign_in_per_account.seconds,
@@ -182,6 +207,13 @@ async fn purge_loop(state: AppState) {
             housekeeping::purge(&state.store, state.now(), config.session, longest_window).await
         {
             tracing::warn!(error = %err, "could not purge expired sessions and stale counters");
+        }
+        match housekeeping::remove_orphans(&state.store, &state.blobs, orphan_grace, state.now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed audio that no recording points at"),
+            Err(err) => tracing::warn!(error = %err, "could not remove orphaned audio"),
         }
     }
 }
@@ -206,12 +238,15 @@ async fn records_loop(state: AppState) {
             batch: BATCH,
         };
         match purge.run(|_| {}).await {
-            Ok(Some(report)) if report.batches > 0 => tracing::info!(
-                expired = report.expired,
-                deleted = report.deleted,
-                files = report.files,
-                "purged recordings past their retention and from Deleted recordings"
-            ),
+            Ok(Some(report)) if report.batches > 0 => {
+                crate::metrics::purged(&report);
+                tracing::info!(
+                    expired = report.expired,
+                    deleted = report.deleted,
+                    files = report.files,
+                    "purged recordings past their retention and from Deleted recordings"
+                );
+            }
             Ok(_) => {}
             Err(err) => {
                 tracing::warn!(error = %err, "the purge job stopped; it runs again in ten minutes")

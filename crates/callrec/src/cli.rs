@@ -98,6 +98,22 @@ pub struct GlobalArgs {
         value_name = "N"
     )]
     pub bulk_download_max: Option<u32>,
+    /// Where audio is kept: file:///folder, or s3://bucket/prefix for an
+    /// S3-compatible object store (credentials from AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY) [default: the audio folder in the data directory].
+    #[arg(long, global = true, env = "CALLREC_AUDIO_STORE", value_name = "URL")]
+    pub audio_store: Option<String>,
+    /// The S3 server's address for a store other than AWS, e.g.
+    /// http://127.0.0.1:9000 (with s3:// audio).
+    #[arg(long, global = true, env = "CALLREC_S3_ENDPOINT", value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region (with s3:// audio) [default: AWS_DEFAULT_REGION, or us-east-1].
+    #[arg(long, global = true, env = "CALLREC_S3_REGION", value_name = "REGION")]
+    pub s3_region: Option<String>,
+    /// Log lines as json (one object per line, for log shippers) or text
+    /// [default: text on a terminal, json otherwise].
+    #[arg(long, global = true, env = "CALLREC_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +140,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Import a folder of audio files, each with a sidecar NAME.json of metadata.
     Import(ImportArgs),
+    /// Manage where audio is stored.
+    #[command(subcommand)]
+    Audio(AudioCommand),
     /// Manage the keys that encrypt MFA secrets (CALLREC_SECRET_KEY, or the
     /// mfa-keys file in the data directory).
     #[command(subcommand)]
@@ -214,7 +233,25 @@ pub struct ImportArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum AudioCommand {
+    /// Copy every stored audio file, as stored, from the configured store
+    /// (CALLREC_AUDIO_STORE) to another, with progress, while the portal
+    /// serves. Files already there are skipped: run it again to finish a
+    /// stopped run, and once more just before pointing every node at the
+    /// new store.
+    Migrate {
+        /// Where to: s3://bucket/prefix (with CALLREC_S3_ENDPOINT,
+        /// CALLREC_S3_REGION and AWS_* credentials) or file:///folder.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeysCommand {
+    /// Print a new master key (base64 of 32 random bytes) for
+    /// CALLREC_SECRET_KEY: give the same one to every node.
+    Generate,
     /// Make a new current master key (in the key file; with
     /// CALLREC_SECRET_KEY set, put the new key there and the old one in
     /// CALLREC_SECRET_KEY_PREVIOUS first) and re-encrypt every stored MFA
@@ -269,8 +306,9 @@ pub struct ServeArgs {
     /// The largest audio file the ingest API accepts, in megabytes [default: 200].
     #[arg(long, env = "CALLREC_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,
-    /// Audio files without a recording are removed at start once they are
-    /// this old (other nodes may be mid-upload) [default: 60].
+    /// Audio an upload stored without its recording (a crash between the
+    /// two) is removed at start and every ten minutes once it is this old
+    /// (other nodes may be mid-upload) [default: 60].
     #[arg(long, env = "CALLREC_ORPHAN_GRACE_SECONDS", value_name = "SECONDS")]
     pub orphan_grace_seconds: Option<u64>,
     /// Seconds a client may take to send a request's headers before the
@@ -281,6 +319,14 @@ pub struct ServeArgs {
     /// the request is ended [default: 30].
     #[arg(long, env = "CALLREC_BODY_TIMEOUT_SECONDS", value_name = "SECONDS")]
     pub body_timeout_seconds: Option<u64>,
+    /// On SIGTERM, seconds the requests in flight (uploads included) have
+    /// to finish before the process exits anyway [default: 30].
+    #[arg(long, env = "CALLREC_SHUTDOWN_SECONDS", value_name = "SECONDS")]
+    pub shutdown_seconds: Option<u64>,
+    /// Address for GET /metrics (Prometheus text), e.g. 127.0.0.1:9464:
+    /// keep it off the public port [default: off].
+    #[arg(long, env = "CALLREC_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
     /// Minutes without a request after which a session ends [default: 30].
     #[arg(long, env = "CALLREC_SESSION_IDLE_MINUTES", value_name = "MINUTES")]
     pub session_idle_minutes: Option<i64>,

@@ -10,7 +10,7 @@ use callrec_domain::network::TrustedProxies;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_domain::{NewPassword, Username};
-use callrec_store::{SessionTimeouts, ThrottleWindow};
+use callrec_store::{AudioLocation, SessionTimeouts, ThrottleWindow};
 use callrec_web::server::ConnectionTimeouts;
 use callrec_web::{MfaSettings, WebConfig};
 use serde::Deserialize;
@@ -49,6 +49,11 @@ struct FileSettings {
     default_retention: Option<String>,
     deleted_retention_days: Option<u32>,
     bulk_download_max: Option<u32>,
+    audio_store: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    metrics_listen: Option<String>,
+    shutdown_seconds: Option<u64>,
     dormant_days: Option<i64>,
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
@@ -60,6 +65,7 @@ pub struct StorageSettings {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
     pub database_connections: u32,
+    pub audio: AudioLocation,
 }
 
 /// More connections than this per pool is a typo, not a setting (PostgreSQL
@@ -70,6 +76,7 @@ const MAX_DATABASE_CONNECTIONS: u32 = 1000;
 #[derive(Debug, Clone)]
 pub struct ServeSettings {
     pub listen: SocketAddr,
+    pub metrics_listen: Option<SocketAddr>,
     pub web: WebConfig,
     pub orphan_grace_seconds: u64,
     pub timeouts: ConnectionTimeouts,
@@ -97,6 +104,7 @@ fn read_file(path: Option<&Path>) -> Result<FileSettings, CliError> {
 
 pub fn storage(global: &GlobalArgs) -> Result<StorageSettings, CliError> {
     let file = read_file(global.config.as_deref())?;
+    let audio = audio_location(global, &file)?;
     let database_url = global
         .database_url
         .clone()
@@ -121,7 +129,57 @@ pub fn storage(global: &GlobalArgs) -> Result<StorageSettings, CliError> {
             .unwrap_or_else(|| PathBuf::from("./data")),
         database_url,
         database_connections,
+        audio,
     })
+}
+
+/// CALLREC_AUDIO_STORE with CALLREC_S3_ENDPOINT and CALLREC_S3_REGION.
+fn audio_location(global: &GlobalArgs, file: &FileSettings) -> Result<AudioLocation, CliError> {
+    let text = global
+        .audio_store
+        .clone()
+        .or(file.audio_store.clone())
+        .filter(|text| !text.trim().is_empty());
+    match text {
+        None => Ok(AudioLocation::DataDir),
+        Some(text) => located(global, file, &text, "--audio-store / CALLREC_AUDIO_STORE"),
+    }
+}
+
+/// `callrec audio migrate --to URL`: URL with the same S3 settings.
+pub fn audio_target(global: &GlobalArgs, url: &str) -> Result<AudioLocation, CliError> {
+    let file = read_file(global.config.as_deref())?;
+    located(global, &file, url, "--to")
+}
+
+fn located(
+    global: &GlobalArgs,
+    file: &FileSettings,
+    text: &str,
+    name: &str,
+) -> Result<AudioLocation, CliError> {
+    let mut location = AudioLocation::parse(text)
+        .map_err(|err| CliError::Usage(format!("{name}: {err}")))?;
+    if let AudioLocation::S3(s3) = &mut location {
+        s3.endpoint = global
+            .s3_endpoint
+            .clone()
+            .or(file.s3_endpoint.clone())
+            .filter(|e| !e.trim().is_empty());
+        if let Some(endpoint) = &s3.endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(CliError::Usage(format!(
+                    "--s3-endpoint / CALLREC_S3_ENDPOINT {endpoint:?} must start with http:// or https://"
+                )));
+            }
+        }
+        s3.region = global
+            .s3_region
+            .clone()
+            .or(file.s3_region.clone())
+            .filter(|r| !r.trim().is_empty());
+    }
+    Ok(location)
 }
 
 fn positive<T: PartialOrd + Default + std::fmt::Display + Copy>(
@@ -270,6 +328,24 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             "--listen / CALLREC_LISTEN must be an address and port like 127.0.0.1:8080 (got {listen_text:?})"
         ))
     })?;
+    let metrics_listen = match args
+        .metrics_listen
+        .clone()
+        .or(file.metrics_listen)
+        .filter(|text| !text.trim().is_empty())
+    {
+        Some(text) => Some(text.parse().map_err(|_| {
+            CliError::Usage(format!(
+                "--metrics-listen / CALLREC_METRICS_LISTEN must be an address and port like 127.0.0.1:9464 (got {text:?})"
+            ))
+        })?),
+        None => None,
+    };
+    if metrics_listen.is_some() && metrics_listen == Some(listen) {
+        return Err(CliError::Usage(
+            "--metrics-listen / CALLREC_METRICS_LISTEN must differ from --listen: metrics stay off the portal's port".into(),
+        ));
+    }
     let public_url = args
         .public_url
         .clone()
@@ -399,9 +475,15 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             30,
             "--body-timeout-seconds",
         )?),
+        shutdown: Duration::from_secs(positive(
+            args.shutdown_seconds.or(file.shutdown_seconds),
+            30,
+            "--shutdown-seconds / CALLREC_SHUTDOWN_SECONDS",
+        )?),
     };
     Ok(ServeSettings {
         listen,
+        metrics_listen,
         web,
         timeouts,
         admin: bootstrap_admin()?,

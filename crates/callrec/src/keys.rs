@@ -107,6 +107,11 @@ fn keyring_from(newest_last: &[[u8; 32]]) -> Keyring {
     Keyring::new(current, &keys)
 }
 
+/// A new key for CALLREC_SECRET_KEY, in base64.
+pub fn generate() -> String {
+    STANDARD.encode(new_key())
+}
+
 pub fn load(data_dir: &Path) -> Result<Keyring, CliError> {
     match env_keys()? {
         Some(keys) => Ok(Keyring::new(keys[0], &keys[1..])),

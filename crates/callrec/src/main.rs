@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod error;
 mod keys;
+mod logging;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -19,13 +20,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CALLREC_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(err) = logging::init(cli.global.log_format.as_deref()) {
+        eprintln!("error: {err}");
+        return ExitCode::from(err.exit_code());
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -41,21 +39,22 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => {
             // Serve settings are checked before the database is touched.
             let settings = config::serve(&cli.global, &args)?;
-            let keyring = keys::load(&storage.data_dir)?;
             let store = commands::open_store(&storage).await?;
-            commands::serve::run(store, &storage, settings, keyring, args.demo).await
+            let keyring = commands::keyring(&storage, &store).await?;
+            let blobs = commands::blobs(&storage)?;
+            commands::serve::run(store, blobs, &storage, settings, keyring, args.demo).await
         }
         Command::Migrate => {
             let store = commands::open_store(&storage).await?;
             println!("Database is up to date ({}).", store.backend().name());
-            let keys = commands::data_keys(&storage)?;
-            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            let keys = commands::data_keys(&storage, &store).await?;
+            let blobs = commands::blobs(&storage)?;
             commands::seal::seal_plain(&store, &blobs, &keys).await
         }
         Command::Demo(args) => {
             let store = commands::open_store(&storage).await?;
-            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
-            let keys = commands::data_keys(&storage)?;
+            let blobs = commands::blobs(&storage)?;
+            let keys = commands::data_keys(&storage, &store).await?;
             let (loaded, logins) =
                 commands::demo::load(&store, &blobs, &keys, args.recordings).await?;
             println!(
@@ -82,13 +81,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Import(args) => {
             let store = commands::open_store(&storage).await?;
-            let keys = commands::data_keys(&storage)?;
-            commands::import::run(&store, &keys, &storage.data_dir, &args.company, &args.dir).await
+            let keys = commands::data_keys(&storage, &store).await?;
+            let blobs = commands::blobs(&storage)?;
+            commands::import::run(&store, &keys, &blobs, &args.company, &args.dir).await
         }
         Command::Verify(args) => {
             let store = commands::open_store(&storage).await?;
-            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
-            let keys = commands::data_keys(&storage)?;
+            let blobs = commands::blobs(&storage)?;
+            let keys = commands::data_keys(&storage, &store).await?;
             commands::verify::run(&store, &blobs, &keys, args.company.as_deref()).await
         }
         Command::Audit(cli::AuditCommand::Verify { anchors }) => {
@@ -102,7 +102,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let records = config::records(&cli.global)?;
             let zone = config::default_time_zone(&cli.global)?;
             let store = commands::open_store(&storage).await?;
-            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            let blobs = commands::blobs(&storage)?;
             commands::purge::run(&store, &blobs, records, &zone, args.batch).await
         }
         Command::Keys(cli::KeysCommand::Rotate {
@@ -110,9 +110,20 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             data: true,
         }) => {
             let store = commands::open_store(&storage).await?;
-            let keys = commands::data_keys(&storage)?;
-            let blobs = callrec_store::BlobStore::new(&storage.data_dir);
+            let keys = commands::data_keys(&storage, &store).await?;
+            let blobs = commands::blobs(&storage)?;
             commands::seal::reseal(&store, &blobs, &keys, &company).await
+        }
+        Command::Keys(cli::KeysCommand::Generate) => {
+            println!("{}", keys::generate());
+            Ok(())
+        }
+        Command::Audio(cli::AudioCommand::Migrate { to }) => {
+            let from = commands::blobs(&storage)?;
+            let target = config::audio_target(&cli.global, &to)?;
+            let store = callrec_store::BlobStore::at(&target, &storage.data_dir)
+                .map_err(|err| error::CliError::Usage(format!("--to {to}: {err}")))?;
+            commands::audio::migrate(&from, &store, &to).await
         }
         Command::Keys(cli::KeysCommand::Rotate { .. }) => {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await

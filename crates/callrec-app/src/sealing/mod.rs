@@ -15,4 +15,4 @@ mod writer;
 pub use keys::DataKeys;
 pub use reader::{open_audio, AudioReader, Opened};
 pub use reseal::{reseal_company, seal_plain_files, Resealed, RETIRE_AFTER};
-pub use writer::seal_file;
+pub use writer::{seal_file, write_sealed};

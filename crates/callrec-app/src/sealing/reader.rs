@@ -6,17 +6,17 @@ use super::DataKeys;
 use crate::Error;
 use callrec_domain::sealed::{DataKey, FileCipher, Geometry, Header, HEADER_LEN};
 use callrec_domain::CompanyId;
-use callrec_store::{BlobStore, Store};
+use callrec_store::{BlobFile, BlobStore, Store};
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// A stored file, as the recorded bytes.
 pub enum AudioReader {
-    Plain { file: std::fs::File, len: u64 },
+    Plain { file: BlobFile, len: u64 },
     Sealed(Box<SealedReader>),
 }
 
 pub struct SealedReader {
-    file: std::fs::File,
+    file: BlobFile,
     cipher: FileCipher,
     geometry: Geometry,
     /// The chunk held open, and its number.
@@ -48,30 +48,21 @@ pub async fn open_audio(
     keys: &DataKeys,
     storage_key: &str,
 ) -> Result<Opened, Error> {
-    let Some(path) = blobs.path_of(storage_key) else {
+    let internal = |err: io::Error| Error::Internal(format!("audio {storage_key}: {err}"));
+    let Some(file) = blobs.open(storage_key).await.map_err(internal)? else {
         return Ok(Opened::Missing);
     };
-    let internal = |err: io::Error| Error::Internal(format!("audio {storage_key}: {err}"));
-    let opened = tokio::task::spawn_blocking(
-        move || -> io::Result<Option<(std::fs::File, u64, Vec<u8>)>> {
-            let mut file = match std::fs::File::open(&path) {
-                Ok(file) => file,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-                Err(err) => return Err(err),
-            };
-            let len = file.metadata()?.len();
-            let mut head = vec![0u8; HEADER_LEN.min(len as usize)];
-            file.read_exact(&mut head)?;
-            file.seek(SeekFrom::Start(0))?;
-            Ok(Some((file, len, head)))
-        },
-    )
+    let (file, head) = tokio::task::spawn_blocking(move || -> io::Result<(BlobFile, Vec<u8>)> {
+        let mut file = file;
+        let mut head = vec![0u8; HEADER_LEN.min(file.len() as usize)];
+        file.read_exact(&mut head)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok((file, head))
+    })
     .await
     .map_err(|err| Error::Internal(err.to_string()))?
     .map_err(internal)?;
-    let Some((file, len, head)) = opened else {
-        return Ok(Opened::Missing);
-    };
+    let len = file.len();
     let Some(header) = Header::decode(&head) else {
         return Ok(Opened::Audio(AudioReader::Plain { file, len }));
     };
@@ -94,22 +85,19 @@ pub async fn open_audio(
         return Ok(Opened::Malformed);
     };
     Ok(Opened::Audio(
-        AudioReader::sealed(file, len, key).map_err(internal)?,
+        AudioReader::sealed(file, &header, key).map_err(internal)?,
     ))
 }
 
 impl AudioReader {
-    /// A sealed file of `len` bytes, read with `key` (its header says which
-    /// key it needs; a wrong one fails at the first read).
-    pub fn sealed(mut file: std::fs::File, len: u64, key: DataKey) -> io::Result<AudioReader> {
-        let mut head = [0u8; HEADER_LEN];
-        file.read_exact(&mut head)?;
-        let malformed = || io::Error::new(io::ErrorKind::InvalidData, "not sealed audio");
-        let header = Header::decode(&head).ok_or_else(malformed)?;
-        let geometry = Geometry::of(len).ok_or_else(malformed)?;
+    /// A sealed file with this `header` (read from its start), read with
+    /// `key` (the one its header names; a wrong one fails at the first read).
+    pub fn sealed(file: BlobFile, header: &Header, key: DataKey) -> io::Result<AudioReader> {
+        let geometry = Geometry::of(file.len())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not sealed audio"))?;
         Ok(AudioReader::Sealed(Box::new(SealedReader {
             file,
-            cipher: key.for_file(&header),
+            cipher: key.for_file(header),
             geometry,
             chunk: Vec::new(),
             chunk_index: None,

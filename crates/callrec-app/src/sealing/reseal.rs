@@ -6,12 +6,12 @@
 //! its header and skipped.
 
 use super::reader::company_of;
-use super::{seal_file, AudioReader, DataKeys};
+use super::{write_sealed, AudioReader, DataKeys};
 use crate::Error;
 use callrec_domain::sealed::{Header, HEADER_LEN};
 use callrec_domain::CompanyId;
-use callrec_store::{BlobStore, Job, Store};
-use std::io::Read;
+use callrec_store::{BlobFile, BlobStore, Job, Store};
+use std::io::{Read, Seek, SeekFrom};
 
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,12 +32,34 @@ pub struct Resealed {
 /// time), and its file must stay readable until a later run re-seals it.
 pub const RETIRE_AFTER: i64 = 600;
 
+/// The stored file at `key` with its header, if sealed (`None`: gone).
+async fn open_stored(
+    blobs: &BlobStore,
+    key: &str,
+) -> std::io::Result<Option<(BlobFile, Option<Header>)>> {
+    let Some(file) = blobs.open(key).await? else {
+        return Ok(None);
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        let mut head = [0u8; HEADER_LEN];
+        let header = match file.read_exact(&mut head) {
+            Ok(()) => Header::decode(&head),
+            Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => None,
+            Err(err) => return Err(err),
+        };
+        file.seek(SeekFrom::Start(0))?;
+        Ok(Some((file, header)))
+    })
+    .await?
+}
+
 /// The header of the file at `key`, if sealed (`None`: plain or gone).
-fn header_of(blobs: &BlobStore, key: &str) -> Option<Header> {
-    let mut head = [0u8; HEADER_LEN];
-    let mut file = std::fs::File::open(blobs.path_of(key)?).ok()?;
-    file.read_exact(&mut head).ok()?;
-    Header::decode(&head)
+async fn header_of(blobs: &BlobStore, key: &str) -> Result<Option<Header>, Error> {
+    Ok(open_stored(blobs, key)
+        .await
+        .map_err(|err| Error::Internal(format!("reading {key}: {err}")))?
+        .and_then(|(_, header)| header))
 }
 
 /// One sealing run at a time across the portal (two sealers of one file
@@ -96,42 +118,58 @@ async fn stored_keys(
     Ok(keys)
 }
 
+/// Whether any of `files` is plain, gone or sealed with a key older than
+/// `key_id`.
+async fn any_behind(
+    blobs: &BlobStore,
+    files: &[(CompanyId, String)],
+    key_id: u32,
+) -> Result<bool, Error> {
+    for (_, key) in files {
+        if header_of(blobs, key).await?.is_none_or(|h| h.key_id < key_id) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Re-seals the file at `key` with `key_id`, reading it through its
-/// current key (or as plain).
+/// current key (or as plain). A file purged meanwhile is not brought back.
 async fn reseal_one(
     store: &Store,
     blobs: &BlobStore,
     keys: &DataKeys,
     company: CompanyId,
     key: &str,
-    old: Option<Header>,
     key_id: u32,
 ) -> Result<(), Error> {
-    let path = blobs
-        .path_of(key)
-        .ok_or_else(|| Error::Internal(format!("bad storage key {key}")))?;
+    let failed = |err: std::io::Error| Error::Internal(format!("sealing {key}: {err}"));
+    let Some((file, old)) = open_stored(blobs, key).await.map_err(failed)? else {
+        return Ok(());
+    };
     let new_key = keys.get(store, company, key_id).await?;
-    let old_key = match old {
-        Some(header) => Some((keys.get(store, company, header.key_id).await?, header)),
+    let old_key = match &old {
+        Some(header) => Some(keys.get(store, company, header.key_id).await?),
         None => None,
     };
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        let file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            // Purged meanwhile: nothing to seal.
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(err) => return Err(err),
+    let temp = blobs.spool_path(".sealing").await.map_err(failed)?;
+    let out = temp.clone();
+    let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let len = file.len();
+        let mut source = match (old_key, old) {
+            (Some(data_key), Some(header)) => AudioReader::sealed(file, &header, data_key)?,
+            _ => AudioReader::Plain { file, len },
         };
-        let len = file.metadata()?.len();
-        let mut source = match old_key {
-            None => AudioReader::Plain { file, len },
-            Some((data_key, _)) => AudioReader::sealed(file, len, data_key)?,
-        };
-        seal_file(&mut source, &path, &new_key, key_id)
+        write_sealed(&mut source, &out, &new_key, key_id)
     })
     .await
-    .map_err(|err| Error::Internal(err.to_string()))?
-    .map_err(|err| Error::Internal(format!("sealing {key}: {err}")))
+    .map_err(|err| Error::Internal(err.to_string()))?;
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(failed(err));
+    }
+    blobs.replace(key, &temp).await.map_err(failed)?;
+    Ok(())
 }
 
 /// Seals every stored file that is still plain (`callrec migrate`), with
@@ -149,11 +187,11 @@ pub async fn seal_plain_files(
     let mut report = Resealed::default();
     for (done, (company, key)) in files.into_iter().enumerate() {
         lease.renew().await?;
-        if header_of(blobs, &key).is_some() {
+        if header_of(blobs, &key).await?.is_some() {
             report.skipped += 1;
         } else {
             let (key_id, _) = keys.current(store, company, now).await?;
-            reseal_one(store, blobs, keys, company, &key, None, key_id).await?;
+            reseal_one(store, blobs, keys, company, &key, key_id).await?;
             report.sealed += 1;
         }
         progress(done as u64 + 1, total);
@@ -178,11 +216,10 @@ pub async fn reseal_company(
     let lease = SealLease::take(store).await?;
     let files = stored_keys(blobs, Some(company)).await?;
     let newest = store.data_key(company, None).await?.map(|k| k.key_id);
-    let unfinished = newest.is_some_and(|newest| {
-        files
-            .iter()
-            .any(|(_, key)| header_of(blobs, key).is_none_or(|h| h.key_id < newest))
-    });
+    let unfinished = match newest {
+        Some(newest) => any_behind(blobs, &files, newest).await?,
+        None => false,
+    };
     // Older keys still there (a run that could not retire them yet): this
     // run finishes that rotation rather than starting another.
     let pending = store.count_data_keys(company).await? > 1;
@@ -202,20 +239,18 @@ pub async fn reseal_company(
         let mut resealed_now = 0;
         for (done, (_, key)) in files.iter().enumerate() {
             lease.renew().await?;
-            let header = header_of(blobs, key);
+            let header = header_of(blobs, key).await?;
             if header.is_some_and(|h| h.key_id == key_id) {
                 report.skipped += 1;
             } else {
-                reseal_one(store, blobs, keys, company, key, header, key_id).await?;
+                reseal_one(store, blobs, keys, company, key, key_id).await?;
                 report.sealed += 1;
                 resealed_now += 1;
             }
             progress(done as u64 + 1, total);
         }
         files = stored_keys(blobs, Some(company)).await?;
-        let behind = files
-            .iter()
-            .any(|(_, key)| header_of(blobs, key).is_none_or(|h| h.key_id < key_id));
+        let behind = any_behind(blobs, &files, key_id).await?;
         if !behind || resealed_now == 0 {
             break;
         }
@@ -225,11 +260,7 @@ pub async fn reseal_company(
         .data_key(company, Some(key_id))
         .await?
         .map_or(now, |k| k.created_at);
-    if now - made >= RETIRE_AFTER
-        && !files
-            .iter()
-            .any(|(_, key)| header_of(blobs, key).is_none_or(|h| h.key_id < key_id))
-    {
+    if now - made >= RETIRE_AFTER && !any_behind(blobs, &files, key_id).await? {
         store.retire_data_keys_before(company, key_id).await?;
         report.retired = true;
     }

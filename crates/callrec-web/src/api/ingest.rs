@@ -89,11 +89,28 @@ fn body(recording: &Recording, existing: bool) -> serde_json::Value {
 }
 
 pub(crate) async fn ingest(
+    state: State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let result = receive(state, client, headers, multipart).await;
+    match &result {
+        Ok((true, bytes, _)) => crate::metrics::ingested("created", *bytes),
+        Ok((false, _, _)) => crate::metrics::ingested("existing", 0),
+        Err(err) => crate::metrics::ingested(err.code, 0),
+    }
+    result.map(|(_, _, response)| response)
+}
+
+/// Takes one upload: whether it made a recording, its audio's size, and
+/// the answer.
+async fn receive(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<(bool, u64, Response), ApiError> {
     let token = authorise(&state, &headers).await?;
     let mut multipart = multipart.map_err(|err| {
         ApiError::new(
@@ -186,5 +203,7 @@ pub(crate) async fn ingest(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(body(&ingested.recording, !ingested.created))).into_response())
+    let response = (status, Json(body(&ingested.recording, !ingested.created))).into_response();
+    let size = u64::try_from(ingested.recording.size_bytes).unwrap_or(0);
+    Ok((ingested.created, size, response))
 }

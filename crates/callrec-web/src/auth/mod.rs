@@ -107,6 +107,7 @@ async fn log_in(
         state.now(),
     )
     .await?;
+    crate::metrics::sign_in(&outcome);
     let user =
         match outcome {
             SignIn::Accepted(user) => user,

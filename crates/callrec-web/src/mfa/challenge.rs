@@ -217,6 +217,7 @@ async fn submit_code(
             mfa::submit_code(mfa, &current.user, sign_in, stage, typed, &audit).await?
         }
     };
+    crate::metrics::mfa_code(&outcome);
     match outcome {
         CodeOutcome::Empty => {
             let missing = match stage {

@@ -254,6 +254,7 @@ pub(crate) async fn sign_in(
         &current.audit_context(&client),
     )
     .await?;
+    crate::metrics::mfa_code(&outcome);
     match outcome {
         CodeOutcome::Accepted(_) => {
             let cookie = mfa_passed(&state, &current, &client).await?;

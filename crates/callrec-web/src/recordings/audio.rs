@@ -70,6 +70,10 @@ async fn send_file(
     attachment: bool,
 ) -> Result<Response, AppError> {
     let failed = |integrity| async move {
+        crate::metrics::audio_checked(match integrity {
+            Integrity::Missing => "missing",
+            _ => "altered",
+        });
         let audit = current.audit_context(client);
         integrity::record_failure(&state.store, recording, integrity, &audit).await?;
         Ok::<_, AppError>(unavailable(integrity))
@@ -149,6 +153,7 @@ async fn send_file(
             if !matches {
                 return failed(Integrity::Altered).await;
             }
+            crate::metrics::audio_checked("intact");
             reader = checked;
         }
         let digest = STANDARD.encode(from_hex(&recording.sha256).unwrap_or_default());
@@ -271,6 +276,7 @@ struct Failure {
 
 impl Failure {
     async fn record(self) {
+        crate::metrics::audio_checked("altered");
         if let Err(err) = integrity::record_failure(
             &self.store,
             &self.recording,
@@ -308,6 +314,7 @@ fn stream_checked(
             let (reader, at, left, mut hasher, held, failure) = state?;
             if left == 0 {
                 if callrec_domain::hex::hex(&hasher.finalize()) == sha256 {
+                    crate::metrics::audio_checked("intact");
                     return Some((Ok(Bytes::from(held)), None));
                 }
                 failure.record().await;

@@ -63,9 +63,21 @@ fn init_test_log() {
 }
 
 pub async fn spawn_app_on(db: TestDb, config: WebConfig, clock: Clock) -> TestApp {
+    let blobs = BlobStore::new(db.data_dir());
+    spawn_app_storing(db, config, clock, blobs).await
+}
+
+/// The portal with its audio in the test S3 server (`scripts/s3-server.sh`),
+/// or `None` when it is not running (a failure under CI).
+pub async fn spawn_app_on_s3(db: TestDb, test: &str) -> Option<TestApp> {
+    let location = callrec_store::testing::test_s3(test)?;
+    let blobs = BlobStore::at(&callrec_store::AudioLocation::S3(location), db.data_dir()).unwrap();
+    Some(spawn_app_storing(db, test_config(), Clock::system(), blobs).await)
+}
+
+async fn spawn_app_storing(db: TestDb, config: WebConfig, clock: Clock, blobs: BlobStore) -> TestApp {
     init_test_log();
     let store = db.store.clone();
-    let blobs = BlobStore::new(db.data_dir());
     let address = serve_with(store.clone(), config.clone(), blobs.clone(), clock.clone()).await;
     TestApp {
         address,
@@ -97,10 +109,12 @@ pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore, clock
         timeouts: ConnectionTimeouts {
             header: std::time::Duration::from_secs(1),
             body: std::time::Duration::from_secs(2),
+            shutdown: std::time::Duration::from_secs(5),
         },
         orphan_grace: std::time::Duration::from_secs(60),
         admin,
         listen: "127.0.0.1:0".parse().unwrap(),
+        metrics_listen: None,
     })
     .await
     .expect("the portal starts");

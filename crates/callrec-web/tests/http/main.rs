@@ -10,6 +10,7 @@ mod integrity;
 mod keys;
 mod mail;
 mod mfa;
+mod objects;
 mod recordings;
 mod records;
 mod recovery;

@@ -9,7 +9,7 @@ use callrec_domain::{CompanyId, NewPassword, PasswordLife};
 use callrec_store::{backend_tests, AuditQuery, BlobStore};
 use callrec_web::server::ConnectionTimeouts;
 use callrec_web::startup::{Application, Startup};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 const T: i64 = 1_800_000_000;
 
@@ -77,6 +77,7 @@ backend_tests! {
             orphan_grace: Duration::from_secs(60),
             admin: BootstrapAdmin::default(),
             listen: "127.0.0.1:0".parse().unwrap(),
+            metrics_listen: None,
         })
         .await
         .unwrap();
@@ -87,19 +88,28 @@ backend_tests! {
         assert_eq!(admin.password_life, PasswordLife::Temporary { expires_at: T + 5 * 3600 });
     }
 
-    /// An audio file no recording points at is removed when a node starts,
-    /// once older than the grace period; a new one is left for the upload
-    /// that may be writing it.
+    /// Audio an upload placed but whose row never arrived (its node died
+    /// between the two) is removed when a node starts, once its note is
+    /// older than the grace period; a newer one is left for the upload that
+    /// may be finishing it, and a file with no note is not looked for (no
+    /// listing of the whole store at start).
     async fn a_starting_node_removes_old_orphaned_audio(db) {
         let app = spawn_app(db).await;
         let old = app.blobs.put(b"RIFF old orphan", CompanyId(1)).await.unwrap();
         let new = app.blobs.put(b"RIFF new orphan", CompanyId(1)).await.unwrap();
-        let old_path = app.blobs.path_of(&old.key).unwrap();
-        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
-        std::fs::File::options().write(true).open(&old_path).unwrap().set_modified(an_hour_ago).unwrap();
+        let unnoted = app.blobs.put(b"RIFF no note", CompanyId(1)).await.unwrap();
+        let now = app.clock.now();
+        app.store.note_pending_audio(&old.key, now - 3600).await.unwrap();
+        app.store.note_pending_audio(&new.key, now).await.unwrap();
         app.second_node().await;
-        assert!(!old_path.exists(), "the old orphan is gone");
-        assert!(app.blobs.path_of(&new.key).unwrap().exists(), "the new one stays");
+        assert!(app.blobs.open(&old.key).await.unwrap().is_none(), "the old orphan is gone");
+        assert!(app.blobs.open(&new.key).await.unwrap().is_some(), "the new one stays");
+        assert!(app.blobs.open(&unnoted.key).await.unwrap().is_some(), "no listing at start");
+        assert_eq!(
+            app.store.stale_pending_audio(now + 1, 10).await.unwrap(),
+            vec![new.key.clone()],
+            "the old note is forgotten, the new one kept"
+        );
     }
 
     /// Sessions past their absolute timeout are purged by the node's own

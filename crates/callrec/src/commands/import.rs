@@ -90,7 +90,7 @@ fn describe(err: IngestError) -> String {
 pub async fn run(
     store: &Store,
     keys: &DataKeys,
-    data_dir: &Path,
+    blobs: &BlobStore,
     company: &str,
     dir: &Path,
 ) -> Result<(), CliError> {
@@ -117,7 +117,6 @@ pub async fn run(
             dir.display()
         )));
     }
-    let blobs = BlobStore::new(data_dir);
     let source = Source {
         company: company.id,
         client: "cli",

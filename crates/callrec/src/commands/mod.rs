@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod audio;
 pub mod audit;
 pub mod demo;
 pub mod import;
@@ -10,8 +11,10 @@ pub mod verify;
 
 use crate::config::StorageSettings;
 use crate::error::CliError;
+use callrec_app::keyring::{check_secret_key, KeyCheck};
 use callrec_app::sealing::DataKeys;
-use callrec_store::Store;
+use callrec_app::Keyring;
+use callrec_store::{BlobStore, Store};
 use std::io::BufRead;
 
 /// Opens the configured database and brings its schema up to date.
@@ -26,10 +29,32 @@ pub async fn open_store(storage: &StorageSettings) -> Result<Store, CliError> {
     Ok(store)
 }
 
-/// The companies' audio data keys, opened with the configured master key.
-pub fn data_keys(storage: &StorageSettings) -> Result<DataKeys, CliError> {
+/// The configured master key, once checked against the one the database
+/// was set up with (every node must share it).
+pub async fn keyring(storage: &StorageSettings, store: &Store) -> Result<Keyring, CliError> {
     let keyring = crate::keys::load(&storage.data_dir)?;
-    Ok(DataKeys::new(std::sync::Arc::new(keyring)))
+    match check_secret_key(store, &keyring, now()).await? {
+        KeyCheck::Rotated => tracing::info!("the master key check now names the current key"),
+        KeyCheck::Recorded | KeyCheck::Matches => {}
+    }
+    Ok(keyring)
+}
+
+/// The companies' audio data keys, opened with the configured master key.
+pub async fn data_keys(storage: &StorageSettings, store: &Store) -> Result<DataKeys, CliError> {
+    Ok(DataKeys::new(std::sync::Arc::new(
+        keyring(storage, store).await?,
+    )))
+}
+
+/// The configured audio store (CALLREC_AUDIO_STORE).
+pub fn blobs(storage: &StorageSettings) -> Result<BlobStore, CliError> {
+    BlobStore::at(&storage.audio, &storage.data_dir).map_err(|err| {
+        CliError::Usage(format!(
+            "--audio-store / CALLREC_AUDIO_STORE: {err}; check CALLREC_S3_ENDPOINT, \
+             CALLREC_S3_REGION and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
+        ))
+    })
 }
 
 /// The first line of standard input, without its line ending.

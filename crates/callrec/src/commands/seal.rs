@@ -10,7 +10,7 @@ use callrec_store::{AuditAction, BlobStore, NewAuditEntry, Store};
 use std::io::Write;
 
 /// A line for each tenth, and the last: readable in a log too.
-fn progress(what: &'static str) -> impl FnMut(u64, u64) {
+pub fn progress(what: &'static str) -> impl FnMut(u64, u64) {
     let mut shown = 0;
     move |done, total| {
         let tenth = done * 10 / total.max(1);

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 pub async fn run(
     store: Store,
+    blobs: BlobStore,
     storage: &StorageSettings,
     settings: ServeSettings,
     keyring: Keyring,
@@ -24,7 +25,6 @@ pub async fn run(
             storage.data_dir.display()
         );
     }
-    let blobs = BlobStore::new(&storage.data_dir);
     let app = Application::build(Startup {
         store: store.clone(),
         config: settings.web.clone(),
@@ -35,6 +35,7 @@ pub async fn run(
         orphan_grace: Duration::from_secs(settings.orphan_grace_seconds),
         admin: settings.admin,
         listen: settings.listen,
+        metrics_listen: settings.metrics_listen,
     })
     .await
     .map_err(|err| match err {
@@ -91,6 +92,9 @@ pub async fn run(
             None => format!(" in {}", storage.data_dir.display()),
         }
     );
+    if let Some(metrics) = app.metrics_address() {
+        println!("Metrics: http://{metrics}/metrics");
+    }
     if let Some(logins) = demo_logins {
         demo::print_logins(&logins);
     }
