@@ -44,7 +44,10 @@ pub async fn copy_audio(
         if there.is_some_and(|there| there.len() == source.len()) {
             report.present += 1;
         } else {
-            let temp = to.spool_path(".copy").await.map_err(|err| failed(key, err))?;
+            let temp = to
+                .spool_path(".copy")
+                .await
+                .map_err(|err| failed(key, err))?;
             let out = temp.clone();
             let written = tokio::task::spawn_blocking(move || -> io::Result<u64> {
                 let mut source = source;

@@ -14,8 +14,6 @@ mod audit;
 mod audit_chain;
 mod backend;
 mod blobs;
-mod key_check;
-mod stats;
 mod companies;
 mod data_keys;
 mod directory;
@@ -24,6 +22,7 @@ mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 mod json;
+mod key_check;
 mod mfa;
 mod migrate;
 pub mod number_index;
@@ -37,6 +36,7 @@ mod recordings;
 mod recovery_codes;
 mod security_keys;
 mod sessions;
+mod stats;
 mod teams;
 mod throttle;
 mod tokens;
@@ -65,8 +65,8 @@ pub use recordings::{
     Tally, QUARTER_HOUR_MS,
 };
 pub use security_keys::{NewKey, StoredKey};
-pub use stats::PoolStats;
 pub use sessions::{SessionRecord, SessionTimeouts};
+pub use stats::PoolStats;
 pub use teams::Team;
 pub use throttle::{Reservation, ThrottleWindow};
 pub use tokens::ApiToken;

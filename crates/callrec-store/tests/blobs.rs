@@ -11,7 +11,11 @@ use std::io::{Read, Seek, SeekFrom};
 
 fn bytes(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(seed as u32) as u8)
+        .map(|i| {
+            (i as u32)
+                .wrapping_mul(2_654_435_761)
+                .rotate_left(seed as u32) as u8
+        })
         .collect()
 }
 
@@ -44,7 +48,10 @@ async fn contract(blobs: BlobStore) {
     let small = bytes(3000, 1);
     let large = bytes(20 << 20, 2);
     let stored = blobs.put(&small, company).await.unwrap();
-    assert_eq!(stored.key, format!("c7/{}", callrec_domain::hex::hex(&Sha256::digest(&small))));
+    assert_eq!(
+        stored.key,
+        format!("c7/{}", callrec_domain::hex::hex(&Sha256::digest(&small)))
+    );
     assert_eq!(stored.size, 3000);
     let mut writer = blobs.writer().await.unwrap();
     for piece in large.chunks(1 << 20) {
@@ -58,7 +65,11 @@ async fn contract(blobs: BlobStore) {
     assert_eq!(blobs.open(&big.key).await.unwrap().unwrap().len(), 20 << 20);
     for offset in [0u64, 1, (1 << 20) - 5, 9_999_999, (20 << 20) - 100] {
         let at = offset as usize;
-        assert_eq!(read_at(&blobs, &big.key, offset, 100).await, large[at..at + 100], "at {offset}");
+        assert_eq!(
+            read_at(&blobs, &big.key, offset, 100).await,
+            large[at..at + 100],
+            "at {offset}"
+        );
     }
     assert!(blobs.modified(&big.key).await.unwrap().is_some());
 
@@ -84,7 +95,10 @@ async fn contract(blobs: BlobStore) {
     blobs.remove(&stored.key).await.unwrap();
     let temp = blobs.spool_path(".sealing").await.unwrap();
     std::fs::write(&temp, b"late").unwrap();
-    assert!(!blobs.replace(&stored.key, &temp).await.unwrap(), "not brought back");
+    assert!(
+        !blobs.replace(&stored.key, &temp).await.unwrap(),
+        "not brought back"
+    );
     assert!(blobs.open(&stored.key).await.unwrap().is_none());
     assert!(!temp.exists(), "its spool file is removed");
 
@@ -99,7 +113,10 @@ async fn contract(blobs: BlobStore) {
         assert!(blobs.open(bad).await.unwrap().is_none(), "{bad}");
         blobs.remove(bad).await.unwrap();
     }
-    assert!(blobs.spool_leftovers().await.unwrap().is_empty(), "nothing left in the spool");
+    assert!(
+        blobs.spool_leftovers().await.unwrap().is_empty(),
+        "nothing left in the spool"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,7 +127,8 @@ async fn the_contract_holds_in_a_folder() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_contract_holds_in_a_bucket() {
-    let Some(location) = callrec_store::testing::test_s3("blobs::the_contract_holds_in_a_bucket") else {
+    let Some(location) = callrec_store::testing::test_s3("blobs::the_contract_holds_in_a_bucket")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -129,5 +147,8 @@ async fn an_unreachable_bucket_is_an_error() {
     });
     let blobs = BlobStore::at(&location, dir.path()).unwrap();
     assert!(blobs.put(b"audio", CompanyId(1)).await.is_err());
-    assert!(blobs.open("c1/0000000000000000000000000000000000000000000000000000000000000000").await.is_err());
+    assert!(blobs
+        .open("c1/0000000000000000000000000000000000000000000000000000000000000000")
+        .await
+        .is_err());
 }

@@ -138,7 +138,7 @@ pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Resp
         request_id: crate::trace::current_request_id(),
     }
     .render()
-        .unwrap_or_else(|_| message.to_string());
+    .unwrap_or_else(|_| message.to_string());
     (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }
 

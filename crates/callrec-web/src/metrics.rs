@@ -52,34 +52,64 @@ fn handle() -> &'static PrometheusHandle {
 
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
-    describe_counter!("callrec_http_requests_total", "HTTP requests by method, route and status");
+    describe_counter!(
+        "callrec_http_requests_total",
+        "HTTP requests by method, route and status"
+    );
     describe_histogram!(
         "callrec_http_request_duration_seconds",
         Unit::Seconds,
         "Time to answer an HTTP request (to the response's headers), by method and route"
     );
-    describe_counter!("callrec_sign_ins_total", "Password steps of sign-in by result");
-    describe_counter!("callrec_mfa_codes_total", "MFA codes and security-key answers by result");
+    describe_counter!(
+        "callrec_sign_ins_total",
+        "Password steps of sign-in by result"
+    );
+    describe_counter!(
+        "callrec_mfa_codes_total",
+        "MFA codes and security-key answers by result"
+    );
     describe_counter!(
         "callrec_throttle_refusals_total",
         "Attempts refused because a limit was reached, by limit"
     );
-    describe_counter!("callrec_ingest_total", "Recordings sent to the ingest API, by result");
+    describe_counter!(
+        "callrec_ingest_total",
+        "Recordings sent to the ingest API, by result"
+    );
     describe_counter!(
         "callrec_ingest_bytes_total",
         Unit::Bytes,
         "Audio bytes of recordings stored by the ingest API"
     );
-    describe_counter!("callrec_purged_recordings_total", "Recordings removed by the purge job, by reason");
-    describe_counter!("callrec_purged_files_total", "Audio files removed by the purge job");
+    describe_counter!(
+        "callrec_purged_recordings_total",
+        "Recordings removed by the purge job, by reason"
+    );
+    describe_counter!(
+        "callrec_purged_files_total",
+        "Audio files removed by the purge job"
+    );
     describe_counter!(
         "callrec_audio_checks_total",
         "Served audio checked against its SHA-256 from ingest, by result"
     );
-    describe_gauge!("callrec_db_connections_in_use", "Database connections lent out, by pool");
-    describe_gauge!("callrec_db_connections_open", "Database connections open, by pool");
-    describe_gauge!("callrec_db_connections_max", "Most database connections, by pool");
-    describe_gauge!("callrec_mail_queue_length", "Mail in the outbox not yet sent nor given up");
+    describe_gauge!(
+        "callrec_db_connections_in_use",
+        "Database connections lent out, by pool"
+    );
+    describe_gauge!(
+        "callrec_db_connections_open",
+        "Database connections open, by pool"
+    );
+    describe_gauge!(
+        "callrec_db_connections_max",
+        "Most database connections, by pool"
+    );
+    describe_gauge!(
+        "callrec_mail_queue_length",
+        "Mail in the outbox not yet sent nor given up"
+    );
 }
 
 fn on() -> bool {
@@ -176,27 +206,23 @@ async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     let handle = handle();
     handle.run_upkeep();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         handle.render(),
     )
 }
 
 /// Serves `GET /metrics` on `listener` for as long as the task runs.
-pub(crate) async fn serve_metrics(listener: TcpListener, state: AppState, timeouts: ConnectionTimeouts) {
+pub(crate) async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    timeouts: ConnectionTimeouts,
+) {
     handle();
     let app = Router::new()
         .route("/metrics", get(scrape))
         .with_state(state);
     serve(listener, app, timeouts, std::future::pending()).await;
-}
-
-/// Turns the counting on (the recorder) without a listener: tests that
-/// read the figures through [`render`].
-pub fn enable() {
-    handle();
-}
-
-/// The figures as Prometheus text.
-pub fn render() -> String {
-    handle().render()
 }

@@ -52,7 +52,12 @@ pub(crate) async fn trace(State(state): State<AppState>, request: Request, next:
         .get::<ConnectInfo<SocketAddr>>()
         .is_some_and(|peer| state.config.trusted_proxies.trusts(peer.0.ip()));
     let id = from_proxy
-        .then(|| request.headers().get("x-request-id").and_then(acceptable_id))
+        .then(|| {
+            request
+                .headers()
+                .get("x-request-id")
+                .and_then(acceptable_id)
+        })
         .flatten()
         .unwrap_or_else(new_request_id);
     let route = request

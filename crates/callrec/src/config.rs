@@ -158,8 +158,8 @@ fn located(
     text: &str,
     name: &str,
 ) -> Result<AudioLocation, CliError> {
-    let mut location = AudioLocation::parse(text)
-        .map_err(|err| CliError::Usage(format!("{name}: {err}")))?;
+    let mut location =
+        AudioLocation::parse(text).map_err(|err| CliError::Usage(format!("{name}: {err}")))?;
     if let AudioLocation::S3(s3) = &mut location {
         s3.endpoint = global
             .s3_endpoint

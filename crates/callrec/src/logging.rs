@@ -31,8 +31,8 @@ fn format(setting: Option<&str>, terminal: bool) -> Result<LogFormat, CliError> 
 
 pub fn init(setting: Option<&str>) -> Result<(), CliError> {
     let terminal = std::io::stderr().is_terminal();
-    let filter = EnvFilter::try_from_env("CALLREC_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_env("CALLREC_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

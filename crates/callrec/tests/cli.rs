@@ -1177,3 +1177,117 @@ fn migrate_seals_plain_audio() {
         "{again}"
     );
 }
+
+// Every node must hold the same master key (issue 14): the first start
+// records a check value, a node with another key is refused with what to
+// do, and a rotation (new key, old one as previous) moves the check on.
+on_each_backend! {
+    fn a_node_with_another_master_key_is_refused(cli) {
+    use base64::Engine;
+    let key = |n: u8| base64::engine::general_purpose::STANDARD.encode([n; 32]);
+    let (a, b) = (key(1), key(2));
+    cli.expect_with(0, &["migrate"], "", &[("CALLREC_SECRET_KEY", a.as_str())]);
+    let refused = cli.expect_with(1, &["migrate"], "", &[("CALLREC_SECRET_KEY", b.as_str())]);
+    assert!(refused.contains("every node must use the same key") && refused.contains("callrec keys generate"), "{refused}");
+    assert!(!refused.contains(&b) && !refused.contains(&a), "no key in the message");
+    cli.expect_with(0, &["migrate"], "", &[("CALLREC_SECRET_KEY", a.as_str())]);
+    // Rotated: B current, A previous; from then on A alone is refused.
+    cli.expect_with(0, &["migrate"], "", &[("CALLREC_SECRET_KEY", b.as_str()), ("CALLREC_SECRET_KEY_PREVIOUS", a.as_str())]);
+    cli.expect_with(1, &["migrate"], "", &[("CALLREC_SECRET_KEY", a.as_str())]);
+    cli.expect_with(0, &["migrate"], "", &[("CALLREC_SECRET_KEY", b.as_str())]);
+    }
+}
+
+#[test]
+fn keys_generate_prints_a_new_key_each_time() {
+    use base64::Engine;
+    let cli = Cli::new();
+    let first = cli.expect(0, &["keys", "generate"], "");
+    let second = cli.expect(0, &["keys", "generate"], "");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(first.trim())
+        .unwrap();
+    assert_eq!(decoded.len(), 32, "{first}");
+    assert_ne!(first, second);
+}
+
+#[test]
+fn bad_log_formats_and_audio_stores_are_refused() {
+    let cli = Cli::new();
+    let out = cli.expect_with(2, &["migrate"], "", &[("CALLREC_LOG_FORMAT", "xml")]);
+    assert!(out.contains("json or text"), "{out}");
+    for (url, says) in [
+        ("ftp://x", "s3://bucket"),
+        ("s3://A", "bucket name"),
+        ("file://relative", "absolute"),
+    ] {
+        let out = cli.expect_with(2, &["migrate"], "", &[("CALLREC_AUDIO_STORE", url)]);
+        assert!(
+            out.contains("CALLREC_AUDIO_STORE") && out.contains(says),
+            "{url}: {out}"
+        );
+    }
+    let out = cli.expect_with(
+        2,
+        &["migrate"],
+        "",
+        &[
+            ("CALLREC_AUDIO_STORE", "s3://calls"),
+            ("CALLREC_S3_ENDPOINT", "127.0.0.1:9000"),
+        ],
+    );
+    assert!(out.contains("http://"), "{out}");
+    let out = cli.expect(2, &["audio", "migrate", "--to", "nowhere"], "");
+    assert!(out.contains("--to"), "{out}");
+    let out = cli.expect(
+        2,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:8088",
+            "--metrics-listen",
+            "127.0.0.1:8088",
+        ],
+        "",
+    );
+    assert!(out.contains("must differ"), "{out}");
+    let out = cli.expect(2, &["serve", "--metrics-listen", "everywhere"], "");
+    assert!(out.contains("127.0.0.1:9464"), "{out}");
+}
+
+// `callrec audio migrate --to s3://…` (issue 14): copies every file with
+// progress; a second run copies nothing new; the portal then reads the
+// bucket (`callrec verify` finds everything intact there).
+#[test]
+fn audio_migrate_moves_the_audio_to_a_bucket_and_resumes() {
+    let Some(s3) = callrec_store::testing::test_s3(
+        "cli::audio_migrate_moves_the_audio_to_a_bucket_and_resumes",
+    ) else {
+        return;
+    };
+    let cli = Cli::new();
+    cli.expect(0, &["demo", "--recordings", "20"], "");
+    let target = format!("s3://{}/{}", s3.bucket, s3.prefix);
+    let endpoint = s3.endpoint.clone().unwrap();
+    let env = [("CALLREC_S3_ENDPOINT", endpoint.as_str())];
+    let first = cli.expect_with(0, &["audio", "migrate", "--to", &target], "", &env);
+    assert!(
+        first.contains("files copied or checked (100 %)") && first.contains("were there already"),
+        "{first}"
+    );
+    assert!(
+        first.contains(&format!("CALLREC_AUDIO_STORE={target}")),
+        "says what to do next: {first}"
+    );
+    let again = cli.expect_with(0, &["audio", "migrate", "--to", &target], "", &env);
+    assert!(again.contains("Copied 0 files"), "{again}");
+    let on_s3 = [
+        ("CALLREC_S3_ENDPOINT", endpoint.as_str()),
+        ("CALLREC_AUDIO_STORE", target.as_str()),
+    ];
+    let verified = cli.expect_with(0, &["verify"], "", &on_s3);
+    assert!(
+        verified.contains(": 0 missing, 0 altered, 0 orphaned files."),
+        "{verified}"
+    );
+}

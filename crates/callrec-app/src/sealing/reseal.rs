@@ -126,7 +126,10 @@ async fn any_behind(
     key_id: u32,
 ) -> Result<bool, Error> {
     for (_, key) in files {
-        if header_of(blobs, key).await?.is_none_or(|h| h.key_id < key_id) {
+        if header_of(blobs, key)
+            .await?
+            .is_none_or(|h| h.key_id < key_id)
+        {
             return Ok(true);
         }
     }

@@ -46,7 +46,10 @@ impl Folder {
 
     pub(super) async fn place(&self, temp: &Path, key: &str) -> io::Result<()> {
         let path = self.file_of(key)?;
-        let folder = path.parent().expect("blob paths have a folder").to_path_buf();
+        let folder = path
+            .parent()
+            .expect("blob paths have a folder")
+            .to_path_buf();
         let create = folder.clone();
         tokio::task::spawn_blocking(move || crate::private::create_dir(&create)).await??;
         if fs::try_exists(&path).await? {

@@ -117,7 +117,10 @@ mod tests {
             "gs://calls",
         ] {
             let err = AudioLocation::parse(bad).unwrap_err();
-            assert!(err.contains("file://") || err.contains("s3://"), "{bad}: {err}");
+            assert!(
+                err.contains("file://") || err.contains("s3://"),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -255,7 +255,10 @@ impl BlobStore {
     /// store, `callrec audio migrate`); the same key already stored is kept.
     pub async fn place_file(&self, temp: &Path, key: &str) -> io::Result<()> {
         if !is_storage_key(key) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a storage key"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a storage key",
+            ));
         }
         match &self.place {
             Place::Files(folder) => folder.place(temp, key).await,

@@ -75,7 +75,12 @@ pub async fn spawn_app_on_s3(db: TestDb, test: &str) -> Option<TestApp> {
     Some(spawn_app_storing(db, test_config(), Clock::system(), blobs).await)
 }
 
-async fn spawn_app_storing(db: TestDb, config: WebConfig, clock: Clock, blobs: BlobStore) -> TestApp {
+async fn spawn_app_storing(
+    db: TestDb,
+    config: WebConfig,
+    clock: Clock,
+    blobs: BlobStore,
+) -> TestApp {
     init_test_log();
     let store = db.store.clone();
     let address = serve_with(store.clone(), config.clone(), blobs.clone(), clock.clone()).await;
@@ -93,31 +98,46 @@ async fn spawn_app_storing(db: TestDb, config: WebConfig, clock: Clock, blobs: B
 /// deployment does (with `CALLREC_BOOTSTRAP_ADMIN_PASSWORD` set).
 pub const BOOTSTRAP_ADMIN: &str = "admin";
 
-/// A node through the real start-up (`Application::build`): tidy-up,
-/// bootstrap and the purge run here as in `callrec serve`.
-pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore, clock: Clock) -> String {
+/// Connection limits of test nodes: short, so tests of them are quick.
+pub const TEST_TIMEOUTS: ConnectionTimeouts = ConnectionTimeouts {
+    header: std::time::Duration::from_secs(1),
+    body: std::time::Duration::from_secs(2),
+    shutdown: std::time::Duration::from_secs(5),
+};
+
+/// A node through the real start-up (`Application::build`), not yet
+/// serving: tidy-up, bootstrap and the purge run here as in `callrec serve`.
+pub async fn build_node(
+    store: Store,
+    config: WebConfig,
+    blobs: BlobStore,
+    clock: Clock,
+    timeouts: ConnectionTimeouts,
+    metrics_listen: Option<std::net::SocketAddr>,
+) -> Application {
     let admin = BootstrapAdmin {
         username: Username::parse(BOOTSTRAP_ADMIN).unwrap(),
         password: Some(NewPassword::parse(PASSWORD, BOOTSTRAP_ADMIN).unwrap()),
     };
-    let app = Application::build(Startup {
+    Application::build(Startup {
         store,
         config,
         keyring: Keyring::new(TEST_KEY, &[]),
         blobs,
         clock,
-        timeouts: ConnectionTimeouts {
-            header: std::time::Duration::from_secs(1),
-            body: std::time::Duration::from_secs(2),
-            shutdown: std::time::Duration::from_secs(5),
-        },
+        timeouts,
         orphan_grace: std::time::Duration::from_secs(60),
         admin,
         listen: "127.0.0.1:0".parse().unwrap(),
-        metrics_listen: None,
+        metrics_listen,
     })
     .await
-    .expect("the portal starts");
+    .expect("the portal starts")
+}
+
+/// A node serving until the test ends; its address.
+pub async fn serve_with(store: Store, config: WebConfig, blobs: BlobStore, clock: Clock) -> String {
+    let app = build_node(store, config, blobs, clock, TEST_TIMEOUTS, None).await;
     let address = format!("http://{}", app.address());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     address
@@ -227,6 +247,25 @@ const NOW: i64 = 1_800_000_000;
 impl TestApp {
     /// Another node: its own store (own pools and caches) on the same
     /// database, the same audio folder, configuration and clock.
+    /// Another node, built but not yet serving (the test runs it).
+    pub async fn node(
+        &self,
+        config: WebConfig,
+        timeouts: ConnectionTimeouts,
+        metrics_listen: Option<std::net::SocketAddr>,
+    ) -> Application {
+        let store = self._db.another_node().await;
+        build_node(
+            store,
+            config,
+            self.blobs.clone(),
+            self.clock.clone(),
+            timeouts,
+            metrics_listen,
+        )
+        .await
+    }
+
     pub async fn second_node(&self) -> String {
         let store = self._db.another_node().await;
         serve_with(

@@ -11,6 +11,7 @@ mod keys;
 mod mail;
 mod mfa;
 mod objects;
+mod operations;
 mod recordings;
 mod records;
 mod recovery;

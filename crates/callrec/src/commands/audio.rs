@@ -6,7 +6,11 @@ use callrec_app::audio_move::copy_audio;
 use callrec_store::BlobStore;
 
 pub async fn migrate(from: &BlobStore, to: &BlobStore, to_url: &str) -> Result<(), CliError> {
-    println!("Copying the audio from {} to {} …", from.describe(), to.describe());
+    println!(
+        "Copying the audio from {} to {} …",
+        from.describe(),
+        to.describe()
+    );
     let report = copy_audio(from, to, super::seal::progress("copied or checked")).await?;
     println!(
         "Copied {} files ({} MB); {} were there already.",

@@ -1,0 +1,36 @@
+//! Several nodes on one database (issue 14), on SQLite and PostgreSQL:
+//! the master key check settles two first starts at once, and a node with
+//! another key is refused.
+
+use callrec_app::keyring::{check_secret_key, KeyCheck};
+use callrec_app::Keyring;
+use callrec_store::backend_tests;
+
+const NOW: i64 = 1_800_000_000;
+
+backend_tests! {
+    async fn two_first_starts_at_once_record_one_key(db) {
+        let other = db.another_node().await;
+        let (one, two) = (Keyring::new([1; 32], &[]), Keyring::new([2; 32], &[]));
+        let (a, b) = tokio::join!(check_secret_key(&db.store, &one, NOW), check_secret_key(&other, &two, NOW));
+        let outcomes = [a.is_ok(), b.is_ok()];
+        assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "one key wins, the other node is refused");
+        let (winner, loser) = if outcomes[0] { (&one, &two) } else { (&two, &one) };
+        assert_eq!(check_secret_key(&other, winner, NOW).await.unwrap(), KeyCheck::Matches);
+        assert!(check_secret_key(&db.store, loser, NOW).await.is_err());
+    }
+
+    async fn the_same_key_on_two_nodes_matches(db) {
+        let other = db.another_node().await;
+        let key = Keyring::new([3; 32], &[]);
+        let (a, b) = tokio::join!(check_secret_key(&db.store, &key, NOW), check_secret_key(&other, &key, NOW));
+        let mut got = [a.unwrap(), b.unwrap()];
+        got.sort_by_key(|check| *check == KeyCheck::Matches);
+        assert_eq!(got, [KeyCheck::Recorded, KeyCheck::Matches]);
+        // Rotated: the new key with the old as previous moves the check on.
+        let rotated = Keyring::new([4; 32], &[[3; 32]]);
+        assert_eq!(check_secret_key(&other, &rotated, NOW).await.unwrap(), KeyCheck::Rotated);
+        assert_eq!(check_secret_key(&db.store, &rotated, NOW).await.unwrap(), KeyCheck::Matches);
+        assert!(check_secret_key(&db.store, &key, NOW).await.is_err(), "the old key alone no longer starts");
+    }
+}
