@@ -12,6 +12,7 @@ if [ ! -x "$tools/bin/s3s-fs" ]; then
   cargo install --quiet --root "$tools" s3s-fs --version 0.14.1 --features binary --locked
 fi
 s3_root="$(mktemp -d)"
+export CALLREC_TEST_S3_ROOT="$s3_root"
 export CALLREC_TEST_S3_BUCKET="callrec-test"
 mkdir -p "$s3_root/$CALLREC_TEST_S3_BUCKET"
 s3_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
