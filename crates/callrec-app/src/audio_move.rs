@@ -15,6 +15,8 @@ pub struct Copied {
     pub copied: u64,
     /// Already in the target with the same size.
     pub present: u64,
+    /// Not in the source (removed while the copy ran, or lost before).
+    pub missing: u64,
     pub bytes: u64,
 }
 
@@ -23,20 +25,31 @@ pub struct Copied {
 pub async fn copy_audio(
     from: &BlobStore,
     to: &BlobStore,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> Result<Copied, Error> {
-    let failed = |key: &str, err: io::Error| Error::Internal(format!("copying {key}: {err}"));
     let (keys, _) = from
         .scan()
         .await
         .map_err(|err| Error::Internal(format!("cannot list {}: {err}", from.describe())))?;
-    let mut keys: Vec<String> = keys.into_iter().collect();
+    copy_keys(from, to, keys.into_iter().collect(), progress).await
+}
+
+/// Copies `keys` from `from` to `to` where missing there, in key order;
+/// keys `from` does not hold are counted in `missing`.
+pub async fn copy_keys(
+    from: &BlobStore,
+    to: &BlobStore,
+    mut keys: Vec<String>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Copied, Error> {
+    let failed = |key: &str, err: io::Error| Error::Internal(format!("copying {key}: {err}"));
     keys.sort();
     let total = keys.len() as u64;
     let mut report = Copied::default();
     for (done, key) in keys.iter().enumerate() {
         // Gone meanwhile (purged): nothing to copy.
         let Some(source) = from.open(key).await.map_err(|err| failed(key, err))? else {
+            report.missing += 1;
             progress(done as u64 + 1, total);
             continue;
         };

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audio_move;
 pub mod audit_chain;
+pub mod backup;
 pub mod bootstrap;
 pub mod clock;
 pub mod companies;
@@ -13,6 +14,7 @@ pub mod housekeeping;
 pub mod ingest;
 pub mod integrity;
 pub mod keyring;
+pub mod lease;
 pub mod mail;
 pub mod mfa;
 pub mod passwords;

@@ -36,6 +36,7 @@ mod recordings;
 mod recovery_codes;
 mod security_keys;
 mod sessions;
+mod snapshot;
 mod stats;
 mod teams;
 mod throttle;

@@ -20,7 +20,7 @@ pub enum Job {
 }
 
 impl Job {
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Job::Purge => "purge",
             Job::Seal => "seal",

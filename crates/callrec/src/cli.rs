@@ -140,6 +140,14 @@ pub enum Command {
     Token(TokenCommand),
     /// Import a folder of audio files, each with a sidecar NAME.json of metadata.
     Import(ImportArgs),
+    /// Copy the portal while it serves into a new folder: the SQLite
+    /// database (a consistent copy), the audio its rows point at and the
+    /// key file. On PostgreSQL, take the database with pg_dump first; this
+    /// then copies the audio and keys.
+    Backup(BackupArgs),
+    /// Put a backup into a fresh data directory (and the configured audio
+    /// store), then bring its schema up to date.
+    Restore(BackupArgs),
     /// Manage where audio is stored.
     #[command(subcommand)]
     Audio(AudioCommand),
@@ -229,6 +237,12 @@ pub struct ImportArgs {
     pub company: String,
     /// The folder: audio files (WAV, MP3, Ogg) each with NAME.json beside it
     /// holding the same metadata as the ingest API.
+    pub dir: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup's folder (new or empty for backup).
     pub dir: std::path::PathBuf,
 }
 

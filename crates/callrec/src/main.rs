@@ -118,6 +118,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", keys::generate());
             Ok(())
         }
+        Command::Backup(args) => {
+            let store = commands::open_store(&storage).await?;
+            let blobs = commands::blobs(&storage)?;
+            commands::backup::backup(&store, &blobs, &storage, &args.dir).await
+        }
+        Command::Restore(args) => commands::backup::restore(&storage, &args.dir).await,
         Command::Audio(cli::AudioCommand::Migrate { to }) => {
             let from = commands::blobs(&storage)?;
             let target = config::audio_target(&cli.global, &to)?;

@@ -1291,3 +1291,32 @@ fn audio_migrate_moves_the_audio_to_a_bucket_and_resumes() {
         "{verified}"
     );
 }
+
+// `callrec backup` / `restore` (issue 14) with the keys in the data
+// directory: the key file travels with the backup and the restored portal
+// reads its audio; on PostgreSQL the backup says to take pg_dump first.
+on_each_backend! {
+    fn a_backup_restores_with_its_key_file(cli) {
+    cli.expect(0, &["demo", "--recordings", "10"], "");
+    let backup = cli.dir.path().join("backup");
+    let said = cli.expect(0, &["backup", backup.to_str().unwrap()], "");
+    assert!(said.contains("Backed up into") && said.contains("the key file"), "{said}");
+    assert!(backup.join("mfa-keys").exists() && backup.join("backup.json").exists());
+    let again = cli.expect(1, &["backup", backup.to_str().unwrap()], "");
+    assert!(again.contains("is not empty"), "{again}");
+    if cli.database_url.is_some() {
+        assert!(said.contains("pg_dump"), "{said}");
+        assert!(!backup.join("callrec.db").exists());
+        let restored = Cli::new();
+        let out = restored.expect(1, &["restore", backup.to_str().unwrap()], "");
+        assert!(out.contains("PostgreSQL") && out.contains("pg_restore"), "{out}");
+        return;
+    }
+    let restored = Cli::new();
+    let out = restored.expect(0, &["restore", backup.to_str().unwrap()], "");
+    assert!(out.contains("audio files copied"), "{out}");
+    let verified = restored.expect(0, &["verify"], "");
+    assert!(verified.contains(": 0 missing, 0 altered, 0 orphaned files."), "{verified}");
+    assert!(restored.expect(1, &["restore", "/no/such/backup"], "").contains("is not a callrec backup"));
+    }
+}

@@ -186,3 +186,200 @@ async fn survive_sigkill(database_url: Option<&str>) {
     assert_eq!(files, rows, "every file has a row and every row a file");
     assert!(store.count_recordings(None).await.unwrap() >= acknowledged.len() as i64);
 }
+
+/// `callrec backup` while uploads stream in (issue 14): restored into a
+/// fresh data directory, every recording acknowledged before the backup
+/// began is there with its audio intact, and so is every user and every
+/// audit entry of that moment; `callrec verify` finds the copy whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_under_write_load_restores_everything_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_in = |data: &std::path::Path, args: &[&str]| {
+        let output = callrec(data, None).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run_in(dir.path(), &["company", "add", "Acme"]);
+    for name in ["ann.backup", "ben.backup"] {
+        let output = callrec(dir.path(), None)
+            .args([
+                "user",
+                "add",
+                "--company",
+                "Acme",
+                "--username",
+                name,
+                "--level",
+                "company",
+                "--password-stdin",
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(b"A long enough password 1")?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert!(output.status.success());
+    }
+    let token = run_in(
+        dir.path(),
+        &["token", "create", "--company", "Acme", "--name", "pbx"],
+    )
+    .lines()
+    .find(|l| l.starts_with("crt_"))
+    .unwrap()
+    .to_string();
+    let (mut server, url) = start(dir.path(), None);
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for worker in 0..4u32 {
+        let (url, token, acknowledged, stop) = (
+            url.clone(),
+            token.clone(),
+            acknowledged.clone(),
+            stop.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut n = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let salt = worker.wrapping_mul(7919).wrapping_add(n.wrapping_mul(104_729)).wrapping_add(1);
+                let samples: Vec<i16> = (0..50_000u32).map(|i| (i.wrapping_mul(salt) % 65_521) as i16).collect();
+                let audio = callrec_domain::audio::pcm_wav(&samples, 8000);
+                let sha = hex(&Sha256::digest(&audio));
+                let meta = serde_json::json!({"started_at": "2026-11-01T10:00:00Z", "direction": "inbound", "from": "0770", "to": "2001"});
+                let form = reqwest::multipart::Form::new()
+                    .part("metadata", reqwest::multipart::Part::text(meta.to_string()))
+                    .part("audio", reqwest::multipart::Part::bytes(audio).file_name("a.wav"));
+                let response = client.post(format!("{url}/api/v1/recordings")).bearer_auth(&token).multipart(form).send().await.unwrap();
+                assert_eq!(response.status(), 201);
+                let body: serde_json::Value = response.json().await.unwrap();
+                acknowledged.lock().unwrap().push((body["id"].as_str().unwrap().to_string(), sha));
+            }
+        }));
+    }
+    while acknowledged.lock().unwrap().len() < 20 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let source = Store::connect(None, dir.path()).await.unwrap();
+    let before = acknowledged.lock().unwrap().clone();
+    let audit_before: Vec<i64> = source
+        .audit_entries(&callrec_store::AuditQuery {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    let backup = dir.path().join("backup");
+    let backup_arg = backup.to_str().unwrap().to_string();
+    let data = dir.path().to_path_buf();
+    let said = tokio::task::spawn_blocking(move || run_in(&data, &["backup", &backup_arg]))
+        .await
+        .unwrap();
+    let during = acknowledged.lock().unwrap().len();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        during > before.len(),
+        "uploads went on while the backup ran ({} → {during})",
+        before.len()
+    );
+    assert!(
+        said.contains("Backed up into") && said.contains("the database"),
+        "{said}"
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    let restored_said = {
+        let output = callrec(fresh.path(), None)
+            .args(["restore", backup.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(restored_said.contains("callrec verify"), "{restored_said}");
+    let restored = Store::connect(None, fresh.path()).await.unwrap();
+    let blobs = BlobStore::new(fresh.path());
+    let keys =
+        callrec_app::sealing::DataKeys::new(Arc::new(callrec_app::Keyring::new([7; 32], &[])));
+    for (id, sha) in &before {
+        let id = callrec_domain::recording::RecordingId::parse(id).unwrap();
+        let recording = restored
+            .recording_in_scope(&id, callrec_domain::permissions::DataScope::Everything)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("acknowledged recording {id} is not in the backup"));
+        assert_eq!(&recording.sha256, sha);
+        assert_eq!(
+            callrec_app::integrity::check_key(
+                &restored,
+                &blobs,
+                &keys,
+                &recording.storage_key,
+                sha
+            )
+            .await
+            .unwrap(),
+            callrec_app::integrity::Integrity::Intact,
+            "the audio of {id} is intact"
+        );
+    }
+    assert_eq!(
+        restored.count_users().await.unwrap(),
+        source.count_users().await.unwrap(),
+        "every user"
+    );
+    let audit_after: std::collections::HashSet<i64> = restored
+        .audit_entries(&callrec_store::AuditQuery {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert!(
+        audit_before.iter().all(|id| audit_after.contains(id)),
+        "every audit entry of the moment"
+    );
+    let verified = callrec(fresh.path(), None).arg("verify").output().unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    // A second restore into the same directory is refused.
+    let again = callrec(fresh.path(), None)
+        .args(["restore", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("restore into a new data directory"));
+}

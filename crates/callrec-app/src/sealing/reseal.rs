@@ -7,6 +7,7 @@
 
 use super::reader::company_of;
 use super::{write_sealed, AudioReader, DataKeys};
+use crate::lease::Lease;
 use crate::Error;
 use callrec_domain::sealed::{Header, HEADER_LEN};
 use callrec_domain::CompanyId;
@@ -62,42 +63,21 @@ async fn header_of(blobs: &BlobStore, key: &str) -> Result<Option<Header>, Error
         .and_then(|(_, header)| header))
 }
 
-/// One sealing run at a time across the portal (two sealers of one file
-/// would each replace it): a lease renewed as files go by.
-struct SealLease<'a> {
-    store: &'a Store,
-    holder: String,
-}
-
 /// How long the sealing lease lasts without a renewal (seconds).
 const SEAL_LEASE: i64 = 300;
 
-impl<'a> SealLease<'a> {
-    async fn take(store: &'a Store) -> Result<SealLease<'a>, Error> {
-        let holder = format!(
-            "seal-{}",
-            callrec_domain::hex::hex(&rand::random::<[u8; 8]>())
-        );
-        let lease = SealLease { store, holder };
-        if !lease.renew().await? {
-            return Err(Error::Internal(
-                "another run is sealing audio now (callrec migrate or keys rotate --data); wait for it to finish, or five minutes if it was stopped".into(),
-            ));
-        }
-        Ok(lease)
-    }
-
-    async fn renew(&self) -> Result<bool, Error> {
-        let now = crate::system_now();
-        Ok(self
-            .store
-            .take_lease(Job::Seal, &self.holder, now, now + SEAL_LEASE)
-            .await?)
-    }
-
-    async fn release(self) -> Result<(), Error> {
-        Ok(self.store.release_lease(Job::Seal, &self.holder).await?)
-    }
+/// One sealing run at a time across the portal (two sealers of one file
+/// would each replace it): a lease renewed as files go by.
+async fn seal_lease(store: &Store) -> Result<Lease<'_>, Error> {
+    Lease::take(store, Job::Seal, "seal", SEAL_LEASE)
+        .await?
+        .ok_or_else(|| {
+            Error::Internal(
+                "another run is sealing audio now (callrec migrate or keys rotate --data) or a \
+                 backup is copying it; wait for it to finish, or five minutes if it was stopped"
+                    .into(),
+            )
+        })
 }
 
 /// Files under the company's folder (or every company's), sorted.
@@ -184,7 +164,7 @@ pub async fn seal_plain_files(
     now: i64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Resealed, Error> {
-    let lease = SealLease::take(store).await?;
+    let lease = seal_lease(store).await?;
     let files = stored_keys(blobs, None).await?;
     let total = files.len() as u64;
     let mut report = Resealed::default();
@@ -216,7 +196,7 @@ pub async fn reseal_company(
     now: i64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Resealed, Error> {
-    let lease = SealLease::take(store).await?;
+    let lease = seal_lease(store).await?;
     let files = stored_keys(blobs, Some(company)).await?;
     let newest = store.data_key(company, None).await?.map(|k| k.key_id);
     let unfinished = match newest {

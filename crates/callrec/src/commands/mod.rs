@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod audio;
 pub mod audit;
+pub mod backup;
 pub mod demo;
 pub mod import;
 pub mod purge;
