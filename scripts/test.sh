@@ -55,6 +55,8 @@ cargo build --quiet --bin callrec
 echo "== API fuzzing (schemathesis)"
 CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/api-fuzz.sh
 
+echo "== deployment files"
+CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/deploy-check.sh
 echo "== two nodes behind nginx (PostgreSQL, S3)"
 CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/cluster-test.sh
 
