@@ -131,7 +131,7 @@ pub async fn run(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match import_file(store, &blobs, keys, &source, file).await? {
+        match import_file(store, blobs, keys, &source, file).await? {
             Outcome::Added => added += 1,
             Outcome::Skipped => skipped += 1,
             Outcome::Failed(reason) => failed.push((name.clone(), reason)),
