@@ -14,13 +14,8 @@ cd "$(dirname "$0")/.."
 pg_server="${CALLREC_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 pg_server="${pg_server%/*}"
 
-if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
-  echo "== installing Debian's nginx"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null
-fi
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+# shellcheck source=scripts/nginx-lb.sh
+source scripts/nginx-lb.sh
 if [ -z "${CALLREC_TEST_S3_ENDPOINT:-}" ]; then
   # shellcheck source=scripts/s3-server.sh
   source scripts/s3-server.sh
@@ -50,31 +45,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port_a="$(free_port)"; port_b="$(free_port)"; port_lb="$(free_port)"
 metrics_a="$(free_port)"; metrics_b="$(free_port)"
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -keyout "$work/privkey.pem" -out "$work/fullchain.pem" 2>/dev/null
-mkdir -p "$work/nginx"
-sed -e "s|127.0.0.1:8081|127.0.0.1:$port_a|; s|127.0.0.1:8082|127.0.0.1:$port_b|" \
-    -e "s|listen 443 ssl;|listen 127.0.0.1:$port_lb ssl;|" \
-    -e "s|/etc/ssl/callrec/|$work/|g" \
-    -e "s|/var/log/nginx/callrec.access.log|$work/nginx-access.log|" \
-    deploy/nginx.conf > "$work/nginx/callrec.conf"
-cat > "$work/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 512; }
-http {
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    include $work/nginx/callrec.conf;
-}
-CONF
-"$NGINX" -t -q -p "$work/nginx" -c "$work/nginx/nginx.conf"
-"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.out" 2>&1 &
+start_nginx "$work" "$port_lb" "$port_a" "$port_b" "$work/nginx-access.log"
 
 export CALLREC_DATABASE_URL="$pg_server/$db"
 export CALLREC_AUDIO_STORE="s3://$CALLREC_TEST_S3_BUCKET/cluster-$$"

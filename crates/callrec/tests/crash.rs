@@ -47,6 +47,28 @@ fn start(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
     (child, url)
 }
 
+/// An upload of audio no other (worker, n) sends, `samples` long, and its
+/// SHA-256.
+fn distinct_upload(worker: u32, n: u32, samples: u32) -> (reqwest::multipart::Form, String) {
+    let salt = worker
+        .wrapping_mul(7919)
+        .wrapping_add(n.wrapping_mul(104_729))
+        .wrapping_add(1);
+    let samples: Vec<i16> = (0..samples)
+        .map(|i| (i.wrapping_mul(salt) % 65_521) as i16)
+        .collect();
+    let audio = callrec_domain::audio::pcm_wav(&samples, 8000);
+    let sha = hex(&Sha256::digest(&audio));
+    let meta = serde_json::json!({"started_at": "2026-11-01T10:00:00Z", "direction": "inbound", "from": "0770", "to": "2001"});
+    let form = reqwest::multipart::Form::new()
+        .part("metadata", reqwest::multipart::Part::text(meta.to_string()))
+        .part(
+            "audio",
+            reqwest::multipart::Part::bytes(audio).file_name("a.wav"),
+        );
+    (form, sha)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -103,24 +125,26 @@ async fn survive_sigkill(database_url: Option<&str>) {
                 if Instant::now() > deadline {
                     break;
                 }
-                // Distinct audio each time, a few hundred kilobytes.
-                let salt = worker.wrapping_mul(7919).wrapping_add(n.wrapping_mul(104_729)).wrapping_add(1);
-                let samples: Vec<i16> = (0..100_000u32).map(|i| (i.wrapping_mul(salt) % 65_521) as i16).collect();
-                let audio = callrec_domain::audio::pcm_wav(&samples, 8000);
-                let sha = hex(&Sha256::digest(&audio));
-                let meta = serde_json::json!({"started_at": "2026-11-01T10:00:00Z", "direction": "inbound", "from": "0770", "to": "2001"});
-                let form = reqwest::multipart::Form::new()
-                    .part("metadata", reqwest::multipart::Part::text(meta.to_string()))
-                    .part("audio", reqwest::multipart::Part::bytes(audio).file_name("a.wav"));
+                let (form, sha) = distinct_upload(worker, n, 100_000);
                 in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let sent = client.post(format!("{url}/api/v1/recordings")).bearer_auth(&token).multipart(form).send().await;
+                let sent = client
+                    .post(format!("{url}/api/v1/recordings"))
+                    .bearer_auth(&token)
+                    .multipart(form)
+                    .send()
+                    .await;
                 in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                 let Ok(response) = sent else {
                     break; // the server is gone
                 };
                 if response.status() == 201 {
-                    let Ok(body) = response.json::<serde_json::Value>().await else { break };
-                    acknowledged.lock().unwrap().push((body["id"].as_str().unwrap().to_string(), sha));
+                    let Ok(body) = response.json::<serde_json::Value>().await else {
+                        break;
+                    };
+                    acknowledged
+                        .lock()
+                        .unwrap()
+                        .push((body["id"].as_str().unwrap().to_string(), sha));
                 }
             }
         }));
@@ -257,18 +281,20 @@ async fn a_backup_under_write_load_restores_everything_acknowledged() {
             let mut n = 0u32;
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                 n += 1;
-                let salt = worker.wrapping_mul(7919).wrapping_add(n.wrapping_mul(104_729)).wrapping_add(1);
-                let samples: Vec<i16> = (0..50_000u32).map(|i| (i.wrapping_mul(salt) % 65_521) as i16).collect();
-                let audio = callrec_domain::audio::pcm_wav(&samples, 8000);
-                let sha = hex(&Sha256::digest(&audio));
-                let meta = serde_json::json!({"started_at": "2026-11-01T10:00:00Z", "direction": "inbound", "from": "0770", "to": "2001"});
-                let form = reqwest::multipart::Form::new()
-                    .part("metadata", reqwest::multipart::Part::text(meta.to_string()))
-                    .part("audio", reqwest::multipart::Part::bytes(audio).file_name("a.wav"));
-                let response = client.post(format!("{url}/api/v1/recordings")).bearer_auth(&token).multipart(form).send().await.unwrap();
+                let (form, sha) = distinct_upload(worker, n, 50_000);
+                let response = client
+                    .post(format!("{url}/api/v1/recordings"))
+                    .bearer_auth(&token)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), 201);
                 let body: serde_json::Value = response.json().await.unwrap();
-                acknowledged.lock().unwrap().push((body["id"].as_str().unwrap().to_string(), sha));
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push((body["id"].as_str().unwrap().to_string(), sha));
             }
         }));
     }

@@ -27,6 +27,58 @@ fn multipart(meta: &serde_json::Value, audio: &[u8]) -> (Vec<u8>, String) {
     (body, format!("multipart/form-data; boundary={boundary}"))
 }
 
+/// Runs `node` until told to stop.
+fn run_until_told(
+    node: callrec_web::startup::Application,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    (
+        stop,
+        tokio::spawn(node.run_until_stopped(async {
+            let _ = stopped.await;
+        })),
+    )
+}
+
+/// An upload to `address` that sends half its body, waits for `go`, then
+/// sends the rest.
+fn half_then_rest(
+    address: std::net::SocketAddr,
+    token: &str,
+    go: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
+    let (body, content_type) = multipart(&metadata("acme.agent"), &wav(8000 * 20));
+    let half = body.len() / 2;
+    let (first, rest) = (
+        Bytes::from(body[..half].to_vec()),
+        Bytes::from(body[half..].to_vec()),
+    );
+    let go: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = Box::pin(go);
+    let stream = futures_util::stream::unfold(
+        (Some(first), Some(go), Some(rest)),
+        |(first, go, rest)| async move {
+            if let Some(first) = first {
+                return Some((Ok::<_, std::io::Error>(first), (None, go, rest)));
+            }
+            if let Some(go) = go {
+                go.await;
+            }
+            rest.map(|rest| (Ok(rest), (None, None, None)))
+        },
+    );
+    tokio::spawn(
+        reqwest::Client::new()
+            .post(format!("http://{address}/api/v1/recordings"))
+            .bearer_auth(token)
+            .header("Content-Type", content_type)
+            .body(reqwest::Body::wrap_stream(stream))
+            .send(),
+    )
+}
+
 /// The value of the first sample of `name` with `labels` in Prometheus text.
 fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     text.lines()
@@ -51,31 +103,9 @@ backend_tests! {
         let token = token_for(&app, &seed.acme, "pbx").await;
         let node = app.node(test_config(), ConnectionTimeouts { shutdown: Duration::from_secs(20), ..TEST_TIMEOUTS }, None).await;
         let address = node.address();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = tokio::spawn(node.run_until_stopped(async { let _ = stopped.await; }));
-
-        let audio = wav(8000 * 20);
-        let (body, content_type) = multipart(&metadata("acme.agent"), &audio);
-        let half = body.len() / 2;
-        let (first, rest) = (Bytes::from(body[..half].to_vec()), Bytes::from(body[half..].to_vec()));
+        let (stop, running) = run_until_told(node);
         let (go, wait) = tokio::sync::oneshot::channel::<()>();
-        let stream = futures_util::stream::unfold((Some(first), Some(wait), Some(rest)), |(first, wait, rest)| async move {
-            if let Some(first) = first {
-                return Some((Ok::<_, std::io::Error>(first), (None, wait, rest)));
-            }
-            if let Some(wait) = wait {
-                let _ = wait.await;
-            }
-            rest.map(|rest| (Ok(rest), (None, None, None)))
-        });
-        let upload = tokio::spawn(
-            reqwest::Client::new()
-                .post(format!("http://{address}/api/v1/recordings"))
-                .bearer_auth(&token)
-                .header("Content-Type", content_type)
-                .body(reqwest::Body::wrap_stream(stream))
-                .send(),
-        );
+        let upload = half_then_rest(address, &token, async { let _ = wait.await; });
         tokio::time::sleep(Duration::from_millis(300)).await;
         stop.send(()).unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -97,28 +127,9 @@ backend_tests! {
         let timeouts = ConnectionTimeouts { shutdown: Duration::from_secs(1), body: Duration::from_secs(60), ..TEST_TIMEOUTS };
         let node = app.node(test_config(), timeouts, None).await;
         let address = node.address();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = tokio::spawn(node.run_until_stopped(async { let _ = stopped.await; }));
-        let (body, content_type) = multipart(&metadata("acme.agent"), &wav(8000));
-        let first = Bytes::from(body[..body.len() / 2].to_vec());
+        let (stop, running) = run_until_told(node);
         // Half a body, then silence for longer than the grace period.
-        let stream = futures_util::stream::unfold(Some(first), |first| async move {
-            match first {
-                Some(first) => Some((Ok::<_, std::io::Error>(first), None)),
-                None => {
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                    None
-                }
-            }
-        });
-        let upload = tokio::spawn(
-            reqwest::Client::new()
-                .post(format!("http://{address}/api/v1/recordings"))
-                .bearer_auth(&token)
-                .header("Content-Type", content_type)
-                .body(reqwest::Body::wrap_stream(stream))
-                .send(),
-        );
+        let upload = half_then_rest(address, &token, tokio::time::sleep(Duration::from_secs(3600)));
         tokio::time::sleep(Duration::from_millis(300)).await;
         stop.send(()).unwrap();
         tokio::time::timeout(Duration::from_secs(15), running).await.expect("stopped after the grace period").unwrap();

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Two nodes behind nginx (deploy/nginx.conf, TLS) on PostgreSQL, audio in
+# S3 (s3s-fs, scripts/s3-server.sh): sign-ins per second against the raw
+# Argon2id verifies per second of this machine, the Recordings page's p99
+# at 64 connections through nginx, and ingest throughput to S3 against to
+# files. Prints Markdown for docs/BENCHMARKS.md. Run by hand:
+#
+#   bash bench/cluster.sh
+#   RECORDINGS=1000000 DURATION=20s bash bench/cluster.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RECORDINGS="${RECORDINGS:-100000}"
+DURATION="${DURATION:-15s}"
+UPLOADS="${UPLOADS:-200}"
+UPLOAD_MB="${UPLOAD_MB:-1}"
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callrec-target}"
+
+if ! command -v wrk >/dev/null; then
+  echo "== installing wrk" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+# shellcheck source=scripts/nginx-lb.sh
+source scripts/nginx-lb.sh
+echo "== building callrec and the Argon2id bound (release)" >&2
+cargo build --release --quiet --bin callrec
+cargo build --release --quiet -p callrec-app --example argon2_rate
+BIN="$CARGO_TARGET_DIR/release/callrec"
+# shellcheck source=scripts/s3-server.sh
+source scripts/s3-server.sh >&2
+
+work="$(mktemp -d)"
+db=callrec_bench_cluster
+pids=()
+cleanup() {
+  [ -f "$work/nginx/nginx.pid" ] && kill -TERM "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+previous_exit_trap="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")"
+trap "cleanup; $previous_exit_trap" EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port_a="$(free_port)"; port_b="$(free_port)"; port_lb="$(free_port)"; port_f="$(free_port)"
+
+psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+export CALLREC_DATABASE_URL="$PG_URL/$db"
+export CALLREC_S3_ENDPOINT="$CALLREC_TEST_S3_ENDPOINT"
+CALLREC_SECRET_KEY="$("$BIN" keys generate)"; export CALLREC_SECRET_KEY
+export CALLREC_TRUSTED_PROXIES=127.0.0.1/32 CALLREC_LOG=warn CALLREC_LOG_FORMAT=json
+# The benchmark signs in as fast as it can: the throttles would stop it.
+export CALLREC_SIGNIN_ACCOUNT_LIMIT=100000000 CALLREC_SIGNIN_CLIENT_LIMIT=100000000
+s3="s3://$CALLREC_TEST_S3_BUCKET/bench"
+
+echo "== loading $RECORDINGS recordings (audio in $s3)" >&2
+CALLREC_AUDIO_STORE="$s3" CALLREC_DATA_DIR="$work/cli" "$BIN" demo --recordings "$RECORDINGS" >/dev/null
+psql "$CALLREC_DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null
+
+start_nginx "$work" "$port_lb" "$port_a" "$port_b" off
+start_node() { # name port store
+  CALLREC_DATA_DIR="$work/$1" CALLREC_AUDIO_STORE="$3" "$BIN" serve --listen "127.0.0.1:$2" >"$work/$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$2/readyz" >/dev/null && return; sleep 0.1; done
+  echo "node $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1
+}
+start_node a "$port_a" "$s3"
+start_node b "$port_b" "$s3"
+lb="https://127.0.0.1:$port_lb"
+
+echo "== the bound: raw Argon2id verifies/s on $(nproc) threads" >&2
+bound="$("$CARGO_TARGET_DIR/release/examples/argon2_rate" "$(nproc)" 10 | awk '{print $1}')"
+
+echo "== sign-ins through nginx ($DURATION)" >&2
+cat > "$work/login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = "username=acme.agent&password=Demo-Calls-2026%21"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+LUA
+signed_in() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in.succeeded'"; }
+refused() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action IN ('sign_in.failed', 'sign_in.throttled')"; }
+before="$(signed_in)"; refused_before="$(refused)"
+wrk -t2 -c16 -d"$DURATION" -s "$work/login.lua" "$lb/login" > "$work/wrk-login.txt"
+seconds="$(awk '/requests in/{gsub("s,","",$5); print $5}' "$work/wrk-login.txt")"
+sign_ins="$(( $(signed_in) - before ))"
+[ "$(refused)" -eq "$refused_before" ] || { echo "sign-ins were refused" >&2; exit 1; }
+rate="$(echo "scale=1; $sign_ins / $seconds" | bc)"
+ratio="$(echo "scale=2; $rate / $bound" | bc)"
+
+echo "== Recordings page through nginx, 64 connections ($DURATION)" >&2
+cookie=$(curl -sk -o /dev/null -D - --data-urlencode "username=acme.admin" \
+    --data-urlencode "password=Demo-Calls-2026!" "$lb/login" | awk -F'[ ;]' 'tolower($1)=="set-cookie:"{print $2}')
+wrk -t2 -c64 -d"$DURATION" --latency -H "Cookie: $cookie" "$lb/recordings" > "$work/wrk-page.txt"
+if grep -q "Non-2xx" "$work/wrk-page.txt"; then cat "$work/wrk-page.txt" >&2; exit 1; fi
+p50=$(awk '$1=="50%"{print $2}' "$work/wrk-page.txt"); p99=$(awk '$1=="99%"{print $2}' "$work/wrk-page.txt")
+pages=$(awk '/Requests\/sec/{print $2}' "$work/wrk-page.txt")
+
+echo "== ingest: $UPLOADS uploads of $UPLOAD_MB MB, 4 clients, to S3 and to files" >&2
+token="$(CALLREC_DATA_DIR="$work/cli" "$BIN" token create --company "Acme Telecom" --name bench | tail -n 1)"
+start_node f "$port_f" ""
+ingest() { # url salt → MB/s
+  python3 - "$1" "$token" "$UPLOADS" "$UPLOAD_MB" "$2" <<'PY'
+import http.client, json, struct, sys, threading, time, urllib.parse
+url, token, count, mb, salt = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+samples = int(mb * 1_000_000 / 2)
+def wav(n):
+    body = struct.pack("<q", n * 7919 + salt) * (samples // 4)
+    return b"RIFF" + struct.pack("<I", 36 + len(body)) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16) + b"data" + struct.pack("<I", len(body)) + body
+bodies = []
+for n in range(count):
+    meta = json.dumps({"started_at": "2026-11-20T09:30:00Z", "direction": "inbound", "from": "0770", "to": "2001"})
+    b = "bench-boundary"
+    bodies.append((f"--{b}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{meta}\r\n--{b}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"a.wav\"\r\n\r\n").encode() + wav(n) + f"\r\n--{b}--\r\n".encode())
+host = urllib.parse.urlparse(url)
+lock, sent, failures = threading.Lock(), [0], []
+def worker():
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=120)
+    while True:
+        with lock:
+            if not bodies: return
+            body = bodies.pop()
+        conn.request("POST", "/api/v1/recordings", body, {"Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data; boundary=bench-boundary"})
+        response = conn.getresponse(); response.read()
+        with lock:
+            if response.status == 201: sent[0] += len(body)
+            else: failures.append(response.status)
+started = time.time()
+threads = [threading.Thread(target=worker) for _ in range(4)]
+[t.start() for t in threads]; [t.join() for t in threads]
+elapsed = time.time() - started
+if failures: sys.exit(f"uploads failed: {failures[:5]}")
+print(f"{sent[0] / elapsed / 1e6:.1f} {count / elapsed:.1f}")
+PY
+}
+read -r s3_mbs s3_rps < <(ingest "http://127.0.0.1:$port_a" 1)
+read -r file_mbs file_rps < <(ingest "http://127.0.0.1:$port_f" 2)
+
+echo
+echo "Two nodes behind nginx (TLS) on PostgreSQL, audio in S3 (s3s-fs), $RECORDINGS recordings, $(nproc) cores, everything on one machine:"
+echo
+echo "| measure | result |"
+echo "|---|---|"
+echo "| raw Argon2id verifies/s, $(nproc) threads (the bound) | $bound |"
+echo "| sign-ins/s through nginx, 16 connections, $DURATION | $rate ($sign_ins sign-ins) |"
+echo "| sign-ins against the bound | **$ratio** |"
+echo "| Recordings page as a Company user, 64 connections: p50 / p99 | $p50 / **$p99** |"
+echo "| Recordings pages/s | $pages |"
+echo "| ingest to S3, one node, 4 clients, $UPLOADS × $UPLOAD_MB MB | $s3_mbs MB/s ($s3_rps uploads/s) |"
+echo "| ingest to files, one node, the same | $file_mbs MB/s ($file_rps uploads/s) |"
+echo "| S3 against files | $(echo "scale=2; $s3_mbs / $file_mbs" | bc) |"
