@@ -21,6 +21,8 @@ if ! command -v wrk >/dev/null; then
   echo "== installing wrk" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 # shellcheck source=scripts/nginx-lb.sh
 source scripts/nginx-lb.sh
 echo "== building callrec and the Argon2id bound (release)" >&2
@@ -39,9 +41,7 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$work"
 }
-previous_exit_trap="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")"
-trap "cleanup; $previous_exit_trap" EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+chain_exit_trap cleanup
 port_a="$(free_port)"; port_b="$(free_port)"; port_lb="$(free_port)"; port_f="$(free_port)"
 
 psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
@@ -79,13 +79,21 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
 signed_in() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in.succeeded'"; }
 refused() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action IN ('sign_in.failed', 'sign_in.throttled')"; }
-before="$(signed_in)"; refused_before="$(refused)"
-wrk -t2 -c16 -d"$DURATION" -s "$work/login.lua" "$lb/login" > "$work/wrk-login.txt"
-seconds="$(awk '/requests in/{gsub("s,","",$5); print $5}' "$work/wrk-login.txt")"
-sign_ins="$(( $(signed_in) - before ))"
-[ "$(refused)" -eq "$refused_before" ] || { echo "sign-ins were refused" >&2; exit 1; }
-rate="$(echo "scale=1; $sign_ins / $seconds" | bc)"
+sign_in_rate() { # url → sign-ins/s, counted in the audit log
+  local before refused_before seconds
+  before="$(signed_in)"; refused_before="$(refused)"
+  wrk -t2 -c16 -d"$DURATION" -s "$work/login.lua" "$1/login" > "$work/wrk-login.txt"
+  seconds="$(awk '/requests in/{gsub("s,","",$4); print $4}' "$work/wrk-login.txt")"
+  [ "$(refused)" -eq "$refused_before" ] || { echo "sign-ins were refused" >&2; exit 1; }
+  echo "scale=1; ($(signed_in) - $before) / $seconds" | bc
+}
+rate="$(sign_in_rate "$lb")"
 ratio="$(echo "scale=2; $rate / $bound" | bc)"
+echo "== sign-ins on node a alone, no nginx ($DURATION)" >&2
+kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+direct="$(sign_in_rate "http://127.0.0.1:$port_a")"
+direct_ratio="$(echo "scale=2; $direct / $bound" | bc)"
+start_node b "$port_b" "$s3"
 
 echo "== Recordings page through nginx, 64 connections ($DURATION)" >&2
 cookie=$(curl -sk -o /dev/null -D - --data-urlencode "username=acme.admin" \
@@ -141,8 +149,9 @@ echo
 echo "| measure | result |"
 echo "|---|---|"
 echo "| raw Argon2id verifies/s, $(nproc) threads (the bound) | $bound |"
-echo "| sign-ins/s through nginx, 16 connections, $DURATION | $rate ($sign_ins sign-ins) |"
+echo "| sign-ins/s through nginx (TLS), two nodes, 16 connections, $DURATION | $rate |"
 echo "| sign-ins against the bound | **$ratio** |"
+echo "| sign-ins/s on one node, plain HTTP, no nginx | $direct ($direct_ratio of the bound) |"
 echo "| Recordings page as a Company user, 64 connections: p50 / p99 | $p50 / **$p99** |"
 echo "| Recordings pages/s | $pages |"
 echo "| ingest to S3, one node, 4 clients, $UPLOADS × $UPLOAD_MB MB | $s3_mbs MB/s ($s3_rps uploads/s) |"

@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 pg_server="${CALLREC_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 pg_server="${pg_server%/*}"
 
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 # shellcheck source=scripts/nginx-lb.sh
 source scripts/nginx-lb.sh
 if [ -z "${CALLREC_TEST_S3_ENDPOINT:-}" ]; then
@@ -37,11 +39,9 @@ cleanup() {
   psql -q "$pg_server/postgres" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-previous_exit_trap="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")"
-trap "cleanup; $previous_exit_trap" EXIT
+chain_exit_trap cleanup
 psql -q "$pg_server/postgres" -c "CREATE DATABASE $db"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port_a="$(free_port)"; port_b="$(free_port)"; port_lb="$(free_port)"
 metrics_a="$(free_port)"; metrics_b="$(free_port)"
 

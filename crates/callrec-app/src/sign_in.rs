@@ -145,13 +145,13 @@ pub async fn sign_in(
         }
     };
 
-    // Only this attempt's places are given back: wiping the count would let
-    // guesses racing beside a right password through (security review,
-    // item 2). Earlier failures expire with their window.
-    for (scope, key, _) in &windows {
-        store.release_attempt(*scope, key).await?;
-    }
     if user.password_life.expired(now) {
+        // Only this attempt's places are given back (below, for a success):
+        // wiping the count would let guesses racing beside a right password
+        // through (security review, item 2).
+        for (scope, key, _) in &windows {
+            store.release_attempt(*scope, key).await?;
+        }
         let entry = NewAuditEntry::new(AuditAction::SignInFailed)
             .company(user.company_id)
             .target(&user.username)
@@ -168,16 +168,16 @@ pub async fn sign_in(
             .replace_password_hash(user.id, &hash, &new_hash)
             .await?;
     }
-    store.record_sign_in(user.id, now).await?;
+    // This attempt's places given back (earlier failures expire with their
+    // window), the sign-in time and its audit entry: one commit.
+    let entry = NewAuditEntry::new(AuditAction::SignInSucceeded)
+        .actor(user.id, &user.username)
+        .company(user.company_id)
+        .target(&user.username)
+        .client(client);
+    let reservations = windows.map(|(scope, key, _)| (scope, key));
     store
-        .audit(
-            NewAuditEntry::new(AuditAction::SignInSucceeded)
-                .actor(user.id, &user.username)
-                .company(user.company_id)
-                .target(&user.username)
-                .client(client),
-            now,
-        )
+        .record_successful_sign_in(&reservations, user.id, entry, now)
         .await?;
     Ok(SignIn::Accepted(Box::new(user)))
 }

@@ -508,16 +508,6 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
-    /// Notes a successful sign-in.
-    pub async fn record_sign_in(&self, id: UserId, now: i64) -> Result<()> {
-        sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// The user's own time zone, or `None` for their company's.
     pub async fn set_user_time_zone(&self, id: UserId, zone: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Meant to be sourced by the test and benchmark scripts.
+
+# Runs the command CMD when the shell exits, before whatever was already
+# set to run then (the servers the scripts start stop in turn).
+chain_exit_trap() {
+  local previous
+  previous="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/; s/'\\\\''/'/g")"
+  # shellcheck disable=SC2016 # expanded when the trap runs
+  if [ "$previous" = 'eval "$_chained_exit_traps"' ]; then previous="$_chained_exit_traps"; fi
+  _chained_exit_traps="$1; ${previous:-:}"
+  trap 'eval "$_chained_exit_traps"' EXIT
+}
+
+# Waits up to 10 s for something to listen on 127.0.0.1:PORT.
+wait_for_port() {
+  for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
