@@ -16,7 +16,6 @@ use crate::Error;
 use callrec_store::{Backend, BlobStore, Job, Store, SQLITE_FILE};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub const MANIFEST: &str = "backup.json";
 pub const KEY_FILE: &str = "mfa-keys";
@@ -35,32 +34,6 @@ pub struct Manifest {
     /// Whether `mfa-keys` is in the backup (otherwise the key is
     /// CALLREC_SECRET_KEY, kept by the operator).
     pub key_file: bool,
-}
-
-/// How long a backup waits for a running purge or sealing run.
-const WAIT_FOR_JOBS: Duration = Duration::from_secs(600);
-const LEASE_SECONDS: i64 = 300;
-
-/// The leases of `job`, waited for (another node's run finishes first).
-async fn hold<'a>(
-    store: &'a Store,
-    job: Job,
-    waiting: &mut dyn FnMut(&str),
-) -> Result<Lease<'a>, Error> {
-    let started = std::time::Instant::now();
-    loop {
-        if let Some(lease) = Lease::take(store, job, "backup", LEASE_SECONDS).await? {
-            return Ok(lease);
-        }
-        if started.elapsed() > WAIT_FOR_JOBS {
-            return Err(Error::Internal(format!(
-                "the {} job has been running for ten minutes; try the backup again when it is done",
-                job.code()
-            )));
-        }
-        waiting(job.code());
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    }
 }
 
 fn io<'a>(what: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> Error + 'a {
@@ -87,15 +60,22 @@ pub async fn backup(
         )));
     }
     callrec_store::private::create_dir(dir).map_err(io("create", dir))?;
-    let purge = hold(store, Job::Purge, &mut waiting).await?;
-    let seal = hold(store, Job::Seal, &mut waiting).await?;
+    // An existing empty folder keeps its mode otherwise: the copy holds
+    // password hashes, sessions and the audit log.
+    set_mode(dir, 0o700)?;
+    let purge = Lease::wait_for(store, Job::Purge, "backup", &mut waiting).await?;
+    let seal = Lease::wait_for(store, Job::Seal, "backup", &mut waiting).await?;
     let database = dir.join(SQLITE_FILE);
     let path = database
         .to_str()
         .ok_or_else(|| Error::Internal(format!("{} is not a UTF-8 path", dir.display())))?;
     let copied_database = store.snapshot_into(path).await?;
-    // The audio of exactly the rows copied (PostgreSQL: of the rows now,
-    // a superset of those in a pg_dump taken before).
+    if copied_database {
+        set_mode(&database, 0o600)?;
+    }
+    // The audio of exactly the rows copied (PostgreSQL: of the rows now;
+    // a purge between an earlier pg_dump and this hold may have removed
+    // audio the dump points at: docs/DEPLOY.md).
     let keys = if copied_database {
         let copy = Store::connect(Some(&format!("sqlite://{path}")), dir).await?;
         let keys = copy.storage_keys().await?;
@@ -156,6 +136,12 @@ pub async fn backup(
     Ok(manifest)
 }
 
+fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(io("protect", path))
+}
+
 fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), Error> {
     let path = dir.join(MANIFEST);
     let text =
@@ -191,7 +177,8 @@ pub fn restore_files(dir: &Path, data_dir: &Path, sqlite: bool) -> Result<Manife
             }
             callrec_store::private::create_dir(data_dir).map_err(io("create", data_dir))?;
             let temporary = data_dir.join(format!("{SQLITE_FILE}.restoring"));
-            std::fs::copy(dir.join(SQLITE_FILE), &temporary).map_err(io("copy", dir))?;
+            let _ = std::fs::remove_file(&temporary);
+            private_copy(&dir.join(SQLITE_FILE), &temporary)?;
             std::fs::rename(&temporary, &target).map_err(io("place", &target))?;
         }
         ("sqlite", false) => {
@@ -218,14 +205,19 @@ pub fn restore_files(dir: &Path, data_dir: &Path, sqlite: bool) -> Result<Manife
             )));
         }
         callrec_store::private::create_dir(data_dir).map_err(io("create", data_dir))?;
-        let mut options = callrec_store::private::file_options();
-        options.write(true).create_new(true);
-        let mut out = options.open(&key).map_err(io("write", &key))?;
-        let mut source = std::fs::File::open(dir.join(KEY_FILE)).map_err(io("read", dir))?;
-        std::io::copy(&mut source, &mut out).map_err(io("write", &key))?;
-        out.sync_all().map_err(io("write", &key))?;
+        private_copy(&dir.join(KEY_FILE), &key)?;
     }
     Ok(manifest)
+}
+
+/// Copies `from` to the new file `to`, readable by this user only, fsynced.
+fn private_copy(from: &Path, to: &Path) -> Result<(), Error> {
+    let mut options = callrec_store::private::file_options();
+    options.write(true).create_new(true);
+    let mut out = options.open(to).map_err(io("write", to))?;
+    let mut source = std::fs::File::open(from).map_err(io("read", from))?;
+    std::io::copy(&mut source, &mut out).map_err(io("write", to))?;
+    out.sync_all().map_err(io("write", to))
 }
 
 /// Copies a backup's audio into the configured store.

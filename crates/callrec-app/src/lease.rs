@@ -6,6 +6,11 @@
 use crate::Error;
 use callrec_store::{Job, Store};
 
+/// How long [`Lease::wait_for`] waits for a running job.
+const WAIT_FOR_JOBS: std::time::Duration = std::time::Duration::from_secs(600);
+/// How long a waited-for lease lasts without a renewal (seconds).
+const WAITED_LEASE_SECONDS: i64 = 300;
+
 pub struct Lease<'a> {
     store: &'a Store,
     job: Job,
@@ -31,6 +36,30 @@ impl<'a> Lease<'a> {
             seconds,
         };
         Ok(lease.renew().await?.then_some(lease))
+    }
+
+    /// The lease on `job`, waiting (up to ten minutes, calling
+    /// `waiting(job)` every 5 s) for another holder's run to finish.
+    pub async fn wait_for(
+        store: &'a Store,
+        job: Job,
+        holder: &str,
+        waiting: &mut dyn FnMut(&str),
+    ) -> Result<Lease<'a>, Error> {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(lease) = Lease::take(store, job, holder, WAITED_LEASE_SECONDS).await? {
+                return Ok(lease);
+            }
+            if started.elapsed() > WAIT_FOR_JOBS {
+                return Err(Error::Internal(format!(
+                    "the {} job has been running for ten minutes; try again when it is done",
+                    job.code()
+                )));
+            }
+            waiting(job.code());
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
     }
 
     /// Extends the lease; false if it ran out and another took it.

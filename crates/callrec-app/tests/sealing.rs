@@ -28,6 +28,34 @@ async fn read_all(store: &Store, blobs: &BlobStore, keys: &DataKeys, key: &str) 
     }
 }
 
+/// A recording whose audio is `stored`.
+async fn recording_of(
+    store: &Store,
+    company: callrec_domain::CompanyId,
+    stored: &callrec_store::StoredBlob,
+) {
+    use callrec_domain::audio::AudioFormat;
+    use callrec_domain::recording::{Direction, RecordingId};
+    let new = callrec_store::NewRecording {
+        id: RecordingId::from_bytes([5; 16]),
+        company_id: company,
+        team_id: None,
+        user_id: None,
+        extension: None,
+        direction: Direction::Inbound,
+        calling_number: callrec_domain::PhoneNumber::from_stored("2001").unwrap(),
+        called_number: callrec_domain::PhoneNumber::from_stored("2002").unwrap(),
+        started_at_ms: NOW * 1000,
+        duration_ms: 1000,
+        format: AudioFormat::Wav,
+        size_bytes: stored.size as i64,
+        sha256: stored.sha256.clone(),
+        storage_key: stored.key.clone(),
+        external_id: None,
+    };
+    store.insert_recording(&new, NOW).await.unwrap();
+}
+
 backend_tests! {
     async fn data_keys_are_made_once_and_survive_a_master_key_rotation(db) {
         let acme = db.store.create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever, NOW).await.unwrap();
@@ -57,8 +85,10 @@ backend_tests! {
         db.store.add_data_key(&copied, NOW).await.unwrap();
         assert!(keys(2, &[]).get(&db.store, globex.id, 1).await.is_err(), "bound to its company");
 
-        // Re-sealing moves the file to key 2; key 1 goes only at a run ten
-        // minutes after key 2 was made (an upload may still hold key 1).
+        // Re-sealing moves the file to key 2 (files a recording uses only);
+        // key 1 goes only at a run ten minutes after key 2 was made (an
+        // upload may still hold key 1).
+        recording_of(&db.store, acme.id, &stored).await;
         let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), acme.id, NOW, |_, _| {}).await.unwrap();
         assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired), (2, 1, 0, false));
         assert!(db.store.data_key(acme.id, Some(1)).await.unwrap().is_some(), "key 1 kept for now");

@@ -103,6 +103,29 @@ impl Store {
         Ok(())
     }
 
+    /// Puts the spool file `temp` in place of the stored `key` (a re-sealed
+    /// copy) if a recording still uses it; true if replaced. Under the
+    /// key's lock, like a removal: a purge cannot take the file between the
+    /// check and the replacement, so a re-seal never brings a purged
+    /// file back (`temp` is removed either way).
+    pub async fn replace_audio_if_used(
+        &self,
+        key: &str,
+        temp: &std::path::Path,
+        blobs: &BlobStore,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        lock_key(&mut tx, self.backend, key).await?;
+        let replaced = if key_in_use(&mut tx, key).await? {
+            blobs.replace(key, temp).await.map_err(StoreError::Audio)?
+        } else {
+            let _ = std::fs::remove_file(temp);
+            false
+        };
+        tx.commit().await?;
+        Ok(replaced)
+    }
+
     /// Removes the file at `key` if no recording uses it; true if removed.
     /// The check and the removal hold the key's lock; the transaction
     /// writes nothing, so a failed commit leaves nothing half-done.

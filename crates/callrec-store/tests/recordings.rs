@@ -157,6 +157,26 @@ fn query(scope: DataScope) -> RecordingQuery {
 }
 
 backend_tests! {
+    /// A re-seal replaces a file only while a recording uses its key, under
+    /// the key's lock: a file purged (or never used) meanwhile is not
+    /// brought back or overwritten (security review of issue 14, item 1).
+    async fn a_reseal_never_brings_back_a_purged_file(db) {
+        let blobs = BlobStore::new(db.data_dir());
+        let purged = blobs.put(b"RIFF audio of a purged recording", CompanyId(1)).await.unwrap();
+        blobs.remove(&purged.key).await.unwrap();
+        let temp = blobs.spool_path(".sealing").await.unwrap();
+        std::fs::write(&temp, b"sealed again").unwrap();
+        assert!(!db.store.replace_audio_if_used(&purged.key, &temp, &blobs).await.unwrap());
+        assert!(blobs.open(&purged.key).await.unwrap().is_none(), "not brought back");
+        assert!(!temp.exists());
+        let unused = blobs.put(b"RIFF audio no recording uses", CompanyId(1)).await.unwrap();
+        let temp = blobs.spool_path(".sealing").await.unwrap();
+        std::fs::write(&temp, b"sealed again").unwrap();
+        assert!(!db.store.replace_audio_if_used(&unused.key, &temp, &blobs).await.unwrap());
+        let path = blobs.path_of(&unused.key).unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"RIFF audio no recording uses");
+    }
+
     /// The session and page reads run on connections of their own: a
     /// request cancelled mid-statement must not hand its half-read
     /// connection to the next one, and connections the server dropped (a

@@ -120,6 +120,12 @@ pub(crate) fn request_served(method: &str, route: &str, status: u16, elapsed: Du
     if !on() {
         return;
     }
+    // A fixed set: hyper accepts any token as a method, and each new one
+    // would be a new series (memory without bound).
+    let method = match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+        _ => "other",
+    };
     let (method, route) = (method.to_owned(), route.to_owned());
     metrics::counter!(
         "callrec_http_requests_total",

@@ -129,7 +129,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let target = config::audio_target(&cli.global, &to)?;
             let store = callrec_store::BlobStore::at(&target, &storage.data_dir)
                 .map_err(|err| error::CliError::Usage(format!("--to {to}: {err}")))?;
-            commands::audio::migrate(&from, &store, &to).await
+            let target = store;
+            let store = commands::open_store(&storage).await?;
+            commands::audio::migrate(&store, &from, &target, &to).await
         }
         Command::Keys(cli::KeysCommand::Rotate { .. }) => {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await

@@ -1159,9 +1159,31 @@ fn migrate_seals_plain_audio() {
         .block_on(store.company_by_name("Acme"))
         .unwrap()
         .unwrap();
+    // Files of the recordings stored before sealing (one without a
+    // recording is an orphan: never sealed, swept instead).
     for n in 0..3u8 {
-        runtime
+        let stored = runtime
             .block_on(blobs.put(&[b"RIFF....WAVE plain ".as_slice(), &[n]].concat(), acme.id))
+            .unwrap();
+        let new = callrec_store::NewRecording {
+            id: callrec_domain::recording::RecordingId::from_bytes([n + 1; 16]),
+            company_id: acme.id,
+            team_id: None,
+            user_id: None,
+            extension: None,
+            direction: callrec_domain::recording::Direction::Inbound,
+            calling_number: callrec_domain::PhoneNumber::from_stored("2001").unwrap(),
+            called_number: callrec_domain::PhoneNumber::from_stored("2002").unwrap(),
+            started_at_ms: 1_800_000_000_000,
+            duration_ms: 1000,
+            format: callrec_domain::audio::AudioFormat::Wav,
+            size_bytes: stored.size as i64,
+            sha256: stored.sha256.clone(),
+            storage_key: stored.key.clone(),
+            external_id: None,
+        };
+        runtime
+            .block_on(store.insert_recording(&new, 1_800_000_000))
             .unwrap();
     }
     assert_eq!(sealed_with(&cli), vec![None; 3]);

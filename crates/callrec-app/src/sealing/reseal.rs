@@ -81,7 +81,10 @@ async fn seal_lease(store: &Store) -> Result<Lease<'_>, Error> {
 }
 
 /// Files under the company's folder (or every company's), sorted.
+/// Only files a recording uses: one no row uses is an orphan, for the
+/// sweep, and a re-seal never replaces it (`Store::replace_audio_if_used`).
 async fn stored_keys(
+    store: &Store,
     blobs: &BlobStore,
     company: Option<CompanyId>,
 ) -> Result<Vec<(CompanyId, String)>, Error> {
@@ -89,8 +92,10 @@ async fn stored_keys(
         .scan()
         .await
         .map_err(|err| Error::Internal(format!("cannot list the audio folder: {err}")))?;
+    let used = store.storage_keys().await?;
     let mut keys: Vec<(CompanyId, String)> = keys
         .into_iter()
+        .filter(|key| used.contains(key))
         .filter_map(|key| Some((company_of(&key)?, key)))
         .filter(|(c, _)| company.is_none_or(|wanted| wanted == *c))
         .collect();
@@ -117,7 +122,8 @@ async fn any_behind(
 }
 
 /// Re-seals the file at `key` with `key_id`, reading it through its
-/// current key (or as plain). A file purged meanwhile is not brought back.
+/// current key (or as plain); false if it was purged meanwhile (it is not
+/// brought back).
 async fn reseal_one(
     store: &Store,
     blobs: &BlobStore,
@@ -125,10 +131,10 @@ async fn reseal_one(
     company: CompanyId,
     key: &str,
     key_id: u32,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let failed = |err: std::io::Error| Error::Internal(format!("sealing {key}: {err}"));
     let Some((file, old)) = open_stored(blobs, key).await.map_err(failed)? else {
-        return Ok(());
+        return Ok(false);
     };
     let new_key = keys.get(store, company, key_id).await?;
     let old_key = match &old {
@@ -151,8 +157,7 @@ async fn reseal_one(
         let _ = std::fs::remove_file(&temp);
         return Err(failed(err));
     }
-    blobs.replace(key, &temp).await.map_err(failed)?;
-    Ok(())
+    Ok(store.replace_audio_if_used(key, &temp, blobs).await?)
 }
 
 /// Seals every stored file that is still plain (`callrec migrate`), with
@@ -165,7 +170,7 @@ pub async fn seal_plain_files(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Resealed, Error> {
     let lease = seal_lease(store).await?;
-    let files = stored_keys(blobs, None).await?;
+    let files = stored_keys(store, blobs, None).await?;
     let total = files.len() as u64;
     let mut report = Resealed::default();
     for (done, (company, key)) in files.into_iter().enumerate() {
@@ -174,8 +179,9 @@ pub async fn seal_plain_files(
             report.skipped += 1;
         } else {
             let (key_id, _) = keys.current(store, company, now).await?;
-            reseal_one(store, blobs, keys, company, &key, key_id).await?;
-            report.sealed += 1;
+            if reseal_one(store, blobs, keys, company, &key, key_id).await? {
+                report.sealed += 1;
+            }
         }
         progress(done as u64 + 1, total);
     }
@@ -197,7 +203,7 @@ pub async fn reseal_company(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Resealed, Error> {
     let lease = seal_lease(store).await?;
-    let files = stored_keys(blobs, Some(company)).await?;
+    let files = stored_keys(store, blobs, Some(company)).await?;
     let newest = store.data_key(company, None).await?.map(|k| k.key_id);
     let unfinished = match newest {
         Some(newest) => any_behind(blobs, &files, newest).await?,
@@ -226,13 +232,14 @@ pub async fn reseal_company(
             if header.is_some_and(|h| h.key_id == key_id) {
                 report.skipped += 1;
             } else {
-                reseal_one(store, blobs, keys, company, key, key_id).await?;
-                report.sealed += 1;
-                resealed_now += 1;
+                if reseal_one(store, blobs, keys, company, key, key_id).await? {
+                    report.sealed += 1;
+                    resealed_now += 1;
+                }
             }
             progress(done as u64 + 1, total);
         }
-        files = stored_keys(blobs, Some(company)).await?;
+        files = stored_keys(store, blobs, Some(company)).await?;
         let behind = any_behind(blobs, &files, key_id).await?;
         if !behind || resealed_now == 0 {
             break;

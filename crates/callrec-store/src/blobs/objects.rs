@@ -144,10 +144,13 @@ impl Bucket {
                 break;
             }
             if let Err(err) = parts.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                let _ = parts.abort().await;
                 return Err(failed(err));
             }
             parts.write(&buffer[..n]);
         }
+        // A failed finish aborts the upload itself (object_store), so no
+        // parts are left behind to be billed.
         parts.finish().await.map_err(failed)?;
         Ok(())
     }

@@ -152,6 +152,8 @@ backend_tests! {
         assert_eq!(browser.login("acme.agent", "not the password").await.status(), 401);
         assert_eq!(browser.get("/recordings/0123456789abcdef0123456789abcdef").await.status(), 303);
         assert_eq!(browser.get("/metrics").await.status(), 404, "not on the portal's port");
+        let odd = reqwest::Method::from_bytes(b"AAAA1").unwrap();
+        browser.client.request(odd, format!("{portal}/recordings")).send().await.unwrap();
 
         let response = reqwest::get(&metrics).await.unwrap();
         assert_eq!(response.status(), 200);
@@ -165,6 +167,7 @@ backend_tests! {
         let by_template = [("route", "/recordings/{id}"), ("status", "303")];
         assert!(sample(&after, "callrec_http_requests_total", &by_template) >= 1.0, "route templates, not paths");
         assert!(!after.contains("0123456789abcdef0123456789abcdef"), "no ids in labels");
+        assert!(!after.contains("AAAA1") && after.contains(r#"method="other""#), "methods from a fixed set");
         assert!(after.contains("callrec_http_request_duration_seconds_bucket"), "latency histograms");
         assert!(sample(&after, "callrec_db_connections_max", &[("pool", "main")]) >= 1.0);
         assert!(after.contains("callrec_mail_queue_length"), "{after}");
