@@ -32,6 +32,24 @@ pub async fn remove_orphans(
             removed += 1;
         }
     }
+    Ok(removed + remove_unfinished_uploads(store, blobs, grace, now).await?)
+}
+
+/// While a node serves, its spool holds its own uploads in flight, so only
+/// the noted uploads are swept, and only once this old: a note is made when
+/// a body has arrived, and placing a large file in a slow bucket takes a
+/// while. Start-up sweeps the spool too ([`remove_orphans`]).
+pub const SERVING_SWEEP_GRACE: Duration = Duration::from_secs(3600);
+
+/// Audio placed by uploads whose row never arrived, found through their
+/// notes older than `grace`; returns how many files were removed.
+pub async fn remove_unfinished_uploads(
+    store: &Store,
+    blobs: &BlobStore,
+    grace: Duration,
+    now: i64,
+) -> Result<usize, Error> {
+    let mut removed = 0;
     let noted_before = now - grace.as_secs() as i64;
     for key in store.stale_pending_audio(noted_before, SWEEP_BATCH).await? {
         // Checked again under the key's lock, in case a row arrived meanwhile.

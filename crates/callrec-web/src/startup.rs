@@ -208,8 +208,14 @@ async fn purge_loop(state: AppState, orphan_grace: Duration) {
         {
             tracing::warn!(error = %err, "could not purge expired sessions and stale counters");
         }
-        match housekeeping::remove_orphans(&state.store, &state.blobs, orphan_grace, state.now())
-            .await
+        let grace = orphan_grace.max(housekeeping::SERVING_SWEEP_GRACE);
+        match housekeeping::remove_unfinished_uploads(
+            &state.store,
+            &state.blobs,
+            grace,
+            state.now(),
+        )
+        .await
         {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "removed audio that no recording points at"),

@@ -321,8 +321,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLREC_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,
     /// Audio an upload stored without its recording (a crash between the
-    /// two) is removed at start and every ten minutes once it is this old
-    /// (other nodes may be mid-upload) [default: 60].
+    /// two) is removed at start once it is this old (other nodes may be
+    /// mid-upload), and every ten minutes once an hour old [default: 60].
     #[arg(long, env = "CALLREC_ORPHAN_GRACE_SECONDS", value_name = "SECONDS")]
     pub orphan_grace_seconds: Option<u64>,
     /// Seconds a client may take to send a request's headers before the
