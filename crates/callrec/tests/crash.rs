@@ -31,11 +31,7 @@ fn start(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
     let mut child = callrec(dir, database_url)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .stderr(
-            std::fs::File::create("/tmp/serve-crash.log")
-                .map(Stdio::from)
-                .unwrap_or_else(|_| Stdio::null()),
-        )
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
