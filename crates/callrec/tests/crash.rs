@@ -69,6 +69,16 @@ fn distinct_upload(worker: u32, n: u32, samples: u32) -> (reqwest::multipart::Fo
     (form, sha)
 }
 
+/// The ids of every audit entry in `store`.
+async fn audit_ids(store: &Store) -> std::collections::HashSet<i64> {
+    let query = callrec_store::AuditQuery {
+        limit: 100_000,
+        ..Default::default()
+    };
+    let entries = store.audit_entries(&query).await.unwrap();
+    entries.iter().map(|e| e.id).collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -303,16 +313,7 @@ async fn a_backup_under_write_load_restores_everything_acknowledged() {
     }
     let source = Store::connect(None, dir.path()).await.unwrap();
     let before = acknowledged.lock().unwrap().clone();
-    let audit_before: Vec<i64> = source
-        .audit_entries(&callrec_store::AuditQuery {
-            limit: 100_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.id)
-        .collect();
+    let audit_before = audit_ids(&source).await;
     let backup = dir.path().join("backup");
     let backup_arg = backup.to_str().unwrap().to_string();
     let data = dir.path().to_path_buf();
@@ -381,18 +382,9 @@ async fn a_backup_under_write_load_restores_everything_acknowledged() {
         source.count_users().await.unwrap(),
         "every user"
     );
-    let audit_after: std::collections::HashSet<i64> = restored
-        .audit_entries(&callrec_store::AuditQuery {
-            limit: 100_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.id)
-        .collect();
+    let audit_after = audit_ids(&restored).await;
     assert!(
-        audit_before.iter().all(|id| audit_after.contains(id)),
+        audit_before.is_subset(&audit_after),
         "every audit entry of the moment"
     );
     let verified = callrec(fresh.path(), None).arg("verify").output().unwrap();
