@@ -29,4 +29,4 @@ pub use clock::{system_now, Clock};
 pub use error::Error;
 pub use keyring::{key_id, Keyring, SecretError};
 pub use passwords::{Argon2Settings, Passwords};
-pub use tokens::{new_token, token_hash};
+pub use tokens::{create_token, new_token, revoke_token, token_hash, TokenRequest};

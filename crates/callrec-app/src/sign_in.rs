@@ -1,7 +1,7 @@
 //! Signing in with a password: the limits, the check, the audit log. The
 //! web layer turns the outcome into a page or a session.
 
-use crate::accounts::{notify, AuditContext};
+use crate::accounts::{notify, AuditActor, AuditContext};
 use crate::mail::NoticeKind;
 use crate::{Error, Passwords};
 use callrec_domain::names::lookup_key;
@@ -132,7 +132,7 @@ pub async fn sign_in(
                     store.audit(entry, now).await?;
                     if let (ThrottleScope::SignInAccount, Some((user, _))) = (scope, &other) {
                         let audit = AuditContext {
-                            actor: None,
+                            actor: AuditActor::CommandLine,
                             client: client.to_string(),
                             now,
                         };

@@ -3,7 +3,7 @@
 //! batch and its files), legal hold (never deleted or purged, races with
 //! Delete), Deleted recordings and Restore.
 
-use callrec_app::accounts::AuditContext;
+use callrec_app::accounts::{AuditActor, AuditContext};
 use callrec_app::records::purge::{Purge, PurgeReport};
 use callrec_app::records::{bin, holds, RecordsSettings};
 use callrec_app::Clock;
@@ -25,7 +25,7 @@ const DAY_MS: i64 = 86_400_000;
 
 fn audit() -> AuditContext {
     AuditContext {
-        actor: None,
+        actor: AuditActor::CommandLine,
         client: "test".into(),
         now: NOW,
     }

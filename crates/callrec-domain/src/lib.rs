@@ -3,6 +3,7 @@
 //! Nothing here does I/O, spawns tasks or reads the clock: callers pass the
 //! current time in. That keeps every rule testable with a plain table.
 
+pub mod api_scope;
 pub mod audio;
 pub mod audit_chain;
 pub mod csv;
@@ -33,7 +34,9 @@ pub mod zone;
 pub use ids::{CompanyId, TeamId, UserId};
 pub use level::Level;
 pub use mfa::{MfaPolicy, SignInStep};
-pub use names::{CompanyName, DisplayName, Email, KeyName, SearchTerm, TeamName, Username};
+pub use names::{
+    CompanyName, DisplayName, Email, KeyName, SearchTerm, TeamName, TokenName, Username,
+};
 pub use password::{NewPassword, PasswordLife};
 pub use permissions::{Actor, MenuItem, Subject};
 pub use phone::PhoneNumber;

@@ -79,6 +79,11 @@ text_type!(
     DisplayName, "display_name", "Name", 100
 );
 text_type!(
+    /// What an API token is called in lists and in the audit log
+    /// ("CRM sync").
+    TokenName, "name", "Token name", 64
+);
+text_type!(
     /// What a user calls one of their security keys ("YubiKey on my keys").
     KeyName, "name", "Key name", 60
 );

@@ -22,6 +22,8 @@ pub enum ThrottleScope {
     ResetClient,
     /// Password links mailed per account (by user id).
     ResetUser,
+    /// API requests per token (by token id).
+    ApiToken,
 }
 
 impl ThrottleScope {
@@ -35,6 +37,7 @@ impl ThrottleScope {
             ThrottleScope::ResetAccount => "reset_account",
             ThrottleScope::ResetClient => "reset_client",
             ThrottleScope::ResetUser => "reset_user",
+            ThrottleScope::ApiToken => "api_token",
         }
     }
 
@@ -49,6 +52,7 @@ impl ThrottleScope {
             ThrottleScope::ResetAccount => "account",
             ThrottleScope::ResetClient => "client address",
             ThrottleScope::ResetUser => "account",
+            ThrottleScope::ApiToken => "API token",
         }
     }
 }

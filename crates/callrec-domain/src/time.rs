@@ -13,6 +13,22 @@ pub fn format_utc(unix_seconds: i64) -> String {
     )
 }
 
+/// Formats Unix milliseconds as RFC 3339 in UTC, `2026-11-28T09:30:05.250Z`
+/// (the API's times).
+pub fn format_rfc3339_ms(unix_ms: i64) -> String {
+    let seconds = unix_ms.div_euclid(1000);
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60,
+        unix_ms.rem_euclid(1000)
+    )
+}
+
 /// An account is dormant when nobody has signed in to it for `days` (or,
 /// never signed in, since it was made).
 pub fn dormant(last_sign_in: Option<i64>, created_at: i64, now: i64, days: i64) -> bool {
@@ -122,6 +138,18 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_times_round_trip_through_rfc3339() {
+        for ms in [0, 1_764_322_205_250, -1, 951_782_400_999] {
+            let text = format_rfc3339_ms(ms);
+            assert_eq!(parse_rfc3339(&text), Some(ms), "{text}");
+        }
+        assert_eq!(
+            format_rfc3339_ms(1_764_322_205_250),
+            "2025-11-28T09:30:05.250Z"
+        );
+    }
 
     #[test]
     fn accounts_unused_for_the_days_are_dormant() {

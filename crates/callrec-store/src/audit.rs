@@ -87,6 +87,10 @@ audit_actions! {
     TokenRevoked => "token.revoked", "API token revoked";
 }
 
+/// The details of an entry made with an API token (the actor is the
+/// token's name), unless the action gives its own.
+pub const API_TOKEN_DETAIL: &str = "with an API token";
+
 /// An event to append.
 #[derive(Debug, Clone, Default)]
 pub struct NewAuditEntry {
@@ -118,6 +122,14 @@ impl NewAuditEntry {
     pub fn by_command_line(mut self) -> Self {
         self.actor_id = None;
         self.actor_name = Some(callrec_domain::names::COMMAND_LINE_ACTOR.to_string());
+        self
+    }
+
+    /// Done through the API with the token of this name.
+    pub fn by_token(mut self, name: &str) -> Self {
+        self.actor_id = None;
+        self.actor_name = Some(name.to_string());
+        self.details = API_TOKEN_DETAIL.to_string();
         self
     }
 

@@ -70,7 +70,7 @@ pub use sessions::{SessionRecord, SessionTimeouts};
 pub use stats::PoolStats;
 pub use teams::Team;
 pub use throttle::{Reservation, ThrottleWindow};
-pub use tokens::ApiToken;
+pub use tokens::{ApiToken, NewApiToken, TokenState};
 pub use users::{NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate};
 
 use directory::DirectoryCache;

@@ -55,6 +55,7 @@ migrations!(
     24 => "0024_data_keys.sql",
     25 => "0025_purge_by_key.sql",
     26 => "0026_nodes.sql",
+    27 => "0027_api_and_dashboard.sql",
 );
 
 impl Store {

@@ -38,6 +38,8 @@ pub struct WebConfig {
     pub dormant_days: Option<i64>,
     /// Retention, Deleted recordings and bulk download settings.
     pub records: RecordsSettings,
+    /// CALLREC_API_RATE_LIMIT: API requests per token and minute.
+    pub api_per_token: ThrottleWindow,
 }
 
 impl Default for WebConfig {
@@ -66,6 +68,10 @@ impl Default for WebConfig {
             default_time_zone: Zone::utc(),
             dormant_days: None,
             records: RecordsSettings::default(),
+            api_per_token: ThrottleWindow {
+                seconds: 60,
+                limit: 600,
+            },
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use callrec_app::accounts::AuditContext;
+use callrec_app::accounts::{AuditActor, AuditContext};
 use callrec_domain::zone::Zone;
 use callrec_domain::{Actor, CompanyId, SignInStep};
 use callrec_store::User;
@@ -59,7 +59,7 @@ impl CurrentUser {
     /// Audit entries of this user's actions, from `client`.
     pub fn audit_context(&self, client: &str) -> AuditContext {
         AuditContext {
-            actor: Some((self.user.id, self.user.username.clone())),
+            actor: AuditActor::User(self.user.id, self.user.username.clone()),
             client: client.to_string(),
             now: self.now,
         }

@@ -208,12 +208,23 @@ pub struct DemoArgs {
 pub enum TokenCommand {
     /// Create a token for a company; it is printed once (only its hash is kept).
     Create {
-        /// The company whose recordings the token may ingest.
+        /// The company the token acts for: it reads and sends only this
+        /// company's data.
         #[arg(long, value_name = "NAME")]
         company: String,
-        /// A label for the token, unique in the company (e.g. the PBX's name).
+        /// A label for the token, unique in the company (e.g. the PBX's
+        /// name); the audit log names the token's actions by it.
         #[arg(long, value_name = "LABEL")]
         name: String,
+        /// What the token may do: ingest, recordings:read,
+        /// recordings:download, directory:read, audit:read. Repeat the
+        /// option or separate with commas. Without it: ingest.
+        #[arg(long, value_name = "SCOPE", value_delimiter = ',')]
+        scope: Vec<String>,
+        /// Days until the token stops working (1 to 1826); without it the
+        /// token works until revoked.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<String>,
     },
     /// List tokens (never the tokens themselves).
     List {
@@ -320,6 +331,10 @@ pub struct ServeArgs {
     /// The largest audio file the ingest API accepts, in megabytes [default: 200].
     #[arg(long, env = "CALLREC_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,
+    /// API requests each token may make a minute, across all nodes; past
+    /// it the API answers 429 with Retry-After [default: 600].
+    #[arg(long, env = "CALLREC_API_RATE_LIMIT", value_name = "REQUESTS")]
+    pub api_rate_limit: Option<i64>,
     /// Audio an upload stored without its recording (a crash between the
     /// two) is removed at start once it is this old (other nodes may be
     /// mid-upload), and every ten minutes once an hour old [default: 60].

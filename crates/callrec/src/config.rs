@@ -41,6 +41,7 @@ struct FileSettings {
     mfa_hourly_limit: Option<i64>,
     mfa_lock_minutes: Option<i64>,
     max_upload_mb: Option<u64>,
+    api_rate_limit: Option<i64>,
     orphan_grace_seconds: Option<u64>,
     temporary_password_hours: Option<i64>,
     smtp_url: Option<String>,
@@ -463,6 +464,14 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             "--max-upload-mb",
         )? * 1000
             * 1000,
+        api_per_token: ThrottleWindow {
+            seconds: 60,
+            limit: positive(
+                args.api_rate_limit.or(file.api_rate_limit),
+                600,
+                "--api-rate-limit / CALLREC_API_RATE_LIMIT",
+            )?,
+        },
     };
     let timeouts = ConnectionTimeouts {
         header: Duration::from_secs(positive(

@@ -18,10 +18,21 @@ use crate::{system_now, Error, Passwords};
 use callrec_domain::{NewPassword, PasswordLife, RoleSet, UserId};
 use callrec_store::{AuditAction, NewAuditEntry, Store, StoredPassword, User};
 
+/// Who acts, as the audit log names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditActor {
+    /// The command line, and the portal itself (named `cli`).
+    CommandLine,
+    /// A signed-in user: their id and username.
+    User(UserId, String),
+    /// An API token, by its name.
+    Token(String),
+}
+
 /// Who is acting, for the audit log. The CLI acts as nobody from "cli".
 #[derive(Debug, Clone)]
 pub struct AuditContext {
-    pub actor: Option<(UserId, String)>,
+    pub actor: AuditActor,
     pub client: String,
     /// When the action happens (Unix seconds).
     pub now: i64,
@@ -30,7 +41,7 @@ pub struct AuditContext {
 impl AuditContext {
     pub fn command_line() -> AuditContext {
         AuditContext {
-            actor: None,
+            actor: AuditActor::CommandLine,
             client: "cli".into(),
             now: system_now(),
         }
@@ -45,16 +56,18 @@ impl AuditContext {
 
     /// Who acts, as the audit log names them: their username, or `cli`.
     pub fn actor_name(&self) -> &str {
-        self.actor
-            .as_ref()
-            .map_or(callrec_domain::names::COMMAND_LINE_ACTOR, |(_, name)| name)
+        match &self.actor {
+            AuditActor::CommandLine => callrec_domain::names::COMMAND_LINE_ACTOR,
+            AuditActor::User(_, name) | AuditActor::Token(name) => name,
+        }
     }
 
     pub fn entry(&self, action: AuditAction) -> NewAuditEntry {
         let entry = NewAuditEntry::new(action).client(&self.client);
         match &self.actor {
-            Some((id, name)) => entry.actor(*id, name),
-            None => entry.by_command_line(),
+            AuditActor::User(id, name) => entry.actor(*id, name),
+            AuditActor::CommandLine => entry.by_command_line(),
+            AuditActor::Token(name) => entry.by_token(name),
         }
     }
 }
@@ -114,8 +127,10 @@ pub async fn reset_mfa(
         )
         .await?;
     let by = match &context.actor {
-        Some((_, name)) => format!("the administrator {name}"),
-        None => "an operator on the command line".to_string(),
+        AuditActor::User(_, name) => format!("the administrator {name}"),
+        AuditActor::CommandLine | AuditActor::Token(_) => {
+            "an operator on the command line".to_string()
+        }
     };
     notify(
         store,

@@ -17,7 +17,9 @@ pub struct ListedRecording {
     pub direction: Direction,
     pub calling_number: PhoneNumber,
     pub called_number: PhoneNumber,
+    pub user_id: Option<UserId>,
     pub username: Option<String>,
+    pub team_id: Option<TeamId>,
     pub team_name: Option<String>,
     pub company_id: CompanyId,
     pub company_name: String,
@@ -104,6 +106,8 @@ impl ListedIds {
             direction: self.direction,
             calling_number: self.calling_number.clone(),
             called_number: self.called_number.clone(),
+            user_id: self.user,
+            team_id: self.team,
             username: match self.user {
                 Some(user) => Some(name(directory.username(user))?),
                 None => None,

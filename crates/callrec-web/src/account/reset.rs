@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callrec_app::accounts::{
-    request_password_reset, reset_link_user, reset_password, AuditContext, PasswordReset,
-    ResetRequest, RESET_MINUTES,
+    request_password_reset, reset_link_user, reset_password, AuditActor, AuditContext,
+    PasswordReset, ResetRequest, RESET_MINUTES,
 };
 use callrec_app::sign_in::SignInLimits;
 use callrec_domain::throttle::SignInReason;
@@ -47,7 +47,7 @@ fn mail_on(state: &AppState) -> Result<(), AppError> {
 
 fn anonymous(state: &AppState, client: &str) -> AuditContext {
     AuditContext {
-        actor: None,
+        actor: AuditActor::CommandLine,
         client: client.to_string(),
         now: state.now(),
     }

@@ -1,41 +1,21 @@
 //! `POST /api/v1/recordings`: metadata and audio in one multipart request,
 //! authorised by a company's API token. The work is `crate::ingest`'s.
 
-use super::ApiError;
-use crate::security::ClientAddr;
+use super::caller::ApiCaller;
+use super::params::DirectionParam;
+use super::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
-use callrec_app::token_hash;
+use callrec_domain::api_scope::ApiScope;
 use callrec_domain::ValidationError;
-use callrec_store::{ApiToken, BlobWriter, Recording};
-use serde_json::json;
-
-async fn authorise(state: &AppState, headers: &HeaderMap) -> Result<ApiToken, ApiError> {
-    let unauthorized = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Send a valid API token as Authorization: Bearer <token>.",
-        )
-    };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 200)
-        .ok_or_else(unauthorized)?;
-    state
-        .store
-        .api_token(&token_hash(token))
-        .await?
-        .ok_or_else(unauthorized)
-}
+use callrec_store::{BlobWriter, Recording};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 impl From<IngestError> for ApiError {
     fn from(err: IngestError) -> Self {
@@ -60,6 +40,70 @@ impl From<IngestError> for ApiError {
     }
 }
 
+/// The metadata part: the call's facts (`callrec_app::ingest` checks it).
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the part; `parse_metadata` reads it
+pub(crate) struct Metadata {
+    /// When the call started (RFC 3339).
+    #[schema(format = DateTime)]
+    started_at: String,
+    #[schema(inline)]
+    direction: DirectionParam,
+    /// Calling number: digits and + * # (spaces, dashes, brackets and dots are dropped).
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[0-9+*#() .-]*[0-9+*#][0-9+*#() .-]*$"
+    )]
+    from: String,
+    /// Called number, as `from`.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[0-9+*#() .-]*[0-9+*#][0-9+*#() .-]*$"
+    )]
+    to: String,
+    /// Read from WAV audio when missing; required for MP3 and Ogg.
+    #[schema(minimum = 0, maximum = 86400000)]
+    duration_ms: Option<i64>,
+    #[schema(max_length = 32, pattern = "^[0-9+*#() .-]*$")]
+    extension: Option<String>,
+    /// A user of the token's company.
+    username: Option<String>,
+    /// A team of the token's company; defaults to the user's team.
+    team: Option<String>,
+    /// Unique per company; makes retries idempotent.
+    #[schema(max_length = 128)]
+    external_id: Option<String>,
+}
+
+/// `POST /api/v1/recordings`'s body.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the request; read part by part
+pub(crate) struct IngestForm {
+    metadata: Metadata,
+    /// WAV, MP3 or Ogg audio.
+    #[schema(value_type = String, format = Binary)]
+    audio: Vec<u8>,
+}
+
+/// The stored recording.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Ingested {
+    #[schema(pattern = "^[0-9a-f]{32}$")]
+    id: String,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    sha256: String,
+    size_bytes: i64,
+    /// wav, mp3 or ogg.
+    format: &'static str,
+    duration_ms: i64,
+    /// Unix milliseconds, UTC.
+    started_at_ms: i64,
+    /// Stored before under this external_id.
+    existing: bool,
+}
+
 const MAX_METADATA_BYTES: usize = 64 * 1024;
 
 fn multipart_error(err: MultipartError) -> ApiError {
@@ -76,25 +120,51 @@ fn multipart_error(err: MultipartError) -> ApiError {
     )
 }
 
-fn body(recording: &Recording, existing: bool) -> serde_json::Value {
-    json!({
-        "id": recording.id.as_str(),
-        "sha256": recording.sha256,
-        "size_bytes": recording.size_bytes,
-        "format": recording.format.code(),
-        "duration_ms": recording.duration_ms,
-        "started_at_ms": recording.started_at_ms,
-        "existing": existing,
-    })
+fn body(recording: &Recording, existing: bool) -> Ingested {
+    Ingested {
+        id: recording.id.as_str().to_string(),
+        sha256: recording.sha256.clone(),
+        size_bytes: recording.size_bytes,
+        format: recording.format.code(),
+        duration_ms: recording.duration_ms,
+        started_at_ms: recording.started_at_ms,
+        existing,
+    }
 }
 
+/// Store a recording: metadata and audio in one multipart request. The
+/// audio is checked by its content (WAV, MP3, Ogg), stored durably, and
+/// only then acknowledged with 201. The same `external_id` again answers
+/// 200 with the existing recording.
+#[utoipa::path(
+    post,
+    path = "/api/v1/recordings",
+    tag = "Ingest",
+    security(("token" = ["ingest"])),
+    request_body(content = IngestForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = Ingested),
+        (status = 200, description = "Already stored under this external_id", body = Ingested),
+        (status = 400, description = "Not multipart, or an unknown part (bad_multipart, unknown_part)", body = ErrorBody),
+        (status = 401, description = "Missing, unknown, revoked or expired token (unauthorized)", body = ErrorBody),
+        (status = 404, description = "The token lacks the ingest scope (not_found)", body = ErrorBody),
+        (status = 413, description = "Audio over the size limit (too_large)", body = ErrorBody),
+        (status = 415, description = "Audio that is not WAV, MP3 or Ogg by content (unsupported_audio)", body = ErrorBody),
+        (status = 422, description = "Bad metadata (invalid_metadata, with fields), empty, damaged or truncated audio", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit (rate_limited); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+        (status = 503, description = "The portal is busy (busy)", body = ErrorBody),
+    )
+)]
 pub(crate) async fn ingest(
     state: State<AppState>,
-    client: ClientAddr,
-    headers: HeaderMap,
+    caller: Result<ApiCaller, ApiError>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let result = receive(state, client, headers, multipart).await;
+    let result = match caller {
+        Ok(caller) => receive(state, caller, multipart).await,
+        Err(err) => Err(err),
+    };
     match &result {
         Ok((true, bytes, _)) => crate::metrics::ingested("created", *bytes),
         Ok((false, _, _)) => crate::metrics::ingested("existing", 0),
@@ -107,11 +177,10 @@ pub(crate) async fn ingest(
 /// the answer.
 async fn receive(
     State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    headers: HeaderMap,
+    caller: ApiCaller,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(bool, u64, Response), ApiError> {
-    let token = authorise(&state, &headers).await?;
+    let grant = caller.require(ApiScope::Ingest)?;
     let mut multipart = multipart.map_err(|err| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -184,10 +253,10 @@ async fn receive(
     };
     let metadata = parse_metadata(&metadata_text)?;
     let source = Source {
-        company: token.company_id,
-        client: &client,
-        description: format!("API token {:?}", token.name),
-        now: state.now(),
+        company: grant.company,
+        client: &caller.client,
+        description: format!("API token {:?}", caller.token.name),
+        now: caller.now,
     };
     let ingested = store_recording(
         &state.store,

@@ -16,6 +16,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use callrec_app::accounts::AuditContext;
 use callrec_app::integrity::{self, Integrity, READ_BYTES};
 use callrec_app::records::bin;
 use callrec_app::sealing::{open_audio, AudioReader, Opened};
@@ -40,18 +41,6 @@ pub(super) async fn find(
         .ok_or(AppError::NotFound)
 }
 
-async fn audit(
-    state: &AppState,
-    current: &CurrentUser,
-    client: &str,
-    action: AuditAction,
-    recording: &Recording,
-) -> Result<(), AppError> {
-    let entry = current.audit_entry(client, action, recording.company_id, recording.id.as_str());
-    state.store.audit(entry, state.now()).await?;
-    Ok(())
-}
-
 /// The page for audio that failed its integrity check (already audited).
 fn unavailable(integrity: Integrity) -> Response {
     let message = match integrity {
@@ -61,27 +50,33 @@ fn unavailable(integrity: Integrity) -> Response {
     error_page(StatusCode::CONFLICT, "Recording unavailable", message)
 }
 
+/// What a request for audio got: the audio (or a range of it), or the
+/// integrity failure that kept it from being served (already audited),
+/// for the page or the API to say in its own way.
+pub(crate) enum Served {
+    Audio(Response),
+    Unavailable(Integrity),
+}
+
 async fn send_file(
     state: &AppState,
-    current: &CurrentUser,
-    client: &str,
+    audit: &AuditContext,
     recording: &Recording,
     headers: &HeaderMap,
     attachment: bool,
-) -> Result<Response, AppError> {
+) -> Result<Served, AppError> {
     let failed = |integrity| async move {
         crate::metrics::audio_checked(match integrity {
             Integrity::Missing => "missing",
             _ => "altered",
         });
-        let audit = current.audit_context(client);
-        integrity::record_failure(&state.store, recording, integrity, &audit).await?;
-        Ok::<_, AppError>(unavailable(integrity))
+        integrity::record_failure(&state.store, recording, integrity, audit).await?;
+        Ok::<_, AppError>(Served::Unavailable(integrity))
     };
     let failure = || Failure {
         store: state.store.clone(),
         recording: recording.clone(),
-        audit: current.audit_context(client),
+        audit: audit.clone(),
     };
     let reader = match open_audio(
         &state.store,
@@ -169,7 +164,9 @@ async fn send_file(
             let value = HeaderValue::from_str(&format!("bytes */{size}"))
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             response_headers.insert(header::CONTENT_RANGE, value);
-            Ok((StatusCode::RANGE_NOT_SATISFIABLE, response_headers).into_response())
+            Ok(Served::Audio(
+                (StatusCode::RANGE_NOT_SATISFIABLE, response_headers).into_response(),
+            ))
         }
         Some(Ok(range)) => {
             let length = range.end - range.start + 1;
@@ -183,7 +180,9 @@ async fn send_file(
                 Some(first) => Body::from_stream(stream_checked(reader, first, size, failure())),
                 None => Body::from_stream(stream_audio(reader, range.start, length)),
             };
-            Ok((StatusCode::PARTIAL_CONTENT, response_headers, body).into_response())
+            Ok(Served::Audio(
+                (StatusCode::PARTIAL_CONTENT, response_headers, body).into_response(),
+            ))
         }
         None => {
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
@@ -192,7 +191,9 @@ async fn send_file(
                 Some(first) => Body::from_stream(stream_checked(reader, first, size, failure())),
                 None => Body::from_stream(stream_audio(reader, 0, size)),
             };
-            Ok((StatusCode::OK, response_headers, body).into_response())
+            Ok(Served::Audio(
+                (StatusCode::OK, response_headers, body).into_response(),
+            ))
         }
     }
 }
@@ -350,33 +351,35 @@ const PLAY_AUDIT_WINDOW: ThrottleWindow = ThrottleWindow {
     limit: 1,
 };
 
-/// What the audio is fetched for: the role it needs, how it is audited,
-/// and whether it is sent as a file to save.
+/// What the audio is fetched for: how it is audited, and (on the page)
+/// the role it needs and whether it is sent as a file to save.
 #[derive(Clone, Copy)]
-enum Purpose {
+pub(crate) enum Purpose {
     Play,
     Download,
 }
 
-async fn audio(
+/// Serves a recording's audio to a reader already allowed to have it:
+/// `audit` names them, and `reader_key` tells their plays apart (a session,
+/// or an API token).
+pub(crate) async fn serve_audio(
     state: &AppState,
-    current: &CurrentUser,
-    client: &str,
-    id: &str,
+    audit: &AuditContext,
+    reader_key: &str,
+    recording: &Recording,
     headers: &HeaderMap,
     purpose: Purpose,
-) -> Result<Response, AppError> {
-    let (role, action) = match purpose {
-        Purpose::Play => (Role::Recordings, AuditAction::RecordingPlayed),
-        Purpose::Download => (Role::DownloadRecordings, AuditAction::RecordingDownloaded),
+    attachment: bool,
+) -> Result<Served, AppError> {
+    let action = match purpose {
+        Purpose::Play => AuditAction::RecordingPlayed,
+        Purpose::Download => AuditAction::RecordingDownloaded,
     };
-    require(current, role)?;
-    let recording = find(state, current, id).await?;
     // Every response that may serve audio is covered by an entry written
     // before it. A player asks for many ranges, so a play is audited once
-    // per session and recording within PLAY_AUDIT_WINDOW, whatever ranges it
+    // per reader and recording within PLAY_AUDIT_WINDOW, whatever ranges it
     // asks for (security review, item 7); a download every time.
-    let play_key = format!("{}:{}", current.session_hash, recording.id);
+    let play_key = format!("{reader_key}:{}", recording.id);
     let audited = match purpose {
         Purpose::Download => true,
         Purpose::Play => matches!(
@@ -393,7 +396,11 @@ async fn audio(
         ),
     };
     if audited {
-        if let Err(err) = audit(state, current, client, action, &recording).await {
+        let entry = audit
+            .entry(action)
+            .company(recording.company_id)
+            .target(recording.id.as_str());
+        if let Err(err) = state.store.audit(entry, state.now()).await {
             // No entry, no audio; and the next request tries the entry again.
             if matches!(purpose, Purpose::Play) {
                 state
@@ -401,11 +408,44 @@ async fn audio(
                     .release_attempt(ThrottleScope::PlayAudit, &play_key)
                     .await?;
             }
-            return Err(err);
+            return Err(err.into());
         }
     }
+    send_file(state, audit, recording, headers, attachment).await
+}
+
+async fn audio(
+    state: &AppState,
+    current: &CurrentUser,
+    client: &str,
+    id: &str,
+    headers: &HeaderMap,
+    purpose: Purpose,
+) -> Result<Response, AppError> {
+    require(
+        current,
+        match purpose {
+            Purpose::Play => Role::Recordings,
+            Purpose::Download => Role::DownloadRecordings,
+        },
+    )?;
+    let recording = find(state, current, id).await?;
+    let audit = current.audit_context(client);
     let attachment = matches!(purpose, Purpose::Download);
-    send_file(state, current, client, &recording, headers, attachment).await
+    let served = serve_audio(
+        state,
+        &audit,
+        &current.session_hash,
+        &recording,
+        headers,
+        purpose,
+        attachment,
+    )
+    .await?;
+    Ok(match served {
+        Served::Audio(response) => response,
+        Served::Unavailable(integrity) => unavailable(integrity),
+    })
 }
 
 /// `GET /recordings/{id}/audio`, for the page's `<audio>` player.

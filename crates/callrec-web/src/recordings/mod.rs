@@ -1,7 +1,7 @@
 //! The Recordings page: filters as a shareable GET form, newest first, 50 a
 //! page by keyset, with Play, Download, Details and Delete on each row.
 
-mod audio;
+pub(crate) mod audio;
 mod bulk;
 mod deleted;
 mod details;

@@ -4,6 +4,7 @@
 mod harness;
 
 mod account;
+mod api;
 mod auth;
 mod companies;
 mod integrity;

@@ -1,12 +1,14 @@
-//! `callrec token create|list|revoke`: API tokens for the ingest API.
+//! `callrec token create|list|revoke`: API tokens for the API.
 
 use super::now;
 use crate::cli::TokenCommand;
 use crate::error::CliError;
 use callrec_app::accounts::AuditContext;
-use callrec_app::{new_token, token_hash};
+use callrec_app::{create_token, revoke_token, TokenRequest};
+use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes};
 use callrec_domain::time::format_utc;
-use callrec_store::{AuditAction, Company, Store};
+use callrec_domain::TokenName;
+use callrec_store::{Company, Store};
 
 async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
     store.company_by_name(name).await?.ok_or_else(|| {
@@ -16,33 +18,46 @@ async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
     })
 }
 
-fn check_label(name: &str) -> Result<&str, CliError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(CliError::Usage(
-            "--name must be 1 to 64 printable characters".into(),
-        ));
+/// `--scope` as given (repeated or comma-separated); none means ingest,
+/// what every token could do before scopes.
+fn scopes_of(given: &[String]) -> Result<ApiScopes, CliError> {
+    if given.iter().all(|s| s.trim().is_empty()) {
+        return Ok(ApiScopes::of([ApiScope::Ingest]).expect("one scope"));
     }
-    Ok(name)
+    ApiScopes::parse(&given.join(","))
+        .map_err(|e| CliError::Usage(format!("--scope: {}", e.message)))
 }
 
 pub async fn run(store: &Store, command: TokenCommand) -> Result<(), CliError> {
+    let now = now();
     match command {
-        TokenCommand::Create { company, name } => {
-            let name = check_label(&name)?;
+        TokenCommand::Create {
+            company,
+            name,
+            scope,
+            expires_in_days,
+        } => {
+            let name = TokenName::parse(&name)
+                .map_err(|e| CliError::Usage(format!("--name: {}", e.message)))?;
+            let scopes = scopes_of(&scope)?;
+            let lifetime_days = token_lifetime_days(expires_in_days.as_deref().unwrap_or(""))
+                .map_err(|e| CliError::Usage(format!("--expires-in-days: {}", e.message)))?;
             let company = company_named(store, &company).await?;
-            let token = new_token();
-            store
-                .create_api_token(company.id, name, &token_hash(&token), now())
-                .await?;
-            let entry = AuditContext::command_line()
-                .entry(AuditAction::TokenCreated)
-                .company(company.id)
-                .target(name);
-            store.audit(entry, now()).await?;
+            let request = TokenRequest {
+                company: company.id,
+                name,
+                scopes,
+                lifetime_days,
+            };
+            let (stored, token) =
+                create_token(store, &request, &AuditContext::command_line()).await?;
+            let until = stored.expires_at.map_or_else(
+                || "until revoked".to_string(),
+                |at| format!("until {}", format_utc(at)),
+            );
             println!(
-                "Created token {name:?} for {:?}. It is shown only now; keep it secret:",
-                company.name
+                "Created token {:?} for {:?} with scopes {} ({until}). It is shown only now; keep it secret:",
+                stored.name, company.name, stored.scopes
             );
             println!("{token}");
         }
@@ -53,35 +68,45 @@ pub async fn run(store: &Store, command: TokenCommand) -> Result<(), CliError> {
             };
             let tokens = store.list_api_tokens(company).await?;
             if tokens.is_empty() {
-                println!("No tokens. Create one with `callrec token create --company NAME --name LABEL`.");
+                println!("No tokens. Create one with `callrec token create --company NAME --name LABEL --scope SCOPE`.");
             }
             for token in tokens {
+                let last_use = match (&token.last_used_at, &token.last_used_addr) {
+                    (Some(at), Some(addr)) => format!("last used {} from {addr}", format_utc(*at)),
+                    _ => "never used".to_string(),
+                };
+                let expiry = token.expires_at.map_or_else(
+                    || "no expiry".to_string(),
+                    |at| format!("expires {}", format_utc(at)),
+                );
                 println!(
-                    "{}\t{}\tcreated {}\t{}",
+                    "{}\t{}\t{}\tcreated {}\t{expiry}\t{last_use}\t{}",
                     token.company_name,
                     token.name,
+                    token.scopes,
                     format_utc(token.created_at),
-                    if token.revoked { "revoked" } else { "active" }
+                    token.state(now).label().to_lowercase()
                 );
             }
         }
         TokenCommand::Revoke { company, name } => {
             let company = company_named(store, &company).await?;
-            if !store
-                .revoke_api_token(company.id, name.trim(), now())
-                .await?
-            {
-                return Err(CliError::Usage(format!(
+            let no_such = || {
+                CliError::Usage(format!(
                     "{:?} has no active token named {name:?}; `callrec token list` shows them",
                     company.name
-                )));
+                ))
+            };
+            let token = store
+                .list_api_tokens(Some(company.id))
+                .await?
+                .into_iter()
+                .find(|t| t.name == name.trim() && t.revoked_at.is_none())
+                .ok_or_else(no_such)?;
+            if !revoke_token(store, &token, &AuditContext::command_line()).await? {
+                return Err(no_such());
             }
-            let entry = AuditContext::command_line()
-                .entry(AuditAction::TokenRevoked)
-                .company(company.id)
-                .target(name.trim());
-            store.audit(entry, now()).await?;
-            println!("Revoked token {name:?} of {:?}.", company.name);
+            println!("Revoked token {:?} of {:?}.", token.name, company.name);
         }
     }
     Ok(())

@@ -1,0 +1,78 @@
+//! The API's OpenAPI description, made by utoipa from the handlers'
+//! `#[utoipa::path]` and the types they return, so it cannot drift from
+//! them. Served at `/api/v1/openapi.json` and rendered at `/api/docs`.
+
+use super::{audit, directory, ingest, params, recordings, ErrorBody, FieldError};
+use axum::http::header;
+use axum::response::IntoResponse;
+use callrec_domain::api_scope::ApiScope;
+use std::sync::LazyLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "callrec API",
+        version = "1",
+        description = "Read and send a company's recorded calls, users, teams and audit log. \
+            Authenticate with an API token (the API tokens page, or `callrec token create`) as \
+            `Authorization: Bearer <token>`. A token acts for its company with exactly its \
+            scopes: ingest, recordings:read, recordings:download, directory:read, audit:read. \
+            What is outside them answers 404, as another company's ids do. \
+            Errors are JSON with a stable `code`. Times are RFC 3339 in UTC."
+    ),
+    paths(
+        ingest::ingest,
+        recordings::list,
+        recordings::one,
+        recordings::audio,
+        directory::users,
+        directory::teams,
+        audit::entries,
+    ),
+    components(schemas(ErrorBody, FieldError, params::DirectionParam)),
+    modifiers(&TokenScheme),
+    tags(
+        (name = "Ingest", description = "Send recordings (scope ingest)"),
+        (name = "Recordings", description = "Search and read recordings (recordings:read) and their audio (recordings:download)"),
+        (name = "Directory", description = "Users and teams (directory:read)"),
+        (name = "Audit", description = "The audit log (audit:read)"),
+    )
+)]
+pub(crate) struct ApiDoc;
+
+/// The bearer scheme every operation names.
+struct TokenScheme;
+
+impl Modify for TokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scopes: Vec<&str> = ApiScope::ALL.iter().map(|s| s.code()).collect();
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(format!(
+                "An API token; its scopes are some of: {}",
+                scopes.join(", ")
+            )))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("token", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The description as JSON, made once.
+pub(crate) static DESCRIPTION: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the description serialises")
+});
+
+/// `GET /api/v1/openapi.json`: public, like any API's reference.
+pub(crate) async fn description() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DESCRIPTION.as_str(),
+    )
+}
