@@ -7,6 +7,7 @@ pub mod api_scope;
 pub mod audio;
 pub mod audit_chain;
 pub mod csv;
+pub mod dashboard;
 pub mod hex;
 pub mod hold;
 pub mod ids;

@@ -50,47 +50,55 @@ pub enum DataScope {
 /// Entries of the left-hand menu, in the order shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuItem {
+    Home,
     Recordings,
     Companies,
     Users,
     Teams,
     CompanyMfa,
     CompanySettings,
+    ApiTokens,
     Reports,
 }
 
 impl MenuItem {
     pub fn label(self) -> &'static str {
         match self {
+            MenuItem::Home => "Home",
             MenuItem::Recordings => "Recordings",
             MenuItem::Companies => "Companies",
             MenuItem::Users => "Users",
             MenuItem::Teams => "Teams",
             MenuItem::CompanyMfa => "Company MFA",
             MenuItem::CompanySettings => "Company settings",
+            MenuItem::ApiTokens => "API tokens",
             MenuItem::Reports => "Reports",
         }
     }
 
     pub fn path(self) -> &'static str {
         match self {
+            MenuItem::Home => "/home",
             MenuItem::Recordings => "/recordings",
             MenuItem::Companies => "/companies",
             MenuItem::Users => "/users",
             MenuItem::Teams => "/teams",
             MenuItem::CompanyMfa => "/company-mfa",
             MenuItem::CompanySettings => "/company-settings",
+            MenuItem::ApiTokens => "/api-tokens",
             MenuItem::Reports => "/reports",
         }
     }
 
-    pub const ALL: [MenuItem; 7] = [
+    pub const ALL: [MenuItem; 9] = [
+        MenuItem::Home,
         MenuItem::Recordings,
         MenuItem::Companies,
         MenuItem::Users,
         MenuItem::Teams,
         MenuItem::CompanyMfa,
         MenuItem::CompanySettings,
+        MenuItem::ApiTokens,
         MenuItem::Reports,
     ];
 
@@ -108,12 +116,15 @@ impl MenuItem {
 
     fn role(self) -> Role {
         match self {
+            // The dashboard is the first page for users with recordings.
+            MenuItem::Home => Role::Recordings,
             MenuItem::Recordings => Role::Recordings,
             MenuItem::Companies => Role::ManageUsers,
             MenuItem::Users => Role::ManageUsers,
             MenuItem::Teams => Role::ManageTeams,
             MenuItem::CompanyMfa => Role::ManageCompanyMfa,
             MenuItem::CompanySettings => Role::ManageUsers,
+            MenuItem::ApiTokens => Role::ManageUsers,
             MenuItem::Reports => Role::AuditLog,
         }
     }
@@ -122,7 +133,7 @@ impl MenuItem {
     fn lowest_level(self) -> Level {
         match self {
             MenuItem::Companies => Level::Global,
-            MenuItem::CompanySettings => Level::Company,
+            MenuItem::CompanySettings | MenuItem::ApiTokens => Level::Company,
             _ => Level::Staff,
         }
     }
@@ -706,25 +717,28 @@ mod tests {
     #[test]
     fn menu_follows_roles() {
         let staff = actor(Level::Staff, &[Role::Recordings, Role::ManageOwnMfa]);
-        assert_eq!(staff.menu(), vec![MenuItem::Recordings]);
-        assert_eq!(staff.home(), "/recordings");
+        assert_eq!(staff.menu(), vec![MenuItem::Home, MenuItem::Recordings]);
+        assert_eq!(staff.home(), "/home", "the dashboard first");
         let admin = actor(Level::Company, &Role::ALL);
         assert_eq!(
             admin.menu().iter().map(|m| m.label()).collect::<Vec<_>>(),
             [
+                "Home",
                 "Recordings",
                 "Users",
                 "Teams",
                 "Company MFA",
                 "Company settings",
+                "API tokens",
                 "Reports"
             ]
         );
         let operator = actor(Level::Global, &Role::ALL);
-        assert_eq!(operator.menu()[1], MenuItem::Companies, "Global users only");
-        // Company settings needs Company level as well as the role.
+        assert_eq!(operator.menu()[2], MenuItem::Companies, "Global users only");
+        // Company settings and API tokens need Company level as well as the role.
         let lead = actor(Level::Team, &[Role::ManageUsers]);
         assert_eq!(lead.menu(), vec![MenuItem::Users]);
+        assert_eq!(lead.home(), "/users", "no recordings, no dashboard");
         assert_eq!(actor(Level::Staff, &[]).home(), "/home");
     }
 

@@ -98,6 +98,22 @@ impl Zone {
         text.get(..16).unwrap_or(&text).to_string()
     }
 
+    /// The weekday (0 Monday … 6 Sunday) and hour of `unix_ms` here.
+    pub fn weekday_hour(&self, unix_ms: i64) -> Option<(usize, usize)> {
+        let t = self.civil(unix_ms)?;
+        let weekday = t.weekday().to_monday_zero_offset();
+        Some((
+            usize::try_from(weekday).ok()?,
+            usize::try_from(t.hour()).ok()?,
+        ))
+    }
+
+    /// The start of the day (local midnight, or the first moment of a day
+    /// whose midnight the clocks skip) that holds `unix_ms`.
+    pub fn start_of_day(&self, unix_ms: i64) -> Option<i64> {
+        self.parse_local(&format!("{}T00:00", self.format_date(unix_ms)))
+    }
+
     /// `2026-11-28T10:15`, the value of a datetime-local field.
     pub fn input_value(&self, unix_ms: i64) -> String {
         self.civil(unix_ms)

@@ -15,6 +15,7 @@ mod audit_chain;
 mod backend;
 mod blobs;
 mod companies;
+mod dashboard;
 mod data_keys;
 mod directory;
 mod error;
@@ -54,6 +55,7 @@ pub use blobs::{
     S3Location, StoredBlob, HEAD_BYTES,
 };
 pub use companies::{Company, CompanyRow};
+pub use dashboard::{AdoptionDay, TopEntry};
 pub use data_keys::WrappedKey;
 pub use directory::FilterChoices;
 pub use error::StoreError;

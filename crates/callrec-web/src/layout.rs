@@ -161,6 +161,7 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "user-saved" => "Changes saved.",
         "team-created" => "Team added.",
         "team-saved" => "Team saved.",
+        "token-revoked" => "API token revoked: requests with it are refused from now on.",
         "mfa-saved" => "Company MFA saved.",
         "mfa-reset" => "MFA reset: the user registers again at their next sign-in, and their sessions have ended.",
         "my-mfa-saved" => "Your MFA settings are saved.",

@@ -27,6 +27,7 @@ pub mod server;
 mod session;
 pub mod startup;
 mod teams;
+mod tokens;
 
 mod trace;
 mod users;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(companies::routes())
         .merge(users::routes())
         .merge(teams::routes())
+        .merge(tokens::routes())
         .merge(reports::routes())
         .merge(recordings::routes())
         .merge(health::routes())

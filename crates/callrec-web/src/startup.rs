@@ -208,6 +208,9 @@ async fn purge_loop(state: AppState, orphan_grace: Duration) {
         {
             tracing::warn!(error = %err, "could not purge expired sessions and stale counters");
         }
+        if let Err(err) = housekeeping::note_mfa_adoption(&state.store, state.now()).await {
+            tracing::warn!(error = %err, "could not note MFA adoption");
+        }
         let grace = orphan_grace.max(housekeeping::SERVING_SWEEP_GRACE);
         match housekeeping::remove_unfinished_uploads(
             &state.store,

@@ -1,14 +1,18 @@
-//! `/` sends each user to their landing page; `/home` greets users whose
-//! roles give them no menu entries.
+//! `/` sends each user to their landing page; `/home` is the dashboard for
+//! users with Access to Recordings, and greets the others.
+
+mod dashboard;
 
 use crate::error::AppError;
 use crate::layout::Chrome;
 use crate::session::{step_path, CurrentUser, MaybeUser};
 use crate::AppState;
 use askama::Template;
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use callrec_domain::{MenuItem, Role};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -30,13 +34,24 @@ async fn root(MaybeUser(current): MaybeUser) -> Response {
 struct HomePage {
     chrome: Chrome,
     level: &'static str,
+    dashboard: Option<dashboard::Dashboard>,
 }
 
-async fn home(current: CurrentUser) -> Result<Html<String>, AppError> {
+async fn home(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Html<String>, AppError> {
+    let dashboard = if current.actor.can(Role::Recordings) {
+        Some(dashboard::load(&state, &current).await?)
+    } else {
+        None
+    };
+    let chrome = Chrome::new(&current, "Home", dashboard.as_ref().map(|_| MenuItem::Home));
     Ok(Html(
         HomePage {
-            chrome: Chrome::new(&current, "Home", None),
+            chrome,
             level: current.user.level.label(),
+            dashboard,
         }
         .render()?,
     ))

@@ -123,11 +123,11 @@ backend_tests! {
         let (status, _) = new_user.post_text("/choose-password", &choose(NEW, "something else entirely")).await;
         assert_eq!(status, 422);
         let response = new_user.post("/choose-password", &choose(NEW, NEW)).await;
-        assert_eq!(location(&response), "/recordings?done=password-chosen");
+        assert_eq!(location(&response), "/home?done=password-chosen");
         assert_eq!(new_user.get("/recordings").await.status(), 200);
         let user = app.store.user(user.id).await.unwrap().unwrap();
         assert_eq!(user.password_life, PasswordLife::Permanent);
-        assert_eq!(location(&new_user.get("/choose-password").await), "/recordings", "nothing left to choose");
+        assert_eq!(location(&new_user.get("/choose-password").await), "/home", "nothing left to choose");
 
         // Modify → new password for someone else is temporary too; MFA
         // comes first when the company requires it.

@@ -30,7 +30,7 @@ backend_tests! {
         let browser = app.browser();
         let response = browser.login("ACME.ADMIN", PASSWORD).await;
         assert_eq!(response.status(), 303);
-        assert_eq!(location(&response), "/recordings", "lands on the first menu entry");
+        assert_eq!(location(&response), "/home", "lands on the dashboard, the first menu entry");
         let cookie = session_cookie(&response);
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");

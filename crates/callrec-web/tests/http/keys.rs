@@ -69,7 +69,7 @@ backend_tests! {
         set_policy(&app.store, &seed.acme, MfaPolicy::Available).await;
         place_key(&app.store, seed.acme_agent.id, "Desk key").await;
         let browser = app.browser();
-        assert_eq!(location(&browser.login("acme.agent", PASSWORD).await), "/recordings");
+        assert_eq!(location(&browser.login("acme.agent", PASSWORD).await), "/home");
         let (status, page) = browser.post_text("/my-mfa/recovery-codes", &[("return_to", "/recordings")]).await;
         assert_eq!(status, 200);
         assert!(page.contains(">Use security key</button>") && page.contains("Or a recovery code"), "{page}");
@@ -189,7 +189,7 @@ backend_tests! {
         let second = app.browser();
         second.login("acme.agent", PASSWORD).await;
         app.clock.advance(30);
-        assert_eq!(location(&second.post("/mfa/verify", &[("code", &phone.code())]).await), "/recordings");
+        assert_eq!(location(&second.post("/mfa/verify", &[("code", &phone.code())]).await), "/home");
         let path = format!("/my-mfa/security-keys/{key}/remove");
         let (status, page) = browser.post_text(&path, &[]).await;
         assert_eq!(status, 200);
@@ -210,7 +210,7 @@ backend_tests! {
         assert!(!page.contains("Use security key") && page.contains(r#"<label for="mfa-code">Code</label>"#), "{page}");
         app.clock.advance(30);
         let response = again.post("/mfa/verify", &[("code", &phone.code())]).await;
-        assert_eq!(location(&response), "/recordings");
+        assert_eq!(location(&response), "/home");
     }
 
     /// An administrator's reset takes the keys with it; without a public

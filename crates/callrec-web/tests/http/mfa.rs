@@ -204,7 +204,7 @@ backend_tests! {
         assert!(page.contains("must register by 2027-01-22"), "seven days on");
 
         let agent = app.browser();
-        assert_eq!(location(&agent.login("acme.agent", PASSWORD).await), "/recordings", "carries on");
+        assert_eq!(location(&agent.login("acme.agent", PASSWORD).await), "/home", "carries on");
         let (status, page) = agent.get_text("/recordings").await;
         assert_eq!(status, 200);
         assert!(page.contains("Your company requires MFA from 2027-01-22"));
@@ -290,7 +290,7 @@ backend_tests! {
             let early = code_for_step(&phone.secret, step_at(clock.now()) + 1);
             landed.push(location(&browser.post("/mfa/verify", &[("code", &early)]).await));
         }
-        assert_eq!(landed, ["/recordings", "/recordings", "/recordings?done=clock-fast"]);
+        assert_eq!(landed, ["/home", "/home", "/home?done=clock-fast"]);
         let (admin, _) = register(&app, "acme.admin").await;
         let (_, page) = admin.get_text("/recordings?done=clock-fast").await;
         assert!(page.contains("clock looks about 30 seconds fast"));
@@ -334,7 +334,7 @@ backend_tests! {
         assert!(!new_cookie.starts_with(&old_cookie), "the session id changes when MFA is passed");
         let page = response.text().await.unwrap();
         assert_eq!(recovery_codes_from(&page).len(), 10);
-        assert!(page.contains(r#"name="return_to" value="/recordings""#), "Continue goes home");
+        assert!(page.contains(r#"name="return_to" value="/home""#), "Continue goes home");
         assert_eq!(browser.get("/recordings").await.status(), 200);
         assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_registered);
         assert_eq!(app.store.count_user_sessions(seed.acme_agent.id).await.unwrap(), 1, "the half-signed-in session is gone");
@@ -384,7 +384,7 @@ backend_tests! {
         let (_, page) = browser.post_text("/mfa/verify", &[("code", "12345x")]).await;
         assert!(page.contains("Invalid code"));
         let response = browser.post("/mfa/verify", &[("code", &authenticator.code())]).await;
-        assert_eq!(location(&response), "/recordings");
+        assert_eq!(location(&response), "/home");
         assert_eq!(browser.get("/recordings").await.status(), 200);
         assert!(audit_actions(&app.store).await.contains(&"mfa.code_accepted".to_string()));
         assert_eq!(app.store.count_user_sessions(seed.acme_agent.id).await.unwrap(), 2);
@@ -429,7 +429,7 @@ backend_tests! {
             .collect();
         let mut signed_in = 0;
         for task in tasks {
-            if task.await.unwrap() == "/recordings" {
+            if task.await.unwrap() == "/home" {
                 signed_in += 1;
             }
         }
@@ -571,7 +571,7 @@ backend_tests! {
         clock.advance(2);
         assert_eq!(attempt(vec![authenticator.code()]).await, "/login?reason=mfa-locked", "the hour is not over");
         clock.advance(3600 - 601);
-        assert_eq!(attempt(vec![authenticator.code()]).await, "/recordings", "the lock is over");
+        assert_eq!(attempt(vec![authenticator.code()]).await, "/home", "the lock is over");
         // Wrong codes are counted per hour: two now, then after the hour
         // three more end the sign-in instead of locking (2 + 3 would be 5).
         assert_eq!(attempt(vec![authenticator.wrong_code(); 2]).await, "", "asked again");
@@ -689,7 +689,7 @@ backend_tests! {
         set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
         let (_, mut authenticator) = register(&app, "acme.agent").await;
         set_policy(&app.store, &seed.acme, MfaPolicy::Disabled).await;
-        assert_eq!(location(&app.browser().login("acme.agent", PASSWORD).await), "/recordings");
+        assert_eq!(location(&app.browser().login("acme.agent", PASSWORD).await), "/home");
         set_policy(&app.store, &seed.acme, MfaPolicy::Enabled).await;
         // No new QR code: straight to the code.
         sign_in_with_code(&app, "acme.agent", &mut authenticator).await;

@@ -59,7 +59,7 @@ backend_tests! {
 
         let typed = codes[0].replace('-', "").to_uppercase();
         let response = browser.post("/mfa/recovery", &[("code", &typed)]).await;
-        assert_eq!(location(&response), "/recordings?done=recovery-code-used");
+        assert_eq!(location(&response), "/home?done=recovery-code-used");
         let (status, page) = browser.get_text("/recordings?done=recovery-code-used").await;
         assert_eq!(status, 200);
         assert!(page.contains("You signed in with a recovery code; it no longer works. You have 9 recovery codes left."), "{page}");

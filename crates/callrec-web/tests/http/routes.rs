@@ -244,6 +244,18 @@ fn table() -> Vec<Row> {
         row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         // Cookies are no API credential: without a token, 401 for everyone.
         row("POST", "/api/v1/recordings", "/api/v1/recordings", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/recordings", "/api/v1/recordings", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/recordings/{id}", "/api/v1/recordings/{rec}", OBJECTS, None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/recordings/{id}/audio", "/api/v1/recordings/{rec}/audio", OBJECTS, None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/users", "/api/v1/users", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/teams", "/api/v1/teams", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/audit", "/api/v1/audit", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/{*rest}", "/api/v1/no/such/thing", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[]),
+        row("GET", "/api/docs", "/api/docs", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        // API tokens: Company users with Access to Manage Users, and Global ones.
+        page_row("/api-tokens", Role::ManageUsers, Rule::RoleFrom(Role::ManageUsers, Level::Company)),
+        row("POST", "/api-tokens", "/api-tokens", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("name", "")]),
+        row("POST", "/api-tokens/{id}/revoke", "/api-tokens/999999/revoke", &[Pathless], Some(Role::ManageUsers), Login, Mfa, Rule::Always(NotFound), &[]),
         // The MFA pop-ups: only for half-signed-in sessions; signed-in users are sent on.
         row("GET", "/mfa", "/mfa", &[Pathless], None, Login, Ok, Rule::Always(Ok), &[]),
         row("POST", "/mfa/register", "/mfa/register", &[Pathless], None, Login, Mfa, Rule::Always(Mfa), &[]),

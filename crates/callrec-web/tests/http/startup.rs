@@ -40,7 +40,7 @@ backend_tests! {
         let admin = app.browser();
         let response = admin.login(BOOTSTRAP_ADMIN, PASSWORD).await;
         assert_eq!(response.status(), 303);
-        assert_eq!(location(&response), "/recordings", "a Global administrator with every role");
+        assert_eq!(location(&response), "/home", "a Global administrator with every role");
         // The Operator company requires MFA after a week of grace.
         let operator = app.store.company_by_name("Operator").await.unwrap().unwrap();
         assert_eq!(operator.mfa_policy, callrec_domain::MfaPolicy::Enabled);

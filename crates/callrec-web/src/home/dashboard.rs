@@ -1,0 +1,290 @@
+//! The home dashboard: the last 30 days of calls in the viewer's scope and
+//! time zone, as server-drawn SVG charts (each with a title and a table
+//! for screen readers), every part linking to the matching search; and, for
+//! those who manage MFA, the company's adoption.
+
+use crate::error::AppError;
+use crate::session::CurrentUser;
+use crate::AppState;
+use callrec_domain::dashboard::{days_up_to, summarise, Day, Summary, QUARTER_MS};
+use callrec_domain::permissions::DataScope;
+use callrec_domain::Role;
+use callrec_store::TopEntry;
+
+/// Days shown.
+const DAYS: i64 = 30;
+/// Teams or users listed.
+const TOP: i64 = 5;
+/// The per-day chart's drawing: bar width and gap, and plot height.
+const BAR: i64 = 16;
+const GAP: i64 = 4;
+const PLOT: i64 = 160;
+
+pub(crate) struct Segment {
+    pub y: i64,
+    pub height: i64,
+    pub class: &'static str,
+    pub title: String,
+    pub link: String,
+}
+
+pub(crate) struct Bar {
+    pub x: i64,
+    pub label: String,
+    pub show_label: bool,
+    pub segments: Vec<Segment>,
+    pub day: Day,
+    pub link: String,
+}
+
+pub(crate) struct HeatCell {
+    pub x: i64,
+    pub y: i64,
+    pub level: usize,
+    pub title: String,
+}
+
+pub(crate) struct HeatRow {
+    pub name: &'static str,
+    pub y: i64,
+    pub cells: Vec<HeatCell>,
+    pub counts: Vec<i64>,
+}
+
+pub(crate) struct Ranked {
+    pub name: String,
+    pub calls: i64,
+    pub link: String,
+    pub width: i64,
+}
+
+pub(crate) struct Adoption {
+    pub points_registered: String,
+    pub points_users: String,
+    pub rows: Vec<(String, i64, i64)>,
+    pub latest: Option<(i64, i64)>,
+}
+
+pub(crate) struct Dashboard {
+    pub period: String,
+    pub period_link: String,
+    pub calls: i64,
+    pub minutes: i64,
+    pub bars: Vec<Bar>,
+    pub chart_width: i64,
+    pub max_calls: i64,
+    pub heat: Vec<HeatRow>,
+    pub top_label: &'static str,
+    pub top: Vec<Ranked>,
+    pub top_users: Vec<Ranked>,
+    pub adoption: Option<Adoption>,
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// `/recordings?start=…&end=…` plus `extra`: the search of a span.
+fn search(current: &CurrentUser, start_ms: i64, end_ms: i64, extra: &[(&str, &str)]) -> String {
+    let start = current.zone.input_value(start_ms);
+    // The Recordings page's End reads to the end of its minute.
+    let end = current.zone.input_value(end_ms - 60_000);
+    let pairs = [("start", start.as_str()), ("end", end.as_str())];
+    format!(
+        "/recordings{}",
+        crate::form::query_string(pairs.into_iter().chain(extra.iter().copied()))
+    )
+}
+
+fn bars(current: &CurrentUser, days: &[Day]) -> (Vec<Bar>, i64) {
+    let max = days.iter().map(Day::calls).max().unwrap_or(0).max(1);
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let mut top = PLOT;
+            let mut segments = Vec::new();
+            for (count, class, code, word) in [
+                (day.inbound, "in", "inbound", "inbound"),
+                (day.outbound, "out", "outbound", "outbound"),
+                (day.internal, "int", "internal", "internal"),
+            ] {
+                if count == 0 {
+                    continue;
+                }
+                let height = (count * PLOT / max).max(2);
+                top -= height;
+                segments.push(Segment {
+                    y: top,
+                    height,
+                    class,
+                    title: format!("{}: {count} {word}", day.date),
+                    link: search(current, day.start_ms, day.end_ms, &[("direction", code)]),
+                });
+            }
+            Bar {
+                x: i as i64 * (BAR + GAP),
+                label: day.date.get(5..).unwrap_or(&day.date).to_string(),
+                show_label: i % 5 == 4 || i + 1 == days.len(),
+                segments,
+                link: search(current, day.start_ms, day.end_ms, &[]),
+                day: day.clone(),
+            }
+        })
+        .collect();
+    (bars, max)
+}
+
+fn heat(summary: &Summary) -> Vec<HeatRow> {
+    let max = summary.heat.iter().flatten().copied().max().unwrap_or(0);
+    WEEKDAYS
+        .iter()
+        .enumerate()
+        .map(|(d, name)| HeatRow {
+            name,
+            y: d as i64 * 18,
+            cells: (0..24)
+                .map(|h| {
+                    let calls = summary.heat[d][h];
+                    HeatCell {
+                        x: 36 + h as i64 * 18,
+                        y: d as i64 * 18,
+                        level: if calls == 0 || max == 0 {
+                            0
+                        } else {
+                            1 + (calls * 4 - 1) as usize / max as usize
+                        },
+                        title: format!("{name} {h:02}:00–{h:02}:59: {calls} calls"),
+                    }
+                })
+                .collect(),
+            counts: summary.heat[d].to_vec(),
+        })
+        .collect()
+}
+
+fn ranked(entries: Vec<TopEntry>, link: impl Fn(i64) -> String) -> Vec<Ranked> {
+    let max = entries.iter().map(|e| e.calls).max().unwrap_or(1).max(1);
+    entries
+        .into_iter()
+        .map(|e| Ranked {
+            width: (e.calls * 200 / max).max(2),
+            link: link(e.id),
+            name: e.name,
+            calls: e.calls,
+        })
+        .collect()
+}
+
+pub(crate) async fn load(state: &AppState, current: &CurrentUser) -> Result<Dashboard, AppError> {
+    let zone = &current.zone;
+    let now_ms = current.now * 1000;
+    let days = days_up_to(zone, now_ms, DAYS);
+    let (from_ms, to_ms) = (
+        days.first().map_or(now_ms, |d| d.start_ms),
+        days.last().map_or(now_ms, |d| d.end_ms),
+    );
+    let (from_q, to_q) = (from_ms / QUARTER_MS, (to_ms - 1) / QUARTER_MS);
+    let scope = current.actor.scope();
+    let counts = state.store.call_counts(scope, from_q, to_q).await?;
+    let summary = summarise(zone, days, &counts);
+    let (bars, max_calls) = bars(current, &summary.days);
+    let period_link = search(current, from_ms, to_ms, &[]);
+    let user_link = |id: i64| search(current, from_ms, to_ms, &[("user", &id.to_string())]);
+    let team_link = |id: i64| search(current, from_ms, to_ms, &[("team", &id.to_string())]);
+    let (top_label, top, top_users) = match scope {
+        DataScope::Everything | DataScope::Company(_) => {
+            let company = match scope {
+                DataScope::Company(company) => Some(company),
+                _ => None,
+            };
+            let teams = state.store.top_teams(company, from_q, to_q, TOP).await?;
+            let users = state.store.top_users(company, from_q, to_q, TOP).await?;
+            (
+                "Busiest teams",
+                ranked(teams, team_link),
+                ranked(users, user_link),
+            )
+        }
+        DataScope::Team(_, team) => {
+            let users = state
+                .store
+                .top_users_of_team(team.0, from_ms, to_ms, TOP)
+                .await?;
+            (
+                "Busiest people in your team",
+                ranked(users, user_link),
+                Vec::new(),
+            )
+        }
+        DataScope::OwnOnly(_) => ("", Vec::new(), Vec::new()),
+    };
+    let adoption = if current.actor.can(Role::ManageCompanyMfa) {
+        let first_day = summary
+            .days
+            .first()
+            .map(|d| d.date.clone())
+            .unwrap_or_default();
+        let history = state
+            .store
+            .mfa_adoption(current.actor.company_id, &first_day)
+            .await?;
+        Some(adoption(&summary.days, history))
+    } else {
+        None
+    };
+    Ok(Dashboard {
+        period: format!(
+            "{} to {}",
+            summary
+                .days
+                .first()
+                .map(|d| d.date.as_str())
+                .unwrap_or_default(),
+            summary
+                .days
+                .last()
+                .map(|d| d.date.as_str())
+                .unwrap_or_default()
+        ),
+        period_link,
+        calls: summary.calls,
+        minutes: summary.minutes,
+        chart_width: summary.days.len() as i64 * (BAR + GAP),
+        max_calls,
+        heat: heat(&summary),
+        bars,
+        top_label,
+        top,
+        top_users,
+        adoption,
+    })
+}
+
+/// Registered and all users per day, as two polylines over the same 30
+/// days as the calls (days without a note are skipped).
+fn adoption(days: &[Day], history: Vec<callrec_store::AdoptionDay>) -> Adoption {
+    let max = history.iter().map(|h| h.users).max().unwrap_or(1).max(1);
+    let point = |day: &str, value: i64| {
+        let i = days.iter().position(|d| d.date == day)? as i64;
+        Some(format!(
+            "{},{}",
+            i * (BAR + GAP) + BAR / 2,
+            PLOT - value * PLOT / max
+        ))
+    };
+    let line = |pick: fn(&callrec_store::AdoptionDay) -> i64| {
+        history
+            .iter()
+            .filter_map(|h| point(&h.day, pick(h)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Adoption {
+        points_registered: line(|h| h.registered),
+        points_users: line(|h| h.users),
+        latest: history.last().map(|h| (h.registered, h.users)),
+        rows: history
+            .into_iter()
+            .map(|h| (h.day, h.registered, h.users))
+            .collect(),
+    }
+}
