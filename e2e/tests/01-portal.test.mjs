@@ -12,7 +12,7 @@ test("signs in, shows name and company, and logs out", () => withPages("sign-in"
   await page.goto(env.server.url);
   await screenshot(page, "login");
   await logIn(page, env.server, "acme.admin");
-  await page.waitForURL(/\/recordings$/);
+  await page.waitForURL(/\/home$/);
   const banner = page.locator("header");
   assert.match(await banner.innerText(), /Alex Admin/);
   assert.match(await banner.innerText(), /Acme Telecom/);
@@ -118,7 +118,7 @@ test("adds a user through the Add user pop-up, with errors shown in place", () =
 test("a Staff user sees neither Users nor Company MFA, and gets 404 by URL", () => withPages("staff-scope", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.agent");
-  await page.waitForURL(/\/recordings$/);
+  await page.waitForURL(/\/home$/);
   const nav = page.getByRole("navigation", { name: "Main menu" });
   assert.equal(await nav.getByRole("link", { name: "Users" }).count(), 0);
   assert.equal(await nav.getByRole("link", { name: "Company MFA" }).count(), 0);

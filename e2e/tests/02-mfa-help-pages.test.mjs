@@ -74,7 +74,7 @@ test("3. Register Phone for Multi Factor Authentication", () => withPages("help-
   await screenshot(page, "help-3-ready");
   phones["globex.agent"] = await registerPhone(page, "help-3-qr-code");
   assert.match(phones["globex.agent"].uri, /^otpauth:\/\/totp\/Call%20Recording:globex\.agent\?secret=[A-Z2-7]{32}&issuer=Call%20Recording$/);
-  await page.waitForURL(/\/recordings$/);
+  await page.waitForURL(/\/home$/);
   await screenshot(page, "help-3-signed-in");
 }));
 
@@ -98,7 +98,7 @@ test("4. Logging in using Multi Factor Authentication", () => withPages("help-4"
   await page.getByLabel("Code").fill(await phones["globex.agent"].code());
   // Click Continue.
   await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(/\/recordings$/);
+  await page.waitForURL(/\/home$/);
   await menu(page).waitFor();
 }));
 
@@ -123,7 +123,7 @@ test("5. Disable MFA (Company)", () => withPages("help-5", env.browser, async ()
   // Nobody in Globex is asked for a code any more.
   const agent = await newPage(env.browser);
   await logIn(agent, env.server, "globex.agent");
-  await agent.waitForURL(/\/recordings$/);
+  await agent.waitForURL(/\/home$/);
 }));
 
 test("6. Enable MFA (Self Service)", () => withPages("help-6", env.browser, async () => {
@@ -144,7 +144,7 @@ test("6. Enable MFA (Self Service)", () => withPages("help-6", env.browser, asyn
   const prompt = again.getByRole("dialog", { name: "Multi-factor authentication" });
   await prompt.getByLabel("Code").fill(await phones["acme.agent"].code());
   await prompt.getByRole("button", { name: "Continue" }).click();
-  await again.waitForURL(/\/recordings$/);
+  await again.waitForURL(/\/home$/);
 }));
 
 test("7. Disable MFA (Self Service)", () => withPages("help-7", env.browser, async () => {
@@ -152,7 +152,7 @@ test("7. Disable MFA (Self Service)", () => withPages("help-7", env.browser, asy
   await logIn(page, env.server, "acme.agent");
   await page.getByLabel("Code").fill(await phones["acme.agent"].code());
   await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(/\/recordings$/);
+  await page.waitForURL(/\/home$/);
   // Select My MFA on the top right hand corner.
   await page.getByRole("button", { name: "My MFA" }).click();
   // A pop-up will appear providing the option to enable MFA, remove the check.
@@ -169,7 +169,7 @@ test("7. Disable MFA (Self Service)", () => withPages("help-7", env.browser, asy
   // No code at the next sign-in.
   const again = await newPage(env.browser);
   await logIn(again, env.server, "acme.agent");
-  await again.waitForURL(/\/recordings$/);
+  await again.waitForURL(/\/home$/);
 }));
 
 test("8. Assign ability to manage MFA", () => withPages("help-8", env.browser, async () => {
@@ -203,7 +203,7 @@ test("8. Assign ability to manage MFA", () => withPages("help-8", env.browser, a
 test("9. Reset MFA Setup (My Own MFA)", () => withPages("help-9", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.agent");
-  await page.waitForURL(/\/recordings$/);
+  await page.waitForURL(/\/home$/);
   // Select My MFA on the top right hand corner.
   await page.getByRole("button", { name: "My MFA" }).click();
   const dialog = page.getByRole("dialog", { name: "My MFA" });
@@ -267,7 +267,7 @@ test("10. Reset MFA (Other User), ending that user's open session", () => withPa
 test("live policy: MFA Enabled reaches a session that is already open", () => withPages("live-policy", env.browser, async () => {
   const bob = await newPage(env.browser);
   await logIn(bob, env.server, "bob.smith");
-  await bob.waitForURL(/\/recordings$/);
+  await bob.waitForURL(/\/home$/);
 
   const admin = await newPage(env.browser);
   await logIn(admin, env.server, "acme.admin");

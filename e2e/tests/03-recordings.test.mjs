@@ -10,6 +10,8 @@ const env = useServerAndBrowser();
 test("filters by number and date, plays and downloads a recording", () => withPages("recordings", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }).click();
   await page.waitForURL(/\/recordings$/);
   const rows = page.getByRole("table").getByRole("row");
   assert.equal(await rows.count(), 51, "a header and 50 recordings a page");
@@ -68,6 +70,8 @@ test("filters by number and date, plays and downloads a recording", () => withPa
 test("a Staff user sees only their own recordings", () => withPages("recordings-staff", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.agent");
+  await page.waitForURL(/\/home$/);
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }).click();
   await page.waitForURL(/\/recordings$/);
   const rows = page.getByRole("table").getByRole("row");
   const count = await rows.count();

@@ -65,7 +65,7 @@ test("a new user goes from the temporary password through MFA to the Recordings 
   await choose.getByLabel("New password", { exact: true }).fill("nina's own pass phrase");
   await choose.getByLabel("Confirm new password").fill("nina's own pass phrase");
   await choose.getByRole("button", { name: "Save" }).click();
-  await nina.waitForURL(/\/recordings\?done=password-chosen$/);
+  await nina.waitForURL(/\/home\?done=password-chosen$/);
   await nina.getByRole("status").filter({ hasText: "Your new password is saved." }).waitFor();
   await menu(nina).getByRole("link", { name: "Recordings" }).waitFor();
 

@@ -15,6 +15,8 @@ const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
 test("legal hold, Deleted recordings and Restore", () => withPages("records-hold", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }).click();
   await page.waitForURL(/\/recordings$/);
   const rows = page.getByRole("table").getByRole("row");
   const first = rows.nth(1);
@@ -86,6 +88,8 @@ test("legal hold, Deleted recordings and Restore", () => withPages("records-hold
 test("download selected recordings as a ZIP with a manifest", () => withPages("records-zip", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }).click();
   await page.waitForURL(/\/recordings$/);
   const rows = page.getByRole("table").getByRole("row");
   await rows.nth(1).getByRole("checkbox", { name: "Select" }).check();
@@ -133,6 +137,8 @@ test("Company settings → Retention shows what the next run deletes", () => wit
 test("the call detail report, on a phone too", () => withPages("records-calls", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }).click();
   await page.waitForURL(/\/recordings$/);
   await page.getByRole("link", { name: "Call detail report" }).click();
   await page.getByRole("heading", { name: "Call detail report", level: 1 }).waitFor();

@@ -59,6 +59,8 @@ pub(crate) struct Ranked {
 }
 
 pub(crate) struct Adoption {
+    /// Each day's registered users, as a dot (one day alone makes no line).
+    pub dots: Vec<(i64, i64)>,
     pub points_registered: String,
     pub points_users: String,
     pub rows: Vec<(String, i64, i64)>,
@@ -265,20 +267,21 @@ fn adoption(days: &[Day], history: Vec<callrec_store::AdoptionDay>) -> Adoption 
     let max = history.iter().map(|h| h.users).max().unwrap_or(1).max(1);
     let point = |day: &str, value: i64| {
         let i = days.iter().position(|d| d.date == day)? as i64;
-        Some(format!(
-            "{},{}",
-            i * (BAR + GAP) + BAR / 2,
-            PLOT - value * PLOT / max
-        ))
+        Some((i * (BAR + GAP) + BAR / 2, PLOT - value * PLOT / max))
     };
     let line = |pick: fn(&callrec_store::AdoptionDay) -> i64| {
         history
             .iter()
             .filter_map(|h| point(&h.day, pick(h)))
+            .map(|(x, y)| format!("{x},{y}"))
             .collect::<Vec<_>>()
             .join(" ")
     };
     Adoption {
+        dots: history
+            .iter()
+            .filter_map(|h| point(&h.day, h.registered))
+            .collect(),
         points_registered: line(|h| h.registered),
         points_users: line(|h| h.users),
         latest: history.last().map(|h| (h.registered, h.users)),
