@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# schemathesis (from PyPI) against /api/v1/openapi.json of a real portal
-# with a real API token: every generated request must get no 5xx and an
-# answer that matches the description (status, content type, schema), and
-# requests without the token must be refused. Part of scripts/test.sh.
+# schemathesis (from PyPI) against /api/v1/openapi.json of a real portal,
+# once with a token of every scope and once with a token of all of them:
+# every generated request must get no 5xx and an answer that matches the
+# description (status, content type, schema), requests without the token
+# must be refused, and every read outside the token's scopes must be 404
+# (scripts/api_scope_check.py). Part of scripts/test.sh.
 # Needs CALLREC_BIN (the built callrec binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,17 @@ trap cleanup EXIT
 
 "$CALLREC_BIN" company add "Schema Test" >/dev/null
 "$CALLREC_BIN" team add --company "Schema Test" Sales >/dev/null
-token="$("$CALLREC_BIN" token create --company "Schema Test" --name schemathesis | grep '^crt_')"
+"$CALLREC_BIN" company add "Other Company" >/dev/null
+scopes="ingest recordings:read recordings:download directory:read audit:read"
+declare -A tokens
+for scope in $scopes all; do
+  wanted="$scope"
+  [ "$scope" = all ] && wanted="${scopes// /,}"
+  tokens[$scope]="$("$CALLREC_BIN" token create --company "Schema Test" --name "schemathesis $scope" --scope "$wanted" | grep '^crt_')"
+done
+# A recording of each company, so ids that exist are in play too.
+other="$("$CALLREC_BIN" token create --company "Other Company" --name other --scope ingest | grep '^crt_')"
+export CALLREC_API_RATE_LIMIT=1000000
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$CALLREC_BIN" serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
 server=$!
@@ -33,10 +45,29 @@ for _ in $(seq 100); do
 done
 grep -q "callrec is serving" "$data/serve.log" || { cat "$data/serve.log"; exit 1; }
 
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
-  --url "http://127.0.0.1:$port" \
-  --header "Authorization: Bearer $token" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection,ignored_auth \
-  --max-examples "${SCHEMATHESIS_EXAMPLES:-150}" \
-  --seed 20261201 \
-  --no-color
+wav="$data/call.wav"
+python3 - "$wav" <<'PY'
+import struct, sys
+samples = bytes(1600)
+header = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16) + b"data" + struct.pack("<I", len(samples))
+open(sys.argv[1], "wb").write(header + samples)
+PY
+for who in "${tokens[ingest]}" "$other"; do
+  curl -fsS -o /dev/null -H "Authorization: Bearer $who" \
+    -F 'metadata={"started_at":"2026-11-20T09:30:00Z","direction":"inbound","from":"111","to":"222"};type=application/json' \
+    -F "audio=@$wav" "http://127.0.0.1:$port/api/v1/recordings"
+done
+
+for scope in $scopes all; do
+  echo "== schemathesis with a token of scope: $scope"
+  examples="${SCHEMATHESIS_EXAMPLES:-40}"
+  [ "$scope" = all ] && examples="${SCHEMATHESIS_EXAMPLES_ALL:-150}"
+  CALLREC_FUZZ_SCOPES="$scope" SCHEMATHESIS_HOOKS=scripts.api_scope_check \
+  PYTHONPATH=. "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+    --url "http://127.0.0.1:$port" \
+    --header "Authorization: Bearer ${tokens[$scope]}" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection,ignored_auth,out_of_scope_is_404 \
+    --max-examples "$examples" \
+    --seed 20261201 \
+    --no-color
+done
