@@ -49,8 +49,9 @@ impl Store {
             "AND $4 IS NULL"
         };
         let rows = sqlx::query(&format!(
-            "SELECT quarter, SUM(inbound) AS inbound, SUM(outbound) AS outbound, \
-             SUM(internal) AS internal, SUM(duration_ms) AS duration_ms FROM call_counts \
+            "SELECT quarter, CAST(SUM(inbound) AS BIGINT) AS inbound, \
+             CAST(SUM(outbound) AS BIGINT) AS outbound, CAST(SUM(internal) AS BIGINT) AS internal, \
+             CAST(SUM(duration_ms) AS BIGINT) AS duration_ms FROM call_counts \
              WHERE slice = $1 AND quarter BETWEEN $2 AND $3 {owner_clause} GROUP BY quarter"
         ))
         .bind(slice)
@@ -130,7 +131,7 @@ impl Store {
     ) -> Result<Vec<TopEntry>> {
         let rows = sqlx::query(&format!(
             "SELECT k.owner AS id, {name} AS name, \
-             SUM(k.inbound + k.outbound + k.internal) AS calls \
+             CAST(SUM(k.inbound + k.outbound + k.internal) AS BIGINT) AS calls \
              FROM call_counts k {joins} \
              WHERE k.slice = {slice} AND k.quarter BETWEEN $1 AND $2 \
              AND ($4 IS NULL OR {company_column} = $4) \

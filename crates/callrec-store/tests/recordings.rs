@@ -2,6 +2,7 @@
 
 use callrec_domain::api_scope::ApiScopes;
 use callrec_domain::audio::AudioFormat;
+use callrec_domain::dashboard::QUARTER_MS;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{Direction, RecordingId};
 use callrec_domain::retention::Retention;
@@ -711,6 +712,52 @@ backend_tests! {
         assert!(keys.contains(&acme.key) && keys.contains(&globex.key), "{keys:?}");
         assert!(db.store.remove_audio_if_unused(&acme.key, &blobs).await.unwrap());
         assert!(blobs.path_of(&globex.key).unwrap().exists());
+    }
+
+    async fn the_dashboard_counts_stay_exact_through_delete_restore_and_purges(db) {
+        let w = world(&db.store).await;
+        // 40 calls over ten hours, in bulk and one at a time, some without a team or user.
+        let rows: Vec<NewRecording> = (0..30u8)
+            .map(|n| recording(n, &w.acme, (n % 3 != 0).then_some(&w.sales), (n % 2 == 0).then_some(&w.agent), T0 + i64::from(n) * 1_200_000))
+            .collect();
+        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        for n in 30..40u8 {
+            db.store.insert_recording(&recording(n, &w.acme, Some(&w.support), None, T0 + i64::from(n) * 1_200_000), NOW).await.unwrap();
+        }
+        db.store.insert_recording(&recording(40, &w.globex, None, Some(&w.other), T0), NOW).await.unwrap();
+        let (from, to) = (T0 / QUARTER_MS - 1, T0 / QUARTER_MS + 100);
+        // What the buckets say against what the recordings table says.
+        let check = |label: &'static str| {
+            let store = db.store.clone();
+            let (acme, sales, agent) = (w.acme.id, w.sales.id, w.agent.id);
+            async move {
+                for scope in [DataScope::Company(acme), DataScope::Team(acme, sales), DataScope::OwnOnly(agent), DataScope::Everything] {
+                    let counts = store.call_counts(scope, from, to).await.unwrap();
+                    let calls: i64 = counts.iter().map(|c| c.calls()).sum();
+                    let inbound: i64 = counts.iter().map(|c| c.inbound).sum();
+                    let minutes: i64 = counts.iter().map(|c| c.duration_ms).sum();
+                    let expected = store.count_matching(&query(scope)).await.unwrap().0;
+                    let inbound_query = RecordingQuery { direction: Some(Direction::Inbound), ..query(scope) };
+                    let expected_inbound = store.count_matching(&inbound_query).await.unwrap().0;
+                    assert_eq!((calls, inbound, minutes), (expected, expected_inbound, expected * 1000), "{label}: {scope:?}");
+                    assert!(expected > 0, "{label}: {scope:?} has calls");
+                }
+            }
+        };
+        check("after ingest").await;
+        assert!(bin(&db.store, &id(4), DataScope::Everything).await);
+        assert!(bin(&db.store, &id(33), DataScope::Everything).await);
+        check("after Delete").await;
+        let restored = db.store.restore_recording(&id(4), DataScope::Everything, NOW, |c| NewAuditEntry::new(AuditAction::RecordingRestored).company(c)).await.unwrap();
+        assert!(matches!(restored, callrec_store::Restored::Restored), "{restored:?}");
+        check("after Restore").await;
+        // Retention: everything that started in the first five hours goes.
+        let rule = PurgeRule { company: w.acme.id, expired_before: Some(T0 + 5 * 3_600_000), deleted_before: i64::MAX };
+        db.store.purge_batch(rule, 500, NOW, |_| NewAuditEntry::new(AuditAction::RecordingsPurged).company(w.acme.id)).await.unwrap();
+        check("after the purge").await;
+        let left = db.store.call_counts(DataScope::Company(w.acme.id), from, to).await.unwrap();
+        assert!(left.iter().all(|c| c.calls() > 0), "emptied buckets are removed");
+        assert!(left.iter().all(|c| c.quarter * QUARTER_MS >= T0 + 5 * 3_600_000 - QUARTER_MS), "{left:?}");
     }
 
     async fn api_tokens_are_found_by_hash_until_revoked_or_expired(db) {

@@ -7,6 +7,7 @@ mod account;
 mod api;
 mod auth;
 mod companies;
+mod dashboard;
 mod integrity;
 mod keys;
 mod mail;

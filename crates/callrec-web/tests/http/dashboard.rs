@@ -1,0 +1,41 @@
+//! The home dashboard over HTTP on both engines: every level gets its own
+//! scope's figures, and each bar links to its day's search.
+
+use crate::harness::*;
+use crate::recordings::{token_with, upload, wav};
+use callrec_store::backend_tests;
+use serde_json::json;
+
+backend_tests! {
+    async fn each_level_sees_its_own_calls_and_links_to_the_search(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let acme = token_with(&app, &seed.acme, "pbx", "ingest").await;
+        let globex = token_with(&app, &seed.globex, "pbx", "ingest").await;
+        let today = callrec_domain::time::format_utc(app.clock.now());
+        let at = format!("{}T00:30:00Z", &today[..10]);
+        for (token, user, direction) in [(&acme, "acme.agent", "inbound"), (&acme, "acme.agent", "outbound"), (&acme, "acme.support", "inbound"), (&globex, "globex.agent", "internal")] {
+            let metadata = json!({"started_at": at, "direction": direction, "from": "111", "to": "222", "username": user});
+            assert_eq!(upload(&app, token, metadata, wav(8000 * 90), "a.wav").await.0, 201);
+        }
+        let calls = |page: &str| page.split("stat-value\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+        for (username, expected) in [("root", "4"), ("acme.admin", "3"), ("acme.agent", "2"), ("globex.admin", "1")] {
+            let (status, page) = app.as_user(username).await.get_text("/home").await;
+            assert_eq!(status, 200, "{username}");
+            assert_eq!(calls(&page), expected, "{username}'s calls");
+            assert!(page.contains("Calls per day") && page.contains("Busiest hours"), "{username}");
+        }
+        let (_, admin) = app.as_user("acme.admin").await.get_text("/home").await;
+        let day = &today[..10];
+        let link = format!("/recordings?start={day}T00%3A00&#38;end={day}T23%3A59&#38;direction=inbound");
+        assert!(admin.contains(&link), "the inbound bar links to its search: {link}");
+        assert!(admin.contains(&format!("{day}: 2 inbound calls")), "two inbound calls today");
+        assert!(admin.contains("Busiest teams") && admin.contains("acme.agent"), "busiest people");
+        assert!(admin.contains("MFA adoption"), "the MFA manager sees adoption");
+        let (_, lead) = app.as_user("acme.lead").await.get_text("/home").await;
+        assert!(lead.contains("Busiest people in your team"), "a Team user's ranking");
+        // Without Access to Recordings there is no dashboard.
+        let (status, _) = app.as_user("globex.admin").await.get_text("/home").await;
+        assert_eq!(status, 200);
+    }
+}
