@@ -148,8 +148,16 @@ fn help_documents_every_command_and_setting() {
         "--demo",
         "CALLREC_SESSION_IDLE_MINUTES",
         "CALLREC_ARGON2_MEMORY_KIB",
+        "CALLREC_API_RATE_LIMIT",
     ] {
         assert!(serve.contains(word), "{word} missing from serve --help");
+    }
+    let token = cli.expect(0, &["token", "create", "--help"], "");
+    for word in ["--scope", "recordings:download", "--expires-in-days"] {
+        assert!(
+            token.contains(word),
+            "{word} missing from token create --help"
+        );
     }
     for sub in [
         &["company", "add", "--help"][..],
@@ -159,6 +167,8 @@ fn help_documents_every_command_and_setting() {
         &["user", "set-password", "--help"],
         &["migrate", "--help"],
         &["demo", "--help"],
+        &["token", "list", "--help"],
+        &["token", "revoke", "--help"],
     ] {
         cli.expect(0, sub, "");
     }
@@ -537,7 +547,7 @@ on_each_backend! {
     assert_eq!(token.len(), 47);
     let list = cli.expect(0, &["token", "list"], "");
     assert!(
-        list.contains("Acme\tpbx-1\tcreated ") && list.contains("active"),
+        list.contains("Acme\tpbx-1\tingest\tcreated ") && list.contains("no expiry\tnever used\tactive"),
         "{list}"
     );
     assert!(!list.contains(token), "never shown again");
@@ -561,7 +571,34 @@ on_each_backend! {
             &["token", "create", "--company", "Acme", "--name", " "],
             ""
         )
-        .contains("--name must be"));
+        .contains("--name: Token name is required"));
+    // Scopes, repeated or comma-separated, and an expiry.
+    let out = cli.expect(
+        0,
+        &["token", "create", "--company", "Acme", "--name", "crm", "--scope", "recordings:read,audit:read", "--scope", "directory:read", "--expires-in-days", "30"],
+        "",
+    );
+    assert!(out.contains("with scopes recordings:read,directory:read,audit:read (until 20"), "{out}");
+    let list = cli.expect(0, &["token", "list", "--company", "Acme"], "");
+    assert!(list.contains("crm\trecordings:read,directory:read,audit:read\tcreated ") && list.contains("\texpires 20"), "{list}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let before = runtime.block_on(store.list_api_tokens(None)).unwrap().len();
+    for (args, message) in [
+        (vec!["--scope", "admin"], "--scope: Unknown scope \"admin\""),
+        (vec!["--scope", "ingest", "--expires-in-days", "0"], "--expires-in-days: Expires in (days) must be a whole number from 1 to 1826"),
+        (vec!["--scope", "ingest", "--expires-in-days", "forever"], "--expires-in-days"),
+    ] {
+        let mut all = vec!["token", "create", "--company", "Acme", "--name", "bad"];
+        all.extend(args);
+        assert!(cli.expect(2, &all, "").contains(message), "{message}");
+    }
+    assert_eq!(runtime.block_on(store.list_api_tokens(None)).unwrap().len(), before, "nothing written");
+    let created = runtime
+        .block_on(store.audit_entries(&callrec_store::AuditQuery { action: Some("token.created".into()), limit: 5, ..Default::default() }))
+        .unwrap();
+    assert_eq!(created.len(), 2);
+    assert_eq!(created[0].actor_name.as_deref(), Some("cli"));
     cli.expect(
         0,
         &["token", "revoke", "--company", "Acme", "--name", "pbx-1"],

@@ -34,8 +34,9 @@ backend_tests! {
         assert!(admin.contains("MFA adoption"), "the MFA manager sees adoption");
         let (_, lead) = app.as_user("acme.lead").await.get_text("/home").await;
         assert!(lead.contains("Busiest people in your team"), "a Team user's ranking");
-        // Without Access to Recordings there is no dashboard.
-        let (status, _) = app.as_user("globex.admin").await.get_text("/home").await;
+        // Without Access to Recordings there is no dashboard: a greeting.
+        let (status, page) = app.as_user("acme.support").await.get_text("/home").await;
         assert_eq!(status, 200);
+        assert!(page.contains("Welcome") && !page.contains("Calls per day"), "{page}");
     }
 }

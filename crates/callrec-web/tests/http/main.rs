@@ -22,5 +22,6 @@ mod routes;
 mod security;
 mod startup;
 mod teams;
+mod tokens;
 mod users;
 mod zones;
