@@ -22,28 +22,8 @@ CONNECTIONS="${CONNECTIONS:-8}"
 DURATION="${DURATION:-15s}"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 PORT="${PORT:-18383}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callrec-target}"
-if ! command -v wrk >/dev/null; then
-  echo "== installing wrk" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
-echo "== building callrec (release)" >&2
-cargo build --release --quiet --bin callrec
-BIN="$CARGO_TARGET_DIR/release/callrec"
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-# wrk on the Recordings page for DURATION; prints "p50 p99 req/s".
-measure() {
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: $cookie" "http://127.0.0.1:$PORT/recordings" > "$work/wrk.txt"
-  if grep -q "Non-2xx" "$work/wrk.txt"; then
-    echo "wrk saw errors:" >&2; cat "$work/wrk.txt" >&2; exit 1
-  fi
-  echo "$(awk '$1=="50%"{print $2}' "$work/wrk.txt") $(awk '$1=="99%"{print $2}' "$work/wrk.txt") $(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")"
-}
+# shellcheck source=lib.sh
+source bench/lib.sh
 
 peak_kb() { awk '/VmHWM/{print $2}' "/proc/$server/status"; }
 
@@ -56,26 +36,14 @@ rows=()
 # part-way keeps what it measured.
 row() { rows+=("$1"); echo "RESULT $1" >&2; }
 for backend in $BACKENDS; do
-  data="$work/$backend"
-  mkdir -p "$data"
-  export CALLREC_DATA_DIR="$data" CALLREC_LOG=warn
-  if [ "$backend" = postgres ]; then
-    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS callrec_bench" -c "CREATE DATABASE callrec_bench" >/dev/null
-    export CALLREC_DATABASE_URL="$PG_URL/callrec_bench"
-  else
-    export CALLREC_DATABASE_URL=""
-  fi
+  fresh_backend "$backend"
+  export CALLREC_LOG=warn
   echo "== $backend: loading $RECORDINGS recordings" >&2
   "$BIN" demo --recordings "$RECORDINGS" >/dev/null
   [ "$backend" = postgres ] && psql "$CALLREC_DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null
 
-  "$BIN" serve --listen "127.0.0.1:$PORT" > "$work/serve.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-  cookie=$(curl -s -o /dev/null -D - -H "Origin: http://127.0.0.1:$PORT" \
-      --data-urlencode "username=acme.admin" --data-urlencode "password=Demo-Calls-2026!" \
-      "http://127.0.0.1:$PORT/login" | awk -F'[ ;]' 'tolower($1)=="set-cookie:"{print $2}')
-  [ -n "$cookie" ] || { echo "could not sign in" >&2; exit 1; }
+  serve
+  cookie=$(sign_in acme.admin)
 
   echo "== $backend: ZIP of 1,000 recordings" >&2
   curl -s -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$PORT/recordings" # warm
@@ -91,7 +59,7 @@ for backend in $BACKENDS; do
   row "| $backend | ZIP of $files files (1,000 recordings + manifest), $zip_mb MB | $(printf '%.2f' "$zip_s") s | server peak RSS $((before / 1024)) → $((after / 1024)) MB |"
 
   echo "== $backend: Recordings page without the purge" >&2
-  read -r p50 p99 rps < <(measure)
+  read -r p50 p99 rps < <(measure "http://127.0.0.1:$PORT/recordings" "$cookie" "$CONNECTIONS")
   row "| $backend | Recordings page, $CONNECTIONS connections, no purge | p50 $p50, p99 $p99 | $rps req/s |"
 
   sql "UPDATE companies SET retention = '60d' WHERE name = 'Acme Telecom'"
@@ -100,14 +68,14 @@ for backend in $BACKENDS; do
   start=$(date +%s.%N)
   "$BIN" purge > "$work/purge.txt" &
   purge=$!
-  read -r p50 p99 rps < <(measure)
+  read -r p50 p99 rps < <(measure "http://127.0.0.1:$PORT/recordings" "$cookie" "$CONNECTIONS")
   wait "$purge"
   purge_s=$(echo "$(date +%s.%N) - $start" | bc)
   purged=$(tail -1 "$work/purge.txt" | awk '{print $2}')
   rate=$(echo "$purged / $purge_s" | bc)
   row "| $backend | Recordings page, $CONNECTIONS connections, during the purge | p50 $p50, p99 $p99 | $rps req/s |"
   row "| $backend | purge of $purged recordings (of $due due) in batches of 500, with the page loaded | $(printf '%.1f' "$purge_s") s | $rate recordings/s |"
-  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  stop_serving
 done
 
 echo

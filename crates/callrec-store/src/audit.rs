@@ -85,11 +85,11 @@ audit_actions! {
     AuditExported => "audit.exported", "Audit report exported";
     TokenCreated => "token.created", "API token created";
     TokenRevoked => "token.revoked", "API token revoked";
+    ApiRead => "api.read", "Read through the API";
 }
 
-/// The details of an entry made with an API token (the actor is the
-/// token's name), unless the action gives its own.
-pub const API_TOKEN_DETAIL: &str = "with an API token";
+/// How the audit log names an API token as actor: `token:CRM sync`.
+pub const TOKEN_ACTOR_PREFIX: &str = "token:";
 
 /// An event to append.
 #[derive(Debug, Clone, Default)]
@@ -125,11 +125,11 @@ impl NewAuditEntry {
         self
     }
 
-    /// Done through the API with the token of this name.
+    /// Done through the API with the token named `name`: the actor is
+    /// `token:NAME`, which no username can be (they have no colon).
     pub fn by_token(mut self, name: &str) -> Self {
         self.actor_id = None;
-        self.actor_name = Some(name.to_string());
-        self.details = API_TOKEN_DETAIL.to_string();
+        self.actor_name = Some(format!("{TOKEN_ACTOR_PREFIX}{name}"));
         self
     }
 

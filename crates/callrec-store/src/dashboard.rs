@@ -6,6 +6,7 @@ use crate::{Result, Store};
 use callrec_domain::dashboard::QuarterCount;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::CompanyId;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// A team or user with its calls in a window.
@@ -22,6 +23,19 @@ pub struct AdoptionDay {
     pub day: String,
     pub users: i64,
     pub registered: i64,
+}
+
+/// Rows of `id`, `name` and `calls`, busiest first.
+fn top_entries(rows: &[AnyRow]) -> Result<Vec<TopEntry>> {
+    rows.iter()
+        .map(|row| {
+            Ok(TopEntry {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                calls: row.try_get("calls")?,
+            })
+        })
+        .collect()
 }
 
 /// The `call_counts` rows of a scope: (slice, owner), or every company.
@@ -143,15 +157,7 @@ impl Store {
         .bind(company)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(TopEntry {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    calls: row.try_get("calls")?,
-                })
-            })
-            .collect()
+        top_entries(&rows)
     }
 
     /// The users with most calls of one team, from the recordings
@@ -175,15 +181,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(TopEntry {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    calls: row.try_get("calls")?,
-                })
-            })
-            .collect()
+        top_entries(&rows)
     }
 
     /// Notes every company's MFA adoption for `day` (UTC date), replacing
@@ -205,16 +203,19 @@ impl Store {
         Ok(())
     }
 
-    /// A company's MFA adoption from `from_day` on, oldest first.
+    /// A company's MFA adoption (or every company's, summed) from
+    /// `from_day` on, oldest first.
     pub async fn mfa_adoption(
         &self,
-        company: CompanyId,
+        company: Option<CompanyId>,
         from_day: &str,
     ) -> Result<Vec<AdoptionDay>> {
         let rows = sqlx::query(
-            "SELECT day, users, registered FROM mfa_adoption WHERE company_id = $1 AND day >= $2 ORDER BY day",
+            "SELECT day, CAST(SUM(users) AS BIGINT) AS users, \
+             CAST(SUM(registered) AS BIGINT) AS registered FROM mfa_adoption \
+             WHERE ($1 IS NULL OR company_id = $1) AND day >= $2 GROUP BY day ORDER BY day",
         )
-        .bind(company.0)
+        .bind(company.map(|c| c.0))
         .bind(from_day)
         .fetch_all(&self.pool)
         .await?;

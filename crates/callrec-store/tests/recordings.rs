@@ -549,7 +549,11 @@ backend_tests! {
             callrec_store::Backend::Sqlite => "seq = seq + 1000",
         };
         assert!(db.execute(&format!("UPDATE recordings SET {new_seq}")).await.is_err(), "seq is refused");
-        db.execute("UPDATE recordings SET duration_ms = 5").await.unwrap();
+        // Direction and length too: the dashboard's counts rely on them.
+        for change in ["duration_ms = 5", "direction = 'internal'"] {
+            assert!(db.execute(&format!("UPDATE recordings SET {change}")).await.is_err(), "{change} is refused");
+        }
+        db.execute("UPDATE recordings SET external_id = 'x-1'").await.unwrap();
     }
 
     /// Security review, item 14: the packed page is safe only while numbers

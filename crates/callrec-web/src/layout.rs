@@ -153,6 +153,23 @@ impl Chrome {
     }
 }
 
+/// The Company dropdown of a Global user's page, with `selected` marked;
+/// empty for everyone else (they see their own company only).
+pub(crate) async fn company_choices(
+    state: &crate::AppState,
+    global: bool,
+    selected: Option<i64>,
+) -> Result<Vec<Choice>, crate::error::AppError> {
+    if !global {
+        return Ok(Vec::new());
+    }
+    let all = state.store.list_companies().await?;
+    Ok(Choice::list(
+        all.into_iter().map(|c| (c.id.0, c.name)),
+        selected.as_ref(),
+    ))
+}
+
 /// Messages after a redirect are named by code, so a link cannot make the
 /// portal display words of an attacker's choosing.
 pub(crate) fn notice_text(code: &str) -> Option<&'static str> {

@@ -25,7 +25,7 @@ pub enum AuditActor {
     CommandLine,
     /// A signed-in user: their id and username.
     User(UserId, String),
-    /// An API token, by its name.
+    /// An API token, by its name (the log shows `token:NAME`).
     Token(String),
 }
 

@@ -9,6 +9,10 @@ ALTER TABLE api_tokens ADD COLUMN created_by TEXT;
 ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT;
 ALTER TABLE api_tokens ADD COLUMN last_used_addr TEXT;
 
+-- Nodes of the old version may still be writing (a rolling upgrade): no
+-- recording comes or goes between the counts' backfill and their triggers.
+LOCK TABLE recordings IN SHARE ROW EXCLUSIVE MODE;
+
 -- Calls per quarter hour, kept by the triggers below as recordings arrive
 -- and leave (Delete, Restore, purges), so the dashboard sums a few
 -- thousand rows instead of counting a million. A quarter hour because
@@ -112,6 +116,18 @@ $$;
 CREATE TRIGGER recordings_call_counts_delete AFTER DELETE ON recordings
 REFERENCING OLD TABLE AS removed_recordings
 FOR EACH STATEMENT EXECUTE FUNCTION recordings_remove_call_counts();
+
+-- The counts rely on a call's direction and length not changing either.
+DROP TRIGGER recordings_call_facts_fixed ON recordings;
+CREATE OR REPLACE FUNCTION recordings_call_facts_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a recording''s company, team, user, numbers, start time, direction and length cannot change';
+END
+$$;
+CREATE TRIGGER recordings_call_facts_fixed
+BEFORE UPDATE OF company_id, team_id, user_id, calling_number, called_number, started_at, seq,
+                 direction, duration_ms
+ON recordings FOR EACH ROW EXECUTE FUNCTION recordings_call_facts_fixed();
 
 -- How far MFA has got in each company, one row a day (UTC), written by
 -- housekeeping: enabled users, and those with a phone or security key.

@@ -71,6 +71,15 @@ CREATE TRIGGER recordings_call_counts_delete BEFORE DELETE ON recordings BEGIN
       AND inbound = 0 AND outbound = 0 AND internal = 0;
 END;
 
+-- The counts rely on a call's direction and length not changing either.
+DROP TRIGGER recordings_call_facts_fixed;
+CREATE TRIGGER recordings_call_facts_fixed
+BEFORE UPDATE OF seq, company_id, team_id, user_id, calling_number, called_number, started_at,
+                 direction, duration_ms
+ON recordings BEGIN
+    SELECT RAISE(ABORT, 'a recording''s company, team, user, numbers, start time, direction and length cannot change');
+END;
+
 -- How far MFA has got in each company, one row a day (UTC), written by
 -- housekeeping: enabled users, and those with a phone or security key.
 CREATE TABLE mfa_adoption (

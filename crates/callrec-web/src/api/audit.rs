@@ -97,7 +97,9 @@ pub(crate) async fn entries(
     caller: ApiCaller,
     query: Result<Query<AuditFilters>, QueryRejection>,
 ) -> Result<Json<AuditList>, ApiError> {
-    let grant = caller.require(ApiScope::AuditRead)?;
+    let grant = caller
+        .allow_read(&state, ApiScope::AuditRead, "GET /api/v1/audit")
+        .await?;
     let Query(filters) = query.map_err(params::rejected)?;
     let mut check = Checked::default();
     let action = match filters.action.as_deref() {

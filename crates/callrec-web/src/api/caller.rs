@@ -12,7 +12,7 @@ use callrec_app::accounts::{AuditActor, AuditContext};
 use callrec_app::token_hash;
 use callrec_domain::api_scope::{ApiScope, TokenGrant};
 use callrec_domain::throttle::ThrottleScope;
-use callrec_store::{ApiToken, Reservation};
+use callrec_store::{ApiToken, AuditAction, Reservation, ThrottleWindow};
 
 /// A request made with a live token, inside its rate limit.
 pub(crate) struct ApiCaller {
@@ -20,6 +20,12 @@ pub(crate) struct ApiCaller {
     pub client: String,
     pub now: i64,
 }
+
+/// One `api.read` entry per token and scope in this window.
+const READ_AUDIT_WINDOW: ThrottleWindow = ThrottleWindow {
+    seconds: 600,
+    limit: 1,
+};
 
 /// The longest token accepted (ours are 47 characters).
 const MAX_TOKEN_CHARS: usize = 200;
@@ -80,6 +86,41 @@ impl ApiCaller {
         } else {
             Err(ApiError::not_found())
         }
+    }
+
+    /// [`ApiCaller::require`] for a read of records that leaves no entry of
+    /// its own (searches, details, the directory, the audit log): the first
+    /// such read of each scope in ten minutes is audited, with what was
+    /// asked for, so the log shows which tokens read what and when.
+    pub async fn allow_read(
+        &self,
+        state: &AppState,
+        scope: ApiScope,
+        what: &str,
+    ) -> Result<TokenGrant, ApiError> {
+        let grant = self.require(scope)?;
+        let key = format!("api:{}:{}", self.token.id, scope.code());
+        if let Reservation::Reserved(_) = state
+            .store
+            .reserve_attempt(ThrottleScope::PlayAudit, &key, self.now, READ_AUDIT_WINDOW)
+            .await?
+        {
+            let entry = self
+                .audit()
+                .entry(AuditAction::ApiRead)
+                .company(grant.company)
+                .target(scope.code())
+                .details(what);
+            if let Err(err) = state.store.audit(entry, self.now).await {
+                // No entry, no answer; and the next read tries again.
+                state
+                    .store
+                    .release_attempt(ThrottleScope::PlayAudit, &key)
+                    .await?;
+                return Err(err.into());
+            }
+        }
+        Ok(grant)
     }
 
     /// Audit entries of this token's actions.

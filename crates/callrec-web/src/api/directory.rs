@@ -96,7 +96,9 @@ pub(crate) async fn users(
     caller: ApiCaller,
     query: Result<Query<UserFilters>, QueryRejection>,
 ) -> Result<Json<UserList>, ApiError> {
-    let grant = caller.require(ApiScope::DirectoryRead)?;
+    let grant = caller
+        .allow_read(&state, ApiScope::DirectoryRead, "GET /api/v1/users")
+        .await?;
     let Query(filters) = query.map_err(params::rejected)?;
     let mut check = Checked::default();
     let limit = check.limit(filters.limit);
@@ -167,7 +169,9 @@ pub(crate) async fn teams(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<TeamList>, ApiError> {
-    let grant = caller.require(ApiScope::DirectoryRead)?;
+    let grant = caller
+        .allow_read(&state, ApiScope::DirectoryRead, "GET /api/v1/teams")
+        .await?;
     let teams = state.store.list_teams(Some(grant.company)).await?;
     Ok(Json(TeamList {
         items: teams

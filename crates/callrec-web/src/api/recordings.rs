@@ -12,7 +12,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callrec_app::integrity::Integrity;
-use callrec_domain::api_scope::ApiScope;
+use callrec_domain::api_scope::{ApiScope, TokenGrant};
+use callrec_domain::range::parse_range;
 use callrec_domain::recording::{number_filter, RecordingId};
 use callrec_domain::time::format_rfc3339_ms;
 use callrec_domain::{TeamId, UserId};
@@ -148,7 +149,9 @@ pub(crate) async fn list(
     caller: ApiCaller,
     query: Result<Query<RecordingFilters>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<RecordingList>, ApiError> {
-    let grant = caller.require(ApiScope::RecordingsRead)?;
+    let grant = caller
+        .allow_read(&state, ApiScope::RecordingsRead, "GET /api/v1/recordings")
+        .await?;
     let Query(filters) = query.map_err(params::rejected)?;
     let mut check = Checked::default();
     let calling = check.digits("calling_number", filters.calling_number.as_deref());
@@ -253,13 +256,7 @@ impl From<&Recording> for RecordingDetail {
 }
 
 /// A recording of the token's company by id, or 404.
-async fn find(
-    state: &AppState,
-    caller: &ApiCaller,
-    id: &str,
-    scope: ApiScope,
-) -> Result<Recording, ApiError> {
-    let grant = caller.require(scope)?;
+async fn find(state: &AppState, grant: TokenGrant, id: &str) -> Result<Recording, ApiError> {
     let id = RecordingId::parse(id).ok_or_else(ApiError::not_found)?;
     state
         .store
@@ -288,7 +285,14 @@ pub(crate) async fn one(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<RecordingDetail>, ApiError> {
-    let recording = find(&state, &caller, &id, ApiScope::RecordingsRead).await?;
+    let grant = caller
+        .allow_read(
+            &state,
+            ApiScope::RecordingsRead,
+            "GET /api/v1/recordings/{id}",
+        )
+        .await?;
+    let recording = find(&state, grant, &id).await?;
     Ok(Json(RecordingDetail::from(&recording)))
 }
 
@@ -324,11 +328,21 @@ pub(crate) async fn audio(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let recording = find(&state, &caller, &id, ApiScope::RecordingsDownload).await?;
-    let purpose = if headers.contains_key(header::RANGE) {
-        Purpose::Play
-    } else {
-        Purpose::Download
+    let grant = caller.require(ApiScope::RecordingsDownload)?;
+    let recording = find(&state, grant, &id).await?;
+    // A part of the file is a play (audited once per token, recording and
+    // ten minutes, as a player's many ranges are); the whole file, however
+    // asked for (`bytes=0-` too), is a download (audited every time).
+    let size = u64::try_from(recording.size_bytes).unwrap_or(0);
+    let range = parse_range(
+        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+        size,
+    );
+    let purpose = match range {
+        Some(Ok(r)) if r.start == 0 && r.end + 1 == size => Purpose::Download,
+        // A part, or a range outside the file (416, nothing sent).
+        Some(_) => Purpose::Play,
+        None => Purpose::Download,
     };
     let reader = format!("token:{}", caller.token.id);
     let served = serve_audio(

@@ -8,7 +8,6 @@ use crate::session::CurrentUser;
 use crate::AppState;
 use callrec_domain::dashboard::{days_up_to, summarise, Day, Summary, QUARTER_MS};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::Role;
 use callrec_store::TopEntry;
 
 /// Days shown.
@@ -219,7 +218,17 @@ pub(crate) async fn load(state: &AppState, current: &CurrentUser) -> Result<Dash
         }
         DataScope::OwnOnly(_) => ("", Vec::new(), Vec::new()),
     };
-    let adoption = if current.actor.can(Role::ManageCompanyMfa) {
+    // An operator sees every company's adoption summed; anyone else their
+    // own company's, whatever their level.
+    let adoption_company = match scope {
+        DataScope::Everything => None,
+        _ => Some(current.actor.company_id),
+    };
+    // Those who manage Company MFA (Company or Global level with the role).
+    let adoption = if current
+        .actor
+        .may_manage_company_mfa(current.actor.company_id)
+    {
         let first_day = summary
             .days
             .first()
@@ -227,7 +236,7 @@ pub(crate) async fn load(state: &AppState, current: &CurrentUser) -> Result<Dash
             .unwrap_or_default();
         let history = state
             .store
-            .mfa_adoption(current.actor.company_id, &first_day)
+            .mfa_adoption(adoption_company, &first_day)
             .await?;
         Some(adoption(&summary.days, history))
     } else {

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
-use crate::layout::{Choice, Chrome, NameDialog};
+use crate::layout::{company_choices, Choice, Chrome, NameDialog};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
@@ -128,15 +128,7 @@ async fn render(
         }
         DataScope::OwnOnly(_) => Vec::new(),
     };
-    let companies = if global {
-        let all = state.store.list_companies().await?;
-        Choice::list(
-            all.into_iter().map(|c| (c.id.0, c.name)),
-            selected_company.as_ref(),
-        )
-    } else {
-        Vec::new()
-    };
+    let companies = company_choices(state, global, selected_company).await?;
     let rows = teams
         .into_iter()
         .map(|team| TeamRow {

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
-use crate::layout::{Choice, Chrome};
+use crate::layout::{company_choices, Choice, Chrome};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -45,6 +45,8 @@ pub(crate) struct ScopeBox {
     /// The role a person needs for the same reads.
     like: String,
     checked: bool,
+    /// The creator holds that role: a token never gets more than its maker.
+    allowed: bool,
 }
 
 /// The Create token pop-up, as typed.
@@ -95,10 +97,11 @@ fn may_manage(current: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
-fn scope_boxes(chosen: &[&str]) -> Vec<ScopeBox> {
+fn scope_boxes(current: &CurrentUser, chosen: &[&str]) -> Vec<ScopeBox> {
     ApiScope::ALL
         .into_iter()
         .map(|s| ScopeBox {
+            allowed: may_grant(current, s),
             code: s.code(),
             label: s.label(),
             like: s.role().map_or_else(
@@ -108,6 +111,13 @@ fn scope_boxes(chosen: &[&str]) -> Vec<ScopeBox> {
             checked: chosen.contains(&s.code()),
         })
         .collect()
+}
+
+/// Whether `current` may give a token `scope`: only what they may do
+/// themselves (the role of the matching page). Sending recordings has no
+/// page; whoever manages the company's tokens may grant it.
+fn may_grant(current: &CurrentUser, scope: ApiScope) -> bool {
+    scope.role().is_none_or(|role| current.actor.can(role))
 }
 
 /// The company a Global user chose, or the user's own.
@@ -160,15 +170,7 @@ async fn render(
             active: t.revoked_at.is_none(),
         })
         .collect();
-    let companies = if global {
-        let all = state.store.list_companies().await?;
-        Choice::list(
-            all.into_iter().map(|c| (c.id.0, c.name)),
-            selected_company.as_ref(),
-        )
-    } else {
-        Vec::new()
-    };
+    let companies = company_choices(state, global, selected_company).await?;
     form.companies = companies.clone();
     let page = TokensPage {
         chrome: Chrome::new(current, "API tokens", Some(MenuItem::ApiTokens)),
@@ -190,12 +192,12 @@ async fn render(
         .into_response())
 }
 
-fn blank_form(open: bool) -> CreateForm {
+fn blank_form(current: &CurrentUser, open: bool) -> CreateForm {
     CreateForm {
         open,
         name: String::new(),
         days: String::new(),
-        scopes: scope_boxes(&[]),
+        scopes: scope_boxes(current, &[]),
         companies: Vec::new(),
         errors: Vec::new(),
     }
@@ -216,7 +218,7 @@ async fn tokens_page(
             Some((token.id, token.name))
         }
     };
-    let form = blank_form(query.get("new") == "1");
+    let form = blank_form(&current, query.get("new") == "1");
     render(
         &state,
         &current,
@@ -263,7 +265,21 @@ async fn create(
         .ok();
     let scopes = ApiScopes::parse(&chosen.join(","))
         .map_err(|e| errors.push(e))
-        .ok();
+        .ok()
+        .filter(|scopes| match scopes.iter().find(|s| !may_grant(&current, *s)) {
+            Some(beyond) => {
+                errors.push(ValidationError::new(
+                    "scope",
+                    format!(
+                        "A token gets only what you may do yourself: {} needs {}, which you do not have",
+                        beyond.code(),
+                        beyond.role().map_or("", |r| r.name())
+                    ),
+                ));
+                false
+            }
+            None => true,
+        });
     let days = token_lifetime_days(form.get("expires_in_days"))
         .map_err(|e| errors.push(e))
         .ok();
@@ -278,7 +294,7 @@ async fn create(
         open: true,
         name: form.get("name").to_string(),
         days: form.get("expires_in_days").to_string(),
-        scopes: scope_boxes(&chosen),
+        scopes: scope_boxes(&current, &chosen),
         companies: Vec::new(),
         errors,
     };
@@ -315,7 +331,7 @@ async fn create(
                 &state,
                 &current,
                 selected,
-                blank_form(false),
+                blank_form(&current, false),
                 Some(created),
                 None,
                 StatusCode::OK,

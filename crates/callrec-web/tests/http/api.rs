@@ -263,7 +263,7 @@ backend_tests! {
         };
         let downloads = entries("recording.downloaded").await;
         assert_eq!(downloads.len(), 1);
-        assert_eq!((downloads[0].actor_name.as_deref(), downloads[0].target.as_deref()), (Some("CRM sync"), Some(id.as_str())));
+        assert_eq!((downloads[0].actor_name.as_deref(), downloads[0].target.as_deref()), (Some("token:CRM sync"), Some(id.as_str())));
         assert_eq!(downloads[0].actor_user_id, None);
         assert_eq!(entries("recording.played").await.len(), 1, "ranges are one play per token and recording");
     }
@@ -283,8 +283,9 @@ backend_tests! {
         let (_, rest) = get(&app.address, &token, &format!("/api/v1/audit?action=recording.ingested&limit=2&cursor={next}")).await;
         assert_eq!(rest["items"].as_array().unwrap().len(), 1);
         assert!(rest["next"].is_null());
-        let (_, by_token) = get(&app.address, &token, "/api/v1/audit?actor=auditor").await;
-        assert!(by_token["items"].as_array().unwrap().is_empty(), "ingest is not audited under the token's name");
+        let (_, by_token) = get(&app.address, &token, "/api/v1/audit?actor=token:auditor").await;
+        let actions: Vec<&str> = by_token["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["api.read"], "its own reads of the log, once per scope and ten minutes");
         let (_, none) = get(&app.address, &token, "/api/v1/audit?from=2100-01-01T00:00:00Z").await;
         assert!(none["items"].as_array().unwrap().is_empty());
         let (status, bad) = get(&app.address, &token, "/api/v1/audit?action=no.such&cursor=-1").await;

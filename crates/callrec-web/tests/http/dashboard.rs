@@ -3,6 +3,7 @@
 
 use crate::harness::*;
 use crate::recordings::{token_with, upload, wav};
+use callrec_domain::{Level, Role};
 use callrec_store::backend_tests;
 use serde_json::json;
 
@@ -34,6 +35,18 @@ backend_tests! {
         assert!(admin.contains("MFA adoption"), "the MFA manager sees adoption");
         let (_, lead) = app.as_user("acme.lead").await.get_text("/home").await;
         assert!(lead.contains("Busiest people in your team"), "a Team user's ranking");
+        // MFA adoption: as far as Company MFA reaches. The housekeeping notes
+        // today's figures when the portal starts.
+        app.store.note_mfa_adoption(&today[..10]).await.unwrap();
+        let (_, admin) = app.as_user("acme.admin").await.get_text("/home").await;
+        let acme_users = app.store.list_users(&callrec_store::UserQuery { scope: callrec_domain::permissions::DataScope::Company(seed.acme.id), company: None, search: None, page: 0, per_page: 100 }).await.unwrap().total;
+        assert!(admin.contains(&format!("0 of {acme_users}")), "Acme's own users: {acme_users}");
+        let (_, root) = app.as_user("root").await.get_text("/home").await;
+        let everyone = app.store.count_users().await.unwrap();
+        assert!(root.contains(&format!("0 of {everyone}")), "an operator sees every company: {everyone}");
+        app.user(&seed.acme, Some(&seed.sales), "acme.mfa", Level::Team, &[Role::Recordings, Role::ManageCompanyMfa]).await;
+        let (_, team_level) = app.as_user("acme.mfa").await.get_text("/home").await;
+        assert!(team_level.contains("Calls per day") && !team_level.contains("MFA adoption"), "Company MFA needs Company level");
         // Without Access to Recordings there is no dashboard: a greeting.
         let (status, page) = app.as_user("acme.support").await.get_text("/home").await;
         assert_eq!(status, 200);

@@ -3,6 +3,7 @@
 //! users choosing the company, revoking in reach only, and the audit.
 
 use crate::harness::*;
+use callrec_domain::{Level, Role};
 use callrec_store::{backend_tests, AuditQuery, TokenState};
 
 /// The token on the answer to Create.
@@ -110,5 +111,22 @@ backend_tests! {
         assert_eq!(after.state(app.clock.now()), TokenState::Revoked);
         let revoked = app.store.audit_entries(&AuditQuery { action: Some("token.revoked".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
         assert_eq!((revoked.len(), revoked[0].actor_name.as_deref(), revoked[0].company_id), (1, Some("root"), Some(seed.globex.id)));
+    }
+
+    async fn a_token_never_gets_more_than_its_maker(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        app.user(&seed.acme, None, "acme.hr", Level::Company, &[Role::ManageUsers]).await;
+        let hr = app.as_user("acme.hr").await;
+        let (_, page) = hr.get_text("/api-tokens?new=1").await;
+        assert!(page.contains("Only for those who have this access themselves"), "the scopes they lack are marked");
+        for scope in ["recordings:read", "recordings:download", "audit:read"] {
+            let (status, page) = hr.post_text("/api-tokens", &[("name", "x"), ("scope", "ingest"), ("scope", scope)]).await;
+            assert_eq!(status, 422, "{scope}");
+            assert!(page.contains(&format!("{scope} needs Access to")), "{scope}: says which access");
+        }
+        assert!(app.store.list_api_tokens(None).await.unwrap().is_empty(), "nothing written");
+        let (status, _) = hr.post_text("/api-tokens", &[("name", "pbx"), ("scope", "ingest"), ("scope", "directory:read")]).await;
+        assert_eq!(status, 200, "sending recordings, and reading the users they manage");
     }
 }
