@@ -257,12 +257,15 @@ backend_tests! {
         }
         let beyond = client.get(&url).bearer_auth(&token).header("range", "bytes=99999-").send().await.unwrap();
         assert_eq!(beyond.status(), 416);
+        // The whole file asked for by range is a download, audited as one.
+        let whole_range = client.get(&url).bearer_auth(&token).header("range", "bytes=0-").send().await.unwrap();
+        assert_eq!(whole_range.status(), 206);
         let entries = |action: &'static str| {
             let store = app.store.clone();
             async move { store.audit_entries(&AuditQuery { action: Some(action.into()), limit: 10, ..AuditQuery::default() }).await.unwrap() }
         };
         let downloads = entries("recording.downloaded").await;
-        assert_eq!(downloads.len(), 1);
+        assert_eq!(downloads.len(), 2, "the plain GET and bytes=0-");
         assert_eq!((downloads[0].actor_name.as_deref(), downloads[0].target.as_deref()), (Some("token:CRM sync"), Some(id.as_str())));
         assert_eq!(downloads[0].actor_user_id, None);
         assert_eq!(entries("recording.played").await.len(), 1, "ranges are one play per token and recording");
