@@ -5,8 +5,7 @@
 use crate::{Result, Store};
 use callrec_domain::dashboard::QuarterCount;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::CompanyId;
-use sqlx::any::AnyRow;
+use callrec_domain::{CompanyId, TeamId};
 use sqlx::Row;
 
 /// A team or user with its calls in a window.
@@ -25,26 +24,54 @@ pub struct AdoptionDay {
     pub registered: i64,
 }
 
-/// Rows of `id`, `name` and `calls`, busiest first.
-fn top_entries(rows: &[AnyRow]) -> Result<Vec<TopEntry>> {
-    rows.iter()
-        .map(|row| {
-            Ok(TopEntry {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                calls: row.try_get("calls")?,
-            })
-        })
-        .collect()
+/// Whose busiest list to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ranking {
+    /// Teams of one company, or of every company (named with it).
+    Teams(Option<CompanyId>),
+    /// Users of one company, or of every company.
+    Users(Option<CompanyId>),
+    /// Users by their calls in one team.
+    TeamMembers(TeamId),
 }
 
-/// The `call_counts` rows of a scope: (slice, owner), or every company.
-fn slice_of(scope: DataScope) -> (i64, Option<i64>) {
-    match scope {
-        DataScope::Everything => (1, None),
-        DataScope::Company(company) => (1, Some(company.0)),
-        DataScope::Team(_, team) => (2, Some(team.0)),
-        DataScope::OwnOnly(user) => (3, Some(user.0)),
+impl Ranking {
+    /// The rows to sum (`k`, the buckets, with `$1..$2` the quarters), the
+    /// name shown, and the id bound as `$4`, if any. Each reads an index
+    /// of its own: the owner's key, the team's, or the period's.
+    fn plan(self) -> (&'static str, &'static str, Option<i64>) {
+        match self {
+            Ranking::Teams(Some(company)) => (
+                "teams t JOIN call_counts k ON k.slice = 2 AND k.owner = t.id \
+                 AND k.quarter BETWEEN $1 AND $2 WHERE t.company_id = $4",
+                "t.name",
+                Some(company.0),
+            ),
+            Ranking::Teams(None) => (
+                "call_counts k JOIN teams t ON t.id = k.owner JOIN companies c ON c.id = t.company_id \
+                 WHERE k.slice = 2 AND k.quarter BETWEEN $1 AND $2",
+                "c.name || ' · ' || t.name",
+                None,
+            ),
+            Ranking::Users(Some(company)) => (
+                "users u JOIN call_counts k ON k.slice = 3 AND k.owner = u.id \
+                 AND k.quarter BETWEEN $1 AND $2 WHERE u.company_id = $4",
+                "u.username",
+                Some(company.0),
+            ),
+            Ranking::Users(None) => (
+                "call_counts k JOIN users u ON u.id = k.owner \
+                 WHERE k.slice = 3 AND k.quarter BETWEEN $1 AND $2",
+                "u.username",
+                None,
+            ),
+            Ranking::TeamMembers(team) => (
+                "call_counts k JOIN users u ON u.id = k.owner \
+                 WHERE k.slice = 3 AND k.team = $4 AND k.quarter BETWEEN $1 AND $2",
+                "u.username",
+                Some(team.0),
+            ),
+        }
     }
 }
 
@@ -56,24 +83,28 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<QuarterCount>> {
-        let (slice, owner) = slice_of(scope);
-        let owner_clause = if owner.is_some() {
-            "AND owner = $4"
-        } else {
-            "AND $4 IS NULL"
+        let (slice, owner) = match scope {
+            DataScope::Everything => (1, None),
+            DataScope::Company(company) => (1, Some(company.0)),
+            DataScope::Team(_, team) => (2, Some(team.0)),
+            DataScope::OwnOnly(user) => (3, Some(user.0)),
         };
-        let rows = sqlx::query(&format!(
+        let owner_clause = if owner.is_some() {
+            " AND owner = $4"
+        } else {
+            ""
+        };
+        let sql = format!(
             "SELECT quarter, CAST(SUM(inbound) AS BIGINT) AS inbound, \
              CAST(SUM(outbound) AS BIGINT) AS outbound, CAST(SUM(internal) AS BIGINT) AS internal, \
              CAST(SUM(duration_ms) AS BIGINT) AS duration_ms FROM call_counts \
-             WHERE slice = $1 AND quarter BETWEEN $2 AND $3 {owner_clause} GROUP BY quarter"
-        ))
-        .bind(slice)
-        .bind(from)
-        .bind(to)
-        .bind(owner)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE slice = $1 AND quarter BETWEEN $2 AND $3{owner_clause} GROUP BY quarter"
+        );
+        let mut query = sqlx::query(&sql).bind(slice).bind(from).bind(to);
+        if let Some(owner) = owner {
+            query = query.bind(owner);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
                 Ok(QuarterCount {
@@ -87,101 +118,35 @@ impl Store {
             .collect()
     }
 
-    /// The teams with most calls in quarters `from..to` inside a company
-    /// (or everywhere), busiest first.
-    pub async fn top_teams(
+    /// The busiest teams or users in quarters `from..to`, busiest first.
+    pub async fn busiest(
         &self,
-        company: Option<CompanyId>,
+        ranking: Ranking,
         from: i64,
         to: i64,
         limit: i64,
     ) -> Result<Vec<TopEntry>> {
-        self.top(
-            "JOIN teams t ON t.id = k.owner JOIN companies c ON c.id = t.company_id",
-            2,
-            "t.company_id",
-            "CASE WHEN $4 IS NULL THEN c.name || ' · ' || t.name ELSE t.name END",
-            company.map(|c| c.0),
-            from,
-            to,
-            limit,
-        )
-        .await
-    }
-
-    /// The users with most calls in quarters `from..to` inside a company
-    /// (or everywhere), busiest first.
-    pub async fn top_users(
-        &self,
-        company: Option<CompanyId>,
-        from: i64,
-        to: i64,
-        limit: i64,
-    ) -> Result<Vec<TopEntry>> {
-        self.top(
-            "JOIN users u ON u.id = k.owner",
-            3,
-            "u.company_id",
-            "u.username",
-            company.map(|c| c.0),
-            from,
-            to,
-            limit,
-        )
-        .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn top(
-        &self,
-        joins: &str,
-        slice: i64,
-        company_column: &str,
-        name: &str,
-        company: Option<i64>,
-        from: i64,
-        to: i64,
-        limit: i64,
-    ) -> Result<Vec<TopEntry>> {
-        let rows = sqlx::query(&format!(
+        let (rows, name, id) = ranking.plan();
+        let sql = format!(
             "SELECT k.owner AS id, {name} AS name, \
              CAST(SUM(k.inbound + k.outbound + k.internal) AS BIGINT) AS calls \
-             FROM call_counts k {joins} \
-             WHERE k.slice = {slice} AND k.quarter BETWEEN $1 AND $2 \
-             AND ($4 IS NULL OR {company_column} = $4) \
-             GROUP BY k.owner, {name} ORDER BY calls DESC, name LIMIT $3"
-        ))
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .bind(company)
-        .fetch_all(&self.pool)
-        .await?;
-        top_entries(&rows)
-    }
-
-    /// The users with most calls of one team, from the recordings
-    /// themselves: a user's own counts would include calls of other teams.
-    pub async fn top_users_of_team(
-        &self,
-        team: i64,
-        from_ms: i64,
-        to_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<TopEntry>> {
-        let rows = sqlx::query(
-            "SELECT r.user_id AS id, u.username AS name, COUNT(*) AS calls FROM recordings r \
-             JOIN users u ON u.id = r.user_id \
-             WHERE r.team_id = $1 AND r.started_at >= $2 AND r.started_at < $3 \
-             GROUP BY r.user_id, u.username ORDER BY calls DESC, name LIMIT $4",
-        )
-        .bind(team)
-        .bind(from_ms)
-        .bind(to_ms)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        top_entries(&rows)
+             FROM {rows} GROUP BY k.owner, {name} ORDER BY calls DESC, name LIMIT $3"
+        );
+        let mut query = sqlx::query(&sql).bind(from).bind(to).bind(limit);
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        let found = query.fetch_all(&self.pool).await?;
+        found
+            .iter()
+            .map(|row| {
+                Ok(TopEntry {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    calls: row.try_get("calls")?,
+                })
+            })
+            .collect()
     }
 
     /// Notes every company's MFA adoption for `day` (UTC date), replacing

@@ -55,7 +55,7 @@ pub use blobs::{
     S3Location, StoredBlob, HEAD_BYTES,
 };
 pub use companies::{Company, CompanyRow};
-pub use dashboard::{AdoptionDay, TopEntry};
+pub use dashboard::{AdoptionDay, Ranking, TopEntry};
 pub use data_keys::WrappedKey;
 pub use directory::FilterChoices;
 pub use error::StoreError;

@@ -11,8 +11,8 @@ use callrec_domain::{CompanyName, DisplayName, Level, PhoneNumber, RoleSet, Team
 use callrec_store::number_index::{number_grams, NumberColumn, Slice};
 use callrec_store::{
     backend_tests, AuditAction, AuditQuery, BlobStore, Company, Cursor, Inserted, NewApiToken,
-    NewAuditEntry, NewRecording, NewUser, PageFrom, PurgeRule, RecordingQuery, Store, StoreError,
-    Team, TokenState, User,
+    NewAuditEntry, NewRecording, NewUser, PageFrom, PurgeRule, Ranking, RecordingQuery, Store,
+    StoreError, Team, TokenState, User,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -762,6 +762,36 @@ backend_tests! {
         let left = db.store.call_counts(DataScope::Company(w.acme.id), from, to).await.unwrap();
         assert!(left.iter().all(|c| c.calls() > 0), "emptied buckets are removed");
         assert!(left.iter().all(|c| c.quarter * QUARTER_MS >= T0 + 5 * 3_600_000 - QUARTER_MS), "{left:?}");
+    }
+
+    async fn the_busiest_lists_count_each_scope_only(db) {
+        let w = world(&db.store).await;
+        // The agent made 3 calls in Sales and 2 in Support (they moved); the
+        // other user 1 in Support; Globex 1 of nobody's.
+        for (n, team) in [(1u8, &w.sales), (2, &w.sales), (3, &w.sales), (4, &w.support), (5, &w.support)] {
+            db.store.insert_recording(&recording(n, &w.acme, Some(team), Some(&w.agent), T0 + i64::from(n) * 60_000), NOW).await.unwrap();
+        }
+        db.store.insert_recording(&recording(6, &w.acme, Some(&w.support), Some(&w.other), T0), NOW).await.unwrap();
+        db.store.insert_recording(&recording(7, &w.globex, None, None, T0), NOW).await.unwrap();
+        let (from, to) = (T0 / QUARTER_MS, T0 / QUARTER_MS + 4);
+        let busiest = |ranking| {
+            let store = db.store.clone();
+            async move {
+                store.busiest(ranking, from, to, 5).await.unwrap().into_iter().map(|e| (e.name, e.calls)).collect::<Vec<_>>()
+            }
+        };
+        let agent = w.agent.username.clone();
+        assert_eq!(busiest(Ranking::TeamMembers(w.sales.id)).await, [(agent.clone(), 3)], "only the team's calls");
+        let other = w.other.username.clone();
+        assert_eq!(busiest(Ranking::TeamMembers(w.support.id)).await, [(agent.clone(), 2), (other.clone(), 1)]);
+        assert_eq!(busiest(Ranking::Users(Some(w.acme.id))).await, [(agent.clone(), 5), (other.clone(), 1)]);
+        assert!(busiest(Ranking::Users(Some(w.globex.id))).await.is_empty(), "Globex's call has no user");
+        assert_eq!(busiest(Ranking::Users(None)).await, [(agent, 5), (other, 1)]);
+        assert_eq!(busiest(Ranking::Teams(Some(w.acme.id))).await, [(w.sales.name.clone(), 3), (w.support.name.clone(), 3)]);
+        let everywhere = busiest(Ranking::Teams(None)).await;
+        assert_eq!(everywhere[0], (format!("{} · {}", w.acme.name, w.sales.name), 3), "named with the company");
+        let later = db.store.busiest(Ranking::Users(None), to + 1, to + 100, 5).await.unwrap();
+        assert!(later.is_empty(), "outside the period");
     }
 
     async fn api_tokens_are_found_by_hash_until_revoked_or_expired(db) {

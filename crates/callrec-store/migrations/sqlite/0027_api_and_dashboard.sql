@@ -15,41 +15,48 @@ ALTER TABLE api_tokens ADD COLUMN last_used_addr TEXT;
 -- every time zone's offset is a whole number of them: days and hours in
 -- any zone are whole sets of buckets. Like the number index, each call is
 -- counted once for its company (slice 1), team (2) and user (3), so each
--- scope reads only its own rows; a recording's company, team, user and
--- start time cannot change (0009), so insert and delete are all there is.
+-- scope reads only its own rows. A user's buckets are kept per team of the
+-- call, so a team's busiest people count only that team's calls. A
+-- recording's company, team, user and start time cannot change (0009), so
+-- insert and delete are all there is.
 CREATE TABLE call_counts (
     slice       INTEGER NOT NULL CHECK (slice BETWEEN 1 AND 3),
     owner       INTEGER NOT NULL,  -- the company, team or user id
+    team        INTEGER NOT NULL,  -- a user's calls (slice 3): the call's team, or 0; else 0
     quarter     INTEGER NOT NULL,  -- started_at / 900000
     inbound     INTEGER NOT NULL,
     outbound    INTEGER NOT NULL,
     internal    INTEGER NOT NULL,
     duration_ms INTEGER NOT NULL,
-    PRIMARY KEY (slice, owner, quarter)
+    PRIMARY KEY (slice, owner, team, quarter)
 ) WITHOUT ROWID;
+-- Every company's (or team's, or user's) buckets of a period, for operators.
+CREATE INDEX call_counts_by_time ON call_counts (slice, quarter);
+-- A team's members' calls in that team, for its busiest people.
+CREATE INDEX call_counts_by_team ON call_counts (team, quarter) WHERE slice = 3;
 
 CREATE VIEW call_count_rows AS
-    SELECT seq, 1 AS slice, company_id AS owner, started_at / 900000 AS quarter,
+    SELECT seq, 1 AS slice, company_id AS owner, 0 AS team, started_at / 900000 AS quarter,
            direction, duration_ms FROM recordings
     UNION ALL
-    SELECT seq, 2, team_id, started_at / 900000, direction, duration_ms FROM recordings
+    SELECT seq, 2, team_id, 0, started_at / 900000, direction, duration_ms FROM recordings
     WHERE team_id IS NOT NULL
     UNION ALL
-    SELECT seq, 3, user_id, started_at / 900000, direction, duration_ms FROM recordings
-    WHERE user_id IS NOT NULL;
+    SELECT seq, 3, user_id, COALESCE(team_id, 0), started_at / 900000, direction, duration_ms
+    FROM recordings WHERE user_id IS NOT NULL;
 
-INSERT INTO call_counts (slice, owner, quarter, inbound, outbound, internal, duration_ms)
-SELECT slice, owner, quarter,
+INSERT INTO call_counts (slice, owner, team, quarter, inbound, outbound, internal, duration_ms)
+SELECT slice, owner, team, quarter,
        SUM(direction = 'inbound'), SUM(direction = 'outbound'), SUM(direction = 'internal'),
        SUM(duration_ms)
-FROM call_count_rows GROUP BY slice, owner, quarter;
+FROM call_count_rows GROUP BY slice, owner, team, quarter;
 
 CREATE TRIGGER recordings_call_counts_insert AFTER INSERT ON recordings BEGIN
-    INSERT INTO call_counts (slice, owner, quarter, inbound, outbound, internal, duration_ms)
-    SELECT slice, owner, quarter, direction = 'inbound', direction = 'outbound',
+    INSERT INTO call_counts (slice, owner, team, quarter, inbound, outbound, internal, duration_ms)
+    SELECT slice, owner, team, quarter, direction = 'inbound', direction = 'outbound',
            direction = 'internal', duration_ms
     FROM call_count_rows WHERE seq = new.seq
-    ON CONFLICT (slice, owner, quarter) DO UPDATE SET
+    ON CONFLICT (slice, owner, team, quarter) DO UPDATE SET
         inbound = inbound + excluded.inbound,
         outbound = outbound + excluded.outbound,
         internal = internal + excluded.internal,
@@ -63,11 +70,11 @@ CREATE TRIGGER recordings_call_counts_delete BEFORE DELETE ON recordings BEGIN
         outbound = outbound - (old.direction = 'outbound'),
         internal = internal - (old.direction = 'internal'),
         duration_ms = duration_ms - old.duration_ms
-    WHERE (slice, owner, quarter) IN (
-        SELECT slice, owner, quarter FROM call_count_rows WHERE seq = old.seq);
+    WHERE (slice, owner, team, quarter) IN (
+        SELECT slice, owner, team, quarter FROM call_count_rows WHERE seq = old.seq);
     DELETE FROM call_counts
-    WHERE (slice, owner, quarter) IN (
-        SELECT slice, owner, quarter FROM call_count_rows WHERE seq = old.seq)
+    WHERE (slice, owner, team, quarter) IN (
+        SELECT slice, owner, team, quarter FROM call_count_rows WHERE seq = old.seq)
       AND inbound = 0 AND outbound = 0 AND internal = 0;
 END;
 

@@ -20,7 +20,7 @@ pub(crate) struct AuditFilters {
     /// An event code, such as `recording.played` or `user.created`.
     #[param(pattern = r"^[a-z_]{1,40}\.[a-z_]{1,40}$")]
     action: Option<String>,
-    /// Entries by this actor: a username, or an API token's name.
+    /// Entries by this actor: a username, `token:NAME` for an API token, or `cli`.
     #[param(min_length = 1, max_length = 64)]
     actor: Option<String>,
     /// Entries at or after this time (RFC 3339).
@@ -47,7 +47,7 @@ pub(crate) struct AuditItem {
     action: String,
     /// The event as Reports names it ("Recording played").
     event: String,
-    /// A username, an API token's name, or `cli`.
+    /// A username, `token:NAME` for an API token, or `cli`.
     actor: Option<String>,
     target: Option<String>,
     client_addr: Option<String>,

@@ -8,7 +8,7 @@ use crate::session::CurrentUser;
 use crate::AppState;
 use callrec_domain::dashboard::{days_up_to, summarise, Day, Summary, QUARTER_MS};
 use callrec_domain::permissions::DataScope;
-use callrec_store::TopEntry;
+use callrec_store::{Ranking, TopEntry};
 
 /// Days shown.
 const DAYS: i64 = 30;
@@ -197,8 +197,14 @@ pub(crate) async fn load(state: &AppState, current: &CurrentUser) -> Result<Dash
                 DataScope::Company(company) => Some(company),
                 _ => None,
             };
-            let teams = state.store.top_teams(company, from_q, to_q, TOP).await?;
-            let users = state.store.top_users(company, from_q, to_q, TOP).await?;
+            let teams = state
+                .store
+                .busiest(Ranking::Teams(company), from_q, to_q, TOP)
+                .await?;
+            let users = state
+                .store
+                .busiest(Ranking::Users(company), from_q, to_q, TOP)
+                .await?;
             (
                 "Busiest teams",
                 ranked(teams, team_link),
@@ -208,7 +214,7 @@ pub(crate) async fn load(state: &AppState, current: &CurrentUser) -> Result<Dash
         DataScope::Team(_, team) => {
             let users = state
                 .store
-                .top_users_of_team(team.0, from_ms, to_ms, TOP)
+                .busiest(Ranking::TeamMembers(team), from_q, to_q, TOP)
                 .await?;
             (
                 "Busiest people in your team",
