@@ -4,6 +4,7 @@
 //! content, then fsynced and renamed into the content-addressed store; only
 //! then is the row committed, so an acknowledged recording survives a crash.
 
+use crate::accounts::AuditContext;
 use crate::sealing::{seal_file, DataKeys};
 use callrec_domain::audio::{wav_info, AudioFormat};
 use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
@@ -11,8 +12,7 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{
-    AuditAction, BlobStore, BlobWriter, Inserted, NewAuditEntry, NewRecording, Recording, Store,
-    StoreError,
+    AuditAction, BlobStore, BlobWriter, Inserted, NewRecording, Recording, Store, StoreError,
 };
 use rand::RngCore;
 use serde_json::{Map, Value};
@@ -131,12 +131,13 @@ pub fn check_audio(audio: &BlobWriter) -> Result<AudioFormat, IngestError> {
 }
 
 /// Where a recording comes from, for the audit log.
-pub struct Source<'a> {
+pub struct Source {
     pub company: CompanyId,
-    pub client: &'a str,
+    /// Who sends it, from where and when: the API token or the command
+    /// line, as the audit log names them.
+    pub audit: AuditContext,
+    /// How it came (`API token "pbx"`, `callrec import`), for the entry.
     pub description: String,
-    /// When it arrives (Unix seconds).
-    pub now: i64,
 }
 
 /// Checks the audio and the metadata's user and team, then stores both.
@@ -144,7 +145,7 @@ pub async fn store_recording(
     store: &Store,
     blobs: &BlobStore,
     keys: &DataKeys,
-    source: &Source<'_>,
+    source: &Source,
     metadata: &Metadata,
     audio: BlobWriter,
 ) -> Result<Ingested, IngestError> {
@@ -204,7 +205,7 @@ pub async fn store_recording(
     // Sealed with the company's current data key before it is placed: no
     // plain copy is ever under the company's folder.
     let (key_id, key) = keys
-        .current(store, source.company, source.now)
+        .current(store, source.company, source.audit.now)
         .await
         .map_err(std::io::Error::other)?;
     let temp = audio.temp_path().to_path_buf();
@@ -235,9 +236,11 @@ pub async fn store_recording(
     };
     // Noted before the audio is placed: if this node dies before the row
     // is in, the orphan sweep knows which key to look at.
-    store.note_pending_audio(&audio.key, source.now).await?;
+    store
+        .note_pending_audio(&audio.key, source.audit.now)
+        .await?;
     let (inserted, stored) = store
-        .insert_recording_with_audio(&new, source.now, blobs, audio)
+        .insert_recording_with_audio(&new, source.audit.now, blobs, audio)
         .await?;
     let (id, created) = match inserted {
         Inserted::Created(id) => (id, true),
@@ -245,12 +248,13 @@ pub async fn store_recording(
         Inserted::Existing(id) => (id, false),
     };
     if created {
-        let entry = NewAuditEntry::new(AuditAction::RecordingIngested)
+        let entry = source
+            .audit
+            .entry(AuditAction::RecordingIngested)
             .company(source.company)
             .target(id.as_str())
-            .client(source.client)
             .details(format!("{}; {} bytes", source.description, stored.size));
-        store.audit(entry, source.now).await?;
+        store.audit(entry, source.audit.now).await?;
     }
     let recording = store
         .recording_in_scope(&id, DataScope::Company(source.company))

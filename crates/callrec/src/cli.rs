@@ -135,7 +135,7 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
-    /// Manage API tokens for the recordings ingest API.
+    /// Manage API tokens: a company's scoped, expiring credentials for the API.
     #[command(subcommand)]
     Token(TokenCommand),
     /// Import a folder of audio files, each with a sidecar NAME.json of metadata.

@@ -14,6 +14,9 @@ use callrec_store::{AuditAction, AuditEntry, AuditQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+/// The longest actor: `token:` and a 64-character token name.
+const MAX_ACTOR_CHARS: usize = 70;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct AuditFilters {
@@ -21,7 +24,7 @@ pub(crate) struct AuditFilters {
     #[param(pattern = r"^[a-z_]{1,40}\.[a-z_]{1,40}$")]
     action: Option<String>,
     /// Entries by this actor: a username, `token:NAME` for an API token, or `cli`.
-    #[param(min_length = 1, max_length = 64)]
+    #[param(min_length = 1, max_length = 70)]
     actor: Option<String>,
     /// Entries at or after this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
@@ -110,8 +113,8 @@ pub(crate) async fn entries(
         other => other.map(str::to_string),
     };
     let actor = match filters.actor.as_deref() {
-        Some(name) if name.is_empty() || name.chars().count() > 64 => {
-            check.fail("actor", "must be 1 to 64 characters");
+        Some(name) if name.is_empty() || name.chars().count() > MAX_ACTOR_CHARS => {
+            check.fail("actor", "must be 1 to 70 characters");
             None
         }
         other => other.map(str::to_string),

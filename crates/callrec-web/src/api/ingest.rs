@@ -254,9 +254,8 @@ async fn receive(
     let metadata = parse_metadata(&metadata_text)?;
     let source = Source {
         company: grant.company,
-        client: &caller.client,
+        audit: caller.audit(),
         description: format!("API token {:?}", caller.token.name),
-        now: caller.now,
     };
     let ingested = store_recording(
         &state.store,

@@ -111,6 +111,7 @@ backend_tests! {
         assert!(page.contains("+442079460123") && page.contains(">Sales</td>") && page.contains("0:02"), "{page}");
         let ingested = app.store.audit_entries(&AuditQuery { action: Some("recording.ingested".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
         assert_eq!(ingested[0].target.as_deref(), Some(id));
+        assert_eq!(ingested[0].actor_name.as_deref(), Some("token:pbx"), "the token is the actor");
     }
 
     async fn the_same_external_id_is_idempotent(db) {

@@ -4,6 +4,7 @@
 //! external id gets `import:<file name>`, so running again skips it too.
 
 use crate::error::CliError;
+use callrec_app::accounts::AuditContext;
 use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
 use callrec_app::sealing::DataKeys;
 use callrec_store::{BlobStore, Store};
@@ -29,7 +30,7 @@ async fn import_file(
     store: &Store,
     blobs: &BlobStore,
     keys: &DataKeys,
-    source: &Source<'_>,
+    source: &Source,
     audio: &Path,
 ) -> Result<Outcome, CliError> {
     let Some(json) = sidecar(audio) else {
@@ -119,9 +120,8 @@ pub async fn run(
     }
     let source = Source {
         company: company.id,
-        client: "cli",
+        audit: AuditContext::command_line(),
         description: "callrec import".into(),
-        now: super::now(),
     };
     let total = files.len();
     let tty = std::io::stderr().is_terminal();
