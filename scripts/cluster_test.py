@@ -258,9 +258,17 @@ def main():
     deadline = time.time() + 60
     while len(acknowledged) < 16 and time.time() < deadline:
         time.sleep(0.02)
-    with lock:
-        uploading = in_flight[0]
-    os.kill(PID_A, signal.SIGKILL)
+    # Killed at a moment with uploads in flight (the threads spend much of
+    # their time making audio between uploads, so a moment is waited for),
+    # under the lock so that no upload starts or ends meanwhile.
+    uploading = 0
+    while time.time() < deadline:
+        with lock:
+            uploading = in_flight[0]
+            if uploading > 0:
+                os.kill(PID_A, signal.SIGKILL)
+                break
+        time.sleep(0.001)
     killed_at = len(acknowledged)
     time.sleep(3)
     stop.set()

@@ -39,7 +39,7 @@ pub enum UserAccess {
 
 /// The slice of the portal's data a level reaches. Stores turn it into a
 /// `WHERE` clause so that scope is enforced in the query itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataScope {
     Everything,
     Company(CompanyId),

@@ -95,8 +95,8 @@ impl Store {
             ""
         };
         // One packed string, not a row per bucket: decoding 2,880 rows
-        // through sqlx's Any driver cost more than the query (a Staff
-        // user's page at 1,000,000 recordings: 16 ms, the SQL 3 ms).
+        // through sqlx's Any driver is slow (a Staff user's page at
+        // 1,000,000 recordings: 16 ms, then 10 ms with the same SQL).
         let sql =
             format!(
             "SELECT {} AS buckets FROM (SELECT quarter, CAST(SUM(inbound) AS BIGINT) AS inbound, \

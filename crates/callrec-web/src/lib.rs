@@ -58,6 +58,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The WebAuthn relying party, when `CALLREC_PUBLIC_URL` names a host.
     pub security_keys: Option<Arc<SecurityKeys>>,
+    /// Home's figures of the last minute, per view.
+    pub(crate) dashboards: Arc<home::DashboardCache>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             keyring,
             blobs,
             clock: Clock::system(),
+            dashboards: Arc::default(),
         })
     }
 

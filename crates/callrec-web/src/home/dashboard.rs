@@ -8,7 +8,10 @@ use crate::session::CurrentUser;
 use crate::AppState;
 use callrec_domain::dashboard::{days_up_to, summarise, Day, Summary, QUARTER_MS};
 use callrec_domain::permissions::DataScope;
+use callrec_domain::CompanyId;
 use callrec_store::{Ranking, TopEntry};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Days shown.
 const DAYS: i64 = 30;
@@ -67,6 +70,8 @@ pub(crate) struct Adoption {
 }
 
 pub(crate) struct Dashboard {
+    /// When the figures were taken (in the viewer's zone).
+    pub as_of: String,
     pub period: String,
     pub period_link: String,
     pub calls: i64,
@@ -175,7 +180,43 @@ fn ranked(entries: Vec<TopEntry>, link: impl Fn(i64) -> String) -> Vec<Ranked> {
         .collect()
 }
 
-pub(crate) async fn load(state: &AppState, current: &CurrentUser) -> Result<Dashboard, AppError> {
+/// The figures of `current`'s scope, taken at most `FRESH_SECONDS` ago:
+/// everyone of one scope, zone and day shares them. Counting at a million
+/// recordings costs a Company page 12–19 ms of CPU (docs/BENCHMARKS.md), so
+/// without sharing, 64 people opening Home at once queue for a second.
+pub(crate) async fn load(
+    state: &AppState,
+    current: &CurrentUser,
+) -> Result<Arc<Dashboard>, AppError> {
+    let key = ViewKey {
+        scope: current.actor.scope(),
+        zone: current.zone.name().to_string(),
+        day: current.zone.format_date(current.now * 1000),
+        adoption: adoption_company(current),
+    };
+    let now = state.now();
+    if let Some(fresh) = state.dashboards.fresh(&key, now) {
+        return Ok(fresh);
+    }
+    let dashboard = Arc::new(compute(state, current).await?);
+    state.dashboards.keep(key, now, dashboard.clone());
+    Ok(dashboard)
+}
+
+/// Whose MFA adoption the viewer sees: those who manage Company MFA see
+/// their company's (operators every company's, summed); others none.
+fn adoption_company(current: &CurrentUser) -> Option<Option<CompanyId>> {
+    let actor = &current.actor;
+    if !actor.may_manage_company_mfa(actor.company_id) {
+        return None;
+    }
+    Some(match actor.scope() {
+        DataScope::Everything => None,
+        _ => Some(actor.company_id),
+    })
+}
+
+async fn compute(state: &AppState, current: &CurrentUser) -> Result<Dashboard, AppError> {
     let zone = &current.zone;
     let now_ms = current.now * 1000;
     let days = days_up_to(zone, now_ms, DAYS);
@@ -224,31 +265,20 @@ pub(crate) async fn load(state: &AppState, current: &CurrentUser) -> Result<Dash
         }
         DataScope::OwnOnly(_) => ("", Vec::new(), Vec::new()),
     };
-    // An operator sees every company's adoption summed; anyone else their
-    // own company's, whatever their level.
-    let adoption_company = match scope {
-        DataScope::Everything => None,
-        _ => Some(current.actor.company_id),
-    };
-    // Those who manage Company MFA (Company or Global level with the role).
-    let adoption = if current
-        .actor
-        .may_manage_company_mfa(current.actor.company_id)
-    {
-        let first_day = summary
-            .days
-            .first()
-            .map(|d| d.date.clone())
-            .unwrap_or_default();
-        let history = state
-            .store
-            .mfa_adoption(adoption_company, &first_day)
-            .await?;
-        Some(adoption(&summary.days, history))
-    } else {
-        None
+    let adoption = match adoption_company(current) {
+        Some(company) => {
+            let first_day = summary
+                .days
+                .first()
+                .map(|d| d.date.clone())
+                .unwrap_or_default();
+            let history = state.store.mfa_adoption(company, &first_day).await?;
+            Some(adoption(&summary.days, history))
+        }
+        None => None,
     };
     Ok(Dashboard {
+        as_of: current.zone.format_minutes(current.now),
         period: format!(
             "{} to {}",
             summary
@@ -304,5 +334,40 @@ fn adoption(days: &[Day], history: Vec<callrec_store::AdoptionDay>) -> Adoption 
             .into_iter()
             .map(|h| (h.day, h.registered, h.users))
             .collect(),
+    }
+}
+
+/// What makes two viewers see the same figures.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ViewKey {
+    scope: DataScope,
+    zone: String,
+    day: String,
+    adoption: Option<Option<CompanyId>>,
+}
+
+/// How long figures are shared: Home says "as of" when they were taken.
+pub(crate) const FRESH_SECONDS: i64 = 60;
+
+/// Dashboards taken in the last `FRESH_SECONDS`, per view. Each node keeps
+/// its own; none holds more than the views used in one minute.
+#[derive(Default)]
+pub struct DashboardCache {
+    views: Mutex<HashMap<ViewKey, (i64, Arc<Dashboard>)>>,
+}
+
+impl DashboardCache {
+    fn fresh(&self, key: &ViewKey, now: i64) -> Option<Arc<Dashboard>> {
+        let views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+        views
+            .get(key)
+            .filter(|(taken, _)| now - taken < FRESH_SECONDS && now >= *taken)
+            .map(|(_, dashboard)| dashboard.clone())
+    }
+
+    fn keep(&self, key: ViewKey, now: i64, dashboard: Arc<Dashboard>) {
+        let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+        views.retain(|_, (taken, _)| now - *taken < FRESH_SECONDS);
+        views.insert(key, (now, dashboard));
     }
 }

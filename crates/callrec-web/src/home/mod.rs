@@ -3,6 +3,8 @@
 
 mod dashboard;
 
+pub use dashboard::DashboardCache;
+
 use crate::error::AppError;
 use crate::layout::Chrome;
 use crate::session::{step_path, CurrentUser, MaybeUser};
@@ -34,7 +36,7 @@ async fn root(MaybeUser(current): MaybeUser) -> Response {
 struct HomePage {
     chrome: Chrome,
     level: &'static str,
-    dashboard: Option<dashboard::Dashboard>,
+    dashboard: Option<std::sync::Arc<dashboard::Dashboard>>,
 }
 
 async fn home(

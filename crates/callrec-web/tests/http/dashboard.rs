@@ -3,13 +3,14 @@
 
 use crate::harness::*;
 use crate::recordings::{token_with, upload, wav};
+use callrec_app::Clock;
 use callrec_domain::{Level, Role};
 use callrec_store::backend_tests;
 use serde_json::json;
 
 backend_tests! {
     async fn each_level_sees_its_own_calls_and_links_to_the_search(db) {
-        let app = spawn_app(db).await;
+        let app = spawn_app_on(db, test_config(), Clock::manual(1_800_000_000)).await;
         let seed = app.seed().await;
         let acme = token_with(&app, &seed.acme, "pbx", "ingest").await;
         let globex = token_with(&app, &seed.globex, "pbx", "ingest").await;
@@ -38,6 +39,7 @@ backend_tests! {
         // MFA adoption: as far as Company MFA reaches. The housekeeping notes
         // today's figures when the portal starts.
         app.store.note_mfa_adoption(&today[..10]).await.unwrap();
+        app.clock.advance(60); // the figures shown above were taken a minute ago
         let (_, admin) = app.as_user("acme.admin").await.get_text("/home").await;
         let acme_users = app.store.list_users(&callrec_store::UserQuery { scope: callrec_domain::permissions::DataScope::Company(seed.acme.id), company: None, search: None, page: 0, per_page: 100 }).await.unwrap().total;
         assert!(admin.contains(&format!("0 of {acme_users}")), "Acme's own users: {acme_users}");
@@ -51,5 +53,31 @@ backend_tests! {
         let (status, page) = app.as_user("acme.support").await.get_text("/home").await;
         assert_eq!(status, 200);
         assert!(page.contains("Welcome") && !page.contains("Calls per day"), "{page}");
+    }
+
+    async fn figures_are_shared_for_a_minute_then_taken_again(db) {
+        let app = spawn_app_on(db, test_config(), Clock::manual(1_800_000_000)).await;
+        let seed = app.seed().await;
+        let token = token_with(&app, &seed.acme, "pbx", "ingest").await;
+        let today = callrec_domain::time::format_utc(app.clock.now());
+        let send = |n: u32| {
+            let metadata = json!({"started_at": format!("{}T00:{:02}:00Z", &today[..10], n), "direction": "inbound", "from": "111", "to": "222", "username": "acme.agent"});
+            upload(&app, &token, metadata, wav(800), "a.wav")
+        };
+        assert_eq!(send(1).await.0, 201);
+        let admin = app.as_user("acme.admin").await;
+        let calls = |page: &str| page.split("stat-value\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+        let (_, first) = admin.get_text("/home").await;
+        assert_eq!(calls(&first), "1");
+        assert_eq!(send(2).await.0, 201);
+        app.clock.advance(59);
+        let (_, again) = admin.get_text("/home").await;
+        assert_eq!(calls(&again), "1", "the same minute's figures");
+        let (_, other_view) = app.as_user("acme.agent").await.get_text("/home").await;
+        assert_eq!(calls(&other_view), "2", "another scope takes its own");
+        app.clock.advance(1);
+        let (_, later) = admin.get_text("/home").await;
+        assert_eq!(calls(&later), "2", "taken again after a minute");
+        assert!(later.contains("Figures as of"), "the page says when");
     }
 }
