@@ -13,7 +13,8 @@ pub enum ThrottleScope {
     MfaSignIn,
     /// Wrong codes per account; when full, MFA for the account is locked.
     MfaAccount,
-    /// Plays audited per session and recording (one entry per window).
+    /// Entries audited once per window: plays per session (or token) and
+    /// recording, an API token's reads per scope.
     PlayAudit,
     /// Forgotten-password requests per username or email typed (existing
     /// or not).

@@ -3,16 +3,18 @@
 //! here.
 
 use super::ApiError;
+use crate::error::AppError;
 use crate::security::ClientAddr;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use callrec_app::accounts::{AuditActor, AuditContext};
+use callrec_app::audit_once::audit_once;
 use callrec_app::token_hash;
 use callrec_domain::api_scope::{ApiScope, TokenGrant};
 use callrec_domain::throttle::ThrottleScope;
-use callrec_store::{ApiToken, AuditAction, Reservation, ThrottleWindow};
+use callrec_store::{ApiToken, AuditAction, Reservation};
 
 /// A request made with a live token, inside its rate limit.
 pub(crate) struct ApiCaller {
@@ -20,12 +22,6 @@ pub(crate) struct ApiCaller {
     pub client: String,
     pub now: i64,
 }
-
-/// One `api.read` entry per token and scope in this window.
-const READ_AUDIT_WINDOW: ThrottleWindow = ThrottleWindow {
-    seconds: 600,
-    limit: 1,
-};
 
 /// The longest token accepted (ours are 47 characters).
 const MAX_TOKEN_CHARS: usize = 200;
@@ -100,26 +96,15 @@ impl ApiCaller {
     ) -> Result<TokenGrant, ApiError> {
         let grant = self.require(scope)?;
         let key = format!("api:{}:{}", self.token.id, scope.code());
-        if let Reservation::Reserved(_) = state
-            .store
-            .reserve_attempt(ThrottleScope::PlayAudit, &key, self.now, READ_AUDIT_WINDOW)
-            .await?
-        {
-            let entry = self
-                .audit()
-                .entry(AuditAction::ApiRead)
-                .company(grant.company)
-                .target(scope.code())
-                .details(what);
-            if let Err(err) = state.store.audit(entry, self.now).await {
-                // No entry, no answer; and the next read tries again.
-                state
-                    .store
-                    .release_attempt(ThrottleScope::PlayAudit, &key)
-                    .await?;
-                return Err(err.into());
-            }
-        }
+        let entry = self
+            .audit()
+            .entry(AuditAction::ApiRead)
+            .company(grant.company)
+            .target(scope.code())
+            .details(what);
+        audit_once(&state.store, &key, entry, self.now)
+            .await
+            .map_err(AppError::from)?;
         Ok(grant)
     }
 

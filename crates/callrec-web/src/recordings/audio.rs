@@ -17,15 +17,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use callrec_app::accounts::AuditContext;
+use callrec_app::audit_once::audit_once;
 use callrec_app::integrity::{self, Integrity, READ_BYTES};
 use callrec_app::records::bin;
 use callrec_app::sealing::{open_audio, AudioReader, Opened};
 use callrec_domain::hex::from_hex;
 use callrec_domain::range::parse_range;
 use callrec_domain::recording::{download_name, RecordingId};
-use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::Role;
-use callrec_store::{AuditAction, Binned, Recording, Reservation, ThrottleWindow};
+use callrec_store::{AuditAction, Binned, Recording};
 use std::io::{Read, Seek};
 
 pub(super) async fn find(
@@ -345,12 +345,6 @@ fn stream_checked(
     })
 }
 
-/// One play entry per session and recording in this window.
-const PLAY_AUDIT_WINDOW: ThrottleWindow = ThrottleWindow {
-    seconds: 600,
-    limit: 1,
-};
-
 /// What the audio is fetched for: how it is audited, and (on the page)
 /// the role it needs and whether it is sent as a file to save.
 #[derive(Clone, Copy)]
@@ -377,38 +371,17 @@ pub(crate) async fn serve_audio(
     };
     // Every response that may serve audio is covered by an entry written
     // before it. A player asks for many ranges, so a play is audited once
-    // per reader and recording within PLAY_AUDIT_WINDOW, whatever ranges it
+    // per reader and recording in ten minutes (`audit_once`), whatever ranges it
     // asks for (security review, item 7); a download every time.
-    let play_key = format!("{reader_key}:{}", recording.id);
-    let audited = match purpose {
-        Purpose::Download => true,
-        Purpose::Play => matches!(
-            state
-                .store
-                .reserve_attempt(
-                    ThrottleScope::PlayAudit,
-                    &play_key,
-                    state.now(),
-                    PLAY_AUDIT_WINDOW
-                )
-                .await?,
-            Reservation::Reserved(_)
-        ),
-    };
-    if audited {
-        let entry = audit
-            .entry(action)
-            .company(recording.company_id)
-            .target(recording.id.as_str());
-        if let Err(err) = state.store.audit(entry, state.now()).await {
-            // No entry, no audio; and the next request tries the entry again.
-            if matches!(purpose, Purpose::Play) {
-                state
-                    .store
-                    .release_attempt(ThrottleScope::PlayAudit, &play_key)
-                    .await?;
-            }
-            return Err(err.into());
+    let entry = audit
+        .entry(action)
+        .company(recording.company_id)
+        .target(recording.id.as_str());
+    match purpose {
+        Purpose::Download => state.store.audit(entry, state.now()).await?,
+        Purpose::Play => {
+            let play_key = format!("{reader_key}:{}", recording.id);
+            audit_once(&state.store, &play_key, entry, state.now()).await?
         }
     }
     send_file(state, audit, recording, headers, attachment).await
