@@ -166,6 +166,25 @@ impl Store {
         Ok(())
     }
 
+    /// Token `id`, if it is `company`'s (any company's for `None`),
+    /// revoked or not.
+    pub async fn api_token_by_id(
+        &self,
+        id: i64,
+        company: Option<CompanyId>,
+    ) -> Result<Option<ApiToken>> {
+        sqlx::query(&format!(
+            "{TOKEN_SELECT} WHERE k.id = $1 AND ($2 IS NULL OR k.company_id = $2)"
+        ))
+        .bind(id)
+        .bind(company.map(|c| c.0))
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(token_from_row)
+        .transpose()
+    }
+
     /// Every token (or one company's), by company and name.
     pub async fn list_api_tokens(&self, company: Option<CompanyId>) -> Result<Vec<ApiToken>> {
         let rows = match company {

@@ -243,10 +243,8 @@ async fn reachable_token(
     };
     state
         .store
-        .list_api_tokens(company)
+        .api_token_by_id(id, company)
         .await?
-        .into_iter()
-        .find(|t| t.id == id && current.actor.reaches_company(t.company_id))
         .ok_or(AppError::NotFound)
 }
 
