@@ -1,11 +1,12 @@
 //! `/api/docs`: the OpenAPI description as a readable page, rendered on
 //! the server from the same description (no script, no CDN).
 
-use super::openapi::DESCRIPTION;
+use super::openapi::SPEC;
 use crate::error::AppError;
 use askama::Template;
 use axum::response::Html;
 use serde_json::Value;
+use std::sync::LazyLock;
 
 pub(crate) struct Param {
     name: String,
@@ -224,17 +225,22 @@ fn schemas(spec: &Value) -> Vec<Schema> {
         .collect()
 }
 
+/// The page, rendered once: the description does not change while the
+/// portal runs.
+static PAGE: LazyLock<Result<String, String>> = LazyLock::new(|| {
+    DocsPage {
+        title: text(&SPEC["info"], "title"),
+        description: text(&SPEC["info"], "description"),
+        operations: operations(&SPEC),
+        schemas: schemas(&SPEC),
+    }
+    .render()
+    .map_err(|e| e.to_string())
+});
+
 /// `GET /api/docs`.
-pub(crate) async fn page() -> Result<Html<String>, AppError> {
-    let spec: Value =
-        serde_json::from_str(&DESCRIPTION).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Html(
-        DocsPage {
-            title: text(&spec["info"], "title"),
-            description: text(&spec["info"], "description"),
-            operations: operations(&spec),
-            schemas: schemas(&spec),
-        }
-        .render()?,
-    ))
+pub(crate) async fn page() -> Result<Html<&'static str>, AppError> {
+    PAGE.as_deref()
+        .map(Html)
+        .map_err(|e| AppError::Internal(e.clone()))
 }

@@ -62,12 +62,13 @@ impl Modify for TokenScheme {
     }
 }
 
-/// The description as JSON, made once.
-pub(crate) static DESCRIPTION: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the description serialises")
-});
+/// The description, made once.
+pub(crate) static SPEC: LazyLock<serde_json::Value> =
+    LazyLock::new(|| serde_json::to_value(ApiDoc::openapi()).expect("the description serialises"));
+
+/// The description as JSON text, made once.
+static DESCRIPTION: LazyLock<String> =
+    LazyLock::new(|| serde_json::to_string_pretty(&*SPEC).expect("the description serialises"));
 
 /// `GET /api/v1/openapi.json`: public, like any API's reference.
 pub(crate) async fn description() -> impl IntoResponse {
