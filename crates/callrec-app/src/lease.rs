@@ -57,7 +57,7 @@ impl<'a> Lease<'a> {
                     job.code()
                 )));
             }
-            waiting(job.code());
+            waiting(&job.code());
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     }

@@ -30,4 +30,7 @@ pub use clock::{system_now, Clock};
 pub use error::Error;
 pub use keyring::{key_id, Keyring, SecretError};
 pub use passwords::{Argon2Settings, Passwords};
-pub use tokens::{create_token, new_token, revoke_token, token_hash, TokenRequest};
+pub use tokens::{
+    announce_token, create_token, new_token, revoke_token, revoke_tokens_made_by, token_hash,
+    TokenRequest,
+};

@@ -3,12 +3,13 @@
 //! page and the command line.
 
 use crate::accounts::AuditContext;
+use crate::mail::{notify_holders, NoticeKind};
 use crate::Error;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use callrec_domain::api_scope::ApiScopes;
-use callrec_domain::{CompanyId, TokenName};
-use callrec_store::{ApiToken, AuditAction, NewApiToken, Store};
+use callrec_domain::{CompanyId, Role, TokenName};
+use callrec_store::{ApiToken, AuditAction, NewApiToken, Store, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -70,6 +71,28 @@ pub async fn create_token(
     Ok((stored, token))
 }
 
+/// Who answers for a company's tokens, and is told of a new one.
+const ANSWERABLE: [Role; 1] = [Role::ManageUsers];
+
+/// Mails the maker (`maker`, a signed-in user; none at the command line)
+/// and the company's Manage Users holders that `token` was made: a token
+/// made from a stolen session must not go unnoticed (security review,
+/// wave 2, item 3). Call when mail is on.
+pub async fn announce_token(
+    store: &Store,
+    token: &ApiToken,
+    maker: Option<&User>,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let kind = NoticeKind::TokenCreated {
+        company: token.company_name.clone(),
+        name: token.name.clone(),
+        scopes: token.scopes.to_string(),
+        by: audit.actor_name().to_string(),
+    };
+    notify_holders(store, token.company_id, &ANSWERABLE, maker, kind, audit).await
+}
+
 /// Revokes a company's token; false if it has no unrevoked token `id`.
 pub async fn revoke_token(
     store: &Store,
@@ -83,4 +106,23 @@ pub async fn revoke_token(
     Ok(store
         .revoke_api_token(token.company_id, token.id, entry, audit.now)
         .await?)
+}
+
+/// Disabling `user`: revokes every working token they made in their
+/// company, each audited; returns how many.
+pub async fn revoke_tokens_made_by(
+    store: &Store,
+    user: &User,
+    audit: &AuditContext,
+) -> Result<usize, Error> {
+    let mut revoked = 0;
+    for token in store.list_api_tokens(Some(user.company_id)).await? {
+        if token.revoked_at.is_none()
+            && token.created_by.as_deref() == Some(user.username.as_str())
+            && revoke_token(store, &token, audit).await?
+        {
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
 }

@@ -1,6 +1,10 @@
 //! CSV as RFC 4180 says (comma, CRLF, quotes doubled), made safe to open
-//! in a spreadsheet: a cell that starts like a formula is prefixed with an
-//! apostrophe (OWASP, CSV injection).
+//! in a spreadsheet (OWASP, CSV injection): every cell is quoted, and a
+//! formula's first character (`= + - @`, tab, CR) gets an apostrophe
+//! before it at the start of a cell and after any `;`, `,` or tab inside
+//! it — a spreadsheet whose list separator is `;` splits
+//! `Globex;=cmd|' /C calc'!A0` into two cells (security review, wave 2,
+//! item 5).
 
 /// The columns of a call in exports (the call detail report, a ZIP's
 /// manifest), as the Recordings page shows them.
@@ -22,21 +26,19 @@ pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
         if i > 0 {
             line.push(',');
         }
-        let field = field.as_ref();
-        let guarded;
-        let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            guarded = format!("'{field}");
-            guarded.as_str()
-        } else {
-            field
-        };
-        if field.contains([',', '"', '\r', '\n']) {
-            line.push('"');
-            line.push_str(&field.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(field);
+        line.push('"');
+        let mut starts_cell = true;
+        for c in field.as_ref().chars() {
+            if starts_cell && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+                line.push('\'');
+            }
+            if c == '"' {
+                line.push('"');
+            }
+            line.push(c);
+            starts_cell = matches!(c, ';' | ',' | '\t');
         }
+        line.push('"');
     }
     line.push_str("\r\n");
     line
@@ -48,12 +50,12 @@ mod tests {
 
     #[test]
     fn quoting_follows_rfc_4180() {
-        assert_eq!(csv_line(&["a", "b"]), "a,b\r\n");
+        assert_eq!(csv_line(&["a", "b"]), "\"a\",\"b\"\r\n");
         assert_eq!(
-            csv_line(&["a,b", "say \"hi\"", "two\nlines"]),
-            "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+            csv_line(&["a b", "say \"hi\"", "two\nlines"]),
+            "\"a b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
         );
-        assert_eq!(csv_line(&["", ""]), ",\r\n");
+        assert_eq!(csv_line(&["", ""]), "\"\",\"\"\r\n");
     }
 
     #[test]
@@ -62,7 +64,50 @@ mod tests {
             csv_line(&["=HYPERLINK(\"x\")"]),
             "\"'=HYPERLINK(\"\"x\"\")\"\r\n"
         );
-        assert_eq!(csv_line(&["+44 20", "-1", "@a"]), "'+44 20,'-1,'@a\r\n");
-        assert_eq!(csv_line(&["a=b"]), "a=b\r\n");
+        assert_eq!(
+            csv_line(&["+44 20", "-1", "@a"]),
+            "\"'+44 20\",\"'-1\",\"'@a\"\r\n"
+        );
+        assert_eq!(csv_line(&["a=b"]), "\"a=b\"\r\n");
+        // The review's bypass: a formula after a list separator.
+        assert_eq!(
+            csv_line(&["Globex;=cmd|' /C calc'!A0"]),
+            "\"Globex;'=cmd|' /C calc'!A0\"\r\n"
+        );
+        assert_eq!(
+            csv_line(&["a,+1", "b\t@x", "c;-2;d", "\t=1", "x;;=y"]),
+            "\"a,'+1\",\"b\t'@x\",\"c;'-2;d\",\"'\t'=1\",\"x;;'=y\"\r\n"
+        );
+    }
+
+    /// Whatever a cell holds, no formula starts it or follows a separator
+    /// once the apostrophes are read, and it round-trips as one cell.
+    #[test]
+    fn no_cell_part_starts_a_formula() {
+        let parts = ["", "=", "+", "-", "@", "\t", "\r", ";", ",", "a", "\"", "1"];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let cell = format!("{a}{b}{c}");
+                    let line = csv_line(&[cell.as_str()]);
+                    let inner = &line[1..line.len() - 3];
+                    assert_eq!(
+                        inner.replace("\"\"", "\"").replace('\'', ""),
+                        cell.replace('\'', "")
+                    );
+                    let unquoted = inner.replace("\"\"", "\"");
+                    for piece in unquoted
+                        .split([';', ',', '\t'])
+                        .skip(1)
+                        .chain([unquoted.as_str()])
+                    {
+                        assert!(
+                            !piece.starts_with(['=', '+', '-', '@', '\r']),
+                            "{cell:?} → {line:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

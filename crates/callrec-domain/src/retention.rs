@@ -5,6 +5,8 @@
 
 use crate::zone::Zone;
 use crate::ValidationError;
+use jiff::civil::Date;
+use jiff::Span;
 use std::fmt;
 
 /// The most days a company may choose: 100 years.
@@ -138,27 +140,168 @@ impl Retention {
         }
     }
 
-    /// When a recording that started at `started_ms` is due for deletion,
-    /// in `zone`; `None` when it is kept forever.
-    pub fn deletes_at(self, zone: &Zone, started_ms: i64) -> Option<i64> {
+    /// The last day a recording made on `day` is kept: the same day
+    /// `n` months later (the month's last day when it has no such day,
+    /// so "3 months" from 31 August ends on 30 November), or `n` days
+    /// later. `None` beyond the calendar.
+    fn last_day(self, day: Date) -> Option<Date> {
         match self {
             Retention::Forever => None,
-            Retention::Months(n) => zone.months_later_ms(started_ms, i64::from(n)),
-            Retention::Days(n) => zone.days_later_ms(started_ms, i64::from(n)),
+            Retention::Months(n) => day.checked_add(Span::new().try_months(n).ok()?).ok(),
+            Retention::Days(n) => day.checked_add(Span::new().try_days(n).ok()?).ok(),
         }
-        .or(Some(i64::MAX).filter(|_| self != Retention::Forever))
+    }
+
+    /// When a recording that started at `started_ms` is due for deletion,
+    /// in `zone`: the first moment after its last day (a recording is kept
+    /// for at least its period, through the whole of its last day, and the
+    /// purge takes it at exactly this moment). `None` when kept forever.
+    pub fn deletes_at(self, zone: &Zone, started_ms: i64) -> Option<i64> {
+        if self == Retention::Forever {
+            return None;
+        }
+        let after = zone
+            .date_of(started_ms)
+            .and_then(|day| self.last_day(day))
+            .and_then(|last| last.tomorrow().ok())
+            .and_then(|day| zone.day_starts_ms(day));
+        Some(after.unwrap_or(i64::MAX))
     }
 
     /// At `now_ms`, recordings that started before this are due: `None`
-    /// when nothing ever is.
+    /// when nothing ever is. The exact inverse of [`Retention::deletes_at`]:
+    /// a recording is due at `now_ms` if and only if it started before the
+    /// cutoff (its days' last days rise with its day, so the first day
+    /// whose last day is not yet over is where due ends).
     pub fn cutoff(self, zone: &Zone, now_ms: i64) -> Option<i64> {
-        match self {
-            Retention::Forever => None,
-            Retention::Months(n) => zone.months_later_ms(now_ms, -i64::from(n)),
-            Retention::Days(n) => zone.days_later_ms(now_ms, -i64::from(n)),
+        if self == Retention::Forever {
+            return None;
         }
+        let first_kept = || {
+            let today = zone.date_of(now_ms)?;
+            let back = match self {
+                Retention::Months(n) => Span::new().try_months(-i64::from(n)).ok()?,
+                _ => Span::new().try_days(-i64::from(self.days()?)).ok()?,
+            };
+            // A clamped month (31 May less 3 months is 28 February) ends
+            // too early: step on to the first day whose period is not over.
+            let mut day = today.checked_add(back).ok()?;
+            while self.last_day(day)? < today {
+                day = day.tomorrow().ok()?;
+            }
+            zone.day_starts_ms(day)
+        };
         // Beyond the calendar (a hundred years before year -9999): nothing.
-        .or(Some(i64::MIN).filter(|_| self != Retention::Forever))
+        Some(first_kept().unwrap_or(i64::MIN))
+    }
+}
+
+/// A shorter period chosen under Company settings, waiting out the notice
+/// period: the purge keeps using the period in force until `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingRetention {
+    pub period: Retention,
+    /// When it takes effect (Unix seconds).
+    pub from: i64,
+}
+
+/// What a company keeps: the period in force, and a shorter one waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionRule {
+    pub current: Retention,
+    pub pending: Option<PendingRetention>,
+}
+
+/// How a new period compares with the one in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionChange {
+    Unchanged,
+    /// Keeps every recording at least as long: takes effect at once.
+    Longer,
+    /// May delete something sooner: needs Access to Delete Recordings,
+    /// "Confirm it's you" and waits out the notice period.
+    Shorter,
+}
+
+impl Retention {
+    /// The fewest and most days the period can last (a month is 28–31).
+    fn day_bounds(self) -> (u64, u64) {
+        match self {
+            Retention::Forever => (u64::MAX, u64::MAX),
+            Retention::Months(n) => (28 * u64::from(n), 31 * u64::from(n)),
+            Retention::Days(n) => (u64::from(n), u64::from(n)),
+        }
+    }
+
+    /// `self` as a change from `old`: shorter whenever some recording
+    /// could be deleted sooner (90 days after 3 months is shorter: a
+    /// quarter can have 92 days).
+    pub fn compared_with(self, old: Retention) -> RetentionChange {
+        if self == old {
+            RetentionChange::Unchanged
+        } else if self.day_bounds().0 < old.day_bounds().1 {
+            RetentionChange::Shorter
+        } else {
+            RetentionChange::Longer
+        }
+    }
+
+    /// "Kept until": the last day a recording that started at `started_ms`
+    /// is kept, as `2026-11-30` in `zone`.
+    pub fn kept_until(self, zone: &Zone, started_ms: i64) -> Option<String> {
+        RetentionRule::of(self).kept_until(zone, started_ms)
+    }
+}
+
+impl RetentionRule {
+    pub fn of(current: Retention) -> RetentionRule {
+        RetentionRule {
+            current,
+            pending: None,
+        }
+    }
+
+    /// The rule as it stands at `now` (Unix seconds): a pending period
+    /// whose day has come is the period in force.
+    pub fn at(self, now: i64) -> RetentionRule {
+        match self.pending {
+            Some(pending) if pending.from <= now => RetentionRule::of(pending.period),
+            _ => self,
+        }
+    }
+
+    /// The period the purge uses at `now` (Unix seconds).
+    pub fn in_force(self, now: i64) -> Retention {
+        self.at(now).current
+    }
+
+    /// Recordings that started before this are due at `now_ms`.
+    pub fn cutoff(self, zone: &Zone, now_ms: i64) -> Option<i64> {
+        self.in_force(now_ms.div_euclid(1000)).cutoff(zone, now_ms)
+    }
+
+    /// When the purge takes a recording that started at `started_ms`:
+    /// by the period in force if that comes before the pending one's day,
+    /// else by the pending period, but not before its day.
+    pub fn deletes_at(self, zone: &Zone, started_ms: i64) -> Option<i64> {
+        let old = self.current.deletes_at(zone, started_ms);
+        let Some(pending) = self.pending else {
+            return old;
+        };
+        let from_ms = pending.from.saturating_mul(1000);
+        match old {
+            Some(at) if at <= from_ms => Some(at),
+            _ => pending
+                .period
+                .deletes_at(zone, started_ms)
+                .map(|at| at.max(from_ms)),
+        }
+    }
+
+    /// "Kept until": the day before the purge takes it, in `zone`.
+    pub fn kept_until(self, zone: &Zone, started_ms: i64) -> Option<String> {
+        self.deletes_at(zone, started_ms)
+            .map(|at| zone.format_date(at.saturating_sub(1)))
     }
 }
 
@@ -267,22 +410,37 @@ mod tests {
     #[test]
     fn months_count_in_the_company_zone() {
         let london = Zone::parse("Europe/London").unwrap();
-        // 2026-05-31 09:00 BST.
+        // 2026-05-31 09:00 BST: kept through 31 August, gone at midnight.
         let started = london.parse_local("2026-05-31T09:00").unwrap();
         let due = Retention::Months(3).deletes_at(&london, started).unwrap();
-        assert_eq!(london.format_ms(due), "2026-08-31 09:00:00");
-        // 2026-08-31 09:00 + 3 months = 30 November (the month's last day), in GMT.
-        let due = Retention::Months(3).deletes_at(&london, due).unwrap();
-        assert_eq!(london.format_ms(due), "2026-11-30 09:00:00");
-        // The cutoff is the other way round: due exactly at the cutoff.
-        let now = london.parse_local("2026-11-30T09:00").unwrap();
-        let cutoff = Retention::Months(6).cutoff(&london, now).unwrap();
-        assert_eq!(london.format_ms(cutoff), "2026-05-30 09:00:00");
+        assert_eq!(london.format_ms(due), "2026-09-01 00:00:00");
+        assert_eq!(
+            Retention::Months(3).kept_until(&london, started).as_deref(),
+            Some("2026-08-31")
+        );
+        // 31 August + 3 months = 30 November (the month's last day), in GMT.
+        let started = london.parse_local("2026-08-31T09:00").unwrap();
+        let due = Retention::Months(3).deletes_at(&london, started).unwrap();
+        assert_eq!(london.format_ms(due), "2026-12-01 00:00:00");
+        // The cutoff is the other way round: on 30 November the call of 31
+        // August is still kept (review: it used to show 30 November and be
+        // purged on 1 December).
+        let now = london.parse_local("2026-11-30T23:59").unwrap();
+        let cutoff = Retention::Months(3).cutoff(&london, now).unwrap();
+        assert!(started >= cutoff, "{}", london.format_ms(cutoff));
+        let now = london.parse_local("2026-12-01T00:00").unwrap();
+        let cutoff = Retention::Months(3).cutoff(&london, now).unwrap();
+        assert_eq!(london.format_ms(cutoff), "2026-09-01 00:00:00");
+        // 31 May less 3 months clamps to 28 February, whose period ends on
+        // 28 May: on 31 May everything of February is due, 1 March is not.
+        let now = london.parse_local("2027-05-31T12:00").unwrap();
+        let cutoff = Retention::Months(3).cutoff(&london, now).unwrap();
+        assert_eq!(london.format_ms(cutoff), "2027-03-01 00:00:00");
         let days =
             Retention::Days(1).cutoff(&london, london.parse_local("2026-10-25T12:00").unwrap());
         assert_eq!(
             london.format_ms(days.unwrap()),
-            "2026-10-24 12:00:00",
+            "2026-10-24 00:00:00",
             "a 25-hour day"
         );
         assert_eq!(Retention::Forever.cutoff(&london, now), None);
@@ -290,6 +448,134 @@ mod tests {
         assert_eq!(
             Retention::Days(MAX_DAYS).cutoff(&Zone::utc(), i64::MIN / 2),
             Some(i64::MIN)
+        );
+    }
+
+    /// A small deterministic generator (no dependency for one test).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, below: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % below
+        }
+    }
+
+    /// The purge takes a call exactly when Kept until says: due at the
+    /// moment `deletes_at` names and not a millisecond before, for calls
+    /// and periods all over the calendar and across clock changes.
+    #[test]
+    fn the_purge_takes_a_call_exactly_when_kept_until_says() {
+        let zones = [
+            "UTC",
+            "Europe/London",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+            "Pacific/Chatham",
+            "America/Santiago",
+        ];
+        let periods = [
+            Retention::Days(1),
+            Retention::Days(30),
+            Retention::Days(90),
+            Retention::Months(1),
+            Retention::Months(3),
+            Retention::Months(6),
+            Retention::Months(84),
+        ];
+        let mut random = Lcg(17);
+        // 2024-01-01 .. 2028-01-01, at any millisecond.
+        let (from, span) = (1_704_067_200_000_i64, 4 * 365 * 86_400_000_u64);
+        let mut checked = 0;
+        for zone in zones {
+            let zone = Zone::parse(zone).unwrap();
+            for _ in 0..400 {
+                let period = periods[random.next(periods.len() as u64) as usize];
+                let started = from + random.next(span) as i64;
+                let due = period.deletes_at(&zone, started).unwrap();
+                let kept_until = period.kept_until(&zone, started).unwrap();
+                assert_eq!(zone.format_date(due - 1), kept_until);
+                assert!(
+                    started < period.cutoff(&zone, due).unwrap(),
+                    "{period} {} due {}",
+                    zone.format_ms(started),
+                    zone.format_ms(due)
+                );
+                assert!(
+                    started >= period.cutoff(&zone, due - 1).unwrap(),
+                    "{period} {} purged before {}",
+                    zone.format_ms(started),
+                    zone.format_ms(due)
+                );
+                // And a call of any other time is due at `due` exactly when
+                // its own Kept until is over.
+                let other = from + random.next(span) as i64;
+                let other_due = period.deletes_at(&zone, other).unwrap();
+                assert_eq!(
+                    other < period.cutoff(&zone, due).unwrap(),
+                    other_due <= due,
+                    "{period} {} at {}",
+                    zone.format_ms(other),
+                    zone.format_ms(due)
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 2800);
+    }
+
+    #[test]
+    fn a_shorter_period_waits_for_its_day() {
+        let utc = Zone::utc();
+        let now = utc.parse_local("2026-12-01T10:00").unwrap() / 1000;
+        let from = now + 7 * 86_400;
+        let rule = RetentionRule {
+            current: Retention::Months(84),
+            pending: Some(PendingRetention {
+                period: Retention::Days(1),
+                from,
+            }),
+        };
+        assert_eq!(rule.in_force(now), Retention::Months(84));
+        assert_eq!(rule.in_force(from - 1), Retention::Months(84));
+        assert_eq!(rule.in_force(from), Retention::Days(1));
+        let old_call = utc.parse_local("2020-01-01T10:00").unwrap();
+        // Due under the new period long ago, but not before its day.
+        assert_eq!(rule.deletes_at(&utc, old_call), Some(from * 1000));
+        assert!(old_call >= rule.cutoff(&utc, from * 1000 - 1).unwrap());
+        assert!(old_call < rule.cutoff(&utc, from * 1000).unwrap());
+        let ancient = utc.parse_local("2010-01-01T10:00").unwrap();
+        assert_eq!(
+            rule.deletes_at(&utc, ancient),
+            Retention::Months(84).deletes_at(&utc, ancient),
+            "already due under the period in force"
+        );
+        assert_eq!(
+            Retention::Days(1).compared_with(Retention::Months(84)),
+            RetentionChange::Shorter
+        );
+        assert_eq!(
+            Retention::Days(90).compared_with(Retention::Months(3)),
+            RetentionChange::Shorter
+        );
+        assert_eq!(
+            Retention::Months(6).compared_with(Retention::Months(3)),
+            RetentionChange::Longer
+        );
+        assert_eq!(
+            Retention::Forever.compared_with(Retention::Days(1)),
+            RetentionChange::Longer
+        );
+        assert_eq!(
+            Retention::Days(3).compared_with(Retention::Days(3)),
+            RetentionChange::Unchanged
+        );
+        assert_eq!(
+            Retention::Months(12).compared_with(Retention::Forever),
+            RetentionChange::Shorter
         );
     }
 }

@@ -2,7 +2,7 @@
 //! are stored in UTC and shown and typed in the viewer's zone.
 
 use crate::ValidationError;
-use jiff::civil::DateTime;
+use jiff::civil::{Date, DateTime};
 use jiff::tz::{Disambiguation, TimeZone};
 use jiff::Timestamp;
 
@@ -112,6 +112,24 @@ impl Zone {
     /// whose midnight the clocks skip) that holds `unix_ms`.
     pub fn start_of_day(&self, unix_ms: i64) -> Option<i64> {
         self.parse_local(&format!("{}T00:00", self.format_date(unix_ms)))
+    }
+
+    /// The calendar day of `unix_ms` here.
+    pub fn date_of(&self, unix_ms: i64) -> Option<Date> {
+        Some(self.civil(unix_ms)?.date())
+    }
+
+    /// The first moment of `date` here (midnight, or the first moment of a
+    /// day whose midnight the clocks skip), in Unix milliseconds.
+    pub fn day_starts_ms(&self, date: Date) -> Option<i64> {
+        Some(
+            date.to_zoned(self.tz.clone())
+                .ok()?
+                .start_of_day()
+                .ok()?
+                .timestamp()
+                .as_millisecond(),
+        )
     }
 
     /// `2026-11-28T10:15`, the value of a datetime-local field.

@@ -1,6 +1,7 @@
+use crate::NewAuditEntry;
 use crate::{Result, Store, StoreError};
 use callrec_domain::names::lookup_key;
-use callrec_domain::retention::Retention;
+use callrec_domain::retention::{PendingRetention, Retention, RetentionRule};
 use callrec_domain::{CompanyId, CompanyName, MfaPolicy, SearchTerm};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -22,6 +23,18 @@ pub struct Company {
     pub mfa_deadline: Option<i64>,
     /// How long its recordings are kept (Company settings → Retention).
     pub retention: Retention,
+    /// A shorter period waiting out its notice period.
+    pub retention_pending: Option<PendingRetention>,
+}
+
+impl Company {
+    /// Its retention as a rule: the period in force and one waiting.
+    pub fn retention_rule(&self) -> RetentionRule {
+        RetentionRule {
+            current: self.retention,
+            pending: self.retention_pending,
+        }
+    }
 }
 
 /// A company with its number of users, for the Companies page.
@@ -31,12 +44,23 @@ pub struct CompanyRow {
     pub users: i64,
 }
 
-const COLUMNS: &str =
-    "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins, mfa_deadline, retention";
+const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins, \
+     mfa_deadline, retention, retention_pending, retention_pending_at";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
     let retention: String = row.try_get("retention")?;
+    let pending: Option<String> = row.try_get("retention_pending")?;
+    let retention_pending = match (
+        pending,
+        row.try_get::<Option<i64>, _>("retention_pending_at")?,
+    ) {
+        (Some(code), Some(from)) => Some(PendingRetention {
+            period: Retention::from_code(&code).ok_or(StoreError::Corrupt(code))?,
+            from,
+        }),
+        _ => None,
+    };
     Ok(Company {
         id: CompanyId(row.try_get("id")?),
         name: row.try_get("name")?,
@@ -47,6 +71,7 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         mfa_for_admins: crate::flag(row, "mfa_for_admins")?,
         mfa_deadline: row.try_get("mfa_deadline")?,
         retention: Retention::from_code(&retention).ok_or(StoreError::Corrupt(retention))?,
+        retention_pending,
     })
 }
 
@@ -138,13 +163,31 @@ impl Store {
         Ok(())
     }
 
-    /// Company settings → Retention.
-    pub async fn set_company_retention(&self, id: CompanyId, retention: Retention) -> Result<()> {
-        sqlx::query("UPDATE companies SET retention = $1 WHERE id = $2")
-            .bind(retention.code())
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
+    /// Company settings → Retention: the period in force and the one
+    /// waiting (`None`: none), with the change's audit entry, together.
+    pub async fn set_company_retention(
+        &self,
+        id: CompanyId,
+        rule: RetentionRule,
+        entry: NewAuditEntry,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE companies SET retention = $1, retention_pending = $2, retention_pending_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(rule.current.code())
+        .bind(rule.pending.map(|p| p.period.code()))
+        .bind(rule.pending.map(|p| p.from))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.audit_in(&mut tx, entry, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -33,6 +33,7 @@ mod password_resets;
 pub mod private;
 mod purge;
 mod reads;
+mod recipients;
 mod recordings;
 mod recovery_codes;
 mod security_keys;

@@ -17,13 +17,18 @@ pub enum Job {
     Purge,
     /// Sealing stored audio (`callrec migrate`, `keys rotate --data`).
     Seal,
+    /// "Place hold on all matching" (or release) for one company, or for
+    /// every company (`None`): one at a time, as it works in batches.
+    BulkHold(Option<CompanyId>),
 }
 
 impl Job {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> String {
         match self {
-            Job::Purge => "purge",
-            Job::Seal => "seal",
+            Job::Purge => "purge".into(),
+            Job::Seal => "seal".into(),
+            Job::BulkHold(Some(company)) => format!("bulk-hold-{company}"),
+            Job::BulkHold(None) => "bulk-hold-all".into(),
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct SessionRecord {
     pub last_seen_at: i64,
     /// Whether a code (or a registration) was accepted in this session.
     pub mfa_passed: bool,
+    /// When "Confirm it's you" last succeeded in it (Unix seconds).
+    pub confirmed_at: Option<i64>,
 }
 
 /// How long a session lives: `idle` seconds without a request, and
@@ -78,6 +80,16 @@ impl Store {
     pub async fn set_session_mfa_passed(&self, id_hash: &str, passed: bool) -> Result<()> {
         sqlx::query("UPDATE sessions SET mfa_passed = $1 WHERE id_hash = $2")
             .bind(i64::from(passed))
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Notes that the session just proved presence ("Confirm it's you").
+    pub async fn set_session_confirmed(&self, id_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET confirmed_at = $1 WHERE id_hash = $2")
+            .bind(now)
             .bind(id_hash)
             .execute(&self.pool)
             .await?;

@@ -208,7 +208,7 @@ fn select(store: &Store) -> String {
 }
 
 /// The user columns plus `extra_columns`, from users and `extra_joins`.
-fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String {
+pub(crate) fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String {
     format!(
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
@@ -227,7 +227,7 @@ fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String 
     )
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User> {
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
     let level: String = row.try_get("level")?;
     let policy: String = row.try_get("company_mfa_policy")?;
     let roles: Option<String> = row.try_get("roles")?;
@@ -337,7 +337,8 @@ impl Store {
             select_with(
                 self,
                 "s.id_hash AS s_id_hash, s.created_at AS s_created_at, \
-                 s.last_seen_at AS s_last_seen_at, s.mfa_passed AS s_mfa_passed, ",
+                 s.last_seen_at AS s_last_seen_at, s.mfa_passed AS s_mfa_passed, \
+                 s.confirmed_at AS s_confirmed_at, ",
                 " JOIN sessions s ON s.user_id = u.id"
             )
         );
@@ -353,6 +354,7 @@ impl Store {
             created_at: row.try_get("s_created_at")?,
             last_seen_at: row.try_get("s_last_seen_at")?,
             mfa_passed: flag(&row, "s_mfa_passed")?,
+            confirmed_at: row.try_get("s_confirmed_at")?,
         };
         if !self.keep_alive(&record, now, timeouts).await? {
             return Ok(None);

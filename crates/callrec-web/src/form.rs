@@ -28,6 +28,16 @@ impl FormData {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Every field as typed, for a pop-up that sends the same form again
+    /// ("Confirm it's you"), less the proof of an earlier try.
+    pub fn resent(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key != "proof" && key != "confirming")
+            .cloned()
+            .collect()
+    }
+
     /// A checkbox: present means on.
     pub fn checked(&self, name: &str) -> bool {
         self.0.iter().any(|(key, _)| key == name)

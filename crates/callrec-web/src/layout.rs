@@ -183,6 +183,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "mfa-reset" => "MFA reset: the user registers again at their next sign-in, and their sessions have ended.",
         "my-mfa-saved" => "Your MFA settings are saved.",
         "settings-saved" => "Company settings saved.",
+        "retention-scheduled" => "Company settings saved. The shorter retention takes effect after the notice period.",
+        "retention-cancelled" => "The change of retention was cancelled.",
         "company-saved" => "Company saved.",
         "recovery-codes-unsaved" => "You did not confirm that you saved your recovery codes. If you did not, make new ones: My MFA → New recovery codes.",
         "key-added" => "Security key added: it signs you in from now on.",

@@ -20,6 +20,7 @@ mod home;
 mod layout;
 pub mod metrics;
 mod mfa;
+mod presence;
 mod recordings;
 mod reports;
 mod security;

@@ -27,6 +27,8 @@ pub struct CurrentUser {
     pub actor: Actor,
     pub session_hash: String,
     pub mfa_passed: bool,
+    /// When this session last confirmed presence ("Confirm it's you").
+    pub confirmed_at: Option<i64>,
     /// The request's time, by the portal's clock.
     pub now: i64,
     /// The code of the confirmation `?done=` names after a redirect, for
@@ -137,6 +139,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             user,
             session_hash: hash,
             mfa_passed: session.mfa_passed,
+            confirmed_at: session.confirmed_at,
             now,
             done: done_code(parts),
         })))

@@ -98,6 +98,16 @@ pub struct GlobalArgs {
         value_name = "N"
     )]
     pub bulk_download_max: Option<u32>,
+    /// Days a shorter retention waits before the purge uses it (0–365); the
+    /// company's Manage Users and Delete Recordings holders are mailed and
+    /// may cancel it meanwhile [default: 7].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_RETENTION_NOTICE_DAYS",
+        value_name = "DAYS"
+    )]
+    pub retention_notice_days: Option<u32>,
     /// Where audio is kept: file:///folder, or s3://bucket/prefix for an
     /// S3-compatible object store (credentials from AWS_ACCESS_KEY_ID and
     /// AWS_SECRET_ACCESS_KEY) [default: the audio folder in the data directory].
@@ -401,8 +411,22 @@ pub enum CompanyCommand {
         /// The company's name.
         name: String,
     },
-    /// List companies.
+    /// List companies: MFA policy, retention and any shorter retention
+    /// waiting out its notice period.
     List,
+    /// Change a company's settings. A shorter retention takes effect after
+    /// the notice period (CALLREC_RETENTION_NOTICE_DAYS), and the company's
+    /// Manage Users and Delete Recordings holders are mailed; a longer one
+    /// at once. Audited as cli.
+    Set {
+        /// The company.
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// How long recordings are kept: forever, or days, months or years
+        /// such as "90 days", "3 months", "7 years", "1 day".
+        #[arg(long, value_name = "PERIOD")]
+        retention: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -50,6 +50,7 @@ struct FileSettings {
     default_retention: Option<String>,
     deleted_retention_days: Option<u32>,
     bulk_download_max: Option<u32>,
+    retention_notice_days: Option<u32>,
     audio_store: Option<String>,
     s3_endpoint: Option<String>,
     s3_region: Option<String>,
@@ -278,6 +279,18 @@ pub fn records(global: &GlobalArgs) -> Result<RecordsSettings, CliError> {
                 )))
             }
             max => max,
+        },
+        retention_notice_days: match global
+            .retention_notice_days
+            .or(file.retention_notice_days)
+        {
+            Some(days) if days > 365 => {
+                return Err(CliError::Usage(format!(
+                    "--retention-notice-days / CALLREC_RETENTION_NOTICE_DAYS must be from 0 to 365 (got {days})"
+                )))
+            }
+            Some(days) => days,
+            None => defaults.retention_notice_days,
         },
     })
 }

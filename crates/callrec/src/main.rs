@@ -69,8 +69,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Company(command) => {
-            let retention = config::records(&cli.global)?.default_retention;
-            commands::admin::company(&commands::open_store(&storage).await?, command, retention)
+            let settings = commands::admin::CompanySettings {
+                records: config::records(&cli.global)?,
+                default_zone: config::default_time_zone(&cli.global)?,
+                mail: config::mail_configured(),
+            };
+            commands::admin::company(&commands::open_store(&storage).await?, command, &settings)
                 .await
         }
         Command::Team(command) => {

@@ -14,6 +14,15 @@ pub struct ModifyUser {
     pub new_password: Option<(NewPassword, PasswordLife)>,
 }
 
+impl ModifyUser {
+    /// Whether it gives `target` more than they have: a wider level or a
+    /// role they lack. A stolen session must not raise anyone (security
+    /// review, wave 2, item 3), so this asks "Confirm it's you".
+    pub fn raises(&self, target: &User) -> bool {
+        self.details.level > target.level || self.roles.iter().any(|r| !target.roles.contains(r))
+    }
+}
+
 /// Saves `change` on `target`. When the password changes or the account is
 /// disabled, the user's sessions end, except `keep` (the actor's own, when
 /// they changed themselves).

@@ -42,6 +42,22 @@ pub enum NoticeKind {
     },
     /// A key of theirs signed with a counter that did not rise.
     KeyPossiblyCopied,
+    /// Someone (`by`) chose a shorter retention for the company, taking
+    /// effect on `effective` unless cancelled.
+    RetentionShortened {
+        company: String,
+        old: String,
+        new: String,
+        effective: String,
+        by: String,
+    },
+    /// Someone (`by`) made an API token for the company.
+    TokenCreated {
+        company: String,
+        name: String,
+        scopes: String,
+        by: String,
+    },
 }
 
 impl NoticeKind {
@@ -61,6 +77,8 @@ impl NoticeKind {
             NoticeKind::KeyAdded { .. } => "A security key was added to your account",
             NoticeKind::KeyRemoved { .. } => "A security key was removed from your account",
             NoticeKind::KeyPossiblyCopied => "A security key of yours may have been copied",
+            NoticeKind::RetentionShortened { .. } => "Recordings will be kept for a shorter time",
+            NoticeKind::TokenCreated { .. } => "A new API token was made for your company",
         }
     }
 
@@ -81,6 +99,22 @@ impl NoticeKind {
             NoticeKind::KeyAdded { name } => format!("The security key “{name}” was added to your account; it now signs you in instead of a code."),
             NoticeKind::KeyRemoved { name } => format!("The security key “{name}” was removed from your account; it no longer signs you in."),
             NoticeKind::KeyPossiblyCopied => "A security key registered to your account signed in with a use count that went backwards, which happens when a key has been copied; the sign-in was refused. Remove the key under My MFA and tell your administrator.".into(),
+            NoticeKind::RetentionShortened { company, old, new, effective, by } => format!(
+                "{by} changed how long {company} keeps its recordings from {old} to {new}. It takes effect on {effective}: from then the purge job deletes for good every recording older than that (held ones excepted). Until then it can be cancelled under Company settings → Retention with Cancel change."
+            ),
+            NoticeKind::TokenCreated { company, name, scopes, by } => format!(
+                "{by} made the API token “{name}” for {company}, with the scopes {scopes}. A token works without a password or MFA until it expires or is revoked on the API tokens page."
+            ),
+        }
+    }
+
+    /// What the reader should do if they did not expect it.
+    fn advice(&self) -> &'static str {
+        match self {
+            NoticeKind::RetentionShortened { .. } | NoticeKind::TokenCreated { .. } => {
+                "If you expected this, there is nothing to do. If not, sign in and undo it (Company settings → Retention → Cancel change; API tokens → Revoke), and ask who made it."
+            }
+            _ => "If this was you, there is nothing to do. If it was not, sign in and change your password under My account at once, or ask your administrator to lock your account and reset your multi-factor authentication.",
         }
     }
 }
@@ -103,6 +137,7 @@ pub struct Notice {
 struct NoticeText<'a> {
     username: &'a str,
     what: &'a str,
+    advice: &'a str,
     when: &'a str,
     client: &'a str,
 }
@@ -112,6 +147,7 @@ struct NoticeText<'a> {
 struct NoticeHtml<'a> {
     username: &'a str,
     what: &'a str,
+    advice: &'a str,
     when: &'a str,
     client: &'a str,
 }
@@ -131,6 +167,7 @@ impl Notice {
             text_body: NoticeText {
                 username: &self.username,
                 what: &what,
+                advice: self.kind.advice(),
                 when: &when,
                 client: &self.client,
             }
@@ -139,6 +176,7 @@ impl Notice {
             html_body: NoticeHtml {
                 username: &self.username,
                 what: &what,
+                advice: self.kind.advice(),
                 when: &when,
                 client: &self.client,
             }

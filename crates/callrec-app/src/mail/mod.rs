@@ -6,8 +6,11 @@ mod messages;
 
 pub use messages::{reset_mail, Notice, NoticeKind};
 
+use crate::accounts::AuditContext;
 use crate::{Clock, Error};
-use callrec_store::{NewMail, Store, StoreError};
+use callrec_domain::zone::Zone;
+use callrec_domain::{CompanyId, Role};
+use callrec_store::{NewMail, Store, StoreError, User};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -82,6 +85,35 @@ impl MailSettings {
 
 /// Queues `mail`; a full queue is logged, not an error for the request
 /// that caused it.
+/// Mails a notice about a change to `company` to its Company users who
+/// hold any of `roles`, and to `also` (the one who made it) when they are
+/// not among them; mail must be on (callers check).
+pub async fn notify_holders(
+    store: &Store,
+    company: CompanyId,
+    roles: &[Role],
+    also: Option<&User>,
+    kind: NoticeKind,
+    audit: &AuditContext,
+) -> Result<(), Error> {
+    let mut told = store.company_users_holding(company, roles).await?;
+    if let Some(user) = also.filter(|u| !told.iter().any(|t| t.id == u.id)) {
+        told.push(user.clone());
+    }
+    for user in told {
+        let Some(email) = &user.email else { continue };
+        let notice = Notice {
+            kind: kind.clone(),
+            username: user.username.clone(),
+            at: audit.now,
+            zone: user.zone().unwrap_or_else(Zone::utc),
+            client: audit.client.clone(),
+        };
+        queue(store, notice.mail(email)?, audit.now).await?;
+    }
+    Ok(())
+}
+
 pub async fn queue(store: &Store, mail: NewMail, now: i64) -> Result<(), Error> {
     match store.queue_mail(&mail, QUEUE_LIMIT, now).await {
         Ok(_) => Ok(()),

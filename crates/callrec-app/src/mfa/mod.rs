@@ -18,8 +18,8 @@ pub use keys::{
     finish_adding_key, finish_key_sign_in, remove_key, start_adding_key, start_key_check, KeyAdded,
     KeyRefusal, SecurityKeys,
 };
-pub use own::{change_own_mfa, OwnMfaChange};
-pub use presence::{confirm_presence, Presence, Proof};
+pub use own::{change_own_mfa, register_now, OwnMfaChange};
+pub use presence::{confirm_presence, still_confirmed, Presence, Proof, CONFIRMED_FOR_SECONDS};
 pub use recovery::{new_recovery_codes, submit_recovery_code};
 
 use crate::accounts::AuditContext;

@@ -43,6 +43,30 @@ impl OwnMfaChange {
     }
 }
 
+impl OwnMfaChange {
+    /// What needs proof of presence: anything that weakens the account,
+    /// and turning MFA on without a registration, which shows a new
+    /// secret next — a stolen session must not plant its own
+    /// authenticator (security review, wave 2, item 4).
+    pub fn needs_presence(self, user: &User) -> Option<&'static str> {
+        self.weakening().or_else(|| {
+            (self.opt_in == Some(true) && !user.mfa_registered).then_some(
+                "You are turning MFA on: the QR code that comes next holds a new secret.",
+            )
+        })
+    }
+}
+
+/// Register now, from the grace-period banner: MFA on for the user, so
+/// the next page is the QR code; audited like the box under My MFA.
+pub async fn register_now(store: &Store, user: &User, audit: &AuditContext) -> Result<(), Error> {
+    store.set_mfa_opt_in(user.id, true).await?;
+    store
+        .audit(audit.entry_on(AuditAction::MfaOptedIn, user), audit.now)
+        .await?;
+    Ok(())
+}
+
 /// Applies `change` for `user`, signed in with the session `session`;
 /// presence must be confirmed already where `weakening` asks for it.
 /// Returns the user as they are now.

@@ -13,6 +13,18 @@ use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::totp::{check_code, CodeCheck, TotpCode};
 use callrec_store::{AuditAction, Reservation, User};
 
+/// How long a confirmation holds in the session that gave it: an
+/// administrator adding several users types one code, not one per user (a
+/// code works once). Five minutes, as a sudo-mode window: short enough that
+/// a session stolen later must prove presence itself.
+pub const CONFIRMED_FOR_SECONDS: i64 = 300;
+
+/// Whether a session that last confirmed presence at `confirmed_at` may
+/// skip the question at `now`.
+pub fn still_confirmed(confirmed_at: Option<i64>, now: i64) -> bool {
+    confirmed_at.is_some_and(|at| at <= now && now - at < CONFIRMED_FOR_SECONDS)
+}
+
 /// What the user is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proof {
@@ -114,16 +126,14 @@ pub async fn confirm_presence(
         mfa.store
             .release_attempt(ThrottleScope::MfaAccount, &account)
             .await?;
+        mfa.store.set_session_confirmed(session, audit.now).await?;
         return Ok(Presence::Confirmed);
     }
     mfa.store
         .audit(
             audit
                 .entry_on(AuditAction::MfaCodeRefused, user)
-                .details(format!(
-                    "{} to confirm a change under My MFA",
-                    proof.label()
-                )),
+                .details(format!("{} to confirm a change", proof.label())),
             audit.now,
         )
         .await?;

@@ -21,6 +21,9 @@ pub struct RecordsSettings {
     pub deleted_days: u32,
     /// CALLREC_BULK_DOWNLOAD_MAX: the most recordings one ZIP holds.
     pub bulk_download_max: u32,
+    /// CALLREC_RETENTION_NOTICE_DAYS: how long a shorter retention waits
+    /// before the purge uses it.
+    pub retention_notice_days: u32,
 }
 
 impl Default for RecordsSettings {
@@ -29,6 +32,7 @@ impl Default for RecordsSettings {
             default_retention: Retention::Forever,
             deleted_days: 30,
             bulk_download_max: 1_000,
+            retention_notice_days: 7,
         }
     }
 }

@@ -73,10 +73,10 @@ impl Purge<'_> {
                 };
                 let rule = PurgeRule {
                     company: company.id,
-                    expired_before: company.retention.cutoff(&zone, self.clock.now_ms()),
+                    expired_before: company.retention_rule().cutoff(&zone, self.clock.now_ms()),
                     deleted_before: now - i64::from(self.settings.deleted_days) * 86_400,
                 };
-                let retention = company.retention;
+                let retention = company.retention_rule().in_force(now);
                 let batch = self
                     .store
                     .purge_batch(rule, self.batch, now, |done| {

@@ -1,14 +1,23 @@
 //! Company settings → Retention: the period, what a shorter one would
-//! delete at the next run, and the audited change.
+//! delete, and the audited change. A shorter period may delete recordings
+//! for good, so it waits out a notice period (`CALLREC_RETENTION_NOTICE_DAYS`)
+//! during which the purge keeps the period in force, every Company user who
+//! answers for the records is mailed, and Cancel change undoes it (security
+//! review, wave 2, item 1). A longer period takes effect at once.
 
 use crate::accounts::AuditContext;
+use crate::mail::{notify_holders, NoticeKind};
 use crate::Error;
-use callrec_domain::retention::Retention;
+use callrec_domain::retention::{PendingRetention, Retention, RetentionChange, RetentionRule};
 use callrec_domain::zone::Zone;
+use callrec_domain::{Actor, Role, ValidationError};
 use callrec_store::{AuditAction, Company, Store};
 
+/// Who is mailed when a shorter period is chosen.
+const ANSWERABLE: [Role; 2] = [Role::ManageUsers, Role::DeleteRecordings];
+
 /// How many of the company's recordings the purge job would delete at
-/// its next run if `retention` were saved now (held ones excepted).
+/// its next run if `retention` were in force now (held ones excepted).
 pub async fn due_under(
     store: &Store,
     company: &Company,
@@ -22,36 +31,147 @@ pub async fn due_under(
     }
 }
 
-/// Saves the company's retention, audited with the old and new periods
-/// and how many recordings were then due. Nothing happens when it is
-/// unchanged.
-pub async fn set_retention(
+/// What a save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionSaved {
+    Unchanged,
+    /// A longer period, in force now (a pending shorter one is dropped).
+    InForce,
+    /// A shorter period, in force from this time (Unix seconds).
+    Scheduled {
+        from: i64,
+    },
+}
+
+/// A change of a company's retention.
+pub struct RetentionRequest<'a> {
+    pub company: &'a Company,
+    pub period: Retention,
+    /// The company's zone (months and days count in it).
+    pub zone: &'a Zone,
+    /// Days a shorter period waits.
+    pub notice_days: u32,
+    /// Whether mail is on: who answers for the records is told.
+    pub mail: bool,
+}
+
+/// Whether `actor` may choose a shorter period: besides Company settings
+/// (Access to Manage Users), it deletes recordings, so it needs Access to
+/// Delete Recordings. `None` is the operator at the command line.
+pub fn may_shorten(actor: Option<&Actor>) -> bool {
+    actor.is_none_or(|actor| actor.can(Role::DeleteRecordings))
+}
+
+/// Saves the company's retention, audited with the old and new periods,
+/// when it takes effect and how many recordings would then be due.
+pub async fn change_retention(
     store: &Store,
-    company: &Company,
-    retention: Retention,
-    zone: &Zone,
+    request: &RetentionRequest<'_>,
+    actor: Option<&Actor>,
     audit: &AuditContext,
-) -> Result<(), Error> {
-    if retention == company.retention {
-        return Ok(());
-    }
+) -> Result<RetentionSaved, Error> {
+    let company = request.company;
+    let rule = company.retention_rule().at(audit.now);
+    let new = request.period;
+    let change = new.compared_with(rule.current);
+    let (saved, stored) = match change {
+        RetentionChange::Unchanged if rule.pending.is_none() => {
+            return Ok(RetentionSaved::Unchanged)
+        }
+        RetentionChange::Unchanged | RetentionChange::Longer => {
+            (RetentionSaved::InForce, RetentionRule::of(new))
+        }
+        RetentionChange::Shorter => {
+            if !may_shorten(actor) {
+                return Err(ValidationError::new(
+                    "retention",
+                    "A shorter retention deletes recordings: it needs Access to Delete Recordings.",
+                )
+                .into());
+            }
+            let from = audit.now + i64::from(request.notice_days) * 86_400;
+            let pending = PendingRetention { period: new, from };
+            let stored = RetentionRule {
+                current: rule.current,
+                pending: Some(pending),
+            };
+            (RetentionSaved::Scheduled { from }, stored)
+        }
+    };
+    let (effective, due_from) = match saved {
+        RetentionSaved::Scheduled { from } => (request.zone.format_seconds(from), from),
+        _ => ("at once".to_string(), audit.now),
+    };
     let due = due_under(
         store,
         company,
-        retention,
-        zone,
-        audit.now.saturating_mul(1000),
+        new,
+        request.zone,
+        due_from.saturating_mul(1000),
     )
     .await?;
-    store.set_company_retention(company.id, retention).await?;
+    let details = match (change, rule.pending) {
+        (RetentionChange::Unchanged, Some(pending)) => format!(
+            "retention {} kept; the change to {} due {} cancelled",
+            rule.current,
+            pending.period,
+            request.zone.format_seconds(pending.from)
+        ),
+        _ => format!(
+            "retention {} → {new}, in force {effective} ({due} recordings due for deletion then)",
+            rule.current
+        ),
+    };
+    let entry = audit
+        .entry(AuditAction::CompanySettingsChanged)
+        .company(company.id)
+        .target(&company.name)
+        .details(details);
+    store
+        .set_company_retention(company.id, stored, entry, audit.now)
+        .await?;
+    if let (RetentionSaved::Scheduled { .. }, true) = (saved, request.mail) {
+        let kind = NoticeKind::RetentionShortened {
+            company: company.name.clone(),
+            old: rule.current.to_string(),
+            new: new.to_string(),
+            effective: format!("{effective} ({})", request.zone.name()),
+            by: audit.actor_name().to_string(),
+        };
+        notify_holders(store, company.id, &ANSWERABLE, None, kind, audit).await?;
+    }
+    Ok(saved)
+}
+
+/// Cancel change: the waiting shorter period is dropped, audited. False
+/// when none is waiting (any more).
+pub async fn cancel_retention_change(
+    store: &Store,
+    company: &Company,
+    zone: &Zone,
+    audit: &AuditContext,
+) -> Result<bool, Error> {
+    let rule = company.retention_rule().at(audit.now);
+    let Some(pending) = rule.pending else {
+        return Ok(false);
+    };
     let entry = audit
         .entry(AuditAction::CompanySettingsChanged)
         .company(company.id)
         .target(&company.name)
         .details(format!(
-            "retention {} → {retention} ({due} recordings due for deletion at the next run)",
-            company.retention
+            "retention {} kept; the change to {} due {} cancelled",
+            rule.current,
+            pending.period,
+            zone.format_seconds(pending.from)
         ));
-    store.audit(entry, audit.now).await?;
-    Ok(())
+    store
+        .set_company_retention(
+            company.id,
+            RetentionRule::of(rule.current),
+            entry,
+            audit.now,
+        )
+        .await?;
+    Ok(true)
 }

@@ -1,11 +1,14 @@
 //! Company settings: the company's own settings: its time zone and how
 //! long it keeps its recordings (Retention).
 //! Company users with Access to Manage Users change their company's;
-//! Global users pick the company.
+//! Global users pick the company. A shorter retention also needs Access to
+//! Delete Recordings and "Confirm it's you", and waits out the notice
+//! period (Cancel change undoes it meanwhile).
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::layout::{zone_choices, Choice, Chrome};
+use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -13,18 +16,23 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use callrec_app::records::retention::{due_under, set_retention};
+use callrec_app::records::retention::{
+    cancel_retention_change, change_retention, due_under, may_shorten, RetentionRequest,
+    RetentionSaved,
+};
 use callrec_app::settings::set_company_time_zone;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::retention::{self, Retention};
+use callrec_domain::retention::{self, Retention, RetentionChange};
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem};
 use callrec_store::Company;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/company-settings", get(settings_page).post(save))
+    Router::new()
+        .route("/company-settings", get(settings_page).post(save))
+        .route("/company-settings/cancel-retention", post(cancel))
 }
 
 #[derive(Template)]
@@ -40,16 +48,21 @@ struct SettingsPage {
     retention_days: String,
     error: Option<String>,
     /// A shorter period awaiting confirmation: the form's values and how
-    /// many recordings the next run would delete.
-    confirm: Option<PendingRetention>,
+    /// many recordings the purge would delete when it takes effect.
+    confirm: Option<ShorterRetention>,
+    /// A shorter period waiting out its notice: its label and day.
+    waiting: Option<(String, String)>,
 }
 
-struct PendingRetention {
+struct ShorterRetention {
     zone: String,
     retention: String,
     days: String,
     label: String,
     due: i64,
+    /// When it would take effect, in the viewer's zone.
+    from: String,
+    notice_days: u32,
 }
 
 /// The company the page is about: the chosen one for Global users (none
@@ -85,7 +98,7 @@ async fn render(
     current: &CurrentUser,
     company: Option<Company>,
     error: Option<String>,
-    confirm: Option<PendingRetention>,
+    confirm: Option<ShorterRetention>,
 ) -> Result<Response, AppError> {
     let default_zone = state.config.default_time_zone.name().to_string();
     let companies = match company {
@@ -101,7 +114,18 @@ async fn render(
             })
             .collect(),
     };
-    let current_retention = company.as_ref().map_or(Retention::Forever, |c| c.retention);
+    let rule = company.as_ref().map(|c| c.retention_rule().at(current.now));
+    let current_retention = rule.map_or(Retention::Forever, |r| r.current);
+    let waiting = rule.and_then(|r| r.pending).map(|p| {
+        (
+            p.period.to_string(),
+            format!(
+                "{} ({})",
+                current.zone.format_minutes(p.from),
+                current.zone.name()
+            ),
+        )
+    });
     let mut retention_options: Vec<(String, String)> = retention::CHOICES
         .iter()
         .map(|(value, label)| (value.to_string(), label.to_string()))
@@ -133,6 +157,7 @@ async fn render(
             .unwrap_or_default(),
         error,
         confirm,
+        waiting,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -178,32 +203,95 @@ async fn save(
     let company_zone = zone
         .clone()
         .unwrap_or_else(|| state.config.default_time_zone.clone());
-    if retention != company.retention && form.get("confirm") != "1" {
-        let due = due_under(
-            &state.store,
-            &company,
-            retention,
-            &company_zone,
-            state.clock.now_ms(),
-        )
-        .await?;
-        if due > 0 {
-            let confirm = PendingRetention {
+    let notice_days = state.config.records.retention_notice_days;
+    let in_force = company.retention_rule().at(current.now).current;
+    let audit = current.audit_context(&client);
+    if retention.compared_with(in_force) == RetentionChange::Shorter {
+        if !may_shorten(Some(&current.actor)) {
+            let error = "A shorter retention deletes recordings: it needs Access to Delete Recordings as well. Ask someone who has it, or choose a longer period.";
+            return render(&state, &current, Some(company), Some(error.into()), None).await;
+        }
+        if form.get("confirm") != "1" {
+            let from = current.now + i64::from(notice_days) * 86_400;
+            let due = due_under(
+                &state.store,
+                &company,
+                retention,
+                &company_zone,
+                from.saturating_mul(1000),
+            )
+            .await?;
+            let confirm = ShorterRetention {
                 zone: form.get("time_zone").to_string(),
                 retention: form.get("retention").to_string(),
                 days: form.get("retention_days").to_string(),
                 label: retention.to_string(),
                 due,
+                from: current.zone.format_minutes(from),
+                notice_days,
             };
             return render(&state, &current, Some(company), None, Some(confirm)).await;
         }
+        let prove = ProvePresence {
+            heading: "Company settings",
+            action: "/company-settings".to_string(),
+            hidden: form.resent(),
+            what: "You are shortening how long the company keeps its recordings.",
+            return_to: back_to(&current, &company, ""),
+            form: &form,
+        };
+        if let Some(ask) = prove.check(&state, &current, &audit).await? {
+            return Ok(ask);
+        }
     }
-    let audit = current.audit_context(&client);
     set_company_time_zone(&state.store, &company, zone.as_ref(), &audit).await?;
-    set_retention(&state.store, &company, retention, &company_zone, &audit).await?;
-    let query = match current.actor.scope() {
-        DataScope::Everything => format!("?company={}&done=settings-saved", company.id),
-        _ => "?done=settings-saved".to_string(),
+    let request = RetentionRequest {
+        company: &company,
+        period: retention,
+        zone: &company_zone,
+        notice_days,
+        mail: state.config.mail.is_some(),
     };
-    Ok(Redirect::to(&format!("/company-settings{query}")).into_response())
+    let done = match change_retention(&state.store, &request, Some(&current.actor), &audit).await {
+        Ok(RetentionSaved::Scheduled { .. }) => "retention-scheduled",
+        Ok(_) => "settings-saved",
+        Err(callrec_app::Error::Invalid(error)) => {
+            return render(&state, &current, Some(company), Some(error.message), None).await
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(Redirect::to(&back_to(&current, &company, done)).into_response())
+}
+
+/// Company settings of `company` again, with `done`'s confirmation.
+fn back_to(current: &CurrentUser, company: &Company, done: &str) -> String {
+    let mut query = Vec::new();
+    if current.actor.scope() == DataScope::Everything {
+        query.push(format!("company={}", company.id));
+    }
+    if !done.is_empty() {
+        query.push(format!("done={done}"));
+    }
+    format!("/company-settings?{}", query.join("&"))
+}
+
+/// Cancel change: the shorter retention waiting out its notice is dropped.
+async fn cancel(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let Some(company) = target(&state, &current, form.optional_id("company")?).await? else {
+        return Err(AppError::NotFound);
+    };
+    let zone = Zone::first_of([company.time_zone.as_deref()])
+        .unwrap_or_else(|| state.config.default_time_zone.clone());
+    let audit = current.audit_context(&client);
+    let done = if cancel_retention_change(&state.store, &company, &zone, &audit).await? {
+        "retention-cancelled"
+    } else {
+        ""
+    };
+    Ok(Redirect::to(&back_to(&current, &company, done)).into_response())
 }

@@ -4,10 +4,10 @@
 //! options and check its answer, as JSON.
 
 use super::challenge::{end_attempt, mfa_passed};
-use super::my_mfa::ProvePresence;
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Chrome;
+use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::{CurrentUser, PendingUser};
 use crate::users::require;
@@ -172,10 +172,11 @@ pub(crate) async fn remove(
     }
     let audit = current.audit_context(&client);
     let prove = ProvePresence {
+        heading: "Security keys",
         action: format!("{PAGE}/{id}/remove"),
         hidden: Vec::new(),
         what: "You are removing a security key from your account.",
-        return_to: PAGE,
+        return_to: PAGE.to_string(),
         form: &form,
     };
     if let Some(ask) = prove.check(&state, &current, &audit).await? {

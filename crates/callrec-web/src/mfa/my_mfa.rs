@@ -4,17 +4,14 @@
 
 use crate::error::AppError;
 use crate::form::FormData;
-use crate::layout::Chrome;
+use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
 use crate::AppState;
-use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use callrec_app::accounts::AuditContext;
-use callrec_app::mfa::{self, OwnMfaChange, Proof};
+use axum::response::{IntoResponse, Redirect, Response};
+use callrec_app::mfa::{self, OwnMfaChange};
 use callrec_domain::{MenuItem, MfaPolicy, Role, SignInStep};
 use callrec_store::User;
 
@@ -59,73 +56,6 @@ impl MyMfa {
     }
 }
 
-#[derive(Template)]
-#[template(path = "mfa/confirm.html")]
-struct ConfirmPage {
-    chrome: Chrome,
-    action: String,
-    hidden: Vec<(&'static str, String)>,
-    return_to: &'static str,
-    what: &'static str,
-    proof: Proof,
-    error: Option<&'static str>,
-}
-
-/// A change under My MFA that needs proof of presence first: the request
-/// to make it, with the form fields that describe it.
-pub(super) struct ProvePresence<'a> {
-    pub action: String,
-    pub hidden: Vec<(&'static str, String)>,
-    /// What is about to happen, in one sentence.
-    pub what: &'static str,
-    pub return_to: &'static str,
-    pub form: &'a FormData,
-}
-
-impl ProvePresence<'_> {
-    /// `None` when the form carries a proof that holds; otherwise the
-    /// "Confirm it's you" pop-up (again, with what was wrong).
-    pub async fn check(
-        self,
-        state: &AppState,
-        current: &CurrentUser,
-        audit: &AuditContext,
-    ) -> Result<Option<Response>, AppError> {
-        let error = if self.form.checked("confirming") {
-            let presence = mfa::confirm_presence(
-                state.mfa(),
-                &state.passwords,
-                &current.user,
-                &current.session_hash,
-                self.form.get("proof"),
-                audit,
-            )
-            .await?;
-            match presence.refusal() {
-                None => return Ok(None),
-                Some(error) => Some(error),
-            }
-        } else {
-            None
-        };
-        let page = ConfirmPage {
-            chrome: Chrome::new(current, "Confirm it's you", None),
-            action: self.action,
-            hidden: self.hidden,
-            return_to: self.return_to,
-            what: self.what,
-            proof: Proof::for_user(&current.user),
-            error,
-        };
-        let status = if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        };
-        Ok(Some((status, Html(page.render()?)).into_response()))
-    }
-}
-
 pub(crate) async fn save(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -138,16 +68,13 @@ pub(crate) async fn save(
     let reset = form.get("reset") == "1";
     let change = OwnMfaChange::new(&current.user, wants_mfa, reset);
     let audit = current.audit_context(&client);
-    if let Some(what) = change.weakening() {
-        let mut hidden = vec![("reset", if change.reset { "1" } else { "0" }.to_string())];
-        if wants_mfa {
-            hidden.push(("enable_mfa", "on".to_string()));
-        }
+    if let Some(what) = change.needs_presence(&current.user) {
         let prove = ProvePresence {
+            heading: "My MFA",
             action: "/my-mfa".to_string(),
-            hidden,
+            hidden: form.resent(),
             what,
-            return_to: back,
+            return_to: back.to_string(),
             form: &form,
         };
         if let Some(ask) = prove.check(&state, &current, &audit).await? {
@@ -174,14 +101,30 @@ pub(crate) async fn save(
 }
 
 /// Register now, from the grace-period banner: the user chooses to
-/// register before the deadline, which takes them to the QR code.
+/// register before the deadline, which takes them to the QR code (after
+/// "Confirm it's you": the code shows a new secret).
 pub(crate) async fn register_now(
     State(state): State<AppState>,
     current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
 ) -> Result<Response, AppError> {
     if !current.user.in_grace(current.now) {
         return Ok(Redirect::to(current.actor.home()).into_response());
     }
-    state.store.set_mfa_opt_in(current.user.id, true).await?;
+    let audit = current.audit_context(&client);
+    let prove = ProvePresence {
+        heading: "Register for MFA",
+        action: "/mfa/register-now".to_string(),
+        hidden: form.resent(),
+        what:
+            "You are registering an authenticator: the QR code that comes next holds a new secret.",
+        return_to: current.actor.home().to_string(),
+        form: &form,
+    };
+    if let Some(ask) = prove.check(&state, &current, &audit).await? {
+        return Ok(ask);
+    }
+    mfa::register_now(&state.store, &current.user, &audit).await?;
     Ok(Redirect::to("/mfa").into_response())
 }

@@ -1,10 +1,10 @@
 //! Recovery codes on the web: the "Save your recovery codes" pop-up (after
 //! a registration, and after My MFA → New recovery codes) and its Continue.
 
-use super::my_mfa::ProvePresence;
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Chrome;
+use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::users::require;
@@ -85,10 +85,11 @@ pub(crate) async fn new_codes(
     }
     let audit = current.audit_context(&client);
     let prove = ProvePresence {
+        heading: "My MFA",
         action: "/my-mfa/recovery-codes".to_string(),
         hidden: Vec::new(),
         what: "You are making new recovery codes; the ones you have now stop working.",
-        return_to: back,
+        return_to: back.to_string(),
         form: &form,
     };
     if let Some(ask) = prove.check(&state, &current, &audit).await? {

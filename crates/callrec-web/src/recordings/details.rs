@@ -68,10 +68,9 @@ pub(crate) async fn details_page(
             .map(|hold| current.zone.format_minutes(hold.at))
             .unwrap_or_default(),
         kept_until: company
-            .retention
-            .deletes_at(&company_zone, recording.started_at_ms)
-            .map(|at| current.zone.format_date(at)),
-        retention: company.retention.to_string(),
+            .retention_rule()
+            .kept_until(&company_zone, recording.started_at_ms),
+        retention: company.retention_rule().in_force(current.now).to_string(),
         chrome: Chrome::new(&current, "Recording details", Some(MenuItem::Recordings)),
         started: current.zone.format_ms(recording.started_at_ms),
         duration: duration_text(recording.duration_ms),

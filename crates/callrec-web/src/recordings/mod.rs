@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{number_filter, Direction, RecordingId};
-use callrec_domain::retention::Retention;
+use callrec_domain::retention::RetentionRule;
 use callrec_domain::time::parse_rfc3339;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem, PhoneNumber, Role, TeamId, UserId};
@@ -298,7 +298,7 @@ impl FilterLists {
 async fn retention_of(
     state: &AppState,
     companies: impl Iterator<Item = CompanyId>,
-) -> Result<HashMap<CompanyId, (Retention, Zone)>, AppError> {
+) -> Result<HashMap<CompanyId, (RetentionRule, Zone)>, AppError> {
     let wanted: HashSet<CompanyId> = companies.collect();
     let listed = match wanted.len() {
         0 => Vec::new(),
@@ -314,7 +314,7 @@ async fn retention_of(
         .map(|c| {
             let zone = Zone::first_of([c.time_zone.as_deref()])
                 .unwrap_or_else(|| state.config.default_time_zone.clone());
-            (c.id, (c.retention, zone))
+            (c.id, (c.retention_rule(), zone))
         })
         .collect())
 }
@@ -355,8 +355,8 @@ async fn recordings_page(
             duration: duration_text(r.duration_ms),
             kept: match retention.get(&r.company_id) {
                 _ if r.held => Kept::OnHold,
-                Some((period, zone)) => match period.deletes_at(zone, r.started_at_ms) {
-                    Some(at) => Kept::Until(current.zone.format_date(at)),
+                Some((rule, zone)) => match rule.kept_until(zone, r.started_at_ms) {
+                    Some(day) => Kept::Until(day),
                     None => Kept::Forever,
                 },
                 None => Kept::Forever,

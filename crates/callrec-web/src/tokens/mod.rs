@@ -5,6 +5,7 @@
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::layout::{company_choices, Choice, Chrome};
+use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -14,7 +15,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use callrec_app::{create_token, revoke_token, TokenRequest};
+use callrec_app::{announce_token, create_token, revoke_token, TokenRequest};
 use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes, MAX_TOKEN_DAYS};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, TokenName, ValidationError};
@@ -313,14 +314,31 @@ async fn create(
     if state.store.company(company).await?.is_none() {
         return Err(AppError::NotFound);
     }
+    let audit = current.audit_context(&client);
+    // A token outlives the session that made it: a stolen session must not
+    // be able to make one (security review, wave 2, item 3).
+    let prove = ProvePresence {
+        heading: "API tokens",
+        action: "/api-tokens".to_string(),
+        hidden: form.resent(),
+        what: "You are making an API token: it works without a password or MFA until it expires or is revoked.",
+        return_to: "/api-tokens".to_string(),
+        form: &form,
+    };
+    if let Some(ask) = prove.check(&state, &current, &audit).await? {
+        return Ok(ask);
+    }
     let request = TokenRequest {
         company,
         name,
         scopes,
         lifetime_days,
     };
-    match create_token(&state.store, &request, &current.audit_context(&client)).await {
+    match create_token(&state.store, &request, &audit).await {
         Ok((stored, token)) => {
+            if state.config.mail.is_some() {
+                announce_token(&state.store, &stored, Some(&current.user), &audit).await?;
+            }
             let created = Created {
                 name: stored.name,
                 token,

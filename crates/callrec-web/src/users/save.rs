@@ -5,13 +5,14 @@ use super::{render, require, ListParams, OpenDialog};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Chrome;
+use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use callrec_app::accounts::{self, CreateUser, ModifyUser};
+use callrec_app::accounts::{self, AuditContext, CreateUser, ModifyUser};
 use callrec_domain::permissions::{DataScope, UserAccess};
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, PasswordLife, Role,
@@ -52,6 +53,27 @@ pub(crate) async fn changeable_user(
         UserAccess::Protected => Err(AppError::Forbidden),
         UserAccess::Unseen => Err(AppError::NotFound),
     }
+}
+
+/// "Confirm it's you" before a user is added or given more access; the
+/// pop-up sends the same form to `action` again.
+async fn confirm(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &FormData,
+    action: &str,
+    audit: &AuditContext,
+) -> Result<Option<Response>, AppError> {
+    ProvePresence {
+        heading: "Users",
+        action: action.to_string(),
+        hidden: form.resent(),
+        what: "You are adding a user or giving one more access.",
+        return_to: "/users".to_string(),
+        form,
+    }
+    .check(state, current, audit)
+    .await
 }
 
 fn back_to_list(params: &ListParams, done: &str) -> Response {
@@ -127,6 +149,12 @@ pub(crate) async fn create(
         roles,
         company_id,
     ) {
+        // A new account outlives the session that made it (security
+        // review, wave 2, item 3).
+        let audit = current.audit_context(&client);
+        if let Some(ask) = confirm(&state, &current, &form, "/users", &audit).await? {
+            return Ok(ask);
+        }
         let new = CreateUser {
             company_id,
             team_id,
@@ -138,14 +166,7 @@ pub(crate) async fn create(
             password,
             password_life: state.config.temporary_password(current.now),
         };
-        match accounts::create_user(
-            &state.store,
-            &state.passwords,
-            new,
-            &current.audit_context(&client),
-        )
-        .await
-        {
+        match accounts::create_user(&state.store, &state.passwords, new, &audit).await {
             Ok(_) => return Ok(back_to_list(&params, "user-created")),
             Err(callrec_app::Error::Invalid(error)) => errors.push(error),
             Err(other) => return Err(other.into()),
@@ -261,16 +282,28 @@ pub(crate) async fn modify(
             (password, life)
         }),
     };
+    let audit = current.audit_context(&client);
+    if change.raises(&target) {
+        let action = format!("/users/{}", target.id);
+        if let Some(ask) = confirm(&state, &current, &form, &action, &audit).await? {
+            return Ok(ask);
+        }
+    }
     // The administrator's own session stays when they changed themselves.
     let keep = (target.id == actor.user_id).then_some(current.session_hash.as_str());
+    let disabling = target.enabled && !change.details.enabled;
     accounts::modify_user(
         &state.store,
         &state.passwords,
         &target,
         change,
         keep,
-        &current.audit_context(&client),
+        &audit,
     )
     .await?;
+    // Tokens outlive their maker unless revoked: by default they go too.
+    if disabling && form.get("revoke_tokens") != "no" {
+        callrec_app::revoke_tokens_made_by(&state.store, &target, &audit).await?;
+    }
     Ok(back_to_list(&params, "user-saved"))
 }

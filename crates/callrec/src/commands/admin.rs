@@ -5,9 +5,12 @@ use crate::cli::{CompanyCommand, TeamCommand, UserAddArgs, UserCommand};
 use crate::error::CliError;
 use callrec_app::accounts::{self, role_list, AuditContext, CreateUser};
 use callrec_app::companies;
+use callrec_app::records::retention::{change_retention, RetentionRequest, RetentionSaved};
+use callrec_app::records::RecordsSettings;
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
+use callrec_domain::zone::Zone;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, Role, RoleSet, TeamName,
     Username,
@@ -30,15 +33,25 @@ async fn user_named(store: &Store, username: &str) -> Result<User, CliError> {
     })
 }
 
+/// What `callrec company …` needs of the configuration.
+pub struct CompanySettings {
+    pub records: RecordsSettings,
+    /// The zone of companies that chose none.
+    pub default_zone: Zone,
+    /// Whether mail is on (a shorter retention is announced by mail).
+    pub mail: bool,
+}
+
 pub async fn company(
     store: &Store,
     command: CompanyCommand,
-    retention: Retention,
+    settings: &CompanySettings,
 ) -> Result<(), CliError> {
     match command {
         CompanyCommand::Add { name } => {
             let name = CompanyName::parse(&name)?;
             let audit = AuditContext::command_line();
+            let retention = settings.records.default_retention;
             let company = companies::create_company(store, &name, retention, &audit).await?;
             println!(
                 "Added company {:?} (retention: {}).",
@@ -50,8 +63,56 @@ pub async fn company(
             if companies.is_empty() {
                 println!("No companies yet. Add one with `callrec company add NAME`.");
             }
+            let now = now();
             for company in companies {
-                println!("{}\t{}", company.name, company.mfa_policy.label());
+                let zone = Zone::first_of([company.time_zone.as_deref()])
+                    .unwrap_or_else(|| settings.default_zone.clone());
+                let rule = company.retention_rule().at(now);
+                let waiting = rule.pending.map_or_else(String::new, |p| {
+                    format!(
+                        "\tshorter retention {} from {} ({})",
+                        p.period,
+                        zone.format_minutes(p.from),
+                        zone.name()
+                    )
+                });
+                println!(
+                    "{}\t{}\tretention: {}{waiting}",
+                    company.name,
+                    company.mfa_policy.label(),
+                    rule.current
+                );
+            }
+        }
+        CompanyCommand::Set { company, retention } => {
+            let period = Retention::parse_setting(&retention)
+                .map_err(|err| CliError::Usage(format!("--retention: {}", err.message)))?;
+            let company = company_named(store, &company).await?;
+            let zone = Zone::first_of([company.time_zone.as_deref()])
+                .unwrap_or_else(|| settings.default_zone.clone());
+            let request = RetentionRequest {
+                company: &company,
+                period,
+                zone: &zone,
+                notice_days: settings.records.retention_notice_days,
+                mail: settings.mail,
+            };
+            let audit = AuditContext::command_line();
+            match change_retention(store, &request, None, &audit).await? {
+                RetentionSaved::Unchanged => {
+                    println!("{:?} already keeps recordings for {period}.", company.name)
+                }
+                RetentionSaved::InForce => {
+                    println!("{:?} now keeps recordings for {period}.", company.name)
+                }
+                RetentionSaved::Scheduled { from } => println!(
+                    "{:?} keeps recordings for {period} from {} ({}); until then for {}. \
+                     `callrec company set --retention` with the present period cancels it.",
+                    company.name,
+                    zone.format_minutes(from),
+                    zone.name(),
+                    company.retention_rule().in_force(now())
+                ),
             }
         }
     }

@@ -4,7 +4,7 @@ use super::now;
 use crate::cli::TokenCommand;
 use crate::error::CliError;
 use callrec_app::accounts::AuditContext;
-use callrec_app::{create_token, revoke_token, TokenRequest};
+use callrec_app::{announce_token, create_token, revoke_token, TokenRequest};
 use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes};
 use callrec_domain::time::format_utc;
 use callrec_domain::TokenName;
@@ -49,8 +49,11 @@ pub async fn run(store: &Store, command: TokenCommand) -> Result<(), CliError> {
                 scopes,
                 lifetime_days,
             };
-            let (stored, token) =
-                create_token(store, &request, &AuditContext::command_line()).await?;
+            let audit = AuditContext::command_line();
+            let (stored, token) = create_token(store, &request, &audit).await?;
+            if crate::config::mail_configured() {
+                announce_token(store, &stored, None, &audit).await?;
+            }
             let until = stored.expires_at.map_or_else(
                 || "until revoked".to_string(),
                 |at| format!("until {}", format_utc(at)),
