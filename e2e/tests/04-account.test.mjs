@@ -7,10 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD, mailTo, saveRecoveryCodes } from "../lib.mjs";
 
+// Mail needs the public address (links in mails): the server is on localhost.
 const env = useServerAndBrowser({
   CALLREC_SMTP_URL: process.env.CALLREC_TEST_SMTP_URL,
   CALLREC_MAIL_FROM: "Call Recording <calls@callrec.test>",
-});
+}, { localhost: true });
 const NINA_EMAIL = `nina.${Date.now()}@example.com`;
 const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
 

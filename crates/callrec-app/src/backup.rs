@@ -146,7 +146,10 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), Error> {
     let path = dir.join(MANIFEST);
     let text =
         serde_json::to_string_pretty(manifest).map_err(|err| Error::Internal(err.to_string()))?;
-    std::fs::write(&path, text).map_err(io("write", &path))
+    std::fs::write(&path, text).map_err(io("write", &path))?;
+    // What it names (files, companies) is for the operator only, like
+    // the database copy beside it.
+    set_mode(&path, 0o600)
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest, Error> {

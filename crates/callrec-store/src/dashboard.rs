@@ -14,6 +14,7 @@ pub struct TopEntry {
     pub id: i64,
     pub name: String,
     pub calls: i64,
+    pub duration_ms: i64,
 }
 
 /// A company's MFA adoption on a day.
@@ -137,7 +138,8 @@ impl Store {
         let (rows, name, id) = ranking.plan();
         let sql = format!(
             "SELECT k.owner AS id, {name} AS name, \
-             CAST(SUM(k.inbound + k.outbound + k.internal) AS BIGINT) AS calls \
+             CAST(SUM(k.inbound + k.outbound + k.internal) AS BIGINT) AS calls, \
+             CAST(SUM(k.duration_ms) AS BIGINT) AS duration \
              FROM {rows} GROUP BY k.owner, {name} ORDER BY calls DESC, name LIMIT $3"
         );
         let mut query = sqlx::query(&sql).bind(from).bind(to).bind(limit);
@@ -152,6 +154,7 @@ impl Store {
                     id: row.try_get("id")?,
                     name: row.try_get("name")?,
                     calls: row.try_get("calls")?,
+                    duration_ms: row.try_get("duration")?,
                 })
             })
             .collect()

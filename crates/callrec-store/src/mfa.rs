@@ -57,6 +57,22 @@ impl MfaSummary {
 }
 
 impl Store {
+    /// Company MFA → Remind: claims today's reminder for `user`, true at
+    /// most once in 24 hours however often Remind is pressed or on how
+    /// many nodes (one conditional write; security review, wave 2, item 8).
+    pub async fn claim_mfa_reminder(&self, user: UserId, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET mfa_reminded_at = $1 WHERE id = $2 \
+             AND (mfa_reminded_at IS NULL OR mfa_reminded_at <= $3 OR mfa_reminded_at > $1)",
+        )
+        .bind(now)
+        .bind(user.0)
+        .bind(now - 86_400)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn set_mfa_policy(&self, company: CompanyId, policy: MfaPolicy) -> Result<()> {
         sqlx::query("UPDATE companies SET mfa_policy = $1 WHERE id = $2")
             .bind(policy.code())

@@ -56,6 +56,7 @@ migrations!(
     25 => "0025_purge_by_key.sql",
     26 => "0026_nodes.sql",
     27 => "0027_api_and_dashboard.sql",
+    28 => "0028_security_third_pass.sql",
 );
 
 impl Store {

@@ -28,6 +28,9 @@ pub enum AppError {
     Invalid(#[from] ValidationError),
     #[error("{0}")]
     Conflict(String),
+    /// The same user's heavy request of this kind is still running.
+    #[error("{0}")]
+    TooMany(&'static str),
     /// The database had no free connection in time: overload, not a bug.
     #[error("the portal is busy")]
     Busy,
@@ -79,6 +82,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -113,6 +117,7 @@ impl IntoResponse for AppError {
                 ("Request not accepted", message.clone())
             }
             AppError::Invalid(err) => ("Request not accepted", err.message.clone()),
+            AppError::TooMany(message) => ("Please wait", message.to_string()),
             AppError::Busy => (
                 "The portal is busy",
                 "Too many requests are waiting right now. Try again in a moment.".to_string(),

@@ -61,6 +61,8 @@ pub struct AppState {
     pub security_keys: Option<Arc<SecurityKeys>>,
     /// Home's figures of the last minute, per view.
     pub(crate) dashboards: Arc<home::DashboardCache>,
+    /// The call detail reports and exports running on this node, per user.
+    pub(crate) reports: Arc<reports::slots::ReportSlots>,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             blobs,
             clock: Clock::system(),
             dashboards: Arc::default(),
+            reports: Arc::default(),
         })
     }
 

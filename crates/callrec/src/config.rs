@@ -389,14 +389,24 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<ServeSettings, Cli
             err.message
         ))
     })?;
+    let mail = mail_settings(
+        args.smtp_url.clone().or(file.smtp_url),
+        args.mail_from.clone().or(file.mail_from),
+    )?;
+    if mail.is_some() && public_url.is_none() {
+        // Links in mails (password resets) must carry the address users
+        // type, not this node's listening address.
+        return Err(CliError::Usage(
+            "mail is on (--smtp-url / CALLREC_SMTP_URL) but --public-url / CALLREC_PUBLIC_URL is not set: \
+             set it to the address users type, e.g. https://calls.example.com, so links in mails work"
+                .into(),
+        ));
+    }
     let web = WebConfig {
         public_url,
         trusted_proxies,
         temporary_password_hours: temporary_password_hours(global)?,
-        mail: mail_settings(
-            args.smtp_url.clone().or(file.smtp_url),
-            args.mail_from.clone().or(file.mail_from),
-        )?,
+        mail,
         link_base: None,
         dormant_days: match args.dormant_days.or(file.dormant_days) {
             Some(days) => Some(positive(

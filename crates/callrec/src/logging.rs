@@ -6,7 +6,37 @@
 
 use crate::error::CliError;
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
+
+/// Whether lines are JSON (set once, by `init`).
+static JSON: OnceLock<bool> = OnceLock::new();
+
+/// Lines for the person who started callrec — the address, a first
+/// password, the demo logins — on standard output: plain text, or under
+/// JSON logging one JSON object a line, shaped like the log's, so every
+/// line a log shipper reads parses.
+pub fn say(text: &str) {
+    if !JSON.get().copied().unwrap_or(false) {
+        println!("{text}");
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    for line in text.lines() {
+        println!("{}", json_line(now, line));
+    }
+}
+
+fn json_line(unix_ms: i64, message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "timestamp": callrec_domain::time::format_rfc3339_ms(unix_ms),
+        "level": "INFO",
+        "fields": { "message": message },
+        "target": "callrec::console",
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LogFormat {
@@ -36,7 +66,9 @@ pub fn init(setting: Option<&str>) -> Result<(), CliError> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    match format(setting, terminal)? {
+    let format = format(setting, terminal)?;
+    let _ = JSON.set(format == LogFormat::Json);
+    match format {
         LogFormat::Json => builder
             .json()
             .with_current_span(true)
@@ -59,5 +91,16 @@ mod tests {
         assert_eq!(format(Some(" json "), true).unwrap(), LogFormat::Json);
         let err = format(Some("xml"), true).unwrap_err().to_string();
         assert!(err.contains("json or text"), "{err}");
+    }
+
+    #[test]
+    fn console_lines_are_json_objects_in_json_mode() {
+        let line = json_line(0, "callrec is serving http://127.0.0.1:8080 (\"x\")").to_string();
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            parsed["fields"]["message"],
+            "callrec is serving http://127.0.0.1:8080 (\"x\")"
+        );
+        assert_eq!(parsed["timestamp"], "1970-01-01T00:00:00.000Z");
     }
 }

@@ -417,6 +417,7 @@ fn serve_once(cli: &Cli, env: &[(&str, &str)]) -> String {
         .env_remove("CALLREC_BOOTSTRAP_ADMIN_USERNAME")
         .env_remove("CALLREC_BOOTSTRAP_ADMIN_PASSWORD")
         .env("CALLREC_LOG", "warn")
+        .env("CALLREC_LOG_FORMAT", "text")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     for (name, value) in env {
@@ -428,7 +429,7 @@ fn serve_once(cli: &Cli, env: &[(&str, &str)]) -> String {
         let line = line.unwrap();
         printed.push_str(&line);
         printed.push('\n');
-        if line.starts_with("callrec is serving http://127.0.0.1:") {
+        if line.contains("callrec is serving http://127.0.0.1:") {
             break;
         }
     }
@@ -493,6 +494,25 @@ fn serve_bootstraps_an_administrator_once() {
         weak.expect(0, &["user", "list"], "").lines().count(),
         1,
         "no user was created"
+    );
+}
+
+/// Acceptance check: under JSON logging the start-up lines (the first
+/// administrator's password, the address) are JSON objects too.
+#[test]
+fn json_logging_prints_only_json_lines() {
+    let cli = Cli::new();
+    let printed = serve_once(&cli, &[("CALLREC_LOG_FORMAT", "json")]);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert!(lines.len() >= 3, "{printed}");
+    for line in lines {
+        let object: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        assert!(object["fields"]["message"].is_string(), "{line}");
+    }
+    assert!(
+        printed.contains("Created the administrator \\\"admin\\\" with password: "),
+        "{printed}"
     );
 }
 

@@ -18,6 +18,7 @@ fn callrec(dir: &std::path::Path, database_url: Option<&str>) -> Command {
         .env("CALLREC_ORPHAN_GRACE_SECONDS", "0")
         // These uploads test durability, not the per-token rate limit.
         .env("CALLREC_API_RATE_LIMIT", "1000000")
+        .env("CALLREC_LOG_FORMAT", "text")
         // The master key, so the test can open the sealed audio.
         .env(
             "CALLREC_SECRET_KEY",

@@ -12,6 +12,7 @@ use crate::Error;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use callrec_domain::security_key::{ceremony_open, Ceremony};
+use callrec_domain::MfaPolicy;
 use callrec_domain::{KeyName, UserId, ValidationError};
 use callrec_store::{AuditAction, NewKey, StoreError, StoredKey, User};
 use serde::{Deserialize, Serialize};
@@ -248,6 +249,20 @@ pub async fn finish_adding_key(
             audit.now,
         )
         .await?;
+    // The first factor turns the user's own MFA on (under MFA Available
+    // it was theirs to choose): a key that is never asked for protects
+    // nothing (acceptance check, wave 2, item 7).
+    if !user.mfa_registered && !user.mfa_opt_in && user.company_mfa_policy == MfaPolicy::Available {
+        mfa.store.set_mfa_opt_in(user.id, true).await?;
+        mfa.store
+            .audit(
+                audit
+                    .entry_on(AuditAction::MfaOptedIn, user)
+                    .details("with the first security key"),
+                audit.now,
+            )
+            .await?;
+    }
     let kind = NoticeKind::KeyAdded { name: state.name };
     mfa.notify(user, kind, audit).await?;
     Ok(KeyAdded::Added)

@@ -180,8 +180,8 @@ pub async fn set_company_policy(
 }
 
 /// Remind: mails every enabled user of `company` without a registration
-/// (who has an email) to register, when mail is on; audited. Returns how
-/// many were mailed.
+/// (who has an email) to register, when mail is on, at most once a day
+/// each; audited. Returns how many were mailed.
 pub async fn remind_unregistered(
     store: &Store,
     mail: bool,
@@ -199,7 +199,7 @@ pub async fn remind_unregistered(
             .await?;
         for listed in &batch.items {
             if let Some(user) = store.user(listed.id).await? {
-                if user.email.is_some() {
+                if user.email.is_some() && store.claim_mfa_reminder(user.id, audit.now).await? {
                     let kind = NoticeKind::RegisterReminder;
                     crate::accounts::notify(store, true, &user, kind, audit).await?;
                     reminded += 1;

@@ -7,6 +7,7 @@ mod holds;
 mod number_reads;
 mod page;
 mod report;
+mod report_counts;
 mod search;
 mod selection;
 mod writes;

@@ -28,6 +28,9 @@ pub struct CallTotals {
     pub by_team: Vec<(Option<String>, Tally)>,
     /// By quarter hour (its start, Unix ms), oldest first.
     pub by_quarter_hour: Vec<(i64, Tally)>,
+    /// Whether `by_direction` has minutes too (totals from the counts
+    /// keep calls per direction but one duration).
+    pub direction_minutes: bool,
 }
 
 fn tally(row: &sqlx::any::AnyRow) -> Result<Tally> {
@@ -57,7 +60,10 @@ impl Store {
                     .await
             }
         };
-        let mut totals = CallTotals::default();
+        let mut totals = CallTotals {
+            direction_minutes: true,
+            ..CallTotals::default()
+        };
         for row in run(grouped("r.direction", "", "r.direction", "r.direction")).await? {
             let code: String = row.try_get("k")?;
             let direction = Direction::parse(&code).ok_or(StoreError::Corrupt(code))?;

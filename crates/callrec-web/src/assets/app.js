@@ -119,6 +119,9 @@
         audio.preload = "auto";
         audio.src = play.dataset.play;
         audio.setAttribute("aria-label", "Recording player");
+        // No Download in the player's menu for those without Access to
+        // Download Recordings (what a player plays can still be saved).
+        if (play.hasAttribute("data-nodownload")) audio.setAttribute("controlsList", "nodownload");
         slot.appendChild(audio);
       }
       // The player has its own controls from now on.

@@ -14,8 +14,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use callrec_app::companies;
+use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, CompanyName, MenuItem, SearchTerm, ValidationError};
-use callrec_store::{Company, CompanyRow};
+use callrec_store::{Company, CompanyRow, UserQuery};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -33,6 +34,54 @@ struct CompaniesPage {
     own_company: CompanyId,
     add: NameDialog,
     rename: Option<NameDialog>,
+    disable: Option<DisableDialog>,
+}
+
+/// Disable a company: it signs out every user and stops every token, so
+/// the pop-up names them and asks for the company's name typed (wave 2,
+/// acceptance check).
+pub(crate) struct DisableDialog {
+    company: Company,
+    users: Vec<String>,
+    /// Users beyond those named.
+    more_users: i64,
+    tokens: Vec<String>,
+    error: Option<&'static str>,
+}
+
+/// Users named in the pop-up; the rest are counted.
+const NAMED_USERS: u32 = 20;
+
+async fn disable_dialog(
+    state: &AppState,
+    company: Company,
+    error: Option<&'static str>,
+) -> Result<DisableDialog, AppError> {
+    let users = state
+        .store
+        .list_users(&UserQuery {
+            scope: DataScope::Company(company.id),
+            company: Some(company.id),
+            search: None,
+            page: 0,
+            per_page: NAMED_USERS,
+        })
+        .await?;
+    let tokens = state
+        .store
+        .list_api_tokens(Some(company.id))
+        .await?
+        .into_iter()
+        .filter(|t| t.revoked_at.is_none())
+        .map(|t| t.name)
+        .collect();
+    Ok(DisableDialog {
+        more_users: users.total - users.items.len() as i64,
+        users: users.items.into_iter().map(|u| u.username).collect(),
+        tokens,
+        company,
+        error,
+    })
 }
 
 fn allowed(current: &CurrentUser) -> Result<(), AppError> {
@@ -84,6 +133,7 @@ async fn render(
     search: &str,
     add: NameDialog,
     rename: Option<NameDialog>,
+    disable: Option<DisableDialog>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let rows = state
@@ -97,6 +147,7 @@ async fn render(
         own_company: current.actor.company_id,
         add,
         rename,
+        disable,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -114,6 +165,10 @@ async fn companies_page(
             Some(rename_dialog(&company, &company.name, None))
         }
     };
+    let disable = match query.get("disable") {
+        "" => None,
+        id => Some(disable_dialog(&state, company(&state, id).await?, None).await?),
+    };
     let add = add_dialog("", None);
     render(
         &state,
@@ -121,6 +176,7 @@ async fn companies_page(
         query.get("q"),
         add,
         rename,
+        disable,
         StatusCode::OK,
     )
     .await
@@ -160,6 +216,7 @@ async fn add_company(
                 "",
                 add,
                 None,
+                None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -189,7 +246,7 @@ async fn rename_company(
             let rename = rename_dialog(&company, form.get("name"), None).refused(err)?;
             let add = add_dialog("", None);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render(&state, &current, "", add, Some(rename), status).await
+            render(&state, &current, "", add, Some(rename), None, status).await
         }
     }
 }
@@ -209,6 +266,13 @@ async fn set_status(
             "enabled",
             "You cannot disable your own company: it would sign you out for good",
         )));
+    }
+    if !enabled && form.get("confirm_name").trim() != company.name {
+        let error = Some("Type the company's name exactly as shown to disable it.");
+        let dialog = disable_dialog(&state, company, error).await?;
+        let add = add_dialog("", None);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render(&state, &current, "", add, None, Some(dialog), status).await;
     }
     companies::set_company_enabled(
         &state.store,

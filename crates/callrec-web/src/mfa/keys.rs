@@ -175,7 +175,11 @@ pub(crate) async fn remove(
         heading: "Security keys",
         action: format!("{PAGE}/{id}/remove"),
         hidden: Vec::new(),
-        what: "You are removing a security key from your account.",
+        what: if current.user.security_keys == 1 && !current.user.totp_registered {
+            "You are removing your last security key: nothing else proves it is you at sign-in, so with MFA on you register again next time."
+        } else {
+            "You are removing a security key from your account."
+        },
         return_to: PAGE.to_string(),
         form: &form,
     };

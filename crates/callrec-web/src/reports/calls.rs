@@ -4,6 +4,7 @@
 //! viewer's zone, RFC 4180, audited). Role Access to Recordings.
 
 use super::csv::csv_download;
+use super::slots::Heavy;
 use crate::error::AppError;
 use crate::form::QueryData;
 use crate::layout::{Choice, Chrome};
@@ -19,7 +20,7 @@ use callrec_domain::csv::{csv_line, CALL_COLUMNS};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role};
-use callrec_store::{AuditAction, CallTotals, PageFrom, Tally};
+use callrec_store::{AuditAction, CallTotals, PageFrom, RecordingQuery, Tally, QUARTER_HOUR_MS};
 use std::collections::BTreeMap;
 
 /// `12.5` minutes.
@@ -69,6 +70,8 @@ struct CallsPage {
     tables: Vec<TotalTable>,
     export_link: String,
     can_audit: bool,
+    /// Whether the direction cards show minutes (see `CallTotals`).
+    direction_minutes: bool,
 }
 
 /// The totals by day in `zone`, oldest first, from quarter hours.
@@ -84,6 +87,73 @@ fn by_day(totals: &CallTotals, zone: &Zone) -> Vec<TotalRow> {
         .collect()
 }
 
+/// A report covers the last 31 days unless a start is chosen, and at most
+/// 366 days: the security review stalled the portal with reports of every
+/// call (wave 2, item 2).
+const DEFAULT_DAYS: i64 = 31;
+const MAX_DAYS: i64 = 366;
+
+/// The report's search: the filters, with the default start filled in
+/// (shown in the form) and the period checked against the cap.
+fn report_search(
+    current: &CurrentUser,
+    filters: &mut Filters,
+    limit: u32,
+) -> (RecordingQuery, Vec<String>) {
+    let now_ms = current.now.saturating_mul(1000);
+    if filters.start.is_empty() {
+        let day = current.zone.start_of_day(now_ms).unwrap_or(now_ms);
+        let start = current.zone.days_later(day / 1000, 1 - DEFAULT_DAYS);
+        filters.start = current.zone.input_value(start.saturating_mul(1000));
+    }
+    let (search, mut errors) = search_of(current, filters, PageFrom::Start, limit);
+    if let Some(start) = search.start_ms {
+        let end = search.end_ms.unwrap_or(now_ms);
+        if end - start > MAX_DAYS * 86_400_000 {
+            errors.push(format!(
+                "A report covers at most {MAX_DAYS} days: choose a later Start Date/Time or an earlier End Date/Time."
+            ));
+        }
+    }
+    (search, errors)
+}
+
+/// The totals, from the call counts when the report asks only for whole
+/// quarter hours of a company or every company (a Company user's report
+/// at 1,000,000 recordings: docs/BENCHMARKS.md), else by counting calls.
+async fn totals_of(
+    state: &AppState,
+    search: &RecordingQuery,
+    now_ms: i64,
+) -> Result<CallTotals, AppError> {
+    let company = match search.scope {
+        DataScope::Everything => Some(search.company),
+        DataScope::Company(company) => Some(Some(company)),
+        _ => None,
+    };
+    let whole = |ms: i64| ms.rem_euclid(QUARTER_HOUR_MS) == 0;
+    let from = search.start_ms.filter(|ms| whole(*ms));
+    let to = match search.end_ms {
+        Some(end) if whole(end + 1) => Some(end / QUARTER_HOUR_MS),
+        Some(_) => None,
+        None => Some(now_ms / QUARTER_HOUR_MS),
+    };
+    let plain = search.calling.is_none()
+        && search.called.is_none()
+        && search.direction.is_none()
+        && search.user.is_none()
+        && search.team.is_none()
+        && !search.held_only;
+    if let (Some(company), Some(from), Some(to), true) = (company, from, to, plain) {
+        let from = from / QUARTER_HOUR_MS;
+        return Ok(state
+            .store
+            .call_totals_from_counts(company, from, to)
+            .await?);
+    }
+    Ok(state.store.call_totals(search).await?)
+}
+
 /// `GET /reports/calls`.
 pub(crate) async fn calls_page(
     State(state): State<AppState>,
@@ -91,16 +161,28 @@ pub(crate) async fn calls_page(
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
     require(&current, Role::Recordings)?;
-    let filters = Filters::from_query(&query);
-    let (search, filter_errors) = search_of(&current, &filters, PageFrom::Start, 1);
+    let _slot = state
+        .reports
+        .take(current.user.id, Heavy::Report)
+        .ok_or(AppError::TooMany(
+            "Your last call detail report is still being made. Wait for it, then try again.",
+        ))?;
+    let mut filters = Filters::from_query(&query);
+    let (search, filter_errors) = report_search(&current, &mut filters, 1);
     let scope = current.actor.scope();
     let global = scope == DataScope::Everything;
-    let totals = state.store.call_totals(&search).await?;
+    let totals = if filter_errors.is_empty() {
+        totals_of(&state, &search, state.clock.now_ms()).await?
+    } else {
+        CallTotals::default()
+    };
     let lists = FilterLists::new(state.store.filter_choices(scope).await?, &filters, global);
     let named =
         |name: &Option<String>, none: &str| name.clone().unwrap_or_else(|| none.to_string());
+    let direction_minutes = totals.direction_minutes;
     let page = CallsPage {
         chrome: Chrome::new(&current, "Call detail report", Some(MenuItem::Recordings)),
+        direction_minutes,
         zone: current.zone.name().to_string(),
         calls: totals.all.calls,
         minutes: minutes(totals.all.duration_ms),
@@ -158,8 +240,14 @@ pub(crate) async fn export_csv(
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
     require(&current, Role::Recordings)?;
-    let filters = Filters::from_query(&query);
-    let (search, errors) = search_of(&current, &filters, PageFrom::Start, EXPORT_BATCH);
+    let slot = state
+        .reports
+        .take(current.user.id, Heavy::Export)
+        .ok_or(AppError::TooMany(
+            "Your last export is still downloading. Wait for it to finish, then try again.",
+        ))?;
+    let mut filters = Filters::from_query(&query);
+    let (search, errors) = report_search(&current, &mut filters, EXPORT_BATCH);
     if let Some(error) = errors.into_iter().next() {
         return Err(AppError::BadRequest(error));
     }
@@ -185,9 +273,11 @@ pub(crate) async fn export_csv(
         current.zone.format_date(state.clock.now_ms())
     );
     let (store, zone) = (state.store.clone(), current.zone.clone());
-    // The state is the next page's search; none after the last page.
+    let slot = std::sync::Arc::new(slot);
+    // The state is the next page's search; none after the last page. The
+    // slot is held until the download ends.
     Ok(csv_download(&name, &header, Some(search), move |search| {
-        let (store, zone) = (store.clone(), zone.clone());
+        let (store, zone, _slot) = (store.clone(), zone.clone(), slot.clone());
         async move {
             let Some(mut search) = search else {
                 return Ok(None);

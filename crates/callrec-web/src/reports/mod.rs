@@ -22,6 +22,7 @@ use callrec_store::{AuditAction, AuditEntry, AuditQuery};
 
 mod calls;
 mod csv;
+pub(crate) mod slots;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

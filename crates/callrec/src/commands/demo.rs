@@ -242,9 +242,9 @@ fn logins() -> Vec<DemoLogin> {
 }
 
 pub fn print_logins(logins: &[DemoLogin]) {
-    println!("Demo logins (password for all: {DEMO_PASSWORD}):");
+    crate::logging::say(&format!("Demo logins (password for all: {DEMO_PASSWORD}):"));
     for login in logins {
-        println!("  {:<14} {}", login.username, login.description);
+        crate::logging::say(&format!("  {:<14} {}", login.username, login.description));
     }
 }
 

@@ -46,34 +46,34 @@ pub async fn run(
         match &admin.generated_password {
             // Printed once, to the console only: never logged or stored in clear.
             Some(password) => {
-                println!(
+                crate::logging::say(&format!(
                     "Created the administrator {:?} with password: {password}",
                     admin.username
-                );
-                println!(
+                ));
+                crate::logging::say(&format!(
                     "It is temporary: sign in within {} hours and choose your own (or set \
                      CALLREC_BOOTSTRAP_ADMIN_PASSWORD on a fresh database).",
                     settings.web.temporary_password_hours
-                );
+                ));
             }
-            None => println!(
+            None => crate::logging::say(&format!(
                 "Created the administrator {:?} from CALLREC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD.",
                 admin.username
-            ),
+            )),
         }
     }
     if let Some(from) = app.bootstrapped.as_ref().and_then(|admin| admin.mfa_from) {
-        println!(
+        crate::logging::say(&format!(
             "MFA is required for the Operator company's users (the Global administrators) from {}: \
              register before then from the banner on every page (Company MFA → Days to register).",
             callrec_domain::time::format_utc(from)
-        );
+        ));
     }
     let demo_logins = if load_demo {
         let keys = app.state().data_keys.clone();
         let (loaded, logins) = demo::load(&store, &blobs, &keys, None).await?;
         if loaded {
-            println!("Loaded the demo data.");
+            crate::logging::say("Loaded the demo data.");
         }
         Some(logins)
     } else {
@@ -84,16 +84,16 @@ pub async fn run(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", app.address()));
-    println!(
+    crate::logging::say(&format!(
         "callrec is serving {url} ({} database{})",
         store.backend().name(),
         match &storage.database_url {
             Some(_) => String::new(),
             None => format!(" in {}", storage.data_dir.display()),
         }
-    );
+    ));
     if let Some(metrics) = app.metrics_address() {
-        println!("Metrics: http://{metrics}/metrics");
+        crate::logging::say(&format!("Metrics: http://{metrics}/metrics"));
     }
     if let Some(logins) = demo_logins {
         demo::print_logins(&logins);
