@@ -40,6 +40,9 @@ pub(crate) struct ProvePresence<'a> {
     pub what: &'static str,
     pub return_to: String,
     pub form: &'a FormData,
+    /// Whether a confirmation of the last few minutes in this session
+    /// counts; weakening the user's own MFA always asks afresh.
+    pub recent_counts: bool,
 }
 
 impl ProvePresence<'_> {
@@ -52,7 +55,7 @@ impl ProvePresence<'_> {
         current: &CurrentUser,
         audit: &AuditContext,
     ) -> Result<Option<Response>, AppError> {
-        if mfa::still_confirmed(current.confirmed_at, current.now) {
+        if self.recent_counts && mfa::still_confirmed(current.confirmed_at, current.now) {
             return Ok(None);
         }
         let error = if self.form.checked("confirming") {

@@ -239,6 +239,7 @@ async fn save(
             what: "You are shortening how long the company keeps its recordings.",
             return_to: back_to(&current, &company, ""),
             form: &form,
+            recent_counts: true,
         };
         if let Some(ask) = prove.check(&state, &current, &audit).await? {
             return Ok(ask);

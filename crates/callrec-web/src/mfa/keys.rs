@@ -182,6 +182,7 @@ pub(crate) async fn remove(
         },
         return_to: PAGE.to_string(),
         form: &form,
+        recent_counts: false,
     };
     if let Some(ask) = prove.check(&state, &current, &audit).await? {
         return Ok(ask);

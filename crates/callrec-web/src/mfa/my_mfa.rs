@@ -76,6 +76,7 @@ pub(crate) async fn save(
             what,
             return_to: back.to_string(),
             form: &form,
+            recent_counts: change.weakening().is_none(),
         };
         if let Some(ask) = prove.check(&state, &current, &audit).await? {
             return Ok(ask);
@@ -121,6 +122,7 @@ pub(crate) async fn register_now(
             "You are registering an authenticator: the QR code that comes next holds a new secret.",
         return_to: current.actor.home().to_string(),
         form: &form,
+        recent_counts: true,
     };
     if let Some(ask) = prove.check(&state, &current, &audit).await? {
         return Ok(ask);

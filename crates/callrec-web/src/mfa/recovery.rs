@@ -91,6 +91,7 @@ pub(crate) async fn new_codes(
         what: "You are making new recovery codes; the ones you have now stop working.",
         return_to: back.to_string(),
         form: &form,
+        recent_counts: false,
     };
     if let Some(ask) = prove.check(&state, &current, &audit).await? {
         return Ok(ask);

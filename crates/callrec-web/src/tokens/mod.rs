@@ -324,6 +324,7 @@ async fn create(
         what: "You are making an API token: it works without a password or MFA until it expires or is revoked.",
         return_to: "/api-tokens".to_string(),
         form: &form,
+        recent_counts: true,
     };
     if let Some(ask) = prove.check(&state, &current, &audit).await? {
         return Ok(ask);

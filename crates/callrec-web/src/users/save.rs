@@ -71,6 +71,7 @@ async fn confirm(
         what: "You are adding a user or giving one more access.",
         return_to: "/users".to_string(),
         form,
+        recent_counts: true,
     }
     .check(state, current, audit)
     .await

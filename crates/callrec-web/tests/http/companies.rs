@@ -52,7 +52,7 @@ backend_tests! {
         let (status, _) = root.post_text(&format!("/companies/{}/status", operator.id), &[("enabled", "0")]).await;
         assert_eq!(status, 422, "not one's own company");
 
-        let response = root.post(&format!("/companies/{}/status", seed.acme.id), &[("enabled", "0")]).await;
+        let response = root.post(&format!("/companies/{}/status", seed.acme.id), &[("enabled", "0"), ("confirm_name", "Acme")]).await;
         assert_eq!(response.status(), 303);
         assert_eq!(location(&agent.get("/recordings").await), "/login", "sessions end at once");
         assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 401);

@@ -295,6 +295,24 @@ impl TestApp {
         Browser::signed_in(&self.address, username).await
     }
 
+    /// Signed in, and "Confirm it's you" answered a moment ago: changes
+    /// that ask for presence go through for five minutes (tests of the
+    /// question itself use `as_user`).
+    pub async fn as_confirmed_user(&self, username: &str) -> Browser {
+        let browser = self.as_user(username).await;
+        callrec_store::testing::execute(
+            &self.store,
+            &format!(
+                "UPDATE sessions SET confirmed_at = {} WHERE user_id = \
+                 (SELECT id FROM users WHERE username = '{username}')",
+                self.clock.now()
+            ),
+        )
+        .await
+        .unwrap();
+        browser
+    }
+
     /// The company `name`: made now, or the one the bootstrap made.
     pub async fn company(&self, name: &str) -> Company {
         let name = CompanyName::parse(name).unwrap();

@@ -211,7 +211,11 @@ backend_tests! {
         assert!(page.contains(">Register now</button>"));
         let lead = app.as_user("acme.lead").await;
 
-        assert_eq!(location(&agent.post("/mfa/register-now", &[]).await), "/mfa");
+        // The QR code holds a new secret: the password first.
+        let (status, page) = agent.post_text("/mfa/register-now", &[]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Confirm it's you") && page.contains("holds a new secret"), "{page}");
+        assert_eq!(location(&agent.post("/mfa/register-now", &[("confirming", "1"), ("proof", PASSWORD)]).await), "/mfa");
         let (_, page) = agent.get_text("/mfa").await;
         assert!(page.contains("Set up multi-factor authentication"), "straight to registration");
 
@@ -725,7 +729,16 @@ backend_tests! {
         set_policy(&app.store, &seed.acme, MfaPolicy::Available).await;
         let (_, page) = agent.get_text("/recordings").await;
         assert!(!page.contains("MFA is off for your company") && !page.contains("Required by your company"));
-        let response = agent.post("/my-mfa", &[("enable_mfa", "on"), ("reset", "0"), ("return_to", "/recordings")]).await;
+        // A signed-in session is shown a new secret only after the password
+        // (security review, wave 2, item 4).
+        let form = [("enable_mfa", "on"), ("reset", "0"), ("return_to", "/recordings")];
+        let (status, page) = agent.post_text("/my-mfa", &form).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Confirm it's you") && page.contains(r#"<label for="confirm-proof">Password</label>"#), "{page}");
+        assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in, "nothing yet");
+        let (status, _) = agent.post_text("/my-mfa", &[form[0], form[1], form[2], ("confirming", "1"), ("proof", "wrong password")]).await;
+        assert_eq!(status, 422);
+        let response = agent.post("/my-mfa", &[form[0], form[1], form[2], ("confirming", "1"), ("proof", PASSWORD)]).await;
         assert_eq!(location(&response), "/mfa");
         assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
         assert!(agent.get_text("/mfa").await.1.contains("Set up multi-factor authentication"));

@@ -66,10 +66,11 @@ fn unzip(bytes: &[u8]) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
         let mut data = Vec::new();
         file.read_to_end(&mut data).unwrap();
         if file.name() == "manifest.csv" {
+            // Every cell is quoted; the checks below read them bare.
             manifest = String::from_utf8(data)
                 .unwrap()
                 .lines()
-                .map(str::to_string)
+                .map(|line| line.replace("\",\"", ",").trim_matches('"').to_string())
                 .collect();
         } else {
             files.push((file.name().to_string(), data));
@@ -106,16 +107,37 @@ backend_tests! {
         // 6 months: two recordings are older. Asked first, not saved.
         let (status, page) = admin.post_text("/company-settings", &[("time_zone", ""), ("retention", "6m")]).await;
         assert_eq!(status, 200);
-        assert!(page.contains("Delete 2 recordings?") && page.contains("Save and delete"), "{page}");
+        assert!(page.contains("Delete 2 recordings?") && page.contains("Save and delete") && page.contains("after 7 days' notice"), "{page}");
         assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention.code(), "forever");
-        let response = admin.post("/company-settings", &[("time_zone", ""), ("retention", "6m"), ("confirm", "1")]).await;
-        assert_eq!(location(&response), "/company-settings?done=settings-saved");
-        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention.code(), "6m");
+        // Confirmed: then "Confirm it's you" (a stolen session must not
+        // destroy recordings; security review, wave 2, item 1).
+        let form = [("time_zone", ""), ("retention", "6m"), ("confirm", "1")];
+        let (status, page) = admin.post_text("/company-settings", &form).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Confirm it's you") && page.contains("You are shortening how long the company keeps its recordings."), "{page}");
+        let (status, _) = admin.post_text("/company-settings", &[form[0], form[1], form[2], ("confirming", "1"), ("proof", "wrong")]).await;
+        assert_eq!(status, 422);
+        assert!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention_pending.is_none(), "nothing on a wrong password");
+        let response = admin.post("/company-settings", &[form[0], form[1], form[2], ("confirming", "1"), ("proof", PASSWORD)]).await;
+        assert_eq!(location(&response), "/company-settings?done=retention-scheduled");
+        let acme = app.store.company(seed.acme.id).await.unwrap().unwrap();
+        assert_eq!(acme.retention.code(), "forever", "in force until the notice is over");
+        let pending = acme.retention_pending.unwrap();
+        assert_eq!((pending.period.code(), pending.from), ("6m".to_string(), LATER + 7 * 86_400));
         let changes = audit_details(&app, "company.settings_changed").await;
-        assert!(changes.iter().any(|c| c.contains("retention Keep forever → 6 months (2 recordings due for deletion at the next run)")), "{changes:?}");
+        assert!(changes.iter().any(|c| c.contains("retention Keep forever → 6 months, in force 2027-06-08 12:00:00 (2 recordings due for deletion then)")), "{changes:?}");
+        let (_, page) = admin.get_text("/company-settings").await;
+        assert!(page.contains("Shorter retention takes effect on 2027-06-08 12:00 (UTC)") && page.contains(">Cancel change</button>"), "{page}");
         let (_, page) = admin.get_text("/recordings").await;
-        assert!(page.contains("<td>2027-11-20</td>"), "the recent call is kept until six months after it");
+        assert!(page.contains("<td>2027-11-20</td>"), "the recent call is kept through six months after it");
+        assert!(page.contains("<td>2027-06-08</td>"), "older calls go when the notice is over");
 
+        // Until then the purge keeps the period in force.
+        assert_eq!(run_purge(&app).await.expired, 0);
+        app.clock.advance(7 * 86_400 - 1);
+        assert_eq!(run_purge(&app).await.expired, 0, "a second before");
+        app.clock.advance(1);
+        let admin = app.as_user("acme.admin").await;
         let report = run_purge(&app).await;
         assert_eq!((report.expired, report.files), (2, 2));
         let (_, page) = admin.get_text("/recordings").await;
@@ -125,6 +147,44 @@ backend_tests! {
         // Another company is untouched; a user without Manage Users cannot set it.
         let agent = app.as_user("acme.agent").await;
         assert_eq!(agent.post("/company-settings", &[("retention", "3m")]).await.status(), 404);
+    }
+
+    /// A user manager without Access to Delete Recordings cannot shorten
+    /// retention (the review's 2,500 recordings); a shorter period waiting
+    /// can be cancelled, and the company's answerable users are mailed.
+    async fn shortening_retention_needs_delete_recordings_and_can_be_cancelled(db) {
+        let app = spawn_app_on(db, test_config(), Clock::manual(LATER)).await;
+        let seed = app.seed().await;
+        // acme.lead manages users but cannot delete recordings; make them a
+        // Company user so Company settings is theirs.
+        callrec_store::testing::execute(&app.store, "UPDATE users SET level = 'company', team_id = NULL WHERE username = 'acme.lead'").await.unwrap();
+        callrec_store::testing::execute(&app.store, "DELETE FROM user_roles WHERE role = 'delete_recordings' AND user_id = (SELECT id FROM users WHERE username = 'acme.lead')").await.unwrap();
+        let lead = app.as_confirmed_user("acme.lead").await;
+        let (status, page) = lead.post_text("/company-settings", &[("time_zone", ""), ("retention", "days"), ("retention_days", "1"), ("confirm", "1")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("it needs Access to Delete Recordings"), "{page}");
+        let acme = app.store.company(seed.acme.id).await.unwrap().unwrap();
+        assert!(acme.retention_pending.is_none() && acme.retention.code() == "forever");
+        // Longer is fine for them, and at once.
+        let response = lead.post("/company-settings", &[("time_zone", ""), ("retention", "forever")]).await;
+        assert_eq!(location(&response), "/company-settings?done=settings-saved");
+
+        let admin = app.as_confirmed_user("acme.admin").await;
+        let response = admin.post("/company-settings", &[("time_zone", ""), ("retention", "days"), ("retention_days", "1"), ("confirm", "1")]).await;
+        assert_eq!(location(&response), "/company-settings?done=retention-scheduled");
+        assert!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention_pending.is_some());
+        // Another company's users cannot see or cancel it.
+        let globex = app.as_confirmed_user("globex.admin").await;
+        globex.post("/company-settings/cancel-retention", &[("company", &seed.acme.id.to_string())]).await;
+        assert!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention_pending.is_some());
+        let response = lead.post("/company-settings/cancel-retention", &[]).await;
+        assert_eq!(location(&response), "/company-settings?done=retention-cancelled");
+        let acme = app.store.company(seed.acme.id).await.unwrap().unwrap();
+        assert!(acme.retention_pending.is_none() && acme.retention.code() == "forever");
+        let changes = audit_details(&app, "company.settings_changed").await;
+        assert!(changes[0].contains("retention Keep forever kept; the change to 1 day due 2027-06-08 12:00:00 cancelled"), "{changes:?}");
+        app.clock.advance(8 * 86_400);
+        assert_eq!(run_purge(&app).await.expired, 0, "cancelled: nothing goes");
     }
 
     /// Place on hold needs a reason and the role; a held recording shows a
@@ -273,7 +333,7 @@ backend_tests! {
         let response = admin.post("/recordings/download", &[("id", &a), ("id", &b)]).await;
         let (files, manifest) = unzip(&response.bytes().await.unwrap());
         assert_eq!(files.len(), 1);
-        assert!(manifest[1].starts_with(",2026-11-21 09:30:00,") && manifest[1].ends_with("\"MISSING: not in storage, left out\""), "{manifest:?}");
+        assert!(manifest[1].starts_with(",2026-11-21 09:30:00,") && manifest[1].ends_with("MISSING: not in storage, left out"), "{manifest:?}");
         // Sealed audio changed on disk no longer opens past the change.
         assert!(manifest[2].ends_with(",UNREADABLE: the sealed file does not open (changed or cut short); the entry stops there"), "{manifest:?}");
         assert_eq!(audit_details(&app, "recording.integrity_failed").await.len(), 2);
@@ -324,12 +384,14 @@ backend_tests! {
         let response = admin.get("/reports/calls.csv?direction=inbound").await;
         assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
         let csv = response.text().await.unwrap();
-        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        let lines: Vec<String> = csv.split("\r\n").filter(|l| !l.is_empty()).map(|l| l.replace("\",\"", ",").trim_matches('"').to_string()).collect();
         assert_eq!(lines[0], "Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),On hold,Recording");
         assert_eq!(lines.len(), 3, "{csv}");
         assert!(lines[1].starts_with("2026-11-21 21:00:00,Inbound,'+442079460123,2001,acme.agent,Sales,Acme,30.0,no,"), "{csv}");
         let exported = audit_details(&app, "report.calls_exported").await;
-        assert_eq!(exported, ["call detail report | filters direction=inbound"]);
+        // The report's default period (the last 31 days) is part of it.
+        assert_eq!(exported.len(), 1);
+        assert!(exported[0].starts_with("call detail report | filters start=") && exported[0].ends_with("&direction=inbound"), "{exported:?}");
         // Globex sees only its own call; without Access to Recordings, nothing.
         let (_, theirs) = app.as_user("globex.admin").await.get_text("/reports/calls").await;
         assert!(theirs.split_whitespace().collect::<String>().contains("<spanclass=\"stat-value\">1</span>"));

@@ -84,9 +84,10 @@ backend_tests! {
         assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"audit-"));
         let csv = response.text().await.unwrap();
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0], "Time,Event,By,Target,Client address,Details,Entry");
+        // Every cell quoted (security review, wave 2, item 5).
+        assert_eq!(lines[0], r#""Time","Event","By","Target","Client address","Details","Entry""#);
         assert_eq!(lines.len(), 5, "three entries and the final CRLF: {csv:?}");
-        assert!(lines[1].starts_with("2026-11-22 12:00:00,Recording downloaded,"), "{csv}");
+        assert!(lines[1].starts_with(r#""2026-11-22 12:00:00","Recording downloaded","#), "{csv}");
         assert!(csv.contains(r#""said ""hello"", then left""#), "{csv}");
         assert!(csv.contains("'=cmd|' /C calc'!A0"), "a formula is defused: {csv}");
         assert!(!csv.contains("elsewhere"), "another company's events stay out");
@@ -129,7 +130,7 @@ backend_tests! {
         }
         let admin = app.as_user("acme.admin").await;
         let csv = admin.get("/reports/audit.csv?action=recording.played").await.text().await.unwrap();
-        let ids: Vec<i64> = csv.split("\r\n").skip(1).filter(|l| !l.is_empty()).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+        let ids: Vec<i64> = csv.split("\r\n").skip(1).filter(|l| !l.is_empty()).map(|l| l.rsplit(',').next().unwrap().trim_matches('"').parse().unwrap()).collect();
         assert_eq!(ids.len(), 1003);
         assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, each once");
     }

@@ -299,6 +299,7 @@ fn table() -> Vec<Row> {
         row("POST", "/companies/{id}/status", "/companies/{company}/status", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Global), &[("enabled", "x")]),
         row("GET", "/company-settings", "/company-settings?company={company}", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[]),
         row("POST", "/company-settings", "/company-settings", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("time_zone", "")]),
+        row("POST", "/company-settings/cancel-retention", "/company-settings/cancel-retention", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}")]),
         row("POST", "/my-account/time-zone", "/my-account/time-zone", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("time_zone", "")]),
         page_row("/company-mfa", Role::ManageCompanyMfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company)),
         row("GET", "/company-mfa", "/company-mfa?company={company}", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company), &[]),
