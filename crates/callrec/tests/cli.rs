@@ -1063,7 +1063,9 @@ on_each_backend! {
     assert_eq!((rows_without_audio, untracked_files), (0, 0));
     assert!(runtime.block_on(store.purged_audio(10)).unwrap().is_empty(), "the queue is worked off");
     let due: i64 = {
-        let cutoff = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64) - 30 * 86_400_000;
+        // Kept through the whole of its last day (UTC, the default zone).
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        let cutoff = callrec_domain::retention::Retention::Days(30).cutoff(&callrec_domain::zone::Zone::utc(), now_ms).unwrap();
         let acme = runtime.block_on(store.company_by_name("Acme Telecom")).unwrap().unwrap();
         runtime.block_on(store.count_due(acme.id, cutoff)).unwrap()
     };

@@ -37,8 +37,8 @@ backend_tests! {
     async fn my_account_changes_the_password(db) {
         let app = spawn_app(db).await;
         app.seed().await;
-        let here = app.as_confirmed_user("acme.agent").await;
-        let elsewhere = app.as_confirmed_user("acme.agent").await;
+        let here = app.as_user("acme.agent").await;
+        let elsewhere = app.as_user("acme.agent").await;
         let (_, page) = here.get_text("/recordings").await;
         assert!(page.contains(r#"data-open-dialog="my-account-dialog">My account</button>"#));
         for label in ["Current password", "New password", "Confirm new password"] {
@@ -79,7 +79,7 @@ backend_tests! {
         config.sign_in_per_account.limit = 3;
         let app = spawn_app_with(db, config).await;
         app.seed().await;
-        let here = app.as_confirmed_user("acme.agent").await;
+        let here = app.as_user("acme.agent").await;
         for _ in 0..3 {
             let (status, _) = here.post_text("/my-account/password", &change("guess guess guess", NEW, NEW)).await;
             assert_eq!(status, 422);
@@ -95,7 +95,7 @@ backend_tests! {
     async fn a_temporary_password_must_be_replaced_first(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let team = seed.sales.id.to_string();
         let temporary = "temporary pass phrase";
         let response = admin.post("/users", &[
@@ -152,7 +152,7 @@ backend_tests! {
         config.temporary_password_hours = 2;
         let app = spawn_app_on(db, config, clock.clone()).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let team = seed.support.id.to_string();
         let form = [("display_name", "S"), ("level", "staff"), ("team", team.as_str()), ("enabled", "on"), ("new_password", "temporary pass phrase")];
         assert_eq!(admin.post(&format!("/users/{}", seed.acme_support.id), &form).await.status(), 303);

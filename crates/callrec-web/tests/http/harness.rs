@@ -295,17 +295,15 @@ impl TestApp {
         Browser::signed_in(&self.address, username).await
     }
 
-    /// Signed in, and "Confirm it's you" answered a moment ago: changes
-    /// that ask for presence go through for five minutes (tests of the
-    /// question itself use `as_user`).
-    pub async fn as_confirmed_user(&self, username: &str) -> Browser {
+    /// Signed in, and the few minutes in which the sign-in counts as
+    /// "Confirm it's you" over: the changes that ask for presence ask.
+    pub async fn as_unconfirmed_user(&self, username: &str) -> Browser {
         let browser = self.as_user(username).await;
         callrec_store::testing::execute(
             &self.store,
             &format!(
-                "UPDATE sessions SET confirmed_at = {} WHERE user_id = \
-                 (SELECT id FROM users WHERE username = '{username}')",
-                self.clock.now()
+                "UPDATE sessions SET confirmed_at = NULL WHERE user_id = \
+                 (SELECT id FROM users WHERE username = '{username}')"
             ),
         )
         .await

@@ -27,10 +27,41 @@ async fn api_status(app: &TestApp, token: &str, path: &str) -> u16 {
 }
 
 backend_tests! {
+    /// A session whose sign-in is minutes old makes a token only after
+    /// "Confirm it's you", and the same for adding a user: a stolen cookie
+    /// alone creates no access that outlives it (security review, wave 2,
+    /// item 3). The form comes back as typed.
+    async fn tokens_and_new_users_need_presence(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_unconfirmed_user("acme.admin").await;
+        let form = [("name", "Stolen"), ("scope", "recordings:read"), ("scope", "recordings:download")];
+        let (status, page) = admin.post_text("/api-tokens", &form).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Confirm it's you") && page.contains(r#"name="scope" value="recordings:download""#), "{page}");
+        assert!(!page.contains("crt_"));
+        let (status, _) = admin.post_text("/api-tokens", &[form[0], form[1], form[2], ("confirming", "1"), ("proof", "guess")]).await;
+        assert_eq!(status, 422);
+        assert!(app.store.list_api_tokens(Some(seed.acme.id)).await.unwrap().is_empty(), "no token without proof");
+        let (status, page) = admin.post_text("/api-tokens", &[form[0], form[1], form[2], ("confirming", "1"), ("proof", PASSWORD)]).await;
+        assert_eq!(status, 200);
+        assert!(!shown_token(&page).is_empty());
+        assert!(app.store.list_api_tokens(Some(seed.acme.id)).await.unwrap()[0].scopes.to_string().contains("recordings:download"));
+        // Confirmed a moment ago: the next change does not ask again.
+        let (status, _) = admin.post_text("/users", &[("username", "new.agent"), ("display_name", "New"), ("level", "staff"), ("team", &seed.sales.id.to_string()), ("password", "a long pass phrase"), ("roles", "recordings")]).await;
+        assert_eq!(status, 303);
+        // Another session, minutes old: adding a user asks.
+        let other = app.as_unconfirmed_user("acme.admin").await;
+        let (status, page) = other.post_text("/users", &[("username", "second.agent"), ("display_name", "Second"), ("level", "staff"), ("team", &seed.sales.id.to_string()), ("password", "a long pass phrase")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("You are adding a user or giving one more access."), "{page}");
+        assert!(app.store.user_by_username("second.agent").await.unwrap().is_none());
+    }
+
     async fn a_company_administrator_creates_a_token_shown_once(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (status, page) = admin.get_text("/api-tokens").await;
         assert_eq!(status, 200);
         assert!(page.contains("No API tokens yet"), "an empty state");
@@ -57,7 +88,7 @@ backend_tests! {
     async fn bad_forms_say_why_and_write_nothing(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         for (form, message) in [
             (vec![("name", ""), ("scope", "ingest")], "Token name is required"),
             (vec![("name", "pbx")], "Choose at least one scope"),
@@ -83,14 +114,14 @@ backend_tests! {
     async fn global_users_choose_the_company_and_others_see_only_their_own(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let root = app.as_confirmed_user("root").await;
+        let root = app.as_user("root").await;
         let (status, page) = root.post_text("/api-tokens", &[("name", "pbx"), ("scope", "ingest")]).await;
         assert_eq!((status, page.contains("Choose the company the token is for")), (422, true));
         let globex_id = seed.globex.id.0.to_string();
         assert_eq!(root.post("/api-tokens", &[("company", &globex_id), ("name", "pbx"), ("scope", "ingest")]).await.status(), 200);
         let globex_token = app.store.list_api_tokens(Some(seed.globex.id)).await.unwrap().remove(0);
         // Acme's administrator neither sees nor revokes it; a Company user cannot pick another company.
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (_, list) = admin.get_text(&format!("/api-tokens?company={globex_id}")).await;
         assert!(list.contains("No API tokens yet"), "only Acme's tokens");
         assert_eq!(admin.get(&format!("/api-tokens?revoke={}", globex_token.id)).await.status(), 404);
@@ -100,7 +131,7 @@ backend_tests! {
         assert!(app.store.list_api_tokens(Some(seed.acme.id)).await.unwrap().iter().any(|t| t.name == "sneaky"));
         // Team and Staff users have no such page.
         for username in ["acme.lead", "acme.agent"] {
-            assert_eq!(app.as_confirmed_user(username).await.get("/api-tokens").await.status(), 404, "{username}");
+            assert_eq!(app.as_user(username).await.get("/api-tokens").await.status(), 404, "{username}");
         }
         // The operator revokes Globex's token; the audit names them.
         let (status, page) = root.get_text(&format!("/api-tokens?company={globex_id}&revoke={}", globex_token.id)).await;
@@ -117,7 +148,7 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         app.user(&seed.acme, None, "acme.hr", Level::Company, &[Role::ManageUsers]).await;
-        let hr = app.as_confirmed_user("acme.hr").await;
+        let hr = app.as_user("acme.hr").await;
         let (_, page) = hr.get_text("/api-tokens?new=1").await;
         assert!(page.contains("Only for those who have this access themselves"), "the scopes they lack are marked");
         for scope in ["recordings:read", "recordings:download", "audit:read"] {

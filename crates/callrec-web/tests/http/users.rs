@@ -24,7 +24,7 @@ backend_tests! {
     async fn search_finds_users_by_name_username_and_email(db) {
         let app = spawn_app(db).await;
         app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (status, page) = admin.get_text("/users").await;
         assert_eq!(status, 200);
         assert!(page.contains(r#"<input type="search" id="user-search" name="q""#));
@@ -47,7 +47,7 @@ backend_tests! {
         for i in 0..30 {
             app.user(&seed.acme, Some(&seed.sales), &format!("bulk{i:02}"), Level::Staff, &[]).await;
         }
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (_, first) = admin.get_text("/users").await;
         assert!(first.contains("1–25 of 34"), "{}", &first[first.find("pager").unwrap_or(0)..].chars().take(300).collect::<String>());
         assert!(first.contains(r#"href="/users?page=1">Next</a>"#));
@@ -58,15 +58,15 @@ backend_tests! {
     async fn each_level_sees_its_scope(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let (_, root_page) = app.as_confirmed_user("root").await.get_text("/users").await;
+        let (_, root_page) = app.as_user("root").await.get_text("/users").await;
         assert!(root_page.contains("Modify globex.agent") && root_page.contains("Modify acme.agent"));
-        let lead = app.as_confirmed_user("acme.lead").await;
+        let lead = app.as_user("acme.lead").await;
         let (_, lead_page) = lead.get_text("/users").await;
         assert!(lead_page.contains("Modify acme.agent"), "same team");
         assert!(!lead_page.contains("acme.support"), "other team");
         assert!(!lead_page.contains("Modify acme.admin") && !lead_page.contains("acme.admin@"), "company users are outside a team");
         // Outside the scope, a user does not exist: 404 for view and change.
-        for (browser, target) in [(&lead, &seed.acme_support), (&lead, &seed.globex_agent), (&app.as_confirmed_user("acme.admin").await, &seed.globex_agent)] {
+        for (browser, target) in [(&lead, &seed.acme_support), (&lead, &seed.globex_agent), (&app.as_user("acme.admin").await, &seed.globex_agent)] {
             assert_eq!(browser.get(&format!("/users?edit={}", target.id)).await.status(), 404);
             let form = modify_form("Hacked", "staff", "", &[]);
             assert_eq!(browser.post(&format!("/users/{}", target.id), &form).await.status(), 404);
@@ -77,12 +77,12 @@ backend_tests! {
     async fn nobody_edits_a_user_above_their_level(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let boss = app.user(&seed.acme, None, "acme.boss", Level::Company, &[]).await;
         let (_, page) = admin.get_text("/users").await;
         assert!(page.contains("acme.boss@example.com") && !page.contains("Modify acme.boss"), "a peer is listed, not editable");
         assert!(page.contains("can change this account\">Higher level only</span>"), "and the row says why");
-        let lead = app.as_confirmed_user("acme.lead").await;
+        let lead = app.as_user("acme.lead").await;
         assert_eq!(lead.get(&format!("/users?edit={}", boss.id)).await.status(), 404);
         // Nor raise someone above their own level.
         let team = seed.sales.id.to_string();
@@ -95,7 +95,7 @@ backend_tests! {
     async fn modify_opens_a_dialog_with_details_and_roles_tabs(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (status, page) = admin.get_text(&format!("/users?edit={}", seed.acme_agent.id)).await;
         assert_eq!(status, 200);
         assert!(page.contains(r#"<dialog id="edit-dialog" aria-labelledby="edit-title" open data-open"#));
@@ -115,7 +115,7 @@ backend_tests! {
     async fn roles_are_assigned_through_the_roles_tab(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let team = seed.sales.id.to_string();
         let form = modify_form("Sam Agent", "staff", &team, &["recordings", "manage_own_mfa", "manage_company_mfa"]);
         let response = admin.post(&format!("/users/{}", seed.acme_agent.id), &form).await;
@@ -136,7 +136,7 @@ backend_tests! {
     async fn nobody_assigns_a_role_they_do_not_hold(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let lead = app.as_confirmed_user("acme.lead").await;
+        let lead = app.as_user("acme.lead").await;
         let team = seed.sales.id.to_string();
         let form = modify_form("Agent", "staff", &team, &["recordings", "manage_own_mfa", "audit_log"]);
         let (status, page) = lead.post_text(&format!("/users/{}", seed.acme_agent.id), &form).await;
@@ -171,7 +171,7 @@ backend_tests! {
         let manager = app.user(&seed.acme, Some(&seed.sales), "team.manager", Level::Team, &[Role::ManageUsers, Role::Recordings, Role::ManageOwnMfa]).await;
         let deleter = app.user(&seed.acme, Some(&seed.sales), "team.deleter", Level::Team, &[Role::Recordings, Role::DeleteRecordings]).await;
         let strong_staff = app.user(&seed.acme, Some(&seed.sales), "strong.staff", Level::Staff, &[Role::DeleteRecordings]).await;
-        let manager_browser = app.as_confirmed_user(&manager.username).await;
+        let manager_browser = app.as_user(&manager.username).await;
         let (_, page) = manager_browser.get_text("/users").await;
         assert!(page.contains("team.deleter@example.com") && !page.contains("Modify team.deleter"));
         assert!(!page.contains("Modify strong.staff"), "a role the manager lacks protects a Staff user too");
@@ -185,7 +185,7 @@ backend_tests! {
         }
         // A Company user and a peer Company user.
         let peer = app.user(&seed.acme, None, "acme.peer", Level::Company, &[Role::Recordings]).await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (_, page) = admin.get_text("/users").await;
         assert!(!page.contains("Modify acme.peer") && !page.contains("Reset MFA for acme.peer"));
         let mut form = modify_form("Taken", "company", "", &["recordings"]);
@@ -211,7 +211,7 @@ backend_tests! {
     async fn add_user_creates_and_audits(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let team = seed.support.id.to_string();
         let response = admin.post("/users", &[
             ("username", "New.Person"), ("display_name", "New Person"), ("email", "new@acme.example"),
@@ -230,7 +230,7 @@ backend_tests! {
     async fn add_user_refuses_bad_input_and_writes_nothing(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let sales = seed.sales.id.to_string();
         let front = seed.front.id.to_string();
         let long_name = "n".repeat(101);
@@ -256,7 +256,7 @@ backend_tests! {
         assert_eq!(app.store.count_users().await.unwrap(), before, "nothing half-written");
         let (_, page) = admin.post_text("/users", &[("username", "keep.me"), ("display_name", "Kept Value"), ("level", "staff"), ("password", "x")]).await;
         assert!(page.contains(r#"value="keep.me""#) && page.contains(r#"value="Kept Value""#), "typed values are kept");
-        let lead = app.as_confirmed_user("acme.lead").await;
+        let lead = app.as_user("acme.lead").await;
         let support = seed.support.id.to_string();
         let (status, page) = lead.post_text("/users", &[("username", "other.team"), ("display_name", "x"), ("level", "staff"), ("team", &support), ("password", "a long enough phrase")]).await;
         assert_eq!(status, 422);
@@ -266,7 +266,7 @@ backend_tests! {
     async fn a_global_user_adds_users_to_any_company(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let root = app.as_confirmed_user("root").await;
+        let root = app.as_user("root").await;
         let globex = seed.globex.id.to_string();
         let front = seed.front.id.to_string();
         let response = root.post("/users", &[("username", "globex.new"), ("display_name", "G New"), ("level", "company"), ("company", &globex), ("team", &front), ("password", "a long enough phrase")]).await;
@@ -280,8 +280,8 @@ backend_tests! {
     async fn an_admin_resets_a_password_and_ends_sessions(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let agent = app.as_confirmed_user("acme.agent").await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let agent = app.as_user("acme.agent").await;
+        let admin = app.as_user("acme.admin").await;
         let team = seed.sales.id.to_string();
         let mut form = modify_form("Agent", "staff", &team, &["recordings"]);
         form.push(("new_password", "brand new pass phrase"));
@@ -294,7 +294,7 @@ backend_tests! {
     async fn nobody_disables_themselves(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (status, page) = admin.post_text(&format!("/users/{}", seed.acme_admin.id), &[("display_name", "Me"), ("level", "company"), ("team", "")]).await;
         assert_eq!(status, 422);
         assert!(page.contains("You cannot disable your own account"));
@@ -309,9 +309,9 @@ backend_tests! {
         config.dormant_days = Some(30);
         let app = spawn_app_on(db, config, clock.clone()).await;
         app.seed().await;
-        app.as_confirmed_user("acme.agent").await;
+        app.as_user("acme.agent").await;
         clock.advance(31 * 86_400);
-        let admin = app.as_confirmed_user("acme.admin").await;
+        let admin = app.as_user("acme.admin").await;
         let (_, page) = admin.get_text("/users").await;
         let row = |name: &str| -> String {
             page.split("<tr").find(|row| row.contains(&format!("Modify {name}\""))).unwrap_or_default().to_string()
