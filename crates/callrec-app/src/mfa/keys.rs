@@ -254,6 +254,8 @@ pub async fn finish_adding_key(
     // nothing (acceptance check, wave 2, item 7).
     if !user.mfa_registered && !user.mfa_opt_in && user.company_mfa_policy == MfaPolicy::Available {
         mfa.store.set_mfa_opt_in(user.id, true).await?;
+        // The key was just touched in this session: it has passed MFA.
+        mfa.store.set_session_mfa_passed(session, true).await?;
         mfa.store
             .audit(
                 audit
