@@ -1033,30 +1033,25 @@ on_each_backend! {
     // Acme keeps 30 days of its 90 days of demo calls.
     runtime.block_on(callrec_store::testing::execute(&store, "UPDATE companies SET retention = '30d' WHERE name = 'Acme Telecom'")).unwrap();
     let (_, _, before) = purge_loose_ends(cli, &runtime);
-    let mut kills = 0;
-    for delay_ms in [150u64, 250, 350, 450, 550] {
+    // Each run is killed right after a batch's progress line, never on a
+    // timer: every kill lands mid-run.
+    for batches in [1usize, 3, 5, 7, 9] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callrec"))
             .args(["purge", "--batch", "2"])
             .env("CALLREC_DATA_DIR", cli.dir.path())
             .env_remove("CALLREC_DATABASE_URL")
             .env("CALLREC_LOG", "warn")
             .envs(cli.database_url.iter().map(|url| ("CALLREC_DATABASE_URL", url)))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL
-            kills += 1;
-        }
-        child.wait().unwrap();
+        kill_after_progress(&mut child, "recordings past retention", batches);
         let (rows_without_audio, untracked_files, _) = purge_loose_ends(cli, &runtime);
-        assert_eq!((rows_without_audio, untracked_files), (0, 0), "after a kill at {delay_ms} ms");
+        assert_eq!((rows_without_audio, untracked_files), (0, 0), "after a kill after {batches} batches");
         // The dead run's lease must expire before another run may work.
         runtime.block_on(callrec_store::testing::execute(&store, "DELETE FROM job_leases")).unwrap();
     }
-    assert!(kills >= 2, "the runs were killed mid-way ({kills} of 5)");
     let done = cli.expect(0, &["purge"], "");
     assert!(done.starts_with("Purged ") || done.contains("\nPurged "), "{done}");
     let (rows_without_audio, untracked_files, after) = purge_loose_ends(cli, &runtime);
@@ -1071,7 +1066,7 @@ on_each_backend! {
     };
     assert_eq!(due, 0, "nothing due is left");
     assert!(after < before && after > 0, "{before} → {after}");
-    eprintln!("purge: {kills} of 5 runs killed mid-way; {before} → {after} recordings");
+    eprintln!("purge: 5 of 5 runs killed mid-way, on progress lines; {before} → {after} recordings");
     let again = cli.expect(0, &["purge"], "");
     assert!(again.contains("Purged 0 recordings past their retention"), "{again}");
     }
@@ -1155,8 +1150,10 @@ on_each_backend! {
     assert!(cli.expect(0, &["keys", "rotate", "--help"], "").contains("--data"));
     assert!(cli.expect(2, &["keys", "rotate", "--data"], "").contains("--company"));
 
-    let mut kills = 0;
-    for delay_ms in [60u64, 160, 260] {
+    // Each run is killed right after its n-th progress line (a tenth of
+    // the files), never on a timer: every kill lands mid-run, with the
+    // lease held (a sleep sometimes killed a run before it began).
+    for tenths in [1usize, 4, 7] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_callrec"))
             .args(["keys", "rotate", "--company", "Acme", "--data"])
             .env("CALLREC_DATA_DIR", cli.dir.path())
@@ -1164,29 +1161,20 @@ on_each_backend! {
             .env_remove("CALLREC_SECRET_KEY")
             .env("CALLREC_LOG", "warn")
             .envs(cli.database_url.iter().map(|url| ("CALLREC_DATABASE_URL", url)))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let killed = child.try_wait().unwrap().is_none();
-        if killed {
-            child.kill().unwrap(); // SIGKILL
-            kills += 1;
-        }
-        child.wait().unwrap();
+        kill_after_progress(&mut child, "re-sealed or checked", tenths);
         let checked = cli.expect(0, &["verify"], "");
-        assert!(checked.contains("Checked 120 recordings: 0 missing, 0 altered"), "after a kill at {delay_ms} ms: {checked}");
-        if killed {
-            // While the dead run's lease lasts (five minutes), no other may seal.
-            let busy = cli.expect(1, &["keys", "rotate", "--company", "Acme", "--data"], "");
-            assert!(busy.contains("another run is sealing audio now"), "{busy}");
-        }
+        assert!(checked.contains("Checked 120 recordings: 0 missing, 0 altered"), "after a kill at {tenths} tenths: {checked}");
+        // While the dead run's lease lasts (five minutes), no other may seal.
+        let busy = cli.expect(1, &["keys", "rotate", "--company", "Acme", "--data"], "");
+        assert!(busy.contains("another run is sealing audio now"), "{busy}");
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(callrec_store::testing::execute(&cli.store(&runtime), "DELETE FROM job_leases")).unwrap();
         assert!(sealed_with(cli).iter().all(|k| matches!(k, Some(1) | Some(2))), "each file on the old key or the new");
     }
-    assert!(kills >= 1, "a run was killed mid-way");
     let done = cli.expect(0, &["keys", "rotate", "--company", "Acme", "--data"], "");
     assert!(done.contains("audio sealed with data key 2") && done.contains("older keys kept until a run at least 10 minutes after"), "uploads in flight may hold key 1: {done}");
     assert!(sealed_with(cli).iter().all(|k| *k == Some(2)), "every file on the new key");
@@ -1201,8 +1189,28 @@ on_each_backend! {
     assert_eq!(runtime.block_on(store.count_data_keys(acme.id)).unwrap(), 1);
     let checked = cli.expect(0, &["verify"], "");
     assert!(checked.contains("0 missing, 0 altered"), "{checked}");
-    eprintln!("re-encryption: {kills} of 3 runs killed mid-way");
+    eprintln!("re-encryption: 3 of 3 runs killed mid-way, on progress lines");
     }
+}
+
+/// Reads `child`'s progress lines (`what`) and kills it (SIGKILL) right
+/// after the `nth`; fails if it ends first.
+fn kill_after_progress(child: &mut std::process::Child, what: &str, nth: usize) {
+    use std::io::{BufRead, BufReader};
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = 0;
+    for line in lines {
+        if line.unwrap().contains(what) {
+            seen += 1;
+            if seen == nth {
+                child.kill().unwrap(); // SIGKILL
+                let status = child.wait().unwrap();
+                assert!(!status.success(), "killed mid-run, not finished first");
+                return;
+            }
+        }
+    }
+    panic!("the run ended after {seen} progress lines, before the kill");
 }
 
 // `callrec migrate` seals audio stored before sealing existed; run again,
