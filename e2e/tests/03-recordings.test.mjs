@@ -102,6 +102,7 @@ test("the audit report filters by user and exports CSV", () => withPages("audit-
   ]);
   assert.match(download.suggestedFilename(), /^audit-\d{4}-\d{2}-\d{2}\.csv$/);
   const csv = readFileSync(await download.path(), "utf8");
-  assert.ok(csv.startsWith("Time,Event,By,Target,Client address,Details,Entry\r\n"), csv.slice(0, 200));
-  assert.ok(csv.split("\r\n").slice(1, -1).every((line) => line.split(",")[2] === "acme.admin"), csv);
+  // Every cell quoted, against spreadsheet formulas.
+  assert.ok(csv.startsWith('"Time","Event","By","Target","Client address","Details","Entry"\r\n'), csv.slice(0, 200));
+  assert.ok(csv.split("\r\n").slice(1, -1).every((line) => line.split('","')[2] === "acme.admin"), csv);
 }));

@@ -103,7 +103,7 @@ test("download selected recordings as a ZIP with a manifest", () => withPages("r
   assert.equal(zip.subarray(0, 4).toString("hex"), "504b0304", "a ZIP");
   const names = [...zip.toString("latin1").matchAll(/\d{4}-\d{2}-\d{2}_\d{6}_(?:inbound|outbound|internal)_[^_]+_[^_]+_[0-9a-f]{32}\.(?:wav|mp3|ogg)/g)].map((m) => m[0]);
   assert.equal(new Set(names).size, 2, `two recordings: ${[...new Set(names)]}`);
-  assert.ok(zip.includes("manifest.csv") && zip.includes("File,Date/Time,Direction"), "with its manifest");
+  assert.ok(zip.includes("manifest.csv") && zip.includes('"File","Date/Time","Direction"'), "with its manifest");
 
   // Select all on this page ticks every row.
   await page.getByRole("checkbox", { name: "Select all on this page" }).check();
@@ -169,9 +169,10 @@ test("the call detail report, on a phone too", () => withPages("records-calls", 
   ]);
   const csv = readFileSync(await download.path(), "utf8");
   const lines = csv.split("\r\n").filter(Boolean);
-  assert.equal(lines[0], "Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),On hold,Recording");
+  // Every cell quoted, against spreadsheet formulas.
+  assert.equal(lines[0], '"Date/Time","Direction","Calling Number","Called Number","User","Team","Company","Duration (s)","On hold","Recording"');
   assert.equal(lines.length - 1, calls, "one line per call");
-  assert.ok(lines.slice(1).every((line) => line.split(",")[1] === "Inbound"));
+  assert.ok(lines.slice(1).every((line) => line.split('","')[1] === "Inbound"));
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();

@@ -5,10 +5,10 @@
 use super::caller::ApiCaller;
 use super::params::{self, Checked};
 use super::{ApiError, ErrorBody};
-use crate::recordings::audio::{serve_audio, Purpose, Served};
+use crate::recordings::audio::{range_header, serve_audio, Served};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callrec_app::integrity::Integrity;
@@ -330,31 +330,12 @@ pub(crate) async fn audio(
 ) -> Result<Response, ApiError> {
     let grant = caller.require(ApiScope::RecordingsDownload)?;
     let recording = find(&state, grant, &id).await?;
-    // A part of the file is a play (audited once per token, recording and
-    // ten minutes, as a player's many ranges are); the whole file, however
-    // asked for (`bytes=0-` too), is a download (audited every time).
+    // The whole file, however asked for, is a download; a part a play
+    // (`Reading`, the page's rule too).
     let size = u64::try_from(recording.size_bytes).unwrap_or(0);
-    let range = parse_range(
-        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
-        size,
-    );
-    let purpose = match range {
-        Some(Ok(r)) if r.start == 0 && r.end + 1 == size => Purpose::Download,
-        // A part, or a range outside the file (416, nothing sent).
-        Some(_) => Purpose::Play,
-        None => Purpose::Download,
-    };
+    let range = parse_range(range_header(&headers), size);
     let reader = format!("token:{}", caller.token.id);
-    let served = serve_audio(
-        &state,
-        &caller.audit(),
-        &reader,
-        &recording,
-        &headers,
-        purpose,
-        false,
-    )
-    .await?;
+    let served = serve_audio(&state, &caller.audit(), &reader, &recording, range, false).await?;
     Ok(match served {
         Served::Audio(response) => response,
         Served::Unavailable(integrity) => ApiError::new(

@@ -22,7 +22,7 @@ use callrec_app::integrity::{self, Integrity, READ_BYTES};
 use callrec_app::records::bin;
 use callrec_app::sealing::{open_audio, AudioReader, Opened};
 use callrec_domain::hex::from_hex;
-use callrec_domain::range::parse_range;
+use callrec_domain::range::{parse_player_range, ByteRange, Reading, Unsatisfiable};
 use callrec_domain::recording::{download_name, RecordingId};
 use callrec_domain::Role;
 use callrec_store::{AuditAction, Binned, Recording};
@@ -62,7 +62,7 @@ async fn send_file(
     state: &AppState,
     audit: &AuditContext,
     recording: &Recording,
-    headers: &HeaderMap,
+    range: Option<Result<ByteRange, Unsatisfiable>>,
     attachment: bool,
 ) -> Result<Served, AppError> {
     let failed = |integrity| async move {
@@ -113,21 +113,10 @@ async fn send_file(
             HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
         );
     }
-    let range = if attachment {
-        None
-    } else {
-        parse_range(
-            headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
-            size,
-        )
-    };
-    // A whole file (a download, or a play that reads to the end from the
-    // start) is checked against its fingerprint before it is sent.
-    let whole = match &range {
-        None => true,
-        Some(Ok(range)) => range.start == 0 && range.end + 1 == size,
-        Some(Err(_)) => false,
-    };
+    let range = if attachment { None } else { range };
+    // A whole file (a download, however asked for) is checked against its
+    // fingerprint before it is sent.
+    let whole = Reading::of(range, size) == Reading::Download;
     let mut reader = reader;
     // A whole sealed file is checked as it streams (`stream_checked`),
     // its first piece opened before the response; a plain one is hashed
@@ -345,73 +334,84 @@ fn stream_checked(
     })
 }
 
-/// What the audio is fetched for: how it is audited, and (on the page)
-/// the role it needs and whether it is sent as a file to save.
-#[derive(Clone, Copy)]
-pub(crate) enum Purpose {
-    Play,
-    Download,
+/// The `Range` a request for audio carries, as sent.
+pub(crate) fn range_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::RANGE).and_then(|v| v.to_str().ok())
 }
 
-/// Serves a recording's audio to a reader already allowed to have it:
-/// `audit` names them, and `reader_key` tells their plays apart (a session,
-/// or an API token).
+/// Serves a recording's audio (`range` of it) to a reader already allowed
+/// to have it: `audit` names them, and `reader_key` tells their plays
+/// apart (a session, or an API token). How it is audited is the one rule
+/// of [`Reading`]: the whole file is a download, audited every time; a
+/// part is a play, audited once per reader and recording in ten minutes
+/// (`audit_once`), whatever ranges a player asks for (security review,
+/// item 7; wave 2, item 8).
 pub(crate) async fn serve_audio(
     state: &AppState,
     audit: &AuditContext,
     reader_key: &str,
     recording: &Recording,
-    headers: &HeaderMap,
-    purpose: Purpose,
+    range: Option<Result<ByteRange, Unsatisfiable>>,
     attachment: bool,
 ) -> Result<Served, AppError> {
-    let action = match purpose {
-        Purpose::Play => AuditAction::RecordingPlayed,
-        Purpose::Download => AuditAction::RecordingDownloaded,
+    let size = u64::try_from(recording.size_bytes).unwrap_or(0);
+    let reading = if attachment {
+        Reading::Download
+    } else {
+        Reading::of(range, size)
+    };
+    let action = match reading {
+        Reading::Play => AuditAction::RecordingPlayed,
+        Reading::Download => AuditAction::RecordingDownloaded,
     };
     // Every response that may serve audio is covered by an entry written
-    // before it. A player asks for many ranges, so a play is audited once
-    // per reader and recording in ten minutes (`audit_once`), whatever ranges it
-    // asks for (security review, item 7); a download every time.
+    // before it.
     let entry = audit
         .entry(action)
         .company(recording.company_id)
         .target(recording.id.as_str());
-    match purpose {
-        Purpose::Download => state.store.audit(entry, state.now()).await?,
-        Purpose::Play => {
+    match reading {
+        Reading::Download => state.store.audit(entry, state.now()).await?,
+        Reading::Play => {
             let play_key = format!("{reader_key}:{}", recording.id);
             audit_once(&state.store, &play_key, entry, state.now()).await?
         }
     }
-    send_file(state, audit, recording, headers, attachment).await
+    send_file(state, audit, recording, range, attachment).await
 }
 
+/// The page's audio: `attachment` for Download, else the player's parts.
 async fn audio(
     state: &AppState,
     current: &CurrentUser,
     client: &str,
     id: &str,
     headers: &HeaderMap,
-    purpose: Purpose,
+    attachment: bool,
 ) -> Result<Response, AppError> {
     require(
         current,
-        match purpose {
-            Purpose::Play => Role::Recordings,
-            Purpose::Download => Role::DownloadRecordings,
+        if attachment {
+            Role::DownloadRecordings
+        } else {
+            Role::Recordings
         },
     )?;
     let recording = find(state, current, id).await?;
+    let size = u64::try_from(recording.size_bytes).unwrap_or(0);
+    // The player is answered a window at a time; the whole file (Download,
+    // or a player asked for all of it) needs Access to Download Recordings.
+    let range = parse_player_range(range_header(headers), size);
+    if Reading::of(range, size) == Reading::Download {
+        require(current, Role::DownloadRecordings)?;
+    }
     let audit = current.audit_context(client);
-    let attachment = matches!(purpose, Purpose::Download);
     let served = serve_audio(
         state,
         &audit,
         &current.session_hash,
         &recording,
-        headers,
-        purpose,
+        range,
         attachment,
     )
     .await?;
@@ -421,7 +421,7 @@ async fn audio(
     })
 }
 
-/// `GET /recordings/{id}/audio`, for the page's `<audio>` player.
+/// `GET /recordings/{id}/audio`, for the page's player.
 pub(crate) async fn stream(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -429,7 +429,7 @@ pub(crate) async fn stream(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    audio(&state, &current, &client, &id, &headers, Purpose::Play).await
+    audio(&state, &current, &client, &id, &headers, false).await
 }
 
 /// `GET /recordings/{id}/download`: the original bytes, as a file.
@@ -440,7 +440,7 @@ pub(crate) async fn download(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    audio(&state, &current, &client, &id, &headers, Purpose::Download).await
+    audio(&state, &current, &client, &id, &headers, true).await
 }
 
 /// `POST /recordings/{id}/delete`, from the confirm pop-up.

@@ -213,13 +213,19 @@ backend_tests! {
             }
             request.send()
         };
-        let full = get(None).await.unwrap();
+        // The whole file is a download, which the agent may not make: not
+        // through the player either (security review, wave 2, item 8).
+        assert_eq!(get(None).await.unwrap().status(), 404);
+        assert_eq!(get(Some("bytes=0-99999999")).await.unwrap().status(), 404);
+        let admin = app.as_user("acme.admin").await;
+        let full = admin.client.get(&url).send().await.unwrap();
         assert_eq!(full.status(), 200);
         assert_eq!(full.headers()["accept-ranges"], "bytes");
         assert_eq!(full.headers()["content-type"], "audio/wav");
         assert_eq!(full.bytes().await.unwrap(), audio);
         let size = audio.len();
-        let cases: [(&str, usize, usize); 4] = [("bytes=0-99", 0, 99), ("bytes=-100", size - 100, size - 1), ("bytes=8000-", 8000, size - 1), ("bytes=10-99999999", 10, size - 1)];
+        // A player's `bytes=0-` gets a window, one byte short of the whole.
+        let cases: [(&str, usize, usize); 5] = [("bytes=0-99", 0, 99), ("bytes=-100", size - 100, size - 1), ("bytes=8000-", 8000, size - 1), ("bytes=10-99999999", 10, size - 1), ("bytes=0-", 0, size - 2)];
         for (range, start, end) in cases {
             let response = get(Some(range)).await.unwrap();
             assert_eq!(response.status(), 206, "{range}");
@@ -250,22 +256,47 @@ backend_tests! {
         let played = || async {
             app.store.audit_entries(&AuditQuery { action: Some("recording.played".into()), limit: 50, ..AuditQuery::default() }).await.unwrap().len()
         };
-        let ranges = ["bytes=0-1,2-3", "bytes=00-", "bytes=0-99999999", "bytes=0-", "bytes=100-200"];
+        let ranges = ["bytes=00-", "bytes=0-", "bytes=100-200", "bytes=-50", "bytes=10-"];
         for (i, range) in ranges.iter().enumerate() {
             let session = app.as_user("acme.agent").await;
             let response = session.client.get(format!("{}/recordings/{id}/audio", app.address)).header("Range", *range).send().await.unwrap();
-            assert!([200, 206].contains(&response.status().as_u16()), "{range}");
+            assert_eq!(response.status().as_u16(), 206, "{range}");
             assert!(!response.bytes().await.unwrap().is_empty());
             assert_eq!(played().await, i + 1, "{range} served audio without an entry");
         }
         let session = app.as_user("acme.agent").await;
+        let url = format!("{}/recordings/{id}/audio", app.address);
         for _ in 0..3 {
-            session.get(&format!("/recordings/{id}/audio")).await;
+            session.client.get(&url).header("Range", "bytes=0-").send().await.unwrap();
         }
         assert_eq!(played().await, ranges.len() + 1, "one entry per session and recording in 10 minutes");
         clock.advance(601);
-        session.get(&format!("/recordings/{id}/audio")).await;
+        session.client.get(&url).header("Range", "bytes=0-").send().await.unwrap();
         assert_eq!(played().await, ranges.len() + 2, "and another after them");
+        // The whole file, however asked for, is a download: refused without
+        // Access to Download Recordings, audited every time with it.
+        let downloaded = || async {
+            app.store.audit_entries(&AuditQuery { action: Some("recording.downloaded".into()), limit: 50, ..AuditQuery::default() }).await.unwrap().len()
+        };
+        for whole in [None, Some("bytes=0-1,2-3"), Some("bytes=0-99999999")] {
+            let mut request = session.client.get(&url);
+            if let Some(range) = whole {
+                request = request.header("Range", range);
+            }
+            assert_eq!(request.send().await.unwrap().status(), 404, "{whole:?}");
+        }
+        assert_eq!((played().await, downloaded().await), (ranges.len() + 2, 0));
+        let admin = app.as_user("acme.admin").await;
+        for (n, whole) in [None, Some("bytes=0-1,2-3"), Some("bytes=0-99999999")].into_iter().enumerate() {
+            let mut request = admin.client.get(&url);
+            if let Some(range) = whole {
+                request = request.header("Range", range);
+            }
+            let response = request.send().await.unwrap();
+            assert!([200, 206].contains(&response.status().as_u16()), "{whole:?}");
+            assert_eq!(response.bytes().await.unwrap(), wav(4000), "{whole:?}");
+            assert_eq!(downloaded().await, n + 1, "{whole:?} is a download");
+        }
     }
 
     async fn downloads_keep_the_original_bytes_and_are_audited(db) {
