@@ -14,7 +14,7 @@ use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
 use callrec_domain::api_scope::ApiScope;
 use callrec_domain::ValidationError;
 use callrec_store::{BlobWriter, Recording};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 impl From<IngestError> for ApiError {
@@ -41,7 +41,7 @@ impl From<IngestError> for ApiError {
 }
 
 /// The metadata part: the call's facts (`callrec_app::ingest` checks it).
-#[derive(ToSchema)]
+#[derive(ToSchema, Deserialize)]
 #[allow(dead_code)] // describes the part; `parse_metadata` reads it
 pub(crate) struct Metadata {
     /// When the call started (RFC 3339).
@@ -77,8 +77,10 @@ pub(crate) struct Metadata {
     external_id: Option<String>,
 }
 
-/// `POST /api/v1/recordings`'s body.
-#[derive(ToSchema)]
+/// `POST /api/v1/recordings`'s body: these two parts and no others (an
+/// unknown part is refused, `unknown_part`).
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // describes the request; read part by part
 pub(crate) struct IngestForm {
     metadata: Metadata,

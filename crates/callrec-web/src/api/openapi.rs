@@ -6,6 +6,7 @@ use super::{audit, directory, ingest, params, recordings, ErrorBody, FieldError}
 use axum::http::header;
 use axum::response::IntoResponse;
 use callrec_domain::api_scope::ApiScope;
+use callrec_store::AuditAction;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -32,7 +33,7 @@ use utoipa::{Modify, OpenApi};
         audit::entries,
     ),
     components(schemas(ErrorBody, FieldError, params::DirectionParam)),
-    modifiers(&TokenScheme),
+    modifiers(&TokenScheme, &AuditActionCodes),
     tags(
         (name = "Ingest", description = "Send recordings (scope ingest)"),
         (name = "Recordings", description = "Search and read recordings (recordings:read) and their audio (recordings:download)"),
@@ -59,6 +60,32 @@ impl Modify for TokenScheme {
             .components
             .get_or_insert_with(Default::default)
             .add_security_scheme("token", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The audit log's `action` filter takes the catalogue's event codes:
+/// listed in the description, so a client (and schemathesis) knows which.
+struct AuditActionCodes;
+
+impl Modify for AuditActionCodes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let codes: Vec<&str> = AuditAction::ALL.iter().map(|a| a.code()).collect();
+        let listed = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(codes))
+            .build();
+        let parameters = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/audit")
+            .and_then(|item| item.get.as_mut())
+            .and_then(|get| get.parameters.as_mut());
+        for parameter in parameters.into_iter().flatten() {
+            if parameter.name == "action" {
+                parameter.schema = Some(listed.clone().into());
+            }
+        }
     }
 }
 

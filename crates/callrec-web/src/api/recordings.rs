@@ -52,7 +52,8 @@ pub(crate) struct RecordingFilters {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// The `next` of the previous page.
-    #[param(pattern = r"^-?[0-9]{1,19}_[0-9a-f]{32}$")]
+    // 18 digits always fit an i64; 19 may not (schemathesis, `--checks all`).
+    #[param(pattern = r"^-?[0-9]{1,18}_[0-9a-f]{32}$")]
     cursor: Option<String>,
 }
 

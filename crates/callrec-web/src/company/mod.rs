@@ -227,7 +227,11 @@ async fn save(
                 days: form.get("retention_days").to_string(),
                 label: retention.to_string(),
                 due,
-                from: current.zone.format_minutes(from),
+                from: format!(
+                    "{} ({})",
+                    current.zone.format_minutes(from),
+                    current.zone.name()
+                ),
                 notice_days,
             };
             return render(&state, &current, Some(company), None, Some(confirm)).await;
