@@ -301,7 +301,13 @@ def main():
         with open(path, encoding="utf-8", errors="replace") as log:
             text += log.read()
     check(len(text) > 10_000, f"{len(text)} bytes of logs read from {len(logs)} files")
-    found = [name for name, value in SECRETS.items() if value and value in text]
+    # A secret of digits alone (the code typed) is looked for as a whole
+    # value, not inside a longer number such as a JSON timestamp.
+    def appears(value):
+        if value.isdigit():
+            return re.search(rf"(?<![0-9]){re.escape(value)}(?![0-9])", text) is not None
+        return value in text
+    found = [name for name, value in SECRETS.items() if value and appears(value)]
     check(not found, f"none of {len(SECRETS)} secrets appears in the logs ({found})")
 
 

@@ -8,9 +8,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, registerPhone } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, registerPhone, mailTo } from "../lib.mjs";
 
-const env = useServerAndBrowser({}, { localhost: true });
+const env = useServerAndBrowser({
+  CALLREC_SMTP_URL: process.env.CALLREC_TEST_SMTP_URL,
+  CALLREC_MAIL_FROM: "Call Recording <calls@callrec.test>",
+}, { localhost: true });
 const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
 
 /** The operator turns MFA Enabled on for `company`. */
@@ -190,6 +193,15 @@ test("security keys: add, sign in, refuse a copied key and another origin, remov
   await alice.getByRole("alert").filter({ hasText: "its use count went backwards" }).waitFor();
   await screenshot(alice, "security-key-copied");
   assert.equal(await menu(alice).count(), 0, "not signed in");
+  // Not only on the screen: alice is told by mail, and the audit log has it.
+  const notice = await mailTo("alice.jones@example.com", "A security key of yours may have been copied");
+  assert.ok(notice.includes("use count that went backwards"), notice);
+  const operator = await newPage(env.browser);
+  await logIn(operator, env.server, "operator");
+  await menu(operator).getByRole("link", { name: "Reports" }).click();
+  await operator.getByLabel("User").fill("alice.jones");
+  await operator.getByRole("button", { name: "Show" }).click();
+  await operator.getByRole("cell", { name: "Security key refused" }).first().waitFor();
 
   // The phone still works; then the key is removed after "Confirm it's you".
   await alice.getByLabel("Code").fill(await phone.code());
@@ -234,8 +246,10 @@ test("a key as the only factor: 'Confirm it's you' asks for the key", () => with
   await gus.getByRole("button", { name: "Add security key" }).click();
   await gus.getByRole("status").filter({ hasText: "Security key added" }).waitFor();
 
-  // Now the key, not the password, confirms changes: New recovery codes.
+  // The first key turned MFA on for gus (a key never asked for protects
+  // nothing), and the key, not the password, now confirms changes.
   await gus.getByRole("button", { name: "My MFA" }).click();
+  assert.equal(await gus.getByRole("dialog", { name: "My MFA" }).getByRole("checkbox", { name: "Enable MFA" }).isChecked(), true, "MFA on with the first key");
   await gus.getByRole("dialog", { name: "My MFA" }).getByRole("button", { name: "New recovery codes" }).click();
   const confirm = gus.getByRole("dialog", { name: "Confirm it's you" });
   assert.equal(await confirm.getByLabel("Password").count(), 0, "no password field");

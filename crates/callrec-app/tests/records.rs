@@ -281,21 +281,38 @@ backend_tests! {
         assert_eq!(db.store.count_matching(&RecordingQuery { held_only: true, ..RecordingQuery::first_page(DataScope::Company(acme.id), 50) }).await.unwrap(), (4, 4));
     }
 
-    /// Two nodes race a hold against a Delete of the same recording, 20
-    /// times: never both — a held recording is never in Deleted recordings.
+    /// Two nodes race a hold against a Delete of the same recording, each
+    /// on its own task released by one barrier, round after round: never
+    /// both — a held recording is never in Deleted recordings — and each
+    /// wins some rounds, so both orders really occur (a `join!` in one task
+    /// always polled the hold first).
     async fn hold_and_delete_racing_never_both_win(db) {
         let blobs = BlobStore::new(db.data_dir());
         let other = db.another_node().await;
         let acme = company(&db.store, "Acme", Retention::Forever).await;
-        let reason = HoldReason::parse("Race").unwrap();
-        for n in 0..20 {
+        let (mut holds_won, mut deletes_won, mut rounds) = (0, 0, 0);
+        while rounds < 20 || ((holds_won == 0 || deletes_won == 0) && rounds < 200) {
+            let n = rounds;
+            rounds += 1;
             let id = recording(&db.store, &blobs, &acme, n, 1).await;
             let found = db.store.recording_in_scope(&id, DataScope::Everything).await.unwrap().unwrap();
-            let (first, second) = (audit(), audit());
-            let (held, deleted) = tokio::join!(
-                holds::change_hold(&db.store, &found, DataScope::Everything, HoldChange::Place(&reason), &first),
-                bin::delete(&other, &found, DataScope::Everything, &second),
-            );
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+            let hold = {
+                let (store, found, barrier) = (db.store.clone(), found.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    let reason = HoldReason::parse("Race").unwrap();
+                    barrier.wait().await;
+                    holds::change_hold(&store, &found, DataScope::Everything, HoldChange::Place(&reason), &audit()).await
+                })
+            };
+            let delete = {
+                let (store, found, barrier) = (other.clone(), found.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    bin::delete(&store, &found, DataScope::Everything, &audit()).await
+                })
+            };
+            let (held, deleted) = (hold.await.unwrap(), delete.await.unwrap().unwrap());
             // A Delete that wins leaves nothing to hold: "not found", never
             // "placed" (security review, wave 2, item 8).
             let held = match held {
@@ -303,11 +320,13 @@ backend_tests! {
                 Err(callrec_app::Error::Store(callrec_store::StoreError::NotFound)) => false,
                 Err(other) => panic!("{other}"),
             };
-            let deleted = deleted.unwrap();
             assert!(held != (deleted == Binned::Moved), "round {n}: held {held}, deleted {deleted:?}");
             let in_bin = db.store.deleted_recordings(DataScope::Everything, 0).await.unwrap().0.iter().any(|d| d.id == id);
             assert_eq!(in_bin, !held);
+            if held { holds_won += 1 } else { deletes_won += 1 }
         }
+        assert!(holds_won > 0 && deletes_won > 0, "both orders in {rounds} rounds: holds {holds_won}, deletes {deletes_won}");
+        eprintln!("hold vs delete: {holds_won} holds and {deletes_won} deletes won in {rounds} rounds");
     }
 
     /// The lease: eight takers on two nodes at once, one wins; the holder

@@ -693,11 +693,25 @@ backend_tests! {
             let prepared = blobs.finish(writer, w.acme.id).await.unwrap();
             assert_eq!(prepared.key, stored.key, "same bytes, same company, same key");
             let new = NewRecording { storage_key: prepared.key.clone(), ..recording(100 + round, &w.acme, None, None, T0) };
-            let (_, inserted) = tokio::join!(
-                delete_for_good(&db.store, &old.id, w.acme.id, &blobs),
-                other.insert_recording_with_audio(&new, NOW, &blobs, prepared),
-            );
-            inserted.unwrap();
+            // Each on its own task, released together: a `join!` in one
+            // task always polled the delete first.
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+            let deleting = {
+                let (store, id, company, blobs, barrier) = (db.store.clone(), old.id.clone(), w.acme.id, blobs.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    delete_for_good(&store, &id, company, &blobs).await;
+                })
+            };
+            let inserting = {
+                let (store, new, blobs, barrier) = (other.clone(), new.clone(), blobs.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.insert_recording_with_audio(&new, NOW, &blobs, prepared).await
+                })
+            };
+            deleting.await.unwrap();
+            inserting.await.unwrap().unwrap();
             assert!(blobs.path_of(&new.storage_key).unwrap().exists(), "round {round}: an acknowledged upload lost its audio");
         }
     }
@@ -762,6 +776,41 @@ backend_tests! {
         let left = db.store.call_counts(DataScope::Company(w.acme.id), from, to).await.unwrap();
         assert!(left.iter().all(|c| c.calls() > 0), "emptied buckets are removed");
         assert!(left.iter().all(|c| c.quarter * QUARTER_MS >= T0 + 5 * 3_600_000 - QUARTER_MS), "{left:?}");
+    }
+
+    /// The call detail report's totals read from the counts (security
+    /// review, wave 2, item 2) are the totals counted from the calls.
+    async fn the_report_from_counts_is_the_report_from_calls(db) {
+        let w = world(&db.store).await;
+        let rows: Vec<NewRecording> = (0..40u8)
+            .map(|n| {
+                let company = if n % 7 == 0 { &w.globex } else { &w.acme };
+                let team = (company.id == w.acme.id && n % 3 != 0).then_some(if n % 2 == 0 { &w.sales } else { &w.support });
+                let user = (company.id == w.acme.id && n % 4 != 0).then_some(if n % 5 == 0 { &w.other } else { &w.agent });
+                recording(n, company, team, user, T0 + i64::from(n) * 1_100_000)
+            })
+            .collect();
+        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        let (from, to) = (T0 / QUARTER_MS, T0 / QUARTER_MS + 40);
+        let sorted = |mut list: Vec<(Option<String>, callrec_store::Tally)>| {
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            list
+        };
+        let directions = |totals: &callrec_store::CallTotals| totals.by_direction.iter().map(|(d, t)| (*d, t.calls)).collect::<Vec<_>>();
+        for (company, scope) in [(Some(w.acme.id), DataScope::Company(w.acme.id)), (None, DataScope::Everything)] {
+            let counted = db.store.call_totals_from_counts(company, from, to).await.unwrap();
+            let search = RecordingQuery { start_ms: Some(from * QUARTER_MS), end_ms: Some((to + 1) * QUARTER_MS - 1), ..query(scope) };
+            let scanned = db.store.call_totals(&search).await.unwrap();
+            assert!(scanned.all.calls > 0);
+            assert_eq!(counted.all, scanned.all, "{scope:?}");
+            assert_eq!(directions(&counted), directions(&scanned), "{scope:?}");
+            assert_eq!(counted.by_quarter_hour, scanned.by_quarter_hour, "{scope:?}");
+            assert_eq!(sorted(counted.by_user.clone()), sorted(scanned.by_user.clone()), "{scope:?}");
+            if company.is_some() {
+                assert_eq!(sorted(counted.by_team.clone()), sorted(scanned.by_team.clone()), "{scope:?}");
+            }
+            assert!(!counted.direction_minutes && scanned.direction_minutes);
+        }
     }
 
     async fn the_busiest_lists_count_each_scope_only(db) {

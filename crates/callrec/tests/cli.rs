@@ -1409,3 +1409,70 @@ on_each_backend! {
     assert!(restored.expect(1, &["restore", "/no/such/backup"], "").contains("is not a callrec backup"));
     }
 }
+
+// `callrec company set --retention` (security review, wave 2, item 1): a
+// shorter period waits out the notice period, shown by `company list`; the
+// present period again cancels it; a longer one takes effect at once; each
+// change audited as cli; bad input exits 2 and writes nothing.
+on_each_backend! {
+    fn company_set_changes_retention_with_notice(cli) {
+    cli.expect(0, &["company", "add", "Acme"], "");
+    assert!(cli.expect(0, &["company", "set", "--help"], "").contains("--retention"));
+    let scheduled = cli.expect(0, &["company", "set", "--company", "Acme", "--retention", "1 day"], "");
+    assert!(scheduled.contains("\"Acme\" keeps recordings for 1 day from ") && scheduled.contains("until then for Keep forever"), "{scheduled}");
+    let list = cli.expect(0, &["company", "list"], "");
+    assert!(list.contains("Acme\tMFA Disabled\tretention: Keep forever\tshorter retention 1 day from "), "{list}");
+    let cancelled = cli.expect(0, &["company", "set", "--company", "Acme", "--retention", "forever"], "");
+    assert!(cancelled.contains("now keeps recordings for Keep forever"), "{cancelled}");
+    assert!(!cli.expect(0, &["company", "list"], "").contains("shorter retention"));
+    // No notice: in force at once.
+    let now = cli.expect_with(0, &["company", "set", "--company", "Acme", "--retention", "7 years"], "", &[("CALLREC_RETENTION_NOTICE_DAYS", "0")]);
+    assert!(now.contains("keeps recordings for 7 years from "), "{now}");
+    assert!(cli.expect(0, &["company", "list"], "").contains("retention: 7 years"));
+    // Longer: at once.
+    let longer = cli.expect(0, &["company", "set", "--company", "Acme", "--retention", "forever"], "");
+    assert!(longer.contains("now keeps recordings for Keep forever"), "{longer}");
+    for (args, said) in [
+        (vec!["company", "set", "--company", "Acme", "--retention", "a while"], "--retention:"),
+        (vec!["company", "set", "--company", "Nobody", "--retention", "1 day"], "no company named"),
+        (vec!["company", "set", "--company", "Acme"], "--retention"),
+    ] {
+        let refused = cli.expect(2, &args, "");
+        assert!(refused.contains(said), "{args:?}: {refused}");
+    }
+    let refused = cli.expect_with(2, &["company", "set", "--company", "Acme", "--retention", "1 day"], "", &[("CALLREC_RETENTION_NOTICE_DAYS", "400")]);
+    assert!(refused.contains("from 0 to 365"), "{refused}");
+    assert!(cli.expect(0, &["company", "list"], "").contains("retention: Keep forever\n"), "nothing written by the refusals");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let entries = runtime.block_on(store.audit_entries(&callrec_store::AuditQuery {
+        action: Some("company.settings_changed".into()),
+        limit: 10,
+        ..callrec_store::AuditQuery::default()
+    })).unwrap();
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    assert!(entries.iter().all(|e| e.actor_name.as_deref() == Some("cli")));
+    assert!(entries[3].details.starts_with("retention Keep forever → 1 day, in force "), "{}", entries[3].details);
+    assert!(entries[2].details.contains("the change to 1 day due") && entries[2].details.ends_with("cancelled"), "{}", entries[2].details);
+    }
+}
+
+/// Mail needs the address users type, for the links in mails: `serve`
+/// refuses to start without it (acceptance check, wave 2).
+#[test]
+fn mail_without_a_public_url_refuses_to_start() {
+    let cli = Cli::new();
+    let refused = cli.expect_with(
+        2,
+        &["serve", "--listen", "127.0.0.1:0"],
+        "",
+        &[
+            ("CALLREC_SMTP_URL", "smtp://127.0.0.1:1"),
+            ("CALLREC_MAIL_FROM", "Call Recording <calls@example.com>"),
+        ],
+    );
+    assert!(
+        refused.contains("CALLREC_PUBLIC_URL") && refused.contains("CALLREC_SMTP_URL"),
+        "{refused}"
+    );
+}

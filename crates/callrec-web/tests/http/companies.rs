@@ -52,7 +52,20 @@ backend_tests! {
         let (status, _) = root.post_text(&format!("/companies/{}/status", operator.id), &[("enabled", "0")]).await;
         assert_eq!(status, 422, "not one's own company");
 
-        let response = root.post(&format!("/companies/{}/status", seed.acme.id), &[("enabled", "0"), ("confirm_name", "Acme")]).await;
+        // Disable names what it ends and wants the company's name typed.
+        let (status, page) = root.get_text(&format!("/companies?disable={}", seed.acme.id)).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Disable Acme?") && page.contains("acme.agent") && page.contains("API tokens (1):</strong> pbx"), "{page}");
+        assert!(page.contains(r#"<label for="disable-company-name">Type Acme to confirm</label>"#), "{page}");
+        let path = format!("/companies/{}/status", seed.acme.id);
+        for typed in ["", "acme", "Acme Telecom"] {
+            let (status, page) = root.post_text(&path, &[("enabled", "0"), ("confirm_name", typed)]).await;
+            assert_eq!(status, 422, "{typed:?}");
+            assert!(page.contains("name exactly as shown to disable it."), "{page}");
+        }
+        assert!(app.store.company(seed.acme.id).await.unwrap().unwrap().enabled, "nothing on a wrong name");
+        assert_eq!(agent.get("/recordings").await.status(), 200, "and no session ended");
+        let response = root.post(&path, &[("enabled", "0"), ("confirm_name", "Acme")]).await;
         assert_eq!(response.status(), 303);
         assert_eq!(location(&agent.get("/recordings").await), "/login", "sessions end at once");
         assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 401);

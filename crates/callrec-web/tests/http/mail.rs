@@ -381,3 +381,41 @@ backend_tests! {
         }
     }
 }
+
+backend_tests! {
+    /// A token made, and a shorter retention chosen, are told by mail to the
+    /// company's users who answer for them (security review, wave 2, items
+    /// 1 and 3); Remind mails a user at most once a day (item 8).
+    async fn company_changes_are_told_and_reminders_are_daily(db) {
+        let Some((url, maildir)) = smtp() else { return };
+        let app = spawn_app_with(db, mail_config(&url)).await;
+        let seed = app.seed().await;
+        let name = unique("boss");
+        let boss = app.user(&seed.acme, None, &name, Level::Company, &Role::ALL).await;
+        let email = boss.email.clone().unwrap();
+        let browser = app.as_user(&name).await;
+        let (status, _) = browser.post_text("/api-tokens", &[("name", name.as_str()), ("scope", "recordings:read")]).await;
+        assert_eq!(status, 200);
+        let told = wait_for(&maildir, &email, 1).await;
+        let token_mail = told.iter().find(|m| m.contains("Subject: A new API token was made for your company")).expect("the token's mail");
+        assert!(token_mail.contains(&format!("made the API token “{name}” for Acme")) || decoded(token_mail).contains(&name), "{token_mail}");
+        assert!(!token_mail.contains("crt_"), "never the token itself");
+
+        let response = browser.post("/company-settings", &[("time_zone", ""), ("retention", "days"), ("retention_days", "123"), ("confirm", "1")]).await;
+        assert_eq!(location(&response), "/company-settings?done=retention-scheduled");
+        let told = wait_for(&maildir, &email, 2).await;
+        let shorter = told.iter().find(|m| m.contains("Subject: Recordings will be kept for a shorter time")).expect("the retention mail");
+        assert!(decoded(shorter).contains("to 123 days"), "{shorter}");
+
+        // Remind twice: the second mails nobody already reminded today.
+        let root = app.as_user("root").await;
+        let company = seed.acme.id.to_string();
+        for _ in 0..2 {
+            root.post("/company-mfa/remind", &[("company", company.as_str())]).await;
+        }
+        let sent = app.store.audit_entries(&AuditQuery { action: Some("mfa.reminders_sent".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(sent.len(), 2);
+        assert!(sent[0].details.starts_with("0 users reminded"), "the second Remind: {}", sent[0].details);
+        assert!(!sent[1].details.starts_with("0 users"), "the first: {}", sent[1].details);
+    }
+}

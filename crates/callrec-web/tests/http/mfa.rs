@@ -620,7 +620,7 @@ backend_tests! {
         let secret = &authenticator.secret;
         let hex: String = secret.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
         // Every form the key is ever shown or held in.
-        let forms: Vec<(&str, Vec<u8>)> = vec![
+        let mut forms: Vec<(&str, Vec<u8>)> = vec![
             ("base32", secret.base32().into_bytes()),
             ("base32, lower case", secret.base32().to_lowercase().into_bytes()),
             ("grouped in fours", secret.grouped().into_bytes()),
@@ -630,6 +630,21 @@ backend_tests! {
         for (_, ciphertext) in app.store.mfa_ciphertexts().await.unwrap() {
             assert!(ciphertext.starts_with("v1."), "{ciphertext}");
         }
+        // A session cookie and an API token, each used: stored as hashes only
+        // (wave 2: the scan covered MFA secrets alone).
+        let response = app.browser().login("globex.admin", PASSWORD).await;
+        let cookie = response.headers().get_all("set-cookie").iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("callrec_session="))
+            .map(|v| v.split(';').next().unwrap().to_string())
+            .expect("a session cookie");
+        let client = reqwest::Client::new();
+        let page = client.get(format!("{}/home", app.address)).header("Cookie", format!("callrec_session={cookie}")).send().await.unwrap();
+        assert_eq!(page.status(), 200, "the session works");
+        let token = crate::recordings::token_with(&app, &seed.globex, "scanned", "directory:read").await;
+        let teams = client.get(format!("{}/api/v1/teams", app.address)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(teams.status(), 200, "the token works");
+        forms.extend([("session cookie", cookie.into_bytes()), ("API token", token.into_bytes())]);
         // The database itself, byte for byte: the SQLite file and WAL, or a
         // full pg_dump of the schema.
         let bytes = app.database_bytes();

@@ -632,15 +632,82 @@ fn fill(text: &str, w: &World, person: Option<&Person>, level: Level, obj: Obj) 
         .replace("{company}", &company.to_string())
 }
 
-async fn send(browser: &Browser, method: &str, path: &str, form: &[(String, String)]) -> Outcome {
+/// The answer's outcome, and the security headers it lacks (every answer
+/// of every route carries them; wave 2 checked three paths).
+async fn send(
+    browser: &Browser,
+    method: &str,
+    path: &str,
+    form: &[(String, String)],
+) -> (Outcome, Vec<&'static str>) {
     let response = if method == "GET" {
         browser.get(path).await
     } else {
         let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         browser.post(path, &pairs).await
     };
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let csp = header("content-security-policy");
+    let mut lacking = Vec::new();
+    if !csp.contains("frame-ancestors 'none'") || csp.contains("unsafe-inline") {
+        lacking.push("content-security-policy");
+    }
+    if header("x-content-type-options") != "nosniff" {
+        lacking.push("x-content-type-options");
+    }
+    if header("referrer-policy") != "same-origin" {
+        lacking.push("referrer-policy");
+    }
     let status = response.status().as_u16();
-    outcome(status, &location(&response))
+    (outcome(status, &location(&response)), lacking)
+}
+
+/// What a refused request must leave as it was: the recordings and their
+/// holds, Deleted recordings, and every user's level, team, roles, status
+/// and MFA registration.
+async fn snapshot(app: &TestApp) -> String {
+    use callrec_domain::permissions::DataScope;
+    let everything = callrec_store::RecordingQuery::first_page(DataScope::Everything, 1);
+    let (recordings, held) = app.store.count_matching(&everything).await.unwrap();
+    let deleted = app.store.count_deleted_matching(&everything).await.unwrap();
+    let users = app
+        .store
+        .list_users(&callrec_store::UserQuery {
+            scope: DataScope::Everything,
+            company: None,
+            search: None,
+            page: 0,
+            per_page: 500,
+        })
+        .await
+        .unwrap();
+    let people: Vec<String> = users
+        .items
+        .iter()
+        .map(|u| {
+            let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
+            format!(
+                "{}:{}:{:?}:{}:{}:{}",
+                u.username,
+                u.level.code(),
+                u.team_id,
+                u.enabled,
+                roles.join(","),
+                u.mfa_registered
+            )
+        })
+        .collect();
+    format!(
+        "{recordings} recordings, {held} held, {deleted} deleted; {}",
+        people.join(" ")
+    )
 }
 
 backend_tests! {
@@ -670,10 +737,17 @@ backend_tests! {
                         continue;
                     }
                     let path = fill(row.request, &w, Option::None, Level::Staff, obj);
-                    let got = send(browser, row.method, &path, &form(Option::None, Level::Staff)).await;
+                    let before = snapshot(&app).await;
+                    let (got, lacking) = send(browser, row.method, &path, &form(Option::None, Level::Staff)).await;
                     tried += 1;
                     if got != expected {
                         wrong.push(format!("{} {path} as {who}: {got:?}, expected {expected:?}", row.method));
+                    }
+                    if !lacking.is_empty() {
+                        wrong.push(format!("{} {path} as {who}: no {lacking:?}", row.method));
+                    }
+                    if got != Ok && snapshot(&app).await != before {
+                        wrong.push(format!("{} {path} as {who}: refused ({got:?}) but changed something", row.method));
                     }
                 }
                 // Every level, with every role and without the row's role.
@@ -689,10 +763,22 @@ backend_tests! {
                         } else {
                             &person.browser
                         };
-                        let got = send(browser, row.method, &path, &form(Some(person), level)).await;
+                        let before = snapshot(&app).await;
+                        let (got, headers) = send(browser, row.method, &path, &form(Some(person), level)).await;
                         tried += 1;
                         if got != expected {
                             wrong.push(format!("{} {path} as {} lacking {lacking:?} on {obj:?}: {got:?}, expected {expected:?}", row.method, person.user.username));
+                        }
+                        if !headers.is_empty() {
+                            wrong.push(format!("{} {path} as {}: no {headers:?}", row.method, person.user.username));
+                        }
+                        // A refusal changes nothing (a 404 that still deleted
+                        // something would otherwise pass, put back below).
+                        if got != Ok {
+                            if snapshot(&app).await != before {
+                                wrong.push(format!("{} {path} as {} lacking {lacking:?} on {obj:?}: refused ({got:?}) but changed something", row.method, person.user.username));
+                            }
+                            continue;
                         }
                         // Put back what an allowed request deleted.
                         for recording in [&person.recording, &w.same_recording, &w.other_recording] {
