@@ -60,12 +60,14 @@ for backend in $BACKENDS; do
   echo "== $backend: 16 reports at once beside another user's Recordings page" >&2
   admin=$(sign_in acme.admin)
   lead=$(sign_in acme.lead)
-  refused=0
+  : > "$work/codes.txt"
+  reports=()
   for _ in $(seq 16); do
     curl -s -o /dev/null -w '%{http_code}\n' -H "Cookie: $admin" "http://127.0.0.1:$PORT/reports/calls" >> "$work/codes.txt" &
+    reports+=($!)
   done
   read -r p50 p99 rps < <(measure "http://127.0.0.1:$PORT/recordings" "$lead" 1)
-  wait
+  wait "${reports[@]}"
   refused=$(grep -c '^429$' "$work/codes.txt" || true)
   row "| $backend | 16 reports of one session at once: $refused refused (429); another user's Recordings page beside them | $p50 | $p99 | $rps/s |"
 

@@ -83,6 +83,21 @@ test("a Staff user sees only their own recordings", () => withPages("recordings-
   assert.equal(await page.getByRole("button", { name: "Delete" }).count(), 0, "no Delete without the role");
 }));
 
+test("without Access to Download Recordings the player offers no download", () => withPages("recordings-no-download", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "bob.smith");
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }).click();
+  await page.waitForURL(/\/recordings$/);
+  const first = page.getByRole("table").getByRole("row").nth(1);
+  assert.equal(await first.getByRole("link", { name: "Download" }).count(), 0, "no Download link");
+  await first.getByRole("button", { name: "Play" }).click();
+  const audio = first.locator("audio");
+  await audio.waitFor();
+  assert.equal(await audio.getAttribute("controlslist"), "nodownload");
+  // The player still plays: its requests are parts, never the whole file.
+  await page.waitForFunction(() => document.querySelector("audio").currentTime > 0.2, null, { timeout: 15000 });
+}));
+
 test("the audit report filters by user and exports CSV", () => withPages("audit-report", env.browser, async () => {
   const page = await newPage(env.browser);
   await logIn(page, env.server, "acme.admin");

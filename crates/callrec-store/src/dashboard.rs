@@ -5,7 +5,7 @@
 use crate::{packed, Result, Store};
 use callrec_domain::dashboard::QuarterCount;
 use callrec_domain::permissions::DataScope;
-use callrec_domain::{CompanyId, TeamId};
+use callrec_domain::{CompanyId, TeamId, UserId};
 use sqlx::Row;
 
 /// A team or user with its calls in a window.
@@ -34,14 +34,22 @@ pub enum Ranking {
     Users(Option<CompanyId>),
     /// Users by their calls in one team.
     TeamMembers(TeamId),
+    /// One team alone (a Team user's report).
+    Team(TeamId),
+    /// One user alone (a Staff user's report).
+    User(UserId),
+    /// The teams of one user's calls (a Staff user's report).
+    TeamsOf(UserId),
 }
 
 impl Ranking {
     /// The rows to sum (`k`, the buckets, with `$1..$2` the quarters), the
-    /// name shown, and the id bound as `$4`, if any. Each reads an index
-    /// of its own: the owner's key, the team's, or the period's.
-    fn plan(self) -> (&'static str, &'static str, Option<i64>) {
-        match self {
+    /// name shown, what is ranked (the bucket's owner, or for a user's
+    /// calls by team, the team), and the id bound as `$4`, if any. Each
+    /// reads an index of its own: the owner's key, the team's, or the
+    /// period's.
+    fn plan(self) -> (&'static str, &'static str, &'static str, Option<i64>) {
+        let (rows, name, id) = match self {
             Ranking::Teams(Some(company)) => (
                 "teams t JOIN call_counts k ON k.slice = 2 AND k.owner = t.id \
                  AND k.quarter BETWEEN $1 AND $2 WHERE t.company_id = $4",
@@ -72,7 +80,29 @@ impl Ranking {
                 "u.username",
                 Some(team.0),
             ),
-        }
+            Ranking::Team(team) => (
+                "teams t JOIN call_counts k ON k.slice = 2 AND k.owner = t.id \
+                 AND k.quarter BETWEEN $1 AND $2 WHERE t.id = $4",
+                "t.name",
+                Some(team.0),
+            ),
+            Ranking::User(user) => (
+                "users u JOIN call_counts k ON k.slice = 3 AND k.owner = u.id \
+                 AND k.quarter BETWEEN $1 AND $2 WHERE u.id = $4",
+                "u.username",
+                Some(user.0),
+            ),
+            Ranking::TeamsOf(user) => {
+                return (
+                    "call_counts k JOIN teams t ON t.id = k.team \
+                     WHERE k.slice = 3 AND k.owner = $4 AND k.quarter BETWEEN $1 AND $2",
+                    "t.name",
+                    "k.team",
+                    Some(user.0),
+                )
+            }
+        };
+        (rows, name, "k.owner", id)
     }
 }
 
@@ -135,12 +165,12 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<TopEntry>> {
-        let (rows, name, id) = ranking.plan();
+        let (rows, name, ranked, id) = ranking.plan();
         let sql = format!(
-            "SELECT k.owner AS id, {name} AS name, \
+            "SELECT {ranked} AS id, {name} AS name, \
              CAST(SUM(k.inbound + k.outbound + k.internal) AS BIGINT) AS calls, \
              CAST(SUM(k.duration_ms) AS BIGINT) AS duration \
-             FROM {rows} GROUP BY k.owner, {name} ORDER BY calls DESC, name LIMIT $3"
+             FROM {rows} GROUP BY {ranked}, {name} ORDER BY calls DESC, name LIMIT $3"
         );
         let mut query = sqlx::query(&sql).bind(from).bind(to).bind(limit);
         if let Some(id) = id {

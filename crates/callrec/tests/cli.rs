@@ -1391,6 +1391,11 @@ on_each_backend! {
     let said = cli.expect(0, &["backup", backup.to_str().unwrap()], "");
     assert!(said.contains("Backed up into") && said.contains("the key file"), "{said}");
     assert!(backup.join("mfa-keys").exists() && backup.join("backup.json").exists());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(backup.join("backup.json")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the manifest is the operator's only (wave 2, item 8)");
+    }
     let again = cli.expect(1, &["backup", backup.to_str().unwrap()], "");
     assert!(again.contains("is not empty"), "{again}");
     if cli.database_url.is_some() {

@@ -218,6 +218,7 @@ backend_tests! {
         assert_eq!(status, 200);
         assert!(page.contains("Confirm it's you") && page.contains("holds a new secret"), "{page}");
         assert_eq!(location(&agent.post("/mfa/register-now", &[("confirming", "1"), ("proof", PASSWORD)]).await), "/mfa");
+        assert!(audit_actions(&app.store).await.contains(&"mfa.opted_in".to_string()), "Register now is audited (wave 2, item 8)");
         let (_, page) = agent.get_text("/mfa").await;
         assert!(page.contains("Set up multi-factor authentication"), "straight to registration");
 

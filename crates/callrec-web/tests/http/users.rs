@@ -325,3 +325,69 @@ backend_tests! {
         assert!(!lead.contains(">Dormant<"), "just signed in");
     }
 }
+
+backend_tests! {
+    /// Disabling, revoking and a policy change made on one node reach
+    /// sessions and tokens already in use on another (two stores, one
+    /// database); disabling a user revokes the tokens they made unless
+    /// told to keep them (security review, wave 2, item 3).
+    async fn changes_on_one_node_reach_another(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let other_node = app.second_node().await;
+        let on_b = |username: &'static str| Browser::signed_in(&other_node, username);
+        let api_on_b = |token: String| {
+            let url = format!("{other_node}/api/v1/teams");
+            async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+        };
+        // Two Company users who make tokens on node A.
+        let mut tokens = Vec::new();
+        for name in ["maker.one", "maker.two"] {
+            app.user(&seed.acme, None, name, Level::Company, &Role::ALL).await;
+            let maker = app.as_user(name).await;
+            let (status, page) = maker.post_text("/api-tokens", &[("name", name), ("scope", "directory:read")]).await;
+            assert_eq!(status, 200);
+            let start = page.find("crt_").expect("shown once");
+            tokens.push(page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect::<String>());
+        }
+        assert_eq!((api_on_b(tokens[0].clone()).await, api_on_b(tokens[1].clone()).await), (200, 200));
+        let one = on_b("maker.one").await;
+        let agent = on_b("acme.agent").await;
+        assert_eq!(one.get("/home").await.status(), 200);
+        assert_eq!(agent.get("/recordings").await.status(), 200);
+
+        // Disabled on A, with the default: revoked. The other keeps its token.
+        let root = app.as_user("root").await;
+        let (one_id, two_id) = (
+            app.store.user_by_username("maker.one").await.unwrap().unwrap().id,
+            app.store.user_by_username("maker.two").await.unwrap().unwrap().id,
+        );
+        let disable = |keep: bool| {
+            let mut form = vec![("display_name", "Maker"), ("level", "company"), ("team", "")];
+            form.extend(Role::ALL.iter().map(|r| ("roles", r.code())));
+            if keep {
+                form.push(("revoke_tokens", "no"));
+            }
+            form
+        };
+        assert_eq!(root.post(&format!("/users/{one_id}"), &disable(false)).await.status(), 303);
+        assert_eq!(root.post(&format!("/users/{two_id}"), &disable(true)).await.status(), 303);
+        assert_eq!(location(&one.get("/home").await), "/login", "the session on B ends at once");
+        assert_eq!(api_on_b(tokens[0].clone()).await, 401, "revoked with its maker");
+        assert_eq!(api_on_b(tokens[1].clone()).await, 200, "kept when asked");
+        let revoked = app.store.audit_entries(&AuditQuery { action: Some("token.revoked".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
+        assert_eq!(revoked.len(), 1);
+        assert_eq!(revoked[0].target.as_deref(), Some("maker.one"));
+
+        // Revoked on A's API tokens page: B refuses it on the next request.
+        let listed = app.store.list_api_tokens(Some(seed.acme.id)).await.unwrap();
+        let two = listed.iter().find(|t| t.name == "maker.two").unwrap();
+        assert_eq!(root.post(&format!("/api-tokens/{}/revoke", two.id), &[]).await.status(), 303);
+        assert_eq!(api_on_b(tokens[1].clone()).await, 401);
+
+        // MFA Enabled on A reaches the agent's session on B at once.
+        let admin = app.as_user("acme.admin").await;
+        assert_eq!(admin.post("/company-mfa", &[("policy", "enabled")]).await.status(), 303);
+        assert_eq!(location(&agent.get("/recordings").await), "/mfa", "B asks for MFA on the very next request");
+    }
+}
