@@ -122,6 +122,23 @@ export async function logIn(page, server, username, password = DEMO_PASSWORD) {
   await page.getByRole("button", { name: "Log in" }).click();
 }
 
+/**
+ * Answers "Confirm it's you" (security review, wave 2): the current code of
+ * `phone` when the pop-up asks for a code, else the demo password.
+ */
+export async function confirmItsYou(page, phone) {
+  const dialog = page.getByRole("dialog", { name: "Confirm it's you" });
+  await dialog.waitFor();
+  const code = dialog.getByLabel("Code");
+  if (await code.count()) {
+    if (!phone) throw new Error("Confirm it's you asks for a code: pass the phone");
+    await code.fill(await phone.code());
+  } else {
+    await dialog.getByLabel("Password").fill(DEMO_PASSWORD);
+  }
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+}
+
 /** Saves a screenshot under e2e/artifacts (ignored by git). */
 export async function screenshot(page, name, { fullPage = true } = {}) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });

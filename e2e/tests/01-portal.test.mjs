@@ -2,7 +2,7 @@
 // through the two listboxes, and a Staff user kept out of admin pages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, confirmItsYou } from "../lib.mjs";
 
 const env = useServerAndBrowser();
 
@@ -63,6 +63,8 @@ test("searches users and assigns a role through the Roles tab", () => withPages(
   assert.equal(await available.getByRole("option", { name: "Access to Download Recordings" }).count(), 1);
   await screenshot(page, "users-roles-tab");
   await dialog.getByRole("button", { name: "Save" }).click();
+  // Giving a role asks "Confirm it's you" first.
+  await confirmItsYou(page);
   await page.getByRole("status").filter({ hasText: "Changes saved." }).waitFor();
 
   await page.getByRole("button", { name: "Modify alice.jones" }).click();
@@ -111,6 +113,9 @@ test("adds a user through the Add user pop-up, with errors shown in place", () =
   await dialog.getByRole("listbox", { name: "Available" }).selectOption({ label: "Access to Recordings" });
   await dialog.getByRole("button", { name: "Assign", exact: true }).click();
   await dialog.getByRole("button", { name: "Save" }).click();
+  // A new account asks "Confirm it's you" first.
+  await screenshot(page, "users-add-confirm");
+  await confirmItsYou(page);
   await page.getByRole("status").filter({ hasText: "User added." }).waitFor();
   assert.equal(await page.getByRole("button", { name: "Modify dana.new" }).count(), 1);
 }));

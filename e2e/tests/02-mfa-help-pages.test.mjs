@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  useServerAndBrowser, newPage, logIn, screenshot, withPages, registerPhone, DEMO_PASSWORD,
+  useServerAndBrowser, newPage, logIn, screenshot, withPages, registerPhone, DEMO_PASSWORD, confirmItsYou,
 } from "../lib.mjs";
 
 const env = useServerAndBrowser();
@@ -57,6 +57,9 @@ test("2. Set up User to Manage Multi Factor Authentication", () => withPages("he
   await dialog.getByRole("listbox", { name: "Available" }).selectOption({ label: "Access to Manage Own MFA" });
   // Click Save.
   await dialog.getByRole("button", { name: "Save" }).click();
+  // Giving a role asks "Confirm it's you" first (security review, wave 2).
+  await screenshot(page, "help-2-confirm");
+  await confirmItsYou(page);
   await page.getByRole("status").filter({ hasText: "Changes saved." }).waitFor();
 
   // Carol now has My MFA at the top right.
@@ -135,8 +138,10 @@ test("6. Enable MFA (Self Service)", () => withPages("help-6", env.browser, asyn
   const dialog = page.getByRole("dialog", { name: "My MFA" });
   await dialog.getByRole("checkbox", { name: "Enable MFA" }).check();
   await screenshot(page, "help-6-my-mfa");
-  // Click Save: registration follows straight away.
+  // Click Save: registration follows, once the password confirms it is the
+  // user (the QR code holds a new secret; security review, wave 2).
   await dialog.getByRole("button", { name: "Save" }).click();
+  await confirmItsYou(page);
   phones["acme.agent"] = await registerPhone(page);
   // From now on, sign-in asks for a code.
   const again = await newPage(env.browser);
@@ -194,6 +199,8 @@ test("8. Assign ability to manage MFA", () => withPages("help-8", env.browser, a
   await screenshot(page, "help-8-assigned");
   // Click Save.
   await dialog.getByRole("button", { name: "Save" }).click();
+  // Giving a role asks "Confirm it's you" first (security review, wave 2).
+  await confirmItsYou(page);
   await page.getByRole("status").filter({ hasText: "Changes saved." }).waitFor();
   const bob = await newPage(env.browser);
   await logIn(bob, env.server, "bob.smith");
@@ -235,6 +242,7 @@ test("10. Reset MFA (Other User), ending that user's open session", () => withPa
   await alice.getByRole("button", { name: "My MFA" }).click();
   await alice.getByRole("dialog", { name: "My MFA" }).getByRole("checkbox", { name: "Enable MFA" }).check();
   await alice.getByRole("dialog", { name: "My MFA" }).getByRole("button", { name: "Save" }).click();
+  await confirmItsYou(alice);
   await registerPhone(alice);
 
   const page = await newPage(env.browser);

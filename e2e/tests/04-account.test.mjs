@@ -5,7 +5,7 @@
 // My account changes a password.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD, mailTo, saveRecoveryCodes } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, Authenticator, DEMO_PASSWORD, mailTo, saveRecoveryCodes, confirmItsYou } from "../lib.mjs";
 
 // Mail needs the public address (links in mails): the server is on localhost.
 const env = useServerAndBrowser({
@@ -37,6 +37,7 @@ test("a new user goes from the temporary password through MFA to the Recordings 
   await add.getByRole("listbox", { name: "Available" }).selectOption({ label: "Access to Recordings" });
   await add.getByRole("button", { name: "Assign", exact: true }).click();
   await add.getByRole("button", { name: "Save" }).click();
+  await confirmItsYou(operator);
   await operator.getByRole("status").filter({ hasText: "User added." }).waitFor();
 
   // Nina signs in with it: MFA registration first, then her own password.
@@ -181,5 +182,7 @@ test("a grace period to register: a banner, then Register now", () => withPages(
   await banner.getByText("Your company requires MFA from").waitFor();
   await screenshot(agent, "grace-banner");
   await banner.getByRole("button", { name: "Register now" }).click();
+  // The QR code holds a new secret: the password first.
+  await confirmItsYou(agent);
   await agent.getByRole("dialog", { name: "Set up multi-factor authentication" }).waitFor();
 }));

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, confirmItsYou } from "../lib.mjs";
 
 const env = useServerAndBrowser();
 const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
@@ -128,9 +128,10 @@ test("Company settings → Retention shows what the next run deletes", () => wit
   assert.equal(await page.getByLabel("Retention").inputValue(), "forever");
   await page.getByLabel("Retention").selectOption({ label: "7 years" });
   await page.getByRole("button", { name: "Save" }).click();
-  // Shorter than Keep forever: asked, then it waits out the notice period
-  // (the sign-in a moment ago counts as "Confirm it's you").
+  // Shorter than Keep forever: asked, "Confirm it's you", then it waits
+  // out the notice period.
   await page.getByRole("dialog", { name: /^Delete \d+ recordings\?$/ }).getByRole("button", { name: "Save and delete" }).click();
+  await confirmItsYou(page);
   await page.getByRole("status").filter({ hasText: "The shorter retention takes effect after the notice period." }).waitFor();
   await page.getByText(/Shorter retention takes effect on \d{4}-\d{2}-\d{2}/).waitFor();
   await page.getByRole("button", { name: "Cancel change" }).waitFor();

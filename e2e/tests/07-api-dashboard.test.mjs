@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { useServerAndBrowser, newPage, logIn, screenshot, withPages, ARTIFACTS } from "../lib.mjs";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages, ARTIFACTS, confirmItsYou } from "../lib.mjs";
 
 const env = useServerAndBrowser();
 const menu = (page) => page.getByRole("navigation", { name: "Main menu" });
@@ -69,6 +69,9 @@ test("API tokens: create, copy once, use, revoke", () => withPages("api-tokens",
   await again.getByRole("checkbox", { name: /Search recordings/ }).check();
   await again.getByLabel("Expires in (days)").fill("30");
   await again.getByRole("button", { name: "Create" }).click();
+  // A token outlives the session: "Confirm it's you" first.
+  await screenshot(page, "api-token-confirm");
+  await confirmItsYou(page);
   const created = page.getByRole("dialog", { name: "Token created" });
   const token = (await created.getByLabel("New API token").innerText()).trim();
   assert.match(token, /^crt_[A-Za-z0-9_-]{43}$/);

@@ -181,19 +181,16 @@ pub(crate) async fn start_session(
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let id = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_session_id(&id);
-    let now = state.now();
     state
         .store
-        .create_session(&hash, user.id, client_addr, mfa_passed, now)
+        .create_session(
+            &hash_session_id(&id),
+            user.id,
+            client_addr,
+            mfa_passed,
+            state.now(),
+        )
         .await?;
-    // A sign-in that just asked for the user's strongest factor (their code
-    // or key, or the password when they have none) counts as "Confirm it's
-    // you" for a few minutes, as sudo modes do: each help-page procedure
-    // starts by signing in and goes on word for word.
-    if mfa_passed || !user.mfa_registered {
-        state.store.set_session_confirmed(&hash, now).await?;
-    }
     cookie(state, &id, None)
 }
 

@@ -51,7 +51,9 @@ impl Store {
             .collect();
         let (users, teams) = match scope {
             DataScope::Everything => (Ranking::Users(None), Ranking::Teams(None)),
-            DataScope::Company(company) => (Ranking::Users(Some(company)), Ranking::Teams(Some(company))),
+            DataScope::Company(company) => {
+                (Ranking::Users(Some(company)), Ranking::Teams(Some(company)))
+            }
             DataScope::Team(_, team) => (Ranking::TeamMembers(team), Ranking::Team(team)),
             DataScope::OwnOnly(user) => (Ranking::User(user), Ranking::TeamsOf(user)),
         };

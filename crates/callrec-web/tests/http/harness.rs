@@ -291,24 +291,35 @@ impl TestApp {
         Browser::new(&self.address)
     }
 
+    /// Signed in, and "Confirm it's you" answered a moment ago: the changes
+    /// that ask for presence (a token, a new user, more access, a shorter
+    /// retention, a new secret) go through for five minutes, as they do
+    /// for a person who just confirmed. Tests of the question itself use
+    /// `as_unconfirmed_user`.
     pub async fn as_user(&self, username: &str) -> Browser {
-        Browser::signed_in(&self.address, username).await
+        let browser = Browser::signed_in(&self.address, username).await;
+        self.set_confirmed(username, Some(self.clock.now())).await;
+        browser
     }
 
-    /// Signed in, and the few minutes in which the sign-in counts as
-    /// "Confirm it's you" over: the changes that ask for presence ask.
+    /// Signed in only: the changes that ask for presence ask.
     pub async fn as_unconfirmed_user(&self, username: &str) -> Browser {
-        let browser = self.as_user(username).await;
+        let browser = Browser::signed_in(&self.address, username).await;
+        self.set_confirmed(username, None).await;
+        browser
+    }
+
+    async fn set_confirmed(&self, username: &str, at: Option<i64>) {
+        let at = at.map_or_else(|| "NULL".to_string(), |at| at.to_string());
         callrec_store::testing::execute(
             &self.store,
             &format!(
-                "UPDATE sessions SET confirmed_at = NULL WHERE user_id = \
+                "UPDATE sessions SET confirmed_at = {at} WHERE user_id = \
                  (SELECT id FROM users WHERE username = '{username}')"
             ),
         )
         .await
         .unwrap();
-        browser
     }
 
     /// The company `name`: made now, or the one the bootstrap made.
