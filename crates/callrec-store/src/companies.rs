@@ -2,6 +2,7 @@ use crate::NewAuditEntry;
 use crate::{Result, Store, StoreError};
 use callrec_domain::names::lookup_key;
 use callrec_domain::retention::{PendingRetention, Retention, RetentionRule};
+use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, CompanyName, MfaPolicy, SearchTerm};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -28,6 +29,12 @@ pub struct Company {
 }
 
 impl Company {
+    /// The zone its users see times in (and months count in): its own, else
+    /// the portal's `default`.
+    pub fn zone(&self, default: &Zone) -> Zone {
+        Zone::first_of([self.time_zone.as_deref()]).unwrap_or_else(|| default.clone())
+    }
+
     /// Its retention as a rule: the period in force and one waiting.
     pub fn retention_rule(&self) -> RetentionRule {
         RetentionRule {

@@ -59,8 +59,7 @@ impl Purge<'_> {
         // What a run before this one left half-done.
         report.files += self.remove_files().await?;
         for company in self.store.list_companies().await? {
-            let zone = Zone::first_of([company.time_zone.as_deref()])
-                .unwrap_or_else(|| self.default_zone.clone());
+            let zone = company.zone(self.default_zone);
             loop {
                 if !self.renew().await? {
                     return Ok(Some(report));

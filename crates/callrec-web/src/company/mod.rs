@@ -171,15 +171,24 @@ async fn settings_page(
     render(&state, &current, company, None, None).await
 }
 
+/// The company a posted form is about, or 404.
+async fn posted(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &FormData,
+) -> Result<Company, AppError> {
+    target(state, current, form.optional_id("company")?)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 async fn save(
     State(state): State<AppState>,
     current: CurrentUser,
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
-    let Some(company) = target(&state, &current, form.optional_id("company")?).await? else {
-        return Err(AppError::NotFound);
-    };
+    let company = posted(&state, &current, &form).await?;
     let zone = match form.get("time_zone") {
         "" => None,
         name => match Zone::parse(name) {
@@ -287,11 +296,8 @@ async fn cancel(
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
-    let Some(company) = target(&state, &current, form.optional_id("company")?).await? else {
-        return Err(AppError::NotFound);
-    };
-    let zone = Zone::first_of([company.time_zone.as_deref()])
-        .unwrap_or_else(|| state.config.default_time_zone.clone());
+    let company = posted(&state, &current, &form).await?;
+    let zone = company.zone(&state.config.default_time_zone);
     let audit = current.audit_context(&client);
     let done = if cancel_retention_change(&state.store, &company, &zone, &audit).await? {
         "retention-cancelled"

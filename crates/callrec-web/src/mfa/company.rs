@@ -15,7 +15,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callrec_app::mfa;
 use callrec_domain::mfa::{disable_confirmed, parse_days_to_register, DISABLE_PHRASE};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem, MfaPolicy, Role, SearchTerm};
 use callrec_store::{Company, MfaSummary};
 
@@ -319,8 +318,7 @@ pub(crate) async fn save_policy(
     }
     let days = parse_days_to_register(form.get("days"))?;
     // Days count in the company's zone (the portal's default without one).
-    let zone = Zone::first_of([company.time_zone.as_deref()])
-        .unwrap_or_else(|| state.config.default_time_zone.clone());
+    let zone = company.zone(&state.config.default_time_zone);
     mfa::set_company_policy(
         &state.store,
         &company,

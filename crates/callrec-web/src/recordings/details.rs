@@ -12,7 +12,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role};
 use callrec_store::Recording;
 
@@ -57,8 +56,7 @@ pub(crate) async fn details_page(
         .company(recording.company_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let company_zone = Zone::first_of([company.time_zone.as_deref()])
-        .unwrap_or_else(|| state.config.default_time_zone.clone());
+    let company_zone = company.zone(&state.config.default_time_zone);
     let page = DetailsPage {
         can_hold: current.actor.can(Role::LegalHold),
         can_delete: current.actor.can(Role::DeleteRecordings),

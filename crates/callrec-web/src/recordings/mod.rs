@@ -312,8 +312,7 @@ async fn retention_of(
         .into_iter()
         .filter(|c| wanted.contains(&c.id))
         .map(|c| {
-            let zone = Zone::first_of([c.time_zone.as_deref()])
-                .unwrap_or_else(|| state.config.default_time_zone.clone());
+            let zone = c.zone(&state.config.default_time_zone);
             (c.id, (c.retention_rule(), zone))
         })
         .collect())

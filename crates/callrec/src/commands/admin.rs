@@ -65,8 +65,7 @@ pub async fn company(
             }
             let now = now();
             for company in companies {
-                let zone = Zone::first_of([company.time_zone.as_deref()])
-                    .unwrap_or_else(|| settings.default_zone.clone());
+                let zone = company.zone(&settings.default_zone);
                 let rule = company.retention_rule().at(now);
                 let waiting = rule.pending.map_or_else(String::new, |p| {
                     format!(
@@ -88,8 +87,7 @@ pub async fn company(
             let period = Retention::parse_setting(&retention)
                 .map_err(|err| CliError::Usage(format!("--retention: {}", err.message)))?;
             let company = company_named(store, &company).await?;
-            let zone = Zone::first_of([company.time_zone.as_deref()])
-                .unwrap_or_else(|| settings.default_zone.clone());
+            let zone = company.zone(&settings.default_zone);
             let request = RetentionRequest {
                 company: &company,
                 period,
