@@ -259,6 +259,11 @@ async fn save(
         }
     }
     set_company_time_zone(&state.store, &company, zone.as_ref(), &audit).await?;
+    // The form shows the period in force: saving it as it is (a new time
+    // zone, say) leaves a waiting change alone; Cancel change cancels.
+    if retention == in_force {
+        return Ok(Redirect::to(&back_to(&current, &company, "settings-saved")).into_response());
+    }
     let request = RetentionRequest {
         company: &company,
         period: retention,

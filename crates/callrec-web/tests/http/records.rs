@@ -179,6 +179,10 @@ backend_tests! {
         let globex = app.as_user("globex.admin").await;
         globex.post("/company-settings/cancel-retention", &[("company", &seed.acme.id.to_string())]).await;
         assert!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention_pending.is_some());
+        // Saving the form as shown (the period in force) leaves it waiting.
+        let response = lead.post("/company-settings", &[("time_zone", ""), ("retention", "forever")]).await;
+        assert_eq!(location(&response), "/company-settings?done=settings-saved");
+        assert!(app.store.company(seed.acme.id).await.unwrap().unwrap().retention_pending.is_some(), "not cancelled by a save");
         let response = lead.post("/company-settings/cancel-retention", &[]).await;
         assert_eq!(location(&response), "/company-settings?done=retention-cancelled");
         let acme = app.store.company(seed.acme.id).await.unwrap().unwrap();
