@@ -66,7 +66,7 @@ pub use purge::{Job, PurgeRule, PurgedBatch};
 pub use recordings::{
     Binned, CallTotals, Cursor, DeletedRecording, Hold, HoldChange, Inserted, ListedRecording,
     NewRecording, PageFrom, Recording, RecordingAudio, RecordingPage, RecordingQuery, Restored,
-    Tally, QUARTER_HOUR_MS,
+    Tally, HOLD_BATCH, QUARTER_HOUR_MS,
 };
 pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};

@@ -10,9 +10,9 @@ use callrec_domain::{CompanyId, TokenName};
 use callrec_domain::{CompanyName, DisplayName, Level, PhoneNumber, RoleSet, TeamName, Username};
 use callrec_store::number_index::{number_grams, NumberColumn, Slice};
 use callrec_store::{
-    backend_tests, AuditAction, AuditQuery, BlobStore, Company, Cursor, Inserted, NewApiToken,
-    NewAuditEntry, NewRecording, NewUser, PageFrom, PurgeRule, Ranking, RecordingQuery, Store,
-    StoreError, Team, TokenState, User,
+    backend_tests, AuditAction, AuditQuery, BlobStore, Company, Cursor, HoldChange, Inserted,
+    NewApiToken, NewAuditEntry, NewRecording, NewUser, PageFrom, PurgeRule, Ranking,
+    RecordingQuery, Store, StoreError, Team, TokenState, User, HOLD_BATCH,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -812,6 +812,35 @@ backend_tests! {
             }
             assert!(!counted.direction_minutes && scanned.direction_minutes);
         }
+    }
+
+    /// "Place hold on all matching" works in batches (security review,
+    /// wave 2, item 6): more than two batches' worth, some deleted, another
+    /// company's untouched, one entry per company with the whole count.
+    async fn a_bulk_hold_reaches_every_match_batch_by_batch(db) {
+        let w = world(&db.store).await;
+        let n = 2 * HOLD_BATCH as usize + 5;
+        let rows: Vec<NewRecording> = (0..n)
+            .map(|i| NewRecording { id: RecordingId::from_bytes((i as u128 + 1_000).to_be_bytes()), ..recording(1, &w.acme, None, None, T0 + i as i64) })
+            .collect();
+        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.insert_recording(&recording(250, &w.globex, None, None, T0), NOW).await.unwrap();
+        assert!(bin(&db.store, &rows[7].id, DataScope::Everything).await, "one of them in Deleted recordings");
+        let reason = callrec_domain::hold::HoldReason::parse("Case 7").unwrap();
+        let entry = |company: CompanyId, count: u64| NewAuditEntry::new(AuditAction::HoldPlaced).company(company).target(format!("{count} recordings"));
+        let acme = query(DataScope::Company(w.acme.id));
+        let placed = db.store.change_holds_matching(&acme, HoldChange::Place(&reason), "test", NOW, entry).await.unwrap();
+        assert_eq!(placed, n as u64, "every match, Deleted recordings too");
+        assert_eq!(db.store.count_matching(&acme).await.unwrap(), (n as i64 - 1, n as i64 - 1));
+        let globex = query(DataScope::Company(w.globex.id));
+        assert_eq!(db.store.count_matching(&globex).await.unwrap(), (1, 0), "another company untouched");
+        let entries = db.store.audit_entries(&callrec_store::AuditQuery { action: Some("recording.hold_placed".into()), limit: 5, ..callrec_store::AuditQuery::default() }).await.unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].target.as_deref(), Some(format!("{n} recordings").as_str()));
+        let again = db.store.change_holds_matching(&acme, HoldChange::Place(&reason), "test", NOW, entry).await.unwrap();
+        assert_eq!(again, 0, "held already: nothing changes");
+        let released = db.store.change_holds_matching(&acme, HoldChange::Release, "test", NOW, entry).await.unwrap();
+        assert_eq!(released, n as u64);
     }
 
     async fn the_busiest_lists_count_each_scope_only(db) {

@@ -13,7 +13,7 @@ mod selection;
 mod writes;
 
 pub use bin::{Binned, DeletedRecording, Restored};
-pub use holds::HoldChange;
+pub use holds::{HoldChange, HOLD_BATCH};
 pub use report::{CallTotals, Tally, QUARTER_HOUR_MS};
 pub(crate) use search::matching;
 
