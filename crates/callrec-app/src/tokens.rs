@@ -108,15 +108,16 @@ pub async fn revoke_token(
         .await?)
 }
 
-/// Disabling `user`: revokes every working token they made in their
-/// company, each audited; returns how many.
+/// Disabling `user`: revokes every working token they made, in any
+/// company (a Global user makes them for others), each audited; returns
+/// how many.
 pub async fn revoke_tokens_made_by(
     store: &Store,
     user: &User,
     audit: &AuditContext,
 ) -> Result<usize, Error> {
     let mut revoked = 0;
-    for token in store.list_api_tokens(Some(user.company_id)).await? {
+    for token in store.list_api_tokens(None).await? {
         if token.revoked_at.is_none()
             && token.created_by.as_deref() == Some(user.username.as_str())
             && revoke_token(store, &token, audit).await?

@@ -15,11 +15,20 @@ pub struct ModifyUser {
 }
 
 impl ModifyUser {
-    /// Whether it gives `target` more than they have: a wider level or a
-    /// role they lack. A stolen session must not raise anyone (security
-    /// review, wave 2, item 3), so this asks "Confirm it's you".
+    /// Whether it gives `target` more than they have, or someone else their
+    /// account: a wider level, a role they lack, another team's calls, a
+    /// disabled account back, or a password set by someone else. A stolen
+    /// session must not do any of it (security review, wave 2, item 3), so
+    /// this asks "Confirm it's you".
     pub fn raises(&self, target: &User) -> bool {
-        self.details.level > target.level || self.roles.iter().any(|r| !target.roles.contains(r))
+        self.details.level > target.level
+            || self.roles.iter().any(|r| !target.roles.contains(r))
+            || self.details.team_id != target.team_id
+            || (self.details.enabled && !target.enabled)
+            || self
+                .new_password
+                .as_ref()
+                .is_some_and(|(_, life)| *life != PasswordLife::Permanent)
     }
 }
 

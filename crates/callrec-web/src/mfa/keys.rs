@@ -211,12 +211,12 @@ pub(crate) async fn sign_in_options(
 }
 
 /// "Confirm it's you" with a key: the options for
-/// `navigator.credentials.get`.
+/// `navigator.credentials.get`. Any signed-in user may need it (a token,
+/// a new user, more access), not only those who manage their own MFA.
 pub(crate) async fn confirm_options(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> Result<Response, AppError> {
-    require(&current, Role::ManageOwnMfa)?;
     if state.security_keys.is_none() {
         return Ok(refuse(KeyRefusal::Invalid.message()));
     }

@@ -266,7 +266,8 @@ fn table() -> Vec<Row> {
         row("POST", "/mfa/security-key", "/mfa/security-key", &[Pathless], None, Login, Ok, Rule::Always(Ok), &[]),
         row("GET", "/my-mfa/security-keys", "/my-mfa/security-keys", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[]),
         row("POST", "/my-mfa/security-keys", "/my-mfa/security-keys", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[]),
-        row("POST", "/my-mfa/confirm-key/options", "/my-mfa/confirm-key/options", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[]),
+        // Anyone signed in may confirm with a key: "Confirm it's you" guards more than My MFA.
+        row("POST", "/my-mfa/confirm-key/options", "/my-mfa/confirm-key/options", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         row("POST", "/my-mfa/security-keys/options", "/my-mfa/security-keys/options", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Page(Role::ManageOwnMfa), &[("name", "")]),
         // Nobody's key 999999: not found for every signed-in user.
         row("POST", "/my-mfa/security-keys/{id}/remove", "/my-mfa/security-keys/999999/remove", &[Pathless], Some(Role::ManageOwnMfa), Login, Mfa, Rule::Always(NotFound), &[]),

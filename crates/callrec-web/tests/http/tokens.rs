@@ -56,6 +56,23 @@ backend_tests! {
         assert_eq!(status, 200);
         assert!(page.contains("You are adding a user or giving one more access."), "{page}");
         assert!(app.store.user_by_username("second.agent").await.unwrap().is_none());
+        // Moving a user to another team's calls, or setting their password,
+        // asks too (a review of this change found them unasked).
+        let support = seed.acme_support.id;
+        let sales = seed.sales.id.to_string();
+        for extra in [("team", sales.as_str()), ("new_password", "a phrase of the attacker")] {
+            let mut form = vec![("display_name", "acme.support"), ("level", "staff"), ("team", ""), ("enabled", "on")];
+            let support_team = seed.support.id.to_string();
+            form[2].1 = if extra.0 == "team" { extra.1 } else { support_team.as_str() };
+            if extra.0 == "new_password" {
+                form.push(extra);
+            }
+            let (status, page) = other.post_text(&format!("/users/{support}"), &form).await;
+            assert_eq!(status, 200, "{extra:?}");
+            assert!(page.contains("Confirm it's you"), "{extra:?}: {page}");
+        }
+        let unchanged = app.store.user(support).await.unwrap().unwrap();
+        assert_eq!(unchanged.team_id, Some(seed.support.id));
     }
 
     async fn a_company_administrator_creates_a_token_shown_once(db) {

@@ -379,6 +379,23 @@ backend_tests! {
         assert_eq!(revoked.len(), 1);
         assert_eq!(revoked[0].target.as_deref(), Some("maker.one"));
 
+        // A Global user's tokens, made for a customer company, go with them
+        // too (a review of this change found them left working).
+        let operator = app.company("Operator").await;
+        app.user(&operator, None, "op.maker", Level::Global, &Role::ALL).await;
+        let op = app.as_user("op.maker").await;
+        let acme = seed.acme.id.to_string();
+        let (status, page) = op.post_text("/api-tokens", &[("name", "op.maker"), ("scope", "directory:read"), ("company", acme.as_str())]).await;
+        assert_eq!(status, 200);
+        let start = page.find("crt_").expect("shown once");
+        let global_token: String = page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+        assert_eq!(api_on_b(global_token.clone()).await, 200);
+        // (No Global user may disable another, a peer: the use case itself.)
+        let op_user = app.store.user_by_username("op.maker").await.unwrap().unwrap();
+        let revoked = callrec_app::revoke_tokens_made_by(&app.store, &op_user, &callrec_app::accounts::AuditContext::command_line()).await.unwrap();
+        assert_eq!(revoked, 1);
+        assert_eq!(api_on_b(global_token).await, 401);
+
         // Revoked on A's API tokens page: B refuses it on the next request.
         let listed = app.store.list_api_tokens(Some(seed.acme.id)).await.unwrap();
         let two = listed.iter().find(|t| t.name == "maker.two").unwrap();
