@@ -29,6 +29,13 @@ fresh_backend() {
   fi
 }
 
+# Loads RECORDINGS demo recordings into the current backend (`$1`).
+load_recordings() {
+  echo "== $1: loading $RECORDINGS recordings" >&2
+  "$BIN" demo --recordings "$RECORDINGS" >/dev/null
+  if [ "$1" = postgres ]; then psql "$CALLREC_DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null; fi
+}
+
 # Starts the portal on PORT and waits until it is ready.
 serve() {
   "$BIN" serve --listen "127.0.0.1:$PORT" > "$work/serve.log" 2>&1 &

@@ -38,9 +38,7 @@ row() { rows+=("$1"); echo "RESULT $1" >&2; }
 for backend in $BACKENDS; do
   fresh_backend "$backend"
   export CALLREC_LOG=warn
-  echo "== $backend: loading $RECORDINGS recordings" >&2
-  "$BIN" demo --recordings "$RECORDINGS" >/dev/null
-  [ "$backend" = postgres ] && psql "$CALLREC_DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null
+  load_recordings "$backend"
 
   serve
   cookie=$(sign_in acme.admin)

@@ -44,9 +44,7 @@ slowest_sign_in() {
 for backend in $BACKENDS; do
   fresh_backend "$backend"
   export CALLREC_LOG=warn
-  echo "== $backend: loading $RECORDINGS recordings" >&2
-  "$BIN" demo --recordings "$RECORDINGS" >/dev/null
-  [ "$backend" = postgres ] && psql "$CALLREC_DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null
+  load_recordings "$backend"
   serve
 
   for who in $USERS; do

@@ -41,9 +41,7 @@ impl OwnMfaChange {
             (false, false) => None,
         }
     }
-}
 
-impl OwnMfaChange {
     /// What needs proof of presence: anything that weakens the account,
     /// and turning MFA on without a registration, which shows a new
     /// secret next — a stolen session must not plant its own

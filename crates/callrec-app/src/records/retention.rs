@@ -75,12 +75,16 @@ pub async fn change_retention(
     let new = request.period;
     let change = new.compared_with(rule.current);
     let (saved, stored) = match change {
-        RetentionChange::Unchanged if rule.pending.is_none() => {
-            return Ok(RetentionSaved::Unchanged)
+        RetentionChange::Unchanged => {
+            // The period in force again: a waiting shorter one is cancelled.
+            let cancelled = cancel_retention_change(store, company, request.zone, audit).await?;
+            return Ok(if cancelled {
+                RetentionSaved::InForce
+            } else {
+                RetentionSaved::Unchanged
+            });
         }
-        RetentionChange::Unchanged | RetentionChange::Longer => {
-            (RetentionSaved::InForce, RetentionRule::of(new))
-        }
+        RetentionChange::Longer => (RetentionSaved::InForce, RetentionRule::of(new)),
         RetentionChange::Shorter => {
             if !may_shorten(actor) {
                 return Err(ValidationError::new(
@@ -110,23 +114,14 @@ pub async fn change_retention(
         due_from.saturating_mul(1000),
     )
     .await?;
-    let details = match (change, rule.pending) {
-        (RetentionChange::Unchanged, Some(pending)) => format!(
-            "retention {} kept; the change to {} due {} cancelled",
-            rule.current,
-            pending.period,
-            request.zone.format_seconds(pending.from)
-        ),
-        _ => format!(
-            "retention {} → {new}, in force {effective} ({due} recordings due for deletion then)",
-            rule.current
-        ),
-    };
     let entry = audit
         .entry(AuditAction::CompanySettingsChanged)
         .company(company.id)
         .target(&company.name)
-        .details(details);
+        .details(format!(
+            "retention {} → {new}, in force {effective} ({due} recordings due for deletion then)",
+            rule.current
+        ));
     store
         .set_company_retention(company.id, stored, entry, audit.now)
         .await?;

@@ -22,9 +22,8 @@ pub enum HoldChange<'a> {
 }
 
 impl HoldChange<'_> {
-    /// `SET …` and the condition a row must meet to change: placing skips
-    /// held rows (their reason stays), releasing skips free ones.
-    fn statement(self, filter: &mut Filter, by: &str, now: i64) -> (String, &'static str) {
+    /// `SET …`, its values bound in `filter`.
+    fn set(self, filter: &mut Filter, by: &str, now: i64) -> String {
         match self {
             HoldChange::Place(reason) => {
                 let (at, who, why) = (
@@ -32,15 +31,18 @@ impl HoldChange<'_> {
                     filter.bind(by.to_string()),
                     filter.bind(reason.as_str().to_string()),
                 );
-                (
-                    format!("held_at = {at}, held_by = {who}, hold_reason = {why}"),
-                    "held_at IS NULL",
-                )
+                format!("held_at = {at}, held_by = {who}, hold_reason = {why}")
             }
-            HoldChange::Release => (
-                "held_at = NULL, held_by = NULL, hold_reason = NULL".into(),
-                "held_at IS NOT NULL",
-            ),
+            HoldChange::Release => "held_at = NULL, held_by = NULL, hold_reason = NULL".into(),
+        }
+    }
+
+    /// The condition a row must meet to change: placing skips held rows
+    /// (their reason stays), releasing skips free ones.
+    fn unchanged(self) -> &'static str {
+        match self {
+            HoldChange::Place(_) => "held_at IS NULL",
+            HoldChange::Release => "held_at IS NOT NULL",
         }
     }
 }
@@ -63,7 +65,7 @@ impl Store {
         // "not there" — never "placed" on a row that is gone (security
         // review, wave 2, item 8).
         let mut update = Filter::default();
-        let (set, unchanged) = change.statement(&mut update, by, now);
+        let (set, unchanged) = (change.set(&mut update, by, now), change.unchanged());
         let p = update.bind(id.as_str().to_string());
         update.and(format!("r.id = {p}"));
         update.scope(scope, "r.company_id", "r.team_id", "r.user_id");
@@ -156,8 +158,7 @@ impl Store {
                 // lock for 2.4 s; a statement that searched for unchanged
                 // rows each batch held it longer and longer).
                 let mut reading = matching(query);
-                let (_, unchanged) = change.statement(&mut Filter::default(), by, now);
-                reading.and(format!("r.{unchanged}"));
+                reading.and(format!("r.{}", change.unchanged()));
                 let p = reading.bind(after.clone());
                 reading.and(format!("r.id > {p}"));
                 let limit = reading.bind(HOLD_BATCH);
@@ -182,7 +183,7 @@ impl Store {
                 if let Some(newest) = ids.last() {
                     after = newest.clone();
                     let mut update = Filter::default();
-                    let (set, unchanged) = change.statement(&mut update, by, now);
+                    let (set, unchanged) = (change.set(&mut update, by, now), change.unchanged());
                     let places: Vec<String> =
                         ids.iter().map(|id| update.bind(id.clone())).collect();
                     let rows = sqlx::query_with(

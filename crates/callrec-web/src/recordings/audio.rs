@@ -113,7 +113,6 @@ async fn send_file(
             HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
         );
     }
-    let range = if attachment { None } else { range };
     // A whole file (a download, however asked for) is checked against its
     // fingerprint before it is sent.
     let whole = Reading::of(range, size) == Reading::Download;
@@ -355,11 +354,7 @@ pub(crate) async fn serve_audio(
     attachment: bool,
 ) -> Result<Served, AppError> {
     let size = u64::try_from(recording.size_bytes).unwrap_or(0);
-    let reading = if attachment {
-        Reading::Download
-    } else {
-        Reading::of(range, size)
-    };
+    let reading = Reading::of(range, size);
     let action = match reading {
         Reading::Play => AuditAction::RecordingPlayed,
         Reading::Download => AuditAction::RecordingDownloaded,
@@ -401,7 +396,11 @@ async fn audio(
     let size = u64::try_from(recording.size_bytes).unwrap_or(0);
     // The player is answered a window at a time; the whole file (Download,
     // or a player asked for all of it) needs Access to Download Recordings.
-    let range = parse_player_range(range_header(headers), size);
+    let range = if attachment {
+        None
+    } else {
+        parse_player_range(range_header(headers), size)
+    };
     if Reading::of(range, size) == Reading::Download {
         require(current, Role::DownloadRecordings)?;
     }
