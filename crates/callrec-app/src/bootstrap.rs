@@ -1,7 +1,8 @@
 //! The first administrator: on an empty database, the company "Operator"
 //! and a Global administrator holding every role.
 
-use crate::accounts::{self, AuditContext, CreateUser};
+use crate::accounts::{self, CreateUser};
+use crate::audit::AuditContext;
 use crate::mfa::set_company_policy;
 use crate::{Error, Passwords};
 use callrec_domain::retention::Retention;

@@ -2,11 +2,12 @@
 //! add, rename, disable and enable, each audited. A disabled company's
 //! users cannot sign in and its API tokens stop working.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::retention::Retention;
 use callrec_domain::CompanyName;
-use callrec_store::{AuditAction, Company, NewAuditEntry, Store};
+use callrec_store::{Company, NewAuditEntry, Store};
 
 fn entry(audit: &AuditContext, action: AuditAction, company: &Company) -> NewAuditEntry {
     audit

@@ -4,16 +4,15 @@
 //! content, then fsynced and renamed into the content-addressed store; only
 //! then is the row committed, so an acknowledged recording survives a crash.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::sealing::{seal_file, DataKeys};
 use callrec_domain::audio::{wav_info, AudioFormat};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
 use callrec_domain::{CompanyId, ValidationError};
-use callrec_store::{
-    AuditAction, BlobStore, BlobWriter, Inserted, NewRecording, Recording, Store, StoreError,
-};
+use callrec_store::{BlobStore, BlobWriter, Inserted, NewRecording, Recording, Store, StoreError};
 use rand::RngCore;
 use serde_json::{Map, Value};
 

@@ -2,12 +2,13 @@
 //! SHA-256 against the one taken at ingest. Checked whenever a whole file
 //! is served, and for every file by `callrec verify`.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::hex::hex;
 use callrec_domain::CompanyId;
-use callrec_store::{AuditAction, BlobStore, Recording, Store};
+use callrec_store::{BlobStore, Recording, Store};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};

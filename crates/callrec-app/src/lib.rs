@@ -4,8 +4,7 @@
 
 pub mod accounts;
 pub mod audio_move;
-pub mod audit_chain;
-pub mod audit_once;
+pub mod audit;
 pub mod backup;
 pub mod bootstrap;
 pub mod clock;

@@ -1,10 +1,11 @@
 //! Settings people choose: a company's time zone (Company settings) and a
 //! user's own (My account), each audited.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::zone::Zone;
-use callrec_store::{AuditAction, Company, Store, User};
+use callrec_store::{Company, Store, User};
 
 fn shown(zone: Option<&str>) -> &str {
     zone.unwrap_or("the default")

@@ -1,13 +1,15 @@
 //! Signing in with a password: the limits, the check, the audit log. The
 //! web layer turns the outcome into a page or a session.
 
-use crate::accounts::{notify, AuditActor, AuditContext};
+use crate::accounts::notify;
+use crate::audit::{AuditActor, AuditContext};
 use crate::mail::NoticeKind;
 use crate::{Error, Passwords};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::names::lookup_key;
 use callrec_domain::network;
 use callrec_domain::throttle::ThrottleScope;
-use callrec_store::{AuditAction, NewAuditEntry, Reservation, Store, ThrottleWindow, User};
+use callrec_store::{NewAuditEntry, Reservation, Store, ThrottleWindow, User};
 
 /// Longer input is refused before any hashing: nobody's password is this long.
 pub const MAX_INPUT_BYTES: usize = 1024;

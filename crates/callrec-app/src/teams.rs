@@ -1,9 +1,10 @@
 //! Teams (the Teams page): add, rename, enable and disable, each audited.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::{CompanyId, TeamName};
-use callrec_store::{AuditAction, Store, Team};
+use callrec_store::{Store, Team};
 
 fn entry(audit: &AuditContext, action: AuditAction, team: &Team) -> callrec_store::NewAuditEntry {
     audit

@@ -2,14 +2,15 @@
 //! and revoked the same way (and audited the same way) from the API tokens
 //! page and the command line.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::mail::{notify_holders, NoticeKind};
 use crate::Error;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use callrec_domain::api_scope::ApiScopes;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::{CompanyId, Role, TokenName};
-use callrec_store::{ApiToken, AuditAction, NewApiToken, Store, User};
+use callrec_store::{ApiToken, NewApiToken, Store, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

@@ -1,9 +1,10 @@
 //! The audit log's hash chains (issue 13), on SQLite and PostgreSQL: linear
 //! with two nodes writing at once, and every kind of tampering named.
 
-use callrec_app::audit_chain::{anchors, verify_audit, Break};
+use callrec_app::audit::chain::{anchors, verify_audit, Break};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::CompanyId;
-use callrec_store::{backend_tests, AuditAction, NewAuditEntry, Store};
+use callrec_store::{backend_tests, NewAuditEntry, Store};
 
 fn entry(company: Option<CompanyId>, details: String) -> NewAuditEntry {
     let mut entry = NewAuditEntry::new(AuditAction::RecordingPlayed).details(details);

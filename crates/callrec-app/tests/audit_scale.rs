@@ -7,10 +7,11 @@
 //! the portal writes them, over ten company chains), then times the walk.
 //! Results in docs/BENCHMARKS.md.
 
-use callrec_app::audit_chain::verify_audit;
+use callrec_app::audit::chain::verify_audit;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::CompanyId;
 use callrec_store::testing::TestDb;
-use callrec_store::{AuditAction, NewAuditEntry};
+use callrec_store::NewAuditEntry;
 use std::time::Instant;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,11 +3,12 @@
 //! batch and its files), legal hold (never deleted or purged, races with
 //! Delete), Deleted recordings and Restore.
 
-use callrec_app::accounts::{AuditActor, AuditContext};
+use callrec_app::audit::{AuditActor, AuditContext};
 use callrec_app::records::purge::{Purge, PurgeReport};
 use callrec_app::records::{bin, holds, RecordsSettings};
 use callrec_app::Clock;
 use callrec_domain::audio::AudioFormat;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::hold::HoldReason;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{Direction, RecordingId};
@@ -15,8 +16,8 @@ use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyName, PhoneNumber};
 use callrec_store::{
-    backend_tests, AuditAction, AuditQuery, Binned, BlobStore, Company, HoldChange, Job,
-    NewRecording, PurgeRule, RecordingQuery, Restored, Store,
+    backend_tests, AuditQuery, Binned, BlobStore, Company, HoldChange, Job, NewRecording,
+    PurgeRule, RecordingQuery, Restored, Store,
 };
 
 /// 2027-01-15 12:00 UTC.

@@ -5,6 +5,7 @@
 
 pub mod api_scope;
 pub mod audio;
+pub mod audit;
 pub mod audit_chain;
 pub mod csv;
 pub mod dashboard;

@@ -48,7 +48,7 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use audit::{AuditAction, AuditEntry, AuditQuery, NewAuditEntry};
+pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
 pub use audit_chain::{ChainHead, ChainedEntry, UnchainedEntries};
 pub use backend::Backend;
 pub use blobs::{

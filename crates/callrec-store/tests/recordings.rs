@@ -2,6 +2,7 @@
 
 use callrec_domain::api_scope::ApiScopes;
 use callrec_domain::audio::AudioFormat;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::dashboard::QUARTER_MS;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::{Direction, RecordingId};
@@ -10,9 +11,9 @@ use callrec_domain::{CompanyId, TokenName};
 use callrec_domain::{CompanyName, DisplayName, Level, PhoneNumber, RoleSet, TeamName, Username};
 use callrec_store::number_index::{number_grams, NumberColumn, Slice};
 use callrec_store::{
-    backend_tests, AuditAction, AuditQuery, BlobStore, Company, Cursor, HoldChange, Inserted,
-    NewApiToken, NewAuditEntry, NewRecording, NewUser, PageFrom, PurgeRule, Ranking,
-    RecordingQuery, Store, StoreError, Team, TokenState, User, HOLD_BATCH,
+    backend_tests, AuditQuery, BlobStore, Company, Cursor, HoldChange, Inserted, NewApiToken,
+    NewAuditEntry, NewRecording, NewUser, PageFrom, PurgeRule, Ranking, RecordingQuery, Store,
+    StoreError, Team, TokenState, User, HOLD_BATCH,
 };
 
 const NOW: i64 = 1_800_000_000;

@@ -1,5 +1,6 @@
 //! The store's behaviour, run on SQLite and (when configured) PostgreSQL.
 
+use callrec_domain::audit::AuditAction;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
 use callrec_domain::{
@@ -8,9 +9,8 @@ use callrec_domain::{
 };
 use callrec_store::testing::TestDb;
 use callrec_store::{
-    backend_tests, AuditAction, AuditQuery, Company, NewAuditEntry, NewUser, Reservation,
-    SessionTimeouts, Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery,
-    UserUpdate,
+    backend_tests, AuditQuery, Company, NewAuditEntry, NewUser, Reservation, SessionTimeouts,
+    Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery, UserUpdate,
 };
 
 const NOW: i64 = 1_800_000_000;

@@ -12,7 +12,7 @@ use crate::AppState;
 use askama::Template;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use callrec_app::accounts::AuditContext;
+use callrec_app::audit::AuditContext;
 use callrec_app::mfa::{self, Proof};
 
 #[derive(Template)]

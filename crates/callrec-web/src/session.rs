@@ -7,11 +7,12 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use callrec_app::accounts::{AuditActor, AuditContext};
+use callrec_app::audit::{AuditActor, AuditContext};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::zone::Zone;
 use callrec_domain::{Actor, CompanyId, SignInStep};
+use callrec_store::NewAuditEntry;
 use callrec_store::User;
-use callrec_store::{AuditAction, NewAuditEntry};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

@@ -5,7 +5,7 @@
 
 use crate::server::{serve, ConnectionTimeouts};
 use crate::{router, AppState, WebConfig};
-use callrec_app::accounts::AuditContext;
+use callrec_app::audit::AuditContext;
 use callrec_app::bootstrap::{bootstrap, BootstrapAdmin, Bootstrapped};
 use callrec_app::records::purge::{Purge, BATCH};
 use callrec_app::{housekeeping, mail, Clock, Keyring};

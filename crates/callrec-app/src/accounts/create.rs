@@ -1,13 +1,15 @@
 //! Add user (the Users page, `callrec user add`, bootstrap): the new user's
 //! place checked against the actor's reach and the team, then created.
 
-use super::{role_list, AuditContext};
+use super::role_list;
+use crate::audit::AuditContext;
 use crate::{Error, Passwords};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, NewPassword, PasswordLife, RoleSet, Subject,
     TeamId, Username, ValidationError,
 };
-use callrec_store::{AuditAction, NewUser, Store, StoreError, StoredPassword, User};
+use callrec_store::{NewUser, Store, StoreError, StoredPassword, User};
 
 /// A new user, every field already parsed.
 pub struct CreateUser {

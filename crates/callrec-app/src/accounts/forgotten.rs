@@ -3,16 +3,17 @@
 //! single-use, lasts 30 minutes, ends when the password changes, and after
 //! it the user signs in as usual — a reset never passes MFA by.
 
-use super::AuditContext;
+use crate::audit::AuditContext;
 use crate::mail::{self, reset_mail, Notice, NoticeKind};
 use crate::sign_in::SignInLimits;
 use crate::{new_token, token_hash, Error, Passwords};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::names::lookup_key;
 use callrec_domain::network;
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{NewPassword, ValidationError};
-use callrec_store::{AuditAction, NewAuditEntry, Reservation, Store, ThrottleWindow, User};
+use callrec_store::{NewAuditEntry, Reservation, Store, ThrottleWindow, User};
 
 /// How long a link works.
 pub const RESET_MINUTES: i64 = 30;

@@ -14,63 +14,11 @@ pub use forgotten::{
 pub use modify::{modify_user, ModifyUser};
 pub use own_password::{change_own_password, OwnPassword, OwnPasswordChange};
 
-use crate::{system_now, Error, Passwords};
-use callrec_domain::{NewPassword, PasswordLife, RoleSet, UserId};
-use callrec_store::{AuditAction, NewAuditEntry, Store, StoredPassword, User};
-
-/// Who acts, as the audit log names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuditActor {
-    /// The command line, and the portal itself (named `cli`).
-    CommandLine,
-    /// A signed-in user: their id and username.
-    User(UserId, String),
-    /// An API token, by its name (the log shows `token:NAME`).
-    Token(String),
-}
-
-/// Who is acting, for the audit log. The CLI acts as nobody from "cli".
-#[derive(Debug, Clone)]
-pub struct AuditContext {
-    pub actor: AuditActor,
-    pub client: String,
-    /// When the action happens (Unix seconds).
-    pub now: i64,
-}
-
-impl AuditContext {
-    pub fn command_line() -> AuditContext {
-        AuditContext {
-            actor: AuditActor::CommandLine,
-            client: "cli".into(),
-            now: system_now(),
-        }
-    }
-
-    /// An entry of `action` on `user` (their company, their username).
-    pub fn entry_on(&self, action: AuditAction, user: &User) -> NewAuditEntry {
-        self.entry(action)
-            .company(user.company_id)
-            .target(&user.username)
-    }
-
-    /// Who acts, as the audit log names them: their username, or `cli`.
-    pub fn actor_name(&self) -> &str {
-        match &self.actor {
-            AuditActor::CommandLine => callrec_domain::names::COMMAND_LINE_ACTOR,
-            AuditActor::User(_, name) | AuditActor::Token(name) => name,
-        }
-    }
-
-    pub fn entry(&self, action: AuditAction) -> NewAuditEntry {
-        let entry = NewAuditEntry::new(action).client(&self.client);
-        match &self.actor {
-            AuditActor::User(id, name) => entry.actor(*id, name),
-            AuditActor::CommandLine => entry.by_command_line(),
-            AuditActor::Token(name) => entry.by_token(name),
-        }
-    }
-}
+use crate::audit::{AuditActor, AuditContext};
+use crate::{Error, Passwords};
+use callrec_domain::audit::AuditAction;
+use callrec_domain::{NewPassword, PasswordLife, RoleSet};
+use callrec_store::{Store, StoredPassword, User};
 
 /// Sets a new password (`callrec user set-password`) and ends every
 /// session of the user.

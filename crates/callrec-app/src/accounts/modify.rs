@@ -1,10 +1,12 @@
 //! Modify (the Users page): new details, roles and perhaps a new password
 //! for a user the actor may change, each change audited.
 
-use super::{role_list, AuditContext};
+use super::role_list;
+use crate::audit::AuditContext;
 use crate::{Error, Passwords};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::{NewPassword, PasswordLife, RoleSet};
-use callrec_store::{AuditAction, Store, StoredPassword, User, UserDetailsChange, UserUpdate};
+use callrec_store::{Store, StoredPassword, User, UserDetailsChange, UserUpdate};
 
 /// What Modify saves, every field already parsed and checked.
 pub struct ModifyUser {

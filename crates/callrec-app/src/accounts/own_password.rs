@@ -2,12 +2,13 @@
 //! password asked for), and Choose a new password after a temporary one
 //! (just typed at sign-in, so not asked again).
 
-use super::AuditContext;
+use crate::audit::AuditContext;
 use crate::{Error, Passwords};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::names::lookup_key;
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::{NewPassword, PasswordLife, ValidationError};
-use callrec_store::{AuditAction, Reservation, Store, StoredPassword, ThrottleWindow, User};
+use callrec_store::{Reservation, Store, StoredPassword, ThrottleWindow, User};
 
 /// What the pop-up sent.
 pub struct OwnPasswordChange<'a> {

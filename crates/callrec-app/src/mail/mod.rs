@@ -6,7 +6,7 @@ mod messages;
 
 pub use messages::{reset_mail, Notice, NoticeKind};
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::{Clock, Error};
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, Role};

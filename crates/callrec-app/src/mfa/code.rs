@@ -4,15 +4,16 @@
 
 use super::keys::KeyRefusal;
 use super::Mfa;
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::mail::NoticeKind;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::recovery::RecoveryCode;
 use callrec_domain::throttle::{wrong_code, SignInReason, ThrottleScope, WrongCode};
 use callrec_domain::totp::{
     check_code, phone_clock, step_offset, CodeCheck, PhoneClock, TotpCode, TotpSecret,
 };
-use callrec_store::{AuditAction, Reservation, ThrottleWindow, User};
+use callrec_store::{Reservation, ThrottleWindow, User};
 use rand::RngCore;
 
 /// Which code is being entered.

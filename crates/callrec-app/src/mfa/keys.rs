@@ -6,15 +6,16 @@
 
 use super::code::{before_attempt, AfterCode, Attempt, CodeOutcome, WrongCodeKind};
 use super::Mfa;
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::mail::NoticeKind;
 use crate::Error;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::security_key::{ceremony_open, Ceremony};
 use callrec_domain::MfaPolicy;
 use callrec_domain::{KeyName, UserId, ValidationError};
-use callrec_store::{AuditAction, NewKey, StoreError, StoredKey, User};
+use callrec_store::{NewKey, StoreError, StoredKey, User};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
     PublicKeyCredential, RegisterPublicKeyCredential, SecurityKey, SecurityKeyAuthentication,

@@ -22,14 +22,15 @@ pub use own::{change_own_mfa, register_now, OwnMfaChange};
 pub use presence::{confirm_presence, still_confirmed, Presence, Proof, CONFIRMED_FOR_SECONDS};
 pub use recovery::{new_recovery_codes, submit_recovery_code};
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::mail::NoticeKind;
 use crate::{Error, Keyring};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::totp::TotpSecret;
 use callrec_domain::zone::Zone;
 use callrec_domain::MfaPolicy;
-use callrec_store::{AuditAction, Company, MfaRegistration, Store, ThrottleWindow, User};
+use callrec_store::{Company, MfaRegistration, Store, ThrottleWindow, User};
 
 /// MFA settings: the issuer shown in authenticator apps and the limits on
 /// wrong codes.

@@ -1,11 +1,13 @@
 //! My MFA: turning MFA on or off for oneself (under MFA Available) and
 //! resetting one's own registration, once presence is confirmed.
 
-use crate::accounts::{notify, AuditContext};
+use crate::accounts::notify;
+use crate::audit::AuditContext;
 use crate::mail::NoticeKind;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::MfaPolicy;
-use callrec_store::{AuditAction, Store, User};
+use callrec_store::{Store, User};
 
 /// What the user asked for in the My MFA pop-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,11 +7,12 @@
 //! A wrong answer counts against the account's hourly limit of wrong codes.
 
 use super::Mfa;
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::{Error, Passwords};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::totp::{check_code, CodeCheck, TotpCode};
-use callrec_store::{AuditAction, Reservation, User};
+use callrec_store::{Reservation, User};
 
 /// How long a confirmation holds in the session that gave it: an
 /// administrator adding several users types one code, not one per user (a

@@ -4,11 +4,12 @@
 
 use super::code::{before_attempt, AfterCode, Attempt, CodeOutcome, WrongCodeKind};
 use super::Mfa;
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::mail::NoticeKind;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::recovery::{RecoveryCode, CODE_BYTES, SET_SIZE};
-use callrec_store::{AuditAction, User};
+use callrec_store::User;
 use rand::RngCore;
 
 /// Makes a new set for `user`, replacing any earlier one; audited. The

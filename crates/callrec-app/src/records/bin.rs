@@ -2,11 +2,12 @@
 //! (unless it is held), where it stays for `deleted_days` with Restore
 //! until the purge job removes it. Both audited in the same transaction.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
-use callrec_store::{AuditAction, Binned, Recording, Restored, Store};
+use callrec_store::{Binned, Recording, Restored, Store};
 
 /// Moves `recording` (found in `scope`) to Deleted recordings.
 pub async fn delete(

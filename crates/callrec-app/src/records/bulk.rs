@@ -7,15 +7,16 @@
 //! evidence of what storage holds) but marked ALTERED in the manifest and
 //! audited as an integrity failure; a missing one is left out and marked.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::csv::{csv_line, CALL_COLUMNS};
 use callrec_domain::hex::hex;
 use callrec_domain::recording::bulk_name;
 use callrec_domain::zip::{ZipWriter, MAX_ENTRY};
 use callrec_domain::zone::Zone;
-use callrec_store::{AuditAction, BlobStore, Recording, Store};
+use callrec_store::{BlobStore, Recording, Store};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io;

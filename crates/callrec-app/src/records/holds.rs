@@ -2,13 +2,14 @@
 //! every recording a search matches; each change audited (role Access to
 //! Legal Hold, checked by the caller).
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::lease::Lease;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::hold::HoldReason;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::ValidationError;
-use callrec_store::{AuditAction, HoldChange, Job, Recording, RecordingQuery, Store};
+use callrec_store::{HoldChange, Job, Recording, RecordingQuery, Store};
 
 fn action(change: HoldChange<'_>) -> AuditAction {
     match change {

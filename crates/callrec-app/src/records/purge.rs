@@ -7,8 +7,9 @@
 
 use super::RecordsSettings;
 use crate::{Clock, Error};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::zone::Zone;
-use callrec_store::{AuditAction, BlobStore, Job, NewAuditEntry, PurgeRule, Store};
+use callrec_store::{BlobStore, Job, NewAuditEntry, PurgeRule, Store};
 
 /// How long a lease lasts unless renewed; each batch renews it. A node
 /// that dies mid-run holds the job up for at most this long.

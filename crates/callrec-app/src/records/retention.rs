@@ -5,13 +5,14 @@
 //! answers for the records is mailed, and Cancel change undoes it (security
 //! review, wave 2, item 1). A longer period takes effect at once.
 
-use crate::accounts::AuditContext;
+use crate::audit::AuditContext;
 use crate::mail::{notify_holders, NoticeKind};
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::retention::{PendingRetention, Retention, RetentionChange, RetentionRule};
 use callrec_domain::zone::Zone;
 use callrec_domain::{Actor, Role, ValidationError};
-use callrec_store::{AuditAction, Company, Store};
+use callrec_store::{Company, Store};
 
 /// Who is mailed when a shorter period is chosen.
 const ANSWERABLE: [Role; 2] = [Role::ManageUsers, Role::DeleteRecordings];

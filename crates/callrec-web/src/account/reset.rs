@@ -11,9 +11,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use callrec_app::accounts::{
-    request_password_reset, reset_link_user, reset_password, AuditActor, AuditContext,
-    PasswordReset, ResetRequest, RESET_MINUTES,
+    request_password_reset, reset_link_user, reset_password, PasswordReset, ResetRequest,
+    RESET_MINUTES,
 };
+use callrec_app::audit::{AuditActor, AuditContext};
 use callrec_app::sign_in::SignInLimits;
 use callrec_domain::throttle::SignInReason;
 

@@ -9,8 +9,9 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 use callrec_domain::api_scope::ApiScope;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::time::format_rfc3339_ms;
-use callrec_store::{AuditAction, AuditEntry, AuditQuery};
+use callrec_store::{AuditEntry, AuditQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -9,12 +9,13 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use callrec_app::accounts::{AuditActor, AuditContext};
-use callrec_app::audit_once::audit_once;
+use callrec_app::audit::once::audit_once;
+use callrec_app::audit::{AuditActor, AuditContext};
 use callrec_app::token_hash;
 use callrec_domain::api_scope::{ApiScope, TokenGrant};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::throttle::ThrottleScope;
-use callrec_store::{ApiToken, AuditAction, Reservation};
+use callrec_store::{ApiToken, Reservation};
 
 /// A request made with a live token, inside its rate limit.
 pub(crate) struct ApiCaller {

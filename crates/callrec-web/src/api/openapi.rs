@@ -6,7 +6,7 @@ use super::{audit, directory, ingest, params, recordings, ErrorBody, FieldError}
 use axum::http::header;
 use axum::response::IntoResponse;
 use callrec_domain::api_scope::ApiScope;
-use callrec_store::AuditAction;
+use callrec_domain::audit::AuditAction;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

@@ -12,9 +12,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use callrec_app::sign_in::{sign_in, SignIn, SignInLimits, MAX_INPUT_BYTES};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::throttle::SignInReason;
 use callrec_domain::SignInStep;
-use callrec_store::AuditAction;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

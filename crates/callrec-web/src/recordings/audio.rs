@@ -16,16 +16,17 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use callrec_app::accounts::AuditContext;
-use callrec_app::audit_once::audit_once;
+use callrec_app::audit::once::audit_once;
+use callrec_app::audit::AuditContext;
 use callrec_app::integrity::{self, Integrity, READ_BYTES};
 use callrec_app::records::bin;
 use callrec_app::sealing::{open_audio, AudioReader, Opened};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::hex::from_hex;
 use callrec_domain::range::{parse_player_range, ByteRange, Reading, Unsatisfiable};
 use callrec_domain::recording::{download_name, RecordingId};
 use callrec_domain::Role;
-use callrec_store::{AuditAction, Binned, Recording};
+use callrec_store::{Binned, Recording};
 use std::io::{Read, Seek};
 
 pub(super) async fn find(
@@ -260,7 +261,7 @@ fn stream_audio(
 struct Failure {
     store: callrec_store::Store,
     recording: Recording,
-    audit: callrec_app::accounts::AuditContext,
+    audit: callrec_app::audit::AuditContext,
 }
 
 impl Failure {

@@ -16,11 +16,12 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::csv::{csv_line, CALL_COLUMNS};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role};
-use callrec_store::{AuditAction, CallTotals, PageFrom, RecordingQuery, Tally, QUARTER_HOUR_MS};
+use callrec_store::{CallTotals, PageFrom, RecordingQuery, Tally, QUARTER_HOUR_MS};
 use std::collections::BTreeMap;
 
 /// `12.5` minutes.

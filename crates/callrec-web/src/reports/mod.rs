@@ -14,11 +14,12 @@ use axum::extract::State;
 use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::Router;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::csv::csv_line;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role, ValidationError};
-use callrec_store::{AuditAction, AuditEntry, AuditQuery};
+use callrec_store::{AuditEntry, AuditQuery};
 
 mod calls;
 mod csv;

@@ -12,7 +12,8 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use callrec_app::accounts::{self, AuditContext, CreateUser, ModifyUser};
+use callrec_app::accounts::{self, CreateUser, ModifyUser};
+use callrec_app::audit::AuditContext;
 use callrec_domain::permissions::{DataScope, UserAccess};
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, PasswordLife, Role,

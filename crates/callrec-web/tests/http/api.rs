@@ -5,7 +5,7 @@
 
 use crate::harness::*;
 use crate::recordings::{token_with, upload, wav};
-use callrec_app::accounts::AuditContext;
+use callrec_app::audit::AuditContext;
 use callrec_app::{create_token, revoke_token, Clock, TokenRequest};
 use callrec_domain::api_scope::{ApiScope, ApiScopes};
 use callrec_domain::TokenName;

@@ -2,7 +2,7 @@
 //! delete, scope and the access audit — on SQLite and PostgreSQL.
 
 use crate::harness::*;
-use callrec_app::accounts::AuditContext;
+use callrec_app::audit::AuditContext;
 use callrec_app::{create_token, revoke_token, TokenRequest};
 use callrec_domain::api_scope::ApiScopes;
 use callrec_domain::Level;

@@ -47,7 +47,8 @@ backend_tests! {
     /// keeps them, and Export CSV: RFC 4180, formulas defused, the scope
     /// kept, and the export audited (issue 13).
     async fn the_audit_report_filters_pages_and_exports(db) {
-        use callrec_store::{AuditAction, AuditQuery, NewAuditEntry};
+        use callrec_store::{AuditQuery, NewAuditEntry};
+use callrec_domain::audit::AuditAction;
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         // 2026-11-20 12:00 UTC, and the same time on the 22nd.
@@ -101,7 +102,8 @@ backend_tests! {
     /// Paging keeps the filters: 51 matching entries, 50 on the first page
     /// and the Older link carries the user filter.
     async fn older_pages_keep_the_filters(db) {
-        use callrec_store::{AuditAction, NewAuditEntry};
+        use callrec_store::NewAuditEntry;
+use callrec_domain::audit::AuditAction;
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         for i in 0..51 {
@@ -121,7 +123,8 @@ backend_tests! {
     /// The export reads a thousand entries at a time: 1,003 entries come
     /// out once each, newest first, across the batches.
     async fn exports_cross_batches_once_each(db) {
-        use callrec_store::{AuditAction, NewAuditEntry};
+        use callrec_store::NewAuditEntry;
+use callrec_domain::audit::AuditAction;
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         for i in 0..1003 {

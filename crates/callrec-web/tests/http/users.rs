@@ -392,7 +392,7 @@ backend_tests! {
         assert_eq!(api_on_b(global_token.clone()).await, 200);
         // (No Global user may disable another, a peer: the use case itself.)
         let op_user = app.store.user_by_username("op.maker").await.unwrap().unwrap();
-        let revoked = callrec_app::revoke_tokens_made_by(&app.store, &op_user, &callrec_app::accounts::AuditContext::command_line()).await.unwrap();
+        let revoked = callrec_app::revoke_tokens_made_by(&app.store, &op_user, &callrec_app::audit::AuditContext::command_line()).await.unwrap();
         assert_eq!(revoked, 1);
         assert_eq!(api_on_b(global_token).await, 401);
 

@@ -3,11 +3,13 @@
 use super::{now, read_password_line};
 use crate::cli::{CompanyCommand, TeamCommand, UserAddArgs, UserCommand};
 use crate::error::CliError;
-use callrec_app::accounts::{self, role_list, AuditContext, CreateUser};
+use callrec_app::accounts::{self, role_list, CreateUser};
+use callrec_app::audit::AuditContext;
 use callrec_app::companies;
 use callrec_app::records::retention::{change_retention, RetentionRequest, RetentionSaved};
 use callrec_app::records::RecordsSettings;
 use callrec_app::{Argon2Settings, Passwords};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
@@ -15,7 +17,7 @@ use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, Role, RoleSet, TeamName,
     Username,
 };
-use callrec_store::{AuditAction, Company, Store, User, UserQuery};
+use callrec_store::{Company, Store, User, UserQuery};
 
 pub(crate) async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
     store.company_by_name(name).await?.ok_or_else(|| {

@@ -2,7 +2,7 @@
 //! chains checked, and their heads printed to keep elsewhere.
 
 use crate::error::CliError;
-use callrec_app::audit_chain::{anchors, verify_audit, Anchor};
+use callrec_app::audit::chain::{anchors, verify_audit, Anchor};
 use callrec_store::Store;
 use std::path::Path;
 

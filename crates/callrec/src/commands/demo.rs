@@ -2,7 +2,8 @@
 
 use super::now;
 use crate::error::CliError;
-use callrec_app::accounts::{self, AuditContext, CreateUser};
+use callrec_app::accounts::{self, CreateUser};
+use callrec_app::audit::AuditContext;
 use callrec_app::sealing::{seal_plain_files, DataKeys};
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::audio::pcm_wav;

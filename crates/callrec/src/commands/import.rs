@@ -4,7 +4,7 @@
 //! external id gets `import:<file name>`, so running again skips it too.
 
 use crate::error::CliError;
-use callrec_app::accounts::AuditContext;
+use callrec_app::audit::AuditContext;
 use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
 use callrec_app::sealing::DataKeys;
 use callrec_store::{BlobStore, Store};

@@ -6,7 +6,8 @@
 use super::admin::company_named;
 use crate::error::CliError;
 use callrec_app::sealing::{reseal_company, seal_plain_files, DataKeys, RETIRE_AFTER};
-use callrec_store::{AuditAction, BlobStore, NewAuditEntry, Store};
+use callrec_domain::audit::AuditAction;
+use callrec_store::{BlobStore, NewAuditEntry, Store};
 use std::io::Write;
 
 /// A line for each tenth, and the last: readable in a log too.

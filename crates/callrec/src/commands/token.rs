@@ -3,7 +3,7 @@
 use super::now;
 use crate::cli::TokenCommand;
 use crate::error::CliError;
-use callrec_app::accounts::AuditContext;
+use callrec_app::audit::AuditContext;
 use callrec_app::{announce_token, create_token, revoke_token, TokenRequest};
 use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes};
 use callrec_domain::time::format_utc;
