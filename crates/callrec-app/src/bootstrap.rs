@@ -75,13 +75,9 @@ pub async fn bootstrap(
     let (company, mfa_from) = match store.company_by_name("Operator").await? {
         Some(company) => (company, None),
         None => {
-            let company = store
-                .create_company(
-                    &CompanyName::parse("Operator")?,
-                    Retention::Forever,
-                    audit.now,
-                )
-                .await?;
+            let name = CompanyName::parse("Operator")?;
+            let company =
+                crate::companies::create_company(store, &name, Retention::Forever, audit).await?;
             // MFA Enabled with a grace period: the first administrator can
             // sign in with the password, and must register within a week.
             let days = OPERATOR_DAYS_TO_REGISTER;

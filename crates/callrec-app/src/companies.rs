@@ -24,13 +24,12 @@ pub async fn create_company(
     retention: Retention,
     audit: &AuditContext,
 ) -> Result<Company, Error> {
-    let company = store.create_company(name, retention, audit.now).await?;
-    store
-        .audit(
-            entry(audit, AuditAction::CompanyCreated, &company),
-            audit.now,
-        )
+    let mut write = store.write(audit.now).await?;
+    let company = write.create_company(name, retention).await?;
+    write
+        .audit(entry(audit, AuditAction::CompanyCreated, &company))
         .await?;
+    write.commit().await?;
     Ok(company)
 }
 
@@ -40,15 +39,13 @@ pub async fn rename_company(
     name: &CompanyName,
     audit: &AuditContext,
 ) -> Result<(), Error> {
-    store.rename_company(company.id, name).await?;
+    let mut write = store.write(audit.now).await?;
+    write.rename_company(company.id, name).await?;
     let details = format!("\"{}\" → \"{}\"", company.name, name);
-    store
-        .audit(
-            entry(audit, AuditAction::CompanyRenamed, company).details(details),
-            audit.now,
-        )
+    write
+        .audit(entry(audit, AuditAction::CompanyRenamed, company).details(details))
         .await?;
-    Ok(())
+    Ok(write.commit().await?)
 }
 
 /// Disabling ends every session of the company's users at once.
@@ -58,7 +55,8 @@ pub async fn set_company_enabled(
     enabled: bool,
     audit: &AuditContext,
 ) -> Result<(), Error> {
-    let ended = store.set_company_enabled(company.id, enabled).await?;
+    let mut write = store.write(audit.now).await?;
+    let ended = write.set_company_enabled(company.id, enabled).await?;
     let (action, details) = if enabled {
         (AuditAction::CompanyEnabled, String::new())
     } else {
@@ -67,8 +65,8 @@ pub async fn set_company_enabled(
             format!("{ended} sessions ended"),
         )
     };
-    store
-        .audit(entry(audit, action, company).details(details), audit.now)
+    write
+        .audit(entry(audit, action, company).details(details))
         .await?;
-    Ok(())
+    Ok(write.commit().await?)
 }

@@ -12,7 +12,9 @@ use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
 use callrec_domain::{CompanyId, ValidationError};
-use callrec_store::{BlobStore, BlobWriter, Inserted, NewRecording, Recording, Store, StoreError};
+use callrec_store::{
+    BlobStore, BlobWriter, Inserted, NewRecording, Recording, Store, StoreError, StoredBlob,
+};
 use rand::RngCore;
 use serde_json::{Map, Value};
 
@@ -238,23 +240,23 @@ pub async fn store_recording(
     store
         .note_pending_audio(&audio.key, source.audit.now)
         .await?;
-    let (inserted, stored) = store
-        .insert_recording_with_audio(&new, source.audit.now, blobs, audio)
+    // The row and its entry commit together (or neither does).
+    let entry = |id: &RecordingId, stored: &StoredBlob| {
+        source
+            .audit
+            .entry(AuditAction::RecordingIngested)
+            .company(source.company)
+            .target(id.as_str())
+            .details(format!("{}; {} bytes", source.description, stored.size))
+    };
+    let (inserted, _) = store
+        .insert_recording_with_audio(&new, source.audit.now, blobs, audio, entry)
         .await?;
     let (id, created) = match inserted {
         Inserted::Created(id) => (id, true),
         // Another request with the same external id won the race.
         Inserted::Existing(id) => (id, false),
     };
-    if created {
-        let entry = source
-            .audit
-            .entry(AuditAction::RecordingIngested)
-            .company(source.company)
-            .target(id.as_str())
-            .details(format!("{}; {} bytes", source.description, stored.size));
-        store.audit(entry, source.audit.now).await?;
-    }
     let recording = store
         .recording_in_scope(&id, DataScope::Company(source.company))
         .await?

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod mfa;
 pub mod passwords;
 pub mod records;
+pub mod rotation;
 pub mod sealing;
 pub mod settings;
 pub mod sign_in;

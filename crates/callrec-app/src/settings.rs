@@ -22,7 +22,8 @@ pub async fn set_company_time_zone(
     if new == company.time_zone.as_deref() {
         return Ok(());
     }
-    store.set_company_time_zone(company.id, new).await?;
+    let mut write = store.write(audit.now).await?;
+    write.set_company_time_zone(company.id, new).await?;
     let details = format!(
         "time zone {} → {}",
         shown(company.time_zone.as_deref()),
@@ -33,8 +34,7 @@ pub async fn set_company_time_zone(
         .company(company.id)
         .target(&company.name)
         .details(details);
-    store.audit(entry, audit.now).await?;
-    Ok(())
+    Ok(write.commit_with(entry).await?)
 }
 
 /// The user's own time zone; `None` is their company's.
@@ -48,19 +48,15 @@ pub async fn set_own_time_zone(
     if new == user.time_zone.as_deref() {
         return Ok(());
     }
-    store.set_user_time_zone(user.id, new).await?;
+    let mut write = store.write(audit.now).await?;
+    write.set_user_time_zone(user.id, new).await?;
     let details = format!(
         "own time zone {} → {}",
         shown(user.time_zone.as_deref()),
         shown(new)
     );
-    store
-        .audit(
-            audit
-                .entry_on(AuditAction::UserChanged, user)
-                .details(details),
-            audit.now,
-        )
-        .await?;
-    Ok(())
+    let entry = audit
+        .entry_on(AuditAction::UserChanged, user)
+        .details(details);
+    Ok(write.commit_with(entry).await?)
 }

@@ -19,10 +19,12 @@ pub async fn create_team(
     name: &TeamName,
     audit: &AuditContext,
 ) -> Result<Team, Error> {
-    let team = store.create_team(company, name, audit.now).await?;
-    store
-        .audit(entry(audit, AuditAction::TeamCreated, &team), audit.now)
+    let mut write = store.write(audit.now).await?;
+    let team = write.create_team(company, name).await?;
+    write
+        .audit(entry(audit, AuditAction::TeamCreated, &team))
         .await?;
+    write.commit().await?;
     Ok(team)
 }
 
@@ -32,15 +34,13 @@ pub async fn rename_team(
     name: &TeamName,
     audit: &AuditContext,
 ) -> Result<(), Error> {
-    store.rename_team(team.company_id, team.id, name).await?;
+    let mut write = store.write(audit.now).await?;
+    write.rename_team(team.company_id, team.id, name).await?;
     let details = format!("\"{}\" → \"{}\"", team.name, name);
-    store
-        .audit(
-            entry(audit, AuditAction::TeamRenamed, team).details(details),
-            audit.now,
-        )
+    write
+        .audit(entry(audit, AuditAction::TeamRenamed, team).details(details))
         .await?;
-    Ok(())
+    Ok(write.commit().await?)
 }
 
 pub async fn set_team_enabled(
@@ -49,7 +49,8 @@ pub async fn set_team_enabled(
     enabled: bool,
     audit: &AuditContext,
 ) -> Result<(), Error> {
-    store
+    let mut write = store.write(audit.now).await?;
+    write
         .set_team_enabled(team.company_id, team.id, enabled)
         .await?;
     let action = if enabled {
@@ -57,6 +58,6 @@ pub async fn set_team_enabled(
     } else {
         AuditAction::TeamDisabled
     };
-    store.audit(entry(audit, action, team), audit.now).await?;
-    Ok(())
+    write.audit(entry(audit, action, team)).await?;
+    Ok(write.commit().await?)
 }

@@ -34,7 +34,10 @@ fn audit() -> AuditContext {
 
 async fn company(store: &Store, name: &str, retention: Retention) -> Company {
     store
-        .create_company(&CompanyName::parse(name).unwrap(), retention, NOW)
+        .set_up(NOW, async |w| {
+            w.create_company(&CompanyName::parse(name).unwrap(), retention)
+                .await
+        })
         .await
         .unwrap()
 }

@@ -2,6 +2,7 @@
 //! even when two nodes ask at once, bound to their company, kept readable
 //! across a master key rotation, and retired after a re-seal.
 
+use callrec_app::audit::AuditContext;
 use callrec_app::sealing::{open_audio, reseal_company, DataKeys, Opened};
 use callrec_app::Keyring;
 use callrec_domain::retention::Retention;
@@ -11,6 +12,14 @@ use std::io::Read;
 use std::sync::Arc;
 
 const NOW: i64 = 1_800_000_000;
+
+/// The command line acting at `now`.
+fn at(now: i64) -> AuditContext {
+    AuditContext {
+        now,
+        ..AuditContext::command_line()
+    }
+}
 
 fn keys(current: u8, previous: &[u8]) -> DataKeys {
     let previous: Vec<[u8; 32]> = previous.iter().map(|n| [*n; 32]).collect();
@@ -58,7 +67,7 @@ async fn recording_of(
 
 backend_tests! {
     async fn data_keys_are_made_once_and_survive_a_master_key_rotation(db) {
-        let acme = db.store.create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever, NOW).await.unwrap();
+        let acme = db.store.set_up(NOW, async |write| write.create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever).await).await.unwrap();
         let other = db.another_node().await;
         let (a, b) = (keys(1, &[]), keys(1, &[]));
         let (first, second) = tokio::join!(a.current(&db.store, acme.id, NOW), b.current(&other, acme.id, NOW));
@@ -74,12 +83,12 @@ backend_tests! {
         let mut plain = std::fs::File::open(&path).unwrap();
         callrec_app::sealing::seal_file(&mut plain, &path, &first.1, first.0).unwrap();
         assert_eq!(read_all(&db.store, &blobs, &keys(1, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
-        assert_eq!(keys(2, &[1]).rewrap_all(&db.store).await.unwrap(), 1);
+        assert_eq!(keys(2, &[1]).rewrap_all(&db.store, &at(NOW)).await.unwrap(), 1);
         assert_eq!(read_all(&db.store, &blobs, &keys(2, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
         assert!(read_all(&db.store, &blobs, &keys(1, &[]), &stored.key).await.is_none(), "the old master key no longer opens it");
 
         // A data key's row copied to another company does not open there.
-        let globex = db.store.create_company(&CompanyName::parse("Globex").unwrap(), Retention::Forever, NOW).await.unwrap();
+        let globex = db.store.set_up(NOW, async |write| write.create_company(&CompanyName::parse("Globex").unwrap(), Retention::Forever).await).await.unwrap();
         let mut copied = db.store.data_key(acme.id, Some(1)).await.unwrap().unwrap();
         copied.company = globex.id;
         db.store.add_data_key(&copied, NOW).await.unwrap();
@@ -89,11 +98,11 @@ backend_tests! {
         // key 1 goes only at a run ten minutes after key 2 was made (an
         // upload may still hold key 1).
         recording_of(&db.store, acme.id, &stored).await;
-        let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), acme.id, NOW, |_, _| {}).await.unwrap();
+        let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), &acme, &at(NOW), |_, _| {}).await.unwrap();
         assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired), (2, 1, 0, false));
         assert!(db.store.data_key(acme.id, Some(1)).await.unwrap().is_some(), "key 1 kept for now");
         let later = NOW + callrec_app::sealing::RETIRE_AFTER;
-        let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), acme.id, later, |_, _| {}).await.unwrap();
+        let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), &acme, &at(later), |_, _| {}).await.unwrap();
         assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired), (2, 0, 1, true), "no key 3");
         assert_eq!(db.store.data_key(acme.id, Some(1)).await.unwrap(), None, "key 1 retired");
         assert_eq!(read_all(&db.store, &blobs, &keys(2, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");

@@ -75,6 +75,7 @@ audit_actions! {
     RecordingsDownloaded => "recording.bulk_downloaded", "Recordings downloaded (ZIP)";
     CallReportExported => "report.calls_exported", "Call detail report exported";
     DataKeyRotated => "company.data_key_rotated", "Audio data key rotated";
+    SecretsReencrypted => "keys.reencrypted", "Secrets re-encrypted with a new master key";
     RecordingIntegrityFailed => "recording.integrity_failed", "Recording integrity failure";
     AuditExported => "audit.exported", "Audit report exported";
     TokenCreated => "token.created", "API token created";

@@ -6,7 +6,8 @@
 
 use crate::blobs::{BlobStore, PreparedBlob, StoredBlob};
 use crate::recordings::Inserted;
-use crate::{Backend, NewRecording, Result, Store, StoreError};
+use crate::{Backend, NewAuditEntry, NewRecording, Result, Store, StoreError};
+use callrec_domain::recording::RecordingId;
 use sqlx::{Any, Row};
 
 /// Locks `key` until the transaction ends (SQLite: `BEGIN IMMEDIATE`
@@ -45,6 +46,7 @@ impl Store {
         now: i64,
         blobs: &BlobStore,
         audio: PreparedBlob,
+        entry: impl FnOnce(&RecordingId, &StoredBlob) -> NewAuditEntry,
     ) -> Result<(Inserted, StoredBlob)> {
         debug_assert_eq!(new.storage_key, audio.key);
         let mut tx = self.begin_write().await?;
@@ -58,6 +60,9 @@ impl Store {
             .bind(&stored.key)
             .execute(&mut *tx)
             .await?;
+        if let Inserted::Created(id) = &inserted {
+            self.audit_in(&mut tx, entry(id, &stored), now).await?;
+        }
         tx.commit().await?;
         Ok((inserted, stored))
     }

@@ -1,5 +1,4 @@
-use crate::NewAuditEntry;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Write};
 use callrec_domain::names::lookup_key;
 use callrec_domain::retention::{PendingRetention, Retention, RetentionRule};
 use callrec_domain::zone::Zone;
@@ -104,121 +103,6 @@ impl Store {
             .collect()
     }
 
-    pub async fn rename_company(&self, id: CompanyId, name: &CompanyName) -> Result<()> {
-        let done = sqlx::query("UPDATE companies SET name = $1, name_key = $2 WHERE id = $3")
-            .bind(name.as_str())
-            .bind(lookup_key(name.as_str()))
-            .bind(id.0)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::conflict_as("a company with that name"))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
-    }
-
-    /// Enables or disables a company; disabling ends its users' sessions
-    /// in the same transaction.
-    pub async fn set_company_enabled(&self, id: CompanyId, enabled: bool) -> Result<u64> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE companies SET enabled = $1 WHERE id = $2")
-            .bind(i64::from(enabled))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        let ended = if enabled {
-            0
-        } else {
-            sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE company_id = $1)")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        };
-        tx.commit().await?;
-        Ok(ended)
-    }
-
-    /// The end of the grace period to register (`None`: none).
-    pub async fn set_mfa_deadline(&self, id: CompanyId, deadline: Option<i64>) -> Result<()> {
-        sqlx::query("UPDATE companies SET mfa_deadline = $1 WHERE id = $2")
-            .bind(deadline)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Company MFA: whether users who can manage users or MFA must use it.
-    pub async fn set_mfa_for_admins(&self, id: CompanyId, on: bool) -> Result<()> {
-        sqlx::query("UPDATE companies SET mfa_for_admins = $1 WHERE id = $2")
-            .bind(i64::from(on))
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Company settings: the company's time zone (`None`: the default).
-    pub async fn set_company_time_zone(&self, id: CompanyId, zone: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")
-            .bind(zone)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Company settings → Retention: the period in force and the one
-    /// waiting (`None`: none), with the change's audit entry, together.
-    pub async fn set_company_retention(
-        &self,
-        id: CompanyId,
-        rule: RetentionRule,
-        entry: NewAuditEntry,
-        now: i64,
-    ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE companies SET retention = $1, retention_pending = $2, retention_pending_at = $3 \
-             WHERE id = $4",
-        )
-        .bind(rule.current.code())
-        .bind(rule.pending.map(|p| p.period.code()))
-        .bind(rule.pending.map(|p| p.from))
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        self.audit_in(&mut tx, entry, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// A new company keeping its recordings for `retention`.
-    pub async fn create_company(
-        &self,
-        name: &CompanyName,
-        retention: Retention,
-        now: i64,
-    ) -> Result<Company> {
-        let row = sqlx::query(&format!(
-            "INSERT INTO companies (name, name_key, created_at, retention) VALUES ($1, $2, $3, $4) \
-             RETURNING {COLUMNS}"
-        ))
-        .bind(name.as_str())
-        .bind(name.key())
-        .bind(now)
-        .bind(retention.code())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::conflict_as("a company with that name"))?;
-        company_from_row(&row)
-    }
-
     pub async fn list_companies(&self) -> Result<Vec<Company>> {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM companies ORDER BY name_key"
@@ -258,5 +142,115 @@ impl Store {
             .fetch_one(&self.pool)
             .await?
             .try_get("n")?)
+    }
+}
+
+impl Write<'_> {
+    pub async fn rename_company(&mut self, id: CompanyId, name: &CompanyName) -> Result<()> {
+        let done = sqlx::query("UPDATE companies SET name = $1, name_key = $2 WHERE id = $3")
+            .bind(name.as_str())
+            .bind(lookup_key(name.as_str()))
+            .bind(id.0)
+            .execute(self.conn())
+            .await
+            .map_err(StoreError::conflict_as("a company with that name"))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Enables or disables a company; disabling ends its users' sessions
+    /// in the same transaction.
+    pub async fn set_company_enabled(&mut self, id: CompanyId, enabled: bool) -> Result<u64> {
+        sqlx::query("UPDATE companies SET enabled = $1 WHERE id = $2")
+            .bind(i64::from(enabled))
+            .bind(id.0)
+            .execute(self.conn())
+            .await?;
+        let ended = if enabled {
+            0
+        } else {
+            sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE company_id = $1)")
+                .bind(id.0)
+                .execute(self.conn())
+                .await?
+                .rows_affected()
+        };
+        Ok(ended)
+    }
+
+    /// The end of the grace period to register (`None`: none).
+    pub async fn set_mfa_deadline(&mut self, id: CompanyId, deadline: Option<i64>) -> Result<()> {
+        sqlx::query("UPDATE companies SET mfa_deadline = $1 WHERE id = $2")
+            .bind(deadline)
+            .bind(id.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Company MFA: whether users who can manage users or MFA must use it.
+    pub async fn set_mfa_for_admins(&mut self, id: CompanyId, on: bool) -> Result<()> {
+        sqlx::query("UPDATE companies SET mfa_for_admins = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(id.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Company settings: the company's time zone (`None`: the default).
+    pub async fn set_company_time_zone(&mut self, id: CompanyId, zone: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(id.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// A new company keeping its recordings for `retention`.
+    pub async fn create_company(
+        &mut self,
+        name: &CompanyName,
+        retention: Retention,
+    ) -> Result<Company> {
+        let now = self.now;
+        let row = sqlx::query(&format!(
+            "INSERT INTO companies (name, name_key, created_at, retention) VALUES ($1, $2, $3, $4) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(name.as_str())
+        .bind(name.key())
+        .bind(now)
+        .bind(retention.code())
+        .fetch_one(self.conn())
+        .await
+        .map_err(StoreError::conflict_as("a company with that name"))?;
+        company_from_row(&row)
+    }
+
+    /// Company settings → Retention: the period in force and the one
+    /// waiting (`None`: none).
+    pub async fn set_company_retention(
+        &mut self,
+        id: CompanyId,
+        rule: RetentionRule,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE companies SET retention = $1, retention_pending = $2, retention_pending_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(rule.current.code())
+        .bind(rule.pending.map(|p| p.period.code()))
+        .bind(rule.pending.map(|p| p.from))
+        .bind(id.0)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 }

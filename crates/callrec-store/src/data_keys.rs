@@ -1,7 +1,7 @@
 //! Companies' audio data keys, as the master key sealed them (see
 //! `callrec_app::sealing`). Numbered per company; the highest is current.
 
-use crate::{Result, Store};
+use crate::{Result, Store, Write};
 use callrec_domain::CompanyId;
 use sqlx::Row;
 
@@ -83,28 +83,34 @@ impl Store {
             .map(wrapped_from)
             .collect()
     }
+}
 
-    /// The key sealed again under a new master key.
-    pub async fn rewrap_data_key(&self, key: &WrappedKey) -> Result<()> {
-        sqlx::query("UPDATE data_keys SET wrapped = $3 WHERE company_id = $1 AND key_id = $2")
-            .bind(key.company.0)
-            .bind(i64::from(key.key_id))
-            .bind(&key.wrapped)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
+impl Write<'_> {
     /// Forgets the company's keys older than `key_id`, once no file is
     /// sealed with them.
-    pub async fn retire_data_keys_before(&self, company: CompanyId, key_id: u32) -> Result<u64> {
+    pub async fn retire_data_keys_before(
+        &mut self,
+        company: CompanyId,
+        key_id: u32,
+    ) -> Result<u64> {
         Ok(
             sqlx::query("DELETE FROM data_keys WHERE company_id = $1 AND key_id < $2")
                 .bind(company.0)
                 .bind(i64::from(key_id))
-                .execute(&self.pool)
+                .execute(self.conn())
                 .await?
                 .rows_affected(),
         )
+    }
+
+    /// The key sealed again under a new master key.
+    pub async fn rewrap_data_key(&mut self, key: &WrappedKey) -> Result<()> {
+        sqlx::query("UPDATE data_keys SET wrapped = $3 WHERE company_id = $1 AND key_id = $2")
+            .bind(key.company.0)
+            .bind(i64::from(key.key_id))
+            .bind(&key.wrapped)
+            .execute(self.conn())
+            .await?;
+        Ok(())
     }
 }

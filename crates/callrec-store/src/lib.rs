@@ -44,6 +44,7 @@ mod teams;
 mod throttle;
 mod tokens;
 mod users;
+mod write;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -75,6 +76,7 @@ pub use teams::Team;
 pub use throttle::{Reservation, ThrottleWindow};
 pub use tokens::{ApiToken, NewApiToken, TokenState};
 pub use users::{NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate};
+pub use write::Write;
 
 use directory::DirectoryCache;
 use reads::ReadConnections;

@@ -1,7 +1,7 @@
 //! MFA state: company policy, per-user opt-in, and registrations. Secrets
 //! arrive here already encrypted; this module never sees one in clear.
 
-use crate::{flag, Page, Result, Store};
+use crate::{flag, Page, Result, Store, Write};
 use callrec_domain::{CompanyId, MfaPolicy, SearchTerm, UserId};
 use sqlx::Row;
 
@@ -71,24 +71,6 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    pub async fn set_mfa_policy(&self, company: CompanyId, policy: MfaPolicy) -> Result<()> {
-        sqlx::query("UPDATE companies SET mfa_policy = $1 WHERE id = $2")
-            .bind(policy.code())
-            .bind(company.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn set_mfa_opt_in(&self, user: UserId, opted_in: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET mfa_opt_in = $1 WHERE id = $2")
-            .bind(i64::from(opted_in))
-            .bind(user.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub async fn mfa_summary(&self, company: CompanyId) -> Result<MfaSummary> {
@@ -193,35 +175,6 @@ impl Store {
         })
     }
 
-    /// Stores a new pending secret for the session `session` (its hash),
-    /// replacing an earlier pending one, whichever session started it: that
-    /// one can then neither see nor confirm a key. Returns false, changing
-    /// nothing, when the user already has a confirmed registration.
-    pub async fn start_mfa_registration(
-        &self,
-        user: UserId,
-        ciphertext: &str,
-        session: &str,
-        now: i64,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO mfa_registrations \
-               (user_id, secret_ciphertext, confirmed, created_at, pending_session) \
-             VALUES ($1, $2, 0, $3, $4) \
-             ON CONFLICT (user_id) DO UPDATE SET secret_ciphertext = excluded.secret_ciphertext, \
-               created_at = excluded.created_at, last_step = NULL, \
-               pending_session = excluded.pending_session \
-             WHERE mfa_registrations.confirmed = 0",
-        )
-        .bind(user.0)
-        .bind(ciphertext)
-        .bind(now)
-        .bind(session)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     pub async fn mfa_registration(&self, user: UserId) -> Result<Option<MfaRegistration>> {
         let row = sqlx::query(
             "SELECT user_id, secret_ciphertext, confirmed, last_step, pending_session \
@@ -240,44 +193,6 @@ impl Store {
             })
         })
         .transpose()
-    }
-
-    /// Confirms the registration `session` started, with the step of its
-    /// first code. False when nothing of that session's is pending (another
-    /// session started a new one, or it was confirmed meanwhile).
-    pub async fn confirm_mfa_registration(
-        &self,
-        user: UserId,
-        session: &str,
-        step: i64,
-        now: i64,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE mfa_registrations SET confirmed = 1, confirmed_at = $3, last_step = $2, \
-               pending_session = NULL \
-             WHERE user_id = $1 AND confirmed = 0 AND pending_session = $4",
-        )
-        .bind(user.0)
-        .bind(step)
-        .bind(now)
-        .bind(session)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Records `step` as used if it is newer than the last one. A single
-    /// conditional write: of two requests with the same code, one wins.
-    pub async fn accept_mfa_step(&self, user: UserId, step: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE mfa_registrations SET last_step = $2 \
-             WHERE user_id = $1 AND confirmed = 1 AND (last_step IS NULL OR last_step < $2)",
-        )
-        .bind(user.0)
-        .bind(step)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
     }
 
     /// Notes the step offset of an accepted code; returns the last three,
@@ -303,29 +218,6 @@ impl Store {
         Ok(offsets)
     }
 
-    /// Removes every second factor of the user — the authenticator
-    /// registration, recovery codes and security keys — in one
-    /// transaction; true if there was any.
-    pub async fn delete_mfa_registration(&self, user: UserId) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let mut removed = 0;
-        for table in [
-            "mfa_security_keys",
-            "mfa_recovery_codes",
-            "mfa_registrations",
-        ] {
-            let done = sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                .bind(user.0)
-                .execute(&mut *tx)
-                .await?;
-            if table != "mfa_recovery_codes" {
-                removed += done.rows_affected();
-            }
-        }
-        tx.commit().await?;
-        Ok(removed > 0)
-    }
-
     /// Every stored secret, for key rotation.
     pub async fn mfa_ciphertexts(&self) -> Result<Vec<(UserId, String)>> {
         sqlx::query("SELECT user_id, secret_ciphertext FROM mfa_registrations ORDER BY user_id")
@@ -340,21 +232,6 @@ impl Store {
             })
             .collect()
     }
-
-    /// Replaces a ciphertext if it is still `old` (a registration started
-    /// meanwhile is left alone).
-    pub async fn replace_mfa_ciphertext(&self, user: UserId, old: &str, new: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE mfa_registrations SET secret_ciphertext = $3 \
-             WHERE user_id = $1 AND secret_ciphertext = $2",
-        )
-        .bind(user.0)
-        .bind(old)
-        .bind(new)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
 }
 
 /// "1,1,-1" as numbers; anything else is skipped.
@@ -362,4 +239,132 @@ pub(crate) fn parse_offsets(text: &str) -> Vec<i64> {
     text.split(',')
         .filter_map(|part| part.trim().parse().ok())
         .collect()
+}
+
+impl Write<'_> {
+    pub async fn set_mfa_policy(&mut self, company: CompanyId, policy: MfaPolicy) -> Result<()> {
+        sqlx::query("UPDATE companies SET mfa_policy = $1 WHERE id = $2")
+            .bind(policy.code())
+            .bind(company.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_mfa_opt_in(&mut self, user: UserId, opted_in: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET mfa_opt_in = $1 WHERE id = $2")
+            .bind(i64::from(opted_in))
+            .bind(user.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new pending secret for the session `session` (its hash),
+    /// replacing an earlier pending one, whichever session started it: that
+    /// one can then neither see nor confirm a key. Returns false, changing
+    /// nothing, when the user already has a confirmed registration.
+    pub async fn start_mfa_registration(
+        &mut self,
+        user: UserId,
+        ciphertext: &str,
+        session: &str,
+    ) -> Result<bool> {
+        let now = self.now;
+        let done = sqlx::query(
+            "INSERT INTO mfa_registrations \
+               (user_id, secret_ciphertext, confirmed, created_at, pending_session) \
+             VALUES ($1, $2, 0, $3, $4) \
+             ON CONFLICT (user_id) DO UPDATE SET secret_ciphertext = excluded.secret_ciphertext, \
+               created_at = excluded.created_at, last_step = NULL, \
+               pending_session = excluded.pending_session \
+             WHERE mfa_registrations.confirmed = 0",
+        )
+        .bind(user.0)
+        .bind(ciphertext)
+        .bind(now)
+        .bind(session)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Confirms the registration `session` started, with the step of its
+    /// first code. False when nothing of that session's is pending (another
+    /// session started a new one, or it was confirmed meanwhile).
+    pub async fn confirm_mfa_registration(
+        &mut self,
+        user: UserId,
+        session: &str,
+        step: i64,
+    ) -> Result<bool> {
+        let now = self.now;
+        let done = sqlx::query(
+            "UPDATE mfa_registrations SET confirmed = 1, confirmed_at = $3, last_step = $2, \
+               pending_session = NULL \
+             WHERE user_id = $1 AND confirmed = 0 AND pending_session = $4",
+        )
+        .bind(user.0)
+        .bind(step)
+        .bind(now)
+        .bind(session)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Removes every second factor of the user — the authenticator
+    /// registration, recovery codes and security keys — in one
+    /// transaction; true if there was any.
+    pub async fn delete_mfa_registration(&mut self, user: UserId) -> Result<bool> {
+        let mut removed = 0;
+        for table in [
+            "mfa_security_keys",
+            "mfa_recovery_codes",
+            "mfa_registrations",
+        ] {
+            let done = sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                .bind(user.0)
+                .execute(self.conn())
+                .await?;
+            if table != "mfa_recovery_codes" {
+                removed += done.rows_affected();
+            }
+        }
+        Ok(removed > 0)
+    }
+
+    /// Replaces a ciphertext if it is still `old` (a registration started
+    /// meanwhile is left alone).
+    pub async fn replace_mfa_ciphertext(
+        &mut self,
+        user: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE mfa_registrations SET secret_ciphertext = $3 \
+             WHERE user_id = $1 AND secret_ciphertext = $2",
+        )
+        .bind(user.0)
+        .bind(old)
+        .bind(new)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records `step` as used if it is newer than the last one. A single
+    /// conditional write: of two requests with the same code, one wins.
+    pub async fn accept_mfa_step(&mut self, user: UserId, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE mfa_registrations SET last_step = $2 \
+             WHERE user_id = $1 AND confirmed = 1 AND (last_step IS NULL OR last_step < $2)",
+        )
+        .bind(user.0)
+        .bind(step)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }

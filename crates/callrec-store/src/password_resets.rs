@@ -2,31 +2,11 @@
 //! kept; a link works once, for its time, and only while the password is
 //! still the one it was made for.
 
-use crate::{Result, Store};
+use crate::{Result, Store, Write};
 use callrec_domain::UserId;
 use sqlx::Row;
 
 impl Store {
-    pub async fn create_password_reset(
-        &self,
-        token_hash: &str,
-        user: UserId,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO password_resets (token_hash, user_id, password_hash, expires_at, created_at) \
-             SELECT $1, id, password_hash, $2, $3 FROM users WHERE id = $4",
-        )
-        .bind(token_hash)
-        .bind(expires_at)
-        .bind(now)
-        .bind(user.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// The user a live link belongs to: not used, not expired, and the
     /// password unchanged since it was made.
     pub async fn password_reset_user(&self, token_hash: &str, now: i64) -> Result<Option<UserId>> {
@@ -45,18 +25,19 @@ impl Store {
             .transpose()?
             .map(UserId))
     }
+}
 
+impl Write<'_> {
     /// Spends a link and sets the new password in one transaction: only
     /// if the link is unused and unexpired and the password is still the
     /// one it was made for (so a change meanwhile is never overwritten).
     /// True for exactly one of several requests using it at once.
     pub async fn reset_password_by_link(
-        &self,
+        &mut self,
         token_hash: &str,
         new_hash: &str,
-        now: i64,
     ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
+        let now = self.now;
         let spent = sqlx::query(
             "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
              AND expires_at > $1 AND password_hash = \
@@ -64,7 +45,7 @@ impl Store {
         )
         .bind(now)
         .bind(token_hash)
-        .execute(&mut *tx)
+        .execute(self.conn())
         .await?;
         if spent.rows_affected() != 1 {
             return Ok(false);
@@ -77,9 +58,28 @@ impl Store {
         .bind(new_hash)
         .bind(now)
         .bind(token_hash)
-        .execute(&mut *tx)
+        .execute(self.conn())
         .await?;
-        tx.commit().await?;
         Ok(true)
+    }
+
+    pub async fn create_password_reset(
+        &mut self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: i64,
+    ) -> Result<()> {
+        let now = self.now;
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, password_hash, expires_at, created_at) \
+             SELECT $1, id, password_hash, $2, $3 FROM users WHERE id = $4",
+        )
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now)
+        .bind(user.0)
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 }

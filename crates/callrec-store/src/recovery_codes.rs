@@ -1,38 +1,11 @@
 //! Recovery codes as keyed hashes. The hashing is the application's (it
 //! holds the keys); here a set is replaced whole and a code is spent once.
 
-use crate::{Result, Store};
+use crate::{Result, Store, Write};
 use callrec_domain::UserId;
 use sqlx::Row;
 
 impl Store {
-    /// Replaces the user's recovery codes with `hashes`, in one
-    /// transaction: the old set stops working as the new one starts.
-    pub async fn replace_recovery_codes(
-        &self,
-        user: UserId,
-        hashes: &[String],
-        now: i64,
-    ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?;
-        for hash in hashes {
-            sqlx::query(
-                "INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
-            )
-            .bind(user.0)
-            .bind(hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Spends the unused code whose hash is one of `candidates` (its hash
     /// under each key of the keyring); true if one was spent. A single
     /// conditional write: of two requests with the same code, one wins.
@@ -68,5 +41,28 @@ impl Store {
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?)
+    }
+}
+
+impl Write<'_> {
+    /// Replaces the user's recovery codes with `hashes`, in one
+    /// transaction: the old set stops working as the new one starts.
+    pub async fn replace_recovery_codes(&mut self, user: UserId, hashes: &[String]) -> Result<()> {
+        let now = self.now;
+        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
+            .bind(user.0)
+            .execute(self.conn())
+            .await?;
+        for hash in hashes {
+            sqlx::query(
+                "INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(user.0)
+            .bind(hash)
+            .bind(now)
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! Security keys (WebAuthn credentials as JSON, never a secret) and the
 //! server half of a ceremony between its two requests.
 
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Write};
 use callrec_domain::security_key::Ceremony;
 use callrec_domain::UserId;
 use sqlx::Row;
@@ -29,25 +29,6 @@ pub struct NewKey<'a> {
 }
 
 impl Store {
-    /// Adds a key; `Conflict` when its credential is registered already
-    /// (to this or any account).
-    pub async fn add_security_key(&self, key: &NewKey<'_>, now: i64) -> Result<i64> {
-        let row = sqlx::query(
-            "INSERT INTO mfa_security_keys (user_id, name, credential_id, credential, counter, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(key.user.0)
-        .bind(key.name)
-        .bind(key.credential_id)
-        .bind(key.credential)
-        .bind(key.counter)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::conflict_as("that security key"))?;
-        Ok(row.try_get("id")?)
-    }
-
     /// The user's keys, oldest first.
     pub async fn security_keys(&self, user: UserId) -> Result<Vec<StoredKey>> {
         sqlx::query(
@@ -69,31 +50,6 @@ impl Store {
             })
         })
         .collect()
-    }
-
-    /// Removes the user's key `id` (another user's is not found); its name
-    /// if it was there. When it was their last factor, their recovery codes
-    /// go with it, in the same transaction: codes must not wake up again
-    /// with the next key.
-    pub async fn remove_security_key(&self, user: UserId, id: i64) -> Result<Option<String>> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "DELETE FROM mfa_security_keys WHERE user_id = $1 AND id = $2 RETURNING name",
-        )
-        .bind(user.0)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM mfa_recovery_codes WHERE user_id = $1 \
-             AND NOT EXISTS (SELECT 1 FROM mfa_security_keys WHERE user_id = $1) \
-             AND NOT EXISTS (SELECT 1 FROM mfa_registrations WHERE user_id = $1 AND confirmed = 1)",
-        )
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row.map(|row| row.try_get("name")).transpose()?)
     }
 
     /// How many security keys are registered in the whole portal.
@@ -179,5 +135,50 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+impl Write<'_> {
+    /// Adds a key; `Conflict` when its credential is registered already
+    /// (to this or any account).
+    pub async fn add_security_key(&mut self, key: &NewKey<'_>) -> Result<i64> {
+        let now = self.now;
+        let row = sqlx::query(
+            "INSERT INTO mfa_security_keys (user_id, name, credential_id, credential, counter, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(key.user.0)
+        .bind(key.name)
+        .bind(key.credential_id)
+        .bind(key.credential)
+        .bind(key.counter)
+        .bind(now)
+        .fetch_one(self.conn())
+        .await
+        .map_err(StoreError::conflict_as("that security key"))?;
+        Ok(row.try_get("id")?)
+    }
+
+    /// Removes the user's key `id` (another user's is not found); its name
+    /// if it was there. When it was their last factor, their recovery codes
+    /// go with it, in the same transaction: codes must not wake up again
+    /// with the next key.
+    pub async fn remove_security_key(&mut self, user: UserId, id: i64) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "DELETE FROM mfa_security_keys WHERE user_id = $1 AND id = $2 RETURNING name",
+        )
+        .bind(user.0)
+        .bind(id)
+        .fetch_optional(self.conn())
+        .await?;
+        sqlx::query(
+            "DELETE FROM mfa_recovery_codes WHERE user_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM mfa_security_keys WHERE user_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM mfa_registrations WHERE user_id = $1 AND confirmed = 1)",
+        )
+        .bind(user.0)
+        .execute(self.conn())
+        .await?;
+        Ok(row.map(|row| row.try_get("name")).transpose()?)
     }
 }

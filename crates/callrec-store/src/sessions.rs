@@ -1,7 +1,7 @@
 //! Server-side sessions. Only a hash of the session id is stored, so a copy
 //! of the database does not hand out live sessions.
 
-use crate::{Result, Store};
+use crate::{Result, Store, Write};
 use callrec_domain::UserId;
 use sqlx::Row;
 
@@ -75,44 +75,12 @@ impl Store {
         Ok(true)
     }
 
-    /// Marks whether the session has passed MFA (cleared when the user's own
-    /// registration is reset, so they register again straight away).
-    pub async fn set_session_mfa_passed(&self, id_hash: &str, passed: bool) -> Result<()> {
-        sqlx::query("UPDATE sessions SET mfa_passed = $1 WHERE id_hash = $2")
-            .bind(i64::from(passed))
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Notes that the session just proved presence ("Confirm it's you").
-    pub async fn set_session_confirmed(&self, id_hash: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE sessions SET confirmed_at = $1 WHERE id_hash = $2")
-            .bind(now)
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    /// Ends every session of a user but `keep` (the caller's own, if any);
-    /// returns how many ended.
-    pub async fn delete_user_sessions(&self, user: UserId, keep: Option<&str>) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-            .bind(user.0)
-            .bind(keep.unwrap_or(""))
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
     }
 
     pub async fn count_user_sessions(&self, user: UserId) -> Result<i64> {
@@ -131,6 +99,40 @@ impl Store {
             .bind(now - timeouts.idle)
             .bind(now - timeouts.absolute)
             .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Notes that the session just proved presence ("Confirm it's you").
+    pub async fn set_session_confirmed(&self, id_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET confirmed_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Write<'_> {
+    /// Marks whether the session has passed MFA (cleared when the user's own
+    /// registration is reset, so they register again straight away).
+    pub async fn set_session_mfa_passed(&mut self, id_hash: &str, passed: bool) -> Result<()> {
+        sqlx::query("UPDATE sessions SET mfa_passed = $1 WHERE id_hash = $2")
+            .bind(i64::from(passed))
+            .bind(id_hash)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user but `keep` (the caller's own, if any);
+    /// returns how many ended.
+    pub async fn delete_user_sessions(&mut self, user: UserId, keep: Option<&str>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user.0)
+            .bind(keep.unwrap_or(""))
+            .execute(self.conn())
             .await?;
         Ok(done.rows_affected())
     }

@@ -1,4 +1,4 @@
-use crate::{flag, Result, Store, StoreError};
+use crate::{flag, Result, Store, StoreError, Write};
 use callrec_domain::names::lookup_key;
 use callrec_domain::{CompanyId, TeamId, TeamName};
 use sqlx::any::AnyRow;
@@ -32,21 +32,6 @@ fn team_from_row(row: &AnyRow) -> Result<Team> {
 const DUPLICATE_TEAM: &str = "a team with that name in this company";
 
 impl Store {
-    pub async fn create_team(&self, company: CompanyId, name: &TeamName, now: i64) -> Result<Team> {
-        let row = sqlx::query(
-            "INSERT INTO teams (company_id, name, name_key, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(company.0)
-        .bind(name.as_str())
-        .bind(name.key())
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::conflict_as(DUPLICATE_TEAM))?;
-        let id = TeamId(row.try_get("id")?);
-        self.team(company, id).await?.ok_or(StoreError::NotFound)
-    }
-
     /// A team, looked up inside its company so a foreign id is simply absent.
     pub async fn team(&self, company: CompanyId, id: TeamId) -> Result<Option<Team>> {
         sqlx::query(&format!("{SELECT} WHERE t.company_id = $1 AND t.id = $2"))
@@ -102,8 +87,35 @@ impl Store {
         };
         rows.iter().map(team_from_row).collect()
     }
+}
 
-    pub async fn rename_team(&self, company: CompanyId, id: TeamId, name: &TeamName) -> Result<()> {
+impl Write<'_> {
+    pub async fn create_team(&mut self, company: CompanyId, name: &TeamName) -> Result<Team> {
+        let now = self.now;
+        let row = sqlx::query(
+            "INSERT INTO teams (company_id, name, name_key, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(company.0)
+        .bind(name.as_str())
+        .bind(name.key())
+        .bind(now)
+        .fetch_one(self.conn())
+        .await
+        .map_err(StoreError::conflict_as(DUPLICATE_TEAM))?;
+        let id = TeamId(row.try_get("id")?);
+        let row = sqlx::query(&format!("{SELECT} WHERE t.id = $1"))
+            .bind(id.0)
+            .fetch_one(self.conn())
+            .await?;
+        team_from_row(&row)
+    }
+
+    pub async fn rename_team(
+        &mut self,
+        company: CompanyId,
+        id: TeamId,
+        name: &TeamName,
+    ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE teams SET name = $1, name_key = $2 WHERE company_id = $3 AND id = $4",
         )
@@ -111,7 +123,7 @@ impl Store {
         .bind(name.key())
         .bind(company.0)
         .bind(id.0)
-        .execute(&self.pool)
+        .execute(self.conn())
         .await
         .map_err(StoreError::conflict_as(DUPLICATE_TEAM))?;
         if done.rows_affected() == 0 {
@@ -121,7 +133,7 @@ impl Store {
     }
 
     pub async fn set_team_enabled(
-        &self,
+        &mut self,
         company: CompanyId,
         id: TeamId,
         enabled: bool,
@@ -130,7 +142,7 @@ impl Store {
             .bind(i64::from(enabled))
             .bind(company.0)
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(self.conn())
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);

@@ -2,7 +2,7 @@
 //! schema of its own on the PostgreSQL server named by
 //! `CALLREC_TEST_POSTGRES_URL`, dropped when the test ends.
 
-use crate::Store;
+use crate::{Result, Store, Write};
 use rand::Rng;
 use std::path::Path;
 
@@ -274,4 +274,19 @@ macro_rules! backend_tests {
             }
         )*
     };
+}
+
+impl Store {
+    /// Test set-up: `change` committed alone at `now` with no audit entry
+    /// (the application writes every real change with its entry).
+    pub async fn set_up<T>(
+        &self,
+        now: i64,
+        change: impl AsyncFnOnce(&mut Write<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut write = self.write(now).await?;
+        let out = change(&mut write).await?;
+        write.commit().await?;
+        Ok(out)
+    }
 }

@@ -6,7 +6,7 @@
 //! `limit` are let through to be checked, on any number of nodes. A
 //! successful attempt gives its reservation back.
 
-use crate::{NewAuditEntry, Result, Store};
+use crate::{NewAuditEntry, Result, Store, Write};
 use callrec_domain::throttle::ThrottleScope;
 use callrec_domain::UserId;
 use sqlx::Row;
@@ -117,32 +117,6 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps the window full until `until` at least: a lock that ends on
-    /// its own. A window that would end later keeps its end, so a lock can
-    /// never make room for more attempts than the window allows; and the
-    /// count goes far over the limit, so places that attempts in flight
-    /// give back cannot open it either.
-    pub async fn hold_until(
-        &self,
-        scope: ThrottleScope,
-        key: &str,
-        until: i64,
-        window: ThrottleWindow,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE auth_throttle SET failures = $4, \
-               window_start = CASE WHEN window_start > $3 THEN window_start ELSE $3 END \
-             WHERE scope = $1 AND key = $2",
-        )
-        .bind(scope.code())
-        .bind(key)
-        .bind(until - window.seconds)
-        .bind(window.limit + HELD_MARGIN)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Seconds until the window is over when the limit is reached, else `None`.
     pub async fn throttled_for(
         &self,
@@ -173,5 +147,33 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+impl Write<'_> {
+    /// Keeps the window full until `until` at least: a lock that ends on
+    /// its own. A window that would end later keeps its end, so a lock can
+    /// never make room for more attempts than the window allows; and the
+    /// count goes far over the limit, so places that attempts in flight
+    /// give back cannot open it either.
+    pub async fn hold_until(
+        &mut self,
+        scope: ThrottleScope,
+        key: &str,
+        until: i64,
+        window: ThrottleWindow,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE auth_throttle SET failures = $4, \
+               window_start = CASE WHEN window_start > $3 THEN window_start ELSE $3 END \
+             WHERE scope = $1 AND key = $2",
+        )
+        .bind(scope.code())
+        .bind(key)
+        .bind(until - window.seconds)
+        .bind(window.limit + HELD_MARGIN)
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 }

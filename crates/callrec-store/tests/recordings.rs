@@ -13,7 +13,7 @@ use callrec_store::number_index::{number_grams, NumberColumn, Slice};
 use callrec_store::{
     backend_tests, AuditQuery, BlobStore, Company, Cursor, HoldChange, Inserted, NewApiToken,
     NewAuditEntry, NewRecording, NewUser, PageFrom, PurgeRule, Ranking, RecordingQuery, Store,
-    StoreError, Team, TokenState, User, HOLD_BATCH,
+    StoreError, StoredBlob, Team, TokenState, User, HOLD_BATCH,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -69,19 +69,30 @@ struct World {
 async fn world(store: &Store) -> World {
     let company = |n: &str| CompanyName::parse(n).unwrap();
     let acme = store
-        .create_company(&company("Acme"), Retention::Forever, NOW)
+        .set_up(NOW, async |w| {
+            w.create_company(&company("Acme"), Retention::Forever).await
+        })
         .await
         .unwrap();
     let globex = store
-        .create_company(&company("Globex"), Retention::Forever, NOW)
+        .set_up(NOW, async |w| {
+            w.create_company(&company("Globex"), Retention::Forever)
+                .await
+        })
         .await
         .unwrap();
     let sales = store
-        .create_team(acme.id, &TeamName::parse("Sales").unwrap(), NOW)
+        .set_up(NOW, async |w| {
+            w.create_team(acme.id, &TeamName::parse("Sales").unwrap())
+                .await
+        })
         .await
         .unwrap();
     let support = store
-        .create_team(acme.id, &TeamName::parse("Support").unwrap(), NOW)
+        .set_up(NOW, async |w| {
+            w.create_team(acme.id, &TeamName::parse("Support").unwrap())
+                .await
+        })
         .await
         .unwrap();
     let mut users = Vec::new();
@@ -89,8 +100,8 @@ async fn world(store: &Store) -> World {
         let username = Username::parse(name).unwrap();
         users.push(
             store
-                .create_user(
-                    &NewUser {
+                .set_up(NOW, async |w| {
+                    w.create_user(&NewUser {
                         company_id: acme.id,
                         team_id: Some(team.id),
                         username: &username,
@@ -99,9 +110,9 @@ async fn world(store: &Store) -> World {
                         level: Level::Staff,
                         password: callrec_store::StoredPassword::permanent("x"),
                         roles: RoleSet::default(),
-                    },
-                    NOW,
-                )
+                    })
+                    .await
+                })
                 .await
                 .unwrap(),
         );
@@ -116,6 +127,11 @@ async fn world(store: &Store) -> World {
         agent,
         other,
     }
+}
+
+/// The ingest entry of a recording stored by these tests.
+fn ingested(id: &RecordingId, _: &StoredBlob) -> NewAuditEntry {
+    NewAuditEntry::new(AuditAction::RecordingIngested).target(id.as_str())
 }
 
 fn num(text: &str) -> PhoneNumber {
@@ -478,7 +494,7 @@ backend_tests! {
         };
 
         let other_node = db.another_node().await;
-        other_node.rename_team(w.acme.id, w.sales.id, &TeamName::parse("Inside Sales").unwrap()).await.unwrap();
+        other_node.set_up(0, async |write| write.rename_team(w.acme.id, w.sales.id, &TeamName::parse("Inside Sales").unwrap()).await).await.unwrap();
         assert_eq!(shown(acme).await.0, "Inside Sales");
         one_more_part();
 
@@ -493,11 +509,11 @@ backend_tests! {
             password: callrec_store::StoredPassword::permanent("x"),
             roles: RoleSet::default(),
         };
-        other_node.create_user(&new_user, NOW).await.unwrap();
+        other_node.set_up(NOW, async |write| write.create_user(&new_user).await).await.unwrap();
         assert_eq!(shown(acme).await.1, "agent,other,zed");
         one_more_part();
 
-        other_node.create_team(w.acme.id, &TeamName::parse("Night").unwrap(), NOW).await.unwrap();
+        other_node.set_up(NOW, async |write| write.create_team(w.acme.id, &TeamName::parse("Night").unwrap()).await).await.unwrap();
         assert_eq!(shown(acme).await.2, "Inside Sales,Night,Support");
         one_more_part();
 
@@ -514,11 +530,11 @@ backend_tests! {
             roles: RoleSet::default(),
             password: None,
         };
-        other_node.update_user(w.agent.id, &moved, NOW).await.unwrap();
+        other_node.set_up(NOW, async |write| write.update_user(w.agent.id, &moved).await).await.unwrap();
         assert_eq!(shown(support).await.1, "agent,other");
         one_more_part();
 
-        other_node.create_company(&CompanyName::parse("Initech").unwrap(), Retention::Forever, NOW).await.unwrap();
+        other_node.set_up(NOW, async |write| write.create_company(&CompanyName::parse("Initech").unwrap(), Retention::Forever).await).await.unwrap();
         assert_eq!(shown(DataScope::Everything).await.3, "Acme,Globex,Initech");
         one_more_part();
         // (No screen renames a company yet; by hand, as an operator would.)
@@ -530,7 +546,7 @@ backend_tests! {
         // change whose count went missing) is read again, not trusted.
         db.execute("UPDATE directory_version SET version = 100").await.unwrap();
         assert_eq!(shown(acme).await.0, "Inside Sales");
-        let late = other_node.create_team(w.acme.id, &TeamName::parse("Late").unwrap(), NOW).await.unwrap();
+        let late = other_node.set_up(NOW, async |write| write.create_team(w.acme.id, &TeamName::parse("Late").unwrap()).await).await.unwrap();
         db.execute("UPDATE directory_version SET version = 100").await.unwrap();
         other_node.insert_recording(&recording(2, &w.acme, Some(&late), None, T0 + 1), NOW).await.unwrap();
         assert_eq!(shown(acme).await.0, "Late");
@@ -708,7 +724,7 @@ backend_tests! {
                 let (store, new, blobs, barrier) = (other.clone(), new.clone(), blobs.clone(), barrier.clone());
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    store.insert_recording_with_audio(&new, NOW, &blobs, prepared).await
+                    store.insert_recording_with_audio(&new, NOW, &blobs, prepared, ingested).await
                 })
             };
             deleting.await.unwrap();

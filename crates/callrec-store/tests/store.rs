@@ -17,14 +17,20 @@ const NOW: i64 = 1_800_000_000;
 
 async fn company(store: &Store, name: &str) -> Company {
     store
-        .create_company(&CompanyName::parse(name).unwrap(), Retention::Forever, NOW)
+        .set_up(NOW, async |w| {
+            w.create_company(&CompanyName::parse(name).unwrap(), Retention::Forever)
+                .await
+        })
         .await
         .unwrap()
 }
 
 async fn team(store: &Store, company: &Company, name: &str) -> Team {
     store
-        .create_team(company.id, &TeamName::parse(name).unwrap(), NOW)
+        .set_up(NOW, async |w| {
+            w.create_team(company.id, &TeamName::parse(name).unwrap())
+                .await
+        })
         .await
         .unwrap()
 }
@@ -50,8 +56,8 @@ async fn try_user(
     let display = DisplayName::parse(&format!("{name} Person")).unwrap();
     let email = Email::parse_optional(&format!("{name}@example.com")).unwrap();
     store
-        .create_user(
-            &NewUser {
+        .set_up(NOW, async |w| {
+            w.create_user(&NewUser {
                 company_id: company.id,
                 team_id: team.map(|t| t.id),
                 username: &username,
@@ -60,9 +66,9 @@ async fn try_user(
                 level,
                 password: callrec_store::StoredPassword::permanent("hash"),
                 roles: [Role::Recordings].into_iter().collect(),
-            },
-            NOW,
-        )
+            })
+            .await
+        })
         .await
 }
 
@@ -84,7 +90,7 @@ backend_tests! {
 
     async fn company_names_are_unique_in_any_case(db) {
         let acme = company(&db.store, "Acme").await;
-        let err = db.store.create_company(&CompanyName::parse("ACME").unwrap(), Retention::Forever, NOW).await.unwrap_err();
+        let err = db.store.set_up(NOW, async |write| write.create_company(&CompanyName::parse("ACME").unwrap(), Retention::Forever).await).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
         assert_eq!(db.store.company_by_name("acme").await.unwrap(), Some(acme.clone()));
         assert_eq!(db.store.company(acme.id).await.unwrap().unwrap().name, "Acme");
@@ -96,16 +102,16 @@ backend_tests! {
         let globex = company(&db.store, "Globex").await;
         let sales = team(&db.store, &acme, "Sales").await;
         team(&db.store, &globex, "Sales").await;
-        let err = db.store.create_team(acme.id, &TeamName::parse("sales").unwrap(), NOW).await.unwrap_err();
+        let err = db.store.set_up(NOW, async |write| write.create_team(acme.id, &TeamName::parse("sales").unwrap()).await).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }));
         // A team id of another company is simply not there.
         assert!(db.store.team(globex.id, sales.id).await.unwrap().is_none());
-        db.store.rename_team(acme.id, sales.id, &TeamName::parse("Inside Sales").unwrap()).await.unwrap();
-        db.store.set_team_enabled(acme.id, sales.id, false).await.unwrap();
+        db.store.set_up(0, async |write| write.rename_team(acme.id, sales.id, &TeamName::parse("Inside Sales").unwrap()).await).await.unwrap();
+        db.store.set_up(0, async |write| write.set_team_enabled(acme.id, sales.id, false).await).await.unwrap();
         let renamed = db.store.team(acme.id, sales.id).await.unwrap().unwrap();
         assert_eq!((renamed.name.as_str(), renamed.enabled), ("Inside Sales", false));
         assert!(matches!(
-            db.store.rename_team(globex.id, sales.id, &TeamName::parse("X").unwrap()).await,
+            db.store.set_up(0, async |write| write.rename_team(globex.id, sales.id, &TeamName::parse("X").unwrap()).await).await,
             Err(StoreError::NotFound)
         ));
         assert_eq!(db.store.list_teams(Some(acme.id)).await.unwrap().len(), 1);
@@ -196,7 +202,7 @@ backend_tests! {
         };
         let roles: RoleSet = [Role::ManageOwnMfa, Role::AuditLog].into_iter().collect();
         let update = UserUpdate { details: change, roles: roles.clone(), password: Some(callrec_store::StoredPassword::permanent("new-hash")) };
-        db.store.update_user(bob.id, &update, NOW + 1).await.unwrap();
+        db.store.set_up(NOW + 1, async |write| write.update_user(bob.id, &update).await).await.unwrap();
         let (bob, hash) = db.store.credentials("bob").await.unwrap().unwrap();
         assert_eq!(bob.display_name, "Robert");
         assert_eq!(bob.email, None);
@@ -205,12 +211,12 @@ backend_tests! {
         assert_eq!(bob.roles, roles);
         assert_eq!(hash, "new-hash");
         let update = UserUpdate { roles: RoleSet::default(), password: None, ..update };
-        db.store.update_user(bob.id, &update, NOW + 2).await.unwrap();
+        db.store.set_up(NOW + 2, async |write| write.update_user(bob.id, &update).await).await.unwrap();
         assert!(db.store.user(bob.id).await.unwrap().unwrap().roles.is_empty());
         assert_eq!(db.store.credentials("bob").await.unwrap().unwrap().1, "new-hash", "no new password: hash kept");
-        db.store.set_password(bob.id, &callrec_store::StoredPassword::permanent("cli-hash"), NOW + 3).await.unwrap();
+        db.store.set_up(NOW + 3, async |write| write.set_password(bob.id, &callrec_store::StoredPassword::permanent("cli-hash")).await).await.unwrap();
         assert_eq!(db.store.credentials("bob").await.unwrap().unwrap().1, "cli-hash");
-        let missing = db.store.update_user(callrec_domain::UserId(999_999), &update, NOW).await;
+        let missing = db.store.set_up(NOW, async |write| write.update_user(callrec_domain::UserId(999_999), &update).await).await;
         assert!(matches!(missing, Err(StoreError::NotFound)));
     }
 
@@ -234,7 +240,7 @@ backend_tests! {
         for id in ["d", "e"] {
             db.store.create_session(id, bob.id, "127.0.0.1", false, NOW).await.unwrap();
         }
-        assert_eq!(db.store.delete_user_sessions(bob.id, Some("d")).await.unwrap(), 2);
+        assert_eq!(db.store.set_up(0, async |write| write.delete_user_sessions(bob.id, Some("d")).await).await.unwrap(), 2);
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 1);
         db.store.delete_session("d").await.unwrap();
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 0);
@@ -247,42 +253,42 @@ backend_tests! {
         let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
         assert!(!bob.mfa_registered);
         assert_eq!(bob.company_mfa_policy, MfaPolicy::Disabled);
-        assert!(db.store.start_mfa_registration(bob.id, "cipher-1", "s1", NOW).await.unwrap());
+        assert!(db.store.set_up(NOW, async |write| write.start_mfa_registration(bob.id, "cipher-1", "s1").await).await.unwrap());
         // Starting again replaces the pending secret.
-        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", "s1", NOW).await.unwrap());
+        assert!(db.store.set_up(NOW, async |write| write.start_mfa_registration(bob.id, "cipher-2", "s1").await).await.unwrap());
         let pending = db.store.mfa_registration(bob.id).await.unwrap().unwrap();
         assert_eq!((pending.secret_ciphertext.as_str(), pending.confirmed), ("cipher-2", false));
-        assert!(!db.store.accept_mfa_step(bob.id, 10).await.unwrap(), "nothing confirmed to accept");
+        assert!(!db.store.set_up(0, async |write| write.accept_mfa_step(bob.id, 10).await).await.unwrap(), "nothing confirmed to accept");
         assert!(pending.pending_for("s1") && !pending.pending_for("s2"));
         // Another session starting takes the registration over: the first
         // session can no longer confirm (security review, item 5).
-        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", "s2", NOW).await.unwrap());
-        assert!(!db.store.confirm_mfa_registration(bob.id, "s1", 100, NOW).await.unwrap());
-        assert!(db.store.start_mfa_registration(bob.id, "cipher-2", "s1", NOW).await.unwrap());
-        assert!(db.store.confirm_mfa_registration(bob.id, "s1", 100, NOW).await.unwrap());
-        assert!(!db.store.confirm_mfa_registration(bob.id, "s1", 101, NOW).await.unwrap(), "only once");
-        assert!(!db.store.start_mfa_registration(bob.id, "cipher-3", "s1", NOW).await.unwrap(), "a confirmed secret is kept");
+        assert!(db.store.set_up(NOW, async |write| write.start_mfa_registration(bob.id, "cipher-2", "s2").await).await.unwrap());
+        assert!(!db.store.set_up(NOW, async |write| write.confirm_mfa_registration(bob.id, "s1", 100).await).await.unwrap());
+        assert!(db.store.set_up(NOW, async |write| write.start_mfa_registration(bob.id, "cipher-2", "s1").await).await.unwrap());
+        assert!(db.store.set_up(NOW, async |write| write.confirm_mfa_registration(bob.id, "s1", 100).await).await.unwrap());
+        assert!(!db.store.set_up(NOW, async |write| write.confirm_mfa_registration(bob.id, "s1", 101).await).await.unwrap(), "only once");
+        assert!(!db.store.set_up(NOW, async |write| write.start_mfa_registration(bob.id, "cipher-3", "s1").await).await.unwrap(), "a confirmed secret is kept");
         assert!(db.store.user(bob.id).await.unwrap().unwrap().mfa_registered);
-        assert!(!db.store.accept_mfa_step(bob.id, 100).await.unwrap(), "the confirming step is used");
-        assert!(!db.store.accept_mfa_step(bob.id, 99).await.unwrap(), "older steps too");
-        assert!(db.store.accept_mfa_step(bob.id, 101).await.unwrap());
-        assert!(db.store.replace_mfa_ciphertext(bob.id, "cipher-2", "cipher-9").await.unwrap());
-        assert!(!db.store.replace_mfa_ciphertext(bob.id, "cipher-2", "cipher-10").await.unwrap());
+        assert!(!db.store.set_up(0, async |write| write.accept_mfa_step(bob.id, 100).await).await.unwrap(), "the confirming step is used");
+        assert!(!db.store.set_up(0, async |write| write.accept_mfa_step(bob.id, 99).await).await.unwrap(), "older steps too");
+        assert!(db.store.set_up(0, async |write| write.accept_mfa_step(bob.id, 101).await).await.unwrap());
+        assert!(db.store.set_up(0, async |write| write.replace_mfa_ciphertext(bob.id, "cipher-2", "cipher-9").await).await.unwrap());
+        assert!(!db.store.set_up(0, async |write| write.replace_mfa_ciphertext(bob.id, "cipher-2", "cipher-10").await).await.unwrap());
         assert_eq!(db.store.mfa_ciphertexts().await.unwrap(), vec![(bob.id, "cipher-9".to_string())]);
-        assert!(db.store.delete_mfa_registration(bob.id).await.unwrap());
-        assert!(!db.store.delete_mfa_registration(bob.id).await.unwrap());
+        assert!(db.store.set_up(0, async |write| write.delete_mfa_registration(bob.id).await).await.unwrap());
+        assert!(!db.store.set_up(0, async |write| write.delete_mfa_registration(bob.id).await).await.unwrap());
         assert!(db.store.mfa_registration(bob.id).await.unwrap().is_none());
     }
 
     async fn one_of_many_parallel_codes_wins(db) {
         let acme = company(&db.store, "Acme").await;
         let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
-        db.store.start_mfa_registration(bob.id, "cipher", "s1", NOW).await.unwrap();
-        db.store.confirm_mfa_registration(bob.id, "s1", 1, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.start_mfa_registration(bob.id, "cipher", "s1").await).await.unwrap();
+        db.store.set_up(NOW, async |write| write.confirm_mfa_registration(bob.id, "s1", 1).await).await.unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let store = db.store.clone();
-                tokio::spawn(async move { store.accept_mfa_step(bob.id, 2).await.unwrap() })
+                tokio::spawn(async move { store.set_up(0, async |write| write.accept_mfa_step(bob.id, 2).await).await.unwrap() })
             })
             .collect();
         let mut accepted = 0;
@@ -297,20 +303,20 @@ backend_tests! {
         let a = user(&db.store, &acme, None, "a.user", Level::Company).await;
         user(&db.store, &acme, None, "b.user", Level::Company).await;
         user(&db.store, &acme, None, "c.user", Level::Company).await;
-        db.store.start_mfa_registration(a.id, "x", "s1", NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.start_mfa_registration(a.id, "x", "s1").await).await.unwrap();
         let summary = db.store.mfa_summary(acme.id).await.unwrap();
         assert_eq!((summary.users, summary.registered, summary.to_register()), (3, 0, 3), "pending does not count");
-        db.store.confirm_mfa_registration(a.id, "s1", 1, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.confirm_mfa_registration(a.id, "s1", 1).await).await.unwrap();
         let summary = db.store.mfa_summary(acme.id).await.unwrap();
         assert_eq!((summary.registered, summary.to_register()), (1, 2));
-        db.store.set_mfa_policy(acme.id, MfaPolicy::Available).await.unwrap();
-        db.store.set_mfa_opt_in(a.id, true).await.unwrap();
+        db.store.set_up(0, async |write| write.set_mfa_policy(acme.id, MfaPolicy::Available).await).await.unwrap();
+        db.store.set_up(0, async |write| write.set_mfa_opt_in(a.id, true).await).await.unwrap();
         let a = db.store.user(a.id).await.unwrap().unwrap();
         assert_eq!((a.company_mfa_policy, a.mfa_opt_in, a.mfa_registered), (MfaPolicy::Available, true, true));
         assert_eq!(a.sign_in_step(false, NOW), callrec_domain::SignInStep::EnterCode);
         assert_eq!(a.sign_in_step(true, NOW), callrec_domain::SignInStep::SignedIn);
         db.store.create_session("s", a.id, "127.0.0.1", false, NOW).await.unwrap();
-        db.store.set_session_mfa_passed("s", true).await.unwrap();
+        db.store.set_up(0, async |write| write.set_session_mfa_passed("s", true).await).await.unwrap();
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
         assert!(db.store.session_user("s", NOW, timeouts).await.unwrap().unwrap().0.mfa_passed);
     }
@@ -332,7 +338,7 @@ backend_tests! {
         db.store.release_attempt(Account, "bob").await.unwrap();
         assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 901, window).await.unwrap(), Reservation::Reserved(1));
         // A hold keeps the window full until the given time.
-        db.store.hold_until(Account, "bob", NOW + 2000, window).await.unwrap();
+        db.store.set_up(0, async |write| write.hold_until(Account, "bob", NOW + 2000, window).await).await.unwrap();
         assert_eq!(db.store.throttled_for(Account, "bob", NOW + 1999, window).await.unwrap(), Some(1));
         // Places given back by attempts still in flight do not open a hold.
         for _ in 0..5 {
@@ -430,7 +436,7 @@ backend_tests! {
         let acme = company(store, "Acme").await;
         let jo = user(store, &acme, None, "jo.user", Level::Company).await;
         let hashes: Vec<String> = (0..10).map(|i| format!("hash-{i}")).collect();
-        store.replace_recovery_codes(jo.id, &hashes, NOW).await.unwrap();
+        store.set_up(NOW, async |write| write.replace_recovery_codes(jo.id, &hashes).await).await.unwrap();
         assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 10);
         let candidates = ["other-key-hash".to_string(), "hash-3".to_string()];
         assert!(store.spend_recovery_code(jo.id, &candidates, NOW).await.unwrap(), "found under an older key's hash");
@@ -438,7 +444,7 @@ backend_tests! {
         assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 9);
         let sam = user(store, &acme, None, "sam", Level::Company).await;
         assert!(!store.spend_recovery_code(sam.id, &["hash-4".to_string()], NOW).await.unwrap(), "another user's code");
-        store.replace_recovery_codes(jo.id, &["new-0".to_string()], NOW).await.unwrap();
+        store.set_up(NOW, async |write| write.replace_recovery_codes(jo.id, &["new-0".to_string()]).await).await.unwrap();
         assert!(!store.spend_recovery_code(jo.id, &["hash-4".to_string()], NOW).await.unwrap(), "the old set is gone");
         assert_eq!(store.user(jo.id).await.unwrap().unwrap().recovery_codes_left, 1);
     }
@@ -454,9 +460,9 @@ backend_tests! {
         let jo = user(store, &acme, None, "jo.user", Level::Company).await;
         let sam = user(store, &acme, None, "sam", Level::Company).await;
         let new = |user, credential_id| NewKey { user, name: "Key", credential_id, credential: "{}", counter: 0 };
-        let counting = store.add_security_key(&new(jo.id, "cred-a"), NOW).await.unwrap();
-        let zero = store.add_security_key(&new(jo.id, "cred-b"), NOW).await.unwrap();
-        assert!(matches!(store.add_security_key(&new(sam.id, "cred-a"), NOW).await, Err(StoreError::Conflict { .. })), "one key, one account");
+        let counting = store.set_up(NOW, async |write| write.add_security_key(&new(jo.id, "cred-a")).await).await.unwrap();
+        let zero = store.set_up(NOW, async |write| write.add_security_key(&new(jo.id, "cred-b")).await).await.unwrap();
+        assert!(matches!(store.set_up(NOW, async |write| write.add_security_key(&new(sam.id, "cred-a")).await).await, Err(StoreError::Conflict { .. })), "one key, one account");
         assert!(store.record_key_use(counting, "{}", 5, NOW).await.unwrap());
         assert!(!store.record_key_use(counting, "{}", 5, NOW).await.unwrap(), "the same count again");
         assert!(!store.record_key_use(counting, "{}", 3, NOW).await.unwrap(), "a count behind");
@@ -465,18 +471,18 @@ backend_tests! {
         assert!(store.record_key_use(zero, "{}", 0, NOW).await.unwrap(), "keys that never count");
         let keys = store.security_keys(jo.id).await.unwrap();
         assert_eq!((keys[0].counter, keys[0].last_used_at), (6, Some(NOW + 1)));
-        assert_eq!(store.remove_security_key(sam.id, counting).await.unwrap(), None, "not another user's");
-        assert_eq!(store.remove_security_key(jo.id, counting).await.unwrap().as_deref(), Some("Key"));
+        assert_eq!(store.set_up(0, async |write| write.remove_security_key(sam.id, counting).await).await.unwrap(), None, "not another user's");
+        assert_eq!(store.set_up(0, async |write| write.remove_security_key(jo.id, counting).await).await.unwrap().as_deref(), Some("Key"));
         assert_eq!(store.user(jo.id).await.unwrap().unwrap().security_keys, 1);
         // Recovery codes go with the last factor, not before.
-        store.replace_recovery_codes(jo.id, &["code-hash".to_string()], NOW).await.unwrap();
-        store.replace_recovery_codes(sam.id, &["code-hash".to_string()], NOW).await.unwrap();
-        let sams = store.add_security_key(&new(sam.id, "cred-c"), NOW).await.unwrap();
-        store.start_mfa_registration(sam.id, "ciphertext", "s", NOW).await.unwrap();
-        store.confirm_mfa_registration(sam.id, "s", 1, NOW).await.unwrap();
-        store.remove_security_key(sam.id, sams).await.unwrap();
+        store.set_up(NOW, async |write| write.replace_recovery_codes(jo.id, &["code-hash".to_string()]).await).await.unwrap();
+        store.set_up(NOW, async |write| write.replace_recovery_codes(sam.id, &["code-hash".to_string()]).await).await.unwrap();
+        let sams = store.set_up(NOW, async |write| write.add_security_key(&new(sam.id, "cred-c")).await).await.unwrap();
+        store.set_up(NOW, async |write| write.start_mfa_registration(sam.id, "ciphertext", "s").await).await.unwrap();
+        store.set_up(NOW, async |write| write.confirm_mfa_registration(sam.id, "s", 1).await).await.unwrap();
+        store.set_up(0, async |write| write.remove_security_key(sam.id, sams).await).await.unwrap();
         assert_eq!(store.recovery_codes_left(sam.id).await.unwrap(), 1, "the authenticator remains");
-        store.remove_security_key(jo.id, zero).await.unwrap();
+        store.set_up(0, async |write| write.remove_security_key(jo.id, zero).await).await.unwrap();
         assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 0, "no factor left: the codes go");
 
         store.put_ceremony("session", Ceremony::SignIn, "state-1", NOW).await.unwrap();

@@ -9,11 +9,14 @@
 use crate::error::CliError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use callrec_app::audit::AuditContext;
+use callrec_app::rotation::rotate_master_key;
 use callrec_app::Keyring;
 use callrec_store::Store;
 use rand::RngCore;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub const KEY_FILE: &str = "mfa-keys";
 const ENV_CURRENT: &str = "CALLREC_SECRET_KEY";
@@ -136,43 +139,28 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
             keyring_from(&keys)
         }
     };
-    println!("Current key id: {}", keyring.current_key_id());
-    let stored = store.mfa_ciphertexts().await?;
-    let total = stored.len();
-    let (mut rotated, mut failed) = (0, 0);
-    for (done, (user, ciphertext)) in stored.into_iter().enumerate() {
-        if keyring.needs_rotation(&ciphertext) {
-            match keyring.decrypt(user, &ciphertext) {
-                Ok(secret) => {
-                    let fresh = keyring.encrypt(user, &secret);
-                    if store
-                        .replace_mfa_ciphertext(user, &ciphertext, &fresh)
-                        .await?
-                    {
-                        rotated += 1;
-                    }
-                }
-                Err(err) => {
-                    eprintln!("user {user}: {err}");
-                    failed += 1;
-                }
-            }
-        }
-        if (done + 1) % 100 == 0 || done + 1 == total {
-            println!("  {}/{total} secrets checked", done + 1);
-        }
+    let current = keyring.current_key_id().to_string();
+    println!("Current key id: {current}");
+    let audit = AuditContext::command_line();
+    let report = rotate_master_key(store, Arc::new(keyring), &audit, |done, total| {
+        println!("  {done}/{total} secrets checked")
+    })
+    .await?;
+    for (user, err) in &report.unreadable {
+        eprintln!("user {user}: {err}");
     }
     println!(
-        "Re-encrypted {rotated} of {total} secrets with key {}.",
-        keyring.current_key_id()
+        "Re-encrypted {} of {} secrets with key {current}.",
+        report.secrets, report.total
     );
-    let current = keyring.current_key_id().to_string();
-    let data_keys = callrec_app::sealing::DataKeys::new(std::sync::Arc::new(keyring));
-    let rewrapped = data_keys.rewrap_all(store).await?;
-    println!("Re-encrypted {rewrapped} audio data keys with key {current}.");
-    if failed > 0 {
+    println!(
+        "Re-encrypted {} audio data keys with key {current}.",
+        report.data_keys
+    );
+    if !report.unreadable.is_empty() {
         return Err(CliError::Failed(format!(
-            "{failed} secrets could not be read with the configured keys; add the missing key to {ENV_PREVIOUS} (or the key file) and run again"
+            "{} secrets could not be read with the configured keys; add the missing key to {ENV_PREVIOUS} (or the key file) and run again",
+            report.unreadable.len()
         )));
     }
     Ok(())
@@ -194,7 +182,10 @@ mod tests {
         let old = load(&data_dir).unwrap();
         let company = db
             .store
-            .create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever, 0)
+            .set_up(0, async |w| {
+                w.create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever)
+                    .await
+            })
             .await
             .unwrap();
         let secret = TotpSecret::from_bytes([9; 20]);
@@ -203,8 +194,8 @@ mod tests {
             let username = Username::parse(name).unwrap();
             let user = db
                 .store
-                .create_user(
-                    &NewUser {
+                .set_up(0, async |w| {
+                    w.create_user(&NewUser {
                         company_id: company.id,
                         team_id: None,
                         username: &username,
@@ -213,13 +204,16 @@ mod tests {
                         level: Level::Company,
                         password: callrec_store::StoredPassword::permanent("x"),
                         roles: RoleSet::default(),
-                    },
-                    0,
-                )
+                    })
+                    .await
+                })
                 .await
                 .unwrap();
             db.store
-                .start_mfa_registration(user.id, &old.encrypt(user.id, &secret), "s1", 0)
+                .set_up(0, async |w| {
+                    w.start_mfa_registration(user.id, &old.encrypt(user.id, &secret), "s1")
+                        .await
+                })
                 .await
                 .unwrap();
             users.push(user.id);

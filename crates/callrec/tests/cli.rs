@@ -821,10 +821,10 @@ on_each_backend! {
         .unwrap()
         .unwrap();
     runtime
-        .block_on(store.start_mfa_registration(user.id, "ciphertext", "s1", 1))
+        .block_on(store.set_up(1, async |write| write.start_mfa_registration(user.id, "ciphertext", "s1").await))
         .unwrap();
     runtime
-        .block_on(store.confirm_mfa_registration(user.id, "s1", 5, 1))
+        .block_on(store.set_up(1, async |write| write.confirm_mfa_registration(user.id, "s1", 5).await))
         .unwrap();
     let out = cli.expect(0, &["user", "reset-mfa", "TOP.ADMIN"], "");
     assert!(out.contains("MFA reset for top.admin"), "{out}");
@@ -938,10 +938,10 @@ on_each_backend! {
     let secret = TotpSecret::from_bytes([7; 20]);
     let old = Keyring::new(first, &[]).encrypt(user.id, &secret);
     runtime
-        .block_on(store.start_mfa_registration(user.id, &old, "s", 1))
+        .block_on(store.set_up(1, async |write| write.start_mfa_registration(user.id, &old, "s").await))
         .unwrap();
     runtime
-        .block_on(store.confirm_mfa_registration(user.id, "s", 1, 1))
+        .block_on(store.set_up(1, async |write| write.confirm_mfa_registration(user.id, "s", 1).await))
         .unwrap();
     let stored = || {
         runtime.block_on(store.mfa_ciphertexts()).unwrap()[0]

@@ -55,23 +55,21 @@ pub async fn create_user(
 ) -> Result<User, Error> {
     check_team(store, new.company_id, new.level, new.team_id).await?;
     let password_hash = passwords.hash(new.password.expose()).await?;
-    let user = store
-        .create_user(
-            &NewUser {
-                company_id: new.company_id,
-                team_id: new.team_id,
-                username: &new.username,
-                display_name: &new.display_name,
-                email: new.email.as_ref(),
-                level: new.level,
-                password: StoredPassword {
-                    hash: password_hash,
-                    life: new.password_life,
-                },
-                roles: new.roles.clone(),
+    let mut write = store.write(context.now).await?;
+    let user = write
+        .create_user(&NewUser {
+            company_id: new.company_id,
+            team_id: new.team_id,
+            username: &new.username,
+            display_name: &new.display_name,
+            email: new.email.as_ref(),
+            level: new.level,
+            password: StoredPassword {
+                hash: password_hash,
+                life: new.password_life,
             },
-            context.now,
-        )
+            roles: new.roles.clone(),
+        })
         .await
         .map_err(|err| match err {
             StoreError::Conflict { .. } => {
@@ -79,18 +77,14 @@ pub async fn create_user(
             }
             other => Error::from(other),
         })?;
-    store
-        .audit(
-            context
-                .entry_on(AuditAction::UserCreated, &user)
-                .details(format!(
-                    "level {}; roles: {}",
-                    user.level.label(),
-                    role_list(&user.roles)
-                )),
-            context.now,
-        )
-        .await?;
+    let entry = context
+        .entry_on(AuditAction::UserCreated, &user)
+        .details(format!(
+            "level {}; roles: {}",
+            user.level.label(),
+            role_list(&user.roles)
+        ));
+    write.commit_with(entry).await?;
     Ok(user)
 }
 

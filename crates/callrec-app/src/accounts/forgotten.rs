@@ -92,9 +92,12 @@ pub async fn request_password_reset(
         }
         let token = new_token();
         let expires_at = audit.now + RESET_MINUTES * 60;
-        store
-            .create_password_reset(&token_hash(&token), user.id, expires_at, audit.now)
+        let mut write = store.write(audit.now).await?;
+        write
+            .create_password_reset(&token_hash(&token), user.id, expires_at)
             .await?;
+        let entry = audit.entry_on(AuditAction::PasswordResetRequested, &user);
+        write.commit_with(entry).await?;
         let link = format!(
             "{}/reset-password?token={token}",
             link_base.trim_end_matches('/')
@@ -105,12 +108,6 @@ pub async fn request_password_reset(
             audit.now,
         )
         .await?;
-        store
-            .audit(
-                audit.entry_on(AuditAction::PasswordResetRequested, &user),
-                audit.now,
-            )
-            .await?;
     }
     Ok(ResetRequest::Answered)
 }
@@ -166,23 +163,20 @@ pub async fn reset_password(
     // One transaction spends the link and sets the password, only while
     // the password is the one the link was made for: of two requests
     // racing with it one wins, and a change made meanwhile stays.
-    if !store
-        .reset_password_by_link(&token_hash(token), &hash, audit.now)
+    let mut write = store.write(audit.now).await?;
+    if !write
+        .reset_password_by_link(&token_hash(token), &hash)
         .await?
     {
         return Ok(PasswordReset::LinkGone);
     }
-    let ended = store.delete_user_sessions(user.id, None).await?;
-    store
-        .audit(
-            audit
-                .entry_on(AuditAction::PasswordChanged, &user)
-                .details(format!(
-                    "by a forgotten-password link; {ended} sessions ended"
-                )),
-            audit.now,
-        )
-        .await?;
+    let ended = write.delete_user_sessions(user.id, None).await?;
+    let entry = audit
+        .entry_on(AuditAction::PasswordChanged, &user)
+        .details(format!(
+            "by a forgotten-password link; {ended} sessions ended"
+        ));
+    write.commit_with(entry).await?;
     notify(
         store,
         mail_enabled,

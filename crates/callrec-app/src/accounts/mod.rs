@@ -31,24 +31,20 @@ pub async fn set_password(
     context: &AuditContext,
 ) -> Result<(), Error> {
     let hash = passwords.hash(password.expose()).await?;
-    store
-        .set_password(user.id, &StoredPassword { hash, life }, context.now)
+    let mut write = store.write(context.now).await?;
+    write
+        .set_password(user.id, &StoredPassword { hash, life })
         .await?;
-    store.delete_user_sessions(user.id, None).await?;
+    write.delete_user_sessions(user.id, None).await?;
     let details = if life.is_temporary() {
         "temporary"
     } else {
         "permanent"
     };
-    store
-        .audit(
-            context
-                .entry_on(AuditAction::PasswordChanged, user)
-                .details(details),
-            context.now,
-        )
-        .await?;
-    Ok(())
+    let entry = context
+        .entry_on(AuditAction::PasswordChanged, user)
+        .details(details);
+    Ok(write.commit_with(entry).await?)
 }
 
 /// Reset MFA (Other User), from the Users page or `callrec user reset-mfa`:
@@ -59,21 +55,18 @@ pub async fn reset_mfa(
     user: &User,
     context: &AuditContext,
 ) -> Result<(), Error> {
-    let had_registration = store.delete_mfa_registration(user.id).await?;
-    let ended = store.delete_user_sessions(user.id, None).await?;
+    let mut write = store.write(context.now).await?;
+    let had_registration = write.delete_mfa_registration(user.id).await?;
+    let ended = write.delete_user_sessions(user.id, None).await?;
     let outcome = if had_registration {
         "registration cleared"
     } else {
         "no registration"
     };
-    store
-        .audit(
-            context
-                .entry_on(AuditAction::MfaReset, user)
-                .details(format!("{outcome}; {ended} sessions ended")),
-            context.now,
-        )
-        .await?;
+    let entry = context
+        .entry_on(AuditAction::MfaReset, user)
+        .details(format!("{outcome}; {ended} sessions ended"));
+    write.commit_with(entry).await?;
     let by = match &context.actor {
         AuditActor::User(_, name) => format!("the administrator {name}"),
         AuditActor::CommandLine | AuditActor::Token(_) => {

@@ -56,7 +56,8 @@ pub async fn modify_user(
     let enabled = change.details.enabled;
     let described = describe_changes(target, &change.details);
     let roles = change.roles;
-    store
+    let mut write = store.write(audit.now).await?;
+    write
         .update_user(
             target.id,
             &UserUpdate {
@@ -64,20 +65,16 @@ pub async fn modify_user(
                 roles: roles.clone(),
                 password,
             },
-            audit.now,
         )
         .await?;
     if password_changed || !enabled {
         // Someone else may hold the old password: end their sessions.
-        store.delete_user_sessions(target.id, keep).await?;
+        write.delete_user_sessions(target.id, keep).await?;
     }
     let entry = |action| audit.entry_on(action, target);
     if !described.is_empty() {
-        store
-            .audit(
-                entry(AuditAction::UserChanged).details(described.join("; ")),
-                audit.now,
-            )
+        write
+            .audit(entry(AuditAction::UserChanged).details(described.join("; ")))
             .await?;
     }
     if roles != target.roles {
@@ -90,23 +87,18 @@ pub async fn modify_user(
             .iter()
             .filter(|r| !roles.contains(*r))
             .collect();
-        store
-            .audit(
-                entry(AuditAction::RolesChanged).details(format!(
-                    "added: {}; removed: {}",
-                    role_list(&added),
-                    role_list(&removed)
-                )),
-                audit.now,
-            )
+        write
+            .audit(entry(AuditAction::RolesChanged).details(format!(
+                "added: {}; removed: {}",
+                role_list(&added),
+                role_list(&removed)
+            )))
             .await?;
     }
     if password_changed {
-        store
-            .audit(entry(AuditAction::PasswordChanged), audit.now)
-            .await?;
+        write.audit(entry(AuditAction::PasswordChanged)).await?;
     }
-    Ok(())
+    Ok(write.commit().await?)
 }
 
 /// The audit log's words for what changed in the details.

@@ -101,15 +101,12 @@ pub async fn change_own_password(
         hash,
         life: PasswordLife::Permanent,
     };
-    store.set_password(user.id, &password, audit.now).await?;
-    let ended = store.delete_user_sessions(user.id, Some(session)).await?;
-    store
-        .audit(
-            audit
-                .entry_on(AuditAction::PasswordChanged, user)
-                .details(format!("own password; {ended} other sessions ended")),
-            audit.now,
-        )
-        .await?;
+    let mut write = store.write(audit.now).await?;
+    write.set_password(user.id, &password).await?;
+    let ended = write.delete_user_sessions(user.id, Some(session)).await?;
+    let entry = audit
+        .entry_on(AuditAction::PasswordChanged, user)
+        .details(format!("own password; {ended} other sessions ended"));
+    write.commit_with(entry).await?;
     Ok(OwnPassword::Changed)
 }

@@ -100,17 +100,13 @@ pub async fn start_registration(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = TotpSecret::from_bytes(bytes);
     let ciphertext = mfa.keyring.encrypt(user.id, &secret);
-    if mfa
-        .store
-        .start_mfa_registration(user.id, &ciphertext, sign_in, audit.now)
+    let mut write = mfa.store.write(audit.now).await?;
+    if write
+        .start_mfa_registration(user.id, &ciphertext, sign_in)
         .await?
     {
-        mfa.store
-            .audit(
-                audit.entry_on(AuditAction::MfaRegistrationStarted, user),
-                audit.now,
-            )
-            .await?;
+        let entry = audit.entry_on(AuditAction::MfaRegistrationStarted, user);
+        write.commit_with(entry).await?;
     }
     Ok(())
 }
@@ -152,15 +148,21 @@ pub async fn submit_code(
         // The store has the last word: a conditional write lets exactly one
         // of several simultaneous submissions of the same code through.
         CodeCheck::Accepted { step } => {
-            let recorded = match stage {
-                CodeStage::Verify => store.accept_mfa_step(user.id, step).await?,
-                CodeStage::Register => {
-                    store
-                        .confirm_mfa_registration(user.id, sign_in, step, now)
-                        .await?
-                }
+            let mut write = store.write(now).await?;
+            let (recorded, action) = match stage {
+                CodeStage::Verify => (
+                    write.accept_mfa_step(user.id, step).await?,
+                    AuditAction::MfaCodeAccepted,
+                ),
+                CodeStage::Register => (
+                    write
+                        .confirm_mfa_registration(user.id, sign_in, step)
+                        .await?,
+                    AuditAction::MfaRegistrationConfirmed,
+                ),
             };
             if recorded {
+                write.commit_with(audit.entry_on(action, user)).await?;
                 check
             } else {
                 CodeCheck::Replayed
@@ -171,17 +173,12 @@ pub async fn submit_code(
 
     if let CodeCheck::Accepted { step } = check {
         attempt.succeeded(mfa).await?;
-        let action = match stage {
-            CodeStage::Verify => AuditAction::MfaCodeAccepted,
-            CodeStage::Register => AuditAction::MfaRegistrationConfirmed,
-        };
-        store.audit(audit.entry_on(action, user), now).await?;
         let offsets = store
             .record_code_offset(user.id, step_offset(step, now))
             .await?;
         if stage == CodeStage::Register {
             mfa.notify(user, NoticeKind::MfaRegistered, audit).await?;
-            let codes = super::recovery::replace_codes(mfa, user, audit).await?;
+            let codes = super::recovery::replace_codes(mfa, user, None, audit).await?;
             return Ok(CodeOutcome::Accepted(AfterCode::SaveRecoveryCodes(codes)));
         }
         return Ok(CodeOutcome::Accepted(AfterCode::Home(phone_clock(

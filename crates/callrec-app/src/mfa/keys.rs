@@ -237,35 +237,35 @@ pub async fn finish_adding_key(
         credential: &json(&key)?,
         counter: 0,
     };
-    match mfa.store.add_security_key(&new, audit.now).await {
+    let mut write = mfa.store.write(audit.now).await?;
+    match write.add_security_key(&new).await {
         Ok(_) => {}
         Err(StoreError::Conflict { .. }) => return Ok(KeyAdded::Duplicate),
         Err(err) => return Err(err.into()),
     }
-    mfa.store
+    write
         .audit(
             audit
                 .entry_on(AuditAction::MfaKeyAdded, user)
                 .details(format!("“{}”", state.name)),
-            audit.now,
         )
         .await?;
     // The first factor turns the user's own MFA on (under MFA Available
     // it was theirs to choose): a key that is never asked for protects
     // nothing (acceptance check, wave 2, item 7).
     if !user.mfa_registered && !user.mfa_opt_in && user.company_mfa_policy == MfaPolicy::Available {
-        mfa.store.set_mfa_opt_in(user.id, true).await?;
+        write.set_mfa_opt_in(user.id, true).await?;
         // The key was just touched in this session: it has passed MFA.
-        mfa.store.set_session_mfa_passed(session, true).await?;
-        mfa.store
+        write.set_session_mfa_passed(session, true).await?;
+        write
             .audit(
                 audit
                     .entry_on(AuditAction::MfaOptedIn, user)
                     .details("with the first security key"),
-                audit.now,
             )
             .await?;
     }
+    write.commit().await?;
     let kind = NoticeKind::KeyAdded { name: state.name };
     mfa.notify(user, kind, audit).await?;
     Ok(KeyAdded::Added)
@@ -442,20 +442,15 @@ pub async fn remove_key(
     id: i64,
     audit: &AuditContext,
 ) -> Result<bool, Error> {
-    let Some(name) = mfa.store.remove_security_key(user.id, id).await? else {
+    let mut write = mfa.store.write(audit.now).await?;
+    let Some(name) = write.remove_security_key(user.id, id).await? else {
         return Ok(false);
     };
-    mfa.store
-        .delete_user_sessions(user.id, Some(session))
-        .await?;
-    mfa.store
-        .audit(
-            audit
-                .entry_on(AuditAction::MfaKeyRemoved, user)
-                .details(format!("“{name}”")),
-            audit.now,
-        )
-        .await?;
+    write.delete_user_sessions(user.id, Some(session)).await?;
+    let entry = audit
+        .entry_on(AuditAction::MfaKeyRemoved, user)
+        .details(format!("“{name}”"));
+    write.commit_with(entry).await?;
     mfa.notify(user, NoticeKind::KeyRemoved { name }, audit)
         .await?;
     Ok(true)

@@ -87,7 +87,8 @@ impl Mfa<'_> {
         in_hour: i64,
     ) -> Result<(), Error> {
         let lock_seconds = self.settings.lock_seconds;
-        self.store
+        let mut write = self.store.write(audit.now).await?;
+        write
             .hold_until(
                 ThrottleScope::MfaAccount,
                 &user.id.to_string(),
@@ -96,14 +97,10 @@ impl Mfa<'_> {
             )
             .await?;
         let details = format!("{in_hour} wrong codes within an hour; locked for {lock_seconds} s");
-        self.store
-            .audit(
-                audit
-                    .entry_on(AuditAction::MfaLocked, user)
-                    .details(details),
-                audit.now,
-            )
-            .await?;
+        let entry = audit
+            .entry_on(AuditAction::MfaLocked, user)
+            .details(details);
+        write.commit_with(entry).await?;
         self.notify(user, NoticeKind::AccountLocked, audit).await
     }
 
@@ -149,10 +146,11 @@ pub async fn set_company_policy(
             .target(&company.name)
             .details(details)
     };
+    let mut write = store.write(audit.now).await?;
     if policy != company.mfa_policy {
-        store.set_mfa_policy(company.id, policy).await?;
+        write.set_mfa_policy(company.id, policy).await?;
         let details = format!("{} → {}", company.mfa_policy.label(), policy.label());
-        store.audit(entry(details), audit.now).await?;
+        write.audit(entry(details)).await?;
     }
     let deadline = match policy {
         MfaPolicy::Enabled if days_to_register > 0 => {
@@ -162,21 +160,22 @@ pub async fn set_company_policy(
         _ => None,
     };
     if deadline != company.mfa_deadline {
-        store.set_mfa_deadline(company.id, deadline).await?;
+        write.set_mfa_deadline(company.id, deadline).await?;
         let details = match deadline {
             Some(_) => format!("{days_to_register} days to register"),
             None => "no days to register".to_string(),
         };
-        store.audit(entry(details), audit.now).await?;
+        write.audit(entry(details)).await?;
     }
     if mfa_for_admins != company.mfa_for_admins {
-        store.set_mfa_for_admins(company.id, mfa_for_admins).await?;
+        write.set_mfa_for_admins(company.id, mfa_for_admins).await?;
         let details = format!(
             "always required of users who manage users or MFA: {}",
             if mfa_for_admins { "on" } else { "off" }
         );
-        store.audit(entry(details), audit.now).await?;
+        write.audit(entry(details)).await?;
     }
+    write.commit().await?;
     Ok(deadline)
 }
 

@@ -60,11 +60,10 @@ impl OwnMfaChange {
 /// Register now, from the grace-period banner: MFA on for the user, so
 /// the next page is the QR code; audited like the box under My MFA.
 pub async fn register_now(store: &Store, user: &User, audit: &AuditContext) -> Result<(), Error> {
-    store.set_mfa_opt_in(user.id, true).await?;
-    store
-        .audit(audit.entry_on(AuditAction::MfaOptedIn, user), audit.now)
-        .await?;
-    Ok(())
+    let mut write = store.write(audit.now).await?;
+    write.set_mfa_opt_in(user.id, true).await?;
+    let entry = audit.entry_on(AuditAction::MfaOptedIn, user);
+    Ok(write.commit_with(entry).await?)
 }
 
 /// Applies `change` for `user`, signed in with the session `session`;
@@ -79,30 +78,31 @@ pub async fn change_own_mfa(
     audit: &AuditContext,
 ) -> Result<Option<User>, Error> {
     if let Some(wants_mfa) = change.opt_in {
-        store.set_mfa_opt_in(user.id, wants_mfa).await?;
+        let mut write = store.write(audit.now).await?;
+        write.set_mfa_opt_in(user.id, wants_mfa).await?;
         let action = if wants_mfa {
             AuditAction::MfaOptedIn
         } else {
             AuditAction::MfaOptedOut
         };
-        store.audit(audit.entry_on(action, user), audit.now).await?;
+        write.commit_with(audit.entry_on(action, user)).await?;
         if !wants_mfa {
             notify(store, mail, user, NoticeKind::MfaTurnedOff, audit).await?;
         }
     }
-    if change.reset && store.delete_mfa_registration(user.id).await? {
+    if change.reset {
+        let mut write = store.write(audit.now).await?;
+        if !write.delete_mfa_registration(user.id).await? {
+            return Ok(store.user(user.id).await?);
+        }
         // A lost phone: other sessions end, and this one must register again
         // straight away if MFA still applies.
-        let ended = store.delete_user_sessions(user.id, Some(session)).await?;
-        store.set_session_mfa_passed(session, false).await?;
-        store
-            .audit(
-                audit
-                    .entry_on(AuditAction::MfaOwnReset, user)
-                    .details(format!("{ended} other sessions ended")),
-                audit.now,
-            )
-            .await?;
+        let ended = write.delete_user_sessions(user.id, Some(session)).await?;
+        write.set_session_mfa_passed(session, false).await?;
+        let entry = audit
+            .entry_on(AuditAction::MfaOwnReset, user)
+            .details(format!("{ended} other sessions ended"));
+        write.commit_with(entry).await?;
         let by = "you, from My MFA".to_string();
         notify(store, mail, user, NoticeKind::MfaReset { by }, audit).await?;
     }

@@ -160,12 +160,17 @@ async fn code_matches(
         return Ok(false);
     };
     let secret = mfa.decrypt(user, &registration)?;
-    Ok(
-        match check_code(&secret, &code, audit.now, registration.last_step) {
-            CodeCheck::Accepted { step } => mfa.store.accept_mfa_step(user.id, step).await?,
-            _ => false,
-        },
-    )
+    let CodeCheck::Accepted { step } =
+        check_code(&secret, &code, audit.now, registration.last_step)
+    else {
+        return Ok(false);
+    };
+    // Spent like a sign-in's code (no replay); the confirmation's own
+    // entry is written by the change it allows.
+    let mut write = mfa.store.write(audit.now).await?;
+    let accepted = write.accept_mfa_step(user.id, step).await?;
+    write.commit().await?;
+    Ok(accepted)
 }
 
 /// One of the user's recovery codes, spent to confirm a change.

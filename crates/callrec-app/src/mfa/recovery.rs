@@ -13,10 +13,12 @@ use callrec_store::User;
 use rand::RngCore;
 
 /// Makes a new set for `user`, replacing any earlier one; audited. The
-/// codes are returned to be shown once: only their hashes are kept.
+/// codes are returned to be shown once: only their hashes are kept. With
+/// `ending`, the user's sessions but that one end in the same change.
 pub(super) async fn replace_codes(
     mfa: Mfa<'_>,
     user: &User,
+    ending: Option<&str>,
     audit: &AuditContext,
 ) -> Result<Vec<RecoveryCode>, Error> {
     let codes: Vec<RecoveryCode> = (0..SET_SIZE)
@@ -30,17 +32,15 @@ pub(super) async fn replace_codes(
         .iter()
         .map(|code| mfa.keyring.recovery_hash(user.id, code))
         .collect();
-    mfa.store
-        .replace_recovery_codes(user.id, &hashes, audit.now)
-        .await?;
-    mfa.store
-        .audit(
-            audit
-                .entry_on(AuditAction::MfaRecoveryCodesCreated, user)
-                .details(format!("{SET_SIZE} codes")),
-            audit.now,
-        )
-        .await?;
+    let mut write = mfa.store.write(audit.now).await?;
+    write.replace_recovery_codes(user.id, &hashes).await?;
+    if let Some(session) = ending {
+        write.delete_user_sessions(user.id, Some(session)).await?;
+    }
+    let entry = audit
+        .entry_on(AuditAction::MfaRecoveryCodesCreated, user)
+        .details(format!("{SET_SIZE} codes"));
+    write.commit_with(entry).await?;
     Ok(codes)
 }
 
@@ -53,10 +53,7 @@ pub async fn new_recovery_codes(
     session: &str,
     audit: &AuditContext,
 ) -> Result<Vec<RecoveryCode>, Error> {
-    let codes = replace_codes(mfa, user, audit).await?;
-    mfa.store
-        .delete_user_sessions(user.id, Some(session))
-        .await?;
+    let codes = replace_codes(mfa, user, Some(session), audit).await?;
     mfa.notify(user, NoticeKind::RecoveryCodesCreated, audit)
         .await?;
     Ok(codes)

@@ -123,9 +123,9 @@ pub async fn change_retention(
             "retention {} → {new}, in force {effective} ({due} recordings due for deletion then)",
             rule.current
         ));
-    store
-        .set_company_retention(company.id, stored, entry, audit.now)
-        .await?;
+    let mut write = store.write(audit.now).await?;
+    write.set_company_retention(company.id, stored).await?;
+    write.commit_with(entry).await?;
     if let (RetentionSaved::Scheduled { .. }, true) = (saved, request.mail) {
         let kind = NoticeKind::RetentionShortened {
             company: company.name.clone(),
@@ -161,13 +161,10 @@ pub async fn cancel_retention_change(
             pending.period,
             zone.format_seconds(pending.from)
         ));
-    store
-        .set_company_retention(
-            company.id,
-            RetentionRule::of(rule.current),
-            entry,
-            audit.now,
-        )
+    let mut write = store.write(audit.now).await?;
+    write
+        .set_company_retention(company.id, RetentionRule::of(rule.current))
         .await?;
+    write.commit_with(entry).await?;
     Ok(true)
 }

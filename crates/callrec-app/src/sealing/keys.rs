@@ -2,7 +2,9 @@
 //! by one conditional insert), kept sealed by the master key in the
 //! database, and cached open in memory per (company, number).
 
+use crate::audit::AuditContext;
 use crate::{Error, Keyring};
+use callrec_domain::audit::AuditAction;
 use callrec_domain::sealed::DataKey;
 use callrec_domain::CompanyId;
 use callrec_store::{Store, WrappedKey};
@@ -128,8 +130,9 @@ impl DataKeys {
 
     /// Re-seals every data key under the master key's current key
     /// (`callrec keys rotate`); returns how many.
-    pub async fn rewrap_all(&self, store: &Store) -> Result<usize, Error> {
+    pub async fn rewrap_all(&self, store: &Store, audit: &AuditContext) -> Result<usize, Error> {
         let keys = store.all_data_keys().await?;
+        let mut write = store.write(audit.now).await?;
         for key in &keys {
             let bytes = self
                 .keyring
@@ -144,8 +147,19 @@ impl DataKeys {
                 wrapped: self.keyring.seal(&binding(key.company, key.key_id), &bytes),
                 ..key.clone()
             };
-            store.rewrap_data_key(&rewrapped).await?;
+            write.rewrap_data_key(&rewrapped).await?;
         }
+        if !keys.is_empty() {
+            let entry = audit
+                .entry(AuditAction::SecretsReencrypted)
+                .details(format!(
+                    "{} audio data keys sealed again with key {}",
+                    keys.len(),
+                    self.keyring.current_key_id()
+                ));
+            write.audit(entry).await?;
+        }
+        write.commit().await?;
         Ok(keys.len())
     }
 }

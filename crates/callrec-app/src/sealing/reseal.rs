@@ -7,11 +7,13 @@
 
 use super::reader::company_of;
 use super::{write_sealed, AudioReader, DataKeys};
+use crate::audit::AuditContext;
 use crate::lease::Lease;
 use crate::Error;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::sealed::{Header, HEADER_LEN};
 use callrec_domain::CompanyId;
-use callrec_store::{BlobFile, BlobStore, Job, Store};
+use callrec_store::{BlobFile, BlobStore, Company, Job, Store};
 use std::io::{Read, Seek, SeekFrom};
 
 /// What a run did.
@@ -198,10 +200,11 @@ pub async fn reseal_company(
     store: &Store,
     blobs: &BlobStore,
     keys: &DataKeys,
-    company: CompanyId,
-    now: i64,
+    company: &Company,
+    audit: &AuditContext,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Resealed, Error> {
+    let (now, company_name, company) = (audit.now, &company.name, company.id);
     let lease = seal_lease(store).await?;
     let files = stored_keys(store, blobs, Some(company)).await?;
     let newest = store.data_key(company, None).await?.map(|k| k.key_id);
@@ -250,10 +253,27 @@ pub async fn reseal_company(
         .data_key(company, Some(key_id))
         .await?
         .map_or(now, |k| k.created_at);
+    let mut write = store.write(now).await?;
     if now - made >= RETIRE_AFTER && !any_behind(blobs, &files, key_id).await? {
-        store.retire_data_keys_before(company, key_id).await?;
+        write.retire_data_keys_before(company, key_id).await?;
         report.retired = true;
     }
+    let entry = audit
+        .entry(AuditAction::DataKeyRotated)
+        .company(company)
+        .target(company_name)
+        .details(format!(
+            "audio re-sealed with data key {}: {} files now, {} already{}",
+            report.key_id,
+            report.sealed,
+            report.skipped,
+            if report.retired {
+                "; older keys retired"
+            } else {
+                ""
+            }
+        ));
+    write.commit_with(entry).await?;
     lease.release().await?;
     Ok(report)
 }

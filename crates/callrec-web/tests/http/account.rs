@@ -137,7 +137,7 @@ backend_tests! {
         form.push(("new_password", "another temporary phrase"));
         let response = admin.post(&format!("/users/{}", seed.acme_support.id), &form).await;
         assert_eq!(location(&response), "/users?done=user-saved");
-        app.store.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await.unwrap();
+        app.store.set_up(0, async |write| write.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await).await.unwrap();
         let support = app.browser();
         assert_eq!(location(&support.login("acme.support", "another temporary phrase").await), "/mfa");
         assert_eq!(location(&support.get("/choose-password").await), "/mfa", "MFA before the new password");

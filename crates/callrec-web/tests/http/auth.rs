@@ -56,8 +56,7 @@ backend_tests! {
     async fn every_failure_says_the_same(db) {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
-        app.store
-            .update_user(seed.acme_support.id, &callrec_store::UserUpdate {
+        app.store.set_up(0, async |write| write.update_user(seed.acme_support.id, &callrec_store::UserUpdate {
                 details: callrec_store::UserDetailsChange {
                     display_name: callrec_domain::DisplayName::parse("x").unwrap(),
                     email: None,
@@ -67,8 +66,7 @@ backend_tests! {
                 },
                 roles: seed.acme_support.roles.clone(),
                 password: None,
-            }, 0)
-            .await
+            }).await).await
             .unwrap();
         for (username, password) in [("acme.admin", "wrong password here"), ("nobody.here", PASSWORD), ("acme.support", PASSWORD)] {
             let response = app.browser().login(username, password).await;
@@ -193,13 +191,13 @@ backend_tests! {
         let seed = app.seed().await;
         let old = callrec_app::Passwords::new(&callrec_app::Argon2Settings { memory_kib: 512, iterations: 2, parallelism: 1 }).unwrap();
         let old_hash = old.hash(PASSWORD).await.unwrap();
-        app.store.set_password(seed.acme_agent.id, &callrec_store::StoredPassword::permanent(old_hash.clone()), 0).await.unwrap();
+        app.store.set_up(0, async |write| write.set_password(seed.acme_agent.id, &callrec_store::StoredPassword::permanent(old_hash.clone())).await).await.unwrap();
         assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 303);
         let (_, stored) = app.store.credentials("acme.agent").await.unwrap().unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{stored}");
         assert_ne!(stored, old_hash);
         // A wrong password changes nothing.
-        app.store.set_password(seed.acme_agent.id, &callrec_store::StoredPassword::permanent(old_hash.clone()), 0).await.unwrap();
+        app.store.set_up(0, async |write| write.set_password(seed.acme_agent.id, &callrec_store::StoredPassword::permanent(old_hash.clone())).await).await.unwrap();
         assert_eq!(app.browser().login("acme.agent", "not the password").await.status(), 401);
         assert_eq!(app.store.credentials("acme.agent").await.unwrap().unwrap().1, old_hash);
     }

@@ -329,14 +329,19 @@ impl TestApp {
             return made;
         }
         self.store
-            .create_company(&name, Retention::Forever, NOW)
+            .set_up(NOW, async |w| {
+                w.create_company(&name, Retention::Forever).await
+            })
             .await
             .unwrap()
     }
 
     pub async fn team(&self, company: &Company, name: &str) -> Team {
         self.store
-            .create_team(company.id, &TeamName::parse(name).unwrap(), NOW)
+            .set_up(NOW, async |w| {
+                w.create_team(company.id, &TeamName::parse(name).unwrap())
+                    .await
+            })
             .await
             .unwrap()
     }
@@ -354,8 +359,8 @@ impl TestApp {
         let display = DisplayName::parse(&format!("{username} display")).unwrap();
         let email = Email::parse_optional(&format!("{username}@example.com")).unwrap();
         self.store
-            .create_user(
-                &NewUser {
+            .set_up(NOW, async |w| {
+                w.create_user(&NewUser {
                     company_id: company.id,
                     team_id: team.map(|t| t.id),
                     username: &name,
@@ -364,9 +369,9 @@ impl TestApp {
                     level,
                     password: StoredPassword::permanent(passwords.hash(PASSWORD).await.unwrap()),
                     roles: roles.iter().copied().collect::<RoleSet>(),
-                },
-                NOW,
-            )
+                })
+                .await
+            })
             .await
             .unwrap()
     }

@@ -26,7 +26,10 @@ async fn place_key(store: &Store, user: UserId, name: &str) -> i64 {
         credential: CREDENTIAL,
         counter: 0,
     };
-    store.add_security_key(&key, T).await.unwrap()
+    store
+        .set_up(T, async |write| write.add_security_key(&key).await)
+        .await
+        .unwrap()
 }
 
 /// A portal whose public address is http://localhost: keys are on.

@@ -118,7 +118,7 @@ backend_tests! {
         let name = unique("forgetful");
         let user = app.user(&seed.acme, Some(&seed.sales), &name, Level::Staff, &[Role::Recordings]).await;
         let email = user.email.clone().unwrap();
-        app.store.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await.unwrap();
+        app.store.set_up(0, async |write| write.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await).await.unwrap();
 
         let browser = app.browser();
         let (_, login) = browser.get_text("/login").await;
@@ -201,7 +201,7 @@ backend_tests! {
         let second = messages.iter().map(|m| link_in(m)).find(|l| *l != first).unwrap();
         assert_eq!(browser.get(&second).await.status(), 200);
         // The password changes another way (as `callrec user set-password` does).
-        app.store.set_password(user.id, &callrec_store::StoredPassword::permanent("changed elsewhere"), T).await.unwrap();
+        app.store.set_up(T, async |write| write.set_password(user.id, &callrec_store::StoredPassword::permanent("changed elsewhere")).await).await.unwrap();
         assert_eq!(browser.get(&second).await.status(), 410, "a changed password ends the link");
 
         for _ in 0..2 {
@@ -230,7 +230,7 @@ backend_tests! {
         let name = unique("careful");
         let user = app.user(&seed.acme, Some(&seed.sales), &name, Level::Staff, &[Role::Recordings]).await;
         let email = user.email.clone().unwrap();
-        app.store.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await.unwrap();
+        app.store.set_up(0, async |write| write.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await).await.unwrap();
 
         let (browser, _) = crate::mfa::register(&app, &name).await;
         let registered = wait_for(&maildir, &email, 1).await;
@@ -359,7 +359,7 @@ backend_tests! {
         let name = unique("recovering");
         let user = app.user(&seed.acme, Some(&seed.sales), &name, Level::Staff, &[Role::Recordings, Role::ManageOwnMfa]).await;
         let email = user.email.clone().unwrap();
-        app.store.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await.unwrap();
+        app.store.set_up(0, async |write| write.set_mfa_policy(seed.acme.id, MfaPolicy::Enabled).await).await.unwrap();
         let (_, mut authenticator, codes) = crate::mfa::register_with_codes(&app, &name).await;
         wait_for(&maildir, &email, 1).await;
 

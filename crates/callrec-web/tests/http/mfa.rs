@@ -61,7 +61,12 @@ fn base32_decode(text: &str) -> Vec<u8> {
 }
 
 pub(crate) async fn set_policy(store: &Store, company: &callrec_store::Company, policy: MfaPolicy) {
-    store.set_mfa_policy(company.id, policy).await.unwrap();
+    store
+        .set_up(0, async |write| {
+            write.set_mfa_policy(company.id, policy).await
+        })
+        .await
+        .unwrap();
 }
 
 /// Signs in with the password and walks through registration; returns the
@@ -234,8 +239,8 @@ backend_tests! {
         let clock = Clock::manual(1_774_440_000);
         let app = spawn_app_on(db, test_config(), clock.clone()).await;
         let seed = app.seed().await;
-        app.store.set_company_time_zone(seed.acme.id, Some("Europe/London")).await.unwrap();
-        app.store.set_company_time_zone(seed.globex.id, Some("America/New_York")).await.unwrap();
+        app.store.set_up(0, async |write| write.set_company_time_zone(seed.acme.id, Some("Europe/London")).await).await.unwrap();
+        app.store.set_up(0, async |write| write.set_company_time_zone(seed.globex.id, Some("America/New_York")).await).await.unwrap();
         let root = app.as_user("root").await;
         for company in [&seed.acme, &seed.globex] {
             let id = company.id.to_string();
@@ -763,7 +768,7 @@ backend_tests! {
         assert!(agent.get_text("/mfa").await.1.contains("Set up multi-factor authentication"));
         // Opting out again (after signing in fresh, as MFA is now pending).
         agent.post("/logout", &[]).await;
-        app.store.set_mfa_opt_in(seed.acme_agent.id, false).await.unwrap();
+        app.store.set_up(0, async |write| write.set_mfa_opt_in(seed.acme_agent.id, false).await).await.unwrap();
         let agent = app.as_user("acme.agent").await;
         let response = agent.post("/my-mfa", &[("reset", "0"), ("return_to", "/recordings")]).await;
         assert_eq!(location(&response), "/recordings?done=my-mfa-saved");
@@ -777,7 +782,7 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         set_policy(&app.store, &seed.acme, MfaPolicy::Available).await;
-        app.store.set_mfa_opt_in(seed.acme_agent.id, true).await.unwrap();
+        app.store.set_up(0, async |write| write.set_mfa_opt_in(seed.acme_agent.id, true).await).await.unwrap();
         let (browser, mut authenticator) = register(&app, "acme.agent").await;
         let (status, page) = browser.post_text("/my-mfa", &[("reset", "0"), ("return_to", "/users\t")]).await;
         assert_eq!(status, 200);
@@ -789,7 +794,7 @@ backend_tests! {
         assert_eq!(location(&response), "/recordings?done=my-mfa-saved");
         assert!(!app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
         // Replaying the same code does not confirm again.
-        app.store.set_mfa_opt_in(seed.acme_agent.id, true).await.unwrap();
+        app.store.set_up(0, async |write| write.set_mfa_opt_in(seed.acme_agent.id, true).await).await.unwrap();
         let response = browser.post("/my-mfa", &[("reset", "0"), ("return_to", "/recordings"), ("confirming", "1"), ("proof", code.as_str())]).await;
         assert_eq!(response.status(), 422);
         assert!(app.store.user(seed.acme_agent.id).await.unwrap().unwrap().mfa_opt_in);
@@ -867,8 +872,8 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         let admin = app.as_user("acme.admin").await;
-        app.store.start_mfa_registration(seed.globex_agent.id, "v1.x.y", "s1", 0).await.unwrap();
-        app.store.confirm_mfa_registration(seed.globex_agent.id, "s1", 1, 0).await.unwrap();
+        app.store.set_up(0, async |write| write.start_mfa_registration(seed.globex_agent.id, "v1.x.y", "s1").await).await.unwrap();
+        app.store.set_up(0, async |write| write.confirm_mfa_registration(seed.globex_agent.id, "s1", 1).await).await.unwrap();
         assert_eq!(admin.get(&format!("/users?reset={}", seed.globex_agent.id)).await.status(), 404);
         assert_eq!(admin.post(&format!("/users/{}/reset-mfa", seed.globex_agent.id), &[]).await.status(), 404);
         assert_eq!(admin.post("/users/abc/reset-mfa", &[]).await.status(), 404);

@@ -337,11 +337,11 @@ backend_tests! {
             ids.insert(who, body["id"].as_str().unwrap().to_string());
         }
         // Staff agent: own only. Team lead: the Sales team. Company: Acme. Global: all.
-        app.store.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
+        app.store.set_up(0, async |write| write.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
             details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
             roles: all.iter().copied().collect(),
             password: None,
-        }, 0).await.unwrap();
+        }).await).await.unwrap();
         let matrix: [(&str, [bool; 4]); 4] = [
             ("acme.agent", [true, false, false, false]),
             ("sales.lead", [true, true, false, false]),

@@ -478,10 +478,18 @@ async fn world(app: &TestApp) -> World {
     // The table is about who reaches what, not about MFA: the Operator
     // company's first-start grace period (startup.rs tests it) is lifted.
     app.store
-        .set_mfa_policy(operator.id, callrec_domain::MfaPolicy::Available)
+        .set_up(0, async |w| {
+            w.set_mfa_policy(operator.id, callrec_domain::MfaPolicy::Available)
+                .await
+        })
         .await
         .unwrap();
-    app.store.set_mfa_deadline(operator.id, None).await.unwrap();
+    app.store
+        .set_up(0, async |write| {
+            write.set_mfa_deadline(operator.id, None).await
+        })
+        .await
+        .unwrap();
     let acme = app.company("Acme").await;
     let globex = app.company("Globex").await;
     let sales = app.team(&acme, "Sales").await;
@@ -563,16 +571,29 @@ async fn world(app: &TestApp) -> World {
         .user(&acme, Some(&sales), "half.signed", Level::Staff, &Role::ALL)
         .await;
     app.store
-        .set_mfa_policy(acme.id, callrec_domain::MfaPolicy::Available)
-        .await
-        .unwrap();
-    app.store.set_mfa_opt_in(half_user.id, true).await.unwrap();
-    app.store
-        .start_mfa_registration(half_user.id, "not-used", "s", 0)
+        .set_up(0, async |w| {
+            w.set_mfa_policy(acme.id, callrec_domain::MfaPolicy::Available)
+                .await
+        })
         .await
         .unwrap();
     app.store
-        .confirm_mfa_registration(half_user.id, "s", 1, 0)
+        .set_up(0, async |write| {
+            write.set_mfa_opt_in(half_user.id, true).await
+        })
+        .await
+        .unwrap();
+    app.store
+        .set_up(0, async |w| {
+            w.start_mfa_registration(half_user.id, "not-used", "s")
+                .await
+        })
+        .await
+        .unwrap();
+    app.store
+        .set_up(0, async |w| {
+            w.confirm_mfa_registration(half_user.id, "s", 1).await
+        })
         .await
         .unwrap();
     let half = app.browser();

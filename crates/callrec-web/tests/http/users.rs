@@ -148,11 +148,11 @@ backend_tests! {
         let agent = app.store.user(seed.acme_agent.id).await.unwrap().unwrap();
         assert!(!agent.roles.contains(Role::AuditLog), "nothing written");
         // A target holding a role the lead lacks is out of the lead's reach.
-        app.store.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
+        app.store.set_up(0, async |write| write.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
             details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
             roles: [Role::Recordings, Role::AuditLog].into_iter().collect(),
             password: None,
-        }, 0).await.unwrap();
+        }).await).await.unwrap();
         let form = modify_form("Agent", "staff", &team, &["manage_own_mfa"]);
         assert_eq!(lead.post(&format!("/users/{}", seed.acme_agent.id), &form).await.status(), 403);
         let agent = app.store.user(seed.acme_agent.id).await.unwrap().unwrap();

@@ -9,7 +9,6 @@ use callrec_app::companies;
 use callrec_app::records::retention::{change_retention, RetentionRequest, RetentionSaved};
 use callrec_app::records::RecordsSettings;
 use callrec_app::{Argon2Settings, Passwords};
-use callrec_domain::audit::AuditAction;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
@@ -124,16 +123,8 @@ pub async fn team(store: &Store, command: TeamCommand) -> Result<(), CliError> {
         TeamCommand::Add { company, team } => {
             let company = company_named(store, &company).await?;
             let name = TeamName::parse(&team)?;
-            let team = store.create_team(company.id, &name, now()).await?;
-            store
-                .audit(
-                    AuditContext::command_line()
-                        .entry(AuditAction::TeamCreated)
-                        .company(company.id)
-                        .target(&team.name),
-                    now(),
-                )
-                .await?;
+            let audit = AuditContext::command_line();
+            let team = callrec_app::teams::create_team(store, company.id, &name, &audit).await?;
             println!("Added team {:?} to {:?}.", team.name, company.name);
         }
     }

@@ -4,7 +4,9 @@ use super::now;
 use crate::error::CliError;
 use callrec_app::accounts::{self, CreateUser};
 use callrec_app::audit::AuditContext;
+use callrec_app::companies::create_company;
 use callrec_app::sealing::{seal_plain_files, DataKeys};
+use callrec_app::teams::create_team;
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::audio::pcm_wav;
 use callrec_domain::retention::Retention;
@@ -154,12 +156,12 @@ async fn load_people(store: &Store) -> Result<(), CliError> {
         iterations: 1,
         parallelism: 1,
     })?;
+    let audit = AuditContext::command_line();
     let operator = match store.company_by_name("Operator").await? {
         Some(company) => company,
         None => {
-            store
-                .create_company(&CompanyName::parse("Operator")?, Retention::Forever, now())
-                .await?
+            let name = CompanyName::parse("Operator")?;
+            create_company(store, &name, Retention::Forever, &audit).await?
         }
     };
     add_users(store, &passwords, operator.id, &[], OPERATOR).await?;
@@ -167,16 +169,12 @@ async fn load_people(store: &Store) -> Result<(), CliError> {
         (MARKER_COMPANY, &["Sales", "Support"][..], ACME),
         ("Globex Support", &["Front Desk"][..], GLOBEX),
     ] {
-        let company = store
-            .create_company(&CompanyName::parse(company)?, Retention::Forever, now())
-            .await?;
+        let name = CompanyName::parse(company)?;
+        let company = create_company(store, &name, Retention::Forever, &audit).await?;
         let mut created = Vec::new();
         for team in teams {
-            created.push(
-                store
-                    .create_team(company.id, &TeamName::parse(team)?, now())
-                    .await?,
-            );
+            let name = TeamName::parse(team)?;
+            created.push(create_team(store, company.id, &name, &audit).await?);
         }
         add_users(store, &passwords, company.id, &created, users).await?;
     }

@@ -5,9 +5,9 @@
 
 use super::admin::company_named;
 use crate::error::CliError;
+use callrec_app::audit::AuditContext;
 use callrec_app::sealing::{reseal_company, seal_plain_files, DataKeys, RETIRE_AFTER};
-use callrec_domain::audit::AuditAction;
-use callrec_store::{BlobStore, NewAuditEntry, Store};
+use callrec_store::{BlobStore, Store};
 use std::io::Write;
 
 /// A line for each tenth, and the last: readable in a log too.
@@ -42,25 +42,16 @@ pub async fn reseal(
     company: &str,
 ) -> Result<(), CliError> {
     let company = company_named(store, company).await?;
-    let now = super::now();
+    let audit = AuditContext::command_line();
     let report = reseal_company(
         store,
         blobs,
         keys,
-        company.id,
-        now,
+        &company,
+        &audit,
         progress("re-sealed or checked"),
     )
     .await?;
-    let entry = NewAuditEntry::new(AuditAction::DataKeyRotated)
-        .by_command_line()
-        .company(company.id)
-        .target(&company.name)
-        .details(format!(
-            "audio re-sealed with data key {}: {} files now, {} already",
-            report.key_id, report.sealed, report.skipped
-        ));
-    store.audit(entry, now).await?;
     let older = if report.retired {
         "older keys retired".to_string()
     } else {
