@@ -90,6 +90,7 @@ pub async fn bootstrap(
     let user = accounts::create_user(
         store,
         passwords,
+        crate::Caller::Operator,
         CreateUser {
             company_id: company.id,
             team_id: None,

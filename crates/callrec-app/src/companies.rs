@@ -3,10 +3,10 @@
 //! users cannot sign in and its API tokens stop working.
 
 use crate::audit::AuditContext;
-use crate::Error;
+use crate::{Caller, Error};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::retention::Retention;
-use callrec_domain::CompanyName;
+use callrec_domain::{CompanyName, ValidationError};
 use callrec_store::{Company, NewAuditEntry, Store};
 
 fn entry(audit: &AuditContext, action: AuditAction, company: &Company) -> NewAuditEntry {
@@ -48,13 +48,22 @@ pub async fn rename_company(
     Ok(write.commit().await?)
 }
 
-/// Disabling ends every session of the company's users at once.
+/// Disabling ends every session of the company's users at once; nobody
+/// disables their own company (it would sign them out for good).
 pub async fn set_company_enabled(
     store: &Store,
+    caller: Caller<'_>,
     company: &Company,
     enabled: bool,
     audit: &AuditContext,
 ) -> Result<(), Error> {
+    if !enabled && caller.own_company() == Some(company.id) {
+        return Err(ValidationError::new(
+            "enabled",
+            "You cannot disable your own company: it would sign you out for good",
+        )
+        .into());
+    }
     let mut write = store.write(audit.now).await?;
     let ended = write.set_company_enabled(company.id, enabled).await?;
     let (action, details) = if enabled {

@@ -4,13 +4,14 @@
 
 use crate::audit::AuditContext;
 use crate::mail::{notify_holders, NoticeKind};
-use crate::Error;
+use crate::{Caller, Error};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use callrec_domain::api_scope::ApiScopes;
 use callrec_domain::audit::AuditAction;
-use callrec_domain::{CompanyId, Role, TokenName};
-use callrec_store::{ApiToken, NewApiToken, Store, User};
+use callrec_domain::throttle::ThrottleScope;
+use callrec_domain::{CompanyId, Role, TokenName, ValidationError};
+use callrec_store::{ApiToken, NewApiToken, Reservation, Store, StoreError, ThrottleWindow, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -36,13 +37,34 @@ pub struct TokenRequest {
     pub lifetime_days: Option<u32>,
 }
 
+/// Refuses `scopes` beyond what `caller` may do themselves.
+pub fn check_scopes(caller: Caller<'_>, scopes: ApiScopes) -> Result<(), ValidationError> {
+    match scopes.iter().find(|s| !caller.may_grant(*s)) {
+        Some(beyond) => Err(ValidationError::new(
+            "scope",
+            format!(
+                "A token gets only what you may do yourself: {} needs {}, which you do not have",
+                beyond.code(),
+                beyond.role().map_or("", |r| r.name())
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Makes a token: the stored row, and the token itself, which is never
-/// seen again.
+/// seen again. A token is never more than its maker: each scope needs the
+/// role of its page, and the company must be the maker's to reach.
 pub async fn create_token(
     store: &Store,
+    caller: Caller<'_>,
     request: &TokenRequest,
     audit: &AuditContext,
 ) -> Result<(ApiToken, String), Error> {
+    check_scopes(caller, request.scopes)?;
+    if !caller.reaches_company(request.company) {
+        return Err(ValidationError::new("company", "Choose the company the token is for").into());
+    }
     let token = new_token();
     let hash = token_hash(&token);
     let expires_at = request
@@ -68,7 +90,16 @@ pub async fn create_token(
         expires_at,
         created_by: audit.actor_name(),
     };
-    let stored = store.create_api_token(&new, entry, audit.now).await?;
+    let stored = store
+        .create_api_token(&new, entry, audit.now)
+        .await
+        .map_err(|err| match err {
+            StoreError::Conflict { .. } => Error::from(ValidationError::new(
+                "name",
+                "This company already has a token with that name; choose another",
+            )),
+            other => other.into(),
+        })?;
     Ok((stored, token))
 }
 
@@ -127,4 +158,40 @@ pub async fn revoke_tokens_made_by(
         }
     }
     Ok(revoked)
+}
+
+/// What a presented token is good for on this request.
+#[derive(Debug)]
+pub enum TokenUse {
+    /// Unknown, revoked, expired, or its company is disabled.
+    Refused,
+    /// Over its rate limit: try again in `wait` seconds.
+    Throttled {
+        wait: i64,
+    },
+    Allowed(ApiToken),
+}
+
+/// Checks a presented token and counts the request against its limit:
+/// one conditional write (`reserve_attempt`) on every node alike, so the
+/// limit holds across a cluster. Notes its last use (time and address).
+pub async fn use_token(
+    store: &Store,
+    presented: &str,
+    client: &str,
+    window: ThrottleWindow,
+    now: i64,
+) -> Result<TokenUse, Error> {
+    let Some(token) = store.api_token(&token_hash(presented), now).await? else {
+        return Ok(TokenUse::Refused);
+    };
+    let key = token.id.to_string();
+    if let Reservation::Refused { wait } = store
+        .reserve_attempt(ThrottleScope::ApiToken, &key, now, window)
+        .await?
+    {
+        return Ok(TokenUse::Throttled { wait });
+    }
+    store.note_api_token_use(&token, client, now).await?;
+    Ok(TokenUse::Allowed(token))
 }

@@ -30,28 +30,6 @@ pub struct SessionTimeouts {
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
 impl Store {
-    pub async fn create_session(
-        &self,
-        id_hash: &str,
-        user: UserId,
-        client_addr: &str,
-        mfa_passed: bool,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_addr, mfa_passed) \
-             VALUES ($1, $2, $3, $3, $4, $5)",
-        )
-        .bind(id_hash)
-        .bind(user.0)
-        .bind(now)
-        .bind(client_addr)
-        .bind(i64::from(mfa_passed))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Deletes an expired session, or touches a stale one; true if it lives.
     pub(crate) async fn keep_alive(
         &self,
@@ -62,7 +40,10 @@ impl Store {
         if now - record.last_seen_at >= timeouts.idle
             || now - record.created_at >= timeouts.absolute
         {
-            self.delete_session(&record.id_hash).await?;
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(&record.id_hash)
+                .execute(&self.pool)
+                .await?;
             return Ok(false);
         }
         if now - record.last_seen_at >= TOUCH_EVERY_SECONDS {
@@ -73,14 +54,6 @@ impl Store {
                 .await?;
         }
         Ok(true)
-    }
-
-    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub async fn count_user_sessions(&self, user: UserId) -> Result<i64> {
@@ -135,5 +108,35 @@ impl Write<'_> {
             .execute(self.conn())
             .await?;
         Ok(done.rows_affected())
+    }
+
+    pub async fn create_session(
+        &mut self,
+        id_hash: &str,
+        user: UserId,
+        client_addr: &str,
+        mfa_passed: bool,
+    ) -> Result<()> {
+        let now = self.now;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_addr, mfa_passed) \
+             VALUES ($1, $2, $3, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(user.0)
+        .bind(now)
+        .bind(client_addr)
+        .bind(i64::from(mfa_passed))
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&mut self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(self.conn())
+            .await?;
+        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! schema of its own on the PostgreSQL server named by
 //! `CALLREC_TEST_POSTGRES_URL`, dropped when the test ends.
 
-use crate::{Result, Store, Write};
+use crate::{Backend, Result, Store, Write};
 use rand::Rng;
 use std::path::Path;
 
@@ -288,5 +288,28 @@ impl Store {
         let out = change(&mut write).await?;
         write.commit().await?;
         Ok(out)
+    }
+}
+
+impl TestDb {
+    /// Failure injection: from now on every audit entry fails to be
+    /// written, after whatever change came before it in its transaction.
+    pub async fn fail_audit_writes(&self) {
+        let statements: &[&str] = match self.store.backend {
+            Backend::Sqlite => &["CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END"],
+            Backend::Postgres => &[
+                "CREATE FUNCTION fail_audit() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION fail_audit()",
+            ],
+        };
+        for statement in statements {
+            sqlx::query(statement)
+                .execute(&self.store.pool)
+                .await
+                .expect("install the failing trigger");
+        }
     }
 }

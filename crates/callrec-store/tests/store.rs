@@ -225,7 +225,7 @@ backend_tests! {
         let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
         for id in ["a", "b", "c"] {
-            db.store.create_session(id, bob.id, "127.0.0.1", false, NOW).await.unwrap();
+            db.store.set_up(NOW, async |write| write.create_session(id, bob.id, "127.0.0.1", false).await).await.unwrap();
         }
         assert!(db.store.session_user("a", NOW + 1799, timeouts).await.unwrap().is_some());
         // Touched at NOW+1799, so still alive 1799 s later.
@@ -238,13 +238,13 @@ backend_tests! {
         assert!(db.store.session_user("unknown", NOW, timeouts).await.unwrap().is_none());
 
         for id in ["d", "e"] {
-            db.store.create_session(id, bob.id, "127.0.0.1", false, NOW).await.unwrap();
+            db.store.set_up(NOW, async |write| write.create_session(id, bob.id, "127.0.0.1", false).await).await.unwrap();
         }
         assert_eq!(db.store.set_up(0, async |write| write.delete_user_sessions(bob.id, Some("d")).await).await.unwrap(), 2);
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 1);
-        db.store.delete_session("d").await.unwrap();
+        db.store.set_up(0, async |write| write.delete_session("d").await).await.unwrap();
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 0);
-        db.store.create_session("f", bob.id, "127.0.0.1", false, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.create_session("f", bob.id, "127.0.0.1", false).await).await.unwrap();
         assert_eq!(db.store.purge_expired_sessions(NOW + 1800, timeouts).await.unwrap(), 1);
     }
 
@@ -315,7 +315,7 @@ backend_tests! {
         assert_eq!((a.company_mfa_policy, a.mfa_opt_in, a.mfa_registered), (MfaPolicy::Available, true, true));
         assert_eq!(a.sign_in_step(false, NOW), callrec_domain::SignInStep::EnterCode);
         assert_eq!(a.sign_in_step(true, NOW), callrec_domain::SignInStep::SignedIn);
-        db.store.create_session("s", a.id, "127.0.0.1", false, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.create_session("s", a.id, "127.0.0.1", false).await).await.unwrap();
         db.store.set_up(0, async |write| write.set_session_mfa_passed("s", true).await).await.unwrap();
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
         assert!(db.store.session_user("s", NOW, timeouts).await.unwrap().unwrap().0.mfa_passed);

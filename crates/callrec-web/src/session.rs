@@ -5,16 +5,11 @@
 use crate::{AppError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use callrec_app::audit::{AuditActor, AuditContext};
-use callrec_domain::audit::AuditAction;
+use callrec_app::sessions;
 use callrec_domain::zone::Zone;
-use callrec_domain::{Actor, CompanyId, SignInStep};
-use callrec_store::NewAuditEntry;
+use callrec_domain::{Actor, SignInStep};
 use callrec_store::User;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 pub const COOKIE_NAME: &str = "callrec_session";
 
@@ -43,20 +38,6 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn sign_in_step(&self) -> SignInStep {
         self.user.sign_in_step(self.mfa_passed, self.now)
-    }
-
-    /// An audit entry of this user's `action` on `target` in `company`.
-    pub fn audit_entry(
-        &self,
-        client: &str,
-        action: AuditAction,
-        company: CompanyId,
-        target: &str,
-    ) -> NewAuditEntry {
-        self.audit_context(client)
-            .entry(action)
-            .company(company)
-            .target(target)
     }
 
     /// Audit entries of this user's actions, from `client`.
@@ -116,7 +97,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         let Some(id) = session_id_from(&parts.headers) else {
             return Ok(MaybeUser(None));
         };
-        let hash = hash_session_id(&id);
+        let hash = sessions::hash_session_id(&id);
         let now = state.now();
         let Some((session, user)) = state
             .store
@@ -126,7 +107,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             return Ok(MaybeUser(None));
         };
         if !user.enabled || !user.company_enabled {
-            state.store.delete_session(&hash).await?;
+            sessions::end_session(&state.store, &hash, now).await?;
             return Ok(MaybeUser(None));
         }
         let zone = user
@@ -167,31 +148,22 @@ fn session_id_from(headers: &HeaderMap) -> Option<String> {
         .filter(|value| value.len() == 43)
 }
 
-pub(crate) fn hash_session_id(id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(id.as_bytes()))
-}
-
-/// Creates a session for `user` and returns the `Set-Cookie` value.
-/// `mfa_passed` is true only when a code was just accepted.
+/// Starts a session for `user` (ending `replacing`, the one it follows)
+/// and returns the `Set-Cookie` value. `mfa_passed` is true only when a
+/// code was just accepted.
 pub(crate) async fn start_session(
     state: &AppState,
     user: &User,
+    replacing: Option<&str>,
     client_addr: &str,
     mfa_passed: bool,
 ) -> Result<HeaderValue, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let id = URL_SAFE_NO_PAD.encode(bytes);
-    state
-        .store
-        .create_session(
-            &hash_session_id(&id),
-            user.id,
-            client_addr,
-            mfa_passed,
-            state.now(),
-        )
-        .await?;
+    let audit = AuditContext {
+        actor: AuditActor::User(user.id, user.username.clone()),
+        client: client_addr.to_string(),
+        now: state.now(),
+    };
+    let id = sessions::start_session(&state.store, user, replacing, mfa_passed, &audit).await?;
     cookie(state, &id, None)
 }
 
@@ -233,7 +205,7 @@ mod tests {
 
     #[test]
     fn hashes_differ_from_ids() {
-        let hash = hash_session_id("abc");
+        let hash = sessions::hash_session_id("abc");
         assert_ne!(hash, "abc");
         assert_eq!(hash.len(), 43);
     }

@@ -3,7 +3,7 @@
 
 use super::role_list;
 use crate::audit::AuditContext;
-use crate::{Error, Passwords};
+use crate::{Caller, Error, Passwords};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, NewPassword, PasswordLife, RoleSet, Subject,
@@ -47,13 +47,28 @@ pub async fn check_team(
     }
 }
 
+/// Creates `new` once it is within `caller`'s reach (a user gives no level
+/// above their own and no role they lack) on a team that fits its level.
 pub async fn create_user(
     store: &Store,
     passwords: &Passwords,
+    caller: Caller<'_>,
     new: CreateUser,
     context: &AuditContext,
 ) -> Result<User, Error> {
-    check_team(store, new.company_id, new.level, new.team_id).await?;
+    match caller {
+        Caller::User(actor) => {
+            let subject = Subject {
+                user_id: None,
+                company_id: new.company_id,
+                team_id: new.team_id,
+                level: new.level,
+                roles: new.roles.clone(),
+            };
+            check_placement(store, actor, &subject).await?;
+        }
+        Caller::Operator => check_team(store, new.company_id, new.level, new.team_id).await?,
+    }
     let password_hash = passwords.hash(new.password.expose()).await?;
     let mut write = store.write(context.now).await?;
     let user = write

@@ -7,8 +7,8 @@ pub mod once;
 
 use crate::system_now;
 use callrec_domain::audit::AuditAction;
-use callrec_domain::UserId;
-use callrec_store::{NewAuditEntry, User};
+use callrec_domain::{CompanyId, UserId};
+use callrec_store::{NewAuditEntry, Store, User};
 
 /// Who acts, as the audit log names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,4 +62,52 @@ impl AuditContext {
             AuditActor::Token(name) => entry.by_token(name),
         }
     }
+}
+
+/// What someone took away in a file, for the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// Reports → Call detail report → Export CSV.
+    CallReport,
+    /// Reports → Audit report → Export CSV.
+    AuditReport,
+}
+
+impl Export {
+    fn parts(self) -> (AuditAction, &'static str, &'static str) {
+        match self {
+            Export::CallReport => (
+                AuditAction::CallReportExported,
+                "call detail report",
+                "all calls in scope",
+            ),
+            Export::AuditReport => (
+                AuditAction::AuditExported,
+                "audit report",
+                "all events in scope",
+            ),
+        }
+    }
+}
+
+/// Notes an export of `company`'s records before it starts, with the
+/// filters that chose what it holds (`a=1&b=2`; empty: everything in scope).
+pub async fn record_export(
+    store: &Store,
+    audit: &AuditContext,
+    export: Export,
+    company: CompanyId,
+    filters: &str,
+) -> Result<(), crate::Error> {
+    let (action, target, everything) = export.parts();
+    let details = match filters {
+        "" => everything.to_string(),
+        chosen => format!("filters {chosen}"),
+    };
+    let entry = audit
+        .entry(action)
+        .company(company)
+        .target(target)
+        .details(details);
+    Ok(store.audit(entry, audit.now).await?)
 }

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use callrec_app::accounts::{change_own_password, notify, OwnPassword, OwnPasswordChange};
 use callrec_app::mail::NoticeKind;
+use callrec_app::sessions;
 use callrec_app::settings::set_own_time_zone;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, SignInStep, ValidationError};
@@ -212,7 +213,7 @@ async fn choosing(state: &AppState, current: &CurrentUser) -> Result<Option<Resp
         ));
     }
     if current.user.password_life.expired(current.now) {
-        state.store.delete_session(&current.session_hash).await?;
+        sessions::end_session(&state.store, &current.session_hash, current.now).await?;
         return Ok(Some(Redirect::to("/login").into_response()));
     }
     Ok(None)

@@ -11,11 +11,11 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use callrec_app::audit::once::audit_once;
 use callrec_app::audit::{AuditActor, AuditContext};
-use callrec_app::token_hash;
+use callrec_app::tokens::{use_token, TokenUse};
 use callrec_domain::api_scope::{ApiScope, TokenGrant};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::throttle::ThrottleScope;
-use callrec_store::{ApiToken, Reservation};
+use callrec_store::ApiToken;
 
 /// A request made with a live token, inside its rate limit.
 pub(crate) struct ApiCaller {
@@ -50,24 +50,16 @@ impl FromRequestParts<AppState> for ApiCaller {
             .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_CHARS)
             .ok_or_else(unauthorized)?;
         let now = state.now();
-        let token = state
-            .store
-            .api_token(&token_hash(presented), now)
-            .await?
-            .ok_or_else(unauthorized)?;
-        // One conditional write counts the request on every node alike
-        // (`reserve_attempt`), so the limit holds across a cluster.
         let window = state.config.api_per_token;
-        let key = token.id.to_string();
-        if let Reservation::Refused { wait } = state
-            .store
-            .reserve_attempt(ThrottleScope::ApiToken, &key, now, window)
-            .await?
-        {
-            crate::metrics::throttled(ThrottleScope::ApiToken.code());
-            return Err(ApiError::rate_limited(wait, window.limit));
-        }
-        state.store.note_api_token_use(&token, &client, now).await?;
+        let used = use_token(&state.store, presented, &client, window, now).await;
+        let token = match used.map_err(AppError::from)? {
+            TokenUse::Allowed(token) => token,
+            TokenUse::Refused => return Err(unauthorized()),
+            TokenUse::Throttled { wait } => {
+                crate::metrics::throttled(ThrottleScope::ApiToken.code());
+                return Err(ApiError::rate_limited(wait, window.limit));
+            }
+        };
         Ok(ApiCaller { token, client, now })
     }
 }

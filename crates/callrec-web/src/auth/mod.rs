@@ -11,8 +11,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use callrec_app::sessions;
 use callrec_app::sign_in::{sign_in, SignIn, SignInLimits, MAX_INPUT_BYTES};
-use callrec_domain::audit::AuditAction;
 use callrec_domain::throttle::SignInReason;
 use callrec_domain::SignInStep;
 
@@ -153,10 +153,8 @@ async fn log_in(
             }
         };
     // A new id at every sign-in: a session id planted before sign-in is worthless.
-    if let Some(previous) = previous {
-        state.store.delete_session(&previous.session_hash).await?;
-    }
-    let cookie = start_session(&state, &user, &client, false).await?;
+    let previous = previous.as_ref().map(|p| p.session_hash.as_str());
+    let cookie = start_session(&state, &user, previous, &client, false).await?;
     // With MFA required, the session is only half signed in: every page
     // leads to the MFA pop-up until a code is accepted.
     let next = step_path(user.sign_in_step(false, state.now()), user.actor().home());
@@ -169,19 +167,8 @@ async fn log_out(
     MaybeUser(current): MaybeUser,
 ) -> Result<Response, AppError> {
     if let Some(current) = current {
-        state.store.delete_session(&current.session_hash).await?;
-        state
-            .store
-            .audit(
-                current.audit_entry(
-                    &client,
-                    AuditAction::SignedOut,
-                    current.user.company_id,
-                    &current.user.username,
-                ),
-                state.now(),
-            )
-            .await?;
+        let audit = current.audit_context(&client);
+        sessions::sign_out(&state.store, &current.user, &current.session_hash, &audit).await?;
     }
     Ok((
         [(header::SET_COOKIE, clear_cookie(&state)?)],

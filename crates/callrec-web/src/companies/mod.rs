@@ -13,9 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use callrec_app::companies;
+use callrec_app::{companies, Caller};
 use callrec_domain::permissions::DataScope;
-use callrec_domain::{CompanyId, CompanyName, MenuItem, SearchTerm, ValidationError};
+use callrec_domain::{CompanyId, CompanyName, MenuItem, SearchTerm};
 use callrec_store::{Company, CompanyRow, UserQuery};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -261,12 +261,6 @@ async fn set_status(
     allowed(&current)?;
     let company = company(&state, &id).await?;
     let enabled = form.flag("enabled")?;
-    if !enabled && company.id == current.actor.company_id {
-        return Err(AppError::Invalid(ValidationError::new(
-            "enabled",
-            "You cannot disable your own company: it would sign you out for good",
-        )));
-    }
     if !enabled && form.get("confirm_name").trim() != company.name {
         let error = Some("Type the company's name exactly as shown to disable it.");
         let dialog = disable_dialog(&state, company, error).await?;
@@ -276,6 +270,7 @@ async fn set_status(
     }
     companies::set_company_enabled(
         &state.store,
+        Caller::User(&current.actor),
         &company,
         enabled,
         &current.audit_context(&client),

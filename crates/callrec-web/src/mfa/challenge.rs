@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use callrec_app::mfa::{self, AfterCode, CodeOutcome, CodeStage};
+use callrec_app::sessions;
 use callrec_domain::totp::{otpauth_uri, PhoneClock, TotpSecret};
 use callrec_domain::SignInStep;
 
@@ -263,8 +264,8 @@ pub(super) async fn mfa_passed(
     current: &CurrentUser,
     client: &str,
 ) -> Result<[(HeaderName, HeaderValue); 1], AppError> {
-    state.store.delete_session(&current.session_hash).await?;
-    let cookie = start_session(state, &current.user, client, true).await?;
+    let replacing = Some(current.session_hash.as_str());
+    let cookie = start_session(state, &current.user, replacing, client, true).await?;
     Ok([(header::SET_COOKIE, cookie)])
 }
 
@@ -276,6 +277,6 @@ pub(super) async fn end_attempt(
 ) -> Result<[(HeaderName, HeaderValue); 1], AppError> {
     // The sign-in's counter stays until it expires: requests of this
     // session already in flight must still find it full.
-    state.store.delete_session(&current.session_hash).await?;
+    sessions::end_session(&state.store, &current.session_hash, current.now).await?;
     Ok([(header::SET_COOKIE, clear_cookie(state)?)])
 }

@@ -16,12 +16,11 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use callrec_app::audit::once::audit_once;
 use callrec_app::audit::AuditContext;
 use callrec_app::integrity::{self, Integrity, READ_BYTES};
+use callrec_app::playback;
 use callrec_app::records::bin;
 use callrec_app::sealing::{open_audio, AudioReader, Opened};
-use callrec_domain::audit::AuditAction;
 use callrec_domain::hex::from_hex;
 use callrec_domain::range::{parse_player_range, ByteRange, Reading, Unsatisfiable};
 use callrec_domain::recording::{download_name, RecordingId};
@@ -341,11 +340,9 @@ pub(crate) fn range_header(headers: &HeaderMap) -> Option<&str> {
 
 /// Serves a recording's audio (`range` of it) to a reader already allowed
 /// to have it: `audit` names them, and `reader_key` tells their plays
-/// apart (a session, or an API token). How it is audited is the one rule
-/// of [`Reading`]: the whole file is a download, audited every time; a
-/// part is a play, audited once per reader and recording in ten minutes
-/// (`audit_once`), whatever ranges a player asks for (security review,
-/// item 7; wave 2, item 8).
+/// apart (a session, or an API token). Every response that may serve
+/// audio is covered by an entry written before it
+/// (`callrec_app::playback`).
 pub(crate) async fn serve_audio(
     state: &AppState,
     audit: &AuditContext,
@@ -356,23 +353,7 @@ pub(crate) async fn serve_audio(
 ) -> Result<Served, AppError> {
     let size = u64::try_from(recording.size_bytes).unwrap_or(0);
     let reading = Reading::of(range, size);
-    let action = match reading {
-        Reading::Play => AuditAction::RecordingPlayed,
-        Reading::Download => AuditAction::RecordingDownloaded,
-    };
-    // Every response that may serve audio is covered by an entry written
-    // before it.
-    let entry = audit
-        .entry(action)
-        .company(recording.company_id)
-        .target(recording.id.as_str());
-    match reading {
-        Reading::Download => state.store.audit(entry, state.now()).await?,
-        Reading::Play => {
-            let play_key = format!("{reader_key}:{}", recording.id);
-            audit_once(&state.store, &play_key, entry, state.now()).await?
-        }
-    }
+    playback::record_reading(&state.store, audit, reader_key, recording, reading).await?;
     send_file(state, audit, recording, range, attachment).await
 }
 

@@ -16,7 +16,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use callrec_domain::audit::AuditAction;
+use callrec_app::audit::{record_export, Export};
 use callrec_domain::csv::{csv_line, CALL_COLUMNS};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
@@ -250,21 +250,17 @@ pub(crate) async fn export_csv(
     if let Some(error) = errors.into_iter().next() {
         return Err(AppError::BadRequest(error));
     }
-    let details = match filters.query_string(&[]).as_str() {
-        "" => "all calls in scope".to_string(),
-        filtered => format!("filters {}", filtered.trim_start_matches('?')),
-    };
+    let chosen = filters.query_string(&[]);
+    let audit = current.audit_context(&client);
     let company = current.actor.company_id;
-    let entry = current.audit_entry(
-        &client,
-        AuditAction::CallReportExported,
+    record_export(
+        &state.store,
+        &audit,
+        Export::CallReport,
         company,
-        "call detail report",
-    );
-    state
-        .store
-        .audit(entry.details(details), state.now())
-        .await?;
+        chosen.trim_start_matches('?'),
+    )
+    .await?;
     let mut header = CALL_COLUMNS.to_vec();
     header.extend(["On hold", "Recording"]);
     let name = format!(

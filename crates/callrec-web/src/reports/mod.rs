@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::Router;
+use callrec_app::audit::{record_export, Export};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::csv::csv_line;
 use callrec_domain::permissions::DataScope;
@@ -245,16 +246,17 @@ async fn export_csv(
     let filters = AuditFilters::from_query(&query);
     let mut audit_query = filters.query(&current)?;
     audit_query.limit = EXPORT_BATCH;
+    let chosen = filters.query_string(&[]);
+    let audit = current.audit_context(&client);
     let company = current.actor.company_id;
-    let details = match filters.query_string(&[]).as_str() {
-        "" => "all events in scope".to_string(),
-        filtered => format!("filters {}", filtered.trim_start_matches('?')),
-    };
-    let entry = current.audit_entry(&client, AuditAction::AuditExported, company, "audit report");
-    state
-        .store
-        .audit(entry.details(details), state.now())
-        .await?;
+    record_export(
+        &state.store,
+        &audit,
+        Export::AuditReport,
+        company,
+        chosen.trim_start_matches('?'),
+    )
+    .await?;
 
     let header = [
         "Time",

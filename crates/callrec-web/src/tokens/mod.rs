@@ -15,7 +15,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use callrec_app::{announce_token, create_token, revoke_token, TokenRequest};
+use callrec_app::tokens::check_scopes;
+use callrec_app::{announce_token, create_token, revoke_token, Caller, TokenRequest};
 use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes, MAX_TOKEN_DAYS};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, TokenName, ValidationError};
@@ -102,7 +103,7 @@ fn scope_boxes(current: &CurrentUser, chosen: &[&str]) -> Vec<ScopeBox> {
     ApiScope::ALL
         .into_iter()
         .map(|s| ScopeBox {
-            allowed: may_grant(current, s),
+            allowed: Caller::User(&current.actor).may_grant(s),
             code: s.code(),
             label: s.label(),
             like: s.role().map_or_else(
@@ -112,13 +113,6 @@ fn scope_boxes(current: &CurrentUser, chosen: &[&str]) -> Vec<ScopeBox> {
             checked: chosen.contains(&s.code()),
         })
         .collect()
-}
-
-/// Whether `current` may give a token `scope`: only what they may do
-/// themselves (the role of the matching page). Sending recordings has no
-/// page; whoever manages the company's tokens may grant it.
-fn may_grant(current: &CurrentUser, scope: ApiScope) -> bool {
-    scope.role().is_none_or(|role| current.actor.can(role))
 }
 
 /// The company a Global user chose, or the user's own.
@@ -258,6 +252,7 @@ async fn create(
     may_manage(&current)?;
     let selected = form.optional_id("company")?;
     let chosen: Vec<&str> = form.all("scope").collect();
+    let caller = Caller::User(&current.actor);
     let mut errors = Vec::new();
     let name = TokenName::parse(form.get("name"))
         .map_err(|e| errors.push(e))
@@ -265,19 +260,12 @@ async fn create(
     let scopes = ApiScopes::parse(&chosen.join(","))
         .map_err(|e| errors.push(e))
         .ok()
-        .filter(|scopes| match scopes.iter().find(|s| !may_grant(&current, *s)) {
-            Some(beyond) => {
-                errors.push(ValidationError::new(
-                    "scope",
-                    format!(
-                        "A token gets only what you may do yourself: {} needs {}, which you do not have",
-                        beyond.code(),
-                        beyond.role().map_or("", |r| r.name())
-                    ),
-                ));
+        .filter(|scopes| match check_scopes(caller, *scopes) {
+            Err(beyond) => {
+                errors.push(beyond);
                 false
             }
-            None => true,
+            Ok(()) => true,
         });
     let days = token_lifetime_days(form.get("expires_in_days"))
         .map_err(|e| errors.push(e))
@@ -335,7 +323,7 @@ async fn create(
         scopes,
         lifetime_days,
     };
-    match create_token(&state.store, &request, &audit).await {
+    match create_token(&state.store, caller, &request, &audit).await {
         Ok((stored, token)) => {
             if state.config.mail.is_some() {
                 announce_token(&state.store, &stored, Some(&current.user), &audit).await?;
@@ -355,16 +343,12 @@ async fn create(
             )
             .await
         }
-        Err(callrec_app::Error::Store(callrec_store::StoreError::Conflict { .. })) => {
-            let taken = ValidationError::new(
-                "name",
-                "This company already has a token with that name; choose another",
-            );
+        Err(callrec_app::Error::Invalid(refused)) => {
             render(
                 &state,
                 &current,
                 selected,
-                retry(vec![taken]),
+                retry(vec![refused]),
                 None,
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -168,7 +168,15 @@ pub(crate) async fn create(
             password,
             password_life: state.config.temporary_password(current.now),
         };
-        match accounts::create_user(&state.store, &state.passwords, new, &audit).await {
+        match accounts::create_user(
+            &state.store,
+            &state.passwords,
+            callrec_app::Caller::User(actor),
+            new,
+            &audit,
+        )
+        .await
+        {
             Ok(_) => return Ok(back_to_list(&params, "user-created")),
             Err(callrec_app::Error::Invalid(error)) => errors.push(error),
             Err(other) => return Err(other.into()),

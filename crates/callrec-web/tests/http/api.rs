@@ -79,7 +79,10 @@ async fn token_at(
         now: app.clock.now(),
         ..AuditContext::command_line()
     };
-    create_token(&app.store, &request, &audit).await.unwrap().1
+    create_token(&app.store, callrec_app::Caller::Operator, &request, &audit)
+        .await
+        .unwrap()
+        .1
 }
 
 backend_tests! {

@@ -42,10 +42,15 @@ pub(crate) async fn token_with(
         scopes: ApiScopes::parse(scopes).unwrap(),
         lifetime_days: None,
     };
-    create_token(&app.store, &request, &AuditContext::command_line())
-        .await
-        .unwrap()
-        .1
+    create_token(
+        &app.store,
+        callrec_app::Caller::Operator,
+        &request,
+        &AuditContext::command_line(),
+    )
+    .await
+    .unwrap()
+    .1
 }
 
 pub(crate) async fn upload(

@@ -232,6 +232,7 @@ async fn add_user(
     let user = accounts::create_user(
         store,
         passwords,
+        callrec_app::Caller::Operator,
         CreateUser {
             company_id: company.id,
             team_id,

@@ -200,6 +200,7 @@ async fn add_users(
         accounts::create_user(
             store,
             passwords,
+            callrec_app::Caller::Operator,
             CreateUser {
                 company_id: company,
                 team_id,

@@ -50,7 +50,8 @@ pub async fn run(store: &Store, command: TokenCommand) -> Result<(), CliError> {
                 lifetime_days,
             };
             let audit = AuditContext::command_line();
-            let (stored, token) = create_token(store, &request, &audit).await?;
+            let (stored, token) =
+                create_token(store, callrec_app::Caller::Operator, &request, &audit).await?;
             if crate::config::mail_configured() {
                 announce_token(store, &stored, None, &audit).await?;
             }
