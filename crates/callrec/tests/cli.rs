@@ -577,7 +577,7 @@ on_each_backend! {
             &["token", "create", "--company", "Acme", "--name", "pbx-1"],
             ""
         )
-        .contains("already exists"));
+        .contains("already has a token with that name"));
     assert!(cli
         .expect(
             2,
