@@ -61,6 +61,22 @@ pub async fn remove_unfinished_uploads(
     Ok(removed)
 }
 
+/// Of the files at `keys`, removes those no recording uses (each checked
+/// under its key's lock); returns how many.
+pub async fn remove_unused_audio<'k>(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Result<usize, Error> {
+    let mut removed = 0;
+    for key in keys {
+        if store.remove_audio_if_unused(key, blobs).await? {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// How long sent and given-up mail is kept (as a record; its bodies are
 /// emptied when it is sent or given up).
 const KEEP_MAIL_SECONDS: i64 = 30 * 86_400;

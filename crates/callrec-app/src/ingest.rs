@@ -263,3 +263,28 @@ pub async fn store_recording(
         .ok_or(StoreError::NotFound)?;
     Ok(Ingested { recording, created })
 }
+
+/// Many recordings whose audio is already stored, at once (the demo
+/// data): the rows and, for each company among them, an entry saying how
+/// many it received, in one change. `what` says where they came from.
+pub async fn add_in_bulk(
+    store: &Store,
+    rows: &[NewRecording],
+    what: &str,
+    audit: &AuditContext,
+) -> Result<(), crate::Error> {
+    let mut per_company: std::collections::BTreeMap<CompanyId, usize> = Default::default();
+    for row in rows {
+        *per_company.entry(row.company_id).or_default() += 1;
+    }
+    let mut write = store.write(audit.now).await?;
+    write.insert_recordings_bulk(rows).await?;
+    for (company, count) in per_company {
+        let entry = audit
+            .entry(AuditAction::RecordingIngested)
+            .company(company)
+            .details(format!("{count} recordings added in bulk ({what})"));
+        write.audit(entry).await?;
+    }
+    Ok(write.commit().await?)
+}

@@ -204,7 +204,7 @@ backend_tests! {
     async fn page_reads_survive_cancelled_and_lost_connections(db) {
         let w = world(&db.store).await;
         let rows: Vec<_> = (0..60).map(|n| recording(n, &w.acme, Some(&w.sales), None, T0 + i64::from(n))).collect();
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         let scope = DataScope::Company(w.acme.id);
         let newest = |page: &callrec_store::RecordingPage| page.items.first().map(|r| r.id.clone());
         let postgres = db.store.backend() == callrec_store::Backend::Postgres;
@@ -264,7 +264,7 @@ backend_tests! {
             recording(3, &w.acme, Some(&w.support), Some(&w.other), T0 + 2),
             recording(4, &w.globex, None, None, T0 + 3),
         ];
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         let visible = |scope| {
             let store = db.store.clone();
             async move {
@@ -284,7 +284,7 @@ backend_tests! {
     async fn filters_combine(db) {
         let w = world(&db.store).await;
         let rows: Vec<_> = (0..20).map(|n| recording(n, &w.acme, Some(&w.sales), Some(&w.agent), T0 + i64::from(n) * 1000)).collect();
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         let scope = DataScope::Company(w.acme.id);
         let run = |q: RecordingQuery| {
             let store = db.store.clone();
@@ -334,7 +334,7 @@ backend_tests! {
             row.called_number = num(&digits(2 + next(10), &mut next));
             rows.push(row);
         }
-        db.store.insert_recordings_bulk(&rows[..100], NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows[..100]).await).await.unwrap();
         for row in &rows[100..] {
             db.store.insert_recording(row, NOW).await.unwrap();
         }
@@ -650,7 +650,7 @@ backend_tests! {
         let w = world(&db.store).await;
         // 12 rows, two sharing each start time, so the id breaks ties.
         let rows: Vec<_> = (0..12).map(|n| recording(n, &w.acme, None, None, T0 + i64::from(n / 2))).collect();
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         let page = |from| {
             let store = db.store.clone();
             let scope = DataScope::Company(w.acme.id);
@@ -680,7 +680,7 @@ backend_tests! {
         let blobs = BlobStore::new(db.data_dir());
         let stored = blobs.put(b"RIFF....WAVEshared", w.acme.id).await.unwrap();
         let rows = [1, 2].map(|n| NewRecording { storage_key: stored.key.clone(), ..recording(n, &w.acme, None, None, T0) });
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         let path = blobs.path_of(&stored.key).unwrap();
         assert!(!bin(&db.store, &id(1), DataScope::Company(w.globex.id)).await, "outside the scope");
         assert!(bin(&db.store, &id(1), DataScope::Company(w.acme.id)).await);
@@ -755,7 +755,7 @@ backend_tests! {
         let rows: Vec<NewRecording> = (0..30u8)
             .map(|n| recording(n, &w.acme, (n % 3 != 0).then_some(&w.sales), (n % 2 == 0).then_some(&w.agent), T0 + i64::from(n) * 1_200_000))
             .collect();
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         for n in 30..40u8 {
             db.store.insert_recording(&recording(n, &w.acme, Some(&w.support), None, T0 + i64::from(n) * 1_200_000), NOW).await.unwrap();
         }
@@ -807,7 +807,7 @@ backend_tests! {
                 recording(n, company, team, user, T0 + i64::from(n) * 1_100_000)
             })
             .collect();
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         let (from, to) = (T0 / QUARTER_MS, T0 / QUARTER_MS + 40);
         let sorted = |mut list: Vec<(Option<String>, callrec_store::Tally)>| {
             list.sort_by(|a, b| a.0.cmp(&b.0));
@@ -840,7 +840,7 @@ backend_tests! {
         let rows: Vec<NewRecording> = (0..n)
             .map(|i| NewRecording { id: RecordingId::from_bytes((i as u128 + 1_000).to_be_bytes()), ..recording(1, &w.acme, None, None, T0 + i as i64) })
             .collect();
-        db.store.insert_recordings_bulk(&rows, NOW).await.unwrap();
+        db.store.set_up(NOW, async |write| write.insert_recordings_bulk(&rows).await).await.unwrap();
         db.store.insert_recording(&recording(250, &w.globex, None, None, T0), NOW).await.unwrap();
         assert!(bin(&db.store, &rows[7].id, DataScope::Everything).await, "one of them in Deleted recordings");
         let reason = callrec_domain::hold::HoldReason::parse("Case 7").unwrap();

@@ -3,7 +3,7 @@
 
 use super::{Inserted, NewRecording, INSERT_COLUMNS};
 use crate::backend::numbered_row;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Write};
 use callrec_domain::recording::RecordingId;
 use sqlx::Row;
 
@@ -68,15 +68,16 @@ impl Store {
             RecordingId::parse(&existing).ok_or(StoreError::Corrupt(existing))?,
         ))
     }
+}
 
+impl Write<'_> {
     /// Many recordings in one transaction (demo data), in statements of
     /// `Backend::bulk_rows_per_statement` rows.
-    pub async fn insert_recordings_bulk(&self, rows: &[NewRecording], now: i64) -> Result<()> {
-        let backend = self.backend;
-        let mut tx = self.begin_write().await?;
+    pub async fn insert_recordings_bulk(&mut self, rows: &[NewRecording]) -> Result<()> {
+        let (backend, now) = (self.store.backend, self.now);
         let settings = backend.bulk_load_settings();
         if let Some((during, _)) = &settings {
-            sqlx::query(during).execute(&mut *tx).await?;
+            sqlx::query(during).execute(self.conn()).await?;
         }
         for chunk in rows.chunks(backend.bulk_rows_per_statement()) {
             let values: Vec<String> = (0..chunk.len()).map(|i| backend.bulk_row(i, 16)).collect();
@@ -88,12 +89,11 @@ impl Store {
             for new in chunk {
                 query = bind_new(query, new, now);
             }
-            query.execute(&mut *tx).await?;
+            query.execute(self.conn()).await?;
         }
         if let Some((_, after)) = &settings {
-            sqlx::query(after).execute(&mut *tx).await?;
+            sqlx::query(after).execute(self.conn()).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -275,6 +275,7 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
     use rand::{Rng, SeedableRng};
 
     let failed = |err: std::io::Error| CliError::Failed(format!("cannot store demo audio: {err}"));
+    let audit = AuditContext::command_line();
     let mut people = Vec::new();
     for company in [MARKER_COMPANY, "Globex Support"] {
         let Some(company) = store.company_by_name(company).await? else {
@@ -373,16 +374,18 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
             })
             .collect();
         rows.sort_by_key(|row| row.started_at_ms);
-        store.insert_recordings_bulk(&rows, now()).await?;
+        callrec_app::ingest::add_in_bulk(store, &rows, "demo data", &audit).await?;
         added += batch;
         if count > 10_000 {
             eprintln!("  {added}/{count} recordings");
         }
     }
     // A few rows may not use every file: no orphans (`callrec verify`).
-    for (stored, _) in audio.values().flatten() {
-        store.remove_audio_if_unused(&stored.key, blobs).await?;
-    }
+    let keys = audio
+        .values()
+        .flatten()
+        .map(|(stored, _)| stored.key.as_str());
+    callrec_app::housekeeping::remove_unused_audio(store, blobs, keys).await?;
     println!("Added {count} demo recordings.");
     Ok(())
 }

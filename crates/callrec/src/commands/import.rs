@@ -95,11 +95,7 @@ pub async fn run(
     company: &str,
     dir: &Path,
 ) -> Result<(), CliError> {
-    let company = store.company_by_name(company).await?.ok_or_else(|| {
-        CliError::Usage(format!(
-            "no company named {company:?}; `callrec company list` shows the companies"
-        ))
-    })?;
+    let company = super::admin::company_named(store, company).await?;
     let entries = std::fs::read_dir(dir).map_err(|err| {
         CliError::Usage(format!("cannot read the folder {}: {err}", dir.display()))
     })?;

@@ -8,15 +8,8 @@ use callrec_app::{announce_token, create_token, revoke_token, TokenRequest};
 use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes};
 use callrec_domain::time::format_utc;
 use callrec_domain::TokenName;
-use callrec_store::{Company, Store};
-
-async fn company_named(store: &Store, name: &str) -> Result<Company, CliError> {
-    store.company_by_name(name).await?.ok_or_else(|| {
-        CliError::Usage(format!(
-            "no company named {name:?}; `callrec company list` shows the companies"
-        ))
-    })
-}
+use super::admin::company_named;
+use callrec_store::Store;
 
 /// `--scope` as given (repeated or comma-separated); none means ingest,
 /// what every token could do before scopes.
