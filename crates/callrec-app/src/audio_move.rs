@@ -56,7 +56,7 @@ pub async fn migrate_audio(
     let (there, _) = to
         .scan()
         .await
-        .map_err(|err| Error::Internal(format!("cannot list {}: {err}", to.describe())))?;
+        .map_err(Error::io(format!("cannot list {}", to.describe())))?;
     for key in there.difference(&used) {
         if store.remove_audio_if_unused(key, to).await? {
             report.removed += 1;
@@ -77,7 +77,7 @@ pub async fn copy_audio(
     let (keys, _) = from
         .scan()
         .await
-        .map_err(|err| Error::Internal(format!("cannot list {}: {err}", from.describe())))?;
+        .map_err(Error::io(format!("cannot list {}", from.describe())))?;
     copy_keys(from, to, keys.into_iter().collect(), progress).await
 }
 
@@ -89,7 +89,7 @@ pub async fn copy_keys(
     mut keys: Vec<String>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Copied, Error> {
-    let failed = |key: &str, err: io::Error| Error::Internal(format!("copying {key}: {err}"));
+    let failed = |key: &str, err: io::Error| Error::io(format!("copying {key}"))(err);
     keys.sort();
     let total = keys.len() as u64;
     let mut report = Copied::default();
@@ -128,8 +128,7 @@ pub async fn copy_keys(
                 file.sync_all()?;
                 Ok(bytes)
             })
-            .await
-            .map_err(|err| Error::Internal(err.to_string()))?;
+            .await?;
             let bytes = match written {
                 Ok(bytes) => bytes,
                 Err(err) => {

@@ -36,8 +36,8 @@ pub struct Manifest {
     pub key_file: bool,
 }
 
-fn io<'a>(what: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> Error + 'a {
-    move |err| Error::Internal(format!("cannot {what} {}: {err}", path.display()))
+fn io(what: &'static str, path: &Path) -> impl Fn(std::io::Error) -> Error {
+    Error::io(format!("cannot {what} {}", path.display()))
 }
 
 /// Takes a backup into `dir` (missing or empty). `key_file`: the data
@@ -54,7 +54,7 @@ pub async fn backup(
 ) -> Result<Manifest, Error> {
     let not_empty = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
     if not_empty {
-        return Err(Error::Internal(format!(
+        return Err(Error::Refused(format!(
             "{} is not empty: back up into a new folder",
             dir.display()
         )));
@@ -68,7 +68,7 @@ pub async fn backup(
     let database = dir.join(SQLITE_FILE);
     let path = database
         .to_str()
-        .ok_or_else(|| Error::Internal(format!("{} is not a UTF-8 path", dir.display())))?;
+        .ok_or_else(|| Error::Refused(format!("{} is not a UTF-8 path", dir.display())))?;
     let copied_database = store.snapshot_into(path).await?;
     if copied_database {
         set_mode(&database, 0o600)?;
@@ -102,7 +102,7 @@ pub async fn backup(
         copied.missing += part.missing;
         copied.bytes += part.bytes;
         if !(purge.renew().await? && seal.renew().await?) {
-            return Err(Error::Internal(
+            return Err(Error::Busy(
                 "the backup lost its hold on the purge and sealing jobs; run it again".into(),
             ));
         }
@@ -126,7 +126,7 @@ pub async fn backup(
     seal.release().await?;
     purge.release().await?;
     if copied.missing > 0 {
-        return Err(Error::Internal(format!(
+        return Err(Error::Refused(format!(
             "the backup in {} lacks the audio of {} recordings that was not in the store; \
              run `callrec verify` to name them",
             dir.display(),
@@ -144,8 +144,10 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
 
 fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), Error> {
     let path = dir.join(MANIFEST);
-    let text =
-        serde_json::to_string_pretty(manifest).map_err(|err| Error::Internal(err.to_string()))?;
+    let text = serde_json::to_string_pretty(manifest).map_err(|source| Error::Json {
+        what: "the backup's manifest",
+        source,
+    })?;
     std::fs::write(&path, text).map_err(io("write", &path))?;
     // What it names (files, companies) is for the operator only, like
     // the database copy beside it.
@@ -154,15 +156,14 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), Error> {
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest, Error> {
     let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|err| {
-        Error::Internal(format!(
-            "{} is not a callrec backup ({}: {err})",
-            dir.display(),
-            MANIFEST
-        ))
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|err| Error::Internal(format!("{} is damaged: {err}", path.display())))
+    let text = std::fs::read_to_string(&path).map_err(Error::io(format!(
+        "{} is not a callrec backup ({MANIFEST})",
+        dir.display()
+    )))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json {
+        what: "the backup's manifest (damaged)",
+        source,
+    })
 }
 
 /// Puts a backup's database (SQLite) and key file into the fresh
@@ -173,7 +174,7 @@ pub fn restore_files(dir: &Path, data_dir: &Path, sqlite: bool) -> Result<Manife
     match (manifest.database.as_str(), sqlite) {
         ("sqlite", true) => {
             if target.exists() {
-                return Err(Error::Internal(format!(
+                return Err(Error::Refused(format!(
                     "{} already holds a database: restore into a new data directory",
                     data_dir.display()
                 )));
@@ -185,13 +186,13 @@ pub fn restore_files(dir: &Path, data_dir: &Path, sqlite: bool) -> Result<Manife
             std::fs::rename(&temporary, &target).map_err(io("place", &target))?;
         }
         ("sqlite", false) => {
-            return Err(Error::Internal(
+            return Err(Error::Refused(
                 "this backup holds a SQLite database; restore it without CALLREC_DATABASE_URL"
                     .into(),
             ))
         }
         (_, true) => {
-            return Err(Error::Internal(
+            return Err(Error::Refused(
                 "this backup is of a PostgreSQL portal: set CALLREC_DATABASE_URL to the database \
                  restored with pg_restore, then run callrec restore again"
                     .into(),
@@ -202,7 +203,7 @@ pub fn restore_files(dir: &Path, data_dir: &Path, sqlite: bool) -> Result<Manife
     if manifest.key_file {
         let key = data_dir.join(KEY_FILE);
         if key.exists() {
-            return Err(Error::Internal(format!(
+            return Err(Error::Refused(format!(
                 "{} already exists: restore into a new data directory",
                 key.display()
             )));

@@ -21,10 +21,10 @@ pub async fn remove_orphans(
     grace: Duration,
     now: i64,
 ) -> Result<usize, Error> {
-    let failed = |err: std::io::Error| Error::Internal(format!("cannot tidy the audio: {err}"));
+    let failed = Error::io("cannot tidy the audio");
     let cutoff = SystemTime::now() - grace;
     let mut removed = 0;
-    for partial in blobs.spool_leftovers().await.map_err(failed)? {
+    for partial in blobs.spool_leftovers().await.map_err(&failed)? {
         let old = std::fs::metadata(&partial)
             .and_then(|m| m.modified())
             .is_ok_and(|modified| modified <= cutoff);

@@ -65,7 +65,7 @@ pub async fn reader_matches(
         .acquire()
         .await
         .map_err(|err| Error::Internal(format!("integrity check: {err}")))?;
-    let internal = |err: std::io::Error| Error::Internal(format!("integrity check: {err}"));
+    let internal = Error::io("integrity check");
     let (actual, reader) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
         let mut reader = reader;
         reader.seek(SeekFrom::Start(0))?;
@@ -86,9 +86,8 @@ pub async fn reader_matches(
             hasher.update(&buffer[..read]);
         }
     })
-    .await
-    .map_err(|err| Error::Internal(format!("integrity check: {err}")))?
-    .map_err(internal)?;
+    .await?
+    .map_err(&internal)?;
     Ok((actual.as_deref() == Some(sha256), reader))
 }
 
@@ -203,7 +202,7 @@ pub async fn verify_all(
     let (stored, _) = blobs
         .scan()
         .await
-        .map_err(|err| Error::Internal(format!("cannot read the audio folder: {err}")))?;
+        .map_err(Error::io("cannot read the audio folder"))?;
     let used: HashSet<String> = store.storage_keys().await?;
     let prefix = company.map(|c| format!("c{}/", c.0));
     let cutoff = SystemTime::now() - grace;
@@ -216,7 +215,7 @@ pub async fn verify_all(
         let modified = blobs
             .modified(&key)
             .await
-            .map_err(|err| Error::Internal(format!("cannot read {key}: {err}")))?;
+            .map_err(Error::io(format!("cannot read {key}")))?;
         if modified.is_some_and(|modified| modified <= cutoff) {
             orphaned.push(key);
         }

@@ -214,7 +214,7 @@ pub async fn check_secret_key(
             .await?;
         return Ok(KeyCheck::Rotated);
     }
-    Err(crate::Error::Internal(
+    Err(crate::Error::Refused(
         "this node's master key (CALLREC_SECRET_KEY, or the mfa-keys file in its data directory) \
          is not the one the database was set up with: every node must use the same key. Copy \
          CALLREC_SECRET_KEY from a running node (or make one with `callrec keys generate` and \

@@ -52,7 +52,7 @@ impl<'a> Lease<'a> {
                 return Ok(lease);
             }
             if started.elapsed() > WAIT_FOR_JOBS {
-                return Err(Error::Internal(format!(
+                return Err(Error::Busy(format!(
                     "the {} job has been running for ten minutes; try again when it is done",
                     job.code()
                 )));

@@ -78,7 +78,7 @@ impl Passwords {
                         .unwrap_or_default()
                 })
                 .await
-                .map_err(internal)
+                .map_err(&internal)
             })
             .await
             .copied()
@@ -102,12 +102,12 @@ impl Passwords {
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, Error> {
-        let _permit = self.permits.acquire().await.map_err(internal)?;
+        let _permit = self.permits.acquire().await.map_err(&internal)?;
         let params = self.params.clone();
         let password = password.to_string();
         tokio::task::spawn_blocking(move || hash_with(&params, &password))
             .await
-            .map_err(internal)?
+            .map_err(&internal)?
     }
 
     /// Checks `password` against `hash`, or against a dummy hash when there
@@ -115,13 +115,13 @@ impl Passwords {
     pub async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, Error> {
         let floor = self.floor().await?;
         let started = Instant::now();
-        let _permit = self.permits.acquire().await.map_err(internal)?;
+        let _permit = self.permits.acquire().await.map_err(&internal)?;
         let real = hash.is_some();
         let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_string);
         let password = password.to_string();
         let matched = tokio::task::spawn_blocking(move || check(&hash, &password))
             .await
-            .map_err(internal)?;
+            .map_err(&internal)?;
         if let Some(rest) = floor.checked_sub(started.elapsed()) {
             tokio::time::sleep(rest).await;
         }

@@ -38,6 +38,13 @@ pub enum AppError {
     Store(StoreError),
     #[error("page rendering failed: {0}")]
     Template(#[from] askama::Error),
+    /// A response header made from a value it cannot hold.
+    #[error("response header: {0}")]
+    Header(#[from] axum::http::header::InvalidHeaderValue),
+    /// A use case that failed through no fault of the request (its cause
+    /// is kept for the log).
+    #[error(transparent)]
+    Failed(callrec_app::Error),
     #[error("{0}")]
     Internal(String),
 }
@@ -47,7 +54,9 @@ impl From<callrec_app::Error> for AppError {
         match err {
             callrec_app::Error::Invalid(error) => AppError::Invalid(error),
             callrec_app::Error::Store(error) => AppError::from(error),
-            callrec_app::Error::Internal(message) => AppError::Internal(message),
+            callrec_app::Error::Refused(message) => AppError::BadRequest(message),
+            callrec_app::Error::Busy(_) => AppError::Busy,
+            other => AppError::Failed(other),
         }
     }
 }
@@ -83,9 +92,11 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AppError::Store(_)
+            | AppError::Template(_)
+            | AppError::Header(_)
+            | AppError::Failed(_)
+            | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -122,9 +133,13 @@ impl IntoResponse for AppError {
                 "The portal is busy",
                 "Too many requests are waiting right now. Try again in a moment.".to_string(),
             ),
-            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
+            AppError::Store(_)
+            | AppError::Template(_)
+            | AppError::Header(_)
+            | AppError::Failed(_)
+            | AppError::Internal(_) => {
                 // The detail goes to the log, never to the browser.
-                tracing::error!(error = %self, "request failed");
+                tracing::error!(error = %self, cause = ?std::error::Error::source(&self), "request failed");
                 (
                     "Something went wrong",
                     "The portal could not complete this request. Try again in a moment; if it keeps happening, contact your administrator.".to_string(),

@@ -38,7 +38,7 @@ impl From<callrec_app::Error> for CliError {
         match err {
             callrec_app::Error::Invalid(err) => CliError::Usage(err.message),
             callrec_app::Error::Store(err) => CliError::from(err),
-            callrec_app::Error::Internal(message) => CliError::Failed(message),
+            other => CliError::Failed(other.to_string()),
         }
     }
 }

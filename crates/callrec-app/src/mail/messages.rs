@@ -160,7 +160,6 @@ impl Notice {
             self.zone.format_seconds(self.at),
             self.zone.name()
         );
-        let render = |err: askama::Error| Error::Internal(format!("mail template: {err}"));
         Ok(NewMail {
             to: to.to_string(),
             subject: self.kind.subject().to_string(),
@@ -171,8 +170,7 @@ impl Notice {
                 when: &when,
                 client: &self.client,
             }
-            .render()
-            .map_err(render)?,
+            .render()?,
             html_body: NoticeHtml {
                 username: &self.username,
                 what: &what,
@@ -180,8 +178,7 @@ impl Notice {
                 when: &when,
                 client: &self.client,
             }
-            .render()
-            .map_err(render)?,
+            .render()?,
         })
     }
 }
@@ -204,7 +201,6 @@ struct ResetHtml<'a> {
 
 /// The message with a forgotten-password link.
 pub fn reset_mail(to: &str, username: &str, link: &str, minutes: i64) -> Result<NewMail, Error> {
-    let render = |err: askama::Error| Error::Internal(format!("mail template: {err}"));
     Ok(NewMail {
         to: to.to_string(),
         subject: "Choose a new password".to_string(),
@@ -213,14 +209,12 @@ pub fn reset_mail(to: &str, username: &str, link: &str, minutes: i64) -> Result<
             link,
             minutes,
         }
-        .render()
-        .map_err(render)?,
+        .render()?,
         html_body: ResetHtml {
             username,
             link,
             minutes,
         }
-        .render()
-        .map_err(render)?,
+        .render()?,
     })
 }

@@ -127,8 +127,15 @@ fn relying_party<'a>(mfa: &Mfa<'a>) -> Result<&'a SecurityKeys, Error> {
     })
 }
 
+fn state_error(source: serde_json::Error) -> Error {
+    Error::Json {
+        what: "a security-key ceremony",
+        source,
+    }
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(|err| Error::Internal(format!("WebAuthn state: {err}")))
+    serde_json::to_string(value).map_err(state_error)
 }
 
 /// The user's keys that can be read; an unreadable one is logged and left
@@ -174,7 +181,10 @@ pub async fn start_adding_key(
             None,
             None,
         )
-        .map_err(|err| Error::Internal(format!("WebAuthn registration options: {err}")))?;
+        .map_err(|source| Error::WebAuthn {
+            what: "registration options",
+            source,
+        })?;
     let state = AddState {
         name: name.as_str().to_string(),
         registration,
@@ -182,7 +192,7 @@ pub async fn start_adding_key(
     mfa.store
         .put_ceremony(session, Ceremony::Add, &json(&state)?, now)
         .await?;
-    serde_json::to_value(options).map_err(|err| Error::Internal(format!("WebAuthn options: {err}")))
+    serde_json::to_value(options).map_err(state_error)
 }
 
 /// The server half of `kind` for `session`, if it is still open.
@@ -214,8 +224,7 @@ pub async fn finish_adding_key(
     let Some(state) = take_open(&mfa, session, Ceremony::Add, audit.now).await? else {
         return Ok(KeyAdded::Refused(KeyRefusal::Expired));
     };
-    let state: AddState = serde_json::from_str(&state)
-        .map_err(|err| Error::Internal(format!("WebAuthn state: {err}")))?;
+    let state: AddState = serde_json::from_str(&state).map_err(state_error)?;
     let verified = serde_json::from_str::<RegisterPublicKeyCredential>(answer)
         .map_err(|_| KeyRefusal::Invalid)
         .and_then(|answer| {
@@ -293,13 +302,14 @@ pub async fn start_key_check(
     let (options, authentication) = keys
         .webauthn
         .start_securitykey_authentication(&credentials)
-        .map_err(|err| Error::Internal(format!("WebAuthn sign-in options: {err}")))?;
+        .map_err(|source| Error::WebAuthn {
+            what: "sign-in options",
+            source,
+        })?;
     mfa.store
         .put_ceremony(session, kind, &json(&authentication)?, now)
         .await?;
-    Ok(Some(serde_json::to_value(options).map_err(|err| {
-        Error::Internal(format!("WebAuthn options: {err}"))
-    })?))
+    Ok(Some(serde_json::to_value(options).map_err(state_error)?))
 }
 
 /// "Use security key", second half: the browser's answer completes the
@@ -375,8 +385,7 @@ async fn verify_answer(
     now: i64,
 ) -> Result<Result<String, KeyRefusal>, Error> {
     let keys = relying_party(mfa)?;
-    let state: SecurityKeyAuthentication = serde_json::from_str(state)
-        .map_err(|err| Error::Internal(format!("WebAuthn state: {err}")))?;
+    let state: SecurityKeyAuthentication = serde_json::from_str(state).map_err(state_error)?;
     let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(answer) else {
         return Ok(Err(KeyRefusal::Invalid));
     };

@@ -117,7 +117,10 @@ impl Mfa<'_> {
     fn decrypt(&self, user: &User, registration: &MfaRegistration) -> Result<TotpSecret, Error> {
         self.keyring
             .decrypt(user.id, &registration.secret_ciphertext)
-            .map_err(|err| Error::Internal(format!("MFA secret of user {}: {err}", user.id)))
+            .map_err(|source| Error::Secret {
+                what: format!("MFA secret of user {}", user.id),
+                source,
+            })
     }
 }
 

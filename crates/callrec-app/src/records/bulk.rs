@@ -254,8 +254,7 @@ async fn copy_entry(
             });
             (taken, read)
         })
-        .await
-        .map_err(|err| Error::Internal(err.to_string()))?;
+        .await?;
         reader = Some(back);
         let chunk = match read {
             Ok(chunk) => chunk,
@@ -265,7 +264,7 @@ async fn copy_entry(
                     sent,
                 });
             }
-            Err(err) => return Err(Error::Internal(format!("cannot read audio: {err}"))),
+            Err(err) => return Err(Error::io("cannot read audio")(err)),
         };
         if chunk.is_empty() {
             return Ok(Copied::Whole {

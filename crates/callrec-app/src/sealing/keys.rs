@@ -36,11 +36,9 @@ impl DataKeys {
         let bytes = self
             .keyring
             .unseal(&binding(key.company, key.key_id), &key.wrapped)
-            .map_err(|err| {
-                Error::Internal(format!(
-                    "data key {} of company {}: {err}",
-                    key.key_id, key.company.0
-                ))
+            .map_err(|source| Error::Secret {
+                what: format!("data key {} of company {}", key.key_id, key.company.0),
+                source,
             })?;
         let bytes: [u8; 32] = bytes
             .try_into()
@@ -103,7 +101,7 @@ impl DataKeys {
             .await?
             .map_or(1, |k| k.key_id + 1);
         if !self.add(store, company, next, now).await? {
-            return Err(Error::Internal(
+            return Err(Error::Busy(
                 "another rotation of this company's key ran at the same time; run it again".into(),
             ));
         }
@@ -137,11 +135,9 @@ impl DataKeys {
             let bytes = self
                 .keyring
                 .unseal(&binding(key.company, key.key_id), &key.wrapped)
-                .map_err(|err| {
-                    Error::Internal(format!(
-                        "data key {} of company {}: {err}",
-                        key.key_id, key.company.0
-                    ))
+                .map_err(|source| Error::Secret {
+                    what: format!("data key {} of company {}", key.key_id, key.company.0),
+                    source,
                 })?;
             let rewrapped = WrappedKey {
                 wrapped: self.keyring.seal(&binding(key.company, key.key_id), &bytes),

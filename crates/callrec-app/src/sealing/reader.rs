@@ -48,8 +48,8 @@ pub async fn open_audio(
     keys: &DataKeys,
     storage_key: &str,
 ) -> Result<Opened, Error> {
-    let internal = |err: io::Error| Error::Internal(format!("audio {storage_key}: {err}"));
-    let Some(file) = blobs.open(storage_key).await.map_err(internal)? else {
+    let internal = Error::io(format!("audio {storage_key}"));
+    let Some(file) = blobs.open(storage_key).await.map_err(&internal)? else {
         return Ok(Opened::Missing);
     };
     let (file, head) = tokio::task::spawn_blocking(move || -> io::Result<(BlobFile, Vec<u8>)> {
@@ -59,9 +59,8 @@ pub async fn open_audio(
         file.seek(SeekFrom::Start(0))?;
         Ok((file, head))
     })
-    .await
-    .map_err(|err| Error::Internal(err.to_string()))?
-    .map_err(internal)?;
+    .await?
+    .map_err(&internal)?;
     let len = file.len();
     let Some(header) = Header::decode(&head) else {
         return Ok(Opened::Audio(AudioReader::Plain { file, len }));
@@ -85,7 +84,7 @@ pub async fn open_audio(
         return Ok(Opened::Malformed);
     };
     Ok(Opened::Audio(
-        AudioReader::sealed(file, &header, key).map_err(internal)?,
+        AudioReader::sealed(file, &header, key).map_err(&internal)?,
     ))
 }
 

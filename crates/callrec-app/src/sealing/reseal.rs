@@ -61,7 +61,7 @@ async fn open_stored(
 async fn header_of(blobs: &BlobStore, key: &str) -> Result<Option<Header>, Error> {
     Ok(open_stored(blobs, key)
         .await
-        .map_err(|err| Error::Internal(format!("reading {key}: {err}")))?
+        .map_err(Error::io(format!("reading {key}")))?
         .and_then(|(_, header)| header))
 }
 
@@ -74,7 +74,7 @@ async fn seal_lease(store: &Store) -> Result<Lease<'_>, Error> {
     Lease::take(store, Job::Seal, "seal", SEAL_LEASE)
         .await?
         .ok_or_else(|| {
-            Error::Internal(
+            Error::Busy(
                 "another run is sealing audio now (callrec migrate or keys rotate --data) or a \
                  backup is copying it; wait for it to finish, or five minutes if it was stopped"
                     .into(),
@@ -93,7 +93,7 @@ async fn stored_keys(
     let (keys, _) = blobs
         .scan()
         .await
-        .map_err(|err| Error::Internal(format!("cannot list the audio folder: {err}")))?;
+        .map_err(Error::io("cannot list the audio folder"))?;
     let used = store.storage_keys().await?;
     let mut keys: Vec<(CompanyId, String)> = keys
         .into_iter()
@@ -134,8 +134,8 @@ async fn reseal_one(
     key: &str,
     key_id: u32,
 ) -> Result<bool, Error> {
-    let failed = |err: std::io::Error| Error::Internal(format!("sealing {key}: {err}"));
-    let Some((file, old)) = open_stored(blobs, key).await.map_err(failed)? else {
+    let failed = Error::io(format!("sealing {key}"));
+    let Some((file, old)) = open_stored(blobs, key).await.map_err(&failed)? else {
         return Ok(false);
     };
     let new_key = keys.get(store, company, key_id).await?;
@@ -143,7 +143,7 @@ async fn reseal_one(
         Some(header) => Some(keys.get(store, company, header.key_id).await?),
         None => None,
     };
-    let temp = blobs.spool_path(".sealing").await.map_err(failed)?;
+    let temp = blobs.spool_path(".sealing").await.map_err(&failed)?;
     let out = temp.clone();
     let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let len = file.len();
@@ -153,8 +153,7 @@ async fn reseal_one(
         };
         write_sealed(&mut source, &out, &new_key, key_id)
     })
-    .await
-    .map_err(|err| Error::Internal(err.to_string()))?;
+    .await?;
     if let Err(err) = written {
         let _ = std::fs::remove_file(&temp);
         return Err(failed(err));

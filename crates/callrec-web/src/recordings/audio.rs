@@ -110,7 +110,7 @@ async fn send_file(
         let disposition = format!("attachment; filename=\"{name}\"");
         response_headers.insert(
             header::CONTENT_DISPOSITION,
-            HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
+            HeaderValue::from_str(&disposition)?,
         );
     }
     // A whole file (a download, however asked for) is checked against its
@@ -140,17 +140,14 @@ async fn send_file(
             reader = checked;
         }
         let digest = STANDARD.encode(from_hex(&recording.sha256).unwrap_or_default());
-        let repr = HeaderValue::from_str(&format!("sha-256=:{digest}:"))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let repr = HeaderValue::from_str(&format!("sha-256=:{digest}:"))?;
         response_headers.insert(HeaderName::from_static("repr-digest"), repr);
-        let legacy = HeaderValue::from_str(&format!("sha-256={digest}"))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let legacy = HeaderValue::from_str(&format!("sha-256={digest}"))?;
         response_headers.insert(HeaderName::from_static("digest"), legacy);
     }
     match range {
         Some(Err(_)) => {
-            let value = HeaderValue::from_str(&format!("bytes */{size}"))
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let value = HeaderValue::from_str(&format!("bytes */{size}"))?;
             response_headers.insert(header::CONTENT_RANGE, value);
             Ok(Served::Audio(
                 (StatusCode::RANGE_NOT_SATISFIABLE, response_headers).into_response(),
@@ -159,10 +156,7 @@ async fn send_file(
         Some(Ok(range)) => {
             let length = range.end - range.start + 1;
             let value = format!("bytes {}-{}/{size}", range.start, range.end);
-            response_headers.insert(
-                header::CONTENT_RANGE,
-                HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?,
-            );
+            response_headers.insert(header::CONTENT_RANGE, HeaderValue::from_str(&value)?);
             response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
             let body = match sealed_first {
                 Some(first) => Body::from_stream(stream_checked(reader, first, size, failure())),

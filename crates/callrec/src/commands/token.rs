@@ -1,5 +1,6 @@
 //! `callrec token create|list|revoke`: API tokens for the API.
 
+use super::admin::company_named;
 use super::now;
 use crate::cli::TokenCommand;
 use crate::error::CliError;
@@ -8,7 +9,6 @@ use callrec_app::{announce_token, create_token, revoke_token, TokenRequest};
 use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes};
 use callrec_domain::time::format_utc;
 use callrec_domain::TokenName;
-use super::admin::company_named;
 use callrec_store::Store;
 
 /// `--scope` as given (repeated or comma-separated); none means ingest,
