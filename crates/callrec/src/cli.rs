@@ -108,6 +108,21 @@ pub struct GlobalArgs {
         value_name = "DAYS"
     )]
     pub retention_notice_days: Option<u32>,
+    /// Mail server for password links and security notices:
+    /// smtp://[user:password@]host[:port] (STARTTLS when offered) or
+    /// smtps://… [default: no mail; Forgotten your password? is not offered].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of mail, e.g. "Call Recording <calls@example.com>"
+    /// (required with --smtp-url).
+    #[arg(long, global = true, env = "CALLREC_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
     /// Where audio is kept: file:///folder, or s3://bucket/prefix for an
     /// S3-compatible object store (credentials from AWS_ACCESS_KEY_ID and
     /// AWS_SECRET_ACCESS_KEY) [default: the audio folder in the data directory].
@@ -320,24 +335,10 @@ pub struct ServeArgs {
     /// Load the demo data on first start and print the demo logins.
     #[arg(long)]
     pub demo: bool,
-    /// Mail server for password links and security notices:
-    /// smtp://[user:password@]host[:port] (STARTTLS when offered) or
-    /// smtps://… [default: no mail; Forgotten your password? is not offered].
-    #[arg(
-        long,
-        env = "CALLREC_SMTP_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    pub smtp_url: Option<String>,
     /// Accounts nobody signed in to for this many days are shown as
     /// dormant on the Users page [default: off].
     #[arg(long, env = "CALLREC_DORMANT_DAYS", value_name = "DAYS")]
     pub dormant_days: Option<i64>,
-    /// The sender of mail, e.g. "Call Recording <calls@example.com>"
-    /// (required with --smtp-url).
-    #[arg(long, env = "CALLREC_MAIL_FROM", value_name = "MAILBOX")]
-    pub mail_from: Option<String>,
     /// The largest audio file the ingest API accepts, in megabytes [default: 200].
     #[arg(long, env = "CALLREC_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u64>,

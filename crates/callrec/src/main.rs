@@ -34,11 +34,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
-    let storage = config::storage(&cli.global)?;
+    let config = config::Config::read(cli.global)?;
+    let storage = config.storage()?;
     match cli.command {
         Command::Serve(args) => {
             // Serve settings are checked before the database is touched.
-            let settings = config::serve(&cli.global, &args)?;
+            let settings = config.serve(&args)?;
             let store = commands::open_store(&storage).await?;
             let keyring = commands::keyring(&storage, &store).await?;
             let blobs = commands::blobs(&storage)?;
@@ -70,9 +71,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Company(command) => {
             let settings = commands::admin::CompanySettings {
-                records: config::records(&cli.global)?,
-                default_zone: config::default_time_zone(&cli.global)?,
-                mail: config::mail_configured(),
+                records: config.records()?,
+                default_zone: config.default_time_zone()?,
+                mail: config.mail()?.is_some(),
             };
             commands::admin::company(&commands::open_store(&storage).await?, command, &settings)
                 .await
@@ -81,7 +82,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             commands::admin::team(&commands::open_store(&storage).await?, command).await
         }
         Command::Token(command) => {
-            commands::token::run(&commands::open_store(&storage).await?, command).await
+            let mail = config.mail()?.is_some();
+            commands::token::run(&commands::open_store(&storage).await?, command, mail).await
         }
         Command::Import(args) => {
             let store = commands::open_store(&storage).await?;
@@ -103,8 +105,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             commands::audit::anchor(&commands::open_store(&storage).await?, commands::now()).await
         }
         Command::Purge(args) => {
-            let records = config::records(&cli.global)?;
-            let zone = config::default_time_zone(&cli.global)?;
+            let records = config.records()?;
+            let zone = config.default_time_zone()?;
             let store = commands::open_store(&storage).await?;
             let blobs = commands::blobs(&storage)?;
             commands::purge::run(&store, &blobs, records, &zone, args.batch).await
@@ -130,7 +132,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Restore(args) => commands::backup::restore(&storage, &args.dir).await,
         Command::Audio(cli::AudioCommand::Migrate { to }) => {
             let from = commands::blobs(&storage)?;
-            let target = config::audio_target(&cli.global, &to)?;
+            let target = config.audio_target(&to)?;
             let store = callrec_store::BlobStore::at(&target, &storage.data_dir)
                 .map_err(|err| error::CliError::Usage(format!("--to {to}: {err}")))?;
             let target = store;
@@ -141,8 +143,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             keys::rotate(&commands::open_store(&storage).await?, &storage.data_dir).await
         }
         Command::User(command) => {
-            let hours = config::temporary_password_hours(&cli.global)?;
-            commands::admin::user(&commands::open_store(&storage).await?, command, hours).await
+            let hours = config.temporary_password_hours()?;
+            let mail = config.mail()?.is_some();
+            let store = commands::open_store(&storage).await?;
+            commands::admin::user(&store, command, hours, mail).await
         }
     }
 }

@@ -132,11 +132,13 @@ pub async fn team(store: &Store, command: TeamCommand) -> Result<(), CliError> {
 }
 
 /// `temporary_hours`: how long a password set here stays good, unless
-/// `--permanent`.
+/// `--permanent`; `mail`: whether the portal sends mail (notices are
+/// queued for it).
 pub async fn user(
     store: &Store,
     command: UserCommand,
     temporary_hours: i64,
+    mail: bool,
 ) -> Result<(), CliError> {
     let passwords = Passwords::new(&Argon2Settings::default())?;
     let life = |permanent: bool| {
@@ -155,7 +157,6 @@ pub async fn user(
         UserCommand::ResetMfa { username } => {
             let user = user_named(store, &username).await?;
             // Queued for the portal's sender when mail is configured.
-            let mail = crate::config::mail_configured();
             accounts::reset_mfa(store, mail, &user, &AuditContext::command_line()).await?;
             println!(
                 "MFA reset for {}; their sessions have ended. They register again at their next sign-in if MFA applies.",

@@ -21,7 +21,8 @@ fn scopes_of(given: &[String]) -> Result<ApiScopes, CliError> {
         .map_err(|e| CliError::Usage(format!("--scope: {}", e.message)))
 }
 
-pub async fn run(store: &Store, command: TokenCommand) -> Result<(), CliError> {
+/// `mail`: whether the portal sends mail (a new token is announced).
+pub async fn run(store: &Store, command: TokenCommand, mail: bool) -> Result<(), CliError> {
     let now = now();
     match command {
         TokenCommand::Create {
@@ -45,7 +46,7 @@ pub async fn run(store: &Store, command: TokenCommand) -> Result<(), CliError> {
             let audit = AuditContext::command_line();
             let (stored, token) =
                 create_token(store, callrec_app::Caller::Operator, &request, &audit).await?;
-            if crate::config::mail_configured() {
+            if mail {
                 announce_token(store, &stored, None, &audit).await?;
             }
             let until = stored.expires_at.map_or_else(
