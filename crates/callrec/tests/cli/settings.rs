@@ -1,0 +1,242 @@
+//! Help, settings and bad input: what every command says and refuses.
+
+use super::*;
+
+#[test]
+fn help_documents_every_command_and_setting() {
+    let cli = Cli::new();
+    let help = cli.expect(0, &["--help"], "");
+    for word in [
+        "serve",
+        "migrate",
+        "demo",
+        "company",
+        "team",
+        "user",
+        "verify",
+        "CALLREC_DATA_DIR",
+        "CALLREC_DATABASE_URL",
+        "--config",
+    ] {
+        assert!(help.contains(word), "{word} missing from --help:\n{help}");
+    }
+    let serve = cli.expect(0, &["serve", "--help"], "");
+    for word in [
+        "CALLREC_LISTEN",
+        "CALLREC_PUBLIC_URL",
+        "--demo",
+        "CALLREC_SESSION_IDLE_MINUTES",
+        "CALLREC_ARGON2_MEMORY_KIB",
+        "CALLREC_API_RATE_LIMIT",
+    ] {
+        assert!(serve.contains(word), "{word} missing from serve --help");
+    }
+    let token = cli.expect(0, &["token", "create", "--help"], "");
+    for word in ["--scope", "recordings:download", "--expires-in-days"] {
+        assert!(
+            token.contains(word),
+            "{word} missing from token create --help"
+        );
+    }
+    for sub in [
+        &["company", "add", "--help"][..],
+        &["team", "add", "--help"],
+        &["user", "add", "--help"],
+        &["user", "list", "--help"],
+        &["user", "set-password", "--help"],
+        &["migrate", "--help"],
+        &["demo", "--help"],
+        &["token", "list", "--help"],
+        &["token", "revoke", "--help"],
+    ] {
+        cli.expect(0, sub, "");
+    }
+}
+
+on_each_backend! {
+    fn bad_input_exits_2_with_a_clear_message_and_writes_nothing(cli) {
+    cli.expect(0, &["company", "add", "Acme"], "");
+    cli.expect(0, &["team", "add", "--company", "Acme", "Sales"], "");
+    // One connection a pool is enough for a command (the smallest setting).
+    cli.expect(0, &["--database-connections", "1", "company", "list"], "");
+    cli.expect(
+        0,
+        &[
+            "user",
+            "add",
+            "--company",
+            "Acme",
+            "--username",
+            "taken",
+            "--level",
+            "company",
+            "--password-stdin",
+        ],
+        GOOD_PASSWORD,
+    );
+    let long_name = "x".repeat(101);
+    let user = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut args = vec!["user", "add", "--password-stdin"];
+        args.extend_from_slice(extra);
+        args
+    };
+    let in_sales = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut args = user(&[
+            "--company",
+            "Acme",
+            "--username",
+            "a.b",
+            "--level",
+            "staff",
+            "--team",
+            "Sales",
+        ]);
+        args.extend_from_slice(extra);
+        args
+    };
+    #[rustfmt::skip]
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (vec!["company", "add", "ACME"], "", "already exists"),
+        (vec!["company", "add", "  "], "", "Company name is required"),
+        (vec!["company", "add", &long_name], "", "at most 100 characters"),
+        (vec!["team", "add", "--company", "Nope", "T"], "", "no company named \"Nope\""),
+        (vec!["team", "add", "--company", "Acme", "sales"], "", "already exists"),
+        (user(&["--company", "Nope", "--username", "a.b", "--level", "staff", "--team", "Sales"]), GOOD_PASSWORD, "no company named"),
+        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff", "--team", "Nope"]), GOOD_PASSWORD, "has no team named \"Nope\""),
+        (user(&["--company", "Acme", "--username", "TAKEN", "--level", "staff", "--team", "Sales"]), GOOD_PASSWORD, "already exists"),
+        (in_sales(&["--role", "Access to Everything"]), GOOD_PASSWORD, "valid roles are: \"Access to Manage Own MFA\""),
+        (in_sales(&[]), "short\n", "at least 12 characters"),
+        (in_sales(&[]), "password1234\n", "too easy to guess"),
+        (in_sales(&[]), "", "no password on standard input"),
+        (user(&["--company", "Acme", "--username", "a.b", "--level", "staff"]), GOOD_PASSWORD, "must belong to a team"),
+        (user(&["--company", "Acme", "--username", "a.b", "--level", "boss"]), GOOD_PASSWORD, "choose one of global, company, team or staff"),
+        (user(&["--company", "Acme", "--username", "a b", "--level", "staff"]), GOOD_PASSWORD, "Username may use letters"),
+        (vec!["user", "set-password", "ghost", "--password-stdin"], GOOD_PASSWORD, "no user named \"ghost\""),
+        (vec!["user", "list", "--company", "Nope"], "", "no company named"),
+        (vec!["serve", "--listen", "not-an-address"], "", "must be an address and port"),
+        (vec!["serve", "--public-url", "ftp://x"], "", "must start with http:// or https://"),
+        (vec!["serve", "--session-idle-minutes", "0"], "", "must be greater than zero"),
+        (vec!["migrate", "--database-connections", "0"], "", "--database-connections / CALLREC_DATABASE_CONNECTIONS must be greater than zero"),
+        (vec!["migrate", "--database-connections", "5000"], "", "must be at most 1000 (got 5000)"),
+        (vec!["migrate", "--database-connections", "some"], "", "invalid value"),
+        (vec!["serve", "--argon2-iterations", "many"], "", "invalid value"),
+        (vec!["user", "add", "--company", "Acme"], "", "required"),
+        (vec!["frobnicate"], "", "unrecognized subcommand"),
+    ];
+    for (args, stdin, message) in cases {
+        let out = cli.expect(2, &args, stdin);
+        assert!(
+            out.contains(message),
+            "callrec {args:?} should say {message:?}, said:\n{out}"
+        );
+    }
+    let list = cli.expect(0, &["user", "list"], "");
+    assert_eq!(
+        list.lines().count(),
+        2,
+        "only the one good user exists:\n{list}"
+    );
+    assert_eq!(cli.expect(0, &["company", "list"], "").lines().count(), 1);
+}
+}
+
+#[test]
+fn config_file_and_environment_layering() {
+    let cli = Cli::new();
+    let other = tempfile::tempdir().unwrap();
+    let config = cli.dir.path().join("callrec.toml");
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", other.path().display().to_string()),
+    )
+    .unwrap();
+    // The environment's CALLREC_DATA_DIR wins over the file.
+    cli.expect(
+        0,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "company",
+            "add",
+            "EnvWins",
+        ],
+        "",
+    );
+    assert!(cli.dir.path().join("callrec.db").exists());
+    assert!(!other.path().join("callrec.db").exists());
+    std::fs::write(&config, "no_such_setting = 1\n").unwrap();
+    let out = cli.expect(
+        2,
+        &["--config", config.to_str().unwrap(), "company", "list"],
+        "",
+    );
+    assert!(
+        out.contains("is not valid") && out.contains("no_such_setting"),
+        "{out}"
+    );
+    let out = cli.expect(
+        2,
+        &["--config", "/nonexistent/callrec.toml", "company", "list"],
+        "",
+    );
+    assert!(out.contains("cannot read the config file"), "{out}");
+    let out = cli.expect(2, &["--database-url", "mysql://x", "company", "list"], "");
+    assert!(out.contains("postgres://"), "{out}");
+}
+
+#[test]
+fn keys_generate_prints_a_new_key_each_time() {
+    use base64::Engine;
+    let cli = Cli::new();
+    let first = cli.expect(0, &["keys", "generate"], "");
+    let second = cli.expect(0, &["keys", "generate"], "");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(first.trim())
+        .unwrap();
+    assert_eq!(decoded.len(), 32, "{first}");
+    assert_ne!(first, second);
+}
+
+#[test]
+fn bad_log_formats_and_audio_stores_are_refused() {
+    let cli = Cli::new();
+    let out = cli.expect_with(2, &["migrate"], "", &[("CALLREC_LOG_FORMAT", "xml")]);
+    assert!(out.contains("json or text"), "{out}");
+    for (url, says) in [
+        ("ftp://x", "s3://bucket"),
+        ("s3://A", "bucket name"),
+        ("file://relative", "absolute"),
+    ] {
+        let out = cli.expect_with(2, &["migrate"], "", &[("CALLREC_AUDIO_STORE", url)]);
+        assert!(
+            out.contains("CALLREC_AUDIO_STORE") && out.contains(says),
+            "{url}: {out}"
+        );
+    }
+    let out = cli.expect_with(
+        2,
+        &["migrate"],
+        "",
+        &[
+            ("CALLREC_AUDIO_STORE", "s3://calls"),
+            ("CALLREC_S3_ENDPOINT", "127.0.0.1:9000"),
+        ],
+    );
+    assert!(out.contains("http://"), "{out}");
+    let out = cli.expect(2, &["audio", "migrate", "--to", "nowhere"], "");
+    assert!(out.contains("--to"), "{out}");
+    let out = cli.expect(
+        2,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:8088",
+            "--metrics-listen",
+            "127.0.0.1:8088",
+        ],
+        "",
+    );
+    assert!(out.contains("must differ"), "{out}");
+    let out = cli.expect(2, &["serve", "--metrics-listen", "everywhere"], "");
+    assert!(out.contains("127.0.0.1:9464"), "{out}");
+}
