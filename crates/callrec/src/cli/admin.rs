@@ -1,0 +1,139 @@
+//! Companies, teams, users and API tokens: their subcommands and flags.
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a company; it is printed once (only its hash is kept).
+    Create {
+        /// The company the token acts for: it reads and sends only this
+        /// company's data.
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// A label for the token, unique in the company (e.g. the PBX's
+        /// name); the audit log names the token's actions by it.
+        #[arg(long, value_name = "LABEL")]
+        name: String,
+        /// What the token may do: ingest, recordings:read,
+        /// recordings:download, directory:read, audit:read. Repeat the
+        /// option or separate with commas. Without it: ingest.
+        #[arg(long, value_name = "SCOPE", value_delimiter = ',')]
+        scope: Vec<String>,
+        /// Days until the token stops working (1 to 1826); without it the
+        /// token works until revoked.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<String>,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        /// Only this company's tokens.
+        #[arg(long, value_name = "NAME")]
+        company: Option<String>,
+    },
+    /// Revoke a token; requests with it are refused from then on.
+    Revoke {
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        #[arg(long, value_name = "LABEL")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Add a company (names are unique in any case).
+    Add {
+        /// The company's name.
+        name: String,
+    },
+    /// List companies: MFA policy, retention and any shorter retention
+    /// waiting out its notice period.
+    List,
+    /// Change a company's settings. A shorter retention takes effect after
+    /// the notice period (CALLREC_RETENTION_NOTICE_DAYS), and the company's
+    /// Manage Users and Delete Recordings holders are mailed; a longer one
+    /// at once. Audited as cli.
+    Set {
+        /// The company.
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// How long recordings are kept: forever, or days, months or years
+        /// such as "90 days", "3 months", "7 years", "1 day".
+        #[arg(long, value_name = "PERIOD")]
+        retention: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Add a team to a company.
+    Add {
+        /// The company the team belongs to.
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// The team's name (unique within the company).
+        team: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is the first line of standard input.
+    Add(UserAddArgs),
+    /// List users.
+    List {
+        /// Only users of this company.
+        #[arg(long, value_name = "NAME")]
+        company: Option<String>,
+    },
+    /// Set a user's password from the first line of standard input; ends their sessions.
+    SetPassword {
+        /// The user's username (any case).
+        username: String,
+        /// Read the new password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// For automation: the password is not temporary (no change forced
+        /// at the next sign-in, no expiry).
+        #[arg(long)]
+        permanent: bool,
+    },
+    /// Clear a user's MFA registration and end their sessions (break-glass
+    /// for users nobody in the portal outranks); audited with actor `cli`.
+    ResetMfa {
+        /// The user's username (any case).
+        username: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The company the user belongs to.
+    #[arg(long, value_name = "NAME")]
+    pub company: String,
+    /// Sign-in name: 3–64 letters, digits and . _ - @.
+    #[arg(long, value_name = "U")]
+    pub username: String,
+    /// global, company, team or staff.
+    #[arg(long, value_name = "LEVEL")]
+    pub level: String,
+    /// The user's team (required for team and staff users).
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// A role to grant, by its name, e.g. "Access to Recordings"; repeat for more.
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// The name shown in the portal [default: the username].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The user's e-mail address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// Read the password from standard input (required: passwords never go in arguments).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// For automation: the password is not temporary (no change forced at
+    /// the first sign-in, no expiry).
+    #[arg(long)]
+    pub permanent: bool,
+}
