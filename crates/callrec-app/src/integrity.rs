@@ -35,6 +35,15 @@ pub enum Integrity {
 }
 
 impl Integrity {
+    /// A short stable name (metrics labels).
+    pub fn code(self) -> &'static str {
+        match self {
+            Integrity::Intact => "intact",
+            Integrity::Missing => "missing",
+            Integrity::Altered => "altered",
+        }
+    }
+
     /// For the audit log and the operator.
     pub fn describe(self) -> &'static str {
         match self {

@@ -1,5 +1,6 @@
 //! Hearing and taking audio, for the Recordings page and the API alike:
-//! the rule that audits each reading. The whole file is a download,
+//! the rule that audits each reading, the integrity gate before a whole
+//! file leaves, and the stream itself. The whole file is a download,
 //! audited every time; a part is a play, audited once per reader and
 //! recording in ten minutes, whatever ranges a player asks for (security
 //! review, item 7; wave 2, item 8). `Reading` (the domain) decides which
@@ -7,10 +8,16 @@
 
 use crate::audit::once::audit_once;
 use crate::audit::AuditContext;
+use crate::integrity::{self, Integrity, READ_BYTES};
+use crate::sealing::{open_audio, AudioReader, DataKeys, Opened};
 use crate::Error;
 use callrec_domain::audit::AuditAction;
+use callrec_domain::hex::hex;
 use callrec_domain::range::Reading;
-use callrec_store::{Recording, Store};
+use callrec_store::{BlobStore, Recording, Store};
+use futures_util::Stream;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Seek, SeekFrom};
 
 /// Audits `reading` of `recording` before any of it is sent. `reader_key`
 /// tells one reader's plays from another's (a session, or an API token).
@@ -35,5 +42,271 @@ pub async fn record_reading(
             let play_key = format!("{reader_key}:{}", recording.id);
             audit_once(store, &play_key, entry, audit.now).await
         }
+    }
+}
+
+/// Where the audio comes from, and who is told how checks went (the
+/// portal's metrics).
+pub struct Source<'a> {
+    pub store: &'a Store,
+    pub blobs: &'a BlobStore,
+    pub keys: &'a DataKeys,
+    /// Called with every integrity verdict.
+    pub checked: fn(Integrity),
+}
+
+/// Audio that may be sent.
+pub struct Ready {
+    reader: AudioReader,
+    size: u64,
+    /// A whole sealed file's first piece, read (and so authenticated)
+    /// before the response starts; the rest is checked as it streams.
+    sealed_first: Option<Vec<u8>>,
+    /// What a failed check on the way is recorded as.
+    failure: Failure,
+}
+
+/// What a request for audio gets.
+pub enum Playback {
+    Ready(Ready),
+    /// The integrity failure that kept it from being served, already
+    /// audited, for the page or the API to say in its own way.
+    Unavailable(Integrity),
+}
+
+/// Opens `recording`'s audio for `reading` by `audit`'s reader, once the
+/// reading is audited: a whole file is checked against its fingerprint
+/// first (a plain one hashed whole; a sealed one opened and then checked
+/// as it streams), and any failure is audited.
+pub async fn open_reading(
+    source: &Source<'_>,
+    recording: &Recording,
+    reading: Reading,
+    reader_key: &str,
+    audit: &AuditContext,
+) -> Result<Playback, Error> {
+    record_reading(source.store, audit, reader_key, recording, reading).await?;
+    let failure = Failure {
+        store: source.store.clone(),
+        recording: recording.clone(),
+        audit: audit.clone(),
+        checked: source.checked,
+    };
+    let reader = match open_audio(
+        source.store,
+        source.blobs,
+        source.keys,
+        &recording.storage_key,
+    )
+    .await?
+    {
+        Opened::Audio(reader) => reader,
+        Opened::Missing => return failure.refuse(Integrity::Missing).await,
+        Opened::Malformed => return failure.refuse(Integrity::Altered).await,
+    };
+    let size = reader.len();
+    let mut ready = Ready {
+        reader,
+        size,
+        sealed_first: None,
+        failure,
+    };
+    if reading == Reading::Download {
+        if ready.reader.is_sealed() {
+            match read_piece(ready.reader, 0, size).await {
+                (Some(back), Ok(first)) => {
+                    ready.reader = back;
+                    ready.sealed_first = Some(first);
+                }
+                _ => return ready.failure.refuse(Integrity::Altered).await,
+            }
+        } else {
+            let (matches, checked) =
+                integrity::reader_matches(ready.reader, &recording.sha256).await?;
+            if !matches {
+                return ready.failure.refuse(Integrity::Altered).await;
+            }
+            (source.checked)(Integrity::Intact);
+            ready.reader = checked;
+        }
+    }
+    Ok(Playback::Ready(ready))
+}
+
+impl Ready {
+    /// The audio's size as stored (the size checked, not whatever was
+    /// appended since).
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// `length` bytes from `start`, READ_BYTES at a time. A read that
+    /// fails (a sealed chunk that does not open) breaks the stream rather
+    /// than ending it as if complete. A whole sealed file is checked as
+    /// it goes: its last piece is sent only once the whole matches the
+    /// fingerprint (sealed audio is opened once, where checking first and
+    /// then sending opened it twice: docs/BENCHMARKS.md, download).
+    pub fn stream(
+        self,
+        start: u64,
+        length: u64,
+    ) -> impl Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static {
+        let Ready {
+            reader,
+            sealed_first,
+            failure,
+            size,
+        } = self;
+        let mut hasher = Sha256::new();
+        let (at, left, held) = match sealed_first {
+            Some(first) => {
+                hasher.update(&first);
+                (first.len() as u64, size - first.len() as u64, Some(first))
+            }
+            None => (start, length, None),
+        };
+        let state = Some(Streaming {
+            reader,
+            at,
+            left,
+            hasher,
+            held,
+            failure,
+        });
+        futures_util::stream::unfold(state, |state| async move { state?.next().await })
+    }
+}
+
+/// A stream's place: the reader, where it is, what is left, and for a
+/// checked whole file the hash so far and the piece held back.
+struct Streaming {
+    reader: AudioReader,
+    at: u64,
+    left: u64,
+    hasher: Sha256,
+    held: Option<Vec<u8>>,
+    failure: Failure,
+}
+
+type Step = (std::io::Result<Vec<u8>>, Option<Streaming>);
+
+impl Streaming {
+    async fn next(self) -> Option<Step> {
+        let checked = self.held.is_some();
+        if self.left == 0 {
+            let held = self.held?;
+            if hex(&self.hasher.finalize()) == self.failure.recording.sha256 {
+                (self.failure.checked)(Integrity::Intact);
+                return Some((Ok(held), None));
+            }
+            self.failure.record(Integrity::Altered).await;
+            return Some((Err(broken("the audio is not the recording")), None));
+        }
+        let Streaming {
+            reader,
+            at,
+            left,
+            mut hasher,
+            held,
+            failure,
+        } = self;
+        match read_piece(reader, at, left).await {
+            (Some(reader), Ok(piece)) => {
+                let n = piece.len() as u64;
+                let (out, held) = match held {
+                    // Each piece goes out once the next one has opened.
+                    Some(previous) => {
+                        hasher.update(&piece);
+                        (previous, Some(piece))
+                    }
+                    None => (piece, None),
+                };
+                let next = Streaming {
+                    reader,
+                    at: at + n,
+                    left: left - n,
+                    hasher,
+                    held,
+                    failure,
+                };
+                Some((Ok(out), Some(next)))
+            }
+            (_, result) => {
+                let why = result
+                    .err()
+                    .map_or_else(|| "a read failed".to_string(), |e| e.to_string());
+                tracing::error!("audio stopped part-way: {why}");
+                if checked {
+                    failure.record(Integrity::Altered).await;
+                }
+                Some((Err(broken("the audio stopped part-way")), None))
+            }
+        }
+    }
+}
+
+fn broken(why: &'static str) -> std::io::Error {
+    std::io::Error::other(why)
+}
+
+/// What a failed check is recorded as: audited, and told to `checked`.
+struct Failure {
+    store: Store,
+    recording: Recording,
+    audit: AuditContext,
+    checked: fn(Integrity),
+}
+
+impl Failure {
+    async fn record(&self, integrity: Integrity) {
+        (self.checked)(integrity);
+        if let Err(err) =
+            integrity::record_failure(&self.store, &self.recording, integrity, &self.audit).await
+        {
+            tracing::error!("could not audit an integrity failure: {err}");
+        }
+    }
+
+    /// Refuses to serve, once the failure is audited.
+    async fn refuse(self, integrity: Integrity) -> Result<Playback, Error> {
+        (self.checked)(integrity);
+        integrity::record_failure(&self.store, &self.recording, integrity, &self.audit).await?;
+        Ok(Playback::Unavailable(integrity))
+    }
+}
+
+/// Up to READ_BYTES of `reader` from `at` (fewer only at the end), read on
+/// a blocking thread; the reader comes back with them.
+async fn read_piece(
+    reader: AudioReader,
+    at: u64,
+    left: u64,
+) -> (Option<AudioReader>, std::io::Result<Vec<u8>>) {
+    let read = tokio::task::spawn_blocking(move || {
+        let mut reader = reader;
+        let want = READ_BYTES.min(usize::try_from(left).unwrap_or(READ_BYTES));
+        let mut buffer = vec![0u8; want];
+        // Filled whole (a sealed file reads a chunk at a time): one hop to
+        // the blocking pool per READ_BYTES.
+        let result = reader.seek(SeekFrom::Start(at)).and_then(|_| {
+            let mut filled = 0;
+            while filled < want {
+                match reader.read(&mut buffer[filled..])? {
+                    0 => break,
+                    n => filled += n,
+                }
+            }
+            buffer.truncate(filled);
+            Ok(buffer)
+        });
+        (reader, result)
+    })
+    .await;
+    match read {
+        Ok((reader, Ok(piece))) if piece.is_empty() && left > 0 => {
+            (Some(reader), Err(broken("the audio ended early")))
+        }
+        Ok((reader, result)) => (Some(reader), result),
+        Err(err) => (None, Err(std::io::Error::other(err))),
     }
 }
