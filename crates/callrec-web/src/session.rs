@@ -8,7 +8,7 @@ use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use callrec_app::audit::{AuditActor, AuditContext};
 use callrec_app::sessions;
 use callrec_domain::zone::Zone;
-use callrec_domain::{Actor, SignInStep};
+use callrec_domain::{Actor, Role, SignInStep};
 use callrec_store::User;
 
 pub const COOKIE_NAME: &str = "callrec_session";
@@ -59,6 +59,16 @@ impl FromRequestParts<AppState> for CurrentUser {
             SignInStep::SignedIn => Ok(current),
             step => Err(AppError::StepPending(step)),
         }
+    }
+}
+
+/// The role guard of every page: without `role` the page does not exist
+/// for the user (404), as a resource outside their scope does not.
+pub(crate) fn require(current: &CurrentUser, role: Role) -> Result<(), AppError> {
+    if current.actor.can(role) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
     }
 }
 

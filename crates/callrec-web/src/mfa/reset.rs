@@ -4,8 +4,9 @@
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
+use crate::session::require;
 use crate::session::CurrentUser;
-use crate::users::{changeable_user, require, ListParams};
+use crate::users::{changeable_user, ListParams};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -9,7 +9,7 @@ pub(crate) use save::changeable_user;
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::layout::{Choice, Chrome};
-use crate::session::CurrentUser;
+use crate::session::{require, CurrentUser};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -126,15 +126,6 @@ struct UsersPage {
     add_open: bool,
     edit_form: Option<UserForm>,
     reset_mfa: Option<(i64, String)>,
-}
-
-/// Everything but Access to Manage Users sees no Users page at all.
-pub(crate) fn require(current: &CurrentUser, role: Role) -> Result<(), AppError> {
-    if current.actor.can(role) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
 }
 
 async fn users_page(

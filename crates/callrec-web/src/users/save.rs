@@ -1,12 +1,13 @@
 //! Saving the Add user and Modify pop-ups.
 
 use super::form::{FieldErrors, FormOptions, UserForm};
-use super::{render, require, ListParams, OpenDialog};
+use super::{render, ListParams, OpenDialog};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Chrome;
 use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
+use crate::session::require;
 use crate::session::CurrentUser;
 use crate::AppState;
 use axum::extract::{Path, State};
