@@ -9,7 +9,7 @@ use callrec_domain::audit::AuditAction;
 use callrec_domain::names::lookup_key;
 use callrec_domain::network;
 use callrec_domain::throttle::ThrottleScope;
-use callrec_store::{NewAuditEntry, Reservation, Store, ThrottleWindow, User};
+use callrec_store::{NewAuditEntry, Reservations, Store, ThrottleWindow, User};
 
 /// Longer input is refused before any hashing: nobody's password is this long.
 pub const MAX_INPUT_BYTES: usize = 1024;
@@ -77,21 +77,16 @@ pub async fn sign_in(
 
     // Each attempt takes its place in both windows before the password is
     // checked, so N parallel attempts check at most the limit (one
-    // conditional write each); a successful one gives its places back.
-    let mut counts = [0; 2];
-    for (i, (scope, key, window)) in windows.iter().enumerate() {
-        match store.reserve_attempt(*scope, key, now, *window).await? {
-            Reservation::Reserved(count) => counts[i] = count,
-            Reservation::Refused { wait } => {
-                for (scope, key, _) in &windows[..i] {
-                    store.release_attempt(*scope, key).await?;
-                }
-                return Ok(SignIn::Paused {
-                    minutes: (wait + 59) / 60,
-                });
-            }
+    // conditional write each, both in one transaction: all or none); a
+    // successful one gives its places back.
+    let counts = match store.reserve_attempts(&windows, now).await? {
+        Reservations::Reserved(counts) => counts,
+        Reservations::Refused { wait } => {
+            return Ok(SignIn::Paused {
+                minutes: (wait + 59) / 60,
+            })
         }
-    }
+    };
 
     let credentials = store.credentials(username).await?;
     let password_ok = passwords

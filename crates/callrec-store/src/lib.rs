@@ -73,7 +73,7 @@ pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use stats::PoolStats;
 pub use teams::Team;
-pub use throttle::{Reservation, ThrottleWindow};
+pub use throttle::{Reservation, Reservations, ThrottleWindow};
 pub use tokens::{ApiToken, NewApiToken, TokenState};
 pub use users::{NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate};
 pub use write::Write;

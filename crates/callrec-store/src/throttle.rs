@@ -27,6 +27,47 @@ async fn release<'e>(
     Ok(())
 }
 
+/// The answer for several windows at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservations {
+    /// Each window's count, this attempt included, in order.
+    Reserved(Vec<i64>),
+    /// A window is full for this many more seconds; none was counted.
+    Refused { wait: i64 },
+}
+
+/// The conditional upsert that counts one attempt: the new count, or
+/// `None` when the window is full.
+async fn reserve<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    scope: ThrottleScope,
+    key: &str,
+    now: i64,
+    window: ThrottleWindow,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "INSERT INTO auth_throttle (scope, key, window_start, failures) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (scope, key) DO UPDATE SET \
+           failures = CASE WHEN auth_throttle.window_start <= $4 THEN 1 \
+                           ELSE auth_throttle.failures + 1 END, \
+           window_start = CASE WHEN auth_throttle.window_start <= $4 THEN $3 \
+                               ELSE auth_throttle.window_start END \
+         WHERE auth_throttle.window_start <= $4 OR auth_throttle.failures < $5 \
+         RETURNING failures",
+    )
+    .bind(scope.code())
+    .bind(key)
+    .bind(now)
+    .bind(now - window.seconds)
+    .bind(window.limit)
+    .fetch_optional(executor)
+    .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get("failures")?),
+        None => None,
+    })
+}
+
 /// At most `limit` failures per `seconds`-long window, counted from the
 /// first failure of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,32 +100,52 @@ impl Store {
         now: i64,
         window: ThrottleWindow,
     ) -> Result<Reservation> {
-        let row = sqlx::query(
-            "INSERT INTO auth_throttle (scope, key, window_start, failures) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (scope, key) DO UPDATE SET \
-               failures = CASE WHEN auth_throttle.window_start <= $4 THEN 1 \
-                               ELSE auth_throttle.failures + 1 END, \
-               window_start = CASE WHEN auth_throttle.window_start <= $4 THEN $3 \
-                                   ELSE auth_throttle.window_start END \
-             WHERE auth_throttle.window_start <= $4 OR auth_throttle.failures < $5 \
-             RETURNING failures",
-        )
-        .bind(scope.code())
-        .bind(key)
-        .bind(now)
-        .bind(now - window.seconds)
-        .bind(window.limit)
-        .fetch_optional(&self.pool)
-        .await?;
-        if let Some(row) = row {
-            return Ok(Reservation::Reserved(row.try_get("failures")?));
+        match reserve(&self.pool, scope, key, now, window).await? {
+            Some(count) => Ok(Reservation::Reserved(count)),
+            None => Ok(Reservation::Refused {
+                wait: self.wait(scope, key, now, window).await?,
+            }),
         }
-        let wait = self
+    }
+
+    /// [`Store::reserve_attempt`] in each of `windows`, all or none, in one
+    /// transaction: a sign-in takes its places in its account's and its
+    /// address's windows with one commit, and a full window leaves the
+    /// other untouched (nothing to give back). The counts, in order.
+    pub async fn reserve_attempts(
+        &self,
+        windows: &[(ThrottleScope, &str, ThrottleWindow)],
+        now: i64,
+    ) -> Result<Reservations> {
+        let mut tx = self.begin_write().await?;
+        let mut counts = Vec::with_capacity(windows.len());
+        for (scope, key, window) in windows {
+            match reserve(&mut *tx, *scope, key, now, *window).await? {
+                Some(count) => counts.push(count),
+                None => {
+                    drop(tx);
+                    let wait = self.wait(*scope, key, now, *window).await?;
+                    return Ok(Reservations::Refused { wait });
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(Reservations::Reserved(counts))
+    }
+
+    /// Seconds until a full window has room.
+    async fn wait(
+        &self,
+        scope: ThrottleScope,
+        key: &str,
+        now: i64,
+        window: ThrottleWindow,
+    ) -> Result<i64> {
+        Ok(self
             .throttled_for(scope, key, now, window)
             .await?
             // The window ended between the two statements: try again later.
-            .unwrap_or(1);
-        Ok(Reservation::Refused { wait })
+            .unwrap_or(1))
     }
 
     /// Gives back a reservation whose attempt succeeded.

@@ -9,8 +9,9 @@ use callrec_domain::{
 };
 use callrec_store::testing::TestDb;
 use callrec_store::{
-    backend_tests, AuditQuery, Company, NewAuditEntry, NewUser, Reservation, SessionTimeouts,
-    Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery, UserUpdate,
+    backend_tests, AuditQuery, Company, NewAuditEntry, NewUser, Reservation, Reservations,
+    SessionTimeouts, Store, StoreError, Team, ThrottleWindow, User, UserDetailsChange, UserQuery,
+    UserUpdate,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -319,6 +320,19 @@ backend_tests! {
         db.store.set_up(0, async |write| write.set_session_mfa_passed("s", true).await).await.unwrap();
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
         assert!(db.store.session_user("s", NOW, timeouts).await.unwrap().unwrap().0.mfa_passed);
+    }
+
+    async fn several_windows_are_reserved_all_or_none(db) {
+        use callrec_domain::throttle::ThrottleScope::{SignInAccount as Account, SignInClient as Client};
+        let roomy = ThrottleWindow { seconds: 900, limit: 5 };
+        let full = ThrottleWindow { seconds: 900, limit: 1 };
+        assert_eq!(db.store.reserve_attempt(Client, "10.0.0.1", NOW, full).await.unwrap(), Reservation::Reserved(1));
+        let both = [(Account, "bob", roomy), (Client, "10.0.0.1", full)];
+        assert_eq!(db.store.reserve_attempts(&both, NOW + 100).await.unwrap(), Reservations::Refused { wait: 800 });
+        // The refusal counted nothing in the account's window either.
+        assert_eq!(db.store.reserve_attempt(Account, "bob", NOW + 100, roomy).await.unwrap(), Reservation::Reserved(1));
+        let other = [(Account, "bob", roomy), (Client, "10.0.0.2", full)];
+        assert_eq!(db.store.reserve_attempts(&other, NOW + 100).await.unwrap(), Reservations::Reserved(vec![2, 1]));
     }
 
     async fn throttle_counts_within_a_window(db) {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Sign-ins per second against the raw Argon2id verifies per second of this
+# machine (the bound), on one node (plain HTTP) and on two nodes behind
+# nginx (deploy/nginx.conf, TLS), both on PostgreSQL, with one account for
+# every connection (ACCOUNTS=16) and with a single account for all of them
+# (ACCOUNTS=1: every attempt queues on the same two throttle rows).
+# Prints Markdown for docs/BENCHMARKS.md. Run by hand:
+#
+#   bash bench/signin.sh
+#   DURATION=20s bash bench/signin.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-15s}"
+CONNECTIONS="${CONNECTIONS:-16}"
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+PASSWORD="Bench-Sign-In-2026!"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callrec-target}"
+
+if ! command -v wrk >/dev/null; then
+  echo "== installing wrk" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+# shellcheck source=scripts/nginx-lb.sh
+source scripts/nginx-lb.sh
+echo "== building callrec and the Argon2id bound (release)" >&2
+cargo build --release --quiet --bin callrec
+cargo build --release --quiet -p callrec-app --example argon2_rate
+BIN="$CARGO_TARGET_DIR/release/callrec"
+
+work="$(mktemp -d)"
+db=callrec_bench_signin
+pids=()
+cleanup() {
+  [ -f "$work/nginx/nginx.pid" ] && kill -TERM "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+chain_exit_trap cleanup
+port_a="$(free_port)"; port_b="$(free_port)"; port_lb="$(free_port)"
+
+psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+export CALLREC_DATABASE_URL="$PG_URL/$db" CALLREC_DATA_DIR="$work/data"
+CALLREC_SECRET_KEY="$("$BIN" keys generate)"; export CALLREC_SECRET_KEY
+export CALLREC_TRUSTED_PROXIES=127.0.0.1/32 CALLREC_LOG=warn CALLREC_LOG_FORMAT=json
+# The benchmark signs in as fast as it can: the throttles would stop it.
+export CALLREC_SIGNIN_ACCOUNT_LIMIT=100000000 CALLREC_SIGNIN_CLIENT_LIMIT=100000000
+
+echo "== $CONNECTIONS accounts" >&2
+"$BIN" company add Bench >/dev/null
+for n in $(seq "$CONNECTIONS"); do
+  printf '%s\n' "$PASSWORD" | "$BIN" user add --company Bench --username "bench.$n" \
+    --level company --password-stdin --permanent >/dev/null
+done
+
+start_nginx "$work" "$port_lb" "$port_a" "$port_b" off
+start_node() { # name port
+  CALLREC_DATA_DIR="$work/$1" "$BIN" serve --listen "127.0.0.1:$2" >"$work/$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$2/readyz" >/dev/null && return; sleep 0.1; done
+  echo "node $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1
+}
+start_node a "$port_a"
+start_node b "$port_b"
+lb="https://127.0.0.1:$port_lb"
+
+echo "== the bound: raw Argon2id verifies/s on $(nproc) threads" >&2
+bound="$("$CARGO_TARGET_DIR/release/examples/argon2_rate" "$(nproc)" 10 | awk '{print $1}')"
+
+# Each request names the next of ACCOUNTS accounts: with as many accounts
+# as connections, no two attempts in flight share an account's window.
+cat > "$work/login.lua" <<'LUA'
+local accounts = tonumber(os.getenv("ACCOUNTS"))
+local n = math.random(accounts)
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+request = function()
+  n = n % accounts + 1
+  return wrk.format(nil, nil, nil, "username=bench." .. n .. "&password=Bench-Sign-In-2026%21")
+end
+LUA
+signed_in() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in.succeeded'"; }
+refused() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action IN ('sign_in.failed', 'sign_in.throttled')"; }
+rate() { # url accounts → sign-ins/s, counted in the audit log
+  local before refused_before seconds
+  before="$(signed_in)"; refused_before="$(refused)"
+  ACCOUNTS="$2" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/login.lua" "$1/login" > "$work/wrk.txt"
+  seconds="$(awk '/requests in/{gsub("s,","",$4); print $4}' "$work/wrk.txt")"
+  [ "$(refused)" -eq "$refused_before" ] || { echo "sign-ins were refused" >&2; exit 1; }
+  echo "scale=1; ($(signed_in) - $before) / $seconds" | bc
+}
+ratio() { echo "scale=2; $1 / $bound" | bc; }
+
+echo "== two nodes through nginx: $CONNECTIONS accounts, then 1 ($DURATION each)" >&2
+lb_many="$(rate "$lb" "$CONNECTIONS")"
+lb_one="$(rate "$lb" 1)"
+echo "== node a alone, no nginx: $CONNECTIONS accounts, then 1" >&2
+kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+direct_many="$(rate "http://127.0.0.1:$port_a" "$CONNECTIONS")"
+direct_one="$(rate "http://127.0.0.1:$port_a" 1)"
+
+echo
+echo "Sign-ins on PostgreSQL, $CONNECTIONS connections, $DURATION a case, $(nproc) cores shared by everything; bound $bound verifies/s:"
+echo
+echo "| case | $CONNECTIONS accounts (one per connection) | 1 account |"
+echo "|---|---|---|"
+echo "| two nodes behind nginx (TLS) | $lb_many/s (**$(ratio "$lb_many")**) | $lb_one/s ($(ratio "$lb_one")) |"
+echo "| one node, plain HTTP | $direct_many/s (**$(ratio "$direct_many")**) | $direct_one/s ($(ratio "$direct_one")) |"
