@@ -68,7 +68,7 @@ pub struct Ready {
 
 /// What a request for audio gets.
 pub enum Playback {
-    Ready(Ready),
+    Ready(Box<Ready>),
     /// The integrity failure that kept it from being served, already
     /// audited, for the page or the API to say in its own way.
     Unavailable(Integrity),
@@ -130,7 +130,7 @@ pub async fn open_reading(
             ready.reader = checked;
         }
     }
-    Ok(Playback::Ready(ready))
+    Ok(Playback::Ready(Box::new(ready)))
 }
 
 impl Ready {

@@ -1,6 +1,7 @@
 //! The stylesheet and script, compiled into the binary: the portal needs no
 //! CDN and works offline.
 
+use crate::urls::Route;
 use crate::AppState;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -13,11 +14,11 @@ const JS: &str = include_str!("assets/app.js");
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            "/assets/app.css",
+            Route::StyleSheet.path(),
             get(|| async { asset("text/css; charset=utf-8", CSS) }),
         )
         .route(
-            "/assets/app.js",
+            Route::Script.path(),
             get(|| async { asset("text/javascript; charset=utf-8", JS) }),
         )
 }

@@ -1,5 +1,6 @@
 //! The web layer's one error type and its one mapping to HTTP.
 
+use crate::urls::Route;
 use askama::Template;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -104,9 +105,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::SignInRequired => return Redirect::to("/login").into_response(),
+            AppError::SignInRequired => return Redirect::to(Route::Login.path()).into_response(),
             AppError::StepPending(step) => {
-                return Redirect::to(crate::session::step_path(step, "/home")).into_response()
+                return Redirect::to(crate::session::step_path(step, Route::Home.path()))
+                    .into_response()
             }
             _ => {}
         }

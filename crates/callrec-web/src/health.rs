@@ -1,5 +1,6 @@
 //! `/healthz`: the process answers. `/readyz`: and its database does too.
 
+use crate::urls::Route;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,8 +10,8 @@ use callrec_app::housekeeping;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
+        .route(Route::Healthz.path(), get(|| async { "ok" }))
+        .route(Route::Readyz.path(), get(ready))
 }
 
 /// Ready when the database answers. A node whose clock is more than 5 s

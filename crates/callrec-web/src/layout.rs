@@ -4,6 +4,7 @@ use crate::account::PasswordForm;
 use crate::error::AppError;
 use crate::mfa::MyMfa;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use callrec_domain::recovery::should_prompt;
 use callrec_domain::zone::Zone;
 use callrec_domain::MenuItem;
@@ -117,7 +118,7 @@ pub struct RecoveryLeft {
 impl Chrome {
     /// `current` is the menu entry this page belongs to, if any.
     pub fn new(user: &CurrentUser, title: impl Into<String>, current: Option<MenuItem>) -> Chrome {
-        let return_to = current.map_or("/home", MenuItem::path);
+        let return_to = current.map_or(Route::Home.path(), MenuItem::path);
         Chrome {
             title: title.into(),
             user_name: user.user.display_name.clone(),

@@ -31,6 +31,7 @@ mod teams;
 mod tokens;
 
 mod trace;
+pub mod urls;
 mod users;
 
 pub use callrec_app::mfa::MfaSettings;

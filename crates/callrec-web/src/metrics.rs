@@ -8,6 +8,7 @@
 //! recorder is installed and every count is skipped.
 
 use crate::server::{serve, ConnectionTimeouts};
+use crate::urls::Route;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::header;
@@ -228,7 +229,7 @@ pub(crate) async fn serve_metrics(
 ) {
     handle();
     let app = Router::new()
-        .route("/metrics", get(scrape))
+        .route(Route::Metrics.path(), get(scrape))
         .with_state(state);
     serve(listener, app, timeouts, std::future::pending()).await;
 }

@@ -2,6 +2,7 @@
 //! database. Every request re-reads the session and the user, so disabling
 //! a user or ending their sessions takes effect at once on every node.
 
+use crate::urls::Route;
 use crate::{AppError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
@@ -77,8 +78,8 @@ pub(crate) fn require(current: &CurrentUser, role: Role) -> Result<(), AppError>
 pub(crate) fn step_path(step: SignInStep, home: &'static str) -> &'static str {
     match step {
         SignInStep::SignedIn => home,
-        SignInStep::Register | SignInStep::EnterCode => "/mfa",
-        SignInStep::ChoosePassword => "/choose-password",
+        SignInStep::Register | SignInStep::EnterCode => Route::Mfa.path(),
+        SignInStep::ChoosePassword => Route::ChoosePassword.path(),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::form::FormData;
 use crate::layout::{zone_choices, Choice, Chrome};
 use crate::security::ClientAddr;
 use crate::session::{step_path, CurrentUser, PendingUser};
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -25,19 +26,19 @@ use callrec_domain::{MenuItem, SignInStep, ValidationError};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/my-account", get(my_account_page))
-        .route("/my-account/password", post(change_password))
-        .route("/my-account/time-zone", post(save_time_zone))
+        .route(Route::MyAccount.path(), get(my_account_page))
+        .route(Route::MyPassword.path(), post(change_password))
+        .route(Route::MyTimeZone.path(), post(save_time_zone))
         .route(
-            "/choose-password",
+            Route::ChoosePassword.path(),
             get(choose_password_page).post(choose_password),
         )
         .route(
-            "/forgotten-password",
+            Route::ForgottenPassword.path(),
             get(reset::forgotten_page).post(reset::request_link),
         )
         .route(
-            "/reset-password",
+            Route::ResetPassword.path(),
             get(reset::reset_page).post(reset::choose_new),
         )
 }
@@ -118,7 +119,7 @@ async fn my_account_page(
     current: CurrentUser,
 ) -> Result<Response, AppError> {
     let form = PasswordForm::blank("page", true);
-    render_my_account(&state, &current, "/home", form, StatusCode::OK)
+    render_my_account(&state, &current, Route::Home.path(), form, StatusCode::OK)
 }
 
 fn render_my_account(
@@ -214,7 +215,7 @@ async fn choosing(state: &AppState, current: &CurrentUser) -> Result<Option<Resp
     }
     if current.user.password_life.expired(current.now) {
         sessions::end_session(&state.store, &current.session_hash, current.now).await?;
-        return Ok(Some(Redirect::to("/login").into_response()));
+        return Ok(Some(Redirect::to(Route::Login.path()).into_response()));
     }
     Ok(None)
 }

@@ -13,6 +13,7 @@ mod params;
 mod recordings;
 
 use crate::error::AppError;
+use crate::urls::Route;
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -30,20 +31,23 @@ pub(crate) fn routes(max_upload_bytes: u64) -> Router<AppState> {
         .saturating_add(1024 * 1024);
     Router::new()
         .route(
-            "/api/v1/recordings",
+            Route::ApiRecordings.path(),
             post(ingest::ingest)
                 .layer(DefaultBodyLimit::max(limit))
                 .get(recordings::list),
         )
-        .route("/api/v1/recordings/{id}", get(recordings::one))
-        .route("/api/v1/recordings/{id}/audio", get(recordings::audio))
-        .route("/api/v1/users", get(directory::users))
-        .route("/api/v1/teams", get(directory::teams))
-        .route("/api/v1/audit", get(audit::entries))
-        .route("/api/v1/openapi.json", get(openapi::description))
-        .route("/api/docs", get(docs::page))
+        .route(Route::ApiRecording.path(), get(recordings::one))
+        .route(Route::ApiRecordingAudio.path(), get(recordings::audio))
+        .route(Route::ApiUsers.path(), get(directory::users))
+        .route(Route::ApiTeams.path(), get(directory::teams))
+        .route(Route::ApiAudit.path(), get(audit::entries))
+        .route(Route::ApiDescription.path(), get(openapi::description))
+        .route(Route::ApiDocs.path(), get(docs::page))
         // Unknown API addresses answer JSON too, not the portal's page.
-        .route("/api/v1/{*rest}", get(|| async { ApiError::not_found() }))
+        .route(
+            Route::ApiUnknown.path(),
+            get(|| async { ApiError::not_found() }),
+        )
 }
 
 /// One field at fault.

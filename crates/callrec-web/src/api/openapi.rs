@@ -3,6 +3,7 @@
 //! them. Served at `/api/v1/openapi.json` and rendered at `/api/docs`.
 
 use super::{audit, directory, ingest, params, recordings, ErrorBody, FieldError};
+use crate::urls::Route;
 use axum::http::header;
 use axum::response::IntoResponse;
 use callrec_domain::api_scope::ApiScope;
@@ -78,7 +79,7 @@ impl Modify for AuditActionCodes {
         let parameters = openapi
             .paths
             .paths
-            .get_mut("/api/v1/audit")
+            .get_mut(Route::ApiAudit.path())
             .and_then(|item| item.get.as_mut())
             .and_then(|get| get.parameters.as_mut());
         for parameter in parameters.into_iter().flatten() {

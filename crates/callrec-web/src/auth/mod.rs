@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
 use crate::session::{clear_cookie, start_session, step_path, MaybeUser};
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -18,8 +19,8 @@ use callrec_domain::SignInStep;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/login", get(login_page).post(log_in))
-        .route("/logout", post(log_out))
+        .route(Route::Login.path(), get(login_page).post(log_in))
+        .route(Route::Logout.path(), post(log_out))
 }
 
 #[derive(Template)]
@@ -172,7 +173,7 @@ async fn log_out(
     }
     Ok((
         [(header::SET_COOKIE, clear_cookie(&state)?)],
-        Redirect::to("/login"),
+        Redirect::to(Route::Login.path()),
     )
         .into_response())
 }

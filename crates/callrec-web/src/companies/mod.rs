@@ -6,6 +6,7 @@ use crate::form::{FormData, QueryData};
 use crate::layout::{Chrome, NameDialog};
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -20,9 +21,12 @@ use callrec_store::{Company, CompanyRow, UserQuery};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/companies", get(companies_page).post(add_company))
-        .route("/companies/{id}/rename", post(rename_company))
-        .route("/companies/{id}/status", post(set_status))
+        .route(
+            Route::Companies.path(),
+            get(companies_page).post(add_company),
+        )
+        .route(Route::CompanyRename.path(), post(rename_company))
+        .route(Route::CompanyStatus.path(), post(set_status))
 }
 
 #[derive(Template)]
@@ -97,7 +101,7 @@ fn add_dialog(name: &str, error: Option<String>) -> NameDialog {
         prefix: "add-company",
         title: "Add company".into(),
         label: "Company name",
-        action: "/companies".into(),
+        action: Route::Companies.path().into(),
         name: name.into(),
         open: error.is_some(),
         error,

@@ -8,6 +8,7 @@ pub use dashboard::DashboardCache;
 use crate::error::AppError;
 use crate::layout::Chrome;
 use crate::session::{step_path, CurrentUser, MaybeUser};
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -18,8 +19,8 @@ use callrec_domain::{MenuItem, Role};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(root))
-        .route("/home", get(home))
+        .route(Route::Root.path(), get(root))
+        .route(Route::Home.path(), get(home))
 }
 
 async fn root(MaybeUser(current): MaybeUser) -> Response {
@@ -27,7 +28,7 @@ async fn root(MaybeUser(current): MaybeUser) -> Response {
         Some(current) => {
             Redirect::to(step_path(current.sign_in_step(), current.actor.home())).into_response()
         }
-        None => Redirect::to("/login").into_response(),
+        None => Redirect::to(Route::Login.path()).into_response(),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
 use crate::session::{clear_cookie, start_session, step_path, CurrentUser, PendingUser};
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -131,7 +132,7 @@ pub(crate) async fn start_registration(
     ClientAddr(client): ClientAddr,
 ) -> Result<Response, AppError> {
     if current.sign_in_step() != SignInStep::Register {
-        return Ok(Redirect::to("/mfa").into_response());
+        return Ok(Redirect::to(Route::Mfa.path()).into_response());
     }
     mfa::start_registration(
         state.mfa(),
@@ -150,7 +151,7 @@ pub(crate) async fn confirm_registration(
     form: FormData,
 ) -> Result<Response, AppError> {
     if current.sign_in_step() != SignInStep::Register {
-        return Ok(Redirect::to("/mfa").into_response());
+        return Ok(Redirect::to(Route::Mfa.path()).into_response());
     }
     submit_code(
         &state,
@@ -191,7 +192,7 @@ async fn at_code_step(
     stage: Stage,
 ) -> Result<Response, AppError> {
     if current.sign_in_step() != SignInStep::EnterCode {
-        return Ok(Redirect::to("/mfa").into_response());
+        return Ok(Redirect::to(Route::Mfa.path()).into_response());
     }
     submit_code(state, current, client, form.get("code"), stage).await
 }
@@ -227,7 +228,7 @@ async fn submit_code(
             };
             render(state, current, stage, Some(missing.into()), None)
         }
-        CodeOutcome::Restart => Ok(Redirect::to("/mfa").into_response()),
+        CodeOutcome::Restart => Ok(Redirect::to(Route::Mfa.path()).into_response()),
         CodeOutcome::Wrong(kind) => {
             render(state, current, stage, Some(kind.message().into()), None)
         }

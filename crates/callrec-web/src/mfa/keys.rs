@@ -11,6 +11,7 @@ use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::{CurrentUser, PendingUser};
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -22,7 +23,7 @@ use callrec_domain::security_key::Ceremony;
 use callrec_domain::{KeyName, Role, SignInStep};
 use serde_json::json;
 
-const PAGE: &str = "/my-mfa/security-keys";
+const PAGE: &str = Route::SecurityKeys.path();
 
 /// One key in the list.
 struct KeyRow {
@@ -250,7 +251,7 @@ pub(crate) async fn sign_in(
     answer: String,
 ) -> Result<Response, AppError> {
     if current.sign_in_step() != SignInStep::EnterCode || state.security_keys.is_none() {
-        return Ok(go_to("/mfa"));
+        return Ok(go_to(Route::Mfa.path()));
     }
     let outcome = mfa::finish_key_sign_in(
         state.mfa(),
@@ -272,6 +273,6 @@ pub(crate) async fn sign_in(
             let next = format!("/login?reason={}", reason.code());
             Ok((cookie, go_to(&next)).into_response())
         }
-        CodeOutcome::Empty | CodeOutcome::Restart => Ok(go_to("/mfa")),
+        CodeOutcome::Empty | CodeOutcome::Restart => Ok(go_to(Route::Mfa.path())),
     }
 }

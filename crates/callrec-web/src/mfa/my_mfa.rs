@@ -8,6 +8,7 @@ use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -71,7 +72,7 @@ pub(crate) async fn save(
     if let Some(what) = change.needs_presence(&current.user) {
         let prove = ProvePresence {
             heading: "My MFA",
-            action: "/my-mfa".to_string(),
+            action: Route::MyMfa.path().to_string(),
             hidden: form.resent(),
             what,
             return_to: back.to_string(),
@@ -96,7 +97,7 @@ pub(crate) async fn save(
     let passed = current.mfa_passed && !change.reset;
     if updated.sign_in_step(passed, current.now) != SignInStep::SignedIn {
         // Turning MFA on (or resetting it) leads straight into registration.
-        return Ok(Redirect::to("/mfa").into_response());
+        return Ok(Redirect::to(Route::Mfa.path()).into_response());
     }
     Ok(Redirect::to(&format!("{back}?done=my-mfa-saved")).into_response())
 }
@@ -116,7 +117,7 @@ pub(crate) async fn register_now(
     let audit = current.audit_context(&client);
     let prove = ProvePresence {
         heading: "Register for MFA",
-        action: "/mfa/register-now".to_string(),
+        action: Route::RegisterNow.path().to_string(),
         hidden: form.resent(),
         what:
             "You are registering an authenticator: the QR code that comes next holds a new secret.",
@@ -128,5 +129,5 @@ pub(crate) async fn register_now(
         return Ok(ask);
     }
     mfa::register_now(&state.store, &current.user, &audit).await?;
-    Ok(Redirect::to("/mfa").into_response())
+    Ok(Redirect::to(Route::Mfa.path()).into_response())
 }

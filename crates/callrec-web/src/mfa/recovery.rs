@@ -8,6 +8,7 @@ use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -86,7 +87,7 @@ pub(crate) async fn new_codes(
     let audit = current.audit_context(&client);
     let prove = ProvePresence {
         heading: "My MFA",
-        action: "/my-mfa/recovery-codes".to_string(),
+        action: Route::NewRecoveryCodes.path().to_string(),
         hidden: Vec::new(),
         what: "You are making new recovery codes; the ones you have now stop working.",
         return_to: back.to_string(),

@@ -15,6 +15,7 @@ use crate::form::QueryData;
 use crate::layout::{Choice, Chrome};
 use crate::session::require;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -31,17 +32,17 @@ use std::collections::{HashMap, HashSet};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/recordings", get(recordings_page))
-        .route("/recordings/{id}", get(details::details_page))
-        .route("/recordings/{id}/audio", get(audio::stream))
-        .route("/recordings/{id}/download", get(audio::download))
-        .route("/recordings/{id}/delete", post(audio::delete))
-        .route("/recordings/{id}/hold", post(holds::place))
-        .route("/recordings/{id}/release", post(holds::release))
-        .route("/recordings/holds", post(holds::matching))
-        .route("/recordings/download", post(bulk::download))
-        .route("/recordings/deleted", get(deleted::deleted_page))
-        .route("/recordings/deleted/{id}/restore", post(deleted::restore))
+        .route(Route::Recordings.path(), get(recordings_page))
+        .route(Route::Recording.path(), get(details::details_page))
+        .route(Route::RecordingAudio.path(), get(audio::stream))
+        .route(Route::RecordingDownload.path(), get(audio::download))
+        .route(Route::RecordingDelete.path(), post(audio::delete))
+        .route(Route::RecordingHold.path(), post(holds::place))
+        .route(Route::RecordingRelease.path(), post(holds::release))
+        .route(Route::HoldMatching.path(), post(holds::matching))
+        .route(Route::DownloadSelected.path(), post(bulk::download))
+        .route(Route::DeletedRecordings.path(), get(deleted::deleted_page))
+        .route(Route::RecordingRestore.path(), post(deleted::restore))
 }
 
 const PER_PAGE: u32 = 50;

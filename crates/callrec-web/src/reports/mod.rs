@@ -8,6 +8,7 @@ use crate::layout::Chrome;
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -28,10 +29,10 @@ pub(crate) mod slots;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/reports", get(reports_page))
-        .route("/reports/audit.csv", get(export_csv))
-        .route("/reports/calls", get(calls::calls_page))
-        .route("/reports/calls.csv", get(calls::export_csv))
+        .route(Route::Reports.path(), get(reports_page))
+        .route(Route::AuditCsv.path(), get(export_csv))
+        .route(Route::CallReport.path(), get(calls::calls_page))
+        .route(Route::CallReportCsv.path(), get(calls::export_csv))
 }
 
 const PER_PAGE: u32 = 50;

@@ -6,6 +6,7 @@ use crate::layout::{company_choices, Choice, Chrome, NameDialog};
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -20,9 +21,9 @@ use callrec_store::Team;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/teams", get(teams_page).post(add_team))
-        .route("/teams/{id}/rename", post(rename_team))
-        .route("/teams/{id}/status", post(set_status))
+        .route(Route::Teams.path(), get(teams_page).post(add_team))
+        .route(Route::TeamRename.path(), post(rename_team))
+        .route(Route::TeamStatus.path(), post(set_status))
 }
 
 pub(crate) struct TeamRow {
@@ -53,7 +54,7 @@ fn add_dialog(name: &str, error: Option<String>) -> NameDialog {
         title: "Add team".into(),
         label: "Team name",
         company: None,
-        action: "/teams".into(),
+        action: Route::Teams.path().into(),
         name: name.into(),
         open: error.is_some(),
         error,

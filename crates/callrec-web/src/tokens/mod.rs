@@ -8,6 +8,7 @@ use crate::layout::{company_choices, Choice, Chrome};
 use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -24,8 +25,8 @@ use callrec_store::ApiToken;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api-tokens", get(tokens_page).post(create))
-        .route("/api-tokens/{id}/revoke", post(revoke))
+        .route(Route::ApiTokens.path(), get(tokens_page).post(create))
+        .route(Route::ApiTokenRevoke.path(), post(revoke))
 }
 
 pub(crate) struct TokenRow {
@@ -307,10 +308,10 @@ async fn create(
     // be able to make one (security review, wave 2, item 3).
     let prove = ProvePresence {
         heading: "API tokens",
-        action: "/api-tokens".to_string(),
+        action: Route::ApiTokens.path().to_string(),
         hidden: form.resent(),
         what: "You are making an API token: it works without a password or MFA until it expires or is revoked.",
-        return_to: "/api-tokens".to_string(),
+        return_to: Route::ApiTokens.path().to_string(),
         form: &form,
         recent_counts: true,
     };

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Choice;
+use crate::urls::Route;
 use crate::AppState;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{Actor, Level, Role, RoleSet, ValidationError};
@@ -155,7 +156,7 @@ impl UserForm {
         let assigned = RoleSet::default();
         UserForm {
             prefix: "add",
-            action: "/users".into(),
+            action: Route::Users.path().into(),
             title: "Add user".into(),
             is_new: true,
             username: String::new(),

@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::layout::{Choice, Chrome};
 use crate::session::{require, CurrentUser};
+use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -25,8 +26,8 @@ use form::{FormOptions, UserForm};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/users", get(users_page).post(save::create))
-        .route("/users/{id}", post(save::modify))
+        .route(Route::Users.path(), get(users_page).post(save::create))
+        .route(Route::User.path(), post(save::modify))
 }
 
 const PER_PAGE: u32 = 25;

@@ -9,6 +9,7 @@ use crate::presence::ProvePresence;
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
+use crate::urls::Route;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -71,7 +72,7 @@ async fn confirm(
         action: action.to_string(),
         hidden: form.resent(),
         what: "You are adding a user or giving one more access.",
-        return_to: "/users".to_string(),
+        return_to: Route::Users.path().to_string(),
         form,
         recent_counts: true,
     }
@@ -155,7 +156,7 @@ pub(crate) async fn create(
         // A new account outlives the session that made it (security
         // review, wave 2, item 3).
         let audit = current.audit_context(&client);
-        if let Some(ask) = confirm(&state, &current, &form, "/users", &audit).await? {
+        if let Some(ask) = confirm(&state, &current, &form, Route::Users.path(), &audit).await? {
             return Ok(ask);
         }
         let new = CreateUser {

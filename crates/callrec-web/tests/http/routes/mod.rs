@@ -10,7 +10,8 @@
 use crate::harness::*;
 use callrec_domain::Level;
 use callrec_store::backend_tests;
-use std::collections::BTreeSet;
+use callrec_web::urls::Route;
+use std::collections::{BTreeMap, BTreeSet};
 
 mod table;
 mod world;
@@ -18,33 +19,50 @@ mod world;
 use table::*;
 use world::*;
 
-/// Every `(method, route)` the router serves, read from the `.route(…)`
-/// calls of the web crate's source: adding a route there without a row
-/// here fails the test.
+/// Every `(method, route)` of the route table (`callrec_web::urls`).
+/// `GET /metrics` is served on its own listener, never the portal's
+/// (operations.rs tests both).
 fn served_routes() -> BTreeSet<(String, String)> {
+    Route::ALL
+        .iter()
+        .filter(|route| **route != Route::Metrics)
+        .flat_map(|route| {
+            route
+                .methods()
+                .iter()
+                .map(|method| (method.to_string(), route.path().to_string()))
+        })
+        .collect()
+}
+
+/// The methods each router mounts on a route, read from the `.route(…)`
+/// calls of the web crate's source: every call names its path through
+/// the table, and mounts the table's methods.
+fn mounted_routes() -> BTreeMap<String, BTreeSet<&'static str>> {
     let mut files = vec![std::path::PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/src"
     ))];
-    let mut routes = BTreeSet::new();
+    let mut mounted: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
     while let Some(path) = files.pop() {
         if path.is_dir() {
             files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
             continue;
         }
-        // `GET /metrics` is served on its own listener, never the portal's
-        // (operations.rs tests both).
-        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("metrics.rs") {
+        if path.extension().is_none_or(|e| e != "rs") {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
         for (start, _) in text.match_indices(".route(") {
-            let rest = &text[start + ".route(".len()..];
-            let rest = rest
-                .trim_start()
-                .strip_prefix('"')
-                .expect("a route path literal");
-            let (route, rest) = rest.split_once('"').unwrap();
+            let rest = text[start + ".route(".len()..].trim_start();
+            let rest = rest.strip_prefix("Route::").unwrap_or_else(|| {
+                panic!(
+                    "{}: a route path not from the table: {}",
+                    path.display(),
+                    &rest[..40.min(rest.len())]
+                )
+            });
+            let (name, rest) = rest.split_once(".path()").unwrap();
             // The method router: up to the `.route(` call's closing bracket.
             let mut depth = 1;
             let end = rest
@@ -60,6 +78,7 @@ fn served_routes() -> BTreeSet<(String, String)> {
                 .map(|(i, _)| i)
                 .unwrap();
             let methods = &rest[..end];
+            let entry = mounted.entry(name.to_string()).or_default();
             for (method, word) in [
                 ("GET", "get("),
                 ("POST", "post("),
@@ -72,12 +91,26 @@ fn served_routes() -> BTreeSet<(String, String)> {
                     before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
                 });
                 if used {
-                    routes.insert((method.to_string(), route.to_string()));
+                    entry.insert(method);
                 }
             }
         }
     }
-    routes
+    mounted
+}
+
+#[test]
+fn every_router_mounts_the_tables_methods() {
+    let mounted = mounted_routes();
+    for route in Route::ALL {
+        let name = format!("{route:?}");
+        let methods: BTreeSet<&str> = route.methods().iter().copied().collect();
+        assert_eq!(
+            mounted.get(&name),
+            Some(&methods),
+            "{name}: the router and the table differ"
+        );
+    }
 }
 
 #[test]

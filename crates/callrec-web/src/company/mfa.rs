@@ -161,7 +161,7 @@ async fn render(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub(crate) async fn company_mfa_page(
+pub(super) async fn company_mfa_page(
     State(state): State<AppState>,
     current: CurrentUser,
     QueryData(query): QueryData,
@@ -271,7 +271,7 @@ fn back_to(current: &CurrentUser, company: &Company, done: &str) -> Response {
 }
 
 /// Remind: mails the users who have not registered yet.
-pub(crate) async fn remind(
+pub(super) async fn remind(
     State(state): State<AppState>,
     current: CurrentUser,
     ClientAddr(client): ClientAddr,
@@ -289,7 +289,7 @@ pub(crate) async fn remind(
     Ok(back_to(&current, &company, "reminders-sent"))
 }
 
-pub(crate) async fn save_policy(
+pub(super) async fn save_policy(
     State(state): State<AppState>,
     current: CurrentUser,
     ClientAddr(client): ClientAddr,

@@ -1,0 +1,306 @@
+//! Company settings: the company's own settings: its time zone and how
+//! long it keeps its recordings (Retention).
+//! Company users with Access to Manage Users change their company's;
+//! Global users pick the company. A shorter retention also needs Access to
+//! Delete Recordings and "Confirm it's you", and waits out the notice
+//! period (Cancel change undoes it meanwhile).
+
+use crate::error::AppError;
+use crate::form::{FormData, QueryData};
+use crate::layout::{zone_choices, Choice, Chrome};
+use crate::presence::ProvePresence;
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::urls::Route;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use callrec_app::records::retention::{
+    cancel_retention_change, change_retention, due_under, may_shorten, RetentionRequest,
+    RetentionSaved,
+};
+use callrec_app::settings::set_company_time_zone;
+use callrec_domain::permissions::DataScope;
+use callrec_domain::retention::{self, Retention, RetentionChange};
+use callrec_domain::zone::Zone;
+use callrec_domain::{CompanyId, MenuItem};
+use callrec_store::Company;
+
+#[derive(Template)]
+#[template(path = "company/settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    /// For Global users without a company chosen.
+    companies: Vec<(i64, String, String, String)>,
+    company: Option<Company>,
+    zones: Vec<crate::layout::Choice>,
+    retentions: Vec<crate::layout::Choice>,
+    /// The number in the days box.
+    retention_days: String,
+    error: Option<String>,
+    /// A shorter period awaiting confirmation: the form's values and how
+    /// many recordings the purge would delete when it takes effect.
+    confirm: Option<ShorterRetention>,
+    /// A shorter period waiting out its notice: its label and day.
+    waiting: Option<(String, String)>,
+}
+
+struct ShorterRetention {
+    zone: String,
+    retention: String,
+    days: String,
+    label: String,
+    due: i64,
+    /// When it would take effect, in the viewer's zone.
+    from: String,
+    notice_days: u32,
+}
+
+/// The company the page is about: the chosen one for Global users (none
+/// yet: the list), else the user's own; out of reach, none at all.
+async fn target(
+    state: &AppState,
+    current: &CurrentUser,
+    chosen: Option<i64>,
+) -> Result<Option<Company>, AppError> {
+    let id = match (current.actor.scope(), chosen) {
+        (DataScope::Everything, None) => {
+            if !current
+                .actor
+                .may_change_company_settings(current.actor.company_id)
+            {
+                return Err(AppError::NotFound);
+            }
+            return Ok(None);
+        }
+        (DataScope::Everything, Some(id)) => CompanyId(id),
+        _ => current.actor.company_id,
+    };
+    if !current.actor.may_change_company_settings(id) {
+        return Err(AppError::NotFound);
+    }
+    Ok(Some(
+        state.store.company(id).await?.ok_or(AppError::NotFound)?,
+    ))
+}
+
+async fn render(
+    state: &AppState,
+    current: &CurrentUser,
+    company: Option<Company>,
+    error: Option<String>,
+    confirm: Option<ShorterRetention>,
+) -> Result<Response, AppError> {
+    let default_zone = state.config.default_time_zone.name().to_string();
+    let companies = match company {
+        Some(_) => Vec::new(),
+        None => state
+            .store
+            .list_companies()
+            .await?
+            .into_iter()
+            .map(|c| {
+                let zone = c.time_zone.clone().unwrap_or_else(|| default_zone.clone());
+                (c.id.0, c.name, zone, c.retention.to_string())
+            })
+            .collect(),
+    };
+    let rule = company.as_ref().map(|c| c.retention_rule().at(current.now));
+    let current_retention = rule.map_or(Retention::Forever, |r| r.current);
+    let waiting = rule.and_then(|r| r.pending).map(|p| {
+        (
+            p.period.to_string(),
+            format!(
+                "{} ({})",
+                current.zone.format_minutes(p.from),
+                current.zone.name()
+            ),
+        )
+    });
+    let mut retention_options: Vec<(String, String)> = retention::CHOICES
+        .iter()
+        .map(|(value, label)| (value.to_string(), label.to_string()))
+        .collect();
+    if !current_retention.is_listed() {
+        // A period an operator set that the list lacks stays choosable.
+        retention_options.insert(0, (current_retention.code(), current_retention.to_string()));
+    }
+    let retentions = Choice::list(retention_options, Some(&current_retention.choice()));
+    let selected = company
+        .as_ref()
+        .and_then(|c| c.time_zone.clone())
+        .unwrap_or_default();
+    let zones = zone_choices(format!("Portal default ({default_zone})"), &selected);
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = SettingsPage {
+        chrome: Chrome::new(current, "Company settings", Some(MenuItem::CompanySettings)),
+        companies,
+        company,
+        zones,
+        retentions,
+        retention_days: current_retention
+            .days()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        error,
+        confirm,
+        waiting,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(super) async fn settings_page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    QueryData(query): QueryData,
+) -> Result<Response, AppError> {
+    let company = target(&state, &current, query.optional_id("company")?).await?;
+    render(&state, &current, company, None, None).await
+}
+
+/// The company a posted form is about, or 404.
+async fn posted(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &FormData,
+) -> Result<Company, AppError> {
+    target(state, current, form.optional_id("company")?)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub(super) async fn save(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let company = posted(&state, &current, &form).await?;
+    let zone = match form.get("time_zone") {
+        "" => None,
+        name => match Zone::parse(name) {
+            Ok(zone) => Some(zone),
+            Err(error) => {
+                return render(&state, &current, Some(company), Some(error.message), None).await
+            }
+        },
+    };
+    // A form without the field (an older page, a script) leaves it as is.
+    let retention = match form.get("retention") {
+        "" => company.retention,
+        choice => match Retention::from_form(choice, form.get("retention_days")) {
+            Ok(retention) => retention,
+            Err(error) => {
+                return render(&state, &current, Some(company), Some(error.message), None).await
+            }
+        },
+    };
+    // Months count in the company's zone: the one being saved.
+    let company_zone = zone
+        .clone()
+        .unwrap_or_else(|| state.config.default_time_zone.clone());
+    let notice_days = state.config.records.retention_notice_days;
+    let in_force = company.retention_rule().at(current.now).current;
+    let audit = current.audit_context(&client);
+    if retention.compared_with(in_force) == RetentionChange::Shorter {
+        if !may_shorten(Some(&current.actor)) {
+            let error = "A shorter retention deletes recordings: it needs Access to Delete Recordings as well. Ask someone who has it, or choose a longer period.";
+            return render(&state, &current, Some(company), Some(error.into()), None).await;
+        }
+        if form.get("confirm") != "1" {
+            let from = current.now + i64::from(notice_days) * 86_400;
+            let due = due_under(
+                &state.store,
+                &company,
+                retention,
+                &company_zone,
+                from.saturating_mul(1000),
+            )
+            .await?;
+            let confirm = ShorterRetention {
+                zone: form.get("time_zone").to_string(),
+                retention: form.get("retention").to_string(),
+                days: form.get("retention_days").to_string(),
+                label: retention.to_string(),
+                due,
+                from: format!(
+                    "{} ({})",
+                    current.zone.format_minutes(from),
+                    current.zone.name()
+                ),
+                notice_days,
+            };
+            return render(&state, &current, Some(company), None, Some(confirm)).await;
+        }
+        let prove = ProvePresence {
+            heading: "Company settings",
+            action: Route::CompanySettings.path().to_string(),
+            hidden: form.resent(),
+            what: "You are shortening how long the company keeps its recordings.",
+            return_to: back_to(&current, &company, ""),
+            form: &form,
+            recent_counts: true,
+        };
+        if let Some(ask) = prove.check(&state, &current, &audit).await? {
+            return Ok(ask);
+        }
+    }
+    set_company_time_zone(&state.store, &company, zone.as_ref(), &audit).await?;
+    // The form shows the period in force: saving it as it is (a new time
+    // zone, say) leaves a waiting change alone; Cancel change cancels.
+    if retention == in_force {
+        return Ok(Redirect::to(&back_to(&current, &company, "settings-saved")).into_response());
+    }
+    let request = RetentionRequest {
+        company: &company,
+        period: retention,
+        zone: &company_zone,
+        notice_days,
+        mail: state.config.mail.is_some(),
+    };
+    let done = match change_retention(&state.store, &request, Some(&current.actor), &audit).await {
+        Ok(RetentionSaved::Scheduled { .. }) => "retention-scheduled",
+        Ok(_) => "settings-saved",
+        Err(callrec_app::Error::Invalid(error)) => {
+            return render(&state, &current, Some(company), Some(error.message), None).await
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(Redirect::to(&back_to(&current, &company, done)).into_response())
+}
+
+/// Company settings of `company` again, with `done`'s confirmation.
+fn back_to(current: &CurrentUser, company: &Company, done: &str) -> String {
+    let mut query = Vec::new();
+    if current.actor.scope() == DataScope::Everything {
+        query.push(format!("company={}", company.id));
+    }
+    if !done.is_empty() {
+        query.push(format!("done={done}"));
+    }
+    format!("/company-settings?{}", query.join("&"))
+}
+
+/// Cancel change: the shorter retention waiting out its notice is dropped.
+pub(super) async fn cancel(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let company = posted(&state, &current, &form).await?;
+    let zone = company.zone(&state.config.default_time_zone);
+    let audit = current.audit_context(&client);
+    let done = if cancel_retention_change(&state.store, &company, &zone, &audit).await? {
+        "retention-cancelled"
+    } else {
+        ""
+    };
+    Ok(Redirect::to(&back_to(&current, &company, done)).into_response())
+}

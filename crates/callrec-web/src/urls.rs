@@ -1,0 +1,131 @@
+//! Every address the portal serves, once. The routers mount these paths,
+//! redirects and links are built from them, and the route matrix (the
+//! HTTP tests' `routes`) proves every one of them for every kind of user.
+//! A route's methods are written here and in its router; the matrix checks
+//! that the two agree.
+
+macro_rules! routes {
+    ($($name:ident => $path:literal [$($method:ident),+];)*) => {
+        /// A route the portal serves.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Route {
+            $($name),*
+        }
+
+        impl Route {
+            pub const ALL: &'static [Route] = &[$(Route::$name),*];
+
+            /// The route as the router matches it (`{id}` for a part).
+            pub const fn path(self) -> &'static str {
+                match self {
+                    $(Route::$name => $path),*
+                }
+            }
+
+            /// The HTTP methods it answers.
+            pub fn methods(self) -> &'static [&'static str] {
+                match self {
+                    $(Route::$name => &[$(stringify!($method)),+]),*
+                }
+            }
+        }
+    };
+}
+
+routes! {
+    Root => "/" [GET];
+    Home => "/home" [GET];
+    Login => "/login" [GET, POST];
+    Logout => "/logout" [POST];
+    ChoosePassword => "/choose-password" [GET, POST];
+    ForgottenPassword => "/forgotten-password" [GET, POST];
+    ResetPassword => "/reset-password" [GET, POST];
+    Mfa => "/mfa" [GET];
+    MfaRegister => "/mfa/register" [POST];
+    MfaRegisterConfirm => "/mfa/register/confirm" [POST];
+    MfaVerify => "/mfa/verify" [POST];
+    MfaRecovery => "/mfa/recovery" [POST];
+    RecoveryCodesSaved => "/mfa/recovery-codes/saved" [POST];
+    KeySignInOptions => "/mfa/security-key/options" [POST];
+    KeySignIn => "/mfa/security-key" [POST];
+    RegisterNow => "/mfa/register-now" [POST];
+    MyAccount => "/my-account" [GET];
+    MyPassword => "/my-account/password" [POST];
+    MyTimeZone => "/my-account/time-zone" [POST];
+    MyMfa => "/my-mfa" [POST];
+    SecurityKeys => "/my-mfa/security-keys" [GET, POST];
+    SecurityKeyOptions => "/my-mfa/security-keys/options" [POST];
+    ConfirmKeyOptions => "/my-mfa/confirm-key/options" [POST];
+    SecurityKeyRemove => "/my-mfa/security-keys/{id}/remove" [POST];
+    NewRecoveryCodes => "/my-mfa/recovery-codes" [POST];
+    Users => "/users" [GET, POST];
+    User => "/users/{id}" [POST];
+    UserResetMfa => "/users/{id}/reset-mfa" [POST];
+    Teams => "/teams" [GET, POST];
+    TeamRename => "/teams/{id}/rename" [POST];
+    TeamStatus => "/teams/{id}/status" [POST];
+    Companies => "/companies" [GET, POST];
+    CompanyRename => "/companies/{id}/rename" [POST];
+    CompanyStatus => "/companies/{id}/status" [POST];
+    CompanySettings => "/company-settings" [GET, POST];
+    CancelRetention => "/company-settings/cancel-retention" [POST];
+    CompanyMfa => "/company-mfa" [GET, POST];
+    CompanyMfaRemind => "/company-mfa/remind" [POST];
+    ApiTokens => "/api-tokens" [GET, POST];
+    ApiTokenRevoke => "/api-tokens/{id}/revoke" [POST];
+    Recordings => "/recordings" [GET];
+    Recording => "/recordings/{id}" [GET];
+    RecordingAudio => "/recordings/{id}/audio" [GET];
+    RecordingDownload => "/recordings/{id}/download" [GET];
+    RecordingDelete => "/recordings/{id}/delete" [POST];
+    RecordingHold => "/recordings/{id}/hold" [POST];
+    RecordingRelease => "/recordings/{id}/release" [POST];
+    HoldMatching => "/recordings/holds" [POST];
+    DownloadSelected => "/recordings/download" [POST];
+    DeletedRecordings => "/recordings/deleted" [GET];
+    RecordingRestore => "/recordings/deleted/{id}/restore" [POST];
+    Reports => "/reports" [GET];
+    AuditCsv => "/reports/audit.csv" [GET];
+    CallReport => "/reports/calls" [GET];
+    CallReportCsv => "/reports/calls.csv" [GET];
+    ApiRecordings => "/api/v1/recordings" [GET, POST];
+    ApiRecording => "/api/v1/recordings/{id}" [GET];
+    ApiRecordingAudio => "/api/v1/recordings/{id}/audio" [GET];
+    ApiUsers => "/api/v1/users" [GET];
+    ApiTeams => "/api/v1/teams" [GET];
+    ApiAudit => "/api/v1/audit" [GET];
+    ApiDescription => "/api/v1/openapi.json" [GET];
+    ApiDocs => "/api/docs" [GET];
+    ApiUnknown => "/api/v1/{*rest}" [GET];
+    StyleSheet => "/assets/app.css" [GET];
+    Script => "/assets/app.js" [GET];
+    Healthz => "/healthz" [GET];
+    Readyz => "/readyz" [GET];
+    Metrics => "/metrics" [GET];
+}
+
+impl Route {
+    /// The address of the route for the thing `id` (its `{id}` filled in).
+    pub fn with_id(self, id: impl std::fmt::Display) -> String {
+        self.path().replace("{id}", &id.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_unique_and_absolute() {
+        let mut seen = std::collections::BTreeSet::new();
+        for route in Route::ALL {
+            assert!(route.path().starts_with('/'), "{route:?}");
+            assert!(seen.insert(route.path()), "{route:?} twice");
+            assert!(!route.methods().is_empty());
+        }
+        assert_eq!(
+            Route::RecordingAudio.with_id("ab12"),
+            "/recordings/ab12/audio"
+        );
+    }
+}
