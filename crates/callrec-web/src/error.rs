@@ -1,4 +1,6 @@
-//! The web layer's one error type and its one mapping to HTTP.
+//! The web layer's one error type and its one mapping to HTTP: `status`
+//! says what every failure is; pages render it as HTML (below), the API
+//! as JSON (`api::ApiError`).
 
 use crate::urls::Route;
 use askama::Template;
@@ -46,8 +48,26 @@ pub enum AppError {
     /// is kept for the log).
     #[error(transparent)]
     Failed(callrec_app::Error),
+    /// A refusal with its own stable code and status (the API's: an
+    /// unknown token, the rate limit, a body it cannot read, audio that
+    /// fails its checks…).
+    #[error("{}", .0.message)]
+    Refused(Box<Refusal>),
     #[error("{0}")]
     Internal(String),
+}
+
+/// What [`AppError::Refused`] says.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    /// Stable: what scripts test for.
+    pub code: &'static str,
+    pub message: String,
+    /// The fields at fault, if any.
+    pub fields: Vec<ValidationError>,
+    /// Seconds to wait, for 429.
+    pub retry_after: Option<i64>,
 }
 
 impl From<callrec_app::Error> for AppError {
@@ -83,8 +103,10 @@ struct ErrorPage<'a> {
 }
 
 impl AppError {
-    fn status(&self) -> StatusCode {
+    /// The status of every failure, pages and API alike.
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
+            AppError::Refused(refusal) => refusal.status,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SignInRequired | AppError::StepPending(_) => StatusCode::SEE_OTHER,
             AppError::CrossSite | AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -130,6 +152,7 @@ impl IntoResponse for AppError {
                 ("Request not accepted", message.clone())
             }
             AppError::Invalid(err) => ("Request not accepted", err.message.clone()),
+            AppError::Refused(refusal) => ("Request not accepted", refusal.message.clone()),
             AppError::TooMany(message) => ("Please wait", message.to_string()),
             AppError::Busy => (
                 "The portal is busy",

@@ -170,7 +170,7 @@ pub(crate) async fn ingest(
     match &result {
         Ok((true, bytes, _)) => crate::metrics::ingested("created", *bytes),
         Ok((false, _, _)) => crate::metrics::ingested("existing", 0),
-        Err(err) => crate::metrics::ingested(err.code, 0),
+        Err(err) => crate::metrics::ingested(err.code(), 0),
     }
     result.map(|(_, _, response)| response)
 }

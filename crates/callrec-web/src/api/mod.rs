@@ -12,7 +12,7 @@ mod openapi;
 mod params;
 mod recordings;
 
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::urls::Route;
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -57,111 +57,79 @@ pub(crate) struct FieldError {
     pub message: String,
 }
 
-/// An API error: status, stable code, message, and the fields at fault.
+/// An API error: the portal's [`AppError`], said as JSON with a stable
+/// code. Its status is the one `AppError::status` gives the pages too.
 #[derive(Debug)]
-pub(crate) struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub fields: Vec<FieldError>,
-    /// Seconds to wait, for 429.
-    pub retry_after: Option<i64>,
-}
+pub(crate) struct ApiError(AppError);
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError::refused(status, code, message, Vec::new(), None)
+    }
+
+    fn refused(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        fields: Vec<ValidationError>,
+        retry_after: Option<i64>,
+    ) -> ApiError {
+        ApiError(AppError::Refused(Box::new(Refusal {
             status,
             code,
             message: message.into(),
-            fields: Vec::new(),
-            retry_after: None,
-        }
-    }
-
-    fn with_fields(mut self, errors: Vec<ValidationError>) -> ApiError {
-        self.fields = errors
-            .into_iter()
-            .map(|e| FieldError {
-                field: e.field.to_string(),
-                message: e.message,
-            })
-            .collect();
-        self
+            fields,
+            retry_after,
+        })))
     }
 
     pub fn invalid(errors: Vec<ValidationError>) -> ApiError {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_metadata",
-            "The metadata has errors; see fields.",
-        )
-        .with_fields(errors)
+        let message = "The metadata has errors; see fields.";
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        ApiError::refused(status, "invalid_metadata", message, errors, None)
     }
 
     /// Query parameters that do not parse.
     pub fn bad_parameters(errors: Vec<ValidationError>) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_parameters",
-            "Some parameters are not valid; see fields.",
-        )
-        .with_fields(errors)
+        let message = "Some parameters are not valid; see fields.";
+        let status = StatusCode::BAD_REQUEST;
+        ApiError::refused(status, "invalid_parameters", message, errors, None)
     }
 
     /// No such thing for this token: unknown, another company's, or out
     /// of the token's scopes. The three look the same.
     pub fn not_found() -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Nothing here for this token: check the address, and that the token has the scope it needs.",
-        )
+        ApiError(AppError::NotFound)
     }
 
     pub fn rate_limited(wait: i64, per_minute: i64) -> ApiError {
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("This token has made its {per_minute} requests for this minute; retry after {wait} seconds."),
+        let message = format!(
+            "This token has made its {per_minute} requests for this minute; retry after {wait} seconds."
         );
-        error.retry_after = Some(wait.max(1));
-        error
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        ApiError::refused(
+            status,
+            "rate_limited",
+            message,
+            Vec::new(),
+            Some(wait.max(1)),
+        )
     }
 
     pub fn internal(err: impl std::fmt::Display) -> ApiError {
-        tracing::error!(error = %err, "API request failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The request could not be completed; try again.",
-        )
+        ApiError(AppError::Internal(err.to_string()))
     }
 }
 
 impl From<callrec_store::StoreError> for ApiError {
     fn from(err: callrec_store::StoreError) -> Self {
-        ApiError::from(AppError::from(err))
+        ApiError(AppError::from(err))
     }
 }
 
-/// The portal's errors, as the API says them: one mapping.
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
-        match err {
-            AppError::NotFound => ApiError::not_found(),
-            AppError::Busy => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "The portal is busy; retry in a moment.",
-            ),
-            AppError::Invalid(error) => ApiError::bad_parameters(vec![error]),
-            AppError::BadRequest(message) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
-            }
-            AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
-            other => ApiError::internal(other),
-        }
+        ApiError(err)
     }
 }
 
@@ -182,21 +150,88 @@ struct ErrorDetail<'a> {
     fields: &'a [FieldError],
 }
 
+/// What the API says for an error: its code, message, fields at fault and
+/// how long to wait.
+struct Said<'a> {
+    code: &'static str,
+    message: String,
+    fields: &'a [ValidationError],
+    retry_after: Option<i64>,
+}
+
+impl ApiError {
+    /// The stable code of this error (metrics label it too).
+    pub fn code(&self) -> &'static str {
+        self.said().code
+    }
+
+    fn said(&self) -> Said<'_> {
+        let plain = |code, message: String| Said {
+            code,
+            message,
+            fields: &[],
+            retry_after: None,
+        };
+        match &self.0 {
+            AppError::Refused(refusal) => Said {
+                code: refusal.code,
+                message: refusal.message.clone(),
+                fields: &refusal.fields,
+                retry_after: refusal.retry_after,
+            },
+            AppError::NotFound => plain(
+                "not_found",
+                "Nothing here for this token: check the address, and that the token has the scope it needs.".into(),
+            ),
+            AppError::Busy => plain("busy", "The portal is busy; retry in a moment.".into()),
+            AppError::Invalid(error) => Said {
+                code: "invalid",
+                message: "The request has errors; see fields.".into(),
+                fields: std::slice::from_ref(error),
+                retry_after: None,
+            },
+            AppError::BadRequest(message) => plain("bad_request", message.clone()),
+            AppError::Conflict(message) => plain("conflict", message.clone()),
+            AppError::TooMany(message) => plain("too_many", message.to_string()),
+            _ => plain(
+                "internal",
+                "The request could not be completed; try again.".into(),
+            ),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.0.status();
+        let said = self.said();
+        if said.code == "internal" {
+            // The detail goes to the log, never to the caller.
+            let err = &self.0;
+            tracing::error!(error = %err, cause = ?std::error::Error::source(err), "API request failed");
+        }
+        let fields: Vec<FieldError> = said
+            .fields
+            .iter()
+            .map(|e| FieldError {
+                field: e.field.to_string(),
+                message: e.message.clone(),
+            })
+            .collect();
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code,
-                message: &self.message,
-                fields: &self.fields,
+                code: said.code,
+                message: &said.message,
+                fields: &fields,
             },
         };
-        let mut response = (self.status, Json(body)).into_response();
+        let retry_after = said.retry_after;
+        let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
-        if self.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(wait) = self.retry_after {
+        if let Some(wait) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(wait));
         }
         response
