@@ -60,30 +60,6 @@ impl Store {
             .try_get("n")?)
     }
 
-    /// Records a use of key `id` that signed with `counter`. One conditional
-    /// write: a count that did not rise above the stored one (a cloned key,
-    /// or the same signature twice) changes nothing and returns false;
-    /// keys that never count (0 and 0) always pass.
-    pub async fn record_key_use(
-        &self,
-        id: i64,
-        credential: &str,
-        counter: i64,
-        now: i64,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE mfa_security_keys SET credential = $2, counter = $3, last_used_at = $4 \
-             WHERE id = $1 AND (counter < $3 OR (counter = 0 AND $3 = 0))",
-        )
-        .bind(id)
-        .bind(credential)
-        .bind(counter)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Keeps the server half of `kind` for the session, replacing an
     /// earlier one of the same kind.
     pub async fn put_ceremony(
@@ -180,5 +156,29 @@ impl Write<'_> {
         .execute(self.conn())
         .await?;
         Ok(row.map(|row| row.try_get("name")).transpose()?)
+    }
+
+    /// Records a use of key `id` that signed with `counter`. One conditional
+    /// write: a count that did not rise above the stored one (a cloned key,
+    /// or the same signature twice) changes nothing and returns false;
+    /// keys that never count (0 and 0) always pass.
+    pub async fn record_key_use(
+        &mut self,
+        id: i64,
+        credential: &str,
+        counter: i64,
+    ) -> Result<bool> {
+        let now = self.now;
+        let done = sqlx::query(
+            "UPDATE mfa_security_keys SET credential = $2, counter = $3, last_used_at = $4 \
+             WHERE id = $1 AND (counter < $3 OR (counter = 0 AND $3 = 0))",
+        )
+        .bind(id)
+        .bind(credential)
+        .bind(counter)
+        .bind(now)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -477,12 +477,12 @@ backend_tests! {
         let counting = store.set_up(NOW, async |write| write.add_security_key(&new(jo.id, "cred-a")).await).await.unwrap();
         let zero = store.set_up(NOW, async |write| write.add_security_key(&new(jo.id, "cred-b")).await).await.unwrap();
         assert!(matches!(store.set_up(NOW, async |write| write.add_security_key(&new(sam.id, "cred-a")).await).await, Err(StoreError::Conflict { .. })), "one key, one account");
-        assert!(store.record_key_use(counting, "{}", 5, NOW).await.unwrap());
-        assert!(!store.record_key_use(counting, "{}", 5, NOW).await.unwrap(), "the same count again");
-        assert!(!store.record_key_use(counting, "{}", 3, NOW).await.unwrap(), "a count behind");
-        assert!(store.record_key_use(counting, "{}", 6, NOW + 1).await.unwrap());
-        assert!(store.record_key_use(zero, "{}", 0, NOW).await.unwrap());
-        assert!(store.record_key_use(zero, "{}", 0, NOW).await.unwrap(), "keys that never count");
+        assert!(store.set_up(NOW, async |write| write.record_key_use(counting, "{}", 5).await).await.unwrap());
+        assert!(!store.set_up(NOW, async |write| write.record_key_use(counting, "{}", 5).await).await.unwrap(), "the same count again");
+        assert!(!store.set_up(NOW, async |write| write.record_key_use(counting, "{}", 3).await).await.unwrap(), "a count behind");
+        assert!(store.set_up(NOW + 1, async |write| write.record_key_use(counting, "{}", 6).await).await.unwrap());
+        assert!(store.set_up(NOW, async |write| write.record_key_use(zero, "{}", 0).await).await.unwrap());
+        assert!(store.set_up(NOW, async |write| write.record_key_use(zero, "{}", 0).await).await.unwrap(), "keys that never count");
         let keys = store.security_keys(jo.id).await.unwrap();
         assert_eq!((keys[0].counter, keys[0].last_used_at), (6, Some(NOW + 1)));
         assert_eq!(store.set_up(0, async |write| write.remove_security_key(sam.id, counting).await).await.unwrap(), None, "not another user's");

@@ -15,7 +15,7 @@ use callrec_domain::audit::AuditAction;
 use callrec_domain::security_key::{ceremony_open, Ceremony};
 use callrec_domain::MfaPolicy;
 use callrec_domain::{KeyName, UserId, ValidationError};
-use callrec_store::{NewKey, StoreError, StoredKey, User};
+use callrec_store::{NewKey, StoreError, StoredKey, User, Write};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
     PublicKeyCredential, RegisterPublicKeyCredential, SecurityKey, SecurityKeyAuthentication,
@@ -332,20 +332,19 @@ pub async fn finish_key_sign_in(
         Ok(attempt) => attempt,
         Err(reason) => return Ok(CodeOutcome::Ended(reason)),
     };
-    match verify_answer(&mfa, user, &state, answer, audit.now).await? {
+    // The key's use (its counter) and the entry that says so, together.
+    let mut write = mfa.store.write(audit.now).await?;
+    match verify_answer(&mfa, &mut write, user, &state, answer).await? {
         Ok(name) => {
+            let entry = audit
+                .entry_on(AuditAction::MfaKeyUsed, user)
+                .details(format!("“{name}”"));
+            write.commit_with(entry).await?;
             attempt.succeeded(mfa).await?;
-            mfa.store
-                .audit(
-                    audit
-                        .entry_on(AuditAction::MfaKeyUsed, user)
-                        .details(format!("“{name}”")),
-                    audit.now,
-                )
-                .await?;
             Ok(CodeOutcome::Accepted(AfterCode::Home(None)))
         }
         Err(refusal) => {
+            drop(write);
             refused(&mfa, user, refusal, audit).await?;
             attempt
                 .failed(mfa, user, WrongCodeKind::Key(refusal), audit)
@@ -366,9 +365,14 @@ pub(super) async fn key_confirms(
     let Some(state) = take_open(&mfa, session, Ceremony::Confirm, audit.now).await? else {
         return Ok(false);
     };
-    match verify_answer(&mfa, user, &state, answer, audit.now).await? {
-        Ok(_) => Ok(true),
+    let mut write = mfa.store.write(audit.now).await?;
+    match verify_answer(&mfa, &mut write, user, &state, answer).await? {
+        Ok(_) => {
+            write.commit().await?;
+            Ok(true)
+        }
         Err(refusal) => {
+            drop(write);
             refused(&mfa, user, refusal, audit).await?;
             Ok(false)
         }
@@ -376,13 +380,14 @@ pub(super) async fn key_confirms(
 }
 
 /// Checks the answer against the challenge and the user's keys; records
-/// the use (its counter) of the key that signed. The key's name, or why not.
+/// the use (its counter) of the key that signed in `write`, which the
+/// caller commits with what the use means. The key's name, or why not.
 async fn verify_answer(
     mfa: &Mfa<'_>,
+    write: &mut Write<'_>,
     user: &User,
     state: &str,
     answer: &str,
-    now: i64,
 ) -> Result<Result<String, KeyRefusal>, Error> {
     let keys = relying_party(mfa)?;
     let state: SecurityKeyAuthentication = serde_json::from_str(state).map_err(state_error)?;
@@ -404,9 +409,8 @@ async fn verify_answer(
         // conditional write (`record_key_use`).
         let counter = i64::from(result.counter());
         return Ok(
-            if mfa
-                .store
-                .record_key_use(stored.id, &json(&key)?, counter, now)
+            if write
+                .record_key_use(stored.id, &json(&key)?, counter)
                 .await?
             {
                 Ok(stored.name)
