@@ -15,20 +15,8 @@ DURATION="${DURATION:-15s}"
 UPLOADS="${UPLOADS:-200}"
 UPLOAD_MB="${UPLOAD_MB:-1}"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/callrec-target}"
-
-if ! command -v wrk >/dev/null; then
-  echo "== installing wrk" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
-# shellcheck source=scripts/nginx-lb.sh
-source scripts/nginx-lb.sh
-echo "== building callrec and the Argon2id bound (release)" >&2
-cargo build --release --quiet --bin callrec
-cargo build --release --quiet -p callrec-app --example argon2_rate
-BIN="$CARGO_TARGET_DIR/release/callrec"
+# shellcheck source=bench/release.sh
+source bench/release.sh
 # shellcheck source=scripts/s3-server.sh
 source scripts/s3-server.sh >&2
 
