@@ -7,7 +7,7 @@
 //! on `Write` (beside their reads, in each topic's module); the
 //! application opens one per use case:
 //!
-//! ```ignore
+//! ```text
 //! let mut write = store.write(now).await?;
 //! write.rename_team(company, team, &name).await?;
 //! write.audit(entry).await?;
