@@ -46,6 +46,9 @@ pub enum Error {
     },
     #[error("mail template: {0}")]
     Template(#[from] askama::Error),
+    /// A signed-in user must confirm presence ("Confirm it's you") first.
+    #[error("confirm it's you first")]
+    PresenceNeeded,
     /// Another run holds the job (or took it meanwhile): the message says
     /// when to try again.
     #[error("{0}")]

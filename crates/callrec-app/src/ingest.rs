@@ -6,6 +6,7 @@
 
 use crate::audit::AuditContext;
 use crate::sealing::{seal_file, DataKeys};
+use crate::Caller;
 use callrec_domain::audio::{wav_info, AudioFormat};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
@@ -34,6 +35,9 @@ pub enum IngestError {
     Store(#[from] StoreError),
     #[error("storing the audio failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The caller may not send this company recordings.
+    #[error("not allowed to send this company recordings")]
+    NotAllowed,
 }
 
 impl IngestError {
@@ -146,10 +150,14 @@ pub async fn store_recording(
     store: &Store,
     blobs: &BlobStore,
     keys: &DataKeys,
+    caller: Caller<'_>,
     source: &Source,
     metadata: &Metadata,
     audio: BlobWriter,
 ) -> Result<Ingested, IngestError> {
+    if !caller.may_ingest(source.company) {
+        return Err(IngestError::NotAllowed);
+    }
     let format = check_audio(&audio)?;
     let duration_ms = match (metadata.duration_ms, format) {
         (Some(ms), _) => ms,

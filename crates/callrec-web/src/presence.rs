@@ -47,12 +47,12 @@ pub(crate) struct ProvePresence<'a> {
 
 impl ProvePresence<'_> {
     /// `None` when the session confirmed presence a moment ago or the form
-    /// carries a proof that holds; otherwise the "Confirm it's you" pop-up
+    /// carries a proof that holds (`current` then says so too); otherwise the "Confirm it's you" pop-up
     /// (again, with what was wrong).
     pub async fn check(
         self,
         state: &AppState,
-        current: &CurrentUser,
+        current: &mut CurrentUser,
         audit: &AuditContext,
     ) -> Result<Option<Response>, AppError> {
         if self.recent_counts && mfa::still_confirmed(current.confirmed_at, current.now) {
@@ -69,7 +69,12 @@ impl ProvePresence<'_> {
             )
             .await?;
             match presence.refusal() {
-                None => return Ok(None),
+                None => {
+                    // As the session now records it: the use case asked
+                    // next sees a caller who is present.
+                    current.confirmed_at = Some(current.now);
+                    return Ok(None);
+                }
                 Some(error) => Some(error),
             }
         } else {

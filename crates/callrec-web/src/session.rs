@@ -41,6 +41,15 @@ impl CurrentUser {
         self.user.sign_in_step(self.mfa_passed, self.now)
     }
 
+    /// This user as the use cases see them: their actor, and whether the
+    /// session confirmed presence just now.
+    pub fn caller(&self) -> callrec_app::Caller<'_> {
+        callrec_app::Caller::User {
+            actor: &self.actor,
+            present: callrec_app::mfa::still_confirmed(self.confirmed_at, self.now),
+        }
+    }
+
     /// Audit entries of this user's actions, from `client`.
     pub fn audit_context(&self, client: &str) -> AuditContext {
         AuditContext {

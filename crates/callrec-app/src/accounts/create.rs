@@ -56,8 +56,9 @@ pub async fn create_user(
     new: CreateUser,
     context: &AuditContext,
 ) -> Result<User, Error> {
+    caller.require_presence()?;
     match caller {
-        Caller::User(actor) => {
+        Caller::User { actor, .. } => {
             let subject = Subject {
                 user_id: None,
                 company_id: new.company_id,
@@ -67,7 +68,9 @@ pub async fn create_user(
             };
             check_placement(store, actor, &subject).await?;
         }
-        Caller::Operator => check_team(store, new.company_id, new.level, new.team_id).await?,
+        Caller::Operator | Caller::Token(_) => {
+            check_team(store, new.company_id, new.level, new.team_id).await?
+        }
     }
     let password_hash = passwords.hash(new.password.expose()).await?;
     let mut write = store.write(context.now).await?;

@@ -36,6 +36,7 @@ impl From<IngestError> for ApiError {
             IngestError::DamagedAudio(message) => ApiError::new(status, "damaged_audio", message),
             IngestError::Store(err) => ApiError::internal(err),
             IngestError::Io(err) => ApiError::internal(err),
+            IngestError::NotAllowed => ApiError::not_found(),
         }
     }
 }
@@ -263,6 +264,7 @@ async fn receive(
         &state.store,
         &state.blobs,
         &state.data_keys,
+        callrec_app::Caller::Token(grant),
         &source,
         &metadata,
         audio,

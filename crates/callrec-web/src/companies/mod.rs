@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use callrec_app::{companies, Caller};
+use callrec_app::companies;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, CompanyName, MenuItem, SearchTerm};
 use callrec_store::{Company, CompanyRow, UserQuery};
@@ -274,7 +274,7 @@ async fn set_status(
     }
     companies::set_company_enabled(
         &state.store,
-        Caller::User(&current.actor),
+        current.caller(),
         &company,
         enabled,
         &current.audit_context(&client),

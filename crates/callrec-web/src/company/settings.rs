@@ -177,7 +177,7 @@ async fn posted(
 
 pub(super) async fn save(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
@@ -247,7 +247,7 @@ pub(super) async fn save(
             form: &form,
             recent_counts: true,
         };
-        if let Some(ask) = prove.check(&state, &current, &audit).await? {
+        if let Some(ask) = prove.check(&state, &mut current, &audit).await? {
             return Ok(ask);
         }
     }

@@ -155,7 +155,7 @@ pub(crate) async fn add(
 /// Remove, after "Confirm it's you".
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     form: FormData,
@@ -185,7 +185,7 @@ pub(crate) async fn remove(
         form: &form,
         recent_counts: false,
     };
-    if let Some(ask) = prove.check(&state, &current, &audit).await? {
+    if let Some(ask) = prove.check(&state, &mut current, &audit).await? {
         return Ok(ask);
     }
     mfa::remove_key(

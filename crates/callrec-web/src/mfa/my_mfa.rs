@@ -59,7 +59,7 @@ impl MyMfa {
 
 pub(crate) async fn save(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
@@ -79,7 +79,7 @@ pub(crate) async fn save(
             form: &form,
             recent_counts: change.weakening().is_none(),
         };
-        if let Some(ask) = prove.check(&state, &current, &audit).await? {
+        if let Some(ask) = prove.check(&state, &mut current, &audit).await? {
             return Ok(ask);
         }
     }
@@ -107,7 +107,7 @@ pub(crate) async fn save(
 /// "Confirm it's you": the code shows a new secret).
 pub(crate) async fn register_now(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
@@ -125,7 +125,7 @@ pub(crate) async fn register_now(
         form: &form,
         recent_counts: true,
     };
-    if let Some(ask) = prove.check(&state, &current, &audit).await? {
+    if let Some(ask) = prove.check(&state, &mut current, &audit).await? {
         return Ok(ask);
     }
     mfa::register_now(&state.store, &current.user, &audit).await?;

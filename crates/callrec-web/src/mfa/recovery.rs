@@ -75,7 +75,7 @@ struct NewCodesPage {
 /// replaces the old one.
 pub(crate) async fn new_codes(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
@@ -94,7 +94,7 @@ pub(crate) async fn new_codes(
         form: &form,
         recent_counts: false,
     };
-    if let Some(ask) = prove.check(&state, &current, &audit).await? {
+    if let Some(ask) = prove.check(&state, &mut current, &audit).await? {
         return Ok(ask);
     }
     let session = &current.session_hash;

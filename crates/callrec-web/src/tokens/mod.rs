@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use callrec_app::tokens::check_scopes;
-use callrec_app::{announce_token, create_token, revoke_token, Caller, TokenRequest};
+use callrec_app::{announce_token, create_token, revoke_token, TokenRequest};
 use callrec_domain::api_scope::{token_lifetime_days, ApiScope, ApiScopes, MAX_TOKEN_DAYS};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{CompanyId, MenuItem, TokenName, ValidationError};
@@ -42,6 +42,7 @@ pub(crate) struct TokenRow {
 }
 
 /// A scope's checkbox in the Create token pop-up.
+#[derive(Clone)]
 pub(crate) struct ScopeBox {
     code: &'static str,
     label: &'static str,
@@ -104,7 +105,7 @@ fn scope_boxes(current: &CurrentUser, chosen: &[&str]) -> Vec<ScopeBox> {
     ApiScope::ALL
         .into_iter()
         .map(|s| ScopeBox {
-            allowed: Caller::User(&current.actor).may_grant(s),
+            allowed: current.caller().may_grant(s),
             code: s.code(),
             label: s.label(),
             like: s.role().map_or_else(
@@ -246,14 +247,13 @@ async fn reachable_token(
 
 async fn create(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
     may_manage(&current)?;
     let selected = form.optional_id("company")?;
     let chosen: Vec<&str> = form.all("scope").collect();
-    let caller = Caller::User(&current.actor);
     let mut errors = Vec::new();
     let name = TokenName::parse(form.get("name"))
         .map_err(|e| errors.push(e))
@@ -261,7 +261,7 @@ async fn create(
     let scopes = ApiScopes::parse(&chosen.join(","))
         .map_err(|e| errors.push(e))
         .ok()
-        .filter(|scopes| match check_scopes(caller, *scopes) {
+        .filter(|scopes| match check_scopes(current.caller(), *scopes) {
             Err(beyond) => {
                 errors.push(beyond);
                 false
@@ -278,11 +278,12 @@ async fn create(
             "Choose the company the token is for",
         ));
     }
+    let boxes = scope_boxes(&current, &chosen);
     let retry = |errors: Vec<ValidationError>| CreateForm {
         open: true,
         name: form.get("name").to_string(),
         days: form.get("expires_in_days").to_string(),
-        scopes: scope_boxes(&current, &chosen),
+        scopes: boxes.clone(),
         companies: Vec::new(),
         errors,
     };
@@ -315,7 +316,7 @@ async fn create(
         form: &form,
         recent_counts: true,
     };
-    if let Some(ask) = prove.check(&state, &current, &audit).await? {
+    if let Some(ask) = prove.check(&state, &mut current, &audit).await? {
         return Ok(ask);
     }
     let request = TokenRequest {
@@ -324,7 +325,7 @@ async fn create(
         scopes,
         lifetime_days,
     };
-    match create_token(&state.store, caller, &request, &audit).await {
+    match create_token(&state.store, current.caller(), &request, &audit).await {
         Ok((stored, token)) => {
             if state.config.mail.is_some() {
                 announce_token(&state.store, &stored, Some(&current.user), &audit).await?;

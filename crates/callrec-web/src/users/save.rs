@@ -62,7 +62,7 @@ pub(crate) async fn changeable_user(
 /// pop-up sends the same form to `action` again.
 async fn confirm(
     state: &AppState,
-    current: &CurrentUser,
+    current: &mut CurrentUser,
     form: &FormData,
     action: &str,
     audit: &AuditContext,
@@ -86,12 +86,13 @@ fn back_to_list(params: &ListParams, done: &str) -> Response {
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageUsers)?;
-    let actor = &current.actor;
+    // Owned: `current` learns below whether presence was just confirmed.
+    let actor = &current.actor.clone();
     let params = ListParams::from_form(&form);
     let options = FormOptions::load(&state, actor).await?;
     let requested = requested_roles(&form)?;
@@ -156,7 +157,8 @@ pub(crate) async fn create(
         // A new account outlives the session that made it (security
         // review, wave 2, item 3).
         let audit = current.audit_context(&client);
-        if let Some(ask) = confirm(&state, &current, &form, Route::Users.path(), &audit).await? {
+        if let Some(ask) = confirm(&state, &mut current, &form, Route::Users.path(), &audit).await?
+        {
             return Ok(ask);
         }
         let new = CreateUser {
@@ -173,7 +175,7 @@ pub(crate) async fn create(
         match accounts::create_user(
             &state.store,
             &state.passwords,
-            callrec_app::Caller::User(actor),
+            current.caller(),
             new,
             &audit,
         )
@@ -202,13 +204,14 @@ pub(crate) async fn create(
 
 pub(crate) async fn modify(
     State(state): State<AppState>,
-    current: CurrentUser,
+    mut current: CurrentUser,
     ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, AppError> {
     require(&current, Role::ManageUsers)?;
-    let actor = &current.actor;
+    // Owned: `current` learns below whether presence was just confirmed.
+    let actor = &current.actor.clone();
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let target = changeable_user(&state, actor, UserId(id), Role::ManageUsers).await?;
     let params = ListParams::from_form(&form);
@@ -297,7 +300,7 @@ pub(crate) async fn modify(
     let audit = current.audit_context(&client);
     if change.raises(&target) {
         let action = format!("/users/{}", target.id);
-        if let Some(ask) = confirm(&state, &current, &form, &action, &audit).await? {
+        if let Some(ask) = confirm(&state, &mut current, &form, &action, &audit).await? {
             return Ok(ask);
         }
     }

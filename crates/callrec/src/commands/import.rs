@@ -68,7 +68,8 @@ async fn import_file(
         .write(&bytes)
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
-    match store_recording(store, blobs, keys, source, &metadata, writer).await {
+    let caller = callrec_app::Caller::Operator;
+    match store_recording(store, blobs, keys, caller, source, &metadata, writer).await {
         Ok(ingested) if ingested.created => Ok(Outcome::Added),
         Ok(_) => Ok(Outcome::Skipped),
         Err(IngestError::Store(err)) => Err(err.into()),
