@@ -64,6 +64,15 @@ impl Caller<'_> {
         }
     }
 
+    /// Refuses a caller without `role`.
+    pub fn require(self, role: Role) -> Result<(), Error> {
+        if self.can(role) {
+            Ok(())
+        } else {
+            Err(Error::NotAllowed)
+        }
+    }
+
     /// For what outlives the session that asks (an API token, a new
     /// account): a signed-in user must have confirmed presence just now.
     pub fn require_presence(self) -> Result<(), Error> {

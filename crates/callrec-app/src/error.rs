@@ -46,6 +46,10 @@ pub enum Error {
     },
     #[error("mail template: {0}")]
     Template(#[from] askama::Error),
+    /// The caller may not do this at all (a page they do not have, a
+    /// token asking for what only people do).
+    #[error("not allowed")]
+    NotAllowed,
     /// A signed-in user must confirm presence ("Confirm it's you") first.
     #[error("confirm it's you first")]
     PresenceNeeded,

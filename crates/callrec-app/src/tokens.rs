@@ -61,6 +61,7 @@ pub async fn create_token(
     request: &TokenRequest,
     audit: &AuditContext,
 ) -> Result<(ApiToken, String), Error> {
+    caller.require(Role::ManageUsers)?;
     caller.require_presence()?;
     check_scopes(caller, request.scopes)?;
     if !caller.reaches_company(request.company) {

@@ -123,7 +123,7 @@ impl Store {
             match reserve(&mut *tx, *scope, key, now, *window).await? {
                 Some(count) => counts.push(count),
                 None => {
-                    drop(tx);
+                    tx.rollback().await?;
                     let wait = self.wait(*scope, key, now, *window).await?;
                     return Ok(Reservations::Refused { wait });
                 }

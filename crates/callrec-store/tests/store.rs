@@ -453,13 +453,13 @@ backend_tests! {
         store.set_up(NOW, async |write| write.replace_recovery_codes(jo.id, &hashes).await).await.unwrap();
         assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 10);
         let candidates = ["other-key-hash".to_string(), "hash-3".to_string()];
-        assert!(store.spend_recovery_code(jo.id, &candidates, NOW).await.unwrap(), "found under an older key's hash");
-        assert!(!store.spend_recovery_code(jo.id, &candidates, NOW).await.unwrap(), "once");
+        assert!(store.set_up(NOW, async |write| write.spend_recovery_code(jo.id, &candidates).await).await.unwrap(), "found under an older key's hash");
+        assert!(!store.set_up(NOW, async |write| write.spend_recovery_code(jo.id, &candidates).await).await.unwrap(), "once");
         assert_eq!(store.recovery_codes_left(jo.id).await.unwrap(), 9);
         let sam = user(store, &acme, None, "sam", Level::Company).await;
-        assert!(!store.spend_recovery_code(sam.id, &["hash-4".to_string()], NOW).await.unwrap(), "another user's code");
+        assert!(!store.set_up(NOW, async |write| write.spend_recovery_code(sam.id, &["hash-4".to_string()]).await).await.unwrap(), "another user's code");
         store.set_up(NOW, async |write| write.replace_recovery_codes(jo.id, &["new-0".to_string()]).await).await.unwrap();
-        assert!(!store.spend_recovery_code(jo.id, &["hash-4".to_string()], NOW).await.unwrap(), "the old set is gone");
+        assert!(!store.set_up(NOW, async |write| write.spend_recovery_code(jo.id, &["hash-4".to_string()]).await).await.unwrap(), "the old set is gone");
         assert_eq!(store.user(jo.id).await.unwrap().unwrap().recovery_codes_left, 1);
     }
 

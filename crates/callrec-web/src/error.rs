@@ -77,6 +77,7 @@ impl From<callrec_app::Error> for AppError {
             callrec_app::Error::Store(error) => AppError::from(error),
             callrec_app::Error::Refused(message) => AppError::BadRequest(message),
             callrec_app::Error::Busy(_) => AppError::Busy,
+            callrec_app::Error::NotAllowed => AppError::NotFound,
             callrec_app::Error::PresenceNeeded => AppError::BadRequest(
                 "Confirm it's you (a code from your authenticator app, a security key or a recovery code), then try again.".into(),
             ),

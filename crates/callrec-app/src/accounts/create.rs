@@ -6,7 +6,7 @@ use crate::audit::AuditContext;
 use crate::{Caller, Error, Passwords};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, NewPassword, PasswordLife, RoleSet, Subject,
+    Actor, CompanyId, DisplayName, Email, Level, NewPassword, PasswordLife, Role, RoleSet, Subject,
     TeamId, Username, ValidationError,
 };
 use callrec_store::{NewUser, Store, StoreError, StoredPassword, User};
@@ -56,6 +56,7 @@ pub async fn create_user(
     new: CreateUser,
     context: &AuditContext,
 ) -> Result<User, Error> {
+    caller.require(Role::ManageUsers)?;
     caller.require_presence()?;
     match caller {
         Caller::User { actor, .. } => {
@@ -68,9 +69,9 @@ pub async fn create_user(
             };
             check_placement(store, actor, &subject).await?;
         }
-        Caller::Operator | Caller::Token(_) => {
-            check_team(store, new.company_id, new.level, new.team_id).await?
-        }
+        Caller::Operator => check_team(store, new.company_id, new.level, new.team_id).await?,
+        // People are made by people (or an operator), never by a token.
+        Caller::Token(_) => return Err(Error::NotAllowed),
     }
     let password_hash = passwords.hash(new.password.expose()).await?;
     let mut write = store.write(context.now).await?;

@@ -15,7 +15,7 @@ use callrec_domain::audit::AuditAction;
 use callrec_domain::security_key::{ceremony_open, Ceremony};
 use callrec_domain::MfaPolicy;
 use callrec_domain::{KeyName, UserId, ValidationError};
-use callrec_store::{NewKey, StoreError, StoredKey, User, Write};
+use callrec_store::{NewKey, StoreError, StoredKey, User};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
     PublicKeyCredential, RegisterPublicKeyCredential, SecurityKey, SecurityKeyAuthentication,
@@ -252,6 +252,17 @@ pub async fn finish_adding_key(
         Err(StoreError::Conflict { .. }) => return Ok(KeyAdded::Duplicate),
         Err(err) => return Err(err.into()),
     }
+    // The first factor turns the user's own MFA on (under MFA Available
+    // it was theirs to choose): a key that is never asked for protects
+    // nothing (acceptance check, wave 2, item 7). Rows first, entries
+    // last, as in every change: the chain's lock is always taken last.
+    let first =
+        !user.mfa_registered && !user.mfa_opt_in && user.company_mfa_policy == MfaPolicy::Available;
+    if first {
+        write.set_mfa_opt_in(user.id, true).await?;
+        // The key was just touched in this session: it has passed MFA.
+        write.set_session_mfa_passed(session, true).await?;
+    }
     write
         .audit(
             audit
@@ -259,13 +270,7 @@ pub async fn finish_adding_key(
                 .details(format!("“{}”", state.name)),
         )
         .await?;
-    // The first factor turns the user's own MFA on (under MFA Available
-    // it was theirs to choose): a key that is never asked for protects
-    // nothing (acceptance check, wave 2, item 7).
-    if !user.mfa_registered && !user.mfa_opt_in && user.company_mfa_policy == MfaPolicy::Available {
-        write.set_mfa_opt_in(user.id, true).await?;
-        // The key was just touched in this session: it has passed MFA.
-        write.set_session_mfa_passed(session, true).await?;
+    if first {
         write
             .audit(
                 audit
@@ -333,18 +338,21 @@ pub async fn finish_key_sign_in(
         Err(reason) => return Ok(CodeOutcome::Ended(reason)),
     };
     // The key's use (its counter) and the entry that says so, together.
-    let mut write = mfa.store.write(audit.now).await?;
-    match verify_answer(&mfa, &mut write, user, &state, answer).await? {
-        Ok(name) => {
+    let verified = match verify_answer(&mfa, user, &state, answer).await? {
+        Ok(signed) => {
             let entry = audit
                 .entry_on(AuditAction::MfaKeyUsed, user)
-                .details(format!("“{name}”"));
-            write.commit_with(entry).await?;
+                .details(format!("“{}”", signed.name));
+            record_use(&mfa, signed, Some(entry), audit.now).await?
+        }
+        Err(refusal) => Err(refusal),
+    };
+    match verified {
+        Ok(()) => {
             attempt.succeeded(mfa).await?;
             Ok(CodeOutcome::Accepted(AfterCode::Home(None)))
         }
         Err(refusal) => {
-            drop(write);
             refused(&mfa, user, refusal, audit).await?;
             attempt
                 .failed(mfa, user, WrongCodeKind::Key(refusal), audit)
@@ -365,30 +373,59 @@ pub(super) async fn key_confirms(
     let Some(state) = take_open(&mfa, session, Ceremony::Confirm, audit.now).await? else {
         return Ok(false);
     };
-    let mut write = mfa.store.write(audit.now).await?;
-    match verify_answer(&mfa, &mut write, user, &state, answer).await? {
-        Ok(_) => {
-            write.commit().await?;
-            Ok(true)
-        }
+    let verified = match verify_answer(&mfa, user, &state, answer).await? {
+        Ok(signed) => record_use(&mfa, signed, None, audit.now).await?,
+        Err(refusal) => Err(refusal),
+    };
+    match verified {
+        Ok(()) => Ok(true),
         Err(refusal) => {
-            drop(write);
             refused(&mfa, user, refusal, audit).await?;
             Ok(false)
         }
     }
 }
 
-/// Checks the answer against the challenge and the user's keys; records
-/// the use (its counter) of the key that signed in `write`, which the
-/// caller commits with what the use means. The key's name, or why not.
+/// A key that signed a challenge, and its credential as it is now.
+struct Signed {
+    id: i64,
+    name: String,
+    credential: String,
+    counter: i64,
+}
+
+/// Records `signed`'s use (its counter), with `entry` in the same change.
+/// The stored counter settles parallel answers and copies: one
+/// conditional write (`record_key_use`); a count that did not rise is a
+/// possible clone.
+async fn record_use(
+    mfa: &Mfa<'_>,
+    signed: Signed,
+    entry: Option<callrec_store::NewAuditEntry>,
+    now: i64,
+) -> Result<Result<(), KeyRefusal>, Error> {
+    let mut write = mfa.store.write(now).await?;
+    if !write
+        .record_key_use(signed.id, &signed.credential, signed.counter)
+        .await?
+    {
+        return Ok(Err(KeyRefusal::PossibleClone));
+    }
+    match entry {
+        Some(entry) => write.commit_with(entry).await?,
+        None => write.commit().await?,
+    }
+    Ok(Ok(()))
+}
+
+/// Checks the answer against the challenge and the user's keys (read
+/// before any change is opened): the key that signed, or why not.
 async fn verify_answer(
     mfa: &Mfa<'_>,
-    write: &mut Write<'_>,
     user: &User,
     state: &str,
     answer: &str,
-) -> Result<Result<String, KeyRefusal>, Error> {
+) -> Result<Result<Signed, KeyRefusal>, Error> {
     let keys = relying_party(mfa)?;
     let state: SecurityKeyAuthentication = serde_json::from_str(state).map_err(state_error)?;
     let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(answer) else {
@@ -405,19 +442,12 @@ async fn verify_answer(
         if key.update_credential(&result).is_none() {
             continue;
         }
-        // The stored counter settles parallel answers and copies: one
-        // conditional write (`record_key_use`).
-        let counter = i64::from(result.counter());
-        return Ok(
-            if write
-                .record_key_use(stored.id, &json(&key)?, counter)
-                .await?
-            {
-                Ok(stored.name)
-            } else {
-                Err(KeyRefusal::PossibleClone)
-            },
-        );
+        return Ok(Ok(Signed {
+            id: stored.id,
+            name: stored.name,
+            credential: json(&key)?,
+            counter: i64::from(result.counter()),
+        }));
     }
     Ok(Err(KeyRefusal::Invalid))
 }

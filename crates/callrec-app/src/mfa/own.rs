@@ -93,6 +93,7 @@ pub async fn change_own_mfa(
     if change.reset {
         let mut write = store.write(audit.now).await?;
         if !write.delete_mfa_registration(user.id).await? {
+            drop(write);
             return Ok(store.user(user.id).await?);
         }
         // A lost phone: other sessions end, and this one must register again

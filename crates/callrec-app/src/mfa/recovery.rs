@@ -90,22 +90,16 @@ pub(super) async fn spend(
         return Ok(None);
     };
     let candidates = mfa.keyring.recovery_candidates(user.id, &code);
-    if !mfa
-        .store
-        .spend_recovery_code(user.id, &candidates, audit.now)
-        .await?
-    {
+    // Spent, counted and audited in one change.
+    let mut write = mfa.store.write(audit.now).await?;
+    if !write.spend_recovery_code(user.id, &candidates).await? {
         return Ok(None);
     }
-    let left = mfa.store.recovery_codes_left(user.id).await?;
-    mfa.store
-        .audit(
-            audit
-                .entry_on(AuditAction::MfaRecoveryCodeUsed, user)
-                .details(format!("{}; {left} left", purpose.details())),
-            audit.now,
-        )
-        .await?;
+    let left = write.recovery_codes_left(user.id).await?;
+    let entry = audit
+        .entry_on(AuditAction::MfaRecoveryCodeUsed, user)
+        .details(format!("{}; {left} left", purpose.details()));
+    write.commit_with(entry).await?;
     let to_sign_in = purpose == Purpose::SignIn;
     let kind = NoticeKind::RecoveryCodeUsed { left, to_sign_in };
     mfa.notify(user, kind, audit).await?;

@@ -252,8 +252,10 @@ pub async fn reseal_company(
         .data_key(company, Some(key_id))
         .await?
         .map_or(now, |k| k.created_at);
+    // Every file's header is read before the write lock is taken.
+    let retire = now - made >= RETIRE_AFTER && !any_behind(blobs, &files, key_id).await?;
     let mut write = store.write(now).await?;
-    if now - made >= RETIRE_AFTER && !any_behind(blobs, &files, key_id).await? {
+    if retire {
         write.retire_data_keys_before(company, key_id).await?;
         report.retired = true;
     }

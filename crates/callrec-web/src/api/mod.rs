@@ -165,6 +165,15 @@ impl ApiError {
         self.said().code
     }
 
+    /// The status: the pages' (`AppError::status`), but for input a
+    /// script can correct, which the API has always answered 400.
+    fn status(&self) -> StatusCode {
+        match &self.0 {
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            other => other.status(),
+        }
+    }
+
     fn said(&self) -> Said<'_> {
         let plain = |code, message: String| Said {
             code,
@@ -185,11 +194,14 @@ impl ApiError {
             ),
             AppError::Busy => plain("busy", "The portal is busy; retry in a moment.".into()),
             AppError::Invalid(error) => Said {
-                code: "invalid",
-                message: "The request has errors; see fields.".into(),
+                code: "invalid_parameters",
+                message: "Some parameters are not valid; see fields.".into(),
                 fields: std::slice::from_ref(error),
                 retry_after: None,
             },
+            AppError::Forbidden | AppError::CrossSite => {
+                plain("forbidden", "This token may not do that.".into())
+            }
             AppError::BadRequest(message) => plain("bad_request", message.clone()),
             AppError::Conflict(message) => plain("conflict", message.clone()),
             AppError::TooMany(message) => plain("too_many", message.to_string()),
@@ -203,7 +215,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.0.status();
+        let status = self.status();
         let said = self.said();
         if said.code == "internal" {
             // The detail goes to the log, never to the caller.
