@@ -20,25 +20,10 @@ source bench/release.sh
 # shellcheck source=scripts/s3-server.sh
 source scripts/s3-server.sh >&2
 
-work="$(mktemp -d)"
-db=callrec_bench_cluster
-pids=()
-cleanup() {
-  [ -f "$work/nginx/nginx.pid" ] && kill -TERM "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-chain_exit_trap cleanup
 port_a="$(free_port)"; port_b="$(free_port)"; port_lb="$(free_port)"; port_f="$(free_port)"
 
-psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-export CALLREC_DATABASE_URL="$PG_URL/$db"
+fresh_database callrec_bench_cluster
 export CALLREC_S3_ENDPOINT="$CALLREC_TEST_S3_ENDPOINT"
-CALLREC_SECRET_KEY="$("$BIN" keys generate)"; export CALLREC_SECRET_KEY
-export CALLREC_TRUSTED_PROXIES=127.0.0.1/32 CALLREC_LOG=warn CALLREC_LOG_FORMAT=json
-# The benchmark signs in as fast as it can: the throttles would stop it.
-export CALLREC_SIGNIN_ACCOUNT_LIMIT=100000000 CALLREC_SIGNIN_CLIENT_LIMIT=100000000 CALLREC_API_RATE_LIMIT=100000000
 s3="s3://$CALLREC_TEST_S3_BUCKET/bench"
 
 echo "== loading $RECORDINGS recordings (audio in $s3)" >&2
@@ -46,18 +31,11 @@ CALLREC_AUDIO_STORE="$s3" CALLREC_DATA_DIR="$work/cli" "$BIN" demo --recordings 
 psql "$CALLREC_DATABASE_URL" -qc "VACUUM ANALYZE" >/dev/null
 
 start_nginx "$work" "$port_lb" "$port_a" "$port_b" off
-start_node() { # name port store
-  CALLREC_DATA_DIR="$work/$1" CALLREC_AUDIO_STORE="$3" "$BIN" serve --listen "127.0.0.1:$2" >"$work/$1.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$2/readyz" >/dev/null && return; sleep 0.1; done
-  echo "node $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1
-}
 start_node a "$port_a" "$s3"
 start_node b "$port_b" "$s3"
 lb="https://127.0.0.1:$port_lb"
 
-echo "== the bound: raw Argon2id verifies/s on $(nproc) threads" >&2
-bound="$("$CARGO_TARGET_DIR/release/examples/argon2_rate" "$(nproc)" 10 | awk '{print $1}')"
+bound="$(argon2_bound)"
 
 echo "== sign-ins through nginx ($DURATION)" >&2
 cat > "$work/login.lua" <<'LUA'
@@ -65,21 +43,11 @@ wrk.method = "POST"
 wrk.body = "username=acme.agent&password=Demo-Calls-2026%21"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
-signed_in() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in.succeeded'"; }
-refused() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action IN ('sign_in.failed', 'sign_in.throttled')"; }
-sign_in_rate() { # url → sign-ins/s, counted in the audit log
-  local before refused_before seconds
-  before="$(signed_in)"; refused_before="$(refused)"
-  wrk -t2 -c16 -d"$DURATION" -s "$work/login.lua" "$1/login" > "$work/wrk-login.txt"
-  seconds="$(awk '/requests in/{gsub("s,","",$4); print $4}' "$work/wrk-login.txt")"
-  [ "$(refused)" -eq "$refused_before" ] || { echo "sign-ins were refused" >&2; exit 1; }
-  echo "scale=1; ($(signed_in) - $before) / $seconds" | bc
-}
-rate="$(sign_in_rate "$lb")"
+rate="$(sign_in_rate "$lb" 16)"
 ratio="$(echo "scale=2; $rate / $bound" | bc)"
 echo "== sign-ins on node a alone, no nginx ($DURATION)" >&2
 kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
-direct="$(sign_in_rate "http://127.0.0.1:$port_a")"
+direct="$(sign_in_rate "http://127.0.0.1:$port_a" 16)"
 direct_ratio="$(echo "scale=2; $direct / $bound" | bc)"
 start_node b "$port_b" "$s3"
 

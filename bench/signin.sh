@@ -18,24 +18,10 @@ PASSWORD="Bench-Sign-In-2026!"
 # shellcheck source=bench/release.sh
 source bench/release.sh
 
-work="$(mktemp -d)"
-db=callrec_bench_signin
-pids=()
-cleanup() {
-  [ -f "$work/nginx/nginx.pid" ] && kill -TERM "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-chain_exit_trap cleanup
 port_a="$(free_port)"; port_b="$(free_port)"; port_lb="$(free_port)"
 
-psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-export CALLREC_DATABASE_URL="$PG_URL/$db" CALLREC_DATA_DIR="$work/data"
-CALLREC_SECRET_KEY="$("$BIN" keys generate)"; export CALLREC_SECRET_KEY
-export CALLREC_TRUSTED_PROXIES=127.0.0.1/32 CALLREC_LOG=warn CALLREC_LOG_FORMAT=json
-# The benchmark signs in as fast as it can: the throttles would stop it.
-export CALLREC_SIGNIN_ACCOUNT_LIMIT=100000000 CALLREC_SIGNIN_CLIENT_LIMIT=100000000
+fresh_database callrec_bench_signin
+export CALLREC_DATA_DIR="$work/data"
 
 echo "== $CONNECTIONS accounts" >&2
 "$BIN" company add Bench >/dev/null
@@ -45,18 +31,11 @@ for n in $(seq "$CONNECTIONS"); do
 done
 
 start_nginx "$work" "$port_lb" "$port_a" "$port_b" off
-start_node() { # name port
-  CALLREC_DATA_DIR="$work/$1" "$BIN" serve --listen "127.0.0.1:$2" >"$work/$1.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$2/readyz" >/dev/null && return; sleep 0.1; done
-  echo "node $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1
-}
 start_node a "$port_a"
 start_node b "$port_b"
 lb="https://127.0.0.1:$port_lb"
 
-echo "== the bound: raw Argon2id verifies/s on $(nproc) threads" >&2
-bound="$("$CARGO_TARGET_DIR/release/examples/argon2_rate" "$(nproc)" 10 | awk '{print $1}')"
+bound="$(argon2_bound)"
 
 # Each request names the next of ACCOUNTS accounts: with as many accounts
 # as connections, no two attempts in flight share an account's window.
@@ -70,16 +49,7 @@ request = function()
   return wrk.format(nil, nil, nil, "username=bench." .. n .. "&password=Bench-Sign-In-2026%21")
 end
 LUA
-signed_in() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in.succeeded'"; }
-refused() { psql -Atq "$CALLREC_DATABASE_URL" -c "SELECT COUNT(*) FROM audit_log WHERE action IN ('sign_in.failed', 'sign_in.throttled')"; }
-rate() { # url accounts → sign-ins/s, counted in the audit log
-  local before refused_before seconds
-  before="$(signed_in)"; refused_before="$(refused)"
-  ACCOUNTS="$2" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/login.lua" "$1/login" > "$work/wrk.txt"
-  seconds="$(awk '/requests in/{gsub("s,","",$4); print $4}' "$work/wrk.txt")"
-  [ "$(refused)" -eq "$refused_before" ] || { echo "sign-ins were refused" >&2; exit 1; }
-  echo "scale=1; ($(signed_in) - $before) / $seconds" | bc
-}
+rate() { ACCOUNTS="$2" sign_in_rate "$1" "$CONNECTIONS"; } # url accounts
 ratio() { echo "scale=2; $1 / $bound" | bc; }
 
 echo "== two nodes through nginx: $CONNECTIONS accounts, then 1 ($DURATION each)" >&2

@@ -6,7 +6,7 @@ use crate::urls::Route;
 use crate::{AppError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
-use callrec_app::audit::{AuditActor, AuditContext};
+use callrec_app::audit::AuditContext;
 use callrec_app::sessions;
 use callrec_domain::zone::Zone;
 use callrec_domain::{Actor, Role, SignInStep};
@@ -52,11 +52,7 @@ impl CurrentUser {
 
     /// Audit entries of this user's actions, from `client`.
     pub fn audit_context(&self, client: &str) -> AuditContext {
-        AuditContext {
-            actor: AuditActor::User(self.user.id, self.user.username.clone()),
-            client: client.to_string(),
-            now: self.now,
-        }
+        AuditContext::user(&self.user, client, self.now)
     }
 }
 
@@ -178,11 +174,7 @@ pub(crate) async fn start_session(
     client_addr: &str,
     mfa_passed: bool,
 ) -> Result<HeaderValue, AppError> {
-    let audit = AuditContext {
-        actor: AuditActor::User(user.id, user.username.clone()),
-        client: client_addr.to_string(),
-        now: state.now(),
-    };
+    let audit = AuditContext::user(user, client_addr, state.now());
     let id = sessions::start_session(&state.store, user, replacing, mfa_passed, &audit).await?;
     cookie(state, &id, None)
 }

@@ -39,6 +39,15 @@ impl AuditContext {
         }
     }
 
+    /// `user` acting from `client` at `now`.
+    pub fn user(user: &User, client: &str, now: i64) -> AuditContext {
+        AuditContext {
+            actor: AuditActor::User(user.id, user.username.clone()),
+            client: client.to_string(),
+            now,
+        }
+    }
+
     /// An entry of `action` on `user` (their company, their username).
     pub fn entry_on(&self, action: AuditAction, user: &User) -> NewAuditEntry {
         self.entry(action)

@@ -60,10 +60,24 @@ impl OwnMfaChange {
 /// Register now, from the grace-period banner: MFA on for the user, so
 /// the next page is the QR code; audited like the box under My MFA.
 pub async fn register_now(store: &Store, user: &User, audit: &AuditContext) -> Result<(), Error> {
+    set_opt_in(store, user, true, audit).await
+}
+
+/// The user's own choice of MFA, with its entry.
+async fn set_opt_in(
+    store: &Store,
+    user: &User,
+    wants_mfa: bool,
+    audit: &AuditContext,
+) -> Result<(), Error> {
     let mut write = store.write(audit.now).await?;
-    write.set_mfa_opt_in(user.id, true).await?;
-    let entry = audit.entry_on(AuditAction::MfaOptedIn, user);
-    Ok(write.commit_with(entry).await?)
+    write.set_mfa_opt_in(user.id, wants_mfa).await?;
+    let action = if wants_mfa {
+        AuditAction::MfaOptedIn
+    } else {
+        AuditAction::MfaOptedOut
+    };
+    Ok(write.commit_with(audit.entry_on(action, user)).await?)
 }
 
 /// Applies `change` for `user`, signed in with the session `session`;
@@ -78,14 +92,7 @@ pub async fn change_own_mfa(
     audit: &AuditContext,
 ) -> Result<Option<User>, Error> {
     if let Some(wants_mfa) = change.opt_in {
-        let mut write = store.write(audit.now).await?;
-        write.set_mfa_opt_in(user.id, wants_mfa).await?;
-        let action = if wants_mfa {
-            AuditAction::MfaOptedIn
-        } else {
-            AuditAction::MfaOptedOut
-        };
-        write.commit_with(audit.entry_on(action, user)).await?;
+        set_opt_in(store, user, wants_mfa, audit).await?;
         if !wants_mfa {
             notify(store, mail, user, NoticeKind::MfaTurnedOff, audit).await?;
         }
