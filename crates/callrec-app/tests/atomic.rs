@@ -7,9 +7,10 @@ use callrec_app::audit::AuditContext;
 use callrec_app::companies::{create_company, rename_company, set_company_enabled};
 use callrec_app::mfa::{register_now, set_company_policy};
 use callrec_app::sessions::{sign_out, start_session};
-use callrec_app::settings::set_company_time_zone;
+use callrec_app::settings::{set_company_place, CompanyPlace};
 use callrec_app::teams::{create_team, rename_team, set_team_enabled};
 use callrec_app::{Argon2Settings, Caller, Passwords};
+use callrec_domain::country::Country;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_domain::{
@@ -67,12 +68,13 @@ backend_tests! {
         assert!(rename_company(store, &acme, &globex, &audit).await.is_err());
         assert!(set_company_enabled(store, Caller::Operator, &acme, false, &audit).await.is_err());
         let zone = Zone::parse("Europe/Paris").unwrap();
-        assert!(set_company_time_zone(store, &acme, Some(&zone), &audit).await.is_err());
+        let place = CompanyPlace { zone: Some(&zone), country: Some(Country::parse("country", "US").unwrap()) };
+        assert!(set_company_place(store, &acme, place, &audit).await.is_err());
         assert!(set_company_policy(store, &acme, MfaPolicy::Enabled, true, 3, &zone, &audit).await.is_err());
         let company = store.company(acme.id).await.unwrap().unwrap();
         assert_eq!(company.name, "Acme");
         assert!(company.enabled);
-        assert_eq!(company.time_zone, None);
+        assert_eq!((company.time_zone, company.phone_country), (None, None));
         assert_eq!((company.mfa_policy, company.mfa_for_admins, company.mfa_deadline), (acme.mfa_policy, false, None));
 
         assert!(create_user(store, &passwords, Caller::Operator, new_user("bea.two"), &audit).await.is_err());

@@ -64,17 +64,6 @@ impl std::fmt::Display for RecordingId {
     }
 }
 
-/// The digits a user typed into a number filter; matches any part of a
-/// recorded number.
-pub fn number_filter(input: &str) -> Option<String> {
-    let digits: String = input
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(32)
-        .collect();
-    (!digits.is_empty()).then_some(digits)
-}
-
 /// A file name for a downloaded recording: date, time, direction, numbers.
 pub fn download_name(
     started_at_ms: i64,
@@ -131,12 +120,6 @@ fn file_safe(number: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn number_filters() {
-        assert_eq!(number_filter(" 079-46 "), Some("07946".into()));
-        assert_eq!(number_filter("abc"), None);
-    }
 
     #[test]
     fn ids_directions_and_names() {

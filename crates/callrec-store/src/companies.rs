@@ -1,4 +1,5 @@
 use crate::{Result, Store, StoreError, Write};
+use callrec_domain::country::Country;
 use callrec_domain::names::lookup_key;
 use callrec_domain::retention::{PendingRetention, Retention, RetentionRule};
 use callrec_domain::zone::Zone;
@@ -25,6 +26,9 @@ pub struct Company {
     pub retention: Retention,
     /// A shorter period waiting out its notice period.
     pub retention_pending: Option<PendingRetention>,
+    /// Company settings: the country national numbers are typed in
+    /// (`None`: the portal's default).
+    pub phone_country: Option<String>,
 }
 
 impl Company {
@@ -32,6 +36,12 @@ impl Company {
     /// the portal's `default`.
     pub fn zone(&self, default: &Zone) -> Zone {
         Zone::first_of([self.time_zone.as_deref()]).unwrap_or_else(|| default.clone())
+    }
+
+    /// The country its users type national numbers in: its own, else the
+    /// portal's `default`.
+    pub fn country(&self, default: Country) -> Country {
+        country_or(self.phone_country.as_deref(), default)
     }
 
     /// Its retention as a rule: the period in force and one waiting.
@@ -50,8 +60,16 @@ pub struct CompanyRow {
     pub users: i64,
 }
 
+/// A stored country code, else `default` (a code no longer known reads as
+/// the default rather than failing every search).
+pub(crate) fn country_or(stored: Option<&str>, default: Country) -> Country {
+    stored
+        .and_then(|code| Country::parse("country", code).ok())
+        .unwrap_or(default)
+}
+
 const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins, \
-     mfa_deadline, retention, retention_pending, retention_pending_at";
+     mfa_deadline, retention, retention_pending, retention_pending_at, phone_country";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
@@ -78,6 +96,7 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         mfa_deadline: row.try_get("mfa_deadline")?,
         retention: Retention::from_code(&retention).ok_or(StoreError::Corrupt(retention))?,
         retention_pending,
+        phone_country: row.try_get("phone_country")?,
     })
 }
 
@@ -204,6 +223,20 @@ impl Write<'_> {
     pub async fn set_company_time_zone(&mut self, id: CompanyId, zone: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")
             .bind(zone)
+            .bind(id.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Company settings: the country for phone numbers (`None`: the default).
+    pub async fn set_company_phone_country(
+        &mut self,
+        id: CompanyId,
+        country: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE companies SET phone_country = $1 WHERE id = $2")
+            .bind(country)
             .bind(id.0)
             .execute(self.conn())
             .await?;

@@ -57,6 +57,7 @@ migrations!(
     26 => "0026_nodes.sql",
     27 => "0027_api_and_dashboard.sql",
     28 => "0028_security_third_pass.sql",
+    29 => "0029_listening.sql",
 );
 
 impl Store {

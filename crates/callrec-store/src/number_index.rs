@@ -22,6 +22,26 @@ impl NumberColumn {
     }
 }
 
+/// Which number a filter looks in: the Calling Number, the Called Number,
+/// or either (the Phone number box).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumberField {
+    Calling,
+    Called,
+    Either,
+}
+
+impl NumberField {
+    /// The columns whose index keys answer it.
+    pub fn columns(self) -> &'static [NumberColumn] {
+        match self {
+            NumberField::Calling => &[NumberColumn::Calling],
+            NumberField::Called => &[NumberColumn::Called],
+            NumberField::Either => &[NumberColumn::Calling, NumberColumn::Called],
+        }
+    }
+}
+
 /// The part of the portal an index entry is kept for. Every key of a
 /// recording is kept once per slice it belongs to (migration
 /// `number_index_slices`, whose SQL uses the same codes), so a search reads
@@ -106,55 +126,53 @@ pub fn number_grams(column: NumberColumn, number: &str) -> std::collections::BTr
 /// only part of the digits, and each hit must be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexLookup {
-    pub column: NumberColumn,
+    pub field: NumberField,
     pub keys: Vec<String>,
     pub exact: bool,
 }
 
-/// The index keys that answer "the `column` number contains `digits`", or
+/// The index keys that answer "the `field` number contains `digits`", or
 /// `None` for one or two digits: they match most numbers, so reading
 /// recordings newest first fills a page quickly without the index.
 ///
 /// Three digits are the start of a four-digit window, or the padded end of
 /// a number: eleven keys. Four digits are one key. Longer filters use their
 /// last four digits (the end of a phone number varies most) and check the
-/// rest on each hit.
-pub fn number_lookup(column: NumberColumn, digits: &str) -> Option<IndexLookup> {
+/// rest on each hit. Either number is the keys of both columns.
+pub fn number_lookup(field: NumberField, digits: &str) -> Option<IndexLookup> {
     let digits: Vec<char> = digits.chars().filter(char::is_ascii_digit).collect();
-    let key = |window: &[char], last: Option<char>| -> String {
-        std::iter::once(column.key_prefix())
-            .chain(window.iter().copied())
-            .chain(last)
-            .collect()
-    };
-    let (keys, exact) = match digits.len() {
+    // Each key is a window of digits and, for three digits, a last one.
+    let (window, lasts, exact): (&[char], Vec<Option<char>>, bool) = match digits.len() {
         0..=2 => return None,
         3 => (
-            ('0'..='9')
-                .chain(std::iter::once(GRAM_PAD))
-                .map(|last| key(&digits, Some(last)))
-                .collect(),
+            &digits,
+            ('0'..='9').chain([GRAM_PAD]).map(Some).collect(),
             true,
         ),
-        n => (
-            vec![key(&digits[n - GRAM_LENGTH..], None)],
-            n == GRAM_LENGTH,
-        ),
+        n => (&digits[n - GRAM_LENGTH..], vec![None], n == GRAM_LENGTH),
     };
-    Some(IndexLookup {
-        column,
-        keys,
-        exact,
-    })
+    let keys = field
+        .columns()
+        .iter()
+        .flat_map(|column| {
+            lasts.iter().map(|last| {
+                std::iter::once(column.key_prefix())
+                    .chain(window.iter().copied())
+                    .chain(*last)
+                    .collect()
+            })
+        })
+        .collect();
+    Some(IndexLookup { field, keys, exact })
 }
 
 /// Of the number filters given, the lookup that reads the fewest index
 /// entries for a page: exact ones first, then fewer keys. The other
 /// filters are checked on each hit.
-pub fn cheapest_lookup(filters: &[(NumberColumn, &str)]) -> Option<IndexLookup> {
+pub fn cheapest_lookup(filters: &[(NumberField, &str)]) -> Option<IndexLookup> {
     filters
         .iter()
-        .filter_map(|(column, digits)| number_lookup(*column, digits))
+        .filter_map(|(field, digits)| number_lookup(*field, digits))
         .min_by_key(|lookup| (!lookup.exact, lookup.keys.len()))
 }
 
@@ -210,7 +228,7 @@ mod tests {
             for start in 0..digits.len() {
                 for end in start + 3..=digits.len() {
                     let part = &digits[start..end];
-                    let keys = number_lookup(NumberColumn::Called, part)
+                    let keys = number_lookup(NumberField::Called, part)
                         .expect("three digits or more use the index")
                         .keys;
                     assert!(
@@ -224,42 +242,53 @@ mod tests {
 
     #[test]
     fn number_lookups() {
-        assert_eq!(number_lookup(NumberColumn::Calling, "21"), None);
-        let three = number_lookup(NumberColumn::Calling, "215").unwrap();
+        assert_eq!(number_lookup(NumberField::Calling, "21"), None);
+        let three = number_lookup(NumberField::Calling, "215").unwrap();
         assert_eq!((three.keys.len(), three.exact), (11, true));
         assert!(
             three.keys.contains(&"f2150".to_string()) && three.keys.contains(&"f215_".to_string())
         );
         assert_eq!(
-            number_lookup(NumberColumn::Called, "2150"),
+            number_lookup(NumberField::Called, "2150"),
             Some(IndexLookup {
-                column: NumberColumn::Called,
+                field: NumberField::Called,
                 keys: vec!["t2150".into()],
                 exact: true
             })
         );
         assert_eq!(
-            number_lookup(NumberColumn::Called, "442079460000"),
+            number_lookup(NumberField::Called, "442079460000"),
             Some(IndexLookup {
-                column: NumberColumn::Called,
+                field: NumberField::Called,
                 keys: vec!["t0000".into()],
                 exact: false
             })
         );
         // The exact four-digit filter drives; the longer one is checked.
         let driving = cheapest_lookup(&[
-            (NumberColumn::Calling, "442079460000"),
-            (NumberColumn::Called, "2150"),
+            (NumberField::Calling, "442079460000"),
+            (NumberField::Called, "2150"),
         ])
         .unwrap();
-        assert_eq!(driving.column, NumberColumn::Called);
+        assert_eq!(driving.field, NumberField::Called);
         // One exact key beats eleven.
-        let driving = cheapest_lookup(&[
-            (NumberColumn::Calling, "215"),
-            (NumberColumn::Called, "7946"),
-        ])
-        .unwrap();
+        let driving =
+            cheapest_lookup(&[(NumberField::Calling, "215"), (NumberField::Called, "7946")])
+                .unwrap();
         assert_eq!(driving.keys, ["t7946"]);
-        assert_eq!(cheapest_lookup(&[(NumberColumn::Calling, "44")]), None);
+        assert_eq!(cheapest_lookup(&[(NumberField::Calling, "44")]), None);
+        // Either number: the keys of both columns.
+        let either = number_lookup(NumberField::Either, "2150").unwrap();
+        assert_eq!(
+            (either.keys, either.exact),
+            (vec!["f2150".into(), "t2150".into()], true)
+        );
+        assert_eq!(
+            number_lookup(NumberField::Either, "215")
+                .unwrap()
+                .keys
+                .len(),
+            22
+        );
     }
 }

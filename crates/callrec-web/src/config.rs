@@ -2,6 +2,7 @@ use callrec_app::mail::MailSettings;
 use callrec_app::mfa::MfaSettings;
 use callrec_app::records::RecordsSettings;
 use callrec_app::Argon2Settings;
+use callrec_domain::country::Country;
 use callrec_domain::network::TrustedProxies;
 use callrec_domain::zone::Zone;
 use callrec_domain::PasswordLife;
@@ -33,6 +34,9 @@ pub struct WebConfig {
     pub link_base: Option<String>,
     /// CALLREC_DEFAULT_TIME_ZONE: for companies that chose none.
     pub default_time_zone: Zone,
+    /// CALLREC_DEFAULT_COUNTRY: the country national numbers are typed in,
+    /// for companies that chose none.
+    pub default_country: Country,
     /// CALLREC_DORMANT_DAYS: accounts unused this long are shown as
     /// dormant on Users (off when unset).
     pub dormant_days: Option<i64>,
@@ -66,6 +70,7 @@ impl Default for WebConfig {
             mail: None,
             link_base: None,
             default_time_zone: Zone::utc(),
+            default_country: Country::parse("country", "GB").expect("GB is a country"),
             dormant_days: None,
             records: RecordsSettings::default(),
             api_per_token: ThrottleWindow {

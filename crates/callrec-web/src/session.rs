@@ -8,6 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use callrec_app::audit::AuditContext;
 use callrec_app::sessions;
+use callrec_domain::country::Country;
 use callrec_domain::zone::Zone;
 use callrec_domain::{Actor, Role, SignInStep};
 use callrec_store::User;
@@ -34,6 +35,9 @@ pub struct CurrentUser {
     /// Where times are shown and typed: the user's zone, else their
     /// company's, else the portal's default.
     pub zone: Zone,
+    /// The country national numbers are typed in: their company's, else
+    /// the portal's default.
+    pub country: Country,
 }
 
 impl CurrentUser {
@@ -133,6 +137,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         tracing::Span::current().record("user", user.id.0);
         Ok(MaybeUser(Some(CurrentUser {
             zone,
+            country: user.country(state.config.default_country),
             actor: user.actor(),
             user,
             session_hash: hash,

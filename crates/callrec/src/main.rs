@@ -73,6 +73,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let settings = commands::admin::CompanySettings {
                 records: config.records()?,
                 default_zone: config.default_time_zone()?,
+                default_country: config.default_country()?,
                 mail: config.mail()?.is_some(),
             };
             commands::admin::company(&commands::open_store(&storage).await?, command, &settings)

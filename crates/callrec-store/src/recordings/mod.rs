@@ -133,6 +133,9 @@ pub enum PageFrom {
 pub struct RecordingQuery {
     pub scope: DataScope,
     pub company: Option<CompanyId>,
+    /// Digits that must appear somewhere in either number (the Phone
+    /// number box).
+    pub number: Option<String>,
     /// Digits that must appear somewhere in the number.
     pub calling: Option<String>,
     pub called: Option<String>,
@@ -153,6 +156,7 @@ impl RecordingQuery {
         RecordingQuery {
             scope,
             company: None,
+            number: None,
             calling: None,
             called: None,
             start_ms: None,

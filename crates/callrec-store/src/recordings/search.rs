@@ -6,18 +6,31 @@ use super::page::{list_columns, listed_from_packed, ListedRecording, LIST_FIELDS
 use super::{Cursor, PageFrom, RecordingPage, RecordingQuery};
 use crate::directory::Directory;
 use crate::filter::Filter;
-use crate::number_index::{cheapest_lookup, NumberColumn, Slice};
+use crate::number_index::{cheapest_lookup, NumberColumn, NumberField, Slice};
 use crate::{Backend, Result, Store, StoreError};
 use callrec_domain::permissions::DataScope;
 use sqlx::Row;
 
 /// The digits of a number column (`+ * #` removed), as the index holds them.
-fn digits_of(column: &NumberColumn) -> String {
+fn digits_of(column: NumberColumn) -> String {
     let name = match column {
         NumberColumn::Calling => "calling_number",
         NumberColumn::Called => "called_number",
     };
     format!("replace(replace(replace(r.{name}, '+', ''), '*', ''), '#', '')")
+}
+
+/// The row condition "the `field` number contains the digits bound at `p`".
+fn contains(field: NumberField, p: &str) -> String {
+    let each: Vec<String> = field
+        .columns()
+        .iter()
+        .map(|column| format!("{} LIKE {p}", digits_of(*column)))
+        .collect();
+    match each.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", each.join(" OR ")),
+    }
 }
 
 /// The index slice a search reads, and whether reading it alone answers
@@ -62,17 +75,17 @@ pub(crate) struct SearchPlan {
 fn add_conditions(
     query: &RecordingQuery,
     filter: &mut Filter,
-    answered: Option<NumberColumn>,
+    answered: Option<NumberField>,
 ) -> Vec<String> {
     filter.scope(query.scope, "r.company_id", "r.team_id", "r.user_id");
     if let Some(company) = query.company {
         let p = filter.bind(company.0);
         filter.and(format!("r.company_id = {p}"));
     }
-    for (column, digits) in numbers_of(query) {
-        if answered != Some(column) {
+    for (field, digits) in numbers_of(query) {
+        if answered != Some(field) {
             let p = filter.bind(format!("%{digits}%"));
-            filter.and(format!("{} LIKE {p}", digits_of(&column)));
+            filter.and(contains(field, &p));
         }
     }
     let mut g_time = Vec::new();
@@ -105,13 +118,14 @@ fn add_conditions(
 }
 
 /// The number filters a query has, with their digits.
-fn numbers_of(query: &RecordingQuery) -> Vec<(NumberColumn, &str)> {
+fn numbers_of(query: &RecordingQuery) -> Vec<(NumberField, &str)> {
     [
-        (NumberColumn::Calling, &query.calling),
-        (NumberColumn::Called, &query.called),
+        (NumberField::Either, &query.number),
+        (NumberField::Calling, &query.calling),
+        (NumberField::Called, &query.called),
     ]
     .into_iter()
-    .filter_map(|(column, digits)| digits.as_deref().map(|d| (column, d)))
+    .filter_map(|(field, digits)| digits.as_deref().map(|d| (field, d)))
     .collect()
 }
 
@@ -137,7 +151,7 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
     let answered = driving
         .as_ref()
         .filter(|lookup| lookup.exact)
-        .map(|lookup| lookup.column);
+        .map(|lookup| lookup.field);
     // The number index is read in time order, so time limits also go on
     // its own column (`g_time`).
     let g_time = add_conditions(query, &mut filter, answered);

@@ -1,5 +1,6 @@
 use crate::filter::Filter;
 use crate::{flag, Result, SessionRecord, SessionTimeouts, Store, StoreError, Write};
+use callrec_domain::country::Country;
 use callrec_domain::mfa::{counts_as_opted_in, in_grace, policy_now, sign_in_step};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
@@ -40,6 +41,8 @@ pub struct User {
     pub time_zone: Option<String>,
     /// Their company's (Company settings), if it chose one.
     pub company_time_zone: Option<String>,
+    /// Their company's country for phone numbers, if it chose one.
+    pub company_phone_country: Option<String>,
     /// A disabled company's users cannot sign in.
     pub company_enabled: bool,
     /// Their company requires MFA of users who can manage users or MFA.
@@ -94,6 +97,12 @@ impl User {
             session_passed_mfa,
             self.password_life.is_temporary(),
         )
+    }
+
+    /// The country they type national numbers in: their company's, else
+    /// the portal's `default`.
+    pub fn country(&self, default: Country) -> Country {
+        crate::companies::country_or(self.company_phone_country.as_deref(), default)
     }
 
     /// The zone they see times in, when they or their company chose one.
@@ -213,6 +222,7 @@ pub(crate) fn select_with(store: &Store, extra_columns: &str, extra_joins: &str)
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
+         c.phone_country AS company_phone_country, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
          c.mfa_for_admins AS company_mfa_for_admins, c.mfa_deadline AS company_mfa_deadline, \
          COALESCE(m.confirmed, 0) AS totp_registered, m.recent_offsets, \
@@ -260,6 +270,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
         password_life: PasswordLife::from_expiry(row.try_get("password_expires_at")?),
         time_zone: row.try_get("time_zone")?,
         company_time_zone: row.try_get("company_time_zone")?,
+        company_phone_country: row.try_get("company_phone_country")?,
         company_enabled: flag(row, "company_enabled")?,
         company_mfa_for_admins: flag(row, "company_mfa_for_admins")?,
         company_mfa_deadline: row.try_get("company_mfa_deadline")?,

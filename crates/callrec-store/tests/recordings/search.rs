@@ -79,6 +79,12 @@ backend_tests! {
         assert_eq!(run(RecordingQuery { calling: Some("0794600".into()), ..query(scope) }).await, 20, "any part of the digits");
         assert_eq!(run(RecordingQuery { calling: Some("4600".into()), called: Some("5507".into()), ..query(scope) }).await, 1);
         assert_eq!(run(RecordingQuery { called: Some("99".into()), ..query(scope) }).await, 0);
+        // Either number: the called 5507 or the calling …4600….
+        assert_eq!(run(RecordingQuery { number: Some("5507".into()), ..query(scope) }).await, 1);
+        assert_eq!(run(RecordingQuery { number: Some("4600".into()), ..query(scope) }).await, 20);
+        assert_eq!(run(RecordingQuery { number: Some("550".into()), ..query(scope) }).await, 10);
+        assert_eq!(run(RecordingQuery { number: Some("442079460007".into()), ..query(scope) }).await, 1);
+        assert_eq!(run(RecordingQuery { number: Some("4600".into()), called: Some("5507".into()), ..query(scope) }).await, 1);
         assert_eq!(run(RecordingQuery { direction: Some(Direction::Inbound), ..query(scope) }).await, 10);
         assert_eq!(run(RecordingQuery { start_ms: Some(T0 + 5000), end_ms: Some(T0 + 9000), ..query(scope) }).await, 5);
         assert_eq!(run(RecordingQuery { user: Some(w.other.id), ..query(scope) }).await, 0);
@@ -172,6 +178,12 @@ backend_tests! {
                 0 => cut(source.called_number.as_str(), &mut next),
                 _ => None,
             };
+            // The Phone number box: either number.
+            let number = match case % 5 {
+                0 => cut(source.called_number.as_str(), &mut next),
+                1 => cut(source.calling_number.as_str(), &mut next),
+                _ => None,
+            };
             // Team and user filters too, alone and together.
             let team = [None, Some(w.sales.id), None, Some(w.support.id)][(case / 4) % 4];
             let user = [None, None, Some(w.other.id), Some(w.other.id), Some(w.agent.id)][(case / 3) % 5];
@@ -183,10 +195,16 @@ backend_tests! {
                     .filter(|r| user.is_none_or(|u| r.user_id == Some(u)))
                     .filter(|r| calling.as_ref().is_none_or(|c| digits_of(r.calling_number.as_str()).contains(c.as_str())))
                     .filter(|r| called.as_ref().is_none_or(|c| digits_of(r.called_number.as_str()).contains(c.as_str())))
+                    .filter(|r| {
+                        number.as_ref().is_none_or(|c| {
+                            digits_of(r.calling_number.as_str()).contains(c.as_str()) || digits_of(r.called_number.as_str()).contains(c.as_str())
+                        })
+                    })
                     .collect();
                 expected.sort_by(|a, b| (b.started_at_ms, b.id.as_str()).cmp(&(a.started_at_ms, a.id.as_str())));
                 let expected: Vec<&str> = expected.iter().map(|r| r.id.as_str()).collect();
                 let search = |from| RecordingQuery {
+                    number: number.clone(),
                     calling: calling.clone(),
                     called: called.clone(),
                     team,

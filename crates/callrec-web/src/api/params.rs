@@ -3,6 +3,8 @@
 
 use super::ApiError;
 use axum::extract::rejection::QueryRejection;
+use callrec_domain::country::Country;
+use callrec_domain::phone::search_digits;
 use callrec_domain::recording::Direction;
 use callrec_domain::time::parse_rfc3339;
 use callrec_domain::ValidationError;
@@ -66,6 +68,20 @@ impl Checked {
             return None;
         }
         Some(value)
+    }
+
+    /// A phone number as people type it, or part of one: the digits to
+    /// look for (`search_digits`), national numbers read in `country`.
+    pub fn number(
+        &mut self,
+        field: &'static str,
+        value: Option<&str>,
+        country: Country,
+    ) -> Option<String> {
+        search_digits(field, value?, country).unwrap_or_else(|error| {
+            self.fail(field, &error.message);
+            None
+        })
     }
 
     /// An RFC 3339 time, as Unix milliseconds.

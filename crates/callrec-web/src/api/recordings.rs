@@ -14,7 +14,7 @@ use axum::Json;
 use callrec_app::integrity::Integrity;
 use callrec_domain::api_scope::{ApiScope, TokenGrant};
 use callrec_domain::range::parse_range;
-use callrec_domain::recording::{number_filter, RecordingId};
+use callrec_domain::recording::RecordingId;
 use callrec_domain::time::format_rfc3339_ms;
 use callrec_domain::{TeamId, UserId};
 use callrec_store::{Cursor, ListedRecording, PageFrom, Recording, RecordingQuery};
@@ -25,6 +25,12 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct RecordingFilters {
+    /// Either party's number, as people type it (`07700 900123`,
+    /// `+44 20 7946 0000`, `0044…`) or part of one: spaces, dashes, dots
+    /// and brackets are ignored, and a whole national number is read in
+    /// the company's country (Company settings → Country for phone numbers).
+    #[param(pattern = r"^\+?[0-9][0-9 ().-]{0,30}$")]
+    number: Option<String>,
     /// Digits that appear somewhere in the calling number.
     #[param(pattern = r"^[0-9]{1,32}$")]
     calling_number: Option<String>,
@@ -155,8 +161,26 @@ pub(crate) async fn list(
         .await?;
     let Query(filters) = query.map_err(params::rejected)?;
     let mut check = Checked::default();
+    let any_number = [
+        &filters.number,
+        &filters.calling_number,
+        &filters.called_number,
+    ]
+    .iter()
+    .any(|n| n.is_some());
+    let country = if any_number {
+        match state.store.company(grant.company).await? {
+            Some(company) => company.country(state.config.default_country),
+            None => state.config.default_country,
+        }
+    } else {
+        state.config.default_country
+    };
+    let number = check.number("number", filters.number.as_deref(), country);
     let calling = check.digits("calling_number", filters.calling_number.as_deref());
     let called = check.digits("called_number", filters.called_number.as_deref());
+    let calling = check.number("calling_number", calling, country);
+    let called = check.number("called_number", called, country);
     let start_ms = check.time("start", filters.start.as_deref());
     let end_ms = check.time("end", filters.end.as_deref());
     let user = check.id("user", filters.user).map(UserId);
@@ -174,8 +198,9 @@ pub(crate) async fn list(
     };
     check.finish()?;
     let query = RecordingQuery {
-        calling: calling.and_then(number_filter),
-        called: called.and_then(number_filter),
+        number,
+        calling,
+        called,
         start_ms,
         end_ms,
         direction: filters.direction.map(Into::into),

@@ -1,5 +1,6 @@
-//! Company settings: the company's own settings: its time zone and how
-//! long it keeps its recordings (Retention).
+//! Company settings: the company's own settings: its time zone, the
+//! country its national phone numbers are typed in, and how long it keeps
+//! its recordings (Retention).
 //! Company users with Access to Manage Users change their company's;
 //! Global users pick the company. A shorter retention also needs Access to
 //! Delete Recordings and "Confirm it's you", and waits out the notice
@@ -21,7 +22,8 @@ use callrec_app::records::retention::{
     cancel_retention_change, change_retention, due_under, may_shorten, RetentionRequest,
     RetentionSaved,
 };
-use callrec_app::settings::set_company_time_zone;
+use callrec_app::settings::{set_company_place, CompanyPlace};
+use callrec_domain::country::Country;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::{self, Retention, RetentionChange};
 use callrec_domain::zone::Zone;
@@ -36,6 +38,7 @@ struct SettingsPage {
     companies: Vec<(i64, String, String, String)>,
     company: Option<Company>,
     zones: Vec<crate::layout::Choice>,
+    countries: Vec<crate::layout::Choice>,
     retentions: Vec<crate::layout::Choice>,
     /// The number in the days box.
     retention_days: String,
@@ -49,6 +52,7 @@ struct SettingsPage {
 
 struct ShorterRetention {
     zone: String,
+    country: String,
     retention: String,
     days: String,
     label: String,
@@ -133,6 +137,24 @@ async fn render(
         .and_then(|c| c.time_zone.clone())
         .unwrap_or_default();
     let zones = zone_choices(format!("Portal default ({default_zone})"), &selected);
+    let default_country = state.config.default_country;
+    let countries = Choice::list(
+        std::iter::once((
+            String::new(),
+            format!("Portal default ({})", default_country.label()),
+        ))
+        .chain(
+            Country::all()
+                .into_iter()
+                .map(|c| (c.code().to_string(), c.label())),
+        ),
+        Some(
+            &company
+                .as_ref()
+                .and_then(|c| c.phone_country.clone())
+                .unwrap_or_default(),
+        ),
+    );
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -143,6 +165,7 @@ async fn render(
         companies,
         company,
         zones,
+        countries,
         retentions,
         retention_days: current_retention
             .days()
@@ -192,6 +215,20 @@ pub(super) async fn save(
         },
     };
     // A form without the field (an older page, a script) leaves it as is.
+    let country = match form.get("phone_country") {
+        _ if !form.checked("phone_country") => company
+            .phone_country
+            .as_deref()
+            .and_then(|code| Country::parse("country", code).ok()),
+        "" => None,
+        code => match Country::parse("phone_country", code) {
+            Ok(country) => Some(country),
+            Err(_) => {
+                let error = "Choose the country for phone numbers from the list.";
+                return render(&state, &current, Some(company), Some(error.into()), None).await;
+            }
+        },
+    };
     let retention = match form.get("retention") {
         "" => company.retention,
         choice => match Retention::from_form(choice, form.get("retention_days")) {
@@ -225,6 +262,7 @@ pub(super) async fn save(
             .await?;
             let confirm = ShorterRetention {
                 zone: form.get("time_zone").to_string(),
+                country: form.get("phone_country").to_string(),
                 retention: form.get("retention").to_string(),
                 days: form.get("retention_days").to_string(),
                 label: retention.to_string(),
@@ -251,7 +289,11 @@ pub(super) async fn save(
             return Ok(ask);
         }
     }
-    set_company_time_zone(&state.store, &company, zone.as_ref(), &audit).await?;
+    let place = CompanyPlace {
+        zone: zone.as_ref(),
+        country,
+    };
+    set_company_place(&state.store, &company, place, &audit).await?;
     // The form shows the period in force: saving it as it is (a new time
     // zone, say) leaves a waiting change alone; Cancel change cancels.
     if retention == in_force {

@@ -36,8 +36,8 @@ pub(crate) async fn download(
         "search" => {
             let filters = Filters::from_query(&form);
             let (search, errors) = search_of(&current, &filters, PageFrom::Start, PER_PAGE);
-            if let Some(error) = errors.into_iter().next() {
-                return Err(AppError::BadRequest(error));
+            if !errors.is_empty() {
+                return Err(AppError::BadRequest(errors.sentences()));
             }
             let found = state
                 .store

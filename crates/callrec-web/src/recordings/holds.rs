@@ -72,8 +72,8 @@ pub(crate) async fn matching(
     require(&current, Role::LegalHold)?;
     let filters = Filters::from_query(&form);
     let (search, errors) = search_of(&current, &filters, PageFrom::Start, PER_PAGE);
-    if let Some(error) = errors.into_iter().next() {
-        return Err(AppError::BadRequest(error));
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors.sentences()));
     }
     let reason;
     let (change, done) = match form.get("change") {

@@ -8,7 +8,7 @@ mod details;
 mod filters;
 mod holds;
 
-pub(crate) use filters::{search_of, FilterLists, Filters};
+pub(crate) use filters::{search_of, FilterErrors, FilterLists, Filters};
 
 use crate::error::AppError;
 use crate::form::QueryData;
@@ -88,12 +88,13 @@ struct RecordingsPage {
     /// The zone times are shown and typed in.
     zone: String,
     filters: Filters,
-    filter_errors: Vec<String>,
+    filter_errors: FilterErrors,
     rows: Vec<RecordingRow>,
     directions: Vec<Choice>,
     users: Vec<Choice>,
     teams: Vec<Choice>,
     companies: Vec<Choice>,
+    periods: Vec<Choice>,
     show_company: bool,
     can_download: bool,
     can_delete: bool,
@@ -182,7 +183,18 @@ async fn recordings_page(
     };
     let global = scope == DataScope::Everything;
     let (search, filter_errors) = search_of(&current, &filters, from, PER_PAGE);
-    let page = state.store.search_recordings(&search).await?;
+    // A filter that does not parse lists nothing (and says so), never
+    // every recording: bulk actions would act on what is listed.
+    let page = if filter_errors.is_empty() {
+        state.store.search_recordings(&search).await?
+    } else {
+        callrec_store::RecordingPage {
+            items: Vec::new(),
+            next: None,
+            previous: None,
+            filter_choices: state.store.filter_choices(scope).await?,
+        }
+    };
     let retention = retention_of(&state, page.items.iter().map(|r| r.company_id)).await?;
     let rows = page
         .items
@@ -211,6 +223,7 @@ async fn recordings_page(
     let lists = FilterLists::new(page.filter_choices, &filters, global);
     let hold_target = match query.get("hold") {
         "" => None,
+        _ if !filter_errors.is_empty() => None,
         which => {
             require(&current, Role::LegalHold)?;
             let (matching, held) = state.store.count_matching(&search).await?;
@@ -249,6 +262,7 @@ async fn recordings_page(
         users: lists.users,
         teams: lists.teams,
         companies: lists.companies,
+        periods: lists.periods,
         show_company: global,
         can_download: actor.can(Role::DownloadRecordings),
         can_delete: actor.can(Role::DeleteRecordings),

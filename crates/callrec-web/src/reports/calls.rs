@@ -8,7 +8,7 @@ use super::slots::Heavy;
 use crate::error::AppError;
 use crate::form::QueryData;
 use crate::layout::{Choice, Chrome};
-use crate::recordings::{search_of, FilterLists, Filters};
+use crate::recordings::{search_of, FilterErrors, FilterLists, Filters};
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
@@ -58,11 +58,12 @@ struct CallsPage {
     chrome: Chrome,
     zone: String,
     filters: Filters,
-    filter_errors: Vec<String>,
+    filter_errors: FilterErrors,
     directions: Vec<Choice>,
     users: Vec<Choice>,
     teams: Vec<Choice>,
     companies: Vec<Choice>,
+    periods: Vec<Choice>,
     show_company: bool,
     calls: i64,
     minutes: String,
@@ -100,9 +101,9 @@ fn report_search(
     current: &CurrentUser,
     filters: &mut Filters,
     limit: u32,
-) -> (RecordingQuery, Vec<String>) {
+) -> (RecordingQuery, FilterErrors) {
     let now_ms = current.now.saturating_mul(1000);
-    if filters.start.is_empty() {
+    if filters.start.is_empty() && filters.period.is_empty() {
         let day = current.zone.start_of_day(now_ms).unwrap_or(now_ms);
         let start = current.zone.days_later(day / 1000, 1 - DEFAULT_DAYS);
         filters.start = current.zone.input_value(start.saturating_mul(1000));
@@ -111,9 +112,10 @@ fn report_search(
     if let Some(start) = search.start_ms {
         let end = search.end_ms.unwrap_or(now_ms);
         if end - start > MAX_DAYS * 86_400_000 {
-            errors.push(format!(
-                "A report covers at most {MAX_DAYS} days: choose a later Start Date/Time or an earlier End Date/Time."
-            ));
+            errors.add(
+                "f-start",
+                format!("A report covers at most {MAX_DAYS} days: choose a later Start Date/Time or an earlier End Date/Time."),
+            );
         }
     }
     (search, errors)
@@ -140,7 +142,8 @@ async fn totals_of(
         Some(_) => None,
         None => Some(now_ms / QUARTER_HOUR_MS),
     };
-    let plain = search.calling.is_none()
+    let plain = search.number.is_none()
+        && search.calling.is_none()
         && search.called.is_none()
         && search.direction.is_none()
         && search.user.is_none()
@@ -221,6 +224,7 @@ pub(crate) async fn calls_page(
         users: lists.users,
         teams: lists.teams,
         companies: lists.companies,
+        periods: lists.periods,
         show_company: global,
         filters,
         filter_errors,
@@ -247,8 +251,8 @@ pub(crate) async fn export_csv(
         ))?;
     let mut filters = Filters::from_query(&query);
     let (search, errors) = report_search(&current, &mut filters, EXPORT_BATCH);
-    if let Some(error) = errors.into_iter().next() {
-        return Err(AppError::BadRequest(error));
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors.sentences()));
     }
     let chosen = filters.query_string(&[]);
     let audit = current.audit_context(&client);

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod companies;
 mod dashboard;
+mod finding;
 mod integrity;
 mod keys;
 mod mail;

@@ -53,6 +53,7 @@ pub enum CompanyCommand {
     /// the notice period (CALLREC_RETENTION_NOTICE_DAYS), and the company's
     /// Manage Users and Delete Recordings holders are mailed; a longer one
     /// at once. Audited as cli.
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["retention", "country"])))]
     Set {
         /// The company.
         #[arg(long, value_name = "NAME")]
@@ -60,7 +61,12 @@ pub enum CompanyCommand {
         /// How long recordings are kept: forever, or days, months or years
         /// such as "90 days", "3 months", "7 years", "1 day".
         #[arg(long, value_name = "PERIOD")]
-        retention: String,
+        retention: Option<String>,
+        /// The country national phone numbers are typed in (Company
+        /// settings → Country for phone numbers): a two-letter code such as
+        /// GB, US or DE, or "default" for CALLREC_DEFAULT_COUNTRY.
+        #[arg(long, value_name = "CODE")]
+        country: Option<String>,
     },
 }
 

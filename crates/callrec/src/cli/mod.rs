@@ -79,6 +79,16 @@ pub struct GlobalArgs {
         value_name = "ZONE"
     )]
     pub default_time_zone: Option<String>,
+    /// The country whose national numbers (07700 900123) the Recordings
+    /// filters read, for companies that chose none (Company settings →
+    /// Country for phone numbers): a two-letter code [default: GB].
+    #[arg(
+        long,
+        global = true,
+        env = "CALLREC_DEFAULT_COUNTRY",
+        value_name = "CODE"
+    )]
+    pub default_country: Option<String>,
     /// The retention of companies added from now on: forever, or a number
     /// of days, months or years such as "90 days", "6 months", "7 years"
     /// (Company settings → Retention changes it per company) [default: forever].

@@ -8,7 +8,9 @@ use callrec_app::audit::AuditContext;
 use callrec_app::companies;
 use callrec_app::records::retention::{change_retention, RetentionRequest, RetentionSaved};
 use callrec_app::records::RecordsSettings;
+use callrec_app::settings::{set_company_place, CompanyPlace};
 use callrec_app::{Argon2Settings, Passwords};
+use callrec_domain::country::Country;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
@@ -39,6 +41,8 @@ pub struct CompanySettings {
     pub records: RecordsSettings,
     /// The zone of companies that chose none.
     pub default_zone: Zone,
+    /// The phone-number country of companies that chose none.
+    pub default_country: Country,
     /// Whether mail is on (a shorter retention is announced by mail).
     pub mail: bool,
 }
@@ -84,36 +88,85 @@ pub async fn company(
                 );
             }
         }
-        CompanyCommand::Set { company, retention } => {
-            let period = Retention::parse_setting(&retention)
-                .map_err(|err| CliError::Usage(format!("--retention: {}", err.message)))?;
+        CompanyCommand::Set {
+            company,
+            retention,
+            country,
+        } => {
+            // Every value is checked before anything changes.
+            let period = retention
+                .map(|text| {
+                    Retention::parse_setting(&text)
+                        .map_err(|err| CliError::Usage(format!("--retention: {}", err.message)))
+                })
+                .transpose()?;
+            let country = country
+                .map(|code| match code.as_str() {
+                    "default" => Ok(None),
+                    code => Country::parse("country", code)
+                        .map(Some)
+                        .map_err(|err| CliError::Usage(format!("--country: {}", err.message))),
+                })
+                .transpose()?;
             let company = company_named(store, &company).await?;
-            let zone = company.zone(&settings.default_zone);
-            let request = RetentionRequest {
-                company: &company,
-                period,
-                zone: &zone,
-                notice_days: settings.records.retention_notice_days,
-                mail: settings.mail,
-            };
-            let audit = AuditContext::command_line();
-            match change_retention(store, &request, None, &audit).await? {
-                RetentionSaved::Unchanged => {
-                    println!("{:?} already keeps recordings for {period}.", company.name)
-                }
-                RetentionSaved::InForce => {
-                    println!("{:?} now keeps recordings for {period}.", company.name)
-                }
-                RetentionSaved::Scheduled { from } => println!(
-                    "{:?} keeps recordings for {period} from {} ({}); until then for {}. \
-                     `callrec company set --retention` with the present period cancels it.",
+            if let Some(country) = country {
+                let zone = Zone::first_of([company.time_zone.as_deref()]);
+                let place = CompanyPlace {
+                    zone: zone.as_ref(),
+                    country,
+                };
+                set_company_place(store, &company, place, &AuditContext::command_line()).await?;
+                let shown = country.unwrap_or(settings.default_country);
+                println!(
+                    "{:?} reads national phone numbers as {}{}.",
                     company.name,
-                    zone.format_minutes(from),
-                    zone.name(),
-                    company.retention_rule().in_force(now())
-                ),
+                    shown.label(),
+                    if country.is_none() {
+                        ", the portal's default"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            if let Some(period) = period {
+                retention_set(store, &company, period, settings).await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// `callrec company set --retention`.
+async fn retention_set(
+    store: &Store,
+    company: &Company,
+    period: Retention,
+    settings: &CompanySettings,
+) -> Result<(), CliError> {
+    let zone = company.zone(&settings.default_zone);
+    let request = RetentionRequest {
+        company,
+        period,
+        zone: &zone,
+        notice_days: settings.records.retention_notice_days,
+        mail: settings.mail,
+    };
+    let audit = AuditContext::command_line();
+    match change_retention(store, &request, None, &audit).await? {
+        RetentionSaved::Unchanged => {
+            println!("{:?} already keeps recordings for {period}.", company.name)
+        }
+        RetentionSaved::InForce => {
+            println!("{:?} now keeps recordings for {period}.", company.name)
+        }
+        RetentionSaved::Scheduled { from } => println!(
+            "{:?} keeps recordings for {period} from {} ({}); until then for {}. \
+             `callrec company set --retention` with the present period cancels it.",
+            company.name,
+            zone.format_minutes(from),
+            zone.name(),
+            company.retention_rule().in_force(now())
+        ),
     }
     Ok(())
 }

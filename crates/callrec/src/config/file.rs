@@ -34,6 +34,7 @@ pub(super) struct FileSettings {
     pub(super) smtp_url: Option<String>,
     pub(super) mail_from: Option<String>,
     pub(super) default_time_zone: Option<String>,
+    pub(super) default_country: Option<String>,
     pub(super) default_retention: Option<String>,
     pub(super) deleted_retention_days: Option<u32>,
     pub(super) bulk_download_max: Option<u32>,

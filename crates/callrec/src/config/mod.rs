@@ -14,6 +14,7 @@ use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use callrec_app::mail::MailSettings;
 use callrec_app::records::RecordsSettings;
+use callrec_domain::country::Country;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_store::AudioLocation;
@@ -168,6 +169,25 @@ impl Config {
         }
     }
 
+    /// CALLREC_DEFAULT_COUNTRY: the phone-number country of companies
+    /// that chose none.
+    pub fn default_country(&self) -> Result<Country, CliError> {
+        let code = self
+            .global
+            .default_country
+            .clone()
+            .or(self.file.default_country.clone());
+        match code {
+            Some(code) => Country::parse("country", &code).map_err(|_| {
+                CliError::Usage(format!(
+                    "--default-country / CALLREC_DEFAULT_COUNTRY {code:?} is not a country; \
+                     use a two-letter code such as GB, US or DE"
+                ))
+            }),
+            None => Ok(WebConfig::default().default_country),
+        }
+    }
+
     /// Retention, Deleted recordings and bulk download settings.
     pub fn records(&self) -> Result<RecordsSettings, CliError> {
         let (global, file) = (&self.global, &self.file);
@@ -300,6 +320,10 @@ mod tests {
             (
                 "CALLREC_DEFAULT_TIME_ZONE",
                 web.default_time_zone.name().to_string(),
+            ),
+            (
+                "CALLREC_DEFAULT_COUNTRY",
+                web.default_country.code().to_string(),
             ),
             (
                 "CALLREC_DEFAULT_RETENTION",

@@ -142,6 +142,7 @@ impl Config {
                 None => defaults.dormant_days,
             },
             default_time_zone: self.default_time_zone()?,
+            default_country: self.default_country()?,
             records: self.records()?,
             session: SessionTimeouts {
                 idle: positive(

@@ -245,6 +245,39 @@ fn new_companies_take_the_default_retention() {
     assert!(!list.contains("Initech"), "{list}");
 }
 
+// `callrec company set --country`: the country national numbers are typed
+// in, checked before anything changes, "default" for the portal's.
+on_each_backend! {
+    fn company_set_changes_the_country_for_phone_numbers(cli) {
+    cli.expect(0, &["company", "add", "Acme"], "");
+    assert!(cli.expect(0, &["company", "set", "--help"], "").contains("--country <CODE>"));
+    let said = cli.expect(0, &["company", "set", "--company", "Acme", "--country", "us"], "");
+    assert!(said.contains("\"Acme\" reads national phone numbers as United States of America (+1)."), "{said}");
+    for (args, said) in [
+        (vec!["company", "set", "--company", "Acme", "--country", "XX"], "--country:"),
+        (vec!["company", "set", "--company", "Acme", "--country", "DE", "--retention", "soon"], "--retention:"),
+    ] {
+        let refused = cli.expect(2, &args, "");
+        assert!(refused.contains(said), "{args:?}: {refused}");
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let acme = runtime.block_on(store.company_by_name("Acme")).unwrap().unwrap();
+    assert_eq!(acme.phone_country.as_deref(), Some("US"), "the refusals changed nothing");
+    let said = cli.expect_with(0, &["company", "set", "--company", "Acme", "--country", "default"], "", &[("CALLREC_DEFAULT_COUNTRY", "IE")]);
+    assert!(said.contains("as Ireland (+353), the portal's default."), "{said}");
+    let acme = runtime.block_on(store.company_by_name("Acme")).unwrap().unwrap();
+    assert_eq!(acme.phone_country, None);
+    let entries = runtime.block_on(store.audit_entries(&callrec_store::AuditQuery {
+        action: Some("company.settings_changed".into()),
+        limit: 10,
+        ..callrec_store::AuditQuery::default()
+    })).unwrap();
+    let details: Vec<&str> = entries.iter().map(|e| e.details.as_str()).collect();
+    assert_eq!(details, ["country for phone numbers US → the default", "country for phone numbers the default → US"]);
+    }
+}
+
 // `callrec company set --retention` (security review, wave 2, item 1): a
 // shorter period waits out the notice period, shown by `company list`; the
 // present period again cancels it; a longer one takes effect at once; each
