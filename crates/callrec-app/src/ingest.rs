@@ -6,18 +6,21 @@
 
 use crate::audit::AuditContext;
 use crate::sealing::{seal_file, DataKeys};
+use crate::waveforms::peaks_of;
 use crate::Caller;
 use callrec_domain::audio::{wav_info, AudioFormat};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
+use callrec_domain::waveform::Peaks;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{
     BlobStore, BlobWriter, Inserted, NewRecording, Recording, Store, StoreError, StoredBlob,
 };
 use rand::RngCore;
 use serde_json::{Map, Value};
+use std::io::Seek;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -218,9 +221,18 @@ pub async fn store_recording(
         .await
         .map_err(std::io::Error::other)?;
     let temp = audio.temp_path().to_path_buf();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+    // The waveform is read from the plain bytes just before they are
+    // sealed (one more read of a file the page cache holds: see
+    // docs/BENCHMARKS.md for its cost per hour of audio).
+    let peaks = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Peaks>> {
         let mut plain = std::fs::File::open(&temp)?;
-        seal_file(&mut plain, &temp, &key, key_id)
+        let peaks = match format {
+            AudioFormat::Wav => peaks_of(&mut plain)?,
+            AudioFormat::Mp3 | AudioFormat::Ogg => None,
+        };
+        plain.seek(std::io::SeekFrom::Start(0))?;
+        seal_file(&mut plain, &temp, &key, key_id)?;
+        Ok(peaks)
     })
     .await
     .map_err(std::io::Error::other)??;
@@ -258,7 +270,7 @@ pub async fn store_recording(
             .details(format!("{}; {} bytes", source.description, stored.size))
     };
     let (inserted, _) = store
-        .insert_recording_with_audio(&new, source.audit.now, blobs, audio, entry)
+        .insert_recording_with_audio(&new, source.audit.now, blobs, audio, peaks.as_ref(), entry)
         .await?;
     let (id, created) = match inserted {
         Inserted::Created(id) => (id, true),

@@ -28,6 +28,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod teams;
 pub mod tokens;
+pub mod waveforms;
 
 pub use caller::Caller;
 pub use clock::{system_now, Clock};

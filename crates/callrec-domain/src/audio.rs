@@ -65,56 +65,111 @@ pub enum WavError {
     NoData,
 }
 
+/// How a WAV file's samples are written: its `fmt ` chunk and where its
+/// `data` chunk starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WavLayout {
+    /// 1 PCM, 3 IEEE float, 6 A-law, 7 µ-law (WAVE_FORMAT_EXTENSIBLE is
+    /// read through to its sub-format).
+    pub format_tag: u16,
+    pub channels: u16,
+    pub byte_rate: u32,
+    /// Bytes of one frame (a sample of every channel).
+    pub block_align: u16,
+    pub bits_per_sample: u16,
+    /// Where the samples start, and how many bytes the header says they are.
+    pub data_offset: usize,
+    pub data_len: u64,
+    /// The RIFF size field.
+    riff_size: u64,
+}
+
 /// Reads the RIFF chunks at the start of a WAV file (`head` should hold at
-/// least the first few kilobytes).
-pub fn wav_info(head: &[u8]) -> Result<WavInfo, WavError> {
+/// least the first few kilobytes) up to its `data` chunk.
+pub fn wav_layout(head: &[u8]) -> Result<WavLayout, WavError> {
     if head.len() < 12 || &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
         return Err(WavError::Damaged);
     }
-    let riff_size = u64::from(u32::from_le_bytes(head[4..8].try_into().expect("4 bytes")));
+    let word = |at: usize| u16::from_le_bytes([head[at], head[at + 1]]);
+    let long = |at: usize| u32::from_le_bytes(head[at..at + 4].try_into().expect("4 bytes"));
+    let riff_size = u64::from(long(4));
     if riff_size < 4 {
         // The RIFF size counts at least "WAVE" itself.
         return Err(WavError::Damaged);
     }
     let mut offset = 12;
-    let mut byte_rate = None;
+    let mut fmt = None;
     while offset + 8 <= head.len() {
         let id = &head[offset..offset + 4];
-        let size = u32::from_le_bytes(head[offset + 4..offset + 8].try_into().expect("4 bytes"));
+        let size = long(offset + 4);
+        let body = offset + 8;
         if id == b"fmt " {
-            // The byte rate is bytes 8..12 of the chunk's body.
-            if offset + 20 > head.len() || size < 16 {
+            // The fields of PCM's 16 bytes; an extensible one names its
+            // sub-format in the first two bytes of its GUID.
+            if body + 16 > head.len() || size < 16 {
                 return Err(WavError::Damaged);
             }
-            let rate =
-                u32::from_le_bytes(head[offset + 16..offset + 20].try_into().expect("4 bytes"));
-            byte_rate = Some(rate);
+            let mut format_tag = word(body);
+            if format_tag == 0xFFFE && size >= 40 && body + 26 <= head.len() {
+                format_tag = word(body + 24);
+            }
+            fmt = Some((
+                format_tag,
+                word(body + 2),
+                long(body + 8),
+                word(body + 12),
+                word(body + 14),
+            ));
         } else if id == b"data" {
-            let rate = byte_rate.filter(|r| *r > 0).ok_or(WavError::Damaged)?;
-            return Ok(WavInfo {
-                duration_ms: (u64::from(size) * 1000 / u64::from(rate)) as i64,
-                expected_len: riff_size + 8,
+            let (format_tag, channels, byte_rate, block_align, bits_per_sample) =
+                fmt.filter(|f| f.2 > 0).ok_or(WavError::Damaged)?;
+            return Ok(WavLayout {
+                format_tag,
+                channels,
+                byte_rate,
+                block_align,
+                bits_per_sample,
+                data_offset: body,
+                data_len: u64::from(size),
+                riff_size,
             });
         }
         // Chunks are padded to an even length.
-        offset += 8 + size as usize + (size as usize & 1);
+        offset = body + size as usize + (size as usize & 1);
     }
     Err(WavError::NoData)
 }
 
+/// Reads the RIFF chunks at the start of a WAV file (`head` should hold at
+/// least the first few kilobytes).
+pub fn wav_info(head: &[u8]) -> Result<WavInfo, WavError> {
+    let layout = wav_layout(head)?;
+    Ok(WavInfo {
+        duration_ms: (layout.data_len * 1000 / u64::from(layout.byte_rate)) as i64,
+        expected_len: layout.riff_size + 8,
+    })
+}
+
 /// A 16-bit mono PCM WAV file of `samples` at `rate` samples a second.
 pub fn pcm_wav(samples: &[i16], rate: u32) -> Vec<u8> {
+    pcm_wav_channels(samples, 1, rate)
+}
+
+/// A 16-bit PCM WAV file of interleaved `samples` (one per channel a
+/// frame) at `rate` frames a second.
+pub fn pcm_wav_channels(samples: &[i16], channels: u16, rate: u32) -> Vec<u8> {
     let data_len = (samples.len() * 2) as u32;
+    let frame = 2 * channels;
     let mut out = Vec::with_capacity(44 + samples.len() * 2);
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + data_len).to_le_bytes());
     out.extend_from_slice(b"WAVEfmt ");
     out.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
     out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&channels.to_le_bytes());
     out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes()); // bytes a second
-    out.extend_from_slice(&2u16.to_le_bytes()); // bytes a frame
+    out.extend_from_slice(&(rate * u32::from(frame)).to_le_bytes()); // bytes a second
+    out.extend_from_slice(&frame.to_le_bytes()); // bytes a frame
     out.extend_from_slice(&16u16.to_le_bytes()); // bits a sample
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());

@@ -32,6 +32,7 @@ pub mod security_key;
 pub mod throttle;
 pub mod time;
 pub mod totp;
+pub mod waveform;
 pub mod zip;
 pub mod zone;
 

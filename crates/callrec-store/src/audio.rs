@@ -5,9 +5,12 @@
 //! never be split by an upload of the same bytes (security review, item 13).
 
 use crate::blobs::{BlobStore, PreparedBlob, StoredBlob};
+use crate::peaks;
 use crate::recordings::Inserted;
 use crate::{Backend, NewAuditEntry, NewRecording, Result, Store, StoreError};
+use callrec_domain::audio::AudioFormat;
 use callrec_domain::recording::RecordingId;
+use callrec_domain::waveform::Peaks;
 use sqlx::{Any, Row};
 
 /// Locks `key` until the transaction ends (SQLite: `BEGIN IMMEDIATE`
@@ -46,6 +49,7 @@ impl Store {
         now: i64,
         blobs: &BlobStore,
         audio: PreparedBlob,
+        peaks: Option<&Peaks>,
         entry: impl FnOnce(&RecordingId, &StoredBlob) -> NewAuditEntry,
     ) -> Result<(Inserted, StoredBlob)> {
         debug_assert_eq!(new.storage_key, audio.key);
@@ -55,6 +59,8 @@ impl Store {
         let inserted = self.insert_recording_in(&mut tx, new, now).await?;
         if matches!(inserted, Inserted::Existing(_)) && !key_in_use(&mut tx, &stored.key).await? {
             blobs.remove(&stored.key).await.map_err(StoreError::Audio)?;
+        } else if new.format == AudioFormat::Wav {
+            peaks::save_in(&mut tx, &stored.key, peaks).await?;
         }
         sqlx::query("DELETE FROM pending_audio WHERE storage_key = $1")
             .bind(&stored.key)
@@ -139,6 +145,7 @@ impl Store {
         lock_key(&mut tx, self.backend, key).await?;
         let unused = !key_in_use(&mut tx, key).await?;
         if unused {
+            peaks::remove_in(&mut tx, key).await?;
             blobs.remove(key).await.map_err(StoreError::Audio)?;
         }
         tx.commit().await?;

@@ -30,6 +30,7 @@ pub mod number_index;
 mod outbox;
 mod packed;
 mod password_resets;
+mod peaks;
 pub mod private;
 mod purge;
 mod reads;

@@ -20,6 +20,8 @@ pub enum Job {
     /// "Place hold on all matching" (or release) for one company, or for
     /// every company (`None`): one at a time, as it works in batches.
     BulkHold(Option<CompanyId>),
+    /// Waveform peaks of files stored before there were any.
+    Waveforms,
 }
 
 impl Job {
@@ -29,6 +31,7 @@ impl Job {
             Job::Seal => "seal".into(),
             Job::BulkHold(Some(company)) => format!("bulk-hold-{company}"),
             Job::BulkHold(None) => "bulk-hold-all".into(),
+            Job::Waveforms => "waveforms".into(),
         }
     }
 }

@@ -9,7 +9,11 @@ use axum::routing::get;
 use axum::Router;
 
 const CSS: &str = include_str!("assets/app.css");
-const JS: &str = include_str!("assets/app.js");
+/// The page script and the player, served as one file.
+const JS: &str = concat!(
+    include_str!("assets/app.js"),
+    include_str!("assets/player.js")
+);
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

@@ -8,6 +8,7 @@ use crate::{router, AppState, WebConfig};
 use callrec_app::audit::AuditContext;
 use callrec_app::bootstrap::{bootstrap, BootstrapAdmin, Bootstrapped};
 use callrec_app::records::purge::{Purge, BATCH};
+use callrec_app::waveforms;
 use callrec_app::{housekeeping, mail, Clock, Keyring};
 use callrec_store::{BlobStore, Store};
 use std::future::Future;
@@ -169,6 +170,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) {
         let purge = tokio::spawn(purge_loop(self.state.clone(), self.orphan_grace));
         let records = tokio::spawn(records_loop(self.state.clone()));
+        let waveforms = tokio::spawn(waveform_loop(self.state.clone()));
         let sender = tokio::spawn(mail_loop(self.state.clone()));
         let clocks = tokio::spawn(clock_loop(self.state.clone()));
         let metrics = self.metrics.map(|(listener, _)| {
@@ -184,6 +186,7 @@ impl Application {
         }
         purge.abort();
         records.abort();
+        waveforms.abort();
         sender.abort();
         clocks.abort();
     }
@@ -259,6 +262,34 @@ async fn records_loop(state: AppState) {
             Ok(_) => {}
             Err(err) => {
                 tracing::warn!(error = %err, "the purge job stopped; it runs again in ten minutes")
+            }
+        }
+    }
+}
+
+/// At start and every ten minutes: the waveforms of files stored before
+/// there were any (one node at a time; `callrec migrate` does the same
+/// with progress).
+async fn waveform_loop(state: AppState) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tick.tick().await;
+        let run = waveforms::fill_missing(
+            &state.store,
+            &state.blobs,
+            &state.data_keys,
+            "node",
+            |_, _| {},
+        );
+        match run.await {
+            Ok(Some(filled)) if filled.drawn + filled.without > 0 => tracing::info!(
+                drawn = filled.drawn,
+                without = filled.without,
+                "drew the waveforms of stored audio"
+            ),
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "could not draw waveforms; trying again in ten minutes")
             }
         }
     }

@@ -77,6 +77,7 @@ routes! {
     Recording => "/recordings/{id}" [GET];
     RecordingAudio => "/recordings/{id}/audio" [GET];
     RecordingDownload => "/recordings/{id}/download" [GET];
+    RecordingWaveform => "/recordings/{id}/waveform" [GET];
     RecordingDelete => "/recordings/{id}/delete" [POST];
     RecordingHold => "/recordings/{id}/hold" [POST];
     RecordingRelease => "/recordings/{id}/release" [POST];

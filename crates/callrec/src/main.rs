@@ -50,7 +50,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Database is up to date ({}).", store.backend().name());
             let keys = commands::data_keys(&storage, &store).await?;
             let blobs = commands::blobs(&storage)?;
-            commands::seal::seal_plain(&store, &blobs, &keys).await
+            commands::seal::seal_plain(&store, &blobs, &keys).await?;
+            commands::seal::draw_waveforms(&store, &blobs, &keys).await
         }
         Command::Demo(args) => {
             let store = commands::open_store(&storage).await?;

@@ -108,28 +108,6 @@
       moveSelected(document.getElementById(mover.dataset.moveFrom), document.getElementById(mover.dataset.moveTo));
       return;
     }
-    var play = event.target.closest("[data-play]");
-    if (play) {
-      // An inline player, started by the click that asked for it.
-      var slot = play.parentElement.querySelector("[data-player]");
-      var audio = slot.querySelector("audio");
-      if (!audio) {
-        audio = document.createElement("audio");
-        audio.controls = true;
-        audio.preload = "auto";
-        audio.src = play.dataset.play;
-        audio.setAttribute("aria-label", "Recording player");
-        // No Download in the player's menu for those without Access to
-        // Download Recordings (what a player plays can still be saved).
-        if (play.hasAttribute("data-nodownload")) audio.setAttribute("controlsList", "nodownload");
-        slot.appendChild(audio);
-      }
-      // The player has its own controls from now on.
-      play.hidden = true;
-      audio.play().catch(function () {});
-      audio.focus();
-      return;
-    }
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var status = copy.parentElement.querySelector("[data-copy-status]");
@@ -387,15 +365,90 @@
 // "Select all on this page": ticks or clears every row's checkbox of the
 // class it names, and follows them (cleared when one is cleared).
 (function () {
+  // The bulk bar says how many rows are ticked, and stands out once any are.
+  var bulk = document.querySelector("[data-bulk]");
+  function countSelected() {
+    if (!bulk) return;
+    var n = document.querySelectorAll("input.row-select:checked").length;
+    var count = bulk.querySelector("[data-selected-count]");
+    if (count) count.textContent = n + " selected";
+    bulk.classList.toggle("active", n > 0);
+  }
   document.querySelectorAll("[data-select-all]").forEach(function (all) {
     var rows = function () { return document.querySelectorAll("input." + all.dataset.selectAll); };
     all.addEventListener("change", function () {
       rows().forEach(function (box) { box.checked = all.checked; });
+      countSelected();
     });
     rows().forEach(function (box) {
       box.addEventListener("change", function () {
         all.checked = Array.prototype.every.call(rows(), function (b) { return b.checked; });
+        countSelected();
       });
     });
   });
+  countSelected();
+
+  // A row's "…" menu: one open at a time; Escape or a click elsewhere
+  // closes it.
+  function closeMenus(except) {
+    document.querySelectorAll("[data-menu-button][aria-expanded=true]").forEach(function (button) {
+      if (button === except) return;
+      button.setAttribute("aria-expanded", "false");
+      document.getElementById(button.getAttribute("aria-controls")).hidden = true;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-menu-button]");
+    closeMenus(button);
+    if (button) {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      var items = document.getElementById(button.getAttribute("aria-controls"));
+      items.hidden = !open;
+      if (open) { var first = items.querySelector("a, button"); if (first) first.focus(); }
+      return;
+    }
+    // The whole row opens the recording; its controls keep their own jobs.
+    var row = event.target.closest("tr[data-href]");
+    if (row && !event.target.closest("a, button, input, label, form, [data-menu]")) {
+      window.location.assign(row.dataset.href);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("[data-menu-button][aria-expanded=true]");
+    if (open) { closeMenus(null); open.focus(); }
+  });
+
+  // Filters: a date preset searches at once (Custom shows its two fields);
+  // on a phone the filters fold behind the Filters button.
+  var filters = document.querySelector("form[data-filters]");
+  if (filters) {
+    var custom = filters.querySelector("[data-custom-dates]");
+    filters.querySelectorAll("input[name=period]").forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        if (radio.value === "custom") {
+          custom.hidden = false;
+          var start = custom.querySelector("input");
+          if (start) start.focus();
+        } else {
+          custom.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+          filters.requestSubmit();
+        }
+      });
+    });
+    var toggle = document.querySelector("[data-filters-toggle]");
+    var folded = !document.querySelector(".error-summary");
+    var fold = function (on) {
+      filters.classList.toggle("folded", on);
+      if (toggle) toggle.setAttribute("aria-expanded", on ? "false" : "true");
+    };
+    fold(folded);
+    if (toggle) toggle.addEventListener("click", function () { fold(!filters.classList.contains("folded")); });
+  }
+
+  // An error summary takes the focus, so it is read out first.
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
 })();

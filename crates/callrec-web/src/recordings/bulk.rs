@@ -3,7 +3,7 @@
 //! CALLREC_BULK_DOWNLOAD_MAX) as one streamed ZIP. Role Access to Download
 //! Recordings; audited once, before the first byte.
 
-use super::{search_of, Filters, PER_PAGE};
+use super::{search_of, BulkProblem, Filters, PER_PAGE};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
@@ -32,21 +32,31 @@ pub(crate) async fn download(
     require(&current, Role::DownloadRecordings)?;
     let max = state.config.records.bulk_download_max;
     let scope = current.actor.scope();
+    // What cannot be done is said on the Recordings page, with the search
+    // and the ticked rows as they were.
+    let refuse = |message: String| {
+        let selected = form.all("id").map(str::to_string).collect();
+        let problem = BulkProblem {
+            message: Some(message),
+            selected,
+        };
+        super::render_page(&state, &current, &form, problem)
+    };
     let recordings = match form.get("take") {
         "search" => {
             let filters = Filters::from_query(&form);
             let (search, errors) = search_of(&current, &filters, PageFrom::Start, PER_PAGE);
             if !errors.is_empty() {
-                return Err(AppError::BadRequest(errors.sentences()));
+                return refuse(errors.sentences()).await;
             }
             let found = state
                 .store
                 .recordings_matching(&search, i64::from(max) + 1)
                 .await?;
             if found.len() > max as usize {
-                return Err(AppError::BadRequest(format!(
+                return refuse(format!(
                     "The search matches more than {max} recordings, the most one download takes. Narrow it (a shorter time range, a user or a team) and download each part."
-                )));
+                )).await;
             }
             found
         }
@@ -56,14 +66,15 @@ pub(crate) async fn download(
                 .map(|id| RecordingId::parse(id).ok_or(AppError::NotFound))
                 .collect::<Result<_, _>>()?;
             if ids.is_empty() {
-                return Err(AppError::BadRequest(
+                return refuse(
                     "Select the recordings to download first (the boxes at the start of each row, or Select all on this page).".into(),
-                ));
+                ).await;
             }
             if ids.len() > max as usize {
-                return Err(AppError::BadRequest(format!(
-                    "At most {max} recordings can be downloaded at once."
-                )));
+                return refuse(format!(
+                    "{} recordings are selected; at most {max} can be downloaded at once. Untick some, or narrow the search.",
+                    ids.len()
+                )).await;
             }
             let found = state.store.recordings_with_ids(&ids, scope).await?;
             let unique: std::collections::HashSet<&str> =
@@ -76,9 +87,8 @@ pub(crate) async fn download(
         }
     };
     if recordings.is_empty() {
-        return Err(AppError::BadRequest(
-            "No recordings match this search: there is nothing to download.".into(),
-        ));
+        return refuse("No recordings match this search: there is nothing to download.".into())
+            .await;
     }
     let audit = current.audit_context(&client);
     audit_download(&state.store, &recordings, &audit).await?;

@@ -1,9 +1,13 @@
-//! A recording's details: every field of the row, its size and format, and
-//! its fingerprint (the SHA-256 taken at ingest), within the user's scope.
+//! A recording's page: the player first (at `?t=` seconds), then the
+//! call's facts, its holds and retention, and its fingerprint (the SHA-256
+//! taken at ingest) last, within the user's scope; with the previous and
+//! next call of the search it was opened from (`?back=`).
 
 use super::audio::find;
 use super::duration_text;
+use super::{search_of, Filters, Player};
 use crate::error::AppError;
+use crate::form::{FormData, QueryData};
 use crate::layout::Chrome;
 use crate::session::require;
 use crate::session::CurrentUser;
@@ -13,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{MenuItem, Role};
-use callrec_store::Recording;
+use callrec_store::{Cursor, PageFrom, Recording};
 
 #[derive(Template)]
 #[template(path = "recordings/details.html")]
@@ -24,7 +28,6 @@ struct DetailsPage {
     duration: String,
     size: String,
     show_company: bool,
-    can_download: bool,
     can_hold: bool,
     can_delete: bool,
     /// When the hold was placed, in the viewer's zone.
@@ -32,6 +35,12 @@ struct DetailsPage {
     /// When retention deletes it, in the viewer's zone (`None`: forever).
     kept_until: Option<String>,
     retention: String,
+    player: Player,
+    /// Recordings with the search it was opened from.
+    back_link: String,
+    /// The newer and older call of that search.
+    previous_link: Option<String>,
+    next_link: Option<String>,
 }
 
 /// `1.2 MB` (decimal, as file managers show).
@@ -43,14 +52,52 @@ fn size_text(bytes: i64) -> String {
     }
 }
 
-/// `GET /recordings/{id}`.
+/// The calls just before and after `recording` in the search `back` (a
+/// Recordings query string), as links that keep it.
+async fn neighbours(
+    state: &AppState,
+    current: &CurrentUser,
+    recording: &Recording,
+    back: &str,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    let filters = Filters::from_query(&FormData::parse(back.as_bytes()));
+    let cursor = Cursor {
+        started_at_ms: recording.started_at_ms,
+        id: recording.id.as_str().to_string(),
+    };
+    let keep = crate::form::query_string([("back", back)]);
+    let mut links = [None, None];
+    for (slot, from) in [PageFrom::Before(cursor.clone()), PageFrom::After(cursor)]
+        .into_iter()
+        .enumerate()
+    {
+        let (search, errors) = search_of(current, &filters, from, 1);
+        if !errors.is_empty() {
+            return Ok((None, None));
+        }
+        let page = state.store.search_recordings(&search).await?;
+        links[slot] = page
+            .items
+            .first()
+            .map(|r| format!("/recordings/{}{keep}", r.id));
+    }
+    let [previous, next] = links;
+    Ok((previous, next))
+}
+
+/// `GET /recordings/{id}`: `?t=` opens the player there, `?back=` is the
+/// search it came from.
 pub(crate) async fn details_page(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
+    QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
     require(&current, Role::Recordings)?;
     let recording = find(&state, &current, &id).await?;
+    let back = query.get("back");
+    let (previous_link, next_link) = neighbours(&state, &current, &recording, back).await?;
+    let can_download = current.actor.can(Role::DownloadRecordings);
     let company = state
         .store
         .company(recording.company_id)
@@ -74,7 +121,19 @@ pub(crate) async fn details_page(
         duration: duration_text(recording.duration_ms),
         size: size_text(recording.size_bytes),
         show_company: current.actor.scope() == DataScope::Everything,
-        can_download: current.actor.can(Role::DownloadRecordings),
+        player: Player::for_call(
+            &recording.id,
+            query.get("t"),
+            recording.duration_ms,
+            can_download,
+        ),
+        back_link: if back.is_empty() {
+            "/recordings".into()
+        } else {
+            format!("/recordings?{back}")
+        },
+        previous_link,
+        next_link,
         recording,
     };
     Ok(Html(page.render()?).into_response())

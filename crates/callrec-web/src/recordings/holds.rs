@@ -3,7 +3,7 @@
 //! (the Recordings page's confirm dialog). Role Access to Legal Hold.
 
 use super::audio::find;
-use super::{search_of, Filters, PER_PAGE};
+use super::{search_of, BulkProblem, Filters, PER_PAGE};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
@@ -73,7 +73,11 @@ pub(crate) async fn matching(
     let filters = Filters::from_query(&form);
     let (search, errors) = search_of(&current, &filters, PageFrom::Start, PER_PAGE);
     if !errors.is_empty() {
-        return Err(AppError::BadRequest(errors.sentences()));
+        let problem = BulkProblem {
+            message: Some(errors.sentences()),
+            selected: Default::default(),
+        };
+        return super::render_page(&state, &current, &form, problem).await;
     }
     let reason;
     let (change, done) = match form.get("change") {

@@ -7,11 +7,15 @@ mod deleted;
 mod details;
 mod filters;
 mod holds;
+mod player;
+mod waveform;
+
+pub(crate) use player::Player;
 
 pub(crate) use filters::{search_of, FilterErrors, FilterLists, Filters};
 
 use crate::error::AppError;
-use crate::form::QueryData;
+use crate::form::{FormData, QueryData};
 use crate::layout::{Choice, Chrome};
 use crate::session::require;
 use crate::session::CurrentUser;
@@ -36,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::Recording.path(), get(details::details_page))
         .route(Route::RecordingAudio.path(), get(audio::stream))
         .route(Route::RecordingDownload.path(), get(audio::download))
+        .route(Route::RecordingWaveform.path(), get(waveform::waveform))
         .route(Route::RecordingDelete.path(), post(audio::delete))
         .route(Route::RecordingHold.path(), post(holds::place))
         .route(Route::RecordingRelease.path(), post(holds::release))
@@ -113,6 +118,21 @@ struct RecordingsPage {
     report_link: String,
     bulk_max: u32,
     deleted_days: u32,
+    /// What a bulk action on the page could not do, with the rows that
+    /// were ticked still ticked.
+    bulk_problem: Option<String>,
+    selected: HashSet<String>,
+    selected_count: usize,
+    /// `?back=…`: the search, for the recording's page to go back to.
+    back_query: String,
+    player: Player,
+}
+
+/// A bulk action refused on the Recordings page: why, and the rows ticked.
+#[derive(Default)]
+pub(crate) struct BulkProblem {
+    pub message: Option<String>,
+    pub selected: HashSet<String>,
 }
 
 /// The confirm dialog of Place on hold / Release hold for every recording
@@ -169,10 +189,21 @@ async fn recordings_page(
     current: CurrentUser,
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
-    require(&current, Role::Recordings)?;
+    render_page(&state, &current, &query, BulkProblem::default()).await
+}
+
+/// The Recordings page for `query` (its filters and page), with what a
+/// bulk action could not do, if anything (422 then).
+pub(crate) async fn render_page(
+    state: &AppState,
+    current: &CurrentUser,
+    query: &FormData,
+    problem: BulkProblem,
+) -> Result<Response, AppError> {
+    require(current, Role::Recordings)?;
     let actor = &current.actor;
     let scope = actor.scope();
-    let filters = Filters::from_query(&query);
+    let filters = Filters::from_query(query);
     let from = match (
         Cursor::parse(query.get("after")),
         Cursor::parse(query.get("before")),
@@ -182,7 +213,7 @@ async fn recordings_page(
         _ => PageFrom::Start,
     };
     let global = scope == DataScope::Everything;
-    let (search, filter_errors) = search_of(&current, &filters, from, PER_PAGE);
+    let (search, filter_errors) = search_of(current, &filters, from, PER_PAGE);
     // A filter that does not parse lists nothing (and says so), never
     // every recording: bulk actions would act on what is listed.
     let page = if filter_errors.is_empty() {
@@ -195,7 +226,7 @@ async fn recordings_page(
             filter_choices: state.store.filter_choices(scope).await?,
         }
     };
-    let retention = retention_of(&state, page.items.iter().map(|r| r.company_id)).await?;
+    let retention = retention_of(state, page.items.iter().map(|r| r.company_id)).await?;
     let rows = page
         .items
         .iter()
@@ -225,7 +256,7 @@ async fn recordings_page(
         "" => None,
         _ if !filter_errors.is_empty() => None,
         which => {
-            require(&current, Role::LegalHold)?;
+            require(current, Role::LegalHold)?;
             let (matching, held) = state.store.count_matching(&search).await?;
             Some(BulkHold {
                 place: which != "release",
@@ -239,7 +270,7 @@ async fn recordings_page(
         "" => None,
         id => {
             let id = RecordingId::parse(id).ok_or(AppError::NotFound)?;
-            require(&current, Role::DeleteRecordings)?;
+            require(current, Role::DeleteRecordings)?;
             let recording = state
                 .store
                 .recording_in_scope(&id, scope)
@@ -257,7 +288,7 @@ async fn recordings_page(
     let any_filter = !filters.query_string(&[]).is_empty();
     let page = RecordingsPage {
         zone: current.zone.name().to_string(),
-        chrome: Chrome::new(&current, "Recordings", Some(MenuItem::Recordings)),
+        chrome: Chrome::new(current, "Recordings", Some(MenuItem::Recordings)),
         directions: lists.directions,
         users: lists.users,
         teams: lists.teams,
@@ -272,6 +303,14 @@ async fn recordings_page(
         report_link: filters.query_string(&[]),
         release_link: filters.query_string(&[("hold", "release")]),
         bulk_max: state.config.records.bulk_download_max,
+        bulk_problem: problem.message.clone(),
+        selected_count: problem.selected.len(),
+        selected: problem.selected,
+        back_query: match filters.query_string(&[]) {
+            search if search.is_empty() => String::new(),
+            search => crate::form::query_string([("back", search.trim_start_matches('?'))]),
+        },
+        player: Player::for_list(actor.can(Role::DownloadRecordings)),
         deleted_days: state.config.records.deleted_days,
         next_link: page.next.map(|c| {
             format!(
@@ -296,5 +335,10 @@ async fn recordings_page(
     // (and copying) the buffer from askama's estimate.
     let mut html = String::with_capacity(64 * 1024);
     page.render_into(&mut html)?;
-    Ok(Html(html).into_response())
+    let status = if page.bulk_problem.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((status, Html(html)).into_response())
 }

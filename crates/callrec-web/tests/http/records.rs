@@ -131,8 +131,8 @@ backend_tests! {
         let (_, page) = admin.get_text("/company-settings").await;
         assert!(page.contains("Shorter retention takes effect on 2027-06-08 12:00 (UTC)") && page.contains(">Cancel change</button>"), "{page}");
         let (_, page) = admin.get_text("/recordings").await;
-        assert!(page.contains("<td>2027-11-20</td>"), "the recent call is kept through six months after it");
-        assert!(page.contains("<td>2027-06-08</td>"), "older calls go when the notice is over");
+        assert!(page.contains(">2027-11-20</td>"), "the recent call is kept through six months after it");
+        assert!(page.contains(">2027-06-08</td>"), "older calls go when the notice is over");
 
         // Until then the purge keeps the period in force.
         assert_eq!(run_purge(&app).await.expired, 0);
@@ -305,14 +305,23 @@ backend_tests! {
         assert_eq!(entries, [format!("2 recordings | {} {}", ids[2], ids[0])]);
 
         // The whole search: four match, three allowed.
+        // Refusals are said on the Recordings page, the search and the
+        // ticked rows kept.
         let (status, page) = admin.post_text("/recordings/download", &[("take", "search")]).await;
-        assert_eq!(status, 400);
-        assert!(page.contains("more than 3 recordings"), "{page}");
+        assert_eq!(status, 422);
+        assert!(page.contains("more than 3 recordings") && page.contains(r#"id="bulk-problem""#), "{page}");
         let response = admin.post("/recordings/download", &[("take", "search"), ("start", "2026-11-21T00:00")]).await;
         let (files, manifest) = unzip(&response.bytes().await.unwrap());
         assert_eq!((files.len(), manifest.len()), (3, 4));
         // Nothing ticked; another company's recording; no Download role.
-        assert_eq!(admin.post("/recordings/download", &[("take", "selected")]).await.status(), 400);
+        let (status, page) = admin.post_text("/recordings/download", &[("take", "selected"), ("number", "2001")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Select the recordings to download first") && page.contains(r#"name="number" value="2001""#), "{page}");
+        let (status, page) = admin.post_text("/recordings/download", &[("take", "selected"), ("id", &ids[0]), ("id", &ids[1]), ("id", &ids[2]), ("id", &ids[3])]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("4 recordings are selected; at most 3"), "{page}");
+        let ticked = page.split("class=\"row-select\"").skip(1).filter(|input| input.split('>').next().unwrap().contains(" checked")).count();
+        assert_eq!(ticked, 4, "the ticked rows stay ticked");
         let globex = app.as_user("globex.admin").await;
         assert_eq!(globex.post("/recordings/download", &[("id", &ids[0])]).await.status(), 404);
         let lead = app.as_user("acme.lead").await;

@@ -164,8 +164,9 @@ pub enum Command {
     /// Run the web portal.
     Serve(Box<ServeArgs>),
     /// Apply database migrations, then seal (encrypt) every stored audio
-    /// file that is still plain with its company's data key, with progress;
-    /// run it again to finish a run that stopped.
+    /// file that is still plain with its company's data key, and draw the
+    /// waveform of every WAV file that has none, with progress; run it
+    /// again to finish a run that stopped.
     Migrate,
     /// Add demo companies, teams, users (documented passwords) and recordings.
     Demo(DemoArgs),

@@ -8,7 +8,7 @@ use callrec_app::companies::create_company;
 use callrec_app::sealing::{seal_plain_files, DataKeys};
 use callrec_app::teams::create_team;
 use callrec_app::{Argon2Settings, Passwords};
-use callrec_domain::audio::pcm_wav;
+use callrec_domain::audio::pcm_wav_channels;
 use callrec_domain::retention::Retention;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, PhoneNumber, Role, RoleSet,
@@ -142,8 +142,10 @@ pub async fn load(
     let count = recordings.unwrap_or(if loaded { DEFAULT_RECORDINGS } else { 0 });
     if count > 0 {
         add_recordings(store, blobs, count).await?;
-        // The demo's few audio files are sealed like any other audio.
+        // The demo's few audio files are sealed like any other audio, and
+        // drawn.
         seal_plain_files(store, blobs, keys, crate::commands::now(), |_, _| {}).await?;
+        callrec_app::waveforms::fill_missing(store, blobs, keys, "demo", |_, _| {}).await?;
     }
     Ok((loaded, logins))
 }
@@ -248,21 +250,35 @@ pub fn print_logins(logins: &[DemoLogin]) {
     }
 }
 
-/// 8 kHz mono WAV of two tones in short bursts, like a phone line.
-fn synthetic_wav(seconds: u32, low: f64, high: f64) -> Vec<u8> {
+/// 8 kHz WAV of two tones in short bursts, like a phone line. In stereo
+/// the two parties take turns, the caller on the left channel and the
+/// agent on the right, as a recorder that keeps them apart writes them.
+fn synthetic_wav(seconds: u32, low: f64, high: f64, stereo: bool) -> Vec<u8> {
     let rate = 8000;
+    let tone = |t: f64, on: bool, loudness: f64| -> i16 {
+        if !on {
+            return 0;
+        }
+        let wave = |f: f64| loudness * (2.0 * std::f64::consts::PI * f * t).sin();
+        ((wave(low) + wave(high)) * f64::from(i16::MAX)) as i16
+    };
     let samples: Vec<i16> = (0..rate * seconds)
-        .map(|i| {
+        .flat_map(|i| {
             let t = f64::from(i) / f64::from(rate);
-            // On for 0.4 s, off for 0.2 s.
-            if (t % 0.6) >= 0.4 {
-                return 0;
+            if stereo {
+                // The caller for 1.1 s, a pause, the agent for 0.9 s.
+                let turn = t % 2.4;
+                vec![
+                    tone(t, turn < 1.1, 0.3),
+                    tone(t, (1.3..2.2).contains(&turn), 0.18),
+                ]
+            } else {
+                // On for 0.4 s, off for 0.2 s.
+                vec![tone(t, (t % 0.6) < 0.4, 0.25)]
             }
-            let wave = |f: f64| 0.25 * (2.0 * std::f64::consts::PI * f * t).sin();
-            ((wave(low) + wave(high)) * f64::from(i16::MAX)) as i16
         })
         .collect();
-    pcm_wav(&samples, rate)
+    pcm_wav_channels(&samples, if stereo { 2 } else { 1 }, rate)
 }
 
 /// Synthetic recordings over the last 90 days for the demo companies' team
@@ -314,7 +330,8 @@ async fn add_recordings(store: &Store, blobs: &BlobStore, count: u64) -> Result<
             .into_iter()
             .enumerate()
         {
-            let wav = synthetic_wav(seconds, 350.0 + 40.0 * i as f64, 440.0 + 60.0 * i as f64);
+            let (low, high) = (350.0 + 40.0 * i as f64, 440.0 + 60.0 * i as f64);
+            let wav = synthetic_wav(seconds, low, high, i % 2 == 1);
             let stored = blobs.put(&wav, *company).await.map_err(failed)?;
             files.push((stored, i64::from(seconds) * 1000));
         }

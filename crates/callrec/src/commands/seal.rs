@@ -7,6 +7,7 @@ use super::admin::company_named;
 use crate::error::CliError;
 use callrec_app::audit::AuditContext;
 use callrec_app::sealing::{reseal_company, seal_plain_files, DataKeys, RETIRE_AFTER};
+use callrec_app::waveforms::fill_missing;
 use callrec_store::{BlobStore, Store};
 use std::io::Write;
 
@@ -32,6 +33,24 @@ pub async fn seal_plain(store: &Store, blobs: &BlobStore, keys: &DataKeys) -> Re
         "Audio at rest: sealed {} files that were plain; {} were sealed already.",
         report.sealed, report.skipped
     );
+    Ok(())
+}
+
+/// Waveform peaks of files stored before there were any.
+pub async fn draw_waveforms(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+) -> Result<(), CliError> {
+    match fill_missing(store, blobs, keys, "cli", progress("drawn")).await? {
+        Some(filled) => println!(
+            "Waveforms: drew {} files; {} have no samples to draw (MP3, Ogg or damaged files).",
+            filled.drawn, filled.without
+        ),
+        None => println!(
+            "Waveforms: another node is drawing them now; the players show each as it is done."
+        ),
+    }
     Ok(())
 }
 

@@ -1,0 +1,97 @@
+//! Waveform peaks: computed from a WAV file's bytes when it arrives
+//! (`ingest`), and for files stored before there were peaks by the
+//! waveform job (`callrec migrate`, and every node in the background).
+
+use crate::lease::Lease;
+use crate::sealing::{open_audio, DataKeys, Opened};
+use crate::Error;
+use callrec_domain::audio::wav_layout;
+use callrec_domain::waveform::{PeakScanner, Peaks};
+use callrec_store::{BlobStore, Job, Store};
+use std::io::{self, Read};
+
+/// Bytes read at a time; the first read holds the header.
+const PIECE: usize = 64 * 1024;
+
+/// The peaks of a WAV file read from its start; `None` for samples that
+/// cannot be read (a damaged header, a compressed WAV).
+pub fn peaks_of(audio: &mut dyn Read) -> io::Result<Option<Peaks>> {
+    let mut piece = vec![0u8; PIECE];
+    let mut filled = 0;
+    while filled < PIECE {
+        match audio.read(&mut piece[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    let Some(mut scanner) = wav_layout(&piece[..filled])
+        .ok()
+        .and_then(|layout| PeakScanner::new(&layout))
+    else {
+        return Ok(None);
+    };
+    scanner.feed(&piece[..filled]);
+    loop {
+        match audio.read(&mut piece)? {
+            0 => return Ok(scanner.finish()),
+            n => scanner.feed(&piece[..n]),
+        }
+    }
+}
+
+/// What a run of the waveform job did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Filled {
+    /// Files whose peaks were saved.
+    pub drawn: u64,
+    /// Files without readable samples (saved as such, not tried again).
+    pub without: u64,
+}
+
+/// Files looked at a batch.
+const BATCH: i64 = 100;
+
+/// Computes and saves the peaks of every WAV file that has none, calling
+/// `progress(done, total)` as it goes. One node at a time (a lease), so
+/// two nodes never read the same files; `None` if another holds it.
+pub async fn fill_missing(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    holder: &str,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Option<Filled>, Error> {
+    let Some(lease) = Lease::take(store, Job::Waveforms, holder, 600).await? else {
+        return Ok(None);
+    };
+    let total = store.count_audio_missing_peaks().await?.max(0) as u64;
+    let mut filled = Filled::default();
+    let mut after = String::new();
+    loop {
+        let batch = store.audio_missing_peaks(&after, BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.clone();
+        for key in batch {
+            let peaks = match open_audio(store, blobs, keys, &key).await? {
+                Opened::Audio(mut reader) => {
+                    tokio::task::spawn_blocking(move || peaks_of(&mut reader))
+                        .await?
+                        .unwrap_or(None)
+                }
+                Opened::Missing | Opened::Malformed => None,
+            };
+            store.save_audio_peaks(&key, peaks.as_ref()).await?;
+            if peaks.is_some() {
+                filled.drawn += 1;
+            } else {
+                filled.without += 1;
+            }
+            progress(filled.drawn + filled.without, total);
+        }
+        if !lease.renew().await? {
+            break;
+        }
+    }
+    lease.release().await?;
+    Ok(Some(filled))
+}
