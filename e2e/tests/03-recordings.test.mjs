@@ -1,5 +1,6 @@
 // Issue 4: filter recordings by number and date, play one (the player's
-// currentTime advances), download one.
+// currentTime advances), download one. The row's other actions are in its
+// "…" menu (issue 26).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -16,6 +17,7 @@ test("filters by number and date, plays and downloads a recording", () => withPa
   const rows = page.getByRole("table").getByRole("row");
   assert.equal(await rows.count(), 51, "a header and 50 recordings a page");
   await screenshot(page, "recordings", { fullPage: false });
+  await page.getByText("More filters", { exact: true }).click();
 
   // Filter by part of the first recording's calling number and its day.
   const first = rows.nth(1);
@@ -25,6 +27,7 @@ test("filters by number and date, plays and downloads a recording", () => withPa
   const digits = calling.replace(/\D/g, "").slice(-6, -1);
   await page.getByLabel("Calling Number").fill(digits);
   const day = started.slice(0, 10);
+  await page.getByRole("radio", { name: "Custom" }).check();
   await page.getByLabel("Start Date/Time").fill(`${day}T00:00`);
   await page.getByLabel("End Date/Time").fill(`${day}T23:59`);
   await page.getByRole("button", { name: "Search" }).click();
@@ -39,18 +42,17 @@ test("filters by number and date, plays and downloads a recording", () => withPa
   }
   await screenshot(page, "recordings-filtered");
 
-  // Play: an inline player whose time advances.
+  // Play: the page's one player, whose time advances.
   await filtered.nth(1).getByRole("button", { name: "Play" }).click();
-  const audio = filtered.nth(1).locator("audio");
-  await audio.waitFor();
   await page.waitForFunction(() => {
     const player = document.querySelector("audio");
     return player && player.currentTime > 0.5;
   }, null, { timeout: 15000 });
-  await screenshot(page, "recordings-playing");
+  await screenshot(page, "recordings-playing", { fullPage: false });
 
   // Download: the original file, with a meaningful name.
   const downloadPromise = page.waitForEvent("download");
+  await filtered.nth(1).getByRole("button", { name: "More actions" }).click();
   await filtered.nth(1).getByRole("link", { name: "Download" }).click();
   const download = await downloadPromise;
   assert.match(download.suggestedFilename(), /^\d{4}-\d{2}-\d{2}_\d{6}_(inbound|outbound|internal)_.+_to_.+\.wav$/);
@@ -59,6 +61,7 @@ test("filters by number and date, plays and downloads a recording", () => withPa
   assert.equal(bytes.subarray(8, 12).toString(), "WAVE");
 
   // Details: the fingerprint is the SHA-256 of the bytes just downloaded.
+  await filtered.nth(1).getByRole("button", { name: "More actions" }).click();
   await filtered.nth(1).getByRole("link", { name: "Details" }).click();
   await page.getByRole("heading", { name: "Recording details", level: 1 }).waitFor();
   const { createHash } = await import("node:crypto");
@@ -89,11 +92,11 @@ test("without Access to Download Recordings the player offers no download", () =
   await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }).click();
   await page.waitForURL(/\/recordings$/);
   const first = page.getByRole("table").getByRole("row").nth(1);
-  assert.equal(await first.getByRole("link", { name: "Download" }).count(), 0, "no Download link");
+  await first.getByRole("button", { name: "More actions" }).click();
+  assert.equal(await first.getByRole("link", { name: "Download" }).count(), 0, "no Download in the row's menu");
   await first.getByRole("button", { name: "Play" }).click();
-  const audio = first.locator("audio");
-  await audio.waitFor();
-  assert.equal(await audio.getAttribute("controlslist"), "nodownload");
+  const player = page.getByRole("region", { name: "Player" });
+  assert.equal(await player.getByRole("link", { name: "Download" }).count(), 0, "nor in the player");
   // The player still plays: its requests are parts, never the whole file.
   await page.waitForFunction(() => document.querySelector("audio").currentTime > 0.2, null, { timeout: 15000 });
 }));

@@ -21,7 +21,10 @@ test("legal hold, Deleted recordings and Restore", () => withPages("records-hold
   const rows = page.getByRole("table").getByRole("row");
   const first = rows.nth(1);
   const firstTime = (await first.getByRole("cell").nth(1).innerText()).trim();
-  await first.getByRole("link", { name: "Details" }).click();
+  // On hold with a reason in three clicks: the row's menu, Place on hold…,
+  // and Place on hold once the reason is typed (issue 26).
+  await first.getByRole("button", { name: "More actions" }).click();
+  await first.getByRole("link", { name: "Place on hold…" }).click();
   const keeping = page.getByRole("region", { name: "Retention and legal hold" });
   await keeping.getByRole("button", { name: "Place on hold" }).click();
   // The reason is required: the browser keeps the form.
@@ -34,6 +37,7 @@ test("legal hold, Deleted recordings and Restore", () => withPages("records-hold
 
   // The list: a badge, the On hold filter, no Delete on the held row.
   await menu(page).getByRole("link", { name: "Recordings" }).click();
+  await page.getByText("More filters", { exact: true }).click();
   await page.getByRole("checkbox", { name: "On hold" }).check();
   await page.getByRole("button", { name: "Search" }).click();
   await page.waitForURL(/held=1/);
@@ -41,6 +45,8 @@ test("legal hold, Deleted recordings and Restore", () => withPages("records-hold
   assert.equal(await held.count(), 2, "a header and the one held recording");
   assert.equal((await held.nth(1).getByRole("cell").nth(1).innerText()).trim(), firstTime);
   await held.nth(1).getByText("On hold").waitFor();
+  await held.nth(1).getByRole("button", { name: "More actions" }).click();
+  await held.nth(1).getByRole("link", { name: "Details" }).waitFor();
   assert.equal(await held.nth(1).getByRole("button", { name: "Delete" }).count(), 0);
   await screenshot(page, "recordings-on-hold");
 
@@ -48,6 +54,7 @@ test("legal hold, Deleted recordings and Restore", () => withPages("records-hold
   await page.getByRole("link", { name: "Clear filters" }).click();
   const second = page.getByRole("table").getByRole("row").nth(2);
   const secondTime = (await second.getByRole("cell").nth(1).innerText()).trim();
+  await second.getByRole("button", { name: "More actions" }).click();
   await second.getByRole("button", { name: "Delete" }).click();
   const dialog = page.getByRole("dialog", { name: "Delete this recording?" });
   await dialog.getByText("moves to Deleted recordings").waitFor();
@@ -65,6 +72,7 @@ test("legal hold, Deleted recordings and Restore", () => withPages("records-hold
   // Hold everything the search matches: counted, confirmed, then released.
   await menu(page).getByRole("link", { name: "Recordings" }).click();
   const day = firstTime.slice(0, 10);
+  await page.getByRole("radio", { name: "Custom" }).check();
   await page.getByLabel("Start Date/Time").fill(`${day}T00:00`);
   await page.getByLabel("End Date/Time").fill(`${day}T23:59`);
   await page.getByRole("button", { name: "Search" }).click();
@@ -77,12 +85,12 @@ test("legal hold, Deleted recordings and Restore", () => withPages("records-hold
   await hold.getByRole("button", { name: "Place on hold" }).click();
   await page.getByRole("status").filter({ hasText: "Legal hold placed on every recording matching the search" }).waitFor();
   const matching = await page.getByRole("table").getByRole("row").count();
-  assert.equal(await page.getByRole("table").getByText("On hold").count(), matching - 1, "every row of the day is held");
+  assert.equal(await page.getByRole("table").getByText("On hold", { exact: true }).count(), matching - 1, "every row of the day is held");
   await page.getByRole("link", { name: "Release hold on all matching…" }).click();
   const release = page.getByRole("dialog", { name: "Release hold" });
   await release.getByRole("button", { name: "Release hold" }).click();
   await page.getByRole("status").filter({ hasText: "Legal hold released" }).waitFor();
-  assert.equal(await page.getByRole("table").getByText("On hold").count(), 0);
+  assert.equal(await page.getByRole("table").getByText("On hold", { exact: true }).count(), 0);
 }));
 
 test("download selected recordings as a ZIP with a manifest", () => withPages("records-zip", env.browser, async () => {
@@ -156,6 +164,7 @@ test("the call detail report, on a phone too", () => withPages("records-calls", 
   await page.waitForURL(/\/recordings$/);
   await page.getByRole("link", { name: "Call detail report" }).click();
   await page.getByRole("heading", { name: "Call detail report", level: 1 }).waitFor();
+  await page.getByText("More filters", { exact: true }).click();
   await page.getByLabel("Direction").selectOption({ label: "Inbound" });
   await page.getByRole("button", { name: "Show report" }).click();
   await page.waitForURL(/direction=inbound/);

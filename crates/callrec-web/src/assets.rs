@@ -9,6 +9,8 @@ use axum::routing::get;
 use axum::Router;
 
 const CSS: &str = include_str!("assets/app.css");
+/// The portal's icon (browsers ask for `/favicon.ico` whatever the page says).
+const ICON: &str = include_str!("assets/icon.svg");
 /// The page script and the player, served as one file.
 const JS: &str = concat!(
     include_str!("assets/app.js"),
@@ -24,6 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             Route::Script.path(),
             get(|| async { asset("text/javascript; charset=utf-8", JS) }),
+        )
+        .route(
+            Route::Icon.path(),
+            get(|| async { asset("image/svg+xml", ICON) }),
         )
 }
 

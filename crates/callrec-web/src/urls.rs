@@ -100,6 +100,7 @@ routes! {
     ApiUnknown => "/api/v1/{*rest}" [GET];
     StyleSheet => "/assets/app.css" [GET];
     Script => "/assets/app.js" [GET];
+    Icon => "/favicon.ico" [GET];
     Healthz => "/healthz" [GET];
     Readyz => "/readyz" [GET];
     Metrics => "/metrics" [GET];

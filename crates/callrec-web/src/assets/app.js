@@ -173,6 +173,8 @@
       button.setAttribute("aria-pressed", on ? "true" : "false");
       input.value = on ? "1" : "0";
       if (note) note.hidden = !on;
+      var save = button.closest("form").querySelector("[data-save-after-reset]");
+      if (save) save.disabled = !on;
     });
   });
 
@@ -447,6 +449,10 @@
     fold(folded);
     if (toggle) toggle.addEventListener("click", function () { fold(!filters.classList.contains("folded")); });
   }
+
+  // On a phone the menu is one row that scrolls: the current page in view.
+  var here = document.querySelector('.menu a[aria-current="page"]');
+  if (here && here.scrollIntoView && window.innerWidth <= 760) here.scrollIntoView({ block: "nearest", inline: "center" });
 
   // An error summary takes the focus, so it is read out first.
   var summary = document.querySelector("[data-focus-on-load]");

@@ -98,6 +98,7 @@ pub(crate) async fn details_page(
     let back = query.get("back");
     let (previous_link, next_link) = neighbours(&state, &current, &recording, back).await?;
     let can_download = current.actor.can(Role::DownloadRecordings);
+    let started = current.zone.format_ms(recording.started_at_ms);
     let company = state
         .store
         .company(recording.company_id)
@@ -117,16 +118,11 @@ pub(crate) async fn details_page(
             .kept_until(&company_zone, recording.started_at_ms),
         retention: company.retention_rule().in_force(current.now).to_string(),
         chrome: Chrome::new(&current, "Recording details", Some(MenuItem::Recordings)),
-        started: current.zone.format_ms(recording.started_at_ms),
+        started: started.clone(),
         duration: duration_text(recording.duration_ms),
         size: size_text(recording.size_bytes),
         show_company: current.actor.scope() == DataScope::Everything,
-        player: Player::for_call(
-            &recording.id,
-            query.get("t"),
-            recording.duration_ms,
-            can_download,
-        ),
+        player: Player::for_call(&recording, &started, query.get("t"), can_download),
         back_link: if back.is_empty() {
             "/recordings".into()
         } else {

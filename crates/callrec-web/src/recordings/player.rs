@@ -3,7 +3,7 @@
 //! the top of a recording's page, opened at `?t=` seconds.
 
 use super::PageId;
-use callrec_domain::recording::RecordingId;
+use callrec_store::Recording;
 
 pub(crate) struct Player {
     /// The call it opens with (a recording's page); none on Recordings.
@@ -29,16 +29,19 @@ impl Player {
         }
     }
 
-    /// The player of a recording's page, at `t` seconds (`?t=`) when that
-    /// is within the call.
-    pub fn for_call(id: &RecordingId, t: &str, duration_ms: i64, can_download: bool) -> Player {
-        let longest = u32::try_from(duration_ms.max(0) / 1000).unwrap_or(u32::MAX);
+    /// The player of `recording`'s page, at `t` seconds (`?t=`) when that
+    /// is within the call; `started` is its start in the viewer's zone.
+    pub fn for_call(recording: &Recording, started: &str, t: &str, can_download: bool) -> Player {
+        let longest = u32::try_from(recording.duration_ms.max(0) / 1000).unwrap_or(u32::MAX);
         Player {
-            id: Some(PageId(id.clone())),
+            id: Some(PageId(recording.id.clone())),
             start: t.trim().parse::<u32>().map_or(0, |t| t.min(longest)),
             can_download,
             pinned: false,
-            title: String::new(),
+            title: format!(
+                "{started} · {} → {}",
+                recording.calling_number, recording.called_number
+            ),
         }
     }
 }

@@ -19,6 +19,7 @@ use callrec_app::audit::{record_export, Export};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::csv::csv_line;
 use callrec_domain::permissions::DataScope;
+use callrec_domain::recording::RecordingId;
 use callrec_domain::zone::Zone;
 use callrec_domain::{MenuItem, Role, ValidationError};
 use callrec_store::{AuditEntry, AuditQuery};
@@ -42,6 +43,9 @@ pub(crate) struct AuditRow {
     pub event: String,
     pub actor: String,
     pub target: String,
+    /// Where the target can be seen: a recording's page, or the user on
+    /// Users (the page checks the viewer's reach as ever).
+    pub target_link: Option<String>,
     pub client: String,
     pub details: String,
 }
@@ -55,6 +59,18 @@ impl AuditRow {
             // the ingest API or sign-in attempts.
             actor: entry.actor_name.clone().unwrap_or_else(|| "—".to_string()),
             target: entry.target.clone().unwrap_or_default(),
+            target_link: entry.target.as_deref().and_then(|target| {
+                if RecordingId::parse(target).is_some() {
+                    Some(format!("/recordings/{target}"))
+                } else if entry.action.starts_with("user.") || entry.action.starts_with("mfa.") {
+                    Some(format!(
+                        "/users{}",
+                        crate::form::query_string([("q", target)])
+                    ))
+                } else {
+                    None
+                }
+            }),
             client: entry.client_addr.clone().unwrap_or_default(),
             details: entry.details.clone(),
         }

@@ -229,6 +229,7 @@ pub(super) fn table() -> Vec<Row> {
         row("GET", "/healthz", "/healthz", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         row("GET", "/readyz", "/readyz", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         row("GET", "/assets/app.css", "/assets/app.css", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        row("GET", "/favicon.ico", "/favicon.ico", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         row("GET", "/assets/app.js", "/assets/app.js", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         // Cookies are no API credential: without a token, 401 for everyone.

@@ -1,0 +1,182 @@
+// Issue 26: finding a call from a number typed as people say it, and
+// hearing it in the one player: waveform, lanes per party with Solo and
+// Mute, skips, speed, keys, ?t= and Copy link at current time; every page
+// at 390 px without sideways scrolling and without console errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useServerAndBrowser, newPage, logIn, screenshot, withPages } from "../lib.mjs";
+
+const env = useServerAndBrowser();
+
+const player = (page) => page.getByRole("region", { name: "Player" });
+const audioState = (page) => page.evaluate(() => {
+  const audio = document.querySelector("audio");
+  return { src: audio.currentSrc, time: audio.currentTime, rate: audio.playbackRate, paused: audio.paused, count: document.querySelectorAll("audio").length };
+});
+
+/** `+447700900123` as said in the United Kingdom: `07700 900123`. */
+function national(e164) {
+  const rest = e164.replace(/^\+44/, "0");
+  return `${rest.slice(0, 5)} ${rest.slice(5)}`;
+}
+
+test("a call from yesterday, typed the national way, is found and played in three clicks", () => withPages("listening-find", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  // Setup (not counted): an inbound call of yesterday and its number.
+  await page.goto(`${env.server.url}/recordings?period=yesterday&direction=inbound`);
+  const calling = (await page.getByRole("table").getByRole("row").nth(1).getByRole("cell").allInnerTexts())[3];
+  assert.match(calling, /^\+44\d{10}$/);
+  await page.goto(`${env.server.url}/home`);
+
+  let clicks = 0;
+  const click = async (locator) => { clicks += 1; await locator.click(); };
+  await click(page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Recordings" }));
+  await page.getByRole("searchbox", { name: "Phone number" }).fill(national(calling));
+  await click(page.getByRole("radio", { name: "Yesterday" }));
+  await page.waitForURL(/period=yesterday/);
+  const rows = page.getByRole("table").getByRole("row");
+  assert.ok(await rows.count() >= 2, "the call is found");
+  for (let i = 1; i < await rows.count(); i += 1) {
+    const cells = await rows.nth(i).getByRole("cell").allInnerTexts();
+    assert.ok(cells[3] === calling || cells[4] === calling, `${cells} has ${calling}`);
+  }
+  await click(rows.nth(1).getByRole("button", { name: "Play" }));
+  await page.waitForFunction(() => document.querySelector("audio").currentTime > 0.3, null, { timeout: 15000 });
+  assert.equal(clicks, 3, "find yesterday's call from a number and play it");
+  await screenshot(page, "listening-found-and-playing", { fullPage: false });
+
+  // A number with a letter in it: said beside the field, nothing listed.
+  await page.getByRole("searchbox", { name: "Phone number" }).fill("07700 9OO123");
+  await page.getByRole("button", { name: "Search" }).click();
+  const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });
+  await summary.waitFor();
+  assert.equal(await page.getByRole("searchbox", { name: "Phone number" }).getAttribute("aria-invalid"), "true");
+  assert.equal(await page.getByRole("table").count(), 0, "nothing listed");
+  await summary.getByRole("link", { name: /Phone number must be digits/ }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "f-number", "the summary leads to the field");
+  await screenshot(page, "listening-error-summary");
+}));
+
+test("one player: switching calls, skips, speed, keys, parties, ?t= and a link to the moment", () => withPages("listening-player", env.browser, async () => {
+  const page = await newPage(env.browser);
+  const errors = [];
+  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
+  await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  await page.goto(`${env.server.url}/recordings`);
+  const rows = page.getByRole("table").getByRole("row");
+
+  // Two Plays: one player, the second call.
+  await rows.nth(1).getByRole("button", { name: "Play" }).click();
+  await page.waitForFunction(() => document.querySelector("audio").currentTime > 0.2, null, { timeout: 15000 });
+  await rows.nth(2).getByRole("button", { name: "Play" }).click();
+  const second = await rows.nth(2).getByRole("button", { name: "Play" }).getAttribute("data-play");
+  await page.waitForFunction((id) => document.querySelector("audio").currentSrc.includes(id) && document.querySelector("audio").currentTime > 0.2, second, { timeout: 15000 });
+  const both = await audioState(page);
+  assert.equal(both.count, 1, "one audio element on the page");
+  assert.ok(both.src.includes(second) && !both.paused, "the second call plays");
+  assert.equal(await rows.nth(1).getByRole("button", { name: "Play" }).getAttribute("aria-pressed"), "false");
+
+  // A call long enough to skip in: open its page (the whole row opens it).
+  await page.goto(`${env.server.url}/recordings?period=`);
+  let target = null;
+  for (let i = 1; i < 51 && !target; i += 1) {
+    const cells = await rows.nth(i).getByRole("cell").allInnerTexts();
+    const [m, s] = cells[7].split(":").map(Number);
+    if (m * 60 + s >= 25) target = i;
+  }
+  assert.ok(target, "a call of 25 s or more");
+  await rows.nth(target).getByRole("cell").nth(2).click();
+  await page.getByRole("heading", { name: "Recording details", level: 1 }).waitFor();
+  const id = page.url().match(/recordings\/([0-9a-f]{32})/)[1];
+  const box = player(page);
+  await box.getByRole("img", { name: "Waveform" }).waitFor();
+  await box.getByRole("button", { name: "Play" }).click();
+  await page.waitForFunction(() => document.querySelector("audio").currentTime > 0.2, null, { timeout: 15000 });
+  await box.getByRole("button", { name: "Pause" }).click();
+  const before = (await audioState(page)).time;
+  await box.getByRole("button", { name: "Forward 10 s" }).click();
+  let now = await audioState(page);
+  assert.ok(Math.abs(now.time - (before + 10)) < 0.6, `Forward 10 s: ${before} → ${now.time}`);
+  await box.getByRole("button", { name: "Back 10 s" }).click();
+  now = await audioState(page);
+  assert.ok(Math.abs(now.time - before) < 0.6, `Back 10 s: ${now.time}`);
+  await box.getByRole("combobox", { name: "Speed" }).selectOption("1.5");
+  assert.equal((await audioState(page)).rate, 1.5);
+  // Keys: → 5 s, Shift+← 30 s (to the start), > faster, Space plays.
+  await page.locator("h1").click();
+  const atKeys = (await audioState(page)).time;
+  await page.keyboard.press("ArrowRight");
+  assert.ok(Math.abs((await audioState(page)).time - (atKeys + 5)) < 0.6, "→ is 5 s");
+  await page.keyboard.press("Shift+ArrowLeft");
+  assert.ok((await audioState(page)).time < 0.3, "Shift+← is 30 s back");
+  await page.keyboard.press(">");
+  assert.equal((await audioState(page)).rate, 1.75);
+  await page.keyboard.press(" ");
+  await page.waitForFunction(() => !document.querySelector("audio").paused);
+  await page.keyboard.press(" ");
+  await page.waitForFunction(() => document.querySelector("audio").paused);
+
+  // Parties: a stereo call has a lane each, with Solo and Mute.
+  const lanes = box.getByRole("group");
+  if (await lanes.count() === 2) {
+    const caller = lanes.nth(0);
+    await caller.getByRole("button", { name: "Solo" }).click();
+    assert.equal(await caller.getByRole("button", { name: "Solo" }).getAttribute("aria-pressed"), "true");
+    assert.equal(await box.getAttribute("data-heard"), "10", "only the soloed party is heard");
+    await lanes.nth(1).getByRole("button", { name: "Mute" }).click();
+    await caller.getByRole("button", { name: "Solo" }).click();
+    assert.equal(await box.getAttribute("data-heard"), "10", "the muted party stays silent");
+  } else {
+    assert.equal(await lanes.count(), 1, "a mono call is one lane");
+    assert.equal(await box.getByRole("button", { name: "Solo" }).count(), 0);
+  }
+  await screenshot(page, "listening-recording-page");
+
+  // A link to a moment: ?t=12 opens at 0:12; Copy link gives the moment.
+  await page.goto(`${env.server.url}/recordings/${id}?t=12`);
+  await page.waitForFunction(() => Math.abs(document.querySelector("audio").currentTime - 12) < 0.5, null, { timeout: 15000 });
+  assert.match(await box.getByLabel("Position").innerText(), /^0:12 \//);
+  await box.getByRole("button", { name: "Copy link at current time" }).click();
+  assert.equal(await box.getAttribute("data-link"), `${env.server.url}/recordings/${id}?t=12`);
+  // Click on the waveform to seek: its middle is half the call.
+  const wave = await box.getByRole("img", { name: "Waveform" }).boundingBox();
+  await page.mouse.click(wave.x + wave.width / 2, wave.y + wave.height / 2);
+  const half = await page.evaluate(() => { const a = document.querySelector("audio"); return a.currentTime / a.duration; });
+  assert.ok(Math.abs(half - 0.5) < 0.05, `seeked to ${half}`);
+  assert.deepEqual(errors, [], "no console errors");
+}));
+
+test("every page reads on a phone: nothing scrolls sideways at 390 px, no console errors", () => withPages("listening-phone", env.browser, async () => {
+  for (const [width, name] of [[1366, "wide"], [390, "phone"]]) {
+    const context = await env.browser.newContext({ viewport: { width, height: 844 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("console", (message) => { if (message.type() === "error") errors.push(`${page.url()}: ${message.text()}`); });
+    await logIn(page, env.server, "acme.admin");
+    await page.waitForURL(/\/home$/);
+    await page.goto(`${env.server.url}/recordings`);
+    const first = await page.locator("[data-play]").first().getAttribute("data-play");
+    const pages = ["/home", "/recordings", `/recordings/${first}`, "/recordings/deleted", "/reports", "/reports/calls", "/users", "/teams", "/api-tokens", "/company-settings", "/company-mfa", "/my-account"];
+    for (const path of pages) {
+      await page.goto(`${env.server.url}${path}`);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= width, `${path} is ${wide} px wide at ${width}`);
+      await screenshot(page, `page-${name}${path.replace(/\//g, "-").replace(/-[0-9a-f]{32}/, "-call")}`, { fullPage: false });
+    }
+    if (width < 1000) {
+      // The header and menu take under 120 px; the filters fold away.
+      await page.goto(`${env.server.url}/recordings`);
+      const top = await page.locator("main").evaluate((main) => main.getBoundingClientRect().top);
+      assert.ok(top < 120, `header and menu take ${top} px`);
+      const filters = page.getByRole("form", { name: "Find recordings" });
+      assert.equal(await filters.isVisible(), false, "folded on a phone");
+      await page.getByRole("button", { name: "Filters" }).click();
+      await filters.getByRole("searchbox", { name: "Phone number" }).waitFor();
+    }
+    assert.deepEqual(errors, [], "no console errors");
+    await context.close();
+  }
+}));
