@@ -11,6 +11,7 @@ mod dashboard;
 mod finding;
 mod integrity;
 mod keys;
+mod listening;
 mod mail;
 mod mfa;
 mod objects;

@@ -240,10 +240,18 @@ fn migrate_seals_plain_audio() {
         out.contains("sealed 3 files that were plain; 0 were sealed already"),
         "{out}"
     );
+    // Their waveforms too, with progress (these are not real WAV files:
+    // marked as having no samples to draw, and not tried again).
+    assert!(
+        out.contains("  3/3 files drawn (100 %)")
+            && out.contains("Waveforms: drew 0 files; 3 have no samples to draw"),
+        "{out}"
+    );
     assert_eq!(sealed_with(&cli), vec![Some(1); 3]);
     let again = cli.expect(0, &["migrate"], "");
     assert!(
-        again.contains("sealed 0 files that were plain; 3 were sealed already"),
+        again.contains("sealed 0 files that were plain; 3 were sealed already")
+            && again.contains("Waveforms: drew 0 files; 0 have no samples"),
         "{again}"
     );
 }
