@@ -146,6 +146,24 @@ test("one player: switching calls, skips, speed, keys, parties, ?t= and a link t
   await page.mouse.click(wave.x + wave.width / 2, wave.y + wave.height / 2);
   const half = await page.evaluate(() => { const a = document.querySelector("audio"); return a.currentTime / a.duration; });
   assert.ok(Math.abs(half - 0.5) < 0.05, `seeked to ${half}`);
+
+  // A note at the moment: At follows the player; the note stays across a
+  // reload, marks the waveform, and its time plays from there.
+  await page.goto(`${env.server.url}/recordings/${id}?t=12`);
+  await page.waitForFunction(() => Math.abs(document.querySelector("audio").currentTime - 12) < 0.5, null, { timeout: 15000 });
+  const notes = page.getByRole("region", { name: "Notes" });
+  await notes.getByLabel("Note", { exact: true }).click();
+  assert.equal(await notes.getByLabel("At").inputValue(), "0:12");
+  await notes.getByLabel("Note", { exact: true }).fill("Customer asks for a refund");
+  await notes.getByRole("button", { name: "Add note" }).click();
+  await page.getByRole("status").filter({ hasText: "Note added" }).waitFor();
+  await page.reload();
+  await notes.getByRole("paragraph").filter({ hasText: "Customer asks for a refund" }).waitFor();
+  assert.equal(await notes.getByRole("listitem").count(), 1);
+  await box.getByRole("button", { name: "Forward 10 s" }).click();
+  await notes.getByRole("button", { name: "Play from 0:12" }).click();
+  assert.ok(Math.abs((await audioState(page)).time - 12) < 0.5, "the note's time seeks");
+  await screenshot(page, "listening-notes");
   assert.deepEqual(errors, [], "no console errors");
 }));
 

@@ -18,6 +18,7 @@ pub mod keyring;
 pub mod lease;
 pub mod mail;
 pub mod mfa;
+pub mod notes;
 pub mod passwords;
 pub mod playback;
 pub mod records;

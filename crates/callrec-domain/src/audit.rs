@@ -69,6 +69,9 @@ audit_actions! {
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";
     RecordingRestored => "recording.restored", "Recording restored";
+    NoteAdded => "recording.note_added", "Note added";
+    NoteChanged => "recording.note_changed", "Note changed";
+    NoteDeleted => "recording.note_deleted", "Note deleted";
     RecordingsPurged => "recording.purged", "Recordings purged";
     HoldPlaced => "recording.hold_placed", "Legal hold placed";
     HoldReleased => "recording.hold_released", "Legal hold released";

@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod mfa;
 pub mod names;
 pub mod network;
+pub mod note;
 pub mod password;
 pub mod period;
 pub mod permissions;

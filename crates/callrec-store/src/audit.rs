@@ -106,6 +106,10 @@ pub struct AuditQuery {
     /// Entries by the user with this username (any case).
     pub actor_name: Option<String>,
     pub action: Option<String>,
+    /// Entries about this target (a recording's id: who listened).
+    pub target: Option<String>,
+    /// With `target`: only these actions.
+    pub actions: Vec<AuditAction>,
     /// From this time (Unix seconds), inclusive.
     pub from: Option<i64>,
     /// Up to this time (Unix seconds), exclusive.
@@ -230,6 +234,18 @@ impl Store {
         if let Some(action) = &query.action {
             let p = filter.bind(action.clone());
             filter.and(format!("action = {p}"));
+        }
+        if let Some(target) = &query.target {
+            let p = filter.bind(target.clone());
+            filter.and(format!("target = {p}"));
+        }
+        if !query.actions.is_empty() {
+            let codes: Vec<String> = query
+                .actions
+                .iter()
+                .map(|a| filter.bind(a.code().to_string()))
+                .collect();
+            filter.and(format!("action IN ({})", codes.join(", ")));
         }
         if let Some(from) = query.from {
             let p = filter.bind(from);

@@ -26,6 +26,7 @@ mod json;
 mod key_check;
 mod mfa;
 mod migrate;
+mod notes;
 pub mod number_index;
 mod outbox;
 mod packed;
@@ -63,6 +64,7 @@ pub use data_keys::WrappedKey;
 pub use directory::FilterChoices;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
+pub use notes::{NewNote, StoredNote};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
 pub use purge::{Job, PurgeRule, PurgedBatch};
 pub use recordings::{

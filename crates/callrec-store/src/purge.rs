@@ -118,6 +118,7 @@ impl Store {
     ) -> Result<PurgedBatch> {
         let mut tx = self.begin_write().await?;
         let mut keys: Vec<String> = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
         let mut batch = PurgedBatch::default();
         if let Some(before) = rule.expired_before {
             // `held_at IS NULL` outside the subquery too: on PostgreSQL a
@@ -125,7 +126,7 @@ impl Store {
             let rows = sqlx::query(
                 "DELETE FROM recordings WHERE held_at IS NULL AND id IN \
                  (SELECT id FROM recordings WHERE company_id = $1 AND started_at < $2 \
-                  AND held_at IS NULL ORDER BY started_at LIMIT $3) RETURNING storage_key",
+                  AND held_at IS NULL ORDER BY started_at LIMIT $3) RETURNING id, storage_key",
             )
             .bind(rule.company.0)
             .bind(before)
@@ -135,13 +136,14 @@ impl Store {
             batch.expired = rows.len() as u64;
             for row in rows {
                 keys.push(row.try_get("storage_key")?);
+                ids.push(row.try_get("id")?);
             }
         }
         let rows = sqlx::query(
             "DELETE FROM deleted_recordings WHERE held_at IS NULL AND id IN \
              (SELECT id FROM deleted_recordings WHERE company_id = $1 AND held_at IS NULL \
               AND (deleted_at < $2 OR started_at < $3) ORDER BY deleted_at LIMIT $4) \
-             RETURNING storage_key",
+             RETURNING id, storage_key",
         )
         .bind(rule.company.0)
         .bind(rule.deleted_before)
@@ -152,9 +154,17 @@ impl Store {
         batch.deleted = rows.len() as u64;
         for row in rows {
             keys.push(row.try_get("storage_key")?);
+            ids.push(row.try_get("id")?);
         }
         if batch.total() == 0 {
             return Ok(batch);
+        }
+        // A purged recording's notes go with it.
+        for id in &ids {
+            sqlx::query("DELETE FROM recording_notes WHERE recording_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         keys.sort();
         keys.dedup();

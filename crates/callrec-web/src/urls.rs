@@ -78,6 +78,7 @@ routes! {
     RecordingAudio => "/recordings/{id}/audio" [GET];
     RecordingDownload => "/recordings/{id}/download" [GET];
     RecordingWaveform => "/recordings/{id}/waveform" [GET];
+    RecordingNotes => "/recordings/{id}/notes" [POST];
     RecordingDelete => "/recordings/{id}/delete" [POST];
     RecordingHold => "/recordings/{id}/hold" [POST];
     RecordingRelease => "/recordings/{id}/release" [POST];

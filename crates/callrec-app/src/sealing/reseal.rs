@@ -27,6 +27,8 @@ pub struct Resealed {
     pub key_id: u32,
     /// Whether the older keys were deleted (see [`RETIRE_AFTER`]).
     pub retired: bool,
+    /// Notes sealed again with the new key.
+    pub notes: u64,
 }
 
 /// Older data keys are deleted only once the new one is this old (Unix
@@ -254,7 +256,14 @@ pub async fn reseal_company(
         .map_or(now, |k| k.created_at);
     // Every file's header is read before the write lock is taken.
     let retire = now - made >= RETIRE_AFTER && !any_behind(blobs, &files, key_id).await?;
+    // Notes are sealed with the same keys: opened and sealed again now,
+    // written with the entry below.
+    let notes = crate::notes::sealed_again(store, keys, company, key_id, now).await?;
+    report.notes = notes.len() as u64;
     let mut write = store.write(now).await?;
+    for (id, sealed) in &notes {
+        write.reseal_note(*id, key_id, sealed).await?;
+    }
     if retire {
         write.retire_data_keys_before(company, key_id).await?;
         report.retired = true;
@@ -264,10 +273,11 @@ pub async fn reseal_company(
         .company(company)
         .target(company_name)
         .details(format!(
-            "audio re-sealed with data key {}: {} files now, {} already{}",
+            "audio re-sealed with data key {}: {} files now, {} already, {} notes{}",
             report.key_id,
             report.sealed,
             report.skipped,
+            report.notes,
             if report.retired {
                 "; older keys retired"
             } else {

@@ -17,3 +17,25 @@ CREATE TABLE audio_peaks (
     storage_key TEXT PRIMARY KEY,
     peaks       TEXT NOT NULL
 );
+
+-- Notes at a moment of a call (issue 26): sealed with the company's data
+-- key like the audio (`sealed` is the sealed text in hex, `key_id` the
+-- key). A note follows its recording by id: into Deleted recordings and
+-- back, and away with it when it is purged.
+CREATE TABLE recording_notes (
+    id           INTEGER PRIMARY KEY,
+    recording_id TEXT    NOT NULL,
+    company_id   INTEGER NOT NULL REFERENCES companies (id),
+    author_id    INTEGER NOT NULL REFERENCES users (id),
+    at_ms        INTEGER NOT NULL CHECK (at_ms >= 0),
+    key_id       INTEGER NOT NULL,
+    sealed       TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    changed_at   INTEGER
+);
+CREATE INDEX recording_notes_by_recording ON recording_notes (recording_id, at_ms);
+CREATE INDEX recording_notes_by_company ON recording_notes (company_id, key_id);
+
+-- Who listened: a recording's page lists its plays and downloads from the
+-- audit log, found by the recording's id.
+CREATE INDEX audit_by_target ON audit_log (target, id DESC);

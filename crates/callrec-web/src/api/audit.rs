@@ -150,6 +150,7 @@ pub(crate) async fn entries(
             until,
             before,
             limit: limit + 1,
+            ..AuditQuery::default()
         })
         .await?;
     let next = (items.len() > limit as usize).then(|| {

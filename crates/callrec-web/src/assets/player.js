@@ -295,6 +295,16 @@
     seekTo(Number(seek.dataset.seek));
   });
 
+  // Add note: the moment is the player's when writing starts, unless typed.
+  var noteForm = document.querySelector("[data-add-note]");
+  if (noteForm) {
+    var moment = noteForm.querySelector("[data-note-moment]");
+    moment.addEventListener("input", function () { moment.dataset.typed = "1"; });
+    noteForm.querySelector("textarea").addEventListener("focus", function () {
+      if (!moment.dataset.typed) moment.value = clock(audio.currentTime);
+    });
+  }
+
   if (root.dataset.id) load(root.dataset.id, null, Number(root.dataset.start || 0), false);
   showTime();
   window.callrecPlayer = { seek: seekTo, load: load, time: function () { return audio.currentTime; } };

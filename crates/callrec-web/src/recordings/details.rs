@@ -15,9 +15,12 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
+use callrec_app::notes;
+use callrec_domain::audit::AuditAction;
+use callrec_domain::note::moment_text;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::{MenuItem, Role};
-use callrec_store::{Cursor, PageFrom, Recording};
+use callrec_store::{AuditQuery, Cursor, PageFrom, Recording};
 
 #[derive(Template)]
 #[template(path = "recordings/details.html")]
@@ -36,11 +39,38 @@ struct DetailsPage {
     kept_until: Option<String>,
     retention: String,
     player: Player,
+    notes: Vec<NoteRow>,
+    /// The search it was opened from, as sent back by its forms.
+    back: String,
+    /// Plays and downloads from the audit log (Access to Audit Log).
+    listened: Option<Vec<Listen>>,
     /// Recordings with the search it was opened from.
     back_link: String,
     /// The newer and older call of that search.
     previous_link: Option<String>,
     next_link: Option<String>,
+}
+
+/// A note as the page shows it.
+struct NoteRow {
+    id: i64,
+    author: String,
+    /// `1:23` into the call, and the same in seconds (for seeking).
+    at: String,
+    at_seconds: i64,
+    /// When it was written, in the viewer's zone.
+    written: String,
+    changed: bool,
+    text: String,
+    /// The viewer wrote it, less than a day ago.
+    can_change: bool,
+}
+
+/// A play or download of the recording.
+struct Listen {
+    at: String,
+    who: String,
+    what: &'static str,
 }
 
 /// `1.2 MB` (decimal, as file managers show).
@@ -99,6 +129,49 @@ pub(crate) async fn details_page(
     let (previous_link, next_link) = neighbours(&state, &current, &recording, back).await?;
     let can_download = current.actor.can(Role::DownloadRecordings);
     let started = current.zone.format_ms(recording.started_at_ms);
+    let notes = notes::notes_of(&state.store, &state.data_keys, &recording)
+        .await?
+        .into_iter()
+        .map(|note| NoteRow {
+            id: note.id,
+            author: note.author.clone(),
+            at: moment_text(note.at_ms),
+            at_seconds: note.at_ms / 1000,
+            written: current.zone.format_minutes(note.created_at),
+            changed: note.changed_at.is_some(),
+            can_change: note.may_change(current.user.id, current.now),
+            text: note.text,
+        })
+        .collect();
+    let listened = if current.actor.can(Role::AuditLog) {
+        let query = AuditQuery {
+            company: Some(recording.company_id),
+            target: Some(recording.id.as_str().to_string()),
+            actions: vec![
+                AuditAction::RecordingPlayed,
+                AuditAction::RecordingDownloaded,
+            ],
+            limit: 50,
+            ..AuditQuery::default()
+        };
+        let entries = state.store.audit_entries(&query).await?;
+        Some(
+            entries
+                .into_iter()
+                .map(|entry| Listen {
+                    at: current.zone.format_minutes(entry.at),
+                    who: entry.actor_name.unwrap_or_else(|| "—".into()),
+                    what: if entry.action == AuditAction::RecordingPlayed.code() {
+                        "Played"
+                    } else {
+                        "Downloaded"
+                    },
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let company = state
         .store
         .company(recording.company_id)
@@ -123,6 +196,9 @@ pub(crate) async fn details_page(
         size: size_text(recording.size_bytes),
         show_company: current.actor.scope() == DataScope::Everything,
         player: Player::for_call(&recording, &started, query.get("t"), can_download),
+        notes,
+        listened,
+        back: back.to_string(),
         back_link: if back.is_empty() {
             "/recordings".into()
         } else {

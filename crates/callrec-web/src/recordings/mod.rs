@@ -7,6 +7,7 @@ mod deleted;
 mod details;
 mod filters;
 mod holds;
+mod notes;
 mod player;
 mod waveform;
 
@@ -41,6 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::RecordingAudio.path(), get(audio::stream))
         .route(Route::RecordingDownload.path(), get(audio::download))
         .route(Route::RecordingWaveform.path(), get(waveform::waveform))
+        .route(Route::RecordingNotes.path(), post(notes::change))
         .route(Route::RecordingDelete.path(), post(audio::delete))
         .route(Route::RecordingHold.path(), post(holds::place))
         .route(Route::RecordingRelease.path(), post(holds::release))

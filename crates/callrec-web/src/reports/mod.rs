@@ -151,6 +151,7 @@ impl AuditFilters {
             until,
             before: None,
             limit: PER_PAGE,
+            ..AuditQuery::default()
         })
     }
 

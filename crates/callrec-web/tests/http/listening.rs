@@ -86,3 +86,73 @@ backend_tests! {
         assert!(page.contains("data-start=\"0\"") && !page.contains("Previous call</a>"));
     }
 }
+
+backend_tests! {
+    async fn notes_are_sealed_audited_and_changed_by_their_author_for_a_day(db) {
+        // 2026-11-21 10:00 UTC.
+        let clock = callrec_app::Clock::manual(1_795_255_200);
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let id = call(&app, &token, "2026-11-20T09:30:00Z", stereo(90)).await;
+        let notes = format!("/recordings/{id}/notes");
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains("No notes yet") && page.contains(">Add note</button>"));
+
+        let response = admin.post(&notes, &[("note", "Customer asked for a refund"), ("at", "1:23"), ("back", "number=2001")]).await;
+        assert_eq!(location(&response), format!("/recordings/{id}?done=note-added&t=83&back=number%3D2001#notes-title"));
+        let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains("Customer asked for a refund") && page.contains("data-note-at=\"83\"") && page.contains("aria-label=\"Play from 1:23\""));
+        assert!(page.contains("acme.admin · 2026-11-21 10:00") && page.contains(">Delete note</button>"));
+        // Bad notes change nothing.
+        for form in [[("note", " "), ("at", "0:10")], [("note", "x"), ("at", "1:x")]] {
+            assert_eq!(admin.post(&notes, &form).await.status(), 422, "{form:?}");
+        }
+        // Sealed at rest; audited without its words.
+        let dump = String::from_utf8_lossy(&app.database_bytes()).to_string();
+        assert!(!dump.contains("asked for a refund"), "the note's text is sealed");
+        let entries = app.store.audit_entries(&callrec_store::AuditQuery { action: Some("recording.note_added".into()), limit: 5, ..Default::default() }).await.unwrap();
+        assert_eq!(entries.len(), 1, "the refused ones left no entry");
+        assert_eq!((entries[0].target.as_deref(), entries[0].details.as_str()), (Some(id.as_str()), "note at 1:23"));
+        let note_id = app.store.notes_of(seed.acme.id, &callrec_domain::recording::RecordingId::parse(&id).unwrap()).await.unwrap()[0].id.to_string();
+
+        // Its author edits it; someone else may read it, not change it.
+        let response = admin.post(&notes, &[("change", "edit"), ("note_id", &note_id), ("note", "Refund agreed")]).await;
+        assert!(location(&response).contains("done=note-changed"));
+        let agent = app.as_user("acme.agent").await;
+        let (_, page) = agent.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains("Refund agreed") && page.contains(" · edited") && !page.contains(">Delete note</button>"));
+        let response = agent.post(&notes, &[("change", "delete"), ("note_id", &note_id)]).await;
+        assert!(location(&response).contains("done=note-locked"));
+        // Another company's user: the recording does not exist.
+        assert_eq!(app.as_user("globex.admin").await.post(&notes, &[("note", "hi"), ("at", "0:01")]).await.status(), 404);
+
+        // A day later the note stays as it is.
+        clock.advance(24 * 3600);
+        let admin = app.as_user("acme.admin").await;
+        let response = admin.post(&notes, &[("change", "delete"), ("note_id", &note_id)]).await;
+        assert!(location(&response).contains("done=note-locked"));
+        let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains("Refund agreed") && !page.contains(">Delete note</button>"));
+
+        // Who listened: plays and downloads, for those with Access to Audit Log.
+        assert!(page.contains("No one has played or downloaded this recording yet."));
+        assert_eq!(admin.get(&format!("/recordings/{id}/download")).await.status(), 200);
+        let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains(">Who listened</h2>") && page.contains("<td data-label=\"Who\">acme.admin</td><td data-label=\"What\">Downloaded</td>"), "{page}");
+        let (_, page) = agent.get_text(&format!("/recordings/{id}")).await;
+        assert!(!page.contains("Who listened"), "not without Access to Audit Log");
+
+        // Notes follow the recording into Deleted recordings, back, and away.
+        admin.post(&format!("/recordings/{id}/delete"), &[]).await;
+        admin.post(&format!("/recordings/deleted/{id}/restore"), &[]).await;
+        let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains("Refund agreed"), "restored with its note");
+        admin.post(&format!("/recordings/{id}/delete"), &[]).await;
+        clock.advance(i64::from(app.config.records.deleted_days + 1) * 86_400);
+        assert_eq!(crate::records::run_purge(&app).await.deleted, 1);
+        let left = app.store.notes_of(seed.acme.id, &callrec_domain::recording::RecordingId::parse(&id).unwrap()).await.unwrap();
+        assert!(left.is_empty(), "purged with its recording");
+    }
+}

@@ -42,7 +42,7 @@ async fn audit_details(app: &TestApp, action: &str) -> Vec<String> {
         .collect()
 }
 
-async fn run_purge(app: &TestApp) -> callrec_app::records::purge::PurgeReport {
+pub(crate) async fn run_purge(app: &TestApp) -> callrec_app::records::purge::PurgeReport {
     let zone = Zone::utc();
     let purge = Purge {
         store: &app.store,

@@ -306,6 +306,7 @@ pub(super) fn table() -> Vec<Row> {
         row("POST", "/teams/{id}/status", "/teams/{team}/status", OBJECTS, Some(Role::ManageTeams), Login, Mfa, Rule::By(change_team), &[]),
         row("GET", "/recordings/{id}", "/recordings/{rec}", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
         row("GET", "/recordings/{id}/audio", "/recordings/{rec}/audio", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
+        row("POST", "/recordings/{id}/notes", "/recordings/{rec}/notes", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[("note", "A moment"), ("at", "0:01")]),
         row("GET", "/recordings/{id}/waveform", "/recordings/{rec}/waveform", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
         row("GET", "/recordings/{id}/download", "/recordings/{rec}/download", OBJECTS, Some(Role::DownloadRecordings), Login, Mfa, Rule::By(download), &[]),
         row("GET", "/recordings", "/recordings?delete={rec}", OBJECTS, Some(Role::DeleteRecordings), Login, Mfa, Rule::By(open_delete), &[]),

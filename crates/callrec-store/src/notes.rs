@@ -1,0 +1,186 @@
+//! Notes at a moment of a call (`recording_notes`, migration 0029): their
+//! text arrives and leaves sealed (`callrec_app::notes` seals and opens
+//! it); here they are rows found by recording, inside the company.
+
+use crate::{Result, Store, Write};
+use callrec_domain::recording::RecordingId;
+use callrec_domain::{CompanyId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// A note as stored: its text still sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNote {
+    pub id: i64,
+    pub recording_id: String,
+    pub author_id: UserId,
+    /// The author's username (Users keeps it; a note outlives no user).
+    pub author: String,
+    /// Where in the call, in milliseconds.
+    pub at_ms: i64,
+    pub key_id: u32,
+    /// The sealed text, in hex.
+    pub sealed: String,
+    pub created_at: i64,
+    pub changed_at: Option<i64>,
+}
+
+/// A new note, sealed already.
+pub struct NewNote<'a> {
+    pub recording: &'a RecordingId,
+    pub company: CompanyId,
+    pub author: UserId,
+    pub at_ms: i64,
+    pub key_id: u32,
+    pub sealed: &'a str,
+}
+
+const COLUMNS: &str = "n.id, n.recording_id, n.author_id, u.username AS author, n.at_ms, \
+     n.key_id, n.sealed, n.created_at, n.changed_at";
+
+fn note_from_row(row: &AnyRow) -> Result<StoredNote> {
+    Ok(StoredNote {
+        id: row.try_get("id")?,
+        recording_id: row.try_get("recording_id")?,
+        author_id: UserId(row.try_get("author_id")?),
+        author: row.try_get("author")?,
+        at_ms: row.try_get("at_ms")?,
+        key_id: u32::try_from(row.try_get::<i64, _>("key_id")?).unwrap_or(u32::MAX),
+        sealed: row.try_get("sealed")?,
+        created_at: row.try_get("created_at")?,
+        changed_at: row.try_get("changed_at")?,
+    })
+}
+
+impl Store {
+    /// The notes of a recording of `company`, in the order of the call.
+    pub async fn notes_of(
+        &self,
+        company: CompanyId,
+        recording: &RecordingId,
+    ) -> Result<Vec<StoredNote>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM recording_notes n JOIN users u ON u.id = n.author_id \
+             WHERE n.company_id = $1 AND n.recording_id = $2 ORDER BY n.at_ms, n.id"
+        ))
+        .bind(company.0)
+        .bind(recording.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(note_from_row)
+        .collect()
+    }
+
+    /// One note of a recording of `company`.
+    pub async fn note(
+        &self,
+        company: CompanyId,
+        recording: &RecordingId,
+        id: i64,
+    ) -> Result<Option<StoredNote>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM recording_notes n JOIN users u ON u.id = n.author_id \
+             WHERE n.company_id = $1 AND n.recording_id = $2 AND n.id = $3"
+        ))
+        .bind(company.0)
+        .bind(recording.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(note_from_row)
+        .transpose()
+    }
+
+    /// The notes of `company` sealed with a key other than `key_id`, for a
+    /// re-seal.
+    pub async fn notes_sealed_before(
+        &self,
+        company: CompanyId,
+        key_id: u32,
+    ) -> Result<Vec<StoredNote>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM recording_notes n JOIN users u ON u.id = n.author_id \
+             WHERE n.company_id = $1 AND n.key_id <> $2 ORDER BY n.id"
+        ))
+        .bind(company.0)
+        .bind(i64::from(key_id))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(note_from_row)
+        .collect()
+    }
+}
+
+impl Write<'_> {
+    /// Adds a note; its id.
+    pub async fn add_note(&mut self, note: &NewNote<'_>) -> Result<i64> {
+        let now = self.now;
+        let row = sqlx::query(
+            "INSERT INTO recording_notes (recording_id, company_id, author_id, at_ms, key_id, sealed, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(note.recording.as_str())
+        .bind(note.company.0)
+        .bind(note.author.0)
+        .bind(note.at_ms)
+        .bind(i64::from(note.key_id))
+        .bind(note.sealed)
+        .bind(now)
+        .fetch_one(self.conn())
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    /// Changes a note's text if `author` wrote it after `since`: one
+    /// conditional write, so an edit racing the 24 hours cannot land late.
+    pub async fn change_note(
+        &mut self,
+        id: i64,
+        author: UserId,
+        since: i64,
+        key_id: u32,
+        sealed: &str,
+    ) -> Result<bool> {
+        let now = self.now;
+        let done = sqlx::query(
+            "UPDATE recording_notes SET key_id = $1, sealed = $2, changed_at = $3 \
+             WHERE id = $4 AND author_id = $5 AND created_at > $6",
+        )
+        .bind(i64::from(key_id))
+        .bind(sealed)
+        .bind(now)
+        .bind(id)
+        .bind(author.0)
+        .bind(since)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes a note if `author` wrote it after `since` (as above).
+    pub async fn delete_note(&mut self, id: i64, author: UserId, since: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM recording_notes WHERE id = $1 AND author_id = $2 AND created_at > $3",
+        )
+        .bind(id)
+        .bind(author.0)
+        .bind(since)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A note sealed again with another key (a data-key re-seal).
+    pub async fn reseal_note(&mut self, id: i64, key_id: u32, sealed: &str) -> Result<()> {
+        sqlx::query("UPDATE recording_notes SET key_id = $1, sealed = $2 WHERE id = $3")
+            .bind(i64::from(key_id))
+            .bind(sealed)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+}
