@@ -14,6 +14,8 @@ NEEDS = {
     ("GET", "/api/v1/users"): "directory:read",
     ("GET", "/api/v1/teams"): "directory:read",
     ("GET", "/api/v1/audit"): "audit:read",
+    ("GET", "/api/v1/recordings/{id}/notes"): "notes:read",
+    ("POST", "/api/v1/recordings/{id}/notes"): "notes:write",
 }
 
 

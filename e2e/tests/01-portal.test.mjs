@@ -109,15 +109,30 @@ test("adds a user through the Add user pop-up, with errors shown in place", () =
   await screenshot(page, "users-add-errors");
   await dialog.getByLabel("Team").selectOption({ label: "Support" });
   await dialog.getByLabel("Password").fill("a long enough phrase");
+  // New users are Agents: the preset fills the Roles tab (issue 26).
+  assert.equal(await dialog.getByLabel("Role preset").inputValue(), "agent");
+  const assigned = dialog.getByRole("listbox", { name: "Assigned" });
   await dialog.getByRole("tab", { name: "Roles" }).click();
-  await dialog.getByRole("listbox", { name: "Available" }).selectOption({ label: "Access to Recordings" });
-  await dialog.getByRole("button", { name: "Assign", exact: true }).click();
+  assert.deepEqual(await assigned.getByRole("option").allInnerTexts(), ["Access to Recordings"]);
+  await dialog.getByRole("tab", { name: "Details" }).click();
+  await dialog.getByLabel("Role preset").selectOption({ label: "Supervisor" });
+  await dialog.getByRole("tab", { name: "Roles" }).click();
+  assert.deepEqual(await assigned.getByRole("option").allInnerTexts(), ["Access to Manage Own MFA", "Access to Recordings", "Access to Download Recordings", "Access to Legal Hold"]);
+  // A role moved by hand makes it Custom, and Save keeps what the tab shows.
+  await assigned.selectOption({ label: "Access to Legal Hold" });
+  await dialog.getByRole("button", { name: "Unassign", exact: true }).click();
+  await dialog.getByRole("tab", { name: "Details" }).click();
+  assert.equal(await dialog.getByLabel("Role preset").inputValue(), "custom");
   await dialog.getByRole("button", { name: "Save" }).click();
   // A new account asks "Confirm it's you" first.
   await screenshot(page, "users-add-confirm");
   await confirmItsYou(page);
   await page.getByRole("status").filter({ hasText: "User added." }).waitFor();
   assert.equal(await page.getByRole("button", { name: "Modify dana.new" }).count(), 1);
+  await page.getByRole("button", { name: "Modify dana.new" }).click();
+  const saved = page.getByRole("dialog", { name: "Modify dana.new" });
+  await saved.getByRole("tab", { name: "Roles" }).click();
+  assert.deepEqual(await saved.getByRole("listbox", { name: "Assigned" }).getByRole("option").allInnerTexts(), ["Access to Manage Own MFA", "Access to Recordings", "Access to Download Recordings"]);
 }));
 
 test("a Staff user sees neither Users nor Company MFA, and gets 404 by URL", () => withPages("staff-scope", env.browser, async () => {

@@ -33,9 +33,7 @@ test("a new user goes from the temporary password through MFA to the Recordings 
   await add.getByLabel("Email").fill(NINA_EMAIL);
   await add.getByLabel("Level").selectOption({ label: "Company" });
   await add.getByLabel("Password").fill("temporary pass phrase");
-  await add.getByRole("tab", { name: "Roles" }).click();
-  await add.getByRole("listbox", { name: "Available" }).selectOption({ label: "Access to Recordings" });
-  await add.getByRole("button", { name: "Assign", exact: true }).click();
+  // The Agent preset gives Access to Recordings.
   await add.getByRole("button", { name: "Save" }).click();
   await confirmItsYou(operator);
   await operator.getByRole("status").filter({ hasText: "User added." }).waitFor();

@@ -167,6 +167,34 @@ test("one player: switching calls, skips, speed, keys, parties, ?t= and a link t
   assert.deepEqual(errors, [], "no console errors");
 }));
 
+test("an agent who can play their own calls is added in seven clicks or fewer", () => withPages("listening-add-agent", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  let clicks = 0;
+  const click = async (locator) => { clicks += 1; await locator.click(); };
+  await click(page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Users" }));
+  await click(page.getByRole("button", { name: "Add user" }));
+  const dialog = page.getByRole("dialog", { name: "Add user" });
+  await dialog.getByLabel("Username").fill("erin.agent");
+  await dialog.getByLabel("Name", { exact: true }).fill("Erin Agent");
+  clicks += 1;
+  await dialog.getByLabel("Team").selectOption({ label: "Support" });
+  await dialog.getByLabel("Password").fill("a long enough phrase");
+  await click(dialog.getByRole("button", { name: "Save" }));
+  const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+  await confirm.getByLabel("Password").fill("Demo-Calls-2026!");
+  await click(confirm.getByRole("button", { name: "Confirm" }));
+  await page.getByRole("status").filter({ hasText: "User added." }).waitFor();
+  assert.ok(clicks <= 7, `${clicks} clicks`);
+  console.log(`# add an agent: ${clicks} clicks`);
+  // An Agent: Access to Recordings, which a Staff user uses on their own calls.
+  await page.getByRole("button", { name: "Modify erin.agent" }).click();
+  const saved = page.getByRole("dialog", { name: "Modify erin.agent" });
+  await saved.getByRole("tab", { name: "Roles" }).click();
+  assert.deepEqual(await saved.getByRole("listbox", { name: "Assigned" }).getByRole("option").allInnerTexts(), ["Access to Recordings"]);
+}));
+
 test("every page reads on a phone: nothing scrolls sideways at 390 px, no console errors", () => withPages("listening-phone", env.browser, async () => {
   for (const [width, name] of [[1366, "wide"], [390, "phone"]]) {
     const context = await env.browser.newContext({ viewport: { width, height: 844 } });

@@ -11,13 +11,15 @@ use callrec_domain::hex::{from_hex, hex};
 use callrec_domain::note::{may_change, moment_text, NoteText, CHANGE_SECONDS};
 use callrec_domain::sealed::{open, seal, Header, Tampered};
 use callrec_domain::{CompanyId, UserId};
-use callrec_store::{NewNote, Recording, Store, StoredNote};
+use callrec_store::{NewNote, NoteAuthor, Recording, Store, StoredNote};
 
 /// A note as people read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub id: i64,
-    pub author_id: UserId,
+    /// The user who wrote it (none: an API token).
+    pub author_id: Option<UserId>,
+    /// Their username, or `token:NAME`.
     pub author: String,
     pub at_ms: i64,
     pub text: String,
@@ -28,7 +30,7 @@ pub struct Note {
 impl Note {
     /// Whether `viewer` may change it at `now`: its author, within a day.
     pub fn may_change(&self, viewer: UserId, now: i64) -> bool {
-        self.author_id == viewer && may_change(self.created_at, now)
+        self.author_id == Some(viewer) && may_change(self.created_at, now)
     }
 }
 
@@ -139,7 +141,7 @@ fn entry(
 pub async fn add_note(
     store: &Store,
     keys: &DataKeys,
-    author: UserId,
+    author: &NoteAuthor,
     recording: &Recording,
     at_ms: i64,
     text: &NoteText,

@@ -19,15 +19,21 @@ pub enum ApiScope {
     DirectoryRead,
     /// Read the audit log.
     AuditRead,
+    /// Read recordings' notes.
+    NotesRead,
+    /// Add notes to recordings.
+    NotesWrite,
 }
 
 impl ApiScope {
-    pub const ALL: [ApiScope; 5] = [
+    pub const ALL: [ApiScope; 7] = [
         ApiScope::Ingest,
         ApiScope::RecordingsRead,
         ApiScope::RecordingsDownload,
         ApiScope::DirectoryRead,
         ApiScope::AuditRead,
+        ApiScope::NotesRead,
+        ApiScope::NotesWrite,
     ];
 
     /// The name scripts, the CLI and the OpenAPI description use.
@@ -38,6 +44,8 @@ impl ApiScope {
             ApiScope::RecordingsDownload => "recordings:download",
             ApiScope::DirectoryRead => "directory:read",
             ApiScope::AuditRead => "audit:read",
+            ApiScope::NotesRead => "notes:read",
+            ApiScope::NotesWrite => "notes:write",
         }
     }
 
@@ -49,6 +57,8 @@ impl ApiScope {
             ApiScope::RecordingsDownload => "Fetch recordings' audio",
             ApiScope::DirectoryRead => "Read users and teams",
             ApiScope::AuditRead => "Read the audit log",
+            ApiScope::NotesRead => "Read recordings' notes",
+            ApiScope::NotesWrite => "Add notes to recordings",
         }
     }
 
@@ -66,6 +76,7 @@ impl ApiScope {
             ApiScope::RecordingsDownload => Some(Role::DownloadRecordings),
             ApiScope::DirectoryRead => Some(Role::ManageUsers),
             ApiScope::AuditRead => Some(Role::AuditLog),
+            ApiScope::NotesRead | ApiScope::NotesWrite => Some(Role::Recordings),
         }
     }
 
@@ -107,7 +118,7 @@ impl ApiScopes {
     }
 
     pub fn all() -> ApiScopes {
-        ApiScopes::of(ApiScope::ALL).expect("five scopes")
+        ApiScopes::of(ApiScope::ALL).expect("every scope")
     }
 
     pub fn contains(self, scope: ApiScope) -> bool {

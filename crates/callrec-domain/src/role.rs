@@ -75,6 +75,68 @@ impl Role {
     }
 }
 
+/// The Role preset of Users → Add user: a starting set of roles for the
+/// usual jobs, shown on the Roles tab (where the arrow buttons change it:
+/// Custom).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolePreset {
+    /// Plays the calls their level reaches (a Staff user: their own).
+    Agent,
+    /// Plays and downloads calls, and places holds.
+    Supervisor,
+    /// Every role.
+    Administrator,
+    /// Whatever the Roles tab holds.
+    Custom,
+}
+
+impl RolePreset {
+    pub const ALL: [RolePreset; 4] = [
+        RolePreset::Agent,
+        RolePreset::Supervisor,
+        RolePreset::Administrator,
+        RolePreset::Custom,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RolePreset::Agent => "agent",
+            RolePreset::Supervisor => "supervisor",
+            RolePreset::Administrator => "administrator",
+            RolePreset::Custom => "custom",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RolePreset::Agent => "Agent",
+            RolePreset::Supervisor => "Supervisor",
+            RolePreset::Administrator => "Administrator",
+            RolePreset::Custom => "Custom",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RolePreset> {
+        RolePreset::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// Its roles; `None` for Custom.
+    pub fn roles(self) -> Option<RoleSet> {
+        let roles: &[Role] = match self {
+            RolePreset::Agent => &[Role::Recordings],
+            RolePreset::Supervisor => &[
+                Role::Recordings,
+                Role::DownloadRecordings,
+                Role::LegalHold,
+                Role::ManageOwnMfa,
+            ],
+            RolePreset::Administrator => &Role::ALL,
+            RolePreset::Custom => return None,
+        };
+        Some(roles.iter().copied().collect())
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -64,7 +64,7 @@ pub use data_keys::WrappedKey;
 pub use directory::FilterChoices;
 pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
-pub use notes::{NewNote, StoredNote};
+pub use notes::{NewNote, NoteAuthor, StoredNote};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
 pub use purge::{Job, PurgeRule, PurgedBatch};
 pub use recordings::{

@@ -13,8 +13,9 @@ use sqlx::Row;
 pub struct StoredNote {
     pub id: i64,
     pub recording_id: String,
-    pub author_id: UserId,
-    /// The author's username (Users keeps it; a note outlives no user).
+    /// The user who wrote it (none: a token, through the API).
+    pub author_id: Option<UserId>,
+    /// The author's username, or `token:NAME`.
     pub author: String,
     /// Where in the call, in milliseconds.
     pub at_ms: i64,
@@ -25,24 +26,36 @@ pub struct StoredNote {
     pub changed_at: Option<i64>,
 }
 
+/// Who writes a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoteAuthor {
+    User(UserId),
+    /// An API token, by name.
+    Token(String),
+}
+
 /// A new note, sealed already.
 pub struct NewNote<'a> {
     pub recording: &'a RecordingId,
     pub company: CompanyId,
-    pub author: UserId,
+    pub author: &'a NoteAuthor,
     pub at_ms: i64,
     pub key_id: u32,
     pub sealed: &'a str,
 }
 
-const COLUMNS: &str = "n.id, n.recording_id, n.author_id, u.username AS author, n.at_ms, \
+const COLUMNS: &str = "n.id, n.recording_id, n.author_id, \
+     coalesce(u.username, 'token:' || n.author_token) AS author, n.at_ms, \
      n.key_id, n.sealed, n.created_at, n.changed_at";
+
+/// The notes table with their authors' names.
+const NOTES: &str = "recording_notes n LEFT JOIN users u ON u.id = n.author_id";
 
 fn note_from_row(row: &AnyRow) -> Result<StoredNote> {
     Ok(StoredNote {
         id: row.try_get("id")?,
         recording_id: row.try_get("recording_id")?,
-        author_id: UserId(row.try_get("author_id")?),
+        author_id: row.try_get::<Option<i64>, _>("author_id")?.map(UserId),
         author: row.try_get("author")?,
         at_ms: row.try_get("at_ms")?,
         key_id: u32::try_from(row.try_get::<i64, _>("key_id")?).unwrap_or(u32::MAX),
@@ -60,7 +73,7 @@ impl Store {
         recording: &RecordingId,
     ) -> Result<Vec<StoredNote>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM recording_notes n JOIN users u ON u.id = n.author_id \
+            "SELECT {COLUMNS} FROM {NOTES} \
              WHERE n.company_id = $1 AND n.recording_id = $2 ORDER BY n.at_ms, n.id"
         ))
         .bind(company.0)
@@ -80,7 +93,7 @@ impl Store {
         id: i64,
     ) -> Result<Option<StoredNote>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM recording_notes n JOIN users u ON u.id = n.author_id \
+            "SELECT {COLUMNS} FROM {NOTES} \
              WHERE n.company_id = $1 AND n.recording_id = $2 AND n.id = $3"
         ))
         .bind(company.0)
@@ -101,7 +114,7 @@ impl Store {
         key_id: u32,
     ) -> Result<Vec<StoredNote>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM recording_notes n JOIN users u ON u.id = n.author_id \
+            "SELECT {COLUMNS} FROM {NOTES} \
              WHERE n.company_id = $1 AND n.key_id <> $2 ORDER BY n.id"
         ))
         .bind(company.0)
@@ -119,12 +132,19 @@ impl Write<'_> {
     pub async fn add_note(&mut self, note: &NewNote<'_>) -> Result<i64> {
         let now = self.now;
         let row = sqlx::query(
-            "INSERT INTO recording_notes (recording_id, company_id, author_id, at_ms, key_id, sealed, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO recording_notes (recording_id, company_id, author_id, author_token, at_ms, key_id, sealed, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(note.recording.as_str())
         .bind(note.company.0)
-        .bind(note.author.0)
+        .bind(match note.author {
+            NoteAuthor::User(id) => Some(id.0),
+            NoteAuthor::Token(_) => None,
+        })
+        .bind(match note.author {
+            NoteAuthor::User(_) => None,
+            NoteAuthor::Token(name) => Some(name.as_str()),
+        })
         .bind(note.at_ms)
         .bind(i64::from(note.key_id))
         .bind(note.sealed)

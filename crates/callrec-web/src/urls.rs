@@ -93,6 +93,7 @@ routes! {
     ApiRecordings => "/api/v1/recordings" [GET, POST];
     ApiRecording => "/api/v1/recordings/{id}" [GET];
     ApiRecordingAudio => "/api/v1/recordings/{id}/audio" [GET];
+    ApiRecordingNotes => "/api/v1/recordings/{id}/notes" [GET, POST];
     ApiUsers => "/api/v1/users" [GET];
     ApiTeams => "/api/v1/teams" [GET];
     ApiAudit => "/api/v1/audit" [GET];

@@ -26,12 +26,15 @@ CREATE TABLE recording_notes (
     id           INTEGER PRIMARY KEY,
     recording_id TEXT    NOT NULL,
     company_id   INTEGER NOT NULL REFERENCES companies (id),
-    author_id    INTEGER NOT NULL REFERENCES users (id),
+    -- Written by a user, or through the API by a token (its name).
+    author_id    INTEGER REFERENCES users (id),
+    author_token TEXT,
     at_ms        INTEGER NOT NULL CHECK (at_ms >= 0),
     key_id       INTEGER NOT NULL,
     sealed       TEXT    NOT NULL,
     created_at   INTEGER NOT NULL,
-    changed_at   INTEGER
+    changed_at   INTEGER,
+    CHECK (author_id IS NOT NULL OR author_token IS NOT NULL)
 );
 CREATE INDEX recording_notes_by_recording ON recording_notes (recording_id, at_ms);
 CREATE INDEX recording_notes_by_company ON recording_notes (company_id, key_id);

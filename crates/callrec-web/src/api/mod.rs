@@ -8,6 +8,7 @@ mod caller;
 mod directory;
 mod docs;
 mod ingest;
+mod notes;
 mod openapi;
 mod params;
 mod recordings;
@@ -38,6 +39,12 @@ pub(crate) fn routes(max_upload_bytes: u64) -> Router<AppState> {
         )
         .route(Route::ApiRecording.path(), get(recordings::one))
         .route(Route::ApiRecordingAudio.path(), get(recordings::audio))
+        .route(
+            Route::ApiRecordingNotes.path(),
+            get(notes::list)
+                .post(notes::add)
+                .layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .route(Route::ApiUsers.path(), get(directory::users))
         .route(Route::ApiTeams.path(), get(directory::teams))
         .route(Route::ApiAudit.path(), get(audit::entries))
@@ -87,6 +94,13 @@ impl ApiError {
         let message = "The metadata has errors; see fields.";
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         ApiError::refused(status, "invalid_metadata", message, errors, None)
+    }
+
+    /// A note that cannot be kept as sent.
+    pub fn invalid_note(errors: Vec<ValidationError>) -> ApiError {
+        let message = "The note has errors; see fields.";
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        ApiError::refused(status, "invalid_note", message, errors, None)
     }
 
     /// Query parameters that do not parse.

@@ -2,7 +2,7 @@
 //! `#[utoipa::path]` and the types they return, so it cannot drift from
 //! them. Served at `/api/v1/openapi.json` and rendered at `/api/docs`.
 
-use super::{audit, directory, ingest, params, recordings, ErrorBody, FieldError};
+use super::{audit, directory, ingest, notes, params, recordings, ErrorBody, FieldError};
 use crate::urls::Route;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -20,7 +20,8 @@ use utoipa::{Modify, OpenApi};
         description = "Read and send a company's recorded calls, users, teams and audit log. \
             Authenticate with an API token (the API tokens page, or `callrec token create`) as \
             `Authorization: Bearer <token>`. A token acts for its company with exactly its \
-            scopes: ingest, recordings:read, recordings:download, directory:read, audit:read. \
+            scopes: ingest, recordings:read, recordings:download, directory:read, audit:read, \
+            notes:read, notes:write. \
             What is outside them answers 404, as another company's ids do. \
             Errors are JSON with a stable `code`. Times are RFC 3339 in UTC."
     ),
@@ -29,6 +30,8 @@ use utoipa::{Modify, OpenApi};
         recordings::list,
         recordings::one,
         recordings::audio,
+        notes::list,
+        notes::add,
         directory::users,
         directory::teams,
         audit::entries,
@@ -38,6 +41,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "Ingest", description = "Send recordings (scope ingest)"),
         (name = "Recordings", description = "Search and read recordings (recordings:read) and their audio (recordings:download)"),
+        (name = "Notes", description = "Notes at a moment of a call: read (notes:read) and add (notes:write)"),
         (name = "Directory", description = "Users and teams (directory:read)"),
         (name = "Audit", description = "The audit log (audit:read)"),
     )

@@ -78,6 +78,32 @@ impl Checked {
         value: Option<&str>,
         country: Country,
     ) -> Option<String> {
+        let value = value?;
+        // Exactly the described pattern, `^\+?[0-9][0-9 ().-]{0,30}$`.
+        let rest = value.strip_prefix('+').unwrap_or(value);
+        let described = rest.starts_with(|c: char| c.is_ascii_digit())
+            && rest.chars().count() <= 31
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '.' | '-'));
+        if !described {
+            self.fail(
+                field,
+                "must be a phone number or part of one: digits, spaces, dashes, dots and brackets, with an optional leading +",
+            );
+            return None;
+        }
+        self.normalised(field, Some(value), country)
+    }
+
+    /// Digits already checked, read as a number of `country` (`07700…`
+    /// finds `+447700…`).
+    pub fn normalised(
+        &mut self,
+        field: &'static str,
+        value: Option<&str>,
+        country: Country,
+    ) -> Option<String> {
         search_digits(field, value?, country).unwrap_or_else(|error| {
             self.fail(field, &error.message);
             None

@@ -179,8 +179,8 @@ pub(crate) async fn list(
     let number = check.number("number", filters.number.as_deref(), country);
     let calling = check.digits("calling_number", filters.calling_number.as_deref());
     let called = check.digits("called_number", filters.called_number.as_deref());
-    let calling = check.number("calling_number", calling, country);
-    let called = check.number("called_number", called, country);
+    let calling = check.normalised("calling_number", calling, country);
+    let called = check.normalised("called_number", called, country);
     let start_ms = check.time("start", filters.start.as_deref());
     let end_ms = check.time("end", filters.end.as_deref());
     let user = check.id("user", filters.user).map(UserId);
@@ -282,7 +282,11 @@ impl From<&Recording> for RecordingDetail {
 }
 
 /// A recording of the token's company by id, or 404.
-async fn find(state: &AppState, grant: TokenGrant, id: &str) -> Result<Recording, ApiError> {
+pub(super) async fn find(
+    state: &AppState,
+    grant: TokenGrant,
+    id: &str,
+) -> Result<Recording, ApiError> {
     let id = RecordingId::parse(id).ok_or_else(ApiError::not_found)?;
     state
         .store

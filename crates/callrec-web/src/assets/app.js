@@ -89,6 +89,32 @@
     options.forEach(function (option) { select.appendChild(option); });
   }
 
+  // Users → Add user: a Role preset fills the Roles tab; moving roles by
+  // hand there makes it Custom.
+  document.querySelectorAll("[data-role-preset]").forEach(function (preset) {
+    var prefix = preset.dataset.rolePreset;
+    var available = document.getElementById(prefix + "-available");
+    var assigned = document.getElementById(prefix + "-assigned");
+    preset.addEventListener("change", function () {
+      var option = preset.selectedOptions[0];
+      if (!option || preset.value === "custom") return;
+      var wanted = option.dataset.roles.split(" ").filter(Boolean);
+      Array.prototype.slice.call(assigned.options).concat(Array.prototype.slice.call(available.options)).forEach(function (role) {
+        if (role.disabled) return;
+        role.selected = false;
+        (wanted.indexOf(role.value) >= 0 ? assigned : available).appendChild(role);
+      });
+      sortOptions(assigned);
+      sortOptions(available);
+    });
+    document.querySelectorAll('[data-move-from="' + prefix + '-available"], [data-move-from="' + prefix + '-assigned"]').forEach(function (arrow) {
+      arrow.addEventListener("click", function () { preset.value = "custom"; });
+    });
+    [available, assigned].forEach(function (list) {
+      list.addEventListener("dblclick", function () { preset.value = "custom"; });
+    });
+  });
+
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-open-dialog]");
     if (opener) {

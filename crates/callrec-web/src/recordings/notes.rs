@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::notes::{self, NoteChange};
 use callrec_domain::note::{parse_moment, NoteText};
 use callrec_domain::{Role, ValidationError};
+use callrec_store::NoteAuthor;
 
 pub(super) async fn change(
     State(state): State<AppState>,
@@ -54,7 +55,7 @@ pub(super) async fn change(
             notes::add_note(
                 &state.store,
                 &state.data_keys,
-                author,
+                &NoteAuthor::User(author),
                 &recording,
                 at_ms,
                 &text,

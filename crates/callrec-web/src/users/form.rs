@@ -6,6 +6,7 @@ use crate::layout::Choice;
 use crate::urls::Route;
 use crate::AppState;
 use callrec_domain::permissions::DataScope;
+use callrec_domain::role::RolePreset;
 use callrec_domain::{Actor, Level, Role, RoleSet, ValidationError};
 use callrec_store::User;
 
@@ -149,11 +150,57 @@ pub(crate) struct UserForm {
     pub assigned: Vec<RoleOption>,
     pub errors: FieldErrors,
     pub roles_tab_selected: bool,
+    /// The Role preset dropdown (Add user; empty for Modify).
+    pub presets: Vec<PresetChoice>,
+}
+
+/// An option of the Role preset dropdown.
+#[derive(Debug, Clone)]
+pub(crate) struct PresetChoice {
+    pub code: &'static str,
+    pub label: &'static str,
+    /// Role codes, space-separated (none for Custom).
+    pub roles: String,
+    pub selected: bool,
+}
+
+/// The Role preset dropdown of Add user: each preset with the roles it
+/// assigns (those the actor holds), for the script that fills the Roles tab.
+fn preset_choices(actor: &Actor, chosen: RolePreset) -> Vec<PresetChoice> {
+    RolePreset::ALL
+        .into_iter()
+        .map(|preset| PresetChoice {
+            code: preset.code(),
+            label: preset.label(),
+            roles: preset_roles(actor, preset)
+                .map(|roles| roles.iter().map(Role::code).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
+            selected: preset == chosen,
+        })
+        .collect()
+}
+
+/// The roles `preset` gives that `actor` may give (only roles one holds
+/// can be assigned); `None` for Custom.
+pub(crate) fn preset_roles(actor: &Actor, preset: RolePreset) -> Option<RoleSet> {
+    Some(
+        preset
+            .roles()?
+            .iter()
+            .filter(|role| actor.roles.contains(*role))
+            .collect(),
+    )
 }
 
 impl UserForm {
     pub fn add(actor: &Actor, options: &FormOptions) -> UserForm {
-        let assigned = RoleSet::default();
+        // New users start as Agents (the roles of it the actor holds).
+        let assigned = preset_roles(actor, RolePreset::Agent).unwrap_or_default();
+        let available: RoleSet = actor
+            .roles
+            .iter()
+            .filter(|r| !assigned.contains(*r))
+            .collect();
         UserForm {
             prefix: "add",
             action: Route::Users.path().into(),
@@ -176,10 +223,11 @@ impl UserForm {
             teams: options.teams.clone(),
             companies: options.companies.clone(),
             // Only roles the actor holds are offered for a new user.
-            available: role_options(actor, &actor.roles),
+            available: role_options(actor, &available),
             assigned: role_options(actor, &assigned),
             errors: FieldErrors::default(),
             roles_tab_selected: false,
+            presets: preset_choices(actor, RolePreset::Agent),
         }
     }
 
@@ -214,6 +262,7 @@ impl UserForm {
             assigned: role_options(actor, &target.roles),
             errors: FieldErrors::default(),
             roles_tab_selected: false,
+            presets: Vec::new(),
         }
     }
 
@@ -247,6 +296,10 @@ impl UserForm {
         self.available = role_options(actor, &available);
         self.assigned = role_options(actor, assigned);
         self.roles_tab_selected = errors.roles().is_some() && errors.0.len() == 1;
+        if self.is_new {
+            let chosen = RolePreset::parse(submitted.get("preset")).unwrap_or(RolePreset::Custom);
+            self.presets = preset_choices(actor, chosen);
+        }
         self.errors = errors;
         self
     }

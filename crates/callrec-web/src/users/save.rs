@@ -1,6 +1,6 @@
 //! Saving the Add user and Modify pop-ups.
 
-use super::form::{FieldErrors, FormOptions, UserForm};
+use super::form::{preset_roles, FieldErrors, FormOptions, UserForm};
 use super::{render, ListParams, OpenDialog};
 use crate::error::AppError;
 use crate::form::FormData;
@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::accounts::{self, CreateUser, ModifyUser};
 use callrec_app::audit::AuditContext;
 use callrec_domain::permissions::{DataScope, UserAccess};
+use callrec_domain::role::RolePreset;
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, PasswordLife, Role,
     RoleSet, Subject, TeamId, UserId, Username, ValidationError,
@@ -95,7 +96,13 @@ pub(crate) async fn create(
     let actor = &current.actor.clone();
     let params = ListParams::from_form(&form);
     let options = FormOptions::load(&state, actor).await?;
-    let requested = requested_roles(&form)?;
+    // A preset other than Custom decides the roles (its script also moved
+    // them on the Roles tab; without script the preset still applies).
+    let requested = match RolePreset::parse(form.get("preset")).and_then(|p| preset_roles(actor, p))
+    {
+        Some(roles) => roles,
+        None => requested_roles(&form)?,
+    };
 
     let mut errors = FieldErrors::default();
     let username = errors.check(Username::parse(form.get("username")));

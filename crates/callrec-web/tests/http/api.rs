@@ -12,7 +12,8 @@ use callrec_domain::TokenName;
 use callrec_store::{backend_tests, AuditQuery, Company, ThrottleWindow};
 use serde_json::{json, Value};
 
-const ALL: &str = "ingest,recordings:read,recordings:download,directory:read,audit:read";
+const ALL: &str =
+    "ingest,recordings:read,recordings:download,directory:read,audit:read,notes:read,notes:write";
 
 async fn get(app_address: &str, token: &str, path: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -52,6 +53,10 @@ fn reads(id: &str) -> Vec<(String, ApiScope)> {
         ("/api/v1/users".to_string(), ApiScope::DirectoryRead),
         ("/api/v1/teams".to_string(), ApiScope::DirectoryRead),
         ("/api/v1/audit".to_string(), ApiScope::AuditRead),
+        (
+            format!("/api/v1/recordings/{id}/notes"),
+            ApiScope::NotesRead,
+        ),
     ]
 }
 

@@ -156,3 +156,79 @@ backend_tests! {
         assert!(left.is_empty(), "purged with its recording");
     }
 }
+
+/// `POST {path}` with a JSON body and a token.
+async fn post_json(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: &str,
+    content_type: &str,
+) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", app.address))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+backend_tests! {
+    async fn notes_through_the_api_need_their_scopes_and_stay_in_the_company(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let id = call(&app, &token, "2026-11-20T09:30:00Z", stereo(60)).await;
+        let path = format!("/api/v1/recordings/{id}/notes");
+        let writer = crate::recordings::token_with(&app, &seed.acme, "crm", "notes:write,notes:read").await;
+        let reader = crate::recordings::token_with(&app, &seed.acme, "reader", "recordings:read").await;
+        let globex = crate::recordings::token_with(&app, &seed.globex, "crm", "notes:write,notes:read").await;
+        let json = "application/json";
+
+        let (status, body) = post_json(&app, &writer, &path, r#"{"at_seconds": 42, "text": "Wants a callback"}"#, json).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!((body["at_seconds"].as_i64(), body["text"].as_str(), body["author"].as_str()), (Some(42), Some("Wants a callback"), Some("token:crm")));
+        // Past the end of the call: its end.
+        let (status, body) = post_json(&app, &writer, &path, r#"{"at_seconds": 600, "text": "End"}"#, json).await;
+        assert_eq!((status, body["at_seconds"].as_i64()), (201, Some(60)));
+        for (bad, status, code) in [
+            (r#"{"at_seconds": 1, "text": "  "}"#, 422, "invalid_note"),
+            (r#"{"at_seconds": -1, "text": "x"}"#, 422, "invalid_note"),
+            (r#"{"at_seconds": 1, "text": "x", "extra": 1}"#, 422, "invalid_body"),
+            (r#"{"at_seconds": "soon"}"#, 422, "invalid_body"),
+            ("not json", 400, "invalid_body"),
+        ] {
+            let (got, body) = post_json(&app, &writer, &path, bad, json).await;
+            assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{bad}: {body}");
+        }
+        let (got, _) = post_json(&app, &writer, &path, r#"{"at_seconds": 1, "text": "x"}"#, "text/plain").await;
+        assert_eq!(got, 415);
+        // Without the scope, or from another company: no such thing.
+        for (who, body) in [(&reader, r#"{"at_seconds": 1, "text": "x"}"#), (&globex, r#"{"at_seconds": 1, "text": "x"}"#)] {
+            let (got, answer) = post_json(&app, who, &path, body, json).await;
+            assert_eq!((got, answer["error"]["code"].as_str()), (404, Some("not_found")));
+        }
+        let list = |token: String| {
+            let (app, path) = (&app, path.clone());
+            async move {
+                let response = reqwest::Client::new().get(format!("{}{path}", app.address)).bearer_auth(token).send().await.unwrap();
+                (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let (status, body) = list(writer.clone()).await;
+        assert_eq!(status, 200);
+        let texts: Vec<&str> = body["items"].as_array().unwrap().iter().map(|n| n["text"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["Wants a callback", "End"], "in the order of the call");
+        assert_eq!(list(globex).await.0, 404);
+        // The page shows them too; the audit log names the token.
+        let (_, page) = app.as_user("acme.admin").await.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains("Wants a callback") && page.contains("token:crm · "));
+        let entries = app.store.audit_entries(&callrec_store::AuditQuery { action: Some("recording.note_added".into()), limit: 5, ..Default::default() }).await.unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].actor_name.as_deref(), Some("token:crm"));
+    }
+}

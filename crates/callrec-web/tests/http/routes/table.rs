@@ -237,6 +237,8 @@ pub(super) fn table() -> Vec<Row> {
         row("GET", "/api/v1/recordings", "/api/v1/recordings", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
         row("GET", "/api/v1/recordings/{id}", "/api/v1/recordings/{rec}", OBJECTS, None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
         row("GET", "/api/v1/recordings/{id}/audio", "/api/v1/recordings/{rec}/audio", OBJECTS, None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("GET", "/api/v1/recordings/{id}/notes", "/api/v1/recordings/{rec}/notes", OBJECTS, None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
+        row("POST", "/api/v1/recordings/{id}/notes", "/api/v1/recordings/{rec}/notes", OBJECTS, None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
         row("GET", "/api/v1/users", "/api/v1/users", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
         row("GET", "/api/v1/teams", "/api/v1/teams", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
         row("GET", "/api/v1/audit", "/api/v1/audit", &[Pathless], None, Unauthorized, Unauthorized, Rule::Always(Unauthorized), &[]),
