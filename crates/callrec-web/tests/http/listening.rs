@@ -81,7 +81,7 @@ backend_tests! {
         assert!(player < page.find("The call</h2>").unwrap() && page.find("Retention and legal hold").unwrap() < fingerprint);
         // A moment past the end is the end; nonsense is the start.
         let (_, page) = admin.get_text(&format!("/recordings/{}?t=999", ids[0])).await;
-        assert!(page.contains("data-start=\"90\"") && page.contains("Next call</a>") == false);
+        assert!(page.contains("data-start=\"90\"") && !page.contains("Next call</a>"));
         let (_, page) = admin.get_text(&format!("/recordings/{}?t=soon", ids[2])).await;
         assert!(page.contains("data-start=\"0\"") && !page.contains("Previous call</a>"));
     }
