@@ -8,8 +8,9 @@ use crate::sealing::DataKeys;
 use crate::Error;
 use callrec_domain::audit::AuditAction;
 use callrec_domain::hex::{from_hex, hex};
-use callrec_domain::note::{may_change, moment_text, NoteText, CHANGE_SECONDS};
+use callrec_domain::note::{may_change, NoteText, CHANGE_SECONDS};
 use callrec_domain::sealed::{open, seal, Header, Tampered};
+use callrec_domain::time::clock_text;
 use callrec_domain::{CompanyId, UserId};
 use callrec_store::{NewNote, NoteAuthor, Recording, Store, StoredNote};
 
@@ -133,7 +134,7 @@ fn entry(
         .entry(action)
         .company(recording.company_id)
         .target(recording.id.as_str())
-        .details(format!("note at {}", moment_text(at_ms)))
+        .details(format!("note at {}", clock_text(at_ms)))
 }
 
 /// Adds `author`'s note at `at_ms` (within the call) to a recording they

@@ -204,7 +204,11 @@ mod tests {
         assert!(grant.may(ApiScope::AuditRead));
         assert!(!grant.may(ApiScope::RecordingsRead));
         let roles: Vec<Role> = ApiScope::ALL.iter().filter_map(|s| s.role()).collect();
-        assert_eq!(roles.len(), ApiScope::ALL.len() - 1, "every scope but ingest has its role");
+        assert_eq!(
+            roles.len(),
+            ApiScope::ALL.len() - 1,
+            "every scope but ingest has its role"
+        );
     }
 
     #[test]

@@ -65,21 +65,6 @@ pub fn parse_moment(input: &str) -> Option<i64> {
     seconds.checked_mul(1000)
 }
 
-/// Milliseconds into a call as `1:23` (or `1:02:03`).
-pub fn moment_text(at_ms: i64) -> String {
-    let seconds = at_ms.max(0) / 1000;
-    if seconds >= 3600 {
-        format!(
-            "{}:{:02}:{:02}",
-            seconds / 3600,
-            seconds % 3600 / 60,
-            seconds % 60
-        )
-    } else {
-        format!("{}:{:02}", seconds / 60, seconds % 60)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,8 +90,6 @@ mod tests {
         for bad in ["", ":", "1::2", "-5", "1:2:3:4", "a", "9999999"] {
             assert_eq!(parse_moment(bad), None, "{bad:?}");
         }
-        assert_eq!(moment_text(83_999), "1:23");
-        assert_eq!(moment_text(3_723_000), "1:02:03");
         assert!(may_change(100, 100 + CHANGE_SECONDS - 1));
         assert!(!may_change(100, 100 + CHANGE_SECONDS));
     }

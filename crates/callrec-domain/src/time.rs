@@ -13,6 +13,22 @@ pub fn format_utc(unix_seconds: i64) -> String {
     )
 }
 
+/// Milliseconds as a clock reads them: `1:23`, `1:02:03` (a call's length,
+/// or a moment in it).
+pub fn clock_text(ms: i64) -> String {
+    let seconds = ms.max(0) / 1000;
+    if seconds >= 3600 {
+        format!(
+            "{}:{:02}:{:02}",
+            seconds / 3600,
+            seconds % 3600 / 60,
+            seconds % 60
+        )
+    } else {
+        format!("{}:{:02}", seconds / 60, seconds % 60)
+    }
+}
+
 /// Formats Unix milliseconds as RFC 3339 in UTC, `2026-11-28T09:30:05.250Z`
 /// (the API's times).
 pub fn format_rfc3339_ms(unix_ms: i64) -> String {
@@ -138,6 +154,13 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_texts() {
+        assert_eq!(clock_text(83_999), "1:23");
+        assert_eq!(clock_text(3_723_000), "1:02:03");
+        assert_eq!(clock_text(-5), "0:00");
+    }
 
     #[test]
     fn api_times_round_trip_through_rfc3339() {

@@ -2,7 +2,7 @@
 //! until the purge job removes each for good. Role Access to Delete
 //! Recordings; the viewer's scope, like Recordings.
 
-use super::{duration_text, PageId};
+use super::PageId;
 use crate::error::AppError;
 use crate::form::QueryData;
 use crate::layout::Chrome;
@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use callrec_app::records::bin;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
+use callrec_domain::time::clock_text;
 use callrec_domain::{MenuItem, PhoneNumber, Role};
 use callrec_store::Restored;
 
@@ -71,7 +72,7 @@ pub(crate) async fn deleted_page(
             called: r.called_number,
             user: r.username.unwrap_or_default(),
             company: r.company_name,
-            duration: duration_text(r.duration_ms),
+            duration: clock_text(r.duration_ms),
             deleted: zone.format_minutes(r.deleted_at),
             deleted_by: r.deleted_by,
             removed_after: zone.format_minutes(settings.purged_after(r.deleted_at)),

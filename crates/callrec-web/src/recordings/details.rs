@@ -4,7 +4,6 @@
 //! next call of the search it was opened from (`?back=`).
 
 use super::audio::find;
-use super::duration_text;
 use super::{search_of, Filters, Player};
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
@@ -17,8 +16,8 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use callrec_app::notes;
 use callrec_domain::audit::AuditAction;
-use callrec_domain::note::moment_text;
 use callrec_domain::permissions::DataScope;
+use callrec_domain::time::clock_text;
 use callrec_domain::{MenuItem, Role};
 use callrec_store::{AuditQuery, Cursor, PageFrom, Recording};
 
@@ -135,7 +134,7 @@ pub(crate) async fn details_page(
         .map(|note| NoteRow {
             id: note.id,
             author: note.author.clone(),
-            at: moment_text(note.at_ms),
+            at: clock_text(note.at_ms),
             at_seconds: note.at_ms / 1000,
             written: current.zone.format_minutes(note.created_at),
             changed: note.changed_at.is_some(),
@@ -192,7 +191,7 @@ pub(crate) async fn details_page(
         retention: company.retention_rule().in_force(current.now).to_string(),
         chrome: Chrome::new(&current, "Recording details", Some(MenuItem::Recordings)),
         started: started.clone(),
-        duration: duration_text(recording.duration_ms),
+        duration: clock_text(recording.duration_ms),
         size: size_text(recording.size_bytes),
         show_company: current.actor.scope() == DataScope::Everything,
         player: Player::for_call(&recording, &started, query.get("t"), can_download),

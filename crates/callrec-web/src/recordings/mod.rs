@@ -30,6 +30,7 @@ use axum::Router;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::recording::RecordingId;
 use callrec_domain::retention::RetentionRule;
+use callrec_domain::time::clock_text;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem, PhoneNumber, Role};
 use callrec_store::{Cursor, PageFrom};
@@ -147,20 +148,6 @@ pub(crate) struct BulkHold {
     deleted: i64,
 }
 
-pub(crate) fn duration_text(ms: i64) -> String {
-    let seconds = ms / 1000;
-    if seconds >= 3600 {
-        format!(
-            "{}:{:02}:{:02}",
-            seconds / 3600,
-            seconds % 3600 / 60,
-            seconds % 60
-        )
-    } else {
-        format!("{}:{:02}", seconds / 60, seconds % 60)
-    }
-}
-
 /// When each company on a page deletes its recordings: its retention and
 /// the zone its months count in.
 async fn retention_of(
@@ -241,7 +228,7 @@ pub(crate) async fn render_page(
             user: r.username.clone().unwrap_or_default(),
             team: r.team_name.clone().unwrap_or_default(),
             company: r.company_name.clone(),
-            duration: duration_text(r.duration_ms),
+            duration: clock_text(r.duration_ms),
             kept: match retention.get(&r.company_id) {
                 _ if r.held => Kept::OnHold,
                 Some((rule, zone)) => match rule.kept_until(zone, r.started_at_ms) {

@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 const ALL: &str =
     "ingest,recordings:read,recordings:download,directory:read,audit:read,notes:read,notes:write";
 
-async fn get(app_address: &str, token: &str, path: &str) -> (u16, Value) {
+/// `GET {path}` with a token: the status and the JSON answer.
+pub(crate) async fn get(app_address: &str, token: &str, path: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .get(format!("{app_address}{path}"))
         .bearer_auth(token)

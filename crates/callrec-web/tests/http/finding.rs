@@ -3,11 +3,12 @@
 //! and the API; filters that do not parse list nothing and say so beside
 //! the field; date presets in the viewer's zone on a clock the test moves.
 
+use crate::api::get;
 use crate::harness::*;
 use crate::recordings::{token_for, token_with, upload, wav};
 use callrec_app::Clock;
 use callrec_store::backend_tests;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Uploads a call of acme.agent from `from` to `to` at `utc`.
 async fn call(app: &TestApp, token: &str, utc: &str, from: &str, to: &str) {
@@ -23,17 +24,6 @@ fn rows(page: &str) -> usize {
 
 fn encoded(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-async fn api(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", app.address))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 backend_tests! {
@@ -68,13 +58,13 @@ backend_tests! {
 
         // The API reads the same, in the token's company.
         let reader = token_with(&app, &seed.acme, "reader", "recordings:read").await;
-        let (status, body) = api(&app, &reader, &format!("/api/v1/recordings?number={}", encoded("07700 900123"))).await;
+        let (status, body) = get(&app.address, &reader, &format!("/api/v1/recordings?number={}", encoded("07700 900123"))).await;
         assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(1)), "{body}");
         assert_eq!(body["items"][0]["calling_number"], "+447700900123");
-        let (status, body) = api(&app, &reader, "/api/v1/recordings?calling_number=07700900123").await;
+        let (status, body) = get(&app.address, &reader, "/api/v1/recordings?calling_number=07700900123").await;
         assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(1)), "{body}");
         for bad in ["abc", "12%2B3", "%2B"] {
-            let (status, body) = api(&app, &reader, &format!("/api/v1/recordings?number={bad}")).await;
+            let (status, body) = get(&app.address, &reader, &format!("/api/v1/recordings?number={bad}")).await;
             assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameters")), "{bad}: {body}");
             assert_eq!(body["error"]["fields"][0]["field"], "number", "{body}");
         }

@@ -3,6 +3,7 @@
 //! scope; the recording's page opens the player at `?t=`, goes back to
 //! the search it came from and on to the calls before and after.
 
+use crate::api::get;
 use crate::harness::*;
 use crate::recordings::{token_for, upload};
 use callrec_domain::audio::pcm_wav_channels;
@@ -212,18 +213,11 @@ backend_tests! {
             let (got, answer) = post_json(&app, who, &path, body, json).await;
             assert_eq!((got, answer["error"]["code"].as_str()), (404, Some("not_found")));
         }
-        let list = |token: String| {
-            let (app, path) = (&app, path.clone());
-            async move {
-                let response = reqwest::Client::new().get(format!("{}{path}", app.address)).bearer_auth(token).send().await.unwrap();
-                (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
-            }
-        };
-        let (status, body) = list(writer.clone()).await;
+        let (status, body) = get(&app.address, &writer, &path).await;
         assert_eq!(status, 200);
         let texts: Vec<&str> = body["items"].as_array().unwrap().iter().map(|n| n["text"].as_str().unwrap()).collect();
         assert_eq!(texts, ["Wants a callback", "End"], "in the order of the call");
-        assert_eq!(list(globex).await.0, 404);
+        assert_eq!(get(&app.address, &globex, &path).await.0, 404);
         // The page shows them too; the audit log names the token.
         let (_, page) = app.as_user("acme.admin").await.get_text(&format!("/recordings/{id}")).await;
         assert!(page.contains("Wants a callback") && page.contains("token:crm · "));
