@@ -98,13 +98,22 @@ backend_tests! {
         // key 1 goes only at a run ten minutes after key 2 was made (an
         // upload may still hold key 1).
         recording_of(&db.store, acme.id, &stored).await;
+        // A note on it, sealed with key 1 as well (issue 26).
+        let recording = db.store.recording_in_scope(&callrec_domain::recording::RecordingId::from_bytes([5; 16]), callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap();
+        let text = callrec_domain::note::NoteText::parse("Refund agreed").unwrap();
+        let author = callrec_store::NoteAuthor::Token("crm".into());
+        callrec_app::notes::add_note(&db.store, &keys(2, &[]), &author, &recording, 500, &text, &at(NOW)).await.unwrap();
+        assert_eq!(db.store.notes_of(acme.id, &recording.id).await.unwrap()[0].key_id, 1);
         let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), &acme, &at(NOW), |_, _| {}).await.unwrap();
-        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired), (2, 1, 0, false));
+        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired, resealed.notes), (2, 1, 0, false, 1));
+        assert_eq!(db.store.notes_of(acme.id, &recording.id).await.unwrap()[0].key_id, 2, "the note moved to key 2 too");
         assert!(db.store.data_key(acme.id, Some(1)).await.unwrap().is_some(), "key 1 kept for now");
         let later = NOW + callrec_app::sealing::RETIRE_AFTER;
         let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), &acme, &at(later), |_, _| {}).await.unwrap();
         assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired), (2, 0, 1, true), "no key 3");
         assert_eq!(db.store.data_key(acme.id, Some(1)).await.unwrap(), None, "key 1 retired");
         assert_eq!(read_all(&db.store, &blobs, &keys(2, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
+        let notes = callrec_app::notes::notes_of(&db.store, &keys(2, &[]), &recording).await.unwrap();
+        assert_eq!((notes[0].text.as_str(), notes[0].author.as_str()), ("Refund agreed", "token:crm"), "readable after key 1 is gone");
     }
 }

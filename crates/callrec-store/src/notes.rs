@@ -2,6 +2,7 @@
 //! text arrives and leaves sealed (`callrec_app::notes` seals and opens
 //! it); here they are rows found by recording, inside the company.
 
+use crate::filter::Filter;
 use crate::{Result, Store, Write};
 use callrec_domain::recording::RecordingId;
 use callrec_domain::{CompanyId, UserId};
@@ -66,23 +67,39 @@ fn note_from_row(row: &AnyRow) -> Result<StoredNote> {
 }
 
 impl Store {
+    /// The notes `filter` selects, in the order of the call.
+    async fn notes_where(&self, filter: Filter) -> Result<Vec<StoredNote>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {NOTES}{} ORDER BY n.at_ms, n.id",
+            filter.where_clause()
+        );
+        sqlx::query_with(&sql, filter.args())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(note_from_row)
+            .collect()
+    }
+
+    /// A filter for the notes of a recording of `company`.
+    fn of_recording(company: CompanyId, recording: &RecordingId) -> Filter {
+        let mut filter = Filter::default();
+        let (c, r) = (
+            filter.bind(company.0),
+            filter.bind(recording.as_str().to_string()),
+        );
+        filter.and(format!("n.company_id = {c} AND n.recording_id = {r}"));
+        filter
+    }
+
     /// The notes of a recording of `company`, in the order of the call.
     pub async fn notes_of(
         &self,
         company: CompanyId,
         recording: &RecordingId,
     ) -> Result<Vec<StoredNote>> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {NOTES} \
-             WHERE n.company_id = $1 AND n.recording_id = $2 ORDER BY n.at_ms, n.id"
-        ))
-        .bind(company.0)
-        .bind(recording.as_str())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(note_from_row)
-        .collect()
+        self.notes_where(Store::of_recording(company, recording))
+            .await
     }
 
     /// One note of a recording of `company`.
@@ -92,18 +109,10 @@ impl Store {
         recording: &RecordingId,
         id: i64,
     ) -> Result<Option<StoredNote>> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {NOTES} \
-             WHERE n.company_id = $1 AND n.recording_id = $2 AND n.id = $3"
-        ))
-        .bind(company.0)
-        .bind(recording.as_str())
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(note_from_row)
-        .transpose()
+        let mut filter = Store::of_recording(company, recording);
+        let p = filter.bind(id);
+        filter.and(format!("n.id = {p}"));
+        Ok(self.notes_where(filter).await?.pop())
     }
 
     /// The notes of `company` sealed with a key other than `key_id`, for a
@@ -113,17 +122,10 @@ impl Store {
         company: CompanyId,
         key_id: u32,
     ) -> Result<Vec<StoredNote>> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM {NOTES} \
-             WHERE n.company_id = $1 AND n.key_id <> $2 ORDER BY n.id"
-        ))
-        .bind(company.0)
-        .bind(i64::from(key_id))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(note_from_row)
-        .collect()
+        let mut filter = Filter::default();
+        let (c, k) = (filter.bind(company.0), filter.bind(i64::from(key_id)));
+        filter.and(format!("n.company_id = {c} AND n.key_id <> {k}"));
+        self.notes_where(filter).await
     }
 }
 
