@@ -98,6 +98,27 @@ pub fn summarise(zone: &Zone, mut days: Vec<Day>, counts: &[QuarterCount]) -> Su
     }
 }
 
+/// A count with thousands separators: `12,345`.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Minutes as hours and minutes: `205:45` (h:mm).
+pub fn hours_minutes(minutes: i64) -> String {
+    format!("{}:{:02}", grouped(minutes / 60), minutes % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +155,24 @@ mod tests {
         assert_eq!(summary.days[28].calls(), 0);
         assert_eq!(summary.calls, 3, "a call before the window is not counted");
         assert_eq!(summary.minutes, 5, "4.5 minutes round to 5");
+        assert_eq!(
+            (
+                grouped(0),
+                grouped(999),
+                grouped(1_000),
+                grouped(-1_234_567)
+            ),
+            (
+                "0".into(),
+                "999".into(),
+                "1,000".into(),
+                "-1,234,567".into()
+            )
+        );
+        assert_eq!(
+            (hours_minutes(5), hours_minutes(12_345)),
+            ("0:05".into(), "205:45".into())
+        );
         assert_eq!(summary.heat[4][0], 2, "Friday 00:00 hour");
         assert_eq!(summary.heat[4][15], 1, "Friday 15:00 hour");
     }

@@ -65,19 +65,19 @@ impl Ranking {
             Ranking::Users(Some(company)) => (
                 "users u JOIN call_counts k ON k.slice = 3 AND k.owner = u.id \
                  AND k.quarter BETWEEN $1 AND $2 WHERE u.company_id = $4",
-                "u.username",
+                "u.display_name",
                 Some(company.0),
             ),
             Ranking::Users(None) => (
                 "call_counts k JOIN users u ON u.id = k.owner \
                  WHERE k.slice = 3 AND k.quarter BETWEEN $1 AND $2",
-                "u.username",
+                "u.display_name",
                 None,
             ),
             Ranking::TeamMembers(team) => (
                 "call_counts k JOIN users u ON u.id = k.owner \
                  WHERE k.slice = 3 AND k.team = $4 AND k.quarter BETWEEN $1 AND $2",
-                "u.username",
+                "u.display_name",
                 Some(team.0),
             ),
             Ranking::Team(team) => (
@@ -89,7 +89,7 @@ impl Ranking {
             Ranking::User(user) => (
                 "users u JOIN call_counts k ON k.slice = 3 AND k.owner = u.id \
                  AND k.quarter BETWEEN $1 AND $2 WHERE u.id = $4",
-                "u.username",
+                "u.display_name",
                 Some(user.0),
             ),
             Ranking::TeamsOf(user) => {

@@ -6,7 +6,9 @@
 use crate::error::AppError;
 use crate::session::CurrentUser;
 use crate::AppState;
-use callrec_domain::dashboard::{days_up_to, summarise, Day, Summary, QUARTER_MS};
+use callrec_domain::dashboard::{
+    days_up_to, grouped, hours_minutes, summarise, Day, Summary, QUARTER_MS,
+};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::CompanyId;
 use callrec_store::{Ranking, TopEntry};
@@ -74,8 +76,10 @@ pub(crate) struct Dashboard {
     pub as_of: String,
     pub period: String,
     pub period_link: String,
-    pub calls: i64,
-    pub minutes: i64,
+    /// Calls, with thousands separators.
+    pub calls: String,
+    /// Time recorded as h:mm.
+    pub minutes: String,
     pub bars: Vec<Bar>,
     pub chart_width: i64,
     pub max_calls: i64,
@@ -293,8 +297,8 @@ async fn compute(state: &AppState, current: &CurrentUser) -> Result<Dashboard, A
                 .unwrap_or_default()
         ),
         period_link,
-        calls: summary.calls,
-        minutes: summary.minutes,
+        calls: grouped(summary.calls),
+        minutes: hours_minutes(summary.minutes),
         chart_width: summary.days.len() as i64 * (BAR + GAP),
         max_calls,
         heat: heat(&summary),

@@ -32,7 +32,9 @@ backend_tests! {
         let link = format!("/recordings?start={day}T00%3A00&#38;end={day}T23%3A59&#38;direction=inbound");
         assert!(admin.contains(&link), "the inbound bar links to its search: {link}");
         assert!(admin.contains(&format!("{day}: 2 inbound calls")), "two inbound calls today");
-        assert!(admin.contains("Busiest teams") && admin.contains("acme.agent"), "busiest people");
+        assert!(admin.contains("Busiest teams") && admin.contains(">acme.agent display</a>"), "busiest people, by name");
+        assert!(admin.contains(">0:05</span><span class=\"stat-label\">hours recorded (h:mm)"), "three calls of 90 s as h:mm");
+        assert!(admin.contains("Fewer calls") && admin.contains("More calls"), "the heat map's legend");
         assert!(admin.contains("MFA adoption"), "the MFA manager sees adoption");
         let (_, lead) = app.as_user("acme.lead").await.get_text("/home").await;
         assert!(lead.contains("Busiest people in your team"), "a Team user's ranking");
