@@ -195,6 +195,26 @@ test("an agent who can play their own calls is added in seven clicks or fewer", 
   assert.deepEqual(await saved.getByRole("listbox", { name: "Assigned" }).getByRole("option").allInnerTexts(), ["Access to Recordings"]);
 }));
 
+test("the bulk bar counts the ticked rows and places them on hold", () => withPages("listening-bulk", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  await page.goto(`${env.server.url}/recordings?period=7d`);
+  const bar = page.getByRole("form", { name: "Act on recordings" });
+  const rows = page.getByRole("table").getByRole("row");
+  await rows.nth(1).getByRole("checkbox", { name: "Select" }).check();
+  await rows.nth(2).getByRole("checkbox", { name: "Select" }).check();
+  await bar.getByText("2 selected").waitFor();
+  await bar.getByRole("button", { name: "Place on hold…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Place the selected recordings on hold" });
+  await dialog.getByLabel("Reason").fill("Complaint 2026/77");
+  await screenshot(page, "listening-bulk-hold");
+  await dialog.getByRole("button", { name: "Place on hold" }).click();
+  await page.getByRole("status").filter({ hasText: "Legal hold placed on the selected recordings" }).waitFor();
+  assert.ok(page.url().includes("period=7d"), "the search is kept");
+  assert.equal(await page.getByRole("table").getByText("On hold", { exact: true }).count(), 2);
+}));
+
 test("every page reads on a phone: nothing scrolls sideways at 390 px, no console errors", () => withPages("listening-phone", env.browser, async () => {
   for (const [width, name] of [[1366, "wide"], [390, "phone"]]) {
     const context = await env.browser.newContext({ viewport: { width, height: 844 } });

@@ -84,6 +84,8 @@ routes! {
     RecordingRelease => "/recordings/{id}/release" [POST];
     HoldMatching => "/recordings/holds" [POST];
     DownloadSelected => "/recordings/download" [POST];
+    HoldSelected => "/recordings/selected/hold" [POST];
+    DeleteSelected => "/recordings/selected/delete" [POST];
     DeletedRecordings => "/recordings/deleted" [GET];
     RecordingRestore => "/recordings/deleted/{id}/restore" [POST];
     Reports => "/reports" [GET];

@@ -9,6 +9,7 @@ mod filters;
 mod holds;
 mod notes;
 mod player;
+mod selected;
 mod waveform;
 
 pub(crate) use player::Player;
@@ -49,6 +50,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::RecordingRelease.path(), post(holds::release))
         .route(Route::HoldMatching.path(), post(holds::matching))
         .route(Route::DownloadSelected.path(), post(bulk::download))
+        .route(Route::HoldSelected.path(), post(selected::hold))
+        .route(Route::DeleteSelected.path(), post(selected::delete))
         .route(Route::DeletedRecordings.path(), get(deleted::deleted_page))
         .route(Route::RecordingRestore.path(), post(deleted::restore))
 }
@@ -106,6 +109,8 @@ struct RecordingsPage {
     show_company: bool,
     can_download: bool,
     can_delete: bool,
+    /// Rows can be ticked: some bulk action is allowed.
+    can_select: bool,
     next_link: Option<String>,
     previous_link: Option<String>,
     delete_target: Option<(String, String)>,
@@ -287,6 +292,13 @@ pub(crate) async fn render_page(
         can_download: actor.can(Role::DownloadRecordings),
         can_delete: actor.can(Role::DeleteRecordings),
         can_hold: actor.can(Role::LegalHold),
+        can_select: [
+            Role::DownloadRecordings,
+            Role::LegalHold,
+            Role::DeleteRecordings,
+        ]
+        .into_iter()
+        .any(|role| actor.can(role)),
         hidden_filters: filters.hidden_fields(),
         hold_link: filters.query_string(&[("hold", "place")]),
         report_link: filters.query_string(&[]),

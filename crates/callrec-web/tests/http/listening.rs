@@ -226,3 +226,44 @@ backend_tests! {
         assert_eq!(entries[0].actor_name.as_deref(), Some("token:crm"));
     }
 }
+
+backend_tests! {
+    async fn the_bulk_bar_holds_and_deletes_the_ticked_rows(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(call(&app, &token, &format!("2026-11-2{n}T09:30:00Z"), stereo(2)).await);
+        }
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains(">Place on hold…</button>") && page.contains(">Delete…</button>") && page.contains("0 selected"));
+        // Nothing ticked: said on the page, the search kept.
+        let (status, page) = admin.post_text("/recordings/selected/hold", &[("reason", "Case 7"), ("number", "07700 900123")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Select the recordings to place on hold first") && page.contains(r#"value="07700 900123""#), "{page}");
+        let response = admin.post("/recordings/selected/hold", &[("reason", "Case 7"), ("id", &ids[0]), ("id", &ids[1]), ("number", "2001")]).await;
+        assert_eq!(location(&response), "/recordings?number=2001&done=selected-held");
+        let held: Vec<bool> = {
+            let mut held = Vec::new();
+            for id in &ids {
+                let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+                held.push(page.contains("Case 7"));
+            }
+            held
+        };
+        assert_eq!(held, [true, true, false]);
+        // Delete: the held one stays; the other moves to Deleted recordings.
+        let response = admin.post("/recordings/selected/delete", &[("id", &ids[1]), ("id", &ids[2])]).await;
+        assert_eq!(location(&response), "/recordings?done=selected-deleted-held-kept");
+        let (_, page) = admin.get_text("/recordings").await;
+        assert!(page.contains(&ids[0]) && page.contains(&ids[1]) && !page.contains(&ids[2]));
+        // Another company's id, and no role: not found.
+        let globex = app.as_user("globex.admin").await;
+        assert_eq!(globex.post("/recordings/selected/delete", &[("id", &ids[0])]).await.status(), 404);
+        assert_eq!(app.as_user("acme.agent").await.post("/recordings/selected/hold", &[("reason", "x"), ("id", &ids[0])]).await.status(), 404);
+        let entries = app.store.audit_entries(&callrec_store::AuditQuery { action: Some("recording.deleted".into()), limit: 5, ..Default::default() }).await.unwrap();
+        assert_eq!(entries.len(), 1, "one entry per recording moved");
+    }
+}

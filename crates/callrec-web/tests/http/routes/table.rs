@@ -309,6 +309,8 @@ pub(super) fn table() -> Vec<Row> {
         row("GET", "/recordings/{id}", "/recordings/{rec}", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
         row("GET", "/recordings/{id}/audio", "/recordings/{rec}/audio", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
         row("POST", "/recordings/{id}/notes", "/recordings/{rec}/notes", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[("note", "A moment"), ("at", "0:01")]),
+        row("POST", "/recordings/selected/hold", "/recordings/selected/hold", &[Pathless], Some(Role::LegalHold), Login, Mfa, Rule::Page(Role::LegalHold), &[("reason", "Case 1")]),
+        row("POST", "/recordings/selected/delete", "/recordings/selected/delete", &[Pathless], Some(Role::DeleteRecordings), Login, Mfa, Rule::Page(Role::DeleteRecordings), &[]),
         row("GET", "/recordings/{id}/waveform", "/recordings/{rec}/waveform", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
         row("GET", "/recordings/{id}/download", "/recordings/{rec}/download", OBJECTS, Some(Role::DownloadRecordings), Login, Mfa, Rule::By(download), &[]),
         row("GET", "/recordings", "/recordings?delete={rec}", OBJECTS, Some(Role::DeleteRecordings), Login, Mfa, Rule::By(open_delete), &[]),

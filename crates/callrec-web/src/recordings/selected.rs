@@ -1,0 +1,112 @@
+//! The bulk bar's Place on hold… and Delete… for the ticked rows: each
+//! recording changed and audited as its own page would, in the viewer's
+//! scope; refusals (nothing ticked, too many) said on the Recordings page
+//! with the search and the ticks kept.
+
+use super::audio::find;
+use super::{render_page, BulkProblem, Filters};
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::security::ClientAddr;
+use crate::session::{require, CurrentUser};
+use crate::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use callrec_app::records::{bin, holds};
+use callrec_domain::Role;
+use callrec_store::{Binned, HoldChange, Recording};
+
+/// The most rows one action takes (ten pages of Select all).
+const MOST: usize = 500;
+
+/// The ticked recordings, each in the viewer's scope (else 404), or the
+/// page saying why there are none to act on.
+async fn ticked(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &FormData,
+    verb: &str,
+) -> Result<Result<Vec<Recording>, Response>, AppError> {
+    let ids: Vec<&str> = form.all("id").collect();
+    let problem = match ids.len() {
+        0 => Some(format!("Select the recordings to {verb} first (the boxes at the start of each row, or Select all on this page).")),
+        n if n > MOST => Some(format!("{n} recordings are selected; at most {MOST} can be changed at once. Untick some, or use the search-wide actions.")),
+        _ => None,
+    };
+    if let Some(message) = problem {
+        let problem = BulkProblem {
+            message: Some(message),
+            selected: ids.iter().map(|id| id.to_string()).collect(),
+        };
+        return Ok(Err(render_page(state, current, form, problem).await?));
+    }
+    let mut recordings = Vec::with_capacity(ids.len());
+    for id in ids {
+        recordings.push(find(state, current, id).await?);
+    }
+    Ok(Ok(recordings))
+}
+
+fn back(form: &FormData, done: &str) -> Response {
+    Redirect::to(&format!(
+        "/recordings{}",
+        Filters::from_query(form).query_string(&[("done", done)])
+    ))
+    .into_response()
+}
+
+/// `POST /recordings/selected/hold`: a reason, and the ticked rows.
+pub(super) async fn hold(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::LegalHold)?;
+    let reason = holds::reason(form.get("reason"))?;
+    let recordings = match ticked(&state, &current, &form, "place on hold").await? {
+        Ok(recordings) => recordings,
+        Err(page) => return Ok(page),
+    };
+    let audit = current.audit_context(&client);
+    for recording in &recordings {
+        let change = HoldChange::Place(&reason);
+        holds::change_hold(
+            &state.store,
+            recording,
+            current.actor.scope(),
+            change,
+            &audit,
+        )
+        .await?;
+    }
+    Ok(back(&form, "selected-held"))
+}
+
+/// `POST /recordings/selected/delete`: the ticked rows, held ones kept.
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::DeleteRecordings)?;
+    let recordings = match ticked(&state, &current, &form, "delete").await? {
+        Ok(recordings) => recordings,
+        Err(page) => return Ok(page),
+    };
+    let audit = current.audit_context(&client);
+    let mut kept = false;
+    for recording in &recordings {
+        let binned = bin::delete(&state.store, recording, current.actor.scope(), &audit).await?;
+        kept |= binned == Binned::Held;
+    }
+    Ok(back(
+        &form,
+        if kept {
+            "selected-deleted-held-kept"
+        } else {
+            "selected-deleted"
+        },
+    ))
+}
