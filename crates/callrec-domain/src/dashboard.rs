@@ -98,6 +98,24 @@ pub fn summarise(zone: &Zone, mut days: Vec<Day>, counts: &[QuarterCount]) -> Su
     }
 }
 
+/// How a figure moved against the period before: `+25 %`, `−10 %`,
+/// `no change`, or `none before` when the period before had none.
+pub fn change_text(now: i64, before: i64) -> String {
+    if before == 0 {
+        return if now == 0 {
+            "no change".into()
+        } else {
+            "none before".into()
+        };
+    }
+    let percent = ((now - before) as f64 * 100.0 / before as f64).round() as i64;
+    match percent {
+        0 => "no change".into(),
+        p if p > 0 => format!("+{} %", grouped(p)),
+        p => format!("−{} %", grouped(-p)),
+    }
+}
+
 /// A count with thousands separators: `12,345`.
 pub fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -172,6 +190,17 @@ mod tests {
         assert_eq!(
             (hours_minutes(5), hours_minutes(12_345)),
             ("0:05".into(), "205:45".into())
+        );
+        let changes = [
+            change_text(5, 4),
+            change_text(3, 4),
+            change_text(4, 4),
+            change_text(2, 0),
+            change_text(0, 0),
+        ];
+        assert_eq!(
+            changes,
+            ["+25 %", "−25 %", "no change", "none before", "no change"].map(String::from)
         );
         assert_eq!(summary.heat[4][0], 2, "Friday 00:00 hour");
         assert_eq!(summary.heat[4][15], 1, "Friday 15:00 hour");

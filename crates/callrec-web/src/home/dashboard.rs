@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::session::CurrentUser;
 use crate::AppState;
 use callrec_domain::dashboard::{
-    days_up_to, grouped, hours_minutes, summarise, Day, Summary, QUARTER_MS,
+    change_text, days_up_to, grouped, hours_minutes, summarise, Day, Summary, QUARTER_MS,
 };
 use callrec_domain::permissions::DataScope;
 use callrec_domain::CompanyId;
@@ -15,8 +15,71 @@ use callrec_store::{Ranking, TopEntry};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Days shown.
-const DAYS: i64 = 30;
+/// The period Home shows (`?period=`): Today, Yesterday, 7 days or 30
+/// days (the default), each compared with the period just before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum HomePeriod {
+    Today,
+    Yesterday,
+    Week,
+    Month,
+}
+
+impl HomePeriod {
+    pub const ALL: [HomePeriod; 4] = [
+        HomePeriod::Today,
+        HomePeriod::Yesterday,
+        HomePeriod::Week,
+        HomePeriod::Month,
+    ];
+
+    pub fn parse(code: &str) -> HomePeriod {
+        HomePeriod::ALL
+            .into_iter()
+            .find(|p| p.code() == code)
+            .unwrap_or(HomePeriod::Month)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            HomePeriod::Today => "today",
+            HomePeriod::Yesterday => "yesterday",
+            HomePeriod::Week => "7d",
+            HomePeriod::Month => "30d",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HomePeriod::Today => "Today",
+            HomePeriod::Yesterday => "Yesterday",
+            HomePeriod::Week => "7 days",
+            HomePeriod::Month => "30 days",
+        }
+    }
+
+    /// What it is compared with.
+    pub fn before(self) -> &'static str {
+        match self {
+            HomePeriod::Today | HomePeriod::Yesterday => "the day before",
+            HomePeriod::Week => "the 7 days before",
+            HomePeriod::Month => "the 30 days before",
+        }
+    }
+
+    /// Its calendar days in `zone` at `now_ms`.
+    fn days(self, zone: &callrec_domain::zone::Zone, now_ms: i64) -> Vec<Day> {
+        match self {
+            HomePeriod::Today => days_up_to(zone, now_ms, 1),
+            HomePeriod::Yesterday => {
+                let today = zone.start_of_day(now_ms).unwrap_or(now_ms);
+                days_up_to(zone, today - 1, 1)
+            }
+            HomePeriod::Week => days_up_to(zone, now_ms, 7),
+            HomePeriod::Month => days_up_to(zone, now_ms, 30),
+        }
+    }
+}
 /// Teams or users listed.
 const TOP: i64 = 5;
 /// The per-day chart's drawing: bar width and gap, and plot height.
@@ -72,6 +135,12 @@ pub(crate) struct Adoption {
 }
 
 pub(crate) struct Dashboard {
+    pub period_choice: HomePeriod,
+    /// The period links: (code, label, current).
+    pub periods: Vec<(&'static str, &'static str, bool)>,
+    /// Calls and time against the period before (`+12 %`).
+    pub calls_change: String,
+    pub minutes_change: String,
     /// When the figures were taken (in the viewer's zone).
     pub as_of: String,
     pub period: String,
@@ -191,8 +260,10 @@ fn ranked(entries: Vec<TopEntry>, link: impl Fn(i64) -> String) -> Vec<Ranked> {
 pub(crate) async fn load(
     state: &AppState,
     current: &CurrentUser,
+    period: HomePeriod,
 ) -> Result<Arc<Dashboard>, AppError> {
     let key = ViewKey {
+        period,
         scope: current.actor.scope(),
         zone: current.zone.name().to_string(),
         day: current.zone.format_date(current.now * 1000),
@@ -202,7 +273,7 @@ pub(crate) async fn load(
     if let Some(fresh) = state.dashboards.fresh(&key, now) {
         return Ok(fresh);
     }
-    let dashboard = Arc::new(compute(state, current).await?);
+    let dashboard = Arc::new(compute(state, current, period).await?);
     state.dashboards.keep(key, now, dashboard.clone());
     Ok(dashboard)
 }
@@ -220,10 +291,14 @@ fn adoption_company(current: &CurrentUser) -> Option<Option<CompanyId>> {
     })
 }
 
-async fn compute(state: &AppState, current: &CurrentUser) -> Result<Dashboard, AppError> {
+async fn compute(
+    state: &AppState,
+    current: &CurrentUser,
+    period: HomePeriod,
+) -> Result<Dashboard, AppError> {
     let zone = &current.zone;
     let now_ms = current.now * 1000;
-    let days = days_up_to(zone, now_ms, DAYS);
+    let days = period.days(zone, now_ms);
     let (from_ms, to_ms) = (
         days.first().map_or(now_ms, |d| d.start_ms),
         days.last().map_or(now_ms, |d| d.end_ms),
@@ -232,6 +307,18 @@ async fn compute(state: &AppState, current: &CurrentUser) -> Result<Dashboard, A
     let scope = current.actor.scope();
     let counts = state.store.call_counts(scope, from_q, to_q).await?;
     let summary = summarise(zone, days, &counts);
+    // The same length just before, from the same counts table.
+    let length = to_ms - from_ms;
+    let before = state
+        .store
+        .call_counts(
+            scope,
+            (from_ms - length) / QUARTER_MS,
+            (from_ms - 1) / QUARTER_MS,
+        )
+        .await?;
+    let calls_before: i64 = before.iter().map(|q| q.calls()).sum();
+    let minutes_before = (before.iter().map(|q| q.duration_ms).sum::<i64>() + 30_000) / 60_000;
     let (bars, max_calls) = bars(current, &summary.days);
     let period_link = search(current, from_ms, to_ms, &[]);
     let user_link = |id: i64| search(current, from_ms, to_ms, &[("user", &id.to_string())]);
@@ -282,6 +369,13 @@ async fn compute(state: &AppState, current: &CurrentUser) -> Result<Dashboard, A
         None => None,
     };
     Ok(Dashboard {
+        period_choice: period,
+        periods: HomePeriod::ALL
+            .into_iter()
+            .map(|p| (p.code(), p.label(), p == period))
+            .collect(),
+        calls_change: change_text(summary.calls, calls_before),
+        minutes_change: change_text(summary.minutes, minutes_before),
         as_of: current.zone.format_minutes(current.now),
         period: format!(
             "{} to {}",
@@ -344,6 +438,7 @@ fn adoption(days: &[Day], history: Vec<callrec_store::AdoptionDay>) -> Adoption 
 /// What makes two viewers see the same figures.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ViewKey {
+    period: HomePeriod,
     scope: DataScope,
     zone: String,
     day: String,

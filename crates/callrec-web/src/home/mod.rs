@@ -6,6 +6,7 @@ mod dashboard;
 pub use dashboard::DashboardCache;
 
 use crate::error::AppError;
+use crate::form::QueryData;
 use crate::layout::Chrome;
 use crate::session::{step_path, CurrentUser, MaybeUser};
 use crate::urls::Route;
@@ -43,9 +44,11 @@ struct HomePage {
 async fn home(
     State(state): State<AppState>,
     current: CurrentUser,
+    QueryData(query): QueryData,
 ) -> Result<Html<String>, AppError> {
+    let period = dashboard::HomePeriod::parse(query.get("period"));
     let dashboard = if current.actor.can(Role::Recordings) {
-        Some(dashboard::load(&state, &current).await?)
+        Some(dashboard::load(&state, &current, period).await?)
     } else {
         None
     };

@@ -82,4 +82,30 @@ backend_tests! {
         assert_eq!(calls(&later), "2", "taken again after a minute");
         assert!(later.contains("Figures as of"), "the page says when");
     }
+
+    async fn a_period_is_compared_with_the_one_before(db) {
+        // 2026-11-21 10:00 UTC.
+        let app = spawn_app_on(db, test_config(), Clock::manual(1_795_255_200)).await;
+        let seed = app.seed().await;
+        let acme = token_with(&app, &seed.acme, "pbx", "ingest").await;
+        for at in ["2026-11-21T08:00:00Z", "2026-11-21T09:00:00Z", "2026-11-20T12:00:00Z", "2026-11-19T12:00:00Z"] {
+            let metadata = json!({"started_at": at, "direction": "inbound", "from": "111", "to": "222", "username": "acme.agent"});
+            assert_eq!(upload(&app, &acme, metadata, wav(8000 * 60), "a.wav").await.0, 201);
+        }
+        let admin = app.as_user("acme.admin").await;
+        let calls = |page: &str| page.split("stat-value\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+        for (period, expected, change) in [
+            ("today", "2", "+100 % on the day before"),
+            ("yesterday", "1", "no change on the day before"),
+            ("7d", "4", "none before on the 7 days before"),
+            ("", "4", "none before on the 30 days before"),
+        ] {
+            let (_, page) = admin.get_text(&format!("/home?period={period}")).await;
+            assert_eq!(calls(&page), expected, "{period}");
+            assert!(page.contains(change), "{period}: {change}");
+        }
+        let (_, page) = admin.get_text("/home?period=yesterday").await;
+        assert!(page.contains(r#"<a href="/home?period=yesterday" aria-current="page">Yesterday</a>"#));
+        assert!(page.contains("Calls from 2026-11-20 to 2026-11-20"));
+    }
 }
