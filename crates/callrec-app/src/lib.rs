@@ -27,6 +27,7 @@ pub mod sealing;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;
+pub mod tags;
 pub mod teams;
 pub mod tokens;
 pub mod waveforms;

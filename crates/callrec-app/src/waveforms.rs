@@ -46,6 +46,8 @@ pub struct Filled {
     pub drawn: u64,
     /// Files without readable samples (saved as such, not tried again).
     pub without: u64,
+    /// Files that could not be read now (tried again by the next run).
+    pub failed: u64,
 }
 
 /// Files looked at a batch.
@@ -64,6 +66,37 @@ pub async fn fill_missing(
     let Some(lease) = Lease::take(store, Job::Waveforms, holder, 600).await? else {
         return Ok(None);
     };
+    let run = fill_under(store, blobs, keys, &lease, &mut progress).await;
+    // Released whatever happened, so the next run need not wait it out.
+    let released = lease.release().await;
+    let filled = run?;
+    released?;
+    Ok(Some(filled))
+}
+
+/// Peaks of one file: `Ok(None)` when it has no samples to draw, `Err` when
+/// it could not be read now (tried again by a later run).
+async fn peaks_of_stored(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    key: &str,
+) -> Result<Option<Peaks>, Error> {
+    match open_audio(store, blobs, keys, key).await? {
+        Opened::Audio(mut reader) => Ok(tokio::task::spawn_blocking(move || peaks_of(&mut reader))
+            .await?
+            .map_err(Error::io(format!("audio {key}")))?),
+        Opened::Missing | Opened::Malformed => Ok(None),
+    }
+}
+
+async fn fill_under(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    lease: &Lease<'_>,
+    progress: &mut impl FnMut(u64, u64),
+) -> Result<Filled, Error> {
     let total = store.count_audio_missing_peaks().await?.max(0) as u64;
     let mut filled = Filled::default();
     let mut after = String::new();
@@ -72,26 +105,26 @@ pub async fn fill_missing(
         let Some(last) = batch.last() else { break };
         after = last.clone();
         for key in batch {
-            let peaks = match open_audio(store, blobs, keys, &key).await? {
-                Opened::Audio(mut reader) => {
-                    tokio::task::spawn_blocking(move || peaks_of(&mut reader))
-                        .await?
-                        .unwrap_or(None)
+            match peaks_of_stored(store, blobs, keys, &key).await {
+                Ok(peaks) => {
+                    store.save_audio_peaks(&key, peaks.as_ref()).await?;
+                    if peaks.is_some() {
+                        filled.drawn += 1;
+                    } else {
+                        filled.without += 1;
+                    }
                 }
-                Opened::Missing | Opened::Malformed => None,
-            };
-            store.save_audio_peaks(&key, peaks.as_ref()).await?;
-            if peaks.is_some() {
-                filled.drawn += 1;
-            } else {
-                filled.without += 1;
+                // One file that cannot be read now does not stop the rest.
+                Err(err) => {
+                    tracing::warn!(key, error = %err, "could not read audio to draw its waveform; trying again later");
+                    filled.failed += 1;
+                }
             }
-            progress(filled.drawn + filled.without, total);
+            progress(filled.drawn + filled.without + filled.failed, total);
         }
         if !lease.renew().await? {
             break;
         }
     }
-    lease.release().await?;
-    Ok(Some(filled))
+    Ok(filled)
 }

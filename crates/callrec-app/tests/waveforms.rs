@@ -73,7 +73,7 @@ backend_tests! {
 
         let mut seen = Vec::new();
         let filled = fill_missing(&db.store, &blobs, &keys, "me", |done, total| seen.push((done, total))).await.unwrap();
-        assert_eq!(filled, Some(Filled { drawn: 1, without: 1 }));
+        assert_eq!(filled, Some(Filled { drawn: 1, without: 1, failed: 0 }));
         assert_eq!(seen, [(1, 2), (2, 2)], "progress as it goes");
         assert_eq!(db.store.audio_peaks(&good.key).await.unwrap().as_ref(), Some(&expected));
         assert_eq!(db.store.audio_peaks(&odd.key).await.unwrap(), None, "no samples to draw");

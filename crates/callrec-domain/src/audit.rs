@@ -69,6 +69,7 @@ audit_actions! {
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";
     RecordingRestored => "recording.restored", "Recording restored";
+    RecordingTagsChanged => "recording.tags_changed", "Tags changed";
     NoteAdded => "recording.note_added", "Note added";
     NoteChanged => "recording.note_changed", "Note changed";
     NoteDeleted => "recording.note_deleted", "Note deleted";

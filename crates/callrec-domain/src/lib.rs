@@ -41,7 +41,7 @@ pub use ids::{CompanyId, TeamId, UserId};
 pub use level::Level;
 pub use mfa::{MfaPolicy, SignInStep};
 pub use names::{
-    CompanyName, DisplayName, Email, KeyName, SearchTerm, TeamName, TokenName, Username,
+    CompanyName, DisplayName, Email, KeyName, SearchTerm, TagName, TeamName, TokenName, Username,
 };
 pub use password::{NewPassword, PasswordLife};
 pub use permissions::{Actor, MenuItem, Subject};

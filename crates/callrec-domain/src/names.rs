@@ -84,6 +84,11 @@ text_type!(
     TokenName, "name", "Token name", 64
 );
 text_type!(
+    /// One of a company's own labels for recordings ("Complaint"), unique
+    /// inside the company.
+    TagName, "tag", "Tag", 40
+);
+text_type!(
     /// What a user calls one of their security keys ("YubiKey on my keys").
     KeyName, "name", "Key name", 60
 );

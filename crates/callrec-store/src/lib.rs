@@ -42,6 +42,7 @@ mod security_keys;
 mod sessions;
 mod snapshot;
 mod stats;
+mod tags;
 mod teams;
 mod throttle;
 mod tokens;
@@ -75,6 +76,7 @@ pub use recordings::{
 pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use stats::PoolStats;
+pub use tags::Tag;
 pub use teams::Team;
 pub use throttle::{Reservation, Reservations, ThrottleWindow};
 pub use tokens::{ApiToken, NewApiToken, TokenState};

@@ -195,14 +195,26 @@ impl Write<'_> {
         Ok(done.rows_affected() == 1)
     }
 
-    /// A note sealed again with another key (a data-key re-seal).
-    pub async fn reseal_note(&mut self, id: i64, key_id: u32, sealed: &str) -> Result<()> {
-        sqlx::query("UPDATE recording_notes SET key_id = $1, sealed = $2 WHERE id = $3")
-            .bind(i64::from(key_id))
-            .bind(sealed)
-            .bind(id)
-            .execute(self.conn())
-            .await?;
-        Ok(())
+    /// A note sealed again with another key (a data-key re-seal), only if
+    /// it is still as it was read (`was`): an edit made meanwhile, already
+    /// sealed with the new key, is never written over.
+    pub async fn reseal_note(
+        &mut self,
+        was: &StoredNote,
+        key_id: u32,
+        sealed: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE recording_notes SET key_id = $1, sealed = $2 \
+             WHERE id = $3 AND key_id = $4 AND sealed = $5",
+        )
+        .bind(i64::from(key_id))
+        .bind(sealed)
+        .bind(was.id)
+        .bind(i64::from(was.key_id))
+        .bind(&was.sealed)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -159,12 +159,14 @@ impl Store {
         if batch.total() == 0 {
             return Ok(batch);
         }
-        // A purged recording's notes go with it.
+        // A purged recording's notes and tags go with it.
         for id in &ids {
-            sqlx::query("DELETE FROM recording_notes WHERE recording_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            for table in ["recording_notes", "recording_tags"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE recording_id = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         keys.sort();
         keys.dedup();

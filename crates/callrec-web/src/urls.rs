@@ -69,6 +69,7 @@ routes! {
     CompanyStatus => "/companies/{id}/status" [POST];
     CompanySettings => "/company-settings" [GET, POST];
     CancelRetention => "/company-settings/cancel-retention" [POST];
+    CompanyTags => "/company-settings/tags" [POST];
     CompanyMfa => "/company-mfa" [GET, POST];
     CompanyMfaRemind => "/company-mfa/remind" [POST];
     ApiTokens => "/api-tokens" [GET, POST];
@@ -79,6 +80,7 @@ routes! {
     RecordingDownload => "/recordings/{id}/download" [GET];
     RecordingWaveform => "/recordings/{id}/waveform" [GET];
     RecordingNotes => "/recordings/{id}/notes" [POST];
+    RecordingTags => "/recordings/{id}/tags" [POST];
     RecordingDelete => "/recordings/{id}/delete" [POST];
     RecordingHold => "/recordings/{id}/hold" [POST];
     RecordingRelease => "/recordings/{id}/release" [POST];
@@ -86,6 +88,7 @@ routes! {
     DownloadSelected => "/recordings/download" [POST];
     HoldSelected => "/recordings/selected/hold" [POST];
     DeleteSelected => "/recordings/selected/delete" [POST];
+    TagSelected => "/recordings/selected/tag" [POST];
     DeletedRecordings => "/recordings/deleted" [GET];
     RecordingRestore => "/recordings/deleted/{id}/restore" [POST];
     Reports => "/reports" [GET];

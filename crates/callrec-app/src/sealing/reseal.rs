@@ -261,8 +261,8 @@ pub async fn reseal_company(
     let notes = crate::notes::sealed_again(store, keys, company, key_id, now).await?;
     report.notes = notes.len() as u64;
     let mut write = store.write(now).await?;
-    for (id, sealed) in &notes {
-        write.reseal_note(*id, key_id, sealed).await?;
+    for (was, sealed) in &notes {
+        write.reseal_note(was, key_id, sealed).await?;
     }
     if retire {
         write.retire_data_keys_before(company, key_id).await?;

@@ -42,3 +42,22 @@ CREATE INDEX recording_notes_by_company ON recording_notes (company_id, key_id);
 -- Who listened: a recording's page lists its plays and downloads from the
 -- audit log, found by the recording's id.
 CREATE INDEX audit_by_target ON audit_log (target, id DESC);
+
+-- Tags (issue 26): a company's own list (Company settings → Tags), set on
+-- recordings by id (so they follow a recording into Deleted recordings and
+-- back; the purge removes them with it). Removing a tag from the list
+-- removes it from every recording.
+CREATE TABLE company_tags (
+    id         INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    name       TEXT    NOT NULL,
+    name_key   TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (company_id, name_key)
+);
+CREATE TABLE recording_tags (
+    recording_id TEXT    NOT NULL,
+    tag_id       INTEGER NOT NULL REFERENCES company_tags (id) ON DELETE CASCADE,
+    PRIMARY KEY (recording_id, tag_id)
+);
+CREATE INDEX recording_tags_by_tag ON recording_tags (tag_id, recording_id);

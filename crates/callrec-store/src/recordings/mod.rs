@@ -146,6 +146,8 @@ pub struct RecordingQuery {
     pub team: Option<TeamId>,
     /// Only recordings under legal hold (the On hold checkbox).
     pub held_only: bool,
+    /// Only recordings carrying this tag (its id).
+    pub tag: Option<i64>,
     pub from: PageFrom,
     pub limit: u32,
 }
@@ -165,6 +167,7 @@ impl RecordingQuery {
             user: None,
             team: None,
             held_only: false,
+            tag: None,
             from: PageFrom::Start,
             limit,
         }

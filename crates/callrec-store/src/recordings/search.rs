@@ -114,6 +114,12 @@ fn add_conditions(
     if query.held_only {
         filter.and("r.held_at IS NOT NULL".to_string());
     }
+    if let Some(tag) = query.tag {
+        let p = filter.bind(tag);
+        filter.and(format!(
+            "EXISTS (SELECT 1 FROM recording_tags t WHERE t.recording_id = r.id AND t.tag_id = {p})"
+        ));
+    }
     g_time
 }
 
@@ -196,7 +202,8 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
                 && lookup.exact
                 && numbers.len() == 1
                 && query.direction.is_none()
-                && !query.held_only;
+                && !query.held_only
+                && query.tag.is_none();
             let reads = NumberReads {
                 in_slice,
                 keys,

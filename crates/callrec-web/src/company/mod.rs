@@ -1,9 +1,10 @@
 //! The pages about one's own company (a Global user picks the company):
-//! Company settings (time zone, retention) and Company MFA (the policy,
-//! the roll-out, reminders).
+//! Company settings (time zone, country for phone numbers, retention,
+//! tags) and Company MFA (the policy, the roll-out, reminders).
 
 mod mfa;
 mod settings;
+mod tags;
 
 use crate::urls::Route;
 use crate::AppState;
@@ -17,6 +18,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(settings::settings_page).post(settings::save),
         )
         .route(Route::CancelRetention.path(), post(settings::cancel))
+        .route(Route::CompanyTags.path(), post(tags::change))
         .route(
             Route::CompanyMfa.path(),
             get(mfa::company_mfa_page).post(mfa::save_policy),

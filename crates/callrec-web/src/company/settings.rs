@@ -39,6 +39,8 @@ struct SettingsPage {
     company: Option<Company>,
     zones: Vec<crate::layout::Choice>,
     countries: Vec<crate::layout::Choice>,
+    /// The company's tags.
+    tags: Vec<callrec_store::Tag>,
     retentions: Vec<crate::layout::Choice>,
     /// The number in the days box.
     retention_days: String,
@@ -160,7 +162,12 @@ async fn render(
     } else {
         StatusCode::OK
     };
+    let tags = match &company {
+        Some(company) => state.store.company_tags(company.id).await?,
+        None => Vec::new(),
+    };
     let page = SettingsPage {
+        tags,
         chrome: Chrome::new(current, "Company settings", Some(MenuItem::CompanySettings)),
         companies,
         company,
@@ -188,7 +195,7 @@ pub(super) async fn settings_page(
 }
 
 /// The company a posted form is about, or 404.
-async fn posted(
+pub(super) async fn posted(
     state: &AppState,
     current: &CurrentUser,
     form: &FormData,
@@ -318,7 +325,7 @@ pub(super) async fn save(
 }
 
 /// Company settings of `company` again, with `done`'s confirmation.
-fn back_to(current: &CurrentUser, company: &Company, done: &str) -> String {
+pub(super) fn back_to(current: &CurrentUser, company: &Company, done: &str) -> String {
     let mut query = Vec::new();
     if current.actor.scope() == DataScope::Everything {
         query.push(format!("company={}", company.id));

@@ -39,6 +39,8 @@ struct DetailsPage {
     retention: String,
     player: Player,
     notes: Vec<NoteRow>,
+    /// The company's tags: (id, name, on this recording).
+    tags: Vec<(i64, String, bool)>,
     /// The search it was opened from, as sent back by its forms.
     back: String,
     /// Plays and downloads from the audit log (Access to Audit Log).
@@ -142,6 +144,17 @@ pub(crate) async fn details_page(
             text: note.text,
         })
         .collect();
+    let on = state.store.recording_tags(&recording.id).await?;
+    let tags = state
+        .store
+        .company_tags(recording.company_id)
+        .await?
+        .into_iter()
+        .map(|tag| {
+            let carried = on.iter().any(|t| t.id == tag.id);
+            (tag.id, tag.name, carried)
+        })
+        .collect();
     let listened = if current.actor.can(Role::AuditLog) {
         let query = AuditQuery {
             company: Some(recording.company_id),
@@ -196,6 +209,7 @@ pub(crate) async fn details_page(
         show_company: current.actor.scope() == DataScope::Everything,
         player: Player::for_call(&recording, &started, query.get("t"), can_download),
         notes,
+        tags,
         listened,
         back: back.to_string(),
         back_link: if back.is_empty() {

@@ -4,9 +4,11 @@
 //! and the search lists nothing: never every recording, which the bulk
 //! actions would then act on.
 
+use crate::error::AppError;
 use crate::form::FormData;
 use crate::layout::Choice;
 use crate::session::CurrentUser;
+use crate::AppState;
 use callrec_domain::period::Period;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::phone::search_digits;
@@ -14,7 +16,7 @@ use callrec_domain::recording::Direction;
 use callrec_domain::time::parse_rfc3339;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, TeamId, UserId};
-use callrec_store::{FilterChoices, PageFrom, RecordingQuery};
+use callrec_store::{FilterChoices, PageFrom, RecordingQuery, Tag};
 
 /// The filters exactly as typed, to show them again and build links.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +36,8 @@ pub(crate) struct Filters {
     pub company: String,
     /// `1`: only recordings on legal hold.
     pub held: String,
+    /// A tag's id: only recordings carrying it.
+    pub tag: String,
 }
 
 impl Filters {
@@ -55,10 +59,11 @@ impl Filters {
             } else {
                 String::new()
             },
+            tag: field("tag"),
         }
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 11] {
+    fn pairs(&self) -> [(&'static str, &str); 12] {
         [
             ("number", &self.number),
             ("calling_number", &self.calling_number),
@@ -71,6 +76,7 @@ impl Filters {
             ("team", &self.team),
             ("company", &self.company),
             ("held", &self.held),
+            ("tag", &self.tag),
         ]
     }
 
@@ -115,6 +121,7 @@ impl Filters {
             &self.team,
             &self.company,
             &self.held,
+            &self.tag,
         ]
         .iter()
         .any(|value| !value.is_empty())
@@ -246,6 +253,7 @@ pub(crate) fn search_of(
         user: id_of(&filters.user).map(UserId),
         team: id_of(&filters.team).map(TeamId),
         held_only: filters.held == "1",
+        tag: id_of(&filters.tag),
         from,
         limit,
     };
@@ -261,10 +269,28 @@ pub(crate) struct FilterLists {
     pub teams: Vec<Choice>,
     pub companies: Vec<Choice>,
     pub periods: Vec<Choice>,
+    pub tags: Vec<Choice>,
+}
+
+/// The tags the viewer may filter by: their company's, or every company's
+/// for an operator.
+pub(crate) async fn tags_for(
+    state: &AppState,
+    current: &CurrentUser,
+) -> Result<Vec<Tag>, AppError> {
+    Ok(match current.actor.scope() {
+        DataScope::Everything => state.store.all_tags().await?,
+        _ => state.store.company_tags(current.actor.company_id).await?,
+    })
 }
 
 impl FilterLists {
-    pub fn new(choices: FilterChoices, filters: &Filters, global: bool) -> FilterLists {
+    pub fn new(
+        choices: FilterChoices,
+        tags: Vec<Tag>,
+        filters: &Filters,
+        global: bool,
+    ) -> FilterLists {
         let users = choices
             .users
             .into_iter()
@@ -289,6 +315,10 @@ impl FilterLists {
             users: Choice::list(users, Some(&filters.user)),
             teams: Choice::list(teams, Some(&filters.team)),
             companies: Choice::list(companies, Some(&filters.company)),
+            tags: Choice::list(
+                tags.into_iter().map(|t| (t.id.to_string(), t.name)),
+                Some(&filters.tag),
+            ),
             periods: Choice::list(
                 Period::ALL.map(|p| (p.code().to_string(), p.label().to_string())),
                 Some(&filters.chosen_period().code().to_string()),

@@ -10,11 +10,12 @@ mod holds;
 mod notes;
 mod player;
 mod selected;
+mod tags;
 mod waveform;
 
 pub(crate) use player::Player;
 
-pub(crate) use filters::{search_of, FilterErrors, FilterLists, Filters};
+pub(crate) use filters::{search_of, tags_for, FilterErrors, FilterLists, Filters};
 
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
@@ -45,6 +46,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::RecordingDownload.path(), get(audio::download))
         .route(Route::RecordingWaveform.path(), get(waveform::waveform))
         .route(Route::RecordingNotes.path(), post(notes::change))
+        .route(Route::RecordingTags.path(), post(tags::set))
+        .route(Route::TagSelected.path(), post(selected::tag))
         .route(Route::RecordingDelete.path(), post(audio::delete))
         .route(Route::RecordingHold.path(), post(holds::place))
         .route(Route::RecordingRelease.path(), post(holds::release))
@@ -106,6 +109,9 @@ struct RecordingsPage {
     teams: Vec<Choice>,
     companies: Vec<Choice>,
     periods: Vec<Choice>,
+    tags: Vec<Choice>,
+    /// The viewer's company's tags, for Tag… on the ticked rows.
+    own_tags: Vec<(i64, String)>,
     show_company: bool,
     can_download: bool,
     can_delete: bool,
@@ -245,7 +251,8 @@ pub(crate) async fn render_page(
         })
         .collect();
 
-    let lists = FilterLists::new(page.filter_choices, &filters, global);
+    let tags = filters::tags_for(state, current).await?;
+    let lists = FilterLists::new(page.filter_choices, tags, &filters, global);
     let hold_target = match query.get("hold") {
         "" => None,
         _ if !filter_errors.is_empty() => None,
@@ -288,6 +295,14 @@ pub(crate) async fn render_page(
         teams: lists.teams,
         companies: lists.companies,
         periods: lists.periods,
+        tags: lists.tags,
+        own_tags: state
+            .store
+            .company_tags(actor.company_id)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect(),
         show_company: global,
         can_download: actor.can(Role::DownloadRecordings),
         can_delete: actor.can(Role::DeleteRecordings),

@@ -13,6 +13,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::records::{bin, holds};
+use callrec_app::tags;
 use callrec_domain::Role;
 use callrec_store::{Binned, HoldChange, Recording};
 
@@ -40,9 +41,19 @@ async fn ticked(
         };
         return Ok(Err(render_page(state, current, form, problem).await?));
     }
+    // A ticked row deleted meanwhile (by someone else, or by a run that
+    // stopped part-way) is passed over, so the action can be sent again;
+    // none found at all is not found.
     let mut recordings = Vec::with_capacity(ids.len());
     for id in ids {
-        recordings.push(find(state, current, id).await?);
+        match find(state, current, id).await {
+            Ok(recording) => recordings.push(recording),
+            Err(AppError::NotFound) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    if recordings.is_empty() {
+        return Err(AppError::NotFound);
     }
     Ok(Ok(recordings))
 }
@@ -81,6 +92,39 @@ pub(super) async fn hold(
         .await?;
     }
     Ok(back(&form, "selected-held"))
+}
+
+/// `POST /recordings/selected/tag`: one of the company's tags on the
+/// ticked rows (the viewer's own company's: an operator tags on a
+/// recording's page).
+pub(super) async fn tag(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    require(&current, Role::Recordings)?;
+    let recordings = match ticked(&state, &current, &form, "tag").await? {
+        Ok(recordings) => recordings,
+        Err(page) => return Ok(page),
+    };
+    let wanted: i64 = form.get("tag_id").parse().map_err(|_| AppError::NotFound)?;
+    let mut by_company = std::collections::BTreeMap::new();
+    for recording in &recordings {
+        by_company
+            .entry(recording.company_id)
+            .or_insert_with(Vec::new)
+            .push(recording.clone());
+    }
+    let audit = current.audit_context(&client);
+    for (company, recordings) in by_company {
+        // A tag is its company's: recordings of another company are not tagged with it.
+        let list = state.store.company_tags(company).await?;
+        if let Some(tag) = list.iter().find(|t| t.id == wanted) {
+            tags::tag_all(&state.store, &recordings, tag, &audit).await?;
+        }
+    }
+    Ok(back(&form, "selected-tagged"))
 }
 
 /// `POST /recordings/selected/delete`: the ticked rows, held ones kept.

@@ -8,7 +8,7 @@ use super::slots::Heavy;
 use crate::error::AppError;
 use crate::form::QueryData;
 use crate::layout::{Choice, Chrome};
-use crate::recordings::{search_of, FilterErrors, FilterLists, Filters};
+use crate::recordings::{search_of, tags_for, FilterErrors, FilterLists, Filters};
 use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
@@ -64,6 +64,7 @@ struct CallsPage {
     teams: Vec<Choice>,
     companies: Vec<Choice>,
     periods: Vec<Choice>,
+    tags: Vec<Choice>,
     show_company: bool,
     calls: i64,
     minutes: String,
@@ -148,7 +149,8 @@ async fn totals_of(
         && search.direction.is_none()
         && search.user.is_none()
         && search.team.is_none()
-        && !search.held_only;
+        && !search.held_only
+        && search.tag.is_none();
     if let (Some(from), Some(to), true) = (from, to, plain) {
         let from = from / QUARTER_HOUR_MS;
         return Ok(state.store.call_totals_from_counts(scope, from, to).await?);
@@ -178,7 +180,13 @@ pub(crate) async fn calls_page(
     } else {
         CallTotals::default()
     };
-    let lists = FilterLists::new(state.store.filter_choices(scope).await?, &filters, global);
+    let tags = tags_for(&state, &current).await?;
+    let lists = FilterLists::new(
+        state.store.filter_choices(scope).await?,
+        tags,
+        &filters,
+        global,
+    );
     let named =
         |name: &Option<String>, none: &str| name.clone().unwrap_or_else(|| none.to_string());
     let direction_minutes = totals.direction_minutes;
@@ -225,6 +233,7 @@ pub(crate) async fn calls_page(
         teams: lists.teams,
         companies: lists.companies,
         periods: lists.periods,
+        tags: lists.tags,
         show_company: global,
         filters,
         filter_errors,

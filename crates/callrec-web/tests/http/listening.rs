@@ -129,6 +129,13 @@ backend_tests! {
         // Another company's user: the recording does not exist.
         assert_eq!(app.as_user("globex.admin").await.post(&notes, &[("note", "hi"), ("at", "0:01")]).await.status(), 404);
 
+        // A note whose seal was changed is said as such; the page still works.
+        callrec_store::testing::execute(&app.store, "UPDATE recording_notes SET sealed = '00' || sealed").await.unwrap();
+        let (status, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(status == 200 && page.contains("This note cannot be opened"), "{status}");
+        assert_eq!(page.matches("data-play=").count() + page.matches("aria-label=\"Player\"").count(), 1, "the player is there");
+        callrec_store::testing::execute(&app.store, "UPDATE recording_notes SET sealed = substr(sealed, 3)").await.unwrap();
+
         // A day later the note stays as it is.
         clock.advance(24 * 3600);
         let admin = app.as_user("acme.admin").await;
@@ -259,11 +266,67 @@ backend_tests! {
         assert_eq!(location(&response), "/recordings?done=selected-deleted-held-kept");
         let (_, page) = admin.get_text("/recordings").await;
         assert!(page.contains(&ids[0]) && page.contains(&ids[1]) && !page.contains(&ids[2]));
+        // A ticked row deleted meanwhile is passed over (the action can be
+        // sent again); none left at all is not found.
+        let response = admin.post("/recordings/selected/delete", &[("id", &ids[2]), ("id", &ids[1])]).await;
+        assert_eq!(location(&response), "/recordings?done=selected-deleted-held-kept");
+        assert_eq!(admin.post("/recordings/selected/delete", &[("id", &ids[2])]).await.status(), 404);
         // Another company's id, and no role: not found.
         let globex = app.as_user("globex.admin").await;
         assert_eq!(globex.post("/recordings/selected/delete", &[("id", &ids[0])]).await.status(), 404);
         assert_eq!(app.as_user("acme.agent").await.post("/recordings/selected/hold", &[("reason", "x"), ("id", &ids[0])]).await.status(), 404);
         let entries = app.store.audit_entries(&callrec_store::AuditQuery { action: Some("recording.deleted".into()), limit: 5, ..Default::default() }).await.unwrap();
         assert_eq!(entries.len(), 1, "one entry per recording moved");
+    }
+}
+
+backend_tests! {
+    async fn tags_are_the_companys_own_set_on_calls_and_searched(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(call(&app, &token, &format!("2026-11-2{n}T09:30:00Z"), stereo(2)).await);
+        }
+        let admin = app.as_user("acme.admin").await;
+        // Company settings → Tags: added once per name, in any case.
+        for name in ["Complaint", "Sale"] {
+            let response = admin.post("/company-settings/tags", &[("change", "add"), ("name", name)]).await;
+            assert_eq!(location(&response), "/company-settings?done=tag-added#tags-title");
+        }
+        assert_eq!(admin.post("/company-settings/tags", &[("change", "add"), ("name", " complaint ")]).await.status(), 422);
+        assert_eq!(admin.post("/company-settings/tags", &[("change", "add"), ("name", "")]).await.status(), 422);
+        let tags = app.store.company_tags(seed.acme.id).await.unwrap();
+        assert_eq!(tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Complaint", "Sale"]);
+        let (complaint, sale) = (tags[0].id.to_string(), tags[1].id.to_string());
+
+        // On a recording's page, and on ticked rows.
+        let response = admin.post(&format!("/recordings/{}/tags", ids[0]), &[("tag", &complaint), ("tag", &sale)]).await;
+        assert!(location(&response).contains("done=tags-saved"));
+        let response = admin.post("/recordings/selected/tag", &[("tag_id", &complaint), ("id", &ids[1]), ("id", &ids[0])]).await;
+        assert_eq!(location(&response), "/recordings?done=selected-tagged");
+        let (_, page) = admin.get_text(&format!("/recordings/{}", ids[0])).await;
+        assert_eq!(page.matches("name=\"tag\" value=").count(), 2);
+        assert_eq!(page.matches("\" checked> ").count(), 2, "both tags on the first call");
+        // The Tag filter.
+        let (_, page) = admin.get_text(&format!("/recordings?tag={complaint}")).await;
+        assert_eq!(page.matches(" data-play=").count(), 2);
+        let (_, page) = admin.get_text(&format!("/recordings?tag={sale}&number=07700+900123")).await;
+        assert_eq!(page.matches(" data-play=").count(), 1, "with the number index too");
+        // Another company: the tags are not its own.
+        let globex = app.as_user("globex.admin").await;
+        assert_eq!(globex.post(&format!("/recordings/{}/tags", ids[0]), &[("tag", &complaint)]).await.status(), 404);
+        assert_eq!(globex.post("/company-settings/tags", &[("change", "remove"), ("tag_id", &complaint)]).await.status(), 404);
+        let (_, page) = globex.get_text(&format!("/recordings?tag={complaint}")).await;
+        assert_eq!(page.matches(" data-play=").count(), 0);
+        // Removing a tag takes it off every call; each change is audited.
+        let response = admin.post("/company-settings/tags", &[("change", "remove"), ("tag_id", &complaint)]).await;
+        assert!(location(&response).contains("done=tag-removed"));
+        let (_, page) = admin.get_text(&format!("/recordings?tag={complaint}")).await;
+        assert_eq!(page.matches(" data-play=").count(), 0);
+        let entries = app.store.audit_entries(&callrec_store::AuditQuery { action: Some("recording.tags_changed".into()), limit: 10, ..Default::default() }).await.unwrap();
+        let details: Vec<&str> = entries.iter().map(|e| e.details.as_str()).collect();
+        assert_eq!(details, ["+Complaint", "+Complaint +Sale"], "the second tag run added only what was new");
     }
 }

@@ -43,10 +43,18 @@ pub async fn draw_waveforms(
     keys: &DataKeys,
 ) -> Result<(), CliError> {
     match fill_missing(store, blobs, keys, "cli", progress("drawn")).await? {
-        Some(filled) => println!(
-            "Waveforms: drew {} files; {} have no samples to draw (MP3, Ogg or damaged files).",
-            filled.drawn, filled.without
-        ),
+        Some(filled) => {
+            println!(
+                "Waveforms: drew {} files; {} have no samples to draw (MP3, Ogg or damaged files).",
+                filled.drawn, filled.without
+            );
+            if filled.failed > 0 {
+                println!(
+                    "  {} files could not be read now (see the log); run `callrec migrate` again to retry them.",
+                    filled.failed
+                );
+            }
+        }
         None => println!(
             "Waveforms: another node is drawing them now; the players show each as it is done."
         ),
