@@ -180,7 +180,7 @@ test("the call detail report, on a phone too", () => withPages("records-calls", 
   const csv = readFileSync(await download.path(), "utf8");
   const lines = csv.split("\r\n").filter(Boolean);
   // Every cell quoted, against spreadsheet formulas.
-  assert.equal(lines[0], '"Date/Time","Direction","Calling Number","Called Number","User","Team","Company","Duration (s)","On hold","Recording"');
+  assert.equal(lines[0], '"Date/Time","Direction","Calling Number","Called Number","User","Team","Company","Duration (s)","On hold","Recording","Tags"');
   assert.equal(lines.length - 1, calls, "one line per call");
   assert.ok(lines.slice(1).every((line) => line.split('","')[1] === "Inbound"));
 

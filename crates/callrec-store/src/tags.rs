@@ -1,10 +1,12 @@
 //! Tags (migration 0029): a company's own list, and which recordings carry
 //! which, by recording id.
 
+use crate::filter::Filter;
 use crate::{Result, Store, Write};
 use callrec_domain::recording::RecordingId;
 use callrec_domain::{CompanyId, TagName};
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// One of a company's tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,37 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         tags(rows)
+    }
+
+    /// The tag names each of `ids` carries, joined by "; " (CSV exports
+    /// and the ZIP manifest), for those that carry any.
+    pub async fn tag_names_of(&self, ids: &[&str]) -> Result<HashMap<String, String>> {
+        let mut names: HashMap<String, String> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut filter = Filter::default();
+            let marks: Vec<String> = chunk.iter().map(|id| filter.bind(id.to_string())).collect();
+            filter.and(format!("rt.recording_id IN ({})", marks.join(", ")));
+            let sql = format!(
+                "SELECT rt.recording_id, t.name FROM recording_tags rt \
+                 JOIN company_tags t ON t.id = rt.tag_id{} ORDER BY rt.recording_id, t.name_key",
+                filter.where_clause()
+            );
+            for row in sqlx::query_with(&sql, filter.args())
+                .fetch_all(&self.pool)
+                .await?
+            {
+                let id: String = row.try_get("recording_id")?;
+                let name: String = row.try_get("name")?;
+                names
+                    .entry(id)
+                    .and_modify(|all| {
+                        all.push_str("; ");
+                        all.push_str(&name);
+                    })
+                    .or_insert(name);
+            }
+        }
+        Ok(names)
     }
 
     /// The tags a recording carries, by name.

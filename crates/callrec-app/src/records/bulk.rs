@@ -31,7 +31,7 @@ const CHUNK: usize = 256 * 1024;
 fn manifest_header() -> Vec<&'static str> {
     let mut header = vec!["File"];
     header.extend(CALL_COLUMNS);
-    header.extend(["SHA-256", "Size (bytes)", "Check"]);
+    header.extend(["SHA-256", "Size (bytes)", "Check", "Tags"]);
     header
 }
 
@@ -137,6 +137,8 @@ impl Archive<'_> {
         } = *self;
         let mut zip = ZipWriter::new();
         let mut manifest = csv_line(&manifest_header());
+        let ids: Vec<&str> = recordings.iter().map(|r| r.id.as_str()).collect();
+        let tags = store.tag_names_of(&ids).await?;
         for recording in &recordings {
             let name = bulk_name(
                 recording.started_at_ms,
@@ -206,6 +208,7 @@ impl Archive<'_> {
                 &recording.sha256,
                 &recording.size_bytes.to_string(),
                 check.words(),
+                tags.get(recording.id.as_str()).map_or("", String::as_str),
             ]));
         }
         let crc = crc32fast::hash(manifest.as_bytes());

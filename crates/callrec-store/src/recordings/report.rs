@@ -22,7 +22,7 @@ pub struct Tally {
 pub struct CallTotals {
     pub all: Tally,
     pub by_direction: Vec<(Direction, Tally)>,
-    /// By username (`None`: calls of no user), most calls first.
+    /// By user's name (`None`: calls of no user), most calls first.
     pub by_user: Vec<(Option<String>, Tally)>,
     /// By team name (`None`: calls of no team), most calls first.
     pub by_team: Vec<(Option<String>, Tally)>,
@@ -73,10 +73,10 @@ impl Store {
             totals.by_direction.push((direction, part));
         }
         for row in run(grouped(
-            "u.username",
+            "u.display_name",
             " LEFT JOIN users u ON u.id = r.user_id",
-            "r.user_id, u.username",
-            "calls DESC, u.username",
+            "r.user_id, u.display_name",
+            "calls DESC, u.display_name",
         ))
         .await?
         {

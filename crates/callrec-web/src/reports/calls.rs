@@ -275,7 +275,7 @@ pub(crate) async fn export_csv(
     )
     .await?;
     let mut header = CALL_COLUMNS.to_vec();
-    header.extend(["On hold", "Recording"]);
+    header.extend(["On hold", "Recording", "Tags"]);
     let name = format!(
         "calls-{}.csv",
         current.zone.format_date(state.clock.now_ms())
@@ -294,6 +294,8 @@ pub(crate) async fn export_csv(
             if page.items.is_empty() {
                 return Ok(None);
             }
+            let ids: Vec<&str> = page.items.iter().map(|r| r.id.as_str()).collect();
+            let tags = store.tag_names_of(&ids).await?;
             let text: String = page
                 .items
                 .iter()
@@ -309,6 +311,7 @@ pub(crate) async fn export_csv(
                         &format!("{:.1}", r.duration_ms as f64 / 1000.0),
                         if r.held { "yes" } else { "no" },
                         r.id.as_str(),
+                        tags.get(r.id.as_str()).map_or("", String::as_str),
                     ])
                 })
                 .collect();

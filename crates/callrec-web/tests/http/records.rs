@@ -287,6 +287,15 @@ backend_tests! {
         let admin = app.as_user("acme.admin").await;
         let (_, page) = admin.get_text("/recordings").await;
         assert!(page.contains("Select all on this page") && page.contains(">Download selected</button>") && page.contains(">Download all matching</button>"));
+        // A tag on one of them: in the manifest (issue 26).
+        let tagged = callrec_domain::recording::RecordingId::parse(&ids[2]).unwrap();
+        app.store
+            .set_up(0, async |write| {
+                let tag = write.add_tag(seed.acme.id, &callrec_domain::TagName::parse("Complaint").unwrap()).await?.unwrap();
+                write.tag_recording(&tagged, tag.id).await
+            })
+            .await
+            .unwrap();
         let response = admin.post("/recordings/download", &[("take", "selected"), ("id", &ids[0]), ("id", &ids[2])]).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "application/zip");
@@ -297,10 +306,11 @@ backend_tests! {
         assert_eq!(files[0].0, format!("2026-11-22_093000_inbound_+442079460123_2001_{}.wav", ids[2]));
         assert_eq!(files[0].1, wav(202), "the audio, byte for byte");
         assert_eq!(files[1].1, wav(200));
-        assert_eq!(manifest[0], "File,Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),SHA-256,Size (bytes),Check");
+        assert_eq!(manifest[0], "File,Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),SHA-256,Size (bytes),Check,Tags");
         // A leading + is quoted against spreadsheet formulas (RFC 4180 otherwise).
         assert!(manifest[1].starts_with(&format!("{},2026-11-22 09:30:00,Inbound,'+442079460123,2001,acme.agent,Sales,Acme,", files[0].0)), "{manifest:?}");
-        assert!(manifest[1].ends_with(&format!(",{},verified", wav(202).len())), "{manifest:?}");
+        assert!(manifest[1].ends_with(&format!(",{},verified,Complaint", wav(202).len())), "{manifest:?}");
+        assert!(manifest[2].ends_with(",verified,"), "no tags: an empty cell");
         let entries = audit_details(&app, "recording.bulk_downloaded").await;
         assert_eq!(entries, [format!("2 recordings | {} {}", ids[2], ids[0])]);
 
@@ -348,9 +358,9 @@ backend_tests! {
         let response = admin.post("/recordings/download", &[("id", &a), ("id", &b)]).await;
         let (files, manifest) = unzip(&response.bytes().await.unwrap());
         assert_eq!(files.len(), 1);
-        assert!(manifest[1].starts_with(",2026-11-21 09:30:00,") && manifest[1].ends_with("MISSING: not in storage, left out"), "{manifest:?}");
+        assert!(manifest[1].starts_with(",2026-11-21 09:30:00,") && manifest[1].ends_with("MISSING: not in storage, left out,"), "{manifest:?}");
         // Sealed audio changed on disk no longer opens past the change.
-        assert!(manifest[2].ends_with(",UNREADABLE: the sealed file does not open (changed or cut short); the entry stops there"), "{manifest:?}");
+        assert!(manifest[2].ends_with(",UNREADABLE: the sealed file does not open (changed or cut short); the entry stops there,"), "{manifest:?}");
         assert_eq!(audit_details(&app, "recording.integrity_failed").await.len(), 2);
     }
 }
@@ -383,7 +393,7 @@ backend_tests! {
         let text = page.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(text.contains("<span class=\"stat-label\">Calls</span><span class=\"stat-value\">3</span>"), "{text}");
         assert!(text.contains("<span class=\"stat-value\">3.5</span>"), "3.5 minutes: {text}");
-        assert!(text.contains("<td>acme.agent</td><td class=\"num\">3</td><td class=\"num\">3.5</td>"), "{text}");
+        assert!(text.contains("<td>acme.agent display</td><td class=\"num\">3</td><td class=\"num\">3.5</td>"), "people by name: {text}");
         assert!(text.contains("<td>Sales</td><td class=\"num\">3</td>"), "{text}");
         assert!(text.contains("<td>2026-11-20</td><td class=\"num\">2</td><td class=\"num\">3.0</td>"), "{text}");
         assert!(text.contains("Outbound</span><span class=\"stat-value\">1</span>"), "{text}");
@@ -400,7 +410,7 @@ backend_tests! {
         assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
         let csv = response.text().await.unwrap();
         let lines: Vec<String> = csv.split("\r\n").filter(|l| !l.is_empty()).map(|l| l.replace("\",\"", ",").trim_matches('"').to_string()).collect();
-        assert_eq!(lines[0], "Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),On hold,Recording");
+        assert_eq!(lines[0], "Date/Time,Direction,Calling Number,Called Number,User,Team,Company,Duration (s),On hold,Recording,Tags");
         assert_eq!(lines.len(), 3, "{csv}");
         assert!(lines[1].starts_with("2026-11-21 21:00:00,Inbound,'+442079460123,2001,acme.agent,Sales,Acme,30.0,no,"), "{csv}");
         let exported = audit_details(&app, "report.calls_exported").await;
