@@ -215,6 +215,42 @@ test("the bulk bar counts the ticked rows and places them on hold", () => withPa
   assert.equal(await page.getByRole("table").getByText("On hold", { exact: true }).count(), 2);
 }));
 
+test("tags: the company's list, Tag… on ticked rows, and the Tag filter", () => withPages("listening-tags", env.browser, async () => {
+  const page = await newPage(env.browser);
+  await logIn(page, env.server, "acme.admin");
+  await page.waitForURL(/\/home$/);
+  await page.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Company settings" }).click();
+  const tags = page.getByRole("region", { name: "Tags" });
+  await tags.getByLabel("New tag").fill("Complaint");
+  await tags.getByRole("button", { name: "Add tag" }).click();
+  await page.getByRole("status").filter({ hasText: "Tag added" }).waitFor();
+  await tags.getByRole("list", { name: "Tags" }).getByText("Complaint").waitFor();
+  await screenshot(page, "listening-company-tags");
+  await page.goto(`${env.server.url}/recordings?period=30d`);
+  const rows = page.getByRole("table").getByRole("row");
+  await rows.nth(1).getByRole("checkbox", { name: "Select" }).check();
+  await rows.nth(3).getByRole("checkbox", { name: "Select" }).check();
+  const bar = page.getByRole("form", { name: "Act on recordings" });
+  await bar.getByRole("button", { name: "Tag…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Tag the selected recordings" });
+  await dialog.getByLabel("Tag").selectOption({ label: "Complaint" });
+  await dialog.getByRole("button", { name: "Add tag" }).click();
+  await page.getByRole("status").filter({ hasText: "The tag is on the selected recordings" }).waitFor();
+  await page.getByText("More filters", { exact: true }).click();
+  await page.getByRole("form", { name: "Find recordings" }).getByLabel("Tag", { exact: true }).selectOption({ label: "Complaint" });
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForURL(/tag=/);
+  assert.equal(await page.getByRole("table").getByRole("row").count(), 3, "a header and the two tagged calls");
+  // On a recording's page the tag is ticked, and can be taken off.
+  await page.getByRole("table").getByRole("row").nth(1).getByRole("link").first().click();
+  const onCall = page.getByRole("region", { name: "Tags" });
+  assert.equal(await onCall.getByRole("checkbox", { name: "Complaint" }).isChecked(), true);
+  await onCall.getByRole("checkbox", { name: "Complaint" }).uncheck();
+  await onCall.getByRole("button", { name: "Save tags" }).click();
+  await page.getByRole("status").filter({ hasText: "Tags saved" }).waitFor();
+  assert.equal(await page.getByRole("region", { name: "Tags" }).getByRole("checkbox", { name: "Complaint" }).isChecked(), false);
+}));
+
 test("every page reads on a phone: nothing scrolls sideways at 390 px, no console errors", () => withPages("listening-phone", env.browser, async () => {
   for (const [width, name] of [[1366, "wide"], [390, "phone"]]) {
     const context = await env.browser.newContext({ viewport: { width, height: 844 } });
