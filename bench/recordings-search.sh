@@ -43,11 +43,13 @@ for backend in $BACKENDS; do
   for who in $USERS; do
     level=${who%%:*}; username=${who#*:}
     cookie=$(sign_in "$username")
-    for case in "first page|$base" "number filter (extension 2150)|$base?calling_number=2150" \
-                "number filter (4 digits of a number, rare)|$base?called_number=7946" \
-                "number filter (6 digits of a number)|$base?called_number=447946" \
-                "number filter (3 digits)|$base?calling_number=215" \
-                "number + date filter|$base?calling_number=21&start=$(date -u -d '30 days ago' +%Y-%m-%dT00:00)&end=$(date -u +%Y-%m-%dT23:59)"; do
+    # The cases issue 26 names: the first page, a 4-digit and a 3-digit
+    # number, and the same in the Phone number box (either party).
+    for case in "first page|$base" "Calling Number, 4 digits (2150)|$base?calling_number=2150" \
+                "Calling Number, 3 digits (215)|$base?calling_number=215" \
+                "Phone number, 4 digits (2150)|$base?number=2150" \
+                "Phone number, 3 digits (215)|$base?number=215" \
+                ${EXTRA_CASES:+"number + date filter|$base?calling_number=21&start=$(date -u -d '30 days ago' +%Y-%m-%dT00:00)&end=$(date -u +%Y-%m-%dT23:59)"}; do
       name=${case%%|*}; url=${case#*|}
       echo "== $backend, $level ($username): $name" >&2
       read -r p50 p99 rps < <(measure "$url" "$cookie" "$CONNECTIONS")
