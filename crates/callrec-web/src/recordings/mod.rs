@@ -252,6 +252,16 @@ pub(crate) async fn render_page(
         .collect();
 
     let tags = filters::tags_for(state, current).await?;
+    // Tag… offers the viewer's own company's tags: the filter's list,
+    // except for an operator, whose filter lists every company's.
+    let own_tags: Vec<(i64, String)> = if global {
+        state.store.company_tags(actor.company_id).await?
+    } else {
+        tags.clone()
+    }
+    .into_iter()
+    .map(|t| (t.id, t.name))
+    .collect();
     let lists = FilterLists::new(page.filter_choices, tags, &filters, global);
     let hold_target = match query.get("hold") {
         "" => None,
@@ -296,13 +306,7 @@ pub(crate) async fn render_page(
         companies: lists.companies,
         periods: lists.periods,
         tags: lists.tags,
-        own_tags: state
-            .store
-            .company_tags(actor.company_id)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect(),
+        own_tags,
         show_company: global,
         can_download: actor.can(Role::DownloadRecordings),
         can_delete: actor.can(Role::DeleteRecordings),
