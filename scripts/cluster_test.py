@@ -288,6 +288,14 @@ def main():
     check(True, f"all {len(acknowledged)} acknowledged uploads download intact through the survivor")
 
     print("== cluster: 6. node b's metrics", flush=True)
+    # The racing guesses of part 3 may all have been checked on node a, so
+    # node b checks one wrong code of its own before its counters are read.
+    checker, location = sign_in(NODE_B, "acme.agent")
+    check(location == "/mfa", "acme.agent signs in again on node b")
+    right = {totp(key, time.time() + d) for d in (-60, -30, 0, 30, 60)}
+    wrong = next(f"{n:06d}" for n in range(1, 1000) if f"{n:06d}" not in right)
+    status, _, page = checker.post(f"{NODE_B}/mfa/verify", {"code": wrong})
+    check(status in (200, 422) and "Invalid code" in page, "node b refuses a wrong code")
     status, _, text = http("GET", METRICS_B)
     text = text.decode()
     check(status == 200 and 'callrec_ingest_total{result="created"}' in text, "ingest counted")
