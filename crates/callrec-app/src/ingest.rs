@@ -226,10 +226,7 @@ pub async fn store_recording(
     // docs/BENCHMARKS.md for its cost per hour of audio).
     let peaks = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Peaks>> {
         let mut plain = std::fs::File::open(&temp)?;
-        let peaks = match format {
-            AudioFormat::Wav => peaks_of(&mut plain)?,
-            AudioFormat::Mp3 | AudioFormat::Ogg => None,
-        };
+        let peaks = peaks_of(plain.try_clone()?)?;
         plain.seek(std::io::SeekFrom::Start(0))?;
         seal_file(&mut plain, &temp, &key, key_id)?;
         Ok(peaks)

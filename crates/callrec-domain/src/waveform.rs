@@ -1,8 +1,8 @@
 //! Waveform peaks: the loudest sample of each of a fixed number of slices
 //! of a call, per channel, computed once when the audio arrives and drawn
 //! by the player. A WAV's samples are read as they stream past
-//! ([`PeakScanner::feed`]); MP3 and Ogg have none stored (the player
-//! draws them from what the browser decodes).
+//! ([`PeakScanner::feed`]); MP3 and Ogg are decoded by the application
+//! and their samples handed to [`DecodedPeaks`].
 
 use crate::audio::WavLayout;
 use crate::hex::{from_hex, hex};
@@ -93,8 +93,13 @@ impl Encoding {
             Encoding::ALaw => f32::from(a_law(b[0])) / 32_768.0,
             Encoding::MuLaw => f32::from(mu_law(b[0])) / 32_768.0,
         };
-        (fraction.abs().min(1.0) * 255.0).round() as u8
+        level_of(fraction)
     }
+}
+
+/// A sample's size as a share of full scale (±1.0), 0–255.
+fn level_of(fraction: f32) -> u8 {
+    (fraction.abs().min(1.0) * 255.0).round() as u8
 }
 
 /// G.711 A-law to linear.
@@ -223,6 +228,88 @@ impl PeakScanner {
     }
 }
 
+/// Levels [`DecodedPeaks`] keeps per channel before it halves them.
+const DECODED_LEVELS: usize = 1 << 16;
+
+/// Peaks of decoded audio, whose length is known only at its end (MP3,
+/// Ogg): the loudest level of every block of frames per channel, a block
+/// one frame to start with and twice as long each time
+/// [`DECODED_LEVELS`] blocks are full (so an hour at 48 kHz keeps 64 K
+/// levels, not 173 M), folded into [`BUCKETS`] slices at the end.
+pub struct DecodedPeaks {
+    channels: usize,
+    block_frames: u64,
+    /// Frames in the last block so far.
+    in_block: u64,
+    levels: Vec<Vec<u8>>,
+}
+
+impl DecodedPeaks {
+    /// `None` for no channels or more than eight.
+    pub fn new(channels: usize) -> Option<DecodedPeaks> {
+        (1..=8).contains(&channels).then(|| DecodedPeaks {
+            channels,
+            block_frames: 1,
+            in_block: 0,
+            levels: vec![Vec::new(); channels],
+        })
+    }
+
+    /// Interleaved samples of whole frames, full scale ±1.0.
+    pub fn feed(&mut self, samples: &[f32]) {
+        for frame in samples.chunks_exact(self.channels) {
+            if self.in_block == 0 {
+                self.levels.iter_mut().for_each(|levels| levels.push(0));
+            }
+            for (levels, sample) in self.levels.iter_mut().zip(frame) {
+                if let Some(last) = levels.last_mut() {
+                    *last = (*last).max(level_of(*sample));
+                }
+            }
+            self.in_block += 1;
+            if self.in_block == self.block_frames {
+                self.in_block = 0;
+                if self.levels[0].len() == DECODED_LEVELS {
+                    self.halve();
+                }
+            }
+        }
+    }
+
+    /// Pairs of blocks become one block of twice the frames.
+    fn halve(&mut self) {
+        for levels in &mut self.levels {
+            *levels = levels
+                .chunks(2)
+                .map(|pair| pair.iter().copied().max().unwrap_or(0))
+                .collect();
+        }
+        self.block_frames *= 2;
+    }
+
+    /// The peaks; `None` for audio without a single frame.
+    pub fn finish(self) -> Option<Peaks> {
+        let blocks = self.levels[0].len();
+        if blocks == 0 {
+            return None;
+        }
+        let buckets = BUCKETS.min(blocks);
+        let channels = self
+            .levels
+            .iter()
+            .map(|levels| {
+                (0..buckets)
+                    .map(|b| {
+                        let slice = &levels[b * blocks / buckets..(b + 1) * blocks / buckets];
+                        slice.iter().copied().max().unwrap_or(0)
+                    })
+                    .collect()
+            })
+            .collect();
+        Some(Peaks { channels })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +373,53 @@ mod tests {
         for bad in ["", "zz", "00.0000", "0g"] {
             assert_eq!(Peaks::from_text(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn decoded_audio_of_any_length_gives_the_same_slices() {
+        // Two seconds of stereo at 8 kHz as a decoder hands them over,
+        // the caller loud in the first second, the agent in the second:
+        // the same peaks as the same samples in a WAV.
+        let frames: Vec<[f32; 2]> = (0..16_000)
+            .map(|f| if f < 8_000 { [0.5, 0.0] } else { [0.0, -1.0] })
+            .collect();
+        let mut decoded = DecodedPeaks::new(2).unwrap();
+        for packet in frames.chunks(1152) {
+            decoded.feed(&packet.concat());
+        }
+        let peaks = decoded.finish().unwrap();
+        let (caller, agent) = (&peaks.channels()[0], &peaks.channels()[1]);
+        assert_eq!(caller.len(), BUCKETS);
+        assert_eq!(
+            (caller[0], caller[499], caller[500], caller[999]),
+            (128, 128, 0, 0)
+        );
+        assert_eq!(
+            (agent[0], agent[499], agent[500], agent[999]),
+            (0, 0, 255, 255)
+        );
+
+        // Long enough to halve the blocks many times: one loud frame late
+        // in the call still shows, in its slice and no other.
+        let mut long = DecodedPeaks::new(1).unwrap();
+        let total = 3 * DECODED_LEVELS * 37;
+        let loud = total * 9 / 10;
+        let mut samples = vec![0.0f32; total];
+        samples[loud] = 1.0;
+        for packet in samples.chunks(4096) {
+            long.feed(packet);
+        }
+        let long = long.finish().unwrap();
+        let lane = &long.channels()[0];
+        assert_eq!(lane.len(), BUCKETS);
+        assert_eq!(lane.iter().filter(|&&p| p > 0).count(), 1);
+        assert!((895..=905).contains(&lane.iter().position(|&p| p == 255).unwrap()));
+
+        assert!(DecodedPeaks::new(0).is_none() && DecodedPeaks::new(9).is_none());
+        assert_eq!(DecodedPeaks::new(1).unwrap().finish(), None);
+        let mut short = DecodedPeaks::new(1).unwrap();
+        short.feed(&[0.0, 1.0, -0.004]);
+        assert_eq!(short.finish().unwrap().channels(), [vec![0, 255, 1]]);
     }
 
     #[test]

@@ -8,7 +8,6 @@ use crate::blobs::{BlobStore, PreparedBlob, StoredBlob};
 use crate::peaks;
 use crate::recordings::Inserted;
 use crate::{Backend, NewAuditEntry, NewRecording, Result, Store, StoreError};
-use callrec_domain::audio::AudioFormat;
 use callrec_domain::recording::RecordingId;
 use callrec_domain::waveform::Peaks;
 use sqlx::{Any, Row};
@@ -59,7 +58,7 @@ impl Store {
         let inserted = self.insert_recording_in(&mut tx, new, now).await?;
         if matches!(inserted, Inserted::Existing(_)) && !key_in_use(&mut tx, &stored.key).await? {
             blobs.remove(&stored.key).await.map_err(StoreError::Audio)?;
-        } else if new.format == AudioFormat::Wav {
+        } else {
             peaks::save_in(&mut tx, &stored.key, peaks).await?;
         }
         sqlx::query("DELETE FROM pending_audio WHERE storage_key = $1")

@@ -58,6 +58,7 @@ migrations!(
     27 => "0027_api_and_dashboard.sql",
     28 => "0028_security_third_pass.sql",
     29 => "0029_listening.sql",
+    30 => "0030_decoded_waveforms.sql",
 );
 
 impl Store {

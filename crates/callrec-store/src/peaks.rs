@@ -33,9 +33,9 @@ pub(crate) async fn remove_in(tx: &mut sqlx::Transaction<'static, Any>, key: &st
     Ok(())
 }
 
-/// WAV files of recordings (or deleted ones) that have no peaks yet.
-const MISSING: &str = "FROM (SELECT storage_key FROM recordings WHERE format = 'wav' \
-     UNION SELECT storage_key FROM deleted_recordings WHERE format = 'wav') k \
+/// Audio files of recordings (or deleted ones) that have no peaks yet.
+const MISSING: &str = "FROM (SELECT storage_key FROM recordings \
+     UNION SELECT storage_key FROM deleted_recordings) k \
      WHERE NOT EXISTS (SELECT 1 FROM audio_peaks p WHERE p.storage_key = k.storage_key)";
 
 impl Store {
@@ -60,7 +60,7 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` WAV files without peaks, after `after` in key order.
+    /// Up to `limit` audio files without peaks, after `after` in key order.
     pub async fn audio_missing_peaks(&self, after: &str, limit: i64) -> Result<Vec<String>> {
         sqlx::query(&format!(
             "SELECT k.storage_key {MISSING} AND k.storage_key > $1 ORDER BY k.storage_key LIMIT $2"
@@ -74,7 +74,7 @@ impl Store {
         .collect()
     }
 
-    /// How many WAV files have no peaks yet.
+    /// How many audio files have no peaks yet.
     pub async fn count_audio_missing_peaks(&self) -> Result<i64> {
         let row = sqlx::query(&format!("SELECT count(*) AS n {MISSING}"))
             .fetch_one(&self.pool)

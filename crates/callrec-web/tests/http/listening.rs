@@ -58,6 +58,19 @@ backend_tests! {
         // Not audited: the peaks say when someone spoke, not what.
         let plays = app.store.audit_entries(&callrec_store::AuditQuery { action: Some("recording.played".into()), limit: 5, ..Default::default() }).await.unwrap();
         assert!(plays.is_empty(), "{plays:?}");
+
+        // MP3 is decoded on arrival: the same two lanes (the fixture's
+        // caller at half scale, then its agent at 0.9).
+        let mp3 = include_bytes!("../../../callrec-app/tests/fixtures/two-parties.mp3").to_vec();
+        let metadata = json!({"started_at": "2026-11-21T09:30:00Z", "direction": "inbound", "from": "+447700900123", "to": "2001", "username": "acme.agent", "duration_ms": 3000});
+        let (status, body) = upload(&app, &token, metadata, mp3, "call.mp3").await;
+        assert_eq!(status, 201, "{body}");
+        let body: Value = admin.get(&format!("/recordings/{}/waveform", body["id"].as_str().unwrap())).await.json().await.unwrap();
+        let lanes = body["lanes"].as_array().unwrap();
+        assert_eq!(lanes.len(), 2, "{body}");
+        let loudest = |lane: usize, from: usize, to: usize| lanes[lane]["peaks"].as_array().unwrap()[from..to].iter().map(|p| p.as_u64().unwrap()).max().unwrap();
+        assert!(loudest(0, 50, 450) > 100 && loudest(0, 550, 950) < 20, "{body}");
+        assert!(loudest(1, 50, 450) < 20 && loudest(1, 550, 950) > 200, "{body}");
     }
 
     async fn the_recording_page_opens_at_t_and_keeps_the_search(db) {

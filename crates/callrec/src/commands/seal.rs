@@ -45,7 +45,7 @@ pub async fn draw_waveforms(
     match fill_missing(store, blobs, keys, "cli", progress("drawn")).await? {
         Some(filled) => {
             println!(
-                "Waveforms: drew {} files; {} have no samples to draw (MP3, Ogg or damaged files).",
+                "Waveforms: drew {} files; {} have no samples to draw (damaged files, compressed WAV or Ogg Opus).",
                 filled.drawn, filled.without
             );
             if filled.failed > 0 {

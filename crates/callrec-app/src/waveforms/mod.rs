@@ -1,21 +1,25 @@
-//! Waveform peaks: computed from a WAV file's bytes when it arrives
+//! Waveform peaks: computed from a file's bytes when it arrives
 //! (`ingest`), and for files stored before there were peaks by the
 //! waveform job (`callrec migrate`, and every node in the background).
+//! A WAV's samples are read as they are; MP3 and Ogg are decoded
+//! (`decoded`).
+
+mod decoded;
 
 use crate::lease::Lease;
 use crate::sealing::{open_audio, DataKeys, Opened};
 use crate::Error;
-use callrec_domain::audio::wav_layout;
+use callrec_domain::audio::{wav_layout, AudioFormat};
 use callrec_domain::waveform::{PeakScanner, Peaks};
 use callrec_store::{BlobStore, Job, Store};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 /// Bytes read at a time; the first read holds the header.
 const PIECE: usize = 64 * 1024;
 
-/// The peaks of a WAV file read from its start; `None` for samples that
-/// cannot be read (a damaged header, a compressed WAV).
-pub fn peaks_of(audio: &mut dyn Read) -> io::Result<Option<Peaks>> {
+/// The peaks of an audio file read from its start; `None` for samples
+/// that cannot be read (a damaged header, a compressed WAV, Ogg Opus).
+pub fn peaks_of<R: Read + Seek + Send + 'static>(mut audio: R) -> io::Result<Option<Peaks>> {
     let mut piece = vec![0u8; PIECE];
     let mut filled = 0;
     while filled < PIECE {
@@ -24,6 +28,19 @@ pub fn peaks_of(audio: &mut dyn Read) -> io::Result<Option<Peaks>> {
             n => filled += n,
         }
     }
+    match AudioFormat::sniff(&piece[..filled]) {
+        Some(AudioFormat::Wav) => wav_peaks(&mut audio, piece, filled),
+        Some(AudioFormat::Mp3 | AudioFormat::Ogg) => {
+            let len = audio.seek(SeekFrom::End(0))?;
+            audio.seek(SeekFrom::Start(0))?;
+            decoded::peaks_of_decoded(audio, len)
+        }
+        None => Ok(None),
+    }
+}
+
+/// A WAV's peaks, from its first `filled` bytes in `piece` on.
+fn wav_peaks(audio: &mut dyn Read, mut piece: Vec<u8>, filled: usize) -> io::Result<Option<Peaks>> {
     let Some(mut scanner) = wav_layout(&piece[..filled])
         .ok()
         .and_then(|layout| PeakScanner::new(&layout))
@@ -53,7 +70,7 @@ pub struct Filled {
 /// Files looked at a batch.
 const BATCH: i64 = 100;
 
-/// Computes and saves the peaks of every WAV file that has none, calling
+/// Computes and saves the peaks of every audio file that has none, calling
 /// `progress(done, total)` as it goes. One node at a time (a lease), so
 /// two nodes never read the same files; `None` if another holds it.
 pub async fn fill_missing(
@@ -83,7 +100,7 @@ async fn peaks_of_stored(
     key: &str,
 ) -> Result<Option<Peaks>, Error> {
     match open_audio(store, blobs, keys, key).await? {
-        Opened::Audio(mut reader) => Ok(tokio::task::spawn_blocking(move || peaks_of(&mut reader))
+        Opened::Audio(reader) => Ok(tokio::task::spawn_blocking(move || peaks_of(reader))
             .await?
             .map_err(Error::io(format!("audio {key}")))?),
         Opened::Missing | Opened::Malformed => Ok(None),
