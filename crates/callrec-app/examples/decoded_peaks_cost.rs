@@ -12,7 +12,10 @@ fn main() -> std::io::Result<()> {
         for _ in 0..3 {
             let started = Instant::now();
             let peaks = peaks_of(std::fs::File::open(&path)?)?;
-            assert!(peaks.is_some_and(|p| p.channels().len() == 2), "{path}: two lanes");
+            assert!(
+                peaks.is_some_and(|p| p.channels().len() == 2),
+                "{path}: two lanes"
+            );
             best = best.min(started.elapsed().as_secs_f64());
         }
         let name = std::path::Path::new(&path)

@@ -10,6 +10,7 @@ pub mod audit_chain;
 pub mod country;
 pub mod csv;
 pub mod dashboard;
+pub mod freepbx;
 pub mod hex;
 pub mod hold;
 pub mod ids;

@@ -32,6 +32,11 @@ pub enum StoreError {
     Busy,
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    #[error("the CDR database URL must start with mysql:// or mariadb://")]
+    UnsupportedCdrUrl,
+    /// FreePBX's CDR database could not be reached, or has no `cdr` table.
+    #[error("cannot read FreePBX's CDR table: {0}")]
+    CdrConnect(sqlx::Error),
     /// Reading or writing an audio file failed.
     #[error("audio storage: {0}")]
     Audio(std::io::Error),

@@ -20,6 +20,7 @@ mod data_keys;
 mod directory;
 mod error;
 mod filter;
+pub mod freepbx_cdr;
 #[doc(hidden)]
 pub mod fuzzing;
 mod json;

@@ -91,7 +91,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let store = commands::open_store(&storage).await?;
             let keys = commands::data_keys(&storage, &store).await?;
             let blobs = commands::blobs(&storage)?;
-            commands::import::run(&store, &keys, &blobs, &args.company, &args.dir).await
+            let zone = config.default_time_zone()?;
+            commands::import::run(&store, &keys, &blobs, &zone, &args).await
         }
         Command::Verify(args) => {
             let store = commands::open_store(&storage).await?;

@@ -182,7 +182,8 @@ pub enum Command {
     /// Manage API tokens: a company's scoped, expiring credentials for the API.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Import a folder of audio files, each with a sidecar NAME.json of metadata.
+    /// Import a folder of audio files (each with a sidecar NAME.json of
+    /// metadata, or FreePBX's recordings), once or watching it.
     Import(ImportArgs),
     /// Copy the portal while it serves into a new folder: the SQLite
     /// database (a consistent copy), the audio its rows point at and the

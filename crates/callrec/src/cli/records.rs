@@ -41,13 +41,55 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  callrec import --company \"Acme Telecom\" ./calls
+  callrec import --company \"Acme Telecom\" --layout asterisk \\
+      --watch /var/spool/asterisk/monitor --cdr mysql://cdr:secret@pbx/asteriskcdrdb")]
 pub struct ImportArgs {
     /// The company the recordings belong to.
     #[arg(long, value_name = "NAME")]
     pub company: String,
-    /// The folder: audio files (WAV, MP3, Ogg) each with NAME.json beside it
-    /// holding the same metadata as the ingest API.
-    pub dir: std::path::PathBuf,
+    /// The folder to import once: audio files (WAV, MP3, Ogg) named as
+    /// --layout says.
+    #[arg(required_unless_present = "watch", conflicts_with = "watch")]
+    pub dir: Option<std::path::PathBuf>,
+    /// Keep importing from this folder and its subfolders as files are
+    /// closed (unchanged for --settle seconds), until stopped with Ctrl-C
+    /// or SIGTERM. A file that cannot be imported is moved to
+    /// DIR/rejected with a NAME.reason beside it.
+    #[arg(long, value_name = "DIR")]
+    pub watch: Option<std::path::PathBuf>,
+    /// How the files say what call they are: `sidecar`, a NAME.json beside
+    /// each with the ingest API's metadata; `asterisk`, FreePBX's
+    /// MixMonitor names (in-, out-, internal-, q-, exten-…).
+    #[arg(long, value_enum, default_value_t = Layout::Sidecar)]
+    pub layout: Layout,
+    /// With --layout asterisk: FreePBX's CDR database
+    /// (mysql://user:password@host/asteriskcdrdb), for each call's numbers,
+    /// direction and answered time.
+    #[arg(long, value_name = "URL")]
+    pub cdr: Option<String>,
+    /// With --layout asterisk: the PBX's time zone, for the times in file
+    /// names [default: the company's].
+    #[arg(long, value_name = "ZONE")]
+    pub zone: Option<String>,
+    /// Delete each file from the folder once it is imported (or was
+    /// already). Without it nothing is ever deleted there.
+    #[arg(long)]
+    pub remove_imported: bool,
+    /// With --watch: seconds a file must stay the same size before it is
+    /// taken as closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub settle: u64,
+}
+
+/// How an import folder names its calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    /// NAME.json beside each audio file.
+    Sidecar,
+    /// FreePBX's MixMonitor file names.
+    Asterisk,
 }
 
 #[derive(Debug, Args)]

@@ -238,6 +238,7 @@ fn kill_after_progress(child: &mut std::process::Child, what: &str, nth: usize) 
 }
 
 mod accounts;
+mod freepbx;
 mod keys;
 mod records;
 mod serve;
