@@ -40,7 +40,9 @@ on_each_backend! {
     let dir = folder.path();
     let day = dir.join("2026/11/20");
     std::fs::create_dir_all(&day).unwrap();
-    std::fs::write(day.join("in-2125551234-07700900123-20261120-093000-1763631000.17.wav"), wav_file(8000, 3)).unwrap();
+    // MixMonitor's D option: each party on its own channel.
+    let stereo: Vec<i16> = (0..8000).flat_map(|i| [if i < 4000 { 20_000 } else { 0 }, if i < 4000 { 0 } else { -20_000 }]).collect();
+    std::fs::write(day.join("in-2125551234-07700900123-20261120-093000-1763631000.17.wav"), callrec_domain::audio::pcm_wav_channels(&stereo, 2, 8000)).unwrap();
     std::fs::write(dir.join("out-02079460000-2001-20261120-101500-1763633700.20.wav"), wav_file(4000, 5)).unwrap();
     std::fs::write(dir.join("internal-2002-2001-20261120-110000-1763636400.31.wav"), wav_file(4000, 7)).unwrap();
     std::fs::write(dir.join("meeting.wav"), wav_file(800, 9)).unwrap();
@@ -58,6 +60,9 @@ on_each_backend! {
     assert_eq!((inbound.calling_number.as_str(), inbound.called_number.as_str()), ("07700900123", "2125551234"));
     assert_eq!(inbound.started_at_ms, 1_795_185_000_000, "09:30 in New York is 14:30 UTC");
     assert_eq!(inbound.duration_ms, 1000, "from the WAV header");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let peaks = runtime.block_on(cli.store(&runtime).audio_peaks(&inbound.storage_key)).unwrap().unwrap();
+    assert_eq!(peaks.channels().len(), 2, "both parties kept, a lane each");
     let outbound = imported(cli, "1763633700.20").expect("the outbound call");
     assert_eq!((outbound.direction, outbound.calling_number.as_str(), outbound.called_number.as_str()), (Direction::Outbound, "2001", "02079460000"));
     assert_eq!(outbound.extension.as_ref().map(|e| e.as_str()), Some("2001"));
