@@ -96,6 +96,7 @@ pub async fn bootstrap(
             team_id: None,
             display_name: DisplayName::parse("Administrator")?,
             email: None,
+            extension: None,
             level: Level::Global,
             roles: RoleSet::all(),
             password,

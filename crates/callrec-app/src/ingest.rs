@@ -184,7 +184,11 @@ pub async fn store_recording(
                 None
             }
         },
-        None => None,
+        // No username: the user whose extension the call was on, if any.
+        None => match &metadata.extension {
+            Some(extension) => store.user_by_extension(source.company, extension).await?,
+            None => None,
+        },
     };
     let team_id = match &metadata.team {
         Some(name) => match store.team_by_name(source.company, name).await? {

@@ -40,6 +40,7 @@ backend_tests! {
             username: Username::parse(name).unwrap(),
             display_name: DisplayName::parse(name).unwrap(),
             email: None,
+            extension: None,
             level: Level::Company,
             roles: RoleSet::default(),
             password: NewPassword::parse("a long pass phrase 1", name).unwrap(),

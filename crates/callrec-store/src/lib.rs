@@ -81,7 +81,10 @@ pub use tags::Tag;
 pub use teams::Team;
 pub use throttle::{Reservation, Reservations, ThrottleWindow};
 pub use tokens::{ApiToken, NewApiToken, TokenState};
-pub use users::{NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate};
+pub use users::{
+    NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate,
+    DUPLICATE_EXTENSION, DUPLICATE_USERNAME,
+};
 pub use write::Write;
 
 use directory::DirectoryCache;

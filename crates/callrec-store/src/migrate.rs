@@ -59,6 +59,7 @@ migrations!(
     28 => "0028_security_third_pass.sql",
     29 => "0029_listening.sql",
     30 => "0030_decoded_waveforms.sql",
+    31 => "0031_user_extensions.sql",
 );
 
 impl Store {

@@ -64,6 +64,7 @@ async fn try_user(
                 username: &username,
                 display_name: &display,
                 email: email.as_ref(),
+                extension: None,
                 level,
                 password: callrec_store::StoredPassword::permanent("hash"),
                 roles: [Role::Recordings].into_iter().collect(),
@@ -197,6 +198,7 @@ backend_tests! {
         let change = UserDetailsChange {
             display_name: DisplayName::parse("Robert").unwrap(),
             email: None,
+            extension: None,
             level: Level::Team,
             team_id: Some(sales.id),
             enabled: false,

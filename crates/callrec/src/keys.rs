@@ -201,6 +201,7 @@ mod tests {
                         username: &username,
                         display_name: &DisplayName::parse(name).unwrap(),
                         email: None,
+                        extension: None,
                         level: Level::Company,
                         password: callrec_store::StoredPassword::permanent("x"),
                         roles: RoleSet::default(),

@@ -6,10 +6,12 @@ use crate::audit::AuditContext;
 use crate::{Caller, Error, Passwords};
 use callrec_domain::audit::AuditAction;
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, NewPassword, PasswordLife, Role, RoleSet, Subject,
-    TeamId, Username, ValidationError,
+    Actor, CompanyId, DisplayName, Email, Level, NewPassword, PasswordLife, PhoneNumber, Role,
+    RoleSet, Subject, TeamId, UserId, Username, ValidationError,
 };
-use callrec_store::{NewUser, Store, StoreError, StoredPassword, User};
+use callrec_store::{
+    NewUser, Store, StoreError, StoredPassword, User, DUPLICATE_EXTENSION, DUPLICATE_USERNAME,
+};
 
 /// A new user, every field already parsed.
 pub struct CreateUser {
@@ -18,6 +20,8 @@ pub struct CreateUser {
     pub username: Username,
     pub display_name: DisplayName,
     pub email: Option<Email>,
+    /// Their extension on the company's phone system.
+    pub extension: Option<PhoneNumber>,
     pub level: Level,
     pub roles: RoleSet,
     pub password: NewPassword,
@@ -73,6 +77,7 @@ pub async fn create_user(
         // People are made by people (or an operator), never by a token.
         Caller::Token(_) => return Err(Error::NotAllowed),
     }
+    check_extension(store, new.company_id, new.extension.as_ref(), None).await?;
     let password_hash = passwords.hash(new.password.expose()).await?;
     let mut write = store.write(context.now).await?;
     let user = write
@@ -82,6 +87,7 @@ pub async fn create_user(
             username: &new.username,
             display_name: &new.display_name,
             email: new.email.as_ref(),
+            extension: new.extension.as_ref(),
             level: new.level,
             password: StoredPassword {
                 hash: password_hash,
@@ -90,12 +96,7 @@ pub async fn create_user(
             roles: new.roles.clone(),
         })
         .await
-        .map_err(|err| match err {
-            StoreError::Conflict { .. } => {
-                ValidationError::new("username", "That username is already taken").into()
-            }
-            other => Error::from(other),
-        })?;
+        .map_err(conflict_as_invalid)?;
     let entry = context
         .entry_on(AuditAction::UserCreated, &user)
         .details(format!(
@@ -105,6 +106,42 @@ pub async fn create_user(
         ));
     write.commit_with(entry).await?;
     Ok(user)
+}
+
+/// A unique value another user holds, as the field to correct (two
+/// saves racing past [`check_extension`] meet the database's index).
+pub(super) fn conflict_as_invalid(err: StoreError) -> Error {
+    match err {
+        StoreError::Conflict { what } if what == DUPLICATE_USERNAME => {
+            ValidationError::new("username", "That username is already taken").into()
+        }
+        StoreError::Conflict { what } if what == DUPLICATE_EXTENSION => ValidationError::new(
+            "extension",
+            "Another user of the company has that extension",
+        )
+        .into(),
+        other => Error::from(other),
+    }
+}
+
+/// Whether `extension` is free in `company` (for `user`, when it is theirs).
+pub async fn check_extension(
+    store: &Store,
+    company: CompanyId,
+    extension: Option<&PhoneNumber>,
+    user: Option<UserId>,
+) -> Result<(), Error> {
+    let Some(extension) = extension else {
+        return Ok(());
+    };
+    match store.user_by_extension(company, extension).await? {
+        Some(holder) if Some(holder.id) != user => Err(ValidationError::new(
+            "extension",
+            format!("{} has that extension already", holder.display_name),
+        )
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `subject` (a new user, or a user as they would be after Modify)

@@ -5,7 +5,7 @@ use super::role_list;
 use crate::audit::AuditContext;
 use crate::{Error, Passwords};
 use callrec_domain::audit::AuditAction;
-use callrec_domain::{NewPassword, PasswordLife, RoleSet};
+use callrec_domain::{NewPassword, PasswordLife, PhoneNumber, RoleSet};
 use callrec_store::{Store, StoredPassword, User, UserDetailsChange, UserUpdate};
 
 /// What Modify saves, every field already parsed and checked.
@@ -52,6 +52,13 @@ pub async fn modify_user(
         }),
         None => None,
     };
+    super::create::check_extension(
+        store,
+        target.company_id,
+        change.details.extension.as_ref(),
+        Some(target.id),
+    )
+    .await?;
     let password_changed = password.is_some();
     let enabled = change.details.enabled;
     let described = describe_changes(target, &change.details);
@@ -66,7 +73,8 @@ pub async fn modify_user(
                 password,
             },
         )
-        .await?;
+        .await
+        .map_err(super::create::conflict_as_invalid)?;
     if password_changed || !enabled {
         // Someone else may hold the old password: end their sessions.
         write.delete_user_sessions(target.id, keep).await?;
@@ -112,6 +120,14 @@ fn describe_changes(target: &User, details: &UserDetailsChange) -> Vec<String> {
     }
     if target.email.as_deref() != details.email.as_ref().map(|e| e.as_str()) {
         changes.push("email changed".to_string());
+    }
+    if target.extension != details.extension {
+        let shown = |e: Option<&PhoneNumber>| e.map_or("none".to_string(), |e| e.to_string());
+        changes.push(format!(
+            "extension {} → {}",
+            shown(target.extension.as_ref()),
+            shown(details.extension.as_ref())
+        ));
     }
     if target.level != details.level {
         changes.push(format!(

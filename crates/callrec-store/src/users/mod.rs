@@ -5,8 +5,8 @@ use callrec_domain::mfa::{counts_as_opted_in, in_grace, policy_now, sign_in_step
 use callrec_domain::permissions::DataScope;
 use callrec_domain::zone::Zone;
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, PasswordLife, Role, RoleSet,
-    SearchTerm, SignInStep, Subject, TeamId, UserId, Username,
+    Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, PasswordLife, PhoneNumber, Role,
+    RoleSet, SearchTerm, SignInStep, Subject, TeamId, UserId, Username,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -21,6 +21,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// Their extension on the company's phone system.
+    pub extension: Option<PhoneNumber>,
     pub level: Level,
     pub enabled: bool,
     pub mfa_opt_in: bool,
@@ -148,6 +150,7 @@ pub struct NewUser<'a> {
     pub username: &'a Username,
     pub display_name: &'a DisplayName,
     pub email: Option<&'a Email>,
+    pub extension: Option<&'a PhoneNumber>,
     pub level: Level,
     pub password: StoredPassword,
     pub roles: RoleSet,
@@ -165,6 +168,7 @@ pub struct UserUpdate {
 pub struct UserDetailsChange {
     pub display_name: DisplayName,
     pub email: Option<Email>,
+    pub extension: Option<PhoneNumber>,
     pub level: Level,
     pub team_id: Option<TeamId>,
     pub enabled: bool,
@@ -220,7 +224,7 @@ fn select(store: &Store) -> String {
 pub(crate) fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String {
     format!(
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
-         u.username, u.display_name, u.email, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
+         u.username, u.display_name, u.email, u.extension, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.phone_country AS company_phone_country, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
@@ -258,6 +262,10 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         email: row.try_get("email")?,
+        extension: row
+            .try_get::<Option<String>, _>("extension")?
+            .map(|text| PhoneNumber::from_stored(&text).ok_or(StoreError::Corrupt(text)))
+            .transpose()?,
         level: Level::parse(&level).map_err(|_| StoreError::Corrupt(level))?,
         enabled: flag(row, "enabled")?,
         mfa_opt_in: flag(row, "mfa_opt_in")?,
@@ -283,7 +291,20 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
     })
 }
 
-const DUPLICATE_USERNAME: &str = "a user with that username";
+pub const DUPLICATE_USERNAME: &str = "a user with that username";
+pub const DUPLICATE_EXTENSION: &str = "a user with that extension";
+
+/// A unique violation on users: the extension's index, else the
+/// username's.
+fn user_conflict(err: sqlx::Error) -> StoreError {
+    let extension = matches!(&err, sqlx::Error::Database(db)
+        if db.message().contains("extension") || db.constraint().is_some_and(|c| c.contains("extension")));
+    StoreError::conflict_as(if extension {
+        DUPLICATE_EXTENSION
+    } else {
+        DUPLICATE_USERNAME
+    })(err)
+}
 
 impl Store {
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
@@ -360,6 +381,25 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
         Ok(self.credentials(username).await?.map(|(user, _)| user))
+    }
+
+    /// The user of `company` whose extension is `extension`.
+    pub async fn user_by_extension(
+        &self,
+        company: CompanyId,
+        extension: &PhoneNumber,
+    ) -> Result<Option<User>> {
+        let sql = format!(
+            "{} WHERE u.company_id = $1 AND u.extension = $2",
+            select(self)
+        );
+        sqlx::query(&sql)
+            .bind(company.0)
+            .bind(extension.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| user_from_row(&row))
+            .transpose()
     }
 
     pub async fn list_users(&self, query: &UserQuery) -> Result<Page<User>> {

@@ -9,8 +9,8 @@ impl Write<'_> {
         let now = self.now;
         let row = sqlx::query(
             "INSERT INTO users (company_id, team_id, username, username_key, display_name, email, \
-             level, password_hash, password_expires_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+             level, password_hash, password_expires_at, created_at, updated_at, extension) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
         )
         .bind(new.company_id.0)
         .bind(new.team_id.map(|t| t.0))
@@ -22,9 +22,10 @@ impl Write<'_> {
         .bind(&new.password.hash)
         .bind(new.password.life.expires_at())
         .bind(now)
+        .bind(new.extension.map(|e| e.as_str().to_string()))
         .fetch_one(self.conn())
         .await
-        .map_err(StoreError::conflict_as(DUPLICATE_USERNAME))?;
+        .map_err(user_conflict)?;
         let id = UserId(row.try_get("id")?);
         insert_roles(self.conn(), id, &new.roles).await?;
         let sql = format!("{} WHERE u.id = $1", select(self.store));
@@ -39,7 +40,7 @@ impl Write<'_> {
         let details = &update.details;
         let done = sqlx::query(
             "UPDATE users SET display_name = $1, email = $2, level = $3, team_id = $4, enabled = $5, \
-             updated_at = $6 WHERE id = $7",
+             updated_at = $6, extension = $8 WHERE id = $7",
         )
         .bind(details.display_name.as_str())
         .bind(details.email.as_ref().map(|e| e.as_str().to_string()))
@@ -48,8 +49,10 @@ impl Write<'_> {
         .bind(i64::from(details.enabled))
         .bind(now)
         .bind(id.0)
+        .bind(details.extension.as_ref().map(|e| e.as_str().to_string()))
         .execute(self.conn())
-        .await?;
+        .await
+        .map_err(user_conflict)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -107,6 +107,7 @@ async fn world(store: &Store) -> World {
                         username: &username,
                         display_name: &DisplayName::parse(name).unwrap(),
                         email: None,
+                        extension: None,
                         level: Level::Staff,
                         password: callrec_store::StoredPassword::permanent("x"),
                         roles: RoleSet::default(),

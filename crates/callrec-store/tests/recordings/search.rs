@@ -309,6 +309,7 @@ backend_tests! {
             username: &zed,
             display_name: &DisplayName::parse("Zed").unwrap(),
             email: None,
+            extension: None,
             level: Level::Staff,
             password: callrec_store::StoredPassword::permanent("x"),
             roles: RoleSet::default(),
@@ -327,6 +328,7 @@ backend_tests! {
             details: callrec_store::UserDetailsChange {
                 display_name: DisplayName::parse("agent").unwrap(),
                 email: None,
+                extension: None,
                 level: Level::Staff,
                 team_id: Some(w.support.id),
                 enabled: true,

@@ -37,6 +37,8 @@ pub(crate) struct UserItem {
     username: String,
     display_name: String,
     email: Option<String>,
+    /// Their extension on the company's phone system.
+    extension: Option<String>,
     /// Global, Company, Team or Staff.
     level: String,
     team: Option<TeamRef>,
@@ -56,6 +58,7 @@ impl From<&User> for UserItem {
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             email: u.email.clone(),
+            extension: u.extension.as_ref().map(ToString::to_string),
             level: u.level.label().to_string(),
             team: team_ref(u.team_id, u.team_name.as_ref()),
             enabled: u.enabled,

@@ -67,6 +67,8 @@ pub(crate) struct Metadata {
     /// Read from WAV audio when missing; required for MP3 and Ogg.
     #[schema(minimum = 0, maximum = 86400000)]
     duration_ms: Option<i64>,
+    /// The extension the call was on; without `username`, the recording
+    /// goes to the company's user with this Extension (Users → Modify).
     #[schema(max_length = 32, pattern = "^[0-9+*#() .-]*$")]
     extension: Option<String>,
     /// A user of the token's company.

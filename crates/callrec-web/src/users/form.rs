@@ -137,6 +137,7 @@ pub(crate) struct UserForm {
     pub username: String,
     pub display_name: String,
     pub email: String,
+    pub extension: String,
     pub level: &'static str,
     pub team_id: Option<i64>,
     pub company_id: i64,
@@ -209,6 +210,7 @@ impl UserForm {
             username: String::new(),
             display_name: String::new(),
             email: String::new(),
+            extension: String::new(),
             level: Level::Staff.code(),
             team_id: None,
             company_id: actor.company_id.0,
@@ -240,6 +242,11 @@ impl UserForm {
             username: target.username.clone(),
             display_name: target.display_name.clone(),
             email: target.email.clone().unwrap_or_default(),
+            extension: target
+                .extension
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             level: target.level.code(),
             team_id: target.team_id.map(|t| t.0),
             company_id: target.company_id.0,
@@ -282,6 +289,7 @@ impl UserForm {
         }
         self.display_name = submitted.get("display_name").to_string();
         self.email = submitted.get("email").to_string();
+        self.extension = submitted.get("extension").to_string();
         if let Ok(level) = Level::parse(submitted.get("level")) {
             self.level = level.code();
         }

@@ -19,8 +19,8 @@ use callrec_app::audit::AuditContext;
 use callrec_domain::permissions::{DataScope, UserAccess};
 use callrec_domain::role::RolePreset;
 use callrec_domain::{
-    Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, PasswordLife, Role,
-    RoleSet, Subject, TeamId, UserId, Username, ValidationError,
+    Actor, CompanyId, DisplayName, Email, Level, MenuItem, NewPassword, PasswordLife, PhoneNumber,
+    Role, RoleSet, Subject, TeamId, UserId, Username, ValidationError,
 };
 use callrec_store::{User, UserDetailsChange};
 
@@ -108,6 +108,7 @@ pub(crate) async fn create(
     let username = errors.check(Username::parse(form.get("username")));
     let display_name = errors.check(DisplayName::parse(form.get("display_name")));
     let email = errors.check(Email::parse_optional(form.get("email")));
+    let extension = errors.check(parse_extension(form.get("extension")));
     let level = errors.check(Level::parse(form.get("level")));
     let password = errors.check(NewPassword::parse(
         form.get("password"),
@@ -140,6 +141,13 @@ pub(crate) async fn create(
         {
             errors.push(error);
         }
+        if let Some(number) = extension.as_ref().and_then(Option::as_ref) {
+            if let Err(callrec_app::Error::Invalid(error)) =
+                accounts::check_extension(&state.store, company_id, Some(number), None).await
+            {
+                errors.push(error);
+            }
+        }
     }
 
     if let (
@@ -147,6 +155,7 @@ pub(crate) async fn create(
         Some(username),
         Some(display_name),
         Some(email),
+        Some(extension),
         Some(level),
         Some(password),
         Some(roles),
@@ -156,6 +165,7 @@ pub(crate) async fn create(
         username,
         display_name,
         email,
+        extension,
         level,
         password,
         roles,
@@ -174,6 +184,7 @@ pub(crate) async fn create(
             username,
             display_name,
             email,
+            extension,
             level,
             roles,
             password,
@@ -227,6 +238,19 @@ pub(crate) async fn modify(
     let mut errors = FieldErrors::default();
     let display_name = errors.check(DisplayName::parse(form.get("display_name")));
     let email = errors.check(Email::parse_optional(form.get("email")));
+    let extension = errors.check(parse_extension(form.get("extension")));
+    if let Some(number) = extension.as_ref().and_then(Option::as_ref) {
+        if let Err(callrec_app::Error::Invalid(error)) = accounts::check_extension(
+            &state.store,
+            target.company_id,
+            Some(number),
+            Some(target.id),
+        )
+        .await
+        {
+            errors.push(error);
+        }
+    }
     let level = errors.check(Level::parse(form.get("level")));
     let team_id = form.optional_id("team")?.map(TeamId);
     let enabled = form.checked("enabled");
@@ -256,9 +280,14 @@ pub(crate) async fn modify(
         }
     }
 
-    let (true, Some(display_name), Some(email), Some(level), Some(roles)) =
-        (errors.is_empty(), display_name, email, level, roles)
-    else {
+    let (true, Some(display_name), Some(email), Some(extension), Some(level), Some(roles)) = (
+        errors.is_empty(),
+        display_name,
+        email,
+        extension,
+        level,
+        roles,
+    ) else {
         let options = FormOptions::load(&state, actor).await?;
         let shown: RoleSet = Role::ALL
             .into_iter()
@@ -289,6 +318,7 @@ pub(crate) async fn modify(
         details: UserDetailsChange {
             display_name,
             email,
+            extension,
             level,
             team_id,
             enabled,
@@ -328,4 +358,14 @@ pub(crate) async fn modify(
         callrec_app::revoke_tokens_made_by(&state.store, &target, &audit).await?;
     }
     Ok(back_to_list(&params, "user-saved"))
+}
+
+/// The Extension field: empty, or a number as the phone system dials it.
+fn parse_extension(typed: &str) -> Result<Option<PhoneNumber>, ValidationError> {
+    PhoneNumber::parse_optional("extension", typed).map_err(|_| {
+        ValidationError::new(
+            "extension",
+            "Extension must be the number the phone system dials: up to 32 digits (and + * #)",
+        )
+    })
 }

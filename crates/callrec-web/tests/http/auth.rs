@@ -60,6 +60,7 @@ backend_tests! {
                 details: callrec_store::UserDetailsChange {
                     display_name: callrec_domain::DisplayName::parse("x").unwrap(),
                     email: None,
+                    extension: None,
                     level: seed.acme_support.level,
                     team_id: seed.acme_support.team_id,
                     enabled: false,

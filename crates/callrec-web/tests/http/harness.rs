@@ -366,6 +366,7 @@ impl TestApp {
                     username: &name,
                     display_name: &display,
                     email: email.as_ref(),
+                    extension: None,
                     level,
                     password: StoredPassword::permanent(passwords.hash(PASSWORD).await.unwrap()),
                     roles: roles.iter().copied().collect::<RoleSet>(),

@@ -343,7 +343,7 @@ backend_tests! {
         }
         // Staff agent: own only. Team lead: the Sales team. Company: Acme. Global: all.
         app.store.set_up(0, async |write| write.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
-            details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
+            details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, extension: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
             roles: all.iter().copied().collect(),
             password: None,
         }).await).await.unwrap();

@@ -149,7 +149,7 @@ backend_tests! {
         assert!(!agent.roles.contains(Role::AuditLog), "nothing written");
         // A target holding a role the lead lacks is out of the lead's reach.
         app.store.set_up(0, async |write| write.update_user(seed.acme_agent.id, &callrec_store::UserUpdate {
-            details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
+            details: callrec_store::UserDetailsChange { display_name: callrec_domain::DisplayName::parse("Agent").unwrap(), email: None, extension: None, level: Level::Staff, team_id: Some(seed.sales.id), enabled: true },
             roles: [Role::Recordings, Role::AuditLog].into_iter().collect(),
             password: None,
         }).await).await.unwrap();
@@ -225,6 +225,60 @@ backend_tests! {
         assert_eq!(app.browser().login("NEW.PERSON", "a long enough phrase").await.status(), 303);
         let created = app.store.audit_entries(&AuditQuery { action: Some("user.created".into()), limit: 5, ..AuditQuery::default() }).await.unwrap();
         assert_eq!(created[0].target.as_deref(), Some("New.Person"));
+    }
+
+    async fn an_extension_is_one_users_and_its_calls_become_theirs(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let sales = seed.sales.id.to_string();
+        let add = |username: &'static str, extension: &'static str| {
+            vec![("username", username), ("display_name", username), ("level", "staff"), ("team", sales.as_str()), ("password", "a long enough phrase"), ("extension", extension), ("roles", "recordings")]
+        };
+        // Typed the way a phone shows it; kept as digits.
+        assert_eq!(admin.post("/users", &add("desk.one", "20 01")).await.status(), 303);
+        let one = app.store.user_by_username("desk.one").await.unwrap().unwrap();
+        assert_eq!(one.extension.as_ref().map(|e| e.as_str()), Some("2001"));
+        let (status, page) = admin.post_text("/users", &add("desk.two", "2001")).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("desk.one has that extension already") && page.contains(r#"id="add-extension" name="extension" value="2001""#), "{page}");
+        let (status, page) = admin.post_text("/users", &add("desk.three", "two-oh")).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Extension must be the number the phone system dials"), "{page}");
+        assert!(app.store.user_by_username("desk.two").await.unwrap().is_none(), "nothing half-written");
+        // Another company may use the same extension.
+        let root = app.as_user("root").await;
+        let globex = seed.globex.id.to_string();
+        let front = seed.front.id.to_string();
+        let response = root.post("/users", &[("username", "globex.desk"), ("display_name", "G"), ("level", "staff"), ("company", &globex), ("team", &front), ("password", "a long enough phrase"), ("extension", "2001")]).await;
+        assert_eq!(response.status(), 303);
+
+        // Modify shows it, changes it (audited), and refuses a taken one.
+        let (_, page) = admin.get_text(&format!("/users?edit={}", one.id)).await;
+        assert!(page.contains(r#"name="extension" value="2001""#), "{page}");
+        let mut form = modify_form("desk.one", "staff", &sales, &["recordings"]);
+        form.push(("extension", "2002"));
+        assert_eq!(admin.post(&format!("/users/{}", one.id), &form).await.status(), 303);
+        let changed = app.store.audit_entries(&AuditQuery { action: Some("user.changed".into()), limit: 1, ..AuditQuery::default() }).await.unwrap();
+        assert!(changed[0].details.contains("extension 2001 → 2002"), "{}", changed[0].details);
+        let mut taken = modify_form("Agent", "staff", &sales, &["recordings"]);
+        taken.push(("extension", "2002"));
+        let (status, page) = admin.post_text(&format!("/users/{}", seed.acme_agent.id), &taken).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("desk.one has that extension already"), "{page}");
+
+        // A call on the extension, without a username, becomes theirs.
+        let token = crate::recordings::token_for(&app, &seed.acme, "pbx").await;
+        let metadata = serde_json::json!({"started_at": "2026-11-20T09:30:00Z", "direction": "inbound", "from": "+447700900123", "to": "2002", "extension": "2002"});
+        let (status, body) = crate::recordings::upload(&app, &token, metadata, crate::recordings::wav(800), "a.wav").await;
+        assert_eq!(status, 201, "{body}");
+        let id = callrec_domain::recording::RecordingId::parse(body["id"].as_str().unwrap()).unwrap();
+        let recording = app.store.recording_in_scope(&id, callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap();
+        assert_eq!((recording.user_id, recording.team_id), (Some(one.id), Some(seed.sales.id)));
+        // The directory API names it.
+        let directory = crate::recordings::token_with(&app, &seed.acme, "directory", "directory:read").await;
+        let (_, users) = crate::api::get(&app.address, &directory, "/api/v1/users?search=desk.one").await;
+        assert_eq!(users["items"][0]["extension"], "2002", "{users}");
     }
 
     async fn add_user_refuses_bad_input_and_writes_nothing(db) {

@@ -135,6 +135,10 @@ pub struct UserAddArgs {
     /// The user's e-mail address.
     #[arg(long, value_name = "ADDRESS")]
     pub email: Option<String>,
+    /// Their extension on the company's phone system: captured and
+    /// imported calls on it become theirs.
+    #[arg(long, value_name = "NUMBER")]
+    pub extension: Option<String>,
     /// Read the password from standard input (required: passwords never go in arguments).
     #[arg(long, required = true)]
     pub password_stdin: bool,

@@ -15,8 +15,8 @@ use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_domain::{
-    CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, Role, RoleSet, TeamName,
-    Username,
+    CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, PhoneNumber, Role, RoleSet,
+    TeamName, Username,
 };
 use callrec_store::{Company, Store, User, UserQuery};
 
@@ -260,6 +260,8 @@ async fn add_user(
         .collect::<Result<RoleSet, _>>()?;
     let display_name = DisplayName::parse(args.name.as_deref().unwrap_or(username.as_str()))?;
     let email = Email::parse_optional(args.email.as_deref().unwrap_or(""))?;
+    let extension =
+        PhoneNumber::parse_optional("extension", args.extension.as_deref().unwrap_or(""))?;
     let company = company_named(store, &args.company).await?;
     let team_id = match &args.team {
         Some(team) => Some(
@@ -293,6 +295,7 @@ async fn add_user(
             username,
             display_name,
             email,
+            extension,
             level,
             roles,
             password,

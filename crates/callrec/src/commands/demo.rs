@@ -207,6 +207,7 @@ async fn add_users(
                 company_id: company,
                 team_id,
                 email: Email::parse_optional(&format!("{}@example.com", demo.username))?,
+                extension: None,
                 display_name: DisplayName::parse(demo.name)?,
                 level: demo.level,
                 roles: demo.roles.iter().copied().collect::<RoleSet>(),

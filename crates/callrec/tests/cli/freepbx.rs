@@ -157,6 +157,45 @@ fn a_watched_folder_takes_each_call_once_it_is_closed_with_its_cdr() {
     };
     let cli = Cli::new();
     cli.expect(0, &["company", "add", "Acme"], "");
+    cli.expect(0, &["team", "add", "--company", "Acme", "Desk"], "");
+    let desk = [
+        "user",
+        "add",
+        "--company",
+        "Acme",
+        "--username",
+        "desk.one",
+        "--level",
+        "staff",
+        "--team",
+        "Desk",
+    ];
+    cli.expect(
+        0,
+        &[&desk[..], &["--extension", "2001", "--password-stdin"]].concat(),
+        GOOD_PASSWORD,
+    );
+    let taken = [
+        "user",
+        "add",
+        "--company",
+        "Acme",
+        "--username",
+        "desk.two",
+        "--level",
+        "staff",
+        "--team",
+        "Desk",
+    ];
+    let refused = cli.expect(
+        2,
+        &[&taken[..], &["--extension", "2001", "--password-stdin"]].concat(),
+        GOOD_PASSWORD,
+    );
+    assert!(
+        refused.contains("desk.one has that extension already"),
+        "{refused}"
+    );
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path().to_path_buf();
     let mut child = Command::new(env!("CARGO_BIN_EXE_callrec"))
@@ -229,6 +268,11 @@ fn a_watched_folder_takes_each_call_once_it_is_closed_with_its_cdr() {
         (Direction::Inbound, "+447700900123", "+442079460000")
     );
     assert_eq!(call.extension.as_ref().map(|e| e.as_str()), Some("2001"));
+    assert_eq!(
+        call.username.as_deref(),
+        Some("desk.one"),
+        "the user with the extension"
+    );
 
     // A bad file is set aside, the good one stays where it was.
     std::fs::write(
