@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers that face the network with cargo-fuzz (libFuzzer) on
 # the nightly toolchain: audio headers, ingest metadata, Range headers,
-# forms, packed pages, typed text fields, forwarding headers. Run by hand
+# forms, packed pages, typed text fields, forwarding headers, FreePBX
+# file names, waveforms of any upload (MP3/Ogg decoded). Run by hand
 # (not in CI); results go in docs/SECURITY.md.
 #
 #   bash scripts/fuzz.sh            # every target, 180 s each
@@ -13,7 +14,7 @@ seconds="${1:-180}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(audio metadata range form packed text_fields forwarded)
+  targets=(audio metadata range form packed text_fields forwarded freepbx_name waveform)
 fi
 if ! rustup toolchain list | grep -q nightly; then
   echo "== installing the nightly toolchain"

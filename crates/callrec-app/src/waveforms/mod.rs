@@ -33,7 +33,15 @@ pub fn peaks_of<R: Read + Seek + Send + 'static>(mut audio: R) -> io::Result<Opt
         Some(AudioFormat::Mp3 | AudioFormat::Ogg) => {
             let len = audio.seek(SeekFrom::End(0))?;
             audio.seek(SeekFrom::Start(0))?;
-            decoded::peaks_of_decoded(audio, len)
+            // The decoder reads what anyone uploaded: if it ever panics on
+            // a crafted file, the call is stored without a waveform.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                decoded::peaks_of_decoded(audio, len)
+            }))
+            .unwrap_or_else(|_| {
+                tracing::warn!("the audio decoder gave up on a file; it has no waveform");
+                Ok(None)
+            })
         }
         None => Ok(None),
     }

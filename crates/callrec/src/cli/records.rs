@@ -67,7 +67,12 @@ pub struct ImportArgs {
     /// With --layout asterisk: FreePBX's CDR database
     /// (mysql://user:password@host/asteriskcdrdb), for each call's numbers,
     /// direction and answered time.
-    #[arg(long, value_name = "URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CALLREC_CDR_URL",
+        hide_env_values = true
+    )]
     pub cdr: Option<String>,
     /// With --layout asterisk: the PBX's time zone, for the times in file
     /// names [default: the company's].
