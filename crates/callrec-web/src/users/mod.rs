@@ -85,6 +85,8 @@ pub(crate) struct UserRow {
     pub username: String,
     pub display_name: String,
     pub email: String,
+    /// Their extension on the phone system, if set.
+    pub extension: Option<String>,
     pub level: &'static str,
     pub team: String,
     pub company: String,
@@ -192,6 +194,7 @@ pub(crate) async fn render(
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             email: user.email.clone().unwrap_or_default(),
+            extension: user.extension.as_ref().map(ToString::to_string),
             level: user.level.label(),
             team: user.team_name.clone().unwrap_or_default(),
             company: user.company_name.clone(),

@@ -256,6 +256,7 @@ backend_tests! {
         // Modify shows it, changes it (audited), and refuses a taken one.
         let (_, page) = admin.get_text(&format!("/users?edit={}", one.id)).await;
         assert!(page.contains(r#"name="extension" value="2001""#), "{page}");
+        assert!(page.contains(r#"<td data-label="Name">desk.one<span class="cell-note muted">Extension 2001</span></td>"#), "shown in the list");
         let mut form = modify_form("desk.one", "staff", &sales, &["recordings"]);
         form.push(("extension", "2002"));
         assert_eq!(admin.post(&format!("/users/{}", one.id), &form).await.status(), 303);

@@ -321,7 +321,7 @@ async fn list_users(store: &Store, company: Option<String>) -> Result<(), CliErr
         None => None,
     };
     let mut page = 0;
-    println!("USERNAME\tNAME\tCOMPANY\tLEVEL\tTEAM\tSTATUS\tROLES");
+    println!("USERNAME\tNAME\tCOMPANY\tLEVEL\tTEAM\tSTATUS\tROLES\tEXTENSION");
     loop {
         let users = store
             .list_users(&UserQuery {
@@ -334,14 +334,15 @@ async fn list_users(store: &Store, company: Option<String>) -> Result<(), CliErr
             .await?;
         for user in &users.items {
             println!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 user.username,
                 user.display_name,
                 user.company_name,
                 user.level.label(),
                 user.team_name.as_deref().unwrap_or("-"),
                 if user.enabled { "enabled" } else { "disabled" },
-                role_list(&user.roles)
+                role_list(&user.roles),
+                user.extension.as_ref().map_or("-", |e| e.as_str())
             );
         }
         if !users.has_next() {

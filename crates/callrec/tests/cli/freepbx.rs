@@ -196,6 +196,13 @@ fn a_watched_folder_takes_each_call_once_it_is_closed_with_its_cdr() {
         refused.contains("desk.one has that extension already"),
         "{refused}"
     );
+    let listed = cli.expect(0, &["user", "list", "--company", "Acme"], "");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("desk.one\t") && l.ends_with("\t2001")),
+        "{listed}"
+    );
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path().to_path_buf();
     let mut child = Command::new(env!("CARGO_BIN_EXE_callrec"))
