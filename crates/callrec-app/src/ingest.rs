@@ -184,9 +184,13 @@ pub async fn store_recording(
                 None
             }
         },
-        // No username: the user whose extension the call was on, if any.
+        // No username: the user whose extension the call was on, if any
+        // (not a disabled one: the call stays with the company).
         None => match &metadata.extension {
-            Some(extension) => store.user_by_extension(source.company, extension).await?,
+            Some(extension) => store
+                .user_by_extension(source.company, extension)
+                .await?
+                .filter(|user| user.enabled),
             None => None,
         },
     };

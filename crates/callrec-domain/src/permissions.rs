@@ -154,6 +154,13 @@ impl Actor {
         }
     }
 
+    /// Whether they may give users extensions: an extension decides whose
+    /// (and which team's) captured calls are, so it is set at company
+    /// level or above, never by a Team manager for their own team.
+    pub fn may_set_extensions(&self) -> bool {
+        self.level >= Level::Company
+    }
+
     pub fn menu(&self) -> Vec<MenuItem> {
         MenuItem::ALL
             .into_iter()

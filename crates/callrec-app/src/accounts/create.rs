@@ -64,6 +64,9 @@ pub async fn create_user(
     caller.require_presence()?;
     match caller {
         Caller::User { actor, .. } => {
+            if new.extension.is_some() && !actor.may_set_extensions() {
+                return Err(extension_refused());
+            }
             let subject = Subject {
                 user_id: None,
                 company_id: new.company_id,
@@ -100,9 +103,12 @@ pub async fn create_user(
     let entry = context
         .entry_on(AuditAction::UserCreated, &user)
         .details(format!(
-            "level {}; roles: {}",
+            "level {}; roles: {}{}",
             user.level.label(),
-            role_list(&user.roles)
+            role_list(&user.roles),
+            user.extension
+                .as_ref()
+                .map_or(String::new(), |e| format!("; extension {e}"))
         ));
     write.commit_with(entry).await?;
     Ok(user)
@@ -124,6 +130,15 @@ pub(super) fn conflict_as_invalid(err: StoreError) -> Error {
     }
 }
 
+/// Why a Team user may not give an extension.
+pub fn extension_refused() -> Error {
+    ValidationError::new(
+        "extension",
+        "Extensions are set by Company level users: an extension decides whose calls are whose",
+    )
+    .into()
+}
+
 /// Whether `extension` is free in `company` (for `user`, when it is theirs).
 pub async fn check_extension(
     store: &Store,
@@ -135,9 +150,10 @@ pub async fn check_extension(
         return Ok(());
     };
     match store.user_by_extension(company, extension).await? {
+        // Not named: the holder may be beyond the actor's reach.
         Some(holder) if Some(holder.id) != user => Err(ValidationError::new(
             "extension",
-            format!("{} has that extension already", holder.display_name),
+            "Another user of the company has that extension",
         )
         .into()),
         _ => Ok(()),

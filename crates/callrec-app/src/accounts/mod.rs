@@ -6,7 +6,9 @@ mod forgotten;
 mod modify;
 mod own_password;
 
-pub use create::{check_extension, check_placement, check_team, create_user, CreateUser};
+pub use create::{
+    check_extension, check_placement, check_team, create_user, extension_refused, CreateUser,
+};
 pub use forgotten::{
     notify, request_password_reset, reset_link_user, reset_password, PasswordReset, ResetRequest,
     RESET_MINUTES,

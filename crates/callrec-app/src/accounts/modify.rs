@@ -19,7 +19,8 @@ pub struct ModifyUser {
 impl ModifyUser {
     /// Whether it gives `target` more than they have, or someone else their
     /// account: a wider level, a role they lack, another team's calls, a
-    /// disabled account back, or a password set by someone else. A stolen
+    /// disabled account back, another extension's calls, or a password
+    /// set by someone else. A stolen
     /// session must not do any of it (security review, wave 2, item 3), so
     /// this asks "Confirm it's you".
     pub fn raises(&self, target: &User) -> bool {
@@ -27,6 +28,7 @@ impl ModifyUser {
             || self.roles.iter().any(|r| !target.roles.contains(r))
             || self.details.team_id != target.team_id
             || (self.details.enabled && !target.enabled)
+            || self.details.extension != target.extension
             || self
                 .new_password
                 .as_ref()

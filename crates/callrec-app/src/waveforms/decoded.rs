@@ -3,7 +3,8 @@
 
 use callrec_domain::waveform::{DecodedPeaks, Peaks};
 use std::io::{self, Read, Seek, SeekFrom};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::DecoderOptions;
 use symphonia::core::errors::Error as Decoding;
@@ -12,17 +13,36 @@ use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+/// The most frames decoded per byte of the file: real speech is under
+/// 100 (8 kHz MP3 at 8 kbit/s is 8), while a crafted Vorbis stream can
+/// ask for 4,096 from two bytes; past this the file is not drawn.
+const MAX_FRAMES_PER_BYTE: u64 = 1_000;
+
 /// The peaks of compressed audio read from its start: `Ok(None)` when
-/// it holds nothing symphonia decodes (an Opus stream, a damaged file);
-/// `Err` when the bytes could not be read (tried again later).
+/// it holds nothing symphonia decodes (an Opus stream, a damaged or
+/// crafted file); `Err` only when the bytes could not be read (tried
+/// again later).
 pub fn peaks_of_decoded<R: Read + Seek + Send + 'static>(
     audio: R,
     len: u64,
 ) -> io::Result<Option<Peaks>> {
+    let failed = Arc::new(AtomicBool::new(false));
     let source = Source {
         inner: Mutex::new(audio),
         len,
+        failed: failed.clone(),
     };
+    let peaks = decode(source, len);
+    if failed.load(Ordering::Relaxed) {
+        return Err(io::Error::other("the audio could not be read"));
+    }
+    Ok(peaks)
+}
+
+/// The peaks, or `None` for anything short of a whole decodable file
+/// (symphonia reports a damaged stream as an I/O error too: the reader
+/// tells a real read failure apart).
+fn decode<R: Read + Seek + Send + 'static>(source: Source<R>, len: u64) -> Option<Peaks> {
     let stream = MediaSourceStream::new(Box::new(source), Default::default());
     let probed = symphonia::default::get_probe().format(
         &Hint::new(),
@@ -30,27 +50,21 @@ pub fn peaks_of_decoded<R: Read + Seek + Send + 'static>(
         &FormatOptions::default(),
         &MetadataOptions::default(),
     );
-    let mut format = match probed {
-        Ok(probed) => probed.format,
-        Err(err) => return undecodable(err),
-    };
-    let Some(track) = format.default_track() else {
-        return Ok(None);
-    };
+    let mut format = probed.ok()?.format;
+    let track = format.default_track()?;
     let track_id = track.id;
-    let mut decoder = match symphonia::default::get_codecs()
+    let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
-    {
-        Ok(decoder) => decoder,
-        Err(err) => return undecodable(err),
-    };
+        .ok()?;
+    let max_frames = len.saturating_mul(MAX_FRAMES_PER_BYTE);
+    let mut frames: u64 = 0;
     let mut peaks: Option<DecodedPeaks> = None;
     let mut samples: Option<SampleBuffer<f32>> = None;
     loop {
         let packet = match format.next_packet() {
             Ok(packet) => packet,
             Err(Decoding::IoError(err)) if err.kind() == io::ErrorKind::UnexpectedEof => break,
-            Err(err) => return undecodable(err),
+            Err(_) => return None,
         };
         if packet.track_id() != track_id {
             continue;
@@ -59,15 +73,20 @@ pub fn peaks_of_decoded<R: Read + Seek + Send + 'static>(
             Ok(decoded) => decoded,
             // A damaged frame is skipped, as a player would.
             Err(Decoding::DecodeError(_)) => continue,
-            Err(err) => return undecodable(err),
+            Err(_) => return None,
         };
         let spec = *decoded.spec();
+        frames += decoded.frames() as u64;
+        // A day is the longest call (`MAX_DURATION_MS`).
+        if frames > max_frames || frames > u64::from(spec.rate) * 86_400 {
+            return None;
+        }
         let channels = spec.channels.count();
         let collector = match &mut peaks {
             Some(collector) => collector,
             None => match DecodedPeaks::new(channels) {
                 Some(collector) => peaks.insert(collector),
-                None => return Ok(None),
+                None => return None,
             },
         };
         let buffer = match &mut samples {
@@ -77,16 +96,7 @@ pub fn peaks_of_decoded<R: Read + Seek + Send + 'static>(
         buffer.copy_interleaved_ref(decoded);
         collector.feed(buffer.samples());
     }
-    Ok(peaks.and_then(DecodedPeaks::finish))
-}
-
-/// A failure to decode: an unreadable file is `Err` (tried again later),
-/// anything else means the file holds nothing to draw.
-fn undecodable(err: Decoding) -> io::Result<Option<Peaks>> {
-    match err {
-        Decoding::IoError(err) if err.kind() != io::ErrorKind::UnexpectedEof => Err(err),
-        _ => Ok(None),
-    }
+    peaks.and_then(DecodedPeaks::finish)
 }
 
 /// The reader as symphonia takes it (`Sync`, through a lock only this
@@ -94,17 +104,38 @@ fn undecodable(err: Decoding) -> io::Result<Option<Peaks>> {
 struct Source<R> {
     inner: Mutex<R>,
     len: u64,
+    /// Set when the file itself could not be read.
+    failed: Arc<AtomicBool>,
+}
+
+impl<R> Source<R> {
+    fn noted<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if result.is_err() {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        result
+    }
 }
 
 impl<R: Read> Read for Source<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.get_mut().map_err(poisoned)?.read(buf)
+        let result = self
+            .inner
+            .get_mut()
+            .map_err(poisoned)
+            .and_then(|r| r.read(buf));
+        self.noted(result)
     }
 }
 
 impl<R: Seek> Seek for Source<R> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        self.inner.get_mut().map_err(poisoned)?.seek(to)
+        let result = self
+            .inner
+            .get_mut()
+            .map_err(poisoned)
+            .and_then(|r| r.seek(to));
+        self.noted(result)
     }
 }
 
@@ -120,4 +151,67 @@ impl<R: Read + Seek + Send> MediaSource for Source<R> {
 
 fn poisoned<T>(_: T) -> io::Error {
     io::Error::other("the audio reader was poisoned")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    const OGG: &[u8] = include_bytes!("../../tests/fixtures/two-parties.ogg");
+    const MP3: &[u8] = include_bytes!("../../tests/fixtures/two-parties.mp3");
+
+    #[test]
+    fn damaged_files_are_not_drawn_and_never_an_error() {
+        for file in [OGG, MP3] {
+            assert!(
+                peaks_of_decoded(Cursor::new(file.to_vec()), file.len() as u64)
+                    .unwrap()
+                    .is_some()
+            );
+            for cut in (0..file.len()).step_by(61) {
+                let part = file[..cut].to_vec();
+                assert!(
+                    peaks_of_decoded(Cursor::new(part), cut as u64).is_ok(),
+                    "cut at {cut}"
+                );
+            }
+            for at in (0..file.len()).step_by(53) {
+                let mut damaged = file.to_vec();
+                damaged[at] ^= 0x5A;
+                let len = damaged.len() as u64;
+                assert!(
+                    peaks_of_decoded(Cursor::new(damaged), len).is_ok(),
+                    "byte {at}"
+                );
+            }
+        }
+    }
+
+    /// A file whose reads fail part-way (a sealed chunk that does not open).
+    struct Failing(Cursor<Vec<u8>>);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.position() > 2_000 {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "chunk does not open",
+                ));
+            }
+            self.0.read(buf)
+        }
+    }
+
+    impl Seek for Failing {
+        fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+            self.0.seek(to)
+        }
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_an_error() {
+        let result = peaks_of_decoded(Failing(Cursor::new(OGG.to_vec())), OGG.len() as u64);
+        assert!(result.is_err(), "{result:?}");
+    }
 }

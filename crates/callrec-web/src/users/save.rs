@@ -141,9 +141,9 @@ pub(crate) async fn create(
         {
             errors.push(error);
         }
-        if let Some(number) = extension.as_ref().and_then(Option::as_ref) {
+        if let Some(wanted) = &extension {
             if let Err(callrec_app::Error::Invalid(error)) =
-                accounts::check_extension(&state.store, company_id, Some(number), None).await
+                check_extension(&state.store, actor, company_id, wanted.as_ref(), None, None).await
             {
                 errors.push(error);
             }
@@ -239,12 +239,14 @@ pub(crate) async fn modify(
     let display_name = errors.check(DisplayName::parse(form.get("display_name")));
     let email = errors.check(Email::parse_optional(form.get("email")));
     let extension = errors.check(parse_extension(form.get("extension")));
-    if let Some(number) = extension.as_ref().and_then(Option::as_ref) {
-        if let Err(callrec_app::Error::Invalid(error)) = accounts::check_extension(
+    if let Some(wanted) = &extension {
+        if let Err(callrec_app::Error::Invalid(error)) = check_extension(
             &state.store,
+            actor,
             target.company_id,
-            Some(number),
+            wanted.as_ref(),
             Some(target.id),
+            Some(target.extension.as_ref()),
         )
         .await
         {
@@ -368,4 +370,21 @@ fn parse_extension(typed: &str) -> Result<Option<PhoneNumber>, ValidationError> 
             "Extension must be the number the phone system dials: up to 32 digits (and + * #)",
         )
     })
+}
+
+/// An extension the actor asks for: theirs to give (Company level and
+/// above) unless it is unchanged (`had`), and free in the company.
+async fn check_extension(
+    store: &callrec_store::Store,
+    actor: &Actor,
+    company: CompanyId,
+    wanted: Option<&PhoneNumber>,
+    user: Option<UserId>,
+    had: Option<Option<&PhoneNumber>>,
+) -> Result<(), callrec_app::Error> {
+    let changed = had.map_or(wanted.is_some(), |had| had != wanted);
+    if changed && !actor.may_set_extensions() {
+        return Err(accounts::extension_refused());
+    }
+    accounts::check_extension(store, company, wanted, user).await
 }

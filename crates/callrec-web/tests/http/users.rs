@@ -241,7 +241,7 @@ backend_tests! {
         assert_eq!(one.extension.as_ref().map(|e| e.as_str()), Some("2001"));
         let (status, page) = admin.post_text("/users", &add("desk.two", "2001")).await;
         assert_eq!(status, 422);
-        assert!(page.contains("desk.one has that extension already") && page.contains(r#"id="add-extension" name="extension" value="2001""#), "{page}");
+        assert!(page.contains("Another user of the company has that extension") && page.contains(r#"id="add-extension" name="extension" value="2001""#), "{page}");
         let (status, page) = admin.post_text("/users", &add("desk.three", "two-oh")).await;
         assert_eq!(status, 422);
         assert!(page.contains("Extension must be the number the phone system dials"), "{page}");
@@ -266,7 +266,7 @@ backend_tests! {
         taken.push(("extension", "2002"));
         let (status, page) = admin.post_text(&format!("/users/{}", seed.acme_agent.id), &taken).await;
         assert_eq!(status, 422);
-        assert!(page.contains("desk.one has that extension already"), "{page}");
+        assert!(page.contains("Another user of the company has that extension"), "{page}");
 
         // A call on the extension, without a username, becomes theirs.
         let token = crate::recordings::token_for(&app, &seed.acme, "pbx").await;
@@ -276,6 +276,23 @@ backend_tests! {
         let id = callrec_domain::recording::RecordingId::parse(body["id"].as_str().unwrap()).unwrap();
         let recording = app.store.recording_in_scope(&id, callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap();
         assert_eq!((recording.user_id, recording.team_id), (Some(one.id), Some(seed.sales.id)));
+        // Once the user is disabled, calls on the extension stay with the company.
+        let disable = [("display_name", "desk.one"), ("level", "staff"), ("team", sales.as_str()), ("roles", "recordings"), ("extension", "2002")];
+        assert_eq!(admin.post(&format!("/users/{}", one.id), &disable).await.status(), 303);
+        let metadata = serde_json::json!({"started_at": "2026-11-21T09:30:00Z", "direction": "inbound", "from": "+447700900123", "to": "2002", "extension": "2002"});
+        let (_, body) = crate::recordings::upload(&app, &token, metadata, crate::recordings::wav(900), "b.wav").await;
+        let id = callrec_domain::recording::RecordingId::parse(body["id"].as_str().unwrap()).unwrap();
+        let recording = app.store.recording_in_scope(&id, callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap();
+        assert_eq!(recording.user_id, None, "not a disabled user's");
+        // A Team manager may not route calls by giving extensions.
+        let lead = app.as_user("acme.lead").await;
+        let mut theirs = modify_form("Agent", "staff", &sales, &["recordings"]);
+        theirs.push(("extension", "2999"));
+        let (status, page) = lead.post_text(&format!("/users/{}", seed.acme_agent.id), &theirs).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("Extensions are set by Company level users"), "{page}");
+        let created = app.store.audit_entries(&AuditQuery { action: Some("user.created".into()), limit: 10, ..AuditQuery::default() }).await.unwrap();
+        assert!(created.iter().any(|e| e.target.as_deref() == Some("desk.one") && e.details.contains("extension 2001")), "{created:?}");
         // The directory API names it.
         let directory = crate::recordings::token_with(&app, &seed.acme, "directory", "directory:read").await;
         let (_, users) = crate::api::get(&app.address, &directory, "/api/v1/users?search=desk.one").await;

@@ -193,7 +193,7 @@ fn a_watched_folder_takes_each_call_once_it_is_closed_with_its_cdr() {
         GOOD_PASSWORD,
     );
     assert!(
-        refused.contains("desk.one has that extension already"),
+        refused.contains("Another user of the company has that extension"),
         "{refused}"
     );
     let listed = cli.expect(0, &["user", "list", "--company", "Acme"], "");
