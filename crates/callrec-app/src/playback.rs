@@ -153,7 +153,10 @@ impl Ready {
         length: u64,
     ) -> impl Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static {
         let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
-        tokio::spawn(async move {
+        // A task that panicked would close the channel like a finished
+        // stream: its end is watched, and a failure breaks the stream.
+        let watcher = tx.clone();
+        let producer = tokio::spawn(async move {
             let Ready {
                 reader,
                 sealed_first,
@@ -166,6 +169,13 @@ impl Ready {
                     send_checked(reader, first, at, size - at, failure, tx).await
                 }
                 None => send_range(reader, start, length, tx).await,
+            }
+        });
+        tokio::spawn(async move {
+            if producer.await.is_err() {
+                let _ = watcher
+                    .send(Err(broken("the audio stopped part-way")))
+                    .await;
             }
         });
         futures_util::stream::unfold(rx, |mut rx| async move {

@@ -43,8 +43,8 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   callrec import --company \"Acme Telecom\" ./calls
-  callrec import --company \"Acme Telecom\" --layout asterisk \\
-      --watch /var/spool/asterisk/monitor --cdr mysql://cdr:secret@pbx/asteriskcdrdb")]
+  CALLREC_CDR_URL=mysql://… callrec import --company \"Acme Telecom\" --layout asterisk \\
+      --watch /var/spool/asterisk/monitor")]
 pub struct ImportArgs {
     /// The company the recordings belong to.
     #[arg(long, value_name = "NAME")]
@@ -66,7 +66,8 @@ pub struct ImportArgs {
     pub layout: Layout,
     /// With --layout asterisk: FreePBX's CDR database
     /// (mysql://user:password@host/asteriskcdrdb), for each call's numbers,
-    /// direction and answered time.
+    /// direction and answered time. Prefer CALLREC_CDR_URL: a password on
+    /// the command line is visible to other users of the machine.
     #[arg(
         long,
         value_name = "URL",

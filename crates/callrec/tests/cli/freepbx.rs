@@ -89,10 +89,28 @@ on_each_backend! {
     // Again: nothing new, nothing twice; then imported files removed.
     let again = cli.expect(0, &args, "");
     assert!(again.contains("0 added, 3 already there, 0 failed, of 3 files"), "{again}");
+    // The same call's id with other audio (written on after it was taken)
+    // is set aside, never taken for the recording or deleted; a second
+    // file of a name set aside already gets its own.
+    let grown = dir.join("internal-2002-2001-20261120-110000-1763636400.31.wav");
+    std::fs::write(&grown, wav_file(6000, 7)).unwrap();
+    std::fs::write(dir.join("meeting.wav"), wav_file(900, 9)).unwrap();
     let mut removing = args.to_vec();
     removing.insert(1, "--remove-imported");
-    cli.expect(0, &removing, "");
-    assert_eq!(files_below(dir).iter().filter(|f| !f.starts_with("rejected/")).count(), 0);
+    let out = cli.expect(1, &removing, "");
+    assert!(out.contains("2 already there, 2 failed"), "{out}");
+    assert!(std::fs::read_to_string(dir.join("rejected/internal-2002-2001-20261120-110000-1763636400.31.wav.reason")).unwrap().contains("has this call's id (asterisk:1763636400.31) with other audio"));
+    assert!(dir.join("rejected/meeting.wav.1.reason").exists() && dir.join("rejected/meeting.wav.reason").exists());
+    assert_eq!(files_below(dir).iter().filter(|f| !f.starts_with("rejected/")).count(), 0, "the two taken were removed");
+
+    // A link planted where rejected files go is not followed.
+    let spool = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), spool.path().join("rejected")).unwrap();
+    std::fs::write(spool.path().join("meeting.wav"), wav_file(800, 9)).unwrap();
+    let planted = cli.expect(1, &["import", "--company", "Acme", "--layout", "asterisk", spool.path().to_str().unwrap()], "");
+    assert!(planted.contains("is not a folder (a link or a file is there)"), "{planted}");
+    assert!(walk(elsewhere.path()).is_empty(), "nothing written through the link");
 
     // Wrong flags say what to do.
     assert!(cli.expect(2, &["import", "--company", "Acme", "--cdr", "mysql://x@y/z", path], "").contains("--cdr and --zone go with --layout asterisk"));

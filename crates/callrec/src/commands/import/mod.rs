@@ -15,10 +15,12 @@ use crate::error::CliError;
 use callrec_app::audit::AuditContext;
 use callrec_app::ingest::{store_recording, IngestError, Source};
 use callrec_app::sealing::DataKeys;
+use callrec_domain::hex::hex;
 use callrec_domain::metadata::Metadata;
 use callrec_domain::zone::Zone;
 use callrec_store::freepbx_cdr::CdrDatabase;
 use callrec_store::{BlobStore, Store};
+use sha2::{Digest, Sha256};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -30,6 +32,8 @@ pub struct Importer<'a> {
     source: Source,
     namer: Namer,
     remove_imported: bool,
+    /// The folder imported from (ids of sidecar files are relative to it).
+    root: PathBuf,
 }
 
 /// How a file says what call it is.
@@ -60,7 +64,7 @@ impl Importer<'_> {
 
     async fn metadata(&self, audio: &Path) -> Result<Result<Metadata, String>, CliError> {
         match &self.namer {
-            Namer::Sidecar => Ok(sidecar::metadata(audio)),
+            Namer::Sidecar => Ok(sidecar::metadata(audio, &self.root)),
             Namer::Asterisk { zone, cdr } => asterisk::metadata(audio, zone, cdr.as_ref()).await,
         }
     }
@@ -80,7 +84,7 @@ impl Importer<'_> {
             Ok(metadata) => metadata,
             Err(reason) => return Ok(Outcome::Failed(reason)),
         };
-        let bytes = match std::fs::read(audio) {
+        let bytes = match read_regular(audio) {
             Ok(bytes) => bytes,
             Err(err) => return Ok(Outcome::Failed(format!("cannot read the audio: {err}"))),
         };
@@ -100,7 +104,19 @@ impl Importer<'_> {
         .await
         {
             Ok(ingested) if ingested.created => Outcome::Added,
-            Ok(_) => Outcome::Skipped,
+            // The same call imported before: only the same bytes are "there"
+            // (a file written on after it settled, or another file with the
+            // same id, is set aside rather than taken for it or deleted).
+            Ok(ingested) if ingested.recording.sha256 == hex(&Sha256::digest(&bytes)) => {
+                Outcome::Skipped
+            }
+            Ok(ingested) => {
+                return Ok(Outcome::Failed(format!(
+                    "recording {} has this call's id ({}) with other audio",
+                    ingested.recording.id,
+                    metadata.external_id.as_deref().unwrap_or("")
+                )))
+            }
             Err(IngestError::Store(err)) => return Err(err.into()),
             Err(IngestError::Io(err)) => return Err(CliError::Failed(err.to_string())),
             Err(err) => return Ok(Outcome::Failed(describe(err))),
@@ -120,28 +136,84 @@ impl Importer<'_> {
 
     /// Moves a file that cannot be imported (and its sidecar) to
     /// `root/rejected`, keeping its place below `root`, with the reason
-    /// in `NAME.reason` beside it.
+    /// in `NAME.reason` beside it. Only real folders are used (a symbolic
+    /// link planted in the spool does not send files elsewhere), and
+    /// nothing already set aside is overwritten (a second file of the same
+    /// name gets `.1`, `.2`…).
     fn reject(&self, root: &Path, audio: &Path, reason: &str) -> Result<PathBuf, CliError> {
         let relative = audio.strip_prefix(root).unwrap_or(audio);
-        let target = root.join(watch::REJECTED).join(relative);
-        let folder = target.parent().unwrap_or(root);
         let failed = |what: &Path, err: std::io::Error| {
             CliError::Failed(format!(
-                "cannot move {} to {}: {err}",
+                "cannot set {} aside in {}: {err}",
                 what.display(),
-                folder.display()
+                root.join(watch::REJECTED).display()
             ))
         };
-        std::fs::create_dir_all(folder).map_err(|e| failed(audio, e))?;
+        let mut folder = root.join(watch::REJECTED);
+        real_folder(&folder).map_err(|e| failed(audio, e))?;
+        for part in relative.parent().into_iter().flat_map(Path::components) {
+            folder.push(part);
+            real_folder(&folder).map_err(|e| failed(audio, e))?;
+        }
+        let name = file_name(audio);
+        let free = |path: &PathBuf| {
+            std::fs::symlink_metadata(path).is_err()
+                && std::fs::symlink_metadata(format!("{}.reason", path.display())).is_err()
+        };
+        let target = (0..)
+            .map(|n| match n {
+                0 => folder.join(&name),
+                n => folder.join(format!("{name}.{n}")),
+            })
+            .find(free)
+            .unwrap_or_else(|| folder.join(&name));
         for path in self.companions(audio) {
-            let name = path.file_name().unwrap_or_default();
-            std::fs::rename(&path, folder.join(name)).map_err(|e| failed(&path, e))?;
+            let moved = folder.join(path.file_name().unwrap_or_default());
+            if std::fs::symlink_metadata(&moved).is_err() {
+                std::fs::rename(&path, moved).map_err(|e| failed(&path, e))?;
+            }
         }
         std::fs::rename(audio, &target).map_err(|e| failed(audio, e))?;
         let note = PathBuf::from(format!("{}.reason", target.display()));
-        std::fs::write(&note, format!("{reason}\n")).map_err(|e| failed(&note, e))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&note)
+            .and_then(|mut file| file.write_all(format!("{reason}\n").as_bytes()))
+            .map_err(|e| failed(&note, e))?;
         Ok(target)
     }
+}
+
+/// `path`, a folder that is one: created if missing, refused if it is a
+/// symbolic link or a file.
+fn real_folder(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_dir() => Ok(()),
+        Ok(_) => Err(std::io::Error::other(
+            "it is not a folder (a link or a file is there)",
+        )),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(path),
+        Err(err) => Err(err),
+    }
+}
+
+/// A file's bytes, if it is a regular file (not a link swapped in for it
+/// since it was listed, nor a device).
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::MetadataExt;
+    let listed = std::fs::symlink_metadata(path)?;
+    if !listed.file_type().is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    let mut file = std::fs::File::open(path)?;
+    let opened = file.metadata()?;
+    if (opened.dev(), opened.ino()) != (listed.dev(), listed.ino()) {
+        return Err(std::io::Error::other("it changed while it was being read"));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut file, &mut bytes)?;
+    Ok(bytes)
 }
 
 fn describe(err: IngestError) -> String {
@@ -205,6 +277,11 @@ pub async fn run(
         },
         namer,
         remove_imported: args.remove_imported,
+        root: args
+            .watch
+            .clone()
+            .or_else(|| args.dir.clone())
+            .unwrap_or_default(),
     };
     match (&args.watch, &args.dir) {
         (Some(dir), _) => watch::run(&importer, dir, args.settle).await,

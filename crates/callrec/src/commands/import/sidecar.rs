@@ -20,14 +20,16 @@ pub fn sidecar(audio: &Path) -> Option<PathBuf> {
 }
 
 /// The metadata of `audio`'s sidecar, or why there is none. A file
-/// without an external id gets `import:<file name>`.
-pub fn metadata(audio: &Path) -> Result<Metadata, String> {
+/// without an external id gets `import:<its path below root>` (its name
+/// when it is at the top, as before subfolders were read).
+pub fn metadata(audio: &Path, root: &Path) -> Result<Metadata, String> {
     let json = sidecar(audio).ok_or("no sidecar .json with its metadata")?;
     let text = std::fs::read_to_string(&json)
         .map_err(|err| format!("cannot read {}: {err}", json.display()))?;
     let mut metadata = parse_metadata(&text).map_err(super::describe)?;
     if metadata.external_id.is_none() {
-        metadata.external_id = Some(format!("import:{}", super::file_name(audio)));
+        let below = audio.strip_prefix(root).unwrap_or(audio);
+        metadata.external_id = Some(format!("import:{}", below.display()));
     }
     Ok(metadata)
 }
