@@ -32,6 +32,23 @@ async fn call(app: &TestApp, token: &str, at: &str, audio: Vec<u8>) -> String {
     body["id"].as_str().unwrap().to_string()
 }
 
+/// Calls of `seconds` on 20, 21 and 22 November, oldest first.
+async fn three_days(app: &TestApp, token: &str, seconds: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            call(
+                app,
+                token,
+                &format!("2026-11-2{n}T09:30:00Z"),
+                stereo(seconds),
+            )
+            .await,
+        );
+    }
+    ids
+}
+
 backend_tests! {
     async fn waveforms_are_computed_on_arrival_with_a_lane_per_party(db) {
         let app = spawn_app(db).await;
@@ -77,10 +94,7 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         let token = token_for(&app, &seed.acme, "pbx").await;
-        let mut ids = Vec::new();
-        for n in 0..3 {
-            ids.push(call(&app, &token, &format!("2026-11-2{n}T09:30:00Z"), stereo(90)).await);
-        }
+        let ids = three_days(&app, &token, 90).await;
         let admin = app.as_user("acme.admin").await;
         let (_, list) = admin.get_text("/recordings?number=07700+900123").await;
         assert!(list.contains(&format!("href=\"/recordings/{}?back=number%3D07700%2B900123\"", ids[1])), "rows keep the search");
@@ -252,10 +266,7 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         let token = token_for(&app, &seed.acme, "pbx").await;
-        let mut ids = Vec::new();
-        for n in 0..3 {
-            ids.push(call(&app, &token, &format!("2026-11-2{n}T09:30:00Z"), stereo(2)).await);
-        }
+        let ids = three_days(&app, &token, 2).await;
         let admin = app.as_user("acme.admin").await;
         let (_, page) = admin.get_text("/recordings").await;
         assert!(page.contains(">Place on hold…</button>") && page.contains(">Delete…</button>") && page.contains("0 selected"));
@@ -298,10 +309,7 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         let token = token_for(&app, &seed.acme, "pbx").await;
-        let mut ids = Vec::new();
-        for n in 0..3 {
-            ids.push(call(&app, &token, &format!("2026-11-2{n}T09:30:00Z"), stereo(2)).await);
-        }
+        let ids = three_days(&app, &token, 2).await;
         let admin = app.as_user("acme.admin").await;
         // Company settings → Tags: added once per name, in any case.
         for name in ["Complaint", "Sale"] {

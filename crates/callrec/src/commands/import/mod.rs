@@ -55,10 +55,9 @@ enum Outcome {
 impl Importer<'_> {
     /// Whether `path` is a file this layout imports (its sidecar is not).
     fn takes(&self, path: &Path) -> bool {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         match self.namer {
             Namer::Sidecar => sidecar::is_audio(path),
-            Namer::Asterisk { .. } => asterisk::takes(name),
+            Namer::Asterisk { .. } => asterisk::takes(&file_name(path)),
         }
     }
 
