@@ -146,6 +146,9 @@ pub struct Source {
     pub audit: AuditContext,
     /// How it came (`API token "pbx"`, `callrec import`), for the entry.
     pub description: String,
+    /// The entry's action: received (sent as a file) or captured (the
+    /// recording server took it off the network).
+    pub action: AuditAction,
 }
 
 /// Checks the audio and the metadata's user and team, then stores both.
@@ -269,7 +272,7 @@ pub async fn store_recording(
     let entry = |id: &RecordingId, stored: &StoredBlob| {
         source
             .audit
-            .entry(AuditAction::RecordingIngested)
+            .entry(source.action)
             .company(source.company)
             .target(id.as_str())
             .details(format!("{}; {} bytes", source.description, stored.size))

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod bootstrap;
 pub mod caller;
+pub mod capture;
 pub mod clock;
 pub mod companies;
 mod error;

@@ -158,9 +158,19 @@ pub fn pcm_wav(samples: &[i16], rate: u32) -> Vec<u8> {
 /// A 16-bit PCM WAV file of interleaved `samples` (one per channel a
 /// frame) at `rate` frames a second.
 pub fn pcm_wav_channels(samples: &[i16], channels: u16, rate: u32) -> Vec<u8> {
-    let data_len = (samples.len() * 2) as u32;
+    let mut out = pcm_wav_header((samples.len() * 2) as u32, channels, rate);
+    out.reserve(samples.len() * 2);
+    for sample in samples {
+        out.extend_from_slice(&sample.to_le_bytes());
+    }
+    out
+}
+
+/// The 44-byte header of a 16-bit PCM WAV file whose samples, `data_len`
+/// bytes of them, follow.
+pub fn pcm_wav_header(data_len: u32, channels: u16, rate: u32) -> Vec<u8> {
     let frame = 2 * channels;
-    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    let mut out = Vec::with_capacity(44);
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + data_len).to_le_bytes());
     out.extend_from_slice(b"WAVEfmt ");
@@ -173,9 +183,6 @@ pub fn pcm_wav_channels(samples: &[i16], channels: u16, rate: u32) -> Vec<u8> {
     out.extend_from_slice(&16u16.to_le_bytes()); // bits a sample
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());
-    for sample in samples {
-        out.extend_from_slice(&sample.to_le_bytes());
-    }
     out
 }
 

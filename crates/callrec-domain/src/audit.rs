@@ -65,6 +65,9 @@ audit_actions! {
     MfaKeyUsed => "mfa.key_used", "Security key used";
     MfaKeyRefused => "mfa.key_refused", "Security key refused";
     RecordingIngested => "recording.ingested", "Recording received";
+    RecordingCaptured => "recording.captured", "Call captured";
+    CaptureSourceAdded => "capture.source_added", "Recording source added";
+    CaptureSourceRemoved => "capture.source_removed", "Recording source removed";
     RecordingPlayed => "recording.played", "Recording played";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";

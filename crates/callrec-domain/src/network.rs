@@ -28,12 +28,20 @@ impl IpNet {
             Some(_) => return None,
             None => max,
         };
-        Some(IpNet { addr, prefix })
+        // `::ffff:192.0.2.0/120` is `192.0.2.0/24`: kept as IPv4, as
+        // addresses are compared.
+        Some(match addr {
+            IpAddr::V6(v6) if prefix >= 96 && v6.to_ipv4_mapped().is_some() => IpNet {
+                addr: canonical(addr),
+                prefix: prefix - 96,
+            },
+            _ => IpNet { addr, prefix },
+        })
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
-        match (canonical(self.addr), ip) {
+        match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
                 let mask = u32::MAX
                     .checked_shl(32 - u32::from(self.prefix))
@@ -48,6 +56,28 @@ impl IpNet {
             }
             _ => false,
         }
+    }
+}
+
+/// The network's own form, host bits cleared: `10.0.0.0/8` for
+/// `10.1.2.3/8`, `192.0.2.7/32` for `192.0.2.7`.
+impl std::fmt::Display for IpNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let network = match self.addr {
+            IpAddr::V4(v4) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V4((u32::from(v4) & mask).into())
+            }
+            IpAddr::V6(v6) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V6((u128::from(v6) & mask).into())
+            }
+        };
+        write!(f, "{network}/{}", self.prefix)
     }
 }
 
@@ -173,6 +203,22 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_network_is_written_with_its_host_bits_cleared() {
+        let shown = |text: &str| IpNet::parse(text).unwrap().to_string();
+        assert_eq!(shown("10.1.2.3/8"), "10.0.0.0/8");
+        assert_eq!(shown("192.0.2.7"), "192.0.2.7/32");
+        assert_eq!(shown("2001:db8::1/64"), "2001:db8::/64");
+        assert_eq!(shown("::ffff:192.0.2.7"), "192.0.2.7/32");
+        assert!(IpNet::parse(&shown("10.1.2.3/8"))
+            .unwrap()
+            .contains("10.9.9.9".parse().unwrap()));
+        // A mapped network below /96 is an IPv6 one, and never panics.
+        assert!(!IpNet::parse("::ffff:0.0.0.0/64")
+            .unwrap()
+            .contains("10.9.9.9".parse().unwrap()));
+    }
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()

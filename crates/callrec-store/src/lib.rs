@@ -14,6 +14,7 @@ mod audit;
 mod audit_chain;
 mod backend;
 mod blobs;
+mod capture_sources;
 mod companies;
 mod dashboard;
 mod data_keys;
@@ -60,6 +61,7 @@ pub use blobs::{
     company_key, is_storage_key, AudioLocation, BlobFile, BlobStore, BlobWriter, PreparedBlob,
     S3Location, StoredBlob, HEAD_BYTES,
 };
+pub use capture_sources::CaptureSource;
 pub use companies::{Company, CompanyRow};
 pub use dashboard::{AdoptionDay, Ranking, TopEntry};
 pub use data_keys::WrappedKey;

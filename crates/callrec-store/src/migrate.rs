@@ -60,6 +60,7 @@ migrations!(
     29 => "0029_listening.sql",
     30 => "0030_decoded_waveforms.sql",
     31 => "0031_user_extensions.sql",
+    32 => "0032_capture_sources.sql",
 );
 
 impl Store {

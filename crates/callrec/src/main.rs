@@ -87,6 +87,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let mail = config.mail()?.is_some();
             commands::token::run(&commands::open_store(&storage).await?, command, mail).await
         }
+        Command::Capture(command) => {
+            commands::capture::run(&commands::open_store(&storage).await?, command).await
+        }
         Command::Import(args) => {
             let store = commands::open_store(&storage).await?;
             let keys = commands::data_keys(&storage, &store).await?;

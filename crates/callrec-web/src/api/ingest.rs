@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callrec_app::ingest::{parse_metadata, store_recording, IngestError, Source};
 use callrec_domain::api_scope::ApiScope;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::ValidationError;
 use callrec_store::{BlobWriter, Recording};
 use serde::{Deserialize, Serialize};
@@ -261,6 +262,7 @@ async fn receive(
         company: grant.company,
         audit: caller.audit(),
         description: format!("API token {:?}", caller.token.name),
+        action: AuditAction::RecordingIngested,
     };
     let ingested = store_recording(
         &state.store,

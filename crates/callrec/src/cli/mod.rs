@@ -5,10 +5,12 @@
 use clap::{Args, Parser, Subcommand};
 
 mod admin;
+mod capture;
 mod records;
 mod serve;
 
 pub use admin::*;
+pub use capture::*;
 pub use records::*;
 pub use serve::*;
 use std::path::PathBuf;
@@ -182,6 +184,10 @@ pub enum Command {
     /// Manage API tokens: a company's scoped, expiring credentials for the API.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the recording sources (SBCs) the SIPREC recording server
+    /// takes calls from (CALLREC_SIPREC_LISTEN).
+    #[command(subcommand)]
+    Capture(CaptureCommand),
     /// Import a folder of audio files (each with a sidecar NAME.json of
     /// metadata, or FreePBX's recordings), once or watching it.
     Import(ImportArgs),

@@ -86,4 +86,22 @@ pub struct ServeArgs {
     /// How long MFA stays locked, in minutes [default: 15].
     #[arg(long, env = "CALLREC_MFA_LOCK_MINUTES", value_name = "MINUTES")]
     pub mfa_lock_minutes: Option<i64>,
+    /// Run the SIPREC recording server on this address, UDP and TCP,
+    /// e.g. 0.0.0.0:5060 [default: off].
+    #[arg(long, env = "CALLREC_SIPREC_LISTEN", value_name = "ADDR")]
+    pub siprec_listen: Option<String>,
+    /// UDP ports for the calls' media, e.g. 40000-40999; each stream takes
+    /// an even one [default: 40000-40999].
+    #[arg(long, env = "CALLREC_RTP_PORTS", value_name = "FIRST-LAST")]
+    pub rtp_ports: Option<String>,
+    /// Calls this node records at once; more are answered 503 [default: 500].
+    #[arg(long, env = "CALLREC_CAPTURE_MAX_CALLS", value_name = "CALLS")]
+    pub capture_max_calls: Option<usize>,
+    /// A call longer than this is cut and stored [default: 8].
+    #[arg(long, env = "CALLREC_CAPTURE_MAX_HOURS", value_name = "HOURS")]
+    pub capture_max_hours: Option<u64>,
+    /// New calls a second one recording source may start; more are
+    /// answered 503 with Retry-After [default: 50].
+    #[arg(long, env = "CALLREC_CAPTURE_INVITES_PER_SECOND", value_name = "CALLS")]
+    pub capture_invites_per_second: Option<u32>,
 }

@@ -2,6 +2,7 @@ pub mod admin;
 pub mod audio;
 pub mod audit;
 pub mod backup;
+pub mod capture;
 pub mod demo;
 pub mod import;
 pub mod purge;

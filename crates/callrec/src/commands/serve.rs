@@ -6,6 +6,7 @@ use super::demo;
 use crate::config::{ServeSettings, StorageSettings};
 use crate::error::CliError;
 use callrec_app::{Clock, Keyring};
+use callrec_capture::{CaptureDeps, CaptureServer};
 use callrec_store::{BlobStore, Store};
 use callrec_web::startup::{Application, Startup, StartupError};
 use std::time::Duration;
@@ -95,10 +96,36 @@ pub async fn run(
     if let Some(metrics) = app.metrics_address() {
         crate::logging::say(&format!("Metrics: http://{metrics}/metrics"));
     }
+    let capture = match settings.capture {
+        Some(capture) => {
+            let deps = CaptureDeps {
+                store: store.clone(),
+                blobs: blobs.clone(),
+                keys: app.state().data_keys.clone(),
+                clock: Clock::system(),
+            };
+            let listen = capture.listen;
+            let server = CaptureServer::start(capture, deps).await.map_err(|err| {
+                CliError::Failed(format!(
+                    "the recording server cannot listen on {listen} (--siprec-listen / CALLREC_SIPREC_LISTEN): {err}"
+                ))
+            })?;
+            crate::logging::say(&format!(
+                "Recording server (SIPREC): sip:{} over UDP and TCP",
+                server.udp_address
+            ));
+            Some(server)
+        }
+        None => None,
+    };
     if let Some(logins) = demo_logins {
         demo::print_logins(&logins);
     }
     app.run_until_stopped(shutdown_signal()).await;
+    if let Some(capture) = capture {
+        // Calls in progress are closed and stored before the store goes.
+        capture.stop().await;
+    }
     store.close().await;
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! `ConnectionTimeouts::default()`, or a constant here), and the README's
 //! table is checked against them (`tests` below).
 
+mod capture;
 mod file;
 mod serve;
 

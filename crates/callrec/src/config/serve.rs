@@ -6,6 +6,7 @@ use crate::cli::ServeArgs;
 use crate::error::CliError;
 use callrec_app::bootstrap::BootstrapAdmin;
 use callrec_app::Argon2Settings;
+use callrec_capture::CaptureSettings;
 use callrec_domain::network::TrustedProxies;
 use callrec_domain::{NewPassword, Username};
 use callrec_store::{SessionTimeouts, ThrottleWindow};
@@ -26,6 +27,8 @@ pub(super) const DEFAULT_ORPHAN_GRACE_SECONDS: u64 = 60;
 pub struct ServeSettings {
     pub listen: SocketAddr,
     pub metrics_listen: Option<SocketAddr>,
+    /// The SIPREC recording server, when `CALLREC_SIPREC_LISTEN` is set.
+    pub capture: Option<CaptureSettings>,
     pub web: WebConfig,
     pub orphan_grace_seconds: u64,
     pub timeouts: ConnectionTimeouts,
@@ -248,6 +251,7 @@ impl Config {
         Ok(ServeSettings {
             listen,
             metrics_listen,
+            capture: self.capture(args)?,
             web,
             timeouts,
             admin: bootstrap_admin()?,

@@ -15,6 +15,7 @@ use crate::error::CliError;
 use callrec_app::audit::AuditContext;
 use callrec_app::ingest::{store_recording, IngestError, Source};
 use callrec_app::sealing::DataKeys;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::hex::hex;
 use callrec_domain::metadata::Metadata;
 use callrec_domain::zone::Zone;
@@ -273,6 +274,7 @@ pub async fn run(
             company: company.id,
             audit: AuditContext::command_line(),
             description: "callrec import".into(),
+            action: AuditAction::RecordingIngested,
         },
         namer,
         remove_imported: args.remove_imported,

@@ -1,0 +1,226 @@
+//! The recording server as it runs inside `callrec serve`: SIP over UDP
+//! and TCP on `CALLREC_SIPREC_LISTEN`, RTP on `CALLREC_RTP_PORTS`, and
+//! each finished call handed to the application to land.
+//!
+//! Nothing is kept for a peer that is not a company's recording source:
+//! the source check comes before any parsing of the body, any port or
+//! any call state.
+
+mod call;
+mod dialog;
+pub mod ports;
+mod transport;
+
+use crate::sip::message::{self, Message, Request};
+use callrec_app::sealing::DataKeys;
+use callrec_app::Clock;
+use callrec_store::{BlobStore, CaptureSource, Store};
+use dialog::Calls;
+use ports::{PortRange, Ports};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
+
+/// The recording server's settings (`callrec serve`'s `CALLREC_SIPREC_*`,
+/// `CALLREC_RTP_PORTS`, `CALLREC_CAPTURE_*`).
+#[derive(Debug, Clone)]
+pub struct CaptureSettings {
+    pub listen: SocketAddr,
+    pub rtp_ports: PortRange,
+    /// Calls this node records at once; more are answered 503.
+    pub max_calls: usize,
+    /// A call is cut and stored after this long.
+    pub max_duration: Duration,
+    /// New calls a second from one source address; more are answered 503.
+    pub invites_per_second: u32,
+}
+
+/// What landing a call needs.
+#[derive(Clone)]
+pub struct CaptureDeps {
+    pub store: Store,
+    pub blobs: BlobStore,
+    pub keys: DataKeys,
+    pub clock: Clock,
+}
+
+/// A running recording server.
+pub struct CaptureServer {
+    pub udp_address: SocketAddr,
+    pub tcp_address: SocketAddr,
+    core: Arc<Core>,
+    stop: watch::Sender<bool>,
+}
+
+impl CaptureServer {
+    pub async fn start(settings: CaptureSettings, deps: CaptureDeps) -> std::io::Result<Self> {
+        let udp = Arc::new(UdpSocket::bind(settings.listen).await?);
+        let udp_address = udp.local_addr()?;
+        // TCP on the same port as UDP (port 0 picks one for UDP first).
+        let tcp = TcpListener::bind(udp_address).await?;
+        let tcp_address = tcp.local_addr()?;
+        let core = Arc::new(Core {
+            ports: Ports::new(settings.rtp_ports, settings.listen.ip()),
+            calls: Calls::default(),
+            sources: Mutex::new(None),
+            rates: Mutex::new(HashMap::new()),
+            udp: udp.clone(),
+            settings,
+            deps,
+        });
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(transport::serve_udp(core.clone(), udp, stopped.clone()));
+        tokio::spawn(transport::serve_tcp(core.clone(), tcp, stopped));
+        Ok(CaptureServer {
+            udp_address,
+            tcp_address,
+            core,
+            stop,
+        })
+    }
+
+    /// Calls being recorded now.
+    pub fn active_calls(&self) -> usize {
+        self.core.calls.len()
+    }
+
+    /// Stops taking calls and stores every call in progress.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.core.calls.end_all().await;
+    }
+}
+
+/// How long the list of sources is trusted before it is read again.
+const SOURCES_FRESH: Duration = Duration::from_secs(2);
+
+pub(crate) struct Core {
+    settings: CaptureSettings,
+    deps: CaptureDeps,
+    ports: Ports,
+    calls: Calls,
+    sources: Mutex<Option<(Instant, Arc<Vec<CaptureSource>>)>>,
+    /// New calls per source address in the current second.
+    rates: Mutex<HashMap<IpAddr, (u64, u32)>>,
+    udp: Arc<UdpSocket>,
+}
+
+/// Where a response goes back.
+#[derive(Clone)]
+pub(crate) enum Reply {
+    Udp(Arc<UdpSocket>, SocketAddr),
+    Tcp(tokio::sync::mpsc::Sender<Vec<u8>>),
+}
+
+impl Reply {
+    pub(crate) async fn send(&self, bytes: Vec<u8>) {
+        match self {
+            Reply::Udp(socket, peer) => {
+                let _ = socket.send_to(&bytes, peer).await;
+            }
+            Reply::Tcp(sender) => {
+                let _ = sender.send(bytes).await;
+            }
+        }
+    }
+
+    pub(crate) fn is_udp(&self) -> bool {
+        matches!(self, Reply::Udp(..))
+    }
+}
+
+impl Core {
+    /// The sources `ip` belongs to (empty: a stranger).
+    async fn sources_of(&self, ip: IpAddr) -> Vec<CaptureSource> {
+        let cached = self
+            .sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < SOURCES_FRESH)
+            .map(|(_, list)| list.clone());
+        let list = match cached {
+            Some(list) => list,
+            None => match self.deps.store.capture_sources(None).await {
+                Ok(list) => {
+                    let list = Arc::new(list);
+                    *self.sources.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some((Instant::now(), list.clone()));
+                    list
+                }
+                Err(err) => {
+                    tracing::error!("reading the recording sources failed: {err}");
+                    return Vec::new();
+                }
+            },
+        };
+        list.iter().filter(|s| s.admits(ip)).cloned().collect()
+    }
+
+    /// Whether `ip` may start another call this second.
+    fn within_rate(&self, ip: IpAddr) -> bool {
+        let second = self.deps.clock.now() as u64;
+        let mut rates = self.rates.lock().unwrap_or_else(|e| e.into_inner());
+        rates.retain(|_, (at, _)| *at == second);
+        let entry = rates.entry(ip).or_insert((second, 0));
+        entry.1 += 1;
+        entry.1 <= self.settings.invites_per_second
+    }
+
+    /// One message from `peer`.
+    pub(crate) async fn handle(self: &Arc<Self>, bytes: &[u8], peer: SocketAddr, reply: Reply) {
+        // The parsers are other people's code facing the network: a panic
+        // in them is one refused message, never a lost task.
+        let parsed = std::panic::catch_unwind(|| message::parse(bytes))
+            .unwrap_or(Err(message::SipError::Malformed("the parser gave up")));
+        let request = match parsed {
+            Ok(Message::Request(request)) => request,
+            // Responses to the server's own BYEs need nothing more.
+            Ok(Message::Response(_)) => return,
+            Err(err) => {
+                metrics::counter!("callrec_capture_malformed_total").increment(1);
+                tracing::debug!("unreadable SIP message from {peer}: {err}");
+                return;
+            }
+        };
+        let sources = self.sources_of(peer.ip()).await;
+        if sources.is_empty() {
+            metrics::counter!("callrec_capture_refused_total", "reason" => "unknown_source")
+                .increment(1);
+            reply
+                .send(request.response(403, "Forbidden", None).done())
+                .await;
+            return;
+        }
+        dialog::handle(self, *request, peer, reply, sources).await;
+    }
+
+    fn local_ip_toward(&self, peer: SocketAddr) -> IpAddr {
+        let bound = self.settings.listen.ip();
+        if !bound.is_unspecified() {
+            return bound;
+        }
+        // The address the system would send from: a connected UDP socket
+        // tells without sending anything.
+        let probe = std::net::UdpSocket::bind(SocketAddr::new(
+            if peer.is_ipv4() {
+                IpAddr::from([0, 0, 0, 0])
+            } else {
+                IpAddr::from([0u16; 8])
+            },
+            0,
+        ))
+        .and_then(|socket| {
+            socket.connect(peer)?;
+            socket.local_addr()
+        });
+        probe.map(|a| a.ip()).unwrap_or(bound)
+    }
+}
+
+pub(crate) fn respond(request: &Request, code: u16, reason: &str) -> Vec<u8> {
+    request.response(code, reason, None).done()
+}

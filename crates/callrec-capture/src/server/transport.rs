@@ -1,0 +1,93 @@
+//! SIP's transports: datagrams on UDP, framed messages on TCP
+//! (Content-Length decides where one ends, RFC 3261 §18.3).
+
+use super::{Core, Reply};
+use crate::sip::message::{frame_length, MAX_MESSAGE_BYTES};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{mpsc, watch};
+
+/// A TCP connection with no message for this long is closed.
+const IDLE: Duration = Duration::from_secs(300);
+
+pub(super) async fn serve_udp(
+    core: Arc<Core>,
+    socket: Arc<UdpSocket>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut buffer = vec![0u8; MAX_MESSAGE_BYTES];
+    loop {
+        tokio::select! {
+            received = socket.recv_from(&mut buffer) => {
+                let Ok((length, peer)) = received else { continue };
+                let bytes = buffer[..length].to_vec();
+                let core = core.clone();
+                let reply = Reply::Udp(socket.clone(), peer);
+                tokio::spawn(async move { core.handle(&bytes, peer, reply).await });
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+pub(super) async fn serve_tcp(
+    core: Arc<Core>,
+    listener: TcpListener,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let core = core.clone();
+                tokio::spawn(async move { connection(core, stream, peer).await });
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn connection(core: Arc<Core>, stream: TcpStream, peer: std::net::SocketAddr) {
+    let (mut read, mut write) = stream.into_split();
+    let (sender, mut outgoing) = mpsc::channel::<Vec<u8>>(16);
+    tokio::spawn(async move {
+        while let Some(bytes) = outgoing.recv().await {
+            if write.write_all(&bytes).await.is_err() {
+                return;
+            }
+        }
+    });
+    let reply = Reply::Tcp(sender);
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        // Messages already whole in the buffer first.
+        loop {
+            // Keep-alive CRLFs between messages (RFC 5626 §3.5.1).
+            let blank = buffer
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+            buffer.drain(..blank);
+            match frame_length(&buffer) {
+                Ok(Some(length)) if buffer.len() >= length => {
+                    let message: Vec<u8> = buffer.drain(..length).collect();
+                    core.handle(&message, peer, reply.clone()).await;
+                }
+                Ok(_) => break,
+                // A stream that cannot be framed cannot be read on: closed.
+                Err(err) => {
+                    tracing::debug!("closing the SIP connection from {peer}: {err}");
+                    return;
+                }
+            }
+        }
+        let read = tokio::time::timeout(IDLE, read.read(&mut chunk)).await;
+        match read {
+            Ok(Ok(length)) if length > 0 => buffer.extend_from_slice(&chunk[..length]),
+            _ => return,
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! SIP as the recording server speaks it.
+
+pub mod body;
+pub mod message;

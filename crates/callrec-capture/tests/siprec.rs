@@ -1,0 +1,400 @@
+//! The recording server against an SRC written here (two streams, which
+//! SIPp cannot send), on SQLite and PostgreSQL: a call lands as one
+//! stereo recording with each party on its own channel; strangers,
+//! malformed offers, too many calls and retransmissions are answered as
+//! RFC 3261/7866 say, and no state is kept for what is refused.
+
+use callrec_app::audit::AuditContext;
+use callrec_app::playback::{open_reading, Playback, Source};
+use callrec_app::sealing::DataKeys;
+use callrec_app::{Clock, Keyring};
+use callrec_capture::{CaptureDeps, CaptureServer, CaptureSettings, PortRange};
+use callrec_domain::range::Reading;
+use callrec_domain::retention::Retention;
+use callrec_domain::{CompanyId, CompanyName};
+use callrec_store::{backend_tests, BlobStore, Recording, Store};
+use futures_util::StreamExt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+
+const NOW: i64 = 1_800_000_000;
+
+struct Rig {
+    server: CaptureServer,
+    store: Store,
+    blobs: BlobStore,
+    keys: DataKeys,
+    company: CompanyId,
+}
+
+/// Free RTP ports for each test: tests run in parallel in one process.
+fn rtp_ports() -> PortRange {
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let slot = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let first = 41_000 + (std::process::id() as u16 % 50) * 200 + slot * 20;
+    PortRange {
+        first,
+        last: first + 19,
+    }
+}
+
+async fn rig(db: &callrec_store::testing::TestDb, tune: impl FnOnce(&mut CaptureSettings)) -> Rig {
+    let store = db.store.clone();
+    let acme = store
+        .set_up(NOW, async |write| {
+            write
+                .create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever)
+                .await
+        })
+        .await
+        .unwrap();
+    callrec_app::capture::add_source(
+        &store,
+        &acme,
+        Some("Lab SBC"),
+        "127.0.0.1",
+        &AuditContext::command_line(),
+    )
+    .await
+    .unwrap();
+    let blobs = BlobStore::new(db.data_dir());
+    let keys = DataKeys::new(Arc::new(Keyring::new([5; 32], &[])));
+    let mut settings = CaptureSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        rtp_ports: rtp_ports(),
+        max_calls: 4,
+        max_duration: Duration::from_secs(3600),
+        invites_per_second: 50,
+    };
+    tune(&mut settings);
+    let deps = CaptureDeps {
+        store: store.clone(),
+        blobs: blobs.clone(),
+        keys: keys.clone(),
+        clock: Clock::system(),
+    };
+    let server = CaptureServer::start(settings, deps).await.unwrap();
+    Rig {
+        server,
+        store,
+        blobs,
+        keys,
+        company: acme.id,
+    }
+}
+
+/// The SRC's side of one recording session.
+struct Src {
+    socket: UdpSocket,
+    server: SocketAddr,
+    call_id: String,
+    to_tag: Option<String>,
+}
+
+const METADATA: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<recording xmlns="urn:ietf:params:xml:ns:recording:1">
+  <datamode>complete</datamode>
+  <session session_id="SESSION">
+    <start-time>2026-12-07T10:00:00Z</start-time>
+  </session>
+  <participant participant_id="caller">
+    <nameID aor="sip:+15551230001@carrier.example.com"><name>Customer</name></nameID>
+  </participant>
+  <participant participant_id="agent">
+    <nameID aor="sip:2001@pbx.example.com"/>
+  </participant>
+  <stream stream_id="s-agent" session_id="SESSION"><label>11</label></stream>
+  <stream stream_id="s-caller" session_id="SESSION"><label>10</label></stream>
+  <participantstreamassoc participant_id="caller"><send>s-caller</send><recv>s-agent</recv></participantstreamassoc>
+  <participantstreamassoc participant_id="agent"><send>s-agent</send><recv>s-caller</recv></participantstreamassoc>
+</recording>"#;
+
+/// Two streams offered agent first, so the channels can only be right if
+/// the metadata decides them.
+fn offer(direction: &str) -> String {
+    format!(
+        "v=0\r\no=src 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 30000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=label:11\r\na={direction}\r\n\
+         m=audio 30002 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=label:10\r\na={direction}\r\n"
+    )
+}
+
+fn multipart(sdp: &str, session: &str) -> String {
+    format!(
+        "--BOUNDARY\r\nContent-Type: application/sdp\r\n\r\n{sdp}\r\n--BOUNDARY\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n{}\r\n--BOUNDARY--\r\n",
+        METADATA.replace("SESSION", session)
+    )
+}
+
+impl Src {
+    async fn new(server: SocketAddr) -> Src {
+        Src {
+            socket: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            server,
+            call_id: format!("call-{}@src", rand_hex()),
+            to_tag: None,
+        }
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        cseq: u32,
+        headers: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> String {
+        let to_tag = self
+            .to_tag
+            .as_ref()
+            .map(|t| format!(";tag={t}"))
+            .unwrap_or_default();
+        let kind = content_type
+            .map(|k| format!("Content-Type: {k}\r\n"))
+            .unwrap_or_default();
+        format!(
+            "{method} sip:srs@{server} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK{method}{cseq}\r\n\
+             From: <sip:src@example.com>;tag=src1\r\nTo: <sip:srs@example.com>{to_tag}\r\nCall-ID: {call}\r\n\
+             CSeq: {cseq} {method}\r\nMax-Forwards: 70\r\nContact: <sip:src@{local}>;+sip.src\r\n{headers}{kind}Content-Length: {length}\r\n\r\n{body}",
+            server = self.server,
+            local = self.socket.local_addr().unwrap(),
+            call = self.call_id,
+            length = body.len(),
+        )
+    }
+
+    async fn send(&self, text: &str) {
+        self.socket
+            .send_to(text.as_bytes(), self.server)
+            .await
+            .unwrap();
+    }
+
+    /// The next final response (1xx skipped), as text.
+    async fn final_response(&self) -> String {
+        loop {
+            let text = self.receive().await;
+            if !text.starts_with("SIP/2.0 1") {
+                return text;
+            }
+        }
+    }
+
+    async fn receive(&self) -> String {
+        let mut buffer = vec![0u8; 65536];
+        let (length, _) =
+            tokio::time::timeout(Duration::from_secs(10), self.socket.recv_from(&mut buffer))
+                .await
+                .expect("an answer within 10 s")
+                .unwrap();
+        String::from_utf8_lossy(&buffer[..length]).into_owned()
+    }
+
+    async fn invite(&mut self, body: &str, content_type: &str) -> String {
+        let invite = self.request("INVITE", 1, "Require: siprec\r\n", Some(content_type), body);
+        self.send(&invite).await;
+        let answer = self.final_response().await;
+        self.to_tag = header_param(&answer, "To", "tag");
+        answer
+    }
+}
+
+fn rand_hex() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+fn header_param(message: &str, header: &str, name: &str) -> Option<String> {
+    let line = message.lines().find(|l| {
+        l.to_ascii_lowercase()
+            .starts_with(&format!("{}:", header.to_ascii_lowercase()))
+    })?;
+    line.split(';').find_map(|p| {
+        p.trim()
+            .strip_prefix(&format!("{name}="))
+            .map(str::to_string)
+    })
+}
+
+/// The ports of the answer's m-lines, in order.
+fn answered_ports(answer: &str) -> Vec<u16> {
+    answer
+        .lines()
+        .filter_map(|l| l.strip_prefix("m=audio "))
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn status(response: &str) -> u16 {
+    response[8..11].parse().unwrap()
+}
+
+/// μ-law of a linear sample (G.711's encoder, for the SRC's audio).
+fn ulaw(sample: i16) -> u8 {
+    let mut value = i32::from(sample);
+    let sign = if value < 0 { 0x80 } else { 0 };
+    if value < 0 {
+        value = -value;
+    }
+    value = (value + 0x84).min(0x7fff);
+    let exponent = (7 - (value.leading_zeros() as i32 - 17)).clamp(0, 7);
+    let mantissa = (value >> (exponent + 3)) & 0x0f;
+    !(sign | (exponent << 4) as u8 | mantissa as u8)
+}
+
+/// A-law of a linear sample.
+fn alaw(sample: i16) -> u8 {
+    let mut value = i32::from(sample) >> 3;
+    let sign = if value >= 0 { 0x80 } else { 0 };
+    if value < 0 {
+        value = -value - 1;
+    }
+    let (exponent, mantissa) = if value < 32 {
+        (0, value >> 1)
+    } else {
+        let exponent = (31 - value.leading_zeros() as i32) - 4;
+        (exponent, (value >> exponent) & 0x0f)
+    };
+    (sign | ((exponent.min(7) as u8) << 4) | mantissa as u8) ^ 0x55
+}
+
+/// Sends `seconds` of a tone on each answered port, 20 ms a packet, in
+/// real time: 440 Hz as the agent (μ-law), 1 kHz as the caller (A-law).
+async fn send_tones(src: &Src, ports: &[u16], seconds: u32) {
+    let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let started = Instant::now();
+    for packet in 0..(seconds * 50) {
+        for (stream, port) in ports.iter().enumerate() {
+            let (frequency, payload_type, ssrc) = if stream == 0 {
+                (440.0, 0u8, 0x1111)
+            } else {
+                (1000.0, 8u8, 0x2222)
+            };
+            let mut bytes = vec![0x80, payload_type];
+            bytes.extend_from_slice(&(packet as u16).to_be_bytes());
+            bytes.extend_from_slice(&(packet * 160).to_be_bytes());
+            bytes.extend_from_slice(&(ssrc as u32).to_be_bytes());
+            for n in 0..160 {
+                let t = f64::from(packet * 160 + n) / 8000.0;
+                let sample = (8000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin()) as i16;
+                bytes.push(if payload_type == 0 {
+                    ulaw(sample)
+                } else {
+                    alaw(sample)
+                });
+            }
+            rtp.send_to(&bytes, ("127.0.0.1", *port)).await.unwrap();
+        }
+        let due = started + Duration::from_millis(u64::from(packet + 1) * 20);
+        tokio::time::sleep_until(due.into()).await;
+    }
+    let _ = src;
+}
+
+async fn landed(rig: &Rig, external_id: &str) -> Recording {
+    for _ in 0..100 {
+        if let Some(recording) = rig
+            .store
+            .recording_by_external_id(rig.company, external_id)
+            .await
+            .unwrap()
+        {
+            return recording;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no recording {external_id} after 10 s");
+}
+
+/// The stored audio's samples, per channel.
+async fn channels(rig: &Rig, recording: &Recording) -> (u16, u32, Vec<Vec<f64>>) {
+    let source = Source {
+        store: &rig.store,
+        blobs: &rig.blobs,
+        keys: &rig.keys,
+        checked: |_| {},
+    };
+    let Playback::Ready(ready) = open_reading(
+        &source,
+        recording,
+        Reading::Download,
+        "test",
+        &AuditContext::command_line(),
+    )
+    .await
+    .unwrap() else {
+        panic!("the audio is not available");
+    };
+    let size = ready.size();
+    let mut bytes = Vec::new();
+    let mut stream = Box::pin(ready.stream(0, size));
+    while let Some(piece) = stream.next().await {
+        bytes.extend_from_slice(&piece.unwrap());
+    }
+    assert_eq!(&bytes[..4], b"RIFF");
+    let count = u16::from_le_bytes([bytes[22], bytes[23]]);
+    let rate = u32::from_le_bytes(bytes[24..28].try_into().unwrap());
+    let mut lanes = vec![Vec::new(); usize::from(count)];
+    for (i, pair) in bytes[44..].chunks_exact(2).enumerate() {
+        lanes[i % usize::from(count)].push(f64::from(i16::from_le_bytes([pair[0], pair[1]])));
+    }
+    (count, rate, lanes)
+}
+
+/// Goertzel: the strength of `frequency` in `samples`.
+fn strength(samples: &[f64], frequency: f64, rate: f64) -> f64 {
+    let coefficient = 2.0 * (2.0 * std::f64::consts::PI * frequency / rate).cos();
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for sample in samples {
+        let s0 = sample + coefficient * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    (s1 * s1 + s2 * s2 - coefficient * s1 * s2).sqrt()
+}
+
+backend_tests! {
+    async fn a_two_party_call_lands_as_one_stereo_recording_with_a_party_a_channel(db) {
+        let rig = rig(&db, |_| {}).await;
+        let mut src = Src::new(rig.server.udp_address).await;
+        let answer = src.invite(&multipart(&offer("sendonly"), "c2Vzc2lvbi0x"), "multipart/mixed;boundary=BOUNDARY").await;
+        assert_eq!(status(&answer), 200, "{answer}");
+        assert!(answer.contains("+sip.srs"), "{answer}");
+        assert!(answer.contains("a=label:11") && answer.contains("a=label:10"), "labels echoed: {answer}");
+        assert_eq!(answer.matches("a=recvonly").count(), 2, "{answer}");
+        let ports = answered_ports(&answer);
+        assert_eq!(ports.len(), 2);
+        assert!(ports.iter().all(|p| *p != 0 && p % 2 == 0), "{ports:?}");
+        src.send(&src.request("ACK", 1, "", None, "")).await;
+        assert_eq!(rig.server.active_calls(), 1);
+        send_tones(&src, &ports, 2).await;
+        src.send(&src.request("BYE", 2, "", None, "")).await;
+        let bye = src.final_response().await;
+        assert_eq!(status(&bye), 200, "{bye}");
+
+        let recording = landed(&rig, "siprec:c2Vzc2lvbi0x").await;
+        assert_eq!(recording.calling_number.as_str(), "+15551230001");
+        assert_eq!(recording.called_number.as_str(), "2001");
+        assert!((1700..=2600).contains(&recording.duration_ms), "{} ms", recording.duration_ms);
+        let (count, rate, lanes) = channels(&rig, &recording).await;
+        assert_eq!((count, rate), (2, 8000));
+        // Left is the caller (1 kHz, sent on the second m-line), right the agent (440 Hz).
+        let (left, right) = (&lanes[0], &lanes[1]);
+        let ratio = |lane: &[f64], want: f64, other: f64| strength(lane, want, 8000.0) / strength(lane, other, 8000.0).max(1.0);
+        assert!(ratio(left, 1000.0, 440.0) > 20.0, "left: {}", ratio(left, 1000.0, 440.0));
+        assert!(ratio(right, 440.0, 1000.0) > 20.0, "right: {}", ratio(right, 440.0, 1000.0));
+        // The call's entry says it was captured, and from where.
+        let query = callrec_store::AuditQuery { action: Some("recording.captured".into()), limit: 10, ..Default::default() };
+        let entries = rig.store.audit_entries(&query).await.unwrap();
+        let [captured] = &entries[..] else { panic!("one recording.captured entry: {entries:?}") };
+        assert!(captured.details.contains("Lab SBC") && captured.client_addr.as_deref() == Some("127.0.0.1"), "{captured:?}");
+        // The ports went back: nothing is left of the call.
+        for _ in 0..50 {
+            if rig.server.active_calls() == 0 { break }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(rig.server.active_calls(), 0);
+        rig.server.stop().await;
+    }
+}

@@ -1,0 +1,122 @@
+//! Recording sources (migration 0032): the SIP peers whose calls a
+//! company's recording server accepts, by address or CIDR range.
+
+use crate::filter::Filter;
+use crate::{Result, Store, Write};
+use callrec_domain::network::IpNet;
+use callrec_domain::CompanyId;
+use sqlx::Row;
+use std::net::IpAddr;
+
+/// One of a company's recording sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureSource {
+    pub id: i64,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub name: String,
+    /// The address or range, in its network form (`10.0.0.0/8`).
+    pub address: String,
+    pub created_at: i64,
+}
+
+impl CaptureSource {
+    /// Whether a peer at `ip` is this source.
+    pub fn admits(&self, ip: IpAddr) -> bool {
+        IpNet::parse(&self.address).is_some_and(|net| net.contains(ip))
+    }
+}
+
+const SELECT: &str = "SELECT s.id, s.company_id, c.name AS company_name, s.name, s.address, \
+     s.created_at FROM capture_sources s JOIN companies c ON c.id = s.company_id";
+
+fn sources(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<CaptureSource>> {
+    rows.iter()
+        .map(|row| {
+            Ok(CaptureSource {
+                id: row.try_get("id")?,
+                company_id: CompanyId(row.try_get("company_id")?),
+                company_name: row.try_get("company_name")?,
+                name: row.try_get("name")?,
+                address: row.try_get("address")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+impl Store {
+    /// Every company's sources (`None`) or one company's, by company and
+    /// name. The recording server keeps this list and matches peers in
+    /// memory: a few rows per company, read again when it changes.
+    pub async fn capture_sources(&self, company: Option<CompanyId>) -> Result<Vec<CaptureSource>> {
+        let mut filter = Filter::default();
+        if let Some(company) = company {
+            let mark = filter.bind(company.0);
+            filter.and(format!("s.company_id = {mark}"));
+        }
+        let sql = format!(
+            "{SELECT}{} ORDER BY c.name, s.name, s.id",
+            filter.where_clause()
+        );
+        let rows = sqlx::query_with(&sql, filter.args())
+            .fetch_all(&self.pool)
+            .await?;
+        sources(rows)
+    }
+}
+
+impl Write<'_> {
+    /// Adds a source to a company; `None` if it has that address already.
+    pub async fn add_capture_source(
+        &mut self,
+        company: CompanyId,
+        name: &str,
+        address: &IpNet,
+    ) -> Result<Option<i64>> {
+        let now = self.now;
+        let row = sqlx::query(
+            "INSERT INTO capture_sources (company_id, name, address, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (company_id, address) DO NOTHING RETURNING id",
+        )
+        .bind(company.0)
+        .bind(name)
+        .bind(address.to_string())
+        .bind(now)
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get("id")?),
+            None => None,
+        })
+    }
+
+    /// Removes source `id`, within `company` when one is given (a
+    /// company's administrator) or any (an operator); the removed source,
+    /// or `None` if there was none in scope.
+    pub async fn remove_capture_source(
+        &mut self,
+        id: i64,
+        company: Option<CompanyId>,
+    ) -> Result<Option<CaptureSource>> {
+        let mut filter = Filter::default();
+        let mark = filter.bind(id);
+        filter.and(format!("s.id = {mark}"));
+        if let Some(company) = company {
+            let mark = filter.bind(company.0);
+            filter.and(format!("s.company_id = {mark}"));
+        }
+        let sql = format!("{SELECT}{}", filter.where_clause());
+        let rows = sqlx::query_with(&sql, filter.args())
+            .fetch_all(self.conn())
+            .await?;
+        let Some(source) = sources(rows)?.into_iter().next() else {
+            return Ok(None);
+        };
+        sqlx::query("DELETE FROM capture_sources WHERE id = $1")
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(Some(source))
+    }
+}

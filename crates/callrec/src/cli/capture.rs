@@ -1,0 +1,34 @@
+//! `callrec capture`: the recording sources the SIPREC recording server
+//! accepts calls from.
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum CaptureCommand {
+    /// Allow an SBC (an address or a CIDR range) to send a company's calls.
+    AddSource {
+        /// The company whose calls the source sends.
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// The SBC's address, or a range like 192.0.2.0/28 (at most a /8;
+        /// IPv6 at most a /32).
+        #[arg(long, value_name = "CIDR")]
+        address: String,
+        /// A label for the source (shown in the audit log) [default: the address].
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+    },
+    /// List the recording sources, of one company or all.
+    List {
+        #[arg(long, value_name = "NAME")]
+        company: Option<String>,
+    },
+    /// Stop accepting calls from a source; calls in progress finish.
+    Remove {
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// The address or range as added (any spelling of the same network).
+        #[arg(long, value_name = "CIDR")]
+        address: String,
+    },
+}
