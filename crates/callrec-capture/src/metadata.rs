@@ -72,6 +72,8 @@ struct Parser {
     /// The participant a `participantstreamassoc`'s `<send>` belongs to.
     assoc_participant: Option<String>,
     text: Text,
+    /// The element's text so far (text and references come as pieces).
+    buffer: String,
 }
 
 impl Parser {
@@ -80,9 +82,9 @@ impl Parser {
         if self.stack.len() >= MAX_DEPTH {
             return Err(MetadataError::TooLarge);
         }
+        self.flush();
         let metadata = &mut self.metadata;
         let parent = self.stack.last().map(String::as_str);
-        self.text = Text::None;
         match name.as_str() {
             "recording" => self.seen_recording = true,
             "participant" => {
@@ -130,15 +132,22 @@ impl Parser {
     }
 
     fn close(&mut self) {
+        self.flush();
         if self.stack.pop().as_deref() == Some("participantstreamassoc") {
             self.assoc_participant = None;
         }
         self.text = Text::None;
     }
 
-    fn text(&mut self, value: String) {
+    /// Gives the text gathered to what the open element expects.
+    fn flush(&mut self) {
+        let value = std::mem::take(&mut self.buffer).trim().to_string();
+        let expecting = std::mem::replace(&mut self.text, Text::None);
+        if value.is_empty() {
+            return;
+        }
         let metadata = &mut self.metadata;
-        match self.text {
+        match expecting {
             Text::Aor => {
                 if let Some(p) = metadata.participants.last_mut() {
                     p.aor.get_or_insert(value);
@@ -178,14 +187,15 @@ impl Parser {
 impl RecordingMetadata {
     pub fn parse(xml: &str) -> Result<RecordingMetadata, MetadataError> {
         let xml_error = |err: &dyn std::fmt::Display| MetadataError::Xml(err.to_string());
+        // Text comes whole (not trimmed piece by piece): `Alice &amp; co`.
         let mut reader = Reader::from_str(xml);
-        reader.config_mut().trim_text(true);
         let mut parser = Parser {
             metadata: RecordingMetadata::default(),
             stack: Vec::new(),
             seen_recording: false,
             assoc_participant: None,
             text: Text::None,
+            buffer: String::new(),
         };
         loop {
             match reader.read_event().map_err(|e| xml_error(&e))? {
@@ -201,8 +211,24 @@ impl RecordingMetadata {
                 Event::End(_) => parser.close(),
                 Event::Text(value) => {
                     let value = value.decode().map_err(|e| xml_error(&e))?;
-                    let value = quick_xml::escape::unescape(&value).map_err(|e| xml_error(&e))?;
-                    parser.text(value.trim().to_string());
+                    parser.buffer.push_str(&value);
+                }
+                Event::CData(value) => {
+                    let value = value.decode().map_err(|e| xml_error(&e))?;
+                    parser.buffer.push_str(&value);
+                }
+                // `&amp;` and `&#38;`: XML's own, nothing else (no DTD).
+                Event::GeneralRef(reference) => {
+                    let name = reference.decode().map_err(|e| xml_error(&e))?;
+                    let character = match reference.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c),
+                        Ok(None) => quick_xml::escape::resolve_predefined_entity(&name)
+                            .and_then(|s| s.chars().next()),
+                        Err(e) => return Err(xml_error(&e)),
+                    };
+                    let character = character
+                        .ok_or_else(|| MetadataError::Xml(format!("unknown entity &{name};")))?;
+                    parser.buffer.push(character);
                 }
                 Event::DocType(_) => return Err(MetadataError::Dtd),
                 Event::Eof => break,
@@ -240,4 +266,111 @@ fn attribute(start: &BytesStart<'_>, names: &[&str]) -> Result<Option<String>, M
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7865 §11's example, trimmed to what the server reads.
+    const RFC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<recording xmlns='urn:ietf:params:xml:ns:recording:1'>
+  <datamode>complete</datamode>
+  <group group_id="7+OTCyoxTmqmqyA/1weDAg==">
+    <associate-time>2010-12-16T23:41:07Z</associate-time>
+  </group>
+  <session session_id="hVpd7YQgRW2nD22h7q60JQ==">
+    <sipSessionID>ab30317f1a784dc48ff824d0d3715d86;remote=47755a9de7794ba387653f2099600ef2</sipSessionID>
+    <group-ref>7+OTCyoxTmqmqyA/1weDAg==</group-ref>
+  </session>
+  <participant participant_id="srfBElmCRp2QB23b7Mpk0w==">
+    <nameID aor="sip:bob@biloxi.com"><name xml:lang="it">Bob</name></nameID>
+  </participant>
+  <participant participant_id="zSfPoSvdSDCmU3A3TRDxAw==">
+    <nameID aor="sip:alice@atlanta.com"><name xml:lang="it">Alice &amp; co</name></nameID>
+  </participant>
+  <stream stream_id="UAAMm5GRQKSCMVvLyl4rFw==" session_id="hVpd7YQgRW2nD22h7q60JQ==">
+    <label>96</label>
+  </stream>
+  <stream stream_id="i1Pz3to5hGk8fuXl+PbwCw==" session_id="hVpd7YQgRW2nD22h7q60JQ==">
+    <label>97</label>
+  </stream>
+  <participantstreamassoc participant_id="srfBElmCRp2QB23b7Mpk0w==">
+    <send>i1Pz3to5hGk8fuXl+PbwCw==</send>
+    <recv>UAAMm5GRQKSCMVvLyl4rFw==</recv>
+  </participantstreamassoc>
+  <participantstreamassoc participant_id="zSfPoSvdSDCmU3A3TRDxAw==">
+    <send>UAAMm5GRQKSCMVvLyl4rFw==</send>
+    <recv>i1Pz3to5hGk8fuXl+PbwCw==</recv>
+  </participantstreamassoc>
+</recording>"#;
+
+    #[test]
+    fn the_rfc_example_names_who_speaks_on_which_label() {
+        let m = RecordingMetadata::parse(RFC).unwrap();
+        assert_eq!(m.session_id.as_deref(), Some("hVpd7YQgRW2nD22h7q60JQ=="));
+        assert_eq!(m.start_time.as_deref(), Some("2010-12-16T23:41:07Z"));
+        assert_eq!(m.participants.len(), 2);
+        assert_eq!(m.participants[1].name.as_deref(), Some("Alice & co"));
+        assert_eq!(
+            m.speaker_of("97").unwrap().aor.as_deref(),
+            Some("sip:bob@biloxi.com")
+        );
+        assert_eq!(
+            m.speaker_of("96").unwrap().aor.as_deref(),
+            Some("sip:alice@atlanta.com")
+        );
+        assert!(m.speaker_of("98").is_none());
+    }
+
+    #[test]
+    fn the_draft_dialect_of_older_sbcs_reads_the_same() {
+        let draft = r#"<recording xmlns="urn:ietf:params:xml:ns:recording">
+  <session id="U2Vzc2lvbg=="><start-time>2026-12-07T10:00:00Z</start-time></session>
+  <participant id="p1" session="U2Vzc2lvbg=="><aor>tel:+15551230001</aor><send>st1</send></participant>
+  <participant id="p2" session="U2Vzc2lvbg=="><aor>sip:2001@pbx</aor><send>st2</send></participant>
+  <stream id="st1" session="U2Vzc2lvbg=="><label>1</label></stream>
+  <stream id="st2" session="U2Vzc2lvbg=="><label>2</label></stream>
+</recording>"#;
+        let m = RecordingMetadata::parse(draft).unwrap();
+        assert_eq!(m.session_id.as_deref(), Some("U2Vzc2lvbg=="));
+        assert_eq!(
+            m.speaker_of("1").unwrap().aor.as_deref(),
+            Some("tel:+15551230001")
+        );
+        assert_eq!(m.speaker_of("2").unwrap().id, "p2");
+    }
+
+    #[test]
+    fn bad_metadata_is_refused() {
+        for (xml, expected) in [
+            ("<recording><participant></recording>", "Xml"),
+            ("<other/>", "NotRecording"),
+            (
+                "<!DOCTYPE r [<!ENTITY x \"y\">]><recording>&x;</recording>",
+                "Dtd",
+            ),
+            (
+                "<recording><stream><label>&unknown;</label></stream></recording>",
+                "Xml",
+            ),
+            (
+                &format!(
+                    "<recording>{}</recording>",
+                    "<a>".repeat(20) + &"</a>".repeat(20)
+                ),
+                "TooLarge",
+            ),
+            (
+                &format!(
+                    "<recording>{}</recording>",
+                    "<stream/>".repeat(MAX_ITEMS + 1)
+                ),
+                "TooLarge",
+            ),
+        ] {
+            let err = RecordingMetadata::parse(xml).unwrap_err();
+            assert!(format!("{err:?}").starts_with(expected), "{xml}: {err:?}");
+        }
+    }
 }

@@ -398,3 +398,102 @@ backend_tests! {
         rig.server.stop().await;
     }
 }
+
+backend_tests! {
+    async fn what_is_refused_leaves_nothing_behind(db) {
+        let rig = rig(&db, |settings| settings.max_calls = 1).await;
+        let sdp = offer("sendonly");
+        let body = multipart(&sdp, "cmVmdXNhbHM=");
+        let kind = "multipart/mixed;boundary=BOUNDARY";
+
+        // OPTIONS, the SRC's keep-alive, from a source.
+        let src = Src::new(rig.server.udp_address).await;
+        src.send(&src.request("OPTIONS", 1, "", None, "")).await;
+        let options = src.final_response().await;
+        assert_eq!(status(&options), 200, "{options}");
+        assert!(options.contains("Supported: siprec"), "{options}");
+
+        // Without the siprec option tag: 421 naming it.
+        let plain = Src::new(rig.server.udp_address).await;
+        plain.send(&plain.request("INVITE", 1, "", Some(kind), &body)).await;
+        let refused = plain.final_response().await;
+        assert_eq!(status(&refused), 421, "{refused}");
+        assert!(refused.contains("Require: siprec"), "{refused}");
+
+        // An offer that is not SDP, and metadata that is not XML.
+        let mut bad = Src::new(rig.server.udp_address).await;
+        let garbled = bad.invite(&multipart("v=0\r\nm=audio x\r\n", "YmFk"), kind).await;
+        assert_eq!(status(&garbled), 488, "{garbled}");
+        let mut bad = Src::new(rig.server.udp_address).await;
+        let broken = format!("--B\r\nContent-Type: application/sdp\r\n\r\n{sdp}\r\n--B\r\nContent-Type: application/rs-metadata+xml\r\n\r\n<recording><participant></recording>\r\n--B--\r\n");
+        let bad_xml = bad.invite(&broken, "multipart/mixed;boundary=B").await;
+        assert_eq!(status(&bad_xml), 400, "{bad_xml}");
+        let mut bad = Src::new(rig.server.udp_address).await;
+        let doctype = broken.replace("<recording><participant></recording>", "<!DOCTYPE r [<!ENTITY x \"y\">]><recording/>");
+        let entity = bad.invite(&doctype, "multipart/mixed;boundary=B").await;
+        assert_eq!(status(&entity), 400, "{entity}");
+        assert_eq!(rig.server.active_calls(), 0, "refused calls keep no state");
+
+        // One call allowed: its INVITE sent twice (a retransmission) is one
+        // call with one answer; a second call gets 503.
+        let mut first = Src::new(rig.server.udp_address).await;
+        let invite = first.request("INVITE", 1, "Require: siprec\r\n", Some(kind), &body);
+        first.send(&invite).await;
+        first.send(&invite).await;
+        let one = first.final_response().await;
+        let again = first.final_response().await;
+        assert_eq!((status(&one), status(&again)), (200, 200), "{one}\n{again}");
+        assert_eq!(header_param(&one, "To", "tag"), header_param(&again, "To", "tag"));
+        assert_eq!(answered_ports(&one), answered_ports(&again));
+        first.to_tag = header_param(&one, "To", "tag");
+        assert_eq!(rig.server.active_calls(), 1);
+        let mut second = Src::new(rig.server.udp_address).await;
+        let busy = second.invite(&multipart(&sdp, "c2Vjb25k"), kind).await;
+        assert_eq!(status(&busy), 503, "{busy}");
+        assert!(busy.contains("Retry-After"), "{busy}");
+
+        // CANCEL after the answer changes nothing; BYE ends the call; a
+        // BYE for a call that is not there is 481.
+        first.send(&first.request("CANCEL", 1, "", None, "")).await;
+        assert_eq!(status(&first.final_response().await), 200);
+        assert_eq!(rig.server.active_calls(), 1);
+        first.send(&first.request("ACK", 1, "", None, "")).await;
+        first.send(&first.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&first.final_response().await), 200);
+        first.send(&first.request("BYE", 3, "", None, "")).await;
+        let gone = first.final_response().await;
+        assert!([200, 481].contains(&status(&gone)), "{gone}");
+        // A method the server does not know.
+        src.send(&src.request("SUBSCRIBE", 2, "", None, "")).await;
+        let unknown = src.final_response().await;
+        assert_eq!(status(&unknown), 405, "{unknown}");
+        assert!(unknown.contains("Allow: INVITE"), "{unknown}");
+        rig.server.stop().await;
+    }
+}
+
+backend_tests! {
+    async fn a_stranger_gets_403_and_nothing_is_kept(db) {
+        let rig = rig(&db, |_| {}).await;
+        // The rig's source is 127.0.0.1; 127.0.0.2 is another host.
+        let stranger = UdpSocket::bind("127.0.0.2:0").await.unwrap();
+        let mut src = Src::new(rig.server.udp_address).await;
+        src.socket = stranger;
+        let answer = src.invite(&multipart(&offer("sendonly"), "c3RyYW5nZXI="), "multipart/mixed;boundary=BOUNDARY").await;
+        assert_eq!(status(&answer), 403, "{answer}");
+        assert!(!answer.contains("m=audio"), "{answer}");
+        assert_eq!(rig.server.active_calls(), 0);
+        // Once the source is removed, its calls are refused too (within
+        // the two seconds the server trusts its list).
+        let sources = rig.store.capture_sources(Some(rig.company)).await.unwrap();
+        callrec_app::capture::remove_source(&rig.store, sources[0].id, Some(rig.company), &AuditContext::command_line())
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let mut src = Src::new(rig.server.udp_address).await;
+        let answer = src.invite(&multipart(&offer("sendonly"), "cmVtb3ZlZA=="), "multipart/mixed;boundary=BOUNDARY").await;
+        assert_eq!(status(&answer), 403, "{answer}");
+        rig.server.stop().await;
+    }
+}

@@ -204,12 +204,8 @@ async fn invite(
     reply: &Reply,
     sources: &[CaptureSource],
 ) -> Option<Vec<u8>> {
-    let siprec = request.lists(&Name::REQUIRE, "siprec")
-        || request.lists(&Name::SUPPORTED, "siprec")
-        || request
-            .header(&Name::CONTACT)
-            .is_some_and(|c| c.contains("+sip.src"));
-    if !siprec {
+    // RFC 7866 §6.1.1: a recording session says `Require: siprec`.
+    if !request.lists(&Name::REQUIRE, "siprec") {
         return Some(
             request
                 .response(421, "Extension Required", None)

@@ -62,6 +62,9 @@ impl CaptureServer {
         // TCP on the same port as UDP (port 0 picks one for UDP first).
         let tcp = TcpListener::bind(udp_address).await?;
         let tcp_address = tcp.local_addr()?;
+        let mut settings = settings;
+        // The port in Contact and Via is the one bound (port 0 picks one).
+        settings.listen.set_port(udp_address.port());
         let core = Arc::new(Core {
             ports: Ports::new(settings.rtp_ports, settings.listen.ip()),
             calls: Calls::default(),

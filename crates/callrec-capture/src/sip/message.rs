@@ -317,3 +317,92 @@ pub fn is_known(method: &Method) -> bool {
     ]
     .contains(method)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(text: &str) -> Request {
+        match parse(text.as_bytes()).unwrap() {
+            Message::Request(request) => *request,
+            Message::Response(_) => panic!("a request"),
+        }
+    }
+
+    const INVITE: &str = "INVITE sip:srs@192.0.2.1 SIP/2.0\r\n\
+        v: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK74bf9\r\n\
+        f: <sip:src@example.com>;tag=9fxced76sl\r\n\
+        t: <sip:srs@example.com>\r\n\
+        i: 3848276298220188511@src.example.com\r\n\
+        CSeq: 2 INVITE\r\n\
+        Max-Forwards: 70\r\n\
+        Require: timer,\r\n  siprec\r\n\
+        l: 4\r\n\r\nbodyEXTRA";
+
+    #[test]
+    fn compact_names_folded_lines_and_the_body_by_its_length() {
+        let invite = request(INVITE);
+        assert_eq!(invite.method, Method::INVITE);
+        assert_eq!(invite.call_id, "3848276298220188511@src.example.com");
+        assert_eq!(
+            (invite.cseq, invite.cseq_method.clone()),
+            (2, Method::INVITE)
+        );
+        assert_eq!(invite.branch, "z9hG4bK74bf9");
+        assert_eq!(invite.from_tag.as_deref(), Some("9fxced76sl"));
+        assert_eq!(invite.to_tag, None);
+        assert!(invite.lists(&Name::REQUIRE, "siprec"), "folded Require");
+        assert!(!invite.lists(&Name::SUPPORTED, "siprec"));
+        assert_eq!(&invite.body[..], b"body");
+        let without = request(&INVITE.replace("Require: timer,\r\n  siprec\r\n", ""));
+        assert!(!without.lists(&Name::REQUIRE, "siprec"));
+    }
+
+    #[test]
+    fn a_response_echoes_the_request_and_tags_to() {
+        let invite = request(INVITE);
+        let text = String::from_utf8(invite.response(200, "OK", Some("abc")).done()).unwrap();
+        assert!(text.starts_with("SIP/2.0 200 OK\r\n"), "{text}");
+        assert!(
+            text.contains("Via: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK74bf9\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("To: <sip:srs@example.com>;tag=abc\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("CSeq: 2 INVITE\r\n") && text.ends_with("Content-Length: 0\r\n\r\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn broken_messages_are_errors_not_panics() {
+        for bad in [
+            "",
+            "INVITE\r\n\r\n",
+            "HELLO WORLD\r\n\r\n",
+            "INVITE sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n",
+            "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z\r\nFrom: <sip:a@b>\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: one INVITE\r\n\r\n",
+            "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z\r\nFrom: <sip:a@b>\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 99\r\n\r\nshort",
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            parse(&vec![b'a'; MAX_MESSAGE_BYTES + 1]).unwrap_err(),
+            SipError::TooLarge
+        );
+    }
+
+    #[test]
+    fn streams_are_framed_by_content_length() {
+        let message = "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 3\r\n\r\nabc";
+        assert_eq!(frame_length(&message.as_bytes()[..20]), Ok(None));
+        assert_eq!(frame_length(message.as_bytes()), Ok(Some(message.len())));
+        assert_eq!(
+            frame_length(b"OPTIONS sip:a@b SIP/2.0\r\n\r\n"),
+            Err(SipError::Header("Content-Length"))
+        );
+    }
+}
