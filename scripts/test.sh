@@ -60,5 +60,8 @@ CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/deploy-check.sh
 echo "== two nodes behind nginx (PostgreSQL, S3)"
 CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/cluster-test.sh
 
+echo "== SIPREC recording server against SIPp"
+CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/sip-test.sh
+
 echo "== browser tests"
 CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash e2e/run.sh

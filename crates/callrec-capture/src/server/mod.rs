@@ -190,7 +190,8 @@ impl Core {
             }
         };
         let sources = self.sources_of(peer.ip()).await;
-        if sources.is_empty() {
+        // An ACK is never answered (RFC 3261 §17.1.1.3), a stranger's neither.
+        if sources.is_empty() && request.method != ezk_sip_types::Method::ACK {
             metrics::counter!("callrec_capture_refused_total", "reason" => "unknown_source")
                 .increment(1);
             reply

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The SIPREC recording server of `callrec serve` against Debian's SIPp
+# (sip-tester) with the scenarios of tests/sipp: OPTIONS, calls whose RTP
+# is a sox tone and espeak-ng speech, the same session sent twice (SRC
+# failover), pause/resume by re-INVITE, CANCEL after the answer, a bad
+# offer (488) and a stranger (403). The stored files are fetched through
+# the API and checked with sox: two channels, the duration, the caller's
+# frequency on the left and silence on the right.
+# Needs CALLREC_BIN; installs sip-tester, sox and espeak-ng when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${CALLREC_BIN:?set CALLREC_BIN to the built callrec binary}"
+CALLREC_BIN="$(realpath "$CALLREC_BIN")"
+scenarios="$(pwd)/tests/sipp"
+
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+missing=()
+command -v sipp >/dev/null || missing+=(sip-tester)
+command -v sox >/dev/null || missing+=(sox)
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing Debian's ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "== SIP test failed ($status); the server's last lines and SIPp's errors:"
+    tail -n 20 "$work/serve.log" || true
+    cat "$work"/run/*_errors.log 2>/dev/null | tail -n 20 || true
+  fi
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+chain_exit_trap cleanup
+
+export CALLREC_DATA_DIR="$work/data"
+unset CALLREC_DATABASE_URL
+web="$(free_port)"
+sip="$(free_port)"
+"$CALLREC_BIN" company add Acme >/dev/null 2>&1
+"$CALLREC_BIN" capture add-source --company Acme --address 127.0.0.1 --name "Lab SBC" >/dev/null 2>&1
+token="$("$CALLREC_BIN" token create --company Acme --name sip-test --scope recordings:read,recordings:download 2>/dev/null | tail -n 1)"
+CALLREC_LISTEN="127.0.0.1:$web" CALLREC_SIPREC_LISTEN="127.0.0.1:$sip" CALLREC_RTP_PORTS=44000-44099 \
+  "$CALLREC_BIN" serve >"$work/serve.log" 2>&1 &
+pid=$!
+wait_for_port "$web"
+for _ in $(seq 50); do
+  grep -q "Recording server (SIPREC): sip:127.0.0.1:$sip over UDP and TCP" "$work/serve.log" && break
+  sleep 0.1
+done
+grep -q "Recording server (SIPREC): sip:127.0.0.1:$sip over UDP and TCP" "$work/serve.log"
+
+# The parties' audio: a 440 Hz tone, and speech, as 8 kHz μ-law.
+mkdir -p "$work/run" && cd "$work/run"
+sox -n -r 8000 -c 1 -e u-law tone.wav synth 3 sine 440 vol 0.5
+espeak-ng -w speech-22k.wav "Thank you for calling. Your call is being recorded for quality and training."
+sox speech-22k.wav -r 8000 -c 1 -e u-law speech.wav
+speech_seconds="$(sox --i -D speech.wav)"
+
+# sipp SCENARIO [-set session ID] [-d MS] [-i ADDRESS]: one call; fails the
+# test unless it ends as the scenario expects.
+sipp_run() {
+  local scenario="$1"
+  shift
+  echo "-- $scenario $*"
+  timeout 60 sipp "127.0.0.1:$sip" -sf "$scenarios/$scenario.xml" -m 1 -mp 45000 -nostdin \
+    -trace_err -trace_logs -i 127.0.0.1 "$@" >"$scenario.out" 2>&1
+}
+
+echo "== SIPp scenarios"
+sipp_run options
+cp tone.wav audio.wav
+sipp_run siprec-call -set session dG9uZS1jYWxs -d 3000
+cp speech.wav audio.wav
+sipp_run siprec-call -set session c3BlZWNoLWNhbGw= -d "$(python3 -c "print(int($speech_seconds * 1000) + 200)")"
+# The SRC fails over and sends the same session again: stored once.
+cp tone.wav audio.wav
+sipp_run siprec-call -set session dG9uZS1jYWxs -d 1000
+sipp_run pause -set session cGF1c2UtY2FsbA==
+sipp_run cancel -set session Y2FuY2VsLWNhbGw=
+rm -f refused_*_logs.log
+sipp_run refused
+grep -q "refused 488" refused_*_logs.log
+rm -f refused_*_logs.log
+sipp_run refused -i 127.0.0.2 -mp 45100
+grep -q "refused 403" refused_*_logs.log
+
+echo "== the stored calls, checked with sox"
+api() { curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$web$1"; }
+# Calls land as their BYE is answered; give the last one a moment.
+for _ in $(seq 50); do
+  count="$(api "/api/v1/recordings?limit=50" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')"
+  [ "$count" -ge 4 ] && break
+  sleep 0.1
+done
+api "/api/v1/recordings?limit=50" >list.json
+python3 - "$speech_seconds" <<'EOF'
+import json, sys
+items = json.load(open("list.json"))["items"]
+assert len(items) == 4, f"4 calls stored once each, got {len(items)}"
+for item in items:
+    assert item["calling_number"] == "+15551230001" and item["called_number"] == "2001", item
+EOF
+for session in dG9uZS1jYWxs c3BlZWNoLWNhbGw=; do
+  id=""
+  for candidate in $(python3 -c 'import json; print(" ".join(i["id"] for i in json.load(open("list.json"))["items"]))'); do
+    if api "/api/v1/recordings/$candidate" | grep -q "\"external_id\":\"siprec:$session\""; then id="$candidate"; fi
+  done
+  [ -n "$id" ]
+  api "/api/v1/recordings/$id/audio" >"$session.wav"
+  channels="$(sox --i -c "$session.wav")"
+  rate="$(sox --i -r "$session.wav")"
+  duration="$(sox --i -D "$session.wav")"
+  left_rms="$(sox "$session.wav" -n remix 1 stat 2>&1 | awk '/RMS +amplitude/ {print $3}')"
+  right_max="$(sox "$session.wav" -n remix 2 stat 2>&1 | awk '/Maximum amplitude/ {print $3}')"
+  left_freq="$(sox "$session.wav" -n remix 1 stat 2>&1 | awk '/Rough +frequency/ {print $3}')"
+  echo "   $session: $channels channels, $rate Hz, $duration s; left RMS $left_rms, ~$left_freq Hz; right max $right_max"
+  [ "$channels" = 2 ] && [ "$rate" = 8000 ]
+  python3 - "$session" "$duration" "$left_rms" "$right_max" "$left_freq" "$speech_seconds" <<'EOF'
+import sys
+session, duration, left_rms, right_max, left_freq, speech = sys.argv[1], *map(float, sys.argv[2:])
+assert right_max < 0.01, f"the right channel (no stream) is silent: {right_max}"
+assert left_rms > 0.02, f"the caller is heard on the left: {left_rms}"
+if session.startswith("dG9uZ"):
+    assert 2.6 <= duration <= 3.6, f"the tone call lasts 3 s: {duration}"
+    assert 400 <= left_freq <= 480, f"the left channel is the 440 Hz tone: {left_freq}"
+else:
+    assert abs(duration - speech) <= 0.8, f"the speech call lasts {speech} s: {duration}"
+EOF
+done
+echo "== SIPREC with SIPp: all passed"
