@@ -207,6 +207,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "tags-saved" => "Tags saved.",
         "tag-added" => "Tag added: it can now be put on recordings.",
         "tag-removed" => "Tag removed from the list and from every recording.",
+        "source-added" => "Recording source added: its calls are taken from now on.",
+        "source-removed" => "Recording source removed: new calls from it are refused; calls in progress finish.",
         "note-added" => "Note added: everyone who can see this recording can read it.",
         "note-changed" => "Note changed.",
         "note-deleted" => "Note deleted.",

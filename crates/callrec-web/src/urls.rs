@@ -70,6 +70,7 @@ routes! {
     CompanySettings => "/company-settings" [GET, POST];
     CancelRetention => "/company-settings/cancel-retention" [POST];
     CompanyTags => "/company-settings/tags" [POST];
+    CompanyCapture => "/company-settings/capture" [POST];
     CompanyMfa => "/company-mfa" [GET, POST];
     CompanyMfaRemind => "/company-mfa/remind" [POST];
     ApiTokens => "/api-tokens" [GET, POST];

@@ -1,7 +1,8 @@
 //! The pages about one's own company (a Global user picks the company):
 //! Company settings (time zone, country for phone numbers, retention,
-//! tags) and Company MFA (the policy, the roll-out, reminders).
+//! tags, call capture's sources) and Company MFA (the policy, the roll-out, reminders).
 
+mod capture;
 mod mfa;
 mod settings;
 mod tags;
@@ -19,6 +20,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route(Route::CancelRetention.path(), post(settings::cancel))
         .route(Route::CompanyTags.path(), post(tags::change))
+        .route(Route::CompanyCapture.path(), post(capture::change))
         .route(
             Route::CompanyMfa.path(),
             get(mfa::company_mfa_page).post(mfa::save_policy),

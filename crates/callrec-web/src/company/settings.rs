@@ -41,6 +41,9 @@ struct SettingsPage {
     countries: Vec<crate::layout::Choice>,
     /// The company's tags.
     tags: Vec<callrec_store::Tag>,
+    /// The SBCs allowed to send the company's calls (Call capture), with
+    /// when each was added in the user's time zone.
+    sources: Vec<(callrec_store::CaptureSource, String)>,
     retentions: Vec<crate::layout::Choice>,
     /// The number in the days box.
     retention_days: String,
@@ -166,8 +169,22 @@ async fn render(
         Some(company) => state.store.company_tags(company.id).await?,
         None => Vec::new(),
     };
+    let sources = match &company {
+        Some(company) => state
+            .store
+            .capture_sources(Some(company.id))
+            .await?
+            .into_iter()
+            .map(|source| {
+                let added = current.zone.format_seconds(source.created_at);
+                (source, added)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let page = SettingsPage {
         tags,
+        sources,
         chrome: Chrome::new(current, "Company settings", Some(MenuItem::CompanySettings)),
         companies,
         company,

@@ -6,6 +6,7 @@ mod harness;
 mod account;
 mod api;
 mod auth;
+mod capture;
 mod companies;
 mod dashboard;
 mod finding;

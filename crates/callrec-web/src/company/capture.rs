@@ -1,0 +1,51 @@
+//! `POST /company-settings/capture`: Add source and Remove under Call
+//! capture on Company settings (whoever may change the company's
+//! settings): the SBCs whose calls the recording server takes.
+
+use super::settings::{back_to, posted};
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use callrec_app::capture;
+
+pub(super) async fn change(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let company = posted(&state, &current, &form).await?;
+    let audit = current.audit_context(&client);
+    let done = match form.get("change") {
+        "remove" => {
+            let id: i64 = form
+                .get("source_id")
+                .parse()
+                .map_err(|_| AppError::NotFound)?;
+            capture::remove_source(&state.store, id, Some(company.id), &audit)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            "source-removed"
+        }
+        _ => {
+            capture::add_source(
+                &state.store,
+                &company,
+                Some(form.get("name")),
+                form.get("address"),
+                &audit,
+            )
+            .await?;
+            "source-added"
+        }
+    };
+    Ok(Redirect::to(&format!(
+        "{}#capture-title",
+        back_to(&current, &company, done)
+    ))
+    .into_response())
+}

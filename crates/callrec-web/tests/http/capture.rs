@@ -1,0 +1,63 @@
+//! Company settings → Call capture (issue 27): a company's administrators
+//! add and remove the SBCs whose calls the recording server takes; a
+//! Global user picks the company; another company's sources are not
+//! found; bad addresses are refused with what to type; every change is
+//! audited.
+
+use crate::harness::*;
+use callrec_store::{backend_tests, AuditQuery};
+
+backend_tests! {
+    async fn recording_sources_are_the_companys_own(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let (status, page) = admin.get_text("/company-settings").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<h2 id=\"capture-title\">Call capture</h2>"));
+        assert!(page.contains("No recording sources yet"));
+
+        let response = admin.post("/company-settings/capture", &[("change", "add"), ("address", "192.0.2.10"), ("name", "London SBC")]).await;
+        assert_eq!(location(&response), "/company-settings?done=source-added#capture-title");
+        let response = admin.post("/company-settings/capture", &[("change", "add"), ("address", "198.51.100.7/28"), ("name", "")]).await;
+        assert_eq!(location(&response), "/company-settings?done=source-added#capture-title");
+        let (_, page) = admin.get_text("/company-settings?done=source-added").await;
+        assert!(page.contains("Recording source added"));
+        assert!(page.contains("aria-label=\"Remove source London SBC\""), "{page}");
+        assert!(page.contains("<code>198.51.100.0/28</code>"), "written as its network");
+        assert!(page.contains("aria-label=\"Remove source 198.51.100.0/28\""), "named by its address");
+
+        for (address, message) in [
+            ("192.0.2.10", "has 192.0.2.10/32 as a recording source already"),
+            ("not an address", "is not an IP address or a CIDR range"),
+            ("0.0.0.0/0", "too wide"),
+            ("", "is not an IP address"),
+        ] {
+            let (status, page) = admin.post_text("/company-settings/capture", &[("change", "add"), ("address", address)]).await;
+            assert_eq!(status, 422, "{address:?}");
+            assert!(page.contains(message), "{address:?}: {message}");
+        }
+
+        let sources = app.store.capture_sources(Some(seed.acme.id)).await.unwrap();
+        assert_eq!(sources.len(), 2);
+        let london = sources.iter().find(|s| s.name == "London SBC").unwrap().id.to_string();
+        // Another company's administrator, and an agent: not found.
+        let globex = app.as_user("globex.admin").await;
+        assert_eq!(globex.post("/company-settings/capture", &[("change", "remove"), ("source_id", &london)]).await.status(), 404);
+        assert_eq!(app.as_user("acme.agent").await.post("/company-settings/capture", &[("change", "add"), ("address", "203.0.113.9")]).await.status(), 404);
+        // A Global user picks the company.
+        let root = app.as_user("root").await;
+        let globex_id = seed.globex.id.to_string();
+        let response = root.post("/company-settings/capture", &[("company", &globex_id), ("change", "add"), ("address", "203.0.113.9")]).await;
+        assert_eq!(location(&response), format!("/company-settings?company={globex_id}&done=source-added#capture-title"));
+        assert_eq!(app.store.capture_sources(Some(seed.globex.id)).await.unwrap().len(), 1);
+
+        let response = admin.post("/company-settings/capture", &[("change", "remove"), ("source_id", &london)]).await;
+        assert_eq!(location(&response), "/company-settings?done=source-removed#capture-title");
+        assert_eq!(admin.post("/company-settings/capture", &[("change", "remove"), ("source_id", &london)]).await.status(), 404);
+        let added = app.store.audit_entries(&AuditQuery { action: Some("capture.source_added".into()), limit: 10, ..Default::default() }).await.unwrap();
+        let removed = app.store.audit_entries(&AuditQuery { action: Some("capture.source_removed".into()), limit: 10, ..Default::default() }).await.unwrap();
+        assert_eq!((added.len(), removed.len()), (3, 1));
+        assert!(removed[0].details.contains("London SBC") && removed[0].details.contains("192.0.2.10/32"));
+    }
+}
