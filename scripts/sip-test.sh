@@ -96,6 +96,17 @@ grep -q "refused 403" refused_*_logs.log
 
 echo "== the stored calls, checked with sox"
 api() { curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$web$1"; }
+# recording_of SESSION: the id of the recording of that SIPREC session in
+# list.json (its details left in detail.json); fails if there is none.
+recording_of() {
+  local candidate
+  for candidate in $(python3 -c 'import json; print(" ".join(i["id"] for i in json.load(open("list.json"))["items"]))'); do
+    api "/api/v1/recordings/$candidate" >detail.json
+    if grep -q "\"external_id\":\"siprec:$1\"" detail.json; then echo "$candidate"; return 0; fi
+  done
+  echo "no recording of session $1" >&2
+  return 1
+}
 # Calls land as their BYE is answered; give the last one a moment.
 for _ in $(seq 50); do
   count="$(api "/api/v1/recordings?limit=50" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')"
@@ -110,12 +121,16 @@ assert len(items) == 4, f"4 calls stored once each, got {len(items)}"
 for item in items:
     assert item["calling_number"] == "+15551230001" and item["called_number"] == "2001", item
 EOF
+recording_of cGF1c2UtY2FsbA== >/dev/null
+python3 <<'EOF'
+import json
+marks = json.load(open("detail.json"))["marks"]
+paused = [m for m in marks if m["kind"] == "paused"]
+assert len(paused) == 1 and 700 <= paused[0]["end_ms"] - paused[0]["start_ms"] <= 1600, marks
+print(f"   pause/resume: paused {paused[0]['start_ms']}-{paused[0]['end_ms']} ms")
+EOF
 for session in dG9uZS1jYWxs c3BlZWNoLWNhbGw=; do
-  id=""
-  for candidate in $(python3 -c 'import json; print(" ".join(i["id"] for i in json.load(open("list.json"))["items"]))'); do
-    if api "/api/v1/recordings/$candidate" | grep -q "\"external_id\":\"siprec:$session\""; then id="$candidate"; fi
-  done
-  [ -n "$id" ]
+  id="$(recording_of "$session")"
   api "/api/v1/recordings/$id/audio" >"$session.wav"
   channels="$(sox --i -c "$session.wav")"
   rate="$(sox --i -r "$session.wav")"
@@ -137,4 +152,30 @@ else:
     assert abs(duration - speech) <= 0.8, f"the speech call lasts {speech} s: {duration}"
 EOF
 done
+echo "== a node killed mid-call (SIGKILL): what was captured lands, marked Incomplete"
+cp tone.wav audio.wav
+timeout 60 sipp "127.0.0.1:$sip" -sf "$scenarios/siprec-call.xml" -m 1 -mp 45200 -nostdin -i 127.0.0.1 \
+  -set session a2lsbGVkLWNhbGw= -d 20000 >killed.out 2>&1 &
+sipp_pid=$!
+sleep 2
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+CALLREC_LISTEN="127.0.0.1:$web" CALLREC_SIPREC_LISTEN="127.0.0.1:$sip" CALLREC_RTP_PORTS=44000-44099 \
+  "$CALLREC_BIN" serve >>"$work/serve.log" 2>&1 &
+pid=$!
+wait_for_port "$web"
+kill "$sipp_pid" 2>/dev/null || true
+wait "$sipp_pid" 2>/dev/null || true
+api "/api/v1/recordings?limit=50" >list.json
+recording_of a2lsbGVkLWNhbGw= >/dev/null
+python3 <<'EOF'
+import json
+detail = json.load(open("detail.json"))
+kinds = [m["kind"] for m in detail["marks"]]
+assert kinds == ["incomplete"], kinds
+assert 1000 <= detail["duration_ms"] <= 3500, detail["duration_ms"]
+print(f"   killed after {detail['duration_ms']} ms of the call: stored, marked {kinds}")
+EOF
+grep -q "marked Incomplete" "$work/serve.log"
+
 echo "== SIPREC with SIPp: all passed"

@@ -8,12 +8,13 @@ use crate::sealing::DataKeys;
 use crate::{Caller, Error};
 use callrec_domain::audio::pcm_wav_header;
 use callrec_domain::audit::AuditAction;
+use callrec_domain::marks::{MarkKind, RecordingMark};
 use callrec_domain::metadata::{validate_metadata, MetadataInput};
 use callrec_domain::network::IpNet;
 use callrec_domain::phone::PhoneNumber;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{BlobStore, CaptureSource, Company, Store, StoreError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tokio::io::AsyncReadExt;
 
 /// The longest name a source may have.
@@ -129,6 +130,100 @@ pub struct CapturedCall {
     pub pcm: PathBuf,
     pub channels: u16,
     pub rate: u32,
+    /// Pauses and key presses (kept in memory: a stopped node loses them).
+    pub marks: Vec<RecordingMark>,
+    /// The node stopped during the call: what was captured is kept,
+    /// marked Incomplete.
+    pub incomplete: bool,
+}
+
+/// The facts kept beside a call's samples while it is recorded, so a node
+/// that stops mid-call lands it when it starts again.
+fn sidecar_of(pcm: &Path) -> PathBuf {
+    let mut name = pcm.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+const SIDECAR_VERSION: i64 = 1;
+
+impl CapturedCall {
+    /// Writes (or rewrites) the call's facts beside its samples, atomically.
+    pub async fn note(&self) -> std::io::Result<()> {
+        let facts = serde_json::json!({
+            "version": SIDECAR_VERSION,
+            "company": self.company.0,
+            "source": self.source,
+            "peer": self.peer,
+            "session_id": self.session_id,
+            "started_at": self.started_at,
+            "calling": self.calling,
+            "called": self.called,
+            "channels": self.channels,
+            "rate": self.rate,
+        });
+        let sidecar = sidecar_of(&self.pcm);
+        let mut temp = sidecar.as_os_str().to_owned();
+        temp.push(".part");
+        tokio::fs::write(&temp, facts.to_string()).await?;
+        tokio::fs::rename(&temp, &sidecar).await
+    }
+
+    /// The call whose samples are at `pcm`, from its sidecar; `None` when
+    /// there is none or it cannot be read.
+    async fn noted(pcm: &Path) -> Option<CapturedCall> {
+        let text = tokio::fs::read_to_string(sidecar_of(pcm)).await.ok()?;
+        let facts: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let text = |name: &str| facts.get(name)?.as_str().map(str::to_string);
+        if facts.get("version")?.as_i64()? != SIDECAR_VERSION {
+            return None;
+        }
+        Some(CapturedCall {
+            company: CompanyId(facts.get("company")?.as_i64()?),
+            source: text("source")?,
+            peer: text("peer")?,
+            session_id: text("session_id")?,
+            started_at: text("started_at")?,
+            calling: text("calling")?,
+            called: text("called")?,
+            pcm: pcm.to_path_buf(),
+            channels: u16::try_from(facts.get("channels")?.as_u64()?).ok()?,
+            rate: u32::try_from(facts.get("rate")?.as_u64()?).ok()?,
+            marks: Vec::new(),
+            incomplete: true,
+        })
+    }
+}
+
+/// Lands the calls a stopped node was capturing, marked Incomplete; a
+/// file without its facts (the node stopped before the answer) is
+/// removed. Returns the calls stored.
+pub async fn land_leftover_calls(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    now: i64,
+) -> Result<Vec<Ingested>, IngestError> {
+    let mut landed = Vec::new();
+    for path in blobs.capture_leftovers().await? {
+        if path.extension().is_some_and(|e| e == "json" || e == "part") {
+            continue;
+        }
+        match CapturedCall::noted(&path).await {
+            Some(call) => {
+                landed.push(land_call(store, blobs, keys, &call, now).await?);
+            }
+            None => {
+                tracing::warn!(
+                    "removing {}: a captured call's samples without its facts",
+                    path.display()
+                );
+                tokio::fs::remove_file(&path).await.ok();
+                tokio::fs::remove_file(sidecar_of(&path)).await.ok();
+            }
+        }
+    }
+    Ok(landed)
 }
 
 /// Stores a captured call: the direction from the company's extensions
@@ -174,10 +269,23 @@ pub async fn land_call(
         external_id: Some(&external_id),
     })
     .map_err(IngestError::Invalid)?;
+    let mut metadata = metadata;
+    metadata.marks = call.marks.clone();
     let mut audio = blobs.writer().await?;
     let mut pcm = tokio::fs::File::open(&call.pcm).await?;
     let data_len = pcm.metadata().await?.len();
-    let data_len = u32::try_from(data_len - data_len % 2).unwrap_or(u32::MAX - 64);
+    // Whole frames only (a node stopped mid-write leaves a partial one).
+    let frame = u64::from(call.channels) * 2;
+    let data_len = data_len - data_len % frame;
+    if call.incomplete {
+        let ms = (data_len / frame * 1000 / u64::from(call.rate)) as i64;
+        metadata.marks.push(RecordingMark {
+            kind: MarkKind::Incomplete,
+            start_ms: ms,
+            end_ms: ms,
+        });
+    }
+    let data_len = u32::try_from(data_len).unwrap_or(u32::MAX - 64);
     audio
         .write(&pcm_wav_header(data_len, call.channels, call.rate))
         .await?;
@@ -199,7 +307,15 @@ pub async fn land_call(
             now,
             ..AuditContext::command_line()
         },
-        description: format!("SIPREC from \"{}\"", call.source),
+        description: format!(
+            "SIPREC from \"{}\"{}",
+            call.source,
+            if call.incomplete {
+                "; incomplete: the node stopped during the call"
+            } else {
+                ""
+            }
+        ),
         action: AuditAction::RecordingCaptured,
     };
     let stored = store_recording(
@@ -213,5 +329,6 @@ pub async fn land_call(
     )
     .await?;
     tokio::fs::remove_file(&call.pcm).await.ok();
+    tokio::fs::remove_file(sidecar_of(&call.pcm)).await.ok();
     Ok(stored)
 }

@@ -16,7 +16,7 @@ use callrec_domain::recording::RecordingId;
 use callrec_domain::waveform::Peaks;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{
-    BlobStore, BlobWriter, Inserted, NewRecording, Recording, Store, StoreError, StoredBlob,
+    BlobStore, BlobWriter, Extras, Inserted, NewRecording, Recording, Store, StoreError, StoredBlob,
 };
 use rand::RngCore;
 use serde_json::{Map, Value};
@@ -278,7 +278,17 @@ pub async fn store_recording(
             .details(format!("{}; {} bytes", source.description, stored.size))
     };
     let (inserted, _) = store
-        .insert_recording_with_audio(&new, source.audit.now, blobs, audio, peaks.as_ref(), entry)
+        .insert_recording_with_audio(
+            &new,
+            source.audit.now,
+            blobs,
+            audio,
+            Extras {
+                peaks: peaks.as_ref(),
+                marks: &metadata.marks,
+            },
+            entry,
+        )
         .await?;
     let (id, created) = match inserted {
         Inserted::Created(id) => (id, true),

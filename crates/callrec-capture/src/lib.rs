@@ -10,6 +10,7 @@ pub mod mix;
 pub mod sdp;
 pub mod server;
 pub mod sip;
+pub mod srtp;
 
 pub use server::ports::PortRange;
 pub use server::{CaptureDeps, CaptureServer, CaptureSettings};

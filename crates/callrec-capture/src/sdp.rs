@@ -59,6 +59,16 @@ pub struct SdesKey {
     pub inline: String,
 }
 
+impl SdesKey {
+    /// Bytes of the authentication tag the suite appends.
+    pub fn tag_len(&self) -> usize {
+        match self.suite {
+            SrtpSuite::AES_CM_128_HMAC_SHA1_32 => 4,
+            _ => 10,
+        }
+    }
+}
+
 impl std::fmt::Debug for SdesKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Keys are never logged.
@@ -152,7 +162,13 @@ impl Offer {
                         SrtpSuite::AES_CM_128_HMAC_SHA1_80 | SrtpSuite::AES_CM_128_HMAC_SHA1_32
                     );
                     let key = crypto.keys.first()?;
-                    (supported && key.mki.is_none()).then(|| SdesKey {
+                    // One key, no MKI, and key material that reads as a
+                    // 16-byte key and a 14-byte salt.
+                    let usable = supported
+                        && crypto.keys.len() == 1
+                        && key.mki.is_none()
+                        && crate::srtp::SrtpReceiver::new(&key.key_and_salt, 10).is_ok();
+                    usable.then(|| SdesKey {
                         tag: crypto.tag,
                         suite: crypto.suite.clone(),
                         inline: key.key_and_salt.to_string(),

@@ -9,6 +9,7 @@ use callrec_app::playback::{open_reading, Playback, Source};
 use callrec_app::sealing::DataKeys;
 use callrec_app::{Clock, Keyring};
 use callrec_capture::{CaptureDeps, CaptureServer, CaptureSettings, PortRange};
+use callrec_domain::marks::{MarkKind, RecordingMark};
 use callrec_domain::range::Reading;
 use callrec_domain::retention::Retention;
 use callrec_domain::{CompanyId, CompanyName};
@@ -41,8 +42,8 @@ fn rtp_ports() -> PortRange {
 }
 
 async fn rig(db: &callrec_store::testing::TestDb, tune: impl FnOnce(&mut CaptureSettings)) -> Rig {
-    let store = db.store.clone();
-    let acme = store
+    let acme = db
+        .store
         .set_up(NOW, async |write| {
             write
                 .create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever)
@@ -50,6 +51,17 @@ async fn rig(db: &callrec_store::testing::TestDb, tune: impl FnOnce(&mut Capture
         })
         .await
         .unwrap();
+    rig_for(db, acme.id, tune).await
+}
+
+/// A recording server for company `company`, with 127.0.0.1 its source.
+async fn rig_for(
+    db: &callrec_store::testing::TestDb,
+    company: CompanyId,
+    tune: impl FnOnce(&mut CaptureSettings),
+) -> Rig {
+    let store = db.store.clone();
+    let acme = store.company(company).await.unwrap().unwrap();
     callrec_app::capture::add_source(
         &store,
         &acme,
@@ -494,6 +506,226 @@ backend_tests! {
         let mut src = Src::new(rig.server.udp_address).await;
         let answer = src.invite(&multipart(&offer("sendonly"), "cmVtb3ZlZA=="), "multipart/mixed;boundary=BOUNDARY").await;
         assert_eq!(status(&answer), 403, "{answer}");
+        rig.server.stop().await;
+    }
+}
+
+/// Sends RFC 4733 events (a key held for three packets) on `port`.
+async fn send_key_press(port: u16, timestamp: u32) {
+    let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for (n, end) in [(0u16, false), (1, false), (2, true)] {
+        let mut bytes = vec![0x80, if n == 0 { 0x80 | 101 } else { 101 }];
+        bytes.extend_from_slice(&(9000 + n).to_be_bytes());
+        bytes.extend_from_slice(&timestamp.to_be_bytes());
+        bytes.extend_from_slice(&0x1111u32.to_be_bytes());
+        // Event 5 ("5"), volume 10, duration growing.
+        bytes.extend_from_slice(&[5, if end { 0x80 | 10 } else { 10 }]);
+        bytes.extend_from_slice(&(160 * (n + 1)).to_be_bytes());
+        rtp.send_to(&bytes, ("127.0.0.1", port)).await.unwrap();
+    }
+}
+
+backend_tests! {
+    async fn a_pause_and_a_key_press_are_marked_never_the_digit(db) {
+        let rig = rig(&db, |_| {}).await;
+        let mut src = Src::new(rig.server.udp_address).await;
+        let kind = "multipart/mixed;boundary=BOUNDARY";
+        let answer = src.invite(&multipart(&offer("sendonly"), "cGF1c2Vk"), kind).await;
+        let ports = answered_ports(&answer);
+        src.send(&src.request("ACK", 1, "", None, "")).await;
+        send_tones(&src, &ports, 1).await;
+        send_key_press(ports[0], 8000).await;
+        // Pause: the same streams offered inactive; then resumed.
+        let pause = src.request("INVITE", 2, "Require: siprec\r\n", Some("application/sdp"), &offer("inactive"));
+        src.send(&pause).await;
+        let paused = src.final_response().await;
+        assert_eq!(status(&paused), 200, "{paused}");
+        assert_eq!(answered_ports(&paused), ports, "streams keep their ports");
+        assert_eq!(paused.matches("a=inactive").count(), 2, "{paused}");
+        src.send(&src.request("ACK", 2, "", None, "")).await;
+        // Audio sent while paused is not recorded.
+        send_tones(&src, &ports, 1).await;
+        let resume = src.request("INVITE", 3, "Require: siprec\r\n", Some("application/sdp"), &offer("sendonly"));
+        src.send(&resume).await;
+        assert_eq!(status(&src.final_response().await), 200);
+        src.send(&src.request("ACK", 3, "", None, "")).await;
+        send_tones(&src, &ports, 1).await;
+        src.send(&src.request("BYE", 4, "", None, "")).await;
+        assert_eq!(status(&src.final_response().await), 200);
+
+        let recording = landed(&rig, "siprec:cGF1c2Vk").await;
+        let marks = rig.store.recording_marks(&recording.id).await.unwrap();
+        let kinds: Vec<MarkKind> = marks.iter().map(|m| m.kind).collect();
+        assert_eq!(kinds, [MarkKind::KeyPress, MarkKind::Paused], "{marks:?}");
+        let pause = marks[1];
+        assert!((800..=1400).contains(&pause.start_ms) && (1700..=2600).contains(&pause.end_ms), "{pause:?}");
+        // The paused second is silent on both channels; either side of it is not.
+        let (_, _, lanes) = channels(&rig, &recording).await;
+        let loudest = |lane: &[f64], from_ms: i64, to_ms: i64| {
+            lane[(from_ms * 8) as usize..(to_ms * 8) as usize].iter().fold(0f64, |a, b| a.max(b.abs()))
+        };
+        for lane in &lanes {
+            assert!(loudest(lane, pause.start_ms + 100, pause.end_ms - 100) < 1.0, "silent while paused");
+            assert!(loudest(lane, 100, pause.start_ms - 200) > 1000.0, "heard before");
+            assert!(loudest(lane, pause.end_ms + 200, recording.duration_ms - 300) > 1000.0, "heard after");
+        }
+        rig.server.stop().await;
+    }
+}
+
+backend_tests! {
+    async fn a_call_a_stopped_node_left_lands_marked_incomplete(db) {
+        // What a node killed mid-call leaves: the call's facts and the
+        // samples written so far (a frame cut in half at the end).
+        let blobs = BlobStore::new(db.data_dir());
+        let store = db.store.clone();
+        let acme = store
+            .set_up(NOW, async |write| write.create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever).await)
+            .await
+            .unwrap();
+        let pcm = blobs.capture_path(".capture").await.unwrap();
+        let call = callrec_app::capture::CapturedCall {
+            company: acme.id,
+            source: "Lab SBC".into(),
+            peer: "127.0.0.1".into(),
+            session_id: "a2lsbGVk".into(),
+            started_at: "2026-12-07T10:00:00Z".into(),
+            calling: "+15551230001".into(),
+            called: "2001".into(),
+            pcm: pcm.clone(),
+            channels: 2,
+            rate: 8000,
+            marks: Vec::new(),
+            incomplete: false,
+        };
+        call.note().await.unwrap();
+        let mut samples = Vec::new();
+        for n in 0..8000 * 3 / 2 {
+            samples.extend_from_slice(&((n % 100) as i16 * 100).to_le_bytes());
+            samples.extend_from_slice(&0i16.to_le_bytes());
+        }
+        samples.push(7);
+        std::fs::write(&pcm, &samples).unwrap();
+
+        // The next start lands it before taking calls.
+        let rig = rig_for(&db, acme.id, |_| {}).await;
+        let recording = rig.store.recording_by_external_id(acme.id, "siprec:a2lsbGVk").await.unwrap().expect("landed at start");
+        assert_eq!(recording.duration_ms, 1500);
+        let marks = rig.store.recording_marks(&recording.id).await.unwrap();
+        assert_eq!(marks, [RecordingMark { kind: MarkKind::Incomplete, start_ms: 1500, end_ms: 1500 }]);
+        let query = callrec_store::AuditQuery { action: Some("recording.captured".into()), limit: 10, ..Default::default() };
+        let entries = rig.store.audit_entries(&query).await.unwrap();
+        assert!(entries[0].details.contains("incomplete"), "{:?}", entries[0]);
+        assert!(!pcm.exists(), "the samples are gone once stored");
+        assert!(blobs.capture_leftovers().await.unwrap().is_empty(), "and the facts beside them");
+        rig.server.stop().await;
+    }
+}
+
+/// The SRC's side of SRTP (AES_CM_128_HMAC_SHA1_80) for one stream, kept
+/// apart from the server's receiver; key derivation as RFC 3711 §4.3.
+struct SrtpSender {
+    key: [u8; 16],
+    salt: [u8; 14],
+    auth: [u8; 20],
+}
+
+impl SrtpSender {
+    fn new(master: &[u8; 30]) -> SrtpSender {
+        use aes::cipher::{KeyIvInit, StreamCipher};
+        let derive = |label: u8, out: &mut [u8]| {
+            let mut iv = [0u8; 16];
+            iv[..14].copy_from_slice(&master[16..]);
+            iv[7] ^= label;
+            let mut cipher = ctr::Ctr128BE::<aes::Aes128>::new(master[..16].into(), &iv.into());
+            cipher.apply_keystream(out);
+        };
+        let mut sender = SrtpSender {
+            key: [0; 16],
+            salt: [0; 14],
+            auth: [0; 20],
+        };
+        derive(0, &mut sender.key);
+        derive(1, &mut sender.auth);
+        derive(2, &mut sender.salt);
+        sender
+    }
+
+    fn protect(&self, packet: &[u8]) -> Vec<u8> {
+        use aes::cipher::{KeyIvInit, StreamCipher};
+        use hmac::Mac;
+        let mut out = packet.to_vec();
+        let mut iv = [0u8; 16];
+        iv[..14].copy_from_slice(&self.salt);
+        for i in 0..4 {
+            iv[4 + i] ^= packet[8 + i];
+        }
+        // Rollover counter 0: the index is the sequence number.
+        iv[12] ^= packet[2];
+        iv[13] ^= packet[3];
+        let mut cipher = ctr::Ctr128BE::<aes::Aes128>::new(&self.key.into(), &iv.into());
+        cipher.apply_keystream(&mut out[12..]);
+        let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(&self.auth).unwrap();
+        mac.update(&out);
+        mac.update(&0u32.to_be_bytes());
+        out.extend_from_slice(&mac.finalize().into_bytes()[..10]);
+        out
+    }
+}
+
+backend_tests! {
+    async fn an_srtp_call_is_decrypted_and_a_forged_packet_is_not_heard(db) {
+        use base64::Engine as _;
+        let rig = rig(&db, |_| {}).await;
+        let master = [0x5a_u8; 30];
+        let inline = base64::engine::general_purpose::STANDARD.encode(master);
+        let sdp = format!(
+            "v=0\r\no=src 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio 30000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{inline}\r\na=label:10\r\na=sendonly\r\n"
+        );
+        let mut src = Src::new(rig.server.udp_address).await;
+        let answer = src.invite(&multipart(&sdp, "c3J0cA=="), "multipart/mixed;boundary=BOUNDARY").await;
+        assert_eq!(status(&answer), 200, "{answer}");
+        assert!(answer.contains("m=audio ") && answer.contains(" RTP/SAVP 0"), "{answer}");
+        let crypto = answer.lines().find(|l| l.starts_with("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:")).expect("our own key in the answer");
+        assert!(!crypto.contains(&inline), "not the SRC's key echoed");
+        let port = answered_ports(&answer)[0];
+        src.send(&src.request("ACK", 1, "", None, "")).await;
+        let sender = SrtpSender::new(&master);
+        let forger = SrtpSender::new(&[0x77; 30]);
+        let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let started = Instant::now();
+        for packet in 0..50u32 {
+            let mut bytes = vec![0x80, 0];
+            bytes.extend_from_slice(&(packet as u16).to_be_bytes());
+            bytes.extend_from_slice(&(packet * 160).to_be_bytes());
+            bytes.extend_from_slice(&0x3333u32.to_be_bytes());
+            for n in 0..160 {
+                let t = f64::from(packet * 160 + n) / 8000.0;
+                bytes.push(ulaw((8000.0 * (2.0 * std::f64::consts::PI * 1000.0 * t).sin()) as i16));
+            }
+            rtp.send_to(&sender.protect(&bytes), ("127.0.0.1", port)).await.unwrap();
+            // A packet for the same moment under another key, with a 440 Hz
+            // tone: heard, it would add to the call's tone.
+            let mut forged = bytes.clone();
+            forged[2..4].copy_from_slice(&(packet as u16 + 20_000).to_be_bytes());
+            for n in 0..160 {
+                let t = f64::from(packet * 160 + n) / 8000.0;
+                forged[12 + n as usize] = ulaw((8000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16);
+            }
+            rtp.send_to(&forger.protect(&forged), ("127.0.0.1", port)).await.unwrap();
+            tokio::time::sleep_until((started + Duration::from_millis(u64::from(packet + 1) * 20)).into()).await;
+        }
+        src.send(&src.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&src.final_response().await), 200);
+        let recording = landed(&rig, "siprec:c3J0cA==").await;
+        let (_, _, lanes) = channels(&rig, &recording).await;
+        let left = &lanes[0];
+        // Only the tone: nothing at 440 Hz (the forged tone) nor 2.5 kHz
+        // (what a packet opened with the wrong key would add: noise).
+        let tone = strength(left, 1000.0, 8000.0);
+        let (forged, noise) = (strength(left, 440.0, 8000.0), strength(left, 2500.0, 8000.0));
+        assert!(tone > 1000.0 * forged.max(1.0) && tone > 1000.0 * noise.max(1.0), "tone {tone}, 440 Hz {forged}, 2.5 kHz {noise}");
         rig.server.stop().await;
     }
 }

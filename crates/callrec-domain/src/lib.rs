@@ -15,6 +15,7 @@ pub mod hex;
 pub mod hold;
 pub mod ids;
 pub mod level;
+pub mod marks;
 pub mod metadata;
 pub mod mfa;
 pub mod names;

@@ -1,5 +1,6 @@
 //! What a call's metadata may hold, checked field by field.
 
+use crate::marks::RecordingMark;
 use crate::recording::Direction;
 use crate::time::parse_rfc3339;
 use crate::{PhoneNumber, ValidationError};
@@ -30,6 +31,8 @@ pub struct Metadata {
     pub username: Option<String>,
     pub team: Option<String>,
     pub external_id: Option<String>,
+    /// Marks the phone system put on the timeline (captured calls only).
+    pub marks: Vec<RecordingMark>,
 }
 
 /// The longest call the portal accepts: a day.
@@ -110,6 +113,7 @@ pub fn validate_metadata(input: &MetadataInput<'_>) -> Result<Metadata, Vec<Vali
                 username,
                 team,
                 external_id,
+                marks: Vec::new(),
             })
         }
         _ => Err(errors),

@@ -8,6 +8,7 @@ use crate::blobs::{BlobStore, PreparedBlob, StoredBlob};
 use crate::peaks;
 use crate::recordings::Inserted;
 use crate::{Backend, NewAuditEntry, NewRecording, Result, Store, StoreError};
+use callrec_domain::marks::RecordingMark;
 use callrec_domain::recording::RecordingId;
 use callrec_domain::waveform::Peaks;
 use sqlx::{Any, Row};
@@ -37,6 +38,14 @@ async fn key_in_use(tx: &mut sqlx::Transaction<'static, Any>, key: &str) -> Resu
     .is_some())
 }
 
+/// What a new recording's row is stored with: its waveform's peaks and
+/// the marks on its timeline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    pub peaks: Option<&'a Peaks>,
+    pub marks: &'a [RecordingMark],
+}
+
 impl Store {
     /// Puts the audio under its key and inserts the row in one locked
     /// transaction. `new.storage_key` must be `audio.key`. With an
@@ -48,7 +57,7 @@ impl Store {
         now: i64,
         blobs: &BlobStore,
         audio: PreparedBlob,
-        peaks: Option<&Peaks>,
+        extras: Extras<'_>,
         entry: impl FnOnce(&RecordingId, &StoredBlob) -> NewAuditEntry,
     ) -> Result<(Inserted, StoredBlob)> {
         debug_assert_eq!(new.storage_key, audio.key);
@@ -59,13 +68,14 @@ impl Store {
         if matches!(inserted, Inserted::Existing(_)) && !key_in_use(&mut tx, &stored.key).await? {
             blobs.remove(&stored.key).await.map_err(StoreError::Audio)?;
         } else {
-            peaks::save_in(&mut tx, &stored.key, peaks).await?;
+            peaks::save_in(&mut tx, &stored.key, extras.peaks).await?;
         }
         sqlx::query("DELETE FROM pending_audio WHERE storage_key = $1")
             .bind(&stored.key)
             .execute(&mut *tx)
             .await?;
         if let Inserted::Created(id) = &inserted {
+            crate::marks::save_in(&mut tx, id, extras.marks).await?;
             self.audit_in(&mut tx, entry(id, &stored), now).await?;
         }
         tx.commit().await?;

@@ -26,6 +26,7 @@ pub mod freepbx_cdr;
 pub mod fuzzing;
 mod json;
 mod key_check;
+mod marks;
 mod mfa;
 mod migrate;
 mod notes;
@@ -54,6 +55,7 @@ mod write;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use audio::Extras;
 pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
 pub use audit_chain::{ChainHead, ChainedEntry, UnchainedEntries};
 pub use backend::Backend;

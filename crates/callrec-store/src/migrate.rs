@@ -61,6 +61,7 @@ migrations!(
     30 => "0030_decoded_waveforms.sql",
     31 => "0031_user_extensions.sql",
     32 => "0032_capture_sources.sql",
+    33 => "0033_recording_marks.sql",
 );
 
 impl Store {

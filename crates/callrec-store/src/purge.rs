@@ -159,9 +159,9 @@ impl Store {
         if batch.total() == 0 {
             return Ok(batch);
         }
-        // A purged recording's notes and tags go with it.
+        // A purged recording's notes, tags and marks go with it.
         for id in &ids {
-            for table in ["recording_notes", "recording_tags"] {
+            for table in ["recording_notes", "recording_tags", "recording_marks"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE recording_id = $1"))
                     .bind(id)
                     .execute(&mut *tx)

@@ -7,6 +7,8 @@ use crate::g711;
 use crate::metadata::RecordingMetadata;
 use crate::mix::{Mixer, Placed, StreamClock, Timing, RATE};
 use crate::sdp::{Codec, Flow, OfferedStream};
+use crate::srtp::SrtpReceiver;
+use callrec_domain::marks::{MarkKind, RecordingMark, MAX_MARKS};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,19 +75,23 @@ pub fn layout(
 }
 
 /// What a finished call leaves behind.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Counts {
     pub packets: u64,
     pub late: u64,
     pub duplicates: u64,
     pub frames: u64,
+    /// Pauses and key presses, in milliseconds of the file.
+    pub marks: Vec<RecordingMark>,
 }
 
-/// Receives a stream's packets from the SRC's addresses only.
+/// Receives a stream's packets from the SRC's addresses only, decrypted
+/// when the stream is SRTP (a packet whose tag does not match is dropped).
 pub async fn receive(
     socket: Arc<UdpSocket>,
     stream: usize,
     allowed: Vec<IpAddr>,
+    mut srtp: Option<SrtpReceiver>,
     events: mpsc::Sender<CallEvent>,
 ) {
     let mut buffer = vec![0u8; 2048];
@@ -97,10 +103,17 @@ pub async fn receive(
             metrics::counter!("callrec_capture_packets_refused_total").increment(1);
             continue;
         }
-        let event = CallEvent::Packet {
-            stream,
-            bytes: buffer[..length].to_vec(),
+        let bytes = match &mut srtp {
+            None => buffer[..length].to_vec(),
+            Some(receiver) => match receiver.unprotect(&buffer[..length]) {
+                Ok(plain) => plain,
+                Err(_) => {
+                    metrics::counter!("callrec_capture_srtp_refused_total").increment(1);
+                    continue;
+                }
+            },
         };
+        let event = CallEvent::Packet { stream, bytes };
         if events.send(event).await.is_err() {
             return;
         }
@@ -126,6 +139,11 @@ pub async fn record(
     let mut counts = Counts::default();
     let mut tick = tokio::time::interval(TICK);
     let now_frame = |at: Instant| at.duration_since(started).as_millis() as u64 * RATE / 1000;
+    // Since when every stream has been paused (a frame), if they are.
+    let mut paused_since: Option<u64> = None;
+    // Each stream's last key press, by its RTP timestamp (an event's
+    // packets all carry the one it began at).
+    let mut last_event: Vec<Option<u32>> = Vec::new();
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -137,14 +155,43 @@ pub async fn record(
                     let now = now_frame(Instant::now());
                     let clock = &mut clocks[stream];
                     let written = mixer.written();
-                    if let Some((at, samples)) = decode(stream_layout, clock, &bytes, now, written, &mut counts) {
-                        if mixer.put(stream_layout.channel, at, &samples) == Placed::Late {
-                            counts.late += 1;
+                    match decode(stream_layout, clock, &bytes, now, written, &mut counts) {
+                        Decoded::Audio(at, samples) => {
+                            if mixer.put(stream_layout.channel, at, &samples) == Placed::Late {
+                                counts.late += 1;
+                            }
                         }
+                        Decoded::KeyPress(at, timestamp) => {
+                            if last_event[stream] != Some(timestamp) && counts.marks.len() < MAX_MARKS {
+                                last_event[stream] = Some(timestamp);
+                                let ms = (at * 1000 / RATE) as i64;
+                                counts.marks.push(RecordingMark { kind: MarkKind::KeyPress, start_ms: ms, end_ms: ms });
+                            }
+                        }
+                        Decoded::Nothing => {}
                     }
                 }
                 Some(CallEvent::Layout(new)) => {
                     clocks.resize_with(new.len(), StreamClock::default);
+                    // A resumed stream starts its timeline afresh: its
+                    // sender may have restarted sequence and clock.
+                    for (index, stream) in new.iter().enumerate() {
+                        let was_paused = layout.get(index).is_some_and(|s| s.flow == Flow::Paused);
+                        if was_paused && stream.flow == Flow::Sending {
+                            clocks[index] = StreamClock::default();
+                        }
+                    }
+                    last_event.resize(new.len(), None);
+                    let all_paused = new.iter().all(|s| s.flow == Flow::Paused);
+                    let now = now_frame(Instant::now());
+                    match (paused_since, all_paused) {
+                        (None, true) => paused_since = Some(now),
+                        (Some(since), false) => {
+                            push_pause(&mut counts.marks, since, now);
+                            paused_since = None;
+                        }
+                        _ => {}
+                    }
                     layout = new;
                 }
                 Some(CallEvent::End) | None => break,
@@ -163,7 +210,30 @@ pub async fn record(
     write_samples(&mut file, &rest).await?;
     file.sync_all().await?;
     counts.frames = mixer.written();
+    if let Some(since) = paused_since {
+        // Paused until the end: the span runs to the end of the file.
+        push_pause(&mut counts.marks, since, counts.frames.max(since));
+    }
+    counts.marks.sort_by_key(|m| (m.start_ms, m.end_ms));
     Ok(counts)
+}
+
+fn push_pause(marks: &mut Vec<RecordingMark>, from: u64, to: u64) {
+    if marks.len() < MAX_MARKS {
+        marks.push(RecordingMark {
+            kind: MarkKind::Paused,
+            start_ms: (from * 1000 / RATE) as i64,
+            end_ms: (to * 1000 / RATE) as i64,
+        });
+    }
+}
+
+/// What one packet holds.
+enum Decoded {
+    Audio(u64, Vec<i16>),
+    /// A key press at a frame, with the event's RTP timestamp.
+    KeyPress(u64, u32),
+    Nothing,
 }
 
 async fn write_samples(file: &mut tokio::fs::File, samples: &[i16]) -> std::io::Result<()> {
@@ -177,8 +247,8 @@ async fn write_samples(file: &mut tokio::fs::File, samples: &[i16]) -> std::io::
     file.write_all(&bytes).await
 }
 
-/// One packet's samples and where they go; `None` for what is not audio
-/// (a DTMF event is kept as silence: the digits are never written).
+/// One packet's samples and where they go. A DTMF event is a key press
+/// at its time: its digit is never read, and it leaves silence.
 fn decode(
     layout: &StreamLayout,
     clock: &mut StreamClock,
@@ -186,15 +256,25 @@ fn decode(
     now: u64,
     written: u64,
     counts: &mut Counts,
-) -> Option<(u64, Vec<i16>)> {
-    let packet = rtp_rs::RtpReader::new(bytes).ok()?;
+) -> Decoded {
+    let Ok(packet) = rtp_rs::RtpReader::new(bytes) else {
+        return Decoded::Nothing;
+    };
     counts.packets += 1;
     metrics::counter!("callrec_capture_packets_total").increment(1);
-    let codec = layout
+    let Some(codec) = layout
         .codecs
         .iter()
         .find(|(pt, _)| *pt == packet.payload_type())
-        .map(|(_, codec)| *codec)?;
+        .map(|(_, codec)| *codec)
+    else {
+        return Decoded::Nothing;
+    };
+    if codec == Codec::TelephoneEvent {
+        // Placed by the wall clock, not the stream's: an event's packets
+        // repeat one timestamp for as long as the key is held.
+        return Decoded::KeyPress(now, packet.timestamp());
+    }
     let timing = clock.place(
         packet.ssrc(),
         packet.sequence_number().into(),
@@ -206,14 +286,13 @@ fn decode(
         Timing::At(at) => at,
         Timing::Duplicate => {
             counts.duplicates += 1;
-            return None;
+            return Decoded::Nothing;
         }
     };
     let payload = packet.payload();
-    let samples = match codec {
-        Codec::Pcmu => payload.iter().map(|b| g711::ulaw(*b)).collect(),
-        Codec::Pcma => payload.iter().map(|b| g711::alaw(*b)).collect(),
-        Codec::TelephoneEvent => return None,
-    };
-    Some((at, samples))
+    match codec {
+        Codec::Pcmu => Decoded::Audio(at, payload.iter().map(|b| g711::ulaw(*b)).collect()),
+        Codec::Pcma => Decoded::Audio(at, payload.iter().map(|b| g711::alaw(*b)).collect()),
+        Codec::TelephoneEvent => Decoded::Nothing,
+    }
 }

@@ -9,6 +9,8 @@ use crate::metadata::RecordingMetadata;
 use crate::sdp::{self, Answered, Offer};
 use crate::sip::body;
 use crate::sip::message::Request;
+use crate::srtp::SrtpReceiver;
+use base64::Engine as _;
 use callrec_app::capture::{land_call, CapturedCall};
 use callrec_domain::phone::PhoneNumber;
 use callrec_domain::CompanyId;
@@ -59,6 +61,9 @@ impl Calls {
 
 /// One recording session.
 pub(super) struct Call {
+    call_id: String,
+    /// Where its samples are written (its facts beside them).
+    spool: std::path::PathBuf,
     company: CompanyId,
     source: String,
     peer: SocketAddr,
@@ -86,6 +91,20 @@ struct CallState {
 }
 
 impl Call {
+    /// Keeps the call's facts beside its samples, for a restart to land
+    /// them (`land_leftover_calls`).
+    async fn note_facts(&self, metadata: Option<&RecordingMetadata>) {
+        if let Err(err) = facts(self, &self.call_id, metadata, &self.spool)
+            .note()
+            .await
+        {
+            tracing::error!(
+                "cannot keep the facts of call {:?} beside its audio: {err}",
+                self.call_id
+            );
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, CallState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -143,7 +162,7 @@ pub(super) async fn handle(
         }
     } else if method == Method::UPDATE || method == Method::INFO {
         match call {
-            Some(call) => Some(update(&call, &request)),
+            Some(call) => Some(update(&call, &request).await),
             None => Some(respond(&request, 481, "Call/Transaction Does Not Exist")),
         }
     } else {
@@ -282,7 +301,7 @@ async fn invite(
             }
         }
     }
-    let spool = match core.deps.blobs.spool_path(".capture").await {
+    let spool = match core.deps.blobs.capture_path(".capture").await {
         Ok(path) => path,
         Err(err) => {
             release(core, &ports);
@@ -292,13 +311,7 @@ async fn invite(
     };
     let local_tag = random_tag();
     let local = core.local_ip_toward(peer);
-    let answered: Vec<Answered> = ports
-        .iter()
-        .map(|port| Answered {
-            port: *port,
-            key: None,
-        })
-        .collect();
+    let answered = answers(&offer, &ports);
     let session = rand::thread_rng().gen::<u32>() as u64;
     let sdp_answer = sdp::answer(&offer, &answered, local, session, 1);
     let listen_port = core.settings.listen.port();
@@ -318,6 +331,8 @@ async fn invite(
         allowed
     };
     let call = Arc::new(Call {
+        call_id: request.call_id.clone(),
+        spool: spool.clone(),
         company,
         source: sources[0].name.clone(),
         peer,
@@ -356,15 +371,18 @@ async fn invite(
     let receivers: Vec<_> = streams
         .zip(sockets)
         .map(|((stream, _), socket)| {
+            let srtp = srtp_of(&offer.streams[stream]);
             tokio::spawn(call::receive(
                 socket,
                 stream,
                 allowed.clone(),
+                srtp,
                 events.clone(),
             ))
         })
         .collect();
     call.lock().receivers.extend(receivers);
+    call.note_facts(metadata.as_ref()).await;
     let task = tokio::spawn(run(
         core.clone(),
         call.clone(),
@@ -377,6 +395,30 @@ async fn invite(
         tokio::spawn(retransmit(call.clone(), reply.clone(), request.cseq));
     }
     Some(response)
+}
+
+/// What each stream is answered: its port, and for SRTP a key of ours
+/// (RFC 4568 wants one in the answer although the server never sends).
+fn answers(offer: &Offer, ports: &[Option<u16>]) -> Vec<Answered> {
+    offer
+        .streams
+        .iter()
+        .zip(ports)
+        .map(|(stream, port)| Answered {
+            port: *port,
+            key: stream.key.as_ref().map(|_| {
+                let mut key = [0u8; 30];
+                rand::thread_rng().fill(&mut key[..]);
+                base64::engine::general_purpose::STANDARD.encode(key)
+            }),
+        })
+        .collect()
+}
+
+/// The SRTP receiver of a secure stream (its key was checked with the offer).
+fn srtp_of(stream: &crate::sdp::OfferedStream) -> Option<SrtpReceiver> {
+    let key = stream.key.as_ref()?;
+    SrtpReceiver::new(&key.inline, key.tag_len()).ok()
 }
 
 fn release(core: &Core, ports: &[Option<u16>]) {
@@ -455,13 +497,7 @@ async fn reinvite(
         }
     }
     let local = core.local_ip_toward(call.peer);
-    let answered: Vec<Answered> = next
-        .iter()
-        .map(|port| Answered {
-            port: *port,
-            key: None,
-        })
-        .collect();
+    let answered = answers(&offer, &next);
     let sdp_answer = sdp::answer(&offer, &answered, local, 1, u64::from(request.cseq));
     let response = request
         .response(200, "OK", Some(&call.local_tag))
@@ -483,6 +519,7 @@ async fn reinvite(
         }
         state.metadata.clone()
     };
+    call.note_facts(metadata.as_ref()).await;
     let _ = call
         .events
         .send(CallEvent::Layout(call::layout(
@@ -495,10 +532,12 @@ async fn reinvite(
     let receivers: Vec<_> = new_sockets
         .into_iter()
         .map(|(index, socket)| {
+            let srtp = srtp_of(&offer.streams[index]);
             tokio::spawn(call::receive(
                 socket,
                 index,
                 allowed.clone(),
+                srtp,
                 call.events.clone(),
             ))
         })
@@ -511,10 +550,11 @@ async fn reinvite(
 }
 
 /// UPDATE or INFO: new metadata (the participants changed) is kept.
-fn update(call: &Call, request: &Request) -> Vec<u8> {
+async fn update(call: &Call, request: &Request) -> Vec<u8> {
     match read_body(request) {
         Ok((_, Some(metadata))) => {
-            call.lock().metadata = Some(metadata);
+            call.lock().metadata = Some(metadata.clone());
+            call.note_facts(Some(&metadata)).await;
             respond(request, 200, "OK")
         }
         Ok(_) => respond(request, 200, "OK"),
@@ -559,14 +599,14 @@ async fn run(
     metrics::gauge!("callrec_capture_calls_active").set(core.calls.len() as f64);
 }
 
-async fn land(
-    core: &Core,
+/// What is known of a call so far: its parties' numbers (the first
+/// participant calls), its session and when it began.
+fn facts(
     call: &Call,
     call_id: &str,
     metadata: Option<&RecordingMetadata>,
-    spool: std::path::PathBuf,
-    counts: Counts,
-) {
+    spool: &std::path::Path,
+) -> CapturedCall {
     let number = |index: usize| {
         metadata
             .and_then(|m| m.participants.get(index))
@@ -580,7 +620,7 @@ async fn land(
         .filter(|t| callrec_domain::time::parse_rfc3339(t).is_some())
         .map(str::to_string)
         .unwrap_or_else(|| callrec_domain::time::format_rfc3339_ms(call.started_ms));
-    let captured = CapturedCall {
+    CapturedCall {
         company: call.company,
         source: call.source.clone(),
         peer: call.peer.ip().to_string(),
@@ -590,10 +630,24 @@ async fn land(
         started_at,
         calling: number(0),
         called: number(1),
-        pcm: spool.clone(),
+        pcm: spool.to_path_buf(),
         channels: 2,
         rate: crate::mix::RATE as u32,
-    };
+        marks: Vec::new(),
+        incomplete: false,
+    }
+}
+
+async fn land(
+    core: &Core,
+    call: &Call,
+    call_id: &str,
+    metadata: Option<&RecordingMetadata>,
+    spool: std::path::PathBuf,
+    counts: Counts,
+) {
+    let mut captured = facts(call, call_id, metadata, &spool);
+    captured.marks = counts.marks.clone();
     let deps = &core.deps;
     match land_call(
         &deps.store,
@@ -623,7 +677,9 @@ async fn land(
         }
         Err(err) => tracing::error!("storing captured call {call_id:?} failed: {err}"),
     }
-    tokio::fs::remove_file(&spool).await.ok();
+    // Landed or not, the samples stay only while a retry could use them:
+    // a failure to store is logged above and the file is kept for the
+    // next start to land.
 }
 
 /// `2001` of `sip:2001@pbx`, `+15551234567` of `tel:+1-555-123-4567`.

@@ -57,6 +57,22 @@ pub struct CaptureServer {
 
 impl CaptureServer {
     pub async fn start(settings: CaptureSettings, deps: CaptureDeps) -> std::io::Result<Self> {
+        // Calls a stopped node was capturing land first, marked Incomplete.
+        match callrec_app::capture::land_leftover_calls(
+            &deps.store,
+            &deps.blobs,
+            &deps.keys,
+            deps.clock.now(),
+        )
+        .await
+        {
+            Ok(landed) if !landed.is_empty() => tracing::warn!(
+                "stored {} call(s) this node was capturing when it stopped, marked Incomplete",
+                landed.len()
+            ),
+            Ok(_) => {}
+            Err(err) => tracing::error!("storing the calls left by a stopped node failed: {err}"),
+        }
         let udp = Arc::new(UdpSocket::bind(settings.listen).await?);
         let udp_address = udp.local_addr()?;
         // TCP on the same port as UDP (port 0 picks one for UDP first).

@@ -334,19 +334,44 @@ impl BlobStore {
         Ok((keys, leftovers))
     }
 
-    /// Files in this node's spool: uploads in flight, or left by a crash.
+    /// Files in this node's spool: uploads in flight, or left by a crash
+    /// (not the calls being captured, which have a folder of their own).
     pub async fn spool_leftovers(&self) -> io::Result<Vec<PathBuf>> {
-        let mut leftovers = Vec::new();
-        let mut temps = match fs::read_dir(&self.spool).await {
-            Ok(temps) => temps,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(leftovers),
-            Err(err) => return Err(err),
-        };
-        while let Some(t) = temps.next_entry().await? {
-            leftovers.push(t.path());
-        }
-        Ok(leftovers)
+        files_in(&self.spool).await
     }
+
+    /// A new file for a call the recording server captures, in the
+    /// spool's `capture/` folder: start-up's sweep of the spool leaves
+    /// it, and the recording server lands what a stopped node left there.
+    pub async fn capture_path(&self, suffix: &str) -> io::Result<PathBuf> {
+        let folder = self.spool.join("capture");
+        let made = folder.clone();
+        tokio::task::spawn_blocking(move || crate::private::create_dir(&made)).await??;
+        let mut random = [0u8; 16];
+        getrandom(&mut random);
+        Ok(folder.join(format!("{}{suffix}", callrec_domain::hex::hex(&random))))
+    }
+
+    /// The files of captured calls a stopped node left.
+    pub async fn capture_leftovers(&self) -> io::Result<Vec<PathBuf>> {
+        files_in(&self.spool.join("capture")).await
+    }
+}
+
+/// The regular files in `folder` (none if it does not exist).
+async fn files_in(folder: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut entries = match fs::read_dir(folder).await {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(files),
+        Err(err) => return Err(err),
+    };
+    while let Some(entry) = entries.next_entry().await? {
+        if entry.file_type().await?.is_file() {
+            files.push(entry.path());
+        }
+    }
+    Ok(files)
 }
 
 fn getrandom(buffer: &mut [u8]) {

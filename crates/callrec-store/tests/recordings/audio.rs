@@ -92,7 +92,7 @@ backend_tests! {
                 let (store, new, blobs, barrier) = (other.clone(), new.clone(), blobs.clone(), barrier.clone());
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    store.insert_recording_with_audio(&new, NOW, &blobs, prepared, None, ingested).await
+                    store.insert_recording_with_audio(&new, NOW, &blobs, prepared, callrec_store::Extras::default(), ingested).await
                 })
             };
             deleting.await.unwrap();

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callrec_app::integrity::Integrity;
 use callrec_domain::api_scope::{ApiScope, TokenGrant};
+use callrec_domain::marks::{MarkKind, RecordingMark};
 use callrec_domain::range::parse_range;
 use callrec_domain::recording::RecordingId;
 use callrec_domain::time::format_rfc3339_ms;
@@ -251,12 +252,49 @@ pub(crate) struct RecordingDetail {
     /// The phone system's own id of the call.
     external_id: Option<String>,
     hold: Option<HoldInfo>,
+    /// What the phone system marked on a captured call's timeline:
+    /// pauses, key presses (never the digits) and, for a call its node
+    /// stopped during, where the recording ends (`incomplete`).
+    marks: Vec<MarkInfo>,
     /// Where the audio is (needs recordings:download).
     audio_url: String,
 }
 
-impl From<&Recording> for RecordingDetail {
-    fn from(r: &Recording) -> Self {
+/// A mark on the timeline, in milliseconds of the recording.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MarkInfo {
+    #[schema(inline)]
+    kind: MarkKindParam,
+    #[schema(minimum = 0)]
+    start_ms: i64,
+    #[schema(minimum = 0)]
+    end_ms: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum MarkKindParam {
+    Paused,
+    KeyPress,
+    Incomplete,
+}
+
+impl From<&RecordingMark> for MarkInfo {
+    fn from(mark: &RecordingMark) -> MarkInfo {
+        MarkInfo {
+            kind: match mark.kind {
+                MarkKind::Paused => MarkKindParam::Paused,
+                MarkKind::KeyPress => MarkKindParam::KeyPress,
+                MarkKind::Incomplete => MarkKindParam::Incomplete,
+            },
+            start_ms: mark.start_ms,
+            end_ms: mark.end_ms,
+        }
+    }
+}
+
+impl RecordingDetail {
+    fn of(r: &Recording, marks: &[RecordingMark]) -> Self {
         RecordingDetail {
             id: r.id.as_str().to_string(),
             started_at: format_rfc3339_ms(r.started_at_ms),
@@ -276,6 +314,7 @@ impl From<&Recording> for RecordingDetail {
                 placed_by: h.by.clone(),
                 reason: h.reason.clone(),
             }),
+            marks: marks.iter().map(MarkInfo::from).collect(),
             audio_url: format!("/api/v1/recordings/{}/audio", r.id),
         }
     }
@@ -323,7 +362,8 @@ pub(crate) async fn one(
         )
         .await?;
     let recording = find(&state, grant, &id).await?;
-    Ok(Json(RecordingDetail::from(&recording)))
+    let marks = state.store.recording_marks(&recording.id).await?;
+    Ok(Json(RecordingDetail::of(&recording, &marks)))
 }
 
 /// A recording's audio, whole or by `Range` (as the page's player). Each

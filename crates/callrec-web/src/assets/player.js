@@ -18,7 +18,7 @@
   var download = root.querySelector("[data-download]");
   var copyLink = root.querySelector("[data-copy-link]");
   var SPEEDS = ["0.75", "1", "1.25", "1.5", "1.75", "2"];
-  var state = { id: null, lanes: [], durationMs: 0, markers: [], graph: null, solo: null, muted: [] };
+  var state = { id: null, lanes: [], durationMs: 0, markers: [], spans: [], graph: null, solo: null, muted: [] };
 
   audio.preservesPitch = true;
 
@@ -79,6 +79,12 @@
         g.fillStyle = b / bars < played ? (silenced ? "#9fb3d9" : "#1d4ed8") : (silenced ? "#e4e7ec" : "#98a2b3");
         g.fillRect(x, middle - h, Math.max(1, width / bars - 1), h * 2);
       }
+    });
+    // Spans the phone system paused: shaded, so their silence reads as such.
+    state.spans.forEach(function (span) {
+      if (!total()) return;
+      g.fillStyle = "rgba(220, 104, 3, 0.12)";
+      g.fillRect((span[0] / total()) * width, 0, Math.max(2, ((span[1] - span[0]) / total()) * width), height);
     });
     state.markers.forEach(function (at) {
       var x = total() ? (at / total()) * width : 0;
@@ -287,6 +293,9 @@
 
   state.markers = Array.prototype.map.call(document.querySelectorAll("[data-note-at]"), function (note) {
     return Number(note.dataset.noteAt);
+  });
+  state.spans = Array.prototype.map.call(document.querySelectorAll("[data-span-from]"), function (span) {
+    return [Number(span.dataset.spanFrom), Number(span.dataset.spanTo)];
   });
   document.addEventListener("click", function (event) {
     var seek = event.target.closest("[data-seek]");

@@ -16,6 +16,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use callrec_app::notes;
 use callrec_domain::audit::AuditAction;
+use callrec_domain::marks::MarkKind;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::time::clock_text;
 use callrec_domain::{MenuItem, Role};
@@ -39,6 +40,10 @@ struct DetailsPage {
     retention: String,
     player: Player,
     notes: Vec<NoteRow>,
+    /// What the phone system marked on the timeline (captured calls).
+    marks: Vec<MarkRow>,
+    /// The node capturing the call stopped during it.
+    incomplete: bool,
     /// The company's tags: (id, name, on this recording).
     tags: Vec<(i64, String, bool)>,
     /// The search it was opened from, as sent back by its forms.
@@ -50,6 +55,16 @@ struct DetailsPage {
     /// The newer and older call of that search.
     previous_link: Option<String>,
     next_link: Option<String>,
+}
+
+/// A pause or key press as the page shows it.
+struct MarkRow {
+    label: &'static str,
+    /// `0:12` or `0:12–0:45`.
+    at: String,
+    from_seconds: f64,
+    to_seconds: f64,
+    span: bool,
 }
 
 /// A note as the page shows it.
@@ -144,6 +159,23 @@ pub(crate) async fn details_page(
             text: note.text,
         })
         .collect();
+    let marks = state.store.recording_marks(&recording.id).await?;
+    let incomplete = marks.iter().any(|m| m.kind == MarkKind::Incomplete);
+    let marks = marks
+        .into_iter()
+        .filter(|m| m.kind != MarkKind::Incomplete)
+        .map(|m| MarkRow {
+            label: m.kind.label(),
+            at: if m.end_ms > m.start_ms {
+                format!("{}–{}", clock_text(m.start_ms), clock_text(m.end_ms))
+            } else {
+                clock_text(m.start_ms)
+            },
+            from_seconds: m.start_ms as f64 / 1000.0,
+            to_seconds: m.end_ms as f64 / 1000.0,
+            span: m.end_ms > m.start_ms,
+        })
+        .collect();
     let on = state.store.recording_tags(&recording.id).await?;
     let tags = state
         .store
@@ -209,6 +241,8 @@ pub(crate) async fn details_page(
         show_company: current.actor.scope() == DataScope::Everything,
         player: Player::for_call(&recording, &started, query.get("t"), can_download),
         notes,
+        marks,
+        incomplete,
         tags,
         listened,
         back: back.to_string(),
