@@ -2,7 +2,8 @@
 # Fuzzes the parsers that face the network with cargo-fuzz (libFuzzer) on
 # the nightly toolchain: audio headers, ingest metadata, Range headers,
 # forms, packed pages, typed text fields, forwarding headers, FreePBX
-# file names, waveforms of any upload (MP3/Ogg decoded). Run by hand
+# file names, waveforms of any upload (MP3/Ogg decoded), and the SIPREC
+# server's SIP messages, SDP offers, XML metadata, RTP timeline and SRTP. Run by hand
 # (not in CI); results go in docs/SECURITY.md.
 #
 #   bash scripts/fuzz.sh            # every target, 180 s each
@@ -14,7 +15,7 @@ seconds="${1:-180}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(audio metadata range form packed text_fields forwarded freepbx_name waveform)
+  targets=(audio metadata range form packed text_fields forwarded freepbx_name waveform sip_message sdp_offer siprec_metadata rtp_timeline)
 fi
 if ! rustup toolchain list | grep -q nightly; then
   echo "== installing the nightly toolchain"

@@ -5,6 +5,7 @@
 //! `metadata`, `g711`, `mix`); `server` runs them on sockets.
 
 pub mod g711;
+pub mod g722;
 pub mod metadata;
 pub mod mix;
 pub mod sdp;

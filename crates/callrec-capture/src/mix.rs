@@ -29,7 +29,13 @@ pub enum Placed {
     Kept,
     /// It arrived after its place was written out.
     Late,
+    /// Its place is further ahead of the written part than any packet
+    /// can be: dropped, so no sender decides how much memory a call holds.
+    TooFar,
 }
+
+/// The most frames held per channel before they are written.
+pub const MAX_PENDING: u64 = 2 * MAX_AHEAD;
 
 impl Mixer {
     pub fn new(channels: usize) -> Mixer {
@@ -50,6 +56,9 @@ impl Mixer {
     pub fn put(&mut self, channel: usize, at: u64, samples: &[i16]) -> Placed {
         if at < self.written {
             return Placed::Late;
+        }
+        if at + samples.len() as u64 > self.written + MAX_PENDING {
+            return Placed::TooFar;
         }
         let lane = &mut self.pending[channel.min(self.channels - 1)];
         let from = (at - self.written) as usize;
@@ -106,11 +115,12 @@ pub struct StreamClock {
     seen: u64,
 }
 
-/// Where a packet goes, or why it is dropped.
+/// Where a packet goes, or that it is dropped (a duplicate, or out of
+/// order and nowhere near the call's present).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timing {
     At(u64),
-    Duplicate,
+    Dropped,
 }
 
 impl StreamClock {
@@ -140,7 +150,7 @@ impl StreamClock {
                     let behind = highest.wrapping_sub(seq);
                     if behind < 64 {
                         if self.seen & (1 << behind) != 0 {
-                            return Timing::Duplicate;
+                            return Timing::Dropped;
                         }
                         self.seen |= 1 << behind;
                     }
@@ -152,10 +162,15 @@ impl StreamClock {
         let at = self.base_frame as i64 + (unwrapped - self.base_ts);
         // A packet in order that lands before the written part (a sender
         // slower than our clock) or far ahead of now (a jump) restarts
-        // the timeline at now.
-        if newer && (at < written as i64 || at > (now + MAX_AHEAD) as i64) {
+        // the timeline at now; one out of order that lands so far away
+        // is dropped.
+        let far = at < written as i64 || at > (now + MAX_AHEAD) as i64;
+        if far && newer {
             self.rebase(ts, now.max(written));
             return Timing::At(self.base_frame);
+        }
+        if far {
+            return Timing::Dropped;
         }
         Timing::At(at.max(0) as u64)
     }
@@ -198,6 +213,19 @@ mod tests {
     }
 
     #[test]
+    fn no_packet_makes_a_call_hold_more_than_its_bound() {
+        let mut mixer = Mixer::new(2);
+        assert_eq!(mixer.put(0, MAX_PENDING, &[1; 160]), Placed::TooFar);
+        assert_eq!(mixer.put(0, MAX_PENDING - 160, &[1; 160]), Placed::Kept);
+        // An old sequence number with a timestamp hours ahead is dropped,
+        // not placed (nor allowed to move the stream's timeline).
+        let mut clock = StreamClock::default();
+        assert_eq!(clock.place(1, 100, 0, 0, 0), Timing::At(0));
+        assert_eq!(clock.place(1, 99, i32::MAX as u32, 0, 0), Timing::Dropped);
+        assert_eq!(clock.place(1, 101, 160, 160, 0), Timing::At(160));
+    }
+
+    #[test]
     fn timestamps_place_packets_reordered_lost_and_wrapped() {
         let mut clock = StreamClock::default();
         // First packet at call frame 800 (0.1 s in), timestamp near the wrap.
@@ -214,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             clock.place(7, 11, ts0.wrapping_add(160), 1200, 0),
-            Timing::Duplicate
+            Timing::Dropped
         );
         // Packet 13 lost; 14 lands where it belongs, leaving a gap.
         assert_eq!(

@@ -19,6 +19,8 @@ pub const MAX_STREAMS: usize = 16;
 pub enum Codec {
     Pcmu,
     Pcma,
+    /// Decoded to its lower band at 8 kHz (`g722`).
+    G722,
     /// RFC 4733 events (DTMF): kept as a masked mark, never as digits.
     TelephoneEvent,
 }
@@ -28,6 +30,8 @@ impl Codec {
         match (encoding.to_ascii_uppercase().as_str(), clock_rate) {
             ("PCMU", 8000) => Some(Codec::Pcmu),
             ("PCMA", 8000) => Some(Codec::Pcma),
+            // G.722's RTP clock is 8000 although it samples at 16 kHz (RFC 3551 §4.5.2).
+            ("G722", 8000) => Some(Codec::G722),
             ("TELEPHONE-EVENT", 8000) => Some(Codec::TelephoneEvent),
             _ => None,
         }
@@ -37,6 +41,7 @@ impl Codec {
         match payload {
             0 => Some(Codec::Pcmu),
             8 => Some(Codec::Pcma),
+            9 => Some(Codec::G722),
             _ => None,
         }
     }
@@ -45,6 +50,7 @@ impl Codec {
         match self {
             Codec::Pcmu => "PCMU/8000",
             Codec::Pcma => "PCMA/8000",
+            Codec::G722 => "G722/8000",
             Codec::TelephoneEvent => "telephone-event/8000",
         }
     }

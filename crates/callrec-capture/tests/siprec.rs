@@ -729,3 +729,38 @@ backend_tests! {
         rig.server.stop().await;
     }
 }
+
+backend_tests! {
+    async fn a_g722_stream_is_decoded(db) {
+        let rig = rig(&db, |_| {}).await;
+        let sdp = "v=0\r\no=src 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                   m=audio 30000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\na=label:10\r\na=sendonly\r\n";
+        let mut src = Src::new(rig.server.udp_address).await;
+        let answer = src.invite(&multipart(sdp, "ZzcyMg=="), "multipart/mixed;boundary=BOUNDARY").await;
+        assert!(answer.contains(" RTP/AVP 9\r\n") && answer.contains("a=rtpmap:9 G722/8000"), "{answer}");
+        let port = answered_ports(&answer)[0];
+        src.send(&src.request("ACK", 1, "", None, "")).await;
+        // One second of 1 kHz + 300 Hz, encoded by libg722 (src/g722.rs's fixture).
+        let encoded = include_bytes!("fixtures/tones.g722");
+        let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let started = Instant::now();
+        for (n, payload) in encoded.chunks(160).enumerate() {
+            let mut bytes = vec![0x80, 9];
+            bytes.extend_from_slice(&(n as u16).to_be_bytes());
+            bytes.extend_from_slice(&(n as u32 * 160).to_be_bytes());
+            bytes.extend_from_slice(&0x4444u32.to_be_bytes());
+            bytes.extend_from_slice(payload);
+            rtp.send_to(&bytes, ("127.0.0.1", port)).await.unwrap();
+            tokio::time::sleep_until((started + Duration::from_millis((n as u64 + 1) * 20)).into()).await;
+        }
+        src.send(&src.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&src.final_response().await), 200);
+        let recording = landed(&rig, "siprec:ZzcyMg==").await;
+        let (count, rate, lanes) = channels(&rig, &recording).await;
+        assert_eq!((count, rate), (2, 8000));
+        let left = &lanes[0];
+        let (high, low, none) = (strength(left, 1000.0, 8000.0), strength(left, 300.0, 8000.0), strength(left, 2200.0, 8000.0));
+        assert!(high > 50.0 * none && low > 20.0 * none && high > low, "1 kHz {high}, 300 Hz {low}, 2.2 kHz {none}");
+        rig.server.stop().await;
+    }
+}

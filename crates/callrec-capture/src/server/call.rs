@@ -4,6 +4,7 @@
 //! file, every [`TICK`].
 
 use crate::g711;
+use crate::g722::G722Decoder;
 use crate::metadata::RecordingMetadata;
 use crate::mix::{Mixer, Placed, StreamClock, Timing, RATE};
 use crate::sdp::{Codec, Flow, OfferedStream};
@@ -79,7 +80,8 @@ pub fn layout(
 pub struct Counts {
     pub packets: u64,
     pub late: u64,
-    pub duplicates: u64,
+    /// Duplicates, and packets out of order far from the present.
+    pub dropped: u64,
     pub frames: u64,
     /// Pauses and key presses, in milliseconds of the file.
     pub marks: Vec<RecordingMark>,
@@ -144,6 +146,8 @@ pub async fn record(
     // Each stream's last key press, by its RTP timestamp (an event's
     // packets all carry the one it began at).
     let mut last_event: Vec<Option<u32>> = Vec::new();
+    // G.722 keeps state from sample to sample: a decoder per stream.
+    let mut g722: Vec<G722Decoder> = Vec::new();
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -155,9 +159,9 @@ pub async fn record(
                     let now = now_frame(Instant::now());
                     let clock = &mut clocks[stream];
                     let written = mixer.written();
-                    match decode(stream_layout, clock, &bytes, now, written, &mut counts) {
+                    match decode(stream_layout, clock, &mut g722[stream], &bytes, now, written, &mut counts) {
                         Decoded::Audio(at, samples) => {
-                            if mixer.put(stream_layout.channel, at, &samples) == Placed::Late {
+                            if mixer.put(stream_layout.channel, at, &samples) != Placed::Kept {
                                 counts.late += 1;
                             }
                         }
@@ -182,6 +186,7 @@ pub async fn record(
                         }
                     }
                     last_event.resize(new.len(), None);
+                    g722.resize_with(new.len(), G722Decoder::new);
                     let all_paused = new.iter().all(|s| s.flow == Flow::Paused);
                     let now = now_frame(Instant::now());
                     match (paused_since, all_paused) {
@@ -252,6 +257,7 @@ async fn write_samples(file: &mut tokio::fs::File, samples: &[i16]) -> std::io::
 fn decode(
     layout: &StreamLayout,
     clock: &mut StreamClock,
+    g722: &mut G722Decoder,
     bytes: &[u8],
     now: u64,
     written: u64,
@@ -284,8 +290,8 @@ fn decode(
     );
     let at = match timing {
         Timing::At(at) => at,
-        Timing::Duplicate => {
-            counts.duplicates += 1;
+        Timing::Dropped => {
+            counts.dropped += 1;
             return Decoded::Nothing;
         }
     };
@@ -293,6 +299,7 @@ fn decode(
     match codec {
         Codec::Pcmu => Decoded::Audio(at, payload.iter().map(|b| g711::ulaw(*b)).collect()),
         Codec::Pcma => Decoded::Audio(at, payload.iter().map(|b| g711::alaw(*b)).collect()),
+        Codec::G722 => Decoded::Audio(at, g722.decode(payload)),
         Codec::TelephoneEvent => Decoded::Nothing,
     }
 }

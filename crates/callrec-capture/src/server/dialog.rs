@@ -661,12 +661,12 @@ async fn land(
         Ok(stored) => {
             metrics::counter!("callrec_capture_calls_total").increment(1);
             tracing::info!(
-                "captured call {} from {:?}: {} packets ({} late, {} duplicate), {} s{}",
+                "captured call {} from {:?}: {} packets ({} late, {} dropped), {} s{}",
                 stored.recording.id.as_str(),
                 call.source,
                 counts.packets,
                 counts.late,
-                counts.duplicates,
+                counts.dropped,
                 counts.frames / crate::mix::RATE,
                 if stored.created {
                     ""
