@@ -5,7 +5,8 @@
 # failover), pause/resume by re-INVITE, CANCEL after the answer, a bad
 # offer (488) and a stranger (403). The stored files are fetched through
 # the API and checked with sox: two channels, the duration, the caller's
-# frequency on the left and silence on the right.
+# frequency on the left and silence on the right. Then SIP over TLS, and a
+# node killed mid-call.
 # Needs CALLREC_BIN; installs sip-tester, sox and espeak-ng when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -152,6 +153,39 @@ else:
     assert abs(duration - speech) <= 0.8, f"the speech call lasts {speech} s: {duration}"
 EOF
 done
+echo "== SIP over TLS: OPTIONS answered on the TLS port; a bad certificate stops the start"
+tls="$(free_port)"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 -subj "/CN=callrec.test" \
+  -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
+kill "$pid"; wait "$pid" 2>/dev/null || true
+CALLREC_LISTEN="127.0.0.1:$web" CALLREC_SIPREC_LISTEN="127.0.0.1:$sip" CALLREC_RTP_PORTS=44000-44099 \
+  CALLREC_SIPREC_TLS_LISTEN="127.0.0.1:$tls" CALLREC_SIPREC_TLS_CERT=tls.crt CALLREC_SIPREC_TLS_KEY=tls.key \
+  "$CALLREC_BIN" serve >>"$work/serve.log" 2>&1 &
+pid=$!
+wait_for_port "$tls"
+python3 - "$tls" <<'EOF'
+import socket, ssl, sys
+port = int(sys.argv[1])
+context = ssl.create_default_context(cafile="tls.crt")
+with socket.create_connection(("127.0.0.1", port), 5) as raw, context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+    local = "%s:%d" % tls.getsockname()
+    tls.sendall((
+        f"OPTIONS sip:srs@127.0.0.1:{port};transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS {local};branch=z9hG4bKtls1\r\n"
+        f"From: <sips:src@127.0.0.1>;tag=t1\r\nTo: <sips:srs@127.0.0.1>\r\nCall-ID: tls-options\r\nCSeq: 1 OPTIONS\r\n"
+        f"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode())
+    answer = tls.recv(65536).decode()
+    version = tls.version()
+assert answer.startswith("SIP/2.0 200 OK") and "Supported: siprec" in answer, answer
+print("   OPTIONS over", version + ":", answer.splitlines()[0])
+EOF
+echo "not a key" >bad.key
+if CALLREC_LISTEN="127.0.0.1:$(free_port)" CALLREC_SIPREC_LISTEN="127.0.0.1:$(free_port)" \
+  CALLREC_SIPREC_TLS_LISTEN="127.0.0.1:$(free_port)" CALLREC_SIPREC_TLS_CERT=tls.crt CALLREC_SIPREC_TLS_KEY=bad.key \
+  timeout 20 "$CALLREC_BIN" serve >bad-tls.out 2>&1; then
+  echo "serve started with a bad TLS key"; exit 1
+fi
+grep -q "bad.key: not a PEM private key" bad-tls.out
+
 echo "== a node killed mid-call (SIGKILL): what was captured lands, marked Incomplete"
 cp tone.wav audio.wav
 timeout 60 sipp "127.0.0.1:$sip" -sf "$scenarios/siprec-call.xml" -m 1 -mp 45200 -nostdin -i 127.0.0.1 \

@@ -14,4 +14,4 @@ pub mod sip;
 pub mod srtp;
 
 pub use server::ports::PortRange;
-pub use server::{CaptureDeps, CaptureServer, CaptureSettings};
+pub use server::{CaptureDeps, CaptureServer, CaptureSettings, TlsSettings};

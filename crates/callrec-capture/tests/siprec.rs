@@ -79,6 +79,7 @@ async fn rig_for(
         max_calls: 4,
         max_duration: Duration::from_secs(3600),
         invites_per_second: 50,
+        tls: None,
     };
     tune(&mut settings);
     let deps = CaptureDeps {

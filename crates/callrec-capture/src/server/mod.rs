@@ -9,6 +9,7 @@
 mod call;
 mod dialog;
 pub mod ports;
+mod tls;
 mod transport;
 
 use crate::sip::message::{self, Message, Request};
@@ -36,6 +37,16 @@ pub struct CaptureSettings {
     pub max_duration: Duration,
     /// New calls a second from one source address; more are answered 503.
     pub invites_per_second: u32,
+    /// SIP over TLS as well, when set.
+    pub tls: Option<TlsSettings>,
+}
+
+/// `CALLREC_SIPREC_TLS_LISTEN` and the certificate it presents.
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    pub listen: SocketAddr,
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
 }
 
 /// What landing a call needs.
@@ -51,6 +62,7 @@ pub struct CaptureDeps {
 pub struct CaptureServer {
     pub udp_address: SocketAddr,
     pub tcp_address: SocketAddr,
+    pub tls_address: Option<SocketAddr>,
     core: Arc<Core>,
     stop: watch::Sender<bool>,
 }
@@ -73,6 +85,14 @@ impl CaptureServer {
             Ok(_) => {}
             Err(err) => tracing::error!("storing the calls left by a stopped node failed: {err}"),
         }
+        // The certificate is checked before anything listens.
+        let tls = match &settings.tls {
+            Some(tls) => Some((
+                tls::acceptor(&tls.cert, &tls.key).map_err(std::io::Error::other)?,
+                TcpListener::bind(tls.listen).await?,
+            )),
+            None => None,
+        };
         let udp = Arc::new(UdpSocket::bind(settings.listen).await?);
         let udp_address = udp.local_addr()?;
         // TCP on the same port as UDP (port 0 picks one for UDP first).
@@ -92,10 +112,24 @@ impl CaptureServer {
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(transport::serve_udp(core.clone(), udp, stopped.clone()));
+        let tls_address = match tls {
+            Some((acceptor, listener)) => {
+                let address = listener.local_addr()?;
+                tokio::spawn(transport::serve_tls(
+                    core.clone(),
+                    listener,
+                    acceptor,
+                    stopped.clone(),
+                ));
+                Some(address)
+            }
+            None => None,
+        };
         tokio::spawn(transport::serve_tcp(core.clone(), tcp, stopped));
         Ok(CaptureServer {
             udp_address,
             tcp_address,
+            tls_address,
             core,
             stop,
         })

@@ -5,9 +5,10 @@ use super::{Core, Reply};
 use crate::sip::message::{frame_length, MAX_MESSAGE_BYTES};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
 
 /// A TCP connection with no message for this long is closed.
 const IDLE: Duration = Duration::from_secs(300);
@@ -49,8 +50,39 @@ pub(super) async fn serve_tcp(
     }
 }
 
-async fn connection(core: Arc<Core>, stream: TcpStream, peer: std::net::SocketAddr) {
-    let (mut read, mut write) = stream.into_split();
+/// SIP over TLS (RFC 3261 §26.2.1): each connection's handshake first,
+/// then messages as over TCP.
+pub(super) async fn serve_tls(
+    core: Arc<Core>,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let (core, acceptor) = (core.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => connection(core, tls, peer).await,
+                        _ => metrics::counter!("callrec_capture_tls_failed_total").increment(1),
+                    }
+                });
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// How long a TLS handshake may take.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
+async fn connection<S>(core: Arc<Core>, stream: S, peer: std::net::SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut read, mut write) = tokio::io::split(stream);
     let (sender, mut outgoing) = mpsc::channel::<Vec<u8>>(16);
     tokio::spawn(async move {
         while let Some(bytes) = outgoing.recv().await {

@@ -90,6 +90,16 @@ pub struct ServeArgs {
     /// e.g. 0.0.0.0:5060 [default: off].
     #[arg(long, env = "CALLREC_SIPREC_LISTEN", value_name = "ADDR")]
     pub siprec_listen: Option<String>,
+    /// Also take SIP over TLS on this address, e.g. 0.0.0.0:5061, with
+    /// --siprec-tls-cert and --siprec-tls-key [default: off].
+    #[arg(long, env = "CALLREC_SIPREC_TLS_LISTEN", value_name = "ADDR")]
+    pub siprec_tls_listen: Option<String>,
+    /// The certificate chain SIP over TLS presents (PEM).
+    #[arg(long, env = "CALLREC_SIPREC_TLS_CERT", value_name = "FILE")]
+    pub siprec_tls_cert: Option<std::path::PathBuf>,
+    /// Its private key (PEM); keep it readable by callrec only.
+    #[arg(long, env = "CALLREC_SIPREC_TLS_KEY", value_name = "FILE")]
+    pub siprec_tls_key: Option<std::path::PathBuf>,
     /// UDP ports for the calls' media, e.g. 40000-40999; each stream takes
     /// an even one [default: 40000-40999].
     #[arg(long, env = "CALLREC_RTP_PORTS", value_name = "FIRST-LAST")]

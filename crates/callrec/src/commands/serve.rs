@@ -107,12 +107,16 @@ pub async fn run(
             let listen = capture.listen;
             let server = CaptureServer::start(capture, deps).await.map_err(|err| {
                 CliError::Failed(format!(
-                    "the recording server cannot listen on {listen} (--siprec-listen / CALLREC_SIPREC_LISTEN): {err}"
+                    "the recording server cannot start on {listen} (--siprec-listen, --siprec-tls-*): {err}"
                 ))
             })?;
             crate::logging::say(&format!(
-                "Recording server (SIPREC): sip:{} over UDP and TCP",
-                server.udp_address
+                "Recording server (SIPREC): sip:{} over UDP and TCP{}",
+                server.udp_address,
+                match server.tls_address {
+                    Some(tls) => format!(", sips:{tls} over TLS"),
+                    None => String::new(),
+                }
             ));
             Some(server)
         }

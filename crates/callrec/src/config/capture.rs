@@ -4,7 +4,7 @@
 use super::{positive, Config};
 use crate::cli::ServeArgs;
 use crate::error::CliError;
-use callrec_capture::{CaptureSettings, PortRange};
+use callrec_capture::{CaptureSettings, PortRange, TlsSettings};
 use std::time::Duration;
 
 const DEFAULT_RTP_PORTS: &str = "40000-40999";
@@ -62,6 +62,50 @@ impl Config {
             max_calls,
             max_duration: Duration::from_secs(hours * 3600),
             invites_per_second,
+            tls: self.capture_tls(args, listen)?,
         }))
+    }
+
+    /// SIP over TLS: an address, a certificate and its key, all or none.
+    fn capture_tls(
+        &self,
+        args: &ServeArgs,
+        sip: std::net::SocketAddr,
+    ) -> Result<Option<TlsSettings>, CliError> {
+        let file = &self.file;
+        let listen = args
+            .siprec_tls_listen
+            .clone()
+            .or(file.siprec_tls_listen.clone())
+            .filter(|text| !text.trim().is_empty());
+        let cert = args
+            .siprec_tls_cert
+            .clone()
+            .or(file.siprec_tls_cert.clone());
+        let key = args.siprec_tls_key.clone().or(file.siprec_tls_key.clone());
+        let Some(listen) = listen else {
+            if cert.is_some() || key.is_some() {
+                return Err(CliError::Usage(
+                    "--siprec-tls-cert / --siprec-tls-key are set but --siprec-tls-listen / CALLREC_SIPREC_TLS_LISTEN is not: set the address for SIP over TLS, e.g. 0.0.0.0:5061".into(),
+                ));
+            }
+            return Ok(None);
+        };
+        let listen: std::net::SocketAddr = listen.trim().parse().map_err(|_| {
+            CliError::Usage(format!(
+                "--siprec-tls-listen / CALLREC_SIPREC_TLS_LISTEN must be an address and port like 0.0.0.0:5061 (got {listen:?})"
+            ))
+        })?;
+        if listen == sip {
+            return Err(CliError::Usage(
+                "--siprec-tls-listen must differ from --siprec-listen (TCP takes that port)".into(),
+            ));
+        }
+        let (Some(cert), Some(key)) = (cert, key) else {
+            return Err(CliError::Usage(
+                "SIP over TLS needs --siprec-tls-cert / CALLREC_SIPREC_TLS_CERT and --siprec-tls-key / CALLREC_SIPREC_TLS_KEY (PEM files)".into(),
+            ));
+        };
+        Ok(Some(TlsSettings { listen, cert, key }))
     }
 }
