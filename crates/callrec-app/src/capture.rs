@@ -15,7 +15,7 @@ use callrec_domain::phone::PhoneNumber;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{BlobStore, CaptureSource, Company, Store, StoreError};
 use std::path::{Path, PathBuf};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The longest name a source may have.
 pub const MAX_SOURCE_NAME_CHARS: usize = 100;
@@ -45,15 +45,42 @@ pub fn parse_source_address(text: &str) -> Result<IpNet, ValidationError> {
     Ok(net)
 }
 
+/// Whether a source may overlap another company's: only an operator
+/// shares an SBC between companies (a hosted platform); a company's own
+/// administrator cannot claim addresses another company uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    OwnOnly,
+    MayShare,
+}
+
 /// Adds a recording source to `company`. The name defaults to the address.
 pub async fn add_source(
     store: &Store,
     company: &Company,
     name: Option<&str>,
     address: &str,
+    sharing: Sharing,
     audit: &AuditContext,
 ) -> Result<CaptureSource, Error> {
     let net = parse_source_address(address)?;
+    if sharing == Sharing::OwnOnly {
+        let others = store.capture_sources(None).await?;
+        if let Some(other) = others
+            .iter()
+            .filter(|s| s.company_id != company.id)
+            .find(|s| IpNet::parse(&s.address).is_some_and(|theirs| theirs.overlaps(&net)))
+        {
+            return Err(ValidationError::new(
+                "address",
+                format!(
+                    "{net} overlaps {} used by another company: an SBC shared by companies is set up by the portal's operator",
+                    other.address
+                ),
+            )
+            .into());
+        }
+    }
     let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(name)
             if name.chars().count() > MAX_SOURCE_NAME_CHARS
@@ -165,7 +192,14 @@ impl CapturedCall {
         let sidecar = sidecar_of(&self.pcm);
         let mut temp = sidecar.as_os_str().to_owned();
         temp.push(".part");
-        tokio::fs::write(&temp, facts.to_string()).await?;
+        let mut file = tokio::fs::OpenOptions::from(callrec_store::private::file_options())
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temp)
+            .await?;
+        file.write_all(facts.to_string().as_bytes()).await?;
+        file.sync_all().await?;
         tokio::fs::rename(&temp, &sidecar).await
     }
 
@@ -195,6 +229,12 @@ impl CapturedCall {
     }
 }
 
+/// Forgets a call that brought no media: its empty samples and its facts.
+pub async fn discard_call(pcm: &Path) {
+    tokio::fs::remove_file(pcm).await.ok();
+    tokio::fs::remove_file(sidecar_of(pcm)).await.ok();
+}
+
 /// Lands the calls a stopped node was capturing, marked Incomplete; a
 /// file without its facts (the node stopped before the answer) is
 /// removed. Returns the calls stored.
@@ -206,13 +246,25 @@ pub async fn land_leftover_calls(
 ) -> Result<Vec<Ingested>, IngestError> {
     let mut landed = Vec::new();
     for path in blobs.capture_leftovers().await? {
-        if path.extension().is_some_and(|e| e == "json" || e == "part") {
+        if path.extension().is_some_and(|e| e != "capture") {
             continue;
         }
         match CapturedCall::noted(&path).await {
-            Some(call) => {
-                landed.push(land_call(store, blobs, keys, &call, now).await?);
-            }
+            Some(call) => match land_call(store, blobs, keys, &call, now).await {
+                Ok(stored) => landed.push(stored),
+                // One call that cannot be stored does not hold up the
+                // others: it is set aside (`.failed`, beside its facts)
+                // for the operator, and not tried at every start.
+                Err(err) => {
+                    tracing::error!(
+                        "a call left by a stopped node cannot be stored ({err}); kept as {}.failed",
+                        path.display()
+                    );
+                    let mut failed = path.as_os_str().to_owned();
+                    failed.push(".failed");
+                    tokio::fs::rename(&path, &failed).await.ok();
+                }
+            },
             None => {
                 tracing::warn!(
                     "removing {}: a captured call's samples without its facts",
@@ -224,6 +276,22 @@ pub async fn land_leftover_calls(
         }
     }
     Ok(landed)
+}
+
+/// The recording's external id for a SIPREC session id: `siprec:ID`, or
+/// for an id too long or with odd characters (any SRC may send one),
+/// `siprec:sha256:HEX` of it, so every session lands.
+pub fn external_id_of(session_id: &str) -> String {
+    let plain = !session_id.is_empty()
+        && session_id.len() <= 100
+        && session_id.chars().all(|c| c.is_ascii_graphic());
+    if plain {
+        format!("siprec:{session_id}")
+    } else {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(session_id.as_bytes());
+        format!("siprec:sha256:{}", callrec_domain::hex::hex(&digest))
+    }
 }
 
 /// Stores a captured call: the direction from the company's extensions
@@ -256,7 +324,7 @@ pub async fn land_call(
         (None, Some(_)) => ("inbound", Some(call.called.as_str())),
         (None, None) => ("inbound", None),
     };
-    let external_id = format!("siprec:{}", call.session_id);
+    let external_id = external_id_of(&call.session_id);
     let metadata = validate_metadata(&MetadataInput {
         started_at: Some(&call.started_at),
         direction: Some(direction),
@@ -331,4 +399,43 @@ pub async fn land_call(
     tokio::fs::remove_file(&call.pcm).await.ok();
     tokio::fs::remove_file(sidecar_of(&call.pcm)).await.ok();
     Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_id_becomes_an_external_id_whatever_it_holds() {
+        assert_eq!(
+            external_id_of("hVpd7YQgRW2nD22h7q60JQ=="),
+            "siprec:hVpd7YQgRW2nD22h7q60JQ=="
+        );
+        for odd in ["", "with space", "tab\there", &"x".repeat(101), "ünïcode"] {
+            let id = external_id_of(odd);
+            assert!(
+                id.starts_with("siprec:sha256:") && id.len() == 14 + 64,
+                "{odd:?}: {id}"
+            );
+        }
+        assert_ne!(external_id_of("a b"), external_id_of("a  b"));
+    }
+
+    #[test]
+    fn sources_are_narrow_enough() {
+        assert_eq!(
+            parse_source_address(" 192.0.2.7 ").unwrap().to_string(),
+            "192.0.2.7/32"
+        );
+        assert!(parse_source_address("10.0.0.0/8").is_ok());
+        for wide in ["10.0.0.0/7", "0.0.0.0/0", "2001:db8::/31", "::/0"] {
+            assert!(
+                parse_source_address(wide)
+                    .unwrap_err()
+                    .message
+                    .contains("too wide"),
+                "{wide}"
+            );
+        }
+    }
 }

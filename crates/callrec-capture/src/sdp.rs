@@ -11,8 +11,9 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 /// More m-lines than this in one offer is refused (a two-party call has
-/// two; a conference recorded as mixed streams a few more).
-pub const MAX_STREAMS: usize = 16;
+/// two; a small conference recorded stream by stream a few more), so one
+/// call never takes more than this many of the node's RTP ports.
+pub const MAX_STREAMS: usize = 8;
 
 /// Codecs the server decodes; the RTP payload type says which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,17 +135,27 @@ impl Offer {
         // Some SBCs (BroadWorks among them) leave out `t=`, which SDP
         // requires and the parser insists on: the missing line means 0 0.
         let mut text = text.to_string();
-        if !text.lines().any(|line| line.starts_with("t=")) {
+        // Lines end with CRLF, LF or a lone CR, as the parser reads them.
+        let lines = || text.split(['\r', '\n']);
+        if !lines().any(|line| line.starts_with("t=")) {
             if !text.ends_with('\n') {
                 text.push_str("\r\n");
             }
             text.push_str("t=0 0\r\n");
         }
-        if text.lines().filter(|l| l.starts_with("m=")).count() > MAX_STREAMS {
+        if text
+            .split(['\r', '\n'])
+            .filter(|l| l.starts_with("m="))
+            .count()
+            > MAX_STREAMS
+        {
             return Err(SdpError::TooManyStreams);
         }
         let parsed = SessionDescription::parse(&BytesStr::from(text.as_str()))
-            .map_err(|err| SdpError::Unreadable(err.to_string()))?;
+            .map_err(|err| SdpError::Unreadable(first_line(&err.to_string())))?;
+        if parsed.media_descriptions.len() > MAX_STREAMS {
+            return Err(SdpError::TooManyStreams);
+        }
         let session_address = parsed.connection.as_ref().and_then(|c| ip(&c.address));
         let streams: Vec<OfferedStream> = parsed
             .media_descriptions
@@ -216,6 +227,19 @@ impl Offer {
         }
         Ok(Offer { streams })
     }
+}
+
+/// The parser's message without the input it quotes (it would echo the
+/// SRC's SDP, keys and all, into a response).
+fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect()
 }
 
 fn ip(address: &TaggedAddress) -> Option<IpAddr> {

@@ -23,7 +23,21 @@ pub enum SrtpError {
     Short,
     #[error("the packet's authentication tag does not match")]
     Unauthentic,
+    #[error("the packet was received before (a replay)")]
+    Replayed,
 }
+
+/// Each SSRC's rollover counter and replay window (RFC 3711 §3.3.2).
+#[derive(Debug, Default, Clone, Copy)]
+struct SsrcState {
+    /// The highest packet index (ROC·2^16 + SEQ) accepted.
+    highest: Option<u64>,
+    /// Which of the 64 indexes up to `highest` were accepted.
+    window: u64,
+}
+
+/// SSRCs followed at once; a stream with more forgets the oldest.
+const MAX_SSRCS: usize = 4;
 
 /// One direction's session keys and rollover state.
 pub struct SrtpReceiver {
@@ -31,9 +45,8 @@ pub struct SrtpReceiver {
     salt: [u8; MASTER_SALT],
     auth_key: [u8; 20],
     tag_len: usize,
-    /// The highest sequence number accepted and the rollover counter it
-    /// was under (`None` before the first packet).
-    highest: Option<(u32, u16)>,
+    /// Per SSRC, most recent last.
+    ssrcs: Vec<(u32, SsrcState)>,
 }
 
 impl std::fmt::Debug for SrtpReceiver {
@@ -68,7 +81,7 @@ impl SrtpReceiver {
             salt: session_salt,
             auth_key,
             tag_len,
-            highest: None,
+            ssrcs: Vec::new(),
         })
     }
 
@@ -81,7 +94,16 @@ impl SrtpReceiver {
         let (authenticated, tag) = packet.split_at(packet.len() - self.tag_len);
         let seq = u16::from_be_bytes([packet[2], packet[3]]);
         let ssrc = u32::from_be_bytes([packet[8], packet[9], packet[10], packet[11]]);
-        let roc = self.estimate_roc(seq);
+        let state = self.state_of(ssrc);
+        let roc = estimate_roc(state.highest, seq);
+        let index = (u64::from(roc) << 16) | u64::from(seq);
+        if let Some(highest) = state.highest {
+            let too_old = index + 64 <= highest;
+            let seen = index <= highest && state.window & (1 << (highest - index)) != 0;
+            if too_old || seen {
+                return Err(SrtpError::Replayed);
+            }
+        }
         let mut mac =
             <Hmac<Sha1> as Mac>::new_from_slice(&self.auth_key).map_err(|_| SrtpError::BadKey)?;
         mac.update(authenticated);
@@ -96,7 +118,6 @@ impl SrtpReceiver {
         if !matches {
             return Err(SrtpError::Unauthentic);
         }
-        let index = (u64::from(roc) << 16) | u64::from(seq);
         let mut iv = [0u8; 16];
         iv[..MASTER_SALT].copy_from_slice(&self.salt);
         for (slot, byte) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
@@ -108,40 +129,66 @@ impl SrtpReceiver {
         let mut plain = authenticated.to_vec();
         let mut cipher = Aes128Ctr::new(&self.cipher_key.into(), &iv.into());
         cipher.apply_keystream(&mut plain[header..]);
-        self.accept(roc, seq);
+        self.accept(ssrc, index);
         Ok(plain)
     }
 
-    /// RFC 3711 §3.3.1: the rollover counter that puts `seq` nearest the
-    /// highest sequence number seen.
-    fn estimate_roc(&self, seq: u16) -> u32 {
-        let Some((roc, highest)) = self.highest else {
-            return 0;
-        };
-        let (seq, highest) = (i32::from(seq), i32::from(highest));
-        if highest < 32768 {
-            if seq - highest > 32768 {
-                roc.wrapping_sub(1)
-            } else {
-                roc
-            }
-        } else if highest - 32768 > seq {
-            roc.wrapping_add(1)
-        } else {
-            roc
+    /// The state of `ssrc` (new ones start empty; the oldest is forgotten
+    /// past [`MAX_SSRCS`]).
+    fn state_of(&mut self, ssrc: u32) -> SsrcState {
+        match self.ssrcs.iter().position(|(s, _)| *s == ssrc) {
+            Some(at) => self.ssrcs[at].1,
+            None => SsrcState::default(),
         }
     }
 
-    fn accept(&mut self, roc: u32, seq: u16) {
-        let newer = match self.highest {
-            None => true,
-            Some((r, s)) => {
-                (u64::from(roc) << 16 | u64::from(seq)) > (u64::from(r) << 16 | u64::from(s))
-            }
+    /// Notes an authentic packet's index in its SSRC's window.
+    fn accept(&mut self, ssrc: u32, index: u64) {
+        let mut state = match self.ssrcs.iter().position(|(s, _)| *s == ssrc) {
+            Some(at) => self.ssrcs.remove(at).1,
+            None => SsrcState::default(),
         };
-        if newer {
-            self.highest = Some((roc, seq));
+        match state.highest {
+            Some(highest) if index <= highest => state.window |= 1 << (highest - index),
+            Some(highest) => {
+                let shift = index - highest;
+                state.window = if shift >= 64 {
+                    0
+                } else {
+                    state.window << shift
+                } | 1;
+                state.highest = Some(index);
+            }
+            None => {
+                state.highest = Some(index);
+                state.window = 1;
+            }
         }
+        self.ssrcs.push((ssrc, state));
+        if self.ssrcs.len() > MAX_SSRCS {
+            self.ssrcs.remove(0);
+        }
+    }
+}
+
+/// RFC 3711 §3.3.1: the rollover counter that puts `seq` nearest the
+/// highest index accepted.
+fn estimate_roc(highest: Option<u64>, seq: u16) -> u32 {
+    let Some(highest) = highest else {
+        return 0;
+    };
+    let roc = (highest >> 16) as u32;
+    let (seq, last) = (i32::from(seq), (highest & 0xffff) as i32);
+    if last < 32768 {
+        if seq - last > 32768 {
+            roc.wrapping_sub(1)
+        } else {
+            roc
+        }
+    } else if last - 32768 > seq {
+        roc.wrapping_add(1)
+    } else {
+        roc
     }
 }
 
@@ -246,21 +293,34 @@ mod tests {
 
     #[test]
     fn the_rollover_counter_follows_the_sequence_around() {
-        let mut receiver = SrtpReceiver::new(
-            &base64::engine::general_purpose::STANDARD.encode([7u8; 30]),
-            10,
-        )
-        .unwrap();
-        assert_eq!(receiver.estimate_roc(65_000), 0);
-        receiver.accept(0, 65_000);
-        assert_eq!(receiver.estimate_roc(3), 1, "wrapped");
-        receiver.accept(1, 3);
+        assert_eq!(estimate_roc(None, 65_000), 0);
+        assert_eq!(estimate_roc(Some(65_000), 3), 1, "wrapped");
+        let after = Some((1 << 16) | 3);
         assert_eq!(
-            receiver.estimate_roc(65_530),
+            estimate_roc(after, 65_530),
             0,
             "a late packet from before the wrap"
         );
-        assert_eq!(receiver.estimate_roc(10), 1);
+        assert_eq!(estimate_roc(after, 10), 1);
+    }
+
+    #[test]
+    fn a_replayed_packet_is_refused_and_each_ssrc_keeps_its_own_count() {
+        let inline = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e";
+        let mut receiver = SrtpReceiver::new(inline, 10).unwrap();
+        let packets: Vec<Vec<u8>> = LIBSRTP_80.iter().map(|(_, p)| hex(p)).collect();
+        receiver.unprotect(&packets[0]).unwrap();
+        receiver.unprotect(&packets[2]).unwrap();
+        assert_eq!(receiver.unprotect(&packets[2]), Err(SrtpError::Replayed));
+        assert_eq!(receiver.unprotect(&packets[0]), Err(SrtpError::Replayed));
+        // Out of order within the window: accepted once.
+        receiver.unprotect(&packets[1]).unwrap();
+        assert_eq!(receiver.unprotect(&packets[1]), Err(SrtpError::Replayed));
+        // Another SSRC starts its own count (its packet fails only its tag).
+        let mut other = packets[0].clone();
+        other[8] ^= 1;
+        assert_eq!(receiver.unprotect(&other), Err(SrtpError::Unauthentic));
+        receiver.unprotect(&packets[3]).unwrap();
     }
 
     #[test]

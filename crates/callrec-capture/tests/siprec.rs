@@ -67,6 +67,7 @@ async fn rig_for(
         &acme,
         Some("Lab SBC"),
         "127.0.0.1",
+        callrec_app::capture::Sharing::MayShare,
         &AuditContext::command_line(),
     )
     .await
@@ -80,6 +81,8 @@ async fn rig_for(
         max_duration: Duration::from_secs(3600),
         invites_per_second: 50,
         tls: None,
+        ack_wait: CaptureSettings::ACK_WAIT,
+        silence_limit: CaptureSettings::SILENCE_LIMIT,
     };
     tune(&mut settings);
     let deps = CaptureDeps {
@@ -101,6 +104,8 @@ async fn rig_for(
 /// The SRC's side of one recording session.
 struct Src {
     socket: UdpSocket,
+    /// Where the SRC's media comes from (the server latches onto it).
+    rtp: UdpSocket,
     server: SocketAddr,
     call_id: String,
     to_tag: Option<String>,
@@ -145,6 +150,7 @@ impl Src {
     async fn new(server: SocketAddr) -> Src {
         Src {
             socket: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            rtp: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
             server,
             call_id: format!("call-{}@src", rand_hex()),
             to_tag: None,
@@ -275,7 +281,7 @@ fn alaw(sample: i16) -> u8 {
 /// Sends `seconds` of a tone on each answered port, 20 ms a packet, in
 /// real time: 440 Hz as the agent (μ-law), 1 kHz as the caller (A-law).
 async fn send_tones(src: &Src, ports: &[u16], seconds: u32) {
-    let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let rtp = &src.rtp;
     let started = Instant::now();
     for packet in 0..(seconds * 50) {
         for (stream, port) in ports.iter().enumerate() {
@@ -302,7 +308,6 @@ async fn send_tones(src: &Src, ports: &[u16], seconds: u32) {
         let due = started + Duration::from_millis(u64::from(packet + 1) * 20);
         tokio::time::sleep_until(due.into()).await;
     }
-    let _ = src;
 }
 
 async fn landed(rig: &Rig, external_id: &str) -> Recording {
@@ -512,8 +517,7 @@ backend_tests! {
 }
 
 /// Sends RFC 4733 events (a key held for three packets) on `port`.
-async fn send_key_press(port: u16, timestamp: u32) {
-    let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+async fn send_key_press(rtp: &UdpSocket, port: u16, timestamp: u32) {
     for (n, end) in [(0u16, false), (1, false), (2, true)] {
         let mut bytes = vec![0x80, if n == 0 { 0x80 | 101 } else { 101 }];
         bytes.extend_from_slice(&(9000 + n).to_be_bytes());
@@ -535,7 +539,7 @@ backend_tests! {
         let ports = answered_ports(&answer);
         src.send(&src.request("ACK", 1, "", None, "")).await;
         send_tones(&src, &ports, 1).await;
-        send_key_press(ports[0], 8000).await;
+        send_key_press(&src.rtp, ports[0], 8000).await;
         // Pause: the same streams offered inactive; then resumed.
         let pause = src.request("INVITE", 2, "Require: siprec\r\n", Some("application/sdp"), &offer("inactive"));
         src.send(&pause).await;
@@ -762,6 +766,99 @@ backend_tests! {
         let left = &lanes[0];
         let (high, low, none) = (strength(left, 1000.0, 8000.0), strength(left, 300.0, 8000.0), strength(left, 2200.0, 8000.0));
         assert!(high > 50.0 * none && low > 20.0 * none && high > low, "1 kHz {high}, 300 Hz {low}, 2.2 kHz {none}");
+        rig.server.stop().await;
+    }
+}
+
+backend_tests! {
+    async fn another_source_cannot_end_change_or_take_over_a_call(db) {
+        let rig = rig(&db, |_| {}).await;
+        // Globex has its own SBC at 127.0.0.2.
+        let globex = rig.store.set_up(NOW, async |write| write.create_company(&CompanyName::parse("Globex").unwrap(), Retention::Forever).await).await.unwrap();
+        callrec_app::capture::add_source(&rig.store, &globex, None, "127.0.0.2", callrec_app::capture::Sharing::OwnOnly, &AuditContext::command_line()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let kind = "multipart/mixed;boundary=BOUNDARY";
+        let mut acme = Src::new(rig.server.udp_address).await;
+        let answer = acme.invite(&multipart(&offer("sendonly"), "aGlqYWNr"), kind).await;
+        assert_eq!(status(&answer), 200);
+        acme.send(&acme.request("ACK", 1, "", None, "")).await;
+
+        // Globex's SBC with Acme's Call-ID and tags: not its call.
+        let mut intruder = Src::new(rig.server.udp_address).await;
+        intruder.socket = UdpSocket::bind("127.0.0.2:0").await.unwrap();
+        intruder.call_id = acme.call_id.clone();
+        intruder.to_tag = acme.to_tag.clone();
+        intruder.send(&intruder.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&intruder.final_response().await), 481);
+        let update = intruder.request("UPDATE", 3, "", Some("application/rs-metadata+xml"), "<recording/>");
+        intruder.send(&update).await;
+        assert_eq!(status(&intruder.final_response().await), 481);
+        // Acme's own SBC, but a wrong To-tag (someone guessing): 481 too.
+        let mut guesser = Src::new(rig.server.udp_address).await;
+        guesser.call_id = acme.call_id.clone();
+        guesser.to_tag = Some("guessed".into());
+        guesser.send(&guesser.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&guesser.final_response().await), 481);
+        // A new INVITE on a live Call-ID from another dialog: 482, no second call.
+        let mut twin = Src::new(rig.server.udp_address).await;
+        twin.call_id = acme.call_id.clone();
+        let looped = twin.request("INVITE", 9, "Require: siprec\r\n", Some(kind), &multipart(&offer("sendonly"), "dHdpbg==")).replace("tag=src1", "tag=other");
+        twin.send(&looped).await;
+        assert_eq!(status(&twin.final_response().await), 482);
+        assert_eq!(rig.server.active_calls(), 1, "the call goes on");
+
+        // Globex's SBC may use the same Call-ID for a call of its own.
+        let mut own = Src::new(rig.server.udp_address).await;
+        own.socket = UdpSocket::bind("127.0.0.2:0").await.unwrap();
+        own.call_id = acme.call_id.clone();
+        let answer = own.invite(&multipart(&offer("sendonly"), "Z2xvYmV4"), kind).await;
+        assert_eq!(status(&answer), 200, "{answer}");
+        assert_eq!(rig.server.active_calls(), 2);
+
+        // A stranger's TCP connection is closed before a byte is read.
+        let stranger = tokio::net::TcpSocket::new_v4().unwrap();
+        stranger.bind("127.0.0.3:0".parse().unwrap()).unwrap();
+        let mut stream = stranger.connect(rig.server.tcp_address).await.unwrap();
+        let mut byte = [0u8; 1];
+        let read = tokio::time::timeout(Duration::from_secs(5), tokio::io::AsyncReadExt::read(&mut stream, &mut byte)).await;
+        assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "closed: {read:?}");
+        rig.server.stop().await;
+    }
+}
+
+backend_tests! {
+    async fn a_call_never_acknowledged_or_gone_silent_is_ended_and_an_empty_one_not_stored(db) {
+        let rig = rig(&db, |settings| {
+            settings.ack_wait = Duration::from_millis(600);
+            settings.silence_limit = Duration::from_millis(1500);
+        })
+        .await;
+        let kind = "multipart/mixed;boundary=BOUNDARY";
+        // No ACK, no media: the server gives up, says BYE, stores nothing.
+        let mut silent = Src::new(rig.server.udp_address).await;
+        assert_eq!(status(&silent.invite(&multipart(&offer("sendonly"), "bm9hY2s="), kind).await), 200);
+        let bye = loop {
+            let message = silent.receive().await;
+            if message.starts_with("BYE ") {
+                break message;
+            }
+        };
+        assert!(bye.contains(&format!("Call-ID: {}", silent.call_id)), "{bye}");
+        // ACKed, a second of media, then nothing: ended after the limit, stored.
+        let mut gone = Src::new(rig.server.udp_address).await;
+        let answer = gone.invite(&multipart(&offer("sendonly"), "Z29uZQ=="), kind).await;
+        gone.send(&gone.request("ACK", 1, "", None, "")).await;
+        send_tones(&gone, &answered_ports(&answer), 1).await;
+        let recording = landed(&rig, "siprec:Z29uZQ==").await;
+        // A second of tone, then silence until the limit ended the call.
+        assert!((2000..=3300).contains(&recording.duration_ms), "{}", recording.duration_ms);
+        for _ in 0..50 {
+            if rig.server.active_calls() == 0 { break }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(rig.server.active_calls(), 0);
+        assert!(rig.store.recording_by_external_id(rig.company, "siprec:bm9hY2s=").await.unwrap().is_none(), "no media, no recording");
+        assert!(rig.blobs.capture_leftovers().await.unwrap().is_empty(), "nothing left in the spool");
         rig.server.stop().await;
     }
 }

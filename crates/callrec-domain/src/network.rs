@@ -39,6 +39,11 @@ impl IpNet {
         })
     }
 
+    /// Whether the two networks share any address (one holds the other).
+    pub fn overlaps(&self, other: &IpNet) -> bool {
+        self.contains(other.addr) || other.contains(self.addr)
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         match (self.addr, ip) {
@@ -214,6 +219,10 @@ mod tests {
         assert!(IpNet::parse(&shown("10.1.2.3/8"))
             .unwrap()
             .contains("10.9.9.9".parse().unwrap()));
+        let net = |text: &str| IpNet::parse(text).unwrap();
+        assert!(net("10.0.0.0/8").overlaps(&net("10.2.3.4")));
+        assert!(net("10.2.3.0/24").overlaps(&net("10.0.0.0/8")));
+        assert!(!net("10.2.3.0/24").overlaps(&net("10.2.4.0/24")));
         // A mapped network below /96 is an IPv6 one, and never panics.
         assert!(!IpNet::parse("::ffff:0.0.0.0/64")
             .unwrap()

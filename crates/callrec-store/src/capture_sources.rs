@@ -66,6 +66,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The sources of enabled companies: those the recording server
+    /// takes calls from (a disabled company's calls are refused).
+    pub async fn active_capture_sources(&self) -> Result<Vec<CaptureSource>> {
+        let rows = sqlx::query(&format!("{SELECT} WHERE c.enabled = 1 ORDER BY s.id"))
+            .fetch_all(&self.pool)
+            .await?;
+        sources(rows)
+    }
+}
+
 impl Write<'_> {
     /// Adds a source to a company; `None` if it has that address already.
     pub async fn add_capture_source(

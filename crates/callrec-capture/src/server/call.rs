@@ -97,11 +97,18 @@ pub async fn receive(
     events: mpsc::Sender<CallEvent>,
 ) {
     let mut buffer = vec![0u8; 2048];
+    let mut latched: Option<std::net::SocketAddr> = None;
     loop {
         let Ok((length, peer)) = socket.recv_from(&mut buffer).await else {
             return;
         };
-        if !allowed.contains(&peer.ip()) {
+        // The SRC's addresses only, and once a packet has come, that
+        // sender's address and port only (a spoofer must hit both).
+        let from_sender = match latched {
+            Some(sender) => sender == peer,
+            None => allowed.contains(&peer.ip()),
+        };
+        if !from_sender {
             metrics::counter!("callrec_capture_packets_refused_total").increment(1);
             continue;
         }
@@ -115,6 +122,7 @@ pub async fn receive(
                 }
             },
         };
+        latched = Some(peer);
         let event = CallEvent::Packet { stream, bytes };
         if events.send(event).await.is_err() {
             return;
@@ -129,8 +137,10 @@ pub async fn record(
     spool: PathBuf,
     started: Instant,
     max: Duration,
+    silence_limit: Duration,
 ) -> std::io::Result<Counts> {
-    let mut file = tokio::fs::OpenOptions::new()
+    // Readable by callrec only: call audio, before it is sealed.
+    let mut file = tokio::fs::OpenOptions::from(callrec_store::private::file_options())
         .create_new(true)
         .write(true)
         .open(&spool)
@@ -143,6 +153,7 @@ pub async fn record(
     let now_frame = |at: Instant| at.duration_since(started).as_millis() as u64 * RATE / 1000;
     // Since when every stream has been paused (a frame), if they are.
     let mut paused_since: Option<u64> = None;
+    let mut last_packet = Instant::now();
     // Each stream's last key press, by its RTP timestamp (an event's
     // packets all carry the one it began at).
     let mut last_event: Vec<Option<u32>> = Vec::new();
@@ -152,6 +163,7 @@ pub async fn record(
         tokio::select! {
             event = events.recv() => match event {
                 Some(CallEvent::Packet { stream, bytes }) => {
+                    last_packet = Instant::now();
                     let Some(stream_layout) = layout.get(stream) else { continue };
                     if stream_layout.flow == Flow::Paused {
                         continue;
@@ -194,6 +206,8 @@ pub async fn record(
                         (Some(since), false) => {
                             push_pause(&mut counts.marks, since, now);
                             paused_since = None;
+                            // Silence is counted from the resume.
+                            last_packet = Instant::now();
                         }
                         _ => {}
                     }
@@ -206,6 +220,11 @@ pub async fn record(
                 let samples = mixer.take_until(now.saturating_sub(JITTER_FRAMES));
                 write_samples(&mut file, &samples).await?;
                 if started.elapsed() >= max {
+                    break;
+                }
+                // Streams not paused that bring nothing: the SRC is gone.
+                if paused_since.is_none() && last_packet.elapsed() >= silence_limit {
+                    metrics::counter!("callrec_capture_silent_total").increment(1);
                     break;
                 }
             }

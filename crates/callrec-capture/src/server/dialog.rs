@@ -3,7 +3,9 @@
 //! is paused), BYE ends it and the call lands; OPTIONS is answered for
 //! the SRC's keep-alives, CANCEL after the answer changes nothing.
 
-use super::call::{self, CallEvent, Counts};
+use super::call::{self, CallEvent};
+use super::calls::{Call, CallState};
+use super::landing;
 use super::{respond, Core, Reply};
 use crate::metadata::RecordingMetadata;
 use crate::sdp::{self, Answered, Offer};
@@ -11,8 +13,6 @@ use crate::sip::body;
 use crate::sip::message::Request;
 use crate::srtp::SrtpReceiver;
 use base64::Engine as _;
-use callrec_app::capture::{land_call, CapturedCall};
-use callrec_domain::phone::PhoneNumber;
 use callrec_domain::CompanyId;
 use callrec_store::CaptureSource;
 use ezk_sip_types::{Method, Name};
@@ -25,91 +25,6 @@ use tokio::sync::mpsc;
 
 const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
 
-/// The calls this node records, by Call-ID.
-#[derive(Default)]
-pub(super) struct Calls {
-    map: Mutex<HashMap<String, Arc<Call>>>,
-}
-
-impl Calls {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Call>>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    fn get(&self, call_id: &str) -> Option<Arc<Call>> {
-        self.lock().get(call_id).cloned()
-    }
-
-    /// Ends every call and waits until each has landed.
-    pub(super) async fn end_all(&self) {
-        let calls: Vec<Arc<Call>> = self.lock().values().cloned().collect();
-        for call in &calls {
-            let _ = call.events.send(CallEvent::End).await;
-        }
-        for call in calls {
-            let landed = call.landed.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(landed) = landed {
-                let _ = landed.await;
-            }
-        }
-    }
-}
-
-/// One recording session.
-pub(super) struct Call {
-    call_id: String,
-    /// Where its samples are written (its facts beside them).
-    spool: std::path::PathBuf,
-    company: CompanyId,
-    source: String,
-    peer: SocketAddr,
-    local_tag: String,
-    /// When the INVITE came (Unix ms).
-    started_ms: i64,
-    events: mpsc::Sender<CallEvent>,
-    state: Mutex<CallState>,
-    landed: Mutex<Option<tokio::task::JoinHandle<()>>>,
-}
-
-struct CallState {
-    /// Per offered m-line: its socket's port, if it is recorded.
-    ports: Vec<Option<u16>>,
-    /// The tasks reading the streams' sockets (each owns its socket).
-    receivers: Vec<tokio::task::JoinHandle<()>>,
-    metadata: Option<RecordingMetadata>,
-    /// The last INVITE's CSeq and the answer sent, for retransmissions.
-    answered: (u32, Vec<u8>),
-    acked: bool,
-    /// BYE came (or the server ended the call).
-    ended: bool,
-    /// What the server needs to send a BYE of its own.
-    invite: Request,
-}
-
-impl Call {
-    /// Keeps the call's facts beside its samples, for a restart to land
-    /// them (`land_leftover_calls`).
-    async fn note_facts(&self, metadata: Option<&RecordingMetadata>) {
-        if let Err(err) = facts(self, &self.call_id, metadata, &self.spool)
-            .note()
-            .await
-        {
-            tracing::error!(
-                "cannot keep the facts of call {:?} beside its audio: {err}",
-                self.call_id
-            );
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, CallState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 pub(super) async fn handle(
     core: &Arc<Core>,
     request: Request,
@@ -118,7 +33,13 @@ pub(super) async fn handle(
     sources: Vec<CaptureSource>,
 ) {
     let method = request.method.clone();
-    let call = core.calls.get(&request.call_id);
+    let mut companies: Vec<CompanyId> = sources.iter().map(|s| s.company_id).collect();
+    companies.sort_by_key(|c| c.0);
+    companies.dedup();
+    // The call this request belongs to: same company, same dialog.
+    let found = core.calls.find(&companies, &request.call_id);
+    let call = found.clone().filter(|call| call.owns(&request));
+    let gone = || Some(respond(&request, 481, "Call/Transaction Does Not Exist"));
     let answer = if method == Method::OPTIONS {
         Some(
             request
@@ -132,12 +53,14 @@ pub(super) async fn handle(
                 .done(),
         )
     } else if method == Method::INVITE {
-        match call {
-            Some(call) => reinvite(core, &call, &request, &reply).await,
-            None if request.to_tag.is_some() => {
-                Some(respond(&request, 481, "Call/Transaction Does Not Exist"))
+        match (call, found) {
+            (Some(call), _) => reinvite(core, &call, &request, &reply).await,
+            // The Call-ID is another dialog's (RFC 3261 §8.2.2.2).
+            (None, Some(_)) if request.to_tag.is_none() => {
+                Some(respond(&request, 482, "Loop Detected"))
             }
-            None => invite(core, &request, peer, &reply, &sources).await,
+            (None, _) if request.to_tag.is_some() => gone(),
+            (None, _) => invite(core, &request, peer, &reply, &sources, &companies).await,
         }
     } else if method == Method::ACK {
         if let Some(call) = call {
@@ -151,19 +74,19 @@ pub(super) async fn handle(
                 let _ = call.events.send(CallEvent::End).await;
                 Some(respond(&request, 200, "OK"))
             }
-            None => Some(respond(&request, 481, "Call/Transaction Does Not Exist")),
+            None => gone(),
         }
     } else if method == Method::CANCEL {
         // The INVITE was answered at once: nothing is left to cancel (RFC
         // 3261 §9.2), and the SRC sends BYE.
         match call {
             Some(_) => Some(respond(&request, 200, "OK")),
-            None => Some(respond(&request, 481, "Call/Transaction Does Not Exist")),
+            None => gone(),
         }
     } else if method == Method::UPDATE || method == Method::INFO {
         match call {
             Some(call) => Some(update(&call, &request).await),
-            None => Some(respond(&request, 481, "Call/Transaction Does Not Exist")),
+            None => gone(),
         }
     } else {
         Some(
@@ -178,7 +101,7 @@ pub(super) async fn handle(
     }
 }
 
-fn random_tag() -> String {
+pub(super) fn random_tag() -> String {
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }
 
@@ -211,9 +134,16 @@ fn read_body(request: &Request) -> Result<(Option<Offer>, Option<RecordingMetada
     Ok((offer, metadata))
 }
 
-/// A `Warning` header value (RFC 3261 §20.43), code 399: miscellaneous.
+/// A `Warning` header value (RFC 3261 §20.43), code 399: miscellaneous;
+/// one short line, nothing of the request echoed but what the message says.
 fn warning(err: &dyn std::fmt::Display) -> String {
-    format!("399 callrec \"{}\"", err.to_string().replace('"', "'"))
+    let text: String = err
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() || c == '"' { ' ' } else { c })
+        .take(120)
+        .collect();
+    format!("399 callrec \"{text}\"")
 }
 
 async fn invite(
@@ -222,6 +152,7 @@ async fn invite(
     peer: SocketAddr,
     reply: &Reply,
     sources: &[CaptureSource],
+    companies: &[CompanyId],
 ) -> Option<Vec<u8>> {
     // RFC 7866 §6.1.1: a recording session says `Require: siprec`.
     if !request.lists(&Name::REQUIRE, "siprec") {
@@ -232,9 +163,6 @@ async fn invite(
                 .done(),
         );
     }
-    let mut companies: Vec<CompanyId> = sources.iter().map(|s| s.company_id).collect();
-    companies.sort_by_key(|c| c.0);
-    companies.dedup();
     let [company] = companies[..] else {
         // A source shared by companies needs their numbers to route by
         // (Company settings → Numbers), which this server does not read yet.
@@ -245,7 +173,8 @@ async fn invite(
                 .done(),
         );
     };
-    if !core.within_rate(peer.ip()) {
+    let source = sources.iter().find(|s| s.company_id == company);
+    if !source.is_some_and(|s| core.within_rate(s.id)) {
         metrics::counter!("callrec_capture_refused_total", "reason" => "rate").increment(1);
         return Some(
             request
@@ -255,6 +184,7 @@ async fn invite(
         );
     }
     if core.calls.len() >= core.settings.max_calls {
+        // (Checked again as the call is put in, under the lock.)
         metrics::counter!("callrec_capture_refused_total", "reason" => "busy").increment(1);
         return Some(
             request
@@ -334,31 +264,42 @@ async fn invite(
         call_id: request.call_id.clone(),
         spool: spool.clone(),
         company,
-        source: sources[0].name.clone(),
+        source: sources
+            .iter()
+            .find(|s| s.company_id == company)
+            .map_or_else(String::new, |s| s.name.clone()),
         peer,
+        reply: reply.clone(),
+        from_tag: request.from_tag.clone(),
         local_tag,
         started_ms: core.deps.clock.now_ms(),
         events: events.clone(),
         state: Mutex::new(CallState {
             ports: ports.clone(),
-            receivers: Vec::new(),
+            receivers: HashMap::new(),
             metadata: metadata.clone(),
             answered: (request.cseq, response.clone()),
+            first_cseq: request.cseq,
             acked: false,
             ended: false,
             invite: request.clone(),
         }),
         landed: Mutex::new(None),
     });
-    {
-        let mut calls = core.calls.lock();
-        if calls.contains_key(&request.call_id) {
-            // The same INVITE raced itself (a retransmission): one call.
-            drop(calls);
-            release(core, &ports);
-            return None;
-        }
-        calls.insert(request.call_id.clone(), call.clone());
+    if let Err(existing) = core.calls.insert(call.clone(), core.settings.max_calls) {
+        release(core, &ports);
+        return Some(match existing {
+            // The same INVITE raced itself (a retransmission): one call,
+            // and the winner's answer.
+            Some(existing) => existing.lock().answered.1.clone(),
+            None => {
+                metrics::counter!("callrec_capture_refused_total", "reason" => "busy").increment(1);
+                request
+                    .response(503, "Service Unavailable", None)
+                    .header("Retry-After", "5")
+                    .done()
+            }
+        });
     }
     metrics::gauge!("callrec_capture_calls_active").set(core.calls.len() as f64);
     let _ = events
@@ -372,27 +313,27 @@ async fn invite(
         .zip(sockets)
         .map(|((stream, _), socket)| {
             let srtp = srtp_of(&offer.streams[stream]);
-            tokio::spawn(call::receive(
+            let task = tokio::spawn(call::receive(
                 socket,
                 stream,
                 allowed.clone(),
                 srtp,
                 events.clone(),
-            ))
+            ));
+            (stream, task)
         })
         .collect();
     call.lock().receivers.extend(receivers);
-    call.note_facts(metadata.as_ref()).await;
-    let task = tokio::spawn(run(
-        core.clone(),
-        call.clone(),
-        request.call_id.clone(),
-        receiver,
-        spool,
-    ));
+    landing::note_facts(&call, metadata.as_ref()).await;
+    let task = tokio::spawn(landing::run(core.clone(), call.clone(), receiver));
     *call.landed.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
     if reply.is_udp() {
-        tokio::spawn(retransmit(call.clone(), reply.clone(), request.cseq));
+        tokio::spawn(retransmit(
+            call.clone(),
+            reply.clone(),
+            request.cseq,
+            core.settings.ack_wait,
+        ));
     }
     Some(response)
 }
@@ -421,17 +362,18 @@ fn srtp_of(stream: &crate::sdp::OfferedStream) -> Option<SrtpReceiver> {
     SrtpReceiver::new(&key.inline, key.tag_len()).ok()
 }
 
-fn release(core: &Core, ports: &[Option<u16>]) {
+pub(super) fn release(core: &Core, ports: &[Option<u16>]) {
     for port in ports.iter().flatten() {
         core.ports.give_back(*port);
     }
 }
 
 /// A 2xx to INVITE is sent again over UDP until the ACK comes: T1 doubling
-/// to T2, for 64·T1 (RFC 3261 §13.3.1.4).
-async fn retransmit(call: Arc<Call>, reply: Reply, cseq: u32) {
-    let mut wait = Duration::from_millis(500);
-    let give_up = Instant::now() + Duration::from_secs(32);
+/// to T2, for 64·T1 (RFC 3261 §13.3.1.4). No ACK by then: the server
+/// ends the call (with its BYE).
+async fn retransmit(call: Arc<Call>, reply: Reply, cseq: u32, ack_wait: Duration) {
+    let mut wait = Duration::from_millis(500).min(ack_wait);
+    let give_up = Instant::now() + ack_wait;
     while Instant::now() < give_up {
         tokio::time::sleep(wait).await;
         let again = {
@@ -444,6 +386,14 @@ async fn retransmit(call: Arc<Call>, reply: Reply, cseq: u32) {
             None => return,
         }
         wait = (wait * 2).min(Duration::from_secs(4));
+    }
+    let unconfirmed = {
+        let state = call.lock();
+        !state.acked && !state.ended && state.answered.0 == cseq
+    };
+    if unconfirmed {
+        metrics::counter!("callrec_capture_unacknowledged_total").increment(1);
+        let _ = call.events.send(CallEvent::End).await;
     }
 }
 
@@ -490,6 +440,12 @@ async fn reinvite(
                 None => next.push(None),
             },
             (false, Some(port)) => {
+                // Its reader goes first, closing the socket.
+                let receiver = call.lock().receivers.remove(&index);
+                if let Some(receiver) = receiver {
+                    receiver.abort();
+                    let _ = receiver.await;
+                }
                 core.ports.give_back(port);
                 next.push(None);
             }
@@ -519,7 +475,7 @@ async fn reinvite(
         }
         state.metadata.clone()
     };
-    call.note_facts(metadata.as_ref()).await;
+    landing::note_facts(call, metadata.as_ref()).await;
     let _ = call
         .events
         .send(CallEvent::Layout(call::layout(
@@ -533,18 +489,24 @@ async fn reinvite(
         .into_iter()
         .map(|(index, socket)| {
             let srtp = srtp_of(&offer.streams[index]);
-            tokio::spawn(call::receive(
+            let task = tokio::spawn(call::receive(
                 socket,
                 index,
                 allowed.clone(),
                 srtp,
                 call.events.clone(),
-            ))
+            ));
+            (index, task)
         })
         .collect();
     call.lock().receivers.extend(receivers);
     if reply.is_udp() {
-        tokio::spawn(retransmit(call.clone(), reply.clone(), request.cseq));
+        tokio::spawn(retransmit(
+            call.clone(),
+            reply.clone(),
+            request.cseq,
+            core.settings.ack_wait,
+        ));
     }
     Some(response)
 }
@@ -554,187 +516,10 @@ async fn update(call: &Call, request: &Request) -> Vec<u8> {
     match read_body(request) {
         Ok((_, Some(metadata))) => {
             call.lock().metadata = Some(metadata.clone());
-            call.note_facts(Some(&metadata)).await;
+            landing::note_facts(call, Some(&metadata)).await;
             respond(request, 200, "OK")
         }
         Ok(_) => respond(request, 200, "OK"),
         Err(refusal) => refusal,
-    }
-}
-
-/// Records until the call ends, then lands it and frees its ports.
-async fn run(
-    core: Arc<Core>,
-    call: Arc<Call>,
-    call_id: String,
-    events: mpsc::Receiver<CallEvent>,
-    spool: std::path::PathBuf,
-) {
-    let started = Instant::now();
-    let recorded = call::record(events, spool.clone(), started, core.settings.max_duration).await;
-    let (ended_by_src, ports, metadata, invite) = {
-        let mut state = call.lock();
-        let ended = state.ended;
-        state.ended = true;
-        // Their sockets close with them, so the ports are free again.
-        for receiver in state.receivers.drain(..) {
-            receiver.abort();
-        }
-        (
-            ended,
-            state.ports.clone(),
-            state.metadata.clone(),
-            state.invite.clone(),
-        )
-    };
-    if !ended_by_src {
-        send_bye(&core, &call, &invite).await;
-    }
-    release(&core, &ports);
-    match recorded {
-        Ok(counts) => land(&core, &call, &call_id, metadata.as_ref(), spool, counts).await,
-        Err(err) => tracing::error!("recording call {call_id:?} failed: {err}"),
-    }
-    core.calls.lock().remove(&call_id);
-    metrics::gauge!("callrec_capture_calls_active").set(core.calls.len() as f64);
-}
-
-/// What is known of a call so far: its parties' numbers (the first
-/// participant calls), its session and when it began.
-fn facts(
-    call: &Call,
-    call_id: &str,
-    metadata: Option<&RecordingMetadata>,
-    spool: &std::path::Path,
-) -> CapturedCall {
-    let number = |index: usize| {
-        metadata
-            .and_then(|m| m.participants.get(index))
-            .and_then(|p| p.aor.as_deref())
-            .and_then(number_of)
-            // A party whose number is withheld or not a number at all.
-            .unwrap_or_else(|| "0".to_string())
-    };
-    let started_at = metadata
-        .and_then(|m| m.start_time.as_deref())
-        .filter(|t| callrec_domain::time::parse_rfc3339(t).is_some())
-        .map(str::to_string)
-        .unwrap_or_else(|| callrec_domain::time::format_rfc3339_ms(call.started_ms));
-    CapturedCall {
-        company: call.company,
-        source: call.source.clone(),
-        peer: call.peer.ip().to_string(),
-        session_id: metadata
-            .and_then(|m| m.session_id.clone())
-            .unwrap_or_else(|| call_id.to_string()),
-        started_at,
-        calling: number(0),
-        called: number(1),
-        pcm: spool.to_path_buf(),
-        channels: 2,
-        rate: crate::mix::RATE as u32,
-        marks: Vec::new(),
-        incomplete: false,
-    }
-}
-
-async fn land(
-    core: &Core,
-    call: &Call,
-    call_id: &str,
-    metadata: Option<&RecordingMetadata>,
-    spool: std::path::PathBuf,
-    counts: Counts,
-) {
-    let mut captured = facts(call, call_id, metadata, &spool);
-    captured.marks = counts.marks.clone();
-    let deps = &core.deps;
-    match land_call(
-        &deps.store,
-        &deps.blobs,
-        &deps.keys,
-        &captured,
-        deps.clock.now(),
-    )
-    .await
-    {
-        Ok(stored) => {
-            metrics::counter!("callrec_capture_calls_total").increment(1);
-            tracing::info!(
-                "captured call {} from {:?}: {} packets ({} late, {} dropped), {} s{}",
-                stored.recording.id.as_str(),
-                call.source,
-                counts.packets,
-                counts.late,
-                counts.dropped,
-                counts.frames / crate::mix::RATE,
-                if stored.created {
-                    ""
-                } else {
-                    " (already stored: the same session)"
-                }
-            );
-        }
-        Err(err) => tracing::error!("storing captured call {call_id:?} failed: {err}"),
-    }
-    // Landed or not, the samples stay only while a retry could use them:
-    // a failure to store is logged above and the file is kept for the
-    // next start to land.
-}
-
-/// `2001` of `sip:2001@pbx`, `+15551234567` of `tel:+1-555-123-4567`.
-fn number_of(aor: &str) -> Option<String> {
-    let aor = aor.trim().trim_start_matches('<').trim_end_matches('>');
-    let rest = aor
-        .strip_prefix("sip:")
-        .or_else(|| aor.strip_prefix("sips:"))
-        .map(|r| r.split('@').next().unwrap_or_default())
-        .or_else(|| aor.strip_prefix("tel:"))?;
-    let user = rest.split(';').next().unwrap_or_default();
-    PhoneNumber::parse("number", user)
-        .ok()
-        .map(|n| n.as_str().to_string())
-}
-
-/// The server ends a call itself (it reached the longest allowed).
-async fn send_bye(core: &Core, call: &Call, invite: &Request) {
-    let target = invite
-        .header(&Name::CONTACT)
-        .and_then(|c| c.split('<').nth(1).and_then(|c| c.split('>').next()))
-        .unwrap_or(&invite.uri)
-        .to_string();
-    let from = invite.header(&Name::FROM).unwrap_or_default();
-    let to = invite.header(&Name::TO).unwrap_or_default();
-    let local = core.local_ip_toward(call.peer);
-    let bye = format!(
-        "BYE {target} SIP/2.0\r\nVia: SIP/2.0/UDP {};branch=z9hG4bK{}\r\nFrom: {to};tag={}\r\nTo: {from}\r\nCall-ID: {}\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-        SocketAddr::new(local, core.settings.listen.port()),
-        random_tag(),
-        call.local_tag,
-        invite.call_id
-    );
-    let _ = core.udp.send_to(bye.as_bytes(), call.peer).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_come_from_the_participants_addresses() {
-        assert_eq!(
-            number_of("sip:2001@pbx.example.com").as_deref(),
-            Some("2001")
-        );
-        assert_eq!(
-            number_of("tel:+1-555-123-4567").as_deref(),
-            Some("+15551234567")
-        );
-        assert_eq!(
-            number_of("<sips:+442079460000@sbc;user=phone>").as_deref(),
-            Some("+442079460000")
-        );
-        assert_eq!(number_of("sip:anonymous@anonymous.invalid"), None);
-        assert_eq!(number_of("mailto:x@y"), None);
     }
 }

@@ -7,7 +7,9 @@
 //! any call state.
 
 mod call;
+mod calls;
 mod dialog;
+mod landing;
 pub mod ports;
 mod tls;
 mod transport;
@@ -16,14 +18,14 @@ use crate::sip::message::{self, Message, Request};
 use callrec_app::sealing::DataKeys;
 use callrec_app::Clock;
 use callrec_store::{BlobStore, CaptureSource, Store};
-use dialog::Calls;
+use calls::Calls;
 use ports::{PortRange, Ports};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 use tokio::net::{TcpListener, UdpSocket};
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 /// The recording server's settings (`callrec serve`'s `CALLREC_SIPREC_*`,
 /// `CALLREC_RTP_PORTS`, `CALLREC_CAPTURE_*`).
@@ -39,6 +41,19 @@ pub struct CaptureSettings {
     pub invites_per_second: u32,
     /// SIP over TLS as well, when set.
     pub tls: Option<TlsSettings>,
+    /// How long an answered INVITE waits for its ACK before the server
+    /// ends the call ([`CaptureSettings::ACK_WAIT`], 64·T1).
+    pub ack_wait: Duration,
+    /// How long a call's streams (not paused) may bring nothing before
+    /// the server ends it ([`CaptureSettings::SILENCE_LIMIT`]).
+    pub silence_limit: Duration,
+}
+
+impl CaptureSettings {
+    /// RFC 3261 §13.3.1.4: 64·T1.
+    pub const ACK_WAIT: Duration = Duration::from_secs(32);
+    /// An SRC sends RTP all through a call (comfort noise when quiet).
+    pub const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 }
 
 /// `CALLREC_SIPREC_TLS_LISTEN` and the certificate it presents.
@@ -104,13 +119,19 @@ impl CaptureServer {
         let core = Arc::new(Core {
             ports: Ports::new(settings.rtp_ports, settings.listen.ip()),
             calls: Calls::default(),
-            sources: Mutex::new(None),
+            sources: RwLock::new(Arc::new(Vec::new())),
             rates: Mutex::new(HashMap::new()),
-            udp: udp.clone(),
+            refusals: Mutex::new((0, 0)),
+            datagrams: Arc::new(Semaphore::new(DATAGRAMS_AT_ONCE)),
+            connections: Arc::new(Semaphore::new(CONNECTIONS_AT_ONCE)),
             settings,
             deps,
         });
+        core.refresh_sources()
+            .await
+            .map_err(std::io::Error::other)?;
         let (stop, stopped) = watch::channel(false);
+        tokio::spawn(refresh(core.clone(), stopped.clone()));
         tokio::spawn(transport::serve_udp(core.clone(), udp, stopped.clone()));
         let tls_address = match tls {
             Some((acceptor, listener)) => {
@@ -147,25 +168,37 @@ impl CaptureServer {
     }
 }
 
-/// How long the list of sources is trusted before it is read again.
+/// How often the list of sources is read again.
 const SOURCES_FRESH: Duration = Duration::from_secs(2);
+/// 403s sent a second at most (more strangers are dropped unanswered).
+const REFUSALS_PER_SECOND: u32 = 100;
+/// Datagrams handled at once; more are dropped (UDP is lossy anyway).
+const DATAGRAMS_AT_ONCE: usize = 256;
+/// TCP and TLS connections held at once.
+pub(crate) const CONNECTIONS_AT_ONCE: usize = 1024;
 
 pub(crate) struct Core {
     settings: CaptureSettings,
     deps: CaptureDeps,
     ports: Ports,
     calls: Calls,
-    sources: Mutex<Option<(Instant, Arc<Vec<CaptureSource>>)>>,
-    /// New calls per source address in the current second.
-    rates: Mutex<HashMap<IpAddr, (u64, u32)>>,
-    udp: Arc<UdpSocket>,
+    /// The recording sources of enabled companies, read every
+    /// [`SOURCES_FRESH`].
+    sources: RwLock<Arc<Vec<CaptureSource>>>,
+    /// New calls per source in the current second.
+    rates: Mutex<HashMap<i64, (u64, u32)>>,
+    /// 403s sent in the current second.
+    refusals: Mutex<(u64, u32)>,
+    pub(crate) datagrams: Arc<Semaphore>,
+    pub(crate) connections: Arc<Semaphore>,
 }
 
 /// Where a response goes back.
 #[derive(Clone)]
 pub(crate) enum Reply {
     Udp(Arc<UdpSocket>, SocketAddr),
-    Tcp(tokio::sync::mpsc::Sender<Vec<u8>>),
+    /// A TCP or TLS connection (named as Via names it).
+    Stream(tokio::sync::mpsc::Sender<Vec<u8>>, &'static str),
 }
 
 impl Reply {
@@ -174,7 +207,7 @@ impl Reply {
             Reply::Udp(socket, peer) => {
                 let _ = socket.send_to(&bytes, peer).await;
             }
-            Reply::Tcp(sender) => {
+            Reply::Stream(sender, _) => {
                 let _ = sender.send(bytes).await;
             }
         }
@@ -183,42 +216,54 @@ impl Reply {
     pub(crate) fn is_udp(&self) -> bool {
         matches!(self, Reply::Udp(..))
     }
+
+    /// The transport as a Via header names it.
+    pub(crate) fn transport(&self) -> &'static str {
+        match self {
+            Reply::Udp(..) => "UDP",
+            Reply::Stream(_, transport) => transport,
+        }
+    }
 }
 
 impl Core {
-    /// The sources `ip` belongs to (empty: a stranger).
-    async fn sources_of(&self, ip: IpAddr) -> Vec<CaptureSource> {
-        let cached = self
+    /// The sources `ip` belongs to (empty: a stranger), from the list in
+    /// memory: no request waits for the database.
+    pub(crate) fn sources_of(&self, ip: IpAddr) -> Vec<CaptureSource> {
+        let list = self
             .sources
-            .lock()
+            .read()
             .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < SOURCES_FRESH)
-            .map(|(_, list)| list.clone());
-        let list = match cached {
-            Some(list) => list,
-            None => match self.deps.store.capture_sources(None).await {
-                Ok(list) => {
-                    let list = Arc::new(list);
-                    *self.sources.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some((Instant::now(), list.clone()));
-                    list
-                }
-                Err(err) => {
-                    tracing::error!("reading the recording sources failed: {err}");
-                    return Vec::new();
-                }
-            },
-        };
+            .clone();
         list.iter().filter(|s| s.admits(ip)).cloned().collect()
     }
 
-    /// Whether `ip` may start another call this second.
-    fn within_rate(&self, ip: IpAddr) -> bool {
+    /// Reads the sources of enabled companies again.
+    async fn refresh_sources(&self) -> Result<(), callrec_store::StoreError> {
+        let list = Arc::new(self.deps.store.active_capture_sources().await?);
+        *self.sources.write().unwrap_or_else(|e| e.into_inner()) = list;
+        Ok(())
+    }
+
+    /// Whether another 403 may be sent this second (a stranger's spoofed
+    /// datagrams must not turn the server into a reflector).
+    fn may_refuse(&self) -> bool {
+        let second = self.deps.clock.now() as u64;
+        let mut refusals = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+        if refusals.0 != second {
+            *refusals = (second, 0);
+        }
+        refusals.1 += 1;
+        refusals.1 <= REFUSALS_PER_SECOND
+    }
+
+    /// Whether recording source `source` may start another call this
+    /// second (counted per source, not per address: a /8 is one source).
+    fn within_rate(&self, source: i64) -> bool {
         let second = self.deps.clock.now() as u64;
         let mut rates = self.rates.lock().unwrap_or_else(|e| e.into_inner());
         rates.retain(|_, (at, _)| *at == second);
-        let entry = rates.entry(ip).or_insert((second, 0));
+        let entry = rates.entry(source).or_insert((second, 0));
         entry.1 += 1;
         entry.1 <= self.settings.invites_per_second
     }
@@ -239,9 +284,9 @@ impl Core {
                 return;
             }
         };
-        let sources = self.sources_of(peer.ip()).await;
+        let sources = self.sources_of(peer.ip());
         // An ACK is never answered (RFC 3261 §17.1.1.3), a stranger's neither.
-        if sources.is_empty() && request.method != ezk_sip_types::Method::ACK {
+        if sources.is_empty() && request.method != ezk_sip_types::Method::ACK && self.may_refuse() {
             metrics::counter!("callrec_capture_refused_total", "reason" => "unknown_source")
                 .increment(1);
             reply
@@ -272,6 +317,21 @@ impl Core {
             socket.local_addr()
         });
         probe.map(|a| a.ip()).unwrap_or(bound)
+    }
+}
+
+/// Reads the sources again every [`SOURCES_FRESH`] until stopped.
+async fn refresh(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(SOURCES_FRESH);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(err) = core.refresh_sources().await {
+                    tracing::warn!("reading the recording sources failed (the last list stays): {err}");
+                }
+            }
+            _ = stop.changed() => return,
+        }
     }
 }
 

@@ -23,10 +23,17 @@ pub(super) async fn serve_udp(
         tokio::select! {
             received = socket.recv_from(&mut buffer) => {
                 let Ok((length, peer)) = received else { continue };
+                let Ok(permit) = core.datagrams.clone().try_acquire_owned() else {
+                    metrics::counter!("callrec_capture_dropped_total", "reason" => "busy").increment(1);
+                    continue;
+                };
                 let bytes = buffer[..length].to_vec();
                 let core = core.clone();
                 let reply = Reply::Udp(socket.clone(), peer);
-                tokio::spawn(async move { core.handle(&bytes, peer, reply).await });
+                tokio::spawn(async move {
+                    core.handle(&bytes, peer, reply).await;
+                    drop(permit);
+                });
             }
             _ = stop.changed() => return,
         }
@@ -42,8 +49,12 @@ pub(super) async fn serve_tcp(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
+                let Some(permit) = admit(&core, peer) else { continue };
                 let core = core.clone();
-                tokio::spawn(async move { connection(core, stream, peer).await });
+                tokio::spawn(async move {
+                    connection(core, stream, peer, "TCP").await;
+                    drop(permit);
+                });
             }
             _ = stop.changed() => return,
         }
@@ -62,12 +73,14 @@ pub(super) async fn serve_tls(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
+                let Some(permit) = admit(&core, peer) else { continue };
                 let (core, acceptor) = (core.clone(), acceptor.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => connection(core, tls, peer).await,
+                        Ok(Ok(tls)) => connection(core, tls, peer, "TLS").await,
                         _ => metrics::counter!("callrec_capture_tls_failed_total").increment(1),
                     }
+                    drop(permit);
                 });
             }
             _ = stop.changed() => return,
@@ -75,11 +88,31 @@ pub(super) async fn serve_tls(
     }
 }
 
+/// A connection is kept only from a recording source, and while fewer
+/// than [`super::CONNECTIONS_AT_ONCE`] are open: anyone else's is closed
+/// at once, before a byte is read.
+fn admit(core: &Core, peer: std::net::SocketAddr) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    if core.sources_of(peer.ip()).is_empty() {
+        metrics::counter!("callrec_capture_refused_total", "reason" => "unknown_source")
+            .increment(1);
+        return None;
+    }
+    let permit = core.connections.clone().try_acquire_owned().ok();
+    if permit.is_none() {
+        metrics::counter!("callrec_capture_dropped_total", "reason" => "connections").increment(1);
+    }
+    permit
+}
+
 /// How long a TLS handshake may take.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
-async fn connection<S>(core: Arc<Core>, stream: S, peer: std::net::SocketAddr)
-where
+async fn connection<S>(
+    core: Arc<Core>,
+    stream: S,
+    peer: std::net::SocketAddr,
+    transport: &'static str,
+) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (mut read, mut write) = tokio::io::split(stream);
@@ -91,7 +124,7 @@ where
             }
         }
     });
-    let reply = Reply::Tcp(sender);
+    let reply = Reply::Stream(sender, transport);
     let mut buffer: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     loop {

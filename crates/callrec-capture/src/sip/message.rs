@@ -72,7 +72,7 @@ pub fn frame_length(buffer: &[u8]) -> Result<Option<usize>, SipError> {
         .get_named::<ContentLength>()
         .map_err(|_| SipError::Header("Content-Length"))?
         .0;
-    let total = head_end + length;
+    let total = head_end.saturating_add(length);
     if total > MAX_MESSAGE_BYTES {
         return Err(SipError::TooLarge);
     }

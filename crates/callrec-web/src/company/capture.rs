@@ -10,7 +10,8 @@ use crate::session::CurrentUser;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use callrec_app::capture;
+use callrec_app::capture::{self, Sharing};
+use callrec_domain::permissions::DataScope;
 
 pub(super) async fn change(
     State(state): State<AppState>,
@@ -32,11 +33,19 @@ pub(super) async fn change(
             "source-removed"
         }
         _ => {
+            // Global users run the portal: they may share an SBC between
+            // companies; a company's administrator claims only free addresses.
+            let sharing = if current.actor.scope() == DataScope::Everything {
+                Sharing::MayShare
+            } else {
+                Sharing::OwnOnly
+            };
             capture::add_source(
                 &state.store,
                 &company,
                 Some(form.get("name")),
                 form.get("address"),
+                sharing,
                 &audit,
             )
             .await?;

@@ -52,12 +52,19 @@ backend_tests! {
         assert_eq!(location(&response), format!("/company-settings?company={globex_id}&done=source-added#capture-title"));
         assert_eq!(app.store.capture_sources(Some(seed.globex.id)).await.unwrap().len(), 1);
 
+        // Globex's administrator cannot claim Acme's SBC (nor a range
+        // holding it); the operator can share one between companies.
+        let (status, page) = globex.post_text("/company-settings/capture", &[("change", "add"), ("address", "192.0.2.0/24")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("overlaps 192.0.2.10/32 used by another company"), "{page}");
+        let response = root.post("/company-settings/capture", &[("company", &globex_id), ("change", "add"), ("address", "192.0.2.10")]).await;
+        assert!(location(&response).contains("done=source-added"));
         let response = admin.post("/company-settings/capture", &[("change", "remove"), ("source_id", &london)]).await;
         assert_eq!(location(&response), "/company-settings?done=source-removed#capture-title");
         assert_eq!(admin.post("/company-settings/capture", &[("change", "remove"), ("source_id", &london)]).await.status(), 404);
         let added = app.store.audit_entries(&AuditQuery { action: Some("capture.source_added".into()), limit: 10, ..Default::default() }).await.unwrap();
         let removed = app.store.audit_entries(&AuditQuery { action: Some("capture.source_removed".into()), limit: 10, ..Default::default() }).await.unwrap();
-        assert_eq!((added.len(), removed.len()), (3, 1));
+        assert_eq!((added.len(), removed.len()), (4, 1));
         assert!(removed[0].details.contains("London SBC") && removed[0].details.contains("192.0.2.10/32"));
     }
 }

@@ -5,7 +5,7 @@ use super::admin::company_named;
 use crate::cli::CaptureCommand;
 use crate::error::CliError;
 use callrec_app::audit::AuditContext;
-use callrec_app::capture::{add_source, parse_source_address, remove_source};
+use callrec_app::capture::{add_source, parse_source_address, remove_source, Sharing};
 use callrec_domain::time::format_utc;
 use callrec_store::Store;
 
@@ -22,6 +22,8 @@ pub async fn run(store: &Store, command: CaptureCommand) -> Result<(), CliError>
                 &company,
                 name.as_deref(),
                 &address,
+                // The operator may share an SBC between companies.
+                Sharing::MayShare,
                 &AuditContext::command_line(),
             )
             .await?;

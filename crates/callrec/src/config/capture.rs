@@ -63,6 +63,8 @@ impl Config {
             max_duration: Duration::from_secs(hours * 3600),
             invites_per_second,
             tls: self.capture_tls(args, listen)?,
+            ack_wait: CaptureSettings::ACK_WAIT,
+            silence_limit: CaptureSettings::SILENCE_LIMIT,
         }))
     }
 

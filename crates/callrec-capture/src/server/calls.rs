@@ -1,0 +1,137 @@
+//! The calls this node records, by company and Call-ID, and which
+//! requests belong to them: a request in a call's dialog carries the
+//! From-tag of its INVITE and the To-tag the server chose (RFC 3261
+//! §12.2.2), from the same company's source. Anything else is not the
+//! call's (481), so no other source, and no one guessing a Call-ID,
+//! can end, change or feed another's call.
+
+use super::call::CallEvent;
+use super::Reply;
+use crate::metadata::RecordingMetadata;
+use crate::sip::message::Request;
+use callrec_domain::CompanyId;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+type Key = (CompanyId, String);
+
+#[derive(Default)]
+pub(super) struct Calls {
+    map: Mutex<HashMap<Key, Arc<Call>>>,
+}
+
+impl Calls {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<Call>>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The call of one of `companies` with this Call-ID, if any.
+    pub(super) fn find(&self, companies: &[CompanyId], call_id: &str) -> Option<Arc<Call>> {
+        let calls = self.lock();
+        companies
+            .iter()
+            .find_map(|company| calls.get(&(*company, call_id.to_string())).cloned())
+    }
+
+    /// Puts `call` in, unless a call of its company has its Call-ID
+    /// already (then that one is returned) or `max` calls are recorded.
+    pub(super) fn insert(&self, call: Arc<Call>, max: usize) -> Result<(), Option<Arc<Call>>> {
+        let mut calls = self.lock();
+        let key = (call.company, call.call_id.clone());
+        if let Some(existing) = calls.get(&key) {
+            return Err(Some(existing.clone()));
+        }
+        // Checked under the lock: racing INVITEs never pass the limit.
+        if calls.len() >= max {
+            return Err(None);
+        }
+        calls.insert(key, call);
+        Ok(())
+    }
+
+    pub(super) fn remove(&self, call: &Call) {
+        self.lock().remove(&(call.company, call.call_id.clone()));
+    }
+
+    /// Ends every call and waits until each has landed.
+    pub(super) async fn end_all(&self) {
+        let calls: Vec<Arc<Call>> = self.lock().values().cloned().collect();
+        for call in &calls {
+            let _ = call.events.send(CallEvent::End).await;
+        }
+        for call in calls {
+            let landed = call.landed.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(landed) = landed {
+                let _ = landed.await;
+            }
+        }
+    }
+}
+
+/// One recording session.
+pub(super) struct Call {
+    pub(super) call_id: String,
+    /// Where its samples are written (its facts beside them).
+    pub(super) spool: std::path::PathBuf,
+    pub(super) company: CompanyId,
+    pub(super) source: String,
+    pub(super) peer: SocketAddr,
+    /// How the SRC reached the server (a BYE of the server's goes back so).
+    pub(super) reply: Reply,
+    /// The SRC's tag (From of the INVITE) and the server's (To).
+    pub(super) from_tag: Option<String>,
+    pub(super) local_tag: String,
+    /// When the INVITE came (Unix ms).
+    pub(super) started_ms: i64,
+    pub(super) events: mpsc::Sender<CallEvent>,
+    pub(super) state: Mutex<CallState>,
+    pub(super) landed: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+pub(super) struct CallState {
+    /// Per offered m-line: its socket's port, if it is recorded.
+    pub(super) ports: Vec<Option<u16>>,
+    /// The tasks reading the streams' sockets, by m-line (each owns its
+    /// socket: aborting it frees the port).
+    pub(super) receivers: HashMap<usize, tokio::task::JoinHandle<()>>,
+    pub(super) metadata: Option<RecordingMetadata>,
+    /// The last INVITE's CSeq and the answer sent, for retransmissions.
+    pub(super) answered: (u32, Vec<u8>),
+    /// The first INVITE's CSeq (its retransmissions carry it and no To-tag).
+    pub(super) first_cseq: u32,
+    pub(super) acked: bool,
+    /// BYE came (or the server ended the call).
+    pub(super) ended: bool,
+    /// What the server needs to send a BYE of its own.
+    pub(super) invite: Request,
+}
+
+impl Call {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, CallState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether `request` is in this call's dialog: the INVITE's From-tag,
+    /// and the server's To-tag (none only on a retransmitted first
+    /// INVITE or its CANCEL).
+    pub(super) fn owns(&self, request: &Request) -> bool {
+        if request.from_tag != self.from_tag {
+            return false;
+        }
+        match &request.to_tag {
+            Some(tag) => *tag == self.local_tag,
+            None => {
+                let first = self.lock().first_cseq;
+                request.cseq == first
+                    && (request.method == ezk_sip_types::Method::INVITE
+                        || request.method == ezk_sip_types::Method::CANCEL)
+            }
+        }
+    }
+}
