@@ -2,7 +2,7 @@
 //! capture on Company settings (whoever may change the company's
 //! settings): the SBCs whose calls the recording server takes.
 
-use super::settings::{back_to, posted};
+use super::settings::{back_to, posted, render, Refused};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
@@ -40,7 +40,7 @@ pub(super) async fn change(
             } else {
                 Sharing::OwnOnly
             };
-            capture::add_source(
+            let added = capture::add_source(
                 &state.store,
                 &company,
                 Some(form.get("name")),
@@ -48,8 +48,20 @@ pub(super) async fn change(
                 sharing,
                 &audit,
             )
-            .await?;
-            "source-added"
+            .await;
+            match added {
+                Ok(_) => "source-added",
+                // The page again, the reason beside the form, what was typed kept.
+                Err(callrec_app::Error::Invalid(error)) => {
+                    let refused = Refused::Capture {
+                        message: error.message,
+                        address: form.get("address").to_string(),
+                        name: form.get("name").to_string(),
+                    };
+                    return render(&state, &current, Some(company), Some(refused), None).await;
+                }
+                Err(other) => return Err(other.into()),
+            }
         }
     };
     Ok(Redirect::to(&format!(

@@ -44,6 +44,9 @@ struct SettingsPage {
     /// The SBCs allowed to send the company's calls (Call capture), with
     /// when each was added in the user's time zone.
     sources: Vec<(callrec_store::CaptureSource, String)>,
+    /// Why Add source was refused, and the address and name typed.
+    capture_error: Option<String>,
+    capture_typed: (String, String),
     retentions: Vec<crate::layout::Choice>,
     /// The number in the days box.
     retention_days: String,
@@ -55,7 +58,7 @@ struct SettingsPage {
     waiting: Option<(String, String)>,
 }
 
-struct ShorterRetention {
+pub(super) struct ShorterRetention {
     zone: String,
     country: String,
     retention: String,
@@ -95,13 +98,34 @@ async fn target(
     ))
 }
 
-async fn render(
+/// A refused form, and the part of the page it belongs to.
+pub(super) enum Refused {
+    /// The settings form at the top.
+    Settings(String),
+    /// Add source under Call capture, with what was typed.
+    Capture {
+        message: String,
+        address: String,
+        name: String,
+    },
+}
+
+pub(super) async fn render(
     state: &AppState,
     current: &CurrentUser,
     company: Option<Company>,
-    error: Option<String>,
+    refused: Option<Refused>,
     confirm: Option<ShorterRetention>,
 ) -> Result<Response, AppError> {
+    let (error, capture_error, capture_typed) = match refused {
+        Some(Refused::Settings(message)) => (Some(message), None, (String::new(), String::new())),
+        Some(Refused::Capture {
+            message,
+            address,
+            name,
+        }) => (None, Some(message), (address, name)),
+        None => (None, None, (String::new(), String::new())),
+    };
     let default_zone = state.config.default_time_zone.name().to_string();
     let companies = match company {
         Some(_) => Vec::new(),
@@ -160,7 +184,7 @@ async fn render(
                 .unwrap_or_default(),
         ),
     );
-    let status = if error.is_some() {
+    let status = if error.is_some() || capture_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -185,6 +209,8 @@ async fn render(
     let page = SettingsPage {
         tags,
         sources,
+        capture_error,
+        capture_typed,
         chrome: Chrome::new(current, "Company settings", Some(MenuItem::CompanySettings)),
         companies,
         company,
@@ -234,7 +260,14 @@ pub(super) async fn save(
         name => match Zone::parse(name) {
             Ok(zone) => Some(zone),
             Err(error) => {
-                return render(&state, &current, Some(company), Some(error.message), None).await
+                return render(
+                    &state,
+                    &current,
+                    Some(company),
+                    Some(Refused::Settings(error.message)),
+                    None,
+                )
+                .await
             }
         },
     };
@@ -249,7 +282,14 @@ pub(super) async fn save(
             Ok(country) => Some(country),
             Err(_) => {
                 let error = "Choose the country for phone numbers from the list.";
-                return render(&state, &current, Some(company), Some(error.into()), None).await;
+                return render(
+                    &state,
+                    &current,
+                    Some(company),
+                    Some(Refused::Settings(error.into())),
+                    None,
+                )
+                .await;
             }
         },
     };
@@ -258,7 +298,14 @@ pub(super) async fn save(
         choice => match Retention::from_form(choice, form.get("retention_days")) {
             Ok(retention) => retention,
             Err(error) => {
-                return render(&state, &current, Some(company), Some(error.message), None).await
+                return render(
+                    &state,
+                    &current,
+                    Some(company),
+                    Some(Refused::Settings(error.message)),
+                    None,
+                )
+                .await
             }
         },
     };
@@ -272,7 +319,14 @@ pub(super) async fn save(
     if retention.compared_with(in_force) == RetentionChange::Shorter {
         if !may_shorten(Some(&current.actor)) {
             let error = "A shorter retention deletes recordings: it needs Access to Delete Recordings as well. Ask someone who has it, or choose a longer period.";
-            return render(&state, &current, Some(company), Some(error.into()), None).await;
+            return render(
+                &state,
+                &current,
+                Some(company),
+                Some(Refused::Settings(error.into())),
+                None,
+            )
+            .await;
         }
         if form.get("confirm") != "1" {
             let from = current.now + i64::from(notice_days) * 86_400;
@@ -334,7 +388,14 @@ pub(super) async fn save(
         Ok(RetentionSaved::Scheduled { .. }) => "retention-scheduled",
         Ok(_) => "settings-saved",
         Err(callrec_app::Error::Invalid(error)) => {
-            return render(&state, &current, Some(company), Some(error.message), None).await
+            return render(
+                &state,
+                &current,
+                Some(company),
+                Some(Refused::Settings(error.message)),
+                None,
+            )
+            .await
         }
         Err(other) => return Err(other.into()),
     };

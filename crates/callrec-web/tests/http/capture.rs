@@ -5,7 +5,9 @@
 //! audited.
 
 use crate::harness::*;
+use crate::recordings::{token_for, upload, wav};
 use callrec_store::{backend_tests, AuditQuery};
+use serde_json::json;
 
 backend_tests! {
     async fn recording_sources_are_the_companys_own(db) {
@@ -33,9 +35,12 @@ backend_tests! {
             ("0.0.0.0/0", "too wide"),
             ("", "is not an IP address"),
         ] {
-            let (status, page) = admin.post_text("/company-settings/capture", &[("change", "add"), ("address", address)]).await;
+            let (status, page) = admin.post_text("/company-settings/capture", &[("change", "add"), ("address", address), ("name", "Typed name")]).await;
             assert_eq!(status, 422, "{address:?}");
-            assert!(page.contains(message), "{address:?}: {message}");
+            // The settings page again: the reason beside Add source, what was typed kept.
+            let section = &page[page.find("id=\"capture-title\"").expect("the Call capture section")..];
+            assert!(section.contains("role=\"alert\"") && section.contains(message), "{address:?}: {message}");
+            assert!(section.contains(&format!("value=\"{address}\"")) && section.contains("value=\"Typed name\""));
         }
 
         let sources = app.store.capture_sources(Some(seed.acme.id)).await.unwrap();
@@ -66,5 +71,40 @@ backend_tests! {
         let removed = app.store.audit_entries(&AuditQuery { action: Some("capture.source_removed".into()), limit: 10, ..Default::default() }).await.unwrap();
         assert_eq!((added.len(), removed.len()), (4, 1));
         assert!(removed[0].details.contains("London SBC") && removed[0].details.contains("192.0.2.10/32"));
+    }
+}
+
+backend_tests! {
+    async fn what_the_phone_system_marked_is_on_the_recordings_page(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let meta = json!({"started_at": "2026-12-07T10:00:00Z", "direction": "inbound", "from": "+15551230001", "to": "2001"});
+        let (status, body) = upload(&app, &token, meta, wav(8000 * 60), "call.wav").await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_str().unwrap().to_string();
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(!page.contains("Marked by the phone system") && !page.contains("Incomplete"), "an upload has no marks");
+        // Marks as the recording server writes them with a captured call.
+        callrec_store::testing::execute(&app.store, &format!(
+            "INSERT INTO recording_marks (recording_id, kind, start_ms, end_ms) VALUES \
+             ('{id}', 'paused', 12000, 45500), ('{id}', 'key_press', 30000, 30000), ('{id}', 'incomplete', 59000, 59000)"
+        )).await.unwrap();
+        let (_, page) = admin.get_text(&format!("/recordings/{id}")).await;
+        assert!(page.contains("<span class=\"badge warning\">Incomplete</span>"), "{page}");
+        assert!(page.contains("data-span-from=\"12\" data-span-to=\"45.5\""), "the pause is shaded on the waveform");
+        assert!(page.contains("0:12–0:45") && page.contains("Paused by the phone system"));
+        assert!(page.contains("0:30") && page.contains("Key pressed (digits not recorded)"));
+        // The API says the same.
+        let detail: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/recordings/{id}", app.address))
+            .bearer_auth(crate::recordings::token_with(&app, &seed.acme, "reader", "recordings:read").await)
+            .send().await.unwrap().json().await.unwrap();
+        assert_eq!(detail["marks"], json!([
+            {"kind": "paused", "start_ms": 12000, "end_ms": 45500},
+            {"kind": "key_press", "start_ms": 30000, "end_ms": 30000},
+            {"kind": "incomplete", "start_ms": 59000, "end_ms": 59000},
+        ]));
     }
 }
