@@ -309,33 +309,49 @@ async fn invite(
         )))
         .await;
     let streams = ports.iter().enumerate().filter(|(_, port)| port.is_some());
-    let receivers: Vec<_> = streams
-        .zip(sockets)
-        .map(|((stream, _), socket)| {
+    let sockets = streams.map(|(stream, _)| stream).zip(sockets).collect();
+    read_streams(&call, &offer, sockets, &allowed);
+    landing::note_facts(&call, metadata.as_ref()).await;
+    let task = tokio::spawn(landing::run(core.clone(), call.clone(), receiver));
+    *call.landed.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+    await_ack(core, &call, reply, request.cseq);
+    Some(response)
+}
+
+/// Reads each stream's socket for the call, SRTP opened as it comes.
+fn read_streams(
+    call: &Call,
+    offer: &Offer,
+    sockets: Vec<(usize, Arc<tokio::net::UdpSocket>)>,
+    allowed: &[std::net::IpAddr],
+) {
+    let receivers: Vec<_> = sockets
+        .into_iter()
+        .map(|(stream, socket)| {
             let srtp = srtp_of(&offer.streams[stream]);
             let task = tokio::spawn(call::receive(
                 socket,
                 stream,
-                allowed.clone(),
+                allowed.to_vec(),
                 srtp,
-                events.clone(),
+                call.events.clone(),
             ));
             (stream, task)
         })
         .collect();
     call.lock().receivers.extend(receivers);
-    landing::note_facts(&call, metadata.as_ref()).await;
-    let task = tokio::spawn(landing::run(core.clone(), call.clone(), receiver));
-    *call.landed.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+}
+
+/// Over UDP the answer goes again until the ACK comes.
+fn await_ack(core: &Core, call: &Arc<Call>, reply: &Reply, cseq: u32) {
     if reply.is_udp() {
         tokio::spawn(retransmit(
             call.clone(),
             reply.clone(),
-            request.cseq,
+            cseq,
             core.settings.ack_wait,
         ));
     }
-    Some(response)
 }
 
 /// What each stream is answered: its port, and for SRTP a key of ours
@@ -485,29 +501,8 @@ async fn reinvite(
         .await;
     let mut allowed: Vec<_> = offer.streams.iter().filter_map(|s| s.address).collect();
     allowed.push(call.peer.ip());
-    let receivers: Vec<_> = new_sockets
-        .into_iter()
-        .map(|(index, socket)| {
-            let srtp = srtp_of(&offer.streams[index]);
-            let task = tokio::spawn(call::receive(
-                socket,
-                index,
-                allowed.clone(),
-                srtp,
-                call.events.clone(),
-            ));
-            (index, task)
-        })
-        .collect();
-    call.lock().receivers.extend(receivers);
-    if reply.is_udp() {
-        tokio::spawn(retransmit(
-            call.clone(),
-            reply.clone(),
-            request.cseq,
-            core.settings.ack_wait,
-        ));
-    }
+    read_streams(call, &offer, new_sockets, &allowed);
+    await_ack(core, call, reply, request.cseq);
     Some(response)
 }
 

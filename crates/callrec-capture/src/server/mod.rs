@@ -136,17 +136,17 @@ impl CaptureServer {
         let tls_address = match tls {
             Some((acceptor, listener)) => {
                 let address = listener.local_addr()?;
-                tokio::spawn(transport::serve_tls(
+                tokio::spawn(transport::serve_stream(
                     core.clone(),
                     listener,
-                    acceptor,
+                    Some(acceptor),
                     stopped.clone(),
                 ));
                 Some(address)
             }
             None => None,
         };
-        tokio::spawn(transport::serve_tcp(core.clone(), tcp, stopped));
+        tokio::spawn(transport::serve_stream(core.clone(), tcp, None, stopped));
         Ok(CaptureServer {
             udp_address,
             tcp_address,

@@ -40,9 +40,12 @@ pub(super) async fn serve_udp(
     }
 }
 
-pub(super) async fn serve_tcp(
+/// SIP over TCP, or over TLS (RFC 3261 §26.2.1) when an acceptor is
+/// given: each connection's handshake first, then messages as over TCP.
+pub(super) async fn serve_stream(
     core: Arc<Core>,
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -50,35 +53,16 @@ pub(super) async fn serve_tcp(
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
                 let Some(permit) = admit(&core, peer) else { continue };
-                let core = core.clone();
+                let (core, tls) = (core.clone(), tls.clone());
                 tokio::spawn(async move {
-                    connection(core, stream, peer, "TCP").await;
-                    drop(permit);
-                });
-            }
-            _ = stop.changed() => return,
-        }
-    }
-}
-
-/// SIP over TLS (RFC 3261 §26.2.1): each connection's handshake first,
-/// then messages as over TCP.
-pub(super) async fn serve_tls(
-    core: Arc<Core>,
-    listener: TcpListener,
-    acceptor: TlsAcceptor,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
-                let Some(permit) = admit(&core, peer) else { continue };
-                let (core, acceptor) = (core.clone(), acceptor.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => connection(core, tls, peer, "TLS").await,
-                        _ => metrics::counter!("callrec_capture_tls_failed_total").increment(1),
+                    match tls {
+                        None => connection(core, stream, peer, "TCP").await,
+                        Some(acceptor) => {
+                            match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => connection(core, tls, peer, "TLS").await,
+                                _ => metrics::counter!("callrec_capture_tls_failed_total").increment(1),
+                            }
+                        }
                     }
                     drop(permit);
                 });
