@@ -59,6 +59,9 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 grep -q "Recording server (SIPREC): sip:127.0.0.1:$sip over UDP and TCP" "$work/serve.log"
+ready="$(curl -sf "http://127.0.0.1:$web/readyz")"
+echo "   /readyz: $ready"
+[[ "$ready" == *"recording server sip:127.0.0.1:$sip: 0 of 500 calls"* ]]
 
 # The parties' audio: a 440 Hz tone, and speech, as 8 kHz μ-law.
 mkdir -p "$work/run" && cd "$work/run"

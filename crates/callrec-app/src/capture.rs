@@ -17,6 +17,43 @@ use callrec_store::{BlobStore, CaptureSource, Company, Store, StoreError};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// What the recording server of this node says of itself, for `/readyz`:
+/// shared by the server (which fills it) and the web (which reads it).
+#[derive(Debug, Default)]
+pub struct CaptureStatus {
+    address: std::sync::OnceLock<String>,
+    active: std::sync::atomic::AtomicUsize,
+    max: std::sync::atomic::AtomicUsize,
+}
+
+impl CaptureStatus {
+    /// The server listens on `address` and takes `max` calls.
+    pub fn started(&self, address: String, max: usize) {
+        let _ = self.address.set(address);
+        self.max.store(max, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn set_active(&self, calls: usize) {
+        self.active
+            .store(calls, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `recording server sip:…: 3 of 500 calls`, or `None` when it is off.
+    pub fn describe(&self) -> Option<String> {
+        let address = self.address.get()?;
+        let active = self.active.load(std::sync::atomic::Ordering::Relaxed);
+        let max = self.max.load(std::sync::atomic::Ordering::Relaxed);
+        let full = if active >= max {
+            " (full: new calls get 503)"
+        } else {
+            ""
+        };
+        Some(format!(
+            "recording server sip:{address}: {active} of {max} calls{full}"
+        ))
+    }
+}
+
 /// The longest name a source may have.
 pub const MAX_SOURCE_NAME_CHARS: usize = 100;
 
@@ -419,6 +456,23 @@ mod tests {
             );
         }
         assert_ne!(external_id_of("a b"), external_id_of("a  b"));
+    }
+
+    #[test]
+    fn the_status_says_how_full_the_server_is() {
+        let status = CaptureStatus::default();
+        assert_eq!(status.describe(), None, "off");
+        status.started("0.0.0.0:5060".into(), 2);
+        status.set_active(1);
+        assert_eq!(
+            status.describe().unwrap(),
+            "recording server sip:0.0.0.0:5060: 1 of 2 calls"
+        );
+        status.set_active(2);
+        assert!(status
+            .describe()
+            .unwrap()
+            .ends_with("2 of 2 calls (full: new calls get 503)"));
     }
 
     #[test]

@@ -90,6 +90,7 @@ async fn rig_for(
         blobs: blobs.clone(),
         keys: keys.clone(),
         clock: Clock::system(),
+        status: Arc::default(),
     };
     let server = CaptureServer::start(settings, deps).await.unwrap();
     Rig {

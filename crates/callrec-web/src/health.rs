@@ -16,8 +16,16 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// Ready when the database answers. A node whose clock is more than 5 s
 /// from the database server's is still ready, and says so (TOTP codes
-/// fail between such nodes).
+/// fail between such nodes); so is one whose recording server is full.
 async fn ready(State(state): State<AppState>) -> (StatusCode, String) {
+    let (status, text) = ready_portal(&state).await;
+    match state.capture.describe() {
+        Some(capture) => (status, format!("{text}; {capture}")),
+        None => (status, text),
+    }
+}
+
+async fn ready_portal(state: &AppState) -> (StatusCode, String) {
     if let Err(err) = state.store.ping().await {
         tracing::warn!(error = %err, "readiness check failed");
         return (

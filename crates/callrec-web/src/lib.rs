@@ -64,6 +64,9 @@ pub struct AppState {
     pub(crate) dashboards: Arc<home::DashboardCache>,
     /// The call detail reports and exports running on this node, per user.
     pub(crate) reports: Arc<reports::slots::ReportSlots>,
+    /// This node's recording server, as `/readyz` reports it (filled by
+    /// `callrec serve` when it runs one).
+    pub capture: Arc<callrec_app::capture::CaptureStatus>,
 }
 
 impl AppState {
@@ -92,6 +95,7 @@ impl AppState {
             clock: Clock::system(),
             dashboards: Arc::default(),
             reports: Arc::default(),
+            capture: Arc::default(),
         })
     }
 

@@ -301,7 +301,7 @@ async fn invite(
             }
         });
     }
-    metrics::gauge!("callrec_capture_calls_active").set(core.calls.len() as f64);
+    core.count_calls();
     let _ = events
         .send(CallEvent::Layout(call::layout(
             &offer.streams,

@@ -62,7 +62,7 @@ pub(super) async fn run(core: Arc<Core>, call: Arc<Call>, events: mpsc::Receiver
         Err(err) => tracing::error!("recording call {call_id:?} failed: {err}"),
     }
     core.calls.remove(&call);
-    metrics::gauge!("callrec_capture_calls_active").set(core.calls.len() as f64);
+    core.count_calls();
 }
 
 /// Keeps the call's facts beside its samples, for a restart to land them

@@ -15,6 +15,7 @@ mod tls;
 mod transport;
 
 use crate::sip::message::{self, Message, Request};
+use callrec_app::capture::CaptureStatus;
 use callrec_app::sealing::DataKeys;
 use callrec_app::Clock;
 use callrec_store::{BlobStore, CaptureSource, Store};
@@ -71,6 +72,8 @@ pub struct CaptureDeps {
     pub blobs: BlobStore,
     pub keys: DataKeys,
     pub clock: Clock,
+    /// Where the server says how it is (the portal's `/readyz`).
+    pub status: Arc<CaptureStatus>,
 }
 
 /// A running recording server.
@@ -130,6 +133,9 @@ impl CaptureServer {
         core.refresh_sources()
             .await
             .map_err(std::io::Error::other)?;
+        core.deps
+            .status
+            .started(udp_address.to_string(), core.settings.max_calls);
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(refresh(core.clone(), stopped.clone()));
         tokio::spawn(transport::serve_udp(core.clone(), udp, stopped.clone()));
@@ -255,6 +261,13 @@ impl Core {
         }
         refusals.1 += 1;
         refusals.1 <= REFUSALS_PER_SECOND
+    }
+
+    /// Says how many calls are recorded: metrics and `/readyz`.
+    pub(crate) fn count_calls(&self) {
+        let calls = self.calls.len();
+        metrics::gauge!("callrec_capture_calls_active").set(calls as f64);
+        self.deps.status.set_active(calls);
     }
 
     /// Whether recording source `source` may start another call this

@@ -103,6 +103,7 @@ pub async fn run(
                 blobs: blobs.clone(),
                 keys: app.state().data_keys.clone(),
                 clock: Clock::system(),
+                status: app.state().capture.clone(),
             };
             let listen = capture.listen;
             let server = CaptureServer::start(capture, deps).await.map_err(|err| {
