@@ -35,8 +35,8 @@ for calls in $CALLS; do
   export CALLREC_DATA_DIR="$work/data" CALLREC_DATABASE_URL="" CALLREC_LOG="warn,callrec_capture=info"
   "$BIN" company add Acme >/dev/null 2>&1
   "$BIN" capture add-source --company Acme --address 127.0.0.1 >/dev/null 2>&1
-  CALLREC_LISTEN=127.0.0.1:18383 CALLREC_SIPREC_LISTEN=127.0.0.1:15060 CALLREC_RTP_PORTS=40000-42999 \
-    CALLREC_CAPTURE_MAX_CALLS=1000 CALLREC_CAPTURE_INVITES_PER_SECOND=1000 \
+  CALLREC_LISTEN=127.0.0.1:18383 CALLREC_SIPREC_LISTEN=127.0.0.1:15060 CALLREC_RTP_PORTS=40000-44999 \
+    CALLREC_CAPTURE_MAX_CALLS=1200 CALLREC_CAPTURE_INVITES_PER_SECOND=1000 \
     "$BIN" serve >"$work/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do grep -q "Recording server" "$work/serve.log" && break; sleep 0.1; done
