@@ -863,3 +863,61 @@ backend_tests! {
         rig.server.stop().await;
     }
 }
+
+backend_tests! {
+    async fn a_session_sent_to_two_nodes_at_once_is_stored_once(db) {
+        // Two nodes: two recording servers on two connections to one
+        // database, each with its own spool; the SRC fails over and sends
+        // the same recording session to both, at the same time.
+        let a = rig(&db, |_| {}).await;
+        let node_b = tempfile::tempdir().unwrap();
+        let b_store = db.another_node().await;
+        let b_settings = CaptureSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            rtp_ports: rtp_ports(),
+            max_calls: 4,
+            max_duration: Duration::from_secs(3600),
+            invites_per_second: 50,
+            tls: None,
+            ack_wait: CaptureSettings::ACK_WAIT,
+            silence_limit: CaptureSettings::SILENCE_LIMIT,
+        };
+        let b = CaptureServer::start(
+            b_settings,
+            CaptureDeps {
+                store: b_store.clone(),
+                blobs: BlobStore::new(node_b.path()),
+                keys: DataKeys::new(Arc::new(Keyring::new([5; 32], &[]))),
+                clock: Clock::system(),
+                status: Arc::default(),
+            },
+        )
+        .await
+        .unwrap();
+        let kind = "multipart/mixed;boundary=BOUNDARY";
+        let body = multipart(&offer("sendonly"), "ZmFpbG92ZXI=");
+        let (mut to_a, mut to_b) = (Src::new(a.server.udp_address).await, Src::new(b.udp_address).await);
+        let (answer_a, answer_b) = tokio::join!(to_a.invite(&body, kind), to_b.invite(&body, kind));
+        assert_eq!((status(&answer_a), status(&answer_b)), (200, 200));
+        to_a.send(&to_a.request("ACK", 1, "", None, "")).await;
+        to_b.send(&to_b.request("ACK", 1, "", None, "")).await;
+        let (ports_a, ports_b) = (answered_ports(&answer_a), answered_ports(&answer_b));
+        tokio::join!(send_tones(&to_a, &ports_a, 1), send_tones(&to_b, &ports_b, 1));
+        let (bye_a, bye_b) = (to_a.request("BYE", 2, "", None, ""), to_b.request("BYE", 2, "", None, ""));
+        tokio::join!(to_a.send(&bye_a), to_b.send(&bye_b));
+        let (done_a, done_b) = tokio::join!(to_a.final_response(), to_b.final_response());
+        assert_eq!((status(&done_a), status(&done_b)), (200, 200));
+        landed(&a, "siprec:ZmFpbG92ZXI=").await;
+        for _ in 0..100 {
+            if a.server.active_calls() == 0 && b.active_calls() == 0 { break }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let query = callrec_store::AuditQuery { action: Some("recording.captured".into()), limit: 10, ..Default::default() };
+        let entries = a.store.audit_entries(&query).await.unwrap();
+        assert_eq!(entries.len(), 1, "one recording, one entry: {entries:?}");
+        let count = a.store.recording_by_external_id(a.company, "siprec:ZmFpbG92ZXI=").await.unwrap();
+        assert!(count.is_some());
+        b.stop().await;
+        a.server.stop().await;
+    }
+}
