@@ -41,6 +41,20 @@ fn rtp_ports() -> PortRange {
     }
 }
 
+/// A server on a free port of 127.0.0.1, with ports of its own.
+fn settings() -> CaptureSettings {
+    CaptureSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        rtp_ports: rtp_ports(),
+        max_calls: 4,
+        max_duration: Duration::from_secs(3600),
+        invites_per_second: 50,
+        tls: None,
+        ack_wait: CaptureSettings::ACK_WAIT,
+        silence_limit: CaptureSettings::SILENCE_LIMIT,
+    }
+}
+
 async fn rig(db: &callrec_store::testing::TestDb, tune: impl FnOnce(&mut CaptureSettings)) -> Rig {
     let acme = db
         .store
@@ -74,16 +88,7 @@ async fn rig_for(
     .unwrap();
     let blobs = BlobStore::new(db.data_dir());
     let keys = DataKeys::new(Arc::new(Keyring::new([5; 32], &[])));
-    let mut settings = CaptureSettings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        rtp_ports: rtp_ports(),
-        max_calls: 4,
-        max_duration: Duration::from_secs(3600),
-        invites_per_second: 50,
-        tls: None,
-        ack_wait: CaptureSettings::ACK_WAIT,
-        silence_limit: CaptureSettings::SILENCE_LIMIT,
-    };
+    let mut settings = settings();
     tune(&mut settings);
     let deps = CaptureDeps {
         store: store.clone(),
@@ -872,18 +877,8 @@ backend_tests! {
         let a = rig(&db, |_| {}).await;
         let node_b = tempfile::tempdir().unwrap();
         let b_store = db.another_node().await;
-        let b_settings = CaptureSettings {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            rtp_ports: rtp_ports(),
-            max_calls: 4,
-            max_duration: Duration::from_secs(3600),
-            invites_per_second: 50,
-            tls: None,
-            ack_wait: CaptureSettings::ACK_WAIT,
-            silence_limit: CaptureSettings::SILENCE_LIMIT,
-        };
         let b = CaptureServer::start(
-            b_settings,
+            settings(),
             CaptureDeps {
                 store: b_store.clone(),
                 blobs: BlobStore::new(node_b.path()),

@@ -6,7 +6,6 @@ use crate::{Result, Store, Write};
 use callrec_domain::network::IpNet;
 use callrec_domain::CompanyId;
 use sqlx::Row;
-use std::net::IpAddr;
 
 /// One of a company's recording sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,13 +17,6 @@ pub struct CaptureSource {
     /// The address or range, in its network form (`10.0.0.0/8`).
     pub address: String,
     pub created_at: i64,
-}
-
-impl CaptureSource {
-    /// Whether a peer at `ip` is this source.
-    pub fn admits(&self, ip: IpAddr) -> bool {
-        IpNet::parse(&self.address).is_some_and(|net| net.contains(ip))
-    }
 }
 
 const SELECT: &str = "SELECT s.id, s.company_id, c.name AS company_name, s.name, s.address, \

@@ -18,11 +18,11 @@ use tokio::sync::mpsc;
 
 /// Records until the call ends, then lands it and frees its ports.
 pub(super) async fn run(core: Arc<Core>, call: Arc<Call>, events: mpsc::Receiver<CallEvent>) {
-    let (call_id, spool) = (call.call_id.clone(), call.spool.clone());
+    let call_id = &call.call_id;
     let started = Instant::now();
     let recorded = call::record(
         events,
-        spool.clone(),
+        call.spool.clone(),
         started,
         core.settings.max_duration,
         core.settings.silence_limit,
@@ -56,9 +56,9 @@ pub(super) async fn run(core: Arc<Core>, call: Arc<Call>, events: mpsc::Receiver
                 "call {call_id:?} from {:?} ended without media: not stored",
                 call.source
             );
-            callrec_app::capture::discard_call(&spool).await;
+            callrec_app::capture::discard_call(&call.spool).await;
         }
-        Ok(counts) => land(&core, &call, &call_id, metadata.as_ref(), spool, counts).await,
+        Ok(counts) => land(&core, &call, metadata.as_ref(), counts).await,
         Err(err) => tracing::error!("recording call {call_id:?} failed: {err}"),
     }
     core.calls.remove(&call);
@@ -68,10 +68,7 @@ pub(super) async fn run(core: Arc<Core>, call: Arc<Call>, events: mpsc::Receiver
 /// Keeps the call's facts beside its samples, for a restart to land them
 /// (`land_leftover_calls`).
 pub(super) async fn note_facts(call: &Call, metadata: Option<&RecordingMetadata>) {
-    if let Err(err) = facts(call, &call.call_id, metadata, &call.spool)
-        .note()
-        .await
-    {
+    if let Err(err) = facts(call, metadata).note().await {
         tracing::error!(
             "cannot keep the facts of call {:?} beside its audio: {err}",
             call.call_id
@@ -81,12 +78,7 @@ pub(super) async fn note_facts(call: &Call, metadata: Option<&RecordingMetadata>
 
 /// What is known of a call so far: its parties' numbers (the first
 /// participant calls), its session and when it began.
-pub(super) fn facts(
-    call: &Call,
-    call_id: &str,
-    metadata: Option<&RecordingMetadata>,
-    spool: &std::path::Path,
-) -> CapturedCall {
+fn facts(call: &Call, metadata: Option<&RecordingMetadata>) -> CapturedCall {
     let number = |index: usize| {
         metadata
             .and_then(|m| m.participants.get(index))
@@ -106,11 +98,11 @@ pub(super) fn facts(
         peer: call.peer.ip().to_string(),
         session_id: metadata
             .and_then(|m| m.session_id.clone())
-            .unwrap_or_else(|| call_id.to_string()),
+            .unwrap_or_else(|| call.call_id.clone()),
         started_at,
         calling: number(0),
         called: number(1),
-        pcm: spool.to_path_buf(),
+        pcm: call.spool.clone(),
         channels: 2,
         rate: crate::mix::RATE as u32,
         marks: Vec::new(),
@@ -118,15 +110,9 @@ pub(super) fn facts(
     }
 }
 
-async fn land(
-    core: &Core,
-    call: &Call,
-    call_id: &str,
-    metadata: Option<&RecordingMetadata>,
-    spool: std::path::PathBuf,
-    counts: Counts,
-) {
-    let mut captured = facts(call, call_id, metadata, &spool);
+async fn land(core: &Core, call: &Call, metadata: Option<&RecordingMetadata>, counts: Counts) {
+    let call_id = &call.call_id;
+    let mut captured = facts(call, metadata);
     captured.marks = counts.marks.clone();
     let deps = &core.deps;
     match land_call(

@@ -18,6 +18,7 @@ use crate::sip::message::{self, Message, Request};
 use callrec_app::capture::CaptureStatus;
 use callrec_app::sealing::DataKeys;
 use callrec_app::Clock;
+use callrec_domain::network::IpNet;
 use callrec_store::{BlobStore, CaptureSource, Store};
 use calls::Calls;
 use ports::{PortRange, Ports};
@@ -190,7 +191,8 @@ pub(crate) struct Core {
     calls: Calls,
     /// The recording sources of enabled companies, read every
     /// [`SOURCES_FRESH`].
-    sources: RwLock<Arc<Vec<CaptureSource>>>,
+    /// (parsed once per read: each message only compares addresses).
+    sources: RwLock<Arc<Vec<(IpNet, CaptureSource)>>>,
     /// New calls per source in the current second.
     rates: Mutex<HashMap<i64, (u64, u32)>>,
     /// 403s sent in the current second.
@@ -241,12 +243,20 @@ impl Core {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        list.iter().filter(|s| s.admits(ip)).cloned().collect()
+        list.iter()
+            .filter(|(net, _)| net.contains(ip))
+            .map(|(_, source)| source.clone())
+            .collect()
     }
 
     /// Reads the sources of enabled companies again.
     async fn refresh_sources(&self) -> Result<(), callrec_store::StoreError> {
-        let list = Arc::new(self.deps.store.active_capture_sources().await?);
+        let list = self.deps.store.active_capture_sources().await?;
+        let list = Arc::new(
+            list.into_iter()
+                .filter_map(|source| Some((IpNet::parse(&source.address)?, source)))
+                .collect(),
+        );
         *self.sources.write().unwrap_or_else(|e| e.into_inner()) = list;
         Ok(())
     }

@@ -248,6 +248,23 @@ pub(super) async fn posted(
         .ok_or(AppError::NotFound)
 }
 
+/// The settings form refused: the page again with `message` at its top.
+async fn refuse(
+    state: &AppState,
+    current: &CurrentUser,
+    company: Company,
+    message: String,
+) -> Result<Response, AppError> {
+    render(
+        state,
+        current,
+        Some(company),
+        Some(Refused::Settings(message)),
+        None,
+    )
+    .await
+}
+
 pub(super) async fn save(
     State(state): State<AppState>,
     mut current: CurrentUser,
@@ -260,14 +277,7 @@ pub(super) async fn save(
         name => match Zone::parse(name) {
             Ok(zone) => Some(zone),
             Err(error) => {
-                return render(
-                    &state,
-                    &current,
-                    Some(company),
-                    Some(Refused::Settings(error.message)),
-                    None,
-                )
-                .await
+                return refuse(&state, &current, company, error.message).await;
             }
         },
     };
@@ -282,14 +292,7 @@ pub(super) async fn save(
             Ok(country) => Some(country),
             Err(_) => {
                 let error = "Choose the country for phone numbers from the list.";
-                return render(
-                    &state,
-                    &current,
-                    Some(company),
-                    Some(Refused::Settings(error.into())),
-                    None,
-                )
-                .await;
+                return refuse(&state, &current, company, error.into()).await;
             }
         },
     };
@@ -298,14 +301,7 @@ pub(super) async fn save(
         choice => match Retention::from_form(choice, form.get("retention_days")) {
             Ok(retention) => retention,
             Err(error) => {
-                return render(
-                    &state,
-                    &current,
-                    Some(company),
-                    Some(Refused::Settings(error.message)),
-                    None,
-                )
-                .await
+                return refuse(&state, &current, company, error.message).await;
             }
         },
     };
@@ -319,14 +315,7 @@ pub(super) async fn save(
     if retention.compared_with(in_force) == RetentionChange::Shorter {
         if !may_shorten(Some(&current.actor)) {
             let error = "A shorter retention deletes recordings: it needs Access to Delete Recordings as well. Ask someone who has it, or choose a longer period.";
-            return render(
-                &state,
-                &current,
-                Some(company),
-                Some(Refused::Settings(error.into())),
-                None,
-            )
-            .await;
+            return refuse(&state, &current, company, error.into()).await;
         }
         if form.get("confirm") != "1" {
             let from = current.now + i64::from(notice_days) * 86_400;
@@ -388,14 +377,7 @@ pub(super) async fn save(
         Ok(RetentionSaved::Scheduled { .. }) => "retention-scheduled",
         Ok(_) => "settings-saved",
         Err(callrec_app::Error::Invalid(error)) => {
-            return render(
-                &state,
-                &current,
-                Some(company),
-                Some(Refused::Settings(error.message)),
-                None,
-            )
-            .await
+            return refuse(&state, &current, company, error.message).await;
         }
         Err(other) => return Err(other.into()),
     };
