@@ -8,9 +8,11 @@ use crate::sealing::DataKeys;
 use crate::{Caller, Error};
 use callrec_domain::audio::pcm_wav_header;
 use callrec_domain::audit::AuditAction;
+use callrec_domain::country::Country;
 use callrec_domain::marks::{MarkKind, RecordingMark};
 use callrec_domain::metadata::{validate_metadata, MetadataInput};
 use callrec_domain::network::IpNet;
+use callrec_domain::numbers::{direction_of, NumberPlan};
 use callrec_domain::phone::PhoneNumber;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{BlobStore, CaptureSource, Company, Store, StoreError};
@@ -180,7 +182,10 @@ pub async fn remove_source(
 /// A call the recording server has finished writing.
 #[derive(Debug, Clone)]
 pub struct CapturedCall {
-    pub company: CompanyId,
+    /// Whose call it is: the source's company, or on an SBC shared by
+    /// companies, each company whose numbers it holds (a call between two
+    /// of them lands for both).
+    pub companies: Vec<CompanyId>,
     /// The source's name and the peer's address, for the entry.
     pub source: String,
     pub peer: String,
@@ -209,14 +214,15 @@ fn sidecar_of(pcm: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-const SIDECAR_VERSION: i64 = 1;
+/// Version 2 names the companies (1: one company).
+const SIDECAR_VERSION: i64 = 2;
 
 impl CapturedCall {
     /// Writes (or rewrites) the call's facts beside its samples, atomically.
     pub async fn note(&self) -> std::io::Result<()> {
         let facts = serde_json::json!({
             "version": SIDECAR_VERSION,
-            "company": self.company.0,
+            "companies": self.companies.iter().map(|c| c.0).collect::<Vec<_>>(),
             "source": self.source,
             "peer": self.peer,
             "session_id": self.session_id,
@@ -246,11 +252,21 @@ impl CapturedCall {
         let text = tokio::fs::read_to_string(sidecar_of(pcm)).await.ok()?;
         let facts: serde_json::Value = serde_json::from_str(&text).ok()?;
         let text = |name: &str| facts.get(name)?.as_str().map(str::to_string);
-        if facts.get("version")?.as_i64()? != SIDECAR_VERSION {
+        let companies = match facts.get("version")?.as_i64()? {
+            1 => vec![CompanyId(facts.get("company")?.as_i64()?)],
+            SIDECAR_VERSION => facts
+                .get("companies")?
+                .as_array()?
+                .iter()
+                .map(|c| c.as_i64().map(CompanyId))
+                .collect::<Option<Vec<_>>>()?,
+            _ => return None,
+        };
+        if companies.is_empty() {
             return None;
         }
         Some(CapturedCall {
-            company: CompanyId(facts.get("company")?.as_i64()?),
+            companies,
             source: text("source")?,
             peer: text("peer")?,
             session_id: text("session_id")?,
@@ -279,6 +295,7 @@ pub async fn land_leftover_calls(
     store: &Store,
     blobs: &BlobStore,
     keys: &DataKeys,
+    default_country: Country,
     now: i64,
 ) -> Result<Vec<Ingested>, IngestError> {
     let mut landed = Vec::new();
@@ -287,8 +304,8 @@ pub async fn land_leftover_calls(
             continue;
         }
         match CapturedCall::noted(&path).await {
-            Some(call) => match land_call(store, blobs, keys, &call, now).await {
-                Ok(stored) => landed.push(stored),
+            Some(call) => match land_call(store, blobs, keys, &call, default_country, now).await {
+                Ok(stored) => landed.extend(stored),
                 // One call that cannot be stored does not hold up the
                 // others: it is set aside (`.failed`, beside its facts)
                 // for the operator, and not tried at every start.
@@ -331,14 +348,37 @@ pub fn external_id_of(session_id: &str) -> String {
     }
 }
 
-/// Stores a captured call: the direction from the company's extensions
-/// (a call from one is outbound, to one inbound, between two internal),
-/// its user by extension, then the same path as every upload.
+/// Stores a captured call for each of its companies, then forgets its
+/// samples: a company stored already (a retry after a failure) keeps its
+/// recording, by the session's external id.
 pub async fn land_call(
     store: &Store,
     blobs: &BlobStore,
     keys: &DataKeys,
     call: &CapturedCall,
+    default_country: Country,
+    now: i64,
+) -> Result<Vec<Ingested>, IngestError> {
+    let mut landed = Vec::with_capacity(call.companies.len());
+    for &company in &call.companies {
+        landed.push(land_for(store, blobs, keys, call, company, default_country, now).await?);
+    }
+    tokio::fs::remove_file(&call.pcm).await.ok();
+    tokio::fs::remove_file(sidecar_of(&call.pcm)).await.ok();
+    Ok(landed)
+}
+
+/// Stores a captured call as `company`'s recording: the direction from
+/// its Numbers and its users' extensions (from one of its own parties
+/// outbound, to one inbound, between two internal), its user by
+/// extension, then the same path as every upload.
+async fn land_for(
+    store: &Store,
+    blobs: &BlobStore,
+    keys: &DataKeys,
+    call: &CapturedCall,
+    company: CompanyId,
+    default_country: Country,
     now: i64,
 ) -> Result<Ingested, IngestError> {
     let extension_of = |number: &str| {
@@ -346,7 +386,7 @@ pub async fn land_call(
         async move {
             Ok::<_, StoreError>(match number {
                 Some(number) => store
-                    .user_by_extension(call.company, &number)
+                    .user_by_extension(company, &number)
                     .await?
                     .filter(|u| u.enabled),
                 None => None,
@@ -355,16 +395,32 @@ pub async fn land_call(
     };
     let from_user = extension_of(&call.calling).await?;
     let to_user = extension_of(&call.called).await?;
-    let (direction, extension) = match (&from_user, &to_user) {
-        (Some(_), Some(_)) => ("internal", Some(call.calling.as_str())),
-        (Some(_), None) => ("outbound", Some(call.calling.as_str())),
-        (None, Some(_)) => ("inbound", Some(call.called.as_str())),
-        (None, None) => ("inbound", None),
+    let plan = NumberPlan {
+        ranges: store
+            .company_numbers(Some(company))
+            .await?
+            .into_iter()
+            .map(|n| n.range)
+            .collect(),
+        country: match store.company(company).await? {
+            Some(found) => found.country(default_country),
+            None => default_country,
+        },
+    };
+    let direction = direction_of(
+        from_user.is_some() || plan.owns(&call.calling),
+        to_user.is_some() || plan.owns(&call.called),
+    );
+    // The agent: the calling party's user, else the called party's.
+    let extension = match (&from_user, &to_user) {
+        (Some(_), _) => Some(call.calling.as_str()),
+        (None, Some(_)) => Some(call.called.as_str()),
+        (None, None) => None,
     };
     let external_id = external_id_of(&call.session_id);
     let metadata = validate_metadata(&MetadataInput {
         started_at: Some(&call.started_at),
-        direction: Some(direction),
+        direction: Some(direction.code()),
         from: Some(&call.calling),
         to: Some(&call.called),
         duration_ms: None,
@@ -406,7 +462,7 @@ pub async fn land_call(
         left -= read as u64;
     }
     let source = Source {
-        company: call.company,
+        company,
         audit: AuditContext {
             client: call.peer.clone(),
             now,
@@ -433,8 +489,6 @@ pub async fn land_call(
         audio,
     )
     .await?;
-    tokio::fs::remove_file(&call.pcm).await.ok();
-    tokio::fs::remove_file(sidecar_of(&call.pcm)).await.ok();
     Ok(stored)
 }
 

@@ -20,6 +20,7 @@ pub mod lease;
 pub mod mail;
 pub mod mfa;
 pub mod notes;
+pub mod numbers;
 pub mod passwords;
 pub mod playback;
 pub mod records;

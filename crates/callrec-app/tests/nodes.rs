@@ -56,3 +56,43 @@ backend_tests! {
         assert!(check_secret_key(&db.store, &key, NOW).await.is_err(), "the old key alone no longer starts");
     }
 }
+
+backend_tests! {
+    /// Two companies' administrators on two nodes add overlapping E.164
+    /// ranges at the same moment, round after round: exactly one range
+    /// stands each time, and each side wins some rounds.
+    async fn overlapping_numbers_added_on_two_nodes_at_once_are_kept_once(db) {
+        use callrec_app::audit::AuditContext;
+        use callrec_domain::country::Country;
+        use callrec_domain::retention::Retention;
+        use callrec_domain::CompanyName;
+        let other = db.another_node().await;
+        let company = async |name: &str| db.store.set_up(NOW, async |write| write.create_company(&CompanyName::parse(name).unwrap(), Retention::Forever).await).await.unwrap();
+        let (acme, globex) = (company("Acme").await, company("Globex").await);
+        let gb = Country::parse("country", "GB").unwrap();
+        let (mut acme_won, mut globex_won) = (0, 0);
+        for round in 0..30u32 {
+            let barrier = Arc::new(tokio::sync::Barrier::new(2));
+            let first = format!("+4420794{:02}000", round);
+            let add = |store: callrec_store::Store, company: callrec_store::Company, first: String, last: String| {
+                let barrier = barrier.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    callrec_app::numbers::add_numbers(&store, &company, &first, &last, gb, &AuditContext::command_line()).await
+                })
+            };
+            // Acme's block and Globex's single number inside it.
+            let a = add(db.store.clone(), acme.clone(), first.clone(), format!("+4420794{:02}999", round));
+            let b = add(other.clone(), globex.clone(), format!("+4420794{:02}500", round), String::new());
+            let (a, b) = (a.await.unwrap(), b.await.unwrap());
+            assert!(a.is_ok() != b.is_ok(), "round {round}: one of them stands: {a:?} {b:?}");
+            let refused = a.as_ref().err().or(b.as_ref().err()).unwrap().to_string();
+            assert!(refused.contains("another company has"), "{refused}");
+            if a.is_ok() { acme_won += 1 } else { globex_won += 1 }
+        }
+        let held = db.store.company_numbers(None).await.unwrap();
+        assert_eq!(held.len(), 30, "one range a round");
+        assert_eq!(held.iter().filter(|n| n.company_id == acme.id).count(), acme_won);
+        assert!(acme_won > 0 && globex_won > 0, "both orders: {acme_won} and {globex_won}");
+    }
+}

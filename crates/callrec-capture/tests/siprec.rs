@@ -50,6 +50,7 @@ fn settings() -> CaptureSettings {
         max_duration: Duration::from_secs(3600),
         invites_per_second: 50,
         tls: None,
+        country: callrec_domain::country::Country::parse("country", "GB").unwrap(),
         ack_wait: CaptureSettings::ACK_WAIT,
         silence_limit: CaptureSettings::SILENCE_LIMIT,
     }
@@ -317,10 +318,13 @@ async fn send_tones(src: &Src, ports: &[u16], seconds: u32) {
 }
 
 async fn landed(rig: &Rig, external_id: &str) -> Recording {
+    landed_for(&rig.store, rig.company, external_id).await
+}
+
+async fn landed_for(store: &Store, company: CompanyId, external_id: &str) -> Recording {
     for _ in 0..100 {
-        if let Some(recording) = rig
-            .store
-            .recording_by_external_id(rig.company, external_id)
+        if let Some(recording) = store
+            .recording_by_external_id(company, external_id)
             .await
             .unwrap()
         {
@@ -596,7 +600,7 @@ backend_tests! {
             .unwrap();
         let pcm = blobs.capture_path(".capture").await.unwrap();
         let call = callrec_app::capture::CapturedCall {
-            company: acme.id,
+            companies: vec![acme.id],
             source: "Lab SBC".into(),
             peer: "127.0.0.1".into(),
             session_id: "a2lsbGVk".into(),
@@ -914,5 +918,73 @@ backend_tests! {
         assert!(count.is_some());
         b.stop().await;
         a.server.stop().await;
+    }
+}
+
+/// One short call from `src` with the parties `calling` and `called`;
+/// the INVITE's final status.
+async fn call_between(src: &mut Src, session: &str, calling: &str, called: &str) -> u16 {
+    let body = multipart(&offer("sendonly"), session)
+        .replace("sip:+15551230001@", &format!("sip:{calling}@"))
+        .replace("sip:2001@", &format!("sip:{called}@"));
+    let answer = src.invite(&body, "multipart/mixed;boundary=BOUNDARY").await;
+    if status(&answer) != 200 {
+        return status(&answer);
+    }
+    src.send(&src.request("ACK", 1, "", None, "")).await;
+    send_tones(src, &answered_ports(&answer), 1).await;
+    src.send(&src.request("BYE", 2, "", None, "")).await;
+    assert_eq!(status(&src.final_response().await), 200);
+    200
+}
+
+backend_tests! {
+    async fn a_shared_sbc_s_calls_go_to_the_companies_whose_numbers_they_hold(db) {
+        use callrec_domain::country::Country;
+        use callrec_domain::recording::Direction;
+        let store = db.store.clone();
+        // Both have the SBC at 127.0.0.1 (Acme's added by the rig).
+        let company = async |name: &str, numbers: (&str, &str)| {
+            let company = store.set_up(NOW, async |write| write.create_company(&CompanyName::parse(name).unwrap(), Retention::Forever).await).await.unwrap();
+            if name != "Acme" {
+                callrec_app::capture::add_source(&store, &company, Some("Hosted SBC"), "127.0.0.1", callrec_app::capture::Sharing::MayShare, &AuditContext::command_line()).await.unwrap();
+            }
+            let gb = Country::parse("country", "GB").unwrap();
+            callrec_app::numbers::add_numbers(&store, &company, numbers.0, numbers.1, gb, &AuditContext::command_line()).await.unwrap();
+            callrec_app::numbers::add_numbers(&store, &company, "200", "299", gb, &AuditContext::command_line()).await.unwrap();
+            company
+        };
+        let acme = company("Acme", ("+44 20 7946 0000", "+44 20 7946 0099")).await;
+        let globex = company("Globex", ("020 7946 0100", "020 7946 0199")).await;
+        let rig = rig_for(&db, acme.id, |_| {}).await;
+        let server = rig.server.udp_address;
+
+        // A customer calls Acme's number: Acme's, inbound, and Globex sees nothing.
+        let mut src = Src::new(server).await;
+        assert_eq!(call_between(&mut src, "dG8tYWNtZQ==", "+15551230001", "442079460042").await, 200);
+        let inbound = landed(&rig, "siprec:dG8tYWNtZQ==").await;
+        assert_eq!(inbound.direction, Direction::Inbound);
+        // An Acme extension calls out: outbound.
+        let mut src = Src::new(server).await;
+        assert_eq!(call_between(&mut src, "ZnJvbS1hY21l", "+442079460007", "+15551230001").await, 200);
+        assert_eq!(landed(&rig, "siprec:ZnJvbS1hY21l").await.direction, Direction::Outbound);
+        // Acme calls Globex: a recording for each, outbound for one, inbound for the other.
+        let mut src = Src::new(server).await;
+        assert_eq!(call_between(&mut src, "YWNtZS1nbG9iZXg=", "+442079460001", "02079460150").await, 200);
+        let theirs = landed_for(&store, globex.id, "siprec:YWNtZS1nbG9iZXg=").await;
+        assert_eq!(theirs.direction, Direction::Inbound);
+        assert_eq!(landed(&rig, "siprec:YWNtZS1nbG9iZXg=").await.direction, Direction::Outbound);
+        assert_ne!(theirs.id, landed(&rig, "siprec:YWNtZS1nbG9iZXg=").await.id);
+        // Numbers no company here holds (nor an extension, which every
+        // company may have): 403, and nothing kept.
+        for (session, calling, called) in [("bm9ib2R5", "+15551230001", "+442079460500"), ("ZXh0", "201", "202")] {
+            let mut src = Src::new(server).await;
+            assert_eq!(call_between(&mut src, session, calling, called).await, 403);
+            assert!(store.recording_by_external_id(acme.id, &format!("siprec:{session}")).await.unwrap().is_none());
+            assert!(store.recording_by_external_id(globex.id, &format!("siprec:{session}")).await.unwrap().is_none());
+        }
+        assert_eq!(rig.server.active_calls(), 0);
+        rig.server.stop().await;
+        assert!(rig.blobs.capture_leftovers().await.unwrap().is_empty(), "no samples left");
     }
 }

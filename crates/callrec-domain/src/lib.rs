@@ -21,6 +21,7 @@ pub mod mfa;
 pub mod names;
 pub mod network;
 pub mod note;
+pub mod numbers;
 pub mod password;
 pub mod period;
 pub mod permissions;

@@ -17,7 +17,7 @@ fn is_separator(c: char) -> bool {
 /// A whole number: valid in its plan, or of a length its country's numbers
 /// have (libphonenumber's "possible"). Ofcom's drama ranges such as
 /// 07700 900xxx are not allocated, so not valid, yet people type them.
-fn is_possible(number: &phonenumber::PhoneNumber) -> bool {
+pub(crate) fn is_possible(number: &phonenumber::PhoneNumber) -> bool {
     if phonenumber::is_valid(number) {
         return true;
     }

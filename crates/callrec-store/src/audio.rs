@@ -15,7 +15,7 @@ use sqlx::{Any, Row};
 
 /// Locks `key` until the transaction ends (SQLite: `BEGIN IMMEDIATE`
 /// already serialises every writer).
-async fn lock_key(
+pub(crate) async fn lock_key(
     tx: &mut sqlx::Transaction<'static, Any>,
     backend: Backend,
     key: &str,

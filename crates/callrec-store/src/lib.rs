@@ -16,6 +16,7 @@ mod backend;
 mod blobs;
 mod capture_sources;
 mod companies;
+mod company_numbers;
 mod dashboard;
 mod data_keys;
 mod directory;
@@ -65,6 +66,7 @@ pub use blobs::{
 };
 pub use capture_sources::CaptureSource;
 pub use companies::{Company, CompanyRow};
+pub use company_numbers::{CompanyNumbers, NumbersRefused};
 pub use dashboard::{AdoptionDay, Ranking, TopEntry};
 pub use data_keys::WrappedKey;
 pub use directory::FilterChoices;

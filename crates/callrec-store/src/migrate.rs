@@ -62,6 +62,7 @@ migrations!(
     31 => "0031_user_extensions.sql",
     32 => "0032_capture_sources.sql",
     33 => "0033_recording_marks.sql",
+    34 => "0034_company_numbers.sql",
 );
 
 impl Store {

@@ -60,4 +60,11 @@ impl Write<'_> {
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
+
+    /// Holds `key` until this change ends, so a check and the write it
+    /// allows are never split by another node's (PostgreSQL's advisory
+    /// lock; SQLite's write transaction already holds the database).
+    pub(crate) async fn lock(&mut self, key: &str) -> Result<()> {
+        crate::audio::lock_key(&mut self.tx, self.store.backend, key).await
+    }
 }

@@ -209,6 +209,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "tag-removed" => "Tag removed from the list and from every recording.",
         "source-added" => "Recording source added: its calls are taken from now on.",
         "source-removed" => "Recording source removed: new calls from it are refused; calls in progress finish.",
+        "numbers-added" => "Numbers added: captured calls to and from them count as this company's.",
+        "numbers-removed" => "Numbers removed: new captured calls with them no longer count as this company's.",
         "note-added" => "Note added: everyone who can see this recording can read it.",
         "note-changed" => "Note changed.",
         "note-deleted" => "Note deleted.",

@@ -71,6 +71,7 @@ routes! {
     CancelRetention => "/company-settings/cancel-retention" [POST];
     CompanyTags => "/company-settings/tags" [POST];
     CompanyCapture => "/company-settings/capture" [POST];
+    CompanyNumbers => "/company-settings/numbers" [POST];
     CompanyMfa => "/company-mfa" [GET, POST];
     CompanyMfaRemind => "/company-mfa/remind" [POST];
     ApiTokens => "/api-tokens" [GET, POST];

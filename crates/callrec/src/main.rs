@@ -88,7 +88,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             commands::token::run(&commands::open_store(&storage).await?, command, mail).await
         }
         Command::Capture(command) => {
-            commands::capture::run(&commands::open_store(&storage).await?, command).await
+            let country = config.default_country()?;
+            commands::capture::run(&commands::open_store(&storage).await?, command, country).await
         }
         Command::Import(args) => {
             let store = commands::open_store(&storage).await?;

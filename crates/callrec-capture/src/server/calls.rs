@@ -80,6 +80,9 @@ pub(super) struct Call {
     /// Where its samples are written (its facts beside them).
     pub(super) spool: std::path::PathBuf,
     pub(super) company: CompanyId,
+    /// Other companies whose numbers the call holds (a shared SBC's call
+    /// between two of them): the recording lands for each.
+    pub(super) also: Vec<CompanyId>,
     pub(super) source: String,
     pub(super) peer: SocketAddr,
     /// How the SRC reached the server (a BYE of the server's goes back so).

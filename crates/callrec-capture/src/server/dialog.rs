@@ -163,13 +163,40 @@ async fn invite(
                 .done(),
         );
     }
-    let [company] = companies[..] else {
-        // A source shared by companies needs their numbers to route by
-        // (Company settings → Numbers), which this server does not read yet.
+    let (offer, metadata) = match read_body(request) {
+        Ok((Some(offer), metadata)) => (offer, metadata),
+        Ok((None, _)) => {
+            return Some(
+                request
+                    .response(488, "Not Acceptable Here", None)
+                    .header("Warning", &warning(&"no SDP offer"))
+                    .done(),
+            )
+        }
+        Err(refusal) => return Some(refusal),
+    };
+    // A source shared by companies: the call is theirs whose Numbers
+    // hold one of its parties (each of them, for a call between two).
+    let owners = match companies {
+        [one] => vec![*one],
+        shared => {
+            let numbers: Vec<String> = metadata
+                .iter()
+                .flat_map(|m| &m.participants)
+                .filter_map(|p| p.aor.as_deref().and_then(landing::number_of))
+                .collect();
+            core.owners_of(shared, &numbers)
+        }
+    };
+    let Some((&company, also)) = owners.split_first() else {
+        metrics::counter!("callrec_capture_refused_total", "reason" => "no_company").increment(1);
         return Some(
             request
                 .response(403, "Forbidden", None)
-                .header("Warning", &warning(&"this source serves several companies"))
+                .header(
+                    "Warning",
+                    &warning(&"no company served by this source has the call's numbers"),
+                )
                 .done(),
         );
     };
@@ -193,18 +220,6 @@ async fn invite(
                 .done(),
         );
     }
-    let (offer, metadata) = match read_body(request) {
-        Ok((Some(offer), metadata)) => (offer, metadata),
-        Ok((None, _)) => {
-            return Some(
-                request
-                    .response(488, "Not Acceptable Here", None)
-                    .header("Warning", &warning(&"no SDP offer"))
-                    .done(),
-            )
-        }
-        Err(refusal) => return Some(refusal),
-    };
     // Ports for the audio streams, all or none.
     let mut ports = Vec::new();
     let mut sockets = Vec::new();
@@ -264,6 +279,7 @@ async fn invite(
         call_id: request.call_id.clone(),
         spool: spool.clone(),
         company,
+        also: also.to_vec(),
         source: sources
             .iter()
             .find(|s| s.company_id == company)

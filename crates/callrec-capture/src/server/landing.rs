@@ -93,7 +93,9 @@ fn facts(call: &Call, metadata: Option<&RecordingMetadata>) -> CapturedCall {
         .map(str::to_string)
         .unwrap_or_else(|| callrec_domain::time::format_rfc3339_ms(call.started_ms));
     CapturedCall {
-        company: call.company,
+        companies: std::iter::once(call.company)
+            .chain(call.also.iter().copied())
+            .collect(),
         source: call.source.clone(),
         peer: call.peer.ip().to_string(),
         session_id: metadata
@@ -120,26 +122,29 @@ async fn land(core: &Core, call: &Call, metadata: Option<&RecordingMetadata>, co
         &deps.blobs,
         &deps.keys,
         &captured,
+        core.settings.country,
         deps.clock.now(),
     )
     .await
     {
         Ok(stored) => {
             metrics::counter!("callrec_capture_calls_total").increment(1);
-            tracing::info!(
-                "captured call {} from {:?}: {} packets ({} late, {} dropped), {} s{}",
-                stored.recording.id.as_str(),
-                call.source,
-                counts.packets,
-                counts.late,
-                counts.dropped,
-                counts.frames / crate::mix::RATE,
-                if stored.created {
-                    ""
-                } else {
-                    " (already stored: the same session)"
-                }
-            );
+            for stored in stored {
+                tracing::info!(
+                    "captured call {} from {:?}: {} packets ({} late, {} dropped), {} s{}",
+                    stored.recording.id.as_str(),
+                    call.source,
+                    counts.packets,
+                    counts.late,
+                    counts.dropped,
+                    counts.frames / crate::mix::RATE,
+                    if stored.created {
+                        ""
+                    } else {
+                        " (already stored: the same session)"
+                    }
+                );
+            }
         }
         Err(err) => tracing::error!("storing captured call {call_id:?} failed: {err}"),
     }
@@ -149,7 +154,7 @@ async fn land(core: &Core, call: &Call, metadata: Option<&RecordingMetadata>, co
 }
 
 /// `2001` of `sip:2001@pbx`, `+15551234567` of `tel:+1-555-123-4567`.
-fn number_of(aor: &str) -> Option<String> {
+pub(super) fn number_of(aor: &str) -> Option<String> {
     let aor = aor.trim().trim_start_matches('<').trim_end_matches('>');
     let rest = aor
         .strip_prefix("sip:")

@@ -18,7 +18,10 @@ use crate::sip::message::{self, Message, Request};
 use callrec_app::capture::CaptureStatus;
 use callrec_app::sealing::DataKeys;
 use callrec_app::Clock;
+use callrec_domain::country::Country;
 use callrec_domain::network::IpNet;
+use callrec_domain::numbers::NumberPlan;
+use callrec_domain::CompanyId;
 use callrec_store::{BlobStore, CaptureSource, Store};
 use calls::Calls;
 use ports::{PortRange, Ports};
@@ -43,6 +46,9 @@ pub struct CaptureSettings {
     pub invites_per_second: u32,
     /// SIP over TLS as well, when set.
     pub tls: Option<TlsSettings>,
+    /// Where national numbers are dialled for a company that sets no
+    /// country of its own (the portal's default).
+    pub country: Country,
     /// How long an answered INVITE waits for its ACK before the server
     /// ends the call ([`CaptureSettings::ACK_WAIT`], 64·T1).
     pub ack_wait: Duration,
@@ -93,6 +99,7 @@ impl CaptureServer {
             &deps.store,
             &deps.blobs,
             &deps.keys,
+            settings.country,
             deps.clock.now(),
         )
         .await
@@ -124,6 +131,7 @@ impl CaptureServer {
             ports: Ports::new(settings.rtp_ports, settings.listen.ip()),
             calls: Calls::default(),
             sources: RwLock::new(Arc::new(Vec::new())),
+            plans: RwLock::new(Arc::new(HashMap::new())),
             rates: Mutex::new(HashMap::new()),
             refusals: Mutex::new((0, 0)),
             datagrams: Arc::new(Semaphore::new(DATAGRAMS_AT_ONCE)),
@@ -193,6 +201,9 @@ pub(crate) struct Core {
     /// [`SOURCES_FRESH`].
     /// (parsed once per read: each message only compares addresses).
     sources: RwLock<Arc<Vec<(IpNet, CaptureSource)>>>,
+    /// The companies' numbers, read with the sources: a shared SBC's
+    /// calls are routed by them.
+    plans: RwLock<Arc<HashMap<CompanyId, NumberPlan>>>,
     /// New calls per source in the current second.
     rates: Mutex<HashMap<i64, (u64, u32)>>,
     /// 403s sent in the current second.
@@ -257,8 +268,48 @@ impl Core {
                 .filter_map(|source| Some((IpNet::parse(&source.address)?, source)))
                 .collect(),
         );
+        let countries: HashMap<CompanyId, Country> = self
+            .deps
+            .store
+            .list_companies()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.country(self.settings.country)))
+            .collect();
+        let mut plans: HashMap<CompanyId, NumberPlan> = HashMap::new();
+        for numbers in self.deps.store.active_company_numbers().await? {
+            let country = countries
+                .get(&numbers.company_id)
+                .copied()
+                .unwrap_or(self.settings.country);
+            plans
+                .entry(numbers.company_id)
+                .or_insert_with(|| NumberPlan {
+                    ranges: Vec::new(),
+                    country,
+                })
+                .ranges
+                .push(numbers.range);
+        }
         *self.sources.write().unwrap_or_else(|e| e.into_inner()) = list;
+        *self.plans.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(plans);
         Ok(())
+    }
+
+    /// Of `candidates` (the companies sharing a source), those whose
+    /// Numbers hold one of `numbers` (E.164 only: extensions repeat
+    /// between companies), in the order given.
+    pub(crate) fn owners_of(&self, candidates: &[CompanyId], numbers: &[String]) -> Vec<CompanyId> {
+        let plans = self.plans.read().unwrap_or_else(|e| e.into_inner()).clone();
+        candidates
+            .iter()
+            .copied()
+            .filter(|company| {
+                plans
+                    .get(company)
+                    .is_some_and(|plan| numbers.iter().any(|n| plan.owns_phone(n)))
+            })
+            .collect()
     }
 
     /// Whether another 403 may be sent this second (a stranger's spoofed

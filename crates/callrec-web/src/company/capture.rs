@@ -2,7 +2,7 @@
 //! capture on Company settings (whoever may change the company's
 //! settings): the SBCs whose calls the recording server takes.
 
-use super::settings::{back_to, posted, render, Refused};
+use super::settings::{back_to, posted, render, Refused, SectionForm};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
@@ -53,11 +53,8 @@ pub(super) async fn change(
                 Ok(_) => "source-added",
                 // The page again, the reason beside the form, what was typed kept.
                 Err(callrec_app::Error::Invalid(error)) => {
-                    let refused = Refused::Capture {
-                        message: error.message,
-                        address: form.get("address").to_string(),
-                        name: form.get("name").to_string(),
-                    };
+                    let refused = SectionForm::refused(error.message, &form, ("address", "name"));
+                    let refused = Refused::Capture(refused);
                     return render(&state, &current, Some(company), Some(refused), None).await;
                 }
                 Err(other) => return Err(other.into()),

@@ -4,6 +4,7 @@
 
 mod capture;
 mod mfa;
+mod numbers;
 mod settings;
 mod tags;
 
@@ -21,6 +22,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::CancelRetention.path(), post(settings::cancel))
         .route(Route::CompanyTags.path(), post(tags::change))
         .route(Route::CompanyCapture.path(), post(capture::change))
+        .route(Route::CompanyNumbers.path(), post(numbers::change))
         .route(
             Route::CompanyMfa.path(),
             get(mfa::company_mfa_page).post(mfa::save_policy),

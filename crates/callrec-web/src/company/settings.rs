@@ -44,9 +44,13 @@ struct SettingsPage {
     /// The SBCs allowed to send the company's calls (Call capture), with
     /// when each was added in the user's time zone.
     sources: Vec<(callrec_store::CaptureSource, String)>,
-    /// Why Add source was refused, and the address and name typed.
-    capture_error: Option<String>,
-    capture_typed: (String, String),
+    /// Add source: why it was refused, and the address and name typed.
+    capture: SectionForm,
+    /// The company's numbers and extensions (Numbers), with how many each
+    /// range holds and when it was added.
+    numbers: Vec<(callrec_store::CompanyNumbers, String, String)>,
+    /// Add numbers: why it was refused, and the first and last typed.
+    numbers_form: SectionForm,
     retentions: Vec<crate::layout::Choice>,
     /// The number in the days box.
     retention_days: String,
@@ -102,12 +106,30 @@ async fn target(
 pub(super) enum Refused {
     /// The settings form at the top.
     Settings(String),
-    /// Add source under Call capture, with what was typed.
-    Capture {
-        message: String,
-        address: String,
-        name: String,
-    },
+    /// Add source under Call capture (the address and name typed).
+    Capture(SectionForm),
+    /// Add numbers under Numbers (the first and last typed).
+    Numbers(SectionForm),
+}
+
+/// A section's add form: why it was refused, and its two fields as typed.
+#[derive(Default)]
+pub(super) struct SectionForm {
+    pub(super) error: Option<String>,
+    pub(super) typed: (String, String),
+}
+
+impl SectionForm {
+    /// `message`, beside what `form` held in `fields`.
+    pub(super) fn refused(message: String, form: &FormData, fields: (&str, &str)) -> SectionForm {
+        SectionForm {
+            error: Some(message),
+            typed: (
+                form.get(fields.0).to_string(),
+                form.get(fields.1).to_string(),
+            ),
+        }
+    }
 }
 
 pub(super) async fn render(
@@ -117,15 +139,14 @@ pub(super) async fn render(
     refused: Option<Refused>,
     confirm: Option<ShorterRetention>,
 ) -> Result<Response, AppError> {
-    let (error, capture_error, capture_typed) = match refused {
-        Some(Refused::Settings(message)) => (Some(message), None, (String::new(), String::new())),
-        Some(Refused::Capture {
-            message,
-            address,
-            name,
-        }) => (None, Some(message), (address, name)),
-        None => (None, None, (String::new(), String::new())),
-    };
+    let (mut error, mut capture, mut numbers_form) =
+        (None, SectionForm::default(), SectionForm::default());
+    match refused {
+        Some(Refused::Settings(message)) => error = Some(message),
+        Some(Refused::Capture(form)) => capture = form,
+        Some(Refused::Numbers(form)) => numbers_form = form,
+        None => {}
+    }
     let default_zone = state.config.default_time_zone.name().to_string();
     let companies = match company {
         Some(_) => Vec::new(),
@@ -184,7 +205,7 @@ pub(super) async fn render(
                 .unwrap_or_default(),
         ),
     );
-    let status = if error.is_some() || capture_error.is_some() {
+    let status = if error.is_some() || capture.error.is_some() || numbers_form.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -206,11 +227,26 @@ pub(super) async fn render(
             .collect(),
         None => Vec::new(),
     };
+    let numbers = match &company {
+        Some(company) => state
+            .store
+            .company_numbers(Some(company.id))
+            .await?
+            .into_iter()
+            .map(|numbers| {
+                let described = callrec_app::numbers::size_of(&numbers.range);
+                let added = current.zone.format_seconds(numbers.created_at);
+                (numbers, described, added)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let page = SettingsPage {
         tags,
         sources,
-        capture_error,
-        capture_typed,
+        capture,
+        numbers,
+        numbers_form,
         chrome: Chrome::new(current, "Company settings", Some(MenuItem::CompanySettings)),
         companies,
         company,

@@ -108,3 +108,66 @@ backend_tests! {
         ]));
     }
 }
+
+backend_tests! {
+    async fn numbers_are_the_companys_own_and_never_another_companys(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/company-settings").await;
+        assert!(page.contains("<h2 id=\"numbers-title\">Numbers</h2>") && page.contains("No numbers yet"));
+
+        for (first, last) in [("+44 20 7946 0000", "+44 20 7946 0999"), ("200", "299"), ("020 7946 1234", "")] {
+            let response = admin.post("/company-settings/numbers", &[("change", "add"), ("first", first), ("last", last)]).await;
+            assert_eq!(location(&response), "/company-settings?done=numbers-added#numbers-title", "{first}");
+        }
+        let (_, page) = admin.get_text("/company-settings?done=numbers-added").await;
+        assert!(page.contains("Numbers added"));
+        assert!(page.contains("<code>+442079460000 to +442079460999</code>") && page.contains("1000 numbers"), "{page}");
+        assert!(page.contains("<code>200 to 299</code>") && page.contains("100 extensions"));
+        assert!(page.contains("aria-label=\"Remove numbers +442079461234\""), "one number, in E.164");
+
+        for (first, last, message) in [
+            ("+44 20 7946 0500", "", "overlaps +442079460000 to +442079460999, which Acme has already"),
+            ("250", "", "overlaps 200 to 299"),
+            ("banana", "", "is not a phone number"),
+            ("", "", "is required"),
+            ("300", "+44 20 7946 0000", "same kind"),
+            ("399", "300", "must not come before"),
+        ] {
+            let (status, page) = admin.post_text("/company-settings/numbers", &[("change", "add"), ("first", first), ("last", last)]).await;
+            assert_eq!(status, 422, "{first:?}");
+            let section = &page[page.find("id=\"numbers-title\"").expect("the Numbers section")..];
+            assert!(section.contains("role=\"alert\"") && section.contains(message), "{first:?}: {message}");
+            assert!(section.contains(&format!("value=\"{first}\"")), "what was typed is kept");
+        }
+
+        // Globex may have the same extensions, never Acme's phone numbers;
+        // Acme's are not named to it.
+        let globex = app.as_user("globex.admin").await;
+        let response = globex.post("/company-settings/numbers", &[("change", "add"), ("first", "200"), ("last", "299")]).await;
+        assert!(location(&response).contains("done=numbers-added"));
+        let (status, page) = globex.post_text("/company-settings/numbers", &[("change", "add"), ("first", "+44 20 7946 0990"), ("last", "+44 20 7946 1990")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("includes numbers another company has") && !page.contains("+442079460000 to"), "{page}");
+        let acme_block = app.store.company_numbers(Some(seed.acme.id)).await.unwrap().into_iter().find(|n| n.range.count() == 1000).unwrap().id.to_string();
+        assert_eq!(globex.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_block)]).await.status(), 404);
+        assert_eq!(app.as_user("acme.agent").await.post("/company-settings/numbers", &[("change", "add"), ("first", "555")]).await.status(), 404);
+        // A Global user picks the company.
+        let globex_id = seed.globex.id.to_string();
+        let response = app.as_user("root").await.post("/company-settings/numbers", &[("company", &globex_id), ("change", "add"), ("first", "+1 202 555 0100"), ("last", "+1 202 555 0199")]).await;
+        assert_eq!(location(&response), format!("/company-settings?company={globex_id}&done=numbers-added#numbers-title"));
+
+        let response = admin.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_block)]).await;
+        assert_eq!(location(&response), "/company-settings?done=numbers-removed#numbers-title");
+        assert_eq!(admin.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_block)]).await.status(), 404);
+        let entries = |action: &str| {
+            let query = AuditQuery { action: Some(action.into()), limit: 20, ..Default::default() };
+            let store = app.store.clone();
+            async move { store.audit_entries(&query).await.unwrap() }
+        };
+        let (added, removed) = (entries("company.numbers_added").await, entries("company.numbers_removed").await);
+        assert_eq!((added.len(), removed.len()), (5, 1));
+        assert!(removed[0].details.contains("+442079460000 to +442079460999 (1000 numbers)"), "{:?}", removed[0]);
+    }
+}

@@ -31,4 +31,32 @@ pub enum CaptureCommand {
         #[arg(long, value_name = "CIDR")]
         address: String,
     },
+    /// Add a company's phone numbers or extensions (Company settings →
+    /// Numbers): a shared SBC's calls are routed by the phone numbers, and
+    /// a captured call's direction is told by both.
+    AddNumbers {
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// A phone number (+44 20 7946 0000, or national in the company's
+        /// country) or an extension of up to 6 digits.
+        #[arg(long, value_name = "NUMBER")]
+        first: String,
+        /// The last of a range, as long as the first [default: the first].
+        #[arg(long, value_name = "NUMBER")]
+        last: Option<String>,
+    },
+    /// List the companies' numbers, of one company or all.
+    ListNumbers {
+        #[arg(long, value_name = "NAME")]
+        company: Option<String>,
+    },
+    /// Remove a company's numbers, given as they were added.
+    RemoveNumbers {
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        #[arg(long, value_name = "NUMBER")]
+        first: String,
+        #[arg(long, value_name = "NUMBER")]
+        last: Option<String>,
+    },
 }

@@ -1,15 +1,19 @@
-//! `callrec capture add-source|list|remove`: who may send calls to the
-//! recording server. Audited as cli.
+//! `callrec capture add-source|list|remove` (who may send calls to the
+//! recording server) and `add-numbers|list-numbers|remove-numbers` (whose
+//! calls they are). Audited as cli.
 
 use super::admin::company_named;
 use crate::cli::CaptureCommand;
 use crate::error::CliError;
 use callrec_app::audit::AuditContext;
 use callrec_app::capture::{add_source, parse_source_address, remove_source, Sharing};
+use callrec_app::numbers::{add_numbers, describe, remove_numbers, size_of};
+use callrec_domain::country::Country;
+use callrec_domain::numbers::NumberRange;
 use callrec_domain::time::format_utc;
 use callrec_store::Store;
 
-pub async fn run(store: &Store, command: CaptureCommand) -> Result<(), CliError> {
+pub async fn run(store: &Store, command: CaptureCommand, country: Country) -> Result<(), CliError> {
     match command {
         CaptureCommand::AddSource {
             company,
@@ -77,6 +81,77 @@ pub async fn run(store: &Store, command: CaptureCommand) -> Result<(), CliError>
             .await?
             .ok_or_else(no_such)?;
             println!("{:?} no longer accepts calls from {wanted}.", company.name);
+        }
+        CaptureCommand::AddNumbers {
+            company,
+            first,
+            last,
+        } => {
+            let company = company_named(store, &company).await?;
+            let added = add_numbers(
+                store,
+                &company,
+                &first,
+                last.as_deref().unwrap_or(""),
+                country,
+                &AuditContext::command_line(),
+            )
+            .await?;
+            println!("{:?} now has {}.", company.name, describe(&added.range));
+        }
+        CaptureCommand::ListNumbers { company } => {
+            let company = match company {
+                Some(name) => Some(company_named(store, &name).await?.id),
+                None => None,
+            };
+            let numbers = store.company_numbers(company).await?;
+            if numbers.is_empty() {
+                println!(
+                    "No numbers. Add some with `callrec capture add-numbers --company NAME --first NUMBER [--last NUMBER]`."
+                );
+            }
+            for held in numbers {
+                println!(
+                    "{}\t{}\t{}\tadded {}",
+                    held.company_name,
+                    held.range,
+                    size_of(&held.range),
+                    format_utc(held.created_at)
+                );
+            }
+        }
+        CaptureCommand::RemoveNumbers {
+            company,
+            first,
+            last,
+        } => {
+            let company = company_named(store, &company).await?;
+            let wanted = NumberRange::parse(
+                &first,
+                last.as_deref().unwrap_or(""),
+                company.country(country),
+            )?;
+            let no_such = || {
+                CliError::Usage(format!(
+                    "{:?} has no numbers {wanted}; `callrec capture list-numbers` shows them",
+                    company.name
+                ))
+            };
+            let held = store
+                .company_numbers(Some(company.id))
+                .await?
+                .into_iter()
+                .find(|n| n.range == wanted)
+                .ok_or_else(no_such)?;
+            remove_numbers(
+                store,
+                held.id,
+                Some(company.id),
+                &AuditContext::command_line(),
+            )
+            .await?
+            .ok_or_else(no_such)?;
+            println!("{:?} no longer has {wanted}.", company.name);
         }
     }
     Ok(())

@@ -63,6 +63,7 @@ impl Config {
             max_duration: Duration::from_secs(hours * 3600),
             invites_per_second,
             tls: self.capture_tls(args, listen)?,
+            country: self.default_country()?,
             ack_wait: CaptureSettings::ACK_WAIT,
             silence_limit: CaptureSettings::SILENCE_LIMIT,
         }))

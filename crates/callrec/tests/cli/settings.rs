@@ -240,3 +240,35 @@ fn bad_log_formats_and_audio_stores_are_refused() {
     let out = cli.expect(2, &["serve", "--metrics-listen", "everywhere"], "");
     assert!(out.contains("127.0.0.1:9464"), "{out}");
 }
+
+on_each_backend! {
+    fn recording_sources_and_numbers_are_kept_with_clear_refusals(cli) {
+    cli.expect(0, &["company", "add", "Acme"], "");
+    cli.expect(0, &["company", "add", "Globex"], "");
+    for sub in ["add-source", "list", "remove", "add-numbers", "list-numbers", "remove-numbers"] {
+        let help = cli.expect(0, &["capture", sub, "--help"], "");
+        assert!(help.contains("--company"), "{sub}: {help}");
+    }
+    let out = cli.expect(0, &["capture", "add-numbers", "--company", "Acme", "--first", "+44 20 7946 0000", "--last", "020 7946 0999"], "");
+    assert!(out.contains("+442079460000 to +442079460999 (1000 numbers)"), "{out}");
+    cli.expect(0, &["capture", "add-numbers", "--company", "Acme", "--first", "200", "--last", "299"], "");
+    // Globex cannot have Acme's numbers; both may have extension 200.
+    let out = cli.expect(2, &["capture", "add-numbers", "--company", "Globex", "--first", "+442079460500"], "");
+    assert!(out.contains("another company has"), "{out}");
+    cli.expect(0, &["capture", "add-numbers", "--company", "Globex", "--first", "200"], "");
+    let out = cli.expect(2, &["capture", "add-numbers", "--company", "Acme", "--first", "12", "--last", "1"], "");
+    assert!(out.contains("as many digits"), "{out}");
+    let out = cli.expect(2, &["capture", "add-numbers", "--company", "Nobody", "--first", "200"], "");
+    assert!(out.contains("Nobody"), "{out}");
+    let list = cli.expect(0, &["capture", "list-numbers"], "");
+    assert_eq!(list.lines().count(), 3, "{list}");
+    assert!(list.contains("Acme\t200 to 299\t100 extensions") && list.contains("Globex\t200\t1 extension"), "{list}");
+    let out = cli.expect(2, &["capture", "remove-numbers", "--company", "Globex", "--first", "+442079460000", "--last", "+442079460999"], "");
+    assert!(out.contains("has no numbers") && out.contains("list-numbers"), "{out}");
+    cli.expect(0, &["capture", "remove-numbers", "--company", "Acme", "--first", "02079460000", "--last", "+44 20 7946 0999"], "");
+    let list = cli.expect(0, &["capture", "list-numbers", "--company", "Acme"], "");
+    assert_eq!(list.lines().count(), 1, "{list}");
+    let out = cli.expect(2, &["capture", "add-source", "--company", "Acme", "--address", "0.0.0.0/0"], "");
+    assert!(out.contains("too wide"), "{out}");
+}
+}

@@ -1,0 +1,61 @@
+//! `POST /company-settings/numbers`: Add numbers and Remove under Numbers
+//! on Company settings (whoever may change the company's settings): the
+//! E.164 ranges and extensions a shared SBC's calls are routed by and a
+//! captured call's direction is told by.
+
+use super::settings::{back_to, posted, render, Refused, SectionForm};
+use crate::error::AppError;
+use crate::form::FormData;
+use crate::security::ClientAddr;
+use crate::session::CurrentUser;
+use crate::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use callrec_app::numbers;
+
+pub(super) async fn change(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientAddr(client): ClientAddr,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let company = posted(&state, &current, &form).await?;
+    let audit = current.audit_context(&client);
+    let done = match form.get("change") {
+        "remove" => {
+            let id: i64 = form
+                .get("numbers_id")
+                .parse()
+                .map_err(|_| AppError::NotFound)?;
+            numbers::remove_numbers(&state.store, id, Some(company.id), &audit)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            "numbers-removed"
+        }
+        _ => {
+            let added = numbers::add_numbers(
+                &state.store,
+                &company,
+                form.get("first"),
+                form.get("last"),
+                state.config.default_country,
+                &audit,
+            )
+            .await;
+            match added {
+                Ok(_) => "numbers-added",
+                Err(callrec_app::Error::Invalid(error)) => {
+                    let refused = SectionForm::refused(error.message, &form, ("first", "last"));
+                    let refused = Refused::Numbers(refused);
+                    return render(&state, &current, Some(company), Some(refused), None).await;
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    Ok(Redirect::to(&format!(
+        "{}#numbers-title",
+        back_to(&current, &company, done)
+    ))
+    .into_response())
+}
