@@ -4,6 +4,7 @@
 
 use crate::audit::AuditContext;
 use crate::ingest::{store_recording, IngestError, Ingested, Source};
+use crate::keyring::Keyring;
 use crate::sealing::DataKeys;
 use crate::{Caller, Error};
 use callrec_domain::audio::pcm_wav_header;
@@ -14,6 +15,7 @@ use callrec_domain::metadata::{validate_metadata, MetadataInput};
 use callrec_domain::network::IpNet;
 use callrec_domain::numbers::{direction_of, NumberPlan};
 use callrec_domain::phone::PhoneNumber;
+use callrec_domain::sip_credentials::SipCredentials;
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{BlobStore, CaptureSource, Company, Store, StoreError};
 use std::path::{Path, PathBuf};
@@ -93,13 +95,16 @@ pub enum Sharing {
     MayShare,
 }
 
-/// Adds a recording source to `company`. The name defaults to the address.
+/// Adds a recording source to `company`, with the digest credentials its
+/// requests must carry if given (sealed with `credentials`' keyring, in
+/// the same change). The name defaults to the address.
 pub async fn add_source(
     store: &Store,
     company: &Company,
     name: Option<&str>,
     address: &str,
     sharing: Sharing,
+    credentials: Option<(&SipCredentials, &Keyring)>,
     audit: &AuditContext,
 ) -> Result<CaptureSource, Error> {
     let net = parse_source_address(address)?;
@@ -142,11 +147,20 @@ pub async fn add_source(
         )
         .into());
     };
+    let sealed = credentials.map(|(credentials, keyring)| seal(keyring, id, credentials));
+    if let Some((username, sealed)) = &sealed {
+        write
+            .set_capture_credentials(id, Some((username, sealed)))
+            .await?;
+    }
     let entry = audit
         .entry(AuditAction::CaptureSourceAdded)
         .company(company.id)
         .target(&company.name)
-        .details(format!("\"{name}\" at {net}"));
+        .details(format!(
+            "\"{name}\" at {net}{}",
+            describe_credentials(credentials.map(|c| c.0))
+        ));
     write.commit_with(entry).await?;
     Ok(CaptureSource {
         id,
@@ -155,7 +169,124 @@ pub async fn add_source(
         name,
         address: net.to_string(),
         created_at: audit.now,
+        credentials: sealed,
     })
+}
+
+/// What binds a source's sealed password to it.
+fn binding(source: i64) -> String {
+    format!("callrec-sip-secret:{source}")
+}
+
+/// The username and the password sealed for source `id`.
+fn seal(keyring: &Keyring, id: i64, credentials: &SipCredentials) -> (String, String) {
+    (
+        credentials.username().to_string(),
+        keyring.seal(&binding(id), credentials.password().as_bytes()),
+    )
+}
+
+/// `; digest user "sbc"` (never the password), or nothing.
+fn describe_credentials(credentials: Option<&SipCredentials>) -> String {
+    credentials
+        .map(|c| format!("; digest user \"{}\"", c.username()))
+        .unwrap_or_default()
+}
+
+/// Source `source`'s credentials opened with `keyring`; `None` when it
+/// has none or they do not open (a key missing from the keyring).
+pub fn open_credentials(keyring: &Keyring, source: &CaptureSource) -> Option<SipCredentials> {
+    let (username, sealed) = source.credentials.as_ref()?;
+    keyring
+        .unseal(&binding(source.id), sealed)
+        .ok()
+        .and_then(|plain| String::from_utf8(plain).ok())
+        .and_then(|password| SipCredentials::parse(username, &password).ok())
+}
+
+/// Seals every source's SIP password again with `keyring`'s current key
+/// (`callrec keys rotate`), in one change with its entry; how many. A
+/// password no configured key opens is left as it is.
+pub async fn reseal_credentials(
+    store: &Store,
+    keyring: &Keyring,
+    audit: &AuditContext,
+) -> Result<usize, Error> {
+    let mut write = store.write(audit.now).await?;
+    let mut done = 0;
+    for (id, sealed) in write.sealed_capture_credentials().await? {
+        if !keyring.needs_rotation(&sealed) {
+            continue;
+        }
+        let Ok(plain) = keyring.unseal(&binding(id), &sealed) else {
+            continue;
+        };
+        let fresh = keyring.seal(&binding(id), &plain);
+        if write
+            .reseal_capture_credentials(id, &sealed, &fresh)
+            .await?
+        {
+            done += 1;
+        }
+    }
+    if done > 0 {
+        let entry = audit
+            .entry(AuditAction::SecretsReencrypted)
+            .details(format!(
+                "{done} recording sources' SIP passwords sealed with key {}",
+                keyring.current_key_id()
+            ));
+        write.audit(entry).await?;
+    }
+    write.commit().await?;
+    Ok(done)
+}
+
+/// Sets (or with `None` clears) the digest credentials of source `id`
+/// (of `company` only, when given); `None` if there is no such source.
+pub async fn set_source_credentials(
+    store: &Store,
+    keyring: &Keyring,
+    id: i64,
+    company: Option<CompanyId>,
+    credentials: Option<&SipCredentials>,
+    audit: &AuditContext,
+) -> Result<Option<CaptureSource>, Error> {
+    let Some(source) = store
+        .capture_sources(company)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+    else {
+        return Ok(None);
+    };
+    let sealed = credentials.map(|c| seal(keyring, id, c));
+    let mut write = store.write(audit.now).await?;
+    let pair = sealed.as_ref().map(|(u, s)| (u.as_str(), s.as_str()));
+    if !write.set_capture_credentials(id, pair).await? {
+        return Ok(None);
+    }
+    let entry = audit
+        .entry(AuditAction::CaptureCredentialsChanged)
+        .company(source.company_id)
+        .target(&source.company_name)
+        .details(match credentials {
+            Some(c) => format!(
+                "\"{}\" at {}{}",
+                source.name,
+                source.address,
+                describe_credentials(Some(c))
+            ),
+            None => format!(
+                "\"{}\" at {}; credentials removed: its address alone admits it",
+                source.name, source.address
+            ),
+        });
+    write.commit_with(entry).await?;
+    Ok(Some(CaptureSource {
+        credentials: sealed,
+        ..source
+    }))
 }
 
 /// Removes source `id` (of `company` only, when given); `None` if there

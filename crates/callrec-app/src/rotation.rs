@@ -1,5 +1,6 @@
 //! `callrec keys rotate`: once a new master key is current, every MFA
-//! secret and every company's audio data key is encrypted again with it,
+//! secret, every company's audio data key and every recording source's
+//! SIP password is encrypted again with it,
 //! in batches, each batch with its audit entry in the same transaction.
 
 use crate::audit::AuditContext;
@@ -26,6 +27,8 @@ pub struct Rotated {
     pub unreadable: Vec<(UserId, crate::SecretError)>,
     /// Audio data keys sealed again.
     pub data_keys: usize,
+    /// Recording sources' SIP passwords sealed again.
+    pub sip_passwords: usize,
 }
 
 /// Re-encrypts what an older key protects with `keyring`'s current key;
@@ -76,6 +79,7 @@ pub async fn rotate_master_key(
         done += batch.len();
         progress(done, report.total);
     }
+    report.sip_passwords = crate::capture::reseal_credentials(store, &keyring, audit).await?;
     report.data_keys = DataKeys::new(keyring).rewrap_all(store, audit).await?;
     Ok(report)
 }

@@ -83,6 +83,7 @@ async fn rig_for(
         Some("Lab SBC"),
         "127.0.0.1",
         callrec_app::capture::Sharing::MayShare,
+        None,
         &AuditContext::command_line(),
     )
     .await
@@ -785,7 +786,7 @@ backend_tests! {
         let rig = rig(&db, |_| {}).await;
         // Globex has its own SBC at 127.0.0.2.
         let globex = rig.store.set_up(NOW, async |write| write.create_company(&CompanyName::parse("Globex").unwrap(), Retention::Forever).await).await.unwrap();
-        callrec_app::capture::add_source(&rig.store, &globex, None, "127.0.0.2", callrec_app::capture::Sharing::OwnOnly, &AuditContext::command_line()).await.unwrap();
+        callrec_app::capture::add_source(&rig.store, &globex, None, "127.0.0.2", callrec_app::capture::Sharing::OwnOnly, None, &AuditContext::command_line()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(2100)).await;
         let kind = "multipart/mixed;boundary=BOUNDARY";
         let mut acme = Src::new(rig.server.udp_address).await;
@@ -947,7 +948,7 @@ backend_tests! {
         let company = async |name: &str, numbers: (&str, &str)| {
             let company = store.set_up(NOW, async |write| write.create_company(&CompanyName::parse(name).unwrap(), Retention::Forever).await).await.unwrap();
             if name != "Acme" {
-                callrec_app::capture::add_source(&store, &company, Some("Hosted SBC"), "127.0.0.1", callrec_app::capture::Sharing::MayShare, &AuditContext::command_line()).await.unwrap();
+                callrec_app::capture::add_source(&store, &company, Some("Hosted SBC"), "127.0.0.1", callrec_app::capture::Sharing::MayShare, None, &AuditContext::command_line()).await.unwrap();
             }
             let gb = Country::parse("country", "GB").unwrap();
             callrec_app::numbers::add_numbers(&store, &company, numbers.0, numbers.1, gb, &AuditContext::command_line()).await.unwrap();
@@ -986,5 +987,108 @@ backend_tests! {
         assert_eq!(rig.server.active_calls(), 0);
         rig.server.stop().await;
         assert!(rig.blobs.capture_leftovers().await.unwrap().is_empty(), "no samples left");
+    }
+}
+
+/// An `Authorization` answering `nonce` for `username`/`password` with
+/// `algorithm` (SHA-256 or MD5), count `nc`.
+fn authorization(algorithm: &str, username: &str, password: &str, nonce: &str, nc: u32) -> String {
+    use sha2::Digest;
+    let h = |text: String| match algorithm {
+        "MD5" => callrec_domain::hex::hex(&md5::Md5::digest(text.as_bytes())),
+        _ => callrec_domain::hex::hex(&sha2::Sha256::digest(text.as_bytes())),
+    };
+    let uri = "sip:srs@127.0.0.1";
+    let ha1 = h(format!("{username}:callrec:{password}"));
+    let ha2 = h(format!("INVITE:{uri}"));
+    let response = h(format!("{ha1}:{nonce}:{nc:08x}:c0ffee:auth:{ha2}"));
+    format!(
+        "Authorization: Digest username=\"{username}\", realm=\"callrec\", nonce=\"{nonce}\", uri=\"{uri}\", response=\"{response}\", algorithm={algorithm}, qop=auth, nc={nc:08x}, cnonce=\"c0ffee\"\r\n"
+    )
+}
+
+backend_tests! {
+    async fn a_source_with_credentials_is_challenged_and_must_prove_them(db) {
+        use callrec_domain::sip_credentials::SipCredentials;
+        let store = db.store.clone();
+        let acme = store.set_up(NOW, async |write| write.create_company(&CompanyName::parse("Acme").unwrap(), Retention::Forever).await).await.unwrap();
+        let keyring = Arc::new(Keyring::new([5; 32], &[]));
+        let credentials = SipCredentials::parse("sbc-lab", "a long random secret").unwrap();
+        callrec_app::capture::add_source(&store, &acme, Some("Lab SBC"), "127.0.0.1", callrec_app::capture::Sharing::OwnOnly, Some((&credentials, &keyring)), &AuditContext::command_line()).await.unwrap();
+        let sealed = store.capture_sources(Some(acme.id)).await.unwrap()[0].credentials.clone().unwrap();
+        assert_eq!(sealed.0, "sbc-lab");
+        assert!(!sealed.1.contains("random"), "the password is sealed at rest");
+        let clock = Clock::manual(NOW);
+        let blobs = BlobStore::new(db.data_dir());
+        let server = CaptureServer::start(settings(), CaptureDeps {
+            store: store.clone(),
+            blobs: blobs.clone(),
+            keys: DataKeys::new(keyring.clone()),
+            clock: clock.clone(),
+            status: Arc::default(),
+        }).await.unwrap();
+        let kind = "multipart/mixed;boundary=BOUNDARY";
+        let body = multipart(&offer("sendonly"), "YXV0aA==");
+        let invite = |src: &Src, cseq: u32, authorization: &str| src.request("INVITE", cseq, &format!("Require: siprec\r\n{authorization}"), Some(kind), &body);
+
+        // No answer: 401 with both challenges, and no call.
+        let src = Src::new(server.udp_address).await;
+        src.send(&invite(&src, 1, "")).await;
+        let challenge = src.final_response().await;
+        assert_eq!(status(&challenge), 401, "{challenge}");
+        let offered: Vec<&str> = challenge.lines().filter(|l| l.starts_with("WWW-Authenticate:")).collect();
+        assert_eq!(offered.len(), 2, "{challenge}");
+        assert!(offered[0].contains("algorithm=SHA-256") && offered[1].contains("algorithm=MD5") && offered[0].contains("realm=\"callrec\""));
+        let nonce = offered[0].split("nonce=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        assert_eq!(server.active_calls(), 0);
+
+        // A wrong password, another username: 401 again.
+        for (username, password) in [("sbc-lab", "a long random secreT"), ("someone", "a long random secret")] {
+            src.send(&invite(&src, 2, &authorization("SHA-256", username, password, &nonce, 1))).await;
+            assert_eq!(status(&src.final_response().await), 401, "{username}");
+        }
+        assert_eq!(server.active_calls(), 0);
+
+        // The right answer: the call is taken (and its retransmission is the same call).
+        let mut src = src;
+        let proof = authorization("SHA-256", "sbc-lab", "a long random secret", &nonce, 1);
+        src.send(&invite(&src, 3, &proof)).await;
+        let answer = src.final_response().await;
+        assert_eq!(status(&answer), 200, "{answer}");
+        src.send(&invite(&src, 3, &proof)).await;
+        assert_eq!(status(&src.final_response().await), 200, "a retransmission");
+        src.to_tag = header_param(&answer, "To", "tag");
+        src.send(&src.request("ACK", 3, "", None, "")).await;
+        assert_eq!(server.active_calls(), 1);
+
+        // The same proof for another call is a replay: 401.
+        let thief = Src::new(server.udp_address).await;
+        thief.send(&invite(&thief, 3, &proof)).await;
+        assert_eq!(status(&thief.final_response().await), 401);
+        // MD5, the next count of the same nonce: taken.
+        let md5 = Src::new(server.udp_address).await;
+        md5.send(&invite(&md5, 1, &authorization("MD5", "sbc-lab", "a long random secret", &nonce, 2))).await;
+        assert_eq!(status(&md5.final_response().await), 200);
+        assert_eq!(server.active_calls(), 2);
+
+        // Five minutes on, the nonce is stale: challenged again, `stale=true`.
+        clock.advance(301);
+        let late = Src::new(server.udp_address).await;
+        late.send(&invite(&late, 1, &authorization("SHA-256", "sbc-lab", "a long random secret", &nonce, 3))).await;
+        let stale = late.final_response().await;
+        assert_eq!(status(&stale), 401);
+        assert!(stale.contains("stale=true"), "{stale}");
+        assert_eq!(server.active_calls(), 2);
+
+        // Credentials removed: the address alone admits it again.
+        let source = store.capture_sources(Some(acme.id)).await.unwrap()[0].id;
+        callrec_app::capture::set_source_credentials(&store, &keyring, source, Some(acme.id), None, &AuditContext::command_line()).await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let open = Src::new(server.udp_address).await;
+        open.send(&invite(&open, 1, "")).await;
+        assert_eq!(status(&open.final_response().await), 200);
+        let entries = store.audit_entries(&callrec_store::AuditQuery { action: Some("capture.credentials_changed".into()), limit: 10, ..Default::default() }).await.unwrap();
+        assert!(entries.len() == 1 && entries[0].details.contains("credentials removed"), "{entries:?}");
+        server.stop().await;
     }
 }

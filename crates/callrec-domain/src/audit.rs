@@ -68,6 +68,7 @@ audit_actions! {
     RecordingCaptured => "recording.captured", "Call captured";
     CaptureSourceAdded => "capture.source_added", "Recording source added";
     CaptureSourceRemoved => "capture.source_removed", "Recording source removed";
+    CaptureCredentialsChanged => "capture.credentials_changed", "Recording source credentials changed";
     NumbersAdded => "company.numbers_added", "Numbers added";
     NumbersRemoved => "company.numbers_removed", "Numbers removed";
     RecordingPlayed => "recording.played", "Recording played";

@@ -33,6 +33,7 @@ pub mod retention;
 pub mod role;
 pub mod sealed;
 pub mod security_key;
+pub mod sip_credentials;
 pub mod throttle;
 pub mod time;
 pub mod totp;

@@ -17,10 +17,14 @@ pub struct CaptureSource {
     /// The address or range, in its network form (`10.0.0.0/8`).
     pub address: String,
     pub created_at: i64,
+    /// SIP digest credentials its requests must carry: the username and
+    /// the sealed password (see migration 0035).
+    pub credentials: Option<(String, String)>,
 }
 
 const SELECT: &str = "SELECT s.id, s.company_id, c.name AS company_name, s.name, s.address, \
-     s.created_at FROM capture_sources s JOIN companies c ON c.id = s.company_id";
+     s.created_at, s.sip_username, s.sip_secret \
+     FROM capture_sources s JOIN companies c ON c.id = s.company_id";
 
 fn sources(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<CaptureSource>> {
     rows.iter()
@@ -32,6 +36,13 @@ fn sources(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<CaptureSource>> {
                 name: row.try_get("name")?,
                 address: row.try_get("address")?,
                 created_at: row.try_get("created_at")?,
+                credentials: match (
+                    row.try_get::<Option<String>, _>("sip_username")?,
+                    row.try_get::<Option<String>, _>("sip_secret")?,
+                ) {
+                    (Some(username), Some(sealed)) => Some((username, sealed)),
+                    _ => None,
+                },
             })
         })
         .collect()
@@ -121,5 +132,57 @@ impl Write<'_> {
             .execute(self.conn())
             .await?;
         Ok(Some(source))
+    }
+}
+
+impl Write<'_> {
+    /// Sets (or with `None` clears) source `id`'s digest credentials: the
+    /// username and the sealed password. Whether there was such a source.
+    pub async fn set_capture_credentials(
+        &mut self,
+        id: i64,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<bool> {
+        let (username, sealed) = credentials.unzip();
+        let done = sqlx::query(
+            "UPDATE capture_sources SET sip_username = $1, sip_secret = $2 WHERE id = $3",
+        )
+        .bind(username)
+        .bind(sealed)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every source with credentials: (id, sealed password), for a new
+    /// master key to seal them again.
+    pub async fn sealed_capture_credentials(&mut self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, sip_secret FROM capture_sources WHERE sip_secret IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("sip_secret")?)))
+            .collect()
+    }
+
+    /// Replaces source `id`'s sealed password if it is still `old`.
+    pub async fn reseal_capture_credentials(
+        &mut self,
+        id: i64,
+        old: &str,
+        fresh: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE capture_sources SET sip_secret = $1 WHERE id = $2 AND sip_secret = $3",
+        )
+        .bind(fresh)
+        .bind(id)
+        .bind(old)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

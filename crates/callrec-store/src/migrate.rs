@@ -63,6 +63,7 @@ migrations!(
     32 => "0032_capture_sources.sql",
     33 => "0033_recording_marks.sql",
     34 => "0034_company_numbers.sql",
+    35 => "0035_capture_credentials.sql",
 );
 
 impl Store {

@@ -157,6 +157,12 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
         "Re-encrypted {} audio data keys with key {current}.",
         report.data_keys
     );
+    if report.sip_passwords > 0 {
+        println!(
+            "Re-encrypted {} recording sources' SIP passwords with key {current}.",
+            report.sip_passwords
+        );
+    }
     if !report.unreadable.is_empty() {
         return Err(CliError::Failed(format!(
             "{} secrets could not be read with the configured keys; add the missing key to {ENV_PREVIOUS} (or the key file) and run again",

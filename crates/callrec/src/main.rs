@@ -89,7 +89,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Capture(command) => {
             let country = config.default_country()?;
-            commands::capture::run(&commands::open_store(&storage).await?, command, country).await
+            commands::capture::run(
+                &commands::open_store(&storage).await?,
+                command,
+                country,
+                &storage,
+            )
+            .await
         }
         Command::Import(args) => {
             let store = commands::open_store(&storage).await?;

@@ -25,6 +25,12 @@ pub struct DataKeys {
 }
 
 impl DataKeys {
+    /// The master keyring the data keys are sealed with (it seals other
+    /// secrets too: a recording source's SIP password).
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
     pub fn new(keyring: Arc<Keyring>) -> DataKeys {
         DataKeys {
             keyring,

@@ -33,9 +33,7 @@ pub(super) async fn handle(
     sources: Vec<CaptureSource>,
 ) {
     let method = request.method.clone();
-    let mut companies: Vec<CompanyId> = sources.iter().map(|s| s.company_id).collect();
-    companies.sort_by_key(|c| c.0);
-    companies.dedup();
+    let companies = companies_of(&sources);
     // The call this request belongs to: same company, same dialog.
     let found = core.calls.find(&companies, &request.call_id);
     let call = found.clone().filter(|call| call.owns(&request));
@@ -60,7 +58,7 @@ pub(super) async fn handle(
                 Some(respond(&request, 482, "Loop Detected"))
             }
             (None, _) if request.to_tag.is_some() => gone(),
-            (None, _) => invite(core, &request, peer, &reply, &sources, &companies).await,
+            (None, _) => invite(core, &request, peer, &reply, &sources).await,
         }
     } else if method == Method::ACK {
         if let Some(call) = call {
@@ -99,6 +97,14 @@ pub(super) async fn handle(
     if let Some(answer) = answer {
         reply.send(answer).await;
     }
+}
+
+/// The companies of `sources`, each once.
+fn companies_of(sources: &[CaptureSource]) -> Vec<CompanyId> {
+    let mut companies: Vec<CompanyId> = sources.iter().map(|s| s.company_id).collect();
+    companies.sort_by_key(|c| c.0);
+    companies.dedup();
+    companies
 }
 
 pub(super) fn random_tag() -> String {
@@ -152,7 +158,6 @@ async fn invite(
     peer: SocketAddr,
     reply: &Reply,
     sources: &[CaptureSource],
-    companies: &[CompanyId],
 ) -> Option<Vec<u8>> {
     // RFC 7866 §6.1.1: a recording session says `Require: siprec`.
     if !request.lists(&Name::REQUIRE, "siprec") {
@@ -163,6 +168,12 @@ async fn invite(
                 .done(),
         );
     }
+    // Sources with credentials: only those the INVITE proves.
+    let sources = match core.admit(request, peer.ip(), sources) {
+        Ok(admitted) => admitted,
+        Err(challenge) => return Some(challenge),
+    };
+    let companies = companies_of(&sources);
     let (offer, metadata) = match read_body(request) {
         Ok((Some(offer), metadata)) => (offer, metadata),
         Ok((None, _)) => {
@@ -177,7 +188,7 @@ async fn invite(
     };
     // A source shared by companies: the call is theirs whose Numbers
     // hold one of its parties (each of them, for a call between two).
-    let owners = match companies {
+    let owners = match &companies[..] {
         [one] => vec![*one],
         shared => {
             let numbers: Vec<String> = metadata

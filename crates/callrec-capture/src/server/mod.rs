@@ -6,6 +6,7 @@
 //! the source check comes before any parsing of the body, any port or
 //! any call state.
 
+mod admission;
 mod call;
 mod calls;
 mod dialog;
@@ -132,6 +133,7 @@ impl CaptureServer {
             calls: Calls::default(),
             sources: RwLock::new(Arc::new(Vec::new())),
             plans: RwLock::new(Arc::new(HashMap::new())),
+            admission: admission::Admission::default(),
             rates: Mutex::new(HashMap::new()),
             refusals: Mutex::new((0, 0)),
             datagrams: Arc::new(Semaphore::new(DATAGRAMS_AT_ONCE)),
@@ -204,6 +206,8 @@ pub(crate) struct Core {
     /// The companies' numbers, read with the sources: a shared SBC's
     /// calls are routed by them.
     plans: RwLock<Arc<HashMap<CompanyId, NumberPlan>>>,
+    /// Sources' digest credentials and the nonces that challenge them.
+    admission: admission::Admission,
     /// New calls per source in the current second.
     rates: Mutex<HashMap<i64, (u64, u32)>>,
     /// 403s sent in the current second.
@@ -263,7 +267,7 @@ impl Core {
     /// Reads the sources of enabled companies again.
     async fn refresh_sources(&self) -> Result<(), callrec_store::StoreError> {
         let list = self.deps.store.active_capture_sources().await?;
-        let list = Arc::new(
+        let list: Arc<Vec<(IpNet, CaptureSource)>> = Arc::new(
             list.into_iter()
                 .filter_map(|source| Some((IpNet::parse(&source.address)?, source)))
                 .collect(),
@@ -291,6 +295,8 @@ impl Core {
                 .ranges
                 .push(numbers.range);
         }
+        self.admission
+            .set_credentials(&list, self.deps.keys.keyring());
         *self.sources.write().unwrap_or_else(|e| e.into_inner()) = list;
         *self.plans.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(plans);
         Ok(())

@@ -1,4 +1,5 @@
 //! SIP as the recording server speaks it.
 
 pub mod body;
+pub mod digest;
 pub mod message;

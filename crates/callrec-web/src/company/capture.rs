@@ -1,6 +1,7 @@
 //! `POST /company-settings/capture`: Add source and Remove under Call
 //! capture on Company settings (whoever may change the company's
-//! settings): the SBCs whose calls the recording server takes.
+//! settings): the SBCs whose calls the recording server takes, each with
+//! optional SIP digest credentials.
 
 use super::settings::{back_to, posted, render, Refused, SectionForm};
 use crate::error::AppError;
@@ -12,6 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::capture::{self, Sharing};
 use callrec_domain::permissions::DataScope;
+use callrec_domain::sip_credentials::SipCredentials;
 
 pub(super) async fn change(
     State(state): State<AppState>,
@@ -40,20 +42,37 @@ pub(super) async fn change(
             } else {
                 Sharing::OwnOnly
             };
-            let added = capture::add_source(
-                &state.store,
-                &company,
-                Some(form.get("name")),
-                form.get("address"),
-                sharing,
-                &audit,
-            )
-            .await;
+            // Credentials are optional: both fields, or neither.
+            let (username, password) = (form.get("sip_username"), form.get("sip_password"));
+            let credentials = if username.trim().is_empty() && password.is_empty() {
+                Ok(None)
+            } else {
+                SipCredentials::parse(username, password).map(Some)
+            };
+            let added = match credentials {
+                Ok(credentials) => {
+                    capture::add_source(
+                        &state.store,
+                        &company,
+                        Some(form.get("name")),
+                        form.get("address"),
+                        sharing,
+                        credentials.as_ref().map(|c| (c, state.keyring.as_ref())),
+                        &audit,
+                    )
+                    .await
+                }
+                Err(invalid) => Err(invalid.into()),
+            };
             match added {
                 Ok(_) => "source-added",
                 // The page again, the reason beside the form, what was typed kept.
                 Err(callrec_app::Error::Invalid(error)) => {
-                    let refused = SectionForm::refused(error.message, &form, ("address", "name"));
+                    let refused = SectionForm::refused(
+                        error.message,
+                        &form,
+                        &["address", "name", "sip_username"],
+                    );
                     let refused = Refused::Capture(refused);
                     return render(&state, &current, Some(company), Some(refused), None).await;
                 }

@@ -45,7 +45,7 @@ pub(super) async fn change(
             match added {
                 Ok(_) => "numbers-added",
                 Err(callrec_app::Error::Invalid(error)) => {
-                    let refused = SectionForm::refused(error.message, &form, ("first", "last"));
+                    let refused = SectionForm::refused(error.message, &form, &["first", "last"]);
                     let refused = Refused::Numbers(refused);
                     return render(&state, &current, Some(company), Some(refused), None).await;
                 }

@@ -29,6 +29,7 @@ use callrec_domain::retention::{self, Retention, RetentionChange};
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem};
 use callrec_store::Company;
+use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "company/settings.html")]
@@ -112,23 +113,33 @@ pub(super) enum Refused {
     Numbers(SectionForm),
 }
 
-/// A section's add form: why it was refused, and its two fields as typed.
+/// A section's add form: why it was refused, and its fields as typed
+/// (never a password).
 #[derive(Default)]
 pub(super) struct SectionForm {
     pub(super) error: Option<String>,
-    pub(super) typed: (String, String),
+    pub(super) typed: HashMap<&'static str, String>,
 }
 
 impl SectionForm {
     /// `message`, beside what `form` held in `fields`.
-    pub(super) fn refused(message: String, form: &FormData, fields: (&str, &str)) -> SectionForm {
+    pub(super) fn refused(
+        message: String,
+        form: &FormData,
+        fields: &[&'static str],
+    ) -> SectionForm {
         SectionForm {
             error: Some(message),
-            typed: (
-                form.get(fields.0).to_string(),
-                form.get(fields.1).to_string(),
-            ),
+            typed: fields
+                .iter()
+                .map(|field| (*field, form.get(field).to_string()))
+                .collect(),
         }
+    }
+
+    /// What was typed in `field`, or nothing.
+    pub(super) fn typed(&self, field: &str) -> &str {
+        self.typed.get(field).map_or("", String::as_str)
     }
 }
 

@@ -171,3 +171,39 @@ backend_tests! {
         assert!(removed[0].details.contains("+442079460000 to +442079460999 (1000 numbers)"), "{:?}", removed[0]);
     }
 }
+
+backend_tests! {
+    async fn a_source_may_be_given_sip_credentials_kept_sealed(db) {
+        let app = spawn_app(db).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        for (username, password, message) in [
+            ("sbc-london", "short", "must be 16 to 128 characters"),
+            ("", "a long random secret", "must be 1 to 64"),
+            ("with space", "a long random secret", "must be 1 to 64"),
+        ] {
+            let (status, page) = admin.post_text("/company-settings/capture", &[("change", "add"), ("address", "192.0.2.20"), ("sip_username", username), ("sip_password", password)]).await;
+            assert_eq!(status, 422, "{username:?}");
+            let section = &page[page.find("id=\"capture-title\"").unwrap()..];
+            assert!(section.contains(message), "{username:?}: {message}");
+            assert!(section.contains(&format!("value=\"{username}\"")), "the username is kept");
+            assert!(!section.contains(password) || password.is_empty(), "never the password");
+        }
+        assert!(app.store.capture_sources(Some(seed.acme.id)).await.unwrap().is_empty(), "nothing half-written");
+        let response = admin.post("/company-settings/capture", &[("change", "add"), ("address", "192.0.2.20"), ("name", "London SBC"), ("sip_username", "sbc-london"), ("sip_password", "a long random secret")]).await;
+        assert!(location(&response).contains("done=source-added"));
+        let (_, page) = admin.get_text("/company-settings").await;
+        assert!(page.contains("Digest as <code>sbc-london</code>"), "{page}");
+        assert!(!page.contains("a long random secret"));
+        let source = &app.store.capture_sources(Some(seed.acme.id)).await.unwrap()[0];
+        let (username, sealed) = source.credentials.clone().unwrap();
+        assert_eq!(username, "sbc-london");
+        assert!(sealed.starts_with("v1.") && !sealed.contains("random"));
+        let added = app.store.audit_entries(&AuditQuery { action: Some("capture.source_added".into()), limit: 10, ..Default::default() }).await.unwrap();
+        assert!(added[0].details.contains("digest user \"sbc-london\"") && !added[0].details.contains("random"), "{:?}", added[0]);
+        // Without credentials: address only.
+        admin.post("/company-settings/capture", &[("change", "add"), ("address", "192.0.2.21")]).await;
+        let (_, page) = admin.get_text("/company-settings").await;
+        assert!(page.contains("Address only"));
+    }
+}

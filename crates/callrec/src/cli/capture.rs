@@ -17,6 +17,22 @@ pub enum CaptureCommand {
         /// A label for the source (shown in the audit log) [default: the address].
         #[arg(long, value_name = "TEXT")]
         name: Option<String>,
+        #[command(flatten)]
+        credentials: SipCredentialArgs,
+    },
+    /// Set the SIP digest credentials a source's INVITEs must carry, or
+    /// remove them (--clear: its address alone admits it again).
+    SetCredentials {
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// The source's address or range as added.
+        #[arg(long, value_name = "CIDR")]
+        address: String,
+        #[command(flatten)]
+        credentials: SipCredentialArgs,
+        /// Remove the source's credentials.
+        #[arg(long, conflicts_with_all = ["sip_username", "sip_password_stdin"])]
+        clear: bool,
     },
     /// List the recording sources, of one company or all.
     List {
@@ -59,4 +75,16 @@ pub enum CaptureCommand {
         #[arg(long, value_name = "NUMBER")]
         last: Option<String>,
     },
+}
+
+/// Optional SIP digest credentials of a source.
+#[derive(Debug, clap::Args)]
+pub struct SipCredentialArgs {
+    /// The username the SBC answers digest challenges with.
+    #[arg(long, value_name = "NAME", requires = "sip_password_stdin")]
+    pub sip_username: Option<String>,
+    /// Read the SBC's SIP password (16 to 128 characters) from the first
+    /// line of standard input (passwords never go in arguments).
+    #[arg(long, requires = "sip_username")]
+    pub sip_password_stdin: bool,
 }

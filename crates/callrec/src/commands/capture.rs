@@ -3,24 +3,39 @@
 //! calls they are). Audited as cli.
 
 use super::admin::company_named;
-use crate::cli::CaptureCommand;
+use crate::cli::{CaptureCommand, SipCredentialArgs};
+use crate::config::StorageSettings;
 use crate::error::CliError;
 use callrec_app::audit::AuditContext;
-use callrec_app::capture::{add_source, parse_source_address, remove_source, Sharing};
+use callrec_app::capture::{
+    add_source, parse_source_address, remove_source, set_source_credentials, Sharing,
+};
 use callrec_app::numbers::{add_numbers, describe, remove_numbers, size_of};
 use callrec_domain::country::Country;
 use callrec_domain::numbers::NumberRange;
+use callrec_domain::sip_credentials::SipCredentials;
 use callrec_domain::time::format_utc;
-use callrec_store::Store;
+use callrec_store::{CaptureSource, Company, Store};
 
-pub async fn run(store: &Store, command: CaptureCommand, country: Country) -> Result<(), CliError> {
+pub async fn run(
+    store: &Store,
+    command: CaptureCommand,
+    country: Country,
+    storage: &StorageSettings,
+) -> Result<(), CliError> {
     match command {
         CaptureCommand::AddSource {
             company,
             address,
             name,
+            credentials,
         } => {
             let company = company_named(store, &company).await?;
+            let credentials = credentials_of(&credentials)?;
+            let keyring = match &credentials {
+                Some(_) => Some(super::keyring(storage, store).await?),
+                None => None,
+            };
             let source = add_source(
                 store,
                 &company,
@@ -28,6 +43,7 @@ pub async fn run(store: &Store, command: CaptureCommand, country: Country) -> Re
                 &address,
                 // The operator may share an SBC between companies.
                 Sharing::MayShare,
+                credentials.as_ref().zip(keyring.as_ref()),
                 &AuditContext::command_line(),
             )
             .await?;
@@ -57,21 +73,53 @@ pub async fn run(store: &Store, command: CaptureCommand, country: Country) -> Re
                 );
             }
         }
+        CaptureCommand::SetCredentials {
+            company,
+            address,
+            credentials,
+            clear,
+        } => {
+            let company = company_named(store, &company).await?;
+            let source = source_at(store, &company, &address).await?;
+            let credentials = credentials_of(&credentials)?;
+            if credentials.is_none() && !clear {
+                return Err(CliError::Usage(
+                    "give --sip-username NAME --sip-password-stdin, or --clear to remove the credentials".into(),
+                ));
+            }
+            let keyring = super::keyring(storage, store).await?;
+            set_source_credentials(
+                store,
+                &keyring,
+                source.id,
+                Some(company.id),
+                credentials.as_ref(),
+                &AuditContext::command_line(),
+            )
+            .await?;
+            match credentials {
+                Some(c) => println!(
+                    "{} ({}) now signs in as {:?}.",
+                    source.name,
+                    source.address,
+                    c.username()
+                ),
+                None => println!(
+                    "{} ({}) has no credentials: its address alone admits it.",
+                    source.name, source.address
+                ),
+            }
+        }
         CaptureCommand::Remove { company, address } => {
             let company = company_named(store, &company).await?;
-            let wanted = parse_source_address(&address)?.to_string();
+            let source = source_at(store, &company, &address).await?;
+            let wanted = source.address.clone();
             let no_such = || {
                 CliError::Usage(format!(
                     "{:?} has no recording source at {wanted}; `callrec capture list` shows them",
                     company.name
                 ))
             };
-            let source = store
-                .capture_sources(Some(company.id))
-                .await?
-                .into_iter()
-                .find(|s| s.address == wanted)
-                .ok_or_else(no_such)?;
             remove_source(
                 store,
                 source.id,
@@ -155,4 +203,35 @@ pub async fn run(store: &Store, command: CaptureCommand, country: Country) -> Re
         }
     }
     Ok(())
+}
+
+/// `company`'s source at `address` (any spelling of the same network).
+async fn source_at(
+    store: &Store,
+    company: &Company,
+    address: &str,
+) -> Result<CaptureSource, CliError> {
+    let wanted = parse_source_address(address)?.to_string();
+    store
+        .capture_sources(Some(company.id))
+        .await?
+        .into_iter()
+        .find(|s| s.address == wanted)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{:?} has no recording source at {wanted}; `callrec capture list` shows them",
+                company.name
+            ))
+        })
+}
+
+/// The credentials given, the password read from standard input.
+fn credentials_of(args: &SipCredentialArgs) -> Result<Option<SipCredentials>, CliError> {
+    match &args.sip_username {
+        Some(username) if args.sip_password_stdin => {
+            let password = super::read_password_line()?;
+            Ok(Some(SipCredentials::parse(username, &password)?))
+        }
+        _ => Ok(None),
+    }
 }

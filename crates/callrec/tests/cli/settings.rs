@@ -245,7 +245,7 @@ on_each_backend! {
     fn recording_sources_and_numbers_are_kept_with_clear_refusals(cli) {
     cli.expect(0, &["company", "add", "Acme"], "");
     cli.expect(0, &["company", "add", "Globex"], "");
-    for sub in ["add-source", "list", "remove", "add-numbers", "list-numbers", "remove-numbers"] {
+    for sub in ["add-source", "list", "remove", "set-credentials", "add-numbers", "list-numbers", "remove-numbers"] {
         let help = cli.expect(0, &["capture", sub, "--help"], "");
         assert!(help.contains("--company"), "{sub}: {help}");
     }
@@ -270,5 +270,17 @@ on_each_backend! {
     assert_eq!(list.lines().count(), 1, "{list}");
     let out = cli.expect(2, &["capture", "add-source", "--company", "Acme", "--address", "0.0.0.0/0"], "");
     assert!(out.contains("too wide"), "{out}");
+    let out = cli.expect(2, &["capture", "add-source", "--company", "Acme", "--address", "192.0.2.5", "--sip-username", "sbc", "--sip-password-stdin"], "short\n");
+    assert!(out.contains("16 to 128"), "{out}");
+    let out = cli.expect(0, &["capture", "add-source", "--company", "Acme", "--address", "192.0.2.5", "--sip-username", "sbc", "--sip-password-stdin"], "a long random secret\n");
+    assert!(out.contains("192.0.2.5/32"), "{out}");
+    let out = cli.expect(2, &["capture", "set-credentials", "--company", "Acme", "--address", "192.0.2.5"], "");
+    assert!(out.contains("--clear"), "{out}");
+    let out = cli.expect(0, &["capture", "set-credentials", "--company", "Acme", "--address", "192.0.2.5", "--clear"], "");
+    assert!(out.contains("address alone"), "{out}");
+    let out = cli.expect(0, &["capture", "set-credentials", "--company", "Acme", "--address", "192.0.2.5/32", "--sip-username", "sbc2", "--sip-password-stdin"], "another long random secret\n");
+    assert!(out.contains("\"sbc2\""), "{out}");
+    let out = cli.expect(2, &["capture", "set-credentials", "--company", "Acme", "--address", "192.0.2.6", "--clear"], "");
+    assert!(out.contains("no recording source at 192.0.2.6/32"), "{out}");
 }
 }
