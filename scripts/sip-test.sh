@@ -49,6 +49,10 @@ web="$(free_port)"
 sip="$(free_port)"
 "$CALLREC_BIN" company add Acme >/dev/null 2>&1
 "$CALLREC_BIN" capture add-source --company Acme --address 127.0.0.1 --name "Lab SBC" >/dev/null 2>&1
+# A second SBC that signs in (digest credentials) as well as coming from its address.
+sbc_password="lab-sbc-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s\n' "$sbc_password" | "$CALLREC_BIN" capture add-source --company Acme --address 127.0.0.3 \
+  --name "Signed-in SBC" --sip-username sbc-lab --sip-password-stdin >/dev/null
 token="$("$CALLREC_BIN" token create --company Acme --name sip-test --scope recordings:read,recordings:download 2>/dev/null | tail -n 1)"
 CALLREC_LISTEN="127.0.0.1:$web" CALLREC_SIPREC_LISTEN="127.0.0.1:$sip" CALLREC_RTP_PORTS=44000-44099 \
   "$CALLREC_BIN" serve >"$work/serve.log" 2>&1 &
@@ -75,7 +79,8 @@ speech_seconds="$(sox --i -D speech.wav)"
 sipp_run() {
   local scenario="$1"
   shift
-  echo "-- $scenario $*"
+  local shown="$*"
+  echo "-- $scenario ${shown//$sbc_password/(password)}"
   timeout 60 sipp "127.0.0.1:$sip" -sf "$scenarios/$scenario.xml" -m 1 -mp 45000 -nostdin \
     -trace_err -trace_logs -i 127.0.0.1 "$@" >"$scenario.out" 2>&1
 }
@@ -90,6 +95,15 @@ sipp_run siprec-call -set session c3BlZWNoLWNhbGw= -d "$(python3 -c "print(int($
 cp tone.wav audio.wav
 sipp_run siprec-call -set session dG9uZS1jYWxs -d 1000
 sipp_run pause -set session cGF1c2UtY2FsbA==
+# SIPp answers the 401 with its own digest (MD5): the call is taken.
+cp tone.wav audio.wav
+sipp_run siprec-auth -set session YXV0aC1jYWxs -d 1000 -i 127.0.0.3 -mp 45300 -au sbc-lab -ap "$sbc_password"
+# The same SBC with a wrong password: challenged again, never taken.
+rm -f siprec-auth_*_logs.log
+if sipp_run siprec-auth -set session d3JvbmctcGFzc3dvcmQ= -d 1000 -i 127.0.0.3 -mp 45300 -au sbc-lab -ap "not-$sbc_password"; then
+  echo "a wrong SIP password was accepted" >&2
+  exit 1
+fi
 sipp_run cancel -set session Y2FuY2VsLWNhbGw=
 rm -f refused_*_logs.log
 sipp_run refused
@@ -114,16 +128,16 @@ recording_of() {
 # Calls land as their BYE is answered; give the last one a moment.
 for _ in $(seq 50); do
   count="$(api "/api/v1/recordings?limit=50" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')"
-  [ "$count" -ge 3 ] && break
+  [ "$count" -ge 4 ] && break
   sleep 0.1
 done
 api "/api/v1/recordings?limit=50" >list.json
 python3 - "$speech_seconds" <<'EOF'
 import json, sys
 items = json.load(open("list.json"))["items"]
-# Tone (sent twice: one session), speech, pause; the CANCEL call brought
-# no media and leaves no recording.
-assert len(items) == 3, f"3 calls stored once each, got {len(items)}"
+# Tone (sent twice: one session), speech, pause, the signed-in SBC's; the
+# CANCEL call brought no media and leaves no recording, the wrong password none.
+assert len(items) == 4, f"4 calls stored once each, got {len(items)}"
 for item in items:
     assert item["calling_number"] == "+15551230001" and item["called_number"] == "2001", item
 EOF

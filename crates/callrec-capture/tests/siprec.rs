@@ -1038,7 +1038,7 @@ backend_tests! {
         assert_eq!(status(&challenge), 401, "{challenge}");
         let offered: Vec<&str> = challenge.lines().filter(|l| l.starts_with("WWW-Authenticate:")).collect();
         assert_eq!(offered.len(), 2, "{challenge}");
-        assert!(offered[0].contains("algorithm=SHA-256") && offered[1].contains("algorithm=MD5") && offered[0].contains("realm=\"callrec\""));
+        assert!(offered[0].contains("algorithm=MD5") && offered[1].contains("algorithm=SHA-256") && offered[0].contains("realm=\"callrec\""));
         let nonce = offered[0].split("nonce=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
         assert_eq!(server.active_calls(), 0);
 

@@ -164,10 +164,15 @@ impl Nonces {
     }
 }
 
-/// The `WWW-Authenticate` values of a 401: SHA-256 first (RFC 8760 §2.4:
-/// in order of preference), then MD5.
+/// The `WWW-Authenticate` values of a 401: MD5, then SHA-256 (RFC 8760).
+/// RFC 8760 would list SHA-256 first, but many SBCs answer only the
+/// first challenge and know only MD5 (SIPp 3.6 fails on a SHA-256 first:
+/// "authentication must use MD5"); an RFC 8760 client takes the first it
+/// supports. A source's password is 16 characters or more, so an MD5
+/// answer seen on the wire is no practical dictionary target; SIP over
+/// TLS hides the exchange altogether.
 pub fn challenges(nonce: &str, stale: bool) -> Vec<String> {
-    [DigestAlgorithm::Sha256, DigestAlgorithm::Md5]
+    [DigestAlgorithm::Md5, DigestAlgorithm::Sha256]
         .into_iter()
         .map(|algorithm| {
             format!(
