@@ -168,6 +168,28 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// What a party whose number is withheld (or not a number at all,
+    /// `anonymous`) is stored as: every call is kept, and finds the others.
+    pub const WITHHELD: &'static str = "0";
+
+    /// A withheld number.
+    pub fn withheld() -> PhoneNumber {
+        PhoneNumber(Self::WITHHELD.to_string())
+    }
+
+    pub fn is_withheld(&self) -> bool {
+        self.0 == Self::WITHHELD
+    }
+
+    /// As pages show it: the number, or `Withheld`.
+    pub fn shown(&self) -> &str {
+        if self.is_withheld() {
+            "Withheld"
+        } else {
+            &self.0
+        }
+    }
+
     /// The digits only (`+ * #` left out), as the number index keys them.
     pub fn digits(&self) -> impl Iterator<Item = char> + '_ {
         self.0.chars().filter(char::is_ascii_digit)
@@ -189,6 +211,16 @@ impl AsRef<str> for PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_withheld_number_is_kept_and_shown_as_such() {
+        assert!(PhoneNumber::withheld().is_withheld());
+        assert_eq!(PhoneNumber::withheld().shown(), "Withheld");
+        assert_eq!(PhoneNumber::from_stored("0").unwrap(), PhoneNumber::withheld(), "a valid stored number");
+        let number = PhoneNumber::parse("from", "2001").unwrap();
+        assert!(!number.is_withheld());
+        assert_eq!(number.shown(), "2001");
+    }
 
     #[test]
     fn parsing_cleans_what_people_write_and_refuses_the_rest() {

@@ -85,7 +85,7 @@ fn facts(call: &Call, metadata: Option<&RecordingMetadata>) -> CapturedCall {
             .and_then(|p| p.aor.as_deref())
             .and_then(number_of)
             // A party whose number is withheld or not a number at all.
-            .unwrap_or_else(|| "0".to_string())
+            .unwrap_or_else(|| PhoneNumber::WITHHELD.to_string())
     };
     let started_at = metadata
         .and_then(|m| m.start_time.as_deref())

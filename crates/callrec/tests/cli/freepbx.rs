@@ -51,7 +51,7 @@ on_each_backend! {
     let path = dir.to_str().unwrap();
     let args = ["import", "--company", "Acme", "--layout", "asterisk", "--zone", "America/New_York", path];
     let out = cli.expect(1, &args, "");
-    assert!(out.contains("3 added, 0 already there, 3 failed, of 6 files"), "{out}");
+    assert!(out.contains("4 added, 0 already there, 2 failed, of 6 files"), "{out}");
     assert!(out.contains("they are in") && out.contains("rejected with a .reason beside each"), "{out}");
 
     // What each name said, in the PBX's zone (New York: UTC-5 in November).
@@ -68,14 +68,16 @@ on_each_backend! {
     assert_eq!(outbound.extension.as_ref().map(|e| e.as_str()), Some("2001"));
     let internal = imported(cli, "1763636400.31").expect("the internal call");
     assert_eq!(internal.direction, Direction::Internal);
+    // A withheld caller is kept, as the recording server keeps one.
+    let withheld = imported(cli, "1763631000.50").expect("the withheld caller's call");
+    assert!(withheld.calling_number.is_withheld(), "{:?}", withheld.calling_number);
 
     // The bad ones are set aside with their reasons; the rest stay.
     assert_eq!(files_below(dir), [
         "2026/11/20/in-2125551234-07700900123-20261120-093000-1763631000.17.wav",
+        "in-2125551234--20261120-093000-1763631000.50.wav",
         "internal-2002-2001-20261120-110000-1763636400.31.wav",
         "out-02079460000-2001-20261120-101500-1763633700.20.wav",
-        "rejected/in-2125551234--20261120-093000-1763631000.50.wav",
-        "rejected/in-2125551234--20261120-093000-1763631000.50.wav.reason",
         "rejected/meeting.wav",
         "rejected/meeting.wav.reason",
         "rejected/q-400-07700900124-20261120-120000-1763640000.60.wav",
@@ -83,12 +85,11 @@ on_each_backend! {
     ]);
     let reason = |name: &str| std::fs::read_to_string(dir.join("rejected").join(format!("{name}.reason"))).unwrap();
     assert!(reason("meeting.wav").contains("not KIND-A-B-YYYYMMDD-HHMMSS-UNIQUEID"), "{}", reason("meeting.wav"));
-    assert!(reason("in-2125551234--20261120-093000-1763631000.50.wav").contains("withheld"));
     assert!(reason("q-400-07700900124-20261120-120000-1763640000.60.wav").contains("not WAV, MP3 or Ogg"));
 
     // Again: nothing new, nothing twice; then imported files removed.
     let again = cli.expect(0, &args, "");
-    assert!(again.contains("0 added, 3 already there, 0 failed, of 3 files"), "{again}");
+    assert!(again.contains("0 added, 4 already there, 0 failed, of 4 files"), "{again}");
     // The same call's id with other audio (written on after it was taken)
     // is set aside, never taken for the recording or deleted; a second
     // file of a name set aside already gets its own.
@@ -98,10 +99,10 @@ on_each_backend! {
     let mut removing = args.to_vec();
     removing.insert(1, "--remove-imported");
     let out = cli.expect(1, &removing, "");
-    assert!(out.contains("2 already there, 2 failed"), "{out}");
+    assert!(out.contains("3 already there, 2 failed"), "{out}");
     assert!(std::fs::read_to_string(dir.join("rejected/internal-2002-2001-20261120-110000-1763636400.31.wav.reason")).unwrap().contains("has this call's id (asterisk:1763636400.31) with other audio"));
     assert!(dir.join("rejected/meeting.wav.1.reason").exists() && dir.join("rejected/meeting.wav.reason").exists());
-    assert_eq!(files_below(dir).iter().filter(|f| !f.starts_with("rejected/")).count(), 0, "the two taken were removed");
+    assert_eq!(files_below(dir).iter().filter(|f| !f.starts_with("rejected/")).count(), 0, "the three taken were removed");
 
     // A link planted where rejected files go is not followed.
     let spool = tempfile::tempdir().unwrap();

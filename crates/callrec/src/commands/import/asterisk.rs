@@ -5,6 +5,7 @@
 use crate::error::CliError;
 use callrec_domain::freepbx::RecordingName;
 use callrec_domain::metadata::{validate_metadata, Metadata, MetadataInput};
+use callrec_domain::phone::PhoneNumber;
 use callrec_domain::time::format_rfc3339_ms;
 use callrec_domain::zone::Zone;
 use callrec_store::freepbx_cdr::CdrDatabase;
@@ -48,19 +49,23 @@ pub async fn metadata(
             zone.name()
         )));
     };
-    if !name.from.bytes().any(|b| b.is_ascii_digit()) {
-        return Ok(Err(format!(
-            "the calling number is withheld or not a number ({:?}); callrec keeps calls by their numbers",
-            name.from
-        )));
-    }
+    // A withheld caller (an empty part, `anonymous`) is kept as such,
+    // as the recording server keeps one.
+    let number_or_withheld = |number: &str| {
+        if number.bytes().any(|b| b.is_ascii_digit()) {
+            number.to_string()
+        } else {
+            PhoneNumber::WITHHELD.to_string()
+        }
+    };
+    let (from, to) = (number_or_withheld(&name.from), number_or_withheld(&name.to));
     let started_at = format_rfc3339_ms(started);
     let external_id = format!("asterisk:{}", name.uniqueid);
     let input = MetadataInput {
         started_at: Some(&started_at),
         direction: Some(name.direction.code()),
-        from: Some(&name.from),
-        to: Some(&name.to),
+        from: Some(&from),
+        to: Some(&to),
         duration_ms,
         extension: name.extension.as_deref(),
         external_id: Some(&external_id),
