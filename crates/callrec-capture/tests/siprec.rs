@@ -424,6 +424,12 @@ backend_tests! {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert_eq!(rig.server.active_calls(), 0);
+        // The BYE again (its 200 lost): 200 again, not 481; another dialog's: 481.
+        src.send(&src.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&src.final_response().await), 200, "a retransmitted BYE");
+        src.to_tag = Some("other".into());
+        src.send(&src.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&src.final_response().await), 481);
         rig.server.stop().await;
     }
 }

@@ -17,9 +17,16 @@ use tokio::sync::mpsc;
 
 type Key = (CompanyId, String);
 
+/// How long an ended call's dialog is remembered, so a retransmitted BYE
+/// is answered 200 again rather than 481 (RFC 3261 §17.2.2, Timer J:
+/// 64·T1).
+const ENDED_KEPT: std::time::Duration = std::time::Duration::from_secs(32);
+
 #[derive(Default)]
 pub(super) struct Calls {
     map: Mutex<HashMap<Key, Arc<Call>>>,
+    /// Calls ended lately: their dialog's tags, and when.
+    ended: Mutex<HashMap<Key, (Option<String>, String, std::time::Instant)>>,
 }
 
 impl Calls {
@@ -55,8 +62,29 @@ impl Calls {
         Ok(())
     }
 
+    /// Takes an ended call out, remembering its dialog for [`ENDED_KEPT`].
     pub(super) fn remove(&self, call: &Call) {
-        self.lock().remove(&(call.company, call.call_id.clone()));
+        let key = (call.company, call.call_id.clone());
+        self.lock().remove(&key);
+        let now = std::time::Instant::now();
+        let mut ended = self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        ended.retain(|_, (_, _, at)| now.duration_since(*at) < ENDED_KEPT);
+        ended.insert(key, (call.from_tag.clone(), call.local_tag.clone(), now));
+    }
+
+    /// Whether `request` is in the dialog of a call of one of `companies`
+    /// that ended within [`ENDED_KEPT`] (a BYE sent again: its 200 was lost).
+    pub(super) fn ended_lately(&self, companies: &[CompanyId], request: &Request) -> bool {
+        let ended = self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        companies.iter().any(|company| {
+            ended
+                .get(&(*company, request.call_id.clone()))
+                .is_some_and(|(from_tag, local_tag, at)| {
+                    at.elapsed() < ENDED_KEPT
+                        && *from_tag == request.from_tag
+                        && request.to_tag.as_deref() == Some(local_tag.as_str())
+                })
+        })
     }
 
     /// Ends every call and waits until each has landed.

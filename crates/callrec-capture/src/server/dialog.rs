@@ -72,6 +72,10 @@ pub(super) async fn handle(
                 let _ = call.events.send(CallEvent::End).await;
                 Some(respond(&request, 200, "OK"))
             }
+            // Sent again after its 200 was lost: the same answer.
+            None if core.calls.ended_lately(&companies, &request) => {
+                Some(respond(&request, 200, "OK"))
+            }
             None => gone(),
         }
     } else if method == Method::CANCEL {
