@@ -120,10 +120,9 @@ impl CaptureServer {
             )),
             None => None,
         };
-        let udp = Arc::new(UdpSocket::bind(settings.listen).await?);
+        let (udp, tcp) = bind_udp_and_tcp(settings.listen).await?;
+        let udp = Arc::new(udp);
         let udp_address = udp.local_addr()?;
-        // TCP on the same port as UDP (port 0 picks one for UDP first).
-        let tcp = TcpListener::bind(udp_address).await?;
         let tcp_address = tcp.local_addr()?;
         let mut settings = settings;
         // The port in Contact and Via is the one bound (port 0 picks one).
@@ -182,6 +181,26 @@ impl CaptureServer {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         self.core.calls.end_all().await;
+    }
+}
+
+/// UDP and TCP on one port. Port 0 lets UDP pick one, which TCP may find
+/// taken (by another program's connection): then another pick, a few times.
+async fn bind_udp_and_tcp(listen: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    let mut attempts = 0;
+    loop {
+        let udp = UdpSocket::bind(listen).await?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(err)
+                if listen.port() == 0
+                    && err.kind() == std::io::ErrorKind::AddrInUse
+                    && attempts < 20 =>
+            {
+                attempts += 1;
+            }
+            Err(err) => return Err(err),
+        }
     }
 }
 
