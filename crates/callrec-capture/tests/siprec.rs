@@ -1098,3 +1098,88 @@ backend_tests! {
         server.stop().await;
     }
 }
+
+/// `count` packets of a `frequency` tone from `first` on, protected with
+/// `sender`, from `socket` to `port`, 20 ms apart.
+async fn send_srtp_tone(
+    socket: &UdpSocket,
+    port: u16,
+    sender: &SrtpSender,
+    first: u32,
+    count: u32,
+    frequency: f64,
+) {
+    let started = Instant::now();
+    for packet in first..first + count {
+        let mut bytes = vec![0x80, 0];
+        bytes.extend_from_slice(&(packet as u16).to_be_bytes());
+        bytes.extend_from_slice(&(packet * 160).to_be_bytes());
+        bytes.extend_from_slice(&0x3333u32.to_be_bytes());
+        for n in 0..160 {
+            let t = f64::from(packet * 160 + n) / 8000.0;
+            bytes.push(ulaw(
+                (8000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin()) as i16,
+            ));
+        }
+        socket
+            .send_to(&sender.protect(&bytes), ("127.0.0.1", port))
+            .await
+            .unwrap();
+        tokio::time::sleep_until(
+            (started + Duration::from_millis(u64::from(packet - first + 1) * 20)).into(),
+        )
+        .await;
+    }
+}
+
+backend_tests! {
+    async fn a_re_invite_that_moves_the_media_and_changes_its_key_is_followed(db) {
+        use base64::Engine as _;
+        let rig = rig(&db, |_| {}).await;
+        let (first_key, second_key) = ([0x5a_u8; 30], [0x6b_u8; 30]);
+        let sdp = |address: &str, master: &[u8; 30]| {
+            let inline = base64::engine::general_purpose::STANDARD.encode(master);
+            format!(
+                "v=0\r\no=src 1 1 IN IP4 {address}\r\ns=-\r\nc=IN IP4 {address}\r\nt=0 0\r\n\
+                 m=audio 30000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{inline}\r\na=label:10\r\na=sendonly\r\n"
+            )
+        };
+        let kind = "multipart/mixed;boundary=BOUNDARY";
+        let mut src = Src::new(rig.server.udp_address).await;
+        let answer = src.invite(&multipart(&sdp("127.0.0.1", &first_key), "bW92ZWQ="), kind).await;
+        assert_eq!(status(&answer), 200, "{answer}");
+        let port = answered_ports(&answer)[0];
+        src.send(&src.request("ACK", 1, "", None, "")).await;
+        let before = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        send_srtp_tone(&before, port, &SrtpSender::new(&first_key), 0, 25, 1000.0).await;
+
+        // The SBC's media moves to 127.0.0.2 with a new key.
+        let moved = src.request("INVITE", 2, "Require: siprec\r\n", Some(kind), &multipart(&sdp("127.0.0.2", &second_key), "bW92ZWQ="));
+        src.send(&moved).await;
+        let answer = src.final_response().await;
+        assert_eq!(status(&answer), 200, "{answer}");
+        assert_eq!(answered_ports(&answer), [port], "the stream keeps its port");
+        src.send(&src.request("ACK", 2, "", None, "")).await;
+        let after = UdpSocket::bind("127.0.0.2:0").await.unwrap();
+        // The old key from the old address, a 440 Hz tone: no longer heard.
+        let old = SrtpSender::new(&first_key);
+        let new = SrtpSender::new(&second_key);
+        tokio::join!(
+            send_srtp_tone(&after, port, &new, 25, 25, 1000.0),
+            send_srtp_tone(&before, port, &old, 25, 25, 440.0),
+        );
+        src.send(&src.request("BYE", 3, "", None, "")).await;
+        assert_eq!(status(&src.final_response().await), 200);
+
+        let recording = landed(&rig, "siprec:bW92ZWQ=").await;
+        let (_, _, lanes) = channels(&rig, &recording).await;
+        let left = &lanes[0];
+        assert!(left.len() >= 8000 * 9 / 10, "about a second: {} samples", left.len());
+        let second_half = &left[left.len() / 2 + 400..];
+        let tone = strength(second_half, 1000.0, 8000.0);
+        let stale = strength(second_half, 440.0, 8000.0);
+        // Heard, the old tone would be as strong as the new; what is left is leakage.
+        assert!(tone > 100.0 * stale.max(1.0), "after the move: 1 kHz {tone}, the old key's 440 Hz {stale}");
+        rig.server.stop().await;
+    }
+}

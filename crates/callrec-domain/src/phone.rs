@@ -216,7 +216,11 @@ mod tests {
     fn a_withheld_number_is_kept_and_shown_as_such() {
         assert!(PhoneNumber::withheld().is_withheld());
         assert_eq!(PhoneNumber::withheld().shown(), "Withheld");
-        assert_eq!(PhoneNumber::from_stored("0").unwrap(), PhoneNumber::withheld(), "a valid stored number");
+        assert_eq!(
+            PhoneNumber::from_stored("0").unwrap(),
+            PhoneNumber::withheld(),
+            "a valid stored number"
+        );
         let number = PhoneNumber::parse("from", "2001").unwrap();
         assert!(!number.is_withheld());
         assert_eq!(number.shown(), "2001");

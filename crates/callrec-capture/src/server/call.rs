@@ -89,24 +89,63 @@ pub struct Counts {
 
 /// Receives a stream's packets from the SRC's addresses only, decrypted
 /// when the stream is SRTP (a packet whose tag does not match is dropped).
+/// Where a stream's media may come from and how it is keyed, as the last
+/// offer said; a re-INVITE that moves the media or changes its key sends
+/// a new one (RFC 7866 §7.1.2).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StreamSetup {
+    pub allowed: Vec<IpAddr>,
+    /// The offer's address and port for the stream (a change means the
+    /// SRC's media moved: the receiver latches again).
+    pub offered: (Option<IpAddr>, u16),
+    pub key: Option<crate::sdp::SdesKey>,
+}
+
+impl StreamSetup {
+    fn receiver(&self) -> Option<SrtpReceiver> {
+        let key = self.key.as_ref()?;
+        SrtpReceiver::new(&key.inline, key.tag_len()).ok()
+    }
+}
+
 pub async fn receive(
     socket: Arc<UdpSocket>,
     stream: usize,
-    allowed: Vec<IpAddr>,
-    mut srtp: Option<SrtpReceiver>,
+    mut setup: tokio::sync::watch::Receiver<StreamSetup>,
     events: mpsc::Sender<CallEvent>,
 ) {
     let mut buffer = vec![0u8; 2048];
     let mut latched: Option<std::net::SocketAddr> = None;
+    let mut current = setup.borrow_and_update().clone();
+    let mut srtp = current.receiver();
     loop {
-        let Ok((length, peer)) = socket.recv_from(&mut buffer).await else {
-            return;
+        let (length, peer) = tokio::select! {
+            received = socket.recv_from(&mut buffer) => match received {
+                Ok(received) => received,
+                Err(_) => return,
+            },
+            changed = setup.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let next = setup.borrow_and_update().clone();
+                // Moved: latch again onto the new address. Re-keyed: a
+                // new context (the same key keeps its rollover count).
+                if (&next.allowed, next.offered) != (&current.allowed, current.offered) {
+                    latched = None;
+                }
+                if next.key != current.key {
+                    srtp = next.receiver();
+                }
+                current = next;
+                continue;
+            }
         };
         // The SRC's addresses only, and once a packet has come, that
         // sender's address and port only (a spoofer must hit both).
         let from_sender = match latched {
             Some(sender) => sender == peer,
-            None => allowed.contains(&peer.ip()),
+            None => current.allowed.contains(&peer.ip()),
         };
         if !from_sender {
             metrics::counter!("callrec_capture_packets_refused_total").increment(1);

@@ -77,13 +77,13 @@ impl Calls {
     pub(super) fn ended_lately(&self, companies: &[CompanyId], request: &Request) -> bool {
         let ended = self.ended.lock().unwrap_or_else(|e| e.into_inner());
         companies.iter().any(|company| {
-            ended
-                .get(&(*company, request.call_id.clone()))
-                .is_some_and(|(from_tag, local_tag, at)| {
+            ended.get(&(*company, request.call_id.clone())).is_some_and(
+                |(from_tag, local_tag, at)| {
                     at.elapsed() < ENDED_KEPT
                         && *from_tag == request.from_tag
                         && request.to_tag.as_deref() == Some(local_tag.as_str())
-                })
+                },
+            )
         })
     }
 
@@ -129,8 +129,10 @@ pub(super) struct CallState {
     /// Per offered m-line: its socket's port, if it is recorded.
     pub(super) ports: Vec<Option<u16>>,
     /// The tasks reading the streams' sockets, by m-line (each owns its
-    /// socket: aborting it frees the port).
+    /// socket: aborting it frees the port), and where each is told of a
+    /// re-INVITE's new address or key.
     pub(super) receivers: HashMap<usize, tokio::task::JoinHandle<()>>,
+    pub(super) setups: HashMap<usize, tokio::sync::watch::Sender<super::call::StreamSetup>>,
     pub(super) metadata: Option<RecordingMetadata>,
     /// The last INVITE's CSeq and the answer sent, for retransmissions.
     pub(super) answered: (u32, Vec<u8>),

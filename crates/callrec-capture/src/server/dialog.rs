@@ -11,7 +11,6 @@ use crate::metadata::RecordingMetadata;
 use crate::sdp::{self, Answered, Offer};
 use crate::sip::body;
 use crate::sip::message::Request;
-use crate::srtp::SrtpReceiver;
 use base64::Engine as _;
 use callrec_domain::CompanyId;
 use callrec_store::CaptureSource;
@@ -285,11 +284,6 @@ async fn invite(
         .header("Supported", "siprec")
         .body(Some("application/sdp"), &sdp_answer);
     let (events, receiver) = mpsc::channel(1024);
-    let allowed = {
-        let mut allowed: Vec<_> = offer.streams.iter().filter_map(|s| s.address).collect();
-        allowed.push(peer.ip());
-        allowed
-    };
     let call = Arc::new(Call {
         call_id: request.call_id.clone(),
         spool: spool.clone(),
@@ -308,6 +302,7 @@ async fn invite(
         state: Mutex::new(CallState {
             ports: ports.clone(),
             receivers: HashMap::new(),
+            setups: HashMap::new(),
             metadata: metadata.clone(),
             answered: (request.cseq, response.clone()),
             first_cseq: request.cseq,
@@ -341,7 +336,7 @@ async fn invite(
         .await;
     let streams = ports.iter().enumerate().filter(|(_, port)| port.is_some());
     let sockets = streams.map(|(stream, _)| stream).zip(sockets).collect();
-    read_streams(&call, &offer, sockets, &allowed);
+    read_streams(&call, &offer, sockets);
     landing::note_facts(&call, metadata.as_ref()).await;
     let task = tokio::spawn(landing::run(core.clone(), call.clone(), receiver));
     *call.landed.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
@@ -350,27 +345,43 @@ async fn invite(
 }
 
 /// Reads each stream's socket for the call, SRTP opened as it comes.
-fn read_streams(
-    call: &Call,
-    offer: &Offer,
-    sockets: Vec<(usize, Arc<tokio::net::UdpSocket>)>,
-    allowed: &[std::net::IpAddr],
-) {
-    let receivers: Vec<_> = sockets
-        .into_iter()
-        .map(|(stream, socket)| {
-            let srtp = srtp_of(&offer.streams[stream]);
-            let task = tokio::spawn(call::receive(
-                socket,
-                stream,
-                allowed.to_vec(),
-                srtp,
-                call.events.clone(),
-            ));
-            (stream, task)
-        })
-        .collect();
-    call.lock().receivers.extend(receivers);
+fn read_streams(call: &Call, offer: &Offer, sockets: Vec<(usize, Arc<tokio::net::UdpSocket>)>) {
+    let mut state = call.lock();
+    for (stream, socket) in sockets {
+        let (setup, watched) = tokio::sync::watch::channel(setup_of(call, offer, stream));
+        let task = tokio::spawn(call::receive(socket, stream, watched, call.events.clone()));
+        state.receivers.insert(stream, task);
+        state.setups.insert(stream, setup);
+    }
+}
+
+/// A re-INVITE's streams kept from before: told where their media now
+/// comes from and its key (unchanged, nothing happens).
+fn update_streams(call: &Call, offer: &Offer) {
+    let state = call.lock();
+    for (stream, setup) in &state.setups {
+        if *stream < offer.streams.len() {
+            setup.send_if_modified(|current| {
+                let next = setup_of(call, offer, *stream);
+                let changed = *current != next;
+                *current = next;
+                changed
+            });
+        }
+    }
+}
+
+/// Where stream `stream` of `offer` may come from (its offered address,
+/// else the offer's others and the SRC itself) and its key.
+fn setup_of(call: &Call, offer: &Offer, stream: usize) -> call::StreamSetup {
+    let mut allowed: Vec<_> = offer.streams.iter().filter_map(|s| s.address).collect();
+    allowed.push(call.peer.ip());
+    let offered = &offer.streams[stream];
+    call::StreamSetup {
+        allowed,
+        offered: (offered.address, offered.port),
+        key: offered.key.clone(),
+    }
 }
 
 /// Over UDP the answer goes again until the ACK comes.
@@ -401,12 +412,6 @@ fn answers(offer: &Offer, ports: &[Option<u16>]) -> Vec<Answered> {
             }),
         })
         .collect()
-}
-
-/// The SRTP receiver of a secure stream (its key was checked with the offer).
-fn srtp_of(stream: &crate::sdp::OfferedStream) -> Option<SrtpReceiver> {
-    let key = stream.key.as_ref()?;
-    SrtpReceiver::new(&key.inline, key.tag_len()).ok()
 }
 
 pub(super) fn release(core: &Core, ports: &[Option<u16>]) {
@@ -488,7 +493,11 @@ async fn reinvite(
             },
             (false, Some(port)) => {
                 // Its reader goes first, closing the socket.
-                let receiver = call.lock().receivers.remove(&index);
+                let receiver = {
+                    let mut state = call.lock();
+                    state.setups.remove(&index);
+                    state.receivers.remove(&index)
+                };
                 if let Some(receiver) = receiver {
                     receiver.abort();
                     let _ = receiver.await;
@@ -530,9 +539,8 @@ async fn reinvite(
             metadata.as_ref(),
         )))
         .await;
-    let mut allowed: Vec<_> = offer.streams.iter().filter_map(|s| s.address).collect();
-    allowed.push(call.peer.ip());
-    read_streams(call, &offer, new_sockets, &allowed);
+    update_streams(call, &offer);
+    read_streams(call, &offer, new_sockets);
     await_ack(core, call, reply, request.cseq);
     Some(response)
 }
