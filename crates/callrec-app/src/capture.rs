@@ -205,20 +205,23 @@ pub fn open_credentials(keyring: &Keyring, source: &CaptureSource) -> Option<Sip
 }
 
 /// Seals every source's SIP password again with `keyring`'s current key
-/// (`callrec keys rotate`), in one change with its entry; how many. A
-/// password no configured key opens is left as it is.
+/// (`callrec keys rotate`), in one change with its entry: how many, and
+/// the ids of sources whose password no configured key opens (left as
+/// they are: the caller says so, before an old key is dropped).
 pub async fn reseal_credentials(
     store: &Store,
     keyring: &Keyring,
     audit: &AuditContext,
-) -> Result<usize, Error> {
+) -> Result<(usize, Vec<i64>), Error> {
     let mut write = store.write(audit.now).await?;
     let mut done = 0;
+    let mut unreadable = Vec::new();
     for (id, sealed) in write.sealed_capture_credentials().await? {
         if !keyring.needs_rotation(&sealed) {
             continue;
         }
         let Ok(plain) = keyring.unseal(&binding(id), &sealed) else {
+            unreadable.push(id);
             continue;
         };
         let fresh = keyring.seal(&binding(id), &plain);
@@ -239,7 +242,7 @@ pub async fn reseal_credentials(
         write.audit(entry).await?;
     }
     write.commit().await?;
-    Ok(done)
+    Ok((done, unreadable))
 }
 
 /// Sets (or with `None` clears) the digest credentials of source `id`

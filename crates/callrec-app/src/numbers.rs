@@ -1,6 +1,10 @@
-//! A company's numbers (Company settings → Numbers, `callrec numbers`):
-//! the E.164 ranges a shared SBC's calls are routed by, and the numbers
-//! and extensions that tell a captured call's direction.
+//! A company's numbers (Company settings → Numbers, `callrec capture
+//! add-numbers`): the E.164 ranges a shared SBC's calls are routed by, and
+//! the numbers and extensions that tell a captured call's direction.
+//!
+//! Phone numbers decide whose calls a shared SBC's are, so only the
+//! portal's operator (Global users, the command line) gives them; a
+//! company's administrators keep its extensions.
 
 use crate::audit::AuditContext;
 use crate::Error;
@@ -10,6 +14,22 @@ use callrec_domain::numbers::{NumberKind, NumberRange, MAX_RANGES};
 use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::{Company, CompanyNumbers, NumbersRefused, Store};
 
+/// Who changes a company's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumbersBy {
+    /// The portal's operator: phone numbers and extensions.
+    Operator,
+    /// The company's own administrators: extensions only.
+    Company,
+}
+
+impl NumbersBy {
+    /// Whether it may add or remove ranges of `kind`.
+    pub fn may_change(self, kind: NumberKind) -> bool {
+        self == NumbersBy::Operator || kind == NumberKind::Extension
+    }
+}
+
 /// Adds the number or range `first`..`last` (`last` empty: one number),
 /// national numbers read in the company's country (else `default_country`).
 pub async fn add_numbers(
@@ -18,9 +38,17 @@ pub async fn add_numbers(
     first: &str,
     last: &str,
     default_country: Country,
+    by: NumbersBy,
     audit: &AuditContext,
 ) -> Result<CompanyNumbers, Error> {
     let range = NumberRange::parse(first, last, company.country(default_country))?;
+    if !by.may_change(range.kind()) {
+        return Err(ValidationError::new(
+            "first",
+            "phone numbers are given to a company by the portal's operator (they decide whose calls a shared SBC's are): ask them; extensions you can add here",
+        )
+        .into());
+    }
     let mut write = store.write(audit.now).await?;
     let id = match write.add_company_numbers(company.id, &range).await? {
         Ok(id) => id,
@@ -63,15 +91,21 @@ pub async fn add_numbers(
 }
 
 /// Removes range `id` (of `company` only, when given); `None` if there is
-/// no such range in scope.
+/// no such range in scope (for a company's administrators, a phone
+/// number range is not).
 pub async fn remove_numbers(
     store: &Store,
     id: i64,
     company: Option<CompanyId>,
+    by: NumbersBy,
     audit: &AuditContext,
 ) -> Result<Option<CompanyNumbers>, Error> {
     let mut write = store.write(audit.now).await?;
-    let Some(removed) = write.remove_company_numbers(id, company).await? else {
+    let kind = match by {
+        NumbersBy::Operator => None,
+        NumbersBy::Company => Some(NumberKind::Extension),
+    };
+    let Some(removed) = write.remove_company_numbers(id, company, kind).await? else {
         return Ok(None);
     };
     let entry = audit

@@ -29,6 +29,8 @@ pub struct Rotated {
     pub data_keys: usize,
     /// Recording sources' SIP passwords sealed again.
     pub sip_passwords: usize,
+    /// Recording sources whose SIP password no configured key opens.
+    pub unreadable_sip_passwords: Vec<i64>,
 }
 
 /// Re-encrypts what an older key protects with `keyring`'s current key;
@@ -79,7 +81,8 @@ pub async fn rotate_master_key(
         done += batch.len();
         progress(done, report.total);
     }
-    report.sip_passwords = crate::capture::reseal_credentials(store, &keyring, audit).await?;
+    (report.sip_passwords, report.unreadable_sip_passwords) =
+        crate::capture::reseal_credentials(store, &keyring, audit).await?;
     report.data_keys = DataKeys::new(keyring).rewrap_all(store, audit).await?;
     Ok(report)
 }

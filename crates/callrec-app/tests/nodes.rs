@@ -78,7 +78,7 @@ backend_tests! {
                 let barrier = barrier.clone();
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    callrec_app::numbers::add_numbers(&store, &company, &first, &last, gb, &AuditContext::command_line()).await
+                    callrec_app::numbers::add_numbers(&store, &company, &first, &last, gb, callrec_app::numbers::NumbersBy::Operator, &AuditContext::command_line()).await
                 })
             };
             // Acme's block and Globex's single number inside it.

@@ -957,8 +957,8 @@ backend_tests! {
                 callrec_app::capture::add_source(&store, &company, Some("Hosted SBC"), "127.0.0.1", callrec_app::capture::Sharing::MayShare, None, &AuditContext::command_line()).await.unwrap();
             }
             let gb = Country::parse("country", "GB").unwrap();
-            callrec_app::numbers::add_numbers(&store, &company, numbers.0, numbers.1, gb, &AuditContext::command_line()).await.unwrap();
-            callrec_app::numbers::add_numbers(&store, &company, "200", "299", gb, &AuditContext::command_line()).await.unwrap();
+            callrec_app::numbers::add_numbers(&store, &company, numbers.0, numbers.1, gb, callrec_app::numbers::NumbersBy::Operator, &AuditContext::command_line()).await.unwrap();
+            callrec_app::numbers::add_numbers(&store, &company, "200", "299", gb, callrec_app::numbers::NumbersBy::Operator, &AuditContext::command_line()).await.unwrap();
             company
         };
         let acme = company("Acme", ("+44 20 7946 0000", "+44 20 7946 0099")).await;
@@ -1072,10 +1072,27 @@ backend_tests! {
         thief.send(&invite(&thief, 3, &proof)).await;
         assert_eq!(status(&thief.final_response().await), 401);
         // MD5, the next count of the same nonce: taken.
-        let md5 = Src::new(server.udp_address).await;
-        md5.send(&invite(&md5, 1, &authorization("MD5", "sbc-lab", "a long random secret", &nonce, 2))).await;
-        assert_eq!(status(&md5.final_response().await), 200);
+        let mut md5 = Src::new(server.udp_address).await;
+        let md5_invite = invite(&md5, 1, &authorization("MD5", "sbc-lab", "a long random secret", &nonce, 2));
+        md5.send(&md5_invite).await;
+        let answer = md5.final_response().await;
+        assert_eq!(status(&answer), 200);
         assert_eq!(server.active_calls(), 2);
+        // That call ends; its INVITE sent again (late, or by someone who
+        // saw it) does not start it anew.
+        md5.to_tag = header_param(&answer, "To", "tag");
+        md5.send(&md5.request("ACK", 1, "", None, "")).await;
+        md5.send(&md5.request("BYE", 2, "", None, "")).await;
+        assert_eq!(status(&md5.final_response().await), 200);
+        for _ in 0..500 {
+            if server.active_calls() == 1 { break }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(server.active_calls(), 1, "the call ended and landed");
+        md5.send(&md5_invite).await;
+        let replayed = md5.final_response().await;
+        assert_eq!(status(&replayed), 481, "a replay of an ended call's INVITE: {replayed}");
+        assert_eq!(server.active_calls(), 1);
 
         // Five minutes on, the nonce is stale: challenged again, `stale=true`.
         clock.advance(301);
@@ -1084,7 +1101,7 @@ backend_tests! {
         let stale = late.final_response().await;
         assert_eq!(status(&stale), 401);
         assert!(stale.contains("stale=true"), "{stale}");
-        assert_eq!(server.active_calls(), 2);
+        assert_eq!(server.active_calls(), 1);
 
         // Credentials removed: the address alone admits it again.
         let source = store.capture_sources(Some(acme.id)).await.unwrap()[0].id;
@@ -1153,13 +1170,19 @@ backend_tests! {
         let before = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         send_srtp_tone(&before, port, &SrtpSender::new(&first_key), 0, 25, 1000.0).await;
 
+        // Plain RTP in the secure stream's place: refused, the call goes on.
+        let plain = sdp("127.0.0.1", &first_key).replace("RTP/SAVP", "RTP/AVP").replace("a=crypto", "a=x-crypto");
+        src.send(&src.request("INVITE", 2, "Require: siprec\r\n", Some(kind), &multipart(&plain, "bW92ZWQ="))).await;
+        let refused = src.final_response().await;
+        assert_eq!(status(&refused), 488, "{refused}");
+        src.send(&src.request("ACK", 2, "", None, "")).await;
         // The SBC's media moves to 127.0.0.2 with a new key.
-        let moved = src.request("INVITE", 2, "Require: siprec\r\n", Some(kind), &multipart(&sdp("127.0.0.2", &second_key), "bW92ZWQ="));
+        let moved = src.request("INVITE", 3, "Require: siprec\r\n", Some(kind), &multipart(&sdp("127.0.0.2", &second_key), "bW92ZWQ="));
         src.send(&moved).await;
         let answer = src.final_response().await;
         assert_eq!(status(&answer), 200, "{answer}");
         assert_eq!(answered_ports(&answer), [port], "the stream keeps its port");
-        src.send(&src.request("ACK", 2, "", None, "")).await;
+        src.send(&src.request("ACK", 3, "", None, "")).await;
         let after = UdpSocket::bind("127.0.0.2:0").await.unwrap();
         // The old key from the old address, a 440 Hz tone: no longer heard.
         let old = SrtpSender::new(&first_key);
@@ -1168,7 +1191,7 @@ backend_tests! {
             send_srtp_tone(&after, port, &new, 25, 25, 1000.0),
             send_srtp_tone(&before, port, &old, 25, 25, 440.0),
         );
-        src.send(&src.request("BYE", 3, "", None, "")).await;
+        src.send(&src.request("BYE", 4, "", None, "")).await;
         assert_eq!(status(&src.final_response().await), 200);
 
         let recording = landed(&rig, "siprec:bW92ZWQ=").await;
@@ -1180,6 +1203,41 @@ backend_tests! {
         let stale = strength(second_half, 440.0, 8000.0);
         // Heard, the old tone would be as strong as the new; what is left is leakage.
         assert!(tone > 100.0 * stale.max(1.0), "after the move: 1 kHz {tone}, the old key's 440 Hz {stale}");
+        rig.server.stop().await;
+    }
+}
+
+backend_tests! {
+    async fn on_a_shared_sbc_each_company_s_credentials_guard_its_own_calls(db) {
+        use callrec_domain::sip_credentials::SipCredentials;
+        let store = db.store.clone();
+        let gb = callrec_domain::country::Country::parse("country", "GB").unwrap();
+        let operator = callrec_app::numbers::NumbersBy::Operator;
+        let audit = AuditContext::command_line();
+        let company = async |name: &str| store.set_up(NOW, async |write| write.create_company(&CompanyName::parse(name).unwrap(), Retention::Forever).await).await.unwrap();
+        let (acme, globex) = (company("Acme").await, company("Globex").await);
+        callrec_app::numbers::add_numbers(&store, &acme, "+442079460000", "+442079460099", gb, operator, &audit).await.unwrap();
+        callrec_app::numbers::add_numbers(&store, &globex, "+442079460100", "+442079460199", gb, operator, &audit).await.unwrap();
+        // The same SBC: Acme lets it in by address, Globex asks for credentials.
+        let keyring = Keyring::new([5; 32], &[]);
+        let credentials = SipCredentials::parse("globex-sbc", "a long random secret").unwrap();
+        callrec_app::capture::add_source(&store, &globex, None, "127.0.0.1", callrec_app::capture::Sharing::MayShare, Some((&credentials, &keyring)), &audit).await.unwrap();
+        let rig = rig_for(&db, acme.id, |_| {}).await;
+        let server = rig.server.udp_address;
+
+        // Acme's call needs no proof; Globex's, and one between them, do.
+        let mut src = Src::new(server).await;
+        assert_eq!(call_between(&mut src, "YWNtZS1vbmx5", "+15551230001", "+442079460042").await, 200);
+        assert_eq!(landed(&rig, "siprec:YWNtZS1vbmx5").await.direction, callrec_domain::recording::Direction::Inbound);
+        for (session, called) in [("Z2xvYmV4LW9ubHk=", "+442079460142"), ("Ym90aA==", "+442079460001")] {
+            let calling = if session == "Ym90aA==" { "+442079460142" } else { "+15551230001" };
+            let mut src = Src::new(server).await;
+            assert_eq!(call_between(&mut src, session, calling, called).await, 401, "{session}");
+            for company in [acme.id, globex.id] {
+                assert!(store.recording_by_external_id(company, &format!("siprec:{session}")).await.unwrap().is_none());
+            }
+        }
+        assert_eq!(rig.server.active_calls(), 0);
         rig.server.stop().await;
     }
 }

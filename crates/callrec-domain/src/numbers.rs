@@ -17,6 +17,10 @@ pub const MAX_EXTENSION_DIGITS: usize = 6;
 /// its extension plan fit many times over).
 pub const MAX_RANGES: usize = 200;
 
+/// The most numbers one range holds (a large customer's DDI block is
+/// 10,000; no one is given a whole area code by a slip).
+pub const MAX_RANGE_NUMBERS: u64 = 100_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NumberKind {
     /// E.164 numbers, `+` and the country code.
@@ -91,11 +95,21 @@ impl NumberRange {
                 format!("must not come before the first ({end} is before {start})"),
             ));
         }
-        Ok(NumberRange {
+        let range = NumberRange {
             kind,
             first: start,
             last: end,
-        })
+        };
+        if range.count() > MAX_RANGE_NUMBERS {
+            return Err(ValidationError::new(
+                "last",
+                format!(
+                    "makes a range of {} numbers: at most {MAX_RANGE_NUMBERS} in one range",
+                    range.count()
+                ),
+            ));
+        }
+        Ok(range)
     }
 
     /// A range as stored; `None` for a damaged row.
@@ -332,6 +346,8 @@ mod tests {
         assert!(refused("+44 20 7946 0999", "+44 20 7946 0000").contains("before"));
         assert!(refused("+1", "").contains("not a phone number"));
         assert!(refused("2*1", "").contains("not a phone number"));
+        assert!(refused("+44 20 7900 0000", "+44 20 7999 9999").contains("at most 100000"));
+        assert!(refused("000000", "999999").contains("at most 100000"));
     }
 
     #[test]

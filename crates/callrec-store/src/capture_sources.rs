@@ -36,12 +36,16 @@ fn sources(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<CaptureSource>> {
                 name: row.try_get("name")?,
                 address: row.try_get("address")?,
                 created_at: row.try_get("created_at")?,
+                // Half a pair (a damaged row) still guards the source: it
+                // opens to nothing, so its calls are refused.
                 credentials: match (
                     row.try_get::<Option<String>, _>("sip_username")?,
                     row.try_get::<Option<String>, _>("sip_secret")?,
                 ) {
-                    (Some(username), Some(sealed)) => Some((username, sealed)),
-                    _ => None,
+                    (None, None) => None,
+                    (username, sealed) => {
+                        Some((username.unwrap_or_default(), sealed.unwrap_or_default()))
+                    }
                 },
             })
         })

@@ -4,7 +4,7 @@
 
 use crate::filter::Filter;
 use crate::{Result, Store, Write};
-use callrec_domain::numbers::{NumberRange, MAX_RANGES};
+use callrec_domain::numbers::{NumberKind, NumberRange, MAX_RANGES};
 use callrec_domain::CompanyId;
 use sqlx::Row;
 
@@ -134,12 +134,13 @@ impl Write<'_> {
         Ok(Ok(id))
     }
 
-    /// Removes range `id`, within `company` when one is given; the range
-    /// removed, or `None` if there was none in scope.
+    /// Removes range `id`, within `company` and of `kind` when given; the
+    /// range removed, or `None` if there was none in scope.
     pub async fn remove_company_numbers(
         &mut self,
         id: i64,
         company: Option<CompanyId>,
+        kind: Option<NumberKind>,
     ) -> Result<Option<CompanyNumbers>> {
         let mut filter = Filter::default();
         let mark = filter.bind(id);
@@ -147,6 +148,10 @@ impl Write<'_> {
         if let Some(company) = company {
             let mark = filter.bind(company.0);
             filter.and(format!("n.company_id = {mark}"));
+        }
+        if let Some(kind) = kind {
+            let mark = filter.bind(kind.code().to_string());
+            filter.and(format!("n.kind = {mark}"));
         }
         let sql = format!("{SELECT}{}", filter.where_clause());
         let rows = sqlx::query_with(&sql, filter.args())

@@ -163,6 +163,17 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
             report.sip_passwords
         );
     }
+    for source in &report.unreadable_sip_passwords {
+        eprintln!(
+            "recording source {source}: its SIP password does not open with the configured keys"
+        );
+    }
+    if !report.unreadable_sip_passwords.is_empty() {
+        return Err(CliError::Failed(format!(
+            "{} recording sources' SIP passwords could not be read with the configured keys; add the missing key to {ENV_PREVIOUS} and run again, or set them anew (`callrec capture set-credentials`)",
+            report.unreadable_sip_passwords.len()
+        )));
+    }
     if !report.unreadable.is_empty() {
         return Err(CliError::Failed(format!(
             "{} secrets could not be read with the configured keys; add the missing key to {ENV_PREVIOUS} (or the key file) and run again",

@@ -9,13 +9,37 @@ use crate::sip::digest::{challenges, DigestAnswer, NonceCheck, Nonces, NONCE_SEC
 use crate::sip::message::Request;
 use callrec_domain::sip_credentials::SipCredentials;
 use callrec_store::CaptureSource;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, RwLock};
 
-/// The most proofs remembered against replay (each lives a nonce's
-/// lifetime; 50 calls a second for 300 s is 15,000).
-const MAX_REMEMBERED: usize = 50_000;
+/// Proofs remembered against replay, per source: each lives a nonce's
+/// lifetime, and 50 calls a second for 300 s is 15,000. A source that
+/// fills its share is refused until its proofs age out; no other source
+/// is touched.
+const MAX_REMEMBERED_PER_SOURCE: usize = 15_000;
+/// The longest client nonce taken (SBCs send 8 to 64 characters).
+const MAX_CNONCE_CHARS: usize = 128;
+/// A proof met again with the same Call-ID is its INVITE retransmitted,
+/// within Timer B (64·T1); later, it is a replay.
+const RETRANSMISSION_SECONDS: i64 = 32;
+
+/// A fixed-size fingerprint of untrusted text, for the replay memory.
+fn fingerprint(parts: &[&str]) -> [u8; 16] {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hash.finalize()[..16]);
+    out
+}
+
+/// A source's proofs used: the fingerprint of each, with its Call-ID's
+/// and when.
+type Proofs = HashMap<[u8; 16], ([u8; 16], i64)>;
 
 #[derive(Default)]
 pub(super) struct Admission {
@@ -23,9 +47,9 @@ pub(super) struct Admission {
     /// By source id, the sources that have credentials: opened, or
     /// `None` when they do not open (that source's calls are refused).
     credentials: RwLock<Arc<HashMap<i64, Option<SipCredentials>>>>,
-    /// Proofs used, with the Call-ID they were used for and when: the
-    /// same proof for another call is a replay.
-    used: Mutex<HashMap<String, (String, i64)>>,
+    /// Per source, the proofs used, with the Call-ID they were used for
+    /// and when: the same proof for another call is a replay.
+    used: Mutex<HashMap<i64, Proofs>>,
 }
 
 impl Admission {
@@ -59,23 +83,26 @@ impl Admission {
         *held = Arc::new(opened);
     }
 
-    /// Whether `answer` is used for the first time (or again by the same
-    /// call: a retransmitted INVITE); remembers it.
-    fn first_use(&self, answer: &DigestAnswer, call_id: &str, now: i64) -> bool {
+    /// Whether `answer`, proving `source`, is used for the first time (or
+    /// again by the same call within [`RETRANSMISSION_SECONDS`]: its
+    /// INVITE retransmitted); remembers it.
+    fn first_use(&self, source: i64, answer: &DigestAnswer, call_id: &str, now: i64) -> bool {
         let key = match &answer.qop {
-            Some((cnonce, nc)) => format!("{}:{nc}:{cnonce}", answer.nonce),
-            None => format!("{}:{}", answer.nonce, answer.response),
+            Some((cnonce, nc)) => fingerprint(&[&answer.nonce, &nc.to_string(), cnonce]),
+            None => fingerprint(&[&answer.nonce, &answer.response]),
         };
+        let call = fingerprint(&[call_id]);
         let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        if used.len() >= MAX_REMEMBERED {
-            used.retain(|_, (_, at)| now - *at <= NONCE_SECONDS);
+        let proofs = used.entry(source).or_default();
+        if proofs.len() >= MAX_REMEMBERED_PER_SOURCE {
+            proofs.retain(|_, (_, at)| now - *at <= NONCE_SECONDS);
         }
-        match used.get(&key) {
-            Some((first, _)) => first == call_id,
+        match proofs.get(&key) {
+            Some((first, at)) => *first == call && now - *at <= RETRANSMISSION_SECONDS,
             // Full of live proofs: refuse rather than forget one.
-            None if used.len() >= MAX_REMEMBERED => false,
+            None if proofs.len() >= MAX_REMEMBERED_PER_SOURCE => false,
             None => {
-                used.insert(key, (call_id.to_string(), now));
+                proofs.insert(key, (call, now));
                 true
             }
         }
@@ -110,8 +137,14 @@ impl Core {
             .as_ref()
             .map(|a| admission.nonces.check(&a.nonce, now, peer));
         let method = request.method.to_string();
+        let sane = |answer: &DigestAnswer| {
+            answer
+                .qop
+                .as_ref()
+                .is_none_or(|(cnonce, _)| cnonce.len() <= MAX_CNONCE_CHARS)
+        };
         let proven: Vec<_> = match &answer {
-            Some(answer) if nonce == Some(NonceCheck::Fresh) => guarded
+            Some(answer) if nonce == Some(NonceCheck::Fresh) && sane(answer) => guarded
                 .into_iter()
                 .filter(|s| {
                     credentials
@@ -122,10 +155,11 @@ impl Core {
                 .collect(),
             _ => Vec::new(),
         };
-        let replayed = || {
-            answer
-                .as_ref()
-                .is_some_and(|a| !admission.first_use(a, &request.call_id, now))
+        let replayed = || match (&answer, proven.first()) {
+            (Some(answer), Some(source)) => {
+                !admission.first_use(source.id, answer, &request.call_id, now)
+            }
+            _ => false,
         };
         if proven.is_empty() || replayed() {
             metrics::counter!("callrec_capture_refused_total", "reason" => "unauthenticated")

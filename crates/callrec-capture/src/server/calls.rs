@@ -22,11 +22,14 @@ type Key = (CompanyId, String);
 /// 64·T1).
 const ENDED_KEPT: std::time::Duration = std::time::Duration::from_secs(32);
 
+/// An ended call's From-tag and the server's To-tag, and when it ended.
+type EndedDialog = (Option<String>, String, std::time::Instant);
+
 #[derive(Default)]
 pub(super) struct Calls {
     map: Mutex<HashMap<Key, Arc<Call>>>,
     /// Calls ended lately: their dialog's tags, and when.
-    ended: Mutex<HashMap<Key, (Option<String>, String, std::time::Instant)>>,
+    ended: Mutex<HashMap<Key, EndedDialog>>,
 }
 
 impl Calls {
@@ -73,7 +76,9 @@ impl Calls {
     }
 
     /// Whether `request` is in the dialog of a call of one of `companies`
-    /// that ended within [`ENDED_KEPT`] (a BYE sent again: its 200 was lost).
+    /// that ended within [`ENDED_KEPT`]: a BYE sent again (its 200 was
+    /// lost), or the call's first INVITE again (no To-tag yet), which must
+    /// not start the call anew.
     pub(super) fn ended_lately(&self, companies: &[CompanyId], request: &Request) -> bool {
         let ended = self.ended.lock().unwrap_or_else(|e| e.into_inner());
         companies.iter().any(|company| {
@@ -81,7 +86,7 @@ impl Calls {
                 |(from_tag, local_tag, at)| {
                     at.elapsed() < ENDED_KEPT
                         && *from_tag == request.from_tag
-                        && request.to_tag.as_deref() == Some(local_tag.as_str())
+                        && request.to_tag.as_deref().is_none_or(|tag| tag == local_tag)
                 },
             )
         })

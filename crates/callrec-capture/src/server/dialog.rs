@@ -57,6 +57,9 @@ pub(super) async fn handle(
                 Some(respond(&request, 482, "Loop Detected"))
             }
             (None, _) if request.to_tag.is_some() => gone(),
+            // The first INVITE of a call that has ended, again (late, or
+            // replayed): never a new call.
+            (None, _) if core.calls.ended_lately(&companies, &request) => gone(),
             (None, _) => invite(core, &request, peer, &reply, &sources).await,
         }
     } else if method == Method::ACK {
@@ -171,12 +174,17 @@ async fn invite(
                 .done(),
         );
     }
-    // Sources with credentials: only those the INVITE proves.
-    let sources = match core.admit(request, peer.ip(), sources) {
-        Ok(admitted) => admitted,
-        Err(challenge) => return Some(challenge),
-    };
-    let companies = companies_of(&sources);
+    // New calls a second from this address (before any other work).
+    let rate_key = sources.iter().map(|s| s.id).min();
+    if !rate_key.is_some_and(|key| core.within_rate(key)) {
+        metrics::counter!("callrec_capture_refused_total", "reason" => "rate").increment(1);
+        return Some(
+            request
+                .response(503, "Service Unavailable", None)
+                .header("Retry-After", "1")
+                .done(),
+        );
+    }
     let (offer, metadata) = match read_body(request) {
         Ok((Some(offer), metadata)) => (offer, metadata),
         Ok((None, _)) => {
@@ -189,20 +197,22 @@ async fn invite(
         }
         Err(refusal) => return Some(refusal),
     };
-    // A source shared by companies: the call is theirs whose Numbers
-    // hold one of its parties (each of them, for a call between two).
-    let owners = match &companies[..] {
-        [one] => vec![*one],
-        shared => {
-            let numbers: Vec<String> = metadata
-                .iter()
-                .flat_map(|m| &m.participants)
-                .filter_map(|p| p.aor.as_deref().and_then(landing::number_of))
-                .collect();
-            core.owners_of(shared, &numbers)
-        }
+    // Whose call: the source's company; on an address shared by
+    // companies, theirs whose Numbers hold one of its parties (each of
+    // them, for a call between two), decided over every company there.
+    let everyone = companies_of(sources);
+    let shared = everyone.len() > 1;
+    let owners = if shared {
+        let numbers: Vec<String> = metadata
+            .iter()
+            .flat_map(|m| &m.participants)
+            .filter_map(|p| p.aor.as_deref().and_then(landing::number_of))
+            .collect();
+        core.owners_of(&everyone, &numbers)
+    } else {
+        everyone
     };
-    let Some((&company, also)) = owners.split_first() else {
+    if owners.is_empty() {
         metrics::counter!("callrec_capture_refused_total", "reason" => "no_company").increment(1);
         return Some(
             request
@@ -213,16 +223,33 @@ async fn invite(
                 )
                 .done(),
         );
+    }
+    // Then only those owners whose sources the INVITE satisfies (their
+    // credentials proved, or none asked).
+    let theirs: Vec<CaptureSource> = sources
+        .iter()
+        .filter(|s| owners.contains(&s.company_id))
+        .cloned()
+        .collect();
+    let admitted = match core.admit(request, peer.ip(), &theirs) {
+        Ok(admitted) => companies_of(&admitted),
+        Err(challenge) => return Some(challenge),
     };
-    let source = sources.iter().find(|s| s.company_id == company);
-    if !source.is_some_and(|s| core.within_rate(s.id)) {
-        metrics::counter!("callrec_capture_refused_total", "reason" => "rate").increment(1);
-        return Some(
-            request
-                .response(503, "Service Unavailable", None)
-                .header("Retry-After", "1")
-                .done(),
-        );
+    let owners: Vec<CompanyId> = owners
+        .into_iter()
+        .filter(|c| admitted.contains(c))
+        .collect();
+    let Some((&company, also)) = owners.split_first() else {
+        return Some(respond(request, 403, "Forbidden"));
+    };
+    // The same INVITE sent twice at once: the copy that comes second gets
+    // the first one's answer, never a 503 for the call it started.
+    if let Some(existing) = core.calls.find(&[company], &request.call_id) {
+        return Some(if existing.owns(request) {
+            existing.lock().answered.1.clone()
+        } else {
+            respond(request, 482, "Loop Detected")
+        });
     }
     if core.calls.len() >= core.settings.max_calls {
         // (Checked again as the call is put in, under the lock.)
@@ -289,10 +316,13 @@ async fn invite(
         spool: spool.clone(),
         company,
         also: also.to_vec(),
-        source: sources
-            .iter()
-            .find(|s| s.company_id == company)
-            .map_or_else(String::new, |s| s.name.clone()),
+        // A shared SBC's name is one company's label: the others' entries
+        // do not carry it.
+        source: match sources.iter().find(|s| s.company_id == company) {
+            Some(_) if shared => "shared SBC".to_string(),
+            Some(source) => source.name.clone(),
+            None => String::new(),
+        },
         peer,
         reply: reply.clone(),
         from_tag: request.from_tag.clone(),
@@ -371,12 +401,12 @@ fn update_streams(call: &Call, offer: &Offer) {
     }
 }
 
-/// Where stream `stream` of `offer` may come from (its offered address,
-/// else the offer's others and the SRC itself) and its key.
+/// Where stream `stream` of `offer` may come from (its own offered
+/// address, or the SRC itself) and its key.
 fn setup_of(call: &Call, offer: &Offer, stream: usize) -> call::StreamSetup {
-    let mut allowed: Vec<_> = offer.streams.iter().filter_map(|s| s.address).collect();
-    allowed.push(call.peer.ip());
     let offered = &offer.streams[stream];
+    let mut allowed: Vec<_> = offered.address.into_iter().collect();
+    allowed.push(call.peer.ip());
     call::StreamSetup {
         allowed,
         offered: (offered.address, offered.port),
@@ -472,6 +502,29 @@ async fn reinvite(
     let Some(offer) = offer else {
         return Some(request.response(488, "Not Acceptable Here", None).done());
     };
+    // A secure stream stays secure: plain RTP offered in its place would
+    // be taken unauthenticated.
+    let downgraded = {
+        let state = call.lock();
+        state.setups.iter().any(|(index, setup)| {
+            setup.borrow().key.is_some()
+                && offer
+                    .streams
+                    .get(*index)
+                    .is_some_and(|s| s.audio && s.key.is_none())
+        })
+    };
+    if downgraded {
+        return Some(
+            request
+                .response(488, "Not Acceptable Here", None)
+                .header(
+                    "Warning",
+                    &warning(&"an SRTP stream cannot become plain RTP"),
+                )
+                .done(),
+        );
+    }
     // Streams keep their ports by position (RFC 3264 §8: m-lines never
     // move); a new one gets a port, one now refused gives its port back.
     let mut new_sockets = Vec::new();

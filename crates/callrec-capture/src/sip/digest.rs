@@ -139,6 +139,7 @@ impl Nonces {
     fn mac(&self, made: &str, peer: IpAddr) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
         mac.update(made.as_bytes());
+        mac.update(b"|");
         mac.update(peer.to_string().as_bytes());
         callrec_domain::hex::hex(&mac.finalize().into_bytes()[..16])
     }
@@ -168,9 +169,10 @@ impl Nonces {
 /// RFC 8760 would list SHA-256 first, but many SBCs answer only the
 /// first challenge and know only MD5 (SIPp 3.6 fails on a SHA-256 first:
 /// "authentication must use MD5"); an RFC 8760 client takes the first it
-/// supports. A source's password is 16 characters or more, so an MD5
-/// answer seen on the wire is no practical dictionary target; SIP over
-/// TLS hides the exchange altogether.
+/// supports. An answer seen on the wire lets an eavesdropper test
+/// guesses of the password offline (with either hash): passwords are 16
+/// characters or more, and should be random; SIP over TLS hides the
+/// exchange altogether.
 pub fn challenges(nonce: &str, stale: bool) -> Vec<String> {
     [DigestAlgorithm::Md5, DigestAlgorithm::Sha256]
         .into_iter()
@@ -277,7 +279,7 @@ mod tests {
         );
         let challenge = challenges(&nonce, true);
         assert!(
-            challenge[0].contains("algorithm=SHA-256") && challenge[1].contains("algorithm=MD5")
+            challenge[0].contains("algorithm=MD5") && challenge[1].contains("algorithm=SHA-256")
         );
         assert!(challenge
             .iter()

@@ -12,6 +12,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::numbers;
+use callrec_domain::permissions::DataScope;
 
 pub(super) async fn change(
     State(state): State<AppState>,
@@ -21,13 +22,14 @@ pub(super) async fn change(
 ) -> Result<Response, AppError> {
     let company = posted(&state, &current, &form).await?;
     let audit = current.audit_context(&client);
+    let by = numbers_by(&current);
     let done = match form.get("change") {
         "remove" => {
             let id: i64 = form
                 .get("numbers_id")
                 .parse()
                 .map_err(|_| AppError::NotFound)?;
-            numbers::remove_numbers(&state.store, id, Some(company.id), &audit)
+            numbers::remove_numbers(&state.store, id, Some(company.id), by, &audit)
                 .await?
                 .ok_or(AppError::NotFound)?;
             "numbers-removed"
@@ -39,6 +41,7 @@ pub(super) async fn change(
                 form.get("first"),
                 form.get("last"),
                 state.config.default_country,
+                by,
                 &audit,
             )
             .await;
@@ -58,4 +61,14 @@ pub(super) async fn change(
         back_to(&current, &company, done)
     ))
     .into_response())
+}
+
+/// Global users run the portal: they give phone numbers; a company's
+/// administrators keep its extensions.
+pub(super) fn numbers_by(current: &CurrentUser) -> numbers::NumbersBy {
+    if current.actor.scope() == DataScope::Everything {
+        numbers::NumbersBy::Operator
+    } else {
+        numbers::NumbersBy::Company
+    }
 }

@@ -48,8 +48,11 @@ struct SettingsPage {
     /// Add source: why it was refused, and the address and name typed.
     capture: SectionForm,
     /// The company's numbers and extensions (Numbers), with how many each
-    /// range holds and when it was added.
-    numbers: Vec<(callrec_store::CompanyNumbers, String, String)>,
+    /// range holds, when it was added and whether this user may remove it.
+    numbers: Vec<(callrec_store::CompanyNumbers, String, String, bool)>,
+    /// Whether this user gives phone numbers (the operator) or only
+    /// extensions (a company's administrator).
+    gives_phone_numbers: bool,
     /// Add numbers: why it was refused, and the first and last typed.
     numbers_form: SectionForm,
     retentions: Vec<crate::layout::Choice>,
@@ -238,6 +241,7 @@ pub(super) async fn render(
             .collect(),
         None => Vec::new(),
     };
+    let by = super::numbers::numbers_by(current);
     let numbers = match &company {
         Some(company) => state
             .store
@@ -247,7 +251,8 @@ pub(super) async fn render(
             .map(|numbers| {
                 let described = callrec_app::numbers::size_of(&numbers.range);
                 let added = current.zone.format_seconds(numbers.created_at);
-                (numbers, described, added)
+                let removable = by.may_change(numbers.range.kind());
+                (numbers, described, added, removable)
             })
             .collect(),
         None => Vec::new(),
@@ -258,6 +263,7 @@ pub(super) async fn render(
         capture,
         numbers,
         numbers_form,
+        gives_phone_numbers: by == callrec_app::numbers::NumbersBy::Operator,
         chrome: Chrome::new(current, "Company settings", Some(MenuItem::CompanySettings)),
         companies,
         company,

@@ -114,61 +114,74 @@ backend_tests! {
         let app = spawn_app(db).await;
         let seed = app.seed().await;
         let admin = app.as_user("acme.admin").await;
+        let root = app.as_user("root").await;
+        let (acme_id, globex_id) = (seed.acme.id.to_string(), seed.globex.id.to_string());
         let (_, page) = admin.get_text("/company-settings").await;
         assert!(page.contains("<h2 id=\"numbers-title\">Numbers</h2>") && page.contains("No numbers yet"));
+        assert!(page.contains("Phone numbers are given to Acme by the portal"));
 
-        for (first, last) in [("+44 20 7946 0000", "+44 20 7946 0999"), ("200", "299"), ("020 7946 1234", "")] {
-            let response = admin.post("/company-settings/numbers", &[("change", "add"), ("first", first), ("last", last)]).await;
-            assert_eq!(location(&response), "/company-settings?done=numbers-added#numbers-title", "{first}");
+        // Phone numbers route a shared SBC's calls: the operator gives them.
+        let (status, page) = admin.post_text("/company-settings/numbers", &[("change", "add"), ("first", "+44 20 7946 0000"), ("last", "+44 20 7946 0999")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("given to a company by the portal"), "{page}");
+        for (first, last) in [("+44 20 7946 0000", "+44 20 7946 0999"), ("020 7946 1234", "")] {
+            let response = root.post("/company-settings/numbers", &[("company", &acme_id), ("change", "add"), ("first", first), ("last", last)]).await;
+            assert_eq!(location(&response), format!("/company-settings?company={acme_id}&done=numbers-added#numbers-title"), "{first}");
         }
+        // Extensions are the company's own.
+        let response = admin.post("/company-settings/numbers", &[("change", "add"), ("first", "200"), ("last", "299")]).await;
+        assert_eq!(location(&response), "/company-settings?done=numbers-added#numbers-title");
         let (_, page) = admin.get_text("/company-settings?done=numbers-added").await;
         assert!(page.contains("Numbers added"));
         assert!(page.contains("<code>+442079460000 to +442079460999</code>") && page.contains("1000 numbers"), "{page}");
         assert!(page.contains("<code>200 to 299</code>") && page.contains("100 extensions"));
-        assert!(page.contains("aria-label=\"Remove numbers +442079461234\""), "one number, in E.164");
+        assert!(page.contains("Set by the operator") && !page.contains("aria-label=\"Remove numbers +442079461234\""), "an administrator cannot remove the operator's numbers");
+        assert!(page.contains("aria-label=\"Remove numbers 200 to 299\""));
 
-        for (first, last, message) in [
-            ("+44 20 7946 0500", "", "overlaps +442079460000 to +442079460999, which Acme has already"),
-            ("250", "", "overlaps 200 to 299"),
-            ("banana", "", "is not a phone number"),
-            ("", "", "is required"),
-            ("300", "+44 20 7946 0000", "same kind"),
-            ("399", "300", "must not come before"),
+        for (who, first, last, message) in [
+            (&root, "+44 20 7946 0500", "", "overlaps +442079460000 to +442079460999, which Acme has already"),
+            (&admin, "250", "", "overlaps 200 to 299"),
+            (&admin, "banana", "", "is not a phone number"),
+            (&admin, "", "", "is required"),
+            (&admin, "300", "+44 20 7946 0000", "same kind"),
+            (&admin, "399", "300", "must not come before"),
+            (&root, "+44 20 7900 0000", "+44 20 7999 9999", "at most 100000"),
         ] {
-            let (status, page) = admin.post_text("/company-settings/numbers", &[("change", "add"), ("first", first), ("last", last)]).await;
+            let (status, page) = who.post_text("/company-settings/numbers", &[("company", &acme_id), ("change", "add"), ("first", first), ("last", last)]).await;
             assert_eq!(status, 422, "{first:?}");
             let section = &page[page.find("id=\"numbers-title\"").expect("the Numbers section")..];
             assert!(section.contains("role=\"alert\"") && section.contains(message), "{first:?}: {message}");
             assert!(section.contains(&format!("value=\"{first}\"")), "what was typed is kept");
         }
 
-        // Globex may have the same extensions, never Acme's phone numbers;
-        // Acme's are not named to it.
+        // Globex may have the same extensions, never Acme's phone numbers
+        // (and the refusal does not name Acme's).
         let globex = app.as_user("globex.admin").await;
         let response = globex.post("/company-settings/numbers", &[("change", "add"), ("first", "200"), ("last", "299")]).await;
         assert!(location(&response).contains("done=numbers-added"));
-        let (status, page) = globex.post_text("/company-settings/numbers", &[("change", "add"), ("first", "+44 20 7946 0990"), ("last", "+44 20 7946 1990")]).await;
+        let (status, page) = root.post_text("/company-settings/numbers", &[("company", &globex_id), ("change", "add"), ("first", "+44 20 7946 0990"), ("last", "+44 20 7946 1990")]).await;
         assert_eq!(status, 422);
         assert!(page.contains("includes numbers another company has") && !page.contains("+442079460000 to"), "{page}");
-        let acme_block = app.store.company_numbers(Some(seed.acme.id)).await.unwrap().into_iter().find(|n| n.range.count() == 1000).unwrap().id.to_string();
-        assert_eq!(globex.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_block)]).await.status(), 404);
+        let held = app.store.company_numbers(Some(seed.acme.id)).await.unwrap();
+        let acme_block = held.iter().find(|n| n.range.count() == 1000).unwrap().id.to_string();
+        let acme_extensions = held.iter().find(|n| n.range.count() == 100).unwrap().id.to_string();
+        assert_eq!(globex.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_extensions)]).await.status(), 404);
+        assert_eq!(admin.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_block)]).await.status(), 404, "the operator's");
         assert_eq!(app.as_user("acme.agent").await.post("/company-settings/numbers", &[("change", "add"), ("first", "555")]).await.status(), 404);
-        // A Global user picks the company.
-        let globex_id = seed.globex.id.to_string();
-        let response = app.as_user("root").await.post("/company-settings/numbers", &[("company", &globex_id), ("change", "add"), ("first", "+1 202 555 0100"), ("last", "+1 202 555 0199")]).await;
-        assert_eq!(location(&response), format!("/company-settings?company={globex_id}&done=numbers-added#numbers-title"));
 
-        let response = admin.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_block)]).await;
+        let response = admin.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_extensions)]).await;
         assert_eq!(location(&response), "/company-settings?done=numbers-removed#numbers-title");
-        assert_eq!(admin.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_block)]).await.status(), 404);
+        assert_eq!(admin.post("/company-settings/numbers", &[("change", "remove"), ("numbers_id", &acme_extensions)]).await.status(), 404);
+        let response = root.post("/company-settings/numbers", &[("company", &acme_id), ("change", "remove"), ("numbers_id", &acme_block)]).await;
+        assert!(location(&response).contains("done=numbers-removed"));
         let entries = |action: &str| {
             let query = AuditQuery { action: Some(action.into()), limit: 20, ..Default::default() };
             let store = app.store.clone();
             async move { store.audit_entries(&query).await.unwrap() }
         };
         let (added, removed) = (entries("company.numbers_added").await, entries("company.numbers_removed").await);
-        assert_eq!((added.len(), removed.len()), (5, 1));
-        assert!(removed[0].details.contains("+442079460000 to +442079460999 (1000 numbers)"), "{:?}", removed[0]);
+        assert_eq!((added.len(), removed.len()), (4, 2));
+        assert!(removed.iter().any(|e| e.details.contains("+442079460000 to +442079460999 (1000 numbers)")), "{removed:?}");
     }
 }
 

@@ -10,7 +10,7 @@ use callrec_app::audit::AuditContext;
 use callrec_app::capture::{
     add_source, parse_source_address, remove_source, set_source_credentials, Sharing,
 };
-use callrec_app::numbers::{add_numbers, describe, remove_numbers, size_of};
+use callrec_app::numbers::{add_numbers, describe, remove_numbers, size_of, NumbersBy};
 use callrec_domain::country::Country;
 use callrec_domain::numbers::NumberRange;
 use callrec_domain::sip_credentials::SipCredentials;
@@ -96,7 +96,13 @@ pub async fn run(
                 credentials.as_ref(),
                 &AuditContext::command_line(),
             )
-            .await?;
+            .await?
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{:?} has no recording source at {} any more; `callrec capture list` shows them",
+                    company.name, source.address
+                ))
+            })?;
             match credentials {
                 Some(c) => println!(
                     "{} ({}) now signs in as {:?}.",
@@ -142,6 +148,7 @@ pub async fn run(
                 &first,
                 last.as_deref().unwrap_or(""),
                 country,
+                NumbersBy::Operator,
                 &AuditContext::command_line(),
             )
             .await?;
@@ -195,6 +202,7 @@ pub async fn run(
                 store,
                 held.id,
                 Some(company.id),
+                NumbersBy::Operator,
                 &AuditContext::command_line(),
             )
             .await?
