@@ -3,14 +3,14 @@
 //! settings): the SBCs whose calls the recording server takes, each with
 //! optional SIP digest credentials.
 
-use super::settings::{back_to, posted, render, Refused, SectionForm};
+use super::settings::{posted, section_outcome, Refused, SectionForm};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use callrec_app::capture::{self, Sharing};
 use callrec_domain::permissions::DataScope;
 use callrec_domain::sip_credentials::SipCredentials;
@@ -23,7 +23,7 @@ pub(super) async fn change(
 ) -> Result<Response, AppError> {
     let company = posted(&state, &current, &form).await?;
     let audit = current.audit_context(&client);
-    let done = match form.get("change") {
+    let outcome = match form.get("change") {
         "remove" => {
             let id: i64 = form
                 .get("source_id")
@@ -32,7 +32,7 @@ pub(super) async fn change(
             capture::remove_source(&state.store, id, Some(company.id), &audit)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            "source-removed"
+            Ok("source-removed")
         }
         _ => {
             // Global users run the portal: they may share an SBC between
@@ -49,40 +49,33 @@ pub(super) async fn change(
             } else {
                 SipCredentials::parse(username, password).map(Some)
             };
-            let added = match credentials {
-                Ok(credentials) => {
-                    capture::add_source(
-                        &state.store,
-                        &company,
-                        Some(form.get("name")),
-                        form.get("address"),
-                        sharing,
-                        credentials.as_ref().map(|c| (c, state.keyring.as_ref())),
-                        &audit,
-                    )
-                    .await
-                }
+            match credentials {
+                Ok(credentials) => capture::add_source(
+                    &state.store,
+                    &company,
+                    Some(form.get("name")),
+                    form.get("address"),
+                    sharing,
+                    credentials.as_ref().map(|c| (c, state.keyring.as_ref())),
+                    &audit,
+                )
+                .await
+                .map(|_| "source-added"),
                 Err(invalid) => Err(invalid.into()),
-            };
-            match added {
-                Ok(_) => "source-added",
-                // The page again, the reason beside the form, what was typed kept.
-                Err(callrec_app::Error::Invalid(error)) => {
-                    let refused = SectionForm::refused(
-                        error.message,
-                        &form,
-                        &["address", "name", "sip_username"],
-                    );
-                    let refused = Refused::Capture(refused);
-                    return render(&state, &current, Some(company), Some(refused), None).await;
-                }
-                Err(other) => return Err(other.into()),
             }
         }
     };
-    Ok(Redirect::to(&format!(
-        "{}#capture-title",
-        back_to(&current, &company, done)
-    ))
-    .into_response())
+    // Refused: the reason beside the form, what was typed kept (never the password).
+    section_outcome(
+        &state,
+        &current,
+        company,
+        outcome,
+        "capture-title",
+        |message| {
+            let typed = ["address", "name", "sip_username"];
+            Refused::Capture(SectionForm::refused(message, &form, &typed))
+        },
+    )
+    .await
 }

@@ -3,14 +3,14 @@
 //! E.164 ranges and extensions a shared SBC's calls are routed by and a
 //! captured call's direction is told by.
 
-use super::settings::{back_to, posted, render, Refused, SectionForm};
+use super::settings::{posted, section_outcome, Refused, SectionForm};
 use crate::error::AppError;
 use crate::form::FormData;
 use crate::security::ClientAddr;
 use crate::session::CurrentUser;
 use crate::AppState;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use callrec_app::numbers;
 use callrec_domain::permissions::DataScope;
 
@@ -23,7 +23,7 @@ pub(super) async fn change(
     let company = posted(&state, &current, &form).await?;
     let audit = current.audit_context(&client);
     let by = numbers_by(&current);
-    let done = match form.get("change") {
+    let outcome = match form.get("change") {
         "remove" => {
             let id: i64 = form
                 .get("numbers_id")
@@ -32,35 +32,29 @@ pub(super) async fn change(
             numbers::remove_numbers(&state.store, id, Some(company.id), by, &audit)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            "numbers-removed"
+            Ok("numbers-removed")
         }
-        _ => {
-            let added = numbers::add_numbers(
-                &state.store,
-                &company,
-                form.get("first"),
-                form.get("last"),
-                state.config.default_country,
-                by,
-                &audit,
-            )
-            .await;
-            match added {
-                Ok(_) => "numbers-added",
-                Err(callrec_app::Error::Invalid(error)) => {
-                    let refused = SectionForm::refused(error.message, &form, &["first", "last"]);
-                    let refused = Refused::Numbers(refused);
-                    return render(&state, &current, Some(company), Some(refused), None).await;
-                }
-                Err(other) => return Err(other.into()),
-            }
-        }
+        _ => numbers::add_numbers(
+            &state.store,
+            &company,
+            form.get("first"),
+            form.get("last"),
+            state.config.default_country,
+            by,
+            &audit,
+        )
+        .await
+        .map(|_| "numbers-added"),
     };
-    Ok(Redirect::to(&format!(
-        "{}#numbers-title",
-        back_to(&current, &company, done)
-    ))
-    .into_response())
+    section_outcome(
+        &state,
+        &current,
+        company,
+        outcome,
+        "numbers-title",
+        |message| Refused::Numbers(SectionForm::refused(message, &form, &["first", "last"])),
+    )
+    .await
 }
 
 /// Global users run the portal: they give phone numbers; a company's

@@ -449,6 +449,29 @@ pub(super) fn back_to(current: &CurrentUser, company: &Company, done: &str) -> S
     format!("/company-settings?{}", query.join("&"))
 }
 
+/// Where a section's change leads: back to the section (`#anchor`) saying
+/// `done`; for an add refused as invalid, the page again with the reason
+/// beside the section's form (`refused` places it), what was typed kept.
+pub(super) async fn section_outcome(
+    state: &AppState,
+    current: &CurrentUser,
+    company: Company,
+    outcome: Result<&'static str, callrec_app::Error>,
+    anchor: &str,
+    refused: impl FnOnce(String) -> Refused,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(done) => Ok(
+            Redirect::to(&format!("{}#{anchor}", back_to(current, &company, done))).into_response(),
+        ),
+        Err(callrec_app::Error::Invalid(error)) => {
+            let refused = refused(error.message);
+            render(state, current, Some(company), Some(refused), None).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// Cancel change: the shorter retention waiting out its notice is dropped.
 pub(super) async fn cancel(
     State(state): State<AppState>,
