@@ -29,6 +29,7 @@ pub mod phone;
 pub mod range;
 pub mod recording;
 pub mod recovery;
+pub mod redaction;
 pub mod retention;
 pub mod role;
 pub mod sealed;
