@@ -39,6 +39,7 @@ pub mod throttle;
 pub mod time;
 pub mod totp;
 pub mod waveform;
+pub mod words;
 pub mod zip;
 pub mod zone;
 
