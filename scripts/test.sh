@@ -35,6 +35,9 @@ source scripts/smtp-server.sh
 # A real S3-compatible server for the object-storage tests (CALLREC_TEST_S3_*).
 # shellcheck source=scripts/s3-server.sh
 source scripts/s3-server.sh
+# A real speech engine for the transcription tests (CALLREC_TEST_TRANSCRIBE_URL).
+# shellcheck source=scripts/asr-server.sh
+source scripts/asr-server.sh
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
@@ -47,7 +50,7 @@ rm -f "$CALLREC_TEST_SKIP_LOG"
 cargo test --workspace --quiet 2>&1 | grep -v '^$'
 test "${PIPESTATUS[0]}" -eq 0
 if [ -s "$CALLREC_TEST_SKIP_LOG" ]; then
-  echo "== $(wc -l < "$CALLREC_TEST_SKIP_LOG") tests SKIPPED (no CALLREC_TEST_POSTGRES_URL or S3 server):"
+  echo "== $(wc -l < "$CALLREC_TEST_SKIP_LOG") tests SKIPPED (no CALLREC_TEST_POSTGRES_URL, S3 server or speech engine):"
   sed 's/^/   /' "$CALLREC_TEST_SKIP_LOG"
 fi
 

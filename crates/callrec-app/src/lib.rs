@@ -32,6 +32,7 @@ pub mod sign_in;
 pub mod tags;
 pub mod teams;
 pub mod tokens;
+pub mod transcription;
 pub mod waveforms;
 
 pub use caller::Caller;

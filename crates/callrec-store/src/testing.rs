@@ -225,6 +225,17 @@ fn missing(test: &str, var: &str, what: &str) {
     }
 }
 
+/// The speech engine `scripts/asr-server.sh` starts (faster-whisper, an
+/// OpenAI-compatible API base), or `None` (skipped as the PostgreSQL
+/// halves are: a failure under CI) when it is not running.
+pub fn test_transcribe_url(test: &str) -> Option<String> {
+    let url = std::env::var("CALLREC_TEST_TRANSCRIBE_URL").ok();
+    if url.is_none() {
+        missing(test, "CALLREC_TEST_TRANSCRIBE_URL", "speech engine");
+    }
+    url
+}
+
 /// The S3-compatible server `scripts/s3-server.sh` starts (s3s-fs), as
 /// a bucket location under a fresh prefix, or `None` (skipped as the
 /// PostgreSQL halves are: a failure under CI) when it is not running.

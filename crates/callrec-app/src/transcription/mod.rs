@@ -1,0 +1,4 @@
+//! Transcripts (issue 28): what each party of a call said, from a speech
+//! engine the operator chooses. Built so far: the engine's client.
+
+pub mod engine;
