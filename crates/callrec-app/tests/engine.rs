@@ -97,6 +97,90 @@ async fn a_real_engine_hears_the_words_and_when_they_were_said() {
     assert!(engine.transcribe(silence).await.unwrap().len() <= 1);
 }
 
+/// Two parties on two channels: each word comes back with its speaker,
+/// the card number the caller reads is replaced (its digits nowhere), and
+/// what was said during the phone system's pause is never heard.
+#[tokio::test]
+async fn a_call_is_heard_party_by_party_and_its_card_number_is_not_kept() {
+    use callrec_domain::redaction::REDACTED;
+    let Some(url) = callrec_store::testing::test_transcribe_url(
+        "a_call_is_heard_party_by_party_and_its_card_number_is_not_kept",
+    ) else {
+        return;
+    };
+    let engine = Engine::new(settings(url, Duration::from_secs(120)));
+    let samples = |wav: Vec<u8>| -> Vec<i16> {
+        wav[44..]
+            .chunks_exact(2)
+            .map(|p| i16::from_le_bytes([p[0], p[1]]))
+            .collect()
+    };
+    let caller = samples(speech("Hello. My card number is four one one one one one one one one one one one one one one one."));
+    let agent = samples(speech("Thank you for calling the refund line."));
+    let pause_at = agent.len().max(caller.len()) + 4000;
+    let secret = samples(speech("The password is banana."));
+    let length = pause_at + secret.len() + 4000;
+    let mut stereo = vec![0i16; length * 2];
+    for (i, s) in caller.iter().enumerate() {
+        stereo[i * 2] = *s;
+    }
+    for (i, s) in agent.iter().enumerate() {
+        stereo[i * 2 + 1] = *s;
+    }
+    for (i, s) in secret.iter().enumerate() {
+        stereo[(pause_at + i) * 2] = *s;
+    }
+    let wav = callrec_domain::audio::pcm_wav_channels(&stereo, 2, 8000);
+    let pause = (
+        (pause_at as i64 - 400) * 1000 / 8000,
+        length as i64 * 1000 / 8000,
+    );
+    let (transcript, redacted) =
+        callrec_app::transcription::hearing::hear_call(&engine, &wav, &[pause])
+            .await
+            .unwrap();
+    let of = |party: u8| -> Vec<String> {
+        transcript
+            .words
+            .iter()
+            .filter(|w| w.party == party)
+            .map(|w| {
+                w.text
+                    .to_lowercase()
+                    .trim_matches(|c: char| !c.is_alphanumeric() && c != '[' && c != ']')
+                    .to_string()
+            })
+            .collect()
+    };
+    let (left, right) = (of(0), of(1));
+    assert!(
+        left.iter().any(|w| w == "hello") && left.iter().any(|w| w == REDACTED),
+        "caller: {left:?}"
+    );
+    assert!(
+        right.iter().any(|w| w == "thank") && right.iter().any(|w| w.starts_with("refund")),
+        "agent: {right:?}"
+    );
+    assert!(
+        !left.iter().any(|w| w == "thank" || w.starts_with("refund")),
+        "no word crosses to the other party"
+    );
+    assert!(
+        !left
+            .iter()
+            .any(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())),
+        "no digit of the card is left: {left:?}"
+    );
+    assert!(
+        !left
+            .iter()
+            .any(|w| w.contains("banana") || w.contains("password")),
+        "the pause was never sent: {left:?}"
+    );
+    assert_eq!(redacted.len(), 1, "{redacted:?}");
+    assert_eq!(redacted[0].party, 0);
+}
+
 /// A one-request HTTP server answering `response` (or never, for `None`),
 /// and what it was sent.
 async fn engine_answering(

@@ -38,6 +38,7 @@ pub mod sip_credentials;
 pub mod throttle;
 pub mod time;
 pub mod totp;
+pub mod transcript;
 pub mod waveform;
 pub mod words;
 pub mod zip;

@@ -2,7 +2,8 @@
 //! to 19 digits passing the Luhn check, said as figures or as words,
 //! across pauses and fillers — and the 3 or 4 digits said after
 //! "security code", "CVV", "CVC" or "expiry". Pure: it reads a
-//! transcript's words and says which to replace with `[card number]`.
+//! transcript's words and says which to replace with `[card number]`: a
+//! run of number words holding a card number goes whole.
 
 /// What a transcript's redacted span is written as.
 pub const REDACTED: &str = "[card number]";
@@ -213,38 +214,24 @@ pub fn luhn(digits: &[u8]) -> bool {
     !digits.is_empty() && sum.is_multiple_of(10)
 }
 
-/// Where in `run` a card number was said: the longest stretches of 13 to
-/// 19 digits passing the Luhn check that begin and end with a word's
-/// digits, none overlapping another.
-fn cards_in(run: &Run) -> Vec<(usize, usize)> {
+/// Whether `run` holds a card number: 13 to 19 of its digits, beginning
+/// and ending with a word's digits, passing the Luhn check. Then the
+/// whole run is redacted — an engine that hears an extra digit or two
+/// must not leave the rest of the number in the transcript.
+fn holds_card(run: &Run) -> bool {
     let digits = &run.digits;
-    let starts: Vec<usize> = (0..digits.len())
-        .filter(|&i| i == 0 || digits[i - 1].1 != digits[i].1)
-        .collect();
+    let starts = (0..digits.len()).filter(|&i| i == 0 || digits[i - 1].1 != digits[i].1);
     let ends: Vec<usize> = (1..=digits.len())
         .filter(|&j| j == digits.len() || digits[j - 1].1 != digits[j].1)
         .collect();
-    let mut found: Vec<(usize, usize)> = Vec::new();
-    let mut from = 0;
-    for &start in &starts {
-        if start < from {
-            continue;
-        }
-        let longest = ends
-            .iter()
-            .rev()
-            .copied()
-            .filter(|&end| end > start && CARD_DIGITS.contains(&(end - start)))
-            .find(|&end| {
+    starts.into_iter().any(|start| {
+        ends.iter()
+            .filter(|&&end| end > start && CARD_DIGITS.contains(&(end - start)))
+            .any(|&end| {
                 let window: Vec<u8> = digits[start..end].iter().map(|(d, _)| *d).collect();
                 luhn(&window)
-            });
-        if let Some(end) = longest {
-            found.push((digits[start].1, digits[end - 1].1));
-            from = end;
-        }
-    }
-    found
+            })
+    })
 }
 
 /// Whether words `at..` begin "security code", "CVV", "CVC", "CV2" or
@@ -272,14 +259,12 @@ fn names_a_code(words: &[&str], at: usize) -> bool {
 /// [`REDACTED`].
 pub fn redactions(words: &[&str]) -> Vec<Redaction> {
     let mut spans = Vec::new();
-    for run in runs(words) {
-        for (first, last) in cards_in(&run) {
-            spans.push(Redaction {
-                first,
-                last,
-                kind: RedactionKind::CardNumber,
-            });
-        }
+    for run in runs(words).iter().filter(|run| holds_card(run)) {
+        spans.push(Redaction {
+            first: run.digits[0].1,
+            last: run.digits[run.digits.len() - 1].1,
+            kind: RedactionKind::CardNumber,
+        });
     }
     // The first number of 3 or 4 digits (an expiry "oh four twenty
     // seven" is four) within a few words after a code's name.
@@ -391,8 +376,13 @@ mod tests {
         );
         assert_eq!(
             redacted("4111 1111 1111 1111 0427 done"),
-            "[card number] 0427 done",
-            "the card's digits; what follows is not the card"
+            "[card number] done",
+            "the whole number said goes, expiry and all"
+        );
+        assert_eq!(
+            redacted("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 then"),
+            "[card number] then",
+            "an engine hearing extra digits leaves none of them"
         );
     }
 
