@@ -22,15 +22,7 @@ if [ ! -x "$asr_venv/bin/python" ] || [ "$(cat "$asr_stamp" 2>/dev/null)" != "$a
     -r "$asr_dir/requirements.txt"
   echo "$asr_wanted" >"$asr_stamp"
 fi
-asr_missing=()
-command -v espeak-ng >/dev/null || asr_missing+=(espeak-ng)
-command -v sox >/dev/null || asr_missing+=(sox)
-if [ "${#asr_missing[@]}" -gt 0 ]; then
-  echo "== installing Debian's ${asr_missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${asr_missing[@]}" >/dev/null
-fi
+install_missing espeak-ng=espeak-ng sox=sox
 asr_port="$(free_port)"
 asr_log="$(mktemp)"
 "$asr_venv/bin/python" "$asr_dir/server.py" "$asr_port" >"$asr_log" 2>&1 &

@@ -25,3 +25,18 @@ wait_for_port() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Installs with apt whichever of the Debian packages is missing, each
+# given as COMMAND=PACKAGE (the command that shows it is there).
+install_missing() {
+  local wanted missing=()
+  for wanted in "$@"; do
+    command -v "${wanted%%=*}" >/dev/null || missing+=("${wanted#*=}")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "== installing Debian's ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}

@@ -17,16 +17,7 @@ scenarios="$(pwd)/tests/sipp"
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-missing=()
-command -v sipp >/dev/null || missing+=(sip-tester)
-command -v sox >/dev/null || missing+=(sox)
-command -v espeak-ng >/dev/null || missing+=(espeak-ng)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "== installing Debian's ${missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing sipp=sip-tester sox=sox espeak-ng=espeak-ng
 
 work="$(mktemp -d)"
 pid=""

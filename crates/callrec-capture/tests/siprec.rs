@@ -718,23 +718,12 @@ backend_tests! {
         let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let started = Instant::now();
         for packet in 0..50u32 {
-            let mut bytes = vec![0x80, 0];
-            bytes.extend_from_slice(&(packet as u16).to_be_bytes());
-            bytes.extend_from_slice(&(packet * 160).to_be_bytes());
-            bytes.extend_from_slice(&0x3333u32.to_be_bytes());
-            for n in 0..160 {
-                let t = f64::from(packet * 160 + n) / 8000.0;
-                bytes.push(ulaw((8000.0 * (2.0 * std::f64::consts::PI * 1000.0 * t).sin()) as i16));
-            }
+            let bytes = tone_packet(packet, 1000.0);
             rtp.send_to(&sender.protect(&bytes), ("127.0.0.1", port)).await.unwrap();
             // A packet for the same moment under another key, with a 440 Hz
             // tone: heard, it would add to the call's tone.
-            let mut forged = bytes.clone();
+            let mut forged = tone_packet(packet, 440.0);
             forged[2..4].copy_from_slice(&(packet as u16 + 20_000).to_be_bytes());
-            for n in 0..160 {
-                let t = f64::from(packet * 160 + n) / 8000.0;
-                forged[12 + n as usize] = ulaw((8000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16);
-            }
             rtp.send_to(&forger.protect(&forged), ("127.0.0.1", port)).await.unwrap();
             tokio::time::sleep_until((started + Duration::from_millis(u64::from(packet + 1) * 20)).into()).await;
         }
@@ -1116,6 +1105,22 @@ backend_tests! {
     }
 }
 
+/// RTP packet `packet` (SSRC 0x3333, PCMU) of a `frequency` tone: 20 ms
+/// from `packet`·160 samples on.
+fn tone_packet(packet: u32, frequency: f64) -> Vec<u8> {
+    let mut bytes = vec![0x80, 0];
+    bytes.extend_from_slice(&(packet as u16).to_be_bytes());
+    bytes.extend_from_slice(&(packet * 160).to_be_bytes());
+    bytes.extend_from_slice(&0x3333u32.to_be_bytes());
+    for n in 0..160 {
+        let t = f64::from(packet * 160 + n) / 8000.0;
+        bytes.push(ulaw(
+            (8000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin()) as i16,
+        ));
+    }
+    bytes
+}
+
 /// `count` packets of a `frequency` tone from `first` on, protected with
 /// `sender`, from `socket` to `port`, 20 ms apart.
 async fn send_srtp_tone(
@@ -1128,16 +1133,7 @@ async fn send_srtp_tone(
 ) {
     let started = Instant::now();
     for packet in first..first + count {
-        let mut bytes = vec![0x80, 0];
-        bytes.extend_from_slice(&(packet as u16).to_be_bytes());
-        bytes.extend_from_slice(&(packet * 160).to_be_bytes());
-        bytes.extend_from_slice(&0x3333u32.to_be_bytes());
-        for n in 0..160 {
-            let t = f64::from(packet * 160 + n) / 8000.0;
-            bytes.push(ulaw(
-                (8000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin()) as i16,
-            ));
-        }
+        let bytes = tone_packet(packet, frequency);
         socket
             .send_to(&sender.protect(&bytes), ("127.0.0.1", port))
             .await

@@ -60,7 +60,7 @@ pub(super) async fn handle(
             // The first INVITE of a call that has ended, again (late, or
             // replayed): never a new call.
             (None, _) if core.calls.ended_lately(&companies, &request) => gone(),
-            (None, _) => invite(core, &request, peer, &reply, &sources).await,
+            (None, _) => invite(core, &request, peer, &reply, &sources, &companies).await,
         }
     } else if method == Method::ACK {
         if let Some(call) = call {
@@ -164,6 +164,7 @@ async fn invite(
     peer: SocketAddr,
     reply: &Reply,
     sources: &[CaptureSource],
+    everyone: &[CompanyId],
 ) -> Option<Vec<u8>> {
     // RFC 7866 §6.1.1: a recording session says `Require: siprec`.
     if !request.lists(&Name::REQUIRE, "siprec") {
@@ -200,7 +201,6 @@ async fn invite(
     // Whose call: the source's company; on an address shared by
     // companies, theirs whose Numbers hold one of its parties (each of
     // them, for a call between two), decided over every company there.
-    let everyone = companies_of(sources);
     let shared = everyone.len() > 1;
     let owners = if shared {
         let numbers: Vec<String> = metadata
@@ -208,9 +208,9 @@ async fn invite(
             .flat_map(|m| &m.participants)
             .filter_map(|p| p.aor.as_deref().and_then(landing::number_of))
             .collect();
-        core.owners_of(&everyone, &numbers)
+        core.owners_of(everyone, &numbers)
     } else {
-        everyone
+        everyone.to_vec()
     };
     if owners.is_empty() {
         metrics::counter!("callrec_capture_refused_total", "reason" => "no_company").increment(1);

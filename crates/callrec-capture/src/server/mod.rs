@@ -291,28 +291,33 @@ impl Core {
                 .filter_map(|source| Some((IpNet::parse(&source.address)?, source)))
                 .collect(),
         );
-        let countries: HashMap<CompanyId, Country> = self
-            .deps
-            .store
-            .list_companies()
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.country(self.settings.country)))
-            .collect();
+        let numbers = self.deps.store.active_company_numbers().await?;
+        // Countries only matter to companies with numbers (most have none).
+        let countries: HashMap<CompanyId, Country> = if numbers.is_empty() {
+            HashMap::new()
+        } else {
+            self.deps
+                .store
+                .list_companies()
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.country(self.settings.country)))
+                .collect()
+        };
         let mut plans: HashMap<CompanyId, NumberPlan> = HashMap::new();
-        for numbers in self.deps.store.active_company_numbers().await? {
+        for held in numbers {
             let country = countries
-                .get(&numbers.company_id)
+                .get(&held.company_id)
                 .copied()
                 .unwrap_or(self.settings.country);
             plans
-                .entry(numbers.company_id)
+                .entry(held.company_id)
                 .or_insert_with(|| NumberPlan {
                     ranges: Vec::new(),
                     country,
                 })
                 .ranges
-                .push(numbers.range);
+                .push(held.range);
         }
         self.admission
             .set_credentials(&list, self.deps.keys.keyring());
