@@ -97,9 +97,9 @@ async fn a_real_engine_hears_the_words_and_when_they_were_said() {
     assert!(engine.transcribe(silence).await.unwrap().len() <= 1);
 }
 
-/// (The card's digits avoid four, two, eight and zero, which tiny.en
-/// sometimes hears as "for", "to", "ate" and "oh": 1 run in 4 failed with
-/// 4111….)
+/// (tiny.en mishears digits: it wrote 4111… with "for" for four, and in
+/// one CI run heard this card as 15 digits; both are redacted — see
+/// `callrec_domain::redaction`.)
 /// Two parties on two channels: each word comes back with its speaker,
 /// the card number the caller reads is replaced (its digits nowhere), and
 /// what was said during the phone system's pause is never heard.
