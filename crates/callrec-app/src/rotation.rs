@@ -1,6 +1,6 @@
 //! `callrec keys rotate`: once a new master key is current, every MFA
-//! secret, every company's audio data key and every recording source's
-//! SIP password is encrypted again with it,
+//! secret, every company's audio data key and transcript word key and
+//! every recording source's SIP password is encrypted again with it,
 //! in batches, each batch with its audit entry in the same transaction.
 
 use crate::audit::AuditContext;
@@ -31,6 +31,8 @@ pub struct Rotated {
     pub sip_passwords: usize,
     /// Recording sources whose SIP password no configured key opens.
     pub unreadable_sip_passwords: Vec<i64>,
+    /// Companies' transcript word keys sealed again.
+    pub word_keys: usize,
 }
 
 /// Re-encrypts what an older key protects with `keyring`'s current key;
@@ -83,6 +85,8 @@ pub async fn rotate_master_key(
     }
     (report.sip_passwords, report.unreadable_sip_passwords) =
         crate::capture::reseal_credentials(store, &keyring, audit).await?;
+    report.word_keys =
+        crate::transcription::index::reseal_word_keys(store, &keyring, audit).await?;
     report.data_keys = DataKeys::new(keyring).rewrap_all(store, audit).await?;
     Ok(report)
 }

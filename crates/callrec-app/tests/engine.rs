@@ -139,7 +139,7 @@ async fn a_call_is_heard_party_by_party_and_its_card_number_is_not_kept() {
         length as i64 * 1000 / 8000,
     );
     let (transcript, redacted) =
-        callrec_app::transcription::hearing::hear_call(&engine, &wav, &[pause])
+        callrec_app::transcription::hearing::hear_call(&engine, &wav, &[pause], true)
             .await
             .unwrap();
     let of = |party: u8| -> Vec<String> {

@@ -71,7 +71,11 @@ audit_actions! {
     CaptureCredentialsChanged => "capture.credentials_changed", "Recording source credentials changed";
     NumbersAdded => "company.numbers_added", "Numbers added";
     NumbersRemoved => "company.numbers_removed", "Numbers removed";
+    TranscriptionChanged => "company.transcription_changed", "Transcription settings changed";
     RecordingPlayed => "recording.played", "Recording played";
+    TranscriptRead => "recording.transcript_read", "Transcript read";
+    TranscriptDownloaded => "recording.transcript_downloaded", "Transcript downloaded";
+    TranscriptionQueued => "recording.transcription_queued", "Transcript queued again";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";
     RecordingRestored => "recording.restored", "Recording restored";

@@ -39,6 +39,7 @@ pub mod throttle;
 pub mod time;
 pub mod totp;
 pub mod transcript;
+pub mod transcription;
 pub mod waveform;
 pub mod words;
 pub mod zip;

@@ -100,6 +100,144 @@ impl Transcript {
     }
 }
 
+/// A stretch of one party's speech: the transcript's lines (on the
+/// recording's page, in the API, text and WebVTT downloads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment<'t> {
+    pub party: u8,
+    pub start_ms: u32,
+    pub end_ms: u32,
+    pub words: &'t [SpokenWord],
+}
+
+/// A silence this long (ms) within one party's speech starts a new line.
+const SEGMENT_GAP_MS: u32 = 1_500;
+/// The longest line (ms): subtitles stay readable.
+const SEGMENT_MAX_MS: u32 = 12_000;
+
+impl Transcript {
+    /// The words as kept (sealed): a line per word, `party start end
+    /// text` separated by tabs (a tab or line break in a word is a space).
+    pub fn to_text(&self) -> String {
+        let mut out = String::with_capacity(self.words.len() * 24);
+        for w in &self.words {
+            let text: String = w
+                .text
+                .chars()
+                .map(|c| if c == '\t' || c == '\n' || c == '\r' { ' ' } else { c })
+                .collect();
+            out.push_str(&format!("{}\t{}\t{}\t{}\n", w.party, w.start_ms, w.end_ms, text));
+        }
+        out
+    }
+
+    /// What [`Transcript::to_text`] wrote; `None` if it is not that.
+    pub fn from_text(text: &str) -> Option<Transcript> {
+        let words = text
+            .lines()
+            .map(|line| {
+                let mut parts = line.splitn(4, '\t');
+                Some(SpokenWord {
+                    party: parts.next()?.parse().ok()?,
+                    start_ms: parts.next()?.parse().ok()?,
+                    end_ms: parts.next()?.parse().ok()?,
+                    text: parts.next()?.to_string(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Transcript { words })
+    }
+
+    /// The words as lines: a party's words until the other speaks, they
+    /// pause for 1.5 s, or the line is 12 s long.
+    pub fn segments(&self) -> Vec<Segment<'_>> {
+        let mut segments: Vec<Segment<'_>> = Vec::new();
+        let mut first = 0;
+        for i in 0..self.words.len() {
+            let next = self.words.get(i + 1);
+            let ends = next.is_none_or(|next| {
+                let here = &self.words[i];
+                next.party != here.party
+                    || next.start_ms.saturating_sub(here.end_ms) > SEGMENT_GAP_MS
+                    || next.end_ms.saturating_sub(self.words[first].start_ms) > SEGMENT_MAX_MS
+            });
+            if ends {
+                let words = &self.words[first..=i];
+                segments.push(Segment {
+                    party: words[0].party,
+                    start_ms: words[0].start_ms,
+                    end_ms: words.iter().map(|w| w.end_ms).max().unwrap_or(0),
+                    words,
+                });
+                first = i + 1;
+            }
+        }
+        segments
+    }
+
+    /// The transcript as plain text: a line per segment, `[m:ss] Speaker:
+    /// words`, with `speaker(party)` naming each party.
+    pub fn plain_text(&self, speaker: impl Fn(u8) -> String) -> String {
+        self.segments()
+            .iter()
+            .map(|s| {
+                format!(
+                    "[{}] {}: {}\n",
+                    clock(s.start_ms, false),
+                    speaker(s.party),
+                    line_of(s)
+                )
+            })
+            .collect()
+    }
+
+    /// The transcript as WebVTT subtitles, each cue voiced by its speaker.
+    pub fn webvtt(&self, speaker: impl Fn(u8) -> String) -> String {
+        let mut out = String::from("WEBVTT\n");
+        for (i, s) in self.segments().iter().enumerate() {
+            let voice: String = speaker(s.party)
+                .chars()
+                .filter(|c| !matches!(c, '<' | '>' | '&'))
+                .collect();
+            let text = line_of(s)
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace("-->", "--&gt;");
+            out.push_str(&format!(
+                "\n{}\n{} --> {}\n<v {voice}>{text}\n",
+                i + 1,
+                clock(s.start_ms, true),
+                clock(s.end_ms.max(s.start_ms + 1), true)
+            ));
+        }
+        out
+    }
+}
+
+/// A segment's words as one line.
+fn line_of(segment: &Segment<'_>) -> String {
+    segment
+        .words
+        .iter()
+        .map(|w| w.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `ms` as `m:ss` (text), or `hh:mm:ss.mmm` (WebVTT).
+fn clock(ms: u32, cue: bool) -> String {
+    let (h, m, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
+    if cue {
+        format!("{h:02}:{m:02}:{s:02}.{:03}", ms % 1000)
+    } else if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{}:{s:02}", ms / 60_000)
+    }
+}
+
 /// Why a call's audio cannot be split into its parties' channels.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {
@@ -155,6 +293,63 @@ pub fn channel_wavs(wav: &[u8], silenced: &[(i64, i64)]) -> Result<Vec<Vec<u8>>,
 mod tests {
     use super::*;
     use crate::audio::pcm_wav_channels;
+
+    fn said(party: u8, start_ms: u32, text: &str) -> SpokenWord {
+        SpokenWord {
+            party,
+            start_ms,
+            end_ms: start_ms + 300,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_transcript_is_kept_as_text_and_read_back() {
+        let transcript = Transcript {
+            words: vec![said(0, 0, "Hello,"), said(1, 500, "tab\there"), said(0, 900, "")],
+        };
+        let text = transcript.to_text();
+        assert_eq!(text.lines().count(), 3);
+        let back = Transcript::from_text(&text).unwrap();
+        assert_eq!(back.words[0], transcript.words[0]);
+        assert_eq!(back.words[1].text, "tab here");
+        assert_eq!(back.words[2].text, "");
+        assert_eq!(Transcript::from_text("").unwrap().words.len(), 0);
+        for broken in ["0\t1\n", "x\t1\t2\thi\n", "0\t-1\t2\thi\n"] {
+            assert!(Transcript::from_text(broken).is_none(), "{broken:?}");
+        }
+    }
+
+    #[test]
+    fn segments_break_at_the_other_speaker_a_pause_or_twelve_seconds() {
+        let mut words = vec![
+            said(0, 0, "Hello"),
+            said(0, 400, "there."),
+            said(1, 800, "Hi"),
+            said(1, 4000, "again."),
+        ];
+        words.extend((0..50).map(|i| said(0, 6000 + i * 400, "word")));
+        let transcript = Transcript { words };
+        let segments = transcript.segments();
+        let shape: Vec<(u8, u32, usize)> = segments
+            .iter()
+            .map(|s| (s.party, s.start_ms, s.words.len()))
+            .collect();
+        assert_eq!(shape[..3], [(0, 0, 2), (1, 800, 1), (1, 4000, 1)]);
+        assert!(segments[3..].iter().all(|s| s.end_ms - s.start_ms <= 12_000));
+        assert_eq!(segments[3..].iter().map(|s| s.words.len()).sum::<usize>(), 50);
+        let names = |p: u8| ["Caller", "Agent <a>"][p as usize].to_string();
+        let text = transcript.plain_text(names);
+        assert!(text.starts_with("[0:00] Caller: Hello there.\n[0:00] Agent <a>: Hi\n[0:04] Agent <a>: again.\n"), "{text}");
+        let vtt = Transcript {
+            words: vec![said(0, 61_250, "a<b>&c"), said(1, 3_600_000, "-->")],
+        }
+        .webvtt(names);
+        assert_eq!(
+            vtt,
+            "WEBVTT\n\n1\n00:01:01.250 --> 00:01:01.550\n<v Caller>a&lt;b&gt;&amp;c\n\n2\n01:00:00.000 --> 01:00:00.300\n<v Agent a>--&gt;\n"
+        );
+    }
 
     #[test]
     fn a_stereo_call_splits_into_its_parties_with_pauses_silenced() {

@@ -2,6 +2,7 @@ use crate::{Result, Store, StoreError, Write};
 use callrec_domain::country::Country;
 use callrec_domain::names::lookup_key;
 use callrec_domain::retention::{PendingRetention, Retention, RetentionRule};
+use callrec_domain::transcription::Redaction;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, CompanyName, MfaPolicy, SearchTerm};
 use sqlx::any::AnyRow;
@@ -29,6 +30,10 @@ pub struct Company {
     /// Company settings: the country national numbers are typed in
     /// (`None`: the portal's default).
     pub phone_country: Option<String>,
+    /// Company settings → Transcription: its calls are transcribed.
+    pub transcription: bool,
+    /// Company settings → Redaction.
+    pub redaction: Redaction,
 }
 
 impl Company {
@@ -69,11 +74,13 @@ pub(crate) fn country_or(stored: Option<&str>, default: Country) -> Country {
 }
 
 const COLUMNS: &str = "id, name, mfa_policy, created_at, time_zone, enabled, mfa_for_admins, \
-     mfa_deadline, retention, retention_pending, retention_pending_at, phone_country";
+     mfa_deadline, retention, retention_pending, retention_pending_at, phone_country, \
+     transcription, redaction";
 
 fn company_from_row(row: &AnyRow) -> Result<Company> {
     let policy: String = row.try_get("mfa_policy")?;
     let retention: String = row.try_get("retention")?;
+    let redaction: String = row.try_get("redaction")?;
     let pending: Option<String> = row.try_get("retention_pending")?;
     let retention_pending = match (
         pending,
@@ -97,6 +104,8 @@ fn company_from_row(row: &AnyRow) -> Result<Company> {
         retention: Retention::from_code(&retention).ok_or(StoreError::Corrupt(retention))?,
         retention_pending,
         phone_country: row.try_get("phone_country")?,
+        transcription: crate::flag(row, "transcription")?,
+        redaction: Redaction::parse(&redaction).ok_or(StoreError::Corrupt(redaction))?,
     })
 }
 

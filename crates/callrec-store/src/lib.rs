@@ -50,6 +50,7 @@ mod tags;
 mod teams;
 mod throttle;
 mod tokens;
+mod transcripts;
 mod users;
 mod write;
 
@@ -74,6 +75,9 @@ pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
 pub use notes::{NewNote, NoteAuthor, StoredNote};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
+pub use transcripts::{
+    ClaimedJob, NewTranscript, QueueCounts, StoredTranscript, TranscriptionJob,
+};
 pub use purge::{Job, PurgeRule, PurgedBatch};
 pub use recordings::{
     Binned, CallTotals, Cursor, DeletedRecording, Hold, HoldChange, Inserted, ListedRecording,

@@ -64,6 +64,7 @@ migrations!(
     33 => "0033_recording_marks.sql",
     34 => "0034_company_numbers.sql",
     35 => "0035_capture_credentials.sql",
+    36 => "0036_transcripts.sql",
 );
 
 impl Store {

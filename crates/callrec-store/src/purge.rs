@@ -159,9 +159,12 @@ impl Store {
         if batch.total() == 0 {
             return Ok(batch);
         }
-        // A purged recording's notes, tags and marks go with it.
+        // A purged recording's notes, tags, marks and transcript go with it.
+        let tables = ["recording_notes", "recording_tags", "recording_marks"]
+            .into_iter()
+            .chain(crate::transcripts::TRANSCRIPT_TABLES);
         for id in &ids {
-            for table in ["recording_notes", "recording_tags", "recording_marks"] {
+            for table in tables.clone() {
                 sqlx::query(&format!("DELETE FROM {table} WHERE recording_id = $1"))
                     .bind(id)
                     .execute(&mut *tx)

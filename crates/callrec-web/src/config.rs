@@ -44,6 +44,9 @@ pub struct WebConfig {
     pub records: RecordsSettings,
     /// CALLREC_API_RATE_LIMIT: API requests per token and minute.
     pub api_per_token: ThrottleWindow,
+    /// CALLREC_TRANSCRIBE_URL and the rest: without it no call is
+    /// transcribed (jobs wait on the queue for a node that has it).
+    pub transcription: Option<callrec_app::transcription::TranscriptionSettings>,
 }
 
 impl Default for WebConfig {
@@ -77,6 +80,7 @@ impl Default for WebConfig {
                 seconds: 60,
                 limit: 600,
             },
+            transcription: None,
         }
     }
 }

@@ -111,6 +111,28 @@ fn describe() {
         "callrec_mail_queue_length",
         "Mail in the outbox not yet sent nor given up"
     );
+    describe_gauge!(
+        "callrec_transcription_queue_length",
+        "Recordings waiting for a transcript (all nodes)"
+    );
+    describe_gauge!(
+        "callrec_transcription_failed",
+        "Recordings whose transcript was given up (all nodes)"
+    );
+    describe_counter!(
+        "callrec_transcribed_audio_seconds_total",
+        Unit::Seconds,
+        "Seconds of call audio this node transcribed"
+    );
+    describe_counter!(
+        "callrec_transcribing_seconds_total",
+        Unit::Seconds,
+        "Seconds this node spent transcribing (audio seconds over these: audio seconds per second)"
+    );
+    describe_counter!(
+        "callrec_transcription_tries_total",
+        "Transcription tries on this node, by outcome"
+    );
 }
 
 fn on() -> bool {
@@ -194,6 +216,17 @@ pub(crate) fn purged(report: &PurgeReport) {
     metrics::counter!("callrec_purged_files_total").increment(report.files);
 }
 
+/// A transcription try on this node: its outcome, and for a transcript
+/// kept, the seconds of audio heard and the seconds it took.
+pub(crate) fn transcription_tried(outcome: &'static str, audio_ms: i64, elapsed: Duration) {
+    metrics::counter!("callrec_transcription_tries_total", "outcome" => outcome).increment(1);
+    if audio_ms > 0 {
+        metrics::counter!("callrec_transcribed_audio_seconds_total")
+            .increment((audio_ms / 1000) as u64);
+        metrics::counter!("callrec_transcribing_seconds_total").increment(elapsed.as_secs());
+    }
+}
+
 /// Served audio checked whole: intact, altered or unreadable.
 pub(crate) fn audio_checked(result: &'static str) {
     metrics::counter!("callrec_audio_checks_total", "result" => result).increment(1);
@@ -209,6 +242,13 @@ async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.count_mail_waiting().await {
         Ok(waiting) => metrics::gauge!("callrec_mail_queue_length").set(waiting as f64),
         Err(err) => tracing::warn!(error = %err, "metrics: could not count the mail outbox"),
+    }
+    match state.store.transcription_queue(None).await {
+        Ok(counts) => {
+            metrics::gauge!("callrec_transcription_queue_length").set(counts.queued as f64);
+            metrics::gauge!("callrec_transcription_failed").set(counts.failed as f64);
+        }
+        Err(err) => tracing::warn!(error = %err, "metrics: could not count the transcription queue"),
     }
     let handle = handle();
     handle.run_upkeep();

@@ -8,6 +8,8 @@ use crate::{router, AppState, WebConfig};
 use callrec_app::audit::AuditContext;
 use callrec_app::bootstrap::{bootstrap, BootstrapAdmin, Bootstrapped};
 use callrec_app::records::purge::{Purge, BATCH};
+use callrec_app::transcription::engine::Engine;
+use callrec_app::transcription::queue::{Transcriber, Worked};
 use callrec_app::waveforms;
 use callrec_app::{housekeeping, mail, Clock, Keyring};
 use callrec_store::{BlobStore, Store};
@@ -32,6 +34,9 @@ const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(3600);
 
 /// How often the outbox is looked at.
 const MAIL_EVERY: Duration = Duration::from_secs(2);
+/// How often an idle transcription worker looks at the queue again: a
+/// call queued by any node waits at most this long for a free worker.
+const TRANSCRIBE_IDLE: Duration = Duration::from_secs(2);
 
 /// Everything a node starts from.
 pub struct Startup {
@@ -173,6 +178,7 @@ impl Application {
         let waveforms = tokio::spawn(waveform_loop(self.state.clone()));
         let sender = tokio::spawn(mail_loop(self.state.clone()));
         let clocks = tokio::spawn(clock_loop(self.state.clone()));
+        let transcribers = transcription_workers(&self.state);
         let metrics = self.metrics.map(|(listener, _)| {
             tokio::spawn(crate::metrics::serve_metrics(
                 listener,
@@ -189,6 +195,67 @@ impl Application {
         waveforms.abort();
         sender.abort();
         clocks.abort();
+        for worker in transcribers {
+            worker.abort();
+        }
+    }
+}
+
+/// With an engine configured, `CALLREC_TRANSCRIBE_CONCURRENCY` workers on
+/// the queue (any node's jobs; a lease keeps two off one call).
+fn transcription_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let Some(settings) = state.config.transcription.clone() else {
+        return Vec::new();
+    };
+    let engine = Engine::new(settings.engine);
+    (0..settings.concurrency)
+        .map(|_| tokio::spawn(transcription_loop(state.clone(), engine.clone())))
+        .collect()
+}
+
+/// Works the queue: straight on while there is work, every few seconds
+/// when there is none (or the database is away).
+async fn transcription_loop(state: AppState, engine: Engine) {
+    let holder = format!(
+        "node-{}",
+        callrec_domain::hex::hex(&rand::random::<[u8; 8]>())
+    );
+    loop {
+        let transcriber = Transcriber {
+            store: &state.store,
+            blobs: &state.blobs,
+            keys: &state.data_keys,
+            engine: &engine,
+            clock: &state.clock,
+            holder: &holder,
+        };
+        let started = std::time::Instant::now();
+        let idle = match transcriber.work_one().await {
+            Ok(Worked::Idle) => true,
+            Ok(Worked::Transcribed { audio_ms, .. }) => {
+                crate::metrics::transcription_tried("transcribed", audio_ms, started.elapsed());
+                false
+            }
+            Ok(Worked::Retrying { .. }) => {
+                crate::metrics::transcription_tried("retrying", 0, started.elapsed());
+                false
+            }
+            Ok(Worked::GaveUp { .. }) => {
+                crate::metrics::transcription_tried("failed", 0, started.elapsed());
+                false
+            }
+            Ok(Worked::Lost) => {
+                crate::metrics::transcription_tried("lost", 0, started.elapsed());
+                false
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "the transcription worker could not reach the queue; trying again shortly");
+                true
+            }
+        };
+        if idle {
+            tokio::time::sleep(TRANSCRIBE_IDLE).await;
+        }
     }
 }
 

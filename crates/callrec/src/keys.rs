@@ -157,6 +157,12 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
         "Re-encrypted {} audio data keys with key {current}.",
         report.data_keys
     );
+    if report.word_keys > 0 {
+        println!(
+            "Re-encrypted {} transcript word keys with key {current}.",
+            report.word_keys
+        );
+    }
     if report.sip_passwords > 0 {
         println!(
             "Re-encrypted {} recording sources' SIP passwords with key {current}.",

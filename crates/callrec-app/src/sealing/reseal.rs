@@ -29,6 +29,8 @@ pub struct Resealed {
     pub retired: bool,
     /// Notes sealed again with the new key.
     pub notes: u64,
+    /// Transcripts sealed again with the new key.
+    pub transcripts: u64,
 }
 
 /// Older data keys are deleted only once the new one is this old (Unix
@@ -260,9 +262,16 @@ pub async fn reseal_company(
     // written with the entry below.
     let notes = crate::notes::sealed_again(store, keys, company, key_id, now).await?;
     report.notes = notes.len() as u64;
+    // So are transcripts.
+    let transcripts =
+        crate::transcription::kept::sealed_again(store, keys, company, key_id, now).await?;
+    report.transcripts = transcripts.len() as u64;
     let mut write = store.write(now).await?;
     for (was, sealed) in &notes {
         write.reseal_note(was, key_id, sealed).await?;
+    }
+    for (recording, sealed) in &transcripts {
+        write.reseal_transcript(recording, key_id, sealed).await?;
     }
     if retire {
         write.retire_data_keys_before(company, key_id).await?;
@@ -273,11 +282,12 @@ pub async fn reseal_company(
         .company(company)
         .target(company_name)
         .details(format!(
-            "audio re-sealed with data key {}: {} files now, {} already, {} notes{}",
+            "audio re-sealed with data key {}: {} files now, {} already, {} notes, {} transcripts{}",
             report.key_id,
             report.sealed,
             report.skipped,
             report.notes,
+            report.transcripts,
             if report.retired {
                 "; older keys retired"
             } else {

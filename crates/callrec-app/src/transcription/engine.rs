@@ -78,6 +78,11 @@ impl Engine {
         Engine { settings, http }
     }
 
+    /// How long one request may take.
+    pub fn timeout(&self) -> Duration {
+        self.settings.timeout
+    }
+
     /// The words said in `wav` (one party's channel), in order.
     pub async fn transcribe(&self, wav: Vec<u8>) -> Result<Vec<HeardWord>, EngineError> {
         let url = format!(

@@ -14,11 +14,13 @@ pub enum HearingError {
 }
 
 /// The transcript of `wav` (a call's audio), with `paused` spans (ms)
-/// never sent, and the spans redacted (for the audio's own redaction).
+/// never sent, and — when `redact` — card numbers replaced, with the spans
+/// redacted (for the audio's own redaction).
 pub async fn hear_call(
     engine: &Engine,
     wav: &[u8],
     paused: &[(i64, i64)],
+    redact: bool,
 ) -> Result<(Transcript, Vec<RedactedSpan>), HearingError> {
     let mut parties = Vec::new();
     for channel in channel_wavs(wav, paused)? {
@@ -31,6 +33,10 @@ pub async fn hear_call(
         );
     }
     let mut transcript = Transcript::from_parties(parties);
-    let redacted = transcript.redact();
+    let redacted = if redact {
+        transcript.redact()
+    } else {
+        Vec::new()
+    };
     Ok((transcript, redacted))
 }

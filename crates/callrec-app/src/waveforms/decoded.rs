@@ -32,17 +32,97 @@ pub fn peaks_of_decoded<R: Read + Seek + Send + 'static>(
         len,
         failed: failed.clone(),
     };
-    let peaks = decode(source, len);
+    let peaks = decode(source, len, PeakSink(None));
     if failed.load(Ordering::Relaxed) {
         return Err(io::Error::other("the audio could not be read"));
     }
     Ok(peaks)
 }
 
+/// Compressed audio decoded to a 16-bit PCM WAV file with its channels
+/// (what a speech engine is sent); `Ok(None)` as for the peaks.
+pub fn pcm_wav_of_decoded<R: Read + Seek + Send + 'static>(
+    audio: R,
+    len: u64,
+) -> io::Result<Option<Vec<u8>>> {
+    let failed = Arc::new(AtomicBool::new(false));
+    let source = Source {
+        inner: Mutex::new(audio),
+        len,
+        failed: failed.clone(),
+    };
+    let wav = decode(source, len, PcmSink::default());
+    if failed.load(Ordering::Relaxed) {
+        return Err(io::Error::other("the audio could not be read"));
+    }
+    Ok(wav)
+}
+
+/// Where a decoded file's samples go.
+trait Sink {
+    type Output;
+    /// The stream's channels and rate are known; false to give up.
+    fn start(&mut self, channels: usize, rate: u32) -> bool;
+    fn feed(&mut self, interleaved: &[f32]);
+    fn finish(self) -> Option<Self::Output>;
+}
+
+/// The waveform's peaks.
+struct PeakSink(Option<DecodedPeaks>);
+
+impl Sink for PeakSink {
+    type Output = Peaks;
+    fn start(&mut self, channels: usize, _rate: u32) -> bool {
+        self.0 = DecodedPeaks::new(channels);
+        self.0.is_some()
+    }
+    fn feed(&mut self, interleaved: &[f32]) {
+        if let Some(peaks) = &mut self.0 {
+            peaks.feed(interleaved);
+        }
+    }
+    fn finish(self) -> Option<Peaks> {
+        self.0.and_then(DecodedPeaks::finish)
+    }
+}
+
+/// The samples as 16-bit PCM.
+#[derive(Default)]
+struct PcmSink {
+    samples: Vec<i16>,
+    channels: u16,
+    rate: u32,
+}
+
+impl Sink for PcmSink {
+    type Output = Vec<u8>;
+    fn start(&mut self, channels: usize, rate: u32) -> bool {
+        self.channels = u16::try_from(channels).unwrap_or(0);
+        self.rate = rate;
+        (1..=8).contains(&self.channels) && rate > 0
+    }
+    fn feed(&mut self, interleaved: &[f32]) {
+        self.samples.extend(
+            interleaved
+                .iter()
+                .map(|s| (s.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16),
+        );
+    }
+    fn finish(self) -> Option<Vec<u8>> {
+        (self.channels > 0).then(|| {
+            callrec_domain::audio::pcm_wav_channels(&self.samples, self.channels, self.rate)
+        })
+    }
+}
+
 /// The peaks, or `None` for anything short of a whole decodable file
 /// (symphonia reports a damaged stream as an I/O error too: the reader
 /// tells a real read failure apart).
-fn decode<R: Read + Seek + Send + 'static>(source: Source<R>, len: u64) -> Option<Peaks> {
+fn decode<R: Read + Seek + Send + 'static, S: Sink>(
+    source: Source<R>,
+    len: u64,
+    mut sink: S,
+) -> Option<S::Output> {
     let stream = MediaSourceStream::new(Box::new(source), Default::default());
     let probed = symphonia::default::get_probe().format(
         &Hint::new(),
@@ -58,7 +138,7 @@ fn decode<R: Read + Seek + Send + 'static>(source: Source<R>, len: u64) -> Optio
         .ok()?;
     let max_frames = len.saturating_mul(MAX_FRAMES_PER_BYTE);
     let mut frames: u64 = 0;
-    let mut peaks: Option<DecodedPeaks> = None;
+    let mut started = false;
     let mut samples: Option<SampleBuffer<f32>> = None;
     loop {
         let packet = match format.next_packet() {
@@ -82,21 +162,23 @@ fn decode<R: Read + Seek + Send + 'static>(source: Source<R>, len: u64) -> Optio
             return None;
         }
         let channels = spec.channels.count();
-        let collector = match &mut peaks {
-            Some(collector) => collector,
-            None => match DecodedPeaks::new(channels) {
-                Some(collector) => peaks.insert(collector),
-                None => return None,
-            },
-        };
+        if !started {
+            if !sink.start(channels, spec.rate) {
+                return None;
+            }
+            started = true;
+        }
         let buffer = match &mut samples {
             Some(buffer) if buffer.capacity() >= decoded.capacity() * channels => buffer,
             _ => samples.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
         };
         buffer.copy_interleaved_ref(decoded);
-        collector.feed(buffer.samples());
+        sink.feed(buffer.samples());
     }
-    peaks.and_then(DecodedPeaks::finish)
+    if !started {
+        return None;
+    }
+    sink.finish()
 }
 
 /// The reader as symphonia takes it (`Sync`, through a lock only this

@@ -6,6 +6,8 @@
 
 mod decoded;
 
+pub(crate) use decoded::pcm_wav_of_decoded;
+
 use crate::lease::Lease;
 use crate::sealing::{open_audio, DataKeys, Opened};
 use crate::Error;

@@ -148,6 +148,10 @@ pub struct RecordingQuery {
     pub held_only: bool,
     /// Only recordings carrying this tag (its id).
     pub tag: Option<i64>,
+    /// Words said (the Words said box): for each term of the query, its
+    /// keyed hashes under every word key in reach; a recording matches
+    /// when it said every term.
+    pub said: Vec<Vec<String>>,
     pub from: PageFrom,
     pub limit: u32,
 }
@@ -168,6 +172,7 @@ impl RecordingQuery {
             team: None,
             held_only: false,
             tag: None,
+            said: Vec::new(),
             from: PageFrom::Start,
             limit,
         }

@@ -120,6 +120,18 @@ fn add_conditions(
             "EXISTS (SELECT 1 FROM recording_tags t WHERE t.recording_id = r.id AND t.tag_id = {p})"
         ));
     }
+    for hashes in &query.said {
+        let bound: Vec<String> = hashes.iter().map(|h| filter.bind(h.clone())).collect();
+        filter.and(if bound.is_empty() {
+            // A term no company in reach has a key for: nothing said it.
+            "1 = 0".to_string()
+        } else {
+            format!(
+                "r.id IN (SELECT w.recording_id FROM transcript_words w WHERE w.word_hash IN ({}))",
+                bound.join(", ")
+            )
+        });
+    }
     g_time
 }
 
@@ -203,7 +215,8 @@ pub(crate) fn plan(query: &RecordingQuery, backend: Backend) -> SearchPlan {
                 && numbers.len() == 1
                 && query.direction.is_none()
                 && !query.held_only
-                && query.tag.is_none();
+                && query.tag.is_none()
+                && query.said.is_empty();
             let reads = NumberReads {
                 in_slice,
                 keys,

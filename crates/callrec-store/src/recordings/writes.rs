@@ -55,6 +55,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         if done.rows_affected() == 1 {
+            crate::transcripts::queue_new_in(tx, &new.id, new.company_id, now).await?;
             return Ok(Inserted::Created(new.id.clone()));
         }
         let existing: String =

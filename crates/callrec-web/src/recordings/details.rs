@@ -117,7 +117,7 @@ async fn neighbours(
         .into_iter()
         .enumerate()
     {
-        let (search, errors) = search_of(current, &filters, from, 1);
+        let (search, errors) = search_of(state, current, &filters, from, 1).await?;
         if !errors.is_empty() {
             return Ok((None, None));
         }

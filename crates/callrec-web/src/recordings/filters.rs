@@ -9,6 +9,7 @@ use crate::form::FormData;
 use crate::layout::Choice;
 use crate::session::CurrentUser;
 use crate::AppState;
+use callrec_app::transcription::index::{said_query, Searcher};
 use callrec_domain::period::Period;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::phone::search_digits;
@@ -38,6 +39,8 @@ pub(crate) struct Filters {
     pub held: String,
     /// A tag's id: only recordings carrying it.
     pub tag: String,
+    /// Words said (in the call's transcript).
+    pub said: String,
 }
 
 impl Filters {
@@ -60,10 +63,11 @@ impl Filters {
                 String::new()
             },
             tag: field("tag"),
+            said: query.get("said").trim().chars().take(200).collect(),
         }
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 12] {
+    fn pairs(&self) -> [(&'static str, &str); 13] {
         [
             ("number", &self.number),
             ("calling_number", &self.calling_number),
@@ -77,6 +81,7 @@ impl Filters {
             ("company", &self.company),
             ("held", &self.held),
             ("tag", &self.tag),
+            ("said", &self.said),
         ]
     }
 
@@ -187,7 +192,31 @@ fn parse_date_time(text: &str, zone: &Zone) -> Option<i64> {
 
 /// The search the filters describe, in the viewer's scope, from `from`;
 /// and the filters that did not parse (then the search must not run).
-pub(crate) fn search_of(
+pub(crate) async fn search_of(
+    state: &AppState,
+    current: &CurrentUser,
+    filters: &Filters,
+    from: PageFrom,
+    limit: u32,
+) -> Result<(RecordingQuery, FilterErrors), AppError> {
+    let (mut query, mut errors) = typed_search(current, filters, from, limit);
+    if !filters.said.is_empty() {
+        let searcher = Searcher {
+            scope: query.scope,
+            own_company: current.actor.company_id,
+            chosen: query.company,
+        };
+        query.said = said_query(&state.store, &state.keyring, &searcher, &filters.said).await?;
+        if query.said.is_empty() {
+            errors.add("f-said", "Words said needs a word of letters or digits.");
+        }
+    }
+    Ok((query, errors))
+}
+
+/// The search of every filter but Words said (which needs the companies'
+/// word keys).
+fn typed_search(
     current: &CurrentUser,
     filters: &Filters,
     from: PageFrom,
@@ -254,6 +283,7 @@ pub(crate) fn search_of(
         team: id_of(&filters.team).map(TeamId),
         held_only: filters.held == "1",
         tag: id_of(&filters.tag),
+        said: Vec::new(),
         from,
         limit,
     };

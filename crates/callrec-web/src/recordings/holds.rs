@@ -71,7 +71,7 @@ pub(crate) async fn matching(
 ) -> Result<Response, AppError> {
     require(&current, Role::LegalHold)?;
     let filters = Filters::from_query(&form);
-    let (search, errors) = search_of(&current, &filters, PageFrom::Start, PER_PAGE);
+    let (search, errors) = search_of(&state, &current, &filters, PageFrom::Start, PER_PAGE).await?;
     if !errors.is_empty() {
         let problem = BulkProblem {
             message: Some(errors.sentences()),

@@ -93,6 +93,9 @@ pub(crate) struct RecordingRow {
     pub team: String,
     pub company: String,
     pub duration: String,
+    /// `&t=83` (or `?t=83`): where its page opens — the first moment a
+    /// searched word was said.
+    pub at: String,
 }
 
 #[derive(Template)]
@@ -213,7 +216,7 @@ pub(crate) async fn render_page(
         _ => PageFrom::Start,
     };
     let global = scope == DataScope::Everything;
-    let (search, filter_errors) = search_of(current, &filters, from, PER_PAGE);
+    let (search, filter_errors) = search_of(state, current, &filters, from, PER_PAGE).await?;
     // A filter that does not parse lists nothing (and says so), never
     // every recording: bulk actions would act on what is listed.
     let page = if filter_errors.is_empty() {
@@ -227,6 +230,18 @@ pub(crate) async fn render_page(
         }
     };
     let retention = retention_of(state, page.items.iter().map(|r| r.company_id)).await?;
+    let back_query = match filters.query_string(&[]) {
+        search if search.is_empty() => String::new(),
+        search => crate::form::query_string([("back", search.trim_start_matches('?'))]),
+    };
+    // A Words said search opens each call where its first word was said.
+    let said_at = match search.said.first() {
+        Some(hashes) => {
+            let ids: Vec<String> = page.items.iter().map(|r| r.id.as_str().to_string()).collect();
+            state.store.first_said(&ids, hashes).await?
+        }
+        None => HashMap::new(),
+    };
     let rows = page
         .items
         .iter()
@@ -240,6 +255,13 @@ pub(crate) async fn render_page(
             team: r.team_name.clone().unwrap_or_default(),
             company: r.company_name.clone(),
             duration: clock_text(r.duration_ms),
+            at: said_at
+                .get(r.id.as_str())
+                .map(|ms| {
+                    let joint = if back_query.is_empty() { '?' } else { '&' };
+                    format!("{joint}t={}", ms / 1000)
+                })
+                .unwrap_or_default(),
             kept: match retention.get(&r.company_id) {
                 _ if r.held => Kept::OnHold,
                 Some((rule, zone)) => match rule.kept_until(zone, r.started_at_ms) {
@@ -326,10 +348,7 @@ pub(crate) async fn render_page(
         bulk_problem: problem.message.clone(),
         selected_count: problem.selected.len(),
         selected: problem.selected,
-        back_query: match filters.query_string(&[]) {
-            search if search.is_empty() => String::new(),
-            search => crate::form::query_string([("back", search.trim_start_matches('?'))]),
-        },
+        back_query,
         player: Player::for_list(actor.can(Role::DownloadRecordings)),
         deleted_days: state.config.records.deleted_days,
         next_link: page.next.map(|c| {

@@ -98,18 +98,19 @@ const MAX_DAYS: i64 = 366;
 
 /// The report's search: the filters, with the default start filled in
 /// (shown in the form) and the period checked against the cap.
-fn report_search(
+async fn report_search(
+    state: &AppState,
     current: &CurrentUser,
     filters: &mut Filters,
     limit: u32,
-) -> (RecordingQuery, FilterErrors) {
+) -> Result<(RecordingQuery, FilterErrors), AppError> {
     let now_ms = current.now.saturating_mul(1000);
     if filters.start.is_empty() && filters.period.is_empty() {
         let day = current.zone.start_of_day(now_ms).unwrap_or(now_ms);
         let start = current.zone.days_later(day / 1000, 1 - DEFAULT_DAYS);
         filters.start = current.zone.input_value(start.saturating_mul(1000));
     }
-    let (search, mut errors) = search_of(current, filters, PageFrom::Start, limit);
+    let (search, mut errors) = search_of(state, current, filters, PageFrom::Start, limit).await?;
     if let Some(start) = search.start_ms {
         let end = search.end_ms.unwrap_or(now_ms);
         if end - start > MAX_DAYS * 86_400_000 {
@@ -119,7 +120,7 @@ fn report_search(
             );
         }
     }
-    (search, errors)
+    Ok((search, errors))
 }
 
 /// The totals, from the call counts when the report asks only for whole
@@ -172,7 +173,7 @@ pub(crate) async fn calls_page(
             "Your last call detail report is still being made. Wait for it, then try again.",
         ))?;
     let mut filters = Filters::from_query(&query);
-    let (search, filter_errors) = report_search(&current, &mut filters, 1);
+    let (search, filter_errors) = report_search(&state, &current, &mut filters, 1).await?;
     let scope = current.actor.scope();
     let global = scope == DataScope::Everything;
     let totals = if filter_errors.is_empty() {
@@ -259,7 +260,7 @@ pub(crate) async fn export_csv(
             "Your last export is still downloading. Wait for it to finish, then try again.",
         ))?;
     let mut filters = Filters::from_query(&query);
-    let (search, errors) = report_search(&current, &mut filters, EXPORT_BATCH);
+    let (search, errors) = report_search(&state, &current, &mut filters, EXPORT_BATCH).await?;
     if !errors.is_empty() {
         return Err(AppError::BadRequest(errors.sentences()));
     }

@@ -114,4 +114,25 @@ pub struct ServeArgs {
     /// answered 503 with Retry-After [default: 50].
     #[arg(long, env = "CALLREC_CAPTURE_INVITES_PER_SECOND", value_name = "CALLS")]
     pub capture_invites_per_second: Option<u32>,
+    /// The speech engine's OpenAI-compatible API base, e.g.
+    /// http://asr.internal:8000/v1; calls are transcribed only with it
+    /// [default: off].
+    #[arg(long, env = "CALLREC_TRANSCRIBE_URL", value_name = "URL")]
+    pub transcribe_url: Option<String>,
+    /// The engine's model name [default: whisper-1].
+    #[arg(long, env = "CALLREC_TRANSCRIBE_MODEL", value_name = "NAME")]
+    pub transcribe_model: Option<String>,
+    /// The engine's API key, sent as a bearer token (never logged).
+    #[arg(long, env = "CALLREC_TRANSCRIBE_API_KEY", value_name = "KEY", hide_env_values = true)]
+    pub transcribe_api_key: Option<String>,
+    /// Calls this node transcribes at once [default: 1].
+    #[arg(long, env = "CALLREC_TRANSCRIBE_CONCURRENCY", value_name = "N")]
+    pub transcribe_concurrency: Option<usize>,
+    /// The language spoken, as an ISO 639-1 code [default: en].
+    #[arg(long, env = "CALLREC_TRANSCRIBE_LANGUAGE", value_name = "CODE")]
+    pub transcribe_language: Option<String>,
+    /// How long the engine may take to hear one party of a call, in
+    /// seconds [default: 600].
+    #[arg(long, env = "CALLREC_TRANSCRIBE_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub transcribe_timeout_seconds: Option<u64>,
 }

@@ -8,6 +8,7 @@
 mod capture;
 mod file;
 mod serve;
+mod transcription;
 
 pub use serve::ServeSettings;
 

@@ -147,6 +147,7 @@ impl Config {
             default_time_zone: self.default_time_zone()?,
             default_country: self.default_country()?,
             records: self.records()?,
+            transcription: self.transcription(args)?,
             session: SessionTimeouts {
                 idle: positive(
                     args.session_idle_minutes.or(file.session_idle_minutes),
