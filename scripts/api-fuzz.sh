@@ -28,7 +28,7 @@ trap cleanup EXIT
 "$CALLREC_BIN" company add "Schema Test" >/dev/null
 "$CALLREC_BIN" team add --company "Schema Test" Sales >/dev/null
 "$CALLREC_BIN" company add "Other Company" >/dev/null
-scopes="ingest recordings:read recordings:download directory:read audit:read notes:read notes:write"
+scopes="ingest recordings:read recordings:download directory:read audit:read notes:read notes:write transcripts:read"
 declare -A tokens
 for scope in $scopes all; do
   wanted="$scope"

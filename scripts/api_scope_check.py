@@ -16,6 +16,7 @@ NEEDS = {
     ("GET", "/api/v1/audit"): "audit:read",
     ("GET", "/api/v1/recordings/{id}/notes"): "notes:read",
     ("POST", "/api/v1/recordings/{id}/notes"): "notes:write",
+    ("GET", "/api/v1/recordings/{id}/transcript"): "transcripts:read",
 }
 
 

@@ -23,10 +23,12 @@ pub enum ApiScope {
     NotesRead,
     /// Add notes to recordings.
     NotesWrite,
+    /// Read recordings' transcripts.
+    TranscriptsRead,
 }
 
 impl ApiScope {
-    pub const ALL: [ApiScope; 7] = [
+    pub const ALL: [ApiScope; 8] = [
         ApiScope::Ingest,
         ApiScope::RecordingsRead,
         ApiScope::RecordingsDownload,
@@ -34,6 +36,7 @@ impl ApiScope {
         ApiScope::AuditRead,
         ApiScope::NotesRead,
         ApiScope::NotesWrite,
+        ApiScope::TranscriptsRead,
     ];
 
     /// The name scripts, the CLI and the OpenAPI description use.
@@ -46,6 +49,7 @@ impl ApiScope {
             ApiScope::AuditRead => "audit:read",
             ApiScope::NotesRead => "notes:read",
             ApiScope::NotesWrite => "notes:write",
+            ApiScope::TranscriptsRead => "transcripts:read",
         }
     }
 
@@ -59,6 +63,7 @@ impl ApiScope {
             ApiScope::AuditRead => "Read the audit log",
             ApiScope::NotesRead => "Read recordings' notes",
             ApiScope::NotesWrite => "Add notes to recordings",
+            ApiScope::TranscriptsRead => "Read recordings' transcripts",
         }
     }
 
@@ -76,7 +81,9 @@ impl ApiScope {
             ApiScope::RecordingsDownload => Some(Role::DownloadRecordings),
             ApiScope::DirectoryRead => Some(Role::ManageUsers),
             ApiScope::AuditRead => Some(Role::AuditLog),
-            ApiScope::NotesRead | ApiScope::NotesWrite => Some(Role::Recordings),
+            ApiScope::NotesRead | ApiScope::NotesWrite | ApiScope::TranscriptsRead => {
+                Some(Role::Recordings)
+            }
         }
     }
 

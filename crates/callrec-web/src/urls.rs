@@ -72,6 +72,7 @@ routes! {
     CompanyTags => "/company-settings/tags" [POST];
     CompanyCapture => "/company-settings/capture" [POST];
     CompanyNumbers => "/company-settings/numbers" [POST];
+    CompanyTranscription => "/company-settings/transcription" [POST];
     CompanyMfa => "/company-mfa" [GET, POST];
     CompanyMfaRemind => "/company-mfa/remind" [POST];
     ApiTokens => "/api-tokens" [GET, POST];
@@ -82,6 +83,7 @@ routes! {
     RecordingDownload => "/recordings/{id}/download" [GET];
     RecordingWaveform => "/recordings/{id}/waveform" [GET];
     RecordingNotes => "/recordings/{id}/notes" [POST];
+    RecordingTranscript => "/recordings/{id}/transcript" [GET, POST];
     RecordingTags => "/recordings/{id}/tags" [POST];
     RecordingDelete => "/recordings/{id}/delete" [POST];
     RecordingHold => "/recordings/{id}/hold" [POST];
@@ -101,6 +103,7 @@ routes! {
     ApiRecording => "/api/v1/recordings/{id}" [GET];
     ApiRecordingAudio => "/api/v1/recordings/{id}/audio" [GET];
     ApiRecordingNotes => "/api/v1/recordings/{id}/notes" [GET, POST];
+    ApiRecordingTranscript => "/api/v1/recordings/{id}/transcript" [GET];
     ApiUsers => "/api/v1/users" [GET];
     ApiTeams => "/api/v1/teams" [GET];
     ApiAudit => "/api/v1/audit" [GET];

@@ -7,6 +7,7 @@ use crate::audit::AuditContext;
 use crate::sealing::DataKeys;
 use crate::Error;
 use callrec_domain::audit::AuditAction;
+use callrec_domain::recording::Direction;
 use callrec_domain::transcript::Transcript;
 use callrec_domain::transcription::JobState;
 use callrec_store::{Recording, Store};
@@ -95,6 +96,21 @@ pub async fn transcript_of(
         redacted: 0,
         created_at: None,
     })
+}
+
+/// What each party (channel) of `recording` is called in its transcript:
+/// the agent by their username (the calling party of an outbound call,
+/// the called party of an inbound one), the other by their number.
+pub fn speaker_names(recording: &Recording) -> [String; 2] {
+    let (calling, called) = (
+        recording.calling_number.shown().to_string(),
+        recording.called_number.shown().to_string(),
+    );
+    match (recording.direction, &recording.username) {
+        (Direction::Outbound, Some(agent)) => [agent.clone(), called],
+        (Direction::Inbound, Some(agent)) => [calling, agent.clone()],
+        _ => [calling, called],
+    }
 }
 
 /// How a transcript is read.

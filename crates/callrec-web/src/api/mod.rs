@@ -12,6 +12,7 @@ mod notes;
 mod openapi;
 mod params;
 mod recordings;
+mod transcripts;
 
 use crate::error::{AppError, Refusal};
 use crate::urls::Route;
@@ -45,6 +46,7 @@ pub(crate) fn routes(max_upload_bytes: u64) -> Router<AppState> {
                 .post(notes::add)
                 .layer(DefaultBodyLimit::max(64 * 1024)),
         )
+        .route(Route::ApiRecordingTranscript.path(), get(transcripts::one))
         .route(Route::ApiUsers.path(), get(directory::users))
         .route(Route::ApiTeams.path(), get(directory::teams))
         .route(Route::ApiAudit.path(), get(audit::entries))

@@ -2,7 +2,9 @@
 //! `#[utoipa::path]` and the types they return, so it cannot drift from
 //! them. Served at `/api/v1/openapi.json` and rendered at `/api/docs`.
 
-use super::{audit, directory, ingest, notes, params, recordings, ErrorBody, FieldError};
+use super::{
+    audit, directory, ingest, notes, params, recordings, transcripts, ErrorBody, FieldError,
+};
 use crate::urls::Route;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -21,7 +23,7 @@ use utoipa::{Modify, OpenApi};
             Authenticate with an API token (the API tokens page, or `callrec token create`) as \
             `Authorization: Bearer <token>`. A token acts for its company with exactly its \
             scopes: ingest, recordings:read, recordings:download, directory:read, audit:read, \
-            notes:read, notes:write. \
+            notes:read, notes:write, transcripts:read. \
             What is outside them answers 404, as another company's ids do. \
             Errors are JSON with a stable `code`. Times are RFC 3339 in UTC."
     ),
@@ -32,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         recordings::audio,
         notes::list,
         notes::add,
+        transcripts::one,
         directory::users,
         directory::teams,
         audit::entries,
@@ -42,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         (name = "Ingest", description = "Send recordings (scope ingest)"),
         (name = "Recordings", description = "Search and read recordings (recordings:read) and their audio (recordings:download)"),
         (name = "Notes", description = "Notes at a moment of a call: read (notes:read) and add (notes:write)"),
+        (name = "Transcripts", description = "What was said in a call, by speaker and time (transcripts:read)"),
         (name = "Directory", description = "Users and teams (directory:read)"),
         (name = "Audit", description = "The audit log (audit:read)"),
     )

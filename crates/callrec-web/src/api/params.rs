@@ -60,6 +60,26 @@ impl Checked {
         self.errors.push(ValidationError::new(field, message));
     }
 
+    /// Words said: at most 200 characters without control characters,
+    /// with a letter or digit among them — exactly the described pattern
+    /// `^[^\x00-\x1F\x7F]*[0-9A-Za-z\u00C0-\u024F][^\x00-\x1F\x7F]*$`.
+    pub fn said<'a>(&mut self, field: &'static str, value: Option<&'a str>) -> Option<&'a str> {
+        let value = value?;
+        let described = value.chars().count() <= 200
+            && !value.chars().any(|c| c <= '\u{1F}' || c == '\u{7F}')
+            && value
+                .chars()
+                .any(|c| c.is_ascii_alphanumeric() || ('\u{C0}'..='\u{24F}').contains(&c));
+        if !described {
+            self.fail(
+                field,
+                "must be words (up to 200 characters, a letter or digit among them)",
+            );
+            return None;
+        }
+        Some(value)
+    }
+
     /// 1 to 32 digits.
     pub fn digits<'a>(&mut self, field: &'static str, value: Option<&'a str>) -> Option<&'a str> {
         let value = value?;

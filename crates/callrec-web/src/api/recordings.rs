@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callrec_app::integrity::Integrity;
+use callrec_app::transcription::index::{said_query, Searcher};
 use callrec_domain::api_scope::{ApiScope, TokenGrant};
 use callrec_domain::marks::{MarkKind, RecordingMark};
 use callrec_domain::range::parse_range;
@@ -55,6 +56,11 @@ pub(crate) struct RecordingFilters {
     team: Option<i64>,
     /// Only recordings on legal hold.
     held: Option<bool>,
+    /// Words said in the call (its transcript): recordings where every
+    /// word was said. Words are matched folded (case, accents) and
+    /// stemmed, so `refund` finds `refunds` and `refunded`.
+    #[param(max_length = 200, pattern = r"^[^\x00-\x1F\x7F]*[0-9A-Za-z\u00C0-\u024F][^\x00-\x1F\x7F]*$")]
+    said: Option<String>,
     /// Recordings a page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
@@ -187,6 +193,7 @@ pub(crate) async fn list(
     let user = check.id("user", filters.user).map(UserId);
     let team = check.id("team", filters.team).map(TeamId);
     let limit = check.limit(filters.limit);
+    let said = check.said("said", filters.said.as_deref());
     let from = match filters.cursor.as_deref() {
         None => PageFrom::Start,
         Some(text) => match Cursor::parse(text) {
@@ -210,6 +217,24 @@ pub(crate) async fn list(
         held_only: filters.held == Some(true),
         from,
         ..RecordingQuery::first_page(grant.scope(), limit)
+    };
+    let query = match said {
+        Some(text) => {
+            let searcher = Searcher {
+                scope: grant.scope(),
+                own_company: grant.company,
+                chosen: None,
+            };
+            let said = said_query(&state.store, &state.keyring, &searcher, text)
+                .await
+                .map_err(crate::error::AppError::from)?;
+            RecordingQuery {
+                // A text with no word to look for (all too long) finds nothing.
+                said: if said.is_empty() { vec![Vec::new()] } else { said },
+                ..query
+            }
+        }
+        None => query,
     };
     let page = state.store.search_recordings(&query).await?;
     Ok(Json(RecordingList {

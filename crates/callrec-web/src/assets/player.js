@@ -314,6 +314,61 @@
     });
   }
 
+  // The transcript: the word being said is highlighted (and kept in view
+  // inside its panel); Search the transcript marks the words that begin
+  // with what is typed, and Enter plays from the next one.
+  var said = document.querySelector("[data-transcript]");
+  if (said) {
+    var words = Array.prototype.slice.call(said.querySelectorAll(".word"));
+    var times = words.map(function (w) { return [Number(w.dataset.seek), Number(w.dataset.to)]; });
+    var speaking = null;
+    var keepInView = function (word) {
+      var top = word.offsetTop, bottom = top + word.offsetHeight;
+      if (top < said.scrollTop || bottom > said.scrollTop + said.clientHeight) {
+        said.scrollTop = Math.max(0, top - said.clientHeight / 3);
+      }
+    };
+    audio.addEventListener("timeupdate", function () {
+      var t = audio.currentTime, at = -1, lo = 0, hi = times.length - 1;
+      while (lo <= hi) {
+        var mid = (lo + hi) >> 1;
+        if (times[mid][0] <= t) { at = mid; lo = mid + 1; } else { hi = mid - 1; }
+      }
+      var word = at >= 0 && t <= times[at][1] + 0.3 ? words[at] : null;
+      if (word === speaking) return;
+      if (speaking) speaking.classList.remove("speaking");
+      speaking = word;
+      if (word) { word.classList.add("speaking"); keepInView(word); }
+    });
+    var fold = function (text) {
+      return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}' ]/gu, "");
+    };
+    var folded = words.map(function (w) { return fold(w.textContent); });
+    var search = document.querySelector("[data-transcript-search]");
+    var found = document.querySelector("[data-transcript-found]");
+    var matches = [], next = 0;
+    search.addEventListener("input", function () {
+      var terms = fold(search.value).split(" ").filter(Boolean);
+      matches = [];
+      next = 0;
+      words.forEach(function (word, i) {
+        var hit = terms.length > 0 && terms.some(function (term) { return folded[i].indexOf(term) === 0; });
+        word.classList.toggle("match", hit);
+        if (hit) matches.push(i);
+      });
+      found.textContent = terms.length === 0 ? "" : matches.length === 1 ? "1 word found" : matches.length + " words found";
+      if (matches.length) keepInView(words[matches[0]]);
+    });
+    search.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !matches.length) return;
+      event.preventDefault();
+      var i = matches[next % matches.length];
+      next += 1;
+      keepInView(words[i]);
+      if (state.id) seekTo(times[i][0]);
+    });
+  }
+
   if (root.dataset.id) load(root.dataset.id, null, Number(root.dataset.start || 0), false);
   showTime();
   window.callrecPlayer = { seek: seekTo, load: load, time: function () { return audio.currentTime; } };

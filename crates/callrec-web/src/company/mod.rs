@@ -1,12 +1,14 @@
 //! The pages about one's own company (a Global user picks the company):
 //! Company settings (time zone, country for phone numbers, retention,
-//! tags, call capture's sources) and Company MFA (the policy, the roll-out, reminders).
+//! tags, call capture's sources and numbers, transcription and
+//! redaction) and Company MFA (the policy, the roll-out, reminders).
 
 mod capture;
 mod mfa;
 mod numbers;
 mod settings;
 mod tags;
+mod transcription;
 
 use crate::urls::Route;
 use crate::AppState;
@@ -23,6 +25,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::CompanyTags.path(), post(tags::change))
         .route(Route::CompanyCapture.path(), post(capture::change))
         .route(Route::CompanyNumbers.path(), post(numbers::change))
+        .route(
+            Route::CompanyTranscription.path(),
+            post(transcription::change),
+        )
         .route(
             Route::CompanyMfa.path(),
             get(mfa::company_mfa_page).post(mfa::save_policy),

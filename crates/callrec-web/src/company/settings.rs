@@ -26,6 +26,7 @@ use callrec_app::settings::{set_company_place, CompanyPlace};
 use callrec_domain::country::Country;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::{self, Retention, RetentionChange};
+use callrec_domain::transcription::Redaction;
 use callrec_domain::zone::Zone;
 use callrec_domain::{CompanyId, MenuItem};
 use callrec_store::Company;
@@ -55,6 +56,14 @@ struct SettingsPage {
     gives_phone_numbers: bool,
     /// Add numbers: why it was refused, and the first and last typed.
     numbers_form: SectionForm,
+    /// The company's transcripts: made, waiting and failed.
+    transcripts: callrec_store::QueueCounts,
+    /// Save under Transcription: why it was refused, and the days typed.
+    transcription_form: SectionForm,
+    /// The Redaction dropdown.
+    redactions: Vec<crate::layout::Choice>,
+    /// Whether this node has a speech engine (CALLREC_TRANSCRIBE_URL).
+    engine_set: bool,
     retentions: Vec<crate::layout::Choice>,
     /// The number in the days box.
     retention_days: String,
@@ -114,6 +123,8 @@ pub(super) enum Refused {
     Capture(SectionForm),
     /// Add numbers under Numbers (the first and last typed).
     Numbers(SectionForm),
+    /// Save under Transcription or Redaction (the days typed).
+    Transcription(SectionForm),
 }
 
 /// A section's add form: why it was refused, and its fields as typed
@@ -153,12 +164,17 @@ pub(super) async fn render(
     refused: Option<Refused>,
     confirm: Option<ShorterRetention>,
 ) -> Result<Response, AppError> {
-    let (mut error, mut capture, mut numbers_form) =
-        (None, SectionForm::default(), SectionForm::default());
+    let (mut error, mut capture, mut numbers_form, mut transcription_form) = (
+        None,
+        SectionForm::default(),
+        SectionForm::default(),
+        SectionForm::default(),
+    );
     match refused {
         Some(Refused::Settings(message)) => error = Some(message),
         Some(Refused::Capture(form)) => capture = form,
         Some(Refused::Numbers(form)) => numbers_form = form,
+        Some(Refused::Transcription(form)) => transcription_form = form,
         None => {}
     }
     let default_zone = state.config.default_time_zone.name().to_string();
@@ -219,7 +235,11 @@ pub(super) async fn render(
                 .unwrap_or_default(),
         ),
     );
-    let status = if error.is_some() || capture.error.is_some() || numbers_form.error.is_some() {
+    let status = if error.is_some()
+        || capture.error.is_some()
+        || numbers_form.error.is_some()
+        || transcription_form.error.is_some()
+    {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -257,7 +277,22 @@ pub(super) async fn render(
             .collect(),
         None => Vec::new(),
     };
+    let transcripts = match &company {
+        Some(company) => state.store.transcription_queue(Some(company.id)).await?,
+        None => Default::default(),
+    };
+    let redactions = Choice::list(
+        Redaction::ALL.map(|r| (r.code().to_string(), r.label().to_string())),
+        company
+            .as_ref()
+            .map(|c| c.redaction.code().to_string())
+            .as_ref(),
+    );
     let page = SettingsPage {
+        transcripts,
+        transcription_form,
+        redactions,
+        engine_set: state.config.transcription.is_some(),
         tags,
         sources,
         capture,

@@ -8,6 +8,7 @@ use super::{search_of, Filters, Player};
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::layout::Chrome;
+use crate::security::ClientAddr;
 use crate::session::require;
 use crate::session::CurrentUser;
 use crate::AppState;
@@ -20,6 +21,7 @@ use callrec_domain::marks::MarkKind;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::time::clock_text;
 use callrec_domain::{MenuItem, Role};
+use callrec_app::transcription::reading::TranscriptStatus;
 use callrec_store::{AuditQuery, Cursor, PageFrom, Recording};
 
 #[derive(Template)]
@@ -39,6 +41,8 @@ struct DetailsPage {
     kept_until: Option<String>,
     retention: String,
     player: Player,
+    /// What was said (Transcript).
+    transcript: super::transcript::TranscriptPanel,
     notes: Vec<NoteRow>,
     /// What the phone system marked on the timeline (captured calls).
     marks: Vec<MarkRow>,
@@ -136,6 +140,7 @@ async fn neighbours(
 pub(crate) async fn details_page(
     State(state): State<AppState>,
     current: CurrentUser,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
@@ -194,6 +199,8 @@ pub(crate) async fn details_page(
             actions: vec![
                 AuditAction::RecordingPlayed,
                 AuditAction::RecordingDownloaded,
+                AuditAction::TranscriptRead,
+                AuditAction::TranscriptDownloaded,
             ],
             limit: 50,
             ..AuditQuery::default()
@@ -205,10 +212,11 @@ pub(crate) async fn details_page(
                 .map(|entry| Listen {
                     at: current.zone.format_minutes(entry.at),
                     who: entry.actor_name.unwrap_or_else(|| "—".into()),
-                    what: if entry.action == AuditAction::RecordingPlayed.code() {
-                        "Played"
-                    } else {
-                        "Downloaded"
+                    what: match AuditAction::from_code(&entry.action) {
+                        Some(AuditAction::RecordingPlayed) => "Played",
+                        Some(AuditAction::TranscriptRead) => "Read the transcript",
+                        Some(AuditAction::TranscriptDownloaded) => "Downloaded the transcript",
+                        _ => "Downloaded",
                     },
                 })
                 .collect(),
@@ -221,6 +229,9 @@ pub(crate) async fn details_page(
         .company(recording.company_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let transcript =
+        super::transcript::panel(&state, &current, &client, &recording, company.transcription)
+            .await?;
     let company_zone = company.zone(&state.config.default_time_zone);
     let page = DetailsPage {
         can_hold: current.actor.can(Role::LegalHold),
@@ -239,6 +250,7 @@ pub(crate) async fn details_page(
         duration: clock_text(recording.duration_ms),
         size: size_text(recording.size_bytes),
         show_company: current.actor.scope() == DataScope::Everything,
+        transcript,
         player: Player::for_call(&recording, &started, query.get("t"), can_download),
         notes,
         marks,

@@ -11,6 +11,7 @@ mod notes;
 mod player;
 mod selected;
 mod tags;
+mod transcript;
 mod waveform;
 
 pub(crate) use player::Player;
@@ -46,6 +47,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::RecordingDownload.path(), get(audio::download))
         .route(Route::RecordingWaveform.path(), get(waveform::waveform))
         .route(Route::RecordingNotes.path(), post(notes::change))
+        .route(
+            Route::RecordingTranscript.path(),
+            get(transcript::download).post(transcript::queue),
+        )
         .route(Route::RecordingTags.path(), post(tags::set))
         .route(Route::TagSelected.path(), post(selected::tag))
         .route(Route::RecordingDelete.path(), post(audio::delete))

@@ -53,7 +53,7 @@ pub enum CompanyCommand {
     /// the notice period (CALLREC_RETENTION_NOTICE_DAYS), and the company's
     /// Manage Users and Delete Recordings holders are mailed; a longer one
     /// at once. Audited as cli.
-    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["retention", "country"])))]
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["retention", "country", "transcription", "redaction", "backfill_days"])))]
     Set {
         /// The company.
         #[arg(long, value_name = "NAME")]
@@ -67,6 +67,23 @@ pub enum CompanyCommand {
         /// GB, US or DE, or "default" for CALLREC_DEFAULT_COUNTRY.
         #[arg(long, value_name = "CODE")]
         country: Option<String>,
+        /// Transcribe the company's calls (Company settings →
+        /// Transcription): on or off. Needs a speech engine on the nodes
+        /// (CALLREC_TRANSCRIBE_URL).
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        transcription: Option<String>,
+        /// With transcription on: also queue the calls of this many days
+        /// back that have no transcript yet.
+        #[arg(long, value_name = "DAYS")]
+        backfill_days: Option<String>,
+        /// What card numbers are taken out of (Company settings →
+        /// Redaction): off, transcript, or audio (transcript and audio).
+        #[arg(long, value_name = "off|transcript|audio", value_parser = ["off", "transcript", "audio"])]
+        redaction: Option<String>,
+        /// After queueing calls, show the company's transcripts' progress
+        /// until none is waiting (Ctrl-C stops watching, not the work).
+        #[arg(long, requires = "backfill_days")]
+        wait: bool,
     },
 }
 

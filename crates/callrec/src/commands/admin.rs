@@ -9,10 +9,12 @@ use callrec_app::companies;
 use callrec_app::records::retention::{change_retention, RetentionRequest, RetentionSaved};
 use callrec_app::records::RecordsSettings;
 use callrec_app::settings::{set_company_place, CompanyPlace};
+use callrec_app::transcription::settings::{self, TranscriptionChange};
 use callrec_app::{Argon2Settings, Passwords};
 use callrec_domain::country::Country;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
+use callrec_domain::transcription::Redaction;
 use callrec_domain::zone::Zone;
 use callrec_domain::{
     CompanyName, DisplayName, Email, Level, NewPassword, PasswordLife, PhoneNumber, Role, RoleSet,
@@ -81,10 +83,11 @@ pub async fn company(
                     )
                 });
                 println!(
-                    "{}\t{}\tretention: {}{waiting}",
+                    "{}\t{}\tretention: {}\ttranscription: {}{waiting}",
                     company.name,
                     company.mfa_policy.label(),
-                    rule.current
+                    rule.current,
+                    if company.transcription { "on" } else { "off" }
                 );
             }
         }
@@ -92,6 +95,10 @@ pub async fn company(
             company,
             retention,
             country,
+            transcription,
+            backfill_days,
+            redaction,
+            wait,
         } => {
             // Every value is checked before anything changes.
             let period = retention
@@ -108,7 +115,24 @@ pub async fn company(
                         .map_err(|err| CliError::Usage(format!("--country: {}", err.message))),
                 })
                 .transpose()?;
+            let backfill = backfill_days
+                .as_deref()
+                .map(settings::backfill_days)
+                .transpose()
+                .map_err(|err| CliError::Usage(format!("--backfill-days: {}", err.message)))?
+                .flatten();
             let company = company_named(store, &company).await?;
+            if transcription.is_some() || redaction.is_some() || backfill.is_some() {
+                let change = TranscriptionChange {
+                    on: transcription.map_or(company.transcription, |t| t == "on"),
+                    redaction: redaction
+                        .as_deref()
+                        .and_then(Redaction::parse)
+                        .unwrap_or(company.redaction),
+                    backfill_days: backfill,
+                };
+                transcription_set(store, &company, change, wait).await?;
+            }
             if let Some(country) = country {
                 let zone = Zone::first_of([company.time_zone.as_deref()]);
                 let place = CompanyPlace {
@@ -132,6 +156,45 @@ pub async fn company(
                 retention_set(store, &company, period, settings).await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// `callrec company set --transcription / --redaction / --backfill-days`.
+async fn transcription_set(
+    store: &Store,
+    company: &Company,
+    change: TranscriptionChange,
+    wait: bool,
+) -> Result<(), CliError> {
+    let done =
+        settings::change_transcription(store, company, change, &AuditContext::command_line())
+            .await?;
+    println!(
+        "{:?}: transcription {}, redaction {}.",
+        company.name,
+        if change.on { "on" } else { "off" },
+        change.redaction.label()
+    );
+    if let Some(days) = change.backfill_days {
+        println!(
+            "Queued {} recordings of the last {days} days that had no transcript.",
+            done.queued
+        );
+    }
+    if done.dropped > 0 {
+        println!("Took {} waiting recordings off the queue.", done.dropped);
+    }
+    loop {
+        let counts = store.transcription_queue(Some(company.id)).await?;
+        println!(
+            "Transcripts: {} made, {} waiting, {} failed.",
+            counts.done, counts.queued, counts.failed
+        );
+        if !wait || counts.queued == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
     Ok(())
 }
