@@ -19,23 +19,7 @@ fn settings(base_url: String, timeout: Duration) -> EngineSettings {
 
 /// `text` said by espeak-ng, as 8 kHz mono 16-bit WAV (a call's channel).
 fn speech(text: &str) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let (said, call) = (dir.path().join("said.wav"), dir.path().join("call.wav"));
-    let spoke = std::process::Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&said)
-        .arg(text)
-        .status()
-        .expect("espeak-ng (scripts/asr-server.sh installs it)");
-    assert!(spoke.success());
-    let resampled = std::process::Command::new("sox")
-        .arg(&said)
-        .args(["-r", "8000", "-c", "1", "-b", "16"])
-        .arg(&call)
-        .status()
-        .expect("sox");
-    assert!(resampled.success());
-    std::fs::read(call).unwrap()
+    callrec_domain::audio::pcm_wav_channels(&callrec_store::testing::spoken(text), 1, 8000)
 }
 
 #[tokio::test]
@@ -112,16 +96,11 @@ async fn a_call_is_heard_party_by_party_and_its_card_number_is_not_kept() {
         return;
     };
     let engine = Engine::new(settings(url, Duration::from_secs(120)));
-    let samples = |wav: Vec<u8>| -> Vec<i16> {
-        wav[44..]
-            .chunks_exact(2)
-            .map(|p| i16::from_le_bytes([p[0], p[1]]))
-            .collect()
-    };
-    let caller = samples(speech("Hello. My card number is five one three six, seven nine one three, five six seven nine, one three one nine."));
-    let agent = samples(speech("Thank you for calling the refund line."));
+    use callrec_store::testing::spoken;
+    let caller = spoken("Hello. My card number is five one three six, seven nine one three, five six seven nine, one three one nine.");
+    let agent = spoken("Thank you for calling the refund line.");
     let pause_at = agent.len().max(caller.len()) + 4000;
-    let secret = samples(speech("The password is banana."));
+    let secret = spoken("The password is banana.");
     let length = pause_at + secret.len() + 4000;
     let mut stereo = vec![0i16; length * 2];
     for (i, s) in caller.iter().enumerate() {

@@ -124,9 +124,18 @@ impl Transcript {
             let text: String = w
                 .text
                 .chars()
-                .map(|c| if c == '\t' || c == '\n' || c == '\r' { ' ' } else { c })
+                .map(|c| {
+                    if c == '\t' || c == '\n' || c == '\r' {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
                 .collect();
-            out.push_str(&format!("{}\t{}\t{}\t{}\n", w.party, w.start_ms, w.end_ms, text));
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\n",
+                w.party, w.start_ms, w.end_ms, text
+            ));
         }
         out
     }
@@ -306,7 +315,11 @@ mod tests {
     #[test]
     fn a_transcript_is_kept_as_text_and_read_back() {
         let transcript = Transcript {
-            words: vec![said(0, 0, "Hello,"), said(1, 500, "tab\there"), said(0, 900, "")],
+            words: vec![
+                said(0, 0, "Hello,"),
+                said(1, 500, "tab\there"),
+                said(0, 900, ""),
+            ],
         };
         let text = transcript.to_text();
         assert_eq!(text.lines().count(), 3);
@@ -336,11 +349,21 @@ mod tests {
             .map(|s| (s.party, s.start_ms, s.words.len()))
             .collect();
         assert_eq!(shape[..3], [(0, 0, 2), (1, 800, 1), (1, 4000, 1)]);
-        assert!(segments[3..].iter().all(|s| s.end_ms - s.start_ms <= 12_000));
-        assert_eq!(segments[3..].iter().map(|s| s.words.len()).sum::<usize>(), 50);
+        assert!(segments[3..]
+            .iter()
+            .all(|s| s.end_ms - s.start_ms <= 12_000));
+        assert_eq!(
+            segments[3..].iter().map(|s| s.words.len()).sum::<usize>(),
+            50
+        );
         let names = |p: u8| ["Caller", "Agent <a>"][p as usize].to_string();
         let text = transcript.plain_text(names);
-        assert!(text.starts_with("[0:00] Caller: Hello there.\n[0:00] Agent <a>: Hi\n[0:04] Agent <a>: again.\n"), "{text}");
+        assert!(
+            text.starts_with(
+                "[0:00] Caller: Hello there.\n[0:00] Agent <a>: Hi\n[0:04] Agent <a>: again.\n"
+            ),
+            "{text}"
+        );
         let vtt = Transcript {
             words: vec![said(0, 61_250, "a<b>&c"), said(1, 3_600_000, "-->")],
         }

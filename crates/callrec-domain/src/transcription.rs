@@ -107,7 +107,10 @@ mod tests {
         for r in Redaction::ALL {
             assert_eq!(Redaction::parse(r.code()), Some(r));
         }
-        assert_eq!(Redaction::parse("audio"), Some(Redaction::TranscriptAndAudio));
+        assert_eq!(
+            Redaction::parse("audio"),
+            Some(Redaction::TranscriptAndAudio)
+        );
         assert_eq!(Redaction::parse("Audio"), None);
         assert!(!Redaction::Off.of_transcript());
         for s in [JobState::Queued, JobState::Done, JobState::Failed] {

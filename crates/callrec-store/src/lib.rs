@@ -75,9 +75,6 @@ pub use error::StoreError;
 pub use mfa::{MfaRegistration, MfaSummary, RolloutUser};
 pub use notes::{NewNote, NoteAuthor, StoredNote};
 pub use outbox::{FailedMail, NewMail, QueuedMail};
-pub use transcripts::{
-    ClaimedJob, NewTranscript, QueueCounts, StoredTranscript, TranscriptionJob,
-};
 pub use purge::{Job, PurgeRule, PurgedBatch};
 pub use recordings::{
     Binned, CallTotals, Cursor, DeletedRecording, Hold, HoldChange, Inserted, ListedRecording,
@@ -91,6 +88,7 @@ pub use tags::Tag;
 pub use teams::Team;
 pub use throttle::{Reservation, Reservations, ThrottleWindow};
 pub use tokens::{ApiToken, NewApiToken, TokenState};
+pub use transcripts::{ClaimedJob, NewTranscript, QueueCounts, StoredTranscript, TranscriptionJob};
 pub use users::{
     NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate,
     DUPLICATE_EXTENSION, DUPLICATE_USERNAME,

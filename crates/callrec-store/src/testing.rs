@@ -236,6 +236,46 @@ pub fn test_transcribe_url(test: &str) -> Option<String> {
     url
 }
 
+/// `text` said by espeak-ng (which `scripts/asr-server.sh` installs), as
+/// 8 kHz 16-bit samples: one party of a call, for the speech engine.
+pub fn spoken(text: &str) -> Vec<i16> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (said, call) = (dir.path().join("said.wav"), dir.path().join("call.wav"));
+    let spoke = std::process::Command::new("espeak-ng")
+        .arg("-w")
+        .arg(&said)
+        .arg(text)
+        .status()
+        .expect("espeak-ng (scripts/asr-server.sh installs it)");
+    assert!(spoke.success(), "espeak-ng failed");
+    let resampled = std::process::Command::new("sox")
+        .arg(&said)
+        .args(["-r", "8000", "-c", "1", "-b", "16"])
+        .arg(&call)
+        .status()
+        .expect("sox (scripts/asr-server.sh installs it)");
+    assert!(resampled.success(), "sox failed");
+    let wav = std::fs::read(call).expect("sox's output");
+    wav[44..]
+        .chunks_exact(2)
+        .map(|p| i16::from_le_bytes([p[0], p[1]]))
+        .collect()
+}
+
+/// Two parties' samples as one stereo call (the first on the left), with
+/// `gap` silent samples after the longer.
+pub fn two_parties(left: &[i16], right: &[i16], gap: usize) -> Vec<i16> {
+    let frames = left.len().max(right.len()) + gap;
+    (0..frames)
+        .flat_map(|i| {
+            [
+                left.get(i).copied().unwrap_or(0),
+                right.get(i).copied().unwrap_or(0),
+            ]
+        })
+        .collect()
+}
+
 /// The S3-compatible server `scripts/s3-server.sh` starts (s3s-fs), as
 /// a bucket location under a fresh prefix, or `None` (skipped as the
 /// PostgreSQL halves are: a failure under CI) when it is not running.

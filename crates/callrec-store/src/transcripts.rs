@@ -201,7 +201,12 @@ impl Store {
     }
 
     /// Extends `holder`'s lease on the job; false if it lost it.
-    pub async fn renew_transcription(&self, id: &RecordingId, holder: &str, until: i64) -> Result<bool> {
+    pub async fn renew_transcription(
+        &self,
+        id: &RecordingId,
+        holder: &str,
+        until: i64,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let kept = sqlx::query(
             "UPDATE transcription_jobs SET lease_until = $1 \
@@ -467,7 +472,11 @@ impl Write<'_> {
 
     /// Queues the company's recordings started at or after `since_ms` that
     /// have no job yet; how many.
-    pub async fn queue_transcriptions_since(&mut self, company: CompanyId, since_ms: i64) -> Result<u64> {
+    pub async fn queue_transcriptions_since(
+        &mut self,
+        company: CompanyId,
+        since_ms: i64,
+    ) -> Result<u64> {
         let now = self.now;
         Ok(sqlx::query(
             "INSERT INTO transcription_jobs (recording_id, company_id, state, due_at, queued_at) \
@@ -486,7 +495,11 @@ impl Write<'_> {
     /// Queues recording `id` again (Retry on a failed transcript, or a
     /// first try for one without a job); false if it is already queued or
     /// done.
-    pub async fn queue_transcription(&mut self, id: &RecordingId, company: CompanyId) -> Result<bool> {
+    pub async fn queue_transcription(
+        &mut self,
+        id: &RecordingId,
+        company: CompanyId,
+    ) -> Result<bool> {
         let now = self.now;
         let again = sqlx::query(
             "UPDATE transcription_jobs SET state = 'queued', attempts = 0, due_at = $1, \
@@ -515,13 +528,20 @@ impl Write<'_> {
     }
 
     /// Seals a transcript again with `key_id` (`sealed`: the new hex).
-    pub async fn reseal_transcript(&mut self, recording_id: &str, key_id: u32, sealed: &str) -> Result<()> {
-        sqlx::query("UPDATE recording_transcripts SET key_id = $1, sealed = $2 WHERE recording_id = $3")
-            .bind(i64::from(key_id))
-            .bind(sealed)
-            .bind(recording_id)
-            .execute(self.conn())
-            .await?;
+    pub async fn reseal_transcript(
+        &mut self,
+        recording_id: &str,
+        key_id: u32,
+        sealed: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE recording_transcripts SET key_id = $1, sealed = $2 WHERE recording_id = $3",
+        )
+        .bind(i64::from(key_id))
+        .bind(sealed)
+        .bind(recording_id)
+        .execute(self.conn())
+        .await?;
         Ok(())
     }
 
@@ -531,7 +551,12 @@ impl Write<'_> {
             .fetch_all(self.conn())
             .await?
             .iter()
-            .map(|row| Ok((CompanyId(row.try_get("company_id")?), row.try_get("wrapped")?)))
+            .map(|row| {
+                Ok((
+                    CompanyId(row.try_get("company_id")?),
+                    row.try_get("wrapped")?,
+                ))
+            })
             .collect()
     }
 

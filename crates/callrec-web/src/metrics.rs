@@ -248,7 +248,9 @@ async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
             metrics::gauge!("callrec_transcription_queue_length").set(counts.queued as f64);
             metrics::gauge!("callrec_transcription_failed").set(counts.failed as f64);
         }
-        Err(err) => tracing::warn!(error = %err, "metrics: could not count the transcription queue"),
+        Err(err) => {
+            tracing::warn!(error = %err, "metrics: could not count the transcription queue")
+        }
     }
     let handle = handle();
     handle.run_upkeep();

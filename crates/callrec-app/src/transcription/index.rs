@@ -28,8 +28,8 @@ pub struct WordKey([u8; 32]);
 impl WordKey {
     /// The index's form of `term` (already folded and stemmed).
     pub fn hash(&self, term: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .expect("HMAC takes a key of any length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
         mac.update(term.as_bytes());
         hex(&mac.finalize().into_bytes()[..16])
     }

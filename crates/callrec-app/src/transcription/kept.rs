@@ -8,7 +8,7 @@ use callrec_domain::hex::{from_hex, hex};
 use callrec_domain::sealed::{open, seal, Header};
 use callrec_domain::transcript::Transcript;
 use callrec_domain::CompanyId;
-use callrec_store::{StoredTranscript, Store};
+use callrec_store::{Store, StoredTranscript};
 
 /// `transcript` sealed with the company's newest data key: (key, hex).
 pub(crate) async fn sealed(

@@ -53,8 +53,17 @@ impl From<HearingError> for Failure {
     fn from(err: HearingError) -> Failure {
         match err {
             HearingError::Audio(err) => Failure::ForGood(err.to_string()),
-            HearingError::Engine(err @ EngineError::Refused { status: 400..=499, .. })
-                if !matches!(err, EngineError::Refused { status: 408 | 429, .. }) =>
+            HearingError::Engine(
+                err @ EngineError::Refused {
+                    status: 400..=499, ..
+                },
+            ) if !matches!(
+                err,
+                EngineError::Refused {
+                    status: 408 | 429,
+                    ..
+                }
+            ) =>
             {
                 // The engine refuses this audio: asking again will not help
                 // unless its operator changes it (Retry on the page).
@@ -100,9 +109,7 @@ impl Transcriber<'_> {
                 let (error, due_at) = match failure {
                     Failure::ForGood(error) => (error, None),
                     Failure::Again(error) if gives_up(job.queued_at, now) => (error, None),
-                    Failure::Again(error) => {
-                        (error, Some(now + retry_after(job.attempts + 1)))
-                    }
+                    Failure::Again(error) => (error, Some(now + retry_after(job.attempts + 1))),
                 };
                 tracing::warn!(recording = %job.recording_id, error, given_up = due_at.is_none(), "a transcription try failed");
                 let kept = self
@@ -137,7 +144,9 @@ impl Transcriber<'_> {
                 "calls longer than 4 hours are not transcribed".into(),
             ));
         }
-        let wav = self.pcm_wav(&recording.storage_key, recording.format).await?;
+        let wav = self
+            .pcm_wav(&recording.storage_key, recording.format)
+            .await?;
         let paused: Vec<(i64, i64)> = self
             .store
             .recording_marks(&recording.id)
@@ -192,9 +201,7 @@ impl Transcriber<'_> {
         let reader = match open_audio(self.store, self.blobs, self.keys, storage_key).await? {
             Opened::Audio(reader) => reader,
             Opened::Missing => return Err(Failure::Again("the audio file is missing".into())),
-            Opened::Malformed => {
-                return Err(Failure::ForGood("the audio file is damaged".into()))
-            }
+            Opened::Malformed => return Err(Failure::ForGood("the audio file is damaged".into())),
         };
         let len = reader.len();
         let wav = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {

@@ -85,10 +85,16 @@ pub async fn change_transcription(
         ),
     ];
     if let Some(days) = change.backfill_days {
-        details.push(format!("{} recordings of the last {days} days queued", done.queued));
+        details.push(format!(
+            "{} recordings of the last {days} days queued",
+            done.queued
+        ));
     }
     if done.dropped > 0 {
-        details.push(format!("{} waiting recordings taken off the queue", done.dropped));
+        details.push(format!(
+            "{} waiting recordings taken off the queue",
+            done.dropped
+        ));
     }
     let entry = audit
         .entry(AuditAction::TranscriptionChanged)
@@ -118,7 +124,11 @@ mod tests {
         assert_eq!(backfill_days("30"), Ok(Some(30)));
         assert_eq!(backfill_days("3650"), Ok(Some(3650)));
         for bad in ["-1", "3651", "ten", "1.5", "99999999999"] {
-            assert_eq!(backfill_days(bad).unwrap_err().field, "backfill_days", "{bad}");
+            assert_eq!(
+                backfill_days(bad).unwrap_err().field,
+                "backfill_days",
+                "{bad}"
+            );
         }
     }
 }

@@ -59,7 +59,10 @@ pub(crate) struct RecordingFilters {
     /// Words said in the call (its transcript): recordings where every
     /// word was said. Words are matched folded (case, accents) and
     /// stemmed, so `refund` finds `refunds` and `refunded`.
-    #[param(max_length = 200, pattern = r"^[^\x00-\x1F\x7F]*[0-9A-Za-z\u00C0-\u024F][^\x00-\x1F\x7F]*$")]
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F]*[0-9A-Za-z\u00C0-\u024F][^\x00-\x1F\x7F]*$"
+    )]
     said: Option<String>,
     /// Recordings a page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -230,7 +233,11 @@ pub(crate) async fn list(
                 .map_err(crate::error::AppError::from)?;
             RecordingQuery {
                 // A text with no word to look for (all too long) finds nothing.
-                said: if said.is_empty() { vec![Vec::new()] } else { said },
+                said: if said.is_empty() {
+                    vec![Vec::new()]
+                } else {
+                    said
+                },
                 ..query
             }
         }

@@ -62,7 +62,8 @@ pub(super) async fn change(
             heading: "Company settings",
             action: Route::CompanyTranscription.path().to_string(),
             hidden: form.resent(),
-            what: "You are keeping card numbers that redaction takes out of new transcripts or audio.",
+            what:
+                "You are keeping card numbers that redaction takes out of new transcripts or audio.",
             return_to: back_to(&current, &company, ""),
             form: &form,
             recent_counts: true,

@@ -45,7 +45,8 @@ pub(crate) async fn download(
     let recordings = match form.get("take") {
         "search" => {
             let filters = Filters::from_query(&form);
-            let (search, errors) = search_of(&state, &current, &filters, PageFrom::Start, PER_PAGE).await?;
+            let (search, errors) =
+                search_of(&state, &current, &filters, PageFrom::Start, PER_PAGE).await?;
             if !errors.is_empty() {
                 return refuse(errors.sentences()).await;
             }

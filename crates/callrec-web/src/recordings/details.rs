@@ -16,12 +16,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use callrec_app::notes;
+use callrec_app::transcription::reading::TranscriptStatus;
 use callrec_domain::audit::AuditAction;
 use callrec_domain::marks::MarkKind;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::time::clock_text;
 use callrec_domain::{MenuItem, Role};
-use callrec_app::transcription::reading::TranscriptStatus;
 use callrec_store::{AuditQuery, Cursor, PageFrom, Recording};
 
 #[derive(Template)]

@@ -242,7 +242,11 @@ pub(crate) async fn render_page(
     // A Words said search opens each call where its first word was said.
     let said_at = match search.said.first() {
         Some(hashes) => {
-            let ids: Vec<String> = page.items.iter().map(|r| r.id.as_str().to_string()).collect();
+            let ids: Vec<String> = page
+                .items
+                .iter()
+                .map(|r| r.id.as_str().to_string())
+                .collect();
             state.store.first_said(&ids, hashes).await?
         }
         None => HashMap::new(),

@@ -145,7 +145,11 @@ pub(crate) async fn download(
     };
     let (body, content_type, extension) = match query.get("format") {
         "vtt" => (transcript.webvtt(speaker), "text/vtt; charset=utf-8", "vtt"),
-        _ => (transcript.plain_text(speaker), "text/plain; charset=utf-8", "txt"),
+        _ => (
+            transcript.plain_text(speaker),
+            "text/plain; charset=utf-8",
+            "txt",
+        ),
     };
     let audio_name = download_name(
         recording.started_at_ms,
@@ -184,6 +188,11 @@ pub(crate) async fn queue(
     require(&current, Role::Recordings)?;
     let recording = find(&state, &current, &id).await?;
     queue_again(&state.store, &recording, &current.audit_context(&client)).await?;
-    let back = crate::form::query_string([("back", form.get("back")), ("done", "transcript-queued")]);
-    Ok(Redirect::to(&format!("/recordings/{}{back}#transcript-title", recording.id)).into_response())
+    let back =
+        crate::form::query_string([("back", form.get("back")), ("done", "transcript-queued")]);
+    Ok(Redirect::to(&format!(
+        "/recordings/{}{back}#transcript-title",
+        recording.id
+    ))
+    .into_response())
 }

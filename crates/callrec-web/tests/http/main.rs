@@ -26,5 +26,6 @@ mod security;
 mod startup;
 mod teams;
 mod tokens;
+mod transcripts;
 mod users;
 mod zones;

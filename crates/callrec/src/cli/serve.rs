@@ -123,7 +123,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLREC_TRANSCRIBE_MODEL", value_name = "NAME")]
     pub transcribe_model: Option<String>,
     /// The engine's API key, sent as a bearer token (never logged).
-    #[arg(long, env = "CALLREC_TRANSCRIBE_API_KEY", value_name = "KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CALLREC_TRANSCRIBE_API_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
     pub transcribe_api_key: Option<String>,
     /// Calls this node transcribes at once [default: 1].
     #[arg(long, env = "CALLREC_TRANSCRIBE_CONCURRENCY", value_name = "N")]
@@ -133,6 +138,10 @@ pub struct ServeArgs {
     pub transcribe_language: Option<String>,
     /// How long the engine may take to hear one party of a call, in
     /// seconds [default: 600].
-    #[arg(long, env = "CALLREC_TRANSCRIBE_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "CALLREC_TRANSCRIBE_TIMEOUT_SECONDS",
+        value_name = "SECONDS"
+    )]
     pub transcribe_timeout_seconds: Option<u64>,
 }

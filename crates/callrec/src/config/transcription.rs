@@ -89,9 +89,10 @@ fn reqwest_url(url: &str) -> Result<String, CliError> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() <= 2000
         && !url.chars().any(|c| c.is_control() || c.is_whitespace())
-        && url.split("://").nth(1).is_some_and(|rest| {
-            !rest.is_empty() && !rest.starts_with('/')
-        });
+        && url
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
     if !ok {
         return Err(CliError::Usage(format!(
             "--transcribe-url / CALLREC_TRANSCRIBE_URL must be the engine's API base, such as http://asr.internal:8000/v1 (got {url:?})"
