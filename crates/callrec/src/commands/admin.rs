@@ -83,7 +83,7 @@ pub async fn company(
                     )
                 });
                 println!(
-                    "{}\t{}\tretention: {}\ttranscription: {}{waiting}",
+                    "{}\t{}\tretention: {}{waiting}\ttranscription: {}",
                     company.name,
                     company.mfa_policy.label(),
                     rule.current,

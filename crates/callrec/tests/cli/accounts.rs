@@ -310,7 +310,7 @@ on_each_backend! {
     }
     let refused = cli.expect_with(2, &["company", "set", "--company", "Acme", "--retention", "1 day"], "", &[("CALLREC_RETENTION_NOTICE_DAYS", "400")]);
     assert!(refused.contains("from 0 to 365"), "{refused}");
-    assert!(cli.expect(0, &["company", "list"], "").contains("retention: Keep forever\n"), "nothing written by the refusals");
+    assert!(cli.expect(0, &["company", "list"], "").contains("retention: Keep forever\ttranscription: off\n"), "nothing written by the refusals");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let store = cli.store(&runtime);
     let entries = runtime.block_on(store.audit_entries(&callrec_store::AuditQuery {
@@ -322,5 +322,44 @@ on_each_backend! {
     assert!(entries.iter().all(|e| e.actor_name.as_deref() == Some("cli")));
     assert!(entries[3].details.starts_with("retention Keep forever → 1 day, in force "), "{}", entries[3].details);
     assert!(entries[2].details.contains("the change to 1 day due") && entries[2].details.ends_with("cancelled"), "{}", entries[2].details);
+    }
+}
+
+// `callrec company set --transcription / --backfill-days / --redaction`
+// (issue 28): on with the last days' calls queued, their progress shown;
+// bad values exit 2 and write nothing; every change audited as cli.
+on_each_backend! {
+    fn company_set_turns_transcription_on_and_queues_the_days_asked(cli) {
+    cli.expect(0, &["company", "add", "Acme"], "");
+    let help = cli.expect(0, &["company", "set", "--help"], "");
+    assert!(help.contains("--transcription <on|off>") && help.contains("--backfill-days <DAYS>") && help.contains("--redaction <off|transcript|audio>"), "{help}");
+    for (args, said) in [
+        (vec!["company", "set", "--company", "Acme", "--transcription", "maybe"], "invalid value 'maybe'"),
+        (vec!["company", "set", "--company", "Acme", "--transcription", "on", "--backfill-days", "ten"], "--backfill-days: Enter the days"),
+        (vec!["company", "set", "--company", "Acme", "--transcription", "on", "--backfill-days", "4000"], "--backfill-days: Enter the days"),
+        (vec!["company", "set", "--company", "Acme", "--redaction", "some"], "invalid value 'some'"),
+        (vec!["company", "set", "--company", "Acme", "--wait"], "--backfill-days"),
+    ] {
+        let refused = cli.expect(2, &args, "");
+        assert!(refused.contains(said), "{args:?}: {refused}");
+    }
+    assert!(cli.expect(0, &["company", "list"], "").contains("transcription: off"), "nothing written by the refusals");
+    let refused = cli.expect(2, &["company", "set", "--company", "Acme", "--backfill-days", "3"], "");
+    assert!(refused.contains("Calls can be queued only with Transcription on"), "{refused}");
+    let on = cli.expect(0, &["company", "set", "--company", "Acme", "--transcription", "on", "--backfill-days", "30", "--redaction", "audio"], "");
+    assert!(on.contains("\"Acme\": transcription on, redaction Transcript and audio.") && on.contains("Queued 0 recordings of the last 30 days") && on.contains("Transcripts: 0 made, 0 waiting, 0 failed."), "{on}");
+    assert!(cli.expect(0, &["company", "list"], "").contains("transcription: on"));
+    let off = cli.expect(0, &["company", "set", "--company", "Acme", "--transcription", "off"], "");
+    assert!(off.contains("transcription off, redaction Transcript and audio."), "{off}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let entries = runtime.block_on(store.audit_entries(&callrec_store::AuditQuery {
+        action: Some("company.transcription_changed".into()),
+        limit: 10,
+        ..callrec_store::AuditQuery::default()
+    })).unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries.iter().all(|e| e.actor_name.as_deref() == Some("cli")));
+    assert_eq!(entries[1].details, "transcription Off → On; redaction Transcript only → Transcript and audio; 0 recordings of the last 30 days queued");
     }
 }
