@@ -154,11 +154,18 @@ pub struct VerifyReport {
     pub altered: Vec<String>,
     /// Stored files no recording points at.
     pub orphaned: Vec<String>,
+    /// Transcripts kept.
+    pub transcripts: u64,
+    /// Ids of recordings whose transcript's seal does not open.
+    pub unreadable_transcripts: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.altered.is_empty() && self.orphaned.is_empty()
+        self.missing.is_empty()
+            && self.altered.is_empty()
+            && self.orphaned.is_empty()
+            && self.unreadable_transcripts.is_empty()
     }
 }
 
@@ -231,5 +238,16 @@ pub async fn verify_all(
     }
     orphaned.sort();
     report.orphaned = orphaned;
+    // Transcripts are sealed like the audio: each must still open.
+    let companies = match company {
+        Some(company) => vec![company],
+        None => store.list_companies().await?.into_iter().map(|c| c.id).collect(),
+    };
+    for company in companies {
+        let (kept, unreadable) =
+            crate::transcription::kept::check_transcripts(store, keys, company).await?;
+        report.transcripts += kept;
+        report.unreadable_transcripts.extend(unreadable);
+    }
     Ok(report)
 }

@@ -104,9 +104,18 @@ backend_tests! {
         let author = callrec_store::NoteAuthor::Token("crm".into());
         callrec_app::notes::add_note(&db.store, &keys(2, &[]), &author, &recording, 500, &text, &at(NOW)).await.unwrap();
         assert_eq!(db.store.notes_of(acme.id, &recording.id).await.unwrap()[0].key_id, 1);
+        // And its transcript (issue 28), sealed with key 1 as the worker seals one.
+        let words = callrec_domain::transcript::Transcript::from_parties(vec![vec![("Refund".into(), 0, 400), ("agreed".into(), 400, 800)]]);
+        let header = callrec_domain::sealed::Header { key_id: 1, prefix: [7; 16] };
+        let sealed = callrec_domain::hex::hex(&callrec_domain::sealed::seal(&first.1, &header, words.to_text().as_bytes()));
+        db.store.set_up(NOW, async |write| write.queue_transcription(&recording.id, acme.id).await).await.unwrap();
+        db.store.claim_transcription("t", NOW, NOW + 60).await.unwrap().unwrap();
+        let kept = callrec_store::NewTranscript { recording_id: &recording.id, company_id: acme.id, key_id: 1, sealed, word_count: 2, audio_ms: 800, redacted: 0, terms: &[] };
+        assert!(db.store.save_transcript(&kept, "t", NOW).await.unwrap());
         let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), &acme, &at(NOW), |_, _| {}).await.unwrap();
-        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired, resealed.notes), (2, 1, 0, false, 1));
+        assert_eq!((resealed.key_id, resealed.sealed, resealed.skipped, resealed.retired, resealed.notes, resealed.transcripts), (2, 1, 0, false, 1, 1));
         assert_eq!(db.store.notes_of(acme.id, &recording.id).await.unwrap()[0].key_id, 2, "the note moved to key 2 too");
+        assert_eq!(db.store.transcript(&recording.id).await.unwrap().unwrap().key_id, 2, "and the transcript");
         assert!(db.store.data_key(acme.id, Some(1)).await.unwrap().is_some(), "key 1 kept for now");
         let later = NOW + callrec_app::sealing::RETIRE_AFTER;
         let resealed = reseal_company(&db.store, &blobs, &keys(2, &[]), &acme, &at(later), |_, _| {}).await.unwrap();
@@ -115,5 +124,15 @@ backend_tests! {
         assert_eq!(read_all(&db.store, &blobs, &keys(2, &[]), &stored.key).await.unwrap(), b"RIFF....WAVE plain audio");
         let notes = callrec_app::notes::notes_of(&db.store, &keys(2, &[]), &recording).await.unwrap();
         assert_eq!((notes[0].text.as_str(), notes[0].author.as_str()), ("Refund agreed", "token:crm"), "readable after key 1 is gone");
+        let view = callrec_app::transcription::reading::transcript_of(&db.store, &keys(2, &[]), &recording, later).await.unwrap();
+        assert_eq!(view.transcript.unwrap().words, words.words, "the transcript too");
+        // `callrec verify` opens every transcript, and names one that does not open.
+        let verify = async || callrec_app::integrity::verify_all(&db.store, &blobs, &keys(2, &[]), None, std::time::Duration::from_secs(60), |_, _| {}).await.unwrap();
+        let report = verify().await;
+        assert!(report.is_clean() && report.transcripts == 1, "{report:?}");
+        db.execute("UPDATE recording_transcripts SET sealed = '00' || sealed").await.unwrap();
+        let report = verify().await;
+        assert_eq!(report.unreadable_transcripts, [recording.id.as_str().to_string()]);
+        assert!(!report.is_clean());
     }
 }

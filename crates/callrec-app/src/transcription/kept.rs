@@ -73,17 +73,19 @@ pub(crate) async fn sealed_again(
     Ok(again)
 }
 
-/// How many of the company's transcripts do not open (`callrec verify`).
-pub async fn unreadable_transcripts(
+/// How many transcripts the company has, and the recordings whose
+/// transcript does not open (`callrec verify`).
+pub(crate) async fn check_transcripts(
     store: &Store,
     keys: &DataKeys,
     company: CompanyId,
-) -> Result<Vec<String>, Error> {
+) -> Result<(u64, Vec<String>), Error> {
+    let stored = store.company_transcripts(company).await?;
     let mut unreadable = Vec::new();
-    for stored in store.company_transcripts(company).await? {
-        if opened(store, keys, company, &stored).await.is_none() {
-            unreadable.push(stored.recording_id);
+    for transcript in &stored {
+        if opened(store, keys, company, transcript).await.is_none() {
+            unreadable.push(transcript.recording_id.clone());
         }
     }
-    Ok(unreadable)
+    Ok((stored.len() as u64, unreadable))
 }

@@ -44,18 +44,23 @@ pub async fn run(
     for key in &report.orphaned {
         println!("ORPHANED {key}: a stored file no recording points at (older than a minute)");
     }
+    for id in &report.unreadable_transcripts {
+        println!("SEAL     recording {id}: its transcript does not open with the company's data keys");
+    }
     println!(
-        "Checked {} recordings: {} missing, {} altered, {} orphaned files.",
+        "Checked {} recordings: {} missing, {} altered, {} orphaned files; {} transcripts, {} that do not open.",
         report.checked,
         report.missing.len(),
         report.altered.len(),
-        report.orphaned.len()
+        report.orphaned.len(),
+        report.transcripts,
+        report.unreadable_transcripts.len()
     );
     if report.is_clean() {
         Ok(())
     } else {
         Err(CliError::Failed(
-            "storage does not match the recordings (listed above); restore the files from a backup, or investigate who changed them (the audit log lists integrity failures)".into(),
+            "storage does not match the recordings (listed above); restore the files (or the database, for transcripts) from a backup, or investigate who changed them (the audit log lists integrity failures)".into(),
         ))
     }
 }

@@ -93,7 +93,7 @@ on_each_backend! {
     fn verify_names_missing_altered_and_orphaned_audio(cli) {
     cli.expect(0, &["demo", "--recordings", "50"], "");
     let clean = cli.expect(0, &["verify"], "");
-    assert!(clean.contains("recordings checked (100 %)") && clean.contains(": 0 missing, 0 altered, 0 orphaned files."), "{clean}");
+    assert!(clean.contains("recordings checked (100 %)") && clean.contains(": 0 missing, 0 altered, 0 orphaned files;"), "{clean}");
     assert!(cli.expect(0, &["verify", "--help"], "").contains("--company"));
     assert!(cli.expect(2, &["verify", "--company", "Nobody Ltd"], "").contains("no company named"));
 
@@ -119,7 +119,7 @@ on_each_backend! {
     assert!(found.contains("ALTERED  recording ") && found.contains("MISSING  recording "), "{found}");
     let company_folder = company_dir.file_name().unwrap().to_string_lossy().into_owned();
     assert!(found.contains(&format!("ORPHANED {company_folder}/{}:", "0".repeat(64))), "{found}");
-    assert!(!found.contains(" 0 altered") && !found.contains(" 0 missing") && found.contains(" 1 orphaned files."), "{found}");
+    assert!(!found.contains(" 0 altered") && !found.contains(" 0 missing") && found.contains(" 1 orphaned files;"), "{found}");
     assert!(found.contains("restore the files from a backup"), "{found}");
     }
 }
@@ -236,7 +236,7 @@ fn audio_migrate_moves_the_audio_to_a_bucket_and_resumes() {
     ];
     let verified = cli.expect_with(0, &["verify"], "", &on_s3);
     assert!(
-        verified.contains(": 0 missing, 0 altered, 0 orphaned files."),
+        verified.contains(": 0 missing, 0 altered, 0 orphaned files;"),
         "{verified}"
     );
 }
@@ -270,7 +270,7 @@ on_each_backend! {
     let out = restored.expect(0, &["restore", backup.to_str().unwrap()], "");
     assert!(out.contains("audio files copied"), "{out}");
     let verified = restored.expect(0, &["verify"], "");
-    assert!(verified.contains(": 0 missing, 0 altered, 0 orphaned files."), "{verified}");
+    assert!(verified.contains(": 0 missing, 0 altered, 0 orphaned files;"), "{verified}");
     assert!(restored.expect(1, &["restore", "/no/such/backup"], "").contains("is not a callrec backup"));
     }
 }
