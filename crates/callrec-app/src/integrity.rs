@@ -241,7 +241,12 @@ pub async fn verify_all(
     // Transcripts are sealed like the audio: each must still open.
     let companies = match company {
         Some(company) => vec![company],
-        None => store.list_companies().await?.into_iter().map(|c| c.id).collect(),
+        None => store
+            .list_companies()
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect(),
     };
     for company in companies {
         let (kept, unreadable) =

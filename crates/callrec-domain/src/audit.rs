@@ -76,6 +76,7 @@ audit_actions! {
     TranscriptRead => "recording.transcript_read", "Transcript read";
     TranscriptDownloaded => "recording.transcript_downloaded", "Transcript downloaded";
     TranscriptionQueued => "recording.transcription_queued", "Transcript queued again";
+    AudioRedacted => "recording.audio_redacted", "Audio redacted";
     RecordingDownloaded => "recording.downloaded", "Recording downloaded";
     RecordingDeleted => "recording.deleted", "Recording deleted";
     RecordingRestored => "recording.restored", "Recording restored";

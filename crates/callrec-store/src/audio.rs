@@ -26,11 +26,16 @@ pub(crate) async fn lock_key(
     Ok(())
 }
 
-/// Whether a recording, or a deleted one that may yet be restored, uses `key`.
-async fn key_in_use(tx: &mut sqlx::Transaction<'static, Any>, key: &str) -> Result<bool> {
+/// Whether a recording, a deleted one that may yet be restored, or a
+/// hold on a redacted one's original uses `key`.
+pub(crate) async fn key_in_use(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    key: &str,
+) -> Result<bool> {
     Ok(sqlx::query(
         "SELECT 1 AS one FROM recordings WHERE storage_key = $1 \
-         UNION ALL SELECT 1 FROM deleted_recordings WHERE storage_key = $1 LIMIT 1",
+         UNION ALL SELECT 1 FROM deleted_recordings WHERE storage_key = $1 \
+         UNION ALL SELECT 1 FROM redacted_originals WHERE storage_key = $1 LIMIT 1",
     )
     .bind(key)
     .fetch_optional(&mut **tx)

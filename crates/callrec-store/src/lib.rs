@@ -88,7 +88,10 @@ pub use tags::Tag;
 pub use teams::Team;
 pub use throttle::{Reservation, Reservations, ThrottleWindow};
 pub use tokens::{ApiToken, NewApiToken, TokenState};
-pub use transcripts::{ClaimedJob, NewTranscript, QueueCounts, StoredTranscript, TranscriptionJob};
+pub use transcripts::{
+    ClaimedJob, NewTranscript, QueueCounts, RedactedAudio, RedactedSaved, StoredTranscript,
+    TranscriptionJob,
+};
 pub use users::{
     NewUser, Page, StoredPassword, User, UserDetailsChange, UserQuery, UserUpdate,
     DUPLICATE_EXTENSION, DUPLICATE_USERNAME,

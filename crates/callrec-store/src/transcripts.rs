@@ -6,9 +6,10 @@
 //! holder); its transcript is saved only while its holder still holds it,
 //! so two nodes never keep two transcripts of one call.
 
-use crate::{Result, Store, StoreError, Write};
+use crate::{BlobStore, NewAuditEntry, PreparedBlob, Result, Store, StoreError, Write};
 use callrec_domain::recording::RecordingId;
 use callrec_domain::transcription::{JobState, Redaction};
+use callrec_domain::waveform::Peaks;
 use callrec_domain::CompanyId;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -267,54 +268,211 @@ impl Store {
         now: i64,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let held = sqlx::query(
-            "UPDATE transcription_jobs SET state = 'done', holder = NULL, lease_until = NULL, \
-             error = NULL, finished_at = $1 WHERE recording_id = $2 AND holder = $3 AND state = 'queued'",
-        )
-        .bind(now)
-        .bind(new.recording_id.as_str())
-        .bind(holder)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !held {
-            return Ok(false);
+        let kept = save_in(&mut tx, new, holder, now).await?;
+        if kept {
+            tx.commit().await?;
         }
-        for table in ["recording_transcripts", "transcript_words"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE recording_id = $1"))
-                .bind(new.recording_id.as_str())
-                .execute(&mut *tx)
-                .await?;
+        Ok(kept)
+    }
+
+    /// [`Store::save_transcript`] with the recording's audio replaced by
+    /// its redacted copy, in one locked transaction (the copy placed under
+    /// its key, the row pointed at it, its peaks, the audit entry). The
+    /// original is kept for a hold on the call (`redacted_originals`),
+    /// else queued for destruction and named in the answer, for the
+    /// caller to remove at once.
+    pub async fn save_redacted_transcript(
+        &self,
+        new: &NewTranscript<'_>,
+        holder: &str,
+        now: i64,
+        audio: RedactedAudio<'_>,
+    ) -> Result<RedactedSaved> {
+        let mut tx = self.begin_write().await?;
+        if !save_in(&mut tx, new, holder, now).await? {
+            return Ok(RedactedSaved::Lost);
         }
+        let row = sqlx::query("SELECT storage_key, sha256, held_at FROM recordings WHERE id = $1")
+            .bind(new.recording_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            // Deleted meanwhile: the transcript is kept, the audio left.
+            tx.commit().await?;
+            return Ok(RedactedSaved::Kept { destroy: None });
+        };
+        let (old_key, old_sha256): (String, String) =
+            (row.try_get("storage_key")?, row.try_get("sha256")?);
+        let held = row.try_get::<Option<i64>, _>("held_at")?.is_some();
+        let copy_key = audio.copy.key.clone();
+        crate::audio::lock_key(&mut tx, self.backend, &copy_key).await?;
+        crate::audio::lock_key(&mut tx, self.backend, &old_key).await?;
+        let stored = audio
+            .blobs
+            .place(audio.copy)
+            .await
+            .map_err(StoreError::Audio)?;
         sqlx::query(
-            "INSERT INTO recording_transcripts (recording_id, company_id, key_id, sealed, \
-             word_count, audio_ms, redacted, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "UPDATE recordings SET storage_key = $1, sha256 = $2, size_bytes = $3, format = 'wav' \
+             WHERE id = $4",
         )
+        .bind(&stored.key)
+        .bind(&stored.sha256)
+        .bind(stored.size as i64)
         .bind(new.recording_id.as_str())
-        .bind(new.company_id.0)
-        .bind(i64::from(new.key_id))
-        .bind(&new.sealed)
-        .bind(new.word_count)
-        .bind(new.audio_ms)
-        .bind(new.redacted)
+        .execute(&mut *tx)
+        .await?;
+        crate::peaks::save_in(&mut tx, &stored.key, audio.peaks).await?;
+        sqlx::query("DELETE FROM pending_audio WHERE storage_key = $1")
+            .bind(&stored.key)
+            .execute(&mut *tx)
+            .await?;
+        let destroy = if held {
+            sqlx::query(
+                "INSERT INTO redacted_originals (recording_id, company_id, storage_key, sha256, redacted_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (recording_id) DO NOTHING",
+            )
+            .bind(new.recording_id.as_str())
+            .bind(new.company_id.0)
+            .bind(&old_key)
+            .bind(&old_sha256)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            None
+        } else {
+            // Queued as well, so a node stopping right after the commit
+            // still has the purge job destroy it.
+            sqlx::query(
+                "INSERT INTO purged_audio (storage_key, queued_at) VALUES ($1, $2) \
+                 ON CONFLICT (storage_key) DO NOTHING",
+            )
+            .bind(&old_key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Some(old_key)
+        };
+        self.audit_in(&mut tx, (audio.entry)(&old_sha256, held), now)
+            .await?;
+        tx.commit().await?;
+        Ok(RedactedSaved::Kept { destroy })
+    }
+
+    /// Originals kept for holds that no longer hold their call (released,
+    /// or the call purged): queued for destruction; how many.
+    pub async fn release_redacted_originals(&self, now: i64) -> Result<u64> {
+        const FREE: &str = "NOT EXISTS (SELECT 1 FROM recordings r WHERE r.id = o.recording_id \
+             AND r.held_at IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM deleted_recordings d \
+             WHERE d.id = o.recording_id AND d.held_at IS NOT NULL)";
+        let mut tx = self.begin_write().await?;
+        sqlx::query(&format!(
+            "INSERT INTO purged_audio (storage_key, queued_at) SELECT o.storage_key, $1 \
+             FROM redacted_originals o WHERE {FREE} ON CONFLICT (storage_key) DO NOTHING"
+        ))
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        for (hash, first_ms) in new.terms {
-            sqlx::query(
-                "INSERT INTO transcript_words (recording_id, word_hash, first_ms) VALUES ($1, $2, $3)",
-            )
-            .bind(new.recording_id.as_str())
-            .bind(hash)
-            .bind(first_ms)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let released = sqlx::query(&format!(
+            "DELETE FROM redacted_originals WHERE recording_id IN \
+             (SELECT o.recording_id FROM redacted_originals o WHERE {FREE})"
+        ))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         tx.commit().await?;
-        Ok(true)
+        Ok(released)
     }
 
+    /// The original of a redacted recording kept for its hold, if any:
+    /// (storage key, SHA-256).
+    pub async fn redacted_original(&self, id: &RecordingId) -> Result<Option<(String, String)>> {
+        sqlx::query("SELECT storage_key, sha256 FROM redacted_originals WHERE recording_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| Ok((row.try_get("storage_key")?, row.try_get("sha256")?)))
+            .transpose()
+    }
+}
+
+/// A recording's audio with its card numbers silenced, to serve instead.
+pub struct RedactedAudio<'a> {
+    pub blobs: &'a BlobStore,
+    /// The copy, written and sealed, not yet under its key.
+    pub copy: PreparedBlob,
+    pub peaks: Option<&'a Peaks>,
+    /// The audit entry, given the original's SHA-256 and whether it is
+    /// kept for a hold.
+    pub entry: Box<dyn FnOnce(&str, bool) -> NewAuditEntry + Send + 'a>,
+}
+
+/// What [`Store::save_redacted_transcript`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedactedSaved {
+    /// Another node holds the job now: nothing was kept.
+    Lost,
+    /// Kept; `destroy` is the original's key to remove now (none when a
+    /// hold keeps it, or the call was deleted meanwhile).
+    Kept { destroy: Option<String> },
+}
+
+/// The transcript, its terms and its job's end, in `tx`; false (nothing
+/// written) unless `holder` still holds the job.
+async fn save_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    new: &NewTranscript<'_>,
+    holder: &str,
+    now: i64,
+) -> Result<bool> {
+    let held = sqlx::query(
+        "UPDATE transcription_jobs SET state = 'done', holder = NULL, lease_until = NULL, \
+         error = NULL, finished_at = $1 WHERE recording_id = $2 AND holder = $3 AND state = 'queued'",
+    )
+    .bind(now)
+    .bind(new.recording_id.as_str())
+    .bind(holder)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !held {
+        return Ok(false);
+    }
+    for table in ["recording_transcripts", "transcript_words"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE recording_id = $1"))
+            .bind(new.recording_id.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO recording_transcripts (recording_id, company_id, key_id, sealed, \
+         word_count, audio_ms, redacted, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new.recording_id.as_str())
+    .bind(new.company_id.0)
+    .bind(i64::from(new.key_id))
+    .bind(&new.sealed)
+    .bind(new.word_count)
+    .bind(new.audio_ms)
+    .bind(new.redacted)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    for (hash, first_ms) in new.terms {
+        sqlx::query(
+            "INSERT INTO transcript_words (recording_id, word_hash, first_ms) VALUES ($1, $2, $3)",
+        )
+        .bind(new.recording_id.as_str())
+        .bind(hash)
+        .bind(first_ms)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(true)
+}
+
+impl Store {
     /// The queue's jobs by state: the company's, or everyone's.
     pub async fn transcription_queue(&self, company: Option<CompanyId>) -> Result<QueueCounts> {
         let rows = sqlx::query(

@@ -101,6 +101,16 @@ impl Purge<'_> {
                 progress(&report);
             }
         }
+        // Originals of redacted calls kept for holds that are gone (the
+        // hold released, or the call purged above): destroyed now.
+        if self
+            .store
+            .release_redacted_originals(self.clock.now())
+            .await?
+            > 0
+        {
+            report.files += self.remove_files().await?;
+        }
         self.store.release_lease(Job::Purge, self.holder).await?;
         Ok(Some(report))
     }

@@ -7,14 +7,26 @@
 use super::engine::{Engine, EngineError};
 use super::hearing::{hear_call, HearingError};
 use super::index::word_key;
+use crate::sealing::seal_file;
 use crate::sealing::{open_audio, DataKeys, Opened};
 use crate::{Clock, Error};
 use callrec_domain::audio::AudioFormat;
+use callrec_domain::audit::AuditAction;
 use callrec_domain::marks::MarkKind;
 use callrec_domain::permissions::DataScope;
+use callrec_domain::transcript::{silenced_wav, RedactedSpan};
+use callrec_domain::transcription::Redaction;
 use callrec_domain::transcription::{gives_up, retry_after};
-use callrec_store::{BlobStore, ClaimedJob, NewTranscript, Store};
+use callrec_domain::waveform::Peaks;
+use callrec_domain::CompanyId;
+use callrec_store::{
+    BlobStore, ClaimedJob, NewAuditEntry, NewTranscript, PreparedBlob, RedactedAudio,
+    RedactedSaved, Store,
+};
 use std::io::Read;
+
+/// Who the audit log says redacted a call's audio.
+const ACTOR: &str = "transcription";
 
 /// The longest call transcribed: its audio is held in memory while the
 /// engine hears it (4 hours of 8 kHz stereo is 230 MB).
@@ -164,6 +176,11 @@ impl Transcriber<'_> {
         )
         .await?;
         let now = self.clock.now();
+        let copy = if company.redaction == Redaction::TranscriptAndAudio && !redacted.is_empty() {
+            Some(self.redacted_copy(&wav, &redacted, company.id, now).await?)
+        } else {
+            None
+        };
         let (key_id, sealed) =
             super::kept::sealed(self.store, self.keys, company.id, &transcript, now).await?;
         let word_key = word_key(self.store, self.keys.keyring(), company.id, now).await?;
@@ -181,18 +198,108 @@ impl Transcriber<'_> {
             redacted: redacted.len() as i64,
             terms: &terms,
         };
-        if !self
-            .store
-            .save_transcript(&new, self.holder, now)
-            .await
-            .map_err(Error::from)?
-        {
-            return Ok(Worked::Lost);
+        match copy {
+            None => {
+                if !self
+                    .store
+                    .save_transcript(&new, self.holder, now)
+                    .await
+                    .map_err(Error::from)?
+                {
+                    return Ok(Worked::Lost);
+                }
+            }
+            Some((copy, peaks)) => {
+                let (spans, copy_sha256) = (redacted.len(), copy.sha256.clone());
+                let target = recording.id.as_str().to_string();
+                let audio = RedactedAudio {
+                    blobs: self.blobs,
+                    copy,
+                    peaks: peaks.as_ref(),
+                    entry: Box::new(move |original: &str, held: bool| {
+                        let fate = if held {
+                            "kept while the call is on legal hold"
+                        } else {
+                            "destroyed"
+                        };
+                        let mut entry = NewAuditEntry::new(AuditAction::AudioRedacted)
+                            .company(company.id)
+                            .target(target)
+                            .details(format!(
+                                "{spans} card numbers silenced: the call's audio is now SHA-256 {copy_sha256}; the original, SHA-256 {original}, is {fate}"
+                            ));
+                        entry.actor_name = Some(ACTOR.into());
+                        entry
+                    }),
+                };
+                match self
+                    .store
+                    .save_redacted_transcript(&new, self.holder, now, audio)
+                    .await
+                    .map_err(Error::from)?
+                {
+                    RedactedSaved::Lost => return Ok(Worked::Lost),
+                    RedactedSaved::Kept { destroy: None } => {}
+                    RedactedSaved::Kept {
+                        destroy: Some(original),
+                    } => {
+                        // Queued for the purge job too: if this fails, it
+                        // is destroyed on its next run.
+                        match self
+                            .store
+                            .remove_audio_if_unused(&original, self.blobs)
+                            .await
+                        {
+                            Ok(_) => self
+                                .store
+                                .forget_purged_audio(&original)
+                                .await
+                                .map_err(Error::from)?,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "could not destroy a redacted call's original yet; the purge job will")
+                            }
+                        }
+                    }
+                }
+            }
         }
         Ok(Worked::Transcribed {
             audio_ms,
             words: transcript.words.len(),
         })
+    }
+
+    /// The call's audio with `redacted` silenced, written and sealed with
+    /// the company's data key (not yet under its key), with its peaks.
+    async fn redacted_copy(
+        &self,
+        wav: &[u8],
+        redacted: &[RedactedSpan],
+        company: CompanyId,
+        now: i64,
+    ) -> Result<(PreparedBlob, Option<Peaks>), Failure> {
+        let quiet = silenced_wav(wav, redacted).map_err(|err| Failure::ForGood(err.to_string()))?;
+        let io = Error::io("the redacted copy of a call's audio");
+        let mut writer = self.blobs.writer().await.map_err(&io)?;
+        writer.write(&quiet).await.map_err(&io)?;
+        let copy = self.blobs.finish(writer, company).await.map_err(&io)?;
+        let (key_id, key) = self.keys.current(self.store, company, now).await?;
+        let temp = copy.temp_path().to_path_buf();
+        let peaks = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Peaks>> {
+            let peaks = crate::waveforms::peaks_of(std::io::Cursor::new(quiet.clone()))?;
+            seal_file(&mut std::io::Cursor::new(quiet), &temp, &key, key_id)?;
+            Ok(peaks)
+        })
+        .await
+        .map_err(Error::from)?
+        .map_err(&io)?;
+        // Noted before it is placed: a node dying in between leaves a key
+        // the orphan sweep knows to look at.
+        self.store
+            .note_pending_audio(&copy.key, now)
+            .await
+            .map_err(Error::from)?;
+        Ok((copy, peaks))
     }
 
     /// The call's audio as a 16-bit PCM WAV file (compressed audio is

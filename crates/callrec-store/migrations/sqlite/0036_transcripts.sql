@@ -57,3 +57,17 @@ CREATE TABLE word_index_keys (
     wrapped      TEXT    NOT NULL,
     created_at   BIGINT  NOT NULL
 );
+
+-- Audio redaction (Company settings → Redaction: audio): a call's card
+-- numbers silenced in a redacted copy that becomes its audio. The
+-- original is destroyed at once — unless the call is on legal hold: then
+-- it is kept here (still sealed, still counted as in use) until no hold
+-- covers the call, and the purge job destroys it.
+CREATE TABLE redacted_originals (
+    recording_id TEXT    PRIMARY KEY,
+    company_id   BIGINT  NOT NULL REFERENCES companies (id),
+    storage_key  TEXT    NOT NULL,
+    sha256       TEXT    NOT NULL,
+    redacted_at  BIGINT  NOT NULL
+);
+CREATE INDEX redacted_originals_by_key ON redacted_originals (storage_key);

@@ -294,10 +294,12 @@ impl Store {
         .transpose()
     }
 
-    /// Every storage key that rows point at, deleted recordings' included.
+    /// Every storage key that rows point at, deleted recordings' and
+    /// originals kept for a hold (audio redaction) included.
     pub async fn storage_keys(&self) -> Result<HashSet<String>> {
         sqlx::query(
-            "SELECT storage_key FROM recordings UNION SELECT storage_key FROM deleted_recordings",
+            "SELECT storage_key FROM recordings UNION SELECT storage_key FROM deleted_recordings \
+             UNION SELECT storage_key FROM redacted_originals",
         )
         .fetch_all(&self.pool)
         .await?

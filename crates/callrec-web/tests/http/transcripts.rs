@@ -300,3 +300,82 @@ backend_tests! {
         assert_eq!(entries.len(), 1);
     }
 }
+
+/// The 16-bit samples of a WAV file.
+fn samples_of(wav: &[u8]) -> Vec<i16> {
+    wav[44..]
+        .chunks_exact(2)
+        .map(|p| i16::from_le_bytes([p[0], p[1]]))
+        .collect()
+}
+
+backend_tests! {
+    /// Company settings → Redaction: Transcript and audio. The card number
+    /// the caller reads is replaced in the transcript and silenced in a
+    /// redacted copy that becomes the call's audio (its own fingerprint,
+    /// the original's in the audit entry); the original is destroyed — or,
+    /// for a call on hold, kept until the hold is released.
+    async fn audio_redaction_silences_the_card_number_and_destroys_the_original_unless_held(db) {
+        let Some(url) = callrec_store::testing::test_transcribe_url("audio_redaction_silences_the_card_number_and_destroys_the_original_unless_held") else { return };
+        let app = spawn_app_with(db, with_engine(url)).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        let company = seed.acme.id.0.to_string();
+        let response = admin.post("/company-settings/transcription", &[("company", company.as_str()), ("redaction", "audio")]).await;
+        assert_eq!(location(&response), "/company-settings?done=redaction-saved#redaction-title");
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let caller = spoken("Hello. My card number is five one three six, seven nine one three, five six seven nine, one three one nine.");
+        let agent = spoken("Thank you.");
+        let wav = pcm_wav_channels(&two_parties(&caller, &agent, 4000), 2, 8000);
+        // Two calls before transcription is on (of other lengths: one file
+        // each), one of them goes on hold.
+        let longer = pcm_wav_channels(&two_parties(&caller, &agent, 8000), 2, 8000);
+        let (free, held) = (send(&app, &token, "2026-11-20T09:30:00Z", wav.clone()).await, send(&app, &token, "2026-11-20T10:30:00Z", longer).await);
+        let hold = admin.post(&format!("/recordings/{held}/hold"), &[("reason", "Case 7")]).await;
+        assert_eq!(hold.status(), 303);
+        let id_of = |id: &str| RecordingId::parse(id).unwrap();
+        let before = app.store.recording_in_scope(&id_of(&free), callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap();
+        turn_on(&app, &admin, seed.acme.id.0, "1000").await;
+        let reader = token_with(&app, &seed.acme, "crm", "transcripts:read,recordings:download").await;
+        for id in [&free, &held] {
+            let body = transcript_when_ready(&app, &reader, id).await;
+            let said = words_of(&body, 0);
+            assert!(said.iter().any(|w| w == "card number") && !said.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())), "{said:?}");
+            assert_eq!(body["redacted"], 1, "{body}");
+        }
+        // The served audio is the redacted copy: silent where the number was.
+        let body = transcript_when_ready(&app, &reader, &free).await;
+        let span = body["segments"].as_array().unwrap().iter().flat_map(|s| s["words"].as_array().unwrap().iter()).find(|w| w["text"] == "[card number]").unwrap().clone();
+        let (from, to) = (span["start_seconds"].as_f64().unwrap(), span["end_seconds"].as_f64().unwrap());
+        assert!(to - from > 2.0, "the whole number: {span}");
+        let response = reqwest::Client::new().get(format!("{}/api/v1/recordings/{free}/audio", app.address)).bearer_auth(&reader).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let served = response.bytes().await.unwrap().to_vec();
+        let (now, was) = (samples_of(&served), samples_of(&wav));
+        assert_eq!(now.len(), was.len());
+        let frames = |a: f64, b: f64| ((a * 8000.0) as usize * 2)..((b * 8000.0) as usize * 2);
+        assert!(now[frames(from, to)].iter().all(|s| *s == 0), "silenced on both channels");
+        assert!(was[frames(from, to)].iter().any(|s| *s != 0), "where there was speech");
+        assert_eq!(now[frames(0.0, from - 0.3)], was[frames(0.0, from - 0.3)], "the rest is the call as it was");
+        let after = app.store.recording_in_scope(&id_of(&free), callrec_domain::permissions::DataScope::Everything).await.unwrap().unwrap();
+        assert_ne!(after.sha256, before.sha256, "its own fingerprint");
+        assert!(app.blobs.open(&before.storage_key).await.unwrap().is_none(), "the original is destroyed");
+        let entries = app.store.audit_entries(&AuditQuery { action: Some("recording.audio_redacted".into()), limit: 5, ..Default::default() }).await.unwrap();
+        assert_eq!(entries.len(), 2);
+        let entry = entries.iter().find(|e| e.target.as_deref() == Some(free.as_str())).unwrap();
+        assert_eq!(entry.details, format!("1 card numbers silenced: the call's audio is now SHA-256 {}; the original, SHA-256 {}, is destroyed", after.sha256, before.sha256));
+
+        // The held call's original is kept (sealed, in use) until the hold goes.
+        let original = app.store.redacted_original(&id_of(&held)).await.unwrap().expect("kept for the hold");
+        assert!(app.blobs.open(&original.0).await.unwrap().is_some());
+        assert!(entries.iter().any(|e| e.target.as_deref() == Some(held.as_str()) && e.details.ends_with("is kept while the call is on legal hold")));
+        assert_eq!(crate::records::run_purge(&app).await.files, 0, "not while held");
+        assert!(app.blobs.open(&original.0).await.unwrap().is_some());
+        assert_eq!(admin.post(&format!("/recordings/{held}/release"), &[]).await.status(), 303);
+        crate::records::run_purge(&app).await;
+        assert!(app.blobs.open(&original.0).await.unwrap().is_none(), "destroyed once released");
+        assert!(app.store.redacted_original(&id_of(&held)).await.unwrap().is_none());
+        let report = callrec_app::integrity::verify_all(&app.store, &app.blobs, &callrec_app::sealing::DataKeys::new(std::sync::Arc::new(callrec_app::Keyring::new(TEST_KEY, &[]))), None, Duration::from_secs(0), |_, _| {}).await.unwrap();
+        assert!(report.is_clean() && report.transcripts == 2, "{report:?}");
+    }
+}

@@ -45,7 +45,9 @@ pub async fn run(
         println!("ORPHANED {key}: a stored file no recording points at (older than a minute)");
     }
     for id in &report.unreadable_transcripts {
-        println!("SEAL     recording {id}: its transcript does not open with the company's data keys");
+        println!(
+            "SEAL     recording {id}: its transcript does not open with the company's data keys"
+        );
     }
     println!(
         "Checked {} recordings: {} missing, {} altered, {} orphaned files; {} transcripts, {} that do not open.",
