@@ -396,15 +396,17 @@ impl Store {
     }
 }
 
+/// Writes the audit entry of an audio redaction, given the original's
+/// SHA-256 and whether it is kept for a hold.
+pub type RedactionEntry<'a> = Box<dyn FnOnce(&str, bool) -> NewAuditEntry + Send + 'a>;
+
 /// A recording's audio with its card numbers silenced, to serve instead.
 pub struct RedactedAudio<'a> {
     pub blobs: &'a BlobStore,
     /// The copy, written and sealed, not yet under its key.
     pub copy: PreparedBlob,
     pub peaks: Option<&'a Peaks>,
-    /// The audit entry, given the original's SHA-256 and whether it is
-    /// kept for a hold.
-    pub entry: Box<dyn FnOnce(&str, bool) -> NewAuditEntry + Send + 'a>,
+    pub entry: RedactionEntry<'a>,
 }
 
 /// What [`Store::save_redacted_transcript`] did.
