@@ -30,6 +30,10 @@ def out_of_scope_is_404(ctx, response, case):
         raise AssertionError(f"no scope known for {case.method} {case.path}: add it to NEEDS")
     authorised = "authorization" in {k.lower() for k in (case.headers or {})} or response.request.headers.get("Authorization")
     if scope == "all" or scope == needs or not authorised or response.status_code in (401, 429):
+        # Words said also needs transcripts:read.
+        said = (case.query or {}).get("said") is not None
+        if said and case.path == "/api/v1/recordings" and scope not in ("all", "transcripts:read") and response.status_code not in (400, 401, 404, 429):
+            raise AssertionError(f"said= needs transcripts:read; a {scope} token got {response.status_code}")
         return None
     if response.status_code != 404:
         raise AssertionError(f"{case.method} {case.path} needs {needs}; a {scope} token got {response.status_code}, not 404")

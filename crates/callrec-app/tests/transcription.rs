@@ -121,13 +121,11 @@ backend_tests! {
         let job = other.claim_transcription("live-node", NOW + 101, NOW + 201).await.unwrap().expect("taken over");
         assert_eq!(job.recording_id, ids[0]);
         let terms = [("ab".repeat(16), 0)];
-        // The dead node's late save, failure and renewal are all refused.
+        // The dead node's late save and failure are both refused.
         assert!(!db.store.save_transcript(&kept(&ids[0], company, &terms), "dead-node", NOW + 102).await.unwrap());
         assert!(!db.store.transcription_failed(&ids[0], "dead-node", "late", Some(NOW + 200), NOW + 102).await.unwrap());
-        assert!(!db.store.renew_transcription(&ids[0], "dead-node", NOW + 300).await.unwrap());
         assert!(db.store.transcript(&ids[0]).await.unwrap().is_none());
         // The live node keeps its transcript, once.
-        assert!(other.renew_transcription(&ids[0], "live-node", NOW + 400).await.unwrap());
         assert!(other.save_transcript(&kept(&ids[0], company, &terms), "live-node", NOW + 103).await.unwrap());
         assert!(!other.save_transcript(&kept(&ids[0], company, &terms), "live-node", NOW + 104).await.unwrap(), "done: not kept twice");
         let job = db.store.transcription_job(&ids[0]).await.unwrap().unwrap();

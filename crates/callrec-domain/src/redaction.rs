@@ -7,7 +7,7 @@
 //!
 //! Engines mishear digits: tiny.en heard "5136 7913 5679 1319" as the 15
 //! digits "516791356791319" in 1 CI run of about 10, and "four" as "for".
-//! So a run of 13 to 19 digits not beginning with 0 is redacted whether
+//! So a run of 13 digits or more not beginning with 0 is redacted whether
 //! or not it passes the check (a card number read back one digit wrong is still the card
 //! holder's), and "for", "to", "too", "ate" and "won" count as digits
 //! between two number words.
@@ -42,18 +42,15 @@ pub struct Redaction {
 /// `forty` → `40` (or with a unit after it, `forty one` → `41`, decided by
 /// the caller), `4111.` → `4111`, `oh` → `0`; `None` for other words.
 fn digits_of(word: &str) -> Option<Spoken> {
+    // Any punctuation (dashes of every kind, dots, slashes) only
+    // separates figures.
     let word: String = word
         .chars()
-        .filter(|c| !matches!(c, '.' | ',' | '?' | '!' | ';' | ':' | '"' | '(' | ')'))
+        .filter(|c| c.is_alphanumeric())
         .collect::<String>()
         .to_lowercase();
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '-' || c == '/')
-    {
-        let digits: String = word.chars().filter(char::is_ascii_digit).collect();
-        return (!digits.is_empty()).then_some(Spoken::Figures(digits));
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) {
+        return Some(Spoken::Figures(word));
     }
     let unit = match word.as_str() {
         "zero" | "oh" | "o" | "nought" => Some(0),
@@ -243,16 +240,17 @@ pub fn luhn(digits: &[u8]) -> bool {
     !digits.is_empty() && sum.is_multiple_of(10)
 }
 
-/// Whether `run` holds a card number: it is 13 to 19 digits long and
+/// Whether `run` holds a card number: it is 13 digits long or more and
 /// does not begin with 0 as phone numbers dialled abroad do ("0044…"; no
 /// card's issuer number does), the check not asked (see the module's
-/// note); or 13 to 19 of its digits,
+/// note: a misheard card followed by its expiry is 20 digits no window of
+/// which passes); or 13 to 19 of its digits,
 /// beginning and ending with a word's digits, pass the Luhn check. Then
 /// the whole run is redacted — an engine that hears an extra digit or two
 /// must not leave the rest of the number in the transcript.
 fn holds_card(run: &Run) -> bool {
     let digits = &run.digits;
-    if CARD_DIGITS.contains(&digits.len()) && digits[0].0 != 0 {
+    if digits.len() >= *CARD_DIGITS.start() && digits[0].0 != 0 {
         return true;
     }
     let starts = (0..digits.len()).filter(|&i| i == 0 || digits[i - 1].1 != digits[i].1);
@@ -406,6 +404,16 @@ mod tests {
             redacted("four one one one one one one one for one one one one one one one ok"),
             "[card number] ok",
             "for between digits is four"
+        );
+        assert_eq!(
+            redacted("it is 5136791356791319 0427 ok"),
+            "it is [card number] ok",
+            "a misheard card run into its expiry: 20 digits, none passing"
+        );
+        assert_eq!(
+            redacted("4111\u{2013}1111\u{2013}1111\u{2013}1111 thanks"),
+            "[card number] thanks",
+            "written with en dashes"
         );
         assert_eq!(
             redacted("I went to 12 shops for 3 hours"),

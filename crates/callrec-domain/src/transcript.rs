@@ -194,7 +194,7 @@ impl Transcript {
                     "[{}] {}: {}\n",
                     clock(s.start_ms, false),
                     speaker(s.party),
-                    line_of(s)
+                    s.line()
                 )
             })
             .collect()
@@ -208,7 +208,8 @@ impl Transcript {
                 .chars()
                 .filter(|c| !matches!(c, '<' | '>' | '&'))
                 .collect();
-            let text = line_of(s)
+            let text = s
+                .line()
                 .replace('&', "&amp;")
                 .replace('<', "&lt;")
                 .replace('>', "&gt;")
@@ -224,15 +225,16 @@ impl Transcript {
     }
 }
 
-/// A segment's words as one line.
-fn line_of(segment: &Segment<'_>) -> String {
-    segment
-        .words
-        .iter()
-        .map(|w| w.text.trim())
-        .filter(|t| !t.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+impl Segment<'_> {
+    /// Its words as one line.
+    pub fn line(&self) -> String {
+        self.words
+            .iter()
+            .map(|w| w.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// `ms` as `m:ss` (text), or `hh:mm:ss.mmm` (WebVTT).
@@ -247,6 +249,9 @@ fn clock(ms: u32, cue: bool) -> String {
     }
 }
 
+/// The most channels (parties) of a call sent to an engine.
+pub const MAX_CHANNELS: u16 = 8;
+
 /// Why a call's audio cannot be split into its parties' channels.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {
@@ -254,6 +259,8 @@ pub enum ChannelError {
     NotWav,
     #[error("only 16-bit PCM WAV is split into channels (this is format {0}, {1} bits)")]
     Unsupported(u16, u16),
+    #[error("a call has at most {MAX_CHANNELS} channels to hear (this has {0})")]
+    TooManyChannels(u16),
 }
 
 /// The channels of a 16-bit PCM WAV file, each as a mono WAV file, with
@@ -261,6 +268,9 @@ pub enum ChannelError {
 /// so they are never sent to an engine.
 pub fn channel_wavs(wav: &[u8], silenced: &[(i64, i64)]) -> Result<Vec<Vec<u8>>, ChannelError> {
     let layout = wav_layout(wav).map_err(|_| ChannelError::NotWav)?;
+    if layout.channels > MAX_CHANNELS {
+        return Err(ChannelError::TooManyChannels(layout.channels));
+    }
     if layout.format_tag != 1 || layout.bits_per_sample != 16 || layout.channels == 0 {
         return Err(ChannelError::Unsupported(
             layout.format_tag,

@@ -292,17 +292,25 @@ impl Store {
         if !save_in(&mut tx, new, holder, now).await? {
             return Ok(RedactedSaved::Lost);
         }
-        let row = sqlx::query("SELECT storage_key, sha256, held_at FROM recordings WHERE id = $1")
-            .bind(new.recording_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            // Deleted meanwhile: the transcript is kept, the audio left.
-            tx.commit().await?;
-            return Ok(RedactedSaved::Kept { destroy: None });
+        // Locked (PostgreSQL): a hold or a deletion waits for this change,
+        // and one that came first is seen.
+        let row = sqlx::query(&format!(
+            "SELECT storage_key, sha256, held_at FROM recordings WHERE id = $1{}",
+            self.backend.for_update()
+        ))
+        .bind(new.recording_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (old_key, old_sha256): (String, String) = match &row {
+            Some(row) => (row.try_get("storage_key")?, row.try_get("sha256")?),
+            None => (String::new(), String::new()),
         };
-        let (old_key, old_sha256): (String, String) =
-            (row.try_get("storage_key")?, row.try_get("sha256")?);
+        // Deleted meanwhile (nothing is kept: its job fails, and Retry
+        // after a restore hears it again), or its audio changed since it
+        // was heard (another redaction): nothing is kept either.
+        let Some(row) = row.filter(|_| old_key == audio.heard_key) else {
+            return Ok(RedactedSaved::Gone);
+        };
         let held = row.try_get::<Option<i64>, _>("held_at")?.is_some();
         let copy_key = audio.copy.key.clone();
         crate::audio::lock_key(&mut tx, self.backend, &copy_key).await?;
@@ -312,16 +320,24 @@ impl Store {
             .place(audio.copy)
             .await
             .map_err(StoreError::Audio)?;
-        sqlx::query(
+        let moved = sqlx::query(
             "UPDATE recordings SET storage_key = $1, sha256 = $2, size_bytes = $3, format = 'wav' \
-             WHERE id = $4",
+             WHERE id = $4 AND storage_key = $5",
         )
         .bind(&stored.key)
         .bind(&stored.sha256)
         .bind(stored.size as i64)
         .bind(new.recording_id.as_str())
+        .bind(&old_key)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "recording {} changed under its lock",
+                new.recording_id.as_str()
+            )));
+        }
         crate::peaks::save_in(&mut tx, &stored.key, audio.peaks).await?;
         sqlx::query("DELETE FROM pending_audio WHERE storage_key = $1")
             .bind(&stored.key)
@@ -403,6 +419,8 @@ pub type RedactionEntry<'a> = Box<dyn FnOnce(&str, bool) -> NewAuditEntry + Send
 /// A recording's audio with its card numbers silenced, to serve instead.
 pub struct RedactedAudio<'a> {
     pub blobs: &'a BlobStore,
+    /// The storage key of the audio that was heard (and redacted).
+    pub heard_key: String,
     /// The copy, written and sealed, not yet under its key.
     pub copy: PreparedBlob,
     pub peaks: Option<&'a Peaks>,
@@ -414,6 +432,9 @@ pub struct RedactedAudio<'a> {
 pub enum RedactedSaved {
     /// Another node holds the job now: nothing was kept.
     Lost,
+    /// The recording was deleted, or its audio changed, since it was
+    /// heard: nothing was kept.
+    Gone,
     /// Kept; `destroy` is the original's key to remove now (none when a
     /// hold keeps it, or the call was deleted meanwhile).
     Kept { destroy: Option<String> },

@@ -58,6 +58,8 @@ pub enum EngineError {
 /// 100,000), and the longest word.
 const MAX_WORDS: usize = 200_000;
 const MAX_WORD_CHARS: usize = 100;
+/// The largest answer read from an engine.
+const MAX_ANSWER_BYTES: usize = 64_000_000;
 /// The most of an error body kept in a message.
 const MAX_MESSAGE_CHARS: usize = 200;
 
@@ -70,9 +72,11 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(settings: EngineSettings) -> Engine {
+        // No redirects: a call's audio goes to the configured engine only.
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
         Engine { settings, http }
@@ -103,9 +107,20 @@ impl Engine {
         if let Some(key) = &self.settings.api_key {
             request = request.bearer_auth(key);
         }
-        let response = request.send().await.map_err(|err| self.failed(err))?;
+        let mut response = request.send().await.map_err(|err| self.failed(err))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|err| self.failed(err))?;
+        // Read a piece at a time, up to a bound: an engine's answer for
+        // one party of a long call is a few MB.
+        let mut body = Vec::new();
+        while let Some(piece) = response.chunk().await.map_err(|err| self.failed(err))? {
+            if body.len() + piece.len() > MAX_ANSWER_BYTES {
+                return Err(EngineError::Garbage(format!(
+                    "an answer of more than {} MB",
+                    MAX_ANSWER_BYTES / 1_000_000
+                )));
+            }
+            body.extend_from_slice(&piece);
+        }
         if !status.is_success() {
             return Err(EngineError::Refused {
                 status: status.as_u16(),

@@ -11,7 +11,7 @@ use callrec_domain::hex::hex;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::transcript::Transcript;
 use callrec_domain::words::{term, terms};
-use callrec_domain::CompanyId;
+use callrec_domain::{CompanyId, ValidationError};
 use callrec_store::Store;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -89,6 +89,10 @@ fn opened(keyring: &Keyring, company: CompanyId, sealed: &str) -> Result<WordKey
     Ok(WordKey(key))
 }
 
+/// The most different words one Words said search takes: each is a
+/// lookup of the index, hashed under every word key in reach.
+pub const MAX_SAID_TERMS: usize = 8;
+
 /// Who searches by words said: their scope and company, and the company
 /// a Global user chose (if any).
 pub struct Searcher {
@@ -106,7 +110,16 @@ pub async fn said_query(
     searcher: &Searcher,
     text: &str,
 ) -> Result<Vec<Vec<String>>, Error> {
-    let terms = terms(text);
+    let mut terms = terms(text);
+    terms.sort();
+    terms.dedup();
+    if terms.len() > MAX_SAID_TERMS {
+        return Err(ValidationError::new(
+            "said",
+            format!("Words said takes at most {MAX_SAID_TERMS} different words: leave some out."),
+        )
+        .into());
+    }
     if terms.is_empty() {
         return Ok(Vec::new());
     }

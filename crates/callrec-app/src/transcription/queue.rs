@@ -29,8 +29,9 @@ use std::io::Read;
 const ACTOR: &str = "transcription";
 
 /// The longest call transcribed: its audio is held in memory while the
-/// engine hears it (4 hours of 8 kHz stereo is 230 MB).
-const MAX_TRANSCRIBED_MS: i64 = 4 * 3_600_000;
+/// engine hears it, about three times over (2 hours of 8 kHz stereo is
+/// 115 MB; compressed audio is decoded at 16 kHz at most).
+const MAX_TRANSCRIBED_MS: i64 = 2 * 3_600_000;
 
 /// What one turn of the worker did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,8 +99,11 @@ pub struct Transcriber<'a> {
 }
 
 impl Transcriber<'_> {
-    /// How long a claimed job is this worker's: long enough for the
-    /// engine to hear two channels at its slowest, renewed per channel.
+    /// How long a claimed job is this worker's alone at first: long enough
+    /// to read the audio and for the engine to hear two channels at its
+    /// slowest; renewed for the channels the call has once it is read.
+    /// (Past it another node may take the job; whichever holds it when its
+    /// transcript is ready keeps it, so a call is never kept twice.)
     fn lease_seconds(&self) -> i64 {
         self.engine.timeout().as_secs() as i64 * 3 + 60
     }
@@ -153,12 +157,26 @@ impl Transcriber<'_> {
             .ok_or_else(|| Failure::ForGood("the company is gone".into()))?;
         if recording.duration_ms > MAX_TRANSCRIBED_MS {
             return Err(Failure::ForGood(
-                "calls longer than 4 hours are not transcribed".into(),
+                "calls longer than 2 hours are not transcribed".into(),
             ));
         }
         let wav = self
             .pcm_wav(&recording.storage_key, recording.format)
             .await?;
+        // Held as long as the engine may take for each channel.
+        let channels = callrec_domain::audio::wav_layout(&wav)
+            .map(|layout| i64::from(layout.channels))
+            .unwrap_or(1);
+        let timeout = self.engine.timeout().as_secs() as i64;
+        let until = self.clock.now() + timeout * (channels + 1) + 60;
+        if !self
+            .store
+            .renew_transcription(&recording.id, self.holder, until)
+            .await
+            .map_err(Error::from)?
+        {
+            return Ok(Worked::Lost);
+        }
         let paused: Vec<(i64, i64)> = self
             .store
             .recording_marks(&recording.id)
@@ -214,6 +232,7 @@ impl Transcriber<'_> {
                 let target = recording.id.as_str().to_string();
                 let audio = RedactedAudio {
                     blobs: self.blobs,
+                    heard_key: recording.storage_key.clone(),
                     copy,
                     peaks: peaks.as_ref(),
                     entry: Box::new(move |original: &str, held: bool| {
@@ -239,6 +258,12 @@ impl Transcriber<'_> {
                     .map_err(Error::from)?
                 {
                     RedactedSaved::Lost => return Ok(Worked::Lost),
+                    RedactedSaved::Gone => {
+                        return Err(Failure::ForGood(
+                            "the recording was deleted or its audio changed while it was heard"
+                                .into(),
+                        ))
+                    }
                     RedactedSaved::Kept { destroy: None } => {}
                     RedactedSaved::Kept {
                         destroy: Some(original),
@@ -286,9 +311,8 @@ impl Transcriber<'_> {
         let (key_id, key) = self.keys.current(self.store, company, now).await?;
         let temp = copy.temp_path().to_path_buf();
         let peaks = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Peaks>> {
-            let peaks = crate::waveforms::peaks_of(std::io::Cursor::new(quiet.clone()))?;
-            seal_file(&mut std::io::Cursor::new(quiet), &temp, &key, key_id)?;
-            Ok(peaks)
+            seal_file(&mut std::io::Cursor::new(&quiet[..]), &temp, &key, key_id)?;
+            crate::waveforms::peaks_of(std::io::Cursor::new(quiet))
         })
         .await
         .map_err(Error::from)?

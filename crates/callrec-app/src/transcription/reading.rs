@@ -9,7 +9,8 @@ use crate::Error;
 use callrec_domain::audit::AuditAction;
 use callrec_domain::recording::Direction;
 use callrec_domain::transcript::Transcript;
-use callrec_domain::transcription::JobState;
+use callrec_domain::transcription::{JobState, Redaction};
+use callrec_domain::Actor;
 use callrec_store::{Recording, Store};
 
 /// Where a recording's transcript stands.
@@ -98,6 +99,15 @@ pub async fn transcript_of(
     })
 }
 
+/// What party `party` (a channel) of `recording` is called in its
+/// transcript: see [`speaker_names`]; a third channel is "Party 3".
+pub fn speaker_name(recording: &Recording, party: u8) -> String {
+    speaker_names(recording)
+        .get(usize::from(party))
+        .cloned()
+        .unwrap_or_else(|| format!("Party {}", u16::from(party) + 1))
+}
+
 /// What each party (channel) of `recording` is called in its transcript:
 /// the agent by their username (the calling party of an outbound call,
 /// the called party of an inbound one), the other by their number.
@@ -154,6 +164,7 @@ pub async fn record_transcript_reading(
 pub async fn queue_again(
     store: &Store,
     recording: &Recording,
+    actor: Option<&Actor>,
     audit: &AuditContext,
 ) -> Result<bool, Error> {
     let company = store
@@ -163,6 +174,14 @@ pub async fn queue_again(
     if !company.transcription {
         return Err(Error::Refused(
             "Transcription is off for this company: turn it on under Company settings → Transcription first.".into(),
+        ));
+    }
+    // With audio redaction, a transcript may destroy the call's original.
+    if company.redaction == Redaction::TranscriptAndAudio
+        && !super::settings::may_redact_audio(actor)
+    {
+        return Err(Error::Refused(
+            "This company's redaction silences card numbers in the audio and destroys the original: transcribing a call needs Access to Delete Recordings. Ask someone who has it.".into(),
         ));
     }
     let mut write = store.write(audit.now).await?;

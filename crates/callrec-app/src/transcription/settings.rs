@@ -5,8 +5,15 @@ use crate::audit::AuditContext;
 use crate::Error;
 use callrec_domain::audit::AuditAction;
 use callrec_domain::transcription::{Redaction, MAX_BACKFILL_DAYS};
-use callrec_domain::ValidationError;
+use callrec_domain::{Actor, Role, ValidationError};
 use callrec_store::{Company, Store};
+
+/// Whether `actor` (none: the operator's command line) may have calls'
+/// original audio destroyed by audio redaction: like deleting them, it
+/// needs Access to Delete Recordings.
+pub fn may_redact_audio(actor: Option<&Actor>) -> bool {
+    actor.is_none_or(|actor| actor.can(Role::DeleteRecordings))
+}
 
 /// What is asked of a company's transcription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -86,30 +86,55 @@ impl Sink for PeakSink {
     }
 }
 
-/// The samples as 16-bit PCM.
+/// The highest rate audio is decoded to for a speech engine (Whisper
+/// hears 16 kHz): a 48 kHz file keeps one frame in three.
+const MAX_PCM_RATE: u32 = 16_000;
+/// The most samples decoded (2 hours of 16 kHz stereo, 460 MB): past it
+/// the file is not decoded.
+const MAX_PCM_SAMPLES: usize = 2 * 3600 * 16_000 * 2;
+
+/// The samples as 16-bit PCM, at 16 kHz at most (every `step`-th frame).
 #[derive(Default)]
 struct PcmSink {
     samples: Vec<i16>,
     channels: u16,
     rate: u32,
+    step: usize,
+    /// Frames seen, for the stepping across packets.
+    frames: usize,
+    too_long: bool,
 }
 
 impl Sink for PcmSink {
     type Output = Vec<u8>;
     fn start(&mut self, channels: usize, rate: u32) -> bool {
         self.channels = u16::try_from(channels).unwrap_or(0);
-        self.rate = rate;
-        (1..=8).contains(&self.channels) && rate > 0
+        self.step = rate.div_ceil(MAX_PCM_RATE).max(1) as usize;
+        self.rate = rate / self.step as u32;
+        (1..=8).contains(&self.channels) && self.rate > 0
     }
     fn feed(&mut self, interleaved: &[f32]) {
-        self.samples.extend(
-            interleaved
-                .iter()
-                .map(|s| (s.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16),
-        );
+        if self.too_long {
+            return;
+        }
+        let channels = usize::from(self.channels);
+        for frame in interleaved.chunks_exact(channels) {
+            if self.frames % self.step == 0 {
+                self.samples.extend(
+                    frame
+                        .iter()
+                        .map(|s| (s.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16),
+                );
+            }
+            self.frames += 1;
+        }
+        if self.samples.len() > MAX_PCM_SAMPLES {
+            self.too_long = true;
+            self.samples = Vec::new();
+        }
     }
     fn finish(self) -> Option<Vec<u8>> {
-        (self.channels > 0).then(|| {
+        (self.channels > 0 && !self.too_long).then(|| {
             callrec_domain::audio::pcm_wav_channels(&self.samples, self.channels, self.rate)
         })
     }
@@ -242,6 +267,29 @@ mod tests {
 
     const OGG: &[u8] = include_bytes!("../../tests/fixtures/two-parties.ogg");
     const MP3: &[u8] = include_bytes!("../../tests/fixtures/two-parties.mp3");
+
+    #[test]
+    fn compressed_calls_decode_to_pcm_for_an_engine() {
+        for file in [OGG, MP3] {
+            let wav = pcm_wav_of_decoded(Cursor::new(file.to_vec()), file.len() as u64)
+                .unwrap()
+                .expect("decoded");
+            let info = callrec_domain::audio::wav_info(&wav).unwrap();
+            let layout = callrec_domain::audio::wav_layout(&wav).unwrap();
+            assert_eq!((layout.channels, layout.bits_per_sample), (2, 16));
+            assert!(
+                (2_900..=3_200).contains(&info.duration_ms),
+                "{}",
+                info.duration_ms
+            );
+            let parts = callrec_domain::transcript::channel_wavs(&wav, &[]).unwrap();
+            assert_eq!(parts.len(), 2, "a party a channel");
+        }
+        assert_eq!(
+            pcm_wav_of_decoded(Cursor::new(b"not audio".to_vec()), 9).unwrap(),
+            None
+        );
+    }
 
     #[test]
     fn damaged_files_are_not_drawn_and_never_an_error() {

@@ -56,9 +56,10 @@ pub(crate) struct RecordingFilters {
     team: Option<i64>,
     /// Only recordings on legal hold.
     held: Option<bool>,
-    /// Words said in the call (its transcript): recordings where every
-    /// word was said. Words are matched folded (case, accents) and
-    /// stemmed, so `refund` finds `refunds` and `refunded`.
+    /// Words said in the call (its transcript; needs transcripts:read as
+    /// well): recordings where every word was said, at most 8 words.
+    /// Words are matched folded (case, accents) and stemmed, so `refund`
+    /// finds `refunds` and `refunded`.
     #[param(
         max_length = 200,
         pattern = r"^[^\x00-\x1F\x7F]*[0-9A-Za-z\u00C0-\u024F][^\x00-\x1F\x7F]*$"
@@ -223,14 +224,19 @@ pub(crate) async fn list(
     };
     let query = match said {
         Some(text) => {
+            // Whether words were said is the transcript's to tell.
+            caller.require(ApiScope::TranscriptsRead)?;
             let searcher = Searcher {
                 scope: grant.scope(),
                 own_company: grant.company,
                 chosen: None,
             };
-            let said = said_query(&state.store, &state.keyring, &searcher, text)
-                .await
-                .map_err(crate::error::AppError::from)?;
+            let said = match said_query(&state.store, &state.keyring, &searcher, text).await {
+                Err(callrec_app::Error::Invalid(error)) => {
+                    return Err(ApiError::bad_parameters(vec![error]))
+                }
+                other => other.map_err(crate::error::AppError::from)?,
+            };
             RecordingQuery {
                 // A text with no word to look for (all too long) finds nothing.
                 said: if said.is_empty() {

@@ -129,13 +129,7 @@ pub(crate) async fn one(
                     party: s.party,
                     start_seconds: seconds(s.start_ms),
                     end_seconds: seconds(s.end_ms),
-                    text: s
-                        .words
-                        .iter()
-                        .map(|w| w.text.trim())
-                        .filter(|t| !t.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    text: s.line(),
                     words: s
                         .words
                         .iter()

@@ -2,7 +2,8 @@
 //! On, and the calls of the last days queued) and under Redaction (Off /
 //! Transcript only / Transcript and audio) on Company settings. Taking
 //! redaction down (keeping card numbers that were taken out) needs
-//! "Confirm it's you".
+//! "Confirm it's you"; turning audio redaction on (which destroys calls'
+//! original audio) needs Access to Delete Recordings as well.
 
 use super::settings::{back_to, posted, section_outcome, Refused, SectionForm};
 use crate::error::AppError;
@@ -15,7 +16,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use callrec_app::transcription::settings::{
-    backfill_days, change_transcription, TranscriptionChange,
+    backfill_days, change_transcription, may_redact_audio, TranscriptionChange,
 };
 use callrec_domain::transcription::Redaction;
 use callrec_domain::ValidationError;
@@ -57,13 +58,36 @@ pub(super) async fn change(
     let weaker = change
         .as_ref()
         .is_ok_and(|c| weakens(company.redaction, c.redaction));
-    if weaker {
+    // Audio redaction destroys calls' original audio: like deleting them.
+    let destroys = change.as_ref().is_ok_and(|c| {
+        c.redaction == Redaction::TranscriptAndAudio
+            && company.redaction != Redaction::TranscriptAndAudio
+    });
+    if destroys && !may_redact_audio(Some(&current.actor)) {
+        let error = "Transcript and audio destroys each redacted call's original audio: it needs Access to Delete Recordings. Ask someone who has it, or choose Transcript only.";
+        let refused = Err(ValidationError::new("redaction", error).into());
+        return section_outcome(
+            &state,
+            &current,
+            company,
+            refused,
+            "redaction-title",
+            |message| {
+                Refused::Transcription(SectionForm::refused(message, &form, &["backfill_days"]))
+            },
+        )
+        .await;
+    }
+    if weaker || destroys {
         let prove = ProvePresence {
             heading: "Company settings",
             action: Route::CompanyTranscription.path().to_string(),
             hidden: form.resent(),
-            what:
-                "You are keeping card numbers that redaction takes out of new transcripts or audio.",
+            what: if destroys {
+                "You are having card numbers silenced in calls' audio, their original audio destroyed."
+            } else {
+                "You are keeping card numbers that redaction takes out of new transcripts or audio."
+            },
             return_to: back_to(&current, &company, ""),
             form: &form,
             recent_counts: true,

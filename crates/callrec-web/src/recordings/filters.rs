@@ -206,9 +206,13 @@ pub(crate) async fn search_of(
             own_company: current.actor.company_id,
             chosen: query.company,
         };
-        query.said = said_query(&state.store, &state.keyring, &searcher, &filters.said).await?;
-        if query.said.is_empty() {
-            errors.add("f-said", "Words said needs a word of letters or digits.");
+        match said_query(&state.store, &state.keyring, &searcher, &filters.said).await {
+            Ok(said) if said.is_empty() => {
+                errors.add("f-said", "Words said needs a word of letters or digits.")
+            }
+            Ok(said) => query.said = said,
+            Err(callrec_app::Error::Invalid(error)) => errors.add("f-said", error.message),
+            Err(other) => return Err(other.into()),
         }
     }
     Ok((query, errors))

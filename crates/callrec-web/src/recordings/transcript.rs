@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::transcription::reading::{
-    queue_again, record_transcript_reading, speaker_names, transcript_of, TranscriptReading,
+    queue_again, record_transcript_reading, speaker_name, transcript_of, TranscriptReading,
     TranscriptStatus,
 };
 use callrec_domain::recording::download_name;
@@ -34,6 +34,8 @@ pub(crate) struct TranscriptPanel {
     /// The company has transcription on (a call without a transcript may
     /// be queued).
     pub company_on: bool,
+    /// Download transcript is offered (Access to Download Recordings).
+    pub can_download: bool,
 }
 
 /// One speaker's stretch of the call.
@@ -63,7 +65,6 @@ pub(crate) async fn panel(
     company_on: bool,
 ) -> Result<TranscriptPanel, AppError> {
     let view = transcript_of(&state.store, &state.data_keys, recording, current.now).await?;
-    let names = speaker_names(recording);
     let lines = match &view.transcript {
         Some(transcript) => {
             record_transcript_reading(
@@ -79,10 +80,7 @@ pub(crate) async fn panel(
                 .iter()
                 .map(|segment| Line {
                     party: segment.party,
-                    speaker: names
-                        .get(usize::from(segment.party))
-                        .cloned()
-                        .unwrap_or_else(|| format!("Party {}", segment.party + 1)),
+                    speaker: speaker_name(recording, segment.party),
                     at: clock_text(i64::from(segment.start_ms)),
                     at_seconds: f64::from(segment.start_ms) / 1000.0,
                     words: segment
@@ -109,6 +107,7 @@ pub(crate) async fn panel(
             .map(|at| current.zone.format_minutes(at))
             .unwrap_or_default(),
         company_on,
+        can_download: current.actor.can(Role::DownloadRecordings),
     })
 }
 
@@ -120,7 +119,8 @@ pub(crate) async fn download(
     Path(id): Path<String>,
     QueryData(query): QueryData,
 ) -> Result<Response, AppError> {
-    require(&current, Role::Recordings)?;
+    // A file that leaves the portal, like the audio's download.
+    require(&current, Role::DownloadRecordings)?;
     let recording = find(&state, &current, &id).await?;
     let view = transcript_of(&state.store, &state.data_keys, &recording, current.now).await?;
     let transcript = view.transcript.ok_or_else(|| {
@@ -136,13 +136,7 @@ pub(crate) async fn download(
         TranscriptReading::Download,
     )
     .await?;
-    let names = speaker_names(&recording);
-    let speaker = |party: u8| {
-        names
-            .get(usize::from(party))
-            .cloned()
-            .unwrap_or_else(|| format!("Party {}", party + 1))
-    };
+    let speaker = |party: u8| speaker_name(&recording, party);
     let (body, content_type, extension) = match query.get("format") {
         "vtt" => (transcript.webvtt(speaker), "text/vtt; charset=utf-8", "vtt"),
         _ => (
@@ -187,7 +181,13 @@ pub(crate) async fn queue(
 ) -> Result<Response, AppError> {
     require(&current, Role::Recordings)?;
     let recording = find(&state, &current, &id).await?;
-    queue_again(&state.store, &recording, &current.audit_context(&client)).await?;
+    queue_again(
+        &state.store,
+        &recording,
+        Some(&current.actor),
+        &current.audit_context(&client),
+    )
+    .await?;
     let back =
         crate::form::query_string([("back", form.get("back")), ("done", "transcript-queued")]);
     Ok(Redirect::to(&format!(

@@ -138,6 +138,12 @@ backend_tests! {
         assert!(status == 200 && page.contains("Words said needs a word of letters or digits."), "{status}");
         let (status, found) = get(&app.address, &reader, "/api/v1/recordings?said=kettle").await;
         assert_eq!((status, found["items"].as_array().unwrap().len()), (200, 1), "{found}");
+        let search_only = token_with(&app, &seed.acme, "search", "recordings:read").await;
+        assert_eq!(get(&app.address, &search_only, "/api/v1/recordings?said=kettle").await.0, 404, "what was said needs transcripts:read");
+        let (status, body) = get(&app.address, &reader, "/api/v1/recordings?said=a+b+c+d+e+f+g+h+i").await;
+        assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (400, Some("said")), "{body}");
+        let (_, page) = admin.get_text("/recordings?said=a+b+c+d+e+f+g+h+i").await;
+        assert!(page.contains("at most 8 different words"));
         let globex = token_with(&app, &seed.globex, "crm", "transcripts:read,recordings:read").await;
         let (_, found) = get(&app.address, &globex, "/api/v1/recordings?said=kettle").await;
         assert_eq!(found["items"].as_array().unwrap().len(), 0);
@@ -233,14 +239,32 @@ backend_tests! {
         assert_eq!(entries[1].details, "transcription Off → On; redaction Transcript only → Transcript only; 2 recordings of the last 2 days queued");
         assert!(entries[0].details.starts_with("transcription On → Off;") && entries[0].details.ends_with("4 waiting recordings taken off the queue"), "{}", entries[0].details);
 
-        // Redaction: stronger at once; weaker only after "Confirm it's you".
+        // Audio redaction destroys originals: an administrator without
+        // Access to Delete Recordings cannot turn it on, or transcribe a
+        // call under it.
+        app.user(&seed.acme, None, "acme.settings", callrec_domain::Level::Company, &[callrec_domain::Role::ManageUsers, callrec_domain::Role::Recordings]).await;
+        let settings_only = app.as_user("acme.settings").await;
+        let response = settings_only.post("/company-settings/transcription", &[("company", company.as_str()), ("redaction", "audio")]).await;
+        assert_eq!(response.status(), 422);
+        assert!(response.text().await.unwrap().contains("it needs Access to Delete Recordings"));
+        assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().redaction, callrec_domain::transcription::Redaction::Transcript);
+        // Redaction: stronger at once (audio after "Confirm it's you" too);
+        // weaker only after "Confirm it's you".
+        let response = app.as_unconfirmed_user("acme.admin").await.post("/company-settings/transcription", &[("company", company.as_str()), ("redaction", "audio")]).await;
+        assert!(response.text().await.unwrap().contains("their original audio destroyed"));
+        let admin = app.as_user("acme.admin").await;
         let response = admin.post("/company-settings/transcription", &[("company", company.as_str()), ("redaction", "audio")]).await;
         assert_eq!(location(&response), "/company-settings?done=redaction-saved#redaction-title");
+        admin.post("/company-settings/transcription", &[("company", company.as_str()), ("transcription", "on")]).await;
+        let response = settings_only.post(&format!("/recordings/{}/transcript", ids[0]), &[]).await;
+        assert_eq!(response.status(), 400, "Transcribe this call would destroy its original");
+        admin.post("/company-settings/transcription", &[("company", company.as_str()), ("transcription", "off")]).await;
         let unconfirmed = app.as_unconfirmed_user("acme.admin").await;
         let response = unconfirmed.post("/company-settings/transcription", &[("company", company.as_str()), ("redaction", "off")]).await;
         let page = response.text().await.unwrap();
         assert!(page.contains("Confirm it") && page.contains("You are keeping card numbers"), "{page}");
         assert_eq!(app.store.company(seed.acme.id).await.unwrap().unwrap().redaction, callrec_domain::transcription::Redaction::TranscriptAndAudio);
+        let admin = app.as_user("acme.admin").await;
         let response = admin.post("/company-settings/transcription", &[("company", company.as_str()), ("redaction", "sometimes")]).await;
         assert_eq!(response.status(), 422);
         // Another company's administrator: Acme's settings do not exist.

@@ -30,7 +30,7 @@ impl Config {
         else {
             return Ok(None);
         };
-        let parsed = reqwest_url(&url)?;
+        let parsed = engine_url(&url)?;
         let model = args
             .transcribe_model
             .clone()
@@ -84,8 +84,22 @@ impl Config {
     }
 }
 
-/// The engine's base URL, checked: http or https with a host.
-fn reqwest_url(url: &str) -> Result<String, CliError> {
+/// The engine's base URL, checked: http or https with a host, and no
+/// credentials in it (they would be printed with it: the key goes in
+/// CALLREC_TRANSCRIBE_API_KEY).
+fn engine_url(url: &str) -> Result<String, CliError> {
+    let authority = url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    if authority.contains('@') {
+        return Err(CliError::Usage(
+            "--transcribe-url / CALLREC_TRANSCRIBE_URL must not hold a user or password: give the engine's key in CALLREC_TRANSCRIBE_API_KEY".into(),
+        ));
+    }
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() <= 2000
         && !url.chars().any(|c| c.is_control() || c.is_whitespace())
@@ -99,4 +113,37 @@ fn reqwest_url(url: &str) -> Result<String, CliError> {
         )));
     }
     Ok(url.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::engine_url;
+
+    #[test]
+    fn the_engine_url_is_checked_and_never_echoes_a_password() {
+        assert_eq!(
+            engine_url("http://asr.internal:8000/v1/").unwrap(),
+            "http://asr.internal:8000/v1"
+        );
+        assert_eq!(
+            engine_url("https://api.example.com/v1").unwrap(),
+            "https://api.example.com/v1"
+        );
+        for bad in [
+            "asr:8000",
+            "ftp://asr/v1",
+            "http:///v1",
+            "http://asr /v1",
+            "",
+        ] {
+            assert!(engine_url(bad).is_err(), "{bad}");
+        }
+        let refused = engine_url("http://me:s3cret@asr/v1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !refused.contains("s3cret") && refused.contains("CALLREC_TRANSCRIBE_API_KEY"),
+            "{refused}"
+        );
+    }
 }

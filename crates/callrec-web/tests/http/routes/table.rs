@@ -313,7 +313,7 @@ pub(super) fn table() -> Vec<Row> {
         row("POST", "/teams/{id}/status", "/teams/{team}/status", OBJECTS, Some(Role::ManageTeams), Login, Mfa, Rule::By(change_team), &[]),
         row("GET", "/recordings/{id}", "/recordings/{rec}", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
         row("GET", "/recordings/{id}/audio", "/recordings/{rec}/audio", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
-        row("GET", "/recordings/{id}/transcript", "/recordings/{rec}/transcript", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
+        row("GET", "/recordings/{id}/transcript", "/recordings/{rec}/transcript", OBJECTS, Some(Role::DownloadRecordings), Login, Mfa, Rule::By(download), &[]),
         row("POST", "/recordings/{id}/transcript", "/recordings/{rec}/transcript", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[]),
         row("POST", "/recordings/{id}/notes", "/recordings/{rec}/notes", OBJECTS, Some(Role::Recordings), Login, Mfa, Rule::By(play), &[("note", "A moment"), ("at", "0:01")]),
         row("POST", "/recordings/selected/hold", "/recordings/selected/hold", &[Pathless], Some(Role::LegalHold), Login, Mfa, Rule::Page(Role::LegalHold), &[("reason", "Case 1")]),
