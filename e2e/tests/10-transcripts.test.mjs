@@ -24,7 +24,10 @@ function twoParties(caller, agent) {
     return join(dir, `${name}.wav`);
   };
   const [left, right] = [said(caller, "caller"), said(agent, "agent")];
-  execFileSync("sox", ["-M", left, right, join(dir, "call.wav")]);
+  // The agent answers once the caller has spoken.
+  const turn = execFileSync("soxi", ["-D", left]).toString().trim();
+  execFileSync("sox", [right, join(dir, "answer.wav"), "pad", turn, "0"]);
+  execFileSync("sox", ["-M", left, join(dir, "answer.wav"), join(dir, "call.wav")]);
   return readFileSync(join(dir, "call.wav"));
 }
 
@@ -61,7 +64,7 @@ test("a call's transcript: beside the player, a word plays from where it was sai
   }
   const lines = transcript.getByRole("list", { name: "Transcript" }).getByRole("listitem");
   assert.ok(await lines.count() >= 2, "a line per party");
-  assert.match(await lines.first().innerText(), /kettle/i);
+  assert.match(await transcript.getByRole("list", { name: "Transcript" }).innerText(), /kettle[\s\S]*department/i, "the caller, then the agent");
   const kettle = transcript.locator(".word", { hasText: /kettle/i }).first();
   const at = Number(await kettle.getAttribute("data-seek"));
   assert.ok(at > 1, `kettle is said after the start (${at})`);

@@ -192,6 +192,15 @@ pub(crate) async fn details_page(
             (tag.id, tag.name, carried)
         })
         .collect();
+    let company = state
+        .store
+        .company(recording.company_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Before Who listened, which then lists this reading too.
+    let transcript =
+        super::transcript::panel(&state, &current, &client, &recording, company.transcription)
+            .await?;
     let listened = if current.actor.can(Role::AuditLog) {
         let query = AuditQuery {
             company: Some(recording.company_id),
@@ -224,14 +233,6 @@ pub(crate) async fn details_page(
     } else {
         None
     };
-    let company = state
-        .store
-        .company(recording.company_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let transcript =
-        super::transcript::panel(&state, &current, &client, &recording, company.transcription)
-            .await?;
     let company_zone = company.zone(&state.config.default_time_zone);
     let page = DetailsPage {
         can_hold: current.actor.can(Role::LegalHold),
