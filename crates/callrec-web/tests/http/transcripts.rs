@@ -403,3 +403,41 @@ backend_tests! {
         assert!(report.is_clean() && report.transcripts == 2, "{report:?}");
     }
 }
+
+backend_tests! {
+    /// A transcript follows its recording: into Deleted recordings (out of
+    /// Words said and the API), back on Restore, and away with its index
+    /// and job when the purge removes the recording.
+    async fn a_transcript_follows_its_recording_into_deleted_recordings_and_away(db) {
+        let clock = callrec_app::Clock::manual(1_795_348_800);
+        let app = spawn_app_on(db, test_config(), clock.clone()).await;
+        let seed = app.seed().await;
+        let admin = app.as_user("acme.admin").await;
+        turn_on(&app, &admin, seed.acme.id.0, "").await;
+        let token = token_for(&app, &seed.acme, "pbx").await;
+        let id = send(&app, &token, "2026-11-22T09:00:00Z", pcm_wav_channels(&[0i16; 16_000], 2, 8000)).await;
+        let recording = RecordingId::parse(&id).unwrap();
+        // Kept as the worker keeps one (its words sealed; one term indexed).
+        let key = callrec_app::transcription::index::word_key(&app.store, &callrec_app::Keyring::new(TEST_KEY, &[]), seed.acme.id, clock.now()).await.unwrap();
+        let terms = [(key.hash("kettl"), 1200)];
+        app.store.claim_transcription("test", clock.now(), clock.now() + 60).await.unwrap().unwrap();
+        let kept = callrec_store::NewTranscript { recording_id: &recording, company_id: seed.acme.id, key_id: 1, sealed: "00".into(), word_count: 1, audio_ms: 2000, redacted: 0, terms: &terms };
+        assert!(app.store.save_transcript(&kept, "test", clock.now()).await.unwrap());
+        let reader = token_with(&app, &seed.acme, "crm", "transcripts:read,recordings:read").await;
+        let found = async || get(&app.address, &reader, "/api/v1/recordings?said=kettles").await.1["items"].as_array().unwrap().len();
+        assert_eq!(found().await, 1, "stemmed: kettles is kettl");
+
+        admin.post(&format!("/recordings/{id}/delete"), &[]).await;
+        assert_eq!(found().await, 0, "a deleted call is not found");
+        assert_eq!(get(&app.address, &reader, &format!("/api/v1/recordings/{id}/transcript")).await.0, 404);
+        assert!(app.store.transcript(&recording).await.unwrap().is_some(), "kept in Deleted recordings");
+        admin.post(&format!("/recordings/deleted/{id}/restore"), &[]).await;
+        assert_eq!(found().await, 1, "restored with its transcript");
+        admin.post(&format!("/recordings/{id}/delete"), &[]).await;
+        clock.advance(i64::from(app.config.records.deleted_days + 1) * 86_400);
+        assert_eq!(crate::records::run_purge(&app).await.deleted, 1);
+        assert!(app.store.transcript(&recording).await.unwrap().is_none(), "purged with its recording");
+        assert!(app.store.transcription_job(&recording).await.unwrap().is_none());
+        assert!(app.store.first_said(&[id.clone()], &[key.hash("kettl")]).await.unwrap().is_empty(), "and its index");
+    }
+}
