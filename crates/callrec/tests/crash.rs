@@ -420,16 +420,36 @@ async fn a_call_being_transcribed_when_its_node_is_killed_is_transcribed_after_a
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
         let output = callrec(dir.path(), None).args(args).output().unwrap();
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).to_string()
     };
     run(&["company", "add", "Acme"]);
-    run(&["company", "set", "--company", "Acme", "--transcription", "on"]);
-    let token = run(&["token", "create", "--company", "Acme", "--name", "pbx", "--scope", "ingest"])
-        .lines()
-        .find(|line| line.starts_with("crt_"))
-        .unwrap()
-        .to_string();
+    run(&[
+        "company",
+        "set",
+        "--company",
+        "Acme",
+        "--transcription",
+        "on",
+    ]);
+    let token = run(&[
+        "token",
+        "create",
+        "--company",
+        "Acme",
+        "--name",
+        "pbx",
+        "--scope",
+        "ingest",
+    ])
+    .lines()
+    .find(|line| line.starts_with("crt_"))
+    .unwrap()
+    .to_string();
     // An engine that takes the request and never answers.
     let hanging = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let hanging_url = format!("http://{}/v1", hanging.local_addr().unwrap());
@@ -462,38 +482,69 @@ async fn a_call_being_transcribed_when_its_node_is_killed_is_transcribed_after_a
     let form = reqwest::multipart::Form::new()
         .part("metadata", reqwest::multipart::Part::text(r#"{"started_at":"2026-12-01T09:00:00Z","direction":"inbound","from":"+447700900123","to":"2001"}"#).mime_str("application/json").unwrap())
         .part("audio", reqwest::multipart::Part::bytes(wav).file_name("call.wav"));
-    let sent = reqwest::Client::new().post(format!("{url}/api/v1/recordings")).bearer_auth(&token).multipart(form).send().await.unwrap();
+    let sent = reqwest::Client::new()
+        .post(format!("{url}/api/v1/recordings"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(sent.status(), 201);
     let id: serde_json::Value = sent.json().await.unwrap();
     let id = callrec_domain::recording::RecordingId::parse(id["id"].as_str().unwrap()).unwrap();
-    heard_rx.recv_timeout(Duration::from_secs(30)).expect("the node sent the call to its engine");
+    heard_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the node sent the call to its engine");
     child.kill().unwrap();
     child.wait().unwrap();
 
     let store = Store::connect(None, dir.path()).await.unwrap();
     let job = store.transcription_job(&id).await.unwrap().unwrap();
-    assert_eq!(job.state, callrec_domain::transcription::JobState::Queued, "still queued after the kill");
-    assert!(job.lease_until.unwrap() > unix_now(), "and leased to the dead node");
-    callrec_store::testing::execute(&store, "UPDATE transcription_jobs SET lease_until = 1").await.unwrap();
+    assert_eq!(
+        job.state,
+        callrec_domain::transcription::JobState::Queued,
+        "still queued after the kill"
+    );
+    assert!(
+        job.lease_until.unwrap() > unix_now(),
+        "and leased to the dead node"
+    );
+    callrec_store::testing::execute(&store, "UPDATE transcription_jobs SET lease_until = 1")
+        .await
+        .unwrap();
 
     let mut node = callrec(dir.path(), None);
     node.env("CALLREC_TRANSCRIBE_URL", &engine);
-    let mut child = node.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = node
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
     let transcript = loop {
         if let Some(transcript) = store.transcript(&id).await.unwrap() {
             break transcript;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "not transcribed after a restart");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not transcribed after a restart"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(transcript.word_count >= 3, "{transcript:?}");
     let job = store.transcription_job(&id).await.unwrap().unwrap();
-    assert_eq!((job.state, job.attempts), (callrec_domain::transcription::JobState::Done, 0));
+    assert_eq!(
+        (job.state, job.attempts),
+        (callrec_domain::transcription::JobState::Done, 0)
+    );
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }

@@ -119,7 +119,7 @@ impl Sink for PcmSink {
         }
         let channels = usize::from(self.channels);
         for frame in interleaved.chunks_exact(channels) {
-            if self.frames % self.step == 0 {
+            if self.frames.is_multiple_of(self.step) {
                 self.samples.extend(
                     frame
                         .iter()

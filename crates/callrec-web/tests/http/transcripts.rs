@@ -438,6 +438,6 @@ backend_tests! {
         assert_eq!(crate::records::run_purge(&app).await.deleted, 1);
         assert!(app.store.transcript(&recording).await.unwrap().is_none(), "purged with its recording");
         assert!(app.store.transcription_job(&recording).await.unwrap().is_none());
-        assert!(app.store.first_said(&[id.clone()], &[key.hash("kettl")]).await.unwrap().is_empty(), "and its index");
+        assert!(app.store.first_said(std::slice::from_ref(&id), &[key.hash("kettl")]).await.unwrap().is_empty(), "and its index");
     }
 }

@@ -62,7 +62,7 @@ pub async fn run(
         Ok(())
     } else {
         Err(CliError::Failed(
-            "storage does not match the recordings (listed above); restore the files (or the database, for transcripts) from a backup, or investigate who changed them (the audit log lists integrity failures)".into(),
+            "storage does not match the recordings (listed above); restore the files from a backup (or the database, for transcripts), or investigate who changed them (the audit log lists integrity failures)".into(),
         ))
     }
 }
