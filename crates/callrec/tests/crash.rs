@@ -31,7 +31,12 @@ fn callrec(dir: &std::path::Path, database_url: Option<&str>) -> Command {
 }
 
 fn start(dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
-    let mut child = callrec(dir, database_url)
+    serve(callrec(dir, database_url))
+}
+
+/// `command` serving on a free port: the child and its address.
+fn serve(mut command: Command) -> (Child, String) {
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -463,20 +468,7 @@ async fn a_call_being_transcribed_when_its_node_is_killed_is_transcribed_after_a
     });
     let mut node = callrec(dir.path(), None);
     node.env("CALLREC_TRANSCRIBE_URL", &hanging_url);
-    let mut child = node
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(url) = line.strip_prefix("callrec is serving ") {
-            break url.split(' ').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let (mut child, url) = serve(node);
     let speech = callrec_store::testing::spoken("Please cancel my subscription today.");
     let wav = callrec_domain::audio::pcm_wav_channels(&speech, 1, 8000);
     let form = reqwest::multipart::Form::new()
@@ -515,12 +507,7 @@ async fn a_call_being_transcribed_when_its_node_is_killed_is_transcribed_after_a
 
     let mut node = callrec(dir.path(), None);
     node.env("CALLREC_TRANSCRIBE_URL", &engine);
-    let mut child = node
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, _) = serve(node);
     let started = Instant::now();
     let transcript = loop {
         if let Some(transcript) = store.transcript(&id).await.unwrap() {
