@@ -41,8 +41,10 @@ test("a call's transcript: beside the player, a word plays from where it was sai
   await page.goto(`${env.server.url}/company-settings`);
   const section = page.getByRole("region", { name: "Transcription" });
   await section.getByRole("combobox", { name: "Transcription" }).selectOption({ label: "On" });
-  await section.getByRole("button", { name: "Save transcription" }).click();
+  await section.getByRole("button", { name: "Apply transcription" }).click();
   await page.getByRole("status").filter({ hasText: "Transcription saved." }).waitFor();
+  // Company settings' own Save stays the only button of that name.
+  assert.equal(await page.getByRole("button", { name: "Save" }).count(), 1);
   assert.match(await page.getByRole("region", { name: "Redaction" }).getByRole("combobox", { name: "Redaction" }).inputValue(), /^transcript$/);
   await screenshot(page, "transcription-settings", { fullPage: false });
 
