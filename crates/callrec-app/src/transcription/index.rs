@@ -62,12 +62,13 @@ pub async fn word_key(
     company: CompanyId,
     now: i64,
 ) -> Result<WordKey, Error> {
-    if store.word_key(company).await?.is_none() {
-        let fresh: [u8; 32] = rand::random();
-        store
-            .add_word_key(company, &keyring.seal(&binding(company), &fresh), now)
-            .await?;
+    if let Some(sealed) = store.word_key(company).await? {
+        return opened(keyring, company, &sealed);
     }
+    let fresh: [u8; 32] = rand::random();
+    store
+        .add_word_key(company, &keyring.seal(&binding(company), &fresh), now)
+        .await?;
     let sealed = store
         .word_key(company)
         .await?

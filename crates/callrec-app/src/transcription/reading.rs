@@ -30,20 +30,6 @@ pub enum TranscriptStatus {
     Unreadable,
 }
 
-impl TranscriptStatus {
-    /// As the API names it.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TranscriptStatus::None => "none",
-            TranscriptStatus::Queued => "queued",
-            TranscriptStatus::Working => "working",
-            TranscriptStatus::Failed(_) => "failed",
-            TranscriptStatus::Ready => "ready",
-            TranscriptStatus::Unreadable => "unreadable",
-        }
-    }
-}
-
 /// A recording's transcript as people read it.
 #[derive(Debug, Clone)]
 pub struct TranscriptView {

@@ -22,7 +22,7 @@ use callrec_domain::marks::MarkKind;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::time::clock_text;
 use callrec_domain::{MenuItem, Role};
-use callrec_store::{AuditQuery, Cursor, PageFrom, Recording};
+use callrec_store::{AuditQuery, Cursor, PageFrom, Recording, RecordingQuery};
 
 #[derive(Template)]
 #[template(path = "recordings/details.html")]
@@ -116,15 +116,20 @@ async fn neighbours(
         id: recording.id.as_str().to_string(),
     };
     let keep = crate::form::query_string([("back", back)]);
+    // The search is worked out once (Words said reads the word keys).
+    let (search, errors) = search_of(state, current, &filters, PageFrom::Start, 1).await?;
+    if !errors.is_empty() {
+        return Ok((None, None));
+    }
     let mut links = [None, None];
     for (slot, from) in [PageFrom::Before(cursor.clone()), PageFrom::After(cursor)]
         .into_iter()
         .enumerate()
     {
-        let (search, errors) = search_of(state, current, &filters, from, 1).await?;
-        if !errors.is_empty() {
-            return Ok((None, None));
-        }
+        let search = RecordingQuery {
+            from,
+            ..search.clone()
+        };
         let page = state.store.search_recordings(&search).await?;
         links[slot] = page
             .items
