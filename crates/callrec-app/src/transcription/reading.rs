@@ -49,6 +49,11 @@ pub async fn transcript_of(
     recording: &Recording,
     now: i64,
 ) -> Result<TranscriptView, Error> {
+    // The job before the transcript: a worker keeps both in one commit,
+    // so a job read as done always finds its transcript after it (read
+    // the other way round, a commit between the two reads showed a call
+    // being heard as never queued: seen once in CI).
+    let job = store.transcription_job(&recording.id).await?;
     if let Some(stored) = store.transcript(&recording.id).await? {
         let transcript = super::kept::opened(store, keys, recording.company_id, &stored).await;
         if transcript.is_none() {
@@ -65,7 +70,7 @@ pub async fn transcript_of(
             created_at: Some(stored.created_at),
         });
     }
-    let status = match store.transcription_job(&recording.id).await? {
+    let status = match job {
         None => TranscriptStatus::None,
         Some(job) => match job.state {
             JobState::Queued if job.lease_until.is_some_and(|until| until >= now) => {
