@@ -38,6 +38,9 @@ source scripts/s3-server.sh
 # A real speech engine for the transcription tests (CALLREC_TEST_TRANSCRIBE_URL).
 # shellcheck source=scripts/asr-server.sh
 source scripts/asr-server.sh
+# A real OpenID provider for the single sign-on tests (CALLREC_TEST_OIDC_ISSUER).
+# shellcheck source=scripts/oidc-provider.sh
+source scripts/oidc-provider.sh
 
 echo "== cargo fmt"
 cargo fmt --all -- --check

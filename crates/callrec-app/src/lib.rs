@@ -29,6 +29,7 @@ pub mod sealing;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;
+pub mod sso;
 pub mod tags;
 pub mod teams;
 pub mod tokens;

@@ -33,6 +33,8 @@ pub struct Rotated {
     pub unreadable_sip_passwords: Vec<i64>,
     /// Companies' transcript word keys sealed again.
     pub word_keys: usize,
+    /// Companies' single sign-on client secrets sealed again.
+    pub sso_secrets: u64,
 }
 
 /// Re-encrypts what an older key protects with `keyring`'s current key;
@@ -87,6 +89,8 @@ pub async fn rotate_master_key(
         crate::capture::reseal_credentials(store, &keyring, audit).await?;
     report.word_keys =
         crate::transcription::index::reseal_word_keys(store, &keyring, audit).await?;
+    report.sso_secrets =
+        crate::sso::settings::reseal_sso_secrets(store, &keyring, audit.now).await?;
     report.data_keys = DataKeys::new(keyring).rewrap_all(store, audit).await?;
     Ok(report)
 }

@@ -8,6 +8,7 @@ use crate::Error;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use callrec_domain::audit::AuditAction;
+use callrec_domain::SessionFacts;
 use callrec_store::{Store, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -18,13 +19,14 @@ pub fn hash_session_id(id: &str) -> String {
 }
 
 /// A new session for `user`, ending `replacing` (the session it follows,
-/// by hash) in the same change; `mfa_passed` only when a second factor
-/// was just accepted. Returns the id for the cookie.
+/// by hash) in the same change; MFA passed in `facts` only when a second
+/// factor was just accepted (or the company's provider's counts). Returns
+/// the id for the cookie.
 pub async fn start_session(
     store: &Store,
     user: &User,
     replacing: Option<&str>,
-    mfa_passed: bool,
+    facts: SessionFacts,
     audit: &AuditContext,
 ) -> Result<String, Error> {
     let mut bytes = [0u8; 32];
@@ -35,7 +37,7 @@ pub async fn start_session(
         write.delete_session(previous).await?;
     }
     write
-        .create_session(&hash_session_id(&id), user.id, &audit.client, mfa_passed)
+        .create_session(&hash_session_id(&id), user.id, &audit.client, facts)
         .await?;
     write.commit().await?;
     Ok(id)

@@ -9,6 +9,7 @@ use callrec_domain::audit::AuditAction;
 use callrec_domain::names::lookup_key;
 use callrec_domain::network;
 use callrec_domain::throttle::ThrottleScope;
+use callrec_domain::Level;
 use callrec_store::{NewAuditEntry, Reservations, Store, ThrottleWindow, User};
 
 /// Longer input is refused before any hashing: nobody's password is this long.
@@ -36,6 +37,9 @@ pub enum SignIn {
     /// The right password, but a temporary one past its expiry: only an
     /// administrator can help (said only to whoever knows the password).
     Expired,
+    /// The right password, but their company signs in through its
+    /// identity provider and they are not one of its local administrators.
+    SsoRequired,
     /// The password is right: the user may start a session.
     Accepted(Box<User>),
 }
@@ -142,20 +146,31 @@ pub async fn sign_in(
         }
     };
 
-    if user.password_life.expired(now) {
+    // Operators (Global users) and the company's named local
+    // administrators keep their passwords: the doors left open when the
+    // identity provider fails.
+    let sso_only = user.level != Level::Global
+        && !user.local_sign_in
+        && store.sso_required(user.company_id).await?;
+    if sso_only || user.password_life.expired(now) {
         // Only this attempt's places are given back (below, for a success):
         // wiping the count would let guesses racing beside a right password
         // through (security review, item 2).
         for (scope, key, _) in &windows {
             store.release_attempt(*scope, key).await?;
         }
+        let (reason, outcome) = if sso_only {
+            ("single sign-on required", SignIn::SsoRequired)
+        } else {
+            ("temporary password expired", SignIn::Expired)
+        };
         let entry = NewAuditEntry::new(AuditAction::SignInFailed)
             .company(user.company_id)
             .target(&user.username)
             .client(client)
-            .details("temporary password expired");
+            .details(reason);
         store.audit(entry, now).await?;
-        return Ok(SignIn::Expired);
+        return Ok(outcome);
     }
     if passwords.needs_rehash(&hash) {
         // Old settings: the hash is replaced while the password is at hand,

@@ -14,8 +14,8 @@ use callrec_domain::country::Country;
 use callrec_domain::retention::Retention;
 use callrec_domain::zone::Zone;
 use callrec_domain::{
-    CompanyName, DisplayName, Level, MfaPolicy, NewPassword, PasswordLife, RoleSet, TeamName,
-    Username,
+    CompanyName, DisplayName, Level, MfaPolicy, NewPassword, PasswordLife, RoleSet, SessionFacts,
+    TeamName, Username,
 };
 use callrec_store::{backend_tests, AuditQuery, Store};
 
@@ -48,7 +48,7 @@ backend_tests! {
         };
         let ann = create_user(store, &passwords, Caller::Operator, new_user("ann.one"), &audit).await.unwrap();
         let (_, hash_before) = store.credentials("ann.one").await.unwrap().unwrap();
-        let session = start_session(store, &ann, None, false, &audit).await.unwrap();
+        let session = start_session(store, &ann, None, SessionFacts::default(), &audit).await.unwrap();
         let session_hash = callrec_app::sessions::hash_session_id(&session);
         let logged = entries(store).await;
         assert!(logged >= 3, "the set-up was audited: {logged}");

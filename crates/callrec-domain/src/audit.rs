@@ -30,6 +30,7 @@ audit_actions! {
     SignInFailed => "sign_in.failed", "Sign-in failed";
     SignInThrottled => "sign_in.throttled", "Sign-in throttled";
     SignedOut => "signed_out", "Signed out";
+    SsoChanged => "company.sso_changed", "Single sign-on changed";
     CompanyCreated => "company.created", "Company created";
     CompanyRenamed => "company.renamed", "Company renamed";
     CompanyDisabled => "company.disabled", "Company disabled";

@@ -35,6 +35,7 @@ pub mod role;
 pub mod sealed;
 pub mod security_key;
 pub mod sip_credentials;
+pub mod sso;
 pub mod throttle;
 pub mod time;
 pub mod totp;
@@ -47,7 +48,7 @@ pub mod zone;
 
 pub use ids::{CompanyId, TeamId, UserId};
 pub use level::Level;
-pub use mfa::{MfaPolicy, SignInStep};
+pub use mfa::{MfaPolicy, SessionFacts, SignInStep};
 pub use names::{
     CompanyName, DisplayName, Email, KeyName, SearchTerm, TagName, TeamName, TokenName, Username,
 };

@@ -53,6 +53,27 @@ impl MfaPolicy {
     }
 }
 
+/// What a session brings to [`sign_in_step`]: MFA done in it, our MFA
+/// demanded beyond the company's policy (single sign-on with `--mfa
+/// both`), and how it began (a temporary password is replaced only by
+/// someone who signed in with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionFacts {
+    pub mfa_passed: bool,
+    pub mfa_demanded: bool,
+    pub method: crate::sso::SignInMethod,
+}
+
+impl SessionFacts {
+    /// A password session, with MFA done in it or not.
+    pub fn password(mfa_passed: bool) -> SessionFacts {
+        SessionFacts {
+            mfa_passed,
+            ..SessionFacts::default()
+        }
+    }
+}
+
 /// What a signed-in user must do before they see the portal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInStep {

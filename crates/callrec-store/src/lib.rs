@@ -45,6 +45,7 @@ mod recovery_codes;
 mod security_keys;
 mod sessions;
 mod snapshot;
+mod sso;
 mod stats;
 mod tags;
 mod teams;
@@ -83,6 +84,7 @@ pub use recordings::{
 };
 pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};
+pub use sso::{NewSsoConfig, SsoConfig, SsoLogin, SsoRefused};
 pub use stats::PoolStats;
 pub use tags::Tag;
 pub use teams::Team;

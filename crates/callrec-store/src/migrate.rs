@@ -65,6 +65,7 @@ migrations!(
     34 => "0034_company_numbers.sql",
     35 => "0035_capture_credentials.sql",
     36 => "0036_transcripts.sql",
+    37 => "0037_single_sign_on.sql",
 );
 
 impl Store {

@@ -2,7 +2,7 @@
 //! of the database does not hand out live sessions.
 
 use crate::{Result, Store, Write};
-use callrec_domain::UserId;
+use callrec_domain::{SessionFacts, UserId};
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,8 +11,9 @@ pub struct SessionRecord {
     pub user_id: UserId,
     pub created_at: i64,
     pub last_seen_at: i64,
-    /// Whether a code (or a registration) was accepted in this session.
-    pub mfa_passed: bool,
+    /// Whether a code (or a registration) was accepted in this session,
+    /// whether our MFA is demanded in it, and how it began.
+    pub facts: SessionFacts,
     /// When "Confirm it's you" last succeeded in it (Unix seconds).
     pub confirmed_at: Option<i64>,
 }
@@ -115,18 +116,20 @@ impl Write<'_> {
         id_hash: &str,
         user: UserId,
         client_addr: &str,
-        mfa_passed: bool,
+        facts: SessionFacts,
     ) -> Result<()> {
         let now = self.now;
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_addr, mfa_passed) \
-             VALUES ($1, $2, $3, $3, $4, $5)",
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_addr, \
+             mfa_passed, mfa_demanded, method) VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
         )
         .bind(id_hash)
         .bind(user.0)
         .bind(now)
         .bind(client_addr)
-        .bind(i64::from(mfa_passed))
+        .bind(i64::from(facts.mfa_passed))
+        .bind(i64::from(facts.mfa_demanded))
+        .bind(facts.method.code())
         .execute(self.conn())
         .await?;
         Ok(())

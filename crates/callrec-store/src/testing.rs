@@ -236,6 +236,17 @@ pub fn test_transcribe_url(test: &str) -> Option<String> {
     url
 }
 
+/// The test OpenID provider's issuer (`scripts/oidc-provider.sh`), or
+/// `None` (skipped as the PostgreSQL halves are: a failure under CI) when
+/// it is not running.
+pub fn test_oidc_issuer(test: &str) -> Option<String> {
+    let issuer = std::env::var("CALLREC_TEST_OIDC_ISSUER").ok();
+    if issuer.is_none() {
+        missing(test, "CALLREC_TEST_OIDC_ISSUER", "identity provider");
+    }
+    issuer
+}
+
 /// `text` said by espeak-ng (which `scripts/asr-server.sh` installs), as
 /// 8 kHz 16-bit samples: one party of a call, for the speech engine.
 pub fn spoken(text: &str) -> Vec<i16> {

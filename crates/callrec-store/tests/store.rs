@@ -4,8 +4,8 @@ use callrec_domain::audit::AuditAction;
 use callrec_domain::permissions::DataScope;
 use callrec_domain::retention::Retention;
 use callrec_domain::{
-    CompanyName, DisplayName, Email, Level, MfaPolicy, Role, RoleSet, SearchTerm, TeamName,
-    Username,
+    CompanyName, DisplayName, Email, Level, MfaPolicy, Role, RoleSet, SearchTerm, SessionFacts,
+    TeamName, Username,
 };
 use callrec_store::testing::TestDb;
 use callrec_store::{
@@ -228,7 +228,7 @@ backend_tests! {
         let bob = user(&db.store, &acme, None, "bob", Level::Company).await;
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
         for id in ["a", "b", "c"] {
-            db.store.set_up(NOW, async |write| write.create_session(id, bob.id, "127.0.0.1", false).await).await.unwrap();
+            db.store.set_up(NOW, async |write| write.create_session(id, bob.id, "127.0.0.1", SessionFacts::default()).await).await.unwrap();
         }
         assert!(db.store.session_user("a", NOW + 1799, timeouts).await.unwrap().is_some());
         // Touched at NOW+1799, so still alive 1799 s later.
@@ -241,13 +241,13 @@ backend_tests! {
         assert!(db.store.session_user("unknown", NOW, timeouts).await.unwrap().is_none());
 
         for id in ["d", "e"] {
-            db.store.set_up(NOW, async |write| write.create_session(id, bob.id, "127.0.0.1", false).await).await.unwrap();
+            db.store.set_up(NOW, async |write| write.create_session(id, bob.id, "127.0.0.1", SessionFacts::default()).await).await.unwrap();
         }
         assert_eq!(db.store.set_up(0, async |write| write.delete_user_sessions(bob.id, Some("d")).await).await.unwrap(), 2);
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 1);
         db.store.set_up(0, async |write| write.delete_session("d").await).await.unwrap();
         assert_eq!(db.store.count_user_sessions(bob.id).await.unwrap(), 0);
-        db.store.set_up(NOW, async |write| write.create_session("f", bob.id, "127.0.0.1", false).await).await.unwrap();
+        db.store.set_up(NOW, async |write| write.create_session("f", bob.id, "127.0.0.1", SessionFacts::default()).await).await.unwrap();
         assert_eq!(db.store.purge_expired_sessions(NOW + 1800, timeouts).await.unwrap(), 1);
     }
 
@@ -316,12 +316,12 @@ backend_tests! {
         db.store.set_up(0, async |write| write.set_mfa_opt_in(a.id, true).await).await.unwrap();
         let a = db.store.user(a.id).await.unwrap().unwrap();
         assert_eq!((a.company_mfa_policy, a.mfa_opt_in, a.mfa_registered), (MfaPolicy::Available, true, true));
-        assert_eq!(a.sign_in_step(false, NOW), callrec_domain::SignInStep::EnterCode);
-        assert_eq!(a.sign_in_step(true, NOW), callrec_domain::SignInStep::SignedIn);
-        db.store.set_up(NOW, async |write| write.create_session("s", a.id, "127.0.0.1", false).await).await.unwrap();
+        assert_eq!(a.sign_in_step(SessionFacts::password(false), NOW), callrec_domain::SignInStep::EnterCode);
+        assert_eq!(a.sign_in_step(SessionFacts::password(true), NOW), callrec_domain::SignInStep::SignedIn);
+        db.store.set_up(NOW, async |write| write.create_session("s", a.id, "127.0.0.1", SessionFacts::default()).await).await.unwrap();
         db.store.set_up(0, async |write| write.set_session_mfa_passed("s", true).await).await.unwrap();
         let timeouts = SessionTimeouts { idle: 1800, absolute: 43_200 };
-        assert!(db.store.session_user("s", NOW, timeouts).await.unwrap().unwrap().0.mfa_passed);
+        assert!(db.store.session_user("s", NOW, timeouts).await.unwrap().unwrap().0.facts.mfa_passed);
     }
 
     async fn several_windows_are_reserved_all_or_none(db) {
@@ -508,5 +508,79 @@ backend_tests! {
         assert_eq!(store.take_ceremony("session", Ceremony::SignIn).await.unwrap(), None, "taken once");
         store.put_ceremony("old", Ceremony::Add, "s", NOW).await.unwrap();
         assert_eq!(store.purge_ceremonies(NOW + 1).await.unwrap(), 1);
+    }
+}
+
+backend_tests! {
+    /// Two companies claiming one email domain at once, on two nodes:
+    /// exactly one gets it; the other's write is refused whole.
+    async fn one_sso_domain_per_company_even_in_a_race(db) {
+        use callrec_domain::sso::{EmailDomain, SsoMfa};
+        use callrec_store::{NewSsoConfig, SsoRefused};
+        let other = db.another_node().await;
+        let acme = company(&db.store, "Acme").await;
+        let globex = company(&db.store, "Globex").await;
+        let claim = |store: Store, company: Company| async move {
+            let domains = [EmailDomain::parse("example.com").unwrap()];
+            let config = NewSsoConfig {
+                issuer: "https://idp.example.com",
+                client_id: "portal",
+                client_secret: "v1.sealed",
+                mfa: SsoMfa::Portal,
+                create_users: false,
+                required: false,
+                team_id: None,
+                domains: &domains,
+            };
+            let mut write = store.write(NOW).await.unwrap();
+            let outcome = write.set_company_sso(company.id, config).await.unwrap();
+            if outcome.is_ok() {
+                write.commit().await.unwrap();
+            }
+            outcome
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(claim(db.store.clone(), acme.clone())),
+            tokio::spawn(claim(other.clone(), globex.clone()))
+        );
+        let outcomes = [a.unwrap(), b.unwrap()];
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+        assert!(outcomes.contains(&Err(SsoRefused::DomainTaken("example.com".into()))));
+        let domain = EmailDomain::parse("example.com").unwrap();
+        let holder = db.store.sso_for_domain(&domain).await.unwrap().unwrap();
+        let loser = if holder.company_id == acme.id { &globex } else { &acme };
+        assert!(db.store.company_sso(loser.id).await.unwrap().is_none(), "nothing half-written");
+    }
+
+    /// A sign-in's state taken back by two callbacks at once, on two
+    /// nodes: one finds it.
+    async fn an_sso_state_is_taken_once(db) {
+        use callrec_store::SsoLogin;
+        let acme = company(&db.store, "Acme").await;
+        let login = SsoLogin {
+            browser_hash: "b".into(),
+            company_id: acme.id,
+            nonce: "n".into(),
+            verifier: "v".into(),
+            created_at: NOW,
+        };
+        db.store.set_up(NOW, async |w| w.insert_sso_login("state", &login, NOW - 600).await).await.unwrap();
+        let other = db.another_node().await;
+        let take = |store: Store| async move {
+            let mut write = store.write(NOW).await.unwrap();
+            let taken = write.take_sso_login("state").await.unwrap();
+            write.commit().await.unwrap();
+            taken
+        };
+        let (a, b) = tokio::join!(tokio::spawn(take(db.store.clone())), tokio::spawn(take(other)));
+        let taken: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(taken, vec![login]);
+        // Old ones are forgotten when a new one is kept.
+        let old = SsoLogin { created_at: NOW - 601, ..taken[0].clone() };
+        db.store.set_up(NOW, async |w| w.insert_sso_login("old", &old, NOW - 600).await).await.unwrap();
+        db.store.set_up(NOW, async |w| w.insert_sso_login("new", &old, NOW - 600).await).await.unwrap();
+        let mut write = db.store.write(NOW).await.unwrap();
+        assert!(write.take_sso_login("old").await.unwrap().is_none());
+        write.commit().await.unwrap();
     }
 }

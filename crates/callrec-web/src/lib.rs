@@ -67,6 +67,8 @@ pub struct AppState {
     /// This node's recording server, as `/readyz` reports it (filled by
     /// `callrec serve` when it runs one).
     pub capture: Arc<callrec_app::capture::CaptureStatus>,
+    /// The companies' identity providers (single sign-on).
+    pub sso: Arc<callrec_app::sso::Providers>,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
             dashboards: Arc::default(),
             reports: Arc::default(),
             capture: Arc::default(),
+            sso: Arc::new(callrec_app::sso::Providers::new()?),
         })
     }
 

@@ -63,6 +63,10 @@ fn describe() {
         "Time to answer an HTTP request (to the response's headers), by method and route"
     );
     describe_counter!(
+        "callrec_sso_sign_ins_total",
+        "Sign-ins through companies' identity providers, by result"
+    );
+    describe_counter!(
         "callrec_sign_ins_total",
         "Password steps of sign-in by result"
     );
@@ -170,9 +174,20 @@ pub(crate) fn sign_in(outcome: &SignIn) {
             "paused"
         }
         SignIn::Expired => "expired_password",
+        SignIn::SsoRequired => "sso_required",
         SignIn::Accepted(_) => "accepted",
     };
     metrics::counter!("callrec_sign_ins_total", "result" => result).increment(1);
+}
+
+/// A sign-in through a company's identity provider: accepted, or refused
+/// by why.
+pub(crate) fn sso_sign_in(finished: &callrec_app::sso::login::Finished) {
+    let result = match finished {
+        callrec_app::sso::login::Finished::SignedIn { .. } => "accepted",
+        callrec_app::sso::login::Finished::Refused(failure) => failure.code(),
+    };
+    metrics::counter!("callrec_sso_sign_ins_total", "result" => result).increment(1);
 }
 
 pub(crate) fn mfa_code(outcome: &CodeOutcome) {

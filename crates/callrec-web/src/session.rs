@@ -10,7 +10,7 @@ use callrec_app::audit::AuditContext;
 use callrec_app::sessions;
 use callrec_domain::country::Country;
 use callrec_domain::zone::Zone;
-use callrec_domain::{Actor, Role, SignInStep};
+use callrec_domain::{Actor, Role, SessionFacts, SignInStep};
 use callrec_store::User;
 
 pub const COOKIE_NAME: &str = "callrec_session";
@@ -24,7 +24,8 @@ pub struct CurrentUser {
     pub user: User,
     pub actor: Actor,
     pub session_hash: String,
-    pub mfa_passed: bool,
+    /// MFA done, our MFA demanded, how the session began.
+    pub session: SessionFacts,
     /// When this session last confirmed presence ("Confirm it's you").
     pub confirmed_at: Option<i64>,
     /// The request's time, by the portal's clock.
@@ -42,7 +43,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn sign_in_step(&self) -> SignInStep {
-        self.user.sign_in_step(self.mfa_passed, self.now)
+        self.user.sign_in_step(self.session, self.now)
     }
 
     /// This user as the use cases see them: their actor, and whether the
@@ -141,7 +142,7 @@ impl FromRequestParts<AppState> for MaybeUser {
             actor: user.actor(),
             user,
             session_hash: hash,
-            mfa_passed: session.mfa_passed,
+            session: session.facts,
             confirmed_at: session.confirmed_at,
             now,
             done: done_code(parts),
@@ -157,30 +158,35 @@ fn done_code(parts: &Parts) -> String {
 }
 
 fn session_id_from(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE_NAME)
+        // A real id is 43 characters; anything else cannot match.
+        .filter(|value| value.len() == 43)
+}
+
+/// The value of cookie `wanted` the request carries, if any.
+pub(crate) fn cookie_value(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_string())
-        // A real id is 43 characters; anything else cannot match.
-        .filter(|value| value.len() == 43)
 }
 
 /// Starts a session for `user` (ending `replacing`, the one it follows)
-/// and returns the `Set-Cookie` value. `mfa_passed` is true only when a
-/// code was just accepted.
+/// and returns the `Set-Cookie` value. MFA is passed in `facts` only
+/// when a code was just accepted (or the company's provider's counts).
 pub(crate) async fn start_session(
     state: &AppState,
     user: &User,
     replacing: Option<&str>,
     client_addr: &str,
-    mfa_passed: bool,
+    facts: SessionFacts,
 ) -> Result<HeaderValue, AppError> {
     let audit = AuditContext::user(user, client_addr, state.now());
-    let id = sessions::start_session(&state.store, user, replacing, mfa_passed, &audit).await?;
+    let id = sessions::start_session(&state.store, user, replacing, facts, &audit).await?;
     cookie(state, &id, None)
 }
 

@@ -36,6 +36,8 @@ routes! {
     Root => "/" [GET];
     Home => "/home" [GET];
     Login => "/login" [GET, POST];
+    SsoStart => "/sso/start" [POST];
+    SsoCallback => "/sso/callback" [GET];
     Logout => "/logout" [POST];
     ChoosePassword => "/choose-password" [GET, POST];
     ForgottenPassword => "/forgotten-password" [GET, POST];
@@ -73,6 +75,7 @@ routes! {
     CompanyCapture => "/company-settings/capture" [POST];
     CompanyNumbers => "/company-settings/numbers" [POST];
     CompanyTranscription => "/company-settings/transcription" [POST];
+    CompanySso => "/company-settings/sso" [POST];
     CompanyMfa => "/company-mfa" [GET, POST];
     CompanyMfaRemind => "/company-mfa/remind" [POST];
     ApiTokens => "/api-tokens" [GET, POST];

@@ -157,6 +157,12 @@ pub async fn rotate(store: &Store, data_dir: &Path) -> Result<(), CliError> {
         "Re-encrypted {} audio data keys with key {current}.",
         report.data_keys
     );
+    if report.sso_secrets > 0 {
+        println!(
+            "Re-encrypted {} companies' single sign-on client secrets with key {current}.",
+            report.sso_secrets
+        );
+    }
     if report.word_keys > 0 {
         println!(
             "Re-encrypted {} transcript word keys with key {current}.",

@@ -76,6 +76,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 default_zone: config.default_time_zone()?,
                 default_country: config.default_country()?,
                 mail: config.mail()?.is_some(),
+                storage: storage.clone(),
             };
             commands::admin::company(&commands::open_store(&storage).await?, command, &settings)
                 .await

@@ -3,10 +3,11 @@ use crate::{flag, Result, SessionRecord, SessionTimeouts, Store, StoreError, Wri
 use callrec_domain::country::Country;
 use callrec_domain::mfa::{counts_as_opted_in, in_grace, policy_now, sign_in_step};
 use callrec_domain::permissions::DataScope;
+use callrec_domain::sso::SignInMethod;
 use callrec_domain::zone::Zone;
 use callrec_domain::{
     Actor, CompanyId, DisplayName, Email, Level, MfaPolicy, PasswordLife, PhoneNumber, Role,
-    RoleSet, SearchTerm, SignInStep, Subject, TeamId, UserId, Username,
+    RoleSet, SearchTerm, SessionFacts, SignInStep, Subject, TeamId, UserId, Username,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -57,6 +58,9 @@ pub struct User {
     pub recent_code_offsets: Vec<i64>,
     /// Their unused recovery codes.
     pub recovery_codes_left: i64,
+    /// A local administrator: may use a password where their company
+    /// requires single sign-on.
+    pub local_sign_in: bool,
 }
 
 /// A password as stored: its hash, and whether it is temporary.
@@ -90,14 +94,18 @@ impl User {
     /// What this user must still do at `now` in a session that has (or has
     /// not) passed MFA. In the grace period a user who has not chosen to
     /// register yet carries on.
-    pub fn sign_in_step(&self, session_passed_mfa: bool, now: i64) -> SignInStep {
-        let policy = policy_now(self.company_mfa_policy, self.in_grace(now), self.mfa_opt_in);
+    pub fn sign_in_step(&self, session: SessionFacts, now: i64) -> SignInStep {
+        let policy = if session.mfa_demanded {
+            MfaPolicy::Enabled
+        } else {
+            policy_now(self.company_mfa_policy, self.in_grace(now), self.mfa_opt_in)
+        };
         sign_in_step(
             policy,
             self.counts_as_opted_in(),
             self.mfa_registered,
-            session_passed_mfa,
-            self.password_life.is_temporary(),
+            session.mfa_passed,
+            self.password_life.is_temporary() && session.method == SignInMethod::Password,
         )
     }
 
@@ -224,7 +232,7 @@ fn select(store: &Store) -> String {
 pub(crate) fn select_with(store: &Store, extra_columns: &str, extra_joins: &str) -> String {
     format!(
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
-         u.username, u.display_name, u.email, u.extension, u.level, u.enabled, u.mfa_opt_in, u.created_at, \
+         u.username, u.display_name, u.email, u.extension, u.level, u.enabled, u.mfa_opt_in, u.created_at, u.local_sign_in, \
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.phone_country AS company_phone_country, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
@@ -288,6 +296,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
                 .unwrap_or_default(),
         ),
         recovery_codes_left: row.try_get("recovery_codes_left")?,
+        local_sign_in: flag(row, "local_sign_in")?,
     })
 }
 
@@ -343,7 +352,8 @@ impl Store {
                 self,
                 "s.id_hash AS s_id_hash, s.created_at AS s_created_at, \
                  s.last_seen_at AS s_last_seen_at, s.mfa_passed AS s_mfa_passed, \
-                 s.confirmed_at AS s_confirmed_at, ",
+                 s.confirmed_at AS s_confirmed_at, s.method AS s_method, \
+                 s.mfa_demanded AS s_mfa_demanded, ",
                 " JOIN sessions s ON s.user_id = u.id"
             )
         );
@@ -358,7 +368,11 @@ impl Store {
             user_id: user.id,
             created_at: row.try_get("s_created_at")?,
             last_seen_at: row.try_get("s_last_seen_at")?,
-            mfa_passed: flag(&row, "s_mfa_passed")?,
+            facts: SessionFacts {
+                mfa_passed: flag(&row, "s_mfa_passed")?,
+                mfa_demanded: flag(&row, "s_mfa_demanded")?,
+                method: SignInMethod::from_code(&row.try_get::<String, _>("s_method")?),
+            },
             confirmed_at: row.try_get("s_confirmed_at")?,
         };
         if !self.keep_alive(&record, now, timeouts).await? {

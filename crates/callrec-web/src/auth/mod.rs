@@ -15,45 +15,65 @@ use axum::Router;
 use callrec_app::sessions;
 use callrec_app::sign_in::{sign_in, SignIn, SignInLimits, MAX_INPUT_BYTES};
 use callrec_domain::throttle::SignInReason;
-use callrec_domain::SignInStep;
+use callrec_domain::{SessionFacts, SignInStep};
+
+mod sso;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(Route::Login.path(), get(login_page).post(log_in))
+        .route(Route::SsoStart.path(), post(sso::start))
+        .route(Route::SsoCallback.path(), get(sso::callback))
         .route(Route::Logout.path(), post(log_out))
 }
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
 struct LoginPage<'a> {
-    username: &'a str,
-    error: Option<String>,
-    notice: Option<&'static str>,
+    view: LoginView<'a>,
     /// Mail is configured: offer "Forgotten your password?".
     forgotten: bool,
+    /// Some company signs in through its identity provider: offer "Sign
+    /// in with single sign-on".
+    sso: bool,
 }
 
-fn render_login(
+/// What the sign-in page shows besides its forms.
+#[derive(Default)]
+pub(crate) struct LoginView<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) error: Option<String>,
+    pub(crate) notice: Option<&'static str>,
+    /// The work email typed for single sign-on, and why it did not go on.
+    pub(crate) sso_email: &'a str,
+    pub(crate) sso_error: Option<String>,
+}
+
+async fn render_login(
     state: &AppState,
     status: StatusCode,
     username: &str,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    render_login_with(state, status, username, error, None)
-}
-
-fn render_login_with(
-    state: &AppState,
-    status: StatusCode,
-    username: &str,
-    error: Option<String>,
-    notice: Option<&'static str>,
-) -> Result<Response, AppError> {
-    let page = LoginPage {
+    let view = LoginView {
         username,
         error,
-        notice,
+        ..LoginView::default()
+    };
+    render_login_page(state, status, view).await
+}
+
+/// The sign-in page as `view` says, answered with `status`.
+pub(crate) async fn render_login_page(
+    state: &AppState,
+    status: StatusCode,
+    view: LoginView<'_>,
+) -> Result<Response, AppError> {
+    let sso = state.config.public_url.is_some() && state.store.sso_offered().await?;
+    let page = LoginPage {
+        view,
         forgotten: state.config.mail.is_some(),
+        sso,
     }
     .render()?;
     Ok((status, Html(page)).into_response())
@@ -77,7 +97,12 @@ async fn login_page(
                 Some(reason) => (Some(reason.message().to_string()), None),
                 None => (None, None),
             };
-            render_login_with(&state, StatusCode::OK, "", error, notice)
+            let view = LoginView {
+                error,
+                notice,
+                ..LoginView::default()
+            };
+            render_login_page(&state, StatusCode::OK, view).await
         }
     }
 }
@@ -118,7 +143,7 @@ async fn log_in(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     username,
                     Some("Enter your username and password.".into()),
-                )
+                ).await
             }
             SignIn::Refused => {
                 // Input too long to be anyone's is not shown back.
@@ -130,7 +155,7 @@ async fn log_in(
                     StatusCode::UNAUTHORIZED,
                     shown,
                     Some(INVALID.into()),
-                );
+                ).await;
             }
             SignIn::Expired => return render_login(
                 &state,
@@ -140,7 +165,16 @@ async fn log_in(
                     "Your temporary password has expired. Ask your administrator to set a new one."
                         .into(),
                 ),
-            ),
+            ).await,
+            SignIn::SsoRequired => return render_login(
+                &state,
+                StatusCode::FORBIDDEN,
+                username,
+                Some(
+                    "Your company signs in through its identity provider. Use Sign in with single sign-on below."
+                        .into(),
+                ),
+            ).await,
             SignIn::Paused { minutes } => {
                 return render_login(
                     &state,
@@ -150,15 +184,18 @@ async fn log_in(
                         "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
                         if minutes == 1 { "" } else { "s" }
                     )),
-                )
+                ).await
             }
         };
     // A new id at every sign-in: a session id planted before sign-in is worthless.
     let previous = previous.as_ref().map(|p| p.session_hash.as_str());
-    let cookie = start_session(&state, &user, previous, &client, false).await?;
+    let cookie = start_session(&state, &user, previous, &client, SessionFacts::default()).await?;
     // With MFA required, the session is only half signed in: every page
     // leads to the MFA pop-up until a code is accepted.
-    let next = step_path(user.sign_in_step(false, state.now()), user.actor().home());
+    let next = step_path(
+        user.sign_in_step(SessionFacts::default(), state.now()),
+        user.actor().home(),
+    );
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 

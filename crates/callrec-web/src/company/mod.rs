@@ -7,6 +7,7 @@ mod capture;
 mod mfa;
 mod numbers;
 mod settings;
+mod sso;
 mod tags;
 mod transcription;
 
@@ -23,6 +24,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route(Route::CancelRetention.path(), post(settings::cancel))
         .route(Route::CompanyTags.path(), post(tags::change))
+        .route(Route::CompanySso.path(), post(sso::change))
         .route(Route::CompanyCapture.path(), post(capture::change))
         .route(Route::CompanyNumbers.path(), post(numbers::change))
         .route(

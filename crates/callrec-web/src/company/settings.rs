@@ -64,6 +64,8 @@ struct SettingsPage {
     redactions: Vec<crate::layout::Choice>,
     /// Whether this node has a speech engine (CALLREC_TRANSCRIBE_URL).
     engine_set: bool,
+    /// Single sign-on (with a company chosen).
+    sso: Option<super::sso::SsoSection>,
     retentions: Vec<crate::layout::Choice>,
     /// The number in the days box.
     retention_days: String,
@@ -125,6 +127,8 @@ pub(super) enum Refused {
     Numbers(SectionForm),
     /// Save under Transcription or Redaction (the days typed).
     Transcription(SectionForm),
+    /// Apply single sign-on (every field typed but the secret).
+    Sso(SectionForm),
 }
 
 /// A section's add form: why it was refused, and its fields as typed
@@ -170,11 +174,13 @@ pub(super) async fn render(
         SectionForm::default(),
         SectionForm::default(),
     );
+    let mut sso_form = None;
     match refused {
         Some(Refused::Settings(message)) => error = Some(message),
         Some(Refused::Capture(form)) => capture = form,
         Some(Refused::Numbers(form)) => numbers_form = form,
         Some(Refused::Transcription(form)) => transcription_form = form,
+        Some(Refused::Sso(form)) => sso_form = Some(form),
         None => {}
     }
     let default_zone = state.config.default_time_zone.name().to_string();
@@ -235,10 +241,15 @@ pub(super) async fn render(
                 .unwrap_or_default(),
         ),
     );
+    let sso = match &company {
+        Some(company) => Some(super::sso::SsoSection::of(state, company, sso_form).await?),
+        None => None,
+    };
     let status = if error.is_some()
         || capture.error.is_some()
         || numbers_form.error.is_some()
         || transcription_form.error.is_some()
+        || sso.as_ref().is_some_and(|s| s.form.error.is_some())
     {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -289,6 +300,7 @@ pub(super) async fn render(
             .as_ref(),
     );
     let page = SettingsPage {
+        sso,
         transcripts,
         transcription_form,
         redactions,

@@ -18,7 +18,7 @@ use base64::Engine;
 use callrec_app::mfa::{self, AfterCode, CodeOutcome, CodeStage};
 use callrec_app::sessions;
 use callrec_domain::totp::{otpauth_uri, PhoneClock, TotpSecret};
-use callrec_domain::SignInStep;
+use callrec_domain::{SessionFacts, SignInStep};
 
 /// Which pop-up is showing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,7 +266,11 @@ pub(super) async fn mfa_passed(
     client: &str,
 ) -> Result<[(HeaderName, HeaderValue); 1], AppError> {
     let replacing = Some(current.session_hash.as_str());
-    let cookie = start_session(state, &current.user, replacing, client, true).await?;
+    let facts = SessionFacts {
+        mfa_passed: true,
+        ..current.session
+    };
+    let cookie = start_session(state, &current.user, replacing, client, facts).await?;
     Ok([(header::SET_COOKIE, cookie)])
 }
 

@@ -13,7 +13,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use callrec_app::mfa::{self, OwnMfaChange};
-use callrec_domain::{MenuItem, MfaPolicy, Role, SignInStep};
+use callrec_domain::{MenuItem, MfaPolicy, Role, SessionFacts, SignInStep};
 use callrec_store::User;
 
 /// What the My MFA pop-up shows.
@@ -94,8 +94,11 @@ pub(crate) async fn save(
     )
     .await?
     .ok_or(AppError::SignInRequired)?;
-    let passed = current.mfa_passed && !change.reset;
-    if updated.sign_in_step(passed, current.now) != SignInStep::SignedIn {
+    let session = SessionFacts {
+        mfa_passed: current.session.mfa_passed && !change.reset,
+        ..current.session
+    };
+    if updated.sign_in_step(session, current.now) != SignInStep::SignedIn {
         // Turning MFA on (or resetting it) leads straight into registration.
         return Ok(Redirect::to(Route::Mfa.path()).into_response());
     }

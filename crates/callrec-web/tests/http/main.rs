@@ -23,6 +23,7 @@ mod recovery;
 mod reports;
 mod routes;
 mod security;
+mod sso;
 mod startup;
 mod teams;
 mod tokens;

@@ -85,6 +85,61 @@ pub enum CompanyCommand {
         #[arg(long, requires = "backfill_days")]
         wait: bool,
     },
+    /// Single sign-on through the company's OpenID Connect provider
+    /// (Company settings → Single sign-on): its people sign in with
+    /// "Sign in with single sign-on" and their work email. The client
+    /// secret is the first line of standard input. Register the portal at
+    /// the provider with the redirect URI {CALLREC_PUBLIC_URL}/sso/callback.
+    /// Audited as cli.
+    Sso(CompanySsoArgs),
+}
+
+/// `callrec company sso`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("settings").multiple(true).args(["issuer", "client_id", "client_secret_stdin", "domain", "create_users", "mfa", "team", "required", "local_admin"]).conflicts_with("off")))]
+pub struct CompanySsoArgs {
+    /// The company.
+    #[arg(long, value_name = "NAME")]
+    pub company: String,
+    /// The provider's issuer URL (discovery is read from
+    /// ISSUER/.well-known/openid-configuration), e.g.
+    /// https://login.microsoftonline.com/TENANT/v2.0.
+    #[arg(long, value_name = "URL", required_unless_present = "off")]
+    pub issuer: Option<String>,
+    /// The portal's client ID at the provider.
+    #[arg(long, value_name = "ID", required_unless_present = "off")]
+    pub client_id: Option<String>,
+    /// Read the client secret from the first line of standard input
+    /// (needed the first time, and with a new issuer or client ID).
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// An email domain whose people sign in through the provider; repeat
+    /// for more (each domain belongs to one company).
+    #[arg(long, value_name = "DOMAIN", required_unless_present = "off")]
+    pub domain: Vec<String>,
+    /// Create an account (Staff, Agent preset) for an unknown person of
+    /// these domains at their first sign-in.
+    #[arg(long)]
+    pub create_users: bool,
+    /// The team those accounts join (default: the company's first team).
+    #[arg(long, value_name = "NAME", requires = "create_users")]
+    pub team: Option<String>,
+    /// Whose MFA counts: idp (the provider's), portal (ours after the
+    /// provider, as the company's MFA policy says), or both (the provider
+    /// must show MFA, and users who manage users or MFA give our code too).
+    #[arg(long, value_name = "idp|portal|both", default_value = "portal", value_parser = ["idp", "portal", "both"])]
+    pub mfa: String,
+    /// Refuse passwords to everyone of the company but its local
+    /// administrators (--local-admin).
+    #[arg(long)]
+    pub required: bool,
+    /// A user who may still sign in with a password (a local
+    /// administrator, for when the provider fails); repeat for more.
+    #[arg(long, value_name = "USERNAME")]
+    pub local_admin: Vec<String>,
+    /// Turn single sign-on off: everyone signs in with a password again.
+    #[arg(long)]
+    pub off: bool,
 }
 
 #[derive(Debug, Subcommand)]

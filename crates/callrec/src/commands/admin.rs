@@ -47,6 +47,9 @@ pub struct CompanySettings {
     pub default_country: Country,
     /// Whether mail is on (a shorter retention is announced by mail).
     pub mail: bool,
+    /// Where the master key lives (single sign-on's client secret is
+    /// sealed with it).
+    pub storage: crate::config::StorageSettings,
 }
 
 pub async fn company(
@@ -90,6 +93,9 @@ pub async fn company(
                     if company.transcription { "on" } else { "off" }
                 );
             }
+        }
+        CompanyCommand::Sso(args) => {
+            super::sso::company_sso(store, args, &settings.storage).await?
         }
         CompanyCommand::Set {
             company,

@@ -8,6 +8,7 @@ pub mod import;
 pub mod purge;
 pub mod seal;
 pub mod serve;
+pub mod sso;
 pub mod token;
 pub mod verify;
 

@@ -284,3 +284,59 @@ on_each_backend! {
     assert!(out.contains("no recording source at 192.0.2.6/32"), "{out}");
 }
 }
+
+// `callrec company sso` (issue 29): a company's single sign-on set with
+// its secret from standard input (discovery read from the real test
+// provider), checked before anything changes, audited as cli, turned off.
+on_each_backend! {
+    fn company_sso_sets_and_turns_off_single_sign_on(cli) {
+    let Some(issuer) = callrec_store::testing::test_oidc_issuer("cli::company_sso") else { return };
+    cli.expect(0, &["company", "add", "Acme"], "");
+    let add = ["user", "add", "--company", "Acme", "--username", "acme.admin", "--level", "company", "--role", "Access to Manage Users", "--password-stdin"];
+    cli.expect(0, &add, GOOD_PASSWORD);
+    let help = cli.expect(0, &["company", "sso", "--help"], "");
+    for flag in ["--issuer <URL>", "--client-id <ID>", "--client-secret-stdin", "--domain <DOMAIN>", "--create-users", "--mfa <idp|portal|both>", "--off", "--required", "--local-admin <USERNAME>"] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    let base = ["company", "sso", "--company", "Acme", "--issuer", issuer.as_str(), "--client-id", "portal", "--domain", "example.com"];
+    for (extra, stdin, said) in [
+        (vec!["--client-secret-stdin"], "", "no password on standard input"),
+        (vec![], "", "--client-secret-stdin: Enter the client secret"),
+        (vec!["--client-secret-stdin", "--mfa", "none"], "s3cret\n", "invalid value 'none'"),
+        (vec!["--client-secret-stdin", "--domain", "not a domain"], "s3cret\n", "--domain:"),
+        (vec!["--client-secret-stdin", "--required"], "s3cret\n", "--local-admin: Requiring single sign-on needs at least one local administrator"),
+        (vec!["--client-secret-stdin", "--local-admin", "nobody"], "s3cret\n", "--local-admin:"),
+    ] {
+        let args = [&base[..], &extra[..]].concat();
+        let refused = cli.expect(2, &args, stdin);
+        assert!(refused.contains(said), "{extra:?}: {refused}");
+    }
+    let bad_issuer = ["company", "sso", "--company", "Acme", "--issuer", "http://idp.example.com", "--client-id", "portal", "--domain", "example.com", "--client-secret-stdin"];
+    assert!(cli.expect(2, &bad_issuer, "s3cret\n").contains("--issuer: Issuer URL must start with https://"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = cli.store(&runtime);
+    let acme = runtime.block_on(store.company_by_name("Acme")).unwrap().unwrap();
+    assert!(runtime.block_on(store.company_sso(acme.id)).unwrap().is_none(), "the refusals changed nothing");
+
+    let args = [&base[..], &["--client-secret-stdin", "--mfa", "both", "--required", "--local-admin", "acme.admin", "--create-users"][..]].concat();
+    let said = cli.expect(0, &args, "s3cret-from-stdin\n");
+    assert!(said.contains("\"Acme\": single sign-on on for example.com (MFA: Require both for users who manage users or MFA; passwords refused but to local administrators)."), "{said}");
+    let saved = runtime.block_on(store.company_sso(acme.id)).unwrap().unwrap();
+    assert_eq!(saved.issuer, issuer);
+    assert!(saved.required && saved.create_users);
+    assert!(!saved.client_secret.contains("s3cret"), "sealed");
+    let admin = runtime.block_on(store.user_by_username("acme.admin")).unwrap().unwrap();
+    assert!(admin.local_sign_in);
+    let off = cli.expect(0, &["company", "sso", "--company", "Acme", "--off"], "");
+    assert!(off.contains("\"Acme\": single sign-on turned off."), "{off}");
+    assert!(cli.expect(0, &["company", "sso", "--company", "Acme", "--off"], "").contains("was already off"));
+    assert!(cli.expect(2, &["company", "sso", "--company", "Acme", "--off", "--issuer", "x"], "").contains("cannot be used with"));
+    let entries = runtime.block_on(store.audit_entries(&callrec_store::AuditQuery {
+        action: Some("company.sso_changed".into()),
+        limit: 10,
+        ..callrec_store::AuditQuery::default()
+    })).unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(entries.iter().all(|e| e.actor_name.as_deref() == Some("cli") && !e.details.contains("s3cret")), "{entries:?}");
+    }
+}

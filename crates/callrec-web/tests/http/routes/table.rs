@@ -225,6 +225,9 @@ pub(super) fn table() -> Vec<Row> {
         row("GET", "/home", "/home", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         row("GET", "/login", "/login", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         row("POST", "/login", "/login", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
+        // Without CALLREC_PUBLIC_URL (as here) single sign-on does not exist.
+        row("POST", "/sso/start", "/sso/start", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[("email", "ann@example.com")]),
+        row("GET", "/sso/callback", "/sso/callback?code=x&state=y", &[Pathless], None, NotFound, NotFound, Rule::Always(NotFound), &[]),
         row("POST", "/logout", "/logout", &[Pathless], None, Login, Login, Rule::Always(Login), &[]),
         row("GET", "/healthz", "/healthz", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
         row("GET", "/readyz", "/readyz", &[Pathless], None, Ok, Ok, Rule::Always(Ok), &[]),
@@ -296,6 +299,7 @@ pub(super) fn table() -> Vec<Row> {
         row("POST", "/company-settings/tags", "/company-settings/tags", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("name", "Matrix tag")]),
         row("POST", "/company-settings/capture", "/company-settings/capture", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("address", "192.0.2.77")]),
         row("POST", "/company-settings/numbers", "/company-settings/numbers", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("first", "777")]),
+        row("POST", "/company-settings/sso", "/company-settings/sso", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("action", "off")]),
         row("POST", "/company-settings/transcription", "/company-settings/transcription", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("transcription", "on")]),
         row("POST", "/company-settings/cancel-retention", "/company-settings/cancel-retention", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}")]),
         row("POST", "/my-account/time-zone", "/my-account/time-zone", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("time_zone", "")]),
