@@ -19,6 +19,10 @@ if [ -z "${CALLREC_TEST_SMTP_URL:-}" ]; then
   # shellcheck source=../scripts/smtp-server.sh
   source ../scripts/smtp-server.sh
 fi
+if [ -z "${CALLREC_TEST_OIDC_ISSUER:-}" ]; then
+  # shellcheck source=../scripts/oidc-provider.sh
+  source ../scripts/oidc-provider.sh
+fi
 rm -rf artifacts && mkdir -p artifacts
 echo "== browser tests"
 node --test --test-concurrency=1 tests/

@@ -25,6 +25,7 @@ pub mod passwords;
 pub mod playback;
 pub mod records;
 pub mod rotation;
+pub mod scim;
 pub mod sealing;
 pub mod sessions;
 pub mod settings;

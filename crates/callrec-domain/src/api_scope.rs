@@ -25,10 +25,13 @@ pub enum ApiScope {
     NotesWrite,
     /// Read recordings' transcripts.
     TranscriptsRead,
+    /// Provision the company's Staff and Team users and its teams from an
+    /// identity provider (SCIM 2.0).
+    Scim,
 }
 
 impl ApiScope {
-    pub const ALL: [ApiScope; 8] = [
+    pub const ALL: [ApiScope; 9] = [
         ApiScope::Ingest,
         ApiScope::RecordingsRead,
         ApiScope::RecordingsDownload,
@@ -37,6 +40,7 @@ impl ApiScope {
         ApiScope::NotesRead,
         ApiScope::NotesWrite,
         ApiScope::TranscriptsRead,
+        ApiScope::Scim,
     ];
 
     /// The name scripts, the CLI and the OpenAPI description use.
@@ -50,6 +54,7 @@ impl ApiScope {
             ApiScope::NotesRead => "notes:read",
             ApiScope::NotesWrite => "notes:write",
             ApiScope::TranscriptsRead => "transcripts:read",
+            ApiScope::Scim => "scim",
         }
     }
 
@@ -64,6 +69,7 @@ impl ApiScope {
             ApiScope::NotesRead => "Read recordings' notes",
             ApiScope::NotesWrite => "Add notes to recordings",
             ApiScope::TranscriptsRead => "Read recordings' transcripts",
+            ApiScope::Scim => "Provision users and teams from your identity provider (SCIM)",
         }
     }
 
@@ -79,7 +85,7 @@ impl ApiScope {
             ApiScope::Ingest => None,
             ApiScope::RecordingsRead => Some(Role::Recordings),
             ApiScope::RecordingsDownload => Some(Role::DownloadRecordings),
-            ApiScope::DirectoryRead => Some(Role::ManageUsers),
+            ApiScope::DirectoryRead | ApiScope::Scim => Some(Role::ManageUsers),
             ApiScope::AuditRead => Some(Role::AuditLog),
             ApiScope::NotesRead | ApiScope::NotesWrite | ApiScope::TranscriptsRead => {
                 Some(Role::Recordings)
@@ -87,14 +93,14 @@ impl ApiScope {
         }
     }
 
-    fn bit(self) -> u8 {
+    fn bit(self) -> u16 {
         1 << (self as u8)
     }
 }
 
 /// A token's scopes: at least one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ApiScopes(u8);
+pub struct ApiScopes(u16);
 
 impl ApiScopes {
     pub fn of(scopes: impl IntoIterator<Item = ApiScope>) -> Option<ApiScopes> {

@@ -32,6 +32,7 @@ pub mod recovery;
 pub mod redaction;
 pub mod retention;
 pub mod role;
+pub mod scim;
 pub mod sealed;
 pub mod security_key;
 pub mod sip_credentials;

@@ -2,11 +2,20 @@
 
 /// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn format_utc(unix_seconds: i64) -> String {
+    format!("{} UTC", utc_with(unix_seconds, ' '))
+}
+
+/// Formats Unix seconds as RFC 3339 in UTC: `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_rfc3339(unix_seconds: i64) -> String {
+    format!("{}Z", utc_with(unix_seconds, 'T'))
+}
+
+fn utc_with(unix_seconds: i64, between: char) -> String {
     let days = unix_seconds.div_euclid(86_400);
     let second_of_day = unix_seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        "{year:04}-{month:02}-{day:02}{between}{:02}:{:02}:{:02}",
         second_of_day / 3600,
         second_of_day % 3600 / 60,
         second_of_day % 60
@@ -193,6 +202,7 @@ mod tests {
         assert_eq!(format_utc(1_111_111_111), "2005-03-18 01:58:31 UTC");
         assert_eq!(format_utc(1_798_761_599), "2026-12-31 23:59:59 UTC");
         assert_eq!(format_utc(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(format_rfc3339(1_111_111_111), "2005-03-18T01:58:31Z");
     }
 
     #[test]

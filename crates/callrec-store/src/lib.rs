@@ -42,6 +42,7 @@ mod reads;
 mod recipients;
 mod recordings;
 mod recovery_codes;
+mod scim;
 mod security_keys;
 mod sessions;
 mod snapshot;
@@ -82,6 +83,7 @@ pub use recordings::{
     NewRecording, PageFrom, Recording, RecordingAudio, RecordingPage, RecordingQuery, Restored,
     Tally, HOLD_BATCH, QUARTER_HOUR_MS,
 };
+pub use scim::{ScimGroup, ScimUser, ScimUserFields, GROUP_FILTERS, USER_FILTERS};
 pub use security_keys::{NewKey, StoredKey};
 pub use sessions::{SessionRecord, SessionTimeouts};
 pub use sso::{NewSsoConfig, SsoConfig, SsoLogin, SsoRefused};

@@ -66,6 +66,7 @@ migrations!(
     35 => "0035_capture_credentials.sql",
     36 => "0036_transcripts.sql",
     37 => "0037_single_sign_on.sql",
+    38 => "0038_scim.sql",
 );
 
 impl Store {

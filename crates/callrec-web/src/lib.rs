@@ -23,6 +23,7 @@ mod mfa;
 mod presence;
 mod recordings;
 mod reports;
+mod scim;
 mod security;
 pub mod server;
 mod session;
@@ -142,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(recordings::routes())
         .merge(health::routes())
         .merge(api::routes(state.config.max_upload_bytes))
+        .merge(scim::routes())
         .merge(assets::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -38,6 +38,15 @@ routes! {
     Login => "/login" [GET, POST];
     SsoStart => "/sso/start" [POST];
     SsoCallback => "/sso/callback" [GET];
+    ScimServiceProviderConfig => "/scim/v2/ServiceProviderConfig" [GET];
+    ScimResourceTypes => "/scim/v2/ResourceTypes" [GET];
+    ScimResourceType => "/scim/v2/ResourceTypes/{id}" [GET];
+    ScimSchemas => "/scim/v2/Schemas" [GET];
+    ScimSchema => "/scim/v2/Schemas/{id}" [GET];
+    ScimUsers => "/scim/v2/Users" [GET, POST];
+    ScimUser => "/scim/v2/Users/{id}" [GET, PUT, PATCH, DELETE];
+    ScimGroups => "/scim/v2/Groups" [GET, POST];
+    ScimGroup => "/scim/v2/Groups/{id}" [GET, PUT, PATCH, DELETE];
     Logout => "/logout" [POST];
     ChoosePassword => "/choose-password" [GET, POST];
     ForgottenPassword => "/forgotten-password" [GET, POST];

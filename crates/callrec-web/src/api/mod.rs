@@ -5,6 +5,7 @@
 
 mod audit;
 mod caller;
+pub(crate) use caller::ApiCaller;
 mod directory;
 mod docs;
 mod ingest;

@@ -22,6 +22,7 @@ mod records;
 mod recovery;
 mod reports;
 mod routes;
+mod scim;
 mod security;
 mod sso;
 mod startup;

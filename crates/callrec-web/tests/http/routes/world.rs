@@ -266,9 +266,20 @@ pub(super) async fn send(
 ) -> (Outcome, Vec<&'static str>) {
     let response = if method == "GET" {
         browser.get(path).await
-    } else {
+    } else if method == "POST" {
         let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         browser.post(path, &pairs).await
+    } else {
+        // PUT, PATCH and DELETE (SCIM's): sent as such, with the browser's cookies.
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        browser
+            .client
+            .request(method, format!("{}{path}", browser.base))
+            .header("Content-Type", "application/scim+json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
     };
     let header = |name: &str| {
         response
