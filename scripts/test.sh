@@ -60,6 +60,8 @@ fi
 cargo build --quiet --bin callrec
 echo "== API fuzzing (schemathesis)"
 CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/api-fuzz.sh
+echo "== SCIM compliance (scim2-tester)"
+CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/scim-check.sh
 
 echo "== deployment files"
 CALLREC_BIN="$CARGO_TARGET_DIR/debug/callrec" bash scripts/deploy-check.sh

@@ -5,7 +5,7 @@
 //! Agent preset). Every change is audited as `token:NAME`.
 
 use crate::audit::AuditContext;
-use crate::sso::settings::NEW_USER_PRESET;
+use crate::sso::settings::{team_for_new_people, NEW_USER_PRESET};
 use crate::{Error, Passwords};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -35,7 +35,7 @@ impl Provisioner<'_> {
 }
 
 /// Creates a Staff user with the Agent preset on the company's team for
-/// new people (single sign-on's, else its first enabled team).
+/// new people (single sign-on's, else its oldest enabled team).
 pub async fn create_user(
     p: &Provisioner<'_>,
     passwords: &Passwords,
@@ -43,23 +43,7 @@ pub async fn create_user(
 ) -> Result<ScimUser, Error> {
     p.check()?;
     let company = p.grant.company;
-    let chosen = p
-        .store
-        .company_sso(company)
-        .await?
-        .and_then(|sso| sso.team_id);
-    let teams = p.store.list_teams(Some(company)).await?;
-    let team = teams
-        .iter()
-        .filter(|team| team.enabled)
-        .find(|team| chosen.is_none_or(|id| id == team.id))
-        .or_else(|| teams.iter().find(|team| team.enabled))
-        .ok_or_else(|| {
-            ValidationError::new(
-                "team",
-                "The company has no enabled team for new users: add one in the portal first",
-            )
-        })?;
+    let team = home_team(p).await?;
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     // Nobody knows this password: they sign in through their provider.
@@ -203,9 +187,9 @@ pub async fn create_group(
 pub struct MemberChange {
     /// Moved into the team (out of their old one).
     pub add: Vec<UserId>,
-    /// Asked out of the team: refused for those in it, since every Team
-    /// and Staff user belongs to one team (adding them to their new group
-    /// moves them); nothing for those not in it.
+    /// Asked out of the team: every Team and Staff user belongs to one
+    /// team, so those in it go back to the company's team for new people
+    /// (refused for that team itself); nothing for those not in it.
     pub remove: Vec<UserId>,
 }
 
@@ -220,21 +204,24 @@ pub async fn change_group(
     p.check()?;
     let company = p.grant.company;
     let before = group(p, id).await?;
-    let leaving: Vec<&(UserId, String)> = before
+    let leaving: Vec<UserId> = before
         .members
         .iter()
-        .filter(|(member, _)| members.remove.contains(member) && !members.add.contains(member))
+        .map(|(member, _)| *member)
+        .filter(|member| members.remove.contains(member) && !members.add.contains(member))
         .collect();
-    if let Some((_, name)) = leaving.first() {
+    let home = home_team(p).await?;
+    if !leaving.is_empty() && home.id == id {
         return Err(ValidationError::new(
             "members",
-            format!("{name} cannot leave the team without joining another: in the portal every Team and Staff user belongs to one team. Add them to their new group and they leave this one."),
+            format!("Members cannot leave {}: it is the company's team for new people, where those leaving other groups go. Add them to their new group and they leave this one.", home.name),
         )
         .into());
     }
     let mut write = p.store.write(p.audit.now).await?;
     write.set_scim_group(company, id, name, external_id).await?;
     let moved = move_members(&mut write, company, id, &members.add).await?;
+    move_members(&mut write, company, home.id, &leaving).await?;
     let mut changes = Vec::new();
     if before.name != name.as_str() {
         changes.push(format!("renamed {} → {name}", before.name));
@@ -248,6 +235,9 @@ pub async fn change_group(
         .count();
     if joined > 0 {
         changes.push(format!("{joined} members joined"));
+    }
+    if !leaving.is_empty() {
+        changes.push(format!("{} members left for {}", leaving.len(), home.name));
     }
     if changes.is_empty() {
         write.commit().await?;
@@ -269,17 +259,20 @@ pub async fn delete_group(p: &Provisioner<'_>, id: TeamId) -> Result<(), Error> 
     p.check()?;
     let company = p.grant.company;
     let before = group(p, id).await?;
-    if !before.members.is_empty() {
+    let home = home_team(p).await?;
+    if home.id == id {
         return Err(ValidationError::new(
             "members",
             format!(
-                "{} still has members: add them to their new groups first",
-                before.name
+                "{} is the company's team for new people and cannot be deleted through SCIM",
+                home.name
             ),
         )
         .into());
     }
+    let leaving: Vec<UserId> = before.members.iter().map(|(member, _)| *member).collect();
     let mut write = p.store.write(p.audit.now).await?;
+    move_members(&mut write, company, home.id, &leaving).await?;
     if !write.scim_delete_group(company, id).await? {
         return Err(Error::Store(StoreError::NotFound));
     }
@@ -288,9 +281,30 @@ pub async fn delete_group(p: &Provisioner<'_>, id: TeamId) -> Result<(), Error> 
         .entry(AuditAction::TeamDisabled)
         .company(company)
         .target(&before.name)
-        .details("deleted through SCIM: disabled, history kept");
+        .details(format!(
+            "deleted through SCIM: disabled, history kept{}",
+            if leaving.is_empty() {
+                String::new()
+            } else {
+                format!("; {} members moved to {}", leaving.len(), home.name)
+            }
+        ));
     write.commit_with(entry).await?;
     Ok(())
+}
+
+/// Where users go when they leave a group: the company's team for new
+/// people.
+async fn home_team(p: &Provisioner<'_>) -> Result<callrec_store::Team, Error> {
+    team_for_new_people(p.store, p.grant.company)
+        .await?
+        .ok_or_else(|| {
+            ValidationError::new(
+                "team",
+                "The company has no enabled team for new users: add one in the portal first",
+            )
+            .into()
+        })
 }
 
 /// Team `id` as SCIM sees it, or not found.

@@ -44,9 +44,13 @@ routes! {
     ScimSchemas => "/scim/v2/Schemas" [GET];
     ScimSchema => "/scim/v2/Schemas/{id}" [GET];
     ScimUsers => "/scim/v2/Users" [GET, POST];
+    ScimSearch => "/scim/v2/.search" [POST];
+    ScimUsersSearch => "/scim/v2/Users/.search" [POST];
+    ScimGroupsSearch => "/scim/v2/Groups/.search" [POST];
     ScimUser => "/scim/v2/Users/{id}" [GET, PUT, PATCH, DELETE];
     ScimGroups => "/scim/v2/Groups" [GET, POST];
     ScimGroup => "/scim/v2/Groups/{id}" [GET, PUT, PATCH, DELETE];
+    ScimUnknown => "/scim/v2/{*rest}" [GET, POST, PUT, PATCH, DELETE];
     Logout => "/logout" [POST];
     ChoosePassword => "/choose-password" [GET, POST];
     ForgottenPassword => "/forgotten-password" [GET, POST];

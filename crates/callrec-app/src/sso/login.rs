@@ -398,7 +398,7 @@ async fn person(
 
 /// A person of the company's domains unknown here, with `--create-users`:
 /// Staff with the Agent preset, on the company's team for new users
-/// (else its first enabled team), with no password they could use.
+/// (else its oldest enabled team), with no password they could use.
 async fn create(
     portal: SsoPortal<'_>,
     config: &SsoConfig,
@@ -406,12 +406,7 @@ async fn create(
     email: &str,
     now: i64,
 ) -> Result<Result<(User, bool), SsoFailure>, Error> {
-    let teams = portal.store.list_teams(Some(config.company_id)).await?;
-    let team = teams
-        .iter()
-        .filter(|team| team.enabled)
-        .find(|team| config.team_id.is_none_or(|chosen| chosen == team.id))
-        .or_else(|| teams.iter().find(|team| team.enabled));
+    let team = super::settings::team_for_new_people(portal.store, config.company_id).await?;
     let Some(team) = team else {
         return Ok(Err(SsoFailure::NoTeam));
     };

@@ -16,6 +16,30 @@ use callrec_store::{Company, NewSsoConfig, SsoConfig, SsoRefused, Store};
 /// The roles people created at their first sign-in get.
 pub const NEW_USER_PRESET: RolePreset = RolePreset::Agent;
 
+/// The team people arrive in, by single sign-on or SCIM: the one chosen
+/// as Team for new people if it is enabled, else the company's oldest
+/// enabled team (by creation: names come and go).
+pub async fn team_for_new_people(
+    store: &Store,
+    company: CompanyId,
+) -> Result<Option<callrec_store::Team>, Error> {
+    let chosen = store
+        .company_sso(company)
+        .await?
+        .and_then(|sso| sso.team_id);
+    let teams = store.list_teams(Some(company)).await?;
+    let chosen_team = teams
+        .iter()
+        .find(|team| team.enabled && Some(team.id) == chosen)
+        .cloned();
+    Ok(chosen_team.or_else(|| {
+        teams
+            .into_iter()
+            .filter(|team| team.enabled)
+            .min_by_key(|team| team.id.0)
+    }))
+}
+
 /// What binds a company's sealed client secret to it.
 fn binding(company: CompanyId) -> String {
     format!("callrec-sso-secret:{}", company.0)

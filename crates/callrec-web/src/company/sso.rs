@@ -70,7 +70,7 @@ impl SsoSection {
             Some(&form.typed("mfa").to_string()),
         );
         let teams = Choice::list(
-            std::iter::once((String::new(), "The company's first team".to_string())).chain(
+            std::iter::once((String::new(), "The company's oldest team".to_string())).chain(
                 state
                     .store
                     .list_teams(Some(company.id))

@@ -69,110 +69,165 @@ pub(super) async fn resource_type_one(
         .ok_or_else(|| ScimFailure::not_found("resource type"))
 }
 
-/// One attribute's definition (RFC 7643 §7).
-fn attribute(name: &str, kind: &str, required: bool, mutability: &str, extra: Value) -> Value {
-    let mut attribute = json!({
-        "name": name,
-        "type": kind,
-        "multiValued": false,
-        "required": required,
-        "caseExact": false,
-        "mutability": mutability,
-        "returned": "default",
-        "uniqueness": "none",
-    });
-    if let (Value::Object(attribute), Value::Object(extra)) = (&mut attribute, extra) {
-        attribute.extend(extra);
+/// One attribute's definition (RFC 7643 §7): its name, type, whether it
+/// is required, its mutability, what it holds, and its sub-attributes
+/// (a complex one; multi-valued when `multi`).
+struct Attr {
+    name: &'static str,
+    kind: &'static str,
+    required: bool,
+    mutability: &'static str,
+    description: &'static str,
+    multi: bool,
+    subs: &'static [Attr],
+    /// "server" for a value unique in the portal or company.
+    uniqueness: &'static str,
+    /// What a reference points at.
+    refers_to: &'static str,
+}
+
+const fn attr(
+    name: &'static str,
+    kind: &'static str,
+    required: bool,
+    mutability: &'static str,
+    description: &'static str,
+) -> Attr {
+    Attr {
+        name,
+        kind,
+        required,
+        mutability,
+        description,
+        multi: false,
+        subs: &[],
+        uniqueness: "none",
+        refers_to: "",
     }
-    attribute
+}
+
+/// `attribute`, unique (in the portal, or in its company).
+const fn unique(attribute: Attr) -> Attr {
+    Attr {
+        uniqueness: "server",
+        ..attribute
+    }
+}
+
+/// A reference to a resource of type `to`.
+const fn reference(name: &'static str, mutability: &'static str, to: &'static str) -> Attr {
+    Attr {
+        refers_to: to,
+        ..attr(name, "reference", false, mutability, to)
+    }
+}
+
+const fn complex(
+    name: &'static str,
+    multi: bool,
+    mutability: &'static str,
+    description: &'static str,
+    subs: &'static [Attr],
+) -> Attr {
+    Attr {
+        kind: "complex",
+        multi,
+        subs,
+        ..attr(name, "complex", false, mutability, description)
+    }
+}
+
+const USER_ATTRIBUTES: &[Attr] = &[
+    unique(attr(
+        "userName",
+        "string",
+        true,
+        "readWrite",
+        "The sign-in name: 3 to 64 letters, digits and . _ - @, unique in the portal",
+    )),
+    complex(
+        "name",
+        false,
+        "readOnly",
+        "The name shown (from displayName, else the given and family names)",
+        &[attr(
+            "formatted",
+            "string",
+            false,
+            "readOnly",
+            "The name shown",
+        )],
+    ),
+    attr(
+        "displayName",
+        "string",
+        true,
+        "readWrite",
+        "The name shown, at most 100 characters",
+    ),
+    complex(
+        "emails",
+        true,
+        "readWrite",
+        "One address is kept: the primary one, else the first",
+        &[attr("value", "string", false, "readWrite", "The address")],
+    ),
+    attr(
+        "active",
+        "boolean",
+        true,
+        "readWrite",
+        "false disables the user and ends their sessions",
+    ),
+    complex(
+        "groups",
+        true,
+        "readOnly",
+        "The user's team",
+        &[
+            attr("value", "string", false, "readOnly", "The team's id"),
+            reference("$ref", "readOnly", "Group"),
+            attr("display", "string", false, "readOnly", "The team's name"),
+            attr("type", "string", false, "readOnly", "direct"),
+        ],
+    ),
+];
+
+const GROUP_ATTRIBUTES: &[Attr] = &[
+    unique(attr("displayName", "string", true, "readWrite", "The team's name, unique in the company")),
+    complex("members", true, "readWrite", "Team and Staff users; each belongs to one team, and those who leave go to the company's team for new people", &[
+        attr("value", "string", false, "immutable", "The user's id"),
+        reference("$ref", "immutable", "User"),
+    ]),
+];
+
+fn definition(attribute: &Attr) -> Value {
+    let mut value = json!({
+        "name": attribute.name,
+        "type": attribute.kind,
+        "multiValued": attribute.multi,
+        "description": attribute.description,
+        "required": attribute.required,
+        "caseExact": false,
+        "mutability": attribute.mutability,
+        "returned": "default",
+        "uniqueness": attribute.uniqueness,
+    });
+    match attribute.kind {
+        "complex" => value["subAttributes"] = attribute.subs.iter().map(definition).collect(),
+        "reference" => value["referenceTypes"] = json!([attribute.refers_to]),
+        _ => {}
+    }
+    value
 }
 
 fn schema(id: &str, base: &str) -> Option<Value> {
     let (name, attributes) = match id {
-        USER_SCHEMA => (
-            "User",
-            vec![
-                attribute(
-                    "userName",
-                    "string",
-                    true,
-                    "readWrite",
-                    json!({ "uniqueness": "server", "description": "The sign-in name: 3 to 64 letters, digits and . _ - @, unique in the portal" }),
-                ),
-                attribute(
-                    "name",
-                    "complex",
-                    false,
-                    "readWrite",
-                    json!({ "subAttributes": [
-                    attribute("formatted", "string", false, "readWrite", json!({ "description": "The name shown" })),
-                ] }),
-                ),
-                attribute(
-                    "displayName",
-                    "string",
-                    false,
-                    "readWrite",
-                    json!({ "description": "The name shown, at most 100 characters" }),
-                ),
-                attribute(
-                    "emails",
-                    "complex",
-                    false,
-                    "readWrite",
-                    json!({ "multiValued": true, "description": "The first (or primary) address is kept", "subAttributes": [
-                    attribute("value", "string", false, "readWrite", json!({})),
-                    attribute("type", "string", false, "readWrite", json!({ "canonicalValues": ["work"] })),
-                    attribute("primary", "boolean", false, "readWrite", json!({})),
-                ] }),
-                ),
-                attribute(
-                    "active",
-                    "boolean",
-                    false,
-                    "readWrite",
-                    json!({ "description": "false disables the user and ends their sessions" }),
-                ),
-                attribute(
-                    "groups",
-                    "complex",
-                    false,
-                    "readOnly",
-                    json!({ "multiValued": true, "description": "The user's team", "subAttributes": [
-                    attribute("value", "string", false, "readOnly", json!({})),
-                    attribute("$ref", "reference", false, "readOnly", json!({ "referenceTypes": ["Group"] })),
-                    attribute("display", "string", false, "readOnly", json!({})),
-                    attribute("type", "string", false, "readOnly", json!({ "canonicalValues": ["direct"] })),
-                ] }),
-                ),
-            ],
-        ),
-        GROUP_SCHEMA => (
-            "Group",
-            vec![
-                attribute(
-                    "displayName",
-                    "string",
-                    true,
-                    "readWrite",
-                    json!({ "uniqueness": "server", "description": "The team's name, unique in the company" }),
-                ),
-                attribute(
-                    "members",
-                    "complex",
-                    false,
-                    "readWrite",
-                    json!({ "multiValued": true, "description": "Team and Staff users; each belongs to one team", "subAttributes": [
-                    attribute("value", "string", false, "immutable", json!({})),
-                    attribute("$ref", "reference", false, "immutable", json!({ "referenceTypes": ["User"] })),
-                    attribute("display", "string", false, "readOnly", json!({})),
-                    attribute("type", "string", false, "immutable", json!({ "canonicalValues": ["User"] })),
-                ] }),
-                ),
-            ],
-        ),
+        USER_SCHEMA => ("User", USER_ATTRIBUTES),
+        GROUP_SCHEMA => ("Group", GROUP_ATTRIBUTES),
         _ => return None,
     };
+    let attributes: Vec<Value> = attributes.iter().map(definition).collect();
     Some(json!({
         "schemas": [SCHEMA_SCHEMA],
         "id": id,

@@ -3,7 +3,8 @@
 //! a user to a group moves them there.
 
 use super::{
-    body, id_of, list_of, optional_text, patch, Scim, ScimCaller, ScimFailure, GROUP_SCHEMA,
+    body, id_of, list_of, optional_text, patch, project, Scim, ScimCaller, ScimFailure,
+    GROUP_SCHEMA,
 };
 use crate::form::QueryData;
 use crate::AppState;
@@ -24,12 +25,12 @@ pub(super) fn resource(group: &ScimGroup, base: &str) -> Value {
     let members: Vec<Value> = group
         .members
         .iter()
-        .map(|(id, name)| {
+        // The member's name is not sent back: providers send none, and
+        // compare a PATCH's answer with what they sent.
+        .map(|(id, _)| {
             json!({
                 "value": id.0.to_string(),
-                "display": name,
                 "$ref": format!("{base}/Users/{}", id.0),
-                "type": "User",
             })
         })
         .collect();
@@ -100,6 +101,23 @@ pub(super) async fn list(
     caller: ScimCaller,
     QueryData(query): QueryData,
 ) -> Result<Scim, ScimFailure> {
+    list_groups(&state, &caller, &query).await
+}
+
+pub(super) async fn search(
+    State(state): State<AppState>,
+    caller: ScimCaller,
+    bytes: Bytes,
+) -> Result<Scim, ScimFailure> {
+    let query = super::search_query(&bytes)?;
+    list_groups(&state, &caller, &query).await
+}
+
+async fn list_groups(
+    state: &AppState,
+    caller: &ScimCaller,
+    query: &crate::form::FormData,
+) -> Result<Scim, ScimFailure> {
     let clauses = match query.get("filter") {
         "" => Vec::new(),
         filter => parse_filter(filter, GROUP_FILTERS)?,
@@ -114,7 +132,14 @@ pub(super) async fn list(
             paging.count,
         )
         .await?;
-    let resources = groups.iter().map(|g| resource(g, &caller.base)).collect();
+    let resources = groups
+        .iter()
+        .map(|g| {
+            let mut shown = resource(g, &caller.base);
+            project(&mut shown, query);
+            shown
+        })
+        .collect();
     Ok(list_of(total, paging.start_index, resources))
 }
 
@@ -152,9 +177,12 @@ pub(super) async fn read(
     State(state): State<AppState>,
     caller: ScimCaller,
     Path(id): Path<String>,
+    QueryData(query): QueryData,
 ) -> Result<Scim, ScimFailure> {
     let group = current(&state, &caller, &id).await?;
-    Ok(Scim(StatusCode::OK, resource(&group, &caller.base)))
+    let mut shown = resource(&group, &caller.base);
+    project(&mut shown, &query);
+    Ok(Scim(StatusCode::OK, shown))
 }
 
 /// Saves `fields` over `before`: members named are moved in, members no

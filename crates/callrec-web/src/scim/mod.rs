@@ -17,7 +17,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use callrec_app::audit::AuditContext;
 use callrec_app::scim::Provisioner;
@@ -52,6 +52,9 @@ pub(crate) fn routes() -> Router<AppState> {
                 .patch(users::patch)
                 .delete(users::delete),
         )
+        .route(Route::ScimSearch.path(), post(search_everything))
+        .route(Route::ScimUsersSearch.path(), post(users::search))
+        .route(Route::ScimGroupsSearch.path(), post(groups::search))
         .route(
             Route::ScimGroups.path(),
             get(groups::list).post(groups::create),
@@ -62,6 +65,16 @@ pub(crate) fn routes() -> Router<AppState> {
                 .put(groups::replace)
                 .patch(groups::patch)
                 .delete(groups::delete),
+        )
+        // Anything else under /scim/v2 (`/.search`, a misspelt resource):
+        // SCIM's own 404.
+        .route(
+            Route::ScimUnknown.path(),
+            get(unknown)
+                .post(unknown)
+                .put(unknown)
+                .patch(unknown)
+                .delete(unknown),
         )
 }
 
@@ -251,6 +264,97 @@ impl ScimCaller {
             audit: self.audit.clone(),
         }
     }
+}
+
+/// A search of every resource type at once (RFC 7644 §3.4.3) is not
+/// offered: 501, as the RFC has it, saying where to search instead.
+async fn search_everything(_caller: ScimCaller) -> ScimFailure {
+    ScimFailure::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "Search one resource type at a time: POST /Users/.search or /Groups/.search",
+    )
+}
+
+async fn unknown() -> ScimFailure {
+    ScimFailure::not_found("endpoint: the service offers /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas")
+}
+
+/// `attributes` and `excludedAttributes` of a query (RFC 7644 §3.9) on a
+/// resource: `id`, `schemas` and `meta` always stay; `name.formatted`
+/// style names reach one level down.
+pub(crate) fn project(resource: &mut Value, query: &crate::form::FormData) {
+    let names = |key: &str| -> Vec<String> {
+        query
+            .get(key)
+            .split(',')
+            .map(|name| {
+                let name = name.trim();
+                let name = name
+                    .strip_prefix(USER_SCHEMA)
+                    .or_else(|| name.strip_prefix(GROUP_SCHEMA))
+                    .map_or(name, |rest| rest.trim_start_matches(':'));
+                name.to_ascii_lowercase()
+            })
+            .filter(|name| !name.is_empty())
+            .collect()
+    };
+    let (include, exclude) = (names("attributes"), names("excludedAttributes"));
+    let Value::Object(map) = resource else {
+        return;
+    };
+    let always = |key: &str| matches!(key, "id" | "schemas" | "meta");
+    if !include.is_empty() {
+        map.retain(|key, value| {
+            let key = key.to_ascii_lowercase();
+            if always(&key) || include.contains(&key) {
+                return true;
+            }
+            let prefix = format!("{key}.");
+            let subs: Vec<&str> = include
+                .iter()
+                .filter_map(|name| name.strip_prefix(&prefix))
+                .collect();
+            if let Value::Object(inner) = value {
+                inner.retain(|sub, _| subs.contains(&sub.to_ascii_lowercase().as_str()));
+            }
+            !subs.is_empty()
+        });
+    }
+    for name in &exclude {
+        match name.split_once('.') {
+            Some((head, sub)) => {
+                if let Some(Value::Object(inner)) = map
+                    .iter_mut()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(head))
+                    .map(|(_, value)| value)
+                {
+                    inner.retain(|key, _| !key.eq_ignore_ascii_case(sub));
+                }
+            }
+            None => map.retain(|key, _| always(key) || !key.eq_ignore_ascii_case(name)),
+        }
+    }
+}
+
+/// A search request's body (RFC 7644 §3.4.3) as the query of a GET:
+/// `filter`, `startIndex`, `count`, `attributes`, `excludedAttributes`.
+pub(crate) fn search_query(bytes: &Bytes) -> Result<crate::form::FormData, ScimFailure> {
+    let request = body(bytes)?;
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in request.as_object().into_iter().flatten() {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => continue,
+        };
+        pairs.append_pair(key, &text);
+    }
+    Ok(crate::form::FormData::parse(pairs.finish().as_bytes()))
 }
 
 /// A JSON body, read as SCIM's.

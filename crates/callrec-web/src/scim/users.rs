@@ -1,7 +1,7 @@
 //! `/scim/v2/Users`: a company's Team and Staff users as SCIM's User.
 
 use super::{
-    body, id_of, list_of, optional_text, patch, scim_bool, Scim, ScimCaller, ScimFailure,
+    body, id_of, list_of, optional_text, patch, project, scim_bool, Scim, ScimCaller, ScimFailure,
     USER_SCHEMA,
 };
 use crate::form::QueryData;
@@ -45,7 +45,7 @@ pub(super) fn resource(user: &ScimUser, base: &str) -> Value {
         },
     });
     if let Some(email) = &u.email {
-        resource["emails"] = json!([{ "value": email, "type": "work", "primary": true }]);
+        resource["emails"] = json!([{ "value": email }]);
     }
     if let Some(external) = &user.external_id {
         resource["externalId"] = json!(external);
@@ -160,7 +160,14 @@ pub(super) async fn list_users(
             paging.count,
         )
         .await?;
-    let resources = users.iter().map(|u| resource(u, &caller.base)).collect();
+    let resources = users
+        .iter()
+        .map(|u| {
+            let mut shown = resource(u, &caller.base);
+            project(&mut shown, query);
+            shown
+        })
+        .collect();
     Ok(list_of(total, paging.start_index, resources))
 }
 
@@ -169,6 +176,15 @@ pub(super) async fn list(
     caller: ScimCaller,
     QueryData(query): QueryData,
 ) -> Result<Scim, ScimFailure> {
+    list_users(&state, &caller, &query).await
+}
+
+pub(super) async fn search(
+    State(state): State<AppState>,
+    caller: ScimCaller,
+    bytes: Bytes,
+) -> Result<Scim, ScimFailure> {
+    let query = super::search_query(&bytes)?;
     list_users(&state, &caller, &query).await
 }
 
@@ -195,9 +211,12 @@ pub(super) async fn read(
     State(state): State<AppState>,
     caller: ScimCaller,
     Path(id): Path<String>,
+    QueryData(query): QueryData,
 ) -> Result<Scim, ScimFailure> {
     let user = current(&state, &caller, &id).await?;
-    Ok(Scim(StatusCode::OK, resource(&user, &caller.base)))
+    let mut shown = resource(&user, &caller.base);
+    project(&mut shown, &query);
+    Ok(Scim(StatusCode::OK, shown))
 }
 
 pub(super) async fn replace(
@@ -221,6 +240,12 @@ pub(super) async fn patch(
     let message = body(&bytes)?;
     let user = current(&state, &caller, &id).await?;
     let mut changed = resource(&user, &caller.base);
+    // The kept address is the work one, for `emails[type eq "work"]`.
+    if let Some(Value::Array(emails)) = changed.get_mut("emails") {
+        for email in emails.iter_mut() {
+            email["type"] = json!("work");
+        }
+    }
     patch::apply(&mut changed, &message, ATTRIBUTES, &["emails"])?;
     // A name changed only as name.formatted is the name shown.
     let formatted = changed["name"]["formatted"].as_str().map(str::to_string);

@@ -217,11 +217,15 @@ backend_tests! {
         assert_eq!(status, 200, "{patched}");
         assert_eq!(patched["members"].as_array().unwrap().len(), 2);
         assert_eq!(patched["displayName"], json!("Nights"));
-        let (status, refused) = scim.send("PATCH", &format!("/Groups/{id}"), Some(patch(json!([
+        // Asked out, a member goes back to the team for new people (the
+        // company's oldest, Sales): each user belongs to one team.
+        let (status, left) = scim.send("PATCH", &format!("/Groups/{id}"), Some(patch(json!([
             { "op": "remove", "path": format!("members[value eq \"{lead}\"]") },
         ])))).await;
-        assert_eq!(status, 400, "{refused}");
-        assert!(refused["detail"].as_str().unwrap().contains("belongs to one team"));
+        assert_eq!(status, 200, "{left}");
+        assert_eq!(left["members"], json!([{ "value": agent, "$ref": format!("/scim/v2/Users/{agent}") }]));
+        let back = app.store.user_by_username("acme.lead").await.unwrap().unwrap();
+        assert_eq!(back.team_name.as_deref(), Some("Sales"));
         let (status, _) = scim.send("PATCH", &format!("/Groups/{id}"), Some(patch(json!([
             { "op": "remove", "path": format!("members[value eq \"{}\"]", seed.acme_support.id.0) },
         ])))).await;
@@ -231,14 +235,28 @@ backend_tests! {
             { "op": "add", "path": "members", "value": [{ "value": seed.globex_agent.id.0.to_string() }] },
         ])))).await;
         assert_eq!(status, 400);
-        // Deleted only once empty: its members join Sales first.
-        assert_eq!(scim.send("DELETE", &format!("/Groups/{id}"), None).await.0, 400);
-        let (status, _) = scim.send("PATCH", &format!("/Groups/{}", seed.sales.id.0), Some(patch(json!([
-            { "op": "add", "path": "members", "value": [{ "value": agent }, { "value": lead }] },
+        // Nobody leaves the team for new people itself, nor is it deleted.
+        let (status, refused) = scim.send("PATCH", &format!("/Groups/{}", seed.sales.id.0), Some(patch(json!([
+            { "op": "remove", "path": format!("members[value eq \"{lead}\"]") },
         ])))).await;
-        assert_eq!(status, 200);
+        assert_eq!(status, 400, "{refused}");
+        assert!(refused["detail"].as_str().unwrap().contains("team for new people"), "{refused}");
+        assert_eq!(scim.send("DELETE", &format!("/Groups/{}", seed.sales.id.0), None).await.0, 400);
+        // Deleted with a member in it: they go to Sales; the team is
+        // disabled, gone from SCIM, its history kept.
         assert_eq!(scim.send("DELETE", &format!("/Groups/{id}"), None).await.0, 204);
         assert_eq!(scim.get(&format!("/Groups/{id}")).await.0, 404);
+        let agent_now = app.store.user_by_username("acme.agent").await.unwrap().unwrap();
+        assert_eq!(agent_now.team_name.as_deref(), Some("Sales"));
+        // attributes / excludedAttributes, and a search by POST.
+        let (_, only) = scim.get(&format!("/Groups/{}?attributes=displayName", seed.sales.id.0)).await;
+        assert!(only.get("members").is_none() && only["displayName"] == json!("Sales") && only["id"].is_string(), "{only}");
+        let (status, searched) = scim.send("POST", "/Groups/.search", Some(json!({ "filter": "displayName eq \"sales\"", "excludedAttributes": ["members"] }))).await;
+        assert_eq!(status, 200);
+        assert_eq!(searched["totalResults"], json!(1));
+        assert!(searched["Resources"][0].get("members").is_none());
+        assert_eq!(scim.send("POST", "/.search", Some(json!({}))).await.0, 501);
+        assert_eq!(scim.get("/Nothing").await.0, 404);
         let teams = details(&app, "team.created").await;
         assert!(teams.iter().any(|(actor, d)| actor == "token:entra" && d.contains("through SCIM")), "{teams:?}");
     }

@@ -121,7 +121,7 @@ pub struct CompanySsoArgs {
     /// these domains at their first sign-in.
     #[arg(long)]
     pub create_users: bool,
-    /// The team those accounts join (default: the company's first team).
+    /// The team those accounts join (default: the company's oldest team).
     #[arg(long, value_name = "NAME", requires = "create_users")]
     pub team: Option<String>,
     /// Whose MFA counts: idp (the provider's), portal (ours after the
