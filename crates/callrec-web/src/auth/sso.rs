@@ -12,10 +12,17 @@ use crate::urls::Route;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use askama::Template;
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use callrec_app::sso::login::{
     begin_sso, finish_sso, Begun, Callback, Finished, SsoPortal, LOGIN_SECONDS,
 };
+
+#[derive(Template)]
+#[template(path = "auth/sso_redirect.html")]
+struct ToProvider<'a> {
+    url: &'a str,
+}
 
 /// The cookie binding a sign-in under way to its browser.
 const BROWSER_COOKIE: &str = "callrec_sso";
@@ -64,7 +71,11 @@ pub(super) async fn start(
     let (status, view) = match begun {
         Ok(Begun::Provider { url, browser }) => {
             let cookie = browser_cookie(&state, &browser, LOGIN_SECONDS)?;
-            return Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&url)).into_response());
+            // A page that moves on by itself, not a redirect: the sign-in
+            // page's `form-action 'self'` stops a form's redirect to
+            // another origin, and the providers are many.
+            let page = ToProvider { url: &url }.render()?;
+            return Ok(([(header::SET_COOKIE, cookie)], Html(page)).into_response());
         }
         Ok(Begun::NotSetUp(domain)) => refused(
             StatusCode::UNPROCESSABLE_ENTITY,

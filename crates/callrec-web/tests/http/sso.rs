@@ -66,11 +66,15 @@ async fn set_up_sso(app: &TestApp, issuer: &str, client: &Client, extra: &[(&str
     assert!(location(&response).contains("done=sso-saved"));
 }
 
-/// Begins single sign-on for `email` in `browser`; the provider's URL.
+/// Begins single sign-on for `email` in `browser`; the provider's URL,
+/// from the page that moves on to it.
 async fn start(browser: &Browser, email: &str) -> String {
-    let response = browser.post("/sso/start", &[("email", email)]).await;
-    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
-    location(&response)
+    let (status, page) = browser.post_text("/sso/start", &[("email", email)]).await;
+    assert_eq!(status, 200, "{page}");
+    let (_, rest) = page.split_once(r#"id="sso-continue" href=""#).expect("Continue link");
+    let url = rest.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+    assert!(page.contains(&format!(r#"content="0;url={}"#, rest.split('"').next().unwrap())));
+    url
 }
 
 /// Signs in at the provider's form as `login` (with a second factor or
