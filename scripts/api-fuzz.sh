@@ -10,6 +10,8 @@
 # Needs CALLREC_BIN (the built callrec binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 venv="$HOME/.cache/callrec-schemathesis"
 if [ ! -x "$venv/bin/schemathesis" ]; then
@@ -38,14 +40,7 @@ done
 # A recording of each company, so ids that exist are in play too.
 other="$("$CALLREC_BIN" token create --company "Other Company" --name other --scope ingest | grep '^crt_')"
 export CALLREC_API_RATE_LIMIT=1000000
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$CALLREC_BIN" serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  grep -q "callrec is serving" "$data/serve.log" && break
-  sleep 0.1
-done
-grep -q "callrec is serving" "$data/serve.log" || { cat "$data/serve.log"; exit 1; }
+serve_in_background "$data/serve.log"
 
 wav="$data/call.wav"
 python3 - "$wav" <<'PY'

@@ -28,12 +28,7 @@ asr_log="$(mktemp)"
 "$asr_venv/bin/python" "$asr_dir/server.py" "$asr_port" >"$asr_log" 2>&1 &
 asr_server=$!
 chain_exit_trap 'kill "$asr_server" 2>/dev/null || true; rm -f "$asr_log"'
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$asr_port/health" >/dev/null 2>&1 && break
-  kill -0 "$asr_server" 2>/dev/null || break
-  sleep 0.1
-done
-if curl -sf "http://127.0.0.1:$asr_port/health" >/dev/null 2>&1; then
+if wait_for_url "http://127.0.0.1:$asr_port/health" "$asr_server" 30; then
   export CALLREC_TEST_TRANSCRIBE_URL="http://127.0.0.1:$asr_port/v1"
   echo "== speech engine (faster-whisper, tiny.en) on $CALLREC_TEST_TRANSCRIBE_URL"
 else

@@ -40,3 +40,28 @@ install_missing() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# Waits up to SECONDS (10) for URL to answer while process PID lives;
+# true if it does.
+wait_for_url() {
+  for _ in $(seq $((${3:-10} * 10))); do
+    curl -sf "$1" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  curl -sf "$1" >/dev/null 2>&1
+}
+
+# Starts `$CALLREC_BIN serve` on a free port of 127.0.0.1, its output in
+# LOG, and waits for it; sets `server` (its pid) and `port`.
+serve_in_background() {
+  port="$(free_port)"
+  "$CALLREC_BIN" serve --listen "127.0.0.1:$port" >"$1" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do
+    grep -q "callrec is serving" "$1" && return 0
+    sleep 0.1
+  done
+  cat "$1"
+  return 1
+}

@@ -19,12 +19,7 @@ oidc_log="$(mktemp)"
 node "$oidc_dir/idp.mjs" "$oidc_port" >"$oidc_log" 2>&1 &
 oidc_server=$!
 chain_exit_trap 'kill "$oidc_server" 2>/dev/null || true; rm -f "$oidc_log"'
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" >/dev/null 2>&1 && break
-  kill -0 "$oidc_server" 2>/dev/null || break
-  sleep 0.1
-done
-if curl -sf "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" >/dev/null 2>&1; then
+if wait_for_url "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" "$oidc_server"; then
   export CALLREC_TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port"
   echo "== test identity provider (oidc-provider) on $CALLREC_TEST_OIDC_ISSUER"
 else

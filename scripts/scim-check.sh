@@ -26,12 +26,5 @@ trap cleanup EXIT
 "$CALLREC_BIN" team add --company "Provisioned" Sales >/dev/null
 token="$("$CALLREC_BIN" token create --company "Provisioned" --name "scim2-tester" --scope scim | grep '^crt_')"
 export CALLREC_API_RATE_LIMIT=1000000
-port="$(free_port)"
-"$CALLREC_BIN" serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  grep -q "callrec is serving" "$data/serve.log" && break
-  sleep 0.1
-done
-grep -q "callrec is serving" "$data/serve.log" || { cat "$data/serve.log"; exit 1; }
+serve_in_background "$data/serve.log"
 "$venv/bin/python" scripts/scim_check.py "http://127.0.0.1:$port/scim/v2" "$token"

@@ -10,9 +10,9 @@ use crate::security::ClientAddr;
 use crate::session::{cookie_value, start_session, step_path, MaybeUser};
 use crate::urls::Route;
 use crate::AppState;
+use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use askama::Template;
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use callrec_app::sso::login::{
     begin_sso, finish_sso, Begun, Callback, Finished, SsoPortal, LOGIN_SECONDS,

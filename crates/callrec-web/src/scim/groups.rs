@@ -3,17 +3,16 @@
 //! a user to a group moves them there.
 
 use super::{
-    body, id_of, list_of, optional_text, patch, project, Scim, ScimCaller, ScimFailure,
-    GROUP_SCHEMA,
+    attribute, body, created, id_of, list_of, list_request, optional_text, patch, shown, Scim,
+    ScimCaller, ScimFailure, GROUP_SCHEMA,
 };
 use crate::form::QueryData;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use callrec_app::scim::{change_group, create_group, delete_group, group, MemberChange};
-use callrec_domain::scim::{parse_filter, Paging};
 use callrec_domain::time::format_rfc3339;
 use callrec_domain::{TeamId, TeamName, UserId};
 use callrec_store::{ScimGroup, GROUP_FILTERS};
@@ -60,12 +59,7 @@ struct GroupFields {
 }
 
 fn fields(value: &Value) -> Result<GroupFields, ScimFailure> {
-    let get = |name: &str| {
-        value
-            .as_object()
-            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
-            .map(|(_, v)| v)
-    };
+    let get = |name: &str| attribute(value, name);
     let name = get("displayName")
         .and_then(Value::as_str)
         .ok_or_else(|| ScimFailure::value("displayName is required"))?;
@@ -118,11 +112,7 @@ async fn list_groups(
     caller: &ScimCaller,
     query: &crate::form::FormData,
 ) -> Result<Scim, ScimFailure> {
-    let clauses = match query.get("filter") {
-        "" => Vec::new(),
-        filter => parse_filter(filter, GROUP_FILTERS)?,
-    };
-    let paging = Paging::parse(query.get("startIndex"), query.get("count"))?;
+    let (clauses, paging) = list_request(query, GROUP_FILTERS)?;
     let (total, groups) = state
         .store
         .scim_groups(
@@ -134,11 +124,7 @@ async fn list_groups(
         .await?;
     let resources = groups
         .iter()
-        .map(|g| {
-            let mut shown = resource(g, &caller.base);
-            project(&mut shown, query);
-            shown
-        })
+        .map(|g| shown(resource(g, &caller.base), query))
         .collect();
     Ok(list_of(total, paging.start_index, resources))
 }
@@ -157,11 +143,7 @@ pub(super) async fn create(
         &members,
     )
     .await?;
-    let mut response = Scim(StatusCode::CREATED, resource(&made, &caller.base)).into_response();
-    if let Ok(location) = format!("{}/Groups/{}", caller.base, made.id.0).parse() {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(resource(&made, &caller.base)))
 }
 
 async fn current(
@@ -180,9 +162,10 @@ pub(super) async fn read(
     QueryData(query): QueryData,
 ) -> Result<Scim, ScimFailure> {
     let group = current(&state, &caller, &id).await?;
-    let mut shown = resource(&group, &caller.base);
-    project(&mut shown, &query);
-    Ok(Scim(StatusCode::OK, shown))
+    Ok(Scim(
+        StatusCode::OK,
+        shown(resource(&group, &caller.base), &query),
+    ))
 }
 
 /// Saves `fields` over `before`: members named are moved in, members no

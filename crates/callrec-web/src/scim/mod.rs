@@ -336,6 +336,50 @@ pub(crate) fn project(resource: &mut Value, query: &crate::form::FormData) {
     }
 }
 
+/// What a list's query asks: its filter's clauses (on `known`
+/// attributes) and its page.
+pub(crate) fn list_request(
+    query: &crate::form::FormData,
+    known: &[&str],
+) -> Result<
+    (
+        Vec<callrec_domain::scim::Clause>,
+        callrec_domain::scim::Paging,
+    ),
+    ScimFailure,
+> {
+    let clauses = match query.get("filter") {
+        "" => Vec::new(),
+        filter => callrec_domain::scim::parse_filter(filter, known)?,
+    };
+    let paging = callrec_domain::scim::Paging::parse(query.get("startIndex"), query.get("count"))?;
+    Ok((clauses, paging))
+}
+
+/// `resource` as the query's `attributes` / `excludedAttributes` ask.
+pub(crate) fn shown(mut resource: Value, query: &crate::form::FormData) -> Value {
+    project(&mut resource, query);
+    resource
+}
+
+/// 201 with the new resource and its `Location`.
+pub(crate) fn created(resource: Value) -> Response {
+    let location = resource["meta"]["location"].as_str().map(str::to_string);
+    let mut response = Scim(StatusCode::CREATED, resource).into_response();
+    if let Some(Ok(value)) = location.map(|l| l.parse()) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Attribute `name` of a resource as sent, in any case.
+pub(crate) fn attribute<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
+    value
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+        .map(|(_, v)| v)
+}
+
 /// A search request's body (RFC 7644 §3.4.3) as the query of a GET:
 /// `filter`, `startIndex`, `count`, `attributes`, `excludedAttributes`.
 pub(crate) fn search_query(bytes: &Bytes) -> Result<crate::form::FormData, ScimFailure> {

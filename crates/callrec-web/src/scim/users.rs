@@ -1,17 +1,16 @@
 //! `/scim/v2/Users`: a company's Team and Staff users as SCIM's User.
 
 use super::{
-    body, id_of, list_of, optional_text, patch, project, scim_bool, Scim, ScimCaller, ScimFailure,
-    USER_SCHEMA,
+    attribute, body, created, id_of, list_of, list_request, optional_text, patch, scim_bool, shown,
+    Scim, ScimCaller, ScimFailure, USER_SCHEMA,
 };
 use crate::form::QueryData;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use callrec_app::scim::{create_user, delete_user, replace_user};
-use callrec_domain::scim::{parse_filter, Paging};
 use callrec_domain::time::format_rfc3339;
 use callrec_domain::{DisplayName, Email, UserId, Username};
 use callrec_store::{ScimUser, ScimUserFields, USER_FILTERS};
@@ -64,12 +63,7 @@ pub(super) fn resource(user: &ScimUser, base: &str) -> Value {
 /// A User as sent (POST, PUT, or after a PATCH): what the portal keeps of
 /// it, checked.
 fn fields(value: &Value) -> Result<ScimUserFields, ScimFailure> {
-    let get = |name: &str| {
-        value
-            .as_object()
-            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
-            .map(|(_, v)| v)
-    };
+    let get = |name: &str| attribute(value, name);
     let username = get("userName")
         .and_then(Value::as_str)
         .ok_or_else(|| ScimFailure::value("userName is required"))?;
@@ -132,25 +126,12 @@ fn fields(value: &Value) -> Result<ScimUserFields, ScimFailure> {
     })
 }
 
-fn created(user: &ScimUser, base: &str) -> Response {
-    let location = format!("{base}/Users/{}", user.user.id.0);
-    let mut response = Scim(StatusCode::CREATED, resource(user, base)).into_response();
-    if let Ok(value) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
 pub(super) async fn list_users(
     state: &AppState,
     caller: &ScimCaller,
     query: &crate::form::FormData,
 ) -> Result<Scim, ScimFailure> {
-    let clauses = match query.get("filter") {
-        "" => Vec::new(),
-        filter => parse_filter(filter, USER_FILTERS)?,
-    };
-    let paging = Paging::parse(query.get("startIndex"), query.get("count"))?;
+    let (clauses, paging) = list_request(query, USER_FILTERS)?;
     let (total, users) = state
         .store
         .scim_users(
@@ -162,11 +143,7 @@ pub(super) async fn list_users(
         .await?;
     let resources = users
         .iter()
-        .map(|u| {
-            let mut shown = resource(u, &caller.base);
-            project(&mut shown, query);
-            shown
-        })
+        .map(|u| shown(resource(u, &caller.base), query))
         .collect();
     Ok(list_of(total, paging.start_index, resources))
 }
@@ -195,7 +172,7 @@ pub(super) async fn create(
 ) -> Result<Response, ScimFailure> {
     let fields = fields(&body(&bytes)?)?;
     let user = create_user(&caller.provisioner(&state), &state.passwords, fields).await?;
-    Ok(created(&user, &caller.base))
+    Ok(created(resource(&user, &caller.base)))
 }
 
 async fn current(state: &AppState, caller: &ScimCaller, id: &str) -> Result<ScimUser, ScimFailure> {
@@ -214,9 +191,10 @@ pub(super) async fn read(
     QueryData(query): QueryData,
 ) -> Result<Scim, ScimFailure> {
     let user = current(&state, &caller, &id).await?;
-    let mut shown = resource(&user, &caller.base);
-    project(&mut shown, &query);
-    Ok(Scim(StatusCode::OK, shown))
+    Ok(Scim(
+        StatusCode::OK,
+        shown(resource(&user, &caller.base), &query),
+    ))
 }
 
 pub(super) async fn replace(

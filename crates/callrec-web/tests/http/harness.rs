@@ -287,6 +287,21 @@ impl TestApp {
         self._db.outbox_bodies().await
     }
 
+    /// The newest 50 audit entries of `action`: (actor, details).
+    pub async fn audit_of(&self, action: &str) -> Vec<(String, String)> {
+        self.store
+            .audit_entries(&callrec_store::AuditQuery {
+                action: Some(action.into()),
+                limit: 50,
+                ..callrec_store::AuditQuery::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| (entry.actor_name.unwrap_or_default(), entry.details))
+            .collect()
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.address)
     }

@@ -6,7 +6,7 @@
 use crate::harness::*;
 use crate::recordings::token_with;
 use callrec_domain::{Level, Role};
-use callrec_store::{backend_tests, AuditQuery};
+use callrec_store::backend_tests;
 use serde_json::{json, Value};
 
 struct Scim {
@@ -55,20 +55,6 @@ impl Scim {
 
 fn patch(operations: Value) -> Value {
     json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations })
-}
-
-async fn details(app: &TestApp, action: &str) -> Vec<(String, String)> {
-    app.store
-        .audit_entries(&AuditQuery {
-            action: Some(action.into()),
-            limit: 50,
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.actor_name.unwrap_or_default(), e.details))
-        .collect()
 }
 
 backend_tests! {
@@ -154,9 +140,9 @@ backend_tests! {
         assert_eq!(scim.get(&format!("/Users/{id}")).await.0, 404);
         let kept = app.store.user_by_username("ann@acme.test").await.unwrap().unwrap();
         assert!(!kept.enabled);
-        let changed = details(&app, "user.changed").await;
+        let changed = app.audit_of("user.changed").await;
         assert!(changed.iter().any(|(actor, d)| actor == "token:entra" && d.contains("deleted through SCIM")), "{changed:?}");
-        let created = details(&app, "user.created").await;
+        let created = app.audit_of("user.created").await;
         assert!(created.iter().any(|(actor, d)| actor == "token:entra" && d.contains("through SCIM")), "{created:?}");
     }
 
@@ -257,7 +243,7 @@ backend_tests! {
         assert!(searched["Resources"][0].get("members").is_none());
         assert_eq!(scim.send("POST", "/.search", Some(json!({}))).await.0, 501);
         assert_eq!(scim.get("/Nothing").await.0, 404);
-        let teams = details(&app, "team.created").await;
+        let teams = app.audit_of("team.created").await;
         assert!(teams.iter().any(|(actor, d)| actor == "token:entra" && d.contains("through SCIM")), "{teams:?}");
     }
 
@@ -280,7 +266,7 @@ backend_tests! {
         }
         assert_eq!(app.store.count_user_sessions(seed.acme_agent.id).await.unwrap(), 0);
         assert_eq!(app.browser().login("acme.agent", PASSWORD).await.status(), 401);
-        let changed = details(&app, "user.changed").await;
+        let changed = app.audit_of("user.changed").await;
         assert!(changed.iter().any(|(_, d)| d.contains("deactivated; sessions ended")), "{changed:?}");
     }
 }

@@ -9,7 +9,7 @@ use crate::harness::*;
 use crate::mfa::set_policy;
 use callrec_app::Clock;
 use callrec_domain::{Level, MfaPolicy, Role};
-use callrec_store::{backend_tests, AuditQuery};
+use callrec_store::backend_tests;
 
 /// The portal's public address in these tests: only the provider's
 /// redirects name it; the test carries them to the portal itself.
@@ -71,9 +71,19 @@ async fn set_up_sso(app: &TestApp, issuer: &str, client: &Client, extra: &[(&str
 async fn start(browser: &Browser, email: &str) -> String {
     let (status, page) = browser.post_text("/sso/start", &[("email", email)]).await;
     assert_eq!(status, 200, "{page}");
-    let (_, rest) = page.split_once(r#"id="sso-continue" href=""#).expect("Continue link");
-    let url = rest.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
-    assert!(page.contains(&format!(r#"content="0;url={}"#, rest.split('"').next().unwrap())));
+    let (_, rest) = page
+        .split_once(r#"id="sso-continue" href=""#)
+        .expect("Continue link");
+    let url = rest
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(page.contains(&format!(
+        r#"content="0;url={}"#,
+        rest.split('"').next().unwrap()
+    )));
     url
 }
 
@@ -139,17 +149,12 @@ async fn sign_in(
     browser.get(&back).await
 }
 
+/// The details of the newest audit entries of `action`.
 async fn audit_details(app: &TestApp, action: &str) -> Vec<String> {
-    app.store
-        .audit_entries(&AuditQuery {
-            action: Some(action.into()),
-            limit: 50,
-            ..AuditQuery::default()
-        })
+    app.audit_of(action)
         .await
-        .unwrap()
         .into_iter()
-        .map(|entry| entry.details)
+        .map(|(_, details)| details)
         .collect()
 }
 
