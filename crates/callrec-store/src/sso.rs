@@ -24,6 +24,8 @@ pub struct SsoConfig {
     pub create_users: bool,
     /// Passwords refused but to local administrators.
     pub required: bool,
+    /// The provider's emails taken without `email_verified`.
+    pub trust_email: bool,
     /// The team people created at their first sign-in join.
     pub team_id: Option<TeamId>,
     pub domains: Vec<String>,
@@ -39,6 +41,7 @@ pub struct NewSsoConfig<'a> {
     pub mfa: SsoMfa,
     pub create_users: bool,
     pub required: bool,
+    pub trust_email: bool,
     pub team_id: Option<TeamId>,
     pub domains: &'a [EmailDomain],
 }
@@ -50,11 +53,13 @@ pub struct SsoLogin {
     pub company_id: CompanyId,
     pub nonce: String,
     pub verifier: String,
+    /// A signed-in user linking their account, not a sign-in.
+    pub link_user: Option<UserId>,
     pub created_at: i64,
 }
 
 const SELECT: &str = "SELECT s.company_id, c.name AS company_name, c.enabled AS company_enabled, \
-     s.issuer, s.client_id, s.client_secret, s.mfa, s.create_users, s.required, s.team_id, s.updated_at \
+     s.issuer, s.client_id, s.client_secret, s.mfa, s.create_users, s.required, s.trust_email, s.team_id, s.updated_at \
      FROM company_sso s JOIN companies c ON c.id = s.company_id";
 
 impl Store {
@@ -192,6 +197,7 @@ impl Store {
             mfa: SsoMfa::from_code(&mfa).ok_or(StoreError::Corrupt(mfa))?,
             create_users: flag(row, "create_users")?,
             required: flag(row, "required")?,
+            trust_email: flag(row, "trust_email")?,
             team_id: row.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
             domains,
             updated_at: row.try_get("updated_at")?,
@@ -215,14 +221,27 @@ impl Write<'_> {
         config: NewSsoConfig<'_>,
     ) -> Result<std::result::Result<(), SsoRefused>> {
         let now = self.now;
+        // Subjects are the issuer's: another issuer's `sub` may name
+        // anyone, so the links end with the issuer they were made at.
+        let before: Option<String> =
+            sqlx::query("SELECT issuer FROM company_sso WHERE company_id = $1")
+                .bind(company.0)
+                .fetch_optional(self.conn())
+                .await?
+                .map(|row| row.try_get("issuer"))
+                .transpose()?;
+        if before.as_deref() != Some(config.issuer) {
+            self.unlink_company(company).await?;
+        }
         sqlx::query(
             "INSERT INTO company_sso (company_id, issuer, client_id, client_secret, mfa, \
-             create_users, required, team_id, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             create_users, required, trust_email, team_id, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (company_id) DO UPDATE SET issuer = excluded.issuer, \
              client_id = excluded.client_id, client_secret = excluded.client_secret, \
              mfa = excluded.mfa, create_users = excluded.create_users, \
-             required = excluded.required, team_id = excluded.team_id, \
+             required = excluded.required, trust_email = excluded.trust_email, \
+             team_id = excluded.team_id, \
              updated_at = excluded.updated_at",
         )
         .bind(company.0)
@@ -232,6 +251,7 @@ impl Write<'_> {
         .bind(config.mfa.code())
         .bind(i64::from(config.create_users))
         .bind(i64::from(config.required))
+        .bind(i64::from(config.trust_email))
         .bind(config.team_id.map(|team| team.0))
         .bind(now)
         .execute(self.conn())
@@ -260,8 +280,41 @@ impl Write<'_> {
         Ok(Ok(()))
     }
 
+    /// Ends every link of `company`'s users to a provider's subject.
+    async fn unlink_company(&mut self, company: CompanyId) -> Result<()> {
+        sqlx::query("UPDATE users SET sso_subject = NULL WHERE company_id = $1")
+            .bind(company.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Links user `user` to the provider's `subject` (My account → Link
+    /// single sign-on); false if another user of the company has it.
+    pub async fn link_sso_subject(&mut self, user: UserId, subject: &str) -> Result<bool> {
+        let taken = sqlx::query(
+            "SELECT 1 FROM users WHERE sso_subject = $1 AND id <> $2 \
+             AND company_id = (SELECT company_id FROM users WHERE id = $2)",
+        )
+        .bind(subject)
+        .bind(user.0)
+        .fetch_optional(self.conn())
+        .await?
+        .is_some();
+        if taken {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE users SET sso_subject = $1 WHERE id = $2")
+            .bind(subject)
+            .bind(user.0)
+            .execute(self.conn())
+            .await?;
+        Ok(true)
+    }
+
     /// Turns company `company`'s single sign-on off; whether it was on.
     pub async fn clear_company_sso(&mut self, company: CompanyId) -> Result<bool> {
+        self.unlink_company(company).await?;
         sqlx::query("DELETE FROM company_sso_domains WHERE company_id = $1")
             .bind(company.0)
             .execute(self.conn())
@@ -275,6 +328,21 @@ impl Write<'_> {
             .execute(self.conn())
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends the password sessions of `company`'s users whom single sign-on
+    /// required refuses (all but local administrators and Global users);
+    /// how many ended.
+    pub async fn end_password_sessions(&mut self, company: CompanyId) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE method = 'password' AND user_id IN \
+             (SELECT id FROM users WHERE company_id = $1 AND local_sign_in = 0 \
+              AND level <> 'global')",
+        )
+        .bind(company.0)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Makes exactly `users` company `company`'s local administrators.
@@ -306,13 +374,14 @@ impl Write<'_> {
             .await?;
         sqlx::query(
             "INSERT INTO sso_logins (state_hash, browser_hash, company_id, nonce, verifier, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             link_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(state_hash)
         .bind(&login.browser_hash)
         .bind(login.company_id.0)
         .bind(&login.nonce)
         .bind(&login.verifier)
+        .bind(login.link_user.map(|user| user.0))
         .bind(login.created_at)
         .execute(self.conn())
         .await?;
@@ -324,7 +393,7 @@ impl Write<'_> {
     pub async fn take_sso_login(&mut self, state_hash: &str) -> Result<Option<SsoLogin>> {
         let row = sqlx::query(
             "DELETE FROM sso_logins WHERE state_hash = $1 \
-             RETURNING browser_hash, company_id, nonce, verifier, created_at",
+             RETURNING browser_hash, company_id, nonce, verifier, link_user_id, created_at",
         )
         .bind(state_hash)
         .fetch_optional(self.conn())
@@ -337,6 +406,7 @@ impl Write<'_> {
             company_id: CompanyId(row.try_get("company_id")?),
             nonce: row.try_get("nonce")?,
             verifier: row.try_get("verifier")?,
+            link_user: row.try_get::<Option<i64>, _>("link_user_id")?.map(UserId),
             created_at: row.try_get("created_at")?,
         }))
     }

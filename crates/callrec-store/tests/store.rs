@@ -529,6 +529,7 @@ backend_tests! {
                 mfa: SsoMfa::Portal,
                 create_users: false,
                 required: false,
+                trust_email: false,
                 team_id: None,
                 domains: &domains,
             };
@@ -562,6 +563,7 @@ backend_tests! {
             company_id: acme.id,
             nonce: "n".into(),
             verifier: "v".into(),
+            link_user: None,
             created_at: NOW,
         };
         db.store.set_up(NOW, async |w| w.insert_sso_login("state", &login, NOW - 600).await).await.unwrap();

@@ -215,6 +215,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "transcription-queued" => "Transcription saved: the calls of those days are queued (progress below).",
         "redaction-saved" => "Redaction saved: it applies to transcripts made from now on.",
         "sso-saved" => "Single sign-on saved: people of its email domains can now sign in through your identity provider.",
+        "sso-linked" => "Single sign-on linked: you can now use Sign in with single sign-on.",
+        "sso-unavailable" => "Single sign-on is not available for your company right now. Try again later.",
         "sso-off" => "Single sign-on turned off: everyone signs in with a password again.",
         "sso-account-created" => "Welcome: your account was created when you signed in through your company's identity provider. You are Staff with the Agent preset; ask your administrator if you need more.",
         "numbers-removed" => "Numbers removed: new captured calls with them no longer count as this company's.",

@@ -185,6 +185,7 @@ pub(crate) fn sign_in(outcome: &SignIn) {
 pub(crate) fn sso_sign_in(finished: &callrec_app::sso::login::Finished) {
     let result = match finished {
         callrec_app::sso::login::Finished::SignedIn { .. } => "accepted",
+        callrec_app::sso::login::Finished::Linked { .. } => "linked",
         callrec_app::sso::login::Finished::Refused(failure) => failure.code(),
     };
     metrics::counter!("callrec_sso_sign_ins_total", "result" => result).increment(1);

@@ -67,6 +67,7 @@ routes! {
     MyAccount => "/my-account" [GET];
     MyPassword => "/my-account/password" [POST];
     MyTimeZone => "/my-account/time-zone" [POST];
+    MySsoLink => "/my-account/sso-link" [POST];
     MyMfa => "/my-mfa" [POST];
     SecurityKeys => "/my-mfa/security-keys" [GET, POST];
     SecurityKeyOptions => "/my-mfa/security-keys/options" [POST];

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use callrec_domain::audit::AuditAction;
 use callrec_domain::sso::{sso_session, EmailDomain, SignInMethod, SsoRefusal};
-use callrec_domain::{DisplayName, Email, Level, SessionFacts, Username};
+use callrec_domain::{DisplayName, Email, Level, SessionFacts, UserId, Username};
 use callrec_store::{
     NewAuditEntry, NewUser, SsoConfig, SsoLogin, Store, StoreError, StoredPassword, User,
     DUPLICATE_USERNAME,
@@ -45,6 +45,24 @@ pub enum Begun {
     ProviderDown,
 }
 
+/// Starts linking signed-in `user` to their company's provider (My
+/// account → Link single sign-on): the same trip, ending in a link.
+pub async fn begin_link(portal: SsoPortal<'_>, user: &User, now: i64) -> Result<Begun, Error> {
+    let config = match portal.store.company_sso(user.company_id).await? {
+        Some(config) if config.company_enabled => config,
+        _ => {
+            let domain = user
+                .email
+                .as_deref()
+                .and_then(EmailDomain::of_email)
+                .unwrap_or_else(|| EmailDomain::parse("example.com").expect("a fixed domain"));
+            return Ok(Begun::NotSetUp(domain));
+        }
+    };
+    let hint = user.email.as_deref().unwrap_or(&user.username);
+    go_to_provider(portal, &config, hint, Some(user.id), now).await
+}
+
 /// Starts a sign-in for the person with work email `email`.
 pub async fn begin_sso(portal: SsoPortal<'_>, email: &str, now: i64) -> Result<Begun, Error> {
     let domain = EmailDomain::of_email(email).ok_or_else(|| {
@@ -59,13 +77,20 @@ pub async fn begin_sso(portal: SsoPortal<'_>, email: &str, now: i64) -> Result<B
     if !config.company_enabled {
         return Ok(Begun::NotSetUp(domain));
     }
-    let secret = open_secret(portal.keyring, &config)?;
-    let registration = registration(portal, &config, &secret);
-    let authorization = match portal
-        .providers
-        .authorize(registration, email.trim(), now)
-        .await
-    {
+    go_to_provider(portal, &config, email.trim(), None, now).await
+}
+
+/// The provider's authorization URL for `config`, its sign-in kept here.
+async fn go_to_provider(
+    portal: SsoPortal<'_>,
+    config: &SsoConfig,
+    hint: &str,
+    link_user: Option<UserId>,
+    now: i64,
+) -> Result<Begun, Error> {
+    let secret = open_secret(portal.keyring, config)?;
+    let registration = registration(portal, config, &secret);
+    let authorization = match portal.providers.authorize(registration, hint, now).await {
         Ok(authorization) => authorization,
         Err(err) => {
             tracing::warn!(company = config.company_id.0, "single sign-on: {err}");
@@ -78,6 +103,7 @@ pub async fn begin_sso(portal: SsoPortal<'_>, email: &str, now: i64) -> Result<B
         company_id: config.company_id,
         nonce: authorization.nonce,
         verifier: authorization.verifier,
+        link_user,
         created_at: now,
     };
     let mut write = portal.store.write(now).await?;
@@ -100,6 +126,9 @@ pub struct Callback<'a> {
     pub error: &'a str,
     /// The browser's binding cookie.
     pub browser: &'a str,
+    /// Who is signed in in this browser, if anyone (a link finishes only
+    /// for the user who began it).
+    pub signed_in: Option<UserId>,
 }
 
 /// Why a sign-in through a provider was refused.
@@ -132,6 +161,10 @@ pub enum SsoFailure {
     NoProviderMfa,
     /// A new person has no team to join.
     NoTeam,
+    /// A Company or Global user not linked yet: they link from My account.
+    LinkFirst,
+    /// The provider's subject is linked to another user already.
+    LinkTaken,
 }
 
 impl SsoFailure {
@@ -154,6 +187,8 @@ impl SsoFailure {
             SsoFailure::Disabled => "account disabled",
             SsoFailure::NoProviderMfa => "no MFA at the identity provider",
             SsoFailure::NoTeam => "no team for new users",
+            SsoFailure::LinkFirst => "administrator not linked yet",
+            SsoFailure::LinkTaken => "subject linked to another user",
         }
     }
 
@@ -182,6 +217,12 @@ impl SsoFailure {
             SsoFailure::NoTeam => {
                 "Your account could not be created: your company has no team for new users. Ask your administrator."
             }
+            SsoFailure::LinkFirst => {
+                "Administrators link single sign-on to their account first: log in with your username and password, then My account → Link single sign-on."
+            }
+            SsoFailure::LinkTaken => {
+                "That identity provider account is linked to another user here already. Ask your administrator."
+            }
         }
     }
 }
@@ -195,6 +236,10 @@ pub enum Finished {
         user: Box<User>,
         facts: SessionFacts,
         created: bool,
+    },
+    /// The signed-in user who began it is linked to the provider's subject.
+    Linked {
+        user: UserId,
     },
     Refused(SsoFailure),
 }
@@ -235,6 +280,9 @@ pub async fn finish_sso(
         "; identity provider {}; subject {}",
         config.issuer, identity.subject
     );
+    if let Some(user) = login.link_user {
+        return link(portal, user, &place, &identity, client, now).await;
+    }
     let (user, created) = match person(portal, &config, &identity, now).await? {
         Ok(found) => found,
         Err(failure) => {
@@ -295,6 +343,42 @@ pub async fn finish_sso(
     })
 }
 
+/// Links signed-in `user` to the provider's subject: from then on they
+/// sign in through it (the way Company and Global users may).
+async fn link(
+    portal: SsoPortal<'_>,
+    user: UserId,
+    place: &str,
+    identity: &Identity,
+    client: &str,
+    now: i64,
+) -> Result<Finished, Error> {
+    let Some(found) = portal.store.user(user).await? else {
+        return Ok(Finished::Refused(SsoFailure::NoAccount));
+    };
+    let mut write = portal.store.write(now).await?;
+    if !write.link_sso_subject(user, &identity.subject).await? {
+        drop(write);
+        let entry = NewAuditEntry::new(AuditAction::SignInFailed)
+            .company(found.company_id)
+            .target(&found.username)
+            .client(client)
+            .details(format!(
+                "single sign-on link refused: subject linked to another user{place}"
+            ));
+        portal.store.audit(entry, now).await?;
+        return Ok(Finished::Refused(SsoFailure::LinkTaken));
+    }
+    let entry = NewAuditEntry::new(AuditAction::UserChanged)
+        .actor(found.id, &found.username)
+        .company(found.company_id)
+        .target(&found.username)
+        .client(client)
+        .details(format!("single sign-on linked{place}"));
+    write.commit_with(entry).await?;
+    Ok(Finished::Linked { user })
+}
+
 type Checked = Result<(SsoConfig, Identity), (SsoFailure, String)>;
 
 /// The sign-in taken back is this browser's, in time, and the provider's
@@ -305,14 +389,24 @@ async fn check(
     callback: Callback<'_>,
     now: i64,
 ) -> Result<Checked, Error> {
-    if digest(callback.browser) != login.browser_hash {
+    if digest(callback.browser) != login.browser_hash
+        || login
+            .link_user
+            .is_some_and(|user| callback.signed_in != Some(user))
+    {
         return Ok(Err((SsoFailure::OtherBrowser, String::new())));
     }
     if now - login.created_at > LOGIN_SECONDS {
         return Ok(Err((SsoFailure::TooSlow, String::new())));
     }
     if !callback.error.is_empty() {
-        let said: String = callback.error.chars().take(60).collect();
+        // The provider's code (RFC 6749: `access_denied`…), nothing else.
+        let said: String = callback
+            .error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(60)
+            .collect();
         return Ok(Err((
             SsoFailure::ProviderSaid(said.clone()),
             format!(" ({said})"),
@@ -351,8 +445,12 @@ async fn person(
     identity: &Identity,
     now: i64,
 ) -> Result<Result<(User, bool), SsoFailure>, Error> {
+    // An address is taken when the provider says it is verified, or, for
+    // a company that trusts its provider's directory (Entra ID never
+    // sends the claim), when it says nothing.
     let email = match (&identity.email, identity.email_verified) {
-        (Some(email), verified) if verified != Some(false) => email.trim().to_string(),
+        (Some(email), Some(true)) => email.trim().to_string(),
+        (Some(email), None) if config.trust_email => email.trim().to_string(),
         _ => return Ok(Err(SsoFailure::NoVerifiedEmail)),
     };
     let in_domains = EmailDomain::of_email(&email)
@@ -379,6 +477,10 @@ async fn person(
         })
         .collect();
     match by_email.as_slice() {
+        // Company and Global users are linked only by themselves (My
+        // account): a provider the company's administrator controls must
+        // not speak for their peers or the operator (security review).
+        [(user, None)] if user.level >= Level::Company => Ok(Err(SsoFailure::LinkFirst)),
         [(user, None)] => {
             let mut write = portal.store.write(now).await?;
             let bound = write.bind_sso_subject(user.id, &identity.subject).await?;

@@ -79,14 +79,19 @@ pub struct SsoChange {
     pub required: bool,
     /// Who may still use a password when it is required.
     pub local_admins: Vec<UserId>,
+    /// Take the provider's email addresses without `email_verified`
+    /// (Microsoft Entra ID never sends it; its directory holds them).
+    pub trust_email: bool,
 }
 
-/// Who may change a company's single sign-on: Manage Users in it (a
-/// Global user in any), just after "Confirm it's you"; an operator.
+/// Who may change a company's single sign-on: whoever may change its
+/// Company settings (Manage Users at Company level in it, a Global user
+/// in any), just after "Confirm it's you"; an operator.
 fn allowed(caller: Caller<'_>, company: CompanyId) -> Result<(), Error> {
-    caller.require(Role::ManageUsers)?;
-    if !caller.reaches_company(company) {
-        return Err(Error::NotAllowed);
+    match caller {
+        Caller::Operator => {}
+        Caller::User { actor, .. } if actor.may_change_company_settings(company) => {}
+        _ => return Err(Error::NotAllowed),
     }
     caller.require_presence()
 }
@@ -102,6 +107,15 @@ pub async fn configure_sso(
     audit: &AuditContext,
 ) -> Result<(), Error> {
     allowed(caller, company.id)?;
+    // Letting the provider's sign-in stand for MFA sets the company's MFA
+    // aside: it takes what changing the MFA policy takes.
+    if change.mfa == SsoMfa::Idp && !caller.can(Role::ManageCompanyMfa) {
+        return Err(ValidationError::new(
+            "mfa",
+            "Letting the identity provider's MFA count needs Access to Manage Company MFA. Ask someone who has it, or choose another MFA setting.",
+        )
+        .into());
+    }
     let current = store.company_sso(company.id).await?;
     let same_client = current.as_ref().is_some_and(|c| {
         c.issuer == change.issuer.as_str() && c.client_id == change.client_id.as_str()
@@ -151,10 +165,14 @@ pub async fn configure_sso(
         .into());
     }
     if let Err(err) = providers.check(change.issuer.as_str(), audit.now).await {
+        // The cause goes to the log only: echoed, it would map the
+        // portal's network for whoever types addresses here.
+        tracing::warn!(company = company.id.0, "single sign-on discovery: {err}");
         return Err(ValidationError::new(
             "issuer",
             format!(
-                "The identity provider at {} did not answer discovery ({err}). Check the issuer URL.",
+                "The identity provider at {} did not answer OpenID Connect discovery ({}/.well-known/openid-configuration). Check the issuer URL.",
+                change.issuer.as_str(),
                 change.issuer.as_str()
             ),
         )
@@ -171,6 +189,7 @@ pub async fn configure_sso(
                 mfa: change.mfa,
                 create_users: change.create_users,
                 required: change.required,
+                trust_email: change.trust_email,
                 team_id: change.team,
                 domains: &change.domains,
             },
@@ -188,6 +207,12 @@ pub async fn configure_sso(
     write
         .set_local_sign_in(company.id, &change.local_admins)
         .await?;
+    let ended = if change.required {
+        // Required from now: password sessions of those it refuses end.
+        write.end_password_sessions(company.id).await?
+    } else {
+        0
+    };
     let domains: Vec<&str> = change.domains.iter().map(EmailDomain::as_str).collect();
     let names: Vec<&str> = admins.iter().map(|user| user.username.as_str()).collect();
     let details = format!(
@@ -208,7 +233,15 @@ pub async fn configure_sso(
         } else {
             format!("; local administrators {}", names.join(", "))
         }
-    );
+    ) + if change.trust_email {
+        "; emails trusted without email_verified"
+    } else {
+        ""
+    } + &if ended > 0 {
+        format!("; {ended} password sessions ended")
+    } else {
+        String::new()
+    };
     let entry = audit
         .entry(AuditAction::SsoChanged)
         .company(company.id)

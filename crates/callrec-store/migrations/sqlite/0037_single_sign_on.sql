@@ -3,7 +3,8 @@
 -- One provider per company; its client secret sealed with the master
 -- keyring (bound to the company's id). `mfa` is idp|portal|both;
 -- `team_id` is where people created at their first sign-in are placed;
--- `required` refuses passwords but to users marked `local_sign_in`.
+-- `required` refuses passwords but to users marked `local_sign_in`;
+-- `trust_email` takes emails without `email_verified` (Entra ID's).
 CREATE TABLE company_sso (
     company_id    INTEGER PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,
     issuer        TEXT    NOT NULL,
@@ -12,6 +13,7 @@ CREATE TABLE company_sso (
     mfa           TEXT    NOT NULL,
     create_users  INTEGER NOT NULL DEFAULT 0,
     required      INTEGER NOT NULL DEFAULT 0,
+    trust_email   INTEGER NOT NULL DEFAULT 0,
     team_id       INTEGER REFERENCES teams (id) ON DELETE SET NULL,
     updated_at    INTEGER NOT NULL
 );
@@ -24,13 +26,15 @@ CREATE TABLE company_sso_domains (
 CREATE INDEX company_sso_domains_by_company ON company_sso_domains (company_id);
 
 -- Sign-ins under way at the provider: the state's hash, the browser's
--- binding hash, the nonce and the PKCE verifier, used once.
+-- binding hash, the nonce and the PKCE verifier, used once; with
+-- `link_user_id`, a signed-in user linking their account (My account).
 CREATE TABLE sso_logins (
     state_hash   TEXT    PRIMARY KEY,
     browser_hash TEXT    NOT NULL,
     company_id   INTEGER NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
     nonce        TEXT    NOT NULL,
     verifier     TEXT    NOT NULL,
+    link_user_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
     created_at   INTEGER NOT NULL
 );
 

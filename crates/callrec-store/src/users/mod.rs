@@ -61,6 +61,8 @@ pub struct User {
     /// A local administrator: may use a password where their company
     /// requires single sign-on.
     pub local_sign_in: bool,
+    /// Bound to their company's provider's subject.
+    pub sso_linked: bool,
 }
 
 /// A password as stored: its hash, and whether it is temporary.
@@ -233,6 +235,7 @@ pub(crate) fn select_with(store: &Store, extra_columns: &str, extra_joins: &str)
     format!(
         "SELECT {extra_columns}u.id, u.company_id, c.name AS company_name, u.team_id, t.name AS team_name, \
          u.username, u.display_name, u.email, u.extension, u.level, u.enabled, u.mfa_opt_in, u.created_at, u.local_sign_in, \
+         CASE WHEN u.sso_subject IS NULL THEN 0 ELSE 1 END AS sso_linked, \
          u.password_hash, u.password_expires_at, u.last_sign_in_at, u.time_zone, c.time_zone AS company_time_zone, \
          c.phone_country AS company_phone_country, \
          c.mfa_policy AS company_mfa_policy, c.enabled AS company_enabled, \
@@ -297,6 +300,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
         ),
         recovery_codes_left: row.try_get("recovery_codes_left")?,
         local_sign_in: flag(row, "local_sign_in")?,
+        sso_linked: flag(row, "sso_linked")?,
     })
 }
 

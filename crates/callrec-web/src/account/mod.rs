@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(Route::MyAccount.path(), get(my_account_page))
         .route(Route::MyPassword.path(), post(change_password))
         .route(Route::MyTimeZone.path(), post(save_time_zone))
+        .route(Route::MySsoLink.path(), post(crate::auth::link_sso))
         .route(
             Route::ChoosePassword.path(),
             get(choose_password_page).post(choose_password),
@@ -104,6 +105,8 @@ struct MyAccountPage {
     zones: Vec<Choice>,
     /// The zone in use now.
     zone: String,
+    /// Their company signs in through a provider: whether they are linked.
+    sso_linked: Option<bool>,
 }
 
 #[derive(Template)]
@@ -119,10 +122,10 @@ async fn my_account_page(
     current: CurrentUser,
 ) -> Result<Response, AppError> {
     let form = PasswordForm::blank("page", true);
-    render_my_account(&state, &current, Route::Home.path(), form, StatusCode::OK)
+    render_my_account(&state, &current, Route::Home.path(), form, StatusCode::OK).await
 }
 
-fn render_my_account(
+async fn render_my_account(
     state: &AppState,
     current: &CurrentUser,
     return_to: &'static str,
@@ -142,6 +145,12 @@ fn render_my_account(
         form,
         zones,
         zone: current.zone.name().to_string(),
+        sso_linked: state
+            .store
+            .company_sso(current.user.company_id)
+            .await?
+            .filter(|sso| sso.company_enabled && state.config.public_url.is_some())
+            .map(|_| current.user.sso_linked),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -156,13 +165,16 @@ async fn change_password(
     let outcome = save(&state, &current, &client, &form, true).await?;
     match PasswordForm::blank("page", true).after(outcome) {
         None => Ok(Redirect::to(&format!("{back}?done=password-changed")).into_response()),
-        Some(again) => render_my_account(
-            &state,
-            &current,
-            back,
-            again,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Some(again) => {
+            render_my_account(
+                &state,
+                &current,
+                back,
+                again,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 

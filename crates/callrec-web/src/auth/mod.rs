@@ -19,6 +19,8 @@ use callrec_domain::{SessionFacts, SignInStep};
 
 mod sso;
 
+pub(crate) use sso::link_sso;
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(Route::Login.path(), get(login_page).post(log_in))

@@ -7,7 +7,7 @@ use super::{render_login_page, LoginView};
 use crate::error::AppError;
 use crate::form::{FormData, QueryData};
 use crate::security::ClientAddr;
-use crate::session::{cookie_value, start_session, step_path, MaybeUser};
+use crate::session::{cookie_value, start_session, step_path, CurrentUser, MaybeUser};
 use crate::urls::Route;
 use crate::AppState;
 use askama::Template;
@@ -15,8 +15,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use callrec_app::sso::login::{
-    begin_sso, finish_sso, Begun, Callback, Finished, SsoPortal, LOGIN_SECONDS,
+    begin_link, begin_sso, finish_sso, Begun, Callback, Finished, SsoPortal, LOGIN_SECONDS,
 };
+use callrec_domain::SignInStep;
 
 #[derive(Template)]
 #[template(path = "auth/sso_redirect.html")]
@@ -69,14 +70,7 @@ pub(super) async fn start(
     };
     let begun = begin_sso(portal(&state, &redirect_uri), email, state.now()).await;
     let (status, view) = match begun {
-        Ok(Begun::Provider { url, browser }) => {
-            let cookie = browser_cookie(&state, &browser, LOGIN_SECONDS)?;
-            // A page that moves on by itself, not a redirect: the sign-in
-            // page's `form-action 'self'` stops a form's redirect to
-            // another origin, and the providers are many.
-            let page = ToProvider { url: &url }.render()?;
-            return Ok(([(header::SET_COOKIE, cookie)], Html(page)).into_response());
-        }
+        Ok(Begun::Provider { url, browser }) => return to_provider(&state, &url, &browser),
         Ok(Begun::NotSetUp(domain)) => refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("Single sign-on is not set up for {domain}. Log in with your username and password, or check the email."),
@@ -91,6 +85,36 @@ pub(super) async fn start(
         Err(other) => return Err(other.into()),
     };
     render_login_page(&state, status, view).await
+}
+
+/// A page that moves on to the provider by itself, not a redirect: the
+/// page's `form-action 'self'` stops a form's redirect to another origin,
+/// and the providers are many. It sets the binding cookie.
+fn to_provider(state: &AppState, url: &str, browser: &str) -> Result<Response, AppError> {
+    let cookie = browser_cookie(state, browser, LOGIN_SECONDS)?;
+    let page = ToProvider { url }.render()?;
+    Ok(([(header::SET_COOKIE, cookie)], Html(page)).into_response())
+}
+
+/// My account → Link single sign-on: the same trip to the provider, for
+/// the signed-in user.
+pub(crate) async fn link_sso(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, AppError> {
+    let unavailable = || {
+        Ok(
+            Redirect::to(&format!("{}?done=sso-unavailable", Route::MyAccount.path()))
+                .into_response(),
+        )
+    };
+    let Some(redirect_uri) = redirect_uri(&state) else {
+        return unavailable();
+    };
+    match begin_link(portal(&state, &redirect_uri), &current.user, state.now()).await? {
+        Begun::Provider { url, browser } => to_provider(&state, &url, &browser),
+        Begun::NotSetUp(_) | Begun::ProviderDown => unavailable(),
+    }
 }
 
 pub(super) async fn callback(
@@ -109,6 +133,11 @@ pub(super) async fn callback(
         state: query.get("state"),
         error: query.get("error"),
         browser: &browser,
+        // A link finishes only in the fully signed-in session that began it.
+        signed_in: previous
+            .as_ref()
+            .filter(|p| p.sign_in_step() == SignInStep::SignedIn)
+            .map(|p| p.user.id),
     };
     let now = state.now();
     let finished = finish_sso(portal(&state, &redirect_uri), callback, &client, now).await?;
@@ -136,6 +165,11 @@ pub(super) async fn callback(
             )
                 .into_response())
         }
+        Finished::Linked { .. } => Ok((
+            [(header::SET_COOKIE, spent)],
+            Redirect::to(&format!("{}?done=sso-linked", Route::MyAccount.path())),
+        )
+            .into_response()),
         Finished::Refused(failure) => {
             let view = LoginView {
                 sso_error: Some(failure.message().into()),

@@ -57,6 +57,7 @@ impl SsoSection {
                     ),
                     ("create_users", flag(config.create_users)),
                     ("required", flag(config.required)),
+                    ("trust_email", flag(config.trust_email)),
                 ]
                 .into_iter()
                 .collect(),
@@ -152,6 +153,7 @@ fn change_from(form: &FormData) -> Result<SsoChange, ValidationError> {
         team,
         required: form.checked("required"),
         local_admins,
+        trust_email: form.checked("trust_email"),
     })
 }
 
@@ -209,7 +211,7 @@ pub(super) async fn change(
             &form,
             &["issuer", "client_id", "domains", "mfa", "team"],
         );
-        for field in ["create_users", "required"] {
+        for field in ["create_users", "required", "trust_email"] {
             typed.typed.insert(field, flag(form.checked(field)));
         }
         typed.typed.insert(

@@ -20,6 +20,9 @@ use serde_json::{json, Value};
 
 const ATTRIBUTES: &[&str] = &["displayName", "members", "externalId"];
 
+/// At most this many members in one request: each is a write.
+pub(super) const MAX_MEMBERS: usize = 1000;
+
 pub(super) fn resource(group: &ScimGroup, base: &str) -> Value {
     let members: Vec<Value> = group
         .members
@@ -67,6 +70,13 @@ fn fields(value: &Value) -> Result<GroupFields, ScimFailure> {
         .map_err(|err| ScimFailure::value(format!("displayName: {}", err.message)))?;
     let members = match get("members") {
         None | Some(Value::Null) => None,
+        Some(Value::Array(items)) if items.len() > MAX_MEMBERS => {
+            return Err(callrec_domain::scim::ScimError::new(
+                callrec_domain::scim::ScimErrorKind::TooMany,
+                format!("At most {MAX_MEMBERS} members in one request"),
+            )
+            .into())
+        }
         Some(Value::Array(items)) => Some(
             items
                 .iter()

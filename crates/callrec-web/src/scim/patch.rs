@@ -242,6 +242,16 @@ fn set_sub(
 
 fn as_items(value: Option<Value>) -> Result<Vec<Value>, ScimFailure> {
     match required(value)? {
+        Value::Array(items) if items.len() > super::groups::MAX_MEMBERS => {
+            Err(callrec_domain::scim::ScimError::new(
+                callrec_domain::scim::ScimErrorKind::TooMany,
+                format!(
+                    "At most {} values in one operation",
+                    super::groups::MAX_MEMBERS
+                ),
+            )
+            .into())
+        }
         Value::Array(items) => Ok(items),
         one => Ok(vec![one]),
     }

@@ -71,20 +71,17 @@ async fn set_up_sso(app: &TestApp, issuer: &str, client: &Client, extra: &[(&str
 async fn start(browser: &Browser, email: &str) -> String {
     let (status, page) = browser.post_text("/sso/start", &[("email", email)]).await;
     assert_eq!(status, 200, "{page}");
+    provider_url(&page)
+}
+
+/// The provider's URL on the page that moves on to it.
+fn provider_url(page: &str) -> String {
     let (_, rest) = page
         .split_once(r#"id="sso-continue" href=""#)
         .expect("Continue link");
-    let url = rest
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&#38;", "&")
-        .replace("&amp;", "&");
-    assert!(page.contains(&format!(
-        r#"content="0;url={}"#,
-        rest.split('"').next().unwrap()
-    )));
-    url
+    let shown = rest.split('"').next().unwrap();
+    assert!(page.contains(&format!(r#"content="0;url={shown}"#)));
+    shown.replace("&#38;", "&").replace("&amp;", "&")
 }
 
 /// Signs in at the provider's form as `login` (with a second factor or
@@ -388,7 +385,7 @@ backend_tests! {
         let admin = app.as_user("acme.admin").await;
         for (extra, message) in [
             (vec![("issuer", "http://idp.example.com".to_string())], "must start with https://"),
-            (vec![("issuer", "https://127.0.0.1:1/nothing".to_string())], "did not answer discovery"),
+            (vec![("issuer", "https://127.0.0.1:1/nothing".to_string())], "did not answer OpenID Connect discovery"),
             (vec![("domains", "".to_string())], "at least one email domain"),
             (vec![("domains", "exa mple".to_string())], "is not an email domain"),
             (vec![("mfa", "none".to_string())], "MFA must be one of"),
@@ -421,6 +418,12 @@ backend_tests! {
         let (status, page) = send(&globex, theirs).await;
         assert_eq!(status, 422);
         assert!(page.contains("Another company signs in with example.com"), "{page}");
+        // The provider's MFA standing for ours takes Manage Company MFA.
+        app.user(&seed.acme, None, "acme.users", Level::Company, &[Role::ManageUsers]).await;
+        let users_only = app.as_user("acme.users").await;
+        let (status, page) = send(&users_only, good(&[("mfa", "idp".to_string())])).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("needs Access to Manage Company MFA"), "{page}");
         // Without Manage Users the section does not exist for them.
         let agent = app.as_user("acme.agent").await;
         let (status, _) = send(&agent, good(&[])).await;
@@ -473,5 +476,58 @@ backend_tests! {
         assert!(rotated["kid"].as_str().unwrap().starts_with("test-key-"));
         let response = sign_in(&app.browser(), &issuer, "acme.agent@example.com", "acme.agent@example.com", false).await;
         assert_eq!(location(&response), "/home");
+    }
+
+    /// A provider the company's administrator controls must not speak for
+    /// their peers: Company users are matched only once they linked
+    /// themselves, and links end with the issuer they were made at.
+    async fn sso_links_administrators_only_by_themselves(db) {
+        let Some(issuer) = callrec_store::testing::test_oidc_issuer("sso_links") else { return };
+        let app = portal(db, Clock::system()).await;
+        let seed = app.seed().await;
+        let client = register_client(&issuer).await;
+        set_up_sso(&app, &issuer, &client, &[]).await;
+        let response = sign_in(&app.browser(), &issuer, "acme.admin@example.com", "acme.admin@example.com", false).await;
+        assert_eq!(response.status(), 403);
+        assert!(response.text().await.unwrap().contains("My account → Link single sign-on"));
+
+        // Linked from My account, signed in, through the provider.
+        let admin = app.as_user("acme.admin").await;
+        let (_, page) = admin.get_text("/my-account").await;
+        assert!(page.contains(">Link single sign-on</button>"), "{page}");
+        let (status, page) = admin.post_text("/my-account/sso-link", &[]).await;
+        assert_eq!(status, 200, "{page}");
+        let url = provider_url(&page);
+        let back = at_provider(&issuer, url, "acme.admin@example.com", false).await;
+        // Only the session that began it finishes it.
+        assert_eq!(app.browser().get(&back).await.status(), 403);
+        let (status, page) = admin.post_text("/my-account/sso-link", &[]).await;
+        assert_eq!(status, 200);
+        let back = at_provider(&issuer, provider_url(&page), "acme.admin@example.com", false).await;
+        assert_eq!(location(&admin.get(&back).await), "/my-account?done=sso-linked");
+        let (_, page) = admin.get_text("/my-account").await;
+        assert!(page.contains("is <strong>linked</strong>"), "{page}");
+        let response = sign_in(&app.browser(), &issuer, "acme.admin@example.com", "acme.admin@example.com", false).await;
+        assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+        let linked = audit_details(&app, "user.changed").await;
+        assert!(linked.iter().any(|d| d.contains("single sign-on linked") && d.contains("subject acme.admin@example.com")), "{linked:?}");
+
+        // Another issuer: every link of the company ends.
+        let domains = [callrec_domain::sso::EmailDomain::parse("example.com").unwrap()];
+        let config = callrec_store::NewSsoConfig {
+            issuer: "https://elsewhere.example.com",
+            client_id: "x",
+            client_secret: "v1.x",
+            mfa: callrec_domain::sso::SsoMfa::Portal,
+            create_users: false,
+            required: false,
+            trust_email: false,
+            team_id: None,
+            domains: &domains,
+        };
+        let mut write = app.store.write(0).await.unwrap();
+        write.set_company_sso(seed.acme.id, config).await.unwrap().unwrap();
+        write.commit().await.unwrap();
+        assert!(!app.store.user(seed.acme_admin.id).await.unwrap().unwrap().sso_linked);
     }
 }

@@ -96,7 +96,7 @@ pub enum CompanyCommand {
 
 /// `callrec company sso`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("settings").multiple(true).args(["issuer", "client_id", "client_secret_stdin", "domain", "create_users", "mfa", "team", "required", "local_admin"]).conflicts_with("off")))]
+#[command(group(clap::ArgGroup::new("settings").multiple(true).args(["issuer", "client_id", "client_secret_stdin", "domain", "create_users", "mfa", "team", "required", "local_admin", "trust_email"]).conflicts_with("off")))]
 pub struct CompanySsoArgs {
     /// The company.
     #[arg(long, value_name = "NAME")]
@@ -137,6 +137,11 @@ pub struct CompanySsoArgs {
     /// administrator, for when the provider fails); repeat for more.
     #[arg(long, value_name = "USERNAME")]
     pub local_admin: Vec<String>,
+    /// Take the provider's email addresses although it does not mark them
+    /// verified (for Microsoft Entra ID, which never sends email_verified;
+    /// only for a directory you control).
+    #[arg(long)]
+    pub trust_email: bool,
     /// Turn single sign-on off: everyone signs in with a password again.
     #[arg(long)]
     pub off: bool,

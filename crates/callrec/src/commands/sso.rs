@@ -87,6 +87,7 @@ pub async fn company_sso(
         team,
         required: args.required,
         local_admins,
+        trust_email: args.trust_email,
     };
     let shown = change
         .domains

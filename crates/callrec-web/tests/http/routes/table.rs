@@ -329,6 +329,7 @@ pub(super) fn table() -> Vec<Row> {
         row("POST", "/company-settings/transcription", "/company-settings/transcription", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}"), ("transcription", "on")]),
         row("POST", "/company-settings/cancel-retention", "/company-settings/cancel-retention", OBJECTS, Some(Role::ManageUsers), Login, Mfa, Rule::RoleFrom(Role::ManageUsers, Level::Company), &[("company", "{company}")]),
         row("POST", "/my-account/time-zone", "/my-account/time-zone", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[("time_zone", "")]),
+        row("POST", "/my-account/sso-link", "/my-account/sso-link", &[Pathless], None, Login, Mfa, Rule::Always(Ok), &[]),
         page_row("/company-mfa", Role::ManageCompanyMfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company)),
         row("GET", "/company-mfa", "/company-mfa?company={company}", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company), &[]),
         row("POST", "/company-mfa", "/company-mfa", OBJECTS, Some(Role::ManageCompanyMfa), Login, Mfa, Rule::RoleFrom(Role::ManageCompanyMfa, Level::Company), &[("company", "{company}"), ("policy", "")]),
