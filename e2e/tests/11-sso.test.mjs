@@ -67,12 +67,34 @@ test("Single sign-on: set on Company settings, used from the sign-in page, then 
   await agent.goto(`${env.server.url}/login`);
   await agent.getByLabel("Work email").fill("acme.agent@example.com");
   await screenshot(agent, "sso-login");
+  let callback;
+  agent.on("request", (request) => { if (request.url().includes("/sso/callback")) callback = request.url(); });
   await agent.getByRole("button", { name: "Sign in with single sign-on" }).click();
   await atProvider(agent);
   await agent.waitForURL(/\/home$/);
   await agent.getByRole("navigation", { name: "Main menu" }).waitFor();
   await agent.getByRole("button", { name: "Log out" }).click();
   await agent.waitForURL(/\/login$/);
+
+  // The provider's answer brought back again (a replayed code), and a
+  // state the portal never gave: refused, saying what to do.
+  assert.ok(callback, "the provider sent the browser back");
+  await agent.goto(callback);
+  await agent.getByRole("alert").filter({ hasText: "expired or was already used" }).waitFor();
+  await agent.goto(`${env.server.url}/sso/callback?code=stolen&state=forged`);
+  await agent.getByRole("alert").filter({ hasText: "expired or was already used" }).waitFor();
+  assert.equal(await agent.getByRole("navigation", { name: "Main menu" }).count(), 0, "not signed in");
+
+  // Someone of another company's domain, at Acme's provider (a browser
+  // of their own: the provider remembers who signed in there).
+  const eve = await newPage(env.browser);
+  await eve.goto(`${env.server.url}/login`);
+  await eve.getByLabel("Work email").fill("acme.agent@example.com");
+  await eve.getByRole("button", { name: "Sign in with single sign-on" }).click();
+  await eve.getByRole("heading", { name: "Test identity provider" }).waitFor();
+  await eve.getByLabel("Email").fill("eve@globex.test");
+  await atProvider(eve);
+  await eve.getByRole("alert").filter({ hasText: "no account for you here" }).waitFor();
 
   // A domain nobody signs in with: said beside the single sign-on form.
   await agent.getByLabel("Work email").fill("ann@nowhere.test");
