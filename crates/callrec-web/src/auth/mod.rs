@@ -71,7 +71,10 @@ pub(crate) async fn render_login_page(
     status: StatusCode,
     view: LoginView<'_>,
 ) -> Result<Response, AppError> {
-    let sso = state.config.public_url.is_some() && state.store.sso_offered().await?;
+    // A refusal of single sign-on is shown beside its form, even when no
+    // company offers it any more (one was just disabled).
+    let sso = state.config.public_url.is_some()
+        && (view.sso_error.is_some() || state.store.sso_offered().await?);
     let page = LoginPage {
         view,
         forgotten: state.config.mail.is_some(),

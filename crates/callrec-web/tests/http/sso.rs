@@ -220,6 +220,23 @@ backend_tests! {
             assert!(failed.iter().any(|d| d.contains(reason)), "{reason}: {failed:?}");
         }
 
+        // A disabled company: its sign-in in flight is refused at the
+        // callback, and a new one does not start.
+        let browser = app.browser();
+        let url = start(&browser, "acme.lead@example.com").await;
+        let back = at_provider(&issuer, url, "acme.lead@example.com", false).await;
+        callrec_store::testing::execute(&app.store, &format!("UPDATE companies SET enabled = 0 WHERE id = {}", seed.acme.id.0)).await.unwrap();
+        let response = browser.get(&back).await;
+        assert_eq!(response.status(), 403);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("not working for your company"), "{page}");
+        let (status, page) = app.browser().post_text("/sso/start", &[("email", "acme.lead@example.com")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Single sign-on is not set up for example.com"), "{page}");
+        callrec_store::testing::execute(&app.store, &format!("UPDATE companies SET enabled = 1 WHERE id = {}", seed.acme.id.0)).await.unwrap();
+        let failed = audit_details(&app, "sign_in.failed").await;
+        assert!(failed.iter().any(|d| d.contains("single sign-on off")), "{failed:?}");
+
         // An email domain nobody signs in with.
         let (status, page) = app.browser().post_text("/sso/start", &[("email", "ann@nowhere.test")]).await;
         assert_eq!(status, 422);
