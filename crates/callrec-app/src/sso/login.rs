@@ -39,8 +39,9 @@ pub enum Begun {
     /// To the provider; `browser` goes in a cookie binding the sign-in
     /// to this browser.
     Provider { url: String, browser: String },
-    /// No company signs in through a provider with this domain.
-    NotSetUp(EmailDomain),
+    /// No (enabled) company signs in through a provider with this
+    /// email's domain, or the user's company has none.
+    NotSetUp,
     /// The company's provider could not be reached.
     ProviderDown,
 }
@@ -50,14 +51,7 @@ pub enum Begun {
 pub async fn begin_link(portal: SsoPortal<'_>, user: &User, now: i64) -> Result<Begun, Error> {
     let config = match portal.store.company_sso(user.company_id).await? {
         Some(config) if config.company_enabled => config,
-        _ => {
-            let domain = user
-                .email
-                .as_deref()
-                .and_then(EmailDomain::of_email)
-                .unwrap_or_else(|| EmailDomain::parse("example.com").expect("a fixed domain"));
-            return Ok(Begun::NotSetUp(domain));
-        }
+        _ => return Ok(Begun::NotSetUp),
     };
     let hint = user.email.as_deref().unwrap_or(&user.username);
     go_to_provider(portal, &config, hint, Some(user.id), now).await
@@ -71,12 +65,10 @@ pub async fn begin_sso(portal: SsoPortal<'_>, email: &str, now: i64) -> Result<B
             "Enter your work email, like name@example.com.",
         )
     })?;
-    let Some(config) = portal.store.sso_for_domain(&domain).await? else {
-        return Ok(Begun::NotSetUp(domain));
+    let config = match portal.store.sso_for_domain(&domain).await? {
+        Some(config) if config.company_enabled => config,
+        _ => return Ok(Begun::NotSetUp),
     };
-    if !config.company_enabled {
-        return Ok(Begun::NotSetUp(domain));
-    }
     go_to_provider(portal, &config, email.trim(), None, now).await
 }
 
@@ -302,22 +294,18 @@ pub async fn finish_sso(
         identity.acr.as_deref().unwrap_or("none"),
     );
     if !user.enabled || !user.company_enabled {
-        let entry = NewAuditEntry::new(AuditAction::SignInFailed)
-            .company(user.company_id)
-            .target(&user.username)
-            .client(client)
-            .details(format!("{details}; account disabled"));
+        let entry = refused_for(&user, client, format!("{details}; account disabled"));
         portal.store.audit(entry, now).await?;
         return Ok(Finished::Refused(SsoFailure::Disabled));
     }
     let session = match sso_session(config.mfa, &identity.amr, &user.roles) {
         Ok(session) => session,
         Err(SsoRefusal::NoProviderMfa) => {
-            let entry = NewAuditEntry::new(AuditAction::SignInFailed)
-                .company(user.company_id)
-                .target(&user.username)
-                .client(client)
-                .details(format!("{details}; no MFA at the identity provider"));
+            let entry = refused_for(
+                &user,
+                client,
+                format!("{details}; no MFA at the identity provider"),
+            );
             portal.store.audit(entry, now).await?;
             return Ok(Finished::Refused(SsoFailure::NoProviderMfa));
         }
@@ -359,13 +347,11 @@ async fn link(
     let mut write = portal.store.write(now).await?;
     if !write.link_sso_subject(user, &identity.subject).await? {
         drop(write);
-        let entry = NewAuditEntry::new(AuditAction::SignInFailed)
-            .company(found.company_id)
-            .target(&found.username)
-            .client(client)
-            .details(format!(
-                "single sign-on link refused: subject linked to another user{place}"
-            ));
+        let entry = refused_for(
+            &found,
+            client,
+            format!("single sign-on link refused: subject linked to another user{place}"),
+        );
         portal.store.audit(entry, now).await?;
         return Ok(Finished::Refused(SsoFailure::LinkTaken));
     }
@@ -377,6 +363,15 @@ async fn link(
         .details(format!("single sign-on linked{place}"));
     write.commit_with(entry).await?;
     Ok(Finished::Linked { user })
+}
+
+/// The audit entry of a sign-in through the provider refused to `user`.
+fn refused_for(user: &User, client: &str, details: String) -> NewAuditEntry {
+    NewAuditEntry::new(AuditAction::SignInFailed)
+        .company(user.company_id)
+        .target(&user.username)
+        .client(client)
+        .details(details)
 }
 
 type Checked = Result<(SsoConfig, Identity), (SsoFailure, String)>;

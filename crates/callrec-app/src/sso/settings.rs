@@ -215,33 +215,29 @@ pub async fn configure_sso(
     };
     let domains: Vec<&str> = change.domains.iter().map(EmailDomain::as_str).collect();
     let names: Vec<&str> = admins.iter().map(|user| user.username.as_str()).collect();
-    let details = format!(
-        "identity provider {}; client {}; {}; domains {}; MFA {}; create users {}; required {}{}",
-        change.issuer.as_str(),
-        change.client_id.as_str(),
+    let mut details = vec![
+        format!("identity provider {}", change.issuer.as_str()),
+        format!("client {}", change.client_id.as_str()),
         if change.client_secret.is_some() {
-            "new client secret"
+            "new client secret".to_string()
         } else {
-            "client secret kept"
+            "client secret kept".to_string()
         },
-        domains.join(", "),
-        change.mfa.code(),
-        yes_no(change.create_users),
-        yes_no(change.required),
-        if names.is_empty() {
-            String::new()
-        } else {
-            format!("; local administrators {}", names.join(", "))
-        }
-    ) + if change.trust_email {
-        "; emails trusted without email_verified"
-    } else {
-        ""
-    } + &if ended > 0 {
-        format!("; {ended} password sessions ended")
-    } else {
-        String::new()
-    };
+        format!("domains {}", domains.join(", ")),
+        format!("MFA {}", change.mfa.code()),
+        format!("create users {}", yes_no(change.create_users)),
+        format!("required {}", yes_no(change.required)),
+    ];
+    if !names.is_empty() {
+        details.push(format!("local administrators {}", names.join(", ")));
+    }
+    if change.trust_email {
+        details.push("emails trusted without email_verified".to_string());
+    }
+    if ended > 0 {
+        details.push(format!("{ended} password sessions ended"));
+    }
+    let details = details.join("; ");
     let entry = audit
         .entry(AuditAction::SsoChanged)
         .company(company.id)

@@ -17,6 +17,7 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use callrec_app::sso::login::{
     begin_link, begin_sso, finish_sso, Begun, Callback, Finished, SsoPortal, LOGIN_SECONDS,
 };
+use callrec_domain::sso::EmailDomain;
 use callrec_domain::SignInStep;
 
 #[derive(Template)]
@@ -71,9 +72,13 @@ pub(super) async fn start(
     let begun = begin_sso(portal(&state, &redirect_uri), email, state.now()).await;
     let (status, view) = match begun {
         Ok(Begun::Provider { url, browser }) => return to_provider(&state, &url, &browser),
-        Ok(Begun::NotSetUp(domain)) => refused(
+        Ok(Begun::NotSetUp) => refused(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("Single sign-on is not set up for {domain}. Log in with your username and password, or check the email."),
+            format!(
+                "Single sign-on is not set up for {}. Log in with your username and password, or check the email.",
+                // begin_sso read the domain from this very email.
+                EmailDomain::of_email(email).map_or_else(String::new, |d| d.to_string())
+            ),
         ),
         Ok(Begun::ProviderDown) => refused(
             StatusCode::BAD_GATEWAY,
@@ -113,7 +118,7 @@ pub(crate) async fn link_sso(
     };
     match begin_link(portal(&state, &redirect_uri), &current.user, state.now()).await? {
         Begun::Provider { url, browser } => to_provider(&state, &url, &browser),
-        Begun::NotSetUp(_) | Begun::ProviderDown => unavailable(),
+        Begun::NotSetUp | Begun::ProviderDown => unavailable(),
     }
 }
 
